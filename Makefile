@@ -1,0 +1,54 @@
+# Two promises (see README): `make run` serves a working GraphiQL on a fresh machine with only
+# Python 3.11; `make test` runs ruff, mypy and the whole test suite.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_ORDERS ?= 3000
+
+.PHONY: run test install dev lint typecheck pytest schema migrate seed bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/mallgraph migrate
+	$(BIN)/mallgraph seed --if-empty --orders $(DEMO_ORDERS)
+	$(BIN)/mallgraph serve
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: dev
+	$(BIN)/mypy .
+
+pytest: dev
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+schema: dev
+	$(BIN)/mallgraph export-schema --output schema.graphql
+
+migrate: install
+	$(BIN)/mallgraph migrate
+
+seed: install
+	$(BIN)/mallgraph seed --orders $(DEMO_ORDERS)
+
+clean:
+	rm -rf $(VENV) var/*.db var/*.db-wal var/*.db-shm .mypy_cache .pytest_cache .ruff_cache

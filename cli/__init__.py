@@ -1,0 +1,185 @@
+"""`mallgraph` command line: migrate, seed, serve, token, export-schema.
+
+Every command reads the same settings as the server (environment variables, `.env`), so
+`DATABASE_URL=... mallgraph migrate` and the server always agree on the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from gql.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from models.enums import Role
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.value, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    handler = _COMMANDS[args.command]
+    return handler(settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mallgraph", description="GraphQL BFF of a smart-retail chain")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="apply database migrations (Alembic) to DATABASE_URL")
+
+    seed = sub.add_parser("seed", help="generate deterministic demo or benchmark data")
+    seed.add_argument("--orders", type=int, default=3000, help="number of orders (default 3000)")
+    seed.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    seed.add_argument("--if-empty", action="store_true", help="do nothing when the database already has data")
+    seed.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    serve = sub.add_parser("serve", help="serve GraphQL (GraphiQL at /graphql)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+
+    token = sub.add_parser("token", help="mint a development bearer token")
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument(
+        "--store", action="append", default=[], help="store code or id (STORE_STAFF; repeatable)"
+    )
+    token.add_argument("--customer", type=int, help="customer id (SHOPPER)")
+    token.add_argument("--sub", help="subject (default: derived from the role)")
+    token.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds (default one day)")
+
+    export = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    return parser
+
+
+def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.migrations import upgrade
+
+    upgrade(settings.database_url)
+    print(f"database migrated: {_redact(settings.database_url)}")
+    return 0
+
+
+def _seed(settings: Settings, args: argparse.Namespace) -> int:
+    from bench.generator import database_is_empty, generate
+
+    from services.db import create_engine
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            if not await database_is_empty(engine):
+                if args.if_empty:
+                    print("database already has data; not seeding")
+                    return 0
+                print("database already has data; seed an empty database", file=sys.stderr)
+                return 1
+            report = await generate(engine, orders=args.orders, seed=args.seed, progress=not args.quiet)
+        finally:
+            await engine.dispose()
+        print(
+            f"seeded {report.rows.get('orders', 0):,} orders, {report.total_rows:,} rows in "
+            f"{report.seconds:.1f}s ({report.rows_per_second:,.0f} rows/s)"
+        )
+        return 0
+
+    return asyncio.run(run())
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
+    uvicorn.run(
+        "gql.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        reload=args.reload,
+        reload_dirs=[str(PROJECT_ROOT)] if args.reload else None,
+        log_level=settings.log_level.value.lower(),
+    )
+    return 0
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from gql.auth import mint_token
+
+    role = Role(args.role)
+    store_ids = asyncio.run(_store_ids(settings, args.store)) if args.store else None
+    if role is Role.STORE_STAFF and not store_ids:
+        print("STORE_STAFF needs --store (code or id)", file=sys.stderr)
+        return 2
+    if role is Role.SHOPPER and args.customer is None:
+        print("SHOPPER needs --customer ID", file=sys.stderr)
+        return 2
+    subject = args.sub or (
+        f"customer:{args.customer}" if role is Role.SHOPPER else f"dev-{role.value.lower()}"
+    )
+    print(
+        mint_token(
+            settings, role, subject, store_ids=store_ids, customer_id=args.customer, ttl_seconds=args.ttl
+        )
+    )
+    return 0
+
+
+async def _store_ids(settings: Settings, refs: list[str]) -> list[int]:
+    """Store ids from ids or codes (codes are looked up, so `--store SH001` works)."""
+    from services.db import create_engine, session_factory
+    from services.stores import store_by_code
+
+    ids: list[int] = []
+    engine = create_engine(settings.database_url)
+    try:
+        sessions = session_factory(engine)
+        for ref in refs:
+            if ref.isdigit():
+                ids.append(int(ref))
+                continue
+            store = await store_by_code(sessions, ref)
+            if store is None:
+                raise SystemExit(f"no store with code {ref!r}")
+            ids.append(store.id)
+    finally:
+        await engine.dispose()
+    return ids
+
+
+def _export_schema(_settings: Settings, args: argparse.Namespace) -> int:
+    from gql.schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if args.output:
+        args.output.write_text(sdl, encoding="utf-8")
+    else:
+        sys.stdout.write(sdl)
+    return 0
+
+
+def _redact(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        creds, _, host = rest.rpartition("@")
+        user = creds.split(":", 1)[0]
+        return f"{scheme}{sep}{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+_COMMANDS = {
+    "migrate": _migrate,
+    "seed": _seed,
+    "serve": _serve,
+    "token": _token,
+    "export-schema": _export_schema,
+}

@@ -1,0 +1,123 @@
+"""The Starlette application: GraphQL at /graphql (GraphiQL in a browser), health at /livez and /readyz.
+
+Long-lived resources (engine, session factory, cache) are created in the lifespan and kept on
+`app.state`; everything per request (principal, loaders) is built in `get_context`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from gql.auth import AuthMiddleware
+from gql.context import Context
+from gql.schema import schema
+from gql.settings import Settings, get_settings
+from models.principals import ANONYMOUS
+from services.cache import Cache, create_cache
+from services.db import SessionFactory, create_engine, session_factory
+
+log = logging.getLogger("mallgraph.app")
+
+
+@dataclass(slots=True)
+class Resources:
+    """What the lifespan opens and closes."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    cache: Cache
+
+    @classmethod
+    def open(cls, settings: Settings) -> Resources:
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+        )
+        return cls(settings, engine, session_factory(engine), create_cache(settings.redis_url))
+
+    async def close(self) -> None:
+        await self.cache.close()
+        await self.engine.dispose()
+
+
+class MallGraphView(GraphQL[Context, None]):
+    def __init__(self, resources: Resources) -> None:
+        super().__init__(schema, graphql_ide="graphiql")
+        self.resources = resources
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        state = request.scope.get("state", {})
+        r = self.resources
+        return Context(
+            request=request if isinstance(request, Request) else None,
+            response=response if isinstance(response, Response) else None,
+            principal=state.get("principal", ANONYMOUS),
+            settings=r.settings,
+            sessions=r.sessions,
+            cache=r.cache,
+            request_id=state.get("request_id", ""),
+        )
+
+
+def create_app(settings: Settings | None = None, resources: Resources | None = None) -> Starlette:
+    """Build the app. Tests pass `resources` to share an engine; otherwise the lifespan opens them."""
+    settings = settings or (resources.settings if resources else get_settings())
+    holder: dict[str, Resources] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = resources is None
+        holder["r"] = resources or Resources.open(settings)
+        view.resources = holder["r"]
+        app.state.resources = holder["r"]
+        try:
+            yield
+        finally:
+            if owned:
+                await holder["r"].close()
+
+    async def livez(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        r = holder["r"]
+        checks: dict[str, Any] = {}
+        try:
+            async with r.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            log.warning("readiness: database unreachable: %s", exc)
+            checks["database"] = "down"
+        checks["cache"] = {"backend": r.cache.name, "status": "ok" if await r.cache.ping() else "down"}
+        if checks["database"] != "ok":
+            return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
+        status = "ok" if checks["cache"]["status"] == "ok" else "degraded"
+        return JSONResponse({"status": status, "checks": checks})
+
+    view = MallGraphView(resources)  # type: ignore[arg-type]  # set for real in the lifespan
+    return Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/livez", livez),
+            Route("/readyz", readyz),
+        ],
+        middleware=[Middleware(AuthMiddleware, settings=settings)],
+        lifespan=lifespan,
+    )

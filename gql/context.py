@@ -1,0 +1,34 @@
+"""The typed per-request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.types import Info as StrawberryInfo
+
+from gql.settings import Settings
+from loaders import Loaders
+from models.principals import Principal
+from services.cache import Cache
+from services.db import SessionFactory
+
+
+@dataclass(slots=True)
+class Context:
+    request: Request | None
+    response: Response | None
+    principal: Principal
+    settings: Settings
+    sessions: SessionFactory
+    cache: Cache
+    request_id: str
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.sessions, self.principal)
+
+
+Info: TypeAlias = StrawberryInfo[Context, None]

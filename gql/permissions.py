@@ -1,0 +1,58 @@
+"""Who may call each root field: one table, checked before the resolver runs.
+
+Row-level scope (which stores, which customer) is applied in SQL by `services/scoping.py`;
+this table only says which roles may ask at all. A test walks the live schema and fails if a
+root field is missing here, so new fields cannot ship unguarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from strawberry.permission import BasePermission
+
+from gql.context import Info
+from models.enums import Role
+from models.errors import DomainError, ErrorCode
+
+Audience = frozenset[Role | None]
+
+EVERYONE: Final[Audience] = frozenset({None, *Role})
+SIGNED_IN: Final[Audience] = frozenset(Role)
+BACK_OFFICE: Final[Audience] = frozenset({Role.HQ_ADMIN, Role.STORE_STAFF, Role.ANALYST})
+ORDER_READERS: Final[Audience] = frozenset({Role.HQ_ADMIN, Role.STORE_STAFF, Role.ANALYST, Role.SHOPPER})
+
+ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
+    "Query.node": EVERYONE,  # each type's own visibility applies (orders are scoped, catalogue is public)
+    "Query.nodes": EVERYONE,
+    "Query.viewer": EVERYONE,
+    "Query.stores": EVERYONE,
+    "Query.store": EVERYONE,
+    "Query.categories": EVERYONE,
+    "Query.products": EVERYONE,
+    "Query.product": EVERYONE,
+    "Query.customers": BACK_OFFICE,
+    "Query.customer": SIGNED_IN,
+    "Query.orders": ORDER_READERS,
+    "Query.order": ORDER_READERS,
+}
+
+
+def check_audience(field: str, role: Role | None) -> None:
+    audience = ROOT_FIELD_AUDIENCE[field]
+    if role in audience:
+        return
+    if role is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, f"sign in to use {field.split('.')[-1]}")
+    raise DomainError(ErrorCode.FORBIDDEN, f"role {role.value} may not use {field.split('.')[-1]}")
+
+
+class Allowed(BasePermission):
+    """Looks the field up in ROOT_FIELD_AUDIENCE; raises a coded error when the role is not in it."""
+
+    message = "forbidden"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        check_audience(f"{info.path.typename}.{info.field_name}", info.context.principal.role)
+        return True

@@ -1,0 +1,1 @@
+"""Thin root resolvers, one module per domain: parse input, call one service, convert the result."""

@@ -1,0 +1,71 @@
+"""Types shared by every domain: Money, connections, user errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+
+from gql.schema import enums as _registered_enums  # noqa: F401  (GraphQL enums first)
+from models.errors import ErrorCode
+from models.money import CURRENCY, format_cents
+from services.pagination import Page
+
+
+@strawberry.type(description="An amount of money. Stored and computed in integer cents (分).")
+class Money:
+    cents: int = strawberry.field(description="Exact amount in the currency's minor unit (分).")
+    currency: str = strawberry.field(description="ISO 4217 code; always CNY.")
+
+    @strawberry.field(description='Exact decimal string, e.g. "123.45" (never a float).')
+    def amount(self) -> str:
+        return format_cents(self.cents)
+
+
+def money(cents: int) -> Money:
+    return Money(cents=cents, currency=CURRENCY)
+
+
+@strawberry.type(description="A problem with the input of a mutation; nothing was changed.")
+class UserError:
+    code: ErrorCode
+    field: list[str] | None = strawberry.field(description="Path of the offending input field, if any.")
+    message: str
+
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type(description="A page of results with keyset cursors (at most 100 a page).")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: relay.PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(
+        description="Number of items matching the filter, over all pages (counted only when asked)."
+    )
+    async def total_count(self) -> int:
+        return await self._count()
+
+    @classmethod
+    def of(cls, page: Page[Any], convert: Callable[[Any], NodeT]) -> Connection[NodeT]:
+        edges = [Edge(cursor=c, node=convert(r)) for r, c in zip(page.rows, page.cursors, strict=True)]
+        return cls(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            _count=page.count,
+        )

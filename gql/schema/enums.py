@@ -1,0 +1,52 @@
+"""Registers the domain enums as GraphQL enums (with descriptions), once.
+
+Types annotate fields with the model enums themselves (`models.order_states.OrderStatus`), so
+there is one enum per concept in Python and in GraphQL. `gql/schema/common.py` imports this
+module, so the registration happens before any type is converted.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
+from models.enums import (
+    ActorType,
+    Fulfillment,
+    MemberLevel,
+    OrderChannel,
+    OrderType,
+    PaymentMethod,
+    ProductStatus,
+    Role,
+    StoreSize,
+    StoreStatus,
+    TraceState,
+)
+from models.errors import ErrorCode
+from models.order_states import OrderAction, OrderStatus
+
+strawberry.enum(ErrorCode, description="Stable error codes of userErrors and extensions.code.")
+strawberry.enum(Role, description="Role carried by the bearer token.")
+strawberry.enum(StoreStatus, description="OPEN takes orders; PAUSED (暂停营业) and CLOSED do not.")
+strawberry.enum(StoreSize, description="LARGE stores get a 30 min picking allowance, others 15 min.")
+strawberry.enum(Fulfillment, description="SELF_PICKUP 自提, STORE_DELIVERY 门店配送, EXPRESS 快递.")
+strawberry.enum(
+    ProductStatus, description="HQ listing state of a product (per-store shelf state is separate)."
+)
+strawberry.enum(MemberLevel)
+strawberry.enum(
+    OrderStatus,
+    description="待付款 PENDING_PAYMENT, 待成团 AWAITING_GROUP, 待接单 PENDING_ACCEPTANCE, "
+    "待分配 PENDING_ALLOCATION, 待发货 PENDING_SHIPMENT, 待提货 PENDING_PICKUP, 已发货 SHIPPED, "
+    "交易完成 COMPLETED, 已取消 CANCELLED, 已关闭 CLOSED (every unit refunded).",
+)
+strawberry.enum(OrderAction, description="A transition of the order state machine (SPEC §3).")
+strawberry.enum(OrderType)
+strawberry.enum(OrderChannel)
+strawberry.enum(PaymentMethod)
+strawberry.enum(ActorType, description="Who caused an event.")
+strawberry.enum(TraceState, description="Carrier tracking state of a parcel.")
+strawberry.enum(AfterSaleType, description="REFUND_ONLY 仅退款, RETURN_AND_REFUND 退款退货.")
+strawberry.enum(AfterSaleInitiator)
+strawberry.enum(AfterSaleStatus)

@@ -1,0 +1,320 @@
+"""GraphQL types of orders, lines, parcels (包裹) with traces, allocations and the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from gql.context import Info
+from gql.schema.catalog import Product, Sku
+from gql.schema.common import Money, money
+from gql.schema.customers import Customer, visible_phone
+from gql.schema.stores import Region, Store
+from models import orders as rows
+from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, PaymentMethod, Role, TraceState
+from models.order_states import OrderAction, OrderStatus
+
+
+@strawberry.type(description="Receiver of the goods. The phone is masked for analysts.")
+class Consignee:
+    name: str
+    region: Region
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    _phone: strawberry.Private[str]
+
+    @strawberry.field
+    def phone(self, info: Info) -> str:
+        phone = visible_phone(info, self._phone)
+        assert phone is not None
+        return phone
+
+
+@strawberry.type(description="A SKU in an order, with the snapshot taken when the order was placed.")
+class OrderLine(relay.Node):
+    id: relay.NodeID[int]
+    product_name: str = strawberry.field(
+        description="Snapshot: renaming the product later does not change it."
+    )
+    spec: str
+    image_url: str | None
+    unit_price: Money
+    original_price: Money
+    quantity: int
+    discount_share: Money = strawberry.field(description="This line's share of the order discount.")
+    paid_amount: Money = strawberry.field(description="unitPrice × quantity − discountShare.")
+    is_gift: bool
+    shipped_quantity: int
+    refunded_quantity: int
+    refunded_amount: Money
+    _sku_id: strawberry.Private[int]
+    _product_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def sku(self, info: Info) -> Sku:
+        row = await info.context.loaders.sku.load(self._sku_id)
+        assert row is not None, "order lines reference an existing SKU (foreign key)"
+        return Sku.from_row(row)
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        row = await info.context.loaders.product.load(self._product_id)
+        assert row is not None, "order lines reference an existing product (foreign key)"
+        return Product.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: rows.OrderLine) -> OrderLine:
+        return cls(
+            id=row.id,
+            product_name=row.product_name,
+            spec=row.spec,
+            image_url=row.image_url,
+            unit_price=money(row.unit_price),
+            original_price=money(row.original_price),
+            quantity=row.quantity,
+            discount_share=money(row.discount_share),
+            paid_amount=money(row.paid_amount),
+            is_gift=row.is_gift,
+            shipped_quantity=row.shipped_quantity,
+            refunded_quantity=row.refunded_quantity,
+            refunded_amount=money(row.refunded_amount),
+            _sku_id=row.sku_id,
+            _product_id=row.product_id,
+        )
+
+
+@strawberry.type(description="A carrier tracking event (物流轨迹).")
+class ParcelTrace:
+    occurred_at: datetime
+    location: str | None
+    description: str
+    state: TraceState
+
+    @classmethod
+    def from_row(cls, row: rows.ParcelTrace) -> ParcelTrace:
+        return cls(
+            occurred_at=row.occurred_at, location=row.location, description=row.description, state=row.state
+        )
+
+
+@strawberry.type(description="How many units of an order line travel in a parcel.")
+class ParcelLine:
+    quantity: int
+    _line_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def line(self, info: Info) -> OrderLine:
+        row = await info.context.loaders.line.load(self._line_id)
+        assert row is not None, "parcel lines reference an existing order line (foreign key)"
+        return OrderLine.from_row(row)
+
+
+@strawberry.type(description="A parcel (包裹) of a split or whole shipment.")
+class Parcel(relay.Node):
+    id: relay.NodeID[int]
+    carrier: str
+    tracking_no: str
+    shipped_at: datetime
+    latest_state: TraceState | None
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[ParcelLine]:
+        found = await info.context.loaders.parcel_lines_by_parcel.load(self.id)
+        return [ParcelLine(quantity=r.quantity, _line_id=r.order_line_id) for r in found]
+
+    @strawberry.field(description="Tracking events, oldest first.")
+    async def traces(self, info: Info) -> list[ParcelTrace]:
+        return [ParcelTrace.from_row(r) for r in await info.context.loaders.traces_by_parcel.load(self.id)]
+
+    @classmethod
+    def from_row(cls, row: rows.Parcel) -> Parcel:
+        return cls(
+            id=row.id,
+            carrier=row.carrier,
+            tracking_no=row.tracking_no,
+            shipped_at=row.shipped_at,
+            latest_state=row.latest_state,
+        )
+
+
+@strawberry.type(description="One entry of the order timeline (操作记录).")
+class OrderEvent:
+    id: strawberry.ID
+    action: OrderAction | None = strawberry.field(description="Null for the creation of the order.")
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    actor_type: ActorType
+    actor_id: str | None
+    payload: JSON
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: rows.OrderEvent) -> OrderEvent:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            action=row.action,
+            from_status=row.from_status,
+            to_status=row.to_status,
+            actor_type=row.actor_type,
+            actor_id=row.actor_id,
+            payload=JSON(row.payload),
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="A store rejecting the order (toStore null) or HQ reallocating it (重新分配).")
+class AllocationRecord:
+    reason: str
+    actor_type: ActorType
+    actor_id: str | None
+    created_at: datetime
+    _from_store_id: strawberry.Private[int | None]
+    _to_store_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def from_store(self, info: Info) -> Store | None:
+        return await _store(info, self._from_store_id)
+
+    @strawberry.field
+    async def to_store(self, info: Info) -> Store | None:
+        return await _store(info, self._to_store_id)
+
+
+async def _store(info: Info, store_id: int | None) -> Store | None:
+    if store_id is None:
+        return None
+    row = await info.context.loaders.store.load(store_id)
+    return Store.from_row(row) if row else None
+
+
+@strawberry.type(description="An order. Amounts: payable = goods − discount + deliveryFee + packagingFee.")
+class Order(relay.Node):
+    id: relay.NodeID[int]
+    order_no: str
+    status: OrderStatus
+    type: OrderType
+    fulfillment: Fulfillment
+    channel: OrderChannel
+    payment_method: PaymentMethod | None
+    goods_amount: Money
+    goods_original_amount: Money = strawberry.field(description="Goods at original (划线) prices.")
+    discount_amount: Money
+    delivery_fee: Money
+    packaging_fee: Money
+    payable_amount: Money
+    paid_amount: Money
+    refunded_amount: Money
+    consignee: Consignee
+    buyer_remark: str | None
+    cancel_reason: str | None
+    reject_reason: str | None
+    created_at: datetime
+    payment_deadline: datetime | None
+    paid_at: datetime | None
+    grouped_at: datetime | None
+    accepted_at: datetime | None
+    rejected_at: datetime | None
+    allocated_at: datetime | None
+    shipped_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+    version: int = strawberry.field(description="Bumped by every change; pass it as expectedVersion.")
+    _store_id: strawberry.Private[int | None]
+    _customer_id: strawberry.Private[int]
+    _pickup_code: strawberry.Private[str | None]
+
+    @strawberry.field(description="Code the buyer shows at the counter (提货码); hidden from analysts.")
+    def pickup_code(self, info: Info) -> str | None:
+        return None if info.context.principal.role is Role.ANALYST else self._pickup_code
+
+    @strawberry.field(description="The fulfilling store; null when the HQ warehouse (总部) ships it.")
+    async def store(self, info: Info) -> Store | None:
+        return await _store(info, self._store_id)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        row = await info.context.loaders.customer.load(self._customer_id)
+        assert row is not None, "orders reference an existing customer (foreign key)"
+        return Customer.from_row(row)
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OrderLine]:
+        return [OrderLine.from_row(r) for r in await info.context.loaders.lines_by_order.load(self.id)]
+
+    @strawberry.field(description="Parcels in shipping order.")
+    async def parcels(self, info: Info) -> list[Parcel]:
+        return [Parcel.from_row(r) for r in await info.context.loaders.parcels_by_order.load(self.id)]
+
+    @strawberry.field(description="Every transition, oldest first.")
+    async def events(self, info: Info) -> list[OrderEvent]:
+        return [OrderEvent.from_row(r) for r in await info.context.loaders.events_by_order.load(self.id)]
+
+    @strawberry.field(description="Rejections and reallocations, oldest first.")
+    async def allocation_records(self, info: Info) -> list[AllocationRecord]:
+        found = await info.context.loaders.allocations_by_order.load(self.id)
+        return [
+            AllocationRecord(
+                reason=r.reason,
+                actor_type=r.actor_type,
+                actor_id=r.actor_id,
+                created_at=r.created_at,
+                _from_store_id=r.from_store_id,
+                _to_store_id=r.to_store_id,
+            )
+            for r in found
+        ]
+
+    @classmethod
+    def from_row(cls, row: rows.Order) -> Order:
+        return cls(
+            id=row.id,
+            order_no=row.order_no,
+            status=row.status,
+            type=row.type,
+            fulfillment=row.fulfillment,
+            channel=row.channel,
+            payment_method=row.payment_method,
+            goods_amount=money(row.goods_amount),
+            goods_original_amount=money(row.goods_original_amount),
+            discount_amount=money(row.discount_amount),
+            delivery_fee=money(row.delivery_fee),
+            packaging_fee=money(row.packaging_fee),
+            payable_amount=money(row.payable_amount),
+            paid_amount=money(row.paid_amount),
+            refunded_amount=money(row.refunded_amount),
+            consignee=Consignee(
+                name=row.consignee_name,
+                region=Region(
+                    province=row.consignee_province, city=row.consignee_city, district=row.consignee_district
+                ),
+                address=row.consignee_address,
+                latitude=row.consignee_latitude,
+                longitude=row.consignee_longitude,
+                _phone=row.consignee_phone,
+            ),
+            buyer_remark=row.buyer_remark,
+            cancel_reason=row.cancel_reason,
+            reject_reason=row.reject_reason,
+            created_at=row.created_at,
+            payment_deadline=row.payment_deadline,
+            paid_at=row.paid_at,
+            grouped_at=row.grouped_at,
+            accepted_at=row.accepted_at,
+            rejected_at=row.rejected_at,
+            allocated_at=row.allocated_at,
+            shipped_at=row.shipped_at,
+            completed_at=row.completed_at,
+            cancelled_at=row.cancelled_at,
+            closed_at=row.closed_at,
+            updated_at=row.updated_at,
+            version=row.version,
+            _store_id=row.store_id,
+            _customer_id=row.customer_id,
+            _pickup_code=row.pickup_code,
+        )

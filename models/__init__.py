@@ -1,0 +1,32 @@
+"""Domain model: SQLAlchemy mapped classes and pure rules (no I/O).
+
+Importing this package registers every table on `Base.metadata` (Alembic and tests rely on it).
+"""
+
+from models import (
+    after_sales,
+    campaigns,
+    catalog,
+    customers,
+    idempotency,
+    orders,
+    payments,
+    reviews,
+    stores,
+    visits,
+)
+from models.base import Base
+
+__all__ = [
+    "Base",
+    "after_sales",
+    "campaigns",
+    "catalog",
+    "customers",
+    "idempotency",
+    "orders",
+    "payments",
+    "reviews",
+    "stores",
+    "visits",
+]

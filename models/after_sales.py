@@ -1,0 +1,78 @@
+"""After-sales (售后): refund-only or return-and-refund requests, and merchant refunds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
+from models.base import Base, IdType, JsonType, UtcDateTime, created_at_column, enum_type, id_pk
+
+
+class AfterSale(Base):
+    __tablename__ = "after_sales"
+    __table_args__ = (
+        CheckConstraint("refund_amount >= 0", name="refund_amount_non_negative"),
+        Index("ix_after_sales_order_id", "order_id"),
+        Index("ix_after_sales_store_status_created", "store_id", "status", "created_at"),
+        Index("ix_after_sales_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = id_pk()
+    after_sale_no: Mapped[str] = mapped_column(String(24), unique=True)
+    """The refundNo: also the idempotency key of the gateway refund call."""
+    order_id: Mapped[int] = mapped_column(IdType, ForeignKey("orders.id"))
+    store_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stores.id"))
+    customer_id: Mapped[int] = mapped_column(IdType, ForeignKey("customers.id"))
+    type: Mapped[AfterSaleType] = mapped_column(enum_type(AfterSaleType))
+    initiator: Mapped[AfterSaleInitiator] = mapped_column(enum_type(AfterSaleInitiator))
+    status: Mapped[AfterSaleStatus] = mapped_column(enum_type(AfterSaleStatus))
+    reason: Mapped[str] = mapped_column(String(200))
+    evidence_urls: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    refund_amount: Mapped[int] = mapped_column(Integer)
+    """Sum of the lines' amounts: what is (or will be) returned to the buyer."""
+    reject_reason: Mapped[str | None] = mapped_column(String(200))
+    return_carrier: Mapped[str | None] = mapped_column(String(32))
+    return_tracking_no: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = created_at_column()
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    return_shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = created_at_column()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    lines: Mapped[list[AfterSaleLine]] = relationship(lazy="raise", order_by="AfterSaleLine.order_line_id")
+
+
+class AfterSaleLine(Base):
+    """Quantity and amount of one order line in one after-sale.
+
+    `is_open` mirrors the parent's status (kept in the same transaction) so that a partial unique
+    index can enforce "at most one open after-sale per order line" in the database itself.
+    """
+
+    __tablename__ = "after_sale_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("amount >= 0", name="amount_non_negative"),
+        Index(
+            "uq_after_sale_lines_open_order_line",
+            "order_line_id",
+            unique=True,
+            sqlite_where=text("is_open"),
+            postgresql_where=text("is_open"),
+        ),
+    )
+
+    after_sale_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("after_sales.id", ondelete="CASCADE"), primary_key=True
+    )
+    order_line_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("order_lines.id"), primary_key=True, index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    is_open: Mapped[bool] = mapped_column(Boolean)

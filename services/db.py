@@ -1,0 +1,100 @@
+"""Engines, sessions and SQL statement counting.
+
+One engine per database URL for the process. Sessions are short and owned by their caller:
+a service opens one per unit of work, a loader batch opens its own, so no AsyncSession is ever
+shared between concurrent tasks.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+@dataclass(slots=True)
+class StatementCounter:
+    count: int = 0
+
+
+_current_counter: contextvars.ContextVar[StatementCounter | None] = contextvars.ContextVar(
+    "sql_statement_counter", default=None
+)
+
+
+@contextmanager
+def count_statements() -> Iterator[StatementCounter]:
+    """Count SQL statements run by this task and every task it spawns while the block is open.
+
+    Loader batches run in tasks scheduled from the request's context, so they are counted too.
+    """
+    counter = StatementCounter()
+    token = _current_counter.set(counter)
+    try:
+        yield counter
+    finally:
+        _current_counter.reset(token)
+
+
+def _on_execute(*_args: Any) -> None:
+    counter = _current_counter.get()
+    if counter is not None:
+        counter.count += 1
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets readers run beside one writer;
+    # busy_timeout makes concurrent writers wait instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine(
+    url: str, *, pool_size: int = 10, statement_timeout_ms: int = 0, echo: bool = False
+) -> AsyncEngine:
+    kwargs: dict[str, Any] = {"echo": echo}
+    if url.startswith("postgresql"):
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        server_settings = {"application_name": "mallgraph"}
+        if statement_timeout_ms:
+            server_settings["statement_timeout"] = str(statement_timeout_ms)
+        kwargs["connect_args"] = {"server_settings": server_settings}
+    engine = create_async_engine(url, **kwargs)
+    sync_engine: Engine = engine.sync_engine
+    if url.startswith("sqlite"):
+        event.listen(sync_engine, "connect", _sqlite_pragmas)
+    event.listen(sync_engine, "before_cursor_execute", _on_execute)
+    return engine
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """SQLite creates the file but not its folder (e.g. `var/` on a fresh clone)."""
+    prefix = "sqlite+aiosqlite:///"
+    if url.startswith(prefix) and ":memory:" not in url:
+        Path(url[len(prefix) :].split("?", 1)[0]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def session_factory(engine: AsyncEngine) -> SessionFactory:
+    # expire_on_commit=False: objects stay readable after commit (we hand them to GraphQL types).
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def unit_of_work(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction: committed when the block ends, rolled back on error."""
+    async with sessions() as session, session.begin():
+        yield session

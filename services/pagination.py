@@ -1,0 +1,177 @@
+"""Keyset (cursor) pagination for every connection.
+
+A cursor encodes the sort it was made for and the row's sort-key values (id last, as the
+tie-breaker), so paging is stable under inserts and a cursor from another sort is refused
+instead of silently returning the wrong page. `first/after` walks forward, `last/before` walks
+backward by reversing the ORDER BY and flipping the fetched rows back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from models.errors import DomainError, ErrorCode
+from services.db import SessionFactory
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One column of a sort. `kind` says how the cursor stores its value."""
+
+    expr: ColumnElement[Any] | InstrumentedAttribute[Any]
+    descending: bool
+    kind: type = int
+
+    def encode(self, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    def decode(self, raw: Any) -> Any:
+        if self.kind is datetime:
+            return datetime.fromisoformat(raw)
+        if not isinstance(raw, self.kind):
+            raise ValueError(f"expected {self.kind.__name__}")
+        return raw
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    """A named ordering whose last key is the primary key (so it is total)."""
+
+    name: str
+    keys: tuple[SortKey, ...]
+    values: Callable[[Any], tuple[Any, ...]]
+    """Reads the keys' values off a row, in key order."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def validated(self) -> PageRequest:
+        if self.first is not None and self.last is not None:
+            raise DomainError(ErrorCode.BAD_USER_INPUT, "give either first or last, not both", "first")
+        for name, size in (("first", self.first), ("last", self.last)):
+            if size is not None and size < 0:
+                raise DomainError(ErrorCode.BAD_USER_INPUT, f"{name} must not be negative", name)
+            if size is not None and size > MAX_PAGE_SIZE:
+                raise DomainError(
+                    ErrorCode.PAGE_SIZE_EXCEEDED, f"{name} must be at most {MAX_PAGE_SIZE}", name
+                )
+        return self
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None or (self.before is not None and self.first is None)
+
+    @property
+    def size(self) -> int:
+        size = self.last if self.backward else self.first
+        return DEFAULT_PAGE_SIZE if size is None else size
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    rows: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    count: Callable[[], Awaitable[int]] = field(repr=False)
+
+
+def encode_cursor(sort: Sort, row: Any) -> str:
+    values = [k.encode(v) for k, v in zip(sort.keys, sort.values(row), strict=True)]
+    return base64.urlsafe_b64encode(orjson.dumps([sort.name, values])).decode()
+
+
+def decode_cursor(sort: Sort, cursor: str, argument: str) -> tuple[Any, ...]:
+    try:
+        name, raw = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if name != sort.name:
+            raise DomainError(
+                ErrorCode.INVALID_CURSOR, f"cursor was made for sort {name}, not {sort.name}", argument
+            )
+        if len(raw) != len(sort.keys):
+            raise ValueError("wrong number of values")
+        return tuple(k.decode(v) for k, v in zip(sort.keys, raw, strict=True))
+    except DomainError:
+        raise
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        raise DomainError(ErrorCode.INVALID_CURSOR, f"{argument} is not a valid cursor", argument) from None
+
+
+def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the sort order (strictly before when not `forward`).
+
+    Expanded as (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... so each branch can use an index.
+    """
+    branches = []
+    for i, key in enumerate(keys):
+        ascending = not key.descending if forward else key.descending
+        cmp = key.expr > values[i] if ascending else key.expr < values[i]
+        equal_prefix = [keys[j].expr == values[j] for j in range(i)]
+        branches.append(and_(*equal_prefix, cmp))
+    return or_(*branches)
+
+
+async def paginate(
+    sessions: SessionFactory,
+    base: Select[T],
+    sort: Sort,
+    request: PageRequest,
+    count_base: Select[Any] | None = None,
+) -> Page[T]:
+    """Fetch one page of `base` (a select of one entity, already filtered and scoped).
+
+    `count_base` is the same filter for `totalCount`; it runs only if the client asks for it.
+    """
+    request = request.validated()
+    forward = not request.backward
+    stmt = base
+    if request.after is not None:
+        stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.after, "after"), True))
+    if request.before is not None:
+        stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.before, "before"), False))
+    order = [(k.expr.desc() if k.descending == forward else k.expr.asc()) for k in sort.keys]
+    stmt = stmt.order_by(*order).limit(request.size + 1)
+    async with sessions() as session:
+        rows = list((await session.scalars(stmt)).all())
+    has_more = len(rows) > request.size
+    rows = rows[: request.size]
+    if not forward:
+        rows.reverse()
+
+    async def count() -> int:
+        counted = count_base if count_base is not None else base
+        async with sessions() as session:
+            return await _count(session, counted)
+
+    return Page(
+        rows=rows,
+        cursors=[encode_cursor(sort, r) for r in rows],
+        has_next_page=has_more if forward else request.before is not None,
+        has_previous_page=has_more if not forward else request.after is not None,
+        count=count,
+    )
+
+
+async def _count(session: AsyncSession, stmt: Select[Any]) -> int:
+    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return int(total or 0)

@@ -1,0 +1,49 @@
+"""Row-level visibility per principal, as SQL conditions.
+
+One source of truth for "who sees which orders/customers": list queries, node lookups and
+loaders all add these conditions, so a store's staff can never reach another store's rows by
+guessing an id (they get "not found", not the row).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, select, true
+
+from models.customers import Customer
+from models.enums import Role
+from models.errors import DomainError, ErrorCode
+from models.orders import Order
+from models.principals import Principal
+
+
+def require_signed_in(principal: Principal) -> Role:
+    if principal.role is None:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "sign in (Authorization: Bearer <token>) to see this")
+    return principal.role
+
+
+def order_visibility(principal: Principal) -> ColumnElement[bool]:
+    role = require_signed_in(principal)
+    if principal.sees_all_stores():
+        return true()
+    if role is Role.STORE_STAFF:
+        return Order.store_id.in_(sorted(principal.store_ids)) if principal.store_ids else false()
+    if role is Role.SHOPPER and principal.customer_id is not None:
+        return Order.customer_id == principal.customer_id
+    return false()
+
+
+def customer_visibility(principal: Principal) -> ColumnElement[bool]:
+    """Staff see the customers who ordered in their stores; shoppers see themselves."""
+    role = require_signed_in(principal)
+    if principal.sees_all_stores():
+        return true()
+    if role is Role.STORE_STAFF and principal.store_ids:
+        return exists(
+            select(Order.id).where(
+                Order.customer_id == Customer.id, Order.store_id.in_(sorted(principal.store_ids))
+            )
+        )
+    if role is Role.SHOPPER and principal.customer_id is not None:
+        return Customer.id == principal.customer_id
+    return false()

@@ -1,0 +1,87 @@
+"""An HTTP GraphQL client over the real Starlette app (ASGI transport, no sockets)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from gql.app import Resources, create_app
+from gql.auth import mint_token
+from gql.settings import Settings, load_settings
+from models.enums import Role
+from services.cache import MemoryCache
+from tests.conftest import Database
+from tests.factories import Seed
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self.body.get("errors") or [])
+
+    @property
+    def error_codes(self) -> list[str]:
+        return [e.get("extensions", {}).get("code") for e in self.errors]
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    settings: Settings
+    token: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def as_role(
+        self, role: Role, *, store_ids: list[int] | None = None, customer_id: int | None = None
+    ) -> Api:
+        token = mint_token(
+            self.settings, role, f"test-{role.value.lower()}", store_ids=store_ids, customer_id=customer_id
+        )
+        return Api(self.http, self.settings, token)
+
+    def as_hq(self) -> Api:
+        return self.as_role(Role.HQ_ADMIN)
+
+    def as_staff(self, *store_ids: int) -> Api:
+        return self.as_role(Role.STORE_STAFF, store_ids=list(store_ids))
+
+    def as_shopper(self, customer_id: int) -> Api:
+        return self.as_role(Role.SHOPPER, customer_id=customer_id)
+
+    def with_header(self, name: str, value: str) -> Api:
+        return Api(self.http, self.settings, self.token, {**self.headers, name: value})
+
+    async def execute(self, query: str, **variables: Any) -> Response:
+        headers = dict(self.headers)
+        if self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        r = await self.http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+        return Response(r.status_code, r.json())
+
+
+@pytest.fixture
+async def api(db: Database) -> AsyncIterator[Api]:
+    settings = load_settings(database_url=db.url, environment="test")
+    resources = Resources(settings, db.engine, db.sessions, MemoryCache())
+    app = create_app(resources=resources)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield Api(http, settings)
+
+
+@pytest.fixture
+def seed(db: Database) -> Seed:
+    return Seed(db.sessions)

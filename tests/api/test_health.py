@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from gql.app import Resources, create_app
+from gql.settings import load_settings
+from services.cache import RedisCache
+from tests.api.conftest import Api
+from tests.conftest import Database
+
+
+async def test_livez_and_readyz(api: Api) -> None:
+    assert (await api.http.get("/livez")).json() == {"status": "ok"}
+    ready = await api.http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": {"backend": "memory", "status": "ok"}},
+    }
+
+
+@pytest.fixture
+async def http_with_dead_redis(db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    settings = load_settings(database_url=db.url, environment="test")
+    resources = Resources(
+        settings, db.engine, db.sessions, RedisCache("redis://127.0.0.1:1/0", socket_timeout=0.2)
+    )
+    app = create_app(resources=resources)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
+    ):
+        yield http
+    await resources.cache.close()
+
+
+async def test_cache_down_is_degraded_but_serving(http_with_dead_redis: httpx.AsyncClient) -> None:
+    ready = await http_with_dead_redis.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded"
+    assert ready.json()["checks"]["cache"] == {"backend": "redis", "status": "down"}
+    r = await http_with_dead_redis.post("/graphql", json={"query": "{ categories { name } }"})
+    assert r.json() == {"data": {"categories": []}}
+
+
+async def test_graphiql_is_served_to_browsers(api: Api) -> None:
+    r = await api.http.get("/graphql", headers={"accept": "text/html"})
+    assert r.status_code == 200
+    assert "graphiql" in r.text.lower()

@@ -1,0 +1,190 @@
+"""Small, explicit test data: each test says what it needs and gets exactly that.
+
+(The big realistic data set comes from `bench.generator`; tests that compute figures by hand
+use these factories so the expected numbers are visible in the test.)
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from models.catalog import Category, Product, Sku, StoreSku
+from models.customers import Customer
+from models.enums import ActorType, Fulfillment, OrderType, PaymentMethod, TraceState
+from models.order_states import OrderStatus
+from models.orders import Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
+from models.stores import Store
+from services.db import SessionFactory, unit_of_work
+
+T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+
+
+class Seed:
+    def __init__(self, sessions: SessionFactory) -> None:
+        self.sessions = sessions
+        self._n = itertools.count(1)
+
+    async def _add(self, *rows: Any) -> None:
+        async with unit_of_work(self.sessions) as s:
+            s.add_all(rows)
+
+    async def store(self, code: str | None = None, **kw: Any) -> Store:
+        n = next(self._n)
+        store = Store(
+            code=code or f"ST{n:03d}",
+            name=kw.pop("name", f"测试门店{n}"),
+            province="上海市",
+            city="上海市",
+            district=kw.pop("district", "浦东新区"),
+            address=f"张江路{n}号",
+            latitude=31.2,
+            longitude=121.6,
+            business_hours=[{"weekday": d, "open": "08:00", "close": "22:00"} for d in range(1, 8)],
+            packaging_fee=kw.pop("packaging_fee", 100),
+            delivery_fee=kw.pop("delivery_fee", 500),
+            **kw,
+        )
+        await self._add(store)
+        return store
+
+    async def category(self, name: str | None = None, parent: Category | None = None) -> Category:
+        n = next(self._n)
+        cat = Category(
+            name=name or f"类目{n}",
+            parent_id=parent.id if parent else None,
+            level=2 if parent else 1,
+            sort_order=n,
+        )
+        await self._add(cat)
+        return cat
+
+    async def product(
+        self, name: str | None = None, category: Category | None = None, prices: tuple[int, ...] = (1000,)
+    ) -> tuple[Product, list[Sku]]:
+        if category is None:
+            category = await self.category(parent=await self.category())
+        n = next(self._n)
+        product = Product(name=name or f"商品{n}", category_id=category.id, image_urls=[])
+        await self._add(product)
+        skus = [
+            Sku(
+                product_id=product.id,
+                sku_code=f"SKU{n}-{i}",
+                barcode=f"69{n:06d}{i:05d}",
+                spec=f"规格{i}",
+                price=price,
+                original_price=price + 200,
+            )
+            for i, price in enumerate(prices)
+        ]
+        await self._add(*skus)
+        return product, skus
+
+    async def listing(self, store: Store, sku: Sku, stock: int = 10, on_shelf: bool = True) -> StoreSku:
+        row = StoreSku(store_id=store.id, sku_id=sku.id, stock=stock, on_shelf=on_shelf)
+        await self._add(row)
+        return row
+
+    async def customer(self, phone: str | None = None, **kw: Any) -> Customer:
+        n = next(self._n)
+        phone = phone or f"1380000{n:04d}"
+        customer = Customer(
+            nickname=kw.pop("nickname", f"顾客{n}"),
+            phone=phone,
+            phone_last4=phone[-4:],
+            invite_code=f"INV{n:05d}",
+            registered_at=kw.pop("registered_at", T0 - timedelta(days=30)),
+            **kw,
+        )
+        await self._add(customer)
+        return customer
+
+    async def order(
+        self,
+        store: Store | None,
+        customer: Customer,
+        lines: list[tuple[Sku, int]],
+        *,
+        status: OrderStatus = OrderStatus.PENDING_ACCEPTANCE,
+        fulfillment: Fulfillment = Fulfillment.STORE_DELIVERY,
+        created_at: datetime = T0,
+        parcels: int = 0,
+        order_no: str | None = None,
+    ) -> Order:
+        n = next(self._n)
+        goods = sum(sku.price * qty for sku, qty in lines)
+        original = sum(sku.original_price * qty for sku, qty in lines)
+        delivery = store.delivery_fee if store and fulfillment is Fulfillment.STORE_DELIVERY else 0
+        packaging = store.packaging_fee if store else 0
+        payable = goods + delivery + packaging
+        paid = status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
+        order = Order(
+            order_no=order_no or f"20261101{n:08d}",
+            store_id=store.id if store else None,
+            customer_id=customer.id,
+            type=OrderType.NORMAL,
+            fulfillment=fulfillment,
+            status=status,
+            payment_method=PaymentMethod.WECHAT_PAY if paid else None,
+            goods_amount=goods,
+            goods_original_amount=original,
+            delivery_fee=delivery,
+            packaging_fee=packaging,
+            payable_amount=payable,
+            paid_amount=payable if paid else 0,
+            consignee_name=customer.nickname,
+            consignee_phone=customer.phone or "13800000000",
+            consignee_phone_last4=(customer.phone or "0000")[-4:],
+            consignee_address="张江路1号",
+            pickup_code="123456" if fulfillment is Fulfillment.SELF_PICKUP else None,
+            created_at=created_at,
+            paid_at=created_at + timedelta(minutes=1) if paid else None,
+            updated_at=created_at,
+        )
+        await self._add(order)
+        line_rows = [
+            OrderLine(
+                order_id=order.id,
+                sku_id=sku.id,
+                product_id=sku.product_id,
+                product_name=f"商品{sku.product_id}",
+                spec=sku.spec,
+                unit_price=sku.price,
+                original_price=sku.original_price,
+                quantity=qty,
+                paid_amount=sku.price * qty,
+            )
+            for sku, qty in lines
+        ]
+        event = OrderEvent(
+            order_id=order.id,
+            store_id=order.store_id,
+            to_status=OrderStatus.PENDING_PAYMENT,
+            actor_type=ActorType.CUSTOMER,
+            actor_id=str(customer.id),
+            payload={},
+            created_at=created_at,
+        )
+        await self._add(*line_rows, event)
+        for p in range(parcels):
+            parcel = Parcel(
+                order_id=order.id,
+                carrier="顺丰速运",
+                tracking_no=f"SF{n:08d}{p}",
+                shipped_at=created_at + timedelta(hours=2),
+                latest_state=TraceState.IN_TRANSIT,
+            )
+            await self._add(parcel)
+            await self._add(
+                ParcelLine(parcel_id=parcel.id, order_line_id=line_rows[0].id, quantity=1),
+                ParcelTrace(
+                    parcel_id=parcel.id,
+                    occurred_at=created_at + timedelta(hours=3),
+                    location="上海转运中心",
+                    description="快件已揽收",
+                    state=TraceState.COLLECTED,
+                ),
+            )
+        return order
