@@ -46,21 +46,35 @@ def count_statements() -> Iterator[StatementCounter]:
         _current_counter.reset(token)
 
 
-def _on_execute(*_args: Any) -> None:
+def _on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     counter = _current_counter.get()
-    if counter is not None:
+    # Transaction control (SQLite's explicit BEGIN) is not a query; PostgreSQL's never shows here.
+    if counter is not None and not statement.startswith("BEGIN"):
         counter.count += 1
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     # Foreign keys are off by default in SQLite; WAL lets readers run beside one writer;
     # busy_timeout makes concurrent writers wait instead of failing with "database is locked".
+    # The driver's own transaction handling is switched off: `_sqlite_begin` emits BEGIN itself.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A write unit of work takes SQLite's write lock at BEGIN. A deferred transaction that reads
+    # and then writes fails at once with "database is locked" when another writer got in between
+    # (the busy timeout cannot help an upgrade); BEGIN IMMEDIATE waits its turn instead.
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "mallgraph_write"
 
 
 def create_engine(
@@ -77,6 +91,7 @@ def create_engine(
     sync_engine: Engine = engine.sync_engine
     if url.startswith("sqlite"):
         event.listen(sync_engine, "connect", _sqlite_pragmas)
+        event.listen(sync_engine, "begin", _sqlite_begin)
     event.listen(sync_engine, "before_cursor_execute", _on_execute)
     return engine
 
@@ -95,6 +110,16 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
 
 @asynccontextmanager
 async def unit_of_work(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """A session inside a transaction: committed when the block ends, rolled back on error."""
-    async with sessions() as session, session.begin():
-        yield session
+    """A write transaction: committed when the block ends, rolled back on error.
+
+    On SQLite it begins IMMEDIATE (see `_sqlite_begin`); on PostgreSQL it is a plain
+    READ COMMITTED transaction whose writers lock rows explicitly where they must.
+    """
+    async with sessions() as session:
+        await session.connection(execution_options={WRITE_OPTION: True})
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
