@@ -1,4 +1,4 @@
-"""Root fields for orders."""
+"""Root fields for one order (lookups and, with the order-handling issue, its mutations)."""
 
 from __future__ import annotations
 
@@ -7,33 +7,13 @@ import strawberry
 from gql.context import Info
 from gql.ids import decode_id
 from gql.permissions import Allowed
-from gql.schema.common import Connection
 from gql.schema.orders import Order
 from models.errors import DomainError, ErrorCode
 from services import orders as order_service
-from services.pagination import PageRequest
 
 
 @strawberry.type
 class OrderQueries:
-    @strawberry.field(
-        permission_classes=[Allowed],
-        description="Orders the caller may see, newest first: HQ and analysts all, staff their stores, "
-        "shoppers their own.",
-    )
-    async def orders(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Order]:
-        page = await order_service.list_orders(
-            info.context.sessions, info.context.principal, PageRequest(first, after, last, before)
-        )
-        return Connection[Order].of(page, Order.from_row)
-
     @strawberry.field(permission_classes=[Allowed], description="One order by global id or by order number.")
     async def order(
         self, info: Info, id: strawberry.ID | None = None, order_no: str | None = None

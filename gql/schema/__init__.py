@@ -13,6 +13,7 @@ from gql.errors import ErrorCodes
 from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.customers import CustomerQueries
 from gql.resolvers.node import NodeQueries
+from gql.resolvers.order_search import OrderSearchQueries
 from gql.resolvers.orders import OrderQueries
 from gql.resolvers.stores import StoreQueries
 from gql.schema.catalog import Category, Product, Sku
@@ -20,7 +21,9 @@ from gql.schema.customers import Customer
 from gql.schema.orders import Order, OrderLine, Parcel
 from gql.schema.stores import Store
 
-Query = merge_types("Query", (NodeQueries, StoreQueries, CatalogQueries, CustomerQueries, OrderQueries))
+Query = merge_types(
+    "Query", (NodeQueries, StoreQueries, CatalogQueries, CustomerQueries, OrderSearchQueries, OrderQueries)
+)
 
 
 class MallGraphSchema(strawberry.Schema):

@@ -142,12 +142,12 @@ async def test_bad_global_ids_are_coded_errors(api: Api, world: World) -> None:
 async def test_unexpected_errors_are_masked_with_a_request_id(
     api: Api, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services import orders
+    from services import order_search
 
     async def boom(*_args: object, **_kw: object) -> None:
         raise RuntimeError("secret internals: password=hunter2")
 
-    monkeypatch.setattr(orders, "list_orders", boom)
+    monkeypatch.setattr(order_search, "list_orders", boom)
     r = await api.as_hq().with_header("x-request-id", "req-123").execute(LIST)
     assert r.errors[0]["message"] == "Internal server error"
     assert r.errors[0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-123"}
