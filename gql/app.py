@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -28,9 +29,23 @@ from gql.schema import schema
 from gql.settings import Settings, get_settings
 from models.principals import ANONYMOUS
 from services.cache import Cache, create_cache
+from services.commands import Deps
+from services.config import RulesConfig
 from services.db import SessionFactory, create_engine, session_factory
+from services.payments import DevPaymentGateway, PaymentGateway
+from services.sweeps import SweepRunner
 
 log = logging.getLogger("mallgraph.app")
+
+
+def rules_config(settings: Settings) -> RulesConfig:
+    return RulesConfig(
+        zone=settings.zone,
+        refund_window=timedelta(days=settings.refund_window_days),
+        payment_timeout=timedelta(minutes=settings.payment_timeout_minutes),
+        acceptance_timeout=timedelta(minutes=settings.acceptance_timeout_minutes),
+        auto_complete_after=timedelta(days=settings.auto_complete_days),
+    )
 
 
 @dataclass(slots=True)
@@ -41,6 +56,11 @@ class Resources:
     engine: AsyncEngine
     sessions: SessionFactory
     cache: Cache
+    gateway: PaymentGateway = field(default_factory=DevPaymentGateway)
+    deps: Deps = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings))
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -72,6 +92,7 @@ class MallGraphView(GraphQL[Context, None]):
             sessions=r.sessions,
             cache=r.cache,
             request_id=state.get("request_id", ""),
+            deps=r.deps,
         )
 
 
@@ -86,9 +107,12 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         holder["r"] = resources or Resources.open(settings)
         view.resources = holder["r"]
         app.state.resources = holder["r"]
+        sweeper = SweepRunner(holder["r"].deps, settings.sweep_interval_seconds if owned else 0)
+        sweeper.start()
         try:
             yield
         finally:
+            await sweeper.stop()
             if owned:
                 await holder["r"].close()
 

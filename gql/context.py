@@ -13,6 +13,7 @@ from gql.settings import Settings
 from loaders import Loaders
 from models.principals import Principal
 from services.cache import Cache
+from services.commands import Deps
 from services.db import SessionFactory
 
 
@@ -25,6 +26,7 @@ class Context:
     sessions: SessionFactory
     cache: Cache
     request_id: str
+    deps: Deps
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -22,6 +22,9 @@ EVERYONE: Final[Audience] = frozenset({None, *Role})
 SIGNED_IN: Final[Audience] = frozenset(Role)
 BACK_OFFICE: Final[Audience] = frozenset({Role.HQ_ADMIN, Role.STORE_STAFF, Role.ANALYST})
 ORDER_READERS: Final[Audience] = frozenset({Role.HQ_ADMIN, Role.STORE_STAFF, Role.ANALYST, Role.SHOPPER})
+SHOPPERS: Final[Audience] = frozenset({Role.SHOPPER})
+MERCHANTS: Final[Audience] = frozenset({Role.HQ_ADMIN, Role.STORE_STAFF})
+HQ: Final[Audience] = frozenset({Role.HQ_ADMIN})
 
 ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.node": EVERYONE,  # each type's own visibility applies (orders are scoped, catalogue is public)
@@ -36,6 +39,18 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.customer": SIGNED_IN,
     "Query.orders": ORDER_READERS,
     "Query.order": ORDER_READERS,
+    # Order mutations: the state table further decides who may cause which transition.
+    "Mutation.placeOrder": SHOPPERS,
+    "Mutation.payOrder": SHOPPERS,
+    "Mutation.cancelOrder": frozenset({Role.SHOPPER, Role.STORE_STAFF, Role.HQ_ADMIN}),
+    "Mutation.confirmReceipt": SHOPPERS,
+    "Mutation.acceptOrder": MERCHANTS,
+    "Mutation.rejectOrder": MERCHANTS,
+    "Mutation.shipOrder": MERCHANTS,
+    "Mutation.addParcelTrace": MERCHANTS,
+    "Mutation.verifyPickup": MERCHANTS,
+    "Mutation.reallocateOrder": HQ,
+    "Mutation.cancelAllocatedOrder": HQ,
 }
 
 

@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     analytics_database_url: str | None = None
     redis_url: str | None = None
     timezone: str = "Asia/Shanghai"
-    currency: str = "CNY"
 
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "mallgraph"
@@ -54,6 +53,8 @@ class Settings(BaseSettings):
     payment_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
     acceptance_timeout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     auto_complete_days: int = Field(default=7, ge=1, le=60)
+    sweep_interval_seconds: float = Field(default=10.0, ge=0)
+    """0 disables the in-process sweeper (e.g. when a separate worker runs it)."""
 
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -96,6 +97,32 @@ class Order(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     lines: Mapped[list[OrderLine]] = relationship(lazy="raise", order_by="OrderLine.id")
+
+    # Every ORM UPDATE of an order says "... WHERE version = <the version I read>" and bumps it:
+    # a concurrent change makes the flush fail (StaleDataError → VERSION_CONFLICT) instead of
+    # silently overwriting.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it at class creation)
+
+
+ACTION_TIMESTAMP: Final[Mapping[OrderAction, str]] = {
+    OrderAction.PAY: "paid_at",
+    OrderAction.PAY_GROUP_BUY: "paid_at",
+    OrderAction.TEAM_SUCCEEDED: "grouped_at",
+    OrderAction.ACCEPT_PICKUP: "accepted_at",
+    OrderAction.ACCEPT_SHIP: "accepted_at",
+    OrderAction.REJECT: "rejected_at",
+    OrderAction.ACCEPTANCE_TIMEOUT: "rejected_at",
+    OrderAction.REALLOCATE: "allocated_at",
+    OrderAction.SHIP: "shipped_at",
+    OrderAction.CONFIRM_RECEIPT: "completed_at",
+    OrderAction.AUTO_COMPLETE: "completed_at",
+    OrderAction.VERIFY_PICKUP: "completed_at",
+    OrderAction.CANCEL: "cancelled_at",
+    OrderAction.PAYMENT_TIMEOUT: "cancelled_at",
+    OrderAction.TEAM_FAILED: "cancelled_at",
+    OrderAction.CLOSE: "closed_at",
+}
+"""Which step timestamp of the order each action sets (SHIP_PARTIAL sets none)."""
 
 
 class OrderLine(Base):

@@ -42,4 +42,15 @@ class Principal:
 
 
 ANONYMOUS = Principal(role=None)
-SYSTEM_SUBJECT = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who an event is attributed to (written on every order event)."""
+
+    type: ActorType
+    id: str | None = None
+
+
+SYSTEM = Actor(ActorType.SYSTEM, "system")
+PAYMENT_GATEWAY = Actor(ActorType.PAYMENT, "gateway")

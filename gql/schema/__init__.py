@@ -14,7 +14,7 @@ from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.customers import CustomerQueries
 from gql.resolvers.node import NodeQueries
 from gql.resolvers.order_search import OrderSearchQueries
-from gql.resolvers.orders import OrderQueries
+from gql.resolvers.orders import OrderMutations, OrderQueries
 from gql.resolvers.stores import StoreQueries
 from gql.schema.catalog import Category, Product, Sku
 from gql.schema.customers import Customer
@@ -25,6 +25,8 @@ Query = merge_types(
     "Query", (NodeQueries, StoreQueries, CatalogQueries, CustomerQueries, OrderSearchQueries, OrderQueries)
 )
 
+Mutation = merge_types("Mutation", (OrderMutations,))
+
 
 class MallGraphSchema(strawberry.Schema):
     def process_errors(self, errors: object, execution_context: object = None) -> None:
@@ -33,6 +35,7 @@ class MallGraphSchema(strawberry.Schema):
 
 schema = MallGraphSchema(
     query=Query,
+    mutation=Mutation,
     types=[Store, Category, Product, Sku, Customer, Order, OrderLine, Parcel],
     extensions=[ErrorCodes],
 )

@@ -24,6 +24,7 @@ from models.enums import (
     TraceState,
 )
 from models.errors import ErrorCode
+from models.order_actions import OrderCommand
 from models.order_states import OrderAction, OrderStatus
 
 strawberry.enum(ErrorCode, description="Stable error codes of userErrors and extensions.code.")
@@ -42,6 +43,7 @@ strawberry.enum(
     "交易完成 COMPLETED, 已取消 CANCELLED, 已关闭 CLOSED (every unit refunded).",
 )
 strawberry.enum(OrderAction, description="A transition of the order state machine (SPEC §3).")
+strawberry.enum(OrderCommand, description="A user-facing order action (one mutation each).")
 strawberry.enum(OrderType)
 strawberry.enum(OrderChannel)
 strawberry.enum(PaymentMethod)

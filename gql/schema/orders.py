@@ -15,6 +15,8 @@ from gql.schema.customers import Customer, visible_phone
 from gql.schema.stores import Region, Store
 from models import orders as rows
 from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, PaymentMethod, Role, TraceState
+from models.errors import ErrorCode
+from models.order_actions import OrderCommand, available_actions
 from models.order_states import OrderAction, OrderStatus
 
 
@@ -191,6 +193,15 @@ async def _store(info: Info, store_id: int | None) -> Store | None:
     return Store.from_row(row) if row else None
 
 
+@strawberry.type(
+    description="Whether the viewer may do an action now, and if not, why (reason is an error code)."
+)
+class ActionAvailability:
+    action: OrderCommand
+    allowed: bool
+    reason: ErrorCode | None
+
+
 @strawberry.type(description="An order. Amounts: payable = goods − discount + deliveryFee + packagingFee.")
 class Order(relay.Node):
     id: relay.NodeID[int]
@@ -228,6 +239,18 @@ class Order(relay.Node):
     _store_id: strawberry.Private[int | None]
     _customer_id: strawberry.Private[int]
     _pickup_code: strawberry.Private[str | None]
+
+    @strawberry.field(
+        description="The actions the viewer's client offers, each allowed or not with a reason."
+    )
+    def available_actions(self, info: Info) -> list[ActionAvailability]:
+        principal = info.context.principal
+        return [
+            ActionAvailability(action=a.command, allowed=a.allowed, reason=a.reason)
+            for a in available_actions(
+                self.status, self.fulfillment, self.type, principal.role, principal.actor_type
+            )
+        ]
 
     @strawberry.field(description="Code the buyer shows at the counter (提货码); hidden from analysts.")
     def pickup_code(self, info: Info) -> str | None:

@@ -14,6 +14,7 @@ from gql.auth import mint_token
 from gql.settings import Settings, load_settings
 from models.enums import Role
 from services.cache import MemoryCache
+from services.payments import DevPaymentGateway
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -40,16 +41,16 @@ class Response:
 class Api:
     http: httpx.AsyncClient
     settings: Settings
+    gateway: DevPaymentGateway
     token: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
     def as_role(
         self, role: Role, *, store_ids: list[int] | None = None, customer_id: int | None = None
     ) -> Api:
-        token = mint_token(
-            self.settings, role, f"test-{role.value.lower()}", store_ids=store_ids, customer_id=customer_id
-        )
-        return Api(self.http, self.settings, token)
+        subject = f"test-{role.value.lower()}-{customer_id or ','.join(map(str, store_ids or []))}"
+        token = mint_token(self.settings, role, subject, store_ids=store_ids, customer_id=customer_id)
+        return Api(self.http, self.settings, self.gateway, token)
 
     def as_hq(self) -> Api:
         return self.as_role(Role.HQ_ADMIN)
@@ -61,7 +62,7 @@ class Api:
         return self.as_role(Role.SHOPPER, customer_id=customer_id)
 
     def with_header(self, name: str, value: str) -> Api:
-        return Api(self.http, self.settings, self.token, {**self.headers, name: value})
+        return Api(self.http, self.settings, self.gateway, self.token, {**self.headers, name: value})
 
     async def execute(self, query: str, **variables: Any) -> Response:
         headers = dict(self.headers)
@@ -74,12 +75,15 @@ class Api:
 @pytest.fixture
 async def api(db: Database) -> AsyncIterator[Api]:
     settings = load_settings(database_url=db.url, environment="test")
-    resources = Resources(settings, db.engine, db.sessions, MemoryCache())
+    gateway = DevPaymentGateway()
+    resources = Resources(settings, db.engine, db.sessions, MemoryCache(), gateway)
     app = create_app(resources=resources)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield Api(http, settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
+        yield Api(http, settings, gateway)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ async def test_migrated_schema_matches_the_models(db: Database) -> None:
 
 async def test_indexes_the_order_filters_need(db: Database) -> None:
     def index_columns(connection: Connection) -> set[tuple[str, ...]]:
-        return {tuple(ix["column_names"]) for ix in inspect(connection).get_indexes("orders")}
+        return {tuple(str(c) for c in ix["column_names"]) for ix in inspect(connection).get_indexes("orders")}
 
     async with db.engine.connect() as conn:
         found = await conn.run_sync(index_columns)

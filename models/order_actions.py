@@ -1,0 +1,84 @@
+"""What the viewer may do with an order now, and why not — the buttons of the admin SPA.
+
+Derived from the state table (never a second copy of it): an action is allowed when the table
+has a transition for the order's status and the viewer's actor type is among its actors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from models.enums import ActorType, Fulfillment, OrderType, Role
+from models.errors import ErrorCode
+from models.order_states import TRANSITIONS, OrderAction, OrderStatus, accept_action, pay_action
+
+
+class OrderCommand(StrEnum):
+    """The user-facing actions (one mutation each)."""
+
+    PAY = "PAY"
+    CANCEL = "CANCEL"
+    ACCEPT = "ACCEPT"
+    REJECT = "REJECT"
+    REALLOCATE = "REALLOCATE"
+    SHIP = "SHIP"
+    VERIFY_PICKUP = "VERIFY_PICKUP"
+    CONFIRM_RECEIPT = "CONFIRM_RECEIPT"
+
+
+C = OrderCommand
+
+EXPECTED_BY_ROLE: Final[Mapping[Role, tuple[OrderCommand, ...]]] = {
+    Role.SHOPPER: (C.PAY, C.CANCEL, C.CONFIRM_RECEIPT),
+    Role.STORE_STAFF: (C.ACCEPT, C.REJECT, C.SHIP, C.VERIFY_PICKUP, C.CANCEL),
+    Role.HQ_ADMIN: (C.ACCEPT, C.REJECT, C.REALLOCATE, C.SHIP, C.VERIFY_PICKUP, C.CANCEL),
+    Role.ANALYST: (),
+}
+"""The actions each role's client shows; analysts are read-only."""
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    command: OrderCommand
+    allowed: bool
+    reason: ErrorCode | None
+
+
+INITIATED_BY: Final[Mapping[OrderCommand, frozenset[ActorType]]] = {C.PAY: frozenset({ActorType.CUSTOMER})}
+"""Commands whose transition is caused by someone else than who starts them: the buyer starts a
+payment, the gateway's notification moves the order."""
+
+
+def table_action(command: OrderCommand, fulfillment: Fulfillment, order_type: OrderType) -> OrderAction:
+    """The state-table action a command performs on this kind of order."""
+    if command is C.PAY:
+        return pay_action(order_type)
+    if command is C.ACCEPT:
+        return accept_action(fulfillment)
+    if command is C.SHIP:
+        return OrderAction.SHIP_PARTIAL  # shipping some parcels is always the first step
+    return OrderAction(command.value)
+
+
+def available_actions(
+    status: OrderStatus,
+    fulfillment: Fulfillment,
+    order_type: OrderType,
+    role: Role | None,
+    actor: ActorType | None,
+) -> list[Availability]:
+    if role is None:
+        return []
+    out = []
+    for command in EXPECTED_BY_ROLE[role]:
+        step = TRANSITIONS.get((status, table_action(command, fulfillment, order_type)))
+        if step is None:
+            out.append(Availability(command, False, ErrorCode.INVALID_TRANSITION))
+        elif actor is None or actor not in INITIATED_BY.get(command, step.actors):
+            out.append(Availability(command, False, ErrorCode.FORBIDDEN))
+        else:
+            out.append(Availability(command, True, None))
+    return out

@@ -1,0 +1,134 @@
+"""Background sweeps: payment timeout, auto-accept, acceptance timeout, auto-complete, refund retries.
+
+Each order is moved in its own short transaction by `apply_system_action`, which skips rows
+another process holds (SKIP LOCKED) and re-checks the state table, so any number of processes
+may sweep at once without doing anything twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+
+from models.base import utcnow
+from models.errors import DomainError
+from models.order_states import OrderAction, OrderStatus, accept_action
+from models.orders import Order
+from models.principals import SYSTEM
+from models.stores import Store
+from services import idempotency
+from services.commands import Deps, Work, run_command
+from services.order_payments import SYSTEM_PRINCIPAL
+from services.orders import apply_system_action
+from services.refunds import retry_pending_refunds
+
+log = logging.getLogger("mallgraph.sweeps")
+BATCH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    payment_timeouts: int = 0
+    auto_accepted: int = 0
+    acceptance_timeouts: int = 0
+    auto_completed: int = 0
+    refunds_retried: int = 0
+    idempotency_purged: int = 0
+
+
+async def _ids(deps: Deps, stmt: Select[int]) -> Sequence[int]:
+    async with deps.sessions() as session:
+        return (await session.scalars(stmt.order_by(Order.id).limit(BATCH))).all()
+
+
+async def _move(deps: Deps, ids: Sequence[int], action: OrderAction | None, now: datetime) -> int:
+    moved = 0
+    for order_id in ids:
+
+        async def apply(work: Work, order_id: int = order_id) -> dict[str, object]:
+            chosen = action
+            if chosen is None:  # auto-accept: the branch depends on the order's fulfilment
+                order = await work.session.get(Order, order_id)
+                if order is None:
+                    return {"moved": False}
+                chosen = accept_action(order.fulfillment)
+            return {"moved": await apply_system_action(work, order_id, chosen)}
+
+        try:
+            result = await run_command(deps, SYSTEM_PRINCIPAL, "sweep", apply, actor=SYSTEM, now=now)
+        except DomainError as exc:
+            log.warning("sweep could not move order %s: %s", order_id, exc)
+            continue
+        moved += bool(result["moved"])
+    return moved
+
+
+async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
+    now = now or utcnow()
+    rules = deps.rules
+    unpaid = select(Order.id).where(
+        Order.status == OrderStatus.PENDING_PAYMENT, Order.payment_deadline <= now
+    )
+    auto = (
+        select(Order.id)
+        .join(Store, Store.id == Order.store_id)
+        .where(Order.status == OrderStatus.PENDING_ACCEPTANCE, Store.auto_accept.is_(True))
+    )
+    waiting_since = func.coalesce(Order.allocated_at, Order.grouped_at, Order.paid_at)
+    stale = (
+        select(Order.id)
+        .outerjoin(Store, Store.id == Order.store_id)
+        .where(
+            Order.status == OrderStatus.PENDING_ACCEPTANCE,
+            func.coalesce(Store.auto_accept, False).is_(False),
+            waiting_since <= now - rules.acceptance_timeout,
+        )
+    )
+    shipped = select(Order.id).where(
+        Order.status == OrderStatus.SHIPPED, Order.shipped_at <= now - rules.auto_complete_after
+    )
+    return SweepReport(
+        payment_timeouts=await _move(deps, await _ids(deps, unpaid), OrderAction.PAYMENT_TIMEOUT, now),
+        auto_accepted=await _move(deps, await _ids(deps, auto), None, now),
+        acceptance_timeouts=await _move(deps, await _ids(deps, stale), OrderAction.ACCEPTANCE_TIMEOUT, now),
+        auto_completed=await _move(deps, await _ids(deps, shipped), OrderAction.AUTO_COMPLETE, now),
+        refunds_retried=await retry_pending_refunds(deps.sessions, deps.gateway, now),
+        idempotency_purged=await idempotency.purge_expired(deps.sessions, now),
+    )
+
+
+class SweepRunner:
+    """Runs the sweeps every `interval` seconds inside the server process until stopped."""
+
+    def __init__(self, deps: Deps, interval: float) -> None:
+        self.deps = deps
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.interval > 0 and self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="mallgraph-sweeps")
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                report = await run_sweeps(self.deps)
+                if any(dataclasses.astuple(report)):
+                    log.info("sweep: %s", report)
+            except Exception:
+                log.exception("sweep failed; next run in %ss", self.interval)
+            await asyncio.sleep(self.interval)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
