@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from gql.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
@@ -42,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     seed.add_argument("--if-empty", action="store_true", help="do nothing when the database already has data")
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
+    seed.add_argument(
+        "--now",
+        type=_aware_datetime,
+        help="the moment the data ends (ISO 8601 with offset; default: the start of the current hour, UTC)",
+    )
 
     serve = sub.add_parser("serve", help="serve GraphQL (GraphiQL at /graphql)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -72,7 +78,6 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
     from bench.generator import database_is_empty, generate
-
     from services.db import create_engine
 
     async def run() -> int:
@@ -84,7 +89,10 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
                     return 0
                 print("database already has data; seed an empty database", file=sys.stderr)
                 return 1
-            report = await generate(engine, orders=args.orders, seed=args.seed, progress=not args.quiet)
+            now = args.now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            report = await generate(
+                engine, orders=args.orders, seed=args.seed, now=now, progress=not args.quiet
+            )
         finally:
             await engine.dispose()
         print(
@@ -165,6 +173,13 @@ def _export_schema(_settings: Settings, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(sdl)
     return 0
+
+
+def _aware_datetime(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone offset, e.g. 2026-11-23T12:00:00+08:00")
+    return value.astimezone(UTC)
 
 
 def _redact(url: str) -> str:

@@ -1,7 +1,7 @@
 """How errors leave the API.
 
 * `DomainError` raised by a query resolver becomes a GraphQL error with `extensions.code`
-  (and `extensions.field` when it names an input).
+  (and `extensions.field` when it names an input, plus any extra `extensions` it carries).
 * Anything unexpected is logged with the request id and replaced by a masked
   `INTERNAL_SERVER_ERROR` carrying that request id, so clients never see internals.
 * Mutations do not raise: they return `userErrors` (see `gql/schema/common.py`).
@@ -35,7 +35,7 @@ def _request_id(context: Any) -> str | None:
 def _with_code(error: GraphQLError, request_id: str | None) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
-        extensions: dict[str, Any] = {"code": original.code.value}
+        extensions: dict[str, Any] = {**original.extensions, "code": original.code.value}
         if original.field:
             extensions["field"] = original.field
         return GraphQLError(

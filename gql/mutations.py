@@ -14,13 +14,15 @@ from sqlalchemy import select
 
 from gql.context import Info
 from gql.ids import decode_id
+from gql.schema.after_sales import AfterSale, AfterSalePayload
 from gql.schema.common import UserError
 from gql.schema.order_mutations import OrderPayload
 from gql.schema.orders import Order
+from models.after_sales import AfterSale as AfterSaleRow
 from models.errors import DomainError
 from models.orders import Order as OrderRow
 from services.commands import Result, Work, run_command
-from services.scoping import order_visibility
+from services.scoping import after_sale_visibility, order_visibility
 
 UseCase = Callable[[Work], Awaitable[Result]]
 
@@ -75,3 +77,21 @@ async def _current(info: Info, input_: Any) -> Order | None:
         return await visible_order(info, decode_id(raw, "Order"))
     except DomainError:
         return None
+
+
+async def after_sale_mutation(info: Info, operation: str, input_: Any, use_case: UseCase) -> AfterSalePayload:
+    try:
+        result = await run(info, operation, input_, use_case)
+    except DomainError as error:
+        return AfterSalePayload(after_sale=None, order=None, user_errors=[user_error(error)])
+    async with info.context.sessions() as session:
+        row = await session.scalar(
+            select(AfterSaleRow).where(
+                AfterSaleRow.id == int(result["afterSaleId"]), after_sale_visibility(info.context.principal)
+            )
+        )
+    return AfterSalePayload(
+        after_sale=AfterSale.from_row(row) if row else None,
+        order=await visible_order(info, int(result["orderId"])),
+        user_errors=[],
+    )

@@ -38,6 +38,7 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.customers": BACK_OFFICE,
     "Query.customer": SIGNED_IN,
     "Query.orders": ORDER_READERS,
+    "Query.orderStatusCounts": ORDER_READERS,
     "Query.order": ORDER_READERS,
     # Order mutations: the state table further decides who may cause which transition.
     "Mutation.placeOrder": SHOPPERS,
@@ -51,6 +52,18 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.verifyPickup": MERCHANTS,
     "Mutation.reallocateOrder": HQ,
     "Mutation.cancelAllocatedOrder": HQ,
+    # After-sales: buyers ask, withdraw and ship back; stores decide and refund.
+    "Query.afterSales": ORDER_READERS,
+    "Query.afterSaleStatusCounts": ORDER_READERS,
+    "Query.afterSale": ORDER_READERS,
+    "Mutation.requestAfterSale": SHOPPERS,
+    "Mutation.withdrawAfterSale": SHOPPERS,
+    "Mutation.submitReturnShipment": SHOPPERS,
+    "Mutation.refundLines": MERCHANTS,
+    "Mutation.approveAfterSale": MERCHANTS,
+    "Mutation.rejectAfterSale": MERCHANTS,
+    "Mutation.confirmReturnReceived": MERCHANTS,
+    "Mutation.refuseReturnReceipt": MERCHANTS,
 }
 
 

@@ -12,13 +12,14 @@ from functools import cached_property
 from aiodataloader import DataLoader
 
 from loaders.base import many_per_key, one_per_key
+from models.after_sales import AfterSale, AfterSaleEvent, AfterSaleLine
 from models.catalog import Category, Product, Sku
 from models.customers import Customer
 from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
 from models.principals import Principal
 from models.stores import Store
 from services.db import SessionFactory
-from services.scoping import customer_visibility, order_visibility
+from services.scoping import after_sale_visibility, customer_visibility, order_visibility
 
 
 class Loaders:
@@ -98,3 +99,27 @@ class Loaders:
     @cached_property
     def allocations_by_order(self) -> DataLoader[int, list[AllocationRecord]]:
         return many_per_key(self._sessions, AllocationRecord, AllocationRecord.order_id, AllocationRecord.id)
+
+    @cached_property
+    def visible_after_sale(self) -> DataLoader[int, AfterSale | None]:
+        return one_per_key(self._sessions, AfterSale, AfterSale.id, after_sale_visibility(self._principal))
+
+    @cached_property
+    def after_sales_by_order(self) -> DataLoader[int, list[AfterSale]]:
+        return many_per_key(self._sessions, AfterSale, AfterSale.order_id, AfterSale.id)
+
+    @cached_property
+    def after_sale_lines(self) -> DataLoader[int, list[AfterSaleLine]]:
+        return many_per_key(
+            self._sessions, AfterSaleLine, AfterSaleLine.after_sale_id, AfterSaleLine.order_line_id
+        )
+
+    @cached_property
+    def after_sale_lines_by_line(self) -> DataLoader[int, list[AfterSaleLine]]:
+        return many_per_key(
+            self._sessions, AfterSaleLine, AfterSaleLine.order_line_id, AfterSaleLine.after_sale_id
+        )
+
+    @cached_property
+    def after_sale_events(self) -> DataLoader[int, list[AfterSaleEvent]]:
+        return many_per_key(self._sessions, AfterSaleEvent, AfterSaleEvent.after_sale_id, AfterSaleEvent.id)

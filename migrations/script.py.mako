@@ -7,6 +7,7 @@ Create Date: ${create_date}
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy import Text  # autogenerate renders JSONB(astext_type=Text())
 from alembic import op
 ${imports if imports else ""}
 import models.base

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
+from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 
 
@@ -63,6 +64,22 @@ AFTER_SALE_TRANSITIONS: Final[Mapping[tuple[AfterSaleStatus | None, AfterSaleAct
 
 OPEN_AFTER_SALE_STATUSES: Final = frozenset({S.PENDING_REVIEW, S.AWAITING_RETURN, S.RETURN_SHIPPED})
 """While an after-sale is in one of these, its lines may not get another one (SPEC §4)."""
+
+_BUYER = frozenset({ActorType.CUSTOMER})
+_MERCHANT = frozenset({ActorType.STAFF, ActorType.HQ})
+
+AFTER_SALE_ACTORS: Final[Mapping[AfterSaleAction, frozenset[ActorType]]] = {
+    A.REQUEST: _BUYER,
+    A.WITHDRAW: _BUYER,
+    A.SUBMIT_RETURN: _BUYER,
+    A.MERCHANT_REFUND: _MERCHANT | {ActorType.SYSTEM},  # the system refunds cancelled orders and failed teams
+    A.APPROVE_REFUND_ONLY: _MERCHANT,
+    A.APPROVE_RETURN: _MERCHANT,
+    A.REJECT: _MERCHANT,
+    A.CONFIRM_RETURN_RECEIVED: _MERCHANT,
+    A.REFUSE_RETURN_RECEIPT: _MERCHANT,
+}
+"""Who may cause each after-sale action: the buyer asks, withdraws and ships back; the store decides."""
 
 MONEY_MOVING_ACTIONS: Final = frozenset({A.MERCHANT_REFUND, A.APPROVE_REFUND_ONLY, A.CONFIRM_RETURN_RECEIVED})
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
+from models.after_sale_states import AfterSaleAction, AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.base import Base, IdType, JsonType, UtcDateTime, created_at_column, enum_type, id_pk
+from models.enums import ActorType
 
 
 class AfterSale(Base):
@@ -32,7 +34,9 @@ class AfterSale(Base):
     reason: Mapped[str] = mapped_column(String(200))
     evidence_urls: Mapped[list[str]] = mapped_column(JsonType, default=list)
     refund_amount: Mapped[int] = mapped_column(Integer)
-    """Sum of the lines' amounts: what is (or will be) returned to the buyer."""
+    """What is (or will be) returned to the buyer: the lines' amounts, plus the order's delivery and
+    packaging fees when this after-sale refunds the last units of an order that was not completed."""
+
     reject_reason: Mapped[str | None] = mapped_column(String(200))
     return_carrier: Mapped[str | None] = mapped_column(String(32))
     return_tracking_no: Mapped[str | None] = mapped_column(String(40))
@@ -76,3 +80,20 @@ class AfterSaleLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(Integer)
     is_open: Mapped[bool] = mapped_column(Boolean)
+
+
+class AfterSaleEvent(Base):
+    """The after-sale timeline: one row per transition, written in the same transaction."""
+
+    __tablename__ = "after_sale_events"
+    __table_args__ = (Index("ix_after_sale_events_after_sale_id", "after_sale_id", "id"),)
+
+    id: Mapped[int] = id_pk()
+    after_sale_id: Mapped[int] = mapped_column(IdType, ForeignKey("after_sales.id", ondelete="CASCADE"))
+    action: Mapped[AfterSaleAction] = mapped_column(enum_type(AfterSaleAction))
+    from_status: Mapped[AfterSaleStatus | None] = mapped_column(enum_type(AfterSaleStatus, "from_status"))
+    to_status: Mapped[AfterSaleStatus] = mapped_column(enum_type(AfterSaleStatus, "to_status"))
+    actor_type: Mapped[ActorType] = mapped_column(enum_type(ActorType))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    created_at: Mapped[datetime] = created_at_column()

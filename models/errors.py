@@ -6,7 +6,9 @@ Services and pure rules raise `DomainError`; the GraphQL edge turns it into
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class ErrorCode(StrEnum):
@@ -33,16 +35,34 @@ class ErrorCode(StrEnum):
     PICKUP_CODE_MISMATCH = "PICKUP_CODE_MISMATCH"
     SHIPMENT_EXCEEDS_QUANTITY = "SHIPMENT_EXCEEDS_QUANTITY"
     PAYMENT_FAILED = "PAYMENT_FAILED"
+    # Order search
+    INVALID_QUERY_SYNTAX = "INVALID_QUERY_SYNTAX"
+    # After-sales and refunds
+    REFUND_WINDOW_CLOSED = "REFUND_WINDOW_CLOSED"
+    REFUND_EXCEEDS_PAID = "REFUND_EXCEEDS_PAID"
+    REFUND_EXCEEDS_QUANTITY = "REFUND_EXCEEDS_QUANTITY"
+    LINE_HAS_OPEN_AFTER_SALE = "LINE_HAS_OPEN_AFTER_SALE"
 
 
 class DomainError(Exception):
-    """A rule said no. `field` names the offending input path, when there is one."""
+    """A rule said no. `field` names the offending input path, when there is one.
 
-    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+    `extensions` carries extra machine-readable detail (e.g. the `column` of a query syntax
+    error); a query's GraphQL error includes it beside `code` and `field`.
+    """
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        field: str | None = None,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.extensions: dict[str, Any] = dict(extensions or {})
 
     def __repr__(self) -> str:
         return f"DomainError({self.code.value}, {self.message!r}, field={self.field!r})"

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Final
+from zoneinfo import ZoneInfo
 
+from models.after_sale_states import AfterSaleInitiator
 from models.enums import ActorType, Fulfillment, OrderType, Role
-from models.errors import ErrorCode
+from models.errors import DomainError, ErrorCode
 from models.order_states import TRANSITIONS, OrderAction, OrderStatus, accept_action, pay_action
+from models.refund_policy import check_refundable
 
 
 class OrderCommand(StrEnum):
@@ -27,14 +31,16 @@ class OrderCommand(StrEnum):
     SHIP = "SHIP"
     VERIFY_PICKUP = "VERIFY_PICKUP"
     CONFIRM_RECEIPT = "CONFIRM_RECEIPT"
+    REQUEST_AFTER_SALE = "REQUEST_AFTER_SALE"
+    REFUND_LINES = "REFUND_LINES"
 
 
 C = OrderCommand
 
 EXPECTED_BY_ROLE: Final[Mapping[Role, tuple[OrderCommand, ...]]] = {
-    Role.SHOPPER: (C.PAY, C.CANCEL, C.CONFIRM_RECEIPT),
-    Role.STORE_STAFF: (C.ACCEPT, C.REJECT, C.SHIP, C.VERIFY_PICKUP, C.CANCEL),
-    Role.HQ_ADMIN: (C.ACCEPT, C.REJECT, C.REALLOCATE, C.SHIP, C.VERIFY_PICKUP, C.CANCEL),
+    Role.SHOPPER: (C.PAY, C.CANCEL, C.CONFIRM_RECEIPT, C.REQUEST_AFTER_SALE),
+    Role.STORE_STAFF: (C.ACCEPT, C.REJECT, C.SHIP, C.VERIFY_PICKUP, C.CANCEL, C.REFUND_LINES),
+    Role.HQ_ADMIN: (C.ACCEPT, C.REJECT, C.REALLOCATE, C.SHIP, C.VERIFY_PICKUP, C.CANCEL, C.REFUND_LINES),
     Role.ANALYST: (),
 }
 """The actions each role's client shows; analysts are read-only."""
@@ -63,17 +69,63 @@ def table_action(command: OrderCommand, fulfillment: Fulfillment, order_type: Or
     return OrderAction(command.value)
 
 
+@dataclass(frozen=True, slots=True)
+class RefundClock:
+    """What the refund policy needs besides the order: the time now and the window."""
+
+    now: datetime
+    window_days: int
+    zone: ZoneInfo
+
+
+_REFUND_INITIATOR: Final = {
+    C.REQUEST_AFTER_SALE: AfterSaleInitiator.BUYER,
+    C.REFUND_LINES: AfterSaleInitiator.MERCHANT,
+}
+
+
+def _refund_availability(
+    command: OrderCommand,
+    status: OrderStatus,
+    completed_at: datetime | None,
+    clock: RefundClock,
+    actor: ActorType | None,
+) -> Availability:
+    try:
+        check_refundable(
+            status,
+            completed_at,
+            clock.now,
+            initiator=_REFUND_INITIATOR[command],
+            window_days=clock.window_days,
+            zone=clock.zone,
+            by_hq=actor is ActorType.HQ,
+        )
+    except DomainError as no:
+        return Availability(command, False, no.code)
+    return Availability(command, True, None)
+
+
 def available_actions(
     status: OrderStatus,
     fulfillment: Fulfillment,
     order_type: OrderType,
     role: Role | None,
     actor: ActorType | None,
+    *,
+    completed_at: datetime | None = None,
+    clock: RefundClock | None = None,
 ) -> list[Availability]:
+    """Each command the role's client shows; refund commands follow `refund_policy` (given a `clock`)."""
     if role is None:
         return []
     out = []
     for command in EXPECTED_BY_ROLE[role]:
+        if command in _REFUND_INITIATOR:
+            if clock is not None:
+                out.append(_refund_availability(command, status, completed_at, clock, actor))
+
+            continue
         step = TRANSITIONS.get((status, table_action(command, fulfillment, order_type)))
         if step is None:
             out.append(Availability(command, False, ErrorCode.INVALID_TRANSITION))

@@ -27,23 +27,13 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
     return shares
 
 
-def pro_rata(amount: int, part: int, whole: int) -> int:
-    """The cents of `amount` that belong to `part` of `whole` units, rounded down.
+def units_share(paid: int, quantity: int, first_unit: int, units: int) -> int:
+    """What units [first_unit, first_unit + units) of a line paid, out of `paid` for `quantity` units.
 
-    Used for the default refund of some units of a line: rounding down keeps every partial
-    refund within what was paid; the last units refunded take the remainder (see `refund_default`).
+    Cumulative rounding: the first n units paid floor(paid × n / quantity), so any group of units is
+    within a cent of its pro-rata value, and refunds taken in order (in any number of steps) add up
+    to exactly what was paid — never more for any unit.
     """
-    if whole <= 0 or not 0 <= part <= whole:
-        raise ValueError("need 0 <= part <= whole and whole > 0")
-    return amount * part // whole
-
-
-def refund_default(paid: int, quantity: int, refunded_amount: int, refunded_quantity: int, units: int) -> int:
-    """Default refund for `units` more units of a line: pro rata of what was paid, and exactly the
-    rest when these are the last units, so a line refunded in several steps returns its paid amount."""
-    remaining_units = quantity - refunded_quantity
-    if not 0 < units <= remaining_units:
-        raise ValueError("units must be between 1 and the units not yet refunded")
-    if units == remaining_units:
-        return paid - refunded_amount
-    return min(pro_rata(paid, units, quantity), paid - refunded_amount)
+    if quantity <= 0 or units <= 0 or first_unit < 0 or first_unit + units > quantity:
+        raise ValueError("units must lie within the line's quantity")
+    return paid * (first_unit + units) // quantity - paid * first_unit // quantity

@@ -22,7 +22,7 @@ from models.payments import PaymentTransaction
 from models.principals import PAYMENT_GATEWAY, SYSTEM, Principal
 from models.stores import Store
 from services.commands import Deps, Result, Work, run_command
-from services.orders import lock_order, transition_order
+from services.order_transitions import lock_order, transition_order
 from services.payments import send_refund
 
 SYSTEM_PRINCIPAL = Principal(Role.HQ_ADMIN, "system")

@@ -1,24 +1,262 @@
-"""The admin order list: filtering, sorting and paging orders within the caller's scope."""
+"""The admin order list: filtering, sorting, paging and status-tab counts within the caller's scope.
+
+`compile_filter` is the one place a filter AST (`models/order_filters.py`, built from the typed
+`OrderFilter` or from the `query:` string) becomes SQL: one WHERE clause over `orders`, with
+EXISTS / IN subqueries for lines, SKUs, stores, customers and after-sales — never a join that
+would multiply rows, never filtering in Python. Every condition is two-valued (a NULL column is
+"no match", never "unknown"), so `NOT` means what a user expects: `-payment:WECHAT_PAY` includes
+unpaid orders and `-store:SH001` includes orders of the HQ warehouse.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, union
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from models.orders import Order
+from models import order_filters as f
+from models.after_sales import AfterSale
+from models.catalog import Sku
+from models.customers import Customer
+from models.enums import Role
+from models.errors import DomainError, ErrorCode
+from models.order_states import OrderStatus
+from models.orders import Order, OrderLine
 from models.principals import Principal
+from models.stores import Store
 from services.db import SessionFactory
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import order_visibility
 
-ORDERS_NEWEST_FIRST = Sort(
-    "CREATED_AT",
-    (SortKey(Order.created_at, True, datetime), SortKey(Order.id, True)),
-    lambda o: (o.created_at, o.id),
+
+@dataclass(frozen=True, slots=True)
+class OrderCriteria:
+    """What the caller asked for: the typed filter and the query string, ANDed (either may be absent)."""
+
+    filter: f.Node | None = None
+    query: f.Node | None = None
+
+
+# ---- filters --------------------------------------------------------------------------------------
+
+_ENUM_COLUMNS: Final[dict[f.EnumField, InstrumentedAttribute[Any]]] = {
+    f.EnumField.STATUS: Order.status,
+    f.EnumField.PAYMENT: Order.payment_method,
+    f.EnumField.TYPE: Order.type,
+    f.EnumField.FULFILLMENT: Order.fulfillment,
+    f.EnumField.CHANNEL: Order.channel,
+}
+_ID_COLUMNS: Final = {f.IdField.STORE: Order.store_id, f.IdField.CAMPAIGN: Order.campaign_id}
+_STORE_COLUMNS: Final = {
+    f.NameField.STORE_CODE: Store.code,
+    f.NameField.PROVINCE: Store.province,
+    f.NameField.CITY: Store.city,
+    f.NameField.DISTRICT: Store.district,
+}
+_TIME_COLUMNS: Final = {f.TimeField.CREATED: Order.created_at, f.TimeField.PAID: Order.paid_at}
+
+
+def compile_filter(node: f.Node, *, phones: bool = True) -> ColumnElement[bool]:
+    """The SQL condition of a filter. With `phones` False, free text does not look at phone numbers."""
+    if isinstance(node, f.AllOf):
+        return and_(*(compile_filter(c, phones=phones) for c in node.children))
+    if isinstance(node, f.AnyOf):
+        return or_(*(compile_filter(c, phones=phones) for c in node.children))
+    if isinstance(node, f.Not):
+        return not_(compile_filter(node.child, phones=phones))
+    if isinstance(node, f.EnumIn):
+        if node.field is f.EnumField.AFTER_SALE:
+            return exists(
+                select(AfterSale.id).where(AfterSale.order_id == Order.id, AfterSale.status.in_(node.values))
+            )
+        return _present_in(_ENUM_COLUMNS[node.field], sorted(node.values))
+    if isinstance(node, f.IdIn):
+        return _present_in(_ID_COLUMNS[node.field], sorted(node.ids))
+    if isinstance(node, f.NameIn):
+        stores = select(Store.id).where(_STORE_COLUMNS[node.field].in_(sorted(node.names)))
+        return _present_in(Order.store_id, stores)
+    if isinstance(node, f.TextMatch):
+        return _text(node, phones)
+    if isinstance(node, f.TimeIn):
+        column = _TIME_COLUMNS[node.field]
+        bounds: list[ColumnElement[bool]] = [column.is_not(None)] if _nullable(column) else []
+        if node.start is not None:
+            bounds.append(column >= node.start)
+        if node.end is not None:
+            bounds.append(column < node.end)
+        return and_(*bounds)
+    amounts: list[ColumnElement[bool]] = [Order.payable_amount >= node.min] if node.min is not None else []
+    if node.max is not None:
+        amounts.append(Order.payable_amount <= node.max)
+    return and_(*amounts)
+
+
+def _present_in(column: InstrumentedAttribute[Any], values: Any) -> ColumnElement[bool]:
+    """`column IN values`, but FALSE rather than NULL when the column is NULL (so NOT stays sound)."""
+    return and_(column.is_not(None), column.in_(values)) if _nullable(column) else column.in_(values)
+
+
+def _nullable(column: InstrumentedAttribute[Any]) -> bool:
+    return bool(getattr(column.expression, "nullable", True))
+
+
+def _text(node: f.TextMatch, phones: bool) -> ColumnElement[bool]:
+    text = node.text
+    match node.field:
+        case f.TextField.ORDER_NO:
+            return Order.order_no == text
+        case f.TextField.ORDER_NO_PREFIX:
+            return Order.order_no.startswith(text, autoescape=True)
+        case f.TextField.PHONE:
+            return _phone(text)
+        case f.TextField.CONSIGNEE:
+            return Order.consignee_name.icontains(text, autoescape=True)
+        case f.TextField.PRODUCT:
+            return _has_line(
+                or_(
+                    OrderLine.product_name.icontains(text, autoescape=True),
+                    Sku.sku_code.icontains(text, autoescape=True),
+                )
+            )
+        case f.TextField.SKU:
+            return _has_line(or_(Sku.sku_code.icontains(text, autoescape=True), Sku.barcode == text))
+    phone = f.normalize_phone(text) if phones else None
+    return or_(
+        Order.order_no.startswith(text, autoescape=True),
+        Order.consignee_name.icontains(text, autoescape=True),
+        *([_phone(phone)] if phone else []),
+        exists(
+            select(OrderLine.id).where(
+                OrderLine.order_id == Order.id, OrderLine.product_name.icontains(text, autoescape=True)
+            )
+        ),
+    )
+
+
+def _phone(digits: str) -> ColumnElement[bool]:
+    """The order's consignee or its customer has the phone: 4 digits are the last four (尾号).
+
+    Written as `id IN (consignee matches UNION customer matches)` rather than an OR across the
+    two tables, so each side is one index lookup (an OR made PostgreSQL scan every order).
+    """
+    last4 = len(digits) == 4
+    by_consignee, by_customer = aliased(Order), aliased(Order)
+    consignee = by_consignee.consignee_phone_last4 if last4 else by_consignee.consignee_phone
+    customer = Customer.phone_last4 if last4 else Customer.phone
+    return Order.id.in_(
+        union(
+            select(by_consignee.id).where(consignee == digits),
+            select(by_customer.id)
+            .join(Customer, Customer.id == by_customer.customer_id)
+            .where(customer == digits),
+        )
+    )
+
+
+def _has_line(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Some line of the order (with its SKU) matches: EXISTS, so an order is counted once."""
+    return exists(
+        select(OrderLine.id)
+        .join(Sku, Sku.id == OrderLine.sku_id)
+        .where(OrderLine.order_id == Order.id, condition)
+    )
+
+
+def order_condition(principal: Principal, criteria: OrderCriteria) -> ColumnElement[bool]:
+    """The caller's scope AND the filter AND the query: the WHERE of the list and of the counts.
+
+    Analysts see phones masked, so they may not search by phone either (that would confirm a
+    number by probing); their free text simply does not look at phones.
+    """
+    analyst = principal.role is Role.ANALYST
+    parts = [order_visibility(principal)]
+    for field, node in (("filter", criteria.filter), ("query", criteria.query)):
+        if node is None:
+            continue
+        if analyst and f.uses_phone(node):
+            raise DomainError(ErrorCode.FORBIDDEN, "analysts may not search orders by phone", field)
+        parts.append(compile_filter(node, phones=not analyst))
+    return and_(*parts)
+
+
+# ---- sorting --------------------------------------------------------------------------------------
+
+_UNPAID_LAST: Final = case((Order.paid_at.is_(None), 1), else_=0)
+_STATUS_RANK: Final = case(
+    {status.value: rank for status, rank in f.STATUS_RANK.items()},
+    value=Order.status,
+    else_=len(f.STATUS_RANK),
 )
 
+_Getter = Callable[[Order], Any]
 
-async def list_orders(sessions: SessionFactory, principal: Principal, page: PageRequest) -> Page[Order]:
-    stmt = select(Order).where(order_visibility(principal))
-    return await paginate(sessions, stmt, ORDERS_NEWEST_FIRST, page)
+
+def _keys(spec: f.OrderSortSpec) -> list[tuple[SortKey, _Getter]]:
+    descending = spec.direction is f.SortDirection.DESC
+    match spec.key:
+        case f.OrderSortKey.CREATED_AT:
+            return [(SortKey(Order.created_at, descending, datetime), lambda o: o.created_at)]
+        case f.OrderSortKey.PAID_AT:
+            return [
+                (SortKey(_UNPAID_LAST, False), lambda o: int(o.paid_at is None)),
+                (SortKey(Order.paid_at, descending, datetime, nullable=True), lambda o: o.paid_at),
+            ]
+        case f.OrderSortKey.TOTAL:
+            return [(SortKey(Order.payable_amount, descending), lambda o: o.payable_amount)]
+        case f.OrderSortKey.ORDER_NO:
+            return [(SortKey(Order.order_no, descending, str), lambda o: o.order_no)]
+        case f.OrderSortKey.STATUS:
+            return [(SortKey(_STATUS_RANK, descending), lambda o: f.STATUS_RANK[o.status])]
+
+
+def order_sort(specs: Sequence[f.OrderSortSpec]) -> Sort:
+    """The keyset sort of a sort spec; id (in the last key's direction) breaks every tie.
+
+    The sort's name spells the whole spec, so a cursor made under one sort is refused under another.
+    """
+    specs = tuple(specs) or f.DEFAULT_ORDER_SORT
+    if len({s.key for s in specs}) != len(specs):
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "give each sort key at most once", "sort")
+    pairs = [pair for spec in specs for pair in _keys(spec)]
+    pairs.append((SortKey(Order.id, specs[-1].direction is f.SortDirection.DESC), lambda o: o.id))
+    getters = [getter for _, getter in pairs]
+    return Sort(
+        ",".join(f"{s.key.value}:{s.direction.value}" for s in specs),
+        tuple(key for key, _ in pairs),
+        lambda row: tuple(g(row) for g in getters),
+    )
+
+
+ORDERS_NEWEST_FIRST: Final = order_sort(f.DEFAULT_ORDER_SORT)
+
+
+# ---- use cases ------------------------------------------------------------------------------------
+
+
+async def list_orders(
+    sessions: SessionFactory,
+    principal: Principal,
+    page: PageRequest,
+    criteria: OrderCriteria | None = None,
+    sort: Sequence[f.OrderSortSpec] = (),
+) -> Page[Order]:
+    stmt = select(Order).where(order_condition(principal, criteria or OrderCriteria()))
+    return await paginate(sessions, stmt, order_sort(sort), page)
+
+
+async def count_by_status(
+    sessions: SessionFactory, principal: Principal, criteria: OrderCriteria | None = None
+) -> dict[OrderStatus, int]:
+    """Orders per status (every status present, zeros included) in one GROUP BY statement."""
+    stmt = (
+        select(Order.status, func.count())
+        .where(order_condition(principal, criteria or OrderCriteria()))
+        .group_by(Order.status)
+    )
+    async with sessions() as session:
+        found: dict[OrderStatus, int] = {status: int(n) for status, n in (await session.execute(stmt)).all()}
+    return {status: found.get(status, 0) for status in f.STATUS_LIFECYCLE}

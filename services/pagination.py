@@ -31,21 +31,35 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
-    """One column of a sort. `kind` says how the cursor stores its value."""
+    """One column (or SQL expression) of a sort. `kind` says how the cursor stores its value.
+
+    A `nullable` key must come right after a flag key that puts its NULLs in a group of their
+    own (e.g. `paid_at IS NULL` ascending, so unpaid orders come last both ways): within the
+    group equality is `IS NOT DISTINCT FROM` and nothing lies strictly beyond a NULL.
+    """
 
     expr: ColumnElement[Any] | InstrumentedAttribute[Any]
     descending: bool
     kind: type = int
+    nullable: bool = False
 
     def encode(self, value: Any) -> Any:
         return value.isoformat() if isinstance(value, datetime) else value
 
     def decode(self, raw: Any) -> Any:
+        if raw is None and self.nullable:
+            return None
         if self.kind is datetime:
-            return datetime.fromisoformat(raw)
-        if not isinstance(raw, self.kind):
+            value = datetime.fromisoformat(raw)
+            if value.tzinfo is None:
+                raise ValueError("cursor datetimes carry their offset")
+            return value
+        if not isinstance(raw, self.kind) or isinstance(raw, bool):
             raise ValueError(f"expected {self.kind.__name__}")
         return raw
+
+    def equals(self, value: Any) -> ColumnElement[bool]:
+        return self.expr.is_not_distinct_from(value) if self.nullable else self.expr == value
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +138,11 @@ def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> Co
     """
     branches = []
     for i, key in enumerate(keys):
+        if values[i] is None:
+            continue  # its flag group holds only NULLs: no row of the group lies strictly beyond it
         ascending = not key.descending if forward else key.descending
         cmp = key.expr > values[i] if ascending else key.expr < values[i]
-        equal_prefix = [keys[j].expr == values[j] for j in range(i)]
+        equal_prefix = [keys[j].equals(values[j]) for j in range(i)]
         branches.append(and_(*equal_prefix, cmp))
     return or_(*branches)
 

@@ -1,87 +1,233 @@
-"""Refunds that move money: the seam the after-sales issue builds on.
+"""After-sale records and the money they move — the one place refunds are written.
 
-`refund_in_full` returns every unrefunded unit of an order as one merchant after-sale
-(主动退款) — used when a paid order is cancelled or its group-buy team fails. Lines, order
-totals, the after-sale and the PENDING refund row change in the caller's transaction; the
-gateway is called after commit, and `retry_pending_refunds` finishes any call that failed.
+* `after_sale_transition` is the only writer of `after_sales.status` (state table + who may act),
+  keeping `after_sale_lines.is_open` in step so the database can enforce one open after-sale per line.
+* `pay_out` moves the money of a REFUNDED after-sale: line and order totals, stock of units that
+  never left the store, closing a fully refunded order, and a PENDING refund row whose gateway
+  call runs after commit (retried by `retry_pending_refunds` with the same refund number).
+* `refund_in_full` is what cancelling a paid order (or a failed group-buy team) uses.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 
 from models.after_sale_states import (
+    AFTER_SALE_ACTORS,
     AfterSaleAction,
     AfterSaleInitiator,
+    AfterSaleStatus,
     AfterSaleType,
+    is_open,
     next_after_sale_status,
 )
-from models.after_sales import AfterSale, AfterSaleLine
+from models.after_sales import AfterSale, AfterSaleEvent, AfterSaleLine
 from models.enums import PaymentKind, PaymentStatus
+from models.errors import DomainError, ErrorCode
+from models.order_states import PAID_NON_FINAL_STATUSES, TRANSITIONS, OrderAction, OrderStatus
 from models.orders import Order, OrderLine
 from models.payments import PaymentTransaction
+from models.principals import SYSTEM
+from models.refund_policy import LineRefund
 from services.commands import Work
 from services.db import SessionFactory
+from services.order_transitions import transition_order
 from services.payments import PaymentGateway, send_refund
+from services.stock import return_units
+
+A = AfterSaleAction
+_STAMPS = {
+    A.APPROVE_REFUND_ONLY: "reviewed_at",
+    A.APPROVE_RETURN: "reviewed_at",
+    A.REJECT: "reviewed_at",
+    A.SUBMIT_RETURN: "return_shipped_at",
+}
 
 
-async def _next_after_sale_no(work: Work, order: Order) -> str:
+def _record(
+    work: Work,
+    after_sale: AfterSale,
+    action: AfterSaleAction,
+    before: AfterSaleStatus | None,
+    payload: dict[str, Any],
+) -> None:
+    work.session.add(
+        AfterSaleEvent(
+            after_sale_id=after_sale.id,
+            action=action,
+            from_status=before,
+            to_status=after_sale.status,
+            actor_type=work.actor.type,
+            actor_id=work.actor.id,
+            payload=payload,
+            created_at=work.now,
+        )
+    )
+
+
+def _check_actor(work: Work, action: AfterSaleAction) -> None:
+    if work.actor.type not in AFTER_SALE_ACTORS[action]:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, f"{work.actor.type.value} may not {action.value} an after-sale"
+        )
+
+
+async def after_sale_transition(
+    work: Work, after_sale: AfterSale, action: AfterSaleAction, payload: dict[str, Any] | None = None
+) -> None:
+    """Move an existing after-sale by the table; its lines' `is_open` follows in the same flush."""
+    _check_actor(work, action)
+    before = after_sale.status
+    after_sale.status = next_after_sale_status(before, action)
+    after_sale.updated_at = work.now
+    after_sale.version += 1
+    if stamp := _STAMPS.get(action):
+        setattr(after_sale, stamp, work.now)
+    if after_sale.status is AfterSaleStatus.REFUNDED:
+        after_sale.refunded_at = work.now
+    if not is_open(after_sale.status):
+        after_sale.closed_at = work.now
+        lines = await work.session.scalars(
+            select(AfterSaleLine).where(AfterSaleLine.after_sale_id == after_sale.id)
+        )
+        for line in lines:
+            line.is_open = False
+    _record(work, after_sale, action, before, payload or {})
+    await work.session.flush()
+
+
+async def open_after_sale(
+    work: Work,
+    order: Order,
+    *,
+    action: AfterSaleAction,
+    kind: AfterSaleType,
+    reason: str,
+    items: Sequence[tuple[OrderLine, LineRefund]],
+    evidence_urls: Sequence[str] = (),
+) -> AfterSale:
+    """Create an after-sale (a buyer's request, or a merchant refund that is REFUNDED at once)."""
+    _check_actor(work, action)
+    status = next_after_sale_status(None, action)
     existing = await work.session.scalars(select(AfterSale.id).where(AfterSale.order_id == order.id))
-    return f"{order.order_no}R{len(existing.all()) + 1:02d}"
+    after_sale = AfterSale(
+        after_sale_no=f"{order.order_no}R{len(existing.all()) + 1:02d}",
+        order_id=order.id,
+        store_id=order.store_id,
+        customer_id=order.customer_id,
+        type=kind,
+        initiator=AfterSaleInitiator.BUYER if action is A.REQUEST else AfterSaleInitiator.MERCHANT,
+        status=status,
+        reason=reason,
+        evidence_urls=list(evidence_urls),
+        refund_amount=sum(r.amount for _, r in items),
+        created_at=work.now,
+        refunded_at=work.now if status is AfterSaleStatus.REFUNDED else None,
+        closed_at=None if is_open(status) else work.now,
+        updated_at=work.now,
+    )
+    work.session.add(after_sale)
+    await work.session.flush()
+    for line, refund in items:
+        work.session.add(
+            AfterSaleLine(
+                after_sale_id=after_sale.id,
+                order_line_id=line.id,
+                quantity=refund.quantity,
+                amount=refund.amount,
+                is_open=is_open(status),
+            )
+        )
+    _record(work, after_sale, action, None, {"lines": len(items)})
+    await work.session.flush()
+    return after_sale
+
+
+async def pay_out(work: Work, order: Order, after_sale: AfterSale, *, restock: bool = True) -> None:
+    """Move the money of a REFUNDED after-sale. The caller holds the order (locked).
+
+    Refunded units that never left the store go back on its shelf unless the caller already gave
+    all unshipped stock back (`restock=False`, as cancelling does).
+    """
+    assert after_sale.status is AfterSaleStatus.REFUNDED
+    rows = (
+        await work.session.scalars(select(AfterSaleLine).where(AfterSaleLine.after_sale_id == after_sale.id))
+    ).all()
+    lines = {
+        line.id: line
+        for line in (
+            await work.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
+        ).all()
+    }
+    back_to_shelf = []
+    for row in rows:
+        line = lines[row.order_line_id]
+        never_left = max(0, line.quantity - line.shipped_quantity - line.refunded_quantity)
+        back_to_shelf.append((line.sku_id, min(row.quantity, never_left)))
+        line.refunded_quantity += row.quantity
+        line.refunded_amount += row.amount
+    if restock:
+        await return_units(work.session, order.store_id, back_to_shelf)
+    everything_back = all(line.refunded_quantity >= line.quantity for line in lines.values())
+    if everything_back and order.status is not OrderStatus.COMPLETED:
+        # Nothing of the order is kept: the fees (delivery, packaging) go back as well.
+        after_sale.refund_amount += order.paid_amount - order.refunded_amount - after_sale.refund_amount
+    order.refunded_amount += after_sale.refund_amount
+    order.updated_at = work.now
+    await queue_refund(work, order, after_sale)
+    await _settle_order(work, order, after_sale, list(lines.values()), everything_back)
+
+
+async def _settle_order(
+    work: Work, order: Order, after_sale: AfterSale, lines: list[OrderLine], everything_back: bool
+) -> None:
+    """A fully refunded order closes; a refund that leaves only shipped units finishes the shipping."""
+    payload = {"afterSaleNo": after_sale.after_sale_no}
+    if everything_back and order.status in PAID_NON_FINAL_STATUSES:
+        await transition_order(
+            dataclasses.replace(work, actor=SYSTEM), order, OrderAction.CLOSE, payload=payload
+        )
+        return
+    shipped_some = any(line.shipped_quantity for line in lines)
+    if (
+        order.status is OrderStatus.PENDING_SHIPMENT
+        and shipped_some
+        and all(line.shipped_quantity + line.refunded_quantity >= line.quantity for line in lines)
+        and work.actor.type in TRANSITIONS[(OrderStatus.PENDING_SHIPMENT, OrderAction.SHIP)].actors
+    ):
+        await transition_order(work, order, OrderAction.SHIP, payload=payload)
 
 
 async def refund_in_full(work: Work, order: Order, reason: str) -> AfterSale | None:
-    """Refund whatever is still refundable on `order` (None when nothing is). Caller holds the order."""
+    """Refund whatever is still refundable on `order` as one merchant refund (None when nothing is).
+
+    Used right after a cancelling transition, whose caller has already released the stock.
+    """
+    if order.paid_amount - order.refunded_amount <= 0:
+        return None
     lines = (
         await work.session.scalars(
             select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
         )
     ).all()
-    refundable = [
-        (line, line.quantity - line.refunded_quantity, line.paid_amount - line.refunded_amount)
+    items = [
+        (line, LineRefund(line.quantity - line.refunded_quantity, line.paid_amount - line.refunded_amount))
         for line in lines
         if line.quantity > line.refunded_quantity
     ]
-    amount = sum(a for _, _, a in refundable)
-    if not refundable or order.paid_amount - order.refunded_amount <= 0:
+    if not items:
         return None
-    # Fees (delivery, packaging) are part of what was paid but of no line: a full refund returns them too.
-    fees = order.paid_amount - order.refunded_amount - amount
-    after_sale = AfterSale(
-        after_sale_no=await _next_after_sale_no(work, order),
-        order_id=order.id,
-        store_id=order.store_id,
-        customer_id=order.customer_id,
-        type=AfterSaleType.REFUND_ONLY,
-        initiator=AfterSaleInitiator.MERCHANT,
-        status=next_after_sale_status(None, AfterSaleAction.MERCHANT_REFUND),
-        reason=reason,
-        evidence_urls=[],
-        refund_amount=amount + fees,
-        created_at=work.now,
-        reviewed_at=work.now,
-        refunded_at=work.now,
-        closed_at=work.now,
-        updated_at=work.now,
+    # The refund is the system's consequence of the cancellation (whose event names who cancelled).
+    system = dataclasses.replace(work, actor=SYSTEM)
+    after_sale = await open_after_sale(
+        system, order, action=A.MERCHANT_REFUND, kind=AfterSaleType.REFUND_ONLY, reason=reason, items=items
     )
-    work.session.add(after_sale)
-    await work.session.flush()
-    for line, quantity, line_amount in refundable:
-        work.session.add(
-            AfterSaleLine(
-                after_sale_id=after_sale.id,
-                order_line_id=line.id,
-                quantity=quantity,
-                amount=line_amount,
-                is_open=False,
-            )
-        )
-        line.refunded_quantity += quantity
-        line.refunded_amount += line_amount
-    order.refunded_amount += amount + fees
-    await queue_refund(work, order, after_sale)
+    await pay_out(system, order, after_sale, restock=False)
     return after_sale
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, select, true
 
+from models.after_sales import AfterSale
 from models.customers import Customer
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
@@ -47,3 +48,8 @@ def customer_visibility(principal: Principal) -> ColumnElement[bool]:
     if role is Role.SHOPPER and principal.customer_id is not None:
         return Customer.id == principal.customer_id
     return false()
+
+
+def after_sale_visibility(principal: Principal) -> ColumnElement[bool]:
+    """An after-sale is visible exactly when its order is."""
+    return exists(select(Order.id).where(Order.id == AfterSale.order_id, order_visibility(principal)))

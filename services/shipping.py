@@ -13,7 +13,7 @@ from models.errors import DomainError, ErrorCode
 from models.order_states import OrderAction, transition
 from models.orders import Order, OrderLine, Parcel, ParcelLine, ParcelTrace
 from services.commands import Result, Work
-from services.orders import check_version, lock_order, transition_order
+from services.order_transitions import check_version, lock_order, transition_order
 
 MAX_PARCELS = 20
 

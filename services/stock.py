@@ -61,11 +61,20 @@ async def _why_not(
 
 async def release_stock(session: AsyncSession, store_id: int | None, lines: Sequence[OrderLine]) -> None:
     """Give back the units of `lines` that were neither shipped nor already given back by a refund."""
+    await return_units(
+        session,
+        store_id,
+        [(line.sku_id, line.quantity - line.shipped_quantity - line.refunded_quantity) for line in lines],
+    )
+
+
+async def return_units(session: AsyncSession, store_id: int | None, items: Iterable[tuple[int, int]]) -> None:
+    """Put refunded units that never left the store back on its shelf."""
     if store_id is None:
         return
     back = Counter[int]()
-    for line in lines:
-        back[line.sku_id] += line.quantity - line.shipped_quantity - line.refunded_quantity
+    for sku_id, quantity in items:
+        back[sku_id] += quantity
     for sku_id in sorted(back):
         if back[sku_id] > 0:
             await session.execute(

@@ -7,12 +7,16 @@ use these factories so the expected numbers are visible in the test.)
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
+from models.after_sales import AfterSale
+from models.campaigns import Campaign
 from models.catalog import Category, Product, Sku, StoreSku
 from models.customers import Customer
-from models.enums import ActorType, Fulfillment, OrderType, PaymentMethod, TraceState
+from models.enums import ActorType, CampaignType, Fulfillment, OrderType, PaymentMethod, TraceState
 from models.order_states import OrderStatus
 from models.orders import Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
 from models.stores import Store
@@ -35,8 +39,8 @@ class Seed:
         store = Store(
             code=code or f"ST{n:03d}",
             name=kw.pop("name", f"测试门店{n}"),
-            province="上海市",
-            city="上海市",
+            province=kw.pop("province", "上海市"),
+            city=kw.pop("city", "上海市"),
             district=kw.pop("district", "浦东新区"),
             address=f"张江路{n}号",
             latitude=31.2,
@@ -112,13 +116,19 @@ class Seed:
         created_at: datetime = T0,
         parcels: int = 0,
         order_no: str | None = None,
+        paid_at: datetime | None = None,
+        payable: int | None = None,
+        line_names: Sequence[str] | None = None,
+        **fields: Any,
     ) -> Order:
+        """`paid_at` and `payable` override the derived ones; `line_names` are the lines' product
+        name snapshots; `fields` set any other Order column (channel, type, consignee_name, ...)."""
         n = next(self._n)
         goods = sum(sku.price * qty for sku, qty in lines)
         original = sum(sku.original_price * qty for sku, qty in lines)
         delivery = store.delivery_fee if store and fulfillment is Fulfillment.STORE_DELIVERY else 0
         packaging = store.packaging_fee if store else 0
-        payable = goods + delivery + packaging
+        payable = goods + delivery + packaging if payable is None else payable
         paid = status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
         order = Order(
             order_no=order_no or f"20261101{n:08d}",
@@ -140,23 +150,27 @@ class Seed:
             consignee_address="张江路1号",
             pickup_code="123456" if fulfillment is Fulfillment.SELF_PICKUP else None,
             created_at=created_at,
-            paid_at=created_at + timedelta(minutes=1) if paid else None,
+            paid_at=paid_at or (created_at + timedelta(minutes=1) if paid else None),
             updated_at=created_at,
         )
+        if "consignee_phone" in fields:
+            fields.setdefault("consignee_phone_last4", fields["consignee_phone"][-4:])
+        for name, value in fields.items():
+            setattr(order, name, value)
         await self._add(order)
         line_rows = [
             OrderLine(
                 order_id=order.id,
                 sku_id=sku.id,
                 product_id=sku.product_id,
-                product_name=f"商品{sku.product_id}",
+                product_name=line_names[i] if line_names else f"商品{sku.product_id}",
                 spec=sku.spec,
                 unit_price=sku.price,
                 original_price=sku.original_price,
                 quantity=qty,
                 paid_amount=sku.price * qty,
             )
-            for sku, qty in lines
+            for i, (sku, qty) in enumerate(lines)
         ]
         event = OrderEvent(
             order_id=order.id,
@@ -188,3 +202,36 @@ class Seed:
                 ),
             )
         return order
+
+    async def campaign(
+        self, name: str | None = None, type: CampaignType = CampaignType.SPEND_REWARD
+    ) -> Campaign:
+        n = next(self._n)
+        campaign = Campaign(
+            type=type,
+            name=name or f"活动{n}",
+            starts_at=T0 - timedelta(days=1),
+            ends_at=T0 + timedelta(days=30),
+        )
+        await self._add(campaign)
+        return campaign
+
+    async def after_sale(
+        self, order: Order, status: AfterSaleStatus, kind: AfterSaleType = AfterSaleType.REFUND_ONLY
+    ) -> AfterSale:
+        """An after-sale row of the order (no lines, no money moved): enough for list filters."""
+        n = next(self._n)
+        row = AfterSale(
+            after_sale_no=f"RF{n:010d}",
+            order_id=order.id,
+            store_id=order.store_id,
+            customer_id=order.customer_id,
+            type=kind,
+            initiator=AfterSaleInitiator.BUYER,
+            status=status,
+            reason="不想要了",
+            refund_amount=0,
+            created_at=order.created_at + timedelta(hours=1),
+        )
+        await self._add(row)
+        return row

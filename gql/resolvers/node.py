@@ -11,6 +11,7 @@ from strawberry import relay
 from gql.context import Info
 from gql.ids import parse_global_id
 from gql.permissions import Allowed
+from gql.schema.after_sales import AfterSale
 from gql.schema.catalog import Category, Product, Sku
 from gql.schema.customers import Customer
 from gql.schema.orders import Order, OrderLine, Parcel
@@ -38,6 +39,11 @@ async def _parcel(info: Info, pk: int) -> Parcel | None:
     if row is None or await info.context.loaders.visible_order.load(row.order_id) is None:
         return None
     return Parcel.from_row(row)
+
+
+async def _after_sale(info: Info, pk: int) -> AfterSale | None:
+    row = await info.context.loaders.visible_after_sale.load(pk)
+    return AfterSale.from_row(row) if row else None
 
 
 async def _customer(info: Info, pk: int) -> Customer | None:
@@ -69,6 +75,7 @@ NODE_FETCHERS: dict[str, NodeFetcher] = {
     "Order": _order,
     "OrderLine": _order_line,
     "Parcel": _parcel,
+    "AfterSale": _after_sale,
     "Customer": _customer,
     "Store": _store,
     "Category": _category,
@@ -88,7 +95,10 @@ async def fetch_node(info: Info, global_id: str) -> relay.Node | None:
         pk = int(gid.node_id)
     except ValueError:
         return None
-    if fetcher in (_order, _order_line, _parcel, _customer) and info.context.principal.is_anonymous:
+    if (
+        fetcher in (_order, _order_line, _parcel, _after_sale, _customer)
+        and info.context.principal.is_anonymous
+    ):
         return None
     return await fetcher(info, pk)
 

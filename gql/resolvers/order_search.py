@@ -1,33 +1,181 @@
-"""Root fields of the admin order list."""
+"""Root fields of the admin order list: `orders` and `orderStatusCounts`.
+
+The resolvers only translate input: the typed `OrderFilter` becomes the filter AST here (global
+ids decoded, each bad value a BAD_USER_INPUT error naming its input path), the `query:` string is
+parsed by `models/order_query_language.py`, and `services/order_search.py` does the rest.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import tzinfo
+from typing import Annotated, Any, Final
 
 import strawberry
 
 from gql.context import Info
+from gql.ids import decode_id
 from gql.permissions import Allowed
 from gql.schema.common import Connection
+from gql.schema.order_search import (
+    QUERY_DESCRIPTION,
+    OrderFilter,
+    OrderSort,
+    OrderStatusCounts,
+    RegionFilter,
+)
 from gql.schema.orders import Order
+from models import order_filters as f
+from models.errors import DomainError, ErrorCode
+from models.order_query_language import parse_query
 from services import order_search
+from services.order_search import OrderCriteria
 from services.pagination import PageRequest
+
+MAX_FILTER_DEPTH: Final = 8
+MAX_FILTER_TERMS: Final = 100
+"""Bounds on a typed filter, so one request cannot build an unbounded SQL condition."""
+
+QueryArgument = Annotated[str | None, strawberry.argument(description=QUERY_DESCRIPTION)]
+SortArgument = Annotated[
+    list[OrderSort] | None,
+    strawberry.argument(
+        description="Sort keys in priority order; default CREATED_AT DESC; ties end with id."
+    ),
+]
 
 
 @strawberry.type
 class OrderSearchQueries:
     @strawberry.field(
         permission_classes=[Allowed],
-        description="Orders the caller may see, newest first: HQ and analysts all, staff their stores, "
-        "shoppers their own.",
+        description="Orders the caller may see (HQ and analysts all, staff their stores, shoppers their "
+        "own), filtered by `filter` AND `query`, newest first unless `sort` says otherwise.",
     )
     async def orders(
         self,
         info: Info,
+        filter: OrderFilter | None = None,
+        query: QueryArgument = None,
+        sort: SortArgument = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Order]:
         page = await order_search.list_orders(
-            info.context.sessions, info.context.principal, PageRequest(first, after, last, before)
+            info.context.sessions,
+            info.context.principal,
+            PageRequest(first, after, last, before),
+            criteria(info, filter, query),
+            [f.OrderSortSpec(s.key, s.direction) for s in sort or ()],
         )
         return Connection[Order].of(page, Order.from_row)
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="How many orders each status and each tab of the admin list holds, in one query, "
+        "within the caller's scope and `filter` AND `query` (pass the list's filter without its status).",
+    )
+    async def order_status_counts(
+        self, info: Info, filter: OrderFilter | None = None, query: QueryArgument = None
+    ) -> OrderStatusCounts:
+        counts = await order_search.count_by_status(
+            info.context.sessions, info.context.principal, criteria(info, filter, query)
+        )
+        return OrderStatusCounts.of(counts)
+
+
+def criteria(info: Info, typed: OrderFilter | None, query: str | None) -> OrderCriteria:
+    zone = info.context.settings.zone
+    return OrderCriteria(
+        filter=None if typed is None else filter_node(typed, zone),
+        query=parse_query(query, zone),
+    )
+
+
+def filter_node(typed: OrderFilter, zone: tzinfo, path: str = "filter", depth: int = 0) -> f.Node | None:
+    """The AST of a typed filter (None when it sets nothing); every given field is ANDed.
+
+    Empty lists and blank strings count as not given: that is what a cleared SPA control sends.
+    """
+    if depth > MAX_FILTER_DEPTH:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, f"filters nest at most {MAX_FILTER_DEPTH} levels", path)
+    parts: list[f.Node] = []
+
+    def leaf(name: str, build: Callable[..., f.Node], *args: Any) -> None:
+        try:
+            parts.append(build(*args))
+        except f.FilterValueError as exc:
+            raise DomainError(ErrorCode.BAD_USER_INPUT, str(exc), f"{path}.{name}") from None
+
+    def ids(name: str, values: Sequence[str], type_name: str) -> list[int]:
+        return [decode_id(v, type_name, f"{path}.{name}.{i}") for i, v in enumerate(values)]
+
+    def nested(name: str, subs: Sequence[OrderFilter]) -> list[f.Node]:
+        nodes = [filter_node(sub, zone, f"{path}.{name}.{i}", depth + 1) for i, sub in enumerate(subs)]
+        for i, node in enumerate(nodes):
+            if node is None:
+                raise DomainError(
+                    ErrorCode.BAD_USER_INPUT, "an empty filter means nothing here", f"{path}.{name}.{i}"
+                )
+        return [n for n in nodes if n is not None]
+
+    t = typed
+    for name, kind, values in (
+        ("status", f.EnumField.STATUS, t.status),
+        ("paymentMethod", f.EnumField.PAYMENT, t.payment_method),
+        ("type", f.EnumField.TYPE, t.type),
+        ("fulfillment", f.EnumField.FULFILLMENT, t.fulfillment),
+        ("channel", f.EnumField.CHANNEL, t.channel),
+        ("afterSaleStatus", f.EnumField.AFTER_SALE, t.after_sale_status),
+    ):
+        if values:
+            leaf(name, f.enum_in, kind, values)
+    if t.store_ids:
+        leaf("storeIds", f.id_in, f.IdField.STORE, ids("storeIds", t.store_ids, "Store"))
+    if t.campaign_ids:
+        leaf("campaignIds", f.id_in, f.IdField.CAMPAIGN, ids("campaignIds", t.campaign_ids, "Campaign"))
+    region = t.region or RegionFilter()
+    for name, level, names in (
+        ("storeCodes", f.NameField.STORE_CODE, t.store_codes or []),
+        ("region.province", f.NameField.PROVINCE, [region.province]),
+        ("region.city", f.NameField.CITY, [region.city]),
+        ("region.district", f.NameField.DISTRICT, [region.district]),
+    ):
+        given = [n for n in names if n and n.strip()]
+        if given:
+            leaf(name, f.name_in, level, given)
+    for name, field, text in (
+        ("orderNo", f.TextField.ORDER_NO, t.order_no),
+        ("orderNoPrefix", f.TextField.ORDER_NO_PREFIX, t.order_no_prefix),
+        ("phone", f.TextField.PHONE, t.phone),
+        ("consigneeName", f.TextField.CONSIGNEE, t.consignee_name),
+        ("product", f.TextField.PRODUCT, t.product),
+        ("sku", f.TextField.SKU, t.sku),
+        ("text", f.TextField.ANY, t.text),
+    ):
+        if text and text.strip():
+            leaf(name, f.text_match, field, text)
+    for name, when, span in (
+        ("createdAt", f.TimeField.CREATED, t.created_at),
+        ("paidAt", f.TimeField.PAID, t.paid_at),
+    ):
+        if span is not None:
+            leaf(name, f.time_in, when, span.from_, span.to, zone)
+    if t.payable_amount is not None:
+        leaf("payableAmount", f.amount_in, t.payable_amount.min, t.payable_amount.max)
+    if t.and_:
+        parts.append(f.all_of(*nested("and", t.and_)))
+    if t.or_:
+        parts.append(f.any_of(*nested("or", t.or_)))
+    if t.not_ is not None:
+        parts.append(f.negate(nested("not", [t.not_])[0]))
+    if not parts:
+        return None
+    node = f.all_of(*parts)
+    if depth == 0 and sum(1 for _ in f.leaves(node)) > MAX_FILTER_TERMS:
+        raise DomainError(
+            ErrorCode.BAD_USER_INPUT, f"a filter has at most {MAX_FILTER_TERMS} conditions", path
+        )
+    return node

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -14,10 +15,15 @@ from gql.schema.common import Money, money
 from gql.schema.customers import Customer, visible_phone
 from gql.schema.stores import Region, Store
 from models import orders as rows
+from models.base import utcnow
 from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, PaymentMethod, Role, TraceState
 from models.errors import ErrorCode
-from models.order_actions import OrderCommand, available_actions
+from models.order_actions import OrderCommand, RefundClock, available_actions
 from models.order_states import OrderAction, OrderStatus
+from models.refund_policy import LineState, max_refund
+
+if TYPE_CHECKING:
+    from gql.schema.after_sales import AfterSale, RefundableLine
 
 
 @strawberry.type(description="Receiver of the goods. The phone is masked for analysts.")
@@ -244,13 +250,17 @@ class Order(relay.Node):
         description="The actions the viewer's client offers, each allowed or not with a reason."
     )
     def available_actions(self, info: Info) -> list[ActionAvailability]:
-        principal = info.context.principal
-        return [
-            ActionAvailability(action=a.command, allowed=a.allowed, reason=a.reason)
-            for a in available_actions(
-                self.status, self.fulfillment, self.type, principal.role, principal.actor_type
-            )
-        ]
+        principal, rules = info.context.principal, info.context.deps.rules
+        found = available_actions(
+            self.status,
+            self.fulfillment,
+            self.type,
+            principal.role,
+            principal.actor_type,
+            completed_at=self.completed_at,
+            clock=RefundClock(utcnow(), rules.refund_window.days, rules.zone),
+        )
+        return [ActionAvailability(action=a.command, allowed=a.allowed, reason=a.reason) for a in found]
 
     @strawberry.field(description="Code the buyer shows at the counter (提货码); hidden from analysts.")
     def pickup_code(self, info: Info) -> str | None:
@@ -277,6 +287,41 @@ class Order(relay.Node):
     @strawberry.field(description="Every transition, oldest first.")
     async def events(self, info: Info) -> list[OrderEvent]:
         return [OrderEvent.from_row(r) for r in await info.context.loaders.events_by_order.load(self.id)]
+
+    @strawberry.field(description="After-sales of this order, oldest first.")
+    async def after_sales(
+        self, info: Info
+    ) -> list[Annotated[AfterSale, strawberry.lazy("gql.schema.after_sales")]]:
+        from gql.schema.after_sales import AfterSale
+
+        return [AfterSale.from_row(r) for r in await info.context.loaders.after_sales_by_order.load(self.id)]
+
+    @strawberry.field(
+        description="What may still be refunded, line by line (units, most money, open after-sale)."
+    )
+    async def refundable_lines(
+        self, info: Info
+    ) -> list[Annotated[RefundableLine, strawberry.lazy("gql.schema.after_sales")]]:
+        from gql.schema.after_sales import RefundableLine
+
+        loaders = info.context.loaders
+        lines = await loaders.lines_by_order.load(self.id)
+        claims = await loaders.after_sale_lines_by_line.load_many([line.id for line in lines])
+        out = []
+        for line, claimed in zip(lines, claims, strict=True):
+            remaining = line.quantity - line.refunded_quantity
+            if remaining <= 0:
+                continue
+            state = LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
+            out.append(
+                RefundableLine(
+                    refundable_quantity=remaining,
+                    max_amount=money(max_refund(state, remaining)),
+                    open_after_sale=any(r.is_open for r in claimed),
+                    _line_id=line.id,
+                )
+            )
+        return out
 
     @strawberry.field(description="Rejections and reallocations, oldest first.")
     async def allocation_records(self, info: Info) -> list[AllocationRecord]:

@@ -24,8 +24,8 @@ ORDER_FIELDS = """
 PAYLOAD = f"order {{ {ORDER_FIELDS} }} userErrors {{ code field message }}"
 
 
-def mutation(name: str, input_type: str) -> str:
-    return f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {PAYLOAD} }} }}"
+def mutation(name: str, input_type: str, payload: str = PAYLOAD) -> str:
+    return f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {payload} }} }}"
 
 
 PLACE = mutation("placeOrder", "PlaceOrderInput")

@@ -78,7 +78,8 @@ async def test_self_pickup_path(api: Api, seed: Seed, db: Database) -> None:
         "acceptOrder",
     )
     assert accepted["status"] == "PENDING_PICKUP"
-    assert _actions(accepted) == {"VERIFY_PICKUP"}
+    assert _actions(accepted) == {"VERIFY_PICKUP", "REFUND_LINES"}
+
     r = await staff.execute(
         VERIFY,
         input={"orderId": placed["id"], "code": "000000" if placed["pickupCode"] != "000000" else "111111"},

@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from models.after_sale_states import (
+    AFTER_SALE_ACTORS,
     AFTER_SALE_TRANSITIONS,
     OPEN_AFTER_SALE_STATUSES,
     AfterSaleAction,
@@ -18,6 +19,7 @@ from models.after_sale_states import (
     is_open,
     next_after_sale_status,
 )
+from models.enums import ActorType
 from models.errors import ErrorCode
 
 S, A = AfterSaleStatus, AfterSaleAction
@@ -57,6 +59,17 @@ def test_open_statuses_are_the_ones_that_can_still_move() -> None:
     movable = {s for s in AfterSaleStatus if allowed_after_sale_actions(s)}
     assert movable == OPEN_AFTER_SALE_STATUSES
     assert all(is_open(s) == (s in movable) for s in AfterSaleStatus)
+
+
+def test_buyers_ask_merchants_decide() -> None:
+    assert set(AFTER_SALE_ACTORS) == set(AfterSaleAction)
+    buyer = {a for a, actors in AFTER_SALE_ACTORS.items() if ActorType.CUSTOMER in actors}
+    assert buyer == {A.REQUEST, A.WITHDRAW, A.SUBMIT_RETURN}
+    merchant = {ActorType.STAFF, ActorType.HQ}
+    assert AFTER_SALE_ACTORS[A.MERCHANT_REFUND] == merchant | {ActorType.SYSTEM}
+    assert all(
+        actors == merchant for a, actors in AFTER_SALE_ACTORS.items() if a not in buyer | {A.MERCHANT_REFUND}
+    )
 
 
 def test_approval_depends_on_type() -> None:

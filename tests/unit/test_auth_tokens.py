@@ -15,7 +15,9 @@ SETTINGS = load_settings()
 
 
 def _raw(claims: dict[str, object], secret: str = SETTINGS.jwt_secret) -> str:
-    base = {"iss": SETTINGS.jwt_issuer, "exp": int(time.time()) + 60, "sub": "x"}
+    # Built at collection time: valid for an hour, so a long test run does not expire them.
+    base = {"iss": SETTINGS.jwt_issuer, "exp": int(time.time()) + 3600, "sub": "x"}
+
     return jwt.encode({**base, **claims}, secret, algorithm="HS256")
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.pricing import allocate, refund_default
+from models.pricing import allocate, units_share
 
 
 def test_allocate_examples() -> None:
@@ -29,15 +29,24 @@ def test_allocate_sums_exactly_and_is_fair(total: int, weights: list[int]) -> No
         assert share >= 0
 
 
-@given(st.integers(1, 10**6), st.integers(1, 50), st.data())
+def test_units_share_examples() -> None:
+    assert units_share(1000, 3, 0, 1) == 333
+    assert units_share(1000, 3, 1, 2) == 667
+    assert units_share(1000, 3, 0, 3) == 1000
+    assert units_share(0, 2, 0, 2) == 0
+
+
+@given(st.integers(0, 10**6), st.integers(1, 50), st.data())
 def test_refunding_a_line_in_steps_returns_exactly_what_was_paid(
     paid: int, quantity: int, data: st.DataObject
 ) -> None:
-    refunded_amount = refunded_quantity = 0
-    while refunded_quantity < quantity:
-        units = data.draw(st.integers(1, quantity - refunded_quantity))
-        amount = refund_default(paid, quantity, refunded_amount, refunded_quantity, units)
-        assert 0 <= amount <= paid - refunded_amount
-        refunded_amount += amount
-        refunded_quantity += units
-    assert refunded_amount == paid
+    refunded = 0
+    shares = []
+    while refunded < quantity:
+        units = data.draw(st.integers(1, quantity - refunded))
+        share = units_share(paid, quantity, refunded, units)
+        fair = paid * units / quantity
+        assert fair - 1 < share < fair + 1  # never a cent off the pro-rata value, for any group of units
+        shares.append(share)
+        refunded += units
+    assert sum(shares) == paid

@@ -1,0 +1,147 @@
+"""Deterministic demo and benchmark data: a Chinese smart-retail chain with N orders.
+
+`generate(engine, orders=N, seed=S, now=T)` fills an empty, migrated database with stores, staff,
+a two-level catalogue, customers, campaigns, N orders in every status with their lines, events,
+parcels, allocation records, payments, after-sales and reviews, group-buy teams, invite rewards
+and page views. The output depends only on (N, S, T): one `random.Random(S)` drives everything,
+primary keys are assigned here, and nothing reads the clock or uuid4 while generating.
+
+Every order status change goes through `models.order_states` and every after-sale step through
+`models.after_sale_states`, so the data cannot contain a transition the services would refuse.
+
+Money note: a refund that brings back every unit of an order that is not completed (a
+cancellation after payment, or refunds that close the order) returns the delivery and packaging
+fees too, as `services.refunds.pay_out` does. Those fees belong to no order line, so for such
+orders `orders.refunded_amount` (= `paid_amount`) exceeds the sum of the lines' refunded amounts
+by exactly the fees, and that after-sale's `refund_amount` exceeds the sum of its lines likewise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import AsyncGenerator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bench.generator.common import Ids
+from bench.generator.invites import build_invites
+from bench.generator.people import customer_updates
+from bench.generator.pipeline import Simulation
+from bench.generator.reference import build_reference
+from bench.generator.tables import check_columns, table
+from bench.generator.writer import Writer
+
+__all__ = ["DatabaseNotEmptyError", "GenerationReport", "database_is_empty", "generate"]
+
+CHUNK_ORDERS = 5_000
+"""Orders simulated and flushed at a time: bounded memory at any N."""
+
+T = TypeVar("T")
+
+
+class DatabaseNotEmptyError(RuntimeError):
+    """Generated keys start at 1 and would collide with existing rows."""
+
+
+@dataclass(frozen=True)
+class GenerationReport:
+    rows: dict[str, int]
+    """Table name → rows inserted."""
+    seconds: float
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.total_rows / self.seconds if self.seconds > 0 else 0.0
+
+
+async def _is_empty(conn: AsyncConnection) -> bool:
+    for name in ("stores", "orders"):
+        if await conn.scalar(select(table(name).c.id).limit(1)) is not None:
+            return False
+    return True
+
+
+async def database_is_empty(engine: AsyncEngine) -> bool:
+    """True when there are no stores and no orders (a fresh, migrated database)."""
+    async with engine.connect() as conn:
+        return await _is_empty(conn)
+
+
+async def _ahead(items: Iterator[T]) -> AsyncGenerator[T, None]:
+    """Produce the next item in a worker thread while the caller writes the current one.
+
+    The database (COPY, index and foreign-key upkeep) and the simulation then use a core each. The
+    iterator still runs strictly one step at a time, in order, so the output stays deterministic.
+    """
+    pending = asyncio.ensure_future(asyncio.to_thread(next, items, None))
+    try:
+        while (item := await pending) is not None:
+            pending = asyncio.ensure_future(asyncio.to_thread(next, items, None))
+            yield item
+    finally:
+        if not pending.done():
+            with contextlib.suppress(Exception):
+                await pending
+
+
+def _progress_bar(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not enabled,
+    )
+
+
+async def generate(
+    engine: AsyncEngine, *, orders: int, seed: int = 42, now: datetime | None = None, progress: bool = True
+) -> GenerationReport:
+    """Fill an empty database in one transaction; raise DatabaseNotEmptyError if it holds data."""
+    if orders < 0:
+        raise ValueError("orders must be >= 0")
+    moment = now if now is not None else datetime.now(UTC)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("now must be an aware datetime (UTC)")
+    check_columns()
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    ids = Ids()
+    with _progress_bar(progress) as bar:
+        order_task = bar.add_task("orders", total=orders)
+        insert_task = bar.add_task("bulk inserts", total=None)
+
+        def on_step(name: str, count: int) -> None:
+            bar.update(insert_task, advance=1, description=f"inserted {count:,} {name}"[:28])
+
+        async with engine.begin() as conn:
+            if not await _is_empty(conn):
+                raise DatabaseNotEmptyError(
+                    "the database already holds stores or orders; generate into an empty one"
+                )
+            writer = Writer(conn, on_step)
+            world, reference = build_reference(rng, ids, orders, moment.timestamp())
+            async with contextlib.aclosing(_ahead(reference)) as batches:
+                async for batch in batches:
+                    await writer.write(batch)
+            simulation = Simulation(rng, world, ids, orders, seed)
+            async with contextlib.aclosing(_ahead(simulation.chunks(CHUNK_ORDERS))) as chunks:
+                async for batch, placed in chunks:
+                    await writer.write(batch)
+                    bar.advance(order_task, placed)
+            await writer.update_customers(customer_updates(world.customers))
+            await writer.write(build_invites(rng, ids, world))
+            await writer.reset_sequences()
+    return GenerationReport(rows=dict(writer.counts), seconds=time.perf_counter() - started)

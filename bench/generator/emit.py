@@ -1,0 +1,341 @@
+"""Finished simulations → rows: the order with everything hanging off it, teams, reviews.
+
+Primary keys of child rows are assigned here, when the order is written, so an order's events,
+parcels and after-sales get consecutive ids in time order (the API lists them by id).
+"""
+
+from __future__ import annotations
+
+import random
+
+from bench.generator.after_sales import evidence_urls, open_status
+from bench.generator.catalog import IMAGE_BASE
+from bench.generator.catalog_words import MERCHANT_REPLIES, REVIEW_TEXTS
+from bench.generator.common import DAY, HOUR, Batch, Ids, Weighted, between, dt, dt_opt, json_text
+from bench.generator.lifecycle import payment_no
+from bench.generator.sim import OrderSim
+from bench.generator.teams import TeamSim
+from bench.generator.world import FirstOrder
+from models.after_sale_states import AfterSaleStatus
+from models.enums import PaymentKind, PaymentStatus, TeamStatus
+from models.order_states import OrderStatus
+
+_PAY = PaymentKind.PAY.value
+_REFUND = PaymentKind.REFUND.value
+_SUCCEEDED = PaymentStatus.SUCCEEDED.value
+_REFUNDED = AfterSaleStatus.REFUNDED.value
+_RATING = Weighted([(5, 62.0), (4, 22.0), (3, 8.0), (2, 4.0), (1, 4.0)])
+
+
+class Emitter:
+    def __init__(self, rng: random.Random, ids: Ids, now: float) -> None:
+        self.rng = rng
+        self.ids = ids
+        self.now = now
+        self.orders = 0
+
+    def order(self, sim: OrderSim, batch: Batch) -> None:
+        self.orders += 1
+        ids = self.ids
+        add = batch.add
+        place = sim.consignee_place
+        add(
+            "orders",
+            (
+                sim.id,
+                sim.order_no,
+                sim.store_id,
+                sim.customer.id,
+                sim.channel,
+                sim.type,
+                sim.fulfillment,
+                sim.status.value,
+                sim.payment_method,
+                sim.goods,
+                sim.goods_original,
+                sim.discount,
+                sim.delivery_fee,
+                sim.packaging_fee,
+                sim.payable,
+                sim.paid_amount,
+                sim.refunded,
+                sim.consignee_name,
+                sim.consignee_phone,
+                sim.consignee_phone[-4:],
+                place[0],
+                place[1],
+                place[2],
+                place[3],
+                place[4],
+                place[5],
+                sim.pickup_code,
+                sim.remark,
+                sim.cancel_reason,
+                sim.reject_reason,
+                sim.campaign_id,
+                sim.tier_id,
+                sim.team_id,
+                dt(sim.created),
+                dt(sim.created + 1800.0),
+                dt_opt(sim.paid),
+                dt_opt(sim.grouped),
+                dt_opt(sim.accepted),
+                dt_opt(sim.rejected),
+                dt_opt(sim.allocated),
+                dt_opt(sim.shipped),
+                dt_opt(sim.completed),
+                dt_opt(sim.cancelled),
+                dt_opt(sim.closed),
+                dt(sim.updated),
+                sim.version,
+            ),
+        )
+        for line in sim.lines:
+            line.id = ids.next("order_lines")
+            add(
+                "order_lines",
+                (
+                    line.id,
+                    sim.id,
+                    line.sku.id,
+                    line.sku.product_id,
+                    line.sku.product_name,
+                    line.sku.spec,
+                    line.sku.image_url,
+                    line.unit_price,
+                    line.original_price,
+                    line.quantity,
+                    line.discount,
+                    line.paid,
+                    line.is_gift,
+                    line.shipped,
+                    line.refunded_qty,
+                    line.refunded_amount,
+                ),
+            )
+        for at, store_id, action, from_, to, actor, actor_id, payload in sim.events:
+            add(
+                "order_events",
+                (
+                    ids.next("order_events"),
+                    sim.id,
+                    store_id,
+                    action,
+                    from_,
+                    to,
+                    actor,
+                    actor_id,
+                    payload,
+                    dt(at),
+                ),
+            )
+        for at, source, target, reason, actor, actor_id in sim.allocations:
+            add(
+                "allocation_records",
+                (ids.next("allocation_records"), sim.id, source, target, reason, actor, actor_id, dt(at)),
+            )
+        self._parcels(sim, batch)
+        if sim.paid is not None:
+            add(
+                "payment_transactions",
+                (
+                    ids.next("payment_transactions"),
+                    payment_no(sim),
+                    _PAY,
+                    sim.id,
+                    None,
+                    sim.payment_method,
+                    sim.paid_amount,
+                    _SUCCEEDED,
+                    1,
+                    None,
+                    f"4200{self.rng.randrange(10**23, 10**24)}",
+                    None,
+                    dt(max(sim.created, sim.paid - between(self.rng, 3, 40))),
+                    dt(sim.paid),
+                ),
+            )
+        self._after_sales(sim, batch)
+        if sim.status is OrderStatus.COMPLETED:
+            self._reviews(sim, batch)
+        self._customer(sim)
+
+    def _parcels(self, sim: OrderSim, batch: Batch) -> None:
+        ids = self.ids
+        for parcel in sim.parcels:
+            parcel_id = ids.next("parcels")
+            written = [t for t in parcel.traces if t.at < self.now]
+            latest = written[-1].state if written else None
+            batch.add(
+                "parcels",
+                (parcel_id, sim.id, parcel.carrier, parcel.tracking_no, dt(parcel.shipped_at), latest),
+            )
+            for line, quantity in parcel.lines:
+                batch.add("parcel_lines", (parcel_id, line.id, quantity))
+            for t in written:
+                batch.add(
+                    "parcel_traces",
+                    (ids.next("parcel_traces"), parcel_id, dt(t.at), t.location, t.description, t.state),
+                )
+
+    def _after_sales(self, sim: OrderSim, batch: Batch) -> None:
+        ids = self.ids
+        for a in sim.after_sales:
+            after_sale_id = ids.next("after_sales")
+            batch.add(
+                "after_sales",
+                (
+                    after_sale_id,
+                    a.no,
+                    sim.id,
+                    a.store_id,
+                    sim.customer.id,
+                    a.type,
+                    a.initiator,
+                    a.status,
+                    a.reason,
+                    json_text(evidence_urls(a.no, a.evidence)),
+                    a.refund_amount,
+                    a.reject_reason,
+                    a.return_carrier,
+                    a.return_tracking,
+                    dt(a.created),
+                    dt_opt(a.reviewed),
+                    dt_opt(a.return_shipped),
+                    dt_opt(a.refunded),
+                    dt_opt(a.closed),
+                    dt(a.updated),
+                    a.version,
+                ),
+            )
+            still_open = open_status(a)
+            for line, quantity, amount in a.lines:
+                batch.add("after_sale_lines", (after_sale_id, line.id, quantity, amount, still_open))
+            for at, action, before, after, actor, who, payload in a.events:
+                row = (
+                    ids.next("after_sale_events"),
+                    after_sale_id,
+                    action,
+                    before,
+                    after,
+                    actor,
+                    who,
+                    payload,
+                    dt(at),
+                )
+                batch.add("after_sale_events", row)
+            if a.status == _REFUNDED and a.refunded is not None:
+                done = min(self.now, a.refunded + between(self.rng, 2, 30))
+                batch.add(
+                    "payment_transactions",
+                    (
+                        ids.next("payment_transactions"),
+                        a.no,
+                        _REFUND,
+                        sim.id,
+                        after_sale_id,
+                        sim.payment_method,
+                        a.refund_amount,
+                        _SUCCEEDED,
+                        1,
+                        None,
+                        f"50{self.rng.randrange(10**25, 10**26)}",
+                        None,
+                        dt(a.refunded),
+                        dt(done),
+                    ),
+                )
+
+    def _reviews(self, sim: OrderSim, batch: Batch) -> None:
+        rng = self.rng
+        completed = sim.completed if sim.completed is not None else sim.t
+        for line in sim.lines:
+            if line.is_gift or line.refunded_qty == line.quantity or rng.random() >= 0.3:
+                continue
+            created = completed + between(rng, HOUR, 10 * DAY, 1.6)
+            if created >= self.now:
+                continue
+            review_id = self.ids.next("reviews")
+            rating = _RATING.pick(rng)
+            content = rng.choice(REVIEW_TEXTS[rating]) if rng.random() < 0.85 else None
+            images = [f"{IMAGE_BASE}/reviews/{review_id}/{k}.jpg" for k in range(1, rng.randint(1, 3) + 1)]
+            reply, replied = None, None
+            if rng.random() < (0.7 if rating <= 2 else 0.3):
+                replied_at = created + between(rng, HOUR, 3 * DAY, 1.5)
+                if replied_at < self.now:
+                    reply, replied = (
+                        rng.choice(MERCHANT_REPLIES[2:] if rating <= 3 else MERCHANT_REPLIES[:2]),
+                        replied_at,
+                    )
+            hidden = rng.random() < (0.1 if rating <= 2 else 0.02)
+            batch.add(
+                "reviews",
+                (
+                    review_id,
+                    sim.id,
+                    line.id,
+                    line.sku.product_id,
+                    line.sku.id,
+                    sim.store_id,
+                    sim.customer.id,
+                    rating,
+                    content,
+                    json_text(images if rng.random() < 0.2 else []),
+                    reply,
+                    dt_opt(replied),
+                    hidden,
+                    dt(created),
+                ),
+            )
+
+    def _customer(self, sim: OrderSim) -> None:
+        customer = sim.customer
+        if customer.last_order is None or sim.created > customer.last_order:
+            customer.last_order = sim.created
+        customer.spent += sim.paid_amount - sim.refunded
+        if sim.paid is None:
+            return
+        first = customer.first_order
+        if first is None or sim.paid < first.paid:
+            refunds = [a.refunded for a in sim.after_sales if a.refunded is not None]
+            customer.first_order = FirstOrder(
+                sim.paid, sim.id, sim.status.value, sim.completed, min(refunds, default=None)
+            )
+
+    def team(self, team: TeamSim, batch: Batch) -> None:
+        """The team row first (orders reference it), then its orders, then the member rows."""
+        members = team.members
+        paid = sum(1 for m in members if m.sim.paid is not None)
+        resolved = team.status is not TeamStatus.FORMING
+        batch.add(
+            "group_buy_teams",
+            (
+                team.id,
+                team.campaign.id,
+                team.leader.id,
+                team.store.id,
+                team.status.value,
+                team.campaign.team_size,
+                len(members),
+                paid,
+                dt(team.opened),
+                dt(team.expires),
+                dt_opt(team.succeeded),
+                dt_opt(team.failed),
+                1 + len(members) + resolved,
+            ),
+        )
+        for index, member in enumerate(members):
+            self.order(member.sim, batch)
+            batch.add(
+                "group_buy_team_members",
+                (
+                    self.ids.next("group_buy_team_members"),
+                    team.id,
+                    member.customer.id,
+                    member.sim.id,
+                    index == 0,
+                    dt(member.joined),
+                    dt_opt(member.sim.paid),
+                ),
+            )

@@ -1,0 +1,167 @@
+"""Column order of every generated row, and the order in which tables are written.
+
+Builders create plain tuples (several times cheaper than dicts at millions of rows); this module
+is the single place saying which position holds which column. `check_columns` verifies at start
+that every table's list names exactly its columns, so a model change cannot silently shift data
+(SQLAlchemy's `default=` values are client-side, so a column missing here would be NULL).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import Table
+
+import models
+from models.base import Base
+
+
+def _cols(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "stores": _cols(
+        "id code name province city district address latitude longitude phone status size "
+        "business_hours delivery_radius_m min_order_amount delivery_fee packaging_fee "
+        "supports_self_pickup supports_store_delivery supports_express auto_accept created_at "
+        "updated_at"
+    ),
+    "staff_accounts": _cols("id username display_name phone role parent_id enabled created_at last_login_at"),
+    "staff_stores": _cols("staff_id store_id"),
+    "categories": _cols("id parent_id name level sort_order created_at"),
+    "products": _cols(
+        "id category_id name subtitle description image_url image_urls weight_g status created_at updated_at"
+    ),
+    "skus": _cols("id product_id sku_code barcode spec price original_price image_url weight_g created_at"),
+    "store_skus": _cols("id store_id sku_id price_override stock on_shelf purchase_limit updated_at"),
+    "customers": _cols(
+        "id nickname avatar_url phone phone_last4 member_level points invite_code invited_by_id "
+        "registered_at first_paid_at last_order_at"
+    ),
+    "campaigns": _cols(
+        "id type name description all_stores starts_at ends_at stopped_at created_by created_at updated_at"
+    ),
+    "campaign_stores": _cols("campaign_id store_id"),
+    "campaign_products": _cols("campaign_id product_id"),
+    "invite_rules": _cols(
+        "campaign_id trigger inviter_reward_kind inviter_reward_value invitee_reward_kind "
+        "invitee_reward_value cap_per_inviter"
+    ),
+    "spend_reward_rules": _cols("campaign_id threshold_kind product_scope"),
+    "spend_reward_tiers": _cols("id campaign_id threshold reduction_amount gift_sku_id gift_quantity"),
+    "group_buy_rules": _cols("campaign_id kind team_size validity_hours per_customer_limit"),
+    "group_buy_skus": _cols("campaign_id sku_id group_price"),
+    "group_buy_teams": _cols(
+        "id campaign_id leader_customer_id store_id status team_size member_count paid_count "
+        "opened_at expires_at succeeded_at failed_at version"
+    ),
+    "orders": _cols(
+        "id order_no store_id customer_id channel type fulfillment status payment_method "
+        "goods_amount goods_original_amount discount_amount delivery_fee packaging_fee "
+        "payable_amount paid_amount refunded_amount consignee_name consignee_phone "
+        "consignee_phone_last4 consignee_province consignee_city consignee_district "
+        "consignee_address consignee_latitude consignee_longitude pickup_code buyer_remark "
+        "cancel_reason reject_reason campaign_id spend_reward_tier_id team_id created_at "
+        "payment_deadline paid_at grouped_at accepted_at rejected_at allocated_at shipped_at "
+        "completed_at cancelled_at closed_at updated_at version"
+    ),
+    "order_lines": _cols(
+        "id order_id sku_id product_id product_name spec image_url unit_price original_price "
+        "quantity discount_share paid_amount is_gift shipped_quantity refunded_quantity "
+        "refunded_amount"
+    ),
+    "order_events": _cols(
+        "id order_id store_id action from_status to_status actor_type actor_id payload created_at"
+    ),
+    "allocation_records": _cols(
+        "id order_id from_store_id to_store_id reason actor_type actor_id created_at"
+    ),
+    "parcels": _cols("id order_id carrier tracking_no shipped_at latest_state"),
+    "parcel_lines": _cols("parcel_id order_line_id quantity"),
+    "parcel_traces": _cols("id parcel_id occurred_at location description state"),
+    "after_sales": _cols(
+        "id after_sale_no order_id store_id customer_id type initiator status reason "
+        "evidence_urls refund_amount reject_reason return_carrier return_tracking_no created_at "
+        "reviewed_at return_shipped_at refunded_at closed_at updated_at version"
+    ),
+    "after_sale_lines": _cols("after_sale_id order_line_id quantity amount is_open"),
+    "after_sale_events": _cols(
+        "id after_sale_id action from_status to_status actor_type actor_id payload created_at"
+    ),
+    "payment_transactions": _cols(
+        "id transaction_no kind order_id after_sale_id method amount status attempts "
+        "next_attempt_at gateway_reference last_error created_at completed_at"
+    ),
+    "reviews": _cols(
+        "id order_id order_line_id product_id sku_id store_id customer_id rating content "
+        "image_urls reply replied_at hidden created_at"
+    ),
+    "group_buy_team_members": _cols("id team_id customer_id order_id is_leader joined_at paid_at"),
+    "invite_records": _cols("id campaign_id inviter_id invitee_id registered_at first_order_id"),
+    "invite_rewards": _cols(
+        "id campaign_id invite_record_id customer_id role kind value status order_id grant_after "
+        "granted_at created_at"
+    ),
+    "visit_events": _cols(
+        "id event_id visitor_id customer_id session_id page_type product_id campaign_id store_id "
+        "source dwell_ms occurred_at received_at"
+    ),
+}
+
+WRITE_ORDER: Final[tuple[str, ...]] = (
+    "stores",
+    "staff_accounts",
+    "staff_stores",
+    "categories",
+    "products",
+    "skus",
+    "store_skus",
+    "customers",
+    "campaigns",
+    "campaign_stores",
+    "campaign_products",
+    "invite_rules",
+    "spend_reward_rules",
+    "spend_reward_tiers",
+    "group_buy_rules",
+    "group_buy_skus",
+    "group_buy_teams",
+    "orders",
+    "order_lines",
+    "order_events",
+    "allocation_records",
+    "parcels",
+    "parcel_lines",
+    "parcel_traces",
+    "after_sales",
+    "after_sale_lines",
+    "after_sale_events",
+    "payment_transactions",
+    "reviews",
+    "group_buy_team_members",
+    "invite_records",
+    "invite_rewards",
+    "visit_events",
+)
+"""Foreign-key order: a table comes after every table it references."""
+
+NOT_GENERATED: Final = frozenset({"idempotency_records"})
+
+
+def table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def check_columns() -> None:
+    """Fail fast if the models and the generator's column lists drifted apart."""
+    assert models.Base is Base
+    expected = set(Base.metadata.tables) - NOT_GENERATED
+    if expected != set(COLUMNS) or set(WRITE_ORDER) != set(COLUMNS):
+        raise RuntimeError(f"generator tables differ from the models: {sorted(expected ^ set(COLUMNS))}")
+    for name, columns in COLUMNS.items():
+        actual = {c.name for c in table(name).columns}
+        if set(columns) != actual or len(columns) != len(actual):
+            raise RuntimeError(
+                f"generator columns of {name} differ from the model: {sorted(actual ^ set(columns))}"
+            )

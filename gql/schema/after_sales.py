@@ -1,0 +1,260 @@
+"""GraphQL types of after-sales (售后): the record, its lines and timeline, inputs and payloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from gql.context import Info
+from gql.schema.common import Money, UserError, money
+from gql.schema.orders import Order, OrderLine
+from gql.schema.stores import Store
+from models.after_sale_states import (
+    AFTER_SALE_ACTORS,
+    AfterSaleAction,
+    AfterSaleInitiator,
+    AfterSaleStatus,
+    AfterSaleType,
+    allowed_after_sale_actions,
+)
+from models.after_sales import AfterSale as AfterSaleRow
+from models.enums import ActorType
+from models.errors import ErrorCode
+
+_CREATING = frozenset({AfterSaleAction.REQUEST, AfterSaleAction.MERCHANT_REFUND})
+IDEMPOTENCY_HELP = "Required: the same key + input returns the first result without moving money again."
+VERSION_HELP = "Fail with VERSION_CONFLICT unless the after-sale is still at this version."
+
+
+@strawberry.type(description="Units and money of one order line in an after-sale.")
+class AfterSaleLine:
+    quantity: int
+    amount: Money
+    _line_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def line(self, info: Info) -> OrderLine:
+        row = await info.context.loaders.line.load(self._line_id)
+        assert row is not None, "after-sale lines reference an existing order line (foreign key)"
+        return OrderLine.from_row(row)
+
+
+@strawberry.type(description="One step of the after-sale timeline.")
+class AfterSaleEvent:
+    action: AfterSaleAction
+    from_status: AfterSaleStatus | None
+    to_status: AfterSaleStatus
+    actor_type: ActorType
+    actor_id: str | None
+    payload: JSON
+    created_at: datetime
+
+
+@strawberry.type(description="Whether the viewer may do an after-sale action now (reason: an error code).")
+class AfterSaleActionAvailability:
+    action: AfterSaleAction
+    allowed: bool
+    reason: ErrorCode | None
+
+
+@strawberry.type(description="An after-sale (售后): a buyer's refund or return request, or a store's refund.")
+class AfterSale(relay.Node):
+    id: relay.NodeID[int]
+    after_sale_no: str = strawberry.field(description="The refundNo; also the gateway's refund key.")
+    type: AfterSaleType
+    initiator: AfterSaleInitiator
+    status: AfterSaleStatus
+    reason: str
+    evidence_urls: list[str]
+    refund_amount: Money = strawberry.field(
+        description="What is (or will be) returned; includes the fees when the whole order is refunded."
+    )
+    reject_reason: str | None
+    return_carrier: str | None
+    return_tracking_no: str | None
+    created_at: datetime
+    reviewed_at: datetime | None
+    return_shipped_at: datetime | None
+    refunded_at: datetime | None
+    closed_at: datetime | None
+    version: int
+    _order_id: strawberry.Private[int]
+    _store_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def order(self, info: Info) -> Order:
+        row = await info.context.loaders.visible_order.load(self._order_id)
+        assert row is not None, "an after-sale is visible only with its order"
+        return Order.from_row(row)
+
+    @strawberry.field
+    async def store(self, info: Info) -> Store | None:
+        if self._store_id is None:
+            return None
+        row = await info.context.loaders.store.load(self._store_id)
+        return Store.from_row(row) if row else None
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[AfterSaleLine]:
+        rows = await info.context.loaders.after_sale_lines.load(self.id)
+        return [
+            AfterSaleLine(quantity=r.quantity, amount=money(r.amount), _line_id=r.order_line_id) for r in rows
+        ]
+
+    @strawberry.field(description="Every step, oldest first.")
+    async def timeline(self, info: Info) -> list[AfterSaleEvent]:
+        rows = await info.context.loaders.after_sale_events.load(self.id)
+        return [
+            AfterSaleEvent(
+                action=r.action,
+                from_status=r.from_status,
+                to_status=r.to_status,
+                actor_type=r.actor_type,
+                actor_id=r.actor_id,
+                payload=JSON(r.payload),
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="The after-sale actions the viewer's client offers, allowed or not.")
+    def available_actions(self, info: Info) -> list[AfterSaleActionAvailability]:
+        actor = info.context.principal.actor_type
+        if actor is None:
+            return []
+        possible = allowed_after_sale_actions(self.status)
+        # Creating one (REQUEST, MERCHANT_REFUND) is an action on the order, not on this after-sale.
+        offered = [a for a, actors in AFTER_SALE_ACTORS.items() if actor in actors and a not in _CREATING]
+        return [
+            AfterSaleActionAvailability(
+                action=a,
+                allowed=a in possible,
+                reason=None if a in possible else ErrorCode.INVALID_TRANSITION,
+            )
+            for a in offered
+        ]
+
+    @classmethod
+    def from_row(cls, row: AfterSaleRow) -> AfterSale:
+        return cls(
+            id=row.id,
+            after_sale_no=row.after_sale_no,
+            type=row.type,
+            initiator=row.initiator,
+            status=row.status,
+            reason=row.reason,
+            evidence_urls=list(row.evidence_urls),
+            refund_amount=money(row.refund_amount),
+            reject_reason=row.reject_reason,
+            return_carrier=row.return_carrier,
+            return_tracking_no=row.return_tracking_no,
+            created_at=row.created_at,
+            reviewed_at=row.reviewed_at,
+            return_shipped_at=row.return_shipped_at,
+            refunded_at=row.refunded_at,
+            closed_at=row.closed_at,
+            version=row.version,
+            _order_id=row.order_id,
+            _store_id=row.store_id,
+        )
+
+
+@strawberry.type(description="What of an order line may still be refunded.")
+class RefundableLine:
+    refundable_quantity: int
+    max_amount: Money = strawberry.field(description="The most that may be refunded for all those units.")
+    open_after_sale: bool = strawberry.field(description="An after-sale of this line is in progress.")
+    _line_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def line(self, info: Info) -> OrderLine:
+        row = await info.context.loaders.line.load(self._line_id)
+        assert row is not None
+        return OrderLine.from_row(row)
+
+
+@strawberry.type(
+    description="Result of an after-sale mutation; when userErrors is not empty nothing changed."
+)
+class AfterSalePayload:
+    after_sale: AfterSale | None
+    order: Order | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class AfterSaleLineInput:
+    line_id: strawberry.ID
+    quantity: int
+    amount_cents: int | None = strawberry.field(
+        default=None,
+        description="Defaults to the pro-rata paid amount of the units; may be lowered, never raised.",
+    )
+
+
+@strawberry.input(description="A buyer asks for a refund (仅退款) or a return (退款退货).")
+class RequestAfterSaleInput:
+    order_id: strawberry.ID
+    type: AfterSaleType
+    lines: list[AfterSaleLineInput]
+    reason: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
+    evidence_urls: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A store refunds on its own (主动退款): money moves at once.")
+class RefundLinesInput:
+    order_id: strawberry.ID
+    lines: list[AfterSaleLineInput]
+    reason: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input
+class AfterSaleActionInput:
+    after_sale_id: strawberry.ID
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
+    expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
+
+
+@strawberry.input
+class AfterSaleReasonInput:
+    after_sale_id: strawberry.ID
+    reason: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
+    expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
+
+
+@strawberry.input(description="The buyer ships the goods back.")
+class SubmitReturnShipmentInput:
+    after_sale_id: strawberry.ID
+    carrier: str
+    tracking_no: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
+    expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
+
+
+@strawberry.input(description="Narrow the after-sale list; all given conditions must hold.")
+class AfterSaleFilter:
+    status: list[AfterSaleStatus] | None = None
+    type: list[AfterSaleType] | None = None
+    initiator: list[AfterSaleInitiator] | None = None
+    store_ids: list[strawberry.ID] | None = None
+    order_no: str | None = None
+    created_from: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    created_to: datetime | None = strawberry.field(default=None, description="Exclusive.")
+
+
+@strawberry.type
+class AfterSaleStatusCount:
+    status: AfterSaleStatus
+    count: int
+
+
+@strawberry.type(description="Counts for the after-sale tabs (the status filter is ignored).")
+class AfterSaleStatusCounts:
+    total: int
+    by_status: list[AfterSaleStatusCount]

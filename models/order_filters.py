@@ -1,0 +1,387 @@
+"""What the admin order list may ask for, as pure data: the filter AST, sort specs and status tabs.
+
+Both front ends of the list — the typed `OrderFilter` input and the `query:` string language
+(`models/order_query_language.py`) — build this one AST, and `services/order_search.py` compiles
+it to one SQL WHERE. Neither front end knows SQL and the compiler knows neither front end, so a
+filter means the same thing however it was written. The smart constructors below (`enum_in`,
+`text_match`, `time_in`, ...) are the only way to build leaves: they validate and normalise
+values once, raising `FilterValueError`, which each front end turns into its own coded error
+(with a column for the query string, with an input path for the typed filter).
+
+Pure: no I/O, no ORM, no GraphQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
+from typing import Final, TypeAlias
+
+from models.after_sale_states import AfterSaleStatus
+from models.enums import Fulfillment, OrderChannel, OrderType, PaymentMethod
+from models.order_states import OrderStatus
+
+MAX_TEXT_LENGTH: Final = 100
+MAX_AMOUNT_CENTS: Final = 2**31 - 1
+"""Amount columns are 32-bit integers on PostgreSQL; a larger bound could not even be bound."""
+MAX_ID: Final = 2**63 - 1
+
+
+class FilterValueError(ValueError):
+    """A value no filter can use; the front end adds where it was (column or input path)."""
+
+
+class EnumField(StrEnum):
+    STATUS = "status"
+    PAYMENT = "payment"
+    TYPE = "type"
+    FULFILLMENT = "fulfillment"
+    CHANNEL = "channel"
+    AFTER_SALE = "aftersale"
+    """An after-sale of the order is in one of the statuses (EXISTS, whatever its lines)."""
+
+
+ENUM_TYPES: Final[Mapping[EnumField, type[StrEnum]]] = {
+    EnumField.STATUS: OrderStatus,
+    EnumField.PAYMENT: PaymentMethod,
+    EnumField.TYPE: OrderType,
+    EnumField.FULFILLMENT: Fulfillment,
+    EnumField.CHANNEL: OrderChannel,
+    EnumField.AFTER_SALE: AfterSaleStatus,
+}
+
+
+class IdField(StrEnum):
+    STORE = "storeid"
+    CAMPAIGN = "campaign"
+
+
+class NameField(StrEnum):
+    """Exact names. Regions are the fulfilling store's region (HQ warehouse orders have none)."""
+
+    STORE_CODE = "store"
+    PROVINCE = "province"
+    CITY = "city"
+    DISTRICT = "district"
+
+
+class TextField(StrEnum):
+    ORDER_NO = "no"
+    """Exact order number."""
+    ORDER_NO_PREFIX = "order number prefix"
+    """Order number starts with the text (uses the unique index)."""
+    PHONE = "phone"
+    """Customer phone or consignee phone: 4 digits match the last four, more the whole number."""
+    CONSIGNEE = "consignee"
+    """Consignee name contains the text."""
+    PRODUCT = "product"
+    """A line's product name snapshot or its SKU code contains the text."""
+    SKU = "sku"
+    """A line's SKU code contains the text, or its barcode is the text."""
+    ANY = "text"
+    """Free text: order number prefix, consignee name, phone (last four or whole), product name."""
+
+
+class TimeField(StrEnum):
+    CREATED = "created"
+    PAID = "paid"
+
+
+@dataclass(frozen=True, slots=True)
+class EnumIn:
+    field: EnumField
+    values: frozenset[StrEnum]
+
+
+@dataclass(frozen=True, slots=True)
+class IdIn:
+    field: IdField
+    ids: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class NameIn:
+    field: NameField
+    names: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    field: TextField
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimeIn:
+    """Half-open [start, end) in UTC; a missing bound is open."""
+
+    field: TimeField
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AmountIn:
+    """Payable amount in cents, both bounds inclusive (amounts are integers, so every op is exact)."""
+
+    min: int | None
+    max: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+
+
+Leaf: TypeAlias = EnumIn | IdIn | NameIn | TextMatch | TimeIn | AmountIn
+Node: TypeAlias = Leaf | AllOf | AnyOf | Not
+
+
+# ---- smart constructors: the one place values are checked ----------------------------------------
+
+
+def enum_in(field: EnumField, values: Iterable[StrEnum]) -> EnumIn:
+    chosen = frozenset(values)
+    if not chosen:
+        raise FilterValueError(f"{field.value} needs at least one value")
+    wanted = ENUM_TYPES[field]
+    if any(not isinstance(v, wanted) for v in chosen):
+        raise FilterValueError(f"{field.value} takes {wanted.__name__} values")
+    return EnumIn(field, chosen)
+
+
+def id_in(field: IdField, ids: Iterable[int]) -> IdIn:
+    chosen = frozenset(ids)
+    if not chosen:
+        raise FilterValueError(f"{field.value} needs at least one id")
+    if any(not 1 <= i <= MAX_ID for i in chosen):
+        raise FilterValueError(f"{field.value} ids are positive integers")
+    return IdIn(field, chosen)
+
+
+def name_in(field: NameField, names: Iterable[str]) -> NameIn:
+    chosen = frozenset(clean_text(n, field.value) for n in names)
+    if not chosen:
+        raise FilterValueError(f"{field.value} needs at least one name")
+    return NameIn(field, chosen)
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-()]")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def text_match(field: TextField, text: str) -> TextMatch:
+    cleaned = clean_text(text, field.value)
+    if field is not TextField.PHONE:
+        return TextMatch(field, cleaned)
+    phone = normalize_phone(cleaned)
+    if phone is None:
+        raise FilterValueError("phone takes the last 4 digits or the whole number")
+    return TextMatch(field, phone)
+
+
+def normalize_phone(text: str) -> str | None:
+    """Digits of a phone as stored ("+86 138-0013-8000" → "13800138000"); None if it is not one.
+
+    Four digits are a 尾号 (last four); seven to fifteen a whole number; anything else none.
+    """
+    digits = _PHONE_SEPARATORS.sub("", text)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if not _DIGITS.fullmatch(digits):
+        return None
+    return digits if len(digits) == 4 or 7 <= len(digits) <= 15 else None
+
+
+def clean_text(text: str, what: str) -> str:
+    """Trimmed, non-empty, bounded text without control characters (PostgreSQL refuses NUL)."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise FilterValueError(f"{what} must not be empty")
+    if len(cleaned) > MAX_TEXT_LENGTH:
+        raise FilterValueError(f"{what} must be at most {MAX_TEXT_LENGTH} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in cleaned):
+        raise FilterValueError(f"{what} must not contain control characters")
+    return cleaned
+
+
+def time_in(field: TimeField, start: datetime | None, end: datetime | None, zone: tzinfo) -> TimeIn:
+    """A datetime without an offset is read in the business time zone `zone`."""
+    if start is None and end is None:
+        raise FilterValueError(f"{field.value} needs a start or an end")
+    try:
+        start, end = (None if t is None else _utc(t, zone) for t in (start, end))
+    except (OverflowError, ValueError):
+        raise FilterValueError(f"{field.value} is out of range") from None
+    if start is not None and end is not None and start >= end:
+        raise FilterValueError(f"{field.value} range is empty: its end must come after its start")
+    return TimeIn(field, start, end)
+
+
+def _utc(moment: datetime, zone: tzinfo) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
+
+
+def amount_in(min_cents: int | None, max_cents: int | None) -> AmountIn:
+    if min_cents is None and max_cents is None:
+        raise FilterValueError("amount needs a minimum or a maximum")
+    for bound in (min_cents, max_cents):
+        if bound is not None and not 0 <= bound <= MAX_AMOUNT_CENTS:
+            raise FilterValueError(f"amounts are between 0 and {MAX_AMOUNT_CENTS} cents")
+    if min_cents is not None and max_cents is not None and min_cents > max_cents:
+        raise FilterValueError("amount range is empty: its minimum is above its maximum")
+    return AmountIn(min_cents, max_cents)
+
+
+def all_of(*nodes: Node) -> Node:
+    """AND of at least one node, nested ANDs flattened (so `a (b c)` equals `a b c`)."""
+    return _combine(AllOf, nodes)
+
+
+def any_of(*nodes: Node) -> Node:
+    """OR of at least one node, nested ORs flattened."""
+    return _combine(AnyOf, nodes)
+
+
+def _combine(kind: type[AllOf] | type[AnyOf], nodes: tuple[Node, ...]) -> Node:
+    assert nodes, "an empty AND/OR has no meaning in a filter"
+    flat: list[Node] = []
+    for node in nodes:
+        for child in node.children if isinstance(node, kind) else (node,):
+            if child not in flat:
+                flat.append(child)
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))
+
+
+def negate(node: Node) -> Node:
+    return node.child if isinstance(node, Not) else Not(node)
+
+
+def leaves(node: Node) -> Iterable[Leaf]:
+    if isinstance(node, AllOf | AnyOf):
+        for child in node.children:
+            yield from leaves(child)
+    elif isinstance(node, Not):
+        yield from leaves(node.child)
+    else:
+        yield node
+
+
+def uses_phone(node: Node) -> bool:
+    """Whether the filter names a phone outright (free text may also match phones; see the compiler)."""
+    return any(isinstance(leaf, TextMatch) and leaf.field is TextField.PHONE for leaf in leaves(node))
+
+
+# ---- statuses and tabs ----------------------------------------------------------------------------
+
+STATUS_LIFECYCLE: Final[tuple[OrderStatus, ...]] = (
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.AWAITING_GROUP,
+    OrderStatus.PENDING_ACCEPTANCE,
+    OrderStatus.PENDING_ALLOCATION,
+    OrderStatus.PENDING_SHIPMENT,
+    OrderStatus.PENDING_PICKUP,
+    OrderStatus.SHIPPED,
+    OrderStatus.COMPLETED,
+    OrderStatus.CANCELLED,
+    OrderStatus.CLOSED,
+)
+"""The order of the SPA's tabs, of `byStatus` and of the STATUS sort."""
+
+STATUS_RANK: Final[Mapping[OrderStatus, int]] = {s: i for i, s in enumerate(STATUS_LIFECYCLE)}
+
+STATUS_LABELS: Final[Mapping[OrderStatus, str]] = {
+    OrderStatus.PENDING_PAYMENT: "待付款",
+    OrderStatus.AWAITING_GROUP: "待成团",
+    OrderStatus.PENDING_ACCEPTANCE: "待接单",
+    OrderStatus.PENDING_ALLOCATION: "待分配",
+    OrderStatus.PENDING_SHIPMENT: "待发货",
+    OrderStatus.PENDING_PICKUP: "待提货",
+    OrderStatus.SHIPPED: "已发货",
+    OrderStatus.COMPLETED: "交易完成",
+    OrderStatus.CANCELLED: "已取消",
+    OrderStatus.CLOSED: "已关闭",
+}
+
+STATUS_ALIASES: Final[Mapping[str, OrderStatus]] = {
+    **{label: status for status, label in STATUS_LABELS.items()},
+    "已完成": OrderStatus.COMPLETED,
+}
+"""Chinese names the query language accepts for statuses (the tab labels, plus 已完成)."""
+
+
+class OrderTab(StrEnum):
+    ALL = "ALL"
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    AWAITING_GROUP = "AWAITING_GROUP"
+    PENDING_ACCEPTANCE = "PENDING_ACCEPTANCE"
+    PENDING_ALLOCATION = "PENDING_ALLOCATION"
+    PENDING_SHIPMENT = "PENDING_SHIPMENT"
+    PENDING_PICKUP = "PENDING_PICKUP"
+    SHIPPED = "SHIPPED"
+    COMPLETED = "COMPLETED"
+    CANCELLED_OR_CLOSED = "CANCELLED_OR_CLOSED"
+
+
+@dataclass(frozen=True, slots=True)
+class TabDefinition:
+    tab: OrderTab
+    label: str
+    statuses: tuple[OrderStatus, ...]
+
+
+def _tab(status: OrderStatus) -> TabDefinition:
+    return TabDefinition(OrderTab(status.value), STATUS_LABELS[status], (status,))
+
+
+ORDER_TABS: Final[tuple[TabDefinition, ...]] = (
+    TabDefinition(OrderTab.ALL, "全部", STATUS_LIFECYCLE),
+    *(_tab(s) for s in STATUS_LIFECYCLE[:8]),
+    TabDefinition(OrderTab.CANCELLED_OR_CLOSED, "已取消/已关闭", (OrderStatus.CANCELLED, OrderStatus.CLOSED)),
+)
+"""The admin SPA's status tabs, in display order. The SPA lists a tab with `status: tab.statuses`."""
+
+
+def tab_counts(by_status: Mapping[OrderStatus, int]) -> list[tuple[TabDefinition, int]]:
+    return [(tab, sum(by_status.get(s, 0) for s in tab.statuses)) for tab in ORDER_TABS]
+
+
+# ---- sorting --------------------------------------------------------------------------------------
+
+
+class OrderSortKey(StrEnum):
+    CREATED_AT = "CREATED_AT"
+    PAID_AT = "PAID_AT"
+    """Unpaid orders (no paidAt) come last in both directions."""
+    TOTAL = "TOTAL"
+    """The payable amount."""
+    ORDER_NO = "ORDER_NO"
+    STATUS = "STATUS"
+    """Lifecycle order of the tabs (待付款 first, 已关闭 last), not alphabetical."""
+
+
+class SortDirection(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSortSpec:
+    key: OrderSortKey
+    direction: SortDirection = SortDirection.DESC
+
+
+DEFAULT_ORDER_SORT: Final[tuple[OrderSortSpec, ...]] = (OrderSortSpec(OrderSortKey.CREATED_AT),)

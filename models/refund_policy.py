@@ -1,0 +1,124 @@
+"""The refund policy of SPEC §4 and the seed (退款入口), as pure functions — the only place it lives.
+
+* Which orders may be refunded at all: 待提货 / 待发货 / 已发货, and 交易完成 within the refund
+  window; merchants may also refund part of a 待分配 order before reallocating it (部分商品退款).
+* The window is counted in business days: an order completed on 11-01 (business time zone) can be
+  refunded through the end of 11-16 with a 15-day window.
+* Per line: at most the units not yet refunded; the amount defaults to the pro-rata paid amount of
+  those units and may be lowered, never raised.
+* Return-and-refund (退款退货) only for goods that left the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from models.after_sale_states import AfterSaleInitiator, AfterSaleType
+from models.errors import DomainError, ErrorCode
+from models.order_states import OrderStatus
+from models.pricing import units_share
+
+S = OrderStatus
+
+BUYER_REFUNDABLE: Final = frozenset({S.PENDING_PICKUP, S.PENDING_SHIPMENT, S.SHIPPED, S.COMPLETED})
+STORE_REFUNDABLE: Final = BUYER_REFUNDABLE
+HQ_REFUNDABLE: Final = BUYER_REFUNDABLE | {S.PENDING_ALLOCATION}
+"""待分配 orders belong to HQ (the store rejected them), so only HQ refunds part of one."""
+GOODS_LEFT_STORE: Final = frozenset({S.SHIPPED, S.COMPLETED})
+
+
+def refund_deadline(completed_at: datetime, window_days: int, zone: ZoneInfo) -> datetime:
+    """The first instant at which a completed order can no longer be refunded."""
+    completed_day = completed_at.astimezone(zone).date()
+    last_day = completed_day + timedelta(days=window_days)
+    return datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+
+
+def check_refundable(
+    status: OrderStatus,
+    completed_at: datetime | None,
+    now: datetime,
+    *,
+    initiator: AfterSaleInitiator,
+    window_days: int,
+    zone: ZoneInfo,
+    by_hq: bool = False,
+) -> None:
+    """Raise the reason when no refund may be started on an order in this state."""
+    if initiator is AfterSaleInitiator.BUYER:
+        allowed = BUYER_REFUNDABLE
+    else:
+        allowed = HQ_REFUNDABLE if by_hq else STORE_REFUNDABLE
+
+    if status not in allowed:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, f"an order in {status.value} cannot be refunded", "orderId"
+        )
+    if status is S.COMPLETED:
+        assert completed_at is not None, "completed orders have completed_at"
+        if now >= refund_deadline(completed_at, window_days, zone):
+            raise DomainError(
+                ErrorCode.REFUND_WINDOW_CLOSED,
+                f"refunds close {window_days} days after completion (交易完成{window_days}天后不再提供退款)",
+                "orderId",
+            )
+
+
+def check_type(kind: AfterSaleType, status: OrderStatus) -> None:
+    if kind is AfterSaleType.RETURN_AND_REFUND and status not in GOODS_LEFT_STORE:
+        raise DomainError(
+            ErrorCode.BAD_USER_INPUT,
+            "return-and-refund is only for goods that were shipped or collected",
+            "type",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LineState:
+    """What the policy needs to know of an order line."""
+
+    quantity: int
+    paid_amount: int
+    refunded_quantity: int
+    refunded_amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class LineRefund:
+    quantity: int
+    amount: int
+
+
+def max_refund(line: LineState, quantity: int) -> int:
+    """The most that may be returned for `quantity` more units: their pro-rata share of what was paid
+    (never more than is left, whatever earlier refunds were lowered to)."""
+    share = units_share(line.paid_amount, line.quantity, line.refunded_quantity, quantity)
+    return min(share, line.paid_amount - line.refunded_amount)
+
+
+def line_refund(line: LineState, quantity: int, amount: int | None, field: str) -> LineRefund:
+    """Validate one requested line refund; `amount` None means the default (the maximum)."""
+    remaining = line.quantity - line.refunded_quantity
+    if quantity <= 0:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "quantity must be positive", f"{field}.quantity")
+    if quantity > remaining:
+        raise DomainError(
+            ErrorCode.REFUND_EXCEEDS_QUANTITY,
+            f"{quantity} units asked, {remaining} not yet refunded",
+            f"{field}.quantity",
+        )
+    ceiling = max_refund(line, quantity)
+    if amount is None:
+        return LineRefund(quantity, ceiling)
+    if amount < 0:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "amount must not be negative", f"{field}.amount")
+    if amount > ceiling:
+        raise DomainError(
+            ErrorCode.REFUND_EXCEEDS_PAID,
+            f"at most {ceiling} cents for {quantity} unit(s) (what was paid for them)",
+            f"{field}.amount",
+        )
+    return LineRefund(quantity, amount)

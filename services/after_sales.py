@@ -1,0 +1,255 @@
+"""After-sale use cases (售后, SPEC §4): buyers ask, stores decide, money moves exactly once.
+
+Every use case locks the order first (a row lock on PostgreSQL, an IMMEDIATE transaction on
+SQLite), so concurrent refunds of one order are serialised and each sees the others' totals; the
+database CHECKs and the one-open-after-sale-per-line index back that up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from models.after_sale_states import (
+    AfterSaleAction,
+    AfterSaleInitiator,
+    AfterSaleStatus,
+    AfterSaleType,
+    approve_action,
+)
+from models.after_sales import AfterSale, AfterSaleLine
+from models.enums import ActorType
+from models.errors import DomainError, ErrorCode
+from models.orders import Order, OrderLine
+from models.refund_policy import LineRefund, LineState, check_refundable, check_type, line_refund
+from services.commands import Result, Work
+from services.order_transitions import lock_order
+from services.refunds import after_sale_transition, open_after_sale, pay_out
+
+A = AfterSaleAction
+MAX_EVIDENCE = 9
+
+
+@dataclass(frozen=True, slots=True)
+class LineAsk:
+    line_id: int
+    quantity: int
+    amount: int | None = None
+    """None: the default, the pro-rata paid amount of those units."""
+
+
+def _text(value: str, field: str, limit: int = 200) -> str:
+    value = value.strip()
+    if not value or len(value) > limit:
+        raise DomainError(
+            ErrorCode.BAD_USER_INPUT, f"{field} is required (at most {limit} characters)", field
+        )
+    return value
+
+
+async def _priced_items(
+    work: Work, order: Order, asks: Sequence[LineAsk]
+) -> list[tuple[OrderLine, LineRefund]]:
+    if not asks:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "name at least one line", "lines")
+    if len({a.line_id for a in asks}) != len(asks):
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "each line once (add up the quantity)", "lines")
+    lines = {
+        line.id: line
+        for line in (
+            await work.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
+        ).all()
+    }
+    open_lines = set(
+        (
+            await work.session.scalars(
+                select(AfterSaleLine.order_line_id).where(
+                    AfterSaleLine.order_line_id.in_(list(lines)), AfterSaleLine.is_open.is_(True)
+                )
+            )
+        ).all()
+    )
+    items = []
+    for i, ask in enumerate(asks):
+        line = lines.get(ask.line_id)
+        if line is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "line is not part of this order", f"lines.{i}.lineId")
+        if line.id in open_lines:
+            raise DomainError(
+                ErrorCode.LINE_HAS_OPEN_AFTER_SALE,
+                f"{line.product_name} already has an after-sale in progress",
+                f"lines.{i}.lineId",
+            )
+        state = LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
+        items.append((line, line_refund(state, ask.quantity, ask.amount, f"lines.{i}")))
+    return items
+
+
+async def _open(
+    work: Work,
+    order: Order,
+    action: AfterSaleAction,
+    kind: AfterSaleType,
+    reason: str,
+    items: list[tuple[OrderLine, LineRefund]],
+    evidence_urls: Sequence[str] = (),
+) -> AfterSale:
+    """Create under a savepoint: a request racing past the check still meets the unique index."""
+    try:
+        async with work.session.begin_nested():
+            return await open_after_sale(
+                work, order, action=action, kind=kind, reason=reason, items=items, evidence_urls=evidence_urls
+            )
+    except IntegrityError as exc:
+        if "after_sale_lines" not in str(exc.orig) and "open_order_line" not in str(exc.orig):
+            raise
+        raise DomainError(
+            ErrorCode.LINE_HAS_OPEN_AFTER_SALE, "a line already has an after-sale in progress", "lines"
+        ) from None
+
+
+async def _refundable_order(work: Work, order_id: int, initiator: AfterSaleInitiator) -> Order:
+    """The order (locked), if the refund policy lets this side start a refund on it now."""
+    order = await lock_order(work, order_id)
+    rules = work.deps.rules
+    check_refundable(
+        order.status,
+        order.completed_at,
+        work.now,
+        initiator=initiator,
+        window_days=rules.refund_window.days,
+        zone=rules.zone,
+        by_hq=work.actor.type is ActorType.HQ,
+    )
+    return order
+
+
+def _result(after_sale: AfterSale) -> Result:
+
+    return {"afterSaleId": after_sale.id, "orderId": after_sale.order_id}
+
+
+async def request(
+    work: Work,
+    order_id: int,
+    kind: AfterSaleType,
+    asks: Sequence[LineAsk],
+    reason: str,
+    evidence_urls: Sequence[str] = (),
+) -> Result:
+    """The buyer asks for a refund (仅退款) or a return (退款退货) of some units of some lines."""
+    reason = _text(reason, "reason")
+    if len(evidence_urls) > MAX_EVIDENCE:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, f"at most {MAX_EVIDENCE} pictures", "evidenceUrls")
+    order = await _refundable_order(work, order_id, AfterSaleInitiator.BUYER)
+    check_type(kind, order.status)
+    items = await _priced_items(work, order, asks)
+    after_sale = await _open(work, order, A.REQUEST, kind, reason, items, evidence_urls)
+    return _result(after_sale)
+
+
+async def refund_lines(work: Work, order_id: int, asks: Sequence[LineAsk], reason: str) -> Result:
+    """The store refunds on its own (主动退款): money moves at once. Also the 待分配 partial refund."""
+    reason = _text(reason, "reason")
+    order = await _refundable_order(work, order_id, AfterSaleInitiator.MERCHANT)
+    items = await _priced_items(work, order, asks)
+    after_sale = await _open(work, order, A.MERCHANT_REFUND, AfterSaleType.REFUND_ONLY, reason, items)
+    await pay_out(work, order, after_sale)
+    return _result(after_sale)
+
+
+async def _lock(work: Work, after_sale_id: int) -> tuple[AfterSale, Order]:
+    """The after-sale and its order (locked), if the caller may see the order; else NOT_FOUND."""
+    order_id = await work.session.scalar(select(AfterSale.order_id).where(AfterSale.id == after_sale_id))
+    if order_id is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "after-sale not found", "afterSaleId")
+    try:
+        order = await lock_order(work, order_id)
+    except DomainError:
+        raise DomainError(ErrorCode.NOT_FOUND, "after-sale not found", "afterSaleId") from None
+    after_sale = await work.session.scalar(
+        select(AfterSale).where(AfterSale.id == after_sale_id).with_for_update()
+    )
+    assert after_sale is not None
+    return after_sale, order
+
+
+def _check_version(after_sale: AfterSale, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != after_sale.version:
+        raise DomainError(
+            ErrorCode.VERSION_CONFLICT,
+            f"after-sale is at version {after_sale.version}, not {expected_version}: reload it",
+            "expectedVersion",
+        )
+
+
+async def _move(
+    work: Work,
+    after_sale_id: int,
+    action: AfterSaleAction | None,
+    expected_version: int | None,
+    **payload: str,
+) -> Result:
+    after_sale, order = await _lock(work, after_sale_id)
+    _check_version(after_sale, expected_version)
+    chosen = action or approve_action(after_sale.type)
+    await after_sale_transition(work, after_sale, chosen, dict(payload))
+    if after_sale.status is AfterSaleStatus.REFUNDED:
+        await pay_out(work, order, after_sale)
+    return _result(after_sale)
+
+
+async def approve(work: Work, after_sale_id: int, *, expected_version: int | None = None) -> Result:
+    """Approve: a refund-only pays at once; a return waits for the goods to come back."""
+    return await _move(work, after_sale_id, None, expected_version)
+
+
+async def reject(
+    work: Work, after_sale_id: int, reason: str, *, expected_version: int | None = None
+) -> Result:
+    reason = _text(reason, "reason")
+    after_sale, _ = await _lock(work, after_sale_id)
+    _check_version(after_sale, expected_version)
+    await after_sale_transition(work, after_sale, A.REJECT, {"reason": reason})
+    after_sale.reject_reason = reason
+    return _result(after_sale)
+
+
+async def withdraw(work: Work, after_sale_id: int, *, expected_version: int | None = None) -> Result:
+    return await _move(work, after_sale_id, A.WITHDRAW, expected_version)
+
+
+async def submit_return(
+    work: Work, after_sale_id: int, carrier: str, tracking_no: str, *, expected_version: int | None = None
+) -> Result:
+    """The buyer ships the goods back and says how."""
+    carrier, tracking_no = _text(carrier, "carrier", 32), _text(tracking_no, "trackingNo", 40)
+    after_sale, _ = await _lock(work, after_sale_id)
+    _check_version(after_sale, expected_version)
+    await after_sale_transition(
+        work, after_sale, A.SUBMIT_RETURN, {"carrier": carrier, "trackingNo": tracking_no}
+    )
+    after_sale.return_carrier, after_sale.return_tracking_no = carrier, tracking_no
+    return _result(after_sale)
+
+
+async def confirm_return_received(
+    work: Work, after_sale_id: int, *, expected_version: int | None = None
+) -> Result:
+    """The store has the goods back: the money goes to the buyer."""
+    return await _move(work, after_sale_id, A.CONFIRM_RETURN_RECEIVED, expected_version)
+
+
+async def refuse_return_receipt(
+    work: Work, after_sale_id: int, reason: str, *, expected_version: int | None = None
+) -> Result:
+    """The goods came back damaged or wrong (拒绝收货): no refund."""
+    reason = _text(reason, "reason")
+    after_sale, _ = await _lock(work, after_sale_id)
+    _check_version(after_sale, expected_version)
+    await after_sale_transition(work, after_sale, A.REFUSE_RETURN_RECEIPT, {"reason": reason})
+    after_sale.reject_reason = reason
+    return _result(after_sale)

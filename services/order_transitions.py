@@ -1,0 +1,82 @@
+"""The one writer of `orders.status`: lock an order within the caller's scope, apply a transition.
+
+`transition_order` asks the state table whether the action exists and who may cause it, checks the
+expected version, sets the step timestamp, bumps the version (the mapper adds `WHERE version =
+<read>`), and writes the timeline event — all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from models.errors import DomainError, ErrorCode
+from models.order_states import OrderAction, OrderStatus, transition
+from models.orders import ACTION_TIMESTAMP, Order, OrderEvent
+from services.commands import Result, Work
+from services.scoping import order_visibility
+
+
+async def lock_order(work: Work, order_id: int) -> Order:
+    """The order, row-locked on PostgreSQL (SQLite's IMMEDIATE transaction already serialises writers).
+
+    Outside the caller's scope it does not exist: NOT_FOUND, exactly like a missing id.
+    """
+    stmt = select(Order).where(Order.id == order_id, order_visibility(work.principal)).with_for_update()
+    order = await work.session.scalar(stmt)
+    if order is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "order not found", "orderId")
+    return order
+
+
+def check_version(order: Order, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != order.version:
+        raise DomainError(
+            ErrorCode.VERSION_CONFLICT,
+            f"order is at version {order.version}, not {expected_version}: reload it",
+            "expectedVersion",
+        )
+
+
+async def transition_order(
+    work: Work,
+    order: Order,
+    action: OrderAction,
+    *,
+    expected_version: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> OrderStatus:
+    """Apply one transition of the state table to a locked order; returns the previous status."""
+    step = transition(order.status, action)
+    if work.actor.type not in step.actors:
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            f"{work.actor.type.value} may not {action.value} an order in {order.status.value}",
+        )
+    check_version(order, expected_version)
+    previous = order.status
+    order.status = step.to
+    order.updated_at = work.now
+    stamp = ACTION_TIMESTAMP.get(action)
+    if stamp is not None:
+        setattr(order, stamp, work.now)
+    work.session.add(
+        OrderEvent(
+            order_id=order.id,
+            store_id=order.store_id,
+            action=action,
+            from_status=previous,
+            to_status=step.to,
+            actor_type=work.actor.type,
+            actor_id=work.actor.id,
+            payload=payload or {},
+            created_at=work.now,
+        )
+    )
+    await work.session.flush()
+    return previous
+
+
+def order_result(order: Order) -> Result:
+    return {"orderId": order.id}

@@ -1,0 +1,111 @@
+"""Documents and steps for after-sale tests: orders in the right state, after-sales in any status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.conftest import Api, Response
+from tests.api.order_flow import ACCEPT, SHIP, Shop, key, mutation, ok, place_and_pay
+
+AFTER_SALE_FIELDS = """
+  id afterSaleNo status type initiator version refundAmount { cents }
+  lines { quantity amount { cents } line { id } }
+  timeline { action fromStatus toStatus actorType }
+"""
+ORDER_FIELDS = """id status refundedAmount { cents } paidAmount { cents }
+  lines { id quantity refundedQuantity refundedAmount { cents } }"""
+
+PAYLOAD = (
+    f"afterSale {{ {AFTER_SALE_FIELDS} }} order {{ {ORDER_FIELDS} }} userErrors {{ code field message }}"
+)
+
+
+REQUEST = mutation("requestAfterSale", "RequestAfterSaleInput", PAYLOAD)
+REFUND_LINES = mutation("refundLines", "RefundLinesInput", PAYLOAD)
+WITHDRAW = mutation("withdrawAfterSale", "AfterSaleActionInput", PAYLOAD)
+SUBMIT_RETURN = mutation("submitReturnShipment", "SubmitReturnShipmentInput", PAYLOAD)
+APPROVE = mutation("approveAfterSale", "AfterSaleActionInput", PAYLOAD)
+REJECT = mutation("rejectAfterSale", "AfterSaleReasonInput", PAYLOAD)
+CONFIRM_RETURN = mutation("confirmReturnReceived", "AfterSaleActionInput", PAYLOAD)
+REFUSE_RETURN = mutation("refuseReturnReceipt", "AfterSaleReasonInput", PAYLOAD)
+
+
+def done(r: Response, field: str) -> dict[str, Any]:
+    """The payload of a successful after-sale mutation (fails the test with the errors otherwise)."""
+    assert r.errors == [], r.errors
+    payload: dict[str, Any] = r.data[field]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload
+
+
+def codes(r: Response, field: str) -> list[str]:
+    assert r.errors == [], r.errors
+    return [e["code"] for e in r.data[field]["userErrors"]]
+
+
+async def shipped_order(api: Api, shop: Shop) -> dict[str, Any]:
+    """A paid, accepted and fully shipped delivery order (2 apples at 15.00 + fees 1.00 + 5.00)."""
+    paid = await place_and_pay(api, shop)
+    staff = api.as_staff(shop.a.id)
+    accepted = ok(await staff.execute(ACCEPT, input={"orderId": paid["id"]}), "acceptOrder")
+    parcel = {
+        "carrier": "门店配送",
+        "trackingNo": f"D{key()}",
+        "lines": [{"lineId": accepted["lines"][0]["id"], "quantity": 2}],
+    }
+    return ok(await staff.execute(SHIP, input={"orderId": paid["id"], "parcels": [parcel]}), "shipOrder")
+
+
+def ask(
+    order: dict[str, Any], kind: str = "RETURN_AND_REFUND", quantity: int = 1, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "orderId": order["id"],
+        "type": kind,
+        "lines": [{"lineId": order["lines"][0]["id"], "quantity": quantity, **extra}],
+        "reason": "质量问题",
+        "evidenceUrls": ["https://img.example/1.jpg"],
+        "idempotencyKey": key(),
+    }
+
+
+async def after_sale_in(api: Api, shop: Shop, status: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(order, after-sale) with the after-sale driven to `status` through GraphQL."""
+    order = await shipped_order(api, shop)
+    buyer, staff = api.as_shopper(shop.customer_id), api.as_staff(shop.a.id)
+    if status == "REFUNDED":
+        p = done(
+            await staff.execute(
+                REFUND_LINES, input={**_lines(order), "reason": "主动退款", "idempotencyKey": key()}
+            ),
+            "refundLines",
+        )
+        return order, p["afterSale"]
+    kind = "REFUND_ONLY" if status == "PENDING_REVIEW_REFUND_ONLY" else "RETURN_AND_REFUND"
+    p = done(await buyer.execute(REQUEST, input=ask(order, kind)), "requestAfterSale")
+    a = p["afterSale"]
+    steps: dict[str, list[tuple[Api, str, str, dict[str, Any]]]] = {
+        "PENDING_REVIEW": [],
+        "PENDING_REVIEW_REFUND_ONLY": [],
+        "REJECTED": [(staff, REJECT, "rejectAfterSale", {"reason": "不符合退货条件"})],
+        "CANCELLED": [(buyer, WITHDRAW, "withdrawAfterSale", {})],
+        "AWAITING_RETURN": [(staff, APPROVE, "approveAfterSale", {})],
+        "RETURN_SHIPPED": [
+            (staff, APPROVE, "approveAfterSale", {}),
+            (buyer, SUBMIT_RETURN, "submitReturnShipment", {"carrier": "顺丰速运", "trackingNo": "SF9"}),
+        ],
+        "RECEIPT_REJECTED": [
+            (staff, APPROVE, "approveAfterSale", {}),
+            (buyer, SUBMIT_RETURN, "submitReturnShipment", {"carrier": "顺丰速运", "trackingNo": "SF9"}),
+            (staff, REFUSE_RETURN, "refuseReturnReceipt", {"reason": "商品破损"}),
+        ],
+    }
+    for who, doc, field, extra in steps[status]:
+        a = done(
+            await who.execute(doc, input={"afterSaleId": a["id"], "idempotencyKey": key(), **extra}), field
+        )["afterSale"]
+    return order, a
+
+
+def _lines(order: dict[str, Any]) -> dict[str, Any]:
+    return {"orderId": order["id"], "lines": [{"lineId": order["lines"][0]["id"], "quantity": 1}]}

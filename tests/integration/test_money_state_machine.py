@@ -1,0 +1,282 @@
+"""A hypothesis state machine: random mixes of order transitions and refunds, invariants after every step.
+
+It drives the services (the same use cases the API runs) on a fresh SQLite database and checks,
+from the database, that refunds never exceed what was paid (per line and per order), that statuses
+agree with quantities, that money in = money out + money kept, and that the gateway returned
+exactly the confirmed refunds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from sqlalchemy import select
+
+from models.after_sale_states import AfterSaleType
+from models.enums import Fulfillment, PaymentKind, PaymentMethod, PaymentStatus, Role
+from models.errors import DomainError, ErrorCode
+from models.order_states import PAID_NON_FINAL_STATUSES, OrderStatus
+from models.orders import Order, OrderLine
+from models.payments import PaymentTransaction
+from models.principals import Principal
+from services import after_sales, checkout, order_payments, shipping
+from services import orders as order_service
+from services.commands import Deps, Result, Work, run_command
+from services.db import create_engine, session_factory
+from services.migrations import upgrade
+from services.payments import DevPaymentGateway
+from tests.factories import Seed
+
+EXPECTED_REFUSALS = {
+    ErrorCode.INVALID_TRANSITION,
+    ErrorCode.REFUND_EXCEEDS_QUANTITY,
+    ErrorCode.REFUND_EXCEEDS_PAID,
+    ErrorCode.LINE_HAS_OPEN_AFTER_SALE,
+    ErrorCode.SHIPMENT_EXCEEDS_QUANTITY,
+    ErrorCode.BAD_USER_INPUT,
+    ErrorCode.FORBIDDEN,
+}
+
+
+class MoneyMachine(RuleBasedStateMachine):
+    orders = Bundle("orders")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.dir = tempfile.TemporaryDirectory()
+        url = f"sqlite+aiosqlite:///{Path(self.dir.name) / 'm.db'}"
+        upgrade(url)
+        self.engine = create_engine(url)
+        self.sessions = session_factory(self.engine)
+        self.gateway = DevPaymentGateway()
+        self.deps = Deps(self.sessions, self.gateway)
+        self.run(self._world())
+
+    def run(self, coro: Awaitable[Any]) -> Any:
+        return self.loop.run_until_complete(coro)
+
+    async def _world(self) -> None:
+        seed = Seed(self.sessions)
+        self.store = await seed.store("SM1", supports_express=True)
+        self.other = await seed.store("SM2", supports_express=True)
+        customer = await seed.customer("13500001111")
+        _, self.skus = await seed.product("测试商品", prices=(999, 1999))
+        for store in (self.store, self.other):
+            for sku in self.skus:
+                await seed.listing(store, sku, stock=10_000)
+        self.buyer = Principal(Role.SHOPPER, "buyer", customer_id=customer.id)
+        self.staff = Principal(Role.STORE_STAFF, "staff", store_ids=frozenset({self.store.id, self.other.id}))
+        self.hq = Principal(Role.HQ_ADMIN, "hq")
+
+    def act(self, principal: Principal, use_case: Callable[[Work], Awaitable[Result]]) -> Result | None:
+        try:
+            return self.run(run_command(self.deps, principal, "step", use_case))  # type: ignore[no-any-return]
+        except DomainError as refusal:
+            if refusal.code not in EXPECTED_REFUSALS:
+                raise AssertionError(f"unexpected refusal {refusal!r}") from refusal
+            return None
+
+    def teardown(self) -> None:
+        self.run(self.engine.dispose())
+        self.loop.close()
+        self.dir.cleanup()
+
+    # --- rules -----------------------------------------------------------------------------
+
+    @rule(
+        target=orders,
+        q1=st.integers(1, 4),
+        q2=st.integers(0, 3),
+        pay=st.sampled_from([True] * 4 + [False]),
+        pickup=st.booleans(),
+        depth=st.integers(0, 4),
+    )
+    def place(self, q1: int, q2: int, pay: bool, pickup: bool, depth: int) -> int:
+        lines = [checkout.CartLine(self.skus[0].id, q1)] + (
+            [checkout.CartLine(self.skus[1].id, q2)] if q2 else []
+        )
+        cmd = checkout.PlaceOrder(
+            store_id=self.store.id,
+            fulfillment=Fulfillment.SELF_PICKUP if pickup else Fulfillment.STORE_DELIVERY,
+            lines=tuple(lines),
+            consignee=checkout.ConsigneeInput("买家", "13500001111", city="上海市", address="测试路1号"),
+        )
+        placed = self.act(self.buyer, lambda w: checkout.place_order(w, cmd))
+        assert placed is not None
+        order_id = int(placed["orderId"])
+        if pay:
+            self.act(
+                self.buyer, lambda w: order_payments.start_payment(w, order_id, PaymentMethod.WECHAT_PAY)
+            )
+        for _ in range(depth):  # start some orders further along, so refunds meet every state
+            self.advance(order_id)
+        return order_id
+
+    @rule(order=orders)
+    def accept(self, order: int) -> None:
+        self.act(self.staff, lambda w: order_service.accept(w, order))
+
+    @rule(order=orders)
+    def advance(self, order: int) -> None:
+        """The happy path's next step, so that orders reach the states where refunds happen."""
+        status = self._order(order).status
+        if status is OrderStatus.PENDING_PAYMENT:
+            self.act(self.buyer, lambda w: order_payments.start_payment(w, order, PaymentMethod.ALIPAY))
+        elif status is OrderStatus.PENDING_ACCEPTANCE:
+            self.accept(order)
+        elif status is OrderStatus.PENDING_SHIPMENT:
+            self.ship_some(order, 4)
+        elif status in (OrderStatus.SHIPPED, OrderStatus.PENDING_PICKUP):
+            self.finish(order)
+
+    @rule(order=orders)
+    def reject_then_reallocate(self, order: int) -> None:
+        self.act(self.staff, lambda w: order_service.reject(w, order, "缺货"))
+        target = self.other.id if self._order(order).store_id == self.store.id else self.store.id
+        self.act(self.hq, lambda w: order_service.reallocate(w, order, target, "改派"))
+
+    @rule(order=orders, share=st.integers(1, 4))
+    def ship_some(self, order: int, share: int) -> None:
+        lines = self._lines(order)
+        parcel = tuple(
+            (line.id, min(share, left))
+            for line in lines
+            if (left := line.quantity - line.refunded_quantity - line.shipped_quantity) > 0
+        )
+        if parcel:
+            item = shipping.ParcelInput("顺丰速运", f"SF{order}{share}", parcel)
+            self.act(self.staff, lambda w: shipping.ship(w, order, (item,)))
+
+    @rule(order=orders)
+    def finish(self, order: int) -> None:
+        current = self._order(order)
+        if current.status is OrderStatus.PENDING_PICKUP:
+            code = current.pickup_code or ""
+            self.act(self.staff, lambda w: order_service.verify_pickup(w, order, code))
+        else:
+            self.act(self.buyer, lambda w: order_service.confirm_receipt(w, order))
+
+    @rule(order=orders, by_buyer=st.booleans())
+    def cancel(self, order: int, by_buyer: bool) -> None:
+        self.act(self.buyer if by_buyer else self.hq, lambda w: order_service.cancel(w, order, "不要了"))
+
+    @rule(order=orders, line_index=st.integers(0, 1), units=st.integers(1, 3), lower=st.integers(0, 50))
+    def merchant_refund(self, order: int, line_index: int, units: int, lower: int) -> None:
+        lines = self._lines(order)
+        line = lines[line_index % len(lines)]
+        amount = None if lower == 0 else max(0, line.paid_amount * units // line.quantity - lower)
+        ask = after_sales.LineAsk(line.id, units, amount)
+        who = self.hq if line_index % 2 else self.staff
+        self.act(who, lambda w: after_sales.refund_lines(w, order, [ask], "主动退款"))
+
+    @rule(order=orders, units=st.integers(1, 3), ret=st.booleans(), approve=st.booleans())
+    def buyer_after_sale(self, order: int, units: int, ret: bool, approve: bool) -> None:
+        line = self._lines(order)[0]
+        kind = AfterSaleType.RETURN_AND_REFUND if ret else AfterSaleType.REFUND_ONLY
+        asked = self.act(
+            self.buyer,
+            lambda w: after_sales.request(w, order, kind, [after_sales.LineAsk(line.id, units)], "不满意"),
+        )
+        if asked is None:
+            return
+        sale = int(asked["afterSaleId"])
+        if not approve:
+            self.act(self.staff, lambda w: after_sales.reject(w, sale, "不同意"))
+            return
+        self.act(self.staff, lambda w: after_sales.approve(w, sale))
+        if ret:
+            self.act(self.buyer, lambda w: after_sales.submit_return(w, sale, "中通快递", "ZT1"))
+            self.act(self.staff, lambda w: after_sales.confirm_return_received(w, sale))
+
+    @rule()
+    def gateway_hiccup(self) -> None:
+        self.gateway.fail_next = 1  # the next gateway call fails; its refund stays PENDING
+
+    # --- helpers and invariants ----------------------------------------------------------------
+
+    def _order(self, order_id: int) -> Order:
+        async def load() -> Order:
+            async with self.sessions() as s:
+                found = await s.get(Order, order_id)
+            assert found is not None
+            return found
+
+        return self.run(load())  # type: ignore[no-any-return]
+
+    def _lines(self, order_id: int) -> list[OrderLine]:
+        async def load() -> list[OrderLine]:
+            async with self.sessions() as s:
+                stmt = select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)
+                return list((await s.scalars(stmt)).all())
+
+        return self.run(load())  # type: ignore[no-any-return]
+
+    @invariant()
+    def money_is_conserved(self) -> None:
+        async def check() -> None:
+            async with self.sessions() as s:
+                orders = (await s.scalars(select(Order))).all()
+                lines = (await s.scalars(select(OrderLine))).all()
+                txs = (await s.scalars(select(PaymentTransaction))).all()
+            by_order: dict[int, list[OrderLine]] = {}
+            for line in lines:
+                assert 0 <= line.refunded_quantity <= line.quantity
+                assert 0 <= line.refunded_amount <= line.paid_amount
+                assert 0 <= line.shipped_quantity <= line.quantity
+                by_order.setdefault(line.order_id, []).append(line)
+            for order in orders:
+                mine = by_order[order.id]
+                assert 0 <= order.refunded_amount <= order.paid_amount
+                assert sum(line.refunded_amount for line in mine) <= order.refunded_amount
+                all_back = all(line.refunded_quantity == line.quantity for line in mine)
+                if order.status is OrderStatus.CLOSED:
+                    assert all_back
+                if order.status in PAID_NON_FINAL_STATUSES:
+                    assert not all_back, f"order {order.id} fully refunded but {order.status}"
+                if order.status is OrderStatus.SHIPPED:
+                    assert all(
+                        line.shipped_quantity + line.refunded_quantity >= line.quantity for line in mine
+                    )
+                if order.status is OrderStatus.CANCELLED and order.paid_amount:
+                    assert order.refunded_amount == order.paid_amount
+                pays = sum(
+                    t.amount
+                    for t in txs
+                    if t.order_id == order.id
+                    and t.kind is PaymentKind.PAY
+                    and t.status is PaymentStatus.SUCCEEDED
+                )
+                refunds = sum(
+                    t.amount for t in txs if t.order_id == order.id and t.kind is PaymentKind.REFUND
+                )
+                assert pays == order.paid_amount
+                assert refunds == order.refunded_amount  # money out (sent or queued) = what the order says
+            money_in = sum(
+                t.amount for t in txs if t.kind is PaymentKind.PAY and t.status is PaymentStatus.SUCCEEDED
+            )
+            money_out = sum(t.amount for t in txs if t.kind is PaymentKind.REFUND)
+            kept = sum(o.paid_amount - o.refunded_amount for o in orders)
+            assert money_in == money_out + kept
+            confirmed = sum(
+                t.amount for t in txs if t.kind is PaymentKind.REFUND and t.status is PaymentStatus.SUCCEEDED
+            )
+            assert self.gateway.refunded_total() == confirmed
+
+        self.run(check())
+
+
+MoneyMachine.TestCase.settings = settings(
+    max_examples=20,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestMoneyMachine = MoneyMachine.TestCase
