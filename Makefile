@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ORDERS ?= 3000
 
-.PHONY: run test install dev lint typecheck pytest schema migrate seed bench clean
+.PHONY: run test install dev lint typecheck pytest schema migrate seed bench-explain clean
+
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -49,6 +50,10 @@ migrate: install
 
 seed: install
 	$(BIN)/mallgraph seed --orders $(DEMO_ORDERS)
+
+# EXPLAIN ANALYZE of the order list filters on PostgreSQL (DATABASE_URL), seeding 100k orders if empty
+bench-explain: install
+	$(BIN)/python -m bench.explain_order_list
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-wal var/*.db-shm .mypy_cache .pytest_cache .ruff_cache

@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import models  # noqa: F401  (registers every table)
-from models.base import Base
+from models.base import Base, include_in_comparison
 from services.db import create_engine
 
 config = context.config
@@ -30,6 +30,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite needs table rebuilds for ALTER
         compare_type=True,
+        include_object=include_in_comparison,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -58,7 +58,19 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+DIALECT_ONLY_INDEXES = frozenset({"ix_orders_order_no_pattern"})
+"""Indexes a migration creates on one dialect only (operator classes); not declared on the models."""
+
+
+def include_in_comparison(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's include_object hook: leave the dialect-only indexes out of model/database comparisons."""
+    return not (type_ == "index" and name in DIALECT_ONLY_INDEXES)
+
+
 def utcnow() -> datetime:
+
     return datetime.now(UTC)
 
 

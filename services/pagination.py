@@ -160,13 +160,7 @@ async def paginate(
     """
     request = request.validated()
     forward = not request.backward
-    stmt = base
-    if request.after is not None:
-        stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.after, "after"), True))
-    if request.before is not None:
-        stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.before, "before"), False))
-    order = [(k.expr.desc() if k.descending == forward else k.expr.asc()) for k in sort.keys]
-    stmt = stmt.order_by(*order).limit(request.size + 1)
+    stmt = page_statement(base, sort, request)
     async with sessions() as session:
         rows = list((await session.scalars(stmt)).all())
     has_more = len(rows) > request.size
@@ -188,6 +182,20 @@ async def paginate(
     )
 
 
+def page_statement(base: Select[T], sort: Sort, request: PageRequest) -> Select[T]:
+    """The one SELECT a page runs: `base` past the cursor, in sort order, one row more than the page
+    (to learn whether there is a next page). Benchmarks EXPLAIN exactly this."""
+    forward = not request.backward
+    stmt = base
+    if request.after is not None:
+        stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.after, "after"), True))
+    if request.before is not None:
+        stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.before, "before"), False))
+    order = [(k.expr.desc() if k.descending == forward else k.expr.asc()) for k in sort.keys]
+    return stmt.order_by(*order).limit(request.size + 1)
+
+
 async def _count(session: AsyncSession, stmt: Select[Any]) -> int:
+
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return int(total or 0)

@@ -19,12 +19,14 @@ from models.after_sale_states import (
     AfterSaleStatus,
     AfterSaleType,
     allowed_after_sale_actions,
+    approve_action,
 )
 from models.after_sales import AfterSale as AfterSaleRow
 from models.enums import ActorType
 from models.errors import ErrorCode
 
 _CREATING = frozenset({AfterSaleAction.REQUEST, AfterSaleAction.MERCHANT_REFUND})
+_APPROVALS = frozenset({AfterSaleAction.APPROVE_REFUND_ONLY, AfterSaleAction.APPROVE_RETURN})
 IDEMPOTENCY_HELP = "Required: the same key + input returns the first result without moving money again."
 VERSION_HELP = "Fail with VERSION_CONFLICT unless the after-sale is still at this version."
 
@@ -126,8 +128,11 @@ class AfterSale(relay.Node):
         if actor is None:
             return []
         possible = allowed_after_sale_actions(self.status)
-        # Creating one (REQUEST, MERCHANT_REFUND) is an action on the order, not on this after-sale.
-        offered = [a for a, actors in AFTER_SALE_ACTORS.items() if actor in actors and a not in _CREATING]
+        # Creating one (REQUEST, MERCHANT_REFUND) is an action on the order, not on this after-sale;
+        # of the two approvals only the one for this type is ever possible (approveAfterSale picks it).
+        hidden = _CREATING | (_APPROVALS - {approve_action(self.type)})
+        offered = [a for a, actors in AFTER_SALE_ACTORS.items() if actor in actors and a not in hidden]
+
         return [
             AfterSaleActionAvailability(
                 action=a,

@@ -12,13 +12,16 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 import models
+from models.base import include_in_comparison
 from services.db import create_engine
 from services.migrations import downgrade, upgrade
 from tests.conftest import Database
 
 
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_in_comparison}
+    )
     return list(compare_metadata(context, models.Base.metadata))
 
 
@@ -58,3 +61,12 @@ async def test_downgrade_to_nothing_and_back(tmp_path: Path) -> None:
         assert set(models.Base.metadata.tables) <= set(tables)
     finally:
         await engine.dispose()
+
+
+async def test_order_number_prefix_search_has_its_index_on_postgresql(db: Database) -> None:
+    def index_names(connection: Connection) -> set[str]:
+        return {str(ix["name"]) for ix in inspect(connection).get_indexes("orders")}
+
+    async with db.engine.connect() as conn:
+        names = await conn.run_sync(index_names)
+    assert ("ix_orders_order_no_pattern" in names) == (db.dialect == "postgresql")
