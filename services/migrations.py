@@ -21,7 +21,6 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "heads") -> None:
-
     """Blocking: runs its own event loop, so call it from a thread when a loop is already running."""
     ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), revision)
