@@ -25,6 +25,7 @@ from strawberry.asgi import GraphQL
 
 from gql.auth import AuthMiddleware
 from gql.context import Context
+from gql.qr import qr_endpoint
 from gql.schema import schema
 from gql.settings import Settings, get_settings
 from models.principals import ANONYMOUS
@@ -58,9 +59,23 @@ class Resources:
     cache: Cache
     gateway: PaymentGateway = field(default_factory=DevPaymentGateway)
     deps: Deps = field(init=False)
+    analytics_engine: AsyncEngine | None = None
+    """Read replica for metrics (ANALYTICS_DATABASE_URL); None: the primary serves them too."""
+    analytics_sessions: SessionFactory = field(init=False)
+    """Sessions for heavy read-only metrics: the replica when configured, else the primary."""
+    analytics_dialect: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings))
+        self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache)
+        if self.analytics_engine is None and self.settings.analytics_database_url:
+            self.analytics_engine = create_engine(
+                self.settings.analytics_database_url,
+                pool_size=self.settings.db_pool_size,
+                statement_timeout_ms=self.settings.db_statement_timeout_ms,
+            )
+        engine = self.analytics_engine or self.engine
+        self.analytics_sessions = session_factory(engine) if self.analytics_engine else self.sessions
+        self.analytics_dialect = engine.dialect.name
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -74,6 +89,8 @@ class Resources:
     async def close(self) -> None:
         await self.cache.close()
         await self.engine.dispose()
+        if self.analytics_engine is not None:
+            await self.analytics_engine.dispose()
 
 
 class MallGraphView(GraphQL[Context, None]):
@@ -93,6 +110,8 @@ class MallGraphView(GraphQL[Context, None]):
             cache=r.cache,
             request_id=state.get("request_id", ""),
             deps=r.deps,
+            analytics_sessions=r.analytics_sessions,
+            analytics_dialect=r.analytics_dialect,
         )
 
 
@@ -135,12 +154,17 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         status = "ok" if checks["cache"]["status"] == "ok" else "degraded"
         return JSONResponse({"status": status, "checks": checks})
 
+    async def campaign_qr(request: Request) -> Response:
+        return await qr_endpoint(request, holder["r"].settings, holder["r"].sessions)
+
     view = MallGraphView(resources)  # type: ignore[arg-type]  # set for real in the lifespan
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/livez", livez),
             Route("/readyz", readyz),
+            Route("/campaigns/{campaign_id:int}/qr.png", campaign_qr),
+            Route("/campaigns/{campaign_id:int}/teams/{team_id:int}/qr.png", campaign_qr),
         ],
         middleware=[Middleware(AuthMiddleware, settings=settings)],
         lifespan=lifespan,

@@ -27,6 +27,9 @@ class Context:
     cache: Cache
     request_id: str
     deps: Deps
+    analytics_sessions: SessionFactory
+    """Metrics read here: the read replica when ANALYTICS_DATABASE_URL is set, else the primary."""
+    analytics_dialect: str
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -64,6 +64,47 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.rejectAfterSale": MERCHANTS,
     "Mutation.confirmReturnReceived": MERCHANTS,
     "Mutation.refuseReturnReceipt": MERCHANTS,
+    # Campaigns (营销): the back office manages; the mini-program shows pages and places team orders.
+    "Query.campaigns": BACK_OFFICE,
+    "Query.campaign": EVERYONE,  # the public campaign page; its figures check the role themselves
+    "Query.groupBuyPage": EVERYONE,
+    "Query.previewPricing": EVERYONE,
+    "Mutation.createCampaign": MERCHANTS,
+    "Mutation.updateCampaign": MERCHANTS,
+    "Mutation.setSpendRewardTiers": MERCHANTS,
+    "Mutation.stopCampaign": MERCHANTS,
+    "Mutation.openTeam": SHOPPERS,
+    "Mutation.joinTeam": SHOPPERS,
+    "Mutation.acceptInvite": SHOPPERS,
+    # Back office (issue 9): stores, accounts, catalogue, listings, customers' detail, reviews.
+    # Row scope (staff: their stores) is applied by the services, in SQL.
+    "Mutation.createStore": HQ,
+    "Mutation.updateStore": MERCHANTS,  # staff: their stores' day-to-day settings only
+    "Query.staffAccounts": MERCHANTS,
+    "Query.actionLogs": MERCHANTS,
+    "Mutation.createStaffAccount": MERCHANTS,  # staff: a main account's own sub-accounts
+    "Mutation.updateStaffAccount": MERCHANTS,
+    "Mutation.createCategory": HQ,
+    "Mutation.updateCategory": HQ,
+    "Mutation.moveCategory": HQ,
+    "Mutation.reorderCategories": HQ,
+    "Mutation.deleteCategory": HQ,
+    "Mutation.createProduct": HQ,
+    "Mutation.updateProduct": HQ,
+    "Mutation.createSku": HQ,
+    "Mutation.updateSku": HQ,
+    "Query.storeSkus": BACK_OFFICE,
+    "Mutation.setStoreSku": MERCHANTS,
+    "Mutation.setStoreSkusOnShelf": MERCHANTS,
+    "Mutation.syncStoreSkus": MERCHANTS,
+    "Query.reviews": EVERYONE,  # the public sees visible reviews; staff their stores'; HQ all
+    "Mutation.createReview": SHOPPERS,
+    "Mutation.replyToReview": MERCHANTS,
+    "Mutation.setReviewHidden": HQ,
+    # Metrics (issue 7): HQ and analysts see every store, staff theirs (scope applied in SQL);
+    # visit events come from the mini-program, signed in or not.
+    "Query.metrics": BACK_OFFICE,
+    "Mutation.trackEvents": frozenset({None, Role.SHOPPER}),
 }
 
 

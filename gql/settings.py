@@ -61,6 +61,17 @@ class Settings(BaseSettings):
     log_level: LogLevel = LogLevel.INFO
     share_base_url: str = "https://m.mallgraph.example"
 
+    # Metrics (issue 7): see docs/metrics.md.
+    analyst_statement_timeout_ms: int = Field(default=15_000, ge=0)
+    """PostgreSQL statement timeout of the ANALYST role's metrics queries (0 = the database default)."""
+    metrics_cache_seconds: float = Field(default=30.0, ge=0)
+    """How long a computed figure is served from the cache (0 = never cached)."""
+    metrics_rollup_max_age_seconds: float = Field(default=60.0, ge=0)
+    """A metrics query refreshes the rollups first when they are older than this, even if no
+    change was seen (catches transactions that committed late)."""
+    metrics_rollups: bool = True
+    """False: compute every figure from raw rows (diagnostics, and the benchmark's baseline)."""
+
     @field_validator("database_url", "analytics_database_url")
     @classmethod
     def _known_driver(cls, value: str | None) -> str | None:

@@ -7,19 +7,40 @@ request principal's visibility in SQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 
 from aiodataloader import DataLoader
 
 from loaders.base import many_per_key, one_per_key
+from loaders.customers import customer_trading
+from loaders.reviews import product_ratings
+from loaders.store_skus import listing_by_store_sku
+from models.action_log import ActionLog
 from models.after_sales import AfterSale, AfterSaleEvent, AfterSaleLine
-from models.catalog import Category, Product, Sku
+from models.campaigns import (
+    Campaign,
+    CampaignProduct,
+    CampaignStore,
+    GroupBuyRule,
+    GroupBuySku,
+    InviteRule,
+    SpendRewardRule,
+    SpendRewardTier,
+)
+from models.catalog import Category, Product, Sku, StoreSku
 from models.customers import Customer
 from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
 from models.principals import Principal
-from models.stores import Store
+from models.reviews import Review
+from models.stores import StaffAccount, StaffStore, Store
+from services.action_log import log_visibility
+from services.campaign_data import CampaignStats, list_stats
+from services.customers import TradingSummary
 from services.db import SessionFactory
+from services.reviews import RatingSummary, review_visibility
 from services.scoping import after_sale_visibility, customer_visibility, order_visibility
+from services.staff import staff_visibility
 
 
 class Loaders:
@@ -123,3 +144,88 @@ class Loaders:
     @cached_property
     def after_sale_events(self) -> DataLoader[int, list[AfterSaleEvent]]:
         return many_per_key(self._sessions, AfterSaleEvent, AfterSaleEvent.after_sale_id, AfterSaleEvent.id)
+
+    # Campaigns: settings by campaign, and the list view's figures for a page in one statement.
+    @cached_property
+    def campaign(self) -> DataLoader[int, Campaign | None]:
+        return one_per_key(self._sessions, Campaign, Campaign.id)
+
+    @cached_property
+    def campaign_stores(self) -> DataLoader[int, list[CampaignStore]]:
+        return many_per_key(self._sessions, CampaignStore, CampaignStore.campaign_id, CampaignStore.store_id)
+
+    @cached_property
+    def campaign_products(self) -> DataLoader[int, list[CampaignProduct]]:
+        return many_per_key(
+            self._sessions, CampaignProduct, CampaignProduct.campaign_id, CampaignProduct.product_id
+        )
+
+    @cached_property
+    def invite_rule(self) -> DataLoader[int, InviteRule | None]:
+        return one_per_key(self._sessions, InviteRule, InviteRule.campaign_id)
+
+    @cached_property
+    def spend_rule(self) -> DataLoader[int, SpendRewardRule | None]:
+        return one_per_key(self._sessions, SpendRewardRule, SpendRewardRule.campaign_id)
+
+    @cached_property
+    def spend_tiers(self) -> DataLoader[int, list[SpendRewardTier]]:
+        return many_per_key(
+            self._sessions, SpendRewardTier, SpendRewardTier.campaign_id, SpendRewardTier.threshold
+        )
+
+    @cached_property
+    def group_rule(self) -> DataLoader[int, GroupBuyRule | None]:
+        return one_per_key(self._sessions, GroupBuyRule, GroupBuyRule.campaign_id)
+
+    @cached_property
+    def group_skus(self) -> DataLoader[int, list[GroupBuySku]]:
+        return many_per_key(self._sessions, GroupBuySku, GroupBuySku.campaign_id, GroupBuySku.sku_id)
+
+    @cached_property
+    def campaign_stats(self) -> DataLoader[int, CampaignStats]:
+        sessions = self._sessions
+
+        async def batch(ids: Sequence[int]) -> list[CampaignStats]:
+            async with sessions() as session:
+                found = await list_stats(session, list(ids))
+            return [found.get(i, CampaignStats()) for i in ids]
+
+        return DataLoader(batch)
+
+    # Back office (issue 9): listings, staff accounts, reviews and the aggregates of lists.
+    @cached_property
+    def store_sku(self) -> DataLoader[int, StoreSku | None]:
+        return one_per_key(self._sessions, StoreSku, StoreSku.id)
+
+    @cached_property
+    def listing(self) -> DataLoader[tuple[int, int], StoreSku | None]:
+        return listing_by_store_sku(self._sessions)
+
+    @cached_property
+    def staff_account(self) -> DataLoader[int, StaffAccount | None]:
+        return one_per_key(self._sessions, StaffAccount, StaffAccount.id)
+
+    @cached_property
+    def visible_staff_account(self) -> DataLoader[int, StaffAccount | None]:
+        return one_per_key(self._sessions, StaffAccount, StaffAccount.id, staff_visibility(self._principal))
+
+    @cached_property
+    def staff_stores(self) -> DataLoader[int, list[StaffStore]]:
+        return many_per_key(self._sessions, StaffStore, StaffStore.staff_id, StaffStore.store_id)
+
+    @cached_property
+    def visible_review(self) -> DataLoader[int, Review | None]:
+        return one_per_key(self._sessions, Review, Review.id, review_visibility(self._principal))
+
+    @cached_property
+    def product_rating(self) -> DataLoader[int, RatingSummary]:
+        return product_ratings(self._sessions)
+
+    @cached_property
+    def customer_trading(self) -> DataLoader[int, TradingSummary]:
+        return customer_trading(self._sessions, self._principal)
+
+    @cached_property
+    def visible_action_log(self) -> DataLoader[int, ActionLog | None]:
+        return one_per_key(self._sessions, ActionLog, ActionLog.id, log_visibility(self._principal))

@@ -4,11 +4,14 @@ Importing this package registers every table on `Base.metadata` (Alembic and tes
 """
 
 from models import (
+    action_log,
     after_sales,
     campaigns,
     catalog,
+    coupons,
     customers,
     idempotency,
+    metrics_rollups,
     orders,
     payments,
     reviews,
@@ -19,11 +22,14 @@ from models.base import Base
 
 __all__ = [
     "Base",
+    "action_log",
     "after_sales",
     "campaigns",
     "catalog",
+    "coupons",
     "customers",
     "idempotency",
+    "metrics_rollups",
     "orders",
     "payments",
     "reviews",

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, IdType, JsonType, UtcDateTime, created_at_column, enum_type, id_pk
@@ -15,6 +25,14 @@ class Category(Base):
     __tablename__ = "categories"
     __table_args__ = (
         UniqueConstraint("parent_id", "name"),
+        # NULLs are distinct in a unique constraint, so top-level names need their own index.
+        Index(
+            "uq_categories_top_level_name",
+            "name",
+            unique=True,
+            sqlite_where=text("parent_id IS NULL"),
+            postgresql_where=text("parent_id IS NULL"),
+        ),
         CheckConstraint("level IN (1, 2)", name="two_levels"),
         CheckConstraint("(level = 1) = (parent_id IS NULL)", name="level_matches_parent"),
     )

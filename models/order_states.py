@@ -87,6 +87,8 @@ TRANSITIONS: Final[Mapping[tuple[OrderStatus, OrderAction], Transition]] = {
     (S.PENDING_PAYMENT, A.PAY_GROUP_BUY): _t(S.AWAITING_GROUP, _PAYMENT),
     (S.PENDING_PAYMENT, A.CANCEL): _t(S.CANCELLED, _BUYER, _STAFF, _HQ),
     (S.PENDING_PAYMENT, A.PAYMENT_TIMEOUT): _t(S.CANCELLED, _SYSTEM),
+    # A group-buy member who never paid leaves with the team's failure (nothing to refund).
+    (S.PENDING_PAYMENT, A.TEAM_FAILED): _t(S.CANCELLED, _SYSTEM),
     (S.AWAITING_GROUP, A.TEAM_SUCCEEDED): _t(S.PENDING_ACCEPTANCE, _SYSTEM),
     (S.AWAITING_GROUP, A.TEAM_FAILED): _t(S.CANCELLED, _SYSTEM, full_refund=True),
     (S.PENDING_ACCEPTANCE, A.ACCEPT_PICKUP): _t(S.PENDING_PICKUP, _STAFF, _HQ, _SYSTEM),

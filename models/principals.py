@@ -53,4 +53,7 @@ class Actor:
 
 
 SYSTEM = Actor(ActorType.SYSTEM, "system")
+SYSTEM_PRINCIPAL = Principal(Role.HQ_ADMIN, "system")
+"""Sweeps and gateway callbacks act with the system's principal, which sees every order."""
+
 PAYMENT_GATEWAY = Actor(ActorType.PAYMENT, "gateway")

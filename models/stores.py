@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdType, JsonType, UtcDateTime, created_at_column, enum_type, id_pk
@@ -45,6 +45,11 @@ class Store(Base):
     delivery_radius_m: Mapped[int] = mapped_column(Integer, default=3000)
     min_order_amount: Mapped[int] = mapped_column(Integer, default=0)
     delivery_fee: Mapped[int] = mapped_column(Integer, default=0)
+    delivery_fee_slots: Mapped[list[dict[str, Any]]] = mapped_column(
+        JsonType, default=list, server_default=text("'[]'")
+    )
+    """分时段运费: [{"start": "HH:MM", "end": "HH:MM", "fee": cents}, ...] daily, business time zone;
+    outside every slot `delivery_fee` applies (see models/store_hours.py)."""
     packaging_fee: Mapped[int] = mapped_column(Integer, default=0)
     supports_self_pickup: Mapped[bool] = mapped_column(Boolean, default=True)
     supports_store_delivery: Mapped[bool] = mapped_column(Boolean, default=True)

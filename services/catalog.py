@@ -21,6 +21,8 @@ class ProductCriteria:
     name: str | None = None
     on_shelf_at_store_id: int | None = None
     statuses: tuple[ProductStatus, ...] = ()
+    code: str | None = None
+    """A SKU's barcode or SKU code, exactly (商品查询 by 条码/编码)."""
 
 
 async def top_level_categories(sessions: SessionFactory) -> list[Category]:
@@ -40,6 +42,15 @@ async def list_products(
         stmt = stmt.where(func.lower(Product.name).contains(criteria.name.lower(), autoescape=True))
     if criteria.statuses:
         stmt = stmt.where(Product.status.in_(criteria.statuses))
+    if criteria.code:
+        code = criteria.code.strip()
+        stmt = stmt.where(
+            exists(
+                select(Sku.id).where(
+                    Sku.product_id == Product.id, or_(Sku.barcode == code, Sku.sku_code == code)
+                )
+            )
+        )
     if criteria.on_shelf_at_store_id is not None:
         stmt = stmt.where(
             exists(

@@ -21,6 +21,7 @@ from models.base import utcnow
 from models.errors import DomainError, ErrorCode
 from models.principals import Actor, Principal
 from services import idempotency
+from services.cache import Cache, MemoryCache
 from services.config import RulesConfig
 from services.db import SessionFactory, unit_of_work
 from services.payments import PaymentGateway
@@ -38,6 +39,8 @@ class Deps:
     sessions: SessionFactory
     gateway: PaymentGateway
     rules: RulesConfig = field(default_factory=RulesConfig)
+    cache: Cache = field(default_factory=MemoryCache)
+    """For invalidating cached pages after commit (Redis in a fleet, in-process when embedded)."""
 
 
 @dataclass(slots=True)

@@ -14,19 +14,17 @@ from sqlalchemy import select
 
 from models.base import utcnow
 from models.customers import Customer
-from models.enums import PaymentKind, PaymentMethod, PaymentStatus, Role
+from models.enums import PaymentKind, PaymentMethod, PaymentStatus
 from models.errors import DomainError, ErrorCode
 from models.order_states import OrderStatus, accept_action, pay_action, transition
 from models.orders import Order
 from models.payments import PaymentTransaction
-from models.principals import PAYMENT_GATEWAY, SYSTEM, Principal
+from models.principals import PAYMENT_GATEWAY, SYSTEM, SYSTEM_PRINCIPAL
 from models.stores import Store
 from services.commands import Deps, Result, Work, run_command
+from services.group_buy import member_paid
 from services.order_transitions import lock_order, transition_order
 from services.payments import send_refund
-
-SYSTEM_PRINCIPAL = Principal(Role.HQ_ADMIN, "system")
-"""Sweeps and gateway callbacks see every order."""
 
 
 async def start_payment(work: Work, order_id: int, method: PaymentMethod) -> Result:
@@ -98,6 +96,7 @@ async def confirm_payment(deps: Deps, payment_no: str, reference: str, now: date
         customer = await work.session.get(Customer, order.customer_id)
         if customer is not None and customer.first_paid_at is None:
             customer.first_paid_at = work.now
+        await member_paid(work, order)
         await _auto_accept(work, order)
         return {"orderId": order.id, "paymentNo": payment_no}
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from models.campaigns import GroupBuyTeam
 from models.errors import DomainError, ErrorCode
 from models.order_states import OrderAction, OrderStatus, transition
 from models.orders import ACTION_TIMESTAMP, Order, OrderEvent
@@ -18,11 +19,25 @@ from services.commands import Result, Work
 from services.scoping import order_visibility
 
 
+async def lock_team_of(work: Work, order_id: int, *, skip_locked: bool = False) -> bool:
+    """Lock the order's group-buy team first, if it has one (False: another holds it and we skip).
+
+    Every writer takes a team before any of its orders — joining, paying, cancelling, expiring —
+    so two of them can never wait on each other in a cycle.
+    """
+    team_id = await work.session.scalar(select(Order.team_id).where(Order.id == order_id))
+    if team_id is None:
+        return True
+    stmt = select(GroupBuyTeam.id).where(GroupBuyTeam.id == team_id).with_for_update(skip_locked=skip_locked)
+    return await work.session.scalar(stmt) is not None
+
+
 async def lock_order(work: Work, order_id: int) -> Order:
     """The order, row-locked on PostgreSQL (SQLite's IMMEDIATE transaction already serialises writers).
 
     Outside the caller's scope it does not exist: NOT_FOUND, exactly like a missing id.
     """
+    await lock_team_of(work, order_id)
     stmt = select(Order).where(Order.id == order_id, order_visibility(work.principal)).with_for_update()
     order = await work.session.scalar(stmt)
     if order is None:

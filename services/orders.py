@@ -13,10 +13,11 @@ from models.principals import Principal
 from models.stores import Store
 from services.commands import Result, Work
 from services.db import SessionFactory
-from services.order_transitions import check_version, lock_order, order_result, transition_order
+from services.order_transitions import check_version, lock_order, lock_team_of, order_result, transition_order
 from services.refunds import refund_in_full
 from services.scoping import order_visibility
 from services.stock import release_stock, reserve_stock
+from services.team_membership import member_left
 
 A = OrderAction
 
@@ -52,6 +53,7 @@ async def cancel(
         work, order, A.CANCEL, expected_version=expected_version, payload={"reason": reason}
     )
     order.cancel_reason = reason
+    await member_left(work, order)
     await release_stock(work.session, order.store_id, await _lines(work, order))
     if step.full_refund:
         await refund_in_full(work, order, f"订单取消: {reason}")
@@ -168,6 +170,8 @@ async def apply_system_action(work: Work, order_id: int, action: OrderAction) ->
     Rows another sweeper holds are skipped (SKIP LOCKED on PostgreSQL), never waited for.
     """
     assert work.actor.type is ActorType.SYSTEM
+    if not await lock_team_of(work, order_id, skip_locked=True):
+        return False
     order = await work.session.scalar(
         select(Order).where(Order.id == order_id).with_for_update(skip_locked=True)
     )
@@ -175,8 +179,11 @@ async def apply_system_action(work: Work, order_id: int, action: OrderAction) ->
         return False
     step = transition(order.status, action)
     await transition_order(work, order, action)
+    if action is A.PAYMENT_TIMEOUT:
+        await member_left(work, order)
     if action in (A.PAYMENT_TIMEOUT, A.TEAM_FAILED):
         await release_stock(work.session, order.store_id, await _lines(work, order))
+
     if step.full_refund:
         await refund_in_full(work, order, "拼团失败" if action is A.TEAM_FAILED else "系统取消")
     return True

@@ -1,4 +1,4 @@
-"""Store reads (the store admin use cases arrive with the back-office issue)."""
+"""Store reads: the store list with its filters (the admin use cases are in `store_admin.py`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
-from models.enums import StoreStatus
+from models.enums import Fulfillment, StoreStatus
 from models.stores import Store
 from services.db import SessionFactory
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
@@ -23,6 +23,16 @@ class StoreCriteria:
     city: str | None = None
     search: str | None = None
     """Code prefix or name contains."""
+    district: str | None = None
+    fulfillments: tuple[Fulfillment, ...] = ()
+    """Stores offering any of these."""
+
+
+_OFFERS = {
+    Fulfillment.SELF_PICKUP: Store.supports_self_pickup,
+    Fulfillment.STORE_DELIVERY: Store.supports_store_delivery,
+    Fulfillment.EXPRESS: Store.supports_express,
+}
 
 
 async def list_stores(sessions: SessionFactory, criteria: StoreCriteria, page: PageRequest) -> Page[Store]:
@@ -33,6 +43,10 @@ async def list_stores(sessions: SessionFactory, criteria: StoreCriteria, page: P
         stmt = stmt.where(Store.province == criteria.province)
     if criteria.city:
         stmt = stmt.where(Store.city == criteria.city)
+    if criteria.district:
+        stmt = stmt.where(Store.district == criteria.district)
+    if criteria.fulfillments:
+        stmt = stmt.where(or_(*(_OFFERS[f].is_(True) for f in criteria.fulfillments)))
     if criteria.search:
         stmt = stmt.where(
             or_(

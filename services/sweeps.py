@@ -21,13 +21,15 @@ from models.base import utcnow
 from models.errors import DomainError
 from models.order_states import OrderAction, OrderStatus, accept_action
 from models.orders import Order
-from models.principals import SYSTEM
+from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from models.stores import Store
 from services import idempotency
 from services.commands import Deps, Work, run_command
-from services.order_payments import SYSTEM_PRINCIPAL
+from services.group_buy import expire_teams
+from services.invites import grant_rewards, note_first_orders
 from services.orders import apply_system_action
 from services.refunds import retry_pending_refunds
+from services.rollups import sweep_rollups
 
 log = logging.getLogger("mallgraph.sweeps")
 BATCH = 200
@@ -41,6 +43,11 @@ class SweepReport:
     auto_completed: int = 0
     refunds_retried: int = 0
     idempotency_purged: int = 0
+    teams_failed: int = 0
+    invite_first_orders: int = 0
+    rewards_granted: int = 0
+    rollup_partitions: int = 0
+    """Metric rollup partitions refreshed (services/rollups.py)."""
 
 
 async def _ids(deps: Deps, stmt: Select[int]) -> Sequence[int]:
@@ -101,6 +108,10 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         auto_completed=await _move(deps, await _ids(deps, shipped), OrderAction.AUTO_COMPLETE, now),
         refunds_retried=await retry_pending_refunds(deps.sessions, deps.gateway, now),
         idempotency_purged=await idempotency.purge_expired(deps.sessions, now),
+        teams_failed=await expire_teams(deps, now),
+        invite_first_orders=await note_first_orders(deps, now),
+        rewards_granted=await grant_rewards(deps, now),
+        rollup_partitions=await sweep_rollups(deps.sessions, deps.rules.zone, now),
     )
 
 

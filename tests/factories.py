@@ -11,15 +11,29 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.after_sales import AfterSale
 from models.campaigns import Campaign
 from models.catalog import Category, Product, Sku, StoreSku
 from models.customers import Customer
-from models.enums import ActorType, CampaignType, Fulfillment, OrderType, PaymentMethod, TraceState
+from models.enums import (
+    ActorType,
+    CampaignType,
+    Fulfillment,
+    OrderType,
+    PageType,
+    PaymentMethod,
+    SourceChannel,
+    StaffRole,
+    TraceState,
+)
 from models.order_states import OrderStatus
-from models.orders import Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
-from models.stores import Store
+from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
+from models.reviews import Review
+from models.stores import StaffAccount, StaffStore, Store
+from models.visits import VisitEvent
 from services.db import SessionFactory, unit_of_work
 
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
@@ -65,12 +79,24 @@ class Seed:
         return cat
 
     async def product(
-        self, name: str | None = None, category: Category | None = None, prices: tuple[int, ...] = (1000,)
+        self,
+        name: str | None = None,
+        category: Category | None = None,
+        prices: tuple[int, ...] = (1000,),
+        *,
+        listable: bool = False,
     ) -> tuple[Product, list[Sku]]:
+        """`listable`: with an image and a weight, so it passes the catalogue audit (商品审核)."""
         if category is None:
             category = await self.category(parent=await self.category())
         n = next(self._n)
-        product = Product(name=name or f"商品{n}", category_id=category.id, image_urls=[])
+        product = Product(
+            name=name or f"商品{n}",
+            category_id=category.id,
+            image_urls=[f"https://img.example/p{n}.jpg"] if listable else [],
+            image_url=f"https://img.example/p{n}.jpg" if listable else None,
+            weight_g=500 if listable else None,
+        )
         await self._add(product)
         skus = [
             Sku(
@@ -232,6 +258,122 @@ class Seed:
             reason="不想要了",
             refund_amount=0,
             created_at=order.created_at + timedelta(hours=1),
+        )
+        await self._add(row)
+        return row
+
+    async def staff(
+        self,
+        username: str,
+        role: StaffRole = StaffRole.STORE_STAFF,
+        stores: Sequence[Store] = (),
+        parent: StaffAccount | None = None,
+        enabled: bool = True,
+    ) -> StaffAccount:
+        account = StaffAccount(
+            username=username,
+            display_name=f"员工{username}",
+            role=role,
+            parent_id=parent.id if parent else None,
+            enabled=enabled,
+        )
+        await self._add(account)
+        await self._add(*(StaffStore(staff_id=account.id, store_id=store.id) for store in stores))
+        return account
+
+    async def review(
+        self,
+        order: Order,
+        line: OrderLine,
+        rating: int = 5,
+        *,
+        images: int = 0,
+        hidden: bool = False,
+        reply: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Review:
+        review = Review(
+            order_id=order.id,
+            order_line_id=line.id,
+            product_id=line.product_id,
+            sku_id=line.sku_id,
+            store_id=order.store_id,
+            customer_id=order.customer_id,
+            rating=rating,
+            content="好吃" if rating >= 4 else "一般",
+            image_urls=[f"https://img.example/r{line.id}-{i}.jpg" for i in range(images)],
+            hidden=hidden,
+            reply=reply,
+            created_at=created_at or order.created_at + timedelta(days=2),
+        )
+        await self._add(review)
+        return review
+
+    async def lines_of(self, order: Order) -> list[OrderLine]:
+        async with self.sessions() as s:
+            stmt = select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
+            return list((await s.scalars(stmt)).all())
+
+    # Metrics (issue 7): page views, money refunded, and a store rejecting an order.
+    async def visit(
+        self,
+        visitor: str,
+        at: datetime,
+        *,
+        store: Store | None = None,
+        product: Product | None = None,
+        customer: Customer | None = None,
+        page: PageType | None = None,
+        source: SourceChannel = SourceChannel.DIRECT,
+        dwell_ms: int = 10_000,
+    ) -> VisitEvent:
+        n = next(self._n)
+        event = VisitEvent(
+            event_id=f"ev-{n}",
+            visitor_id=visitor,
+            customer_id=customer.id if customer else None,
+            session_id=f"s-{visitor}",
+            page_type=page or (PageType.PRODUCT if product else PageType.HOME),
+            product_id=product.id if product else None,
+            store_id=store.id if store else None,
+            source=source,
+            dwell_ms=dwell_ms,
+            occurred_at=at,
+            received_at=at,
+        )
+        await self._add(event)
+        return event
+
+    async def refund(self, order: Order, amount: int, at: datetime) -> AfterSale:
+        """A merchant refund that reached REFUNDED at `at` (the money columns of the order are
+        left alone: metrics read the after-sale)."""
+        n = next(self._n)
+        row = AfterSale(
+            after_sale_no=f"RF{n:010d}",
+            order_id=order.id,
+            store_id=order.store_id,
+            customer_id=order.customer_id,
+            type=AfterSaleType.REFUND_ONLY,
+            initiator=AfterSaleInitiator.MERCHANT,
+            status=AfterSaleStatus.REFUNDED,
+            reason="缺货",
+            refund_amount=amount,
+            created_at=at,
+            refunded_at=at,
+            closed_at=at,
+            updated_at=at,
+        )
+        await self._add(row)
+        return row
+
+    async def rejection(self, order: Order, store: Store, at: datetime) -> AllocationRecord:
+        row = AllocationRecord(
+            order_id=order.id,
+            from_store_id=store.id,
+            to_store_id=None,
+            reason="缺货",
+            actor_type=ActorType.STAFF,
+            created_at=at,
         )
         await self._add(row)
         return row

@@ -12,12 +12,14 @@ import random
 
 from bench.generator.common import REFUND_WINDOW, Batch, Ids, between, dt, dt_opt
 from bench.generator.world import CustomerInfo, InviteCampaign, World
-from models.enums import InviteTrigger, RewardRole, RewardStatus
+from models.coupons import CouponStatus
+from models.enums import InviteTrigger, RewardKind, RewardRole, RewardStatus
 from models.order_states import OrderStatus
 
 _GRANTED = RewardStatus.GRANTED.value
 _PENDING = RewardStatus.PENDING.value
 _VOIDED = RewardStatus.VOIDED.value
+COUPON_DAYS = 30
 
 
 def build_invites(rng: random.Random, ids: Ids, world: World) -> Batch:
@@ -58,10 +60,11 @@ def build_invites(rng: random.Random, ids: Ids, world: World) -> Batch:
                     row_status, row_granted = _VOIDED, None
                 else:
                     granted_per_inviter[key] = count + 1
+            reward_id = ids.next("invite_rewards")
             batch.add(
                 "invite_rewards",
                 (
-                    ids.next("invite_rewards"),
+                    reward_id,
                     campaign.id,
                     record_id,
                     customer_id,
@@ -75,7 +78,39 @@ def build_invites(rng: random.Random, ids: Ids, world: World) -> Batch:
                     dt(created),
                 ),
             )
+            if row_status == _GRANTED and row_granted is not None and kind is RewardKind.COUPON:
+                _coupon(batch, ids, reward_id, campaign.id, customer_id, value, row_granted, world.now)
     return batch
+
+
+def _coupon(
+    batch: Batch,
+    ids: Ids,
+    reward_id: int,
+    campaign_id: int,
+    customer_id: int,
+    value: int,
+    granted: float,
+    now: float,
+) -> None:
+    """The coupon a granted COUPON reward minted (as `services.invites` does), expired after 30 days."""
+    expires = granted + COUPON_DAYS * 86_400
+    batch.add(
+        "customer_coupons",
+        (
+            ids.next("customer_coupons"),
+            customer_id,
+            value,
+            0,
+            "邀请有礼优惠券",
+            campaign_id,
+            reward_id,
+            CouponStatus.EXPIRED.value if expires <= now else CouponStatus.AVAILABLE.value,
+            dt(granted),
+            dt(expires),
+            None,
+        ),
+    )
 
 
 def _reward_state(

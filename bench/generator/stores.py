@@ -157,6 +157,7 @@ def _store(
             rng.choice((2000, 3000, 3000, 5000)),
             info.min_order,
             info.delivery_fee,
+            json_text(_fee_slots(rng, info.delivery_fee) if delivery else []),
             info.packaging_fee,
             pickup,
             delivery,
@@ -167,6 +168,16 @@ def _store(
         ),
     )
     return info
+
+
+def _fee_slots(rng: random.Random, base_fee: int) -> list[dict[str, object]]:
+    """分时段运费 for some delivering stores: dearer in the evening rush, cheaper mid-afternoon."""
+    roll = rng.random()
+    if roll < 0.2:
+        return [{"start": "18:00", "end": "21:00", "fee": base_fee + 300}]
+    if roll < 0.3:
+        return [{"start": "14:00", "end": "16:00", "fee": max(0, base_fee - 200)}]
+    return []
 
 
 def build_staff(rng: random.Random, ids: Ids, batch: Batch, stores: list[StoreInfo], now: float) -> None:

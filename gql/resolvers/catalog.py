@@ -43,6 +43,7 @@ class CatalogQueries:
                 else None
             ),
             statuses=tuple(f.status or ()),
+            code=f.code,
         )
         page = await catalog_service.list_products(
             info.context.sessions, criteria, PageRequest(first, after, last, before)

@@ -12,9 +12,12 @@ from gql.context import Info
 from gql.ids import parse_global_id
 from gql.permissions import Allowed
 from gql.schema.after_sales import AfterSale
-from gql.schema.catalog import Category, Product, Sku
+from gql.schema.campaigns import Campaign
+from gql.schema.catalog import Category, Product, Sku, StoreSku
 from gql.schema.customers import Customer
 from gql.schema.orders import Order, OrderLine, Parcel
+from gql.schema.reviews import Review
+from gql.schema.staff import ActionLog, StaffAccount
 from gql.schema.stores import Store
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
@@ -46,6 +49,11 @@ async def _after_sale(info: Info, pk: int) -> AfterSale | None:
     return AfterSale.from_row(row) if row else None
 
 
+async def _campaign(info: Info, pk: int) -> Campaign | None:
+    row = await info.context.loaders.campaign.load(pk)
+    return Campaign.from_row(row) if row else None
+
+
 async def _customer(info: Info, pk: int) -> Customer | None:
     row = await info.context.loaders.visible_customer.load(pk)
     return Customer.from_row(row) if row else None
@@ -71,16 +79,45 @@ async def _sku(info: Info, pk: int) -> Sku | None:
     return Sku.from_row(row) if row else None
 
 
+async def _store_sku(info: Info, pk: int) -> StoreSku | None:
+    row = await info.context.loaders.store_sku.load(pk)
+    return StoreSku.from_row(row) if row else None
+
+
+async def _staff_account(info: Info, pk: int) -> StaffAccount | None:
+    if info.context.principal.is_anonymous:
+        return None
+    row = await info.context.loaders.visible_staff_account.load(pk)
+    return StaffAccount.from_row(row) if row else None
+
+
+async def _action_log(info: Info, pk: int) -> ActionLog | None:
+    if info.context.principal.is_anonymous:
+        return None
+    row = await info.context.loaders.visible_action_log.load(pk)
+    return ActionLog.from_row(row) if row else None
+
+
+async def _review(info: Info, pk: int) -> Review | None:
+    row = await info.context.loaders.visible_review.load(pk)
+    return Review.from_row(row) if row else None
+
+
 NODE_FETCHERS: dict[str, NodeFetcher] = {
     "Order": _order,
     "OrderLine": _order_line,
     "Parcel": _parcel,
     "AfterSale": _after_sale,
+    "Campaign": _campaign,
     "Customer": _customer,
     "Store": _store,
     "Category": _category,
     "Product": _product,
     "Sku": _sku,
+    "StoreSku": _store_sku,
+    "StaffAccount": _staff_account,
+    "ActionLog": _action_log,
+    "Review": _review,
 }
 """Every Node type and how to fetch it; a test checks this covers every type implementing Node."""
 

@@ -7,20 +7,33 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gql.errors import ErrorCodes
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
+from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
+from gql.resolvers.catalog_admin import CatalogAdminMutations
 from gql.resolvers.customers import CustomerQueries
+from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
+from gql.resolvers.metrics import MetricsQueries
 from gql.resolvers.node import NodeQueries
 from gql.resolvers.order_search import OrderSearchQueries
 from gql.resolvers.orders import OrderMutations, OrderQueries
-from gql.resolvers.stores import StoreQueries
+from gql.resolvers.reviews import ReviewMutations, ReviewQueries
+from gql.resolvers.staff import StaffMutations, StaffQueries
+from gql.resolvers.store_skus import StoreSkuMutations, StoreSkuQueries
+from gql.resolvers.stores import StoreMutations, StoreQueries
+from gql.resolvers.visits import VisitMutations
 from gql.schema.after_sales import AfterSale
-from gql.schema.catalog import Category, Product, Sku
+from gql.schema.campaigns import Campaign
+from gql.schema.catalog import Category, Product, Sku, StoreSku
+from gql.schema.common import CENTS_SCALAR, Cents
 from gql.schema.customers import Customer
 from gql.schema.orders import Order, OrderLine, Parcel
+from gql.schema.reviews import Review
+from gql.schema.staff import ActionLog, StaffAccount
 from gql.schema.stores import Store
 
 Query = merge_types(
@@ -33,10 +46,30 @@ Query = merge_types(
         OrderSearchQueries,
         OrderQueries,
         AfterSaleQueries,
+        CampaignQueries,
+        GroupBuyQueries,
+        StoreSkuQueries,
+        StaffQueries,
+        ReviewQueries,
+        MetricsQueries,
     ),
 )
 
-Mutation = merge_types("Mutation", (OrderMutations, AfterSaleMutations))
+Mutation = merge_types(
+    "Mutation",
+    (
+        OrderMutations,
+        AfterSaleMutations,
+        CampaignMutations,
+        GroupBuyMutations,
+        StoreMutations,
+        StaffMutations,
+        CatalogAdminMutations,
+        StoreSkuMutations,
+        ReviewMutations,
+        VisitMutations,
+    ),
+)
 
 
 class MallGraphSchema(strawberry.Schema):
@@ -47,6 +80,22 @@ class MallGraphSchema(strawberry.Schema):
 schema = MallGraphSchema(
     query=Query,
     mutation=Mutation,
-    types=[Store, Category, Product, Sku, Customer, Order, OrderLine, Parcel, AfterSale],
+    types=[
+        Store,
+        Category,
+        Product,
+        Sku,
+        Customer,
+        Order,
+        OrderLine,
+        Parcel,
+        AfterSale,
+        Campaign,
+        StoreSku,
+        StaffAccount,
+        ActionLog,
+        Review,
+    ],
     extensions=[ErrorCodes],
+    config=StrawberryConfig(scalar_map={Cents: CENTS_SCALAR}),
 )

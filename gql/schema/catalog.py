@@ -8,11 +8,36 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
+from gql.ids import decode_id
 from gql.schema.common import Money, money
+from gql.schema.stores import Store
 from models.catalog import Category as CategoryRow
 from models.catalog import Product as ProductRow
 from models.catalog import Sku as SkuRow
+from models.catalog import StoreSku as StoreSkuRow
+from models.catalog_rules import AuditReason, ShelfState, audit_product, shelf_state
 from models.enums import ProductStatus
+
+strawberry.enum(
+    ShelfState,
+    description="ON_SALE; SOLD_OUT (on the shelf, stock 0: automatic, back on sale when stock arrives); "
+    "OFF_SHELF (下架, the store's decision).",
+)
+strawberry.enum(AuditReason, description="Why a product may not be listed (商品审核).")
+
+
+@strawberry.type(description="Result of the required-information audit (商品审核).")
+class ProductAudit:
+    listable: bool = strawberry.field(description="True when nothing is missing (status aside).")
+    reasons: list[AuditReason]
+
+
+@strawberry.type(description="Stars of a product's visible reviews.")
+class ProductRating:
+    count: int
+    average: float | None = strawberry.field(
+        description="Mean of 1-5 stars to two decimals; null: no reviews."
+    )
 
 
 @strawberry.type(description="A category; level 1 has children, level 2 holds products.")
@@ -53,7 +78,9 @@ class Product(relay.Node):
     weight_grams: int | None
     status: ProductStatus
     created_at: datetime
+    updated_at: datetime
     _category_id: strawberry.Private[int]
+    _row: strawberry.Private[ProductRow]
 
     @strawberry.field
     async def category(self, info: Info) -> Category:
@@ -65,9 +92,21 @@ class Product(relay.Node):
     async def skus(self, info: Info) -> list[Sku]:
         return [Sku.from_row(r) for r in await info.context.loaders.skus_by_product.load(self.id)]
 
+    @strawberry.field(description="What keeps the product off the shelves, if anything.")
+    async def audit(self, info: Info) -> ProductAudit:
+        skus = await info.context.loaders.skus_by_product.load(self.id)
+        reasons = audit_product(self._row, skus)
+        return ProductAudit(listable=not reasons, reasons=reasons)
+
+    @strawberry.field(description="Rating over the product's visible reviews (one batched query per page).")
+    async def rating(self, info: Info) -> ProductRating:
+        summary = await info.context.loaders.product_rating.load(self.id)
+        return ProductRating(count=summary.count, average=summary.average)
+
     @classmethod
     def from_row(cls, row: ProductRow) -> Product:
         return cls(
+            _row=row,
             id=row.id,
             name=row.name,
             subtitle=row.subtitle,
@@ -77,6 +116,7 @@ class Product(relay.Node):
             weight_grams=row.weight_g,
             status=row.status,
             created_at=row.created_at,
+            updated_at=row.updated_at,
             _category_id=row.category_id,
         )
 
@@ -90,6 +130,7 @@ class Sku(relay.Node):
     price: Money
     original_price: Money
     image_url: str | None
+    weight_grams: int | None
     _product_id: strawberry.Private[int]
 
     @strawberry.field
@@ -97,6 +138,12 @@ class Sku(relay.Node):
         row = await info.context.loaders.product.load(self._product_id)
         assert row is not None, "SKUs reference an existing product (foreign key)"
         return Product.from_row(row)
+
+    @strawberry.field(description="This SKU's listing in a store: its price there, stock and shelf state.")
+    async def listing(self, info: Info, store_id: strawberry.ID) -> StoreSku | None:
+        key = (decode_id(store_id, "Store", "storeId"), self.id)
+        row = await info.context.loaders.listing.load(key)
+        return StoreSku.from_row(row) if row else None
 
     @classmethod
     def from_row(cls, row: SkuRow) -> Sku:
@@ -108,7 +155,61 @@ class Sku(relay.Node):
             price=money(row.price),
             original_price=money(row.original_price),
             image_url=row.image_url,
+            weight_grams=row.weight_g,
             _product_id=row.product_id,
+        )
+
+
+@strawberry.type(description="A SKU listed in a store (门店商品): its price there, stock and shelf state.")
+class StoreSku(relay.Node):
+    id: relay.NodeID[int]
+    price_override: Money | None = strawberry.field(description="The store's own price; null: the HQ price.")
+    stock: int
+    on_shelf: bool = strawberry.field(description="上架 (the store's decision); sold out does not change it.")
+    purchase_limit: int | None = strawberry.field(description="Most units one order may hold (限购).")
+    updated_at: datetime | None
+    _store_id: strawberry.Private[int]
+    _sku_id: strawberry.Private[int]
+
+    @strawberry.field(description="True at stock 0 (售罄), whether or not the listing is on the shelf.")
+    def sold_out(self) -> bool:
+        return self.stock <= 0
+
+    @strawberry.field
+    def shelf_state(self) -> ShelfState:
+        return shelf_state(self.on_shelf, self.stock)
+
+    @strawberry.field(description="What a shopper pays here: the store's price, else the HQ price.")
+    async def price(self, info: Info) -> Money:
+        if self.price_override is not None:
+            return self.price_override
+        sku = await info.context.loaders.sku.load(self._sku_id)
+        assert sku is not None, "listings reference an existing SKU (foreign key)"
+        return money(sku.price)
+
+    @strawberry.field
+    async def store(self, info: Info) -> Store:
+        row = await info.context.loaders.store.load(self._store_id)
+        assert row is not None, "listings reference an existing store (foreign key)"
+        return Store.from_row(row)
+
+    @strawberry.field
+    async def sku(self, info: Info) -> Sku:
+        row = await info.context.loaders.sku.load(self._sku_id)
+        assert row is not None, "listings reference an existing SKU (foreign key)"
+        return Sku.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: StoreSkuRow) -> StoreSku:
+        return cls(
+            id=row.id,
+            price_override=None if row.price_override is None else money(row.price_override),
+            stock=row.stock,
+            on_shelf=row.on_shelf,
+            purchase_limit=row.purchase_limit,
+            updated_at=row.updated_at,
+            _store_id=row.store_id,
+            _sku_id=row.sku_id,
         )
 
 
@@ -122,3 +223,4 @@ class ProductFilter:
         default=None, description="Only products with at least one SKU on the shelf of this store."
     )
     status: list[ProductStatus] | None = None
+    code: str | None = strawberry.field(default=None, description="A SKU's barcode or SKU code, exactly.")

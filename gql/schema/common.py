@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NewType, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -13,10 +13,20 @@ from models.errors import ErrorCode
 from models.money import CURRENCY, format_cents
 from services.pagination import Page
 
+Cents = NewType("Cents", int)
+CENTS_SCALAR = strawberry.scalar(
+    name="Cents",
+    serialize=int,
+    parse_value=int,
+    description="A whole number of cents (分), 64-bit: totals over a chain and a month pass the 32 bits of "
+    "Int (21,474,836.47 yuan). Serialised as a JSON number, exact up to 2^53.",
+)
+"""Registered on the schema's StrawberryConfig.scalar_map (gql/schema/__init__.py)."""
+
 
 @strawberry.type(description="An amount of money. Stored and computed in integer cents (分).")
 class Money:
-    cents: int = strawberry.field(description="Exact amount in the currency's minor unit (分).")
+    cents: Cents = strawberry.field(description="Exact amount in the currency's minor unit (分).")
     currency: str = strawberry.field(description="ISO 4217 code; always CNY.")
 
     @strawberry.field(description='Exact decimal string, e.g. "123.45" (never a float).')
@@ -25,7 +35,7 @@ class Money:
 
 
 def money(cents: int) -> Money:
-    return Money(cents=cents, currency=CURRENCY)
+    return Money(cents=Cents(cents), currency=CURRENCY)
 
 
 @strawberry.type(description="A problem with the input of a mutation; nothing was changed.")

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from gql.context import Info
 from gql.schema import enums as _registered_enums  # noqa: F401
+from gql.schema.common import Connection, Money, money
+from gql.schema.order_search import CentsRange, DateTimeRange
+from models.base import utcnow
+from models.customer_lifecycle import LifecycleSegment, segment_of
 from models.customers import Customer as CustomerRow
 from models.enums import MemberLevel, Role
 from models.pii import mask_phone
+from services.customers import customer_orders
+from services.pagination import PageRequest
+
+if TYPE_CHECKING:
+    from gql.schema.orders import Order
+
+strawberry.enum(
+    LifecycleSegment,
+    description="Days since the last order, on the business calendar: ACTIVE < 30 (活跃), "
+    "SILENT 30-59 (沉默), LOST 60-89 (流失), CHURNED ≥ 90 (久未下单, past the win-back window), "
+    "NO_ORDERS (never ordered).",
+)
 
 
 def visible_phone(info: Info, phone: str | None) -> str | None:
@@ -19,6 +36,19 @@ def visible_phone(info: Info, phone: str | None) -> str | None:
     if phone is None:
         return None
     return mask_phone(phone) if info.context.principal.role is Role.ANALYST else phone
+
+
+@strawberry.type(
+    description="What the customer bought, over the orders the viewer may see (a store: its own orders)."
+)
+class TradingSummary:
+    order_count: int
+    paid_order_count: int
+    spent: Money = strawberry.field(description="Paid for all paid orders (refunds not deducted).")
+    refunded: Money
+    refunded_order_count: int = strawberry.field(description="Orders with any refund.")
+    average_order_value: Money = strawberry.field(description="客单价: spent / paid orders.")
+    last_order_at: datetime | None
 
 
 @strawberry.type(description="A mini-program customer.")
@@ -41,6 +71,39 @@ class Customer(relay.Node):
     def is_new(self) -> bool:
         return self.first_paid_at is None
 
+    @strawberry.field(description="Lifecycle by the last order (any store), in the business time zone.")
+    def lifecycle_segment(self, info: Info) -> LifecycleSegment:
+        return segment_of(self.last_order_at, utcnow(), info.context.deps.rules.zone)
+
+    @strawberry.field(description="Orders, amounts, 客单价 and refunds (交易信息); batched per page.")
+    async def trading_summary(self, info: Info) -> TradingSummary:
+        s = await info.context.loaders.customer_trading.load(self.id)
+        return TradingSummary(
+            order_count=s.order_count,
+            paid_order_count=s.paid_order_count,
+            spent=money(s.spent),
+            refunded=money(s.refunded),
+            refunded_order_count=s.refunded_order_count,
+            average_order_value=money(s.average_order_value),
+            last_order_at=s.last_order_at,
+        )
+
+    @strawberry.field(description="The customer's orders the viewer may see (订单记录), newest first.")
+    async def orders(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Order, strawberry.lazy("gql.schema.orders")]]:
+        from gql.schema.orders import Order
+
+        page = await customer_orders(
+            info.context.sessions, info.context.principal, self.id, PageRequest(first, after, last, before)
+        )
+        return Connection[Order].of(page, Order.from_row)
+
     @classmethod
     def from_row(cls, row: CustomerRow) -> Customer:
         return cls(
@@ -54,3 +117,21 @@ class Customer(relay.Node):
             last_order_at=row.last_order_at,
             _phone=row.phone,
         )
+
+
+@strawberry.input(description="Narrow the customer list (客户管理); every given condition must hold.")
+class CustomerFilter:
+    registered_at: DateTimeRange | None = None
+    member_level: list[MemberLevel] | None = None
+    is_new: bool | None = strawberry.field(
+        default=None, description="true: 新客 (no paid order); false: 老客."
+    )
+    last_order_at: DateTimeRange | None = None
+    spent: CentsRange | None = strawberry.field(
+        default=None, description="What the customer paid over the orders you may see (cents, inclusive)."
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="Whole number or last four digits (尾号). Not for analysts (masked phones)."
+    )
+    lifecycle_segment: LifecycleSegment | None = None
+    nickname: str | None = strawberry.field(default=None, description="Nickname contains.")

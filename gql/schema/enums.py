@@ -10,17 +10,27 @@ from __future__ import annotations
 import strawberry
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
+from models.coupons import CouponStatus
 from models.enums import (
     ActorType,
+    CampaignStatus,
+    CampaignType,
     Fulfillment,
+    GroupBuyKind,
+    InviteTrigger,
     MemberLevel,
     OrderChannel,
     OrderType,
     PaymentMethod,
+    ProductScope,
     ProductStatus,
+    RewardKind,
+    RewardStatus,
     Role,
     StoreSize,
     StoreStatus,
+    TeamStatus,
+    ThresholdKind,
     TraceState,
 )
 from models.errors import ErrorCode
@@ -52,3 +62,13 @@ strawberry.enum(TraceState, description="Carrier tracking state of a parcel.")
 strawberry.enum(AfterSaleType, description="REFUND_ONLY 仅退款, RETURN_AND_REFUND 退款退货.")
 strawberry.enum(AfterSaleInitiator)
 strawberry.enum(AfterSaleStatus)
+strawberry.enum(CampaignType, description="INVITE_REWARD 邀请有礼, SPEND_REWARD 满减赠, GROUP_BUY 拼团.")
+strawberry.enum(CampaignStatus, description="Derived from the dates and the stop time.")
+strawberry.enum(GroupBuyKind, description="NORMAL, or NEW_USER_LED (老带新: only new customers may join).")
+strawberry.enum(TeamStatus)
+strawberry.enum(InviteTrigger)
+strawberry.enum(RewardKind)
+strawberry.enum(RewardStatus)
+strawberry.enum(ThresholdKind, description="满 an AMOUNT of goods (cents) or a QUANTITY of units.")
+strawberry.enum(ProductScope)
+strawberry.enum(CouponStatus)

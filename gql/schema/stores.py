@@ -8,8 +8,12 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from gql.context import Info
 from gql.schema.common import Money, money
+from gql.time_input import business_time
+from models.base import utcnow
 from models.enums import Fulfillment, StoreSize, StoreStatus
+from models.store_hours import delivery_fee_at, is_open_at
 from models.stores import Store as StoreRow
 
 
@@ -25,6 +29,17 @@ class BusinessHoursRange:
     weekday: int = strawberry.field(description="1 = Monday … 7 = Sunday.")
     open: str = strawberry.field(description='"HH:MM"')
     close: str = strawberry.field(description='"HH:MM"')
+
+
+@strawberry.type(description="A daily time slot with its own delivery fee (分时段运费), business time zone.")
+class DeliveryFeeSlot:
+    start: str = strawberry.field(description='"HH:MM"')
+    end: str = strawberry.field(description='"HH:MM"; at or before start: the slot runs past midnight.')
+    fee: Money
+
+
+def _business_time(info: Info, time: datetime) -> datetime:
+    return business_time(time, info.context.deps.rules.zone)
 
 
 @strawberry.type(description="A store (门店). EXPRESS orders of the HQ warehouse (总部) have no store.")
@@ -46,7 +61,29 @@ class Store(relay.Node):
     packaging_fee: Money
     fulfillment_methods: list[Fulfillment]
     auto_accept: bool = strawberry.field(description="Orders are accepted automatically on payment.")
+    delivery_fee_slots: list[DeliveryFeeSlot] = strawberry.field(
+        description="Fees by time of day; outside every slot deliveryFee applies."
+    )
     created_at: datetime
+    updated_at: datetime
+    _hours: strawberry.Private[list[dict[str, Any]]]
+    _slots: strawberry.Private[list[dict[str, Any]]]
+
+    @strawberry.field(
+        description="Whether the store takes orders at `time`: status OPEN and inside its business hours, "
+        "read in the business time zone (a time without an offset is read there too)."
+    )
+    def is_open_at(self, info: Info, time: datetime) -> bool:
+        return is_open_at(self.status, self._hours, _business_time(info, time), info.context.deps.rules.zone)
+
+    @strawberry.field(description="isOpenAt the current time.")
+    def is_open_now(self, info: Info) -> bool:
+        return is_open_at(self.status, self._hours, utcnow(), info.context.deps.rules.zone)
+
+    @strawberry.field(description="The store-delivery fee at `time` (its time slot's fee, else deliveryFee).")
+    def delivery_fee_at(self, info: Info, time: datetime) -> Money:
+        zone = info.context.deps.rules.zone
+        return money(delivery_fee_at(self.delivery_fee.cents, self._slots, _business_time(info, time), zone))
 
     @classmethod
     def from_row(cls, row: StoreRow) -> Store:
@@ -77,7 +114,14 @@ class Store(relay.Node):
             packaging_fee=money(row.packaging_fee),
             fulfillment_methods=methods,
             auto_accept=row.auto_accept,
+            delivery_fee_slots=[
+                DeliveryFeeSlot(start=str(slot["start"]), end=str(slot["end"]), fee=money(int(slot["fee"])))
+                for slot in row.delivery_fee_slots
+            ],
             created_at=row.created_at,
+            updated_at=row.updated_at,
+            _hours=list(row.business_hours),
+            _slots=list(row.delivery_fee_slots),
         )
 
 
@@ -91,3 +135,7 @@ class StoreFilter:
     province: str | None = None
     city: str | None = None
     search: str | None = strawberry.field(default=None, description="Code prefix or name contains.")
+    district: str | None = None
+    fulfillment: list[Fulfillment] | None = strawberry.field(
+        default=None, description="Stores offering any of these fulfilment methods."
+    )

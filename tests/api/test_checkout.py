@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
 
 from gql.ids import encode_id
+from models.base import utcnow
 from models.catalog import StoreSku
 from models.enums import Fulfillment, StoreStatus
 from models.stores import Store
@@ -117,3 +119,30 @@ async def test_store_and_shelf_rules(api: Api, seed: Seed, db: Database) -> None
     assert pickup["payableAmount"] == {"cents": 1500 + 100}
     assert pickup["pickupCode"] is not None
     assert len(pickup["pickupCode"]) == 6
+
+
+async def test_time_slot_delivery_fee_and_radius_apply_to_every_order(
+    api: Api, seed: Seed, db: Database
+) -> None:
+    shop = await open_shop(seed)
+    hour = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).hour
+    slot = [{"start": f"{hour:02d}:00", "end": f"{(hour + 2) % 24:02d}:00", "fee": 900}]
+    async with db.sessions() as s, s.begin():
+        await s.execute(
+            update(Store).where(Store.id == shop.a.id).values(delivery_fee_slots=slot, delivery_radius_m=1000)
+        )
+    near = {"latitude": 31.2, "longitude": 121.6}
+    order = ok(
+        await api.as_shopper(shop.customer_id).execute(
+            PLACE.replace("lines {", "deliveryFee { cents } lines {"),
+            input={**shop.order_input(), "consignee": {**shop.order_input()["consignee"], **near}},
+        ),
+        "placeOrder",
+    )
+    assert order["deliveryFee"] == {"cents": 900}  # the slot's fee, not the base 500
+    far = {
+        **shop.order_input(),
+        "consignee": {**shop.order_input()["consignee"], "latitude": 31.3, "longitude": 121.6},
+    }
+    code, _ = await _refusal(api, shop, far)
+    assert code == "OUTSIDE_DELIVERY_RADIUS"

@@ -13,9 +13,8 @@ from models.enums import OrderType, PaymentKind, PaymentStatus
 from models.order_states import OrderAction, OrderStatus
 from models.orders import Order, OrderEvent
 from models.payments import PaymentTransaction
-from models.principals import SYSTEM
+from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from services.commands import Deps, Work, run_command
-from services.order_payments import SYSTEM_PRINCIPAL
 from services.orders import apply_system_action
 from services.payments import DevPaymentGateway
 from tests.conftest import Database

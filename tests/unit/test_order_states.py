@@ -48,6 +48,8 @@ SPEC: dict[tuple[OrderStatus, OrderAction], tuple[OrderStatus, set[ActorType], b
     (S.PENDING_PAYMENT, A.PAY_GROUP_BUY): (S.AWAITING_GROUP, {PAYMENT}, False),
     (S.PENDING_PAYMENT, A.CANCEL): (S.CANCELLED, {BUYER, STAFF, HQ}, False),
     (S.PENDING_PAYMENT, A.PAYMENT_TIMEOUT): (S.CANCELLED, {SYSTEM}, False),
+    # extension for group buys: an unpaid member's order closes with its failed team
+    (S.PENDING_PAYMENT, A.TEAM_FAILED): (S.CANCELLED, {SYSTEM}, False),
     (S.AWAITING_GROUP, A.TEAM_SUCCEEDED): (S.PENDING_ACCEPTANCE, {SYSTEM}, False),
     (S.AWAITING_GROUP, A.TEAM_FAILED): (S.CANCELLED, {SYSTEM}, True),
     (S.PENDING_ACCEPTANCE, A.ACCEPT_PICKUP): (S.PENDING_PICKUP, {STAFF, HQ, SYSTEM}, False),

@@ -1,0 +1,44 @@
+"""Campaign promotion QR codes (推广二维码): PNG images of the share links, served by the app."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gql.ids import encode_id
+from gql.settings import Settings
+from models.campaigns import Campaign, GroupBuyTeam
+from services.db import SessionFactory
+
+
+def share_link(settings: Settings, campaign_id: int, team_id: int | None = None) -> str:
+    base = f"{settings.share_base_url.rstrip('/')}/campaigns/{encode_id('Campaign', campaign_id)}"
+    return f"{base}/teams/{encode_id('GroupBuyTeam', team_id)}" if team_id is not None else base
+
+
+def qr_png(text: str, scale: int = 8) -> bytes:
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()
+
+
+async def qr_endpoint(request: Request, settings: Settings, sessions: SessionFactory) -> Response:
+    """/campaigns/{id}/qr.png and /campaigns/{id}/teams/{team}/qr.png: 404 for an unknown campaign or team."""
+    campaign_id = int(request.path_params["campaign_id"])
+    team_id = request.path_params.get("team_id")
+    async with sessions() as session:
+        exists = await session.scalar(select(Campaign.id).where(Campaign.id == campaign_id))
+        if exists is not None and team_id is not None:
+            exists = await session.scalar(
+                select(GroupBuyTeam.id).where(
+                    GroupBuyTeam.id == int(team_id), GroupBuyTeam.campaign_id == campaign_id
+                )
+            )
+    if exists is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    png = qr_png(share_link(settings, campaign_id, int(team_id) if team_id is not None else None))
+    return Response(png, media_type="image/png", headers={"cache-control": "public, max-age=3600"})

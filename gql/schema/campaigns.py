@@ -1,0 +1,274 @@
+"""GraphQL types of campaigns (营销): 邀请有礼, 满减赠, 拼团, with share links and figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry import relay
+
+from gql.context import Info
+from gql.qr import share_link
+from gql.schema.catalog import Product, Sku
+from gql.schema.common import Money, money
+from gql.schema.stores import Store
+from models.base import utcnow
+from models.campaigns import Campaign as CampaignRow
+from models.enums import (
+    CampaignStatus,
+    CampaignType,
+    GroupBuyKind,
+    InviteTrigger,
+    ProductScope,
+    RewardKind,
+    Role,
+    ThresholdKind,
+)
+from models.errors import DomainError, ErrorCode
+from services.campaign_data import day_bounds, figures
+
+BACK_OFFICE = (Role.HQ_ADMIN, Role.STORE_STAFF, Role.ANALYST)
+
+
+def share_url(info: Info, campaign_id: int, team_id: int | None = None) -> str:
+    return share_link(info.context.settings, campaign_id, team_id)
+
+
+@strawberry.type(description="邀请有礼 settings: what inviter and invitee get, and when.")
+class InviteRewardSettings:
+    trigger: InviteTrigger
+    inviter_reward_kind: RewardKind
+    inviter_reward_value: int = strawberry.field(description="Cents for a coupon, points for points.")
+    invitee_reward_kind: RewardKind
+    invitee_reward_value: int
+    cap_per_inviter: int | None
+
+
+@strawberry.type(description="满 threshold 减 reduction and/or 赠 gift; the highest reached tier applies.")
+class SpendRewardTier:
+    id: strawberry.ID
+    threshold: int = strawberry.field(description="Cents of eligible goods (AMOUNT) or units (QUANTITY).")
+    reduction: Money
+    gift_quantity: int
+    _gift_sku_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def gift_sku(self, info: Info) -> Sku | None:
+        if self._gift_sku_id is None:
+            return None
+        row = await info.context.loaders.sku.load(self._gift_sku_id)
+        return Sku.from_row(row) if row else None
+
+
+@strawberry.type
+class SpendRewardSettings:
+    threshold_kind: ThresholdKind
+    product_scope: ProductScope
+    tiers: list[SpendRewardTier]
+    _product_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="The products taking part when the scope is LISTED.")
+    async def products(self, info: Info) -> list[Product]:
+        rows = await info.context.loaders.product.load_many(self._product_ids)
+        return [Product.from_row(r) for r in rows if r is not None]
+
+
+@strawberry.type
+class GroupBuySkuPrice:
+    group_price: Money
+    _sku_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def sku(self, info: Info) -> Sku:
+        row = await info.context.loaders.sku.load(self._sku_id)
+        assert row is not None
+        return Sku.from_row(row)
+
+
+@strawberry.type(description="拼团 settings.")
+class GroupBuySettings:
+    kind: GroupBuyKind = strawberry.field(description="NEW_USER_LED (老带新): only new customers may join.")
+    team_size: int
+    validity_hours: int
+    per_customer_limit: int | None
+    skus: list[GroupBuySkuPrice]
+
+
+@strawberry.type(
+    description="The list view's figures: customers, paid orders and sales kept (paid − refunded)."
+)
+class CampaignStats:
+    participants: int
+    orders: int
+    sales: Money
+
+
+@strawberry.type(description="活动数据 of one campaign over a range of business days (all of it by default).")
+class CampaignData:
+    participants: int = strawberry.field(
+        description="Customers with a paid campaign order not refunded in full."
+    )
+    orders: int
+    sales: Money = strawberry.field(description="Paid minus refunded.")
+    new_customers: int = strawberry.field(
+        description="Customers whose first paid order was a campaign order."
+    )
+    discount_cost: Money = strawberry.field(description="Reductions and group-price differences given.")
+    reward_cost: Money = strawberry.field(description="Coupons granted by 邀请有礼.")
+    reward_points: int
+    cost: Money
+    turnover: Money = strawberry.field(
+        description="Goods at original price + packaging + store-delivery fees."
+    )
+    roi: float | None = strawberry.field(
+        description="cost / turnover (lower is better); null without turnover."
+    )
+    teams_opened: int
+    teams_succeeded: int
+    team_success_rate: float | None
+    invites: int = strawberry.field(description="Invitees attributed (邀请人数).")
+    first_orders: int = strawberry.field(description="Invitees whose first order completed.")
+    rewards_granted: int
+
+
+@strawberry.type(description="A campaign (营销活动). Its status is derived from its dates and stop time.")
+class Campaign(relay.Node):
+    id: relay.NodeID[int]
+    type: CampaignType
+    name: str
+    description: str | None
+    starts_at: datetime
+    ends_at: datetime
+    stopped_at: datetime | None
+    all_stores: bool
+    created_at: datetime
+
+    @strawberry.field(description="NOT_STARTED, ONGOING, ENDED or STOPPED, now.")
+    def status(self) -> CampaignStatus:
+        from models.campaigns import campaign_status
+
+        return campaign_status(self.starts_at, self.ends_at, self.stopped_at, utcnow())
+
+    @strawberry.field(description="Link to share in chats (推广链接).")
+    def share_url(self, info: Info) -> str:
+        return share_url(info, self.id)
+
+    @strawberry.field(description="PNG QR code of the share link (推广二维码).")
+    def qr_code_url(self) -> str:
+        return f"/campaigns/{self.id}/qr.png"
+
+    @strawberry.field(description="The stores taking part (empty with allStores).")
+    async def stores(self, info: Info) -> list[Store]:
+        links = await info.context.loaders.campaign_stores.load(self.id)
+        rows = await info.context.loaders.store.load_many([link.store_id for link in links])
+        return [Store.from_row(r) for r in rows if r is not None]
+
+    @strawberry.field
+    async def invite_reward(self, info: Info) -> InviteRewardSettings | None:
+        rule = await info.context.loaders.invite_rule.load(self.id)
+        if rule is None:
+            return None
+        return InviteRewardSettings(
+            trigger=rule.trigger,
+            inviter_reward_kind=rule.inviter_reward_kind,
+            inviter_reward_value=rule.inviter_reward_value,
+            invitee_reward_kind=rule.invitee_reward_kind,
+            invitee_reward_value=rule.invitee_reward_value,
+            cap_per_inviter=rule.cap_per_inviter,
+        )
+
+    @strawberry.field
+    async def spend_reward(self, info: Info) -> SpendRewardSettings | None:
+        loaders = info.context.loaders
+        rule = await loaders.spend_rule.load(self.id)
+        if rule is None:
+            return None
+        tiers = await loaders.spend_tiers.load(self.id)
+        products = await loaders.campaign_products.load(self.id)
+        return SpendRewardSettings(
+            threshold_kind=rule.threshold_kind,
+            product_scope=rule.product_scope,
+            tiers=[
+                SpendRewardTier(
+                    id=strawberry.ID(str(t.id)),
+                    threshold=t.threshold,
+                    reduction=money(t.reduction_amount),
+                    gift_quantity=t.gift_quantity,
+                    _gift_sku_id=t.gift_sku_id,
+                )
+                for t in sorted(tiers, key=lambda t: t.threshold)
+            ],
+            _product_ids=[p.product_id for p in products],
+        )
+
+    @strawberry.field
+    async def group_buy(self, info: Info) -> GroupBuySettings | None:
+        rule = await info.context.loaders.group_rule.load(self.id)
+        if rule is None:
+            return None
+        skus = await info.context.loaders.group_skus.load(self.id)
+        return GroupBuySettings(
+            kind=rule.kind,
+            team_size=rule.team_size,
+            validity_hours=rule.validity_hours,
+            per_customer_limit=rule.per_customer_limit,
+            skus=[GroupBuySkuPrice(group_price=money(s.group_price), _sku_id=s.sku_id) for s in skus],
+        )
+
+    @strawberry.field(description="List-view figures (back office only).")
+    async def stats(self, info: Info) -> CampaignStats:
+        _back_office(info)
+        s = await info.context.loaders.campaign_stats.load(self.id)
+        return CampaignStats(participants=s.participants, orders=s.orders, sales=money(s.sales))
+
+    @strawberry.field(
+        description="The data view (back office only); `from`/`to` are business days, inclusive."
+    )
+    async def data(
+        self,
+        info: Info,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> CampaignData:
+        _back_office(info)
+        lower, upper = day_bounds(since, until, info.context.deps.rules.zone)
+
+        async with info.context.sessions() as session:
+            f = await figures(session, self.id, lower, upper)
+        return CampaignData(
+            participants=f.participants,
+            orders=f.orders,
+            sales=money(f.sales),
+            new_customers=f.new_customers,
+            discount_cost=money(f.discount_cost),
+            reward_cost=money(f.reward_cost),
+            reward_points=f.reward_points,
+            cost=money(f.cost),
+            turnover=money(f.turnover),
+            roi=f.roi,
+            teams_opened=f.teams_opened,
+            teams_succeeded=f.teams_succeeded,
+            team_success_rate=f.team_success_rate,
+            invites=f.invites,
+            first_orders=f.first_orders,
+            rewards_granted=f.rewards_granted,
+        )
+
+    @classmethod
+    def from_row(cls, row: CampaignRow) -> Campaign:
+        return cls(
+            id=row.id,
+            type=row.type,
+            name=row.name,
+            description=row.description,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            stopped_at=row.stopped_at,
+            all_stores=row.all_stores,
+            created_at=row.created_at,
+        )
+
+
+def _back_office(info: Info) -> None:
+    if info.context.principal.role not in BACK_OFFICE:
+        raise DomainError(ErrorCode.FORBIDDEN, "campaign figures are for the back office")
