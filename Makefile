@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ORDERS ?= 3000
 
-.PHONY: run test install dev lint typecheck pytest schema migrate seed bench-explain clean
+.PHONY: run test install dev lint typecheck pytest schema migrate seed bench bench-explain clean
 
 
 $(BIN)/python:
@@ -51,7 +51,14 @@ migrate: install
 seed: install
 	$(BIN)/mallgraph seed --orders $(DEMO_ORDERS)
 
+# The HTTP benchmark suite (bench/README.md) on PostgreSQL (BENCH_DATABASE_URL, default database
+# `bench`, seeded with 100k orders if empty). BENCH_ARGS="--compare-postgraphile" adds PostGraphile v5.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 # EXPLAIN ANALYZE of the order list filters on PostgreSQL (DATABASE_URL), seeding 100k orders if empty
+
 bench-explain: install
 	$(BIN)/python -m bench.explain_order_list
 

@@ -46,6 +46,7 @@ def rules_config(settings: Settings) -> RulesConfig:
         payment_timeout=timedelta(minutes=settings.payment_timeout_minutes),
         acceptance_timeout=timedelta(minutes=settings.acceptance_timeout_minutes),
         auto_complete_after=timedelta(days=settings.auto_complete_days),
+        group_buy_page_ttl=settings.group_buy_page_cache_seconds,
     )
 
 

@@ -17,3 +17,5 @@ class RulesConfig:
     idempotency_ttl: timedelta = timedelta(hours=24)
     idempotency_lease: timedelta = timedelta(seconds=30)
     """How long an in-flight idempotency key is held before a retry may take it over."""
+    group_buy_page_ttl: float = 60.0
+    """Seconds a public group-buy page is served from the cache (0: built from the database every time)."""

@@ -3,7 +3,8 @@
 A page is cached per (campaign, team, campaign version). Joining or leaving a team drops that team's
 page and the campaign's own page (which lists the forming teams); stopping the campaign or changing
 its prices bumps the campaign version, which orphans every page of it at once. Pages also expire on
-their own after PAGE_TTL seconds, so a lost invalidation (cache briefly down) heals itself.
+their own after `RulesConfig.group_buy_page_ttl` seconds (GROUP_BUY_PAGE_CACHE_SECONDS), so a lost
+invalidation (cache briefly down) heals itself.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import uuid
 from services.cache import Cache
 from services.commands import Work
 
-PAGE_TTL = 60.0
 VERSION_TTL = 30 * 24 * 3600.0
 
 

@@ -30,7 +30,7 @@ from models.enums import CampaignType, GroupBuyKind, TeamStatus
 from models.errors import DomainError
 from models.principals import Principal
 from services.commands import Deps
-from services.group_buy_cache import PAGE_TTL, campaign_version, page_key
+from services.group_buy_cache import campaign_version, page_key
 
 OPEN_TEAMS_SHOWN = 10
 
@@ -164,8 +164,9 @@ async def shared_page(
         return cached
     async with deps.sessions() as session:
         page = await build_shared(session, campaign_id, team_id, now)
-    if page is not None:
-        await deps.cache.set(key, orjson.dumps(page), PAGE_TTL)
+    if page is not None and deps.rules.group_buy_page_ttl > 0:
+        await deps.cache.set(key, orjson.dumps(page), deps.rules.group_buy_page_ttl)
+
     return page
 
 

@@ -13,8 +13,13 @@ from gql.ids import parse_global_id
 from models.base import utcnow
 from models.enums import PaymentKind
 from models.payments import PaymentTransaction
+from services.cache import MemoryCache
 from services.commands import Deps
+from services.config import RulesConfig
 from services.db import count_statements
+from services.group_buy_cache import page_key
+from services.group_buy_page import shared_page
+from services.payments import DevPaymentGateway
 from services.sweeps import run_sweeps
 from tests.api.campaign_flow import (
     CREATE,
@@ -192,6 +197,20 @@ async def test_the_shared_page_is_served_from_cache_and_follows_joins(api: Api, 
     assert mine.data["groupBuyPage"]["viewer"] == {"canJoin": True, "reason": None}
     png = await api.http.get(f"/campaigns/{_pk(campaign['id'])}/teams/{_pk(opened['teamId'])}/qr.png")
     assert png.content.startswith(b"\x89PNG")
+
+
+async def test_page_cache_can_be_switched_off(api: Api, seed: Seed, db: Database) -> None:
+    """GROUP_BUY_PAGE_CACHE_SECONDS=0: every request builds the page from the database, nothing is stored."""
+    _, campaign, opened = await _team(api, seed, size=3)
+    cache = MemoryCache()
+    deps = Deps(db.sessions, DevPaymentGateway(), RulesConfig(group_buy_page_ttl=0), cache)
+    now = utcnow()
+    for _ in range(2):
+        with count_statements() as counter:
+            page = await shared_page(deps, _pk(campaign["id"]), _pk(opened["teamId"]), now)
+        assert page is not None
+        assert counter.count > 0
+    assert await cache.get(page_key(_pk(campaign["id"]), _pk(opened["teamId"]), "0")) is None
 
 
 def _pk(global_id: str) -> int:

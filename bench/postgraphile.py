@@ -1,0 +1,124 @@
+"""PostGraphile v5 beside us, on the same database, for the `--compare-postgraphile` mode.
+
+Installs `postgraphile@5` from npm into a temporary directory (once per run), starts it on
+loopback with the Amber preset over the same PostgreSQL schema, and gives the query that asks it
+for the same order-list shape as `bench.scenarios.ORDER_LIST`: 50 completed orders, newest first,
+four scalars, store, customer, and each line's SKU and product. PostGraphile 5 wants Node 22's
+`Promise.withResolvers`; on Node 20 a three-line `--require` polyfill supplies it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.server import free_port
+
+VERSION = "5"
+
+POLYFILL = """if (typeof Promise.withResolvers !== "function") {
+  Promise.withResolvers = function () {
+    let resolve, reject;
+    const promise = new Promise((a, b) => { resolve = a; reject = b; });
+    return { promise, resolve, reject };
+  };
+
+}
+"""
+
+# The same shape as bench.scenarios.ORDER_LIST, in PostGraphile's generated names.
+ORDER_LIST = """query OrderList($first: Int!) {
+  allOrders(first: $first, condition: {status: "COMPLETED"}, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      orderNo status createdAt payableAmount
+      storeByStoreId { name }
+      customerByCustomerId { nickname }
+      orderLinesByOrderId { nodes { quantity skusBySkuId { skuCode productByProductId { name } } } }
+    }
+  }
+}"""
+
+
+def plain_postgres_url(database_url: str) -> str:
+    """postgresql+asyncpg://… (SQLAlchemy) → postgres://… (node-postgres)."""
+    scheme, rest = database_url.split("://", 1)
+    if not scheme.startswith("postgresql"):
+        raise SystemExit("PostGraphile needs PostgreSQL")
+    return f"postgres://{rest}"
+
+
+def install(directory: Path) -> Path:
+    """npm install postgraphile into `directory`; returns the CLI's path."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        raise SystemExit("--compare-postgraphile needs node and npm on PATH")
+    (directory / "package.json").write_text('{"name": "pgl-bench", "private": true}\n')
+    (directory / "polyfill.cjs").write_text(POLYFILL)
+    print(f"installing postgraphile@{VERSION} from npm into {directory} …", flush=True)
+    subprocess.run(
+        ["npm", "install", "--silent", "--no-audit", "--no-fund", f"postgraphile@{VERSION}"],
+        cwd=directory,
+        check=True,
+    )
+    return directory / "node_modules" / ".bin" / "postgraphile"
+
+
+@contextlib.contextmanager
+def running_postgraphile(database_url: str, timeout: float = 120.0) -> Iterator[tuple[str, int, int]]:
+    """(host, port, pid) of a PostGraphile process serving /graphql; removed with its directory after."""
+    with tempfile.TemporaryDirectory(prefix="pgl-bench-") as tmp:
+        directory = Path(tmp)
+        cli = install(directory)
+        port = free_port()
+        cmd = [
+            "node", "--require", str(directory / "polyfill.cjs"), str(cli),
+            "-P", "postgraphile/presets/amber", "-c", plain_postgres_url(database_url),
+            "-s", "public", "-p", str(port), "-n", "127.0.0.1",
+        ]  # fmt: skip
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "NODE_ENV": "production",
+            "HOME": str(directory),
+        }
+        process = subprocess.Popen(
+            cmd, cwd=directory, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            _wait_ready(port, process, timeout)
+            yield "127.0.0.1", port, process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    body = b'{"query":"{ __typename }"}'
+    while True:
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql",
+                data=body,
+                headers={"content-type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            err = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+            raise RuntimeError(f"PostGraphile did not start (exit code {process.poll()}): {err}")
+        time.sleep(0.3)

@@ -1,0 +1,260 @@
+"""`make bench`: the HTTP benchmark suite against a real uvicorn worker on PostgreSQL.
+
+    BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/bench make bench
+    .venv/bin/python -m bench.run --seconds 10 --only order_list --compare-postgraphile
+
+Migrates the database and, if it is empty, generates `--orders` orders (100,000 by default, about
+a minute). Then for each scenario of `bench/scenarios.py`: counts the SQL statements one request
+runs (in process, same code path), starts the server as production runs it (uvicorn, one worker,
+uvloop + httptools, ENVIRONMENT=prod), warms it up, drives it with `--concurrency` keep-alive
+connections for `--seconds`, and prints req/s, p50/p95/p99 latency, SQL per request and the
+server's peak RSS. `--compare-postgraphile` also installs PostGraphile v5 into a temp dir, runs
+the same order-list shape against it and prints the ratio. Everything goes to
+`bench/results/<timestamp>.json` as well, so runs can be compared.
+
+The load generator shares the machine: on 2 cores it takes one, the server and PostgreSQL the
+other. Numbers compare runs on the same machine kind, not absolute capacity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from bench import postgraphile
+from bench.generator import database_is_empty, generate
+from bench.loadgen import LoadResult, Request, graphql, run_load
+from bench.scenarios import Scenario, build_scenarios
+from bench.server import BENCH_SECRET, running_server
+from gql.app import Resources, create_app
+from gql.auth import mint_token
+from gql.settings import Settings, load_settings
+from models.enums import Role
+from services.cache import MemoryCache
+from services.db import count_statements, create_engine, session_factory
+from services.migrations import upgrade
+from services.payments import DevPaymentGateway
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
+SERVER_ENV: dict[str, dict[str, str]] = {
+    "default": {},
+    "nocache": {"GROUP_BUY_PAGE_CACHE_SECONDS": "0"},
+}
+
+
+def bench_settings(url: str, server: str = "default") -> Settings:
+    overrides: dict[str, Any] = {"group_buy_page_cache_seconds": 0} if server == "nocache" else {}
+    return load_settings(database_url=url, jwt_secret=BENCH_SECRET, environment="prod", **overrides)
+
+
+def token_for(settings: Settings, role: str) -> str | None:
+    return mint_token(settings, Role.HQ_ADMIN, "bench-hq") if role == "hq" else None
+
+
+async def prepare(url: str, orders: int) -> None:
+    """Migrate, seed if empty, and ANALYZE so plans are the ones production would get."""
+    await asyncio.to_thread(upgrade, url)
+    engine = create_engine(url, statement_timeout_ms=0)
+    try:
+        if await database_is_empty(engine):
+            report = await generate(engine, orders=orders, seed=7)
+            print(f"seeded {orders:,} orders in {report.seconds:.0f} s")
+        async with engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+    finally:
+        await engine.dispose()
+
+
+async def statements_per_request(url: str, scenarios: list[Scenario]) -> dict[str, int]:
+    """SQL statements of one warmed-up request per scenario, counted in process on the same code path."""
+    counts: dict[str, int] = {}
+    engine = create_engine(url, statement_timeout_ms=0)
+    try:
+        for server in SERVER_ENV:
+            settings = bench_settings(url, server)
+            resources = Resources(
+                settings, engine, session_factory(engine), MemoryCache(), DevPaymentGateway()
+            )
+            app = create_app(resources=resources)
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http,
+            ):
+                for s in (s for s in scenarios if s.server == server):
+                    token = token_for(settings, s.role)
+                    headers = {"authorization": f"Bearer {token}"} if token else {}
+                    body = {"query": s.query, "variables": s.variables[0]}
+                    await http.post("/graphql", json=body, headers=headers, timeout=120)  # warm
+                    with count_statements() as counter:
+                        answer = await http.post("/graphql", json=body, headers=headers, timeout=120)
+                    if answer.status_code != 200 or answer.json().get("errors"):
+                        raise SystemExit(f"{s.name} failed: {answer.text[:500]}")
+                    counts[s.name] = counter.count
+    finally:
+        await engine.dispose()
+    return counts
+
+
+async def measure(
+    host: str,
+    port: int,
+    requests: list[Request],
+    rss: Callable[[], float],
+    seconds: float,
+    concurrency: int,
+) -> dict[str, Any]:
+    """Warm up, then load for `seconds` while sampling the server's RSS; the figures of one scenario."""
+    warm = await run_load(host, port, requests, concurrency=concurrency, seconds=max(1.0, seconds / 5))
+    if warm.errors:
+        raise SystemExit(f"{warm.errors} failed requests while warming up; first: {warm.first_error}")
+
+    peak = rss()
+    stop = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, rss())
+            await asyncio.sleep(0.25)
+
+    sampler = asyncio.create_task(sample())
+    result: LoadResult = await run_load(host, port, requests, concurrency=concurrency, seconds=seconds)
+    stop.set()
+    await sampler
+    if result.errors:
+        raise SystemExit(f"{result.errors} failed requests; first: {result.first_error}")
+    return {
+        "requests": result.requests,
+        "rps": round(result.rps, 1),
+        "p50_ms": round(result.percentile(50) * 1000, 1),
+        "p95_ms": round(result.percentile(95) * 1000, 1),
+        "p99_ms": round(result.percentile(99) * 1000, 1),
+        "peak_rss_mb": round(peak, 1),
+    }
+
+
+def requests_of(s: Scenario, settings: Settings) -> list[Request]:
+    token = token_for(settings, s.role)
+    return [graphql(s.query, v, token) for v in s.variables]
+
+
+async def run_scenarios(
+    url: str, scenarios: list[Scenario], seconds: float, concurrency: int
+) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for server, extra in SERVER_ENV.items():
+        chosen = [s for s in scenarios if s.server == server]
+        if not chosen:
+            continue
+        settings = bench_settings(url, server)
+        with running_server(url, extra) as srv:
+            for s in chosen:
+                print(f"  {s.name} …", flush=True)
+                out[s.name] = await measure(
+                    srv.host, srv.port, requests_of(s, settings), srv.rss_mb,
+                    seconds * s.seconds_factor, concurrency,
+                )  # fmt: skip
+    return out
+
+
+async def compare_postgraphile(url: str, seconds: float, concurrency: int, page_size: int) -> dict[str, Any]:
+    def rss_of(pid: int) -> Callable[[], float]:
+        def read() -> float:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+            return float("nan")
+
+        return read
+
+    with postgraphile.running_postgraphile(url) as (host, port, pid):
+        requests = [graphql(postgraphile.ORDER_LIST, {"first": page_size})]
+        return await measure(host, port, requests, rss_of(pid), seconds, concurrency)
+
+
+def print_table(results: dict[str, Any]) -> None:
+    heads = ("req/s", "p50 ms", "p95 ms", "p99 ms", "SQL/req", "RSS MB")
+    print(f"\n{'scenario':26} " + " ".join(f"{h:>8}" for h in heads))
+
+    for name, r in results["scenarios"].items():
+        print(
+            f"{name:26} {r['rps']:8.1f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} "
+            f"{r.get('sql_per_request', '-'):>8} {r['peak_rss_mb']:8.1f}"
+        )
+    pgl = results.get("postgraphile")
+    if pgl:
+        print(
+            f"{'postgraphile order_list':26} {pgl['rps']:8.1f} {pgl['p50_ms']:8.1f} {pgl['p95_ms']:8.1f} "
+            f"{pgl['p99_ms']:8.1f} {'-':>8} {pgl['peak_rss_mb']:8.1f}"
+        )
+        print(f"\norder_list ratio mallgraph / PostGraphile: {results['postgraphile_ratio']:.2f}")
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    url: str = args.database_url
+    if not url.startswith("postgresql"):
+        raise SystemExit("the bench runs on PostgreSQL: set BENCH_DATABASE_URL=postgresql+asyncpg://…")
+    await prepare(url, args.orders)
+    engine = create_engine(url, statement_timeout_ms=0)
+    try:
+        scenarios = await build_scenarios(engine, bench_settings(url).timezone, args.page_size)
+    finally:
+        await engine.dispose()
+    if args.only:
+        wanted = set(args.only.split(","))
+        scenarios = [s for s in scenarios if s.name in wanted]
+    print("counting SQL statements per request …", flush=True)
+    sql = await statements_per_request(url, scenarios)
+    print(f"load: {args.concurrency} connections, {args.seconds:g} s per scenario", flush=True)
+    measured = await run_scenarios(url, scenarios, args.seconds, args.concurrency)
+    results: dict[str, Any] = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "concurrency": args.concurrency,
+        "seconds": args.seconds,
+        "page_size": args.page_size,
+        "scenarios": {name: {**r, "sql_per_request": sql.get(name)} for name, r in measured.items()},
+    }
+    if args.compare_postgraphile:
+        pgl = await compare_postgraphile(url, args.seconds, args.concurrency, args.page_size)
+        results["postgraphile"] = pgl
+        ours = results["scenarios"].get("order_list")
+        if ours:
+            results["postgraphile_ratio"] = round(ours["rps"] / pgl["rps"], 3)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument(
+        "--orders", type=int, default=100_000, help="orders to generate into an empty database"
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per scenario")
+    parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections")
+    parser.add_argument("--page-size", type=int, default=50, help="orders per page of the order list")
+    parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument("--compare-postgraphile", action="store_true", help="also run PostGraphile v5")
+    args = parser.parse_args(argv)
+    results = asyncio.run(main_async(args))
+    print_table(results)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
