@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from bench import postgraphile
 from bench.generator import database_is_empty, generate
 from bench.loadgen import LoadResult, Request, graphql, run_load
 from bench.scenarios import Scenario, build_scenarios
-from bench.server import BENCH_SECRET, running_server
+from bench.server import BENCH_SECRET, process_cpu_seconds, process_rss_mb, running_server
 from gql.app import Resources, create_app
 from gql.auth import mint_token
 from gql.settings import Settings, load_settings
@@ -111,26 +110,32 @@ async def measure(
     host: str,
     port: int,
     requests: list[Request],
-    rss: Callable[[], float],
+    pid: int,
     seconds: float,
     concurrency: int,
 ) -> dict[str, Any]:
-    """Warm up, then load for `seconds` while sampling the server's RSS; the figures of one scenario."""
+    """Warm up, then load for `seconds` while sampling the server's RSS; the figures of one scenario.
+
+    CPU per request (the server process's user + system time over the measured requests) is the
+    figure that stays comparable when other work shares the machine; req/s is what a client sees.
+    """
     warm = await run_load(host, port, requests, concurrency=concurrency, seconds=max(1.0, seconds / 5))
     if warm.errors:
         raise SystemExit(f"{warm.errors} failed requests while warming up; first: {warm.first_error}")
 
-    peak = rss()
+    peak = process_rss_mb(pid)
+    cpu_before = process_cpu_seconds(pid)
     stop = asyncio.Event()
 
     async def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, rss())
+            peak = max(peak, process_rss_mb(pid))
             await asyncio.sleep(0.25)
 
     sampler = asyncio.create_task(sample())
     result: LoadResult = await run_load(host, port, requests, concurrency=concurrency, seconds=seconds)
+    cpu = process_cpu_seconds(pid) - cpu_before
     stop.set()
     await sampler
     if result.errors:
@@ -141,6 +146,7 @@ async def measure(
         "p50_ms": round(result.percentile(50) * 1000, 1),
         "p95_ms": round(result.percentile(95) * 1000, 1),
         "p99_ms": round(result.percentile(99) * 1000, 1),
+        "cpu_ms_per_request": round(cpu * 1000 / max(1, result.requests), 2),
         "peak_rss_mb": round(peak, 1),
     }
 
@@ -163,41 +169,32 @@ async def run_scenarios(
             for s in chosen:
                 print(f"  {s.name} …", flush=True)
                 out[s.name] = await measure(
-                    srv.host, srv.port, requests_of(s, settings), srv.rss_mb,
+                    srv.host, srv.port, requests_of(s, settings), srv.pid,
                     seconds * s.seconds_factor, concurrency,
                 )  # fmt: skip
     return out
 
 
 async def compare_postgraphile(url: str, seconds: float, concurrency: int, page_size: int) -> dict[str, Any]:
-    def rss_of(pid: int) -> Callable[[], float]:
-        def read() -> float:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-            return float("nan")
-
-        return read
-
     with postgraphile.running_postgraphile(url) as (host, port, pid):
         requests = [graphql(postgraphile.ORDER_LIST, {"first": page_size})]
-        return await measure(host, port, requests, rss_of(pid), seconds, concurrency)
+        return await measure(host, port, requests, pid, seconds, concurrency)
 
 
 def print_table(results: dict[str, Any]) -> None:
-    heads = ("req/s", "p50 ms", "p95 ms", "p99 ms", "SQL/req", "RSS MB")
+    heads = ("req/s", "p50 ms", "p95 ms", "p99 ms", "CPU ms", "SQL/req", "RSS MB")
     print(f"\n{'scenario':26} " + " ".join(f"{h:>8}" for h in heads))
 
     for name, r in results["scenarios"].items():
         print(
             f"{name:26} {r['rps']:8.1f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r.get('sql_per_request', '-'):>8} {r['peak_rss_mb']:8.1f}"
+            f"{r['cpu_ms_per_request']:8.1f} {r.get('sql_per_request', '-'):>8} {r['peak_rss_mb']:8.1f}"
         )
     pgl = results.get("postgraphile")
     if pgl:
         print(
             f"{'postgraphile order_list':26} {pgl['rps']:8.1f} {pgl['p50_ms']:8.1f} {pgl['p95_ms']:8.1f} "
-            f"{pgl['p99_ms']:8.1f} {'-':>8} {pgl['peak_rss_mb']:8.1f}"
+            f"{pgl['p99_ms']:8.1f} {pgl['cpu_ms_per_request']:8.1f} {'-':>8} {pgl['peak_rss_mb']:8.1f}"
         )
         print(f"\norder_list ratio mallgraph / PostGraphile: {results['postgraphile_ratio']:.2f}")
 

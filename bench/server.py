@@ -30,12 +30,30 @@ class Server:
     port: int
     pid: int
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far, from /proc (Linux)."""
+        return process_cpu_seconds(self.pid)
+
     def rss_mb(self) -> float:
         """Resident memory of the server process, from /proc (Linux)."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process: CPU per request stays comparable when other work shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def server_env(database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -16,6 +16,7 @@ import strawberry
 from gql.context import Info
 from gql.ids import decode_id
 from gql.permissions import Allowed
+from gql.prefetch import prefetch_orders
 from gql.schema.common import Connection
 from gql.schema.order_search import (
     QUERY_DESCRIPTION,
@@ -70,6 +71,7 @@ class OrderSearchQueries:
             criteria(info, filter, query),
             [f.OrderSortSpec(s.key, s.direction) for s in sort or ()],
         )
+        await prefetch_orders(info, page.rows)
         return Connection[Order].of(page, Order.from_row)
 
     @strawberry.field(

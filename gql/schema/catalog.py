@@ -9,6 +9,7 @@ from strawberry import relay
 
 from gql.context import Info
 from gql.ids import decode_id
+from gql.loaded import now_or_later
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
 from models.catalog import Category as CategoryRow
@@ -134,10 +135,8 @@ class Sku(relay.Node):
     _product_id: strawberry.Private[int]
 
     @strawberry.field
-    async def product(self, info: Info) -> Product:
-        row = await info.context.loaders.product.load(self._product_id)
-        assert row is not None, "SKUs reference an existing product (foreign key)"
-        return Product.from_row(row)
+    def product(self, info: Info) -> Product:
+        return now_or_later(info.context.loaders.product.load(self._product_id), product_of_row)
 
     @strawberry.field(description="This SKU's listing in a store: its price there, stock and shelf state.")
     async def listing(self, info: Info, store_id: strawberry.ID) -> StoreSku | None:
@@ -224,3 +223,13 @@ class ProductFilter:
     )
     status: list[ProductStatus] | None = None
     code: str | None = strawberry.field(default=None, description="A SKU's barcode or SKU code, exactly.")
+
+
+def product_of_row(row: ProductRow | None) -> Product:
+    assert row is not None, "SKUs and order lines reference an existing product (foreign key)"
+    return Product.from_row(row)
+
+
+def sku_of_row(row: SkuRow | None) -> Sku:
+    assert row is not None, "order lines reference an existing SKU (foreign key)"
+    return Sku.from_row(row)

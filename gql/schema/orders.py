@@ -10,17 +10,20 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from gql.context import Info
-from gql.schema.catalog import Product, Sku
+from gql.loaded import now_or_later
+from gql.schema.catalog import Product, Sku, product_of_row, sku_of_row
 from gql.schema.common import Money, money
 from gql.schema.customers import Customer, visible_phone
 from gql.schema.stores import Region, Store
 from models import orders as rows
 from models.base import utcnow
+from models.customers import Customer as CustomerRow
 from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, PaymentMethod, Role, TraceState
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand, RefundClock, available_actions
 from models.order_states import OrderAction, OrderStatus
 from models.refund_policy import LineState, max_refund
+from models.stores import Store as StoreRow
 
 if TYPE_CHECKING:
     from gql.schema.after_sales import AfterSale, RefundableLine
@@ -63,16 +66,12 @@ class OrderLine(relay.Node):
     _product_id: strawberry.Private[int]
 
     @strawberry.field
-    async def sku(self, info: Info) -> Sku:
-        row = await info.context.loaders.sku.load(self._sku_id)
-        assert row is not None, "order lines reference an existing SKU (foreign key)"
-        return Sku.from_row(row)
+    def sku(self, info: Info) -> Sku:
+        return now_or_later(info.context.loaders.sku.load(self._sku_id), sku_of_row)
 
     @strawberry.field
-    async def product(self, info: Info) -> Product:
-        row = await info.context.loaders.product.load(self._product_id)
-        assert row is not None, "order lines reference an existing product (foreign key)"
-        return Product.from_row(row)
+    def product(self, info: Info) -> Product:
+        return now_or_later(info.context.loaders.product.load(self._product_id), product_of_row)
 
     @classmethod
     def from_row(cls, row: rows.OrderLine) -> OrderLine:
@@ -184,19 +183,31 @@ class AllocationRecord:
     _to_store_id: strawberry.Private[int | None]
 
     @strawberry.field
-    async def from_store(self, info: Info) -> Store | None:
-        return await _store(info, self._from_store_id)
+    def from_store(self, info: Info) -> Store | None:
+        return _store(info, self._from_store_id)
 
     @strawberry.field
-    async def to_store(self, info: Info) -> Store | None:
-        return await _store(info, self._to_store_id)
+    def to_store(self, info: Info) -> Store | None:
+        return _store(info, self._to_store_id)
 
 
-async def _store(info: Info, store_id: int | None) -> Store | None:
+def _store(info: Info, store_id: int | None) -> Store | None:
     if store_id is None:
         return None
-    row = await info.context.loaders.store.load(store_id)
+    return now_or_later(info.context.loaders.store.load(store_id), _store_of_row)
+
+
+def _store_of_row(row: StoreRow | None) -> Store | None:
     return Store.from_row(row) if row else None
+
+
+def _customer_of_row(row: CustomerRow | None) -> Customer:
+    assert row is not None, "orders reference an existing customer (foreign key)"
+    return Customer.from_row(row)
+
+
+def _lines_of_rows(found: list[rows.OrderLine]) -> list[OrderLine]:
+    return [OrderLine.from_row(r) for r in found]
 
 
 @strawberry.type(
@@ -266,19 +277,18 @@ class Order(relay.Node):
     def pickup_code(self, info: Info) -> str | None:
         return None if info.context.principal.role is Role.ANALYST else self._pickup_code
 
+    # store, customer and lines resolve synchronously when the list prefetched them (gql/prefetch.py).
     @strawberry.field(description="The fulfilling store; null when the HQ warehouse (总部) ships it.")
-    async def store(self, info: Info) -> Store | None:
-        return await _store(info, self._store_id)
+    def store(self, info: Info) -> Store | None:
+        return _store(info, self._store_id)
 
     @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        row = await info.context.loaders.customer.load(self._customer_id)
-        assert row is not None, "orders reference an existing customer (foreign key)"
-        return Customer.from_row(row)
+    def customer(self, info: Info) -> Customer:
+        return now_or_later(info.context.loaders.customer.load(self._customer_id), _customer_of_row)
 
     @strawberry.field
-    async def lines(self, info: Info) -> list[OrderLine]:
-        return [OrderLine.from_row(r) for r in await info.context.loaders.lines_by_order.load(self.id)]
+    def lines(self, info: Info) -> list[OrderLine]:
+        return now_or_later(info.context.loaders.lines_by_order.load(self.id), _lines_of_rows)
 
     @strawberry.field(description="Parcels in shipping order.")
     async def parcels(self, info: Info) -> list[Parcel]:

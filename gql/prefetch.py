@@ -1,0 +1,95 @@
+"""Load whole levels of an order list in one batch per relation, before GraphQL walks it.
+
+Left to itself, graphql-core completes a 50-order page field by field: each order's `store`,
+`customer` and `lines`, then each line's `sku` and `product`, is a coroutine that parks on a
+DataLoader future. The SQL is already batched (one statement per relation), but the ~450
+coroutines, futures and event-loop turns cost more CPU than the SQL. Here the list resolver
+looks at what the document selects below it and fills the request's loaders level by level
+(relations of one level concurrently, each batch in its own session); the relation fields then
+find their rows resolved and answer synchronously (`gql/loaded.py`).
+
+Only what is selected is loaded, with the same loaders and the same statements the fields would
+have run, so results, scoping and statement counts do not change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import Any
+
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+
+from gql.context import Info
+from loaders import Loaders
+from models import orders as rows
+
+Path = tuple[str, ...]
+
+
+def selected_paths(info: Info) -> frozenset[Path]:
+    """Every path of field names the document selects below the current field (through fragments)."""
+    found: set[Path] = set()
+
+    def walk(selections: Iterable[Any], prefix: Path) -> None:
+        for s in selections:
+            if isinstance(s, SelectedField):
+                path = (*prefix, s.name)
+                found.add(path)
+                walk(s.selections, path)
+            elif isinstance(s, (FragmentSpread, InlineFragment)):
+                walk(s.selections, prefix)
+
+    for field in info.selected_fields:
+        walk(field.selections, ())
+    return frozenset(found)
+
+
+async def _level(*batches: Awaitable[Any]) -> None:
+    if batches:
+        await asyncio.gather(*batches)
+
+
+def _keys(values: Iterable[int | None]) -> list[int]:
+    return sorted({v for v in values if v is not None})
+
+
+async def prefetch_orders(info: Info, orders: Sequence[rows.Order], at: Path = ("edges", "node")) -> None:
+    """Fill the loaders for the relations the document selects under `at` (an order) of this list."""
+    if not orders:
+        return
+    paths = selected_paths(info)
+    if not any(p[: len(at)] == at and len(p) > len(at) for p in paths):
+        return
+    loaders: Loaders = info.context.loaders
+
+    def wants(*path: str) -> bool:
+        return (*at, *path) in paths
+
+    first: list[Awaitable[Any]] = []
+    if wants("store"):
+        first.append(loaders.store.load_many(_keys(o.store_id for o in orders)))
+    if wants("customer"):
+        first.append(loaders.customer.load_many(_keys(o.customer_id for o in orders)))
+    lines_wanted = wants("lines", "sku") or wants("lines", "product")
+    lines_future = loaders.lines_by_order.load_many([o.id for o in orders]) if wants("lines") else None
+    if lines_future is not None:
+        first.append(lines_future)
+    await _level(*first)
+    if lines_future is None or not lines_wanted:
+        return
+    lines = [line for per_order in lines_future.result() for line in per_order]
+    second: list[Awaitable[Any]] = []
+    skus_future = None
+    if wants("lines", "sku"):
+        skus_future = loaders.sku.load_many(_keys(line.sku_id for line in lines))
+        second.append(skus_future)
+
+    if wants("lines", "product") or wants("lines", "sku", "product"):
+        # A line's product is its SKU's product, so this also serves `lines.sku.product`.
+        second.append(loaders.product.load_many(_keys(line.product_id for line in lines)))
+    await _level(*second)
+
+    if skus_future is not None and wants("lines", "sku", "product"):
+        # Usually the lines' own products: already loaded, so this costs no statement.
+        await loaders.product.load_many(_keys(s.product_id for s in skus_future.result() if s is not None))
