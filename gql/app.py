@@ -6,6 +6,7 @@ Long-lived resources (engine, session factory, cache) are created in the lifespa
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -98,6 +100,17 @@ class MallGraphView(GraphQL[Context, None]):
     def __init__(self, resources: Resources) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.resources = resources
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson.JSONDecodeError subclasses json.JSONDecodeError: strawberry's 400 answer stays the same.
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: a 50-order page encodes several times faster than with the stdlib, in UTF-8."""
+        try:
+            return orjson.dumps(data)
+        except orjson.JSONEncodeError:  # an integer beyond 64 bits inside a JSON scalar
+            return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.scope.get("state", {})
