@@ -10,6 +10,7 @@ from gql.settings import load_settings
 from services.cache import RedisCache
 from tests.api.conftest import Api
 from tests.conftest import Database
+from tests.factories import Seed
 
 
 async def test_livez_and_readyz(api: Api) -> None:
@@ -51,3 +52,13 @@ async def test_graphiql_is_served_to_browsers(api: Api) -> None:
     r = await api.http.get("/graphql", headers={"accept": "text/html"})
     assert r.status_code == 200
     assert "graphiql" in r.text.lower()
+
+
+async def test_malformed_json_body_is_a_400_and_answers_are_utf8(api: Api, seed: Seed) -> None:
+    bad = await api.http.post("/graphql", content=b'{"query": ', headers={"content-type": "application/json"})
+    assert bad.status_code == 400
+    await seed.store("SH001", name="上海徐汇店")
+    ok = await api.http.post("/graphql", json={"query": "{ stores(first: 5) { edges { node { name } } } }"})
+    assert ok.status_code == 200
+    assert "上海徐汇店".encode() in ok.content  # UTF-8, not \\u escapes
+    assert ok.json()["data"]["stores"]["edges"][0]["node"]["name"] == "上海徐汇店"
