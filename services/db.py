@@ -46,6 +46,16 @@ def count_statements() -> Iterator[StatementCounter]:
         _current_counter.reset(token)
 
 
+@contextmanager
+def uncounted() -> Iterator[None]:
+    """Statements run inside are not counted by an enclosing `count_statements` (a test's shadow request)."""
+    token = _current_counter.set(None)
+    try:
+        yield
+    finally:
+        _current_counter.reset(token)
+
+
 def _on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     counter = _current_counter.get()
     # Transaction control (SQLite's explicit BEGIN) is not a query; PostgreSQL's never shows here.

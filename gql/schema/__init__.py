@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gql.errors import ErrorCodes
+from gql.execution import LevelFirstExecutor
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
@@ -98,4 +99,5 @@ schema = MallGraphSchema(
     ],
     extensions=[ErrorCodes],
     config=StrawberryConfig(scalar_map={Cents: CENTS_SCALAR}),
+    execution_context_class=LevelFirstExecutor,
 )

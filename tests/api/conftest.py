@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
 from gql.app import Resources, create_app
 from gql.auth import mint_token
+from gql.execution import LEVEL_FIRST
 from gql.settings import Settings, load_settings
 from models.enums import Role
 from services.cache import MemoryCache
+from services.db import uncounted
 from services.payments import DevPaymentGateway
 from tests.conftest import Database
 from tests.factories import Seed
@@ -69,7 +73,30 @@ class Api:
         if self.token:
             headers["authorization"] = f"Bearer {self.token}"
         r = await self.http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
-        return Response(r.status_code, r.json())
+        answer = Response(r.status_code, r.json())
+        if is_query(query):
+            await self._same_answer_from_graphql_core(query, variables, headers, answer)
+        return answer
+
+    async def _same_answer_from_graphql_core(
+        self, query: str, variables: dict[str, Any], headers: dict[str, str], answer: Response
+    ) -> None:
+        """The differential check of gql/execution.py over every query of the API suite.
+
+        Queries run level first (the server's path); each is then asked again with graphql-core's
+        own executor, outside the test's statement counter, and must give the same JSON.
+        """
+        level_first = LEVEL_FIRST.set(False)
+        try:
+            with uncounted():
+                r = await self.http.post(
+                    "/graphql", json={"query": query, "variables": variables}, headers=headers
+                )
+        finally:
+            LEVEL_FIRST.reset(level_first)
+        assert (r.status_code, comparable(r.json())) == (answer.status, comparable(answer.body)), (
+            f"level-first and graphql-core executors disagree on:\n{query}"
+        )
 
 
 @pytest.fixture
@@ -89,3 +116,27 @@ async def api(db: Database) -> AsyncIterator[Api]:
 @pytest.fixture
 def seed(db: Database) -> Seed:
     return Seed(db.sessions)
+
+
+@functools.cache
+def is_query(document: str) -> bool:
+    """A parseable document whose operations are all queries (safe to run twice)."""
+    try:
+        parsed = parse(document)
+    except GraphQLError:
+        return False
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    return bool(operations) and all(o.operation is OperationType.QUERY for o in operations)
+
+
+VOLATILE = frozenset({"serverTime", "requestId"})
+"""Differ between two runs of one query by nature: the clock, the request's own id."""
+
+
+def comparable(body: Any) -> Any:
+    """The answer without its volatile parts and without `extensions` (cost/budget change per request)."""
+    if isinstance(body, dict):
+        return {k: comparable(v) for k, v in body.items() if k not in VOLATILE and k != "extensions"}
+    if isinstance(body, list):
+        return [comparable(v) for v in body]
+    return body

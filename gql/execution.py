@@ -1,0 +1,263 @@
+"""Level-first execution of queries: the same answers as graphql-core, with less work per field.
+
+graphql-core completes a result depth first and wraps every field in the same general
+machinery: a resolve-info tuple, the argument check, the awaitable check, `complete_value`'s
+type dispatch, and for every awaitable a coroutine of its own that is gathered level by level
+through nested `gather`s. For a page of 50 orders that is ~1,900 fields and most of the
+server's CPU.
+
+`LevelFirstExecutor` runs a *query* breadth first: it resolves every field of every object of
+one level, collects the awaitables of the whole level into one `gather` (so DataLoaders batch
+exactly as before, or better), completes the values, and moves to the next level. Fields that
+strawberry marks as basic (no resolver, no permission classes, no extensions: their resolver
+only reads an attribute and ignores `info`) are called without building a resolve info.
+
+It only takes the happy path. The moment anything would make graphql-core do more than
+produce data — a resolver raises, a non-null field is null, a value fails to coerce, a runtime
+type is not what the schema allows, an `is_type_of` or `resolve_type` is asynchronous, a
+deferred fragment — it stops, lets the pending awaitables settle, and hands the operation to
+graphql-core's own executor from the start, which then produces the exact errors, paths and
+partial data. Queries only read, so running their resolvers a second time changes nothing but
+cost; mutations and subscriptions always take graphql-core's path. The same documents give the
+same JSON either way: `tests/api/test_execution_differential.py` runs the API's documents and
+random selections through both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable
+from contextvars import ContextVar
+from typing import Any, cast
+
+from graphql import (
+    ExecutionResult,
+    GraphQLAbstractType,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    OperationType,
+    Undefined,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, collect_fields
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+LEVEL_FIRST: ContextVar[bool] = ContextVar("mallgraph_level_first", default=True)
+"""False in a context: graphql-core's own executor answers (the differential tests compare the two)."""
+
+
+class _Fallback(Exception):
+    """Leave the happy path: graphql-core executes the operation from the start."""
+
+
+# (object type, value, path, its grouped fields, the dict its answer goes into)
+_Work = tuple[GraphQLObjectType, Any, Path, GroupedFieldSet, dict[str, Any]]
+# (awaitable, type to complete it as, field details, info, path, container, key in the container)
+_Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, Any, Any]
+
+
+class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, with queries run level first on their happy path (module docstring)."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        manager = self.middleware_manager
+        if (
+            not LEVEL_FIRST.get()
+            or serially is not None
+            or self.operation.operation is not OperationType.QUERY
+            or self.abort_signal is not None
+            or (manager is not None and manager.middlewares)
+        ):
+            return super().execute_operation(serially)
+        return self._execute_level_first()
+
+    async def _execute_level_first(self) -> ExecutionResult:
+        try:
+            data = await self._run()
+        except _Fallback:
+            result = super().execute_operation()
+            return cast(ExecutionResult, await result if self.is_awaitable(result) else result)
+        return self.finish(self.build_response(data))  # type: ignore[return-value]
+
+    async def _run(self) -> dict[str, Any]:
+        root_type = self.schema.get_root_type(OperationType.QUERY)
+        if root_type is None:
+            raise _Fallback
+        try:
+            grouped, defers, _ = collect_fields(
+                self.schema,
+                self.fragments,
+                self.variable_values,
+                root_type,
+                self.operation,
+                self.hide_suggestions,
+            )
+        except Exception:
+            raise _Fallback from None
+        if defers:
+            raise _Fallback
+        data: dict[str, Any] = {}
+        work: list[_Work] = [(root_type, self.root_value, None, grouped, data)]  # type: ignore[list-item]
+        while work:
+            next_work: list[_Work] = []
+            pending: list[_Pending] = []
+            try:
+                for parent_type, source, path, fields, target in work:
+                    for key, details in fields.items():
+                        self._field(parent_type, source, details, Path(path, key, parent_type.name),
+                                    target, key, next_work, pending)  # fmt: skip
+            except _Fallback:
+                await self._settle(pending)
+                raise
+            except Exception:
+                await self._settle(pending)
+                raise _Fallback from None
+            if pending:
+                values = await asyncio.gather(*(p[0] for p in pending), return_exceptions=True)
+                try:
+                    for entry, value in zip(pending, values, strict=True):
+                        if isinstance(value, BaseException):
+                            raise _Fallback
+                        _, type_, details, info, path, target, key = entry
+                        self._complete(type_, details, info, path, value, target, key, next_work, None)
+                except _Fallback:
+                    raise
+                except Exception:
+                    raise _Fallback from None
+            work = next_work
+        return data
+
+    @staticmethod
+    async def _settle(pending: list[_Pending]) -> None:
+        """Let awaitables already started finish (or fail) before graphql-core starts over."""
+        if pending:
+            await asyncio.gather(*(p[0] for p in pending), return_exceptions=True)
+
+    def _field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        details: FieldDetailsList,
+        path: Path,
+        target: dict[str, Any],
+        key: str,
+        next_work: list[_Work],
+        pending: list[_Pending],
+    ) -> None:
+        first = details[0]
+        node = first.node
+        field_def = self.schema.get_field(parent_type, node.name.value)
+        if field_def is None:
+            return  # graphql-core leaves unknown fields out of the answer too
+        resolve = field_def.resolve or self.field_resolver
+        target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
+        info: GraphQLResolveInfo[Any] | None
+        if getattr(resolve, "_is_default", False) and not field_def.args and not node.arguments:
+            info = None  # strawberry's basic-field resolver reads an attribute and never looks at info
+            result = resolve(source, None)
+        else:
+            info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
+            args = (
+                get_argument_values(
+                    field_def,
+                    node,
+                    self.variable_values,
+                    first.fragment_variable_values,
+                    self.hide_suggestions,
+                )
+                if field_def.args or node.arguments
+                else {}
+            )
+            result = resolve(source, info, **args)
+        if info is None and _needs_info(field_def.type):
+            info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
+        if self.is_awaitable(result):
+            pending.append((result, field_def.type, details, info, path, target, key))
+            return
+        self._complete(field_def.type, details, info, path, result, target, key, next_work, pending)
+
+    def _complete(
+        self,
+        type_: GraphQLOutputType,
+        details: FieldDetailsList,
+        info: Any,
+        path: Path,
+        value: Any,
+        target: Any,
+        key: Any,
+        next_work: list[_Work],
+        pending: list[_Pending] | None,
+    ) -> None:
+        """Put the completed `value` at `target[key]`; objects are queued for the next level."""
+        if isinstance(value, Exception):
+            raise _Fallback
+        if isinstance(type_, GraphQLNonNull):
+            if value is None or value is Undefined:
+                raise _Fallback
+            type_ = type_.of_type
+        elif value is None or value is Undefined:
+            target[key] = None
+            return
+        if isinstance(type_, GraphQLList):
+            if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+                raise _Fallback
+            items: list[Any] = []
+            target[key] = items
+            item_type = type_.of_type
+            for index, item in enumerate(value):
+                items.append(None)
+                item_path = path.add_key(index, None)
+                if self.is_awaitable(item):
+                    if pending is None:
+                        raise _Fallback
+                    pending.append((item, item_type, details, info, item_path, items, index))
+                else:
+                    self._complete(
+                        item_type, details, info, item_path, item, items, index, next_work, pending
+                    )
+            return
+        if isinstance(type_, GraphQLLeafType):
+            coerced = type_.coerce_output_value(value)
+            if coerced is None or coerced is Undefined:
+                raise _Fallback
+            target[key] = coerced
+            return
+        if isinstance(type_, GraphQLAbstractType):
+            resolve_type = type_.resolve_type or self.type_resolver
+            runtime = resolve_type(value, info, type_)
+            if self.is_awaitable(runtime):
+                _close(runtime)
+                raise _Fallback
+            type_ = self.ensure_valid_runtime_type(runtime, type_, details, info, value)
+        assert isinstance(type_, GraphQLObjectType)
+        if type_.is_type_of is not None:
+            matches = type_.is_type_of(value, info)
+            if self.is_awaitable(matches):
+                _close(matches)
+                raise _Fallback
+            if not matches:
+                raise _Fallback
+        grouped, defers, _ = self.collect_subfields(type_, details)
+        if defers:
+            raise _Fallback
+        answer: dict[str, Any] = {}
+        target[key] = answer
+        next_work.append((type_, value, path, grouped, answer))
+
+
+def _needs_info(type_: GraphQLOutputType) -> bool:
+    """Completing an object or abstract value may call `is_type_of`/`resolve_type` with the info."""
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        type_ = type_.of_type
+    return not isinstance(type_, GraphQLLeafType)
+
+
+def _close(awaitable: Any) -> None:
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()
