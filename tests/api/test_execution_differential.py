@@ -187,7 +187,6 @@ async def test_errors_and_nulls_fall_back_to_identical_answers(api: Api, seed: S
     assert len(nulls.data["mine"]["edges"]) == 3
 
 
-
 async def test_level_first_batches_no_worse_than_graphql_core(api: Api, seed: Seed) -> None:
     await _shop(seed)
     document = """{ orders(first: 8) { edges { node {
