@@ -10,6 +10,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from gql.documents import PreparedDocument
 from gql.errors import ErrorCodes
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
@@ -96,6 +97,6 @@ schema = MallGraphSchema(
         ActionLog,
         Review,
     ],
-    extensions=[ErrorCodes],
+    extensions=[ErrorCodes, PreparedDocument],
     config=StrawberryConfig(scalar_map={Cents: CENTS_SCALAR}),
 )
