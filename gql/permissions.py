@@ -8,6 +8,7 @@ root field is missing here, so new fields cannot ship unguarded.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any, Final
 
 from strawberry.permission import BasePermission
@@ -106,6 +107,38 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.metrics": BACK_OFFICE,
     "Mutation.trackEvents": frozenset({None, Role.SHOPPER}),
 }
+
+
+class Scope(StrEnum):
+    """Which rows of a type a role reaches (by id, by node, in lists and through relations)."""
+
+    ALL = "ALL"
+    OWN_STORES = "OWN_STORES"
+    """Rows of the stores in the staff token's `store_ids` (customers: who ordered there)."""
+    OWN = "OWN"
+    """The shopper's own rows (the token's `customer_id`)."""
+    NONE = "NONE"
+
+
+PRIVATE_ROWS: Final[Mapping[Role | None, Scope]] = {
+    Role.HQ_ADMIN: Scope.ALL,
+    Role.ANALYST: Scope.ALL,  # read-only, personal data masked (models/pii.py)
+    Role.STORE_STAFF: Scope.OWN_STORES,
+    Role.SHOPPER: Scope.OWN,
+    None: Scope.NONE,
+}
+
+NODE_SCOPE: Final[Mapping[str, Mapping[Role | None, Scope]]] = {
+    "Order": PRIVATE_ROWS,
+    "OrderLine": PRIVATE_ROWS,
+    "Parcel": PRIVATE_ROWS,
+    "AfterSale": PRIVATE_ROWS,
+    "Customer": PRIVATE_ROWS,
+}
+"""Row scope of the private types. Enforced in SQL by `services/scoping.py` (outside it a row is
+"not found", exactly like a missing one); `tests/api/test_scope_and_masking.py` checks every
+cell against real rows. Every other Node type is public catalogue or back-office data whose
+root fields' audiences above (and the services' store checks) decide."""
 
 
 def check_audience(field: str, role: Role | None) -> None:

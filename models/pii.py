@@ -25,8 +25,9 @@ def sees_full_pii(principal: Principal, store_id: int | None = None) -> bool:
 
 
 def mask_address(address: str) -> str:
-    """世纪大道100号3栋502 → 世纪大道****: the street, not the door."""
-    return f"{address[:4]}****" if len(address) > 4 else "****"
+    """世纪大道100号3栋502 → 世纪大道****: at most the first third (and six characters), never the door."""
+    keep = min(6, len(address) // 3)
+    return f"{address[:keep]}****"
 
 
 def mask_phone(phone: str) -> str:
