@@ -92,8 +92,9 @@ def restore_rate(settings: Settings, role: Role | None) -> float:
 
 
 def may_introspect(settings: Settings, role: Role | None) -> bool:
-    """The back office's roles may always introspect; shoppers and anonymous callers only if allowed."""
-    return role in (Role.HQ_ADMIN, Role.ANALYST, Role.STORE_STAFF) or settings.introspection_for_everyone
+    """HQ and analysts (ad-hoc GraphQL is their job) may always introspect; others outside production,
+    or when PUBLIC_INTROSPECTION says so (the shipped SPA and mini-program never introspect)."""
+    return role in (Role.HQ_ADMIN, Role.ANALYST) or settings.introspection_for_everyone
 
 
 def _depth(

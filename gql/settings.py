@@ -98,8 +98,8 @@ class Settings(BaseSettings):
     rate_restore_analyst: float = Field(default=500.0, gt=0)
     rate_restore_hq_admin: float = Field(default=1_000.0, gt=0)
     public_introspection: bool | None = None
-    """Introspection for SHOPPER and anonymous callers; None: on outside production. HQ_ADMIN,
-    ANALYST and STORE_STAFF (the admin SPA's tooling) may always introspect."""
+    """Introspection for STORE_STAFF, SHOPPER and anonymous callers; None: on outside production.
+    HQ_ADMIN and ANALYST may always introspect."""
     field_suggestions: bool | None = None
     """"Did you mean …" in error messages; None: on outside production (they leak the schema)."""
     document_cache_size: int = Field(default=2_000, ge=0)
