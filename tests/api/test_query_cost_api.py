@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bench.document_cache import ADMIN_ORDER_PAGE
 from gql.context import Context
 from gql.schema import schema
 from gql.settings import Environment
@@ -10,7 +11,6 @@ from models.principals import Principal
 from services.cache import MemoryCache
 from tests.api.conftest import Api
 from tests.factories import Seed
-from tests.unit.test_query_cost import ADMIN_ORDER_PAGE
 
 
 async def test_the_admin_order_page_runs_within_the_staff_budget_and_reports_its_cost(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLError, OperationDefinitionNode, get_introspection_query, parse
 
+from bench.document_cache import ADMIN_ORDER_PAGE
 from gql.cost import CostModel, operation_cost
 from gql.documents import DocumentCache
 from gql.limits import cost_budget
@@ -16,22 +17,6 @@ from models.enums import Role
 
 SCHEMA = schema._schema
 MODEL = CostModel(default_list_size=10, max_page_size=100)
-
-ADMIN_ORDER_PAGE = """
-query Orders($after: String) {
-  orders(first: 100, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges { node {
-      orderNo status fulfillment createdAt
-      payableAmount { amount currency }
-      consignee { name phone address region { city } }
-      store { code name } customer { nickname phone }
-      lines { productName spec quantity paidAmount { amount } sku { spec product { name } } }
-    } }
-  }
-}
-"""
 
 
 def cost(text: str, variables: dict[str, Any] | None = None) -> int:
