@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
-from gql.documents import Admitted
+from gql.admitted import Admitted
 from gql.settings import Settings
 from loaders import Loaders
 from models.principals import Principal

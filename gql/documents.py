@@ -3,8 +3,8 @@
 Mini-program and SPA traffic is a handful of documents sent millions of times (and persisted
 queries are sent by hash), so after the first request a document costs a dictionary lookup
 instead of a parse plus ~30 validation rules. The cache key is the document hash plus the only
-request input that changes the validation verdict: whether the caller may introspect. Rejected
-documents are cached too, so repeating an abusive query stays cheap.
+request input that changes the validation verdict: the caller's role (introspection, restricted
+fields). Rejected documents are cached too, so repeating an abusive query stays cheap.
 
 Size and token limits are applied here, before and during parsing; depth, aliases, page sizes and
 introspection by the rules of `gql/limits.py`; graphql-core's specified rules and strawberry's own
@@ -18,7 +18,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from graphql import (
     ASTValidationRule,
@@ -33,8 +33,11 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from gql.admitted import Admitted
 from gql.limits import COUNTERS, coded, limit_rules, may_introspect
+from gql.permissions import field_audience_rule
 from gql.settings import Settings
+from models.enums import Role
 from models.errors import ErrorCode
 
 K = TypeVar("K")
@@ -88,14 +91,18 @@ class DocumentCache:
         self.schema = schema
         self.settings = settings
         self._parsed: Lru[str, DocumentNode | GraphQLError] = Lru(settings.document_cache_size)
-        self._checked: Lru[tuple[str, bool], CheckedDocument] = Lru(settings.document_cache_size)
-        extra = (MaybeNullValidationRule, OneOfInputValidationRule)
-        self._rules: dict[bool, tuple[type[ASTValidationRule], ...]] = {
-            flag: (*specified_rules, *extra, *limit_rules(settings, introspection=flag))
-            for flag in (True, False)
+        self._checked: Lru[tuple[str, Role | None], CheckedDocument] = Lru(settings.document_cache_size)
+        self._rules: dict[Role | None, tuple[type[ASTValidationRule], ...]] = {
+            role: (
+                *specified_rules,
+                MaybeNullValidationRule,
+                OneOfInputValidationRule,
+                *role_rules(settings, role),
+            )
+            for role in (None, *Role)
         }
 
-    def check(self, query: str, *, introspection: bool, sha256: str | None = None) -> CheckedDocument:
+    def check(self, query: str, *, role: Role | None, sha256: str | None = None) -> CheckedDocument:
         """The parsed document and its validation errors, from the cache when seen before."""
         if len(query) > self.settings.max_query_chars:
             error = coded(
@@ -104,7 +111,7 @@ class DocumentCache:
             )
             return CheckedDocument(sha256 or "", None, (error,))
         digest = sha256 or sha256_hex(query)
-        key = (digest, introspection)
+        key = (digest, role)
         cached = self._checked.get(key)
         if cached is not None:
             COUNTERS.document_cache_hits += 1
@@ -117,7 +124,7 @@ class DocumentCache:
             errors = validate(
                 self.schema,
                 parsed,
-                self._rules[introspection],
+                self._rules[role],
                 hide_suggestions=not self.settings.suggestions_enabled,
             )
             checked = CheckedDocument(digest, parsed, tuple(_with_code(e) for e in errors))
@@ -154,19 +161,10 @@ def _with_code(error: GraphQLError) -> GraphQLError:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Admitted:
-    """A request the gate let through: its text, the document parsed and validated, and its cost."""
-
-    query: str
-    document: DocumentNode
-    cost: dict[str, Any] | None
-    """`extensions.cost` of the response (None: not computed, e.g. a mutation refused over GET)."""
-
-
 @functools.cache
-def _fallback_rules(settings: Settings, introspection: bool) -> tuple[type[ASTValidationRule], ...]:
-    return limit_rules(settings, introspection=introspection)
+def role_rules(settings: Settings, role: Role | None) -> tuple[type[ASTValidationRule], ...]:
+    """Our rules for one role: the limits, introspection when refused, and the field audiences."""
+    return (*limit_rules(settings, introspection=may_introspect(settings, role)), field_audience_rule(role))
 
 
 class PreparedDocument(SchemaExtension):
@@ -200,7 +198,7 @@ class PreparedDocument(SchemaExtension):
                 role = getattr(principal, "role", None)
                 ec.validation_rules = (
                     *ec.validation_rules,
-                    *_fallback_rules(settings, may_introspect(settings, role)),
+                    *role_rules(settings, role),
                 )
         yield
 

@@ -24,10 +24,11 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult as StrawberryResult
 
+from gql.admitted import Admitted
 from gql.context import Context
 from gql.cost import CostModel, operation_cost
-from gql.documents import Admitted, DocumentCache
-from gql.limits import COUNTERS, coded, cost_budget, may_introspect, restore_rate
+from gql.documents import DocumentCache
+from gql.limits import COUNTERS, coded, cost_budget, restore_rate
 from gql.persisted_queries import PersistedQueries, load_manifest
 from gql.rate_limit import Decision, RateLimiter
 from gql.settings import Settings
@@ -73,9 +74,7 @@ class Gate:
                 ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
                 "only trusted documents may run for this caller; this one is not in the manifest",
             )
-        checked = self.documents.check(
-            resolved.query, introspection=may_introspect(self.settings, role), sha256=resolved.sha256
-        )
+        checked = self.documents.check(resolved.query, role=role, sha256=resolved.sha256)
         if checked.errors:
             return refuse(*checked.errors)
         assert checked.document is not None

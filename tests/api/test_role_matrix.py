@@ -30,11 +30,12 @@ from graphql import (
     print_type,
 )
 
-from gql.permissions import ROOT_FIELD_AUDIENCE
+from gql.documents import DocumentCache
+from gql.permissions import FIELD_AUDIENCE, ROOT_FIELD_AUDIENCE
 from gql.schema import schema
+from gql.settings import load_settings
 from models.enums import Role
 from tests.api.conftest import Api
-from tests.conftest import Database
 
 SCHEMA = schema._schema
 ROLES: list[Role | None] = [None, *Role]
@@ -119,11 +120,7 @@ def test_the_matrix_covers_every_root_field_and_read_only_roles_mutate_nothing()
 @pytest.mark.parametrize(
     ("operation", "root", "name", "field"), ROOT_FIELDS, ids=[f"{r}.{n}" for _, r, n, _ in ROOT_FIELDS]
 )
-async def test_role_matrix(
-    api: Api, db: Database, operation: str, root: str, name: str, field: GraphQLField
-) -> None:
-    if db.dialect != "sqlite":
-        pytest.skip("the audience check does not depend on the database; SQLite covers it")
+async def test_role_matrix(api: Api, operation: str, root: str, name: str, field: GraphQLField) -> None:
     text, variables = _document(operation, name, field)
     audience = ROOT_FIELD_AUDIENCE[f"{root}.{name}"]
     for role in ROLES:
@@ -144,3 +141,26 @@ async def test_role_matrix(
             expected = "UNAUTHENTICATED" if role is None else "FORBIDDEN"
             assert [e["extensions"]["code"] for e in refusal] == [expected], (role, text, r.body)
             assert not (r.data or {}).get(name), (role, text, r.body)
+
+
+FIELD_AUDIENCE_CASES = sorted(FIELD_AUDIENCE)
+
+
+@pytest.mark.parametrize("key", FIELD_AUDIENCE_CASES)
+def test_restricted_fields_are_refused_at_validation_for_every_other_role(key: str) -> None:
+    type_name, field_name = key.split(".")
+    parent = SCHEMA.get_type(type_name)
+    assert isinstance(parent, GraphQLObjectType), key
+    assert any(i.name == "Node" for i in parent.interfaces), f"{key}: reach it through node(id:)"
+    field = parent.fields[field_name]
+    assert not any(is_required_argument(a) for a in field.args.values())
+    returned = get_named_type(field.type)
+    selection = " { __typename }" if isinstance(returned, GraphQLObjectType) else ""
+    text = f"query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {field_name}{selection} }} }} }}"
+    documents = DocumentCache(SCHEMA, load_settings())
+    for role in ROLES:
+        codes = [e.extensions["code"] for e in documents.check(text, role=role).errors if e.extensions]
+        if role in FIELD_AUDIENCE[key]:
+            assert codes == [], (key, role)
+        else:
+            assert codes == ["UNAUTHENTICATED" if role is None else "FORBIDDEN"], (key, role)

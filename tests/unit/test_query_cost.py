@@ -66,11 +66,9 @@ def test_fragments_and_abstract_types_are_counted_once_per_use() -> None:
     assert cost(q, {"id": "x"}) == 1 + 1 + 10 * 2
 
 
-def _checked(text: str, *, introspection: bool = True, **overrides: Any) -> list[str]:
+def _checked(text: str, *, role: Role | None = Role.HQ_ADMIN, **overrides: Any) -> list[str]:
     cache = DocumentCache(SCHEMA, load_settings(**overrides))
-    return [
-        e.extensions["code"] for e in cache.check(text, introspection=introspection).errors if e.extensions
-    ]
+    return [e.extensions["code"] for e in cache.check(text, role=role).errors if e.extensions]
 
 
 def test_limits_have_stable_codes() -> None:
@@ -86,7 +84,13 @@ def test_limits_have_stable_codes() -> None:
     assert _checked("{ viewer { role } }" + " " * 100, max_query_chars=100) == ["DOCUMENT_TOO_LARGE"]
     assert _checked("{ viewer { role ") == ["GRAPHQL_PARSE_FAILED"]
     assert _checked("{ viewer { rolle } }") == ["GRAPHQL_VALIDATION_FAILED"]
-    assert _checked("{ __schema { types { name } } }", introspection=False) == ["INTROSPECTION_DISABLED"]
+    prod: dict[str, Any] = {"environment": "prod", "jwt_secret": "x" * 40}
+    assert _checked("{ __schema { types { name } } }", role=None, **prod) == ["INTROSPECTION_DISABLED"]
+    assert _checked("{ __schema { types { name } } }", **prod) == []
+    figures = "query($id: ID!) { campaign(id: $id) { name stats { orders } data { orders } } }"
+    assert _checked(figures, role=Role.SHOPPER) == ["FORBIDDEN"]  # FIELD_AUDIENCE, one error a document
+    assert _checked(figures, role=None) == ["UNAUTHENTICATED"]
+    assert _checked(figures, role=Role.ANALYST) == []
 
 
 def test_graphiql_introspection_fits_the_default_limits() -> None:
@@ -94,8 +98,8 @@ def test_graphiql_introspection_fits_the_default_limits() -> None:
 
 
 def test_suggestions_are_hidden_in_production() -> None:
-    dev = DocumentCache(SCHEMA, load_settings()).check("{ viewer { rolle } }", introspection=True)
+    dev = DocumentCache(SCHEMA, load_settings()).check("{ viewer { rolle } }", role=Role.HQ_ADMIN)
     assert "Did you mean" in dev.errors[0].message
     prod = load_settings(environment="prod", jwt_secret="x" * 40)
-    hidden = DocumentCache(SCHEMA, prod).check("{ viewer { rolle } }", introspection=True)
+    hidden = DocumentCache(SCHEMA, prod).check("{ viewer { rolle } }", role=Role.HQ_ADMIN)
     assert "Did you mean" not in hidden.errors[0].message
