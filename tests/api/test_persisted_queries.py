@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,10 @@ import pytest
 
 from gql.limits import COUNTERS
 from gql.persisted_queries import ManifestError, load_manifest
-from services.cache import MemoryCache
+from services.cache import MemoryCache, RedisCache
 from tests.api.conftest import Api
 from tests.api.gated_app import gated_api
+from tests.conftest import REDIS_URL, unavailable
 
 QUERY = "query Viewer { viewer { role } }"
 HASH = hashlib.sha256(QUERY.encode()).hexdigest()
@@ -153,3 +155,24 @@ def test_a_manifest_with_a_wrong_hash_stops_the_start(tmp_path: Path) -> None:
     path.write_bytes(b"[1, 2]")
     with pytest.raises(ManifestError):
         load_manifest(path)
+
+
+async def test_apq_in_redis_is_shared_by_processes() -> None:
+    cache = RedisCache(REDIS_URL)
+    if not await cache.ping():
+        await cache.close()
+        unavailable("Redis", f"no server at {REDIS_URL} (set TEST_REDIS_URL)")
+    text = f"query Shared{uuid.uuid4().hex} {{ viewer {{ role }} }}"  # a hash no earlier run stored
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        async with gated_api(cache=cache) as one, gated_api(cache=cache) as two:
+            assert (await _post(one, {"query": text, "extensions": _apq(sha)}))["data"] == {
+                "viewer": {"role": None}
+            }
+            status, hit = await _get(two, {"extensions": orjson.dumps(_apq(sha)).decode()})
+            assert status == 200
+            assert hit["data"] == {"viewer": {"role": None}}
+            assert 0 < await cache.client.ttl(f"mallgraph:apq:{sha}") <= one.settings.apq_ttl_seconds
+    finally:
+        await cache.delete(f"mallgraph:apq:{sha}")
+        await cache.close()
