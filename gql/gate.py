@@ -13,6 +13,7 @@ to strawberry.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -35,6 +36,8 @@ from gql.settings import Settings
 from models.enums import Role
 from models.errors import ErrorCode
 from services.cache import Cache
+
+log = logging.getLogger("mallgraph.gate")
 
 PUBLIC_ROLES = frozenset({None, Role.SHOPPER})
 """Who trusted-documents mode restricts: the mini-program's callers."""
@@ -60,6 +63,12 @@ class Gate:
             return await self._admit(data, method, context)
         except GraphQLError as error:
             return refuse(error)
+        except Exception:
+            # a bug here must look like any other unexpected error: masked, with the request id, logged
+            log.exception("the request gate failed", extra={"request_id": context.request_id})
+            return refuse(
+                coded(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error", requestId=context.request_id)
+            )
 
     async def _admit(
         self, data: GraphQLRequestData, method: str, context: Context

@@ -129,3 +129,26 @@ async def test_limits_are_settings() -> None:
         assert r.error_codes == ["MAX_DEPTH_EXCEEDED"]
         r = await api.execute("{ a: viewer { role } b: viewer { role } }")
         assert r.error_codes == ["MAX_ALIASES_EXCEEDED"]
+
+
+async def test_a_failure_inside_the_gate_is_masked_like_any_unexpected_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gql.gate
+
+    def boom(*_: object) -> int:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(gql.gate, "operation_cost", boom)
+    async with gated_api() as api:
+        r = await api.with_header("x-request-id", "req-gate").execute("{ viewer { role } }")
+        assert r.status == 200
+        assert r.body == {
+            "data": None,
+            "errors": [
+                {
+                    "message": "Internal server error",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-gate"},
+                }
+            ],
+        }
