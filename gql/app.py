@@ -23,11 +23,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from gql.auth import AuthMiddleware
 from gql.context import Context
+from gql.gate import Gate, GatedGraphQL
 from gql.qr import qr_endpoint
+from gql.request_guard import security_middleware
 from gql.schema import schema
 from gql.settings import Settings, get_settings
 from models.principals import ANONYMOUS
@@ -67,9 +68,12 @@ class Resources:
     analytics_sessions: SessionFactory = field(init=False)
     """Sessions for heavy read-only metrics: the replica when configured, else the primary."""
     analytics_dialect: str = field(init=False)
+    gate: Gate = field(init=False)
+    """Issue 8: persisted queries, document cache, limits, cost and rate limits (gql/gate.py)."""
 
     def __post_init__(self) -> None:
         self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache)
+        self.gate = Gate(schema._schema, self.settings, self.cache)
         if self.analytics_engine is None and self.settings.analytics_database_url:
             self.analytics_engine = create_engine(
                 self.settings.analytics_database_url,
@@ -96,7 +100,7 @@ class Resources:
             await self.analytics_engine.dispose()
 
 
-class MallGraphView(GraphQL[Context, None]):
+class MallGraphView(GatedGraphQL):
     def __init__(self, resources: Resources) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.resources = resources
@@ -111,6 +115,9 @@ class MallGraphView(GraphQL[Context, None]):
             return orjson.dumps(data)
         except orjson.JSONEncodeError:  # an integer beyond 64 bits inside a JSON scalar
             return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def gate(self) -> Gate:
+        return self.resources.gate
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.scope.get("state", {})
@@ -180,6 +187,6 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/campaigns/{campaign_id:int}/qr.png", campaign_qr),
             Route("/campaigns/{campaign_id:int}/teams/{team_id:int}/qr.png", campaign_qr),
         ],
-        middleware=[Middleware(AuthMiddleware, settings=settings)],
+        middleware=[*security_middleware(settings), Middleware(AuthMiddleware, settings=settings)],
         lifespan=lifespan,
     )

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
+from gql.admitted import Admitted
 from gql.settings import Settings
 from loaders import Loaders
 from models.principals import Principal
@@ -30,6 +31,8 @@ class Context:
     analytics_sessions: SessionFactory
     """Metrics read here: the read replica when ANALYTICS_DATABASE_URL is set, else the primary."""
     analytics_dialect: str
+    admitted: Admitted | None = None
+    """Set by the HTTP gate (`gql/gate.py`): the parsed, validated document and its cost."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

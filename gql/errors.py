@@ -5,11 +5,14 @@
 * Anything unexpected is logged with the request id and replaced by a masked
   `INTERNAL_SERVER_ERROR` carrying that request id, so clients never see internals.
 * Mutations do not raise: they return `userErrors` (see `gql/schema/common.py`).
+* Without field suggestions (production), "Did you mean …?" hints are cut from messages: they
+  would let an anonymous caller map the schema even with introspection off.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +22,8 @@ from strawberry.extensions import SchemaExtension
 from models.errors import DomainError, ErrorCode
 
 log = logging.getLogger("mallgraph.errors")
+
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class CodedError(GraphQLError):
@@ -52,7 +57,7 @@ def _with_code(error: GraphQLError, request_id: str | None) -> GraphQLError:
             return error
         nested = original.extensions if isinstance(original, GraphQLError) else None
         code = (nested or {}).get(
-            "code", "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_USER_INPUT"
+            "code", ErrorCode.GRAPHQL_VALIDATION_FAILED.value if error.path is None else "BAD_USER_INPUT"
         )
         return GraphQLError(
             error.message,
@@ -81,5 +86,24 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
-            request_id = _request_id(self.execution_context.context)
-            result.errors = [_with_code(e, request_id) for e in errors]
+            context = self.execution_context.context
+            request_id = _request_id(context)
+            coded = [_with_code(e, request_id) for e in errors]
+            settings = getattr(context, "settings", None)
+            if settings is not None and not settings.suggestions_enabled:
+                coded = [_without_suggestions(e) for e in coded]
+            result.errors = coded
+
+
+def _without_suggestions(error: GraphQLError) -> GraphQLError:
+    message = SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=error.extensions,
+    )

@@ -1,15 +1,21 @@
-"""Who may call each root field: one table, checked before the resolver runs.
+"""Who may use what, as data: root fields, restricted fields of other types, and row scope.
 
-Row-level scope (which stores, which customer) is applied in SQL by `services/scoping.py`;
-this table only says which roles may ask at all. A test walks the live schema and fails if a
-root field is missing here, so new fields cannot ship unguarded.
+* `ROOT_FIELD_AUDIENCE`: the roles that may call each query and mutation (checked by `Allowed`
+  before the resolver). A test walks the live schema and fails if a root field is missing, so new
+  fields cannot ship unguarded.
+* `FIELD_AUDIENCE`: fields of other types only some roles may select (a campaign's figures);
+  refused at validation, before anything runs, so the check costs nothing per field.
+* `NODE_SCOPE`: which rows of the private types each role reaches, applied in SQL by
+  `services/scoping.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any, Final
 
+from graphql import ASTValidationRule, FieldNode, GraphQLError, ValidationRule
 from strawberry.permission import BasePermission
 
 from gql.context import Info
@@ -107,14 +113,77 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.trackEvents": frozenset({None, Role.SHOPPER}),
 }
 
+FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
+    # Sales figures of a campaign are the back office's; its public page shows the campaign itself.
+    "Campaign.stats": BACK_OFFICE,
+    "Campaign.data": BACK_OFFICE,
+}
+"""Fields below the root that only some roles may select (others get FORBIDDEN / UNAUTHENTICATED)."""
+
+
+def refusal(role: Role | None, name: str) -> tuple[ErrorCode, str]:
+    if role is None:
+        return ErrorCode.UNAUTHENTICATED, f"sign in to use {name}"
+    return ErrorCode.FORBIDDEN, f"role {role.value} may not use {name}"
+
+
+def field_audience_rule(role: Role | None) -> type[ASTValidationRule]:
+    """Refuses the `FIELD_AUDIENCE` fields the role may not select (one error per document)."""
+    restricted = frozenset(key for key, audience in FIELD_AUDIENCE.items() if role not in audience)
+
+    class FieldAudience(ValidationRule):
+        reported = False
+
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            parent = self.context.get_parent_type()
+            if self.reported or parent is None:
+                return
+            key = f"{parent.name}.{node.name.value}"
+            if key in restricted:
+                self.reported = True
+                code, message = refusal(role, key)
+                self.report_error(GraphQLError(message, node, extensions={"code": code.value}))
+
+    return FieldAudience
+
+
+class Scope(StrEnum):
+    """Which rows of a type a role reaches (by id, by node, in lists and through relations)."""
+
+    ALL = "ALL"
+    OWN_STORES = "OWN_STORES"
+    """Rows of the stores in the staff token's `store_ids` (customers: who ordered there)."""
+    OWN = "OWN"
+    """The shopper's own rows (the token's `customer_id`)."""
+    NONE = "NONE"
+
+
+PRIVATE_ROWS: Final[Mapping[Role | None, Scope]] = {
+    Role.HQ_ADMIN: Scope.ALL,
+    Role.ANALYST: Scope.ALL,  # read-only, personal data masked (models/pii.py)
+    Role.STORE_STAFF: Scope.OWN_STORES,
+    Role.SHOPPER: Scope.OWN,
+    None: Scope.NONE,
+}
+
+NODE_SCOPE: Final[Mapping[str, Mapping[Role | None, Scope]]] = {
+    "Order": PRIVATE_ROWS,
+    "OrderLine": PRIVATE_ROWS,
+    "Parcel": PRIVATE_ROWS,
+    "AfterSale": PRIVATE_ROWS,
+    "Customer": PRIVATE_ROWS,
+}
+"""Row scope of the private types. Enforced in SQL by `services/scoping.py` (outside it a row is
+"not found", exactly like a missing one); `tests/api/test_scope_and_masking.py` checks every
+cell against real rows. Every other Node type is public catalogue or back-office data whose
+root fields' audiences above (and the services' store checks) decide."""
+
 
 def check_audience(field: str, role: Role | None) -> None:
-    audience = ROOT_FIELD_AUDIENCE[field]
-    if role in audience:
+    if role in ROOT_FIELD_AUDIENCE[field]:
         return
-    if role is None:
-        raise DomainError(ErrorCode.UNAUTHENTICATED, f"sign in to use {field.split('.')[-1]}")
-    raise DomainError(ErrorCode.FORBIDDEN, f"role {role.value} may not use {field.split('.')[-1]}")
+    code, message = refusal(role, field.split(".")[-1])
+    raise DomainError(code, message)
 
 
 class Allowed(BasePermission):

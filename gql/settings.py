@@ -75,6 +75,49 @@ class Settings(BaseSettings):
     """How long a public group-buy page is served from the cache; joins and campaign changes
     drop it at once anyway, so this only bounds staleness after a lost invalidation (0 = off)."""
 
+    # Security, limits and persisted queries (issue 8): see docs/security.md. The defaults sit well
+    # above what the admin SPA and the mini-program send, and well below what hurts the database.
+    max_query_chars: int = Field(default=20_000, ge=100)
+    """Longest query text accepted (checked before parsing)."""
+    max_query_tokens: int = Field(default=2_000, ge=10)
+    """The parser stops after this many tokens (a flood of fields or arguments)."""
+    max_query_depth: int = Field(default=15, ge=2, le=100)
+    max_query_aliases: int = Field(default=30, ge=0)
+    max_page_size: int = Field(default=100, ge=1, le=100)
+    """`first`/`last` above this are refused at validation (SPEC §6: at most 100 a page)."""
+    cost_default_list_size: int = Field(default=10, ge=1, le=100)
+    """The assumed length of a list field without `first`/`last` (an order's lines, a product's SKUs)."""
+    cost_budget_anonymous: int = Field(default=1_000, ge=1)
+    cost_budget_shopper: int = Field(default=1_000, ge=1)
+    cost_budget_store_staff: int = Field(default=10_000, ge=1)
+    cost_budget_analyst: int = Field(default=10_000, ge=1)
+    cost_budget_hq_admin: int = Field(default=10_000, ge=1)
+    rate_limit_enabled: bool = True
+    """Cost points per principal (IP for anonymous) in a token bucket as big as the role's budget."""
+    rate_restore_anonymous: float = Field(default=100.0, gt=0)
+    """Points per second given back to an anonymous caller's bucket (and so on per role)."""
+    rate_restore_shopper: float = Field(default=100.0, gt=0)
+    rate_restore_store_staff: float = Field(default=500.0, gt=0)
+    rate_restore_analyst: float = Field(default=500.0, gt=0)
+    rate_restore_hq_admin: float = Field(default=1_000.0, gt=0)
+    public_introspection: bool | None = None
+    """Introspection for STORE_STAFF, SHOPPER and anonymous callers; None: on outside production.
+    HQ_ADMIN and ANALYST may always introspect."""
+    field_suggestions: bool | None = None
+    """"Did you mean …" in error messages; None: on outside production (they leak the schema)."""
+    document_cache_size: int = Field(default=2_000, ge=0)
+    """Parsed and validated documents kept per process, by hash (0 disables the cache)."""
+    apq_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    """How long an automatically persisted query stays registered (Redis, or in process)."""
+    trusted_documents_path: Path | None = None
+    """A JSON manifest of trusted documents (Apollo's persisted-query manifest or Relay's hash → text)."""
+    trusted_documents_only: bool = False
+    """True: SHOPPER and anonymous callers may run only documents from the manifest."""
+    max_request_bytes: int = Field(default=2_000_000, ge=1_000)
+    """Larger request bodies get HTTP 413 before they are read in full."""
+    cors_allow_origins: str = ""
+    """Comma-separated origins allowed by CORS (`*` for any); empty: no CORS headers at all."""
+
     @field_validator("database_url", "analytics_database_url")
     @classmethod
     def _known_driver(cls, value: str | None) -> str | None:
@@ -113,6 +156,27 @@ class Settings(BaseSettings):
             raise ValueError("only HMAC algorithms (HS256/HS384/HS512) are supported")
         return value
 
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",") if o.strip()):
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin (http(s)://host[:port] or *)")
+        return value
+
+    @field_validator("trusted_documents_path")
+    @classmethod
+    def _manifest_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _trusted_documents_need_a_manifest(self) -> Settings:
+        if self.trusted_documents_only and self.trusted_documents_path is None:
+            raise ValueError("TRUSTED_DOCUMENTS_ONLY needs TRUSTED_DOCUMENTS_PATH (the manifest)")
+        return self
+
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
         if self.environment is Environment.PROD and self.jwt_secret == DEV_JWT_SECRET:
@@ -128,6 +192,22 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_allow_origins.split(",") if o.strip()]
+
+    @property
+    def suggestions_enabled(self) -> bool:
+        return self.field_suggestions if self.field_suggestions is not None else not self.is_prod
+
+    @property
+    def introspection_for_everyone(self) -> bool:
+        return self.public_introspection if self.public_introspection is not None else not self.is_prod
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment is Environment.PROD
 
 
 class SettingsError(RuntimeError):

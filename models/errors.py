@@ -65,6 +65,26 @@ class ErrorCode(StrEnum):
     # Metrics and visit events (issue 7)
     QUERY_TIMEOUT = "QUERY_TIMEOUT"
     """A metrics query ran longer than the role's statement timeout; narrow the range or stores."""
+    # Request limits, persisted queries and rate limits (issue 8): rejected before any resolver runs
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
+    """The query text is longer than MAX_QUERY_CHARS."""
+    MAX_TOKENS_EXCEEDED = "MAX_TOKENS_EXCEEDED"
+    MAX_DEPTH_EXCEEDED = "MAX_DEPTH_EXCEEDED"
+    MAX_ALIASES_EXCEEDED = "MAX_ALIASES_EXCEEDED"
+    MAX_COST_EXCEEDED = "MAX_COST_EXCEEDED"
+    """The query's computed cost is above the role's budget; ask for smaller pages or fewer fields."""
+    INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+    THROTTLED = "THROTTLED"
+    """The caller's cost-point bucket is empty; retry after `extensions.retryAfterSeconds`."""
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    """Apollo APQ: the hash is unknown; send it again with the query text to register it."""
+    INVALID_PERSISTED_QUERY_HASH = "INVALID_PERSISTED_QUERY_HASH"
+    PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
+    """Trusted documents are enforced and the document is not in the manifest."""
+    BATCHING_NOT_SUPPORTED = "BATCHING_NOT_SUPPORTED"
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
 
 
 class DomainError(Exception):

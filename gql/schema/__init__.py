@@ -10,6 +10,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from gql.documents import PreparedDocument
 from gql.errors import ErrorCodes
 from gql.execution import LevelFirstExecutor
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
@@ -97,7 +98,7 @@ schema = MallGraphSchema(
         ActionLog,
         Review,
     ],
-    extensions=[ErrorCodes],
+    extensions=[ErrorCodes, PreparedDocument],
     config=StrawberryConfig(scalar_map={Cents: CENTS_SCALAR}),
     execution_context_class=LevelFirstExecutor,
 )

@@ -15,8 +15,8 @@ from gql.schema.order_search import CentsRange, DateTimeRange
 from models.base import utcnow
 from models.customer_lifecycle import LifecycleSegment, segment_of
 from models.customers import Customer as CustomerRow
-from models.enums import MemberLevel, Role
-from models.pii import mask_phone
+from models.enums import MemberLevel
+from models.pii import mask_phone, sees_full_pii
 from services.customers import customer_orders
 from services.pagination import PageRequest
 
@@ -31,11 +31,11 @@ strawberry.enum(
 )
 
 
-def visible_phone(info: Info, phone: str | None) -> str | None:
-    """Analysts see 138****1234; roles that reached the row through their own scope see it in full."""
+def visible_phone(info: Info, phone: str | None, store_id: int | None = None) -> str | None:
+    """138****1234 unless the caller may see the full number (`models.pii.sees_full_pii`)."""
     if phone is None:
         return None
-    return mask_phone(phone) if info.context.principal.role is Role.ANALYST else phone
+    return phone if sees_full_pii(info.context.principal, store_id) else mask_phone(phone)
 
 
 @strawberry.type(

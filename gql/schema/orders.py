@@ -22,6 +22,7 @@ from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, Paymen
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand, RefundClock, available_actions
 from models.order_states import OrderAction, OrderStatus
+from models.pii import mask_address, sees_full_pii
 from models.refund_policy import LineState, max_refund
 from models.stores import Store as StoreRow
 
@@ -29,20 +30,41 @@ if TYPE_CHECKING:
     from gql.schema.after_sales import AfterSale, RefundableLine
 
 
-@strawberry.type(description="Receiver of the goods. The phone is masked for analysts.")
+@strawberry.type(
+    description="Receiver of the goods. Phone, address and coordinates are masked for analysts "
+    "(138****1234, the street's first characters, no coordinates)."
+)
 class Consignee:
     name: str
     region: Region
-    address: str | None
-    latitude: float | None
-    longitude: float | None
+    _address: strawberry.Private[str | None]
+    _latitude: strawberry.Private[float | None]
+    _longitude: strawberry.Private[float | None]
     _phone: strawberry.Private[str]
+    _store_id: strawberry.Private[int | None]
+
+    def _full(self, info: Info) -> bool:
+        return sees_full_pii(info.context.principal, self._store_id)
 
     @strawberry.field
     def phone(self, info: Info) -> str:
-        phone = visible_phone(info, self._phone)
+        phone = visible_phone(info, self._phone, self._store_id)
         assert phone is not None
         return phone
+
+    @strawberry.field
+    def address(self, info: Info) -> str | None:
+        if self._address is None or self._full(info):
+            return self._address
+        return mask_address(self._address)
+
+    @strawberry.field
+    def latitude(self, info: Info) -> float | None:
+        return self._latitude if self._full(info) else None
+
+    @strawberry.field
+    def longitude(self, info: Info) -> float | None:
+        return self._longitude if self._full(info) else None
 
 
 @strawberry.type(description="A SKU in an order, with the snapshot taken when the order was placed.")
@@ -371,10 +393,11 @@ class Order(relay.Node):
                 region=Region(
                     province=row.consignee_province, city=row.consignee_city, district=row.consignee_district
                 ),
-                address=row.consignee_address,
-                latitude=row.consignee_latitude,
-                longitude=row.consignee_longitude,
+                _address=row.consignee_address,
+                _latitude=row.consignee_latitude,
+                _longitude=row.consignee_longitude,
                 _phone=row.consignee_phone,
+                _store_id=row.store_id,
             ),
             buyer_remark=row.buyer_remark,
             cancel_reason=row.cancel_reason,

@@ -1,0 +1,264 @@
+"""Query cost analysis: what a document will cost the database, computed from its AST before execution.
+
+The model (like Shopify's, so client authors know it):
+
+* a field returning an object costs 1 (a loader batch or a row), a scalar or enum costs 0;
+* a connection (a field with `first`/`last`) costs 2, and its `edges`/`nodes` are multiplied by
+  the page size (the argument's value, from variables too, or the default page size);
+* any other list multiplies its items by `top` when it has one, else by the field's assumed
+  length (`LIST_SIZES`, default `COST_DEFAULT_LIST_SIZE`);
+* value types embedded in their parent (money, regions, connection wrappers) cost nothing;
+* a mutation's root field costs 10; some fields cost more (`FIELD_COSTS`: each metrics figure is
+  an aggregate over many rows).
+
+Alternatives under an abstract type (`node { ... on Order {…} ... on Store {…} }`) are summed, an
+upper bound. This table is the single source of truth for costs; docs/security.md explains it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+)
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+
+from gql.limits import PAGE_ARGUMENTS, page_size_error
+from services.pagination import DEFAULT_PAGE_SIZE
+
+MUTATION_COST: Final = 10
+CONNECTION_COST: Final = 2
+
+FIELD_COSTS: Final[Mapping[str, int]] = {
+    # Each metrics figure is one or more aggregates over orders, lines or visit events.
+    "Metrics.tradeOverview": 50,
+    "Metrics.funnel": 50,
+    "Metrics.refunds": 50,
+    "Metrics.products": 50,
+    "Metrics.categoryRanking": 50,
+    "Metrics.productRanking": 50,
+    "Metrics.stores": 50,
+    "Metrics.customers": 50,
+    "Metrics.traffic": 50,
+    "Metrics.sources": 50,
+    "Campaign.data": 50,
+    "Campaign.stats": 10,
+    # Counts per status tab: one GROUP BY over the caller's whole order scope.
+    "Query.orderStatusCounts": 20,
+    "Query.afterSaleStatusCounts": 20,
+}
+"""Own cost of a field (its children are added on top), by `Type.field`."""
+
+LIST_SIZES: Final[Mapping[str, int]] = {
+    "Product.skus": 5,
+    "Order.parcels": 3,
+}
+"""Assumed length of a list without `first`/`last`/`top`, where the default is wrong."""
+
+FREE_TYPES: Final[frozenset[str]] = frozenset(
+    {
+        "Money",
+        "Region",
+        "Consignee",
+        "PageInfo",
+        "MetricsRange",
+        "UserError",
+        "ActionAvailability",
+        "AfterSaleActionAvailability",
+    }
+)
+"""Values carried inside their parent's row: selecting them costs no query."""
+
+
+@dataclass(frozen=True, slots=True)
+class CostModel:
+    default_list_size: int
+    max_page_size: int
+
+
+def _unwrap(type_: GraphQLOutputType) -> tuple[GraphQLNamedType, bool]:
+    is_list = False
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        is_list = is_list or isinstance(type_, GraphQLList)
+        type_ = type_.of_type
+    return get_named_type(type_), is_list
+
+
+def _is_wrapper(name: str) -> bool:
+    return name.endswith(("Connection", "Edge")) or name in FREE_TYPES
+
+
+class _Walker:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        model: CostModel,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.model = model
+
+    def int_argument(self, node: FieldNode, name: str) -> int | None:
+        for argument in node.arguments or ():
+            if argument.name.value == name:
+                return self._int(argument.value)
+        return None
+
+    def _int(self, value: ValueNode) -> int | None:
+        if isinstance(value, IntValueNode):
+            return int(value.value)
+        if isinstance(value, VariableNode):
+            raw = self.variables.get(value.name.value)
+            return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+        return None
+
+    def list_length(self, node: FieldNode, name: str) -> int | None:
+        for argument in node.arguments or ():
+            if argument.name.value != name:
+                continue
+            if isinstance(argument.value, ListValueNode):
+                return len(argument.value.values)
+            if isinstance(argument.value, VariableNode):
+                raw = self.variables.get(argument.value.name.value)
+                return len(raw) if isinstance(raw, list) else None
+        return None
+
+    def selection_cost(
+        self,
+        parent: GraphQLNamedType,
+        selection_set: SelectionSetNode | None,
+        page: int | None,
+        seen: frozenset[str],
+    ) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field_cost(parent, selection, page, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                inner = (
+                    self._type(selection.type_condition.name.value) if selection.type_condition else parent
+                )
+                total += self.selection_cost(inner or parent, selection.selection_set, page, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in seen:
+                    continue
+                inner = self._type(fragment.type_condition.name.value) or parent
+                total += self.selection_cost(inner, fragment.selection_set, page, seen | {name})
+        return total
+
+    def _type(self, name: str) -> GraphQLNamedType | None:
+        return self.schema.get_type(name)
+
+    def _field(self, parent: GraphQLNamedType, name: str) -> GraphQLField | None:
+        if name == "__schema":
+            return SchemaMetaFieldDef
+        if name == "__type":
+            return TypeMetaFieldDef
+        if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            found: GraphQLField | None = parent.fields.get(name)
+            return found
+        return None
+
+    def field_cost(
+        self, parent: GraphQLNamedType, node: FieldNode, page: int | None, seen: frozenset[str]
+    ) -> int:
+        name = node.name.value
+        definition = self._field(parent, name)
+        if definition is None:  # __typename, or a field validation already refused
+            return 0
+        named, is_list = _unwrap(definition.type)
+        key = f"{parent.name}.{name}"
+        own = FIELD_COSTS.get(key)
+        child_page: int | None = None
+        if any(a in definition.args for a in PAGE_ARGUMENTS):
+            size = self._page_size(node)
+            own = CONNECTION_COST if own is None else own
+            child_page = size
+        if own is None:
+            own = 0 if not node.selection_set or _is_wrapper(named.name) else 1
+        children = self.selection_cost(named, node.selection_set, child_page, seen)
+        if is_list:
+            items = self._list_items(node, key, definition, page)
+            return items * (own + children)
+        return own + children
+
+    def _page_size(self, node: FieldNode) -> int:
+        sizes = {a: self.int_argument(node, a) for a in PAGE_ARGUMENTS}
+        for argument, size in sizes.items():
+            if size is not None and size > self.model.max_page_size:
+                raise page_size_error(argument, self.model.max_page_size, node)
+        present = [s for s in sizes.values() if s is not None and s > 0]
+        return max(present) if present else DEFAULT_PAGE_SIZE
+
+    def _list_items(self, node: FieldNode, key: str, definition: GraphQLField, page: int | None) -> int:
+        if page is not None:  # edges / nodes of a connection
+            return page
+        if "top" in definition.args:
+            top = self.int_argument(node, "top")
+            default = definition.args["top"].default_value
+            return top if top is not None else (default if isinstance(default, int) else 10)
+        if "ids" in definition.args:
+            length = self.list_length(node, "ids")
+            if length is not None:
+                return length
+        return LIST_SIZES.get(key, self.model.default_list_size)
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any] | None,
+    model: CostModel,
+) -> int:
+    """The requested cost of `operation`; raises a coded GraphQLError for a page size over the limit.
+
+    Variables are read as sent (validation already checked their types), falling back to the
+    operation's declared defaults, so `first: $n` costs what `n` asks for.
+    """
+    values: dict[str, Any] = {}
+    for definition in operation.variable_definitions or ():
+        default = definition.default_value
+        if isinstance(default, IntValueNode):
+            values[definition.variable.name.value] = int(default.value)
+    values.update(variables or {})
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    walker = _Walker(schema, fragments, values, model)
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        raise GraphQLError(f"the schema has no {operation.operation.value} type")
+    cost = walker.selection_cost(root, operation.selection_set, None, frozenset())
+    if operation.operation is OperationType.MUTATION:
+        cost += MUTATION_COST * sum(1 for s in operation.selection_set.selections if isinstance(s, FieldNode))
+    return cost

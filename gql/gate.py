@@ -1,0 +1,174 @@
+"""The pre-execution gate of every HTTP GraphQL request: one pass over the document, before any resolver.
+
+In order: persisted query (APQ) lookup → trusted-documents check → parse and validate (cached by
+hash: size, tokens, depth, aliases, page sizes, introspection and the spec's rules) → cost analysis
+against the role's budget → rate limit (cost points) → run. Each refusal is an HTTP 200 GraphQL
+error with a stable `extensions.code`, counted in `gql.limits.COUNTERS`; an admitted request's
+response carries `extensions.cost` (Shopify's shape).
+
+The gate lives in the view (`GatedGraphQL.execute_single`) instead of a per-field hook, so its
+work is per request and mostly a cache lookup; `PreparedDocument` then hands the parsed document
+to strawberry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter
+from graphql import GraphQLError, GraphQLSchema, OperationType, get_operation_ast
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult as StrawberryResult
+
+from gql.admitted import Admitted
+from gql.context import Context
+from gql.cost import CostModel, operation_cost
+from gql.documents import DocumentCache
+from gql.limits import COUNTERS, coded, cost_budget, restore_rate
+from gql.persisted_queries import PersistedQueries, load_manifest
+from gql.rate_limit import Decision, RateLimiter
+from gql.settings import Settings
+from models.enums import Role
+from models.errors import ErrorCode
+from services.cache import Cache
+
+log = logging.getLogger("mallgraph.gate")
+
+PUBLIC_ROLES = frozenset({None, Role.SHOPPER})
+"""Who trusted-documents mode restricts: the mini-program's callers."""
+
+
+class Gate:
+    """Everything the gate keeps between requests; built once per process from settings and cache."""
+
+    def __init__(self, schema: GraphQLSchema, settings: Settings, cache: Cache) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.documents = DocumentCache(schema, settings)
+        manifest = load_manifest(settings.trusted_documents_path) if settings.trusted_documents_path else {}
+        self.persisted = PersistedQueries(cache, settings.apq_ttl_seconds, manifest)
+        self.limiter = RateLimiter.for_cache(cache, enabled=settings.rate_limit_enabled)
+        self.cost_model = CostModel(settings.cost_default_list_size, settings.max_page_size)
+
+    async def admit(
+        self, data: GraphQLRequestData, method: str, context: Context
+    ) -> Admitted | StrawberryResult | None:
+        """Admitted: run it; a result: refused (return it as is); None: not ours (strawberry answers)."""
+        try:
+            return await self._admit(data, method, context)
+        except GraphQLError as error:
+            return refuse(error)
+        except Exception:
+            # a bug here must look like any other unexpected error: masked, with the request id, logged
+            log.exception("the request gate failed", extra={"request_id": context.request_id})
+            return refuse(
+                coded(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error", requestId=context.request_id)
+            )
+
+    async def _admit(
+        self, data: GraphQLRequestData, method: str, context: Context
+    ) -> Admitted | StrawberryResult | None:
+        resolved = await self.persisted.resolve(data.query, data.extensions)
+        if resolved is None:
+            return None
+        role = context.principal.role
+        restricted = self.settings.trusted_documents_only and role in PUBLIC_ROLES
+        if restricted and not self.persisted.is_trusted(resolved.sha256):
+            raise coded(
+                ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
+                "only trusted documents may run for this caller; this one is not in the manifest",
+            )
+        checked = self.documents.check(resolved.query, role=role, sha256=resolved.sha256)
+        if checked.errors:
+            return refuse(*checked.errors)
+        assert checked.document is not None
+        operation = get_operation_ast(checked.document, data.operation_name)
+        if operation is None or (method == "GET" and operation.operation is not OperationType.QUERY):
+            # strawberry answers these with its HTTP 400 (no operation, or a mutation over GET)
+            return Admitted(resolved.query, checked.document, None)
+        requested = operation_cost(self.schema, checked.document, operation, data.variables, self.cost_model)
+        budget = cost_budget(self.settings, role)
+        if requested > budget:
+            raise coded(
+                ErrorCode.MAX_COST_EXCEEDED,
+                f"the query costs {requested} points; this caller may spend at most {budget} in one query",
+                cost={"requestedQueryCost": requested, "maximumAvailable": budget},
+            )
+        decision = await self.limiter.take(
+            _bucket_key(context), requested, budget, restore_rate(self.settings, role)
+        )
+        cost = _cost_extension(requested, decision)
+        if not decision.allowed:
+            retry_after = decision.retry_after_seconds
+            if context.response is not None:
+                context.response.headers["Retry-After"] = str(max(1, round(retry_after + 0.5)))
+            result = refuse(
+                coded(
+                    ErrorCode.THROTTLED,
+                    f"rate limit: retry in {retry_after:.1f} s",
+                    retryAfterSeconds=retry_after,
+                )
+            )
+            result.extensions = {"cost": cost}
+            return result
+        await self.persisted.register(resolved)
+        return Admitted(resolved.query, checked.document, cost)
+
+
+def _bucket_key(context: Context) -> str:
+    principal = context.principal
+    if principal.role is not None:
+        return principal.key
+    request = context.request
+    host = request.client.host if request is not None and request.client is not None else "unknown"
+    return f"anonymous:{host}"
+
+
+def _cost_extension(requested: int, decision: Decision) -> dict[str, Any]:
+    available = decision.available if decision.available is not None else float(decision.capacity)
+    return {
+        "requestedQueryCost": requested,
+        "maximumAvailable": decision.capacity,
+        "throttleStatus": {"currentlyAvailable": int(available), "restoreRate": decision.restore_rate},
+    }
+
+
+def refuse(*errors: GraphQLError) -> StrawberryResult:
+    for error in errors[:1]:
+        code = (error.extensions or {}).get("code")
+        COUNTERS.rejections[str(code)] += 1
+    return StrawberryResult(data=None, errors=list(errors))
+
+
+class GatedGraphQL(GraphQL[Context, None]):
+    """strawberry's ASGI view with the gate in front of every HTTP operation."""
+
+    def gate(self) -> Gate:
+        raise NotImplementedError("the app's view returns the gate built with its resources")
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> StrawberryResult:
+        outcome = await self.gate().admit(request_data, request_adapter.method, context)
+        if isinstance(outcome, StrawberryResult):
+            return outcome
+        if outcome is not None:
+            context.admitted = outcome
+            request_data = replace(request_data, query=outcome.query)
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if outcome is not None and outcome.cost is not None:
+            result.extensions = {**(result.extensions or {}), "cost": outcome.cost}
+        return result
