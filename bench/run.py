@@ -54,7 +54,10 @@ SERVER_ENV: dict[str, dict[str, str]] = {
 
 
 def bench_settings(url: str, server: str = "default") -> Settings:
-    overrides: dict[str, Any] = {"group_buy_page_cache_seconds": 0} if server == "nocache" else {}
+    overrides: dict[str, Any] = {"rate_limit_enabled": False}
+    if server == "nocache":
+        overrides["group_buy_page_cache_seconds"] = 0
+
     return load_settings(database_url=url, jwt_secret=BENCH_SECRET, environment="prod", **overrides)
 
 

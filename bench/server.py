@@ -64,6 +64,9 @@ def server_env(database_url: str, extra: dict[str, str] | None = None) -> dict[s
         "JWT_SECRET": BENCH_SECRET,
         "LOG_LEVEL": "WARNING",
         "SWEEP_INTERVAL_SECONDS": "0",  # the bench measures requests, not background sweeps
+        # One client at full speed would be throttled by its own cost budget (docs/security.md):
+        # the bench measures the server's capacity, not one principal's quota.
+        "RATE_LIMIT_ENABLED": "false",
     }
     env.pop("REDIS_URL", None)
     env.update(extra or {})

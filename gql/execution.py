@@ -18,16 +18,16 @@ type is not what the schema allows, an `is_type_of` or `resolve_type` is asynchr
 deferred fragment — it stops, lets the pending awaitables settle, and hands the operation to
 graphql-core's own executor from the start, which then produces the exact errors, paths and
 partial data. Queries only read, so running their resolvers a second time changes nothing but
-cost; mutations and subscriptions always take graphql-core's path. The same documents give the
-same JSON either way: `tests/api/test_execution_differential.py` runs the API's documents and
-random selections through both.
+cost; mutations and subscriptions always take graphql-core's path, and so does everything when
+LEVEL_FIRST_EXECUTION=false (a switch for diagnostics and the benchmark's baseline). The same
+documents give the same JSON either way: every query of the API test suite is answered by both
+and compared (`tests/api/conftest.py`), and `tests/api/test_execution_differential.py` adds random documents.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Iterable
-from contextvars import ContextVar
 from typing import Any, cast
 
 from graphql import (
@@ -47,9 +47,6 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-LEVEL_FIRST: ContextVar[bool] = ContextVar("mallgraph_level_first", default=True)
-"""False in a context: graphql-core's own executor answers (the differential tests compare the two)."""
-
 
 class _Fallback(Exception):
     """Leave the happy path: graphql-core executes the operation from the start."""
@@ -67,7 +64,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, serially: bool | None = None) -> Any:
         manager = self.middleware_manager
         if (
-            not LEVEL_FIRST.get()
+            not getattr(getattr(self.context_value, "settings", None), "level_first_execution", True)
             or serially is not None
             or self.operation.operation is not OperationType.QUERY
             or self.abort_signal is not None

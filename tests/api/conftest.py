@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import ExecutionResult
+from graphql.execution.executor import CollectedErrors
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.app import Resources, create_app
 from gql.auth import mint_token
-from gql.execution import LEVEL_FIRST
+from gql.execution import LevelFirstExecutor
 from gql.settings import Settings, load_settings
 from models.enums import Role
 from services.cache import MemoryCache
@@ -73,30 +74,7 @@ class Api:
         if self.token:
             headers["authorization"] = f"Bearer {self.token}"
         r = await self.http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
-        answer = Response(r.status_code, r.json())
-        if is_query(query):
-            await self._same_answer_from_graphql_core(query, variables, headers, answer)
-        return answer
-
-    async def _same_answer_from_graphql_core(
-        self, query: str, variables: dict[str, Any], headers: dict[str, str], answer: Response
-    ) -> None:
-        """The differential check of gql/execution.py over every query of the API suite.
-
-        Queries run level first (the server's path); each is then asked again with graphql-core's
-        own executor, outside the test's statement counter, and must give the same JSON.
-        """
-        level_first = LEVEL_FIRST.set(False)
-        try:
-            with uncounted():
-                r = await self.http.post(
-                    "/graphql", json={"query": query, "variables": variables}, headers=headers
-                )
-        finally:
-            LEVEL_FIRST.reset(level_first)
-        assert (r.status_code, comparable(r.json())) == (answer.status, comparable(answer.body)), (
-            f"level-first and graphql-core executors disagree on:\n{query}"
-        )
+        return Response(r.status_code, r.json())
 
 
 @pytest.fixture
@@ -118,25 +96,44 @@ def seed(db: Database) -> Seed:
     return Seed(db.sessions)
 
 
-@functools.cache
-def is_query(document: str) -> bool:
-    """A parseable document whose operations are all queries (safe to run twice)."""
-    try:
-        parsed = parse(document)
-    except GraphQLError:
-        return False
-    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
-    return bool(operations) and all(o.operation is OperationType.QUERY for o in operations)
-
-
 VOLATILE = frozenset({"serverTime", "requestId"})
 """Differ between two runs of one query by nature: the clock, the request's own id."""
 
 
 def comparable(body: Any) -> Any:
-    """The answer without its volatile parts and without `extensions` (cost/budget change per request)."""
+    """An answer without its volatile parts."""
     if isinstance(body, dict):
         return {k: comparable(v) for k, v in body.items() if k not in VOLATILE and k != "extensions"}
     if isinstance(body, list):
         return [comparable(v) for v in body]
     return body
+
+
+@pytest.fixture(autouse=True)
+def executors_agree(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The differential check of gql/execution.py over every query of the API suite.
+
+    Each query the server runs level first is run a second time, in the same request, by
+    graphql-core's own executor (outside the test's statement counter); data and errors must be
+    the same. Queries whose level-first run fell back to graphql-core are compared too. A
+    difference fails the test at teardown (inside the request it would only become a masked
+    internal error).
+    """
+    level_first = LevelFirstExecutor._execute_level_first
+    differences: list[str] = []
+
+    async def compared(self: LevelFirstExecutor) -> ExecutionResult:
+        first = await level_first(self)
+        self.collected_errors = CollectedErrors()
+        with uncounted():
+            again = StrawberryGraphQLCoreExecutionContext.execute_operation(self)
+            second = cast(ExecutionResult, await again if self.is_awaitable(again) else again)
+        ours = (comparable(first.data), [comparable(e.formatted) for e in first.errors or ()])
+        theirs = (comparable(second.data), [comparable(e.formatted) for e in second.errors or ()])
+        if ours != theirs:
+            differences.append(f"level first: {ours}\ngraphql-core: {theirs}")
+        return first
+
+    monkeypatch.setattr(LevelFirstExecutor, "_execute_level_first", compared)
+    yield
+    assert not differences, "level-first and graphql-core executors disagree:\n" + "\n".join(differences)
