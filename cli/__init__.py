@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (each runs the sweeps; see docs/deployment.md)",
+    )
 
     token = sub.add_parser("token", help="mint a development bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -107,17 +113,40 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
+    if args.workers > 1:
+        if args.reload:
+            print("--reload and --workers do not mix", file=sys.stderr)
+            return 2
+        _prometheus_multiprocess_dir()
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql ({args.workers} worker(s))", file=sys.stderr)
     uvicorn.run(
-        "gql.app:create_app",
+        "gql.app:create_served_app",
         factory=True,
         host=args.host,
         port=args.port,
+        workers=args.workers,
         reload=args.reload,
         reload_dirs=[str(PROJECT_ROOT)] if args.reload else None,
         log_level=settings.log_level.value.lower(),
+        log_config=None,  # the app's JSON logging (gql/logging_setup.py) in every worker
+        access_log=False,  # one request line comes from RequestLogMiddleware, with more in it
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # whole seconds for uvicorn
     )
     return 0
+
+
+def _prometheus_multiprocess_dir() -> None:
+    """Workers share metrics through files in one directory; it must exist, empty, before they start."""
+    import os
+    import shutil
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        Path(path).mkdir(parents=True)
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mallgraph-metrics-")
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:

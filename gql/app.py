@@ -19,20 +19,26 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gql.auth import AuthMiddleware
 from gql.context import Context
+from gql.logging_setup import configure_logging
+from gql.observability import RequestLogMiddleware, metrics_endpoint
 from gql.qr import qr_endpoint
 from gql.schema import schema
 from gql.settings import Settings, get_settings
+from gql.subscriptions import CONNECTION_INIT_TIMEOUT, FeedTransportWSHandler, authenticate_connection
 from models.principals import ANONYMOUS
 from services.cache import Cache, create_cache
 from services.commands import Deps
 from services.config import RulesConfig
 from services.db import SessionFactory, create_engine, session_factory
+from services.event_bus import EventBus, MemoryBus, create_event_bus
+from services.order_feed import FeedConfig, OrderFeed
 from services.payments import DevPaymentGateway, PaymentGateway
 from services.sweeps import SweepRunner
 
@@ -64,9 +70,21 @@ class Resources:
     analytics_sessions: SessionFactory = field(init=False)
     """Sessions for heavy read-only metrics: the replica when configured, else the primary."""
     analytics_dialect: str = field(init=False)
+    bus: EventBus = field(default_factory=MemoryBus)
+    """Order-event notices: Redis pub/sub when REDIS_URL is set, else in-process."""
+    feed: OrderFeed = field(init=False)
 
     def __post_init__(self) -> None:
-        self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache)
+        self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache, self.bus)
+        self.feed = OrderFeed(
+            self.sessions,
+            self.bus,
+            FeedConfig(
+                max_queue=self.settings.subscription_queue_size,
+                catchup_interval=self.settings.subscription_catchup_seconds,
+                max_replay=self.settings.subscription_replay_limit,
+            ),
+        )
         if self.analytics_engine is None and self.settings.analytics_database_url:
             self.analytics_engine = create_engine(
                 self.settings.analytics_database_url,
@@ -84,9 +102,16 @@ class Resources:
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.db_statement_timeout_ms,
         )
-        return cls(settings, engine, session_factory(engine), create_cache(settings.redis_url))
+        return cls(
+            settings,
+            engine,
+            session_factory(engine),
+            create_cache(settings.redis_url),
+            bus=create_event_bus(settings.redis_url),
+        )
 
     async def close(self) -> None:
+        await self.bus.close()
         await self.cache.close()
         await self.engine.dispose()
         if self.analytics_engine is not None:
@@ -94,9 +119,19 @@ class Resources:
 
 
 class MallGraphView(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = FeedTransportWSHandler
+
     def __init__(self, resources: Resources) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+        )
         self.resources = resources
+
+    async def on_ws_connect(self, context: Context) -> None:
+        await authenticate_connection(context)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.scope.get("state", {})
@@ -112,6 +147,7 @@ class MallGraphView(GraphQL[Context, None]):
             deps=r.deps,
             analytics_sessions=r.analytics_sessions,
             analytics_dialect=r.analytics_dialect,
+            feed=r.feed,
         )
 
 
@@ -126,6 +162,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         holder["r"] = resources or Resources.open(settings)
         view.resources = holder["r"]
         app.state.resources = holder["r"]
+        await holder["r"].bus.start()
         sweeper = SweepRunner(holder["r"].deps, settings.sweep_interval_seconds if owned else 0)
         sweeper.start()
         try:
@@ -139,20 +176,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        r = holder["r"]
-        checks: dict[str, Any] = {}
-        try:
-            async with r.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:
-            log.warning("readiness: database unreachable: %s", exc)
-            checks["database"] = "down"
-        checks["cache"] = {"backend": r.cache.name, "status": "ok" if await r.cache.ping() else "down"}
-        if checks["database"] != "ok":
-            return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
-        status = "ok" if checks["cache"]["status"] == "ok" else "degraded"
-        return JSONResponse({"status": status, "checks": checks})
+        return await readiness(holder["r"])
 
     async def campaign_qr(request: Request) -> Response:
         return await qr_endpoint(request, holder["r"].settings, holder["r"].sessions)
@@ -163,9 +187,49 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/livez", livez),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+            WebSocketRoute("/graphql", view),
             Route("/campaigns/{campaign_id:int}/qr.png", campaign_qr),
             Route("/campaigns/{campaign_id:int}/teams/{team_id:int}/qr.png", campaign_qr),
         ],
-        middleware=[Middleware(AuthMiddleware, settings=settings)],
+        middleware=[Middleware(RequestLogMiddleware), Middleware(AuthMiddleware, settings=settings)],
         lifespan=lifespan,
     )
+
+
+async def readiness(r: Resources) -> Response:
+    """Each dependency's state: the database is required (503 without it); Redis (cache, event
+    bus) down is `degraded` — requests are still served and live events catch up from the table."""
+    checks: dict[str, Any] = {}
+    try:
+        async with r.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = {"status": "ok", "dialect": r.engine.dialect.name}
+    except Exception as exc:
+        log.warning("readiness: database unreachable: %s", exc)
+        checks["database"] = {"status": "down", "dialect": r.engine.dialect.name}
+    if r.analytics_engine is not None:
+        try:
+            async with r.analytics_engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["analyticsDatabase"] = {"status": "ok"}
+        except Exception as exc:
+            log.warning("readiness: analytics database unreachable: %s", exc)
+            checks["analyticsDatabase"] = {"status": "down"}
+    checks["cache"] = {"backend": r.cache.name, "status": "ok" if await r.cache.ping() else "down"}
+    checks["eventBus"] = {
+        "backend": r.bus.name,
+        "status": "ok" if await r.bus.ping() else "down",
+        "subscribers": r.bus.subscriber_count,
+    }
+    if checks["database"]["status"] != "ok":
+        return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
+    degraded = any(c["status"] != "ok" for name, c in checks.items() if name != "database")
+    return JSONResponse({"status": "degraded" if degraded else "ok", "checks": checks})
+
+
+def create_served_app() -> Starlette:
+    """The factory `mallgraph serve` gives uvicorn (once in each worker process): JSON logs first."""
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)

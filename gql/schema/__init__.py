@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gql.errors import ErrorCodes
+from gql.observability import OperationMetrics
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
@@ -35,6 +36,7 @@ from gql.schema.orders import Order, OrderLine, Parcel
 from gql.schema.reviews import Review
 from gql.schema.staff import ActionLog, StaffAccount
 from gql.schema.stores import Store
+from gql.subscriptions import OrderSubscriptions
 
 Query = merge_types(
     "Query",
@@ -80,6 +82,7 @@ class MallGraphSchema(strawberry.Schema):
 schema = MallGraphSchema(
     query=Query,
     mutation=Mutation,
+    subscription=OrderSubscriptions,
     types=[
         Store,
         Category,
@@ -96,6 +99,6 @@ schema = MallGraphSchema(
         ActionLog,
         Review,
     ],
-    extensions=[ErrorCodes],
+    extensions=[OperationMetrics, ErrorCodes],  # OperationMetrics first: it sees the codes
     config=StrawberryConfig(scalar_map={Cents: CENTS_SCALAR}),
 )
