@@ -25,6 +25,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from services.telemetry import EVENTS_PUBLISHED
+
 log = logging.getLogger("mallgraph.event_bus")
 
 CHANNEL: Final = "mallgraph:order-events"
@@ -191,16 +193,22 @@ class RedisBus(_Fanout):
         if not self.connected.is_set():
             # Redis is known to be down: do not make the mutation wait on a timeout. Local
             # subscribers re-read the table now; remote ones will when their listener reconnects.
+            EVENTS_PUBLISHED.labels("skipped").inc(len(notices))
             self.resync_all()
             return
-        try:
-            async with self._publisher.pipeline(transaction=False) as pipe:
-                for notice in notices:
-                    pipe.publish(CHANNEL, notice.encode())
-                await pipe.execute()
-        except (RedisError, OSError) as exc:
-            log.warning("event publish failed (%s); subscribers will catch up from the table", exc)
-            self.resync_all()
+        for attempt in (1, 2):  # a pooled connection may be stale after a Redis restart: retry once
+            try:
+                async with self._publisher.pipeline(transaction=False) as pipe:
+                    for notice in notices:
+                        pipe.publish(CHANNEL, notice.encode())
+                    await pipe.execute()
+                EVENTS_PUBLISHED.labels("ok").inc(len(notices))
+                return
+            except (RedisError, OSError) as exc:
+                if attempt == 2:
+                    log.warning("event publish failed (%s); subscribers will catch up from the table", exc)
+        EVENTS_PUBLISHED.labels("failed").inc(len(notices))
+        self.resync_all()
 
     async def _listen(self) -> None:
         backoff = 0.05

@@ -51,7 +51,9 @@ ACTIVE_SUBSCRIPTIONS: Final = Gauge(
     multiprocess_mode="livesum",
 )
 EVENTS_PUBLISHED: Final = Counter(
-    "mallgraph_order_events_published_total", "Order-event notices published after commit.", ["result"]
+    "mallgraph_order_events_published_total",
+    "Order-event notices after commit, by result (ok, failed, skipped: Redis known down).",
+    ["result"],
 )
 
 _NAME = re.compile(r"[^A-Za-z0-9_]")
