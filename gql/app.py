@@ -27,7 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from gql.auth import AuthMiddleware
 from gql.context import Context
 from gql.logging_setup import configure_logging
-from gql.observability import RequestLogMiddleware, metrics_endpoint
+from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
 from gql.qr import qr_endpoint
 from gql.schema import schema
 from gql.settings import Settings, get_settings
@@ -171,6 +171,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             await sweeper.stop()
             if owned:
                 await holder["r"].close()
+                forget_this_process()
 
     async def livez(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

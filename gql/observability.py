@@ -160,3 +160,11 @@ async def metrics_endpoint(_: Request) -> Response:
     else:
         body = generate_latest(REGISTRY)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def forget_this_process() -> None:
+    """At shutdown in multiprocess mode: drop this worker's live gauges (active subscriptions)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
