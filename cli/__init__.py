@@ -118,6 +118,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             print("--reload and --workers do not mix", file=sys.stderr)
             return 2
         _prometheus_multiprocess_dir()
+        if not settings.redis_url:
+            print(
+                "warning: --workers without REDIS_URL: each worker has its own cache and event bus, so "
+                "subscribers hear other workers' events only at their catch-up "
+                f"(every {settings.subscription_catchup_seconds:g}s)",
+                file=sys.stderr,
+            )
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql ({args.workers} worker(s))", file=sys.stderr)
     uvicorn.run(
         "gql.app:create_served_app",

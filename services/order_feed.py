@@ -104,7 +104,7 @@ def _events(scope: FeedScope) -> Select[OrderEvent, Order]:
 class _Seen:
     """The ids delivered lately (bounded), for exact de-duplication."""
 
-    def __init__(self, floor: int, size: int = 50_000) -> None:
+    def __init__(self, floor: int, size: int = 20_000) -> None:
         self._ids: set[int] = set()
         self._order: deque[int] = deque()
         self._size = size
@@ -112,12 +112,19 @@ class _Seen:
         self._checkpoints: deque[tuple[float, int]] = deque([(time.monotonic(), floor)])
 
     def settled(self, lookback: float) -> int:
-        """The highest id delivered at least `lookback` seconds ago: below it nothing new can commit."""
+        """The highest id delivered at least `lookback` seconds ago: below it nothing new can commit.
+
+        Ids up to it are forgotten too (no catch-up reads them again), which keeps the set to
+        about `lookback` worth of events.
+        """
         now = time.monotonic()
         self._checkpoints.append((now, self.max_id))
         while len(self._checkpoints) > 1 and self._checkpoints[1][0] <= now - lookback:
             self._checkpoints.popleft()
-        return self._checkpoints[0][1]
+        floor = self._checkpoints[0][1]
+        while self._order and self._order[0] <= floor:
+            self._ids.discard(self._order.popleft())
+        return floor
 
     def __contains__(self, event_id: int) -> bool:
         return event_id in self._ids
@@ -145,7 +152,9 @@ class OrderFeed:
         """Replay from `since`, then live; raises SlowConsumer when the subscriber falls behind."""
         with self.bus.subscribe(scope.accepts, self.config.max_queue, on_overflow) as sub:
             seen = _Seen(await self._floor(since))
-            async for replayed in self._catch_up(scope, seen, seen.max_id, limit=self.config.max_replay):
+            if since is not None:
+                await self._check_replay_length(scope, seen.max_id)
+            async for replayed in self._catch_up(scope, seen, seen.max_id):
                 yield replayed
             lookback = self.config.lookback.total_seconds()
             last_catch_up = time.monotonic()
@@ -179,11 +188,21 @@ class OrderFeed:
                 return int(await session.scalar(select(func.coalesce(func.max(OrderEvent.id), 0))) or 0)
             return int(first) - 1
 
-    async def _catch_up(
-        self, scope: FeedScope, seen: _Seen, after: int, limit: int | None = None
-    ) -> AsyncIterator[FeedEvent]:
+    async def _check_replay_length(self, scope: FeedScope, after: int) -> None:
+        """Refuse up front a `since` so old that replaying would flood the client."""
+        limit = self.config.max_replay
+        ids = _events(scope).with_only_columns(OrderEvent.id).where(OrderEvent.id > after).limit(limit + 1)
+        async with self.sessions() as session:
+            count = await session.scalar(select(func.count()).select_from(ids.subquery()))
+        if (count or 0) > limit:
+            raise DomainError(
+                ErrorCode.BAD_USER_INPUT,
+                f"more than {limit} events since that cursor; reload the list and subscribe from now",
+                "since",
+            )
+
+    async def _catch_up(self, scope: FeedScope, seen: _Seen, after: int) -> AsyncIterator[FeedEvent]:
         """Events after `after` not delivered yet, in id order, page by page."""
-        delivered = 0
         while True:
             stmt = _events(scope).where(OrderEvent.id > after).order_by(OrderEvent.id).limit(PAGE)
             async with self.sessions() as session:
@@ -195,13 +214,6 @@ class OrderFeed:
                 kind = event_type(event.action, event.from_status, event.payload)
                 if scope.types is not None and kind not in scope.types:
                     continue
-                delivered += 1
-                if limit is not None and delivered > limit:
-                    raise DomainError(
-                        ErrorCode.BAD_USER_INPUT,
-                        f"more than {limit} events to replay; reload the list and subscribe from now",
-                        "since",
-                    )
                 seen.add(event.id)
                 yield FeedEvent(kind, event, order)
             if len(rows) < PAGE:

@@ -187,3 +187,21 @@ async def test_a_slow_consumer_is_dropped_with_4413(server: LiveServer, seed: Se
     assert "slow consumer" in dropped.value.reason
     await asyncio.sleep(0.1)
     assert server.resources.bus.subscriber_count == 0  # nothing left behind
+
+
+async def test_a_since_too_far_back_is_refused_up_front(db: Database, seed: Seed) -> None:
+    settings = load_settings(database_url=db.url, environment="test", subscription_replay_limit=3)
+    async with live_server(db, settings) as server:
+        shop = await open_shop(seed)
+        for _ in range(2):
+            await place_and_pay(server.api, shop)  # four events
+        ws = await GraphQLWs.open(server.ws_url, bearer(server, Role.HQ_ADMIN))
+        sub = await ws.subscribe(EVENTS, since="0")
+        message = await ws.receive(sub)
+        error = message["payload"]["errors"][0]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "since"}
+        ok_sub = await ws.subscribe(EVENTS, since="1")  # three events: fine
+        assert len(await ws.payloads(ok_sub, 3)) == 3
+        bad = await ws.subscribe(EVENTS, since="yesterday")
+        assert (await ws.receive(bad))["payload"]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        await ws.close()
