@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncGenerator, Callable
 from datetime import timedelta
 from typing import Any, Final
@@ -197,12 +198,20 @@ class FeedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle(self) -> None:
         heartbeat = asyncio.create_task(self._heartbeat())
+        started = time.monotonic()
         try:
             await super().handle()
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+            log.info(
+                "subscription connection ended",
+                extra={
+                    "principal": self.context.principal.key,
+                    "duration_ms": round((time.monotonic() - started) * 1000, 2),
+                },
+            )
 
     async def _heartbeat(self) -> None:
         """A `ping` every `ping_interval` seconds: proxies keep the socket open, clients see we live."""
