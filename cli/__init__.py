@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gql.logging_setup import configure_logging
 from gql.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from models.enums import Role
 
@@ -25,9 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.value, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
     handler = _COMMANDS[args.command]
     return handler(settings, args)
 
