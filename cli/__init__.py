@@ -111,11 +111,12 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    metrics_dir: str | None = None
     if args.workers > 1:
         if args.reload:
             print("--reload and --workers do not mix", file=sys.stderr)
             return 2
-        _prometheus_multiprocess_dir()
+        metrics_dir = _prometheus_multiprocess_dir()
         if not settings.redis_url:
             print(
                 "warning: --workers without REDIS_URL: each worker has its own cache and event bus, so "
@@ -137,10 +138,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         access_log=False,  # one request line comes from RequestLogMiddleware, with more in it
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # whole seconds for uvicorn
     )
+    if metrics_dir is not None:
+        import shutil
+
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 
-def _prometheus_multiprocess_dir() -> None:
+def _prometheus_multiprocess_dir() -> str:
     """Workers share metrics through files in one directory; it must exist, empty, before they start."""
     import os
     import shutil
@@ -151,7 +156,9 @@ def _prometheus_multiprocess_dir() -> None:
         shutil.rmtree(path, ignore_errors=True)
         Path(path).mkdir(parents=True)
     else:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mallgraph-metrics-")
+        path = tempfile.mkdtemp(prefix="mallgraph-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:

@@ -42,6 +42,9 @@ SLOW_CONSUMER_CLOSE_CODE: Final = 4413
 """Close code for a subscriber that fell `SUBSCRIPTION_QUEUE_SIZE` events behind (not a fatal code
 for the `graphql-ws` client, so it reconnects and resumes with `since`)."""
 
+LOADER_TTL: Final = 0.5
+"""Seconds a subscription's loaders (and what they cached) live before the next event renews them."""
+
 strawberry.enum(OrderEventType, description="What happened to an order, as staff watching the feed see it.")
 
 
@@ -128,11 +131,15 @@ async def _stream(
         )
 
     ACTIVE_SUBSCRIPTIONS.inc()
+    loaders_since = -LOADER_TTL  # the first event always gets fresh loaders
     try:
         async for item in feed.stream(scope, cursor, overflow):
-            # Each event is resolved with fresh loaders: the connection lives for hours, and
-            # its nested fields (store, lines, …) must show the data as it is now.
-            context.loaders = Loaders(context.sessions, context.principal)
+            # The connection lives for hours and nested fields (store, lines, …) must show the
+            # data as it is now, so loaders (and their caches) are renewed — but at most once a
+            # LOADER_TTL: a replay burst of thousands of events then shares one store lookup.
+            if time.monotonic() - loaders_since > LOADER_TTL:
+                context.loaders = Loaders(context.sessions, context.principal)
+                loaders_since = time.monotonic()
             yield OrderEventMessage.from_feed(item)
     except SlowConsumer as exc:
         context.close_connection(SLOW_CONSUMER_CLOSE_CODE, f"slow consumer: {exc}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
@@ -30,6 +31,8 @@ from services.telemetry import EVENTS_PUBLISHED
 log = logging.getLogger("mallgraph.event_bus")
 
 CHANNEL: Final = "mallgraph:order-events"
+PUBLISH_PAUSE_SECONDS: Final = 1.0
+"""After a failed publish, publishing is skipped this long (a circuit breaker for Redis outages)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +184,7 @@ class RedisBus(_Fanout):
         self._max_backoff = max_backoff
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
+        self._publish_paused_until = 0.0
         self.reconnects = 0
 
     async def start(self) -> None:
@@ -190,9 +194,10 @@ class RedisBus(_Fanout):
     async def publish(self, notices: Sequence[EventNotice]) -> None:
         if not notices:
             return
-        if not self.connected.is_set():
-            # Redis is known to be down: do not make the mutation wait on a timeout. Local
-            # subscribers re-read the table now; remote ones will when their listener reconnects.
+        if time.monotonic() < self._publish_paused_until:
+            # A publish failed a moment ago: do not make every mutation wait on a timeout. Local
+            # subscribers re-read the table now; remote ones when their listener reconnects, or
+            # at their periodic catch-up.
             EVENTS_PUBLISHED.labels("skipped").inc(len(notices))
             self.resync_all()
             return
@@ -208,6 +213,7 @@ class RedisBus(_Fanout):
                 if attempt == 2:
                     log.warning("event publish failed (%s); subscribers will catch up from the table", exc)
         EVENTS_PUBLISHED.labels("failed").inc(len(notices))
+        self._publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
         self.resync_all()
 
     async def _listen(self) -> None:
