@@ -30,7 +30,7 @@ from services.telemetry import EVENTS_PUBLISHED
 
 log = logging.getLogger("mallgraph.event_bus")
 
-CHANNEL: Final = "mallgraph:order-events"
+CHANNEL_PREFIX: Final = "mallgraph:order-events"
 PUBLISH_PAUSE_SECONDS: Final = 1.0
 """After a failed publish, publishing is skipped this long (a circuit breaker for Redis outages)."""
 
@@ -181,6 +181,10 @@ class RedisBus(_Fanout):
         self._listener_client = aioredis.Redis.from_url(
             url, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
         )
+        # Pub/sub ignores Redis' database numbers: the channel carries it, so deployments (or
+        # test runs) that share one Redis through different databases never hear each other.
+        db = self._publisher.connection_pool.connection_kwargs.get("db", 0)
+        self.channel = f"{CHANNEL_PREFIX}:{db}"
         self._max_backoff = max_backoff
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
@@ -205,7 +209,7 @@ class RedisBus(_Fanout):
             try:
                 async with self._publisher.pipeline(transaction=False) as pipe:
                     for notice in notices:
-                        pipe.publish(CHANNEL, notice.encode())
+                        pipe.publish(self.channel, notice.encode())
                     await pipe.execute()
                 EVENTS_PUBLISHED.labels("ok").inc(len(notices))
                 return
@@ -222,7 +226,7 @@ class RedisBus(_Fanout):
         while True:
             pubsub = self._listener_client.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(self.channel)
                 self.connected.set()
                 if not first:
                     self.reconnects += 1
