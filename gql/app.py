@@ -11,9 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -26,6 +24,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gql.auth import AuthMiddleware
 from gql.context import Context
+from gql.health import readiness
 from gql.logging_setup import configure_logging
 from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
 from gql.qr import qr_endpoint
@@ -196,37 +195,6 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         middleware=[Middleware(RequestLogMiddleware), Middleware(AuthMiddleware, settings=settings)],
         lifespan=lifespan,
     )
-
-
-async def readiness(r: Resources) -> Response:
-    """Each dependency's state: the database is required (503 without it); Redis (cache, event
-    bus) down is `degraded` — requests are still served and live events catch up from the table."""
-    checks: dict[str, Any] = {}
-    try:
-        async with r.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        checks["database"] = {"status": "ok", "dialect": r.engine.dialect.name}
-    except Exception as exc:
-        log.warning("readiness: database unreachable: %s", exc)
-        checks["database"] = {"status": "down", "dialect": r.engine.dialect.name}
-    if r.analytics_engine is not None:
-        try:
-            async with r.analytics_engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            checks["analyticsDatabase"] = {"status": "ok"}
-        except Exception as exc:
-            log.warning("readiness: analytics database unreachable: %s", exc)
-            checks["analyticsDatabase"] = {"status": "down"}
-    checks["cache"] = {"backend": r.cache.name, "status": "ok" if await r.cache.ping() else "down"}
-    checks["eventBus"] = {
-        "backend": r.bus.name,
-        "status": "ok" if await r.bus.ping() else "down",
-        "subscribers": r.bus.subscriber_count,
-    }
-    if checks["database"]["status"] != "ok":
-        return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
-    degraded = any(c["status"] != "ok" for name, c in checks.items() if name != "database")
-    return JSONResponse({"status": "degraded" if degraded else "ok", "checks": checks})
 
 
 def create_served_app() -> Starlette:
