@@ -20,7 +20,7 @@ from models.orders import OrderEvent
 from services.event_bus import EventNotice
 from tests.api.after_sale_flow import REQUEST, ask, done, shipped_order
 from tests.api.live_server import LiveServer, live_server
-from tests.api.order_flow import ACCEPT, Shop, ok, open_shop, place_and_pay
+from tests.api.order_flow import ACCEPT, REALLOCATE, REJECT, Shop, ok, open_shop, place_and_pay
 from tests.conftest import Database
 from tests.factories import Seed
 from tests.ws_client import Closed, GraphQLWs
@@ -204,4 +204,26 @@ async def test_a_since_too_far_back_is_refused_up_front(db: Database, seed: Seed
         assert len(await ws.payloads(ok_sub, 3)) == 3
         bad = await ws.subscribe(EVENTS, since="yesterday")
         assert (await ws.receive(bad))["payload"]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        await ws.close()
+
+
+async def test_a_reallocated_order_is_a_new_order_for_its_new_store(server: LiveServer, seed: Seed) -> None:
+    shop = await open_shop(seed)
+    a_staff, b_staff = await staff_ws(server, shop.a.id), await staff_ws(server, shop.b.id)
+    a_sub = await a_staff.subscribe(EVENTS, types=["NEW_ORDER", "REJECTED"])
+    b_sub = await b_staff.subscribe(EVENTS, types=["NEW_ORDER"])
+    await asyncio.sleep(0.2)
+    paid = await place_and_pay(server.api, shop)
+    r = await server.api.as_staff(shop.a.id).execute(REJECT, input={"orderId": paid["id"], "reason": "缺货"})
+    ok(r, "rejectOrder")
+    r = await server.api.as_hq().execute(
+        REALLOCATE, input={"orderId": paid["id"], "toStoreId": encode_id("Store", shop.b.id), "note": "改派"}
+    )
+    ok(r, "reallocateOrder")
+    assert [p["orderEvents"]["type"] for p in await a_staff.payloads(a_sub, 2)] == ["NEW_ORDER", "REJECTED"]
+    (moved,) = await b_staff.payloads(b_sub, 1)
+    assert moved["orderEvents"]["event"]["action"] == "REALLOCATE"
+    assert moved["orderEvents"]["order"]["store"] == {"code": "SHB"}
+    assert await a_staff.nothing_within(a_sub, 0.3)  # store A does not hear of it any more
+    for ws in (a_staff, b_staff):
         await ws.close()
