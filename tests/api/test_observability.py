@@ -91,3 +91,14 @@ async def test_cache_hits_and_misses_are_counted_by_key_family() -> None:
 def test_operation_labels_stay_bounded() -> None:
     assert operation_label(None) == "anonymous"
     assert operation_label("Orders-List!" + "x" * 200) == ("Orders_List_" + "x" * 200)[:64]
+
+
+async def test_a_document_that_does_not_parse_is_still_logged(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="mallgraph.request")
+    r = await api.execute("{ stores(first: ")
+    assert r.errors
+    (line,) = _request_lines(caplog)
+    assert line.operation == "anonymous"  # type: ignore[attr-defined]
+    assert line.error_codes == r.error_codes  # type: ignore[attr-defined]
