@@ -13,11 +13,13 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import AsyncGenerator, Callable
 from datetime import timedelta
 from typing import Any, Final
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -104,7 +106,7 @@ async def _messages(
 
     Errors of a stream do not pass through the ErrorCodes extension, so the audience check
     (ROOT_FIELD_AUDIENCE, done here rather than by a permission class) and every DomainError
-    leave as coded GraphQL errors.
+    leave as coded GraphQL errors, and anything unexpected is logged and masked here.
     """
     try:
         async for message in _stream(info, field, scope_of, since):
@@ -112,6 +114,14 @@ async def _messages(
     except DomainError as exc:
         extra = {"field": exc.field} if exc.field else {}
         raise CodedError(exc.code, exc.message, **extra) from None
+    except GraphQLError:
+        raise
+    except Exception:
+        request_id = info.context.request_id
+        log.exception("subscription %s failed", field, extra={"request_id": request_id})
+        raise CodedError(
+            ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error", requestId=request_id
+        ) from None
 
 
 async def _stream(
@@ -195,6 +205,8 @@ class FeedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.context.close_connection = self._close_soon
+        # One id for the whole connection, in its log lines and in masked errors.
+        self.context.request_id = self.context.request_id or uuid.uuid4().hex
         self.ping_interval = self.context.settings.subscription_ping_seconds
         self._closing: asyncio.Task[None] | None = None
 
@@ -215,6 +227,7 @@ class FeedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             log.info(
                 "subscription connection ended",
                 extra={
+                    "request_id": self.context.request_id,
                     "principal": self.context.principal.key,
                     "duration_ms": round((time.monotonic() - started) * 1000, 2),
                 },

@@ -227,3 +227,21 @@ async def test_a_reallocated_order_is_a_new_order_for_its_new_store(server: Live
     assert await a_staff.nothing_within(a_sub, 0.3)  # store A does not hear of it any more
     for ws in (a_staff, b_staff):
         await ws.close()
+
+
+async def test_an_unexpected_failure_is_masked_with_the_connection_id(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_args: object, **_kw: object) -> AsyncIterator[object]:
+        raise RuntimeError("password=hunter2 leaked from a driver")
+        yield  # an async generator
+
+    monkeypatch.setattr(server.resources.feed, "stream", broken)
+    ws = await GraphQLWs.open(server.ws_url, bearer(server, Role.HQ_ADMIN))
+    sub = await ws.subscribe(EVENTS)
+    error = (await ws.receive(sub))["payload"]["errors"][0]
+    assert error["message"] == "Internal server error"
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "hunter2" not in str(error)
+    assert any(r.getMessage() == "subscription Subscription.orderEvents failed" for r in caplog.records)
+    await ws.close()
