@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ORDERS ?= 3000
 
-.PHONY: run test install dev lint typecheck pytest schema migrate seed bench bench-explain clean
+.PHONY: run test install dev lint typecheck pytest node-client schema migrate seed bench bench-explain clean
 
 
 $(BIN)/python:
@@ -28,7 +28,7 @@ dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/mallgraph migrate
 	$(BIN)/mallgraph seed --if-empty --orders $(DEMO_ORDERS)
-	$(BIN)/mallgraph serve
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/mallgraph serve
 
 lint: dev
 	$(BIN)/ruff check .
@@ -37,7 +37,12 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy .
 
-pytest: dev
+# The graphql-ws npm client for tests/api/test_graphql_ws_node_client.py (skipped without node).
+node-client:
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/node --silent --no-audit --no-fund; \
+	else echo "npm not found: the graphql-ws npm client test will skip"; fi
+
+pytest: dev node-client
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -63,4 +68,4 @@ bench-explain: install
 	$(BIN)/python -m bench.explain_order_list
 
 clean:
-	rm -rf $(VENV) var/*.db var/*.db-wal var/*.db-shm .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) tests/node/node_modules var/*.db var/*.db-wal var/*.db-shm .mypy_cache .pytest_cache .ruff_cache

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gql.logging_setup import configure_logging
 from gql.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
 from models.enums import Role
 
@@ -25,9 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.value, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
     handler = _COMMANDS[args.command]
     return handler(settings, args)
 
@@ -53,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (each runs the sweeps; see docs/deployment.md)",
+    )
 
     token = sub.add_parser("token", help="mint a development bearer token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -107,17 +111,54 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
+    metrics_dir: str | None = None
+    if args.workers > 1:
+        if args.reload:
+            print("--reload and --workers do not mix", file=sys.stderr)
+            return 2
+        metrics_dir = _prometheus_multiprocess_dir()
+        if not settings.redis_url:
+            print(
+                "warning: --workers without REDIS_URL: each worker has its own cache and event bus, so "
+                "subscribers hear other workers' events only at their catch-up "
+                f"(every {settings.subscription_catchup_seconds:g}s)",
+                file=sys.stderr,
+            )
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql ({args.workers} worker(s))", file=sys.stderr)
     uvicorn.run(
-        "gql.app:create_app",
+        "gql.app:create_served_app",
         factory=True,
         host=args.host,
         port=args.port,
+        workers=args.workers,
         reload=args.reload,
         reload_dirs=[str(PROJECT_ROOT)] if args.reload else None,
         log_level=settings.log_level.value.lower(),
+        log_config=None,  # the app's JSON logging (gql/logging_setup.py) in every worker
+        access_log=False,  # one request line comes from RequestLogMiddleware, with more in it
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # whole seconds for uvicorn
     )
+    if metrics_dir is not None:
+        import shutil
+
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _prometheus_multiprocess_dir() -> str:
+    """Workers share metrics through files in one directory; it must exist, empty, before they start."""
+    import os
+    import shutil
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        Path(path).mkdir(parents=True)
+    else:
+        path = tempfile.mkdtemp(prefix="mallgraph-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:

@@ -12,30 +12,35 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import orjson
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gql.auth import AuthMiddleware
 from gql.context import Context
 from gql.gate import Gate, GatedGraphQL
+from gql.health import readiness
+from gql.logging_setup import configure_logging
+from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
 from gql.qr import qr_endpoint
 from gql.request_guard import security_middleware
 from gql.schema import schema
 from gql.settings import Settings, get_settings
+from gql.subscriptions import CONNECTION_INIT_TIMEOUT, FeedTransportWSHandler, authenticate_connection
 from models.principals import ANONYMOUS
 from services.cache import Cache, create_cache
 from services.commands import Deps
 from services.config import RulesConfig
 from services.db import SessionFactory, create_engine, session_factory
+from services.event_bus import EventBus, MemoryBus, create_event_bus
+from services.order_feed import FeedConfig, OrderFeed
 from services.payments import DevPaymentGateway, PaymentGateway
 from services.sweeps import SweepRunner
 
@@ -68,12 +73,24 @@ class Resources:
     analytics_sessions: SessionFactory = field(init=False)
     """Sessions for heavy read-only metrics: the replica when configured, else the primary."""
     analytics_dialect: str = field(init=False)
+    bus: EventBus = field(default_factory=MemoryBus)
+    """Order-event notices: Redis pub/sub when REDIS_URL is set, else in-process."""
+    feed: OrderFeed = field(init=False)
     gate: Gate = field(init=False)
     """Issue 8: persisted queries, document cache, limits, cost and rate limits (gql/gate.py)."""
 
     def __post_init__(self) -> None:
-        self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache)
+        self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache, self.bus)
         self.gate = Gate(schema._schema, self.settings, self.cache)
+        self.feed = OrderFeed(
+            self.sessions,
+            self.bus,
+            FeedConfig(
+                max_queue=self.settings.subscription_queue_size,
+                catchup_interval=self.settings.subscription_catchup_seconds,
+                max_replay=self.settings.subscription_replay_limit,
+            ),
+        )
         if self.analytics_engine is None and self.settings.analytics_database_url:
             self.analytics_engine = create_engine(
                 self.settings.analytics_database_url,
@@ -91,9 +108,16 @@ class Resources:
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.db_statement_timeout_ms,
         )
-        return cls(settings, engine, session_factory(engine), create_cache(settings.redis_url))
+        return cls(
+            settings,
+            engine,
+            session_factory(engine),
+            create_cache(settings.redis_url),
+            bus=create_event_bus(settings.redis_url),
+        )
 
     async def close(self) -> None:
+        await self.bus.close()
         await self.cache.close()
         await self.engine.dispose()
         if self.analytics_engine is not None:
@@ -101,8 +125,15 @@ class Resources:
 
 
 class MallGraphView(GatedGraphQL):
+    graphql_transport_ws_handler_class = FeedTransportWSHandler
+
     def __init__(self, resources: Resources) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+        )
         self.resources = resources
 
     def decode_json(self, data: str | bytes) -> object:
@@ -119,6 +150,9 @@ class MallGraphView(GatedGraphQL):
     def gate(self) -> Gate:
         return self.resources.gate
 
+    async def on_ws_connect(self, context: Context) -> None:
+        await authenticate_connection(context)
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state = request.scope.get("state", {})
         r = self.resources
@@ -133,6 +167,7 @@ class MallGraphView(GatedGraphQL):
             deps=r.deps,
             analytics_sessions=r.analytics_sessions,
             analytics_dialect=r.analytics_dialect,
+            feed=r.feed,
         )
 
 
@@ -147,6 +182,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         holder["r"] = resources or Resources.open(settings)
         view.resources = holder["r"]
         app.state.resources = holder["r"]
+        await holder["r"].bus.start()
         sweeper = SweepRunner(holder["r"].deps, settings.sweep_interval_seconds if owned else 0)
         sweeper.start()
         try:
@@ -155,25 +191,13 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             await sweeper.stop()
             if owned:
                 await holder["r"].close()
+                forget_this_process()
 
     async def livez(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        r = holder["r"]
-        checks: dict[str, Any] = {}
-        try:
-            async with r.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:
-            log.warning("readiness: database unreachable: %s", exc)
-            checks["database"] = "down"
-        checks["cache"] = {"backend": r.cache.name, "status": "ok" if await r.cache.ping() else "down"}
-        if checks["database"] != "ok":
-            return JSONResponse({"status": "unavailable", "checks": checks}, status_code=503)
-        status = "ok" if checks["cache"]["status"] == "ok" else "degraded"
-        return JSONResponse({"status": status, "checks": checks})
+        return await readiness(holder["r"])
 
     async def campaign_qr(request: Request) -> Response:
         return await qr_endpoint(request, holder["r"].settings, holder["r"].sessions)
@@ -184,9 +208,22 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/livez", livez),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+            WebSocketRoute("/graphql", view),
             Route("/campaigns/{campaign_id:int}/qr.png", campaign_qr),
             Route("/campaigns/{campaign_id:int}/teams/{team_id:int}/qr.png", campaign_qr),
         ],
-        middleware=[*security_middleware(settings), Middleware(AuthMiddleware, settings=settings)],
+        middleware=[
+            Middleware(RequestLogMiddleware),
+            *security_middleware(settings),
+            Middleware(AuthMiddleware, settings=settings),
+        ],
         lifespan=lifespan,
     )
+
+
+def create_served_app() -> Starlette:
+    """The factory `mallgraph serve` gives uvicorn (once in each worker process): JSON logs first."""
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)

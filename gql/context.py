@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,6 +17,7 @@ from models.principals import Principal
 from services.cache import Cache
 from services.commands import Deps
 from services.db import SessionFactory
+from services.order_feed import OrderFeed
 
 
 @dataclass(slots=True)
@@ -33,6 +35,12 @@ class Context:
     analytics_dialect: str
     admitted: Admitted | None = None
     """Set by the HTTP gate (`gql/gate.py`): the parsed, validated document and its cost."""
+    feed: OrderFeed | None = None
+    """The live order feed (subscriptions)."""
+    connection_params: dict[str, Any] | None = None
+    """WebSocket only: the `connection_init` payload (where the bearer token comes from)."""
+    close_connection: Callable[[int, str], None] = field(default=lambda _code, _reason: None)
+    """WebSocket only: close this connection with a code and reason (set by the protocol handler)."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

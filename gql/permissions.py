@@ -111,6 +111,9 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     # visit events come from the mini-program, signed in or not.
     "Query.metrics": BACK_OFFICE,
     "Mutation.trackEvents": frozenset({None, Role.SHOPPER}),
+    # Live order events (issue 11): staff their stores (scope in the feed), shoppers their orders.
+    "Subscription.orderEvents": MERCHANTS,
+    "Subscription.myOrderUpdates": SHOPPERS,
 }
 
 FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {

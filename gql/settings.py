@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -121,6 +122,20 @@ class Settings(BaseSettings):
     """Larger request bodies get HTTP 413 before they are read in full."""
     cors_allow_origins: str = ""
     """Comma-separated origins allowed by CORS (`*` for any); empty: no CORS headers at all."""
+
+    # Live order events and running several processes (issue 11): see docs/deployment.md.
+    log_format: Literal["json", "text"] = "json"
+    """json: one JSON object per line (request id, principal, operation, duration, SQL count)."""
+    subscription_queue_size: int = Field(default=1000, ge=1, le=1_000_000)
+    """Events buffered per subscriber; a subscriber further behind is closed with 4413."""
+    subscription_ping_seconds: float = Field(default=15.0, ge=0)
+    """Server `ping` messages on every subscription connection (0 = none)."""
+    subscription_catchup_seconds: float = Field(default=30.0, gt=0)
+    """Every subscriber re-reads the timeline this often, so a lost notice is only delayed."""
+    subscription_replay_limit: int = Field(default=10_000, ge=1)
+    """At most this many events are replayed for one `since`; further back, reload instead."""
+    shutdown_grace_seconds: int = Field(default=20, ge=0)
+    """On SIGTERM, in-flight requests get this long to finish before the process exits."""
 
     @field_validator("database_url", "analytics_database_url")
     @classmethod

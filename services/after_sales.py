@@ -23,7 +23,8 @@ from models.after_sale_states import (
 from models.after_sales import AfterSale, AfterSaleLine
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
-from models.orders import Order, OrderLine
+from models.order_event_types import AFTER_SALE_REQUESTED
+from models.orders import Order, OrderEvent, OrderLine
 from models.refund_policy import LineRefund, LineState, check_refundable, check_type, line_refund
 from services.commands import Result, Work
 from services.order_transitions import lock_order
@@ -148,6 +149,26 @@ async def request(
     check_type(kind, order.status)
     items = await _priced_items(work, order, asks)
     after_sale = await _open(work, order, A.REQUEST, kind, reason, items, evidence_urls)
+    # The order's status does not change, but its store must hear of the request at once
+    # (退款申请 in the live order feed): a timeline row with no action records it.
+    work.session.add(
+        OrderEvent(
+            order_id=order.id,
+            store_id=order.store_id,
+            action=None,
+            from_status=order.status,
+            to_status=order.status,
+            actor_type=work.actor.type,
+            actor_id=work.actor.id,
+            payload={
+                "event": AFTER_SALE_REQUESTED,
+                "afterSaleId": after_sale.id,
+                "afterSaleNo": after_sale.after_sale_no,
+                "type": kind.value,
+            },
+            created_at=work.now,
+        )
+    )
     return _result(after_sale)
 
 

@@ -15,6 +15,8 @@ from typing import Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from services.telemetry import record_cache
+
 log = logging.getLogger("mallgraph.cache")
 
 
@@ -43,14 +45,14 @@ class MemoryCache:
 
     async def get(self, key: str) -> bytes | None:
         entry = self._entries.get(key)
+        if entry is not None and entry[0] <= time.monotonic():
+            del self._entries[key]
+            entry = None
+        record_cache(key, entry is not None)
         if entry is None:
             return None
-        expires, value = entry
-        if expires <= time.monotonic():
-            del self._entries[key]
-            return None
         self._entries.move_to_end(key)
-        return value
+        return entry[1]
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         self._entries[key] = (time.monotonic() + ttl_seconds, value)
@@ -82,7 +84,9 @@ class RedisCache:
             value = await self.client.get(key)
         except (RedisError, OSError) as exc:
             log.warning("cache get failed, treating as miss: %s", exc)
+            record_cache(key, False)
             return None
+        record_cache(key, isinstance(value, bytes))
         return value if isinstance(value, bytes) else None
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:

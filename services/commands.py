@@ -24,6 +24,8 @@ from services import idempotency
 from services.cache import Cache, MemoryCache
 from services.config import RulesConfig
 from services.db import SessionFactory, unit_of_work
+from services.event_bus import EventBus, MemoryBus
+from services.order_event_notices import take_notices
 from services.payments import PaymentGateway
 
 log = logging.getLogger("mallgraph.commands")
@@ -41,6 +43,8 @@ class Deps:
     rules: RulesConfig = field(default_factory=RulesConfig)
     cache: Cache = field(default_factory=MemoryCache)
     """For invalidating cached pages after commit (Redis in a fleet, in-process when embedded)."""
+    bus: EventBus = field(default_factory=MemoryBus)
+    """Where committed order events are announced to live subscribers (Redis pub/sub in a fleet)."""
 
 
 @dataclass(slots=True)
@@ -104,6 +108,13 @@ async def run_command(
         if claim is not None:
             await idempotency.release(deps.sessions, claim)
         raise
+    notices = take_notices(work.session.sync_session)
+    if notices:
+        # The table already holds the events; a failed publish only delays live subscribers.
+        try:
+            await deps.bus.publish(notices)
+        except Exception:
+            log.exception("publishing order events of %s failed; subscribers will catch up", operation)
     for effect in work.effects:
         try:
             await effect()

@@ -25,6 +25,9 @@ SessionFactory = async_sessionmaker[AsyncSession]
 @dataclass(slots=True)
 class StatementCounter:
     count: int = 0
+    parent: StatementCounter | None = None
+    """The counter that was current when this one opened: it counts these statements too, so a
+    test's counter around a request still sees what the request's own (log) counter sees."""
 
 
 _current_counter: contextvars.ContextVar[StatementCounter | None] = contextvars.ContextVar(
@@ -38,7 +41,7 @@ def count_statements() -> Iterator[StatementCounter]:
 
     Loader batches run in tasks scheduled from the request's context, so they are counted too.
     """
-    counter = StatementCounter()
+    counter = StatementCounter(parent=_current_counter.get())
     token = _current_counter.set(counter)
     try:
         yield counter
@@ -59,8 +62,11 @@ def uncounted() -> Iterator[None]:
 def _on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     counter = _current_counter.get()
     # Transaction control (SQLite's explicit BEGIN) is not a query; PostgreSQL's never shows here.
-    if counter is not None and not statement.startswith("BEGIN"):
+    if statement.startswith("BEGIN"):
+        return
+    while counter is not None:
         counter.count += 1
+        counter = counter.parent
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from models.after_sale_states import (
     AFTER_SALE_ACTORS,
@@ -35,12 +35,14 @@ from models.payments import PaymentTransaction
 from models.principals import SYSTEM
 from models.refund_policy import LineRefund
 from services.commands import Work
-from services.db import SessionFactory
+from services.db import SessionFactory, unit_of_work
 from services.order_transitions import transition_order
 from services.payments import PaymentGateway, send_refund
 from services.stock import return_units
 
 A = AfterSaleAction
+REFUND_LEASE: Final = timedelta(minutes=5)
+"""How long a sweeper owns a refund it is retrying before another may take it."""
 _STAMPS = {
     A.APPROVE_REFUND_ONLY: "reviewed_at",
     A.APPROVE_RETURN: "reviewed_at",
@@ -259,24 +261,38 @@ async def queue_refund(work: Work, order: Order, after_sale: AfterSale) -> None:
 async def retry_pending_refunds(
     sessions: SessionFactory, gateway: PaymentGateway, now: datetime, limit: int = 100
 ) -> int:
-    """Sweep: call the gateway again for refunds still PENDING whose retry time has come."""
-    async with sessions() as session:
-        due = (
+    """Sweep: call the gateway again for refunds still PENDING whose retry time has come.
+
+    The due rows are claimed first, under a lease: one statement takes them (SKIP LOCKED, so
+    sweepers in other processes take other rows) and moves their retry time `REFUND_LEASE`
+    ahead. Another process's sweep therefore does not call the gateway for them too; if this
+    process dies mid-call, the lease runs out and the refund is retried elsewhere. (A second
+    call would still be harmless — the gateway is idempotent by refund number — just wasted.)
+    """
+    due = (
+        select(PaymentTransaction.id)
+        .where(
+            PaymentTransaction.kind == PaymentKind.REFUND,
+            PaymentTransaction.status == PaymentStatus.PENDING,
+            or_(
+                PaymentTransaction.next_attempt_at.is_(None),
+                PaymentTransaction.next_attempt_at <= now,
+            ),
+        )
+        .order_by(PaymentTransaction.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    async with unit_of_work(sessions) as session:
+        claimed = (
             await session.scalars(
-                select(PaymentTransaction.transaction_no)
-                .where(
-                    PaymentTransaction.kind == PaymentKind.REFUND,
-                    PaymentTransaction.status == PaymentStatus.PENDING,
-                    or_(
-                        PaymentTransaction.next_attempt_at.is_(None),
-                        PaymentTransaction.next_attempt_at <= now,
-                    ),
-                )
-                .order_by(PaymentTransaction.id)
-                .limit(limit)
+                update(PaymentTransaction)
+                .where(PaymentTransaction.id.in_(due.scalar_subquery()))
+                .values(next_attempt_at=now + REFUND_LEASE)
+                .returning(PaymentTransaction.transaction_no)
             )
         ).all()
     done = 0
-    for refund_no in due:
+    for refund_no in sorted(claimed):
         done += await send_refund(sessions, gateway, refund_no, now)
     return done

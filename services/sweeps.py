@@ -30,6 +30,7 @@ from services.invites import grant_rewards, note_first_orders
 from services.orders import apply_system_action
 from services.refunds import retry_pending_refunds
 from services.rollups import sweep_rollups
+from services.telemetry import SWEEP_BACKLOG, SWEEP_ITEMS, SWEEP_RUNS
 
 log = logging.getLogger("mallgraph.sweeps")
 BATCH = 200
@@ -50,9 +51,11 @@ class SweepReport:
     """Metric rollup partitions refreshed (services/rollups.py)."""
 
 
-async def _ids(deps: Deps, stmt: Select[int]) -> Sequence[int]:
+async def _ids(deps: Deps, stmt: Select[int], kind: str) -> Sequence[int]:
     async with deps.sessions() as session:
-        return (await session.scalars(stmt.order_by(Order.id).limit(BATCH))).all()
+        ids = (await session.scalars(stmt.order_by(Order.id).limit(BATCH))).all()
+    SWEEP_BACKLOG.labels(kind).set(len(ids))
+    return ids
 
 
 async def _move(deps: Deps, ids: Sequence[int], action: OrderAction | None, now: datetime) -> int:
@@ -102,10 +105,16 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         Order.status == OrderStatus.SHIPPED, Order.shipped_at <= now - rules.auto_complete_after
     )
     return SweepReport(
-        payment_timeouts=await _move(deps, await _ids(deps, unpaid), OrderAction.PAYMENT_TIMEOUT, now),
-        auto_accepted=await _move(deps, await _ids(deps, auto), None, now),
-        acceptance_timeouts=await _move(deps, await _ids(deps, stale), OrderAction.ACCEPTANCE_TIMEOUT, now),
-        auto_completed=await _move(deps, await _ids(deps, shipped), OrderAction.AUTO_COMPLETE, now),
+        payment_timeouts=await _move(
+            deps, await _ids(deps, unpaid, "payment_timeouts"), OrderAction.PAYMENT_TIMEOUT, now
+        ),
+        auto_accepted=await _move(deps, await _ids(deps, auto, "auto_accepted"), None, now),
+        acceptance_timeouts=await _move(
+            deps, await _ids(deps, stale, "acceptance_timeouts"), OrderAction.ACCEPTANCE_TIMEOUT, now
+        ),
+        auto_completed=await _move(
+            deps, await _ids(deps, shipped, "auto_completed"), OrderAction.AUTO_COMPLETE, now
+        ),
         refunds_retried=await retry_pending_refunds(deps.sessions, deps.gateway, now),
         idempotency_purged=await idempotency.purge_expired(deps.sessions, now),
         teams_failed=await expire_teams(deps, now),
@@ -131,9 +140,14 @@ class SweepRunner:
         while True:
             try:
                 report = await run_sweeps(self.deps)
+                SWEEP_RUNS.labels("ok").inc()
+                for kind, count in dataclasses.asdict(report).items():
+                    if count:
+                        SWEEP_ITEMS.labels(kind).inc(count)
                 if any(dataclasses.astuple(report)):
                     log.info("sweep: %s", report)
             except Exception:
+                SWEEP_RUNS.labels("failed").inc()
                 log.exception("sweep failed; next run in %ss", self.interval)
             await asyncio.sleep(self.interval)
 

@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from gql.documents import PreparedDocument
 from gql.errors import ErrorCodes
 from gql.execution import LevelFirstExecutor
+from gql.observability import OperationMetrics
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
@@ -37,6 +38,7 @@ from gql.schema.orders import Order, OrderLine, Parcel
 from gql.schema.reviews import Review
 from gql.schema.staff import ActionLog, StaffAccount
 from gql.schema.stores import Store
+from gql.subscriptions import OrderSubscriptions
 
 Query = merge_types(
     "Query",
@@ -82,6 +84,7 @@ class MallGraphSchema(strawberry.Schema):
 schema = MallGraphSchema(
     query=Query,
     mutation=Mutation,
+    subscription=OrderSubscriptions,
     types=[
         Store,
         Category,
@@ -98,7 +101,7 @@ schema = MallGraphSchema(
         ActionLog,
         Review,
     ],
-    extensions=[ErrorCodes, PreparedDocument],
+    extensions=[OperationMetrics, ErrorCodes, PreparedDocument],  # OperationMetrics first: it sees the codes
     config=StrawberryConfig(scalar_map={Cents: CENTS_SCALAR}),
     execution_context_class=LevelFirstExecutor,
 )

@@ -173,7 +173,10 @@ class Parcel(relay.Node):
 @strawberry.type(description="One entry of the order timeline (操作记录).")
 class OrderEvent:
     id: strawberry.ID
-    action: OrderAction | None = strawberry.field(description="Null for the creation of the order.")
+    action: OrderAction | None = strawberry.field(
+        description="Null for the creation of the order, and for a note that changes no status "
+        "(`payload.event`: AFTER_SALE_REQUESTED when the buyer opens an after-sale)."
+    )
     from_status: OrderStatus | None
     to_status: OrderStatus
     actor_type: ActorType

@@ -17,9 +17,14 @@ async def test_livez_and_readyz(api: Api) -> None:
     assert (await api.http.get("/livez")).json() == {"status": "ok"}
     ready = await api.http.get("/readyz")
     assert ready.status_code == 200
+    dialect = "sqlite" if "sqlite" in api.settings.database_url else "postgresql"
     assert ready.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": {"backend": "memory", "status": "ok"}},
+        "checks": {
+            "database": {"status": "ok", "dialect": dialect},
+            "cache": {"backend": "memory", "status": "ok"},
+            "eventBus": {"backend": "memory", "status": "ok", "subscribers": 0},
+        },
     }
 
 

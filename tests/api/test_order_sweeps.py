@@ -156,3 +156,28 @@ async def test_a_refund_the_gateway_fails_is_retried_with_the_same_number(
     refund_calls = [c for c in api.gateway.calls if c[0] == "refund"]
     assert refund_calls == [("refund", refund.transaction_no, 3600)] * 2
     assert api.gateway.refunded_total() == 3600
+
+
+async def test_two_sweepers_retry_each_failed_refund_once(api: Api, seed: Seed, db: Database) -> None:
+    """The retry claims its refunds under a lease: a second sweeper does not call the gateway too."""
+    shop = await open_shop(seed, stock=50)
+    cancel = """mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { userErrors { code } } }"""
+    for _ in range(4):
+        paid = await place_and_pay(api, shop)
+        api.gateway.fail_next = 1
+        r = await api.as_shopper(shop.customer_id).execute(
+            cancel, input={"orderId": paid["id"], "reason": "不要了", "idempotencyKey": key()}
+        )
+        assert r.data["cancelOrder"]["userErrors"] == []
+    later = utcnow() + timedelta(minutes=1)
+    reports = await asyncio.gather(*(run_sweeps(_deps(api, db), later) for _ in range(3)))
+    assert sum(r.refunds_retried for r in reports) == 4
+    refund_calls = [c[1] for c in api.gateway.calls if c[0] == "refund"]
+    assert all(refund_calls.count(no) == 2 for no in refund_calls)  # the failed call + one retry
+    async with db.sessions() as s:
+        statuses = (
+            await s.scalars(
+                select(PaymentTransaction.status).where(PaymentTransaction.kind == PaymentKind.REFUND)
+            )
+        ).all()
+    assert statuses == [PaymentStatus.SUCCEEDED] * 4

@@ -1,0 +1,73 @@
+"""What a timeline row means to the people watching orders live (新订单提醒, 取消, 退款申请).
+
+The order timeline (`order_events`) records transitions by state-table action; a store's staff
+think in fewer, coarser kinds: a new order to accept, a cancelled one, a refund request. This
+table is the one place that maps one to the other, so the live feed, its replay and its filters
+can never disagree. Pure code, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Final
+
+from models.order_states import OrderAction, OrderStatus
+
+
+class OrderEventType(StrEnum):
+    PLACED = "PLACED"
+    """The order was created (待付款)."""
+    NEW_ORDER = "NEW_ORDER"
+    """The order now waits for the store to accept it (paid, team succeeded, or reallocated): 新订单."""
+    AWAITING_GROUP = "AWAITING_GROUP"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    """The store rejected it or let the acceptance window pass: it waits for HQ (待分配)."""
+    SHIPPED = "SHIPPED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    CLOSED = "CLOSED"
+    REFUND_REQUESTED = "REFUND_REQUESTED"
+    """The buyer opened an after-sale (售后申请): the store has to review it."""
+
+
+AFTER_SALE_REQUESTED: Final = "AFTER_SALE_REQUESTED"
+"""`payload.event` of a timeline row that records an after-sale request (no status change)."""
+
+_BY_ACTION: Final[Mapping[OrderAction, OrderEventType]] = {
+    OrderAction.PAY: OrderEventType.NEW_ORDER,
+    OrderAction.PAY_GROUP_BUY: OrderEventType.AWAITING_GROUP,
+    OrderAction.CANCEL: OrderEventType.CANCELLED,
+    OrderAction.PAYMENT_TIMEOUT: OrderEventType.CANCELLED,
+    OrderAction.TEAM_SUCCEEDED: OrderEventType.NEW_ORDER,
+    OrderAction.TEAM_FAILED: OrderEventType.CANCELLED,
+    OrderAction.ACCEPT_PICKUP: OrderEventType.ACCEPTED,
+    OrderAction.ACCEPT_SHIP: OrderEventType.ACCEPTED,
+    OrderAction.REJECT: OrderEventType.REJECTED,
+    OrderAction.ACCEPTANCE_TIMEOUT: OrderEventType.REJECTED,
+    OrderAction.REALLOCATE: OrderEventType.NEW_ORDER,
+    OrderAction.SHIP_PARTIAL: OrderEventType.SHIPPED,
+    OrderAction.SHIP: OrderEventType.SHIPPED,
+    OrderAction.CONFIRM_RECEIPT: OrderEventType.COMPLETED,
+    OrderAction.AUTO_COMPLETE: OrderEventType.COMPLETED,
+    OrderAction.VERIFY_PICKUP: OrderEventType.COMPLETED,
+    OrderAction.CLOSE: OrderEventType.CLOSED,
+}
+
+
+def event_type(
+    action: OrderAction | None, from_status: OrderStatus | None, payload: Mapping[str, Any]
+) -> OrderEventType:
+    """The kind of one timeline row.
+
+    A row without an action is either the creation of the order (no previous status) or a
+    note that changes no status (an after-sale request, `payload.event` says which).
+    """
+    if action is not None:
+        return _BY_ACTION[action]
+    if from_status is None:
+        return OrderEventType.PLACED
+    if payload.get("event") == AFTER_SALE_REQUESTED:
+        return OrderEventType.REFUND_REQUESTED
+    raise ValueError(f"timeline row without an action and of unknown kind: {dict(payload)!r}")

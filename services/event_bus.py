@@ -1,0 +1,278 @@
+"""Order-event notices between processes: Redis pub/sub in a fleet, in-process when embedded.
+
+The order timeline table is the source of truth; the bus only says "look, event 812 of order
+77 at store 3 just committed" so that live subscribers need not poll. Each process keeps ONE
+Redis subscription and fans notices out to its local subscribers, each with a bounded queue
+(a slow consumer overflows and is dropped instead of growing memory).
+
+When the bus cannot be trusted — a publish failed, or the Redis connection dropped and came
+back — every local subscriber gets a `RESYNC` marker and re-reads the table from its own cursor,
+so a notice lost while Redis was down delays an event but never loses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Protocol
+
+import orjson
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from services.telemetry import EVENTS_PUBLISHED
+
+log = logging.getLogger("mallgraph.event_bus")
+
+CHANNEL_PREFIX: Final = "mallgraph:order-events"
+PUBLISH_PAUSE_SECONDS: Final = 1.0
+"""After a failed publish, publishing is skipped this long (a circuit breaker for Redis outages)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventNotice:
+    """What is published after commit: enough to filter by scope without touching the database."""
+
+    event_id: int
+    order_id: int
+    store_id: int | None
+    customer_id: int | None
+    type: str
+
+    def encode(self) -> bytes:
+        return orjson.dumps([self.event_id, self.order_id, self.store_id, self.customer_id, self.type])
+
+    @classmethod
+    def decode(cls, raw: bytes | str) -> EventNotice:
+        event_id, order_id, store_id, customer_id, kind = orjson.loads(raw)
+        return cls(int(event_id), int(order_id), store_id, customer_id, str(kind))
+
+
+class Resync:
+    """Queue marker: notices may have been missed; re-read the table from your cursor."""
+
+
+RESYNC: Final = Resync()
+Item = EventNotice | Resync
+
+
+@dataclass(eq=False)
+class LocalSubscription:
+    """One live subscriber in this process: a filter and a bounded queue."""
+
+    accepts: Callable[[EventNotice], bool]
+    max_queue: int
+    on_overflow: Callable[[], None] | None = None
+    queue: asyncio.Queue[Item] = field(init=False)
+    overflowed: bool = False
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(maxsize=self.max_queue)
+
+    def offer(self, item: Item) -> None:
+        if self.overflowed:
+            return
+        if isinstance(item, Resync) and any(isinstance(i, Resync) for i in self._pending()):
+            return  # one pending resync covers any number
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            if self.on_overflow is not None:
+                self.on_overflow()
+
+    def _pending(self) -> Sequence[Item]:
+        return list(self.queue._queue)  # type: ignore[attr-defined]  # a deque; read-only peek
+
+
+class EventBus(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def publish(self, notices: Sequence[EventNotice]) -> None: ...
+
+    def subscribe(
+        self,
+        accepts: Callable[[EventNotice], bool],
+        max_queue: int,
+        on_overflow: Callable[[], None] | None = None,
+    ) -> contextlib.AbstractContextManager[LocalSubscription]: ...
+
+    @property
+    def subscriber_count(self) -> int: ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class _Fanout:
+    """Local delivery shared by both buses."""
+
+    name = "memory"
+
+    def __init__(self) -> None:
+        self._subscriptions: set[LocalSubscription] = set()
+
+    @contextlib.contextmanager
+    def subscribe(
+        self,
+        accepts: Callable[[EventNotice], bool],
+        max_queue: int,
+        on_overflow: Callable[[], None] | None = None,
+    ) -> Iterator[LocalSubscription]:
+        sub = LocalSubscription(accepts, max_queue, on_overflow)
+        self._subscriptions.add(sub)
+        try:
+            yield sub
+        finally:
+            self._subscriptions.discard(sub)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscriptions)
+
+    def deliver(self, notice: EventNotice) -> None:
+        for sub in list(self._subscriptions):
+            if sub.accepts(notice):
+                sub.offer(notice)
+
+    def resync_all(self) -> None:
+        for sub in list(self._subscriptions):
+            sub.offer(RESYNC)
+
+
+class MemoryBus(_Fanout):
+    """Embedded mode (one process): publishing is delivering."""
+
+    async def start(self) -> None:
+        return None
+
+    async def publish(self, notices: Sequence[EventNotice]) -> None:
+        for notice in notices:
+            self.deliver(notice)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._subscriptions.clear()
+
+
+class RedisBus(_Fanout):
+    """Redis pub/sub: one listener per process, reconnecting with backoff."""
+
+    name = "redis"
+
+    def __init__(self, url: str, *, timeout: float = 0.5, max_backoff: float = 2.0) -> None:
+        super().__init__()
+        self._url = url
+        # Publishing must fail fast (a mutation waits on it); the listener blocks on reads forever.
+        self._publisher = aioredis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        # No silent retries on the listener: a reconnect that resubscribes behind our back would
+        # skip the resync, and notices published meanwhile would wait for the next catch-up poll.
+        self._listener_client = aioredis.Redis.from_url(
+            url, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+        )
+        # Pub/sub ignores Redis' database numbers: the channel carries it, so deployments (or
+        # test runs) that share one Redis through different databases never hear each other.
+        db = self._publisher.connection_pool.connection_kwargs.get("db", 0)
+        self.channel = f"{CHANNEL_PREFIX}:{db}"
+        self._max_backoff = max_backoff
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+        self._publish_paused_until = 0.0
+        self.reconnects = 0
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._listen(), name="mallgraph-event-bus")
+
+    async def publish(self, notices: Sequence[EventNotice]) -> None:
+        if not notices:
+            return
+        if time.monotonic() < self._publish_paused_until:
+            # A publish failed a moment ago: do not make every mutation wait on a timeout. Local
+            # subscribers re-read the table now; remote ones when their listener reconnects, or
+            # at their periodic catch-up.
+            EVENTS_PUBLISHED.labels("skipped").inc(len(notices))
+            self.resync_all()
+            return
+        for attempt in (1, 2):  # a pooled connection may be stale after a Redis restart: retry once
+            try:
+                async with self._publisher.pipeline(transaction=False) as pipe:
+                    for notice in notices:
+                        pipe.publish(self.channel, notice.encode())
+                    await pipe.execute()
+                EVENTS_PUBLISHED.labels("ok").inc(len(notices))
+                return
+            except (RedisError, OSError) as exc:
+                if attempt == 2:
+                    log.warning("event publish failed (%s); subscribers will catch up from the table", exc)
+        EVENTS_PUBLISHED.labels("failed").inc(len(notices))
+        self._publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+        self.resync_all()
+
+    async def _listen(self) -> None:
+        backoff = 0.05
+        first = True
+        while True:
+            pubsub = self._listener_client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self.connected.set()
+                if not first:
+                    self.reconnects += 1
+                    log.info("event bus reconnected to Redis; subscribers catch up from the table")
+                # Whatever was published while we were away is in the table: re-read it.
+                self.resync_all()
+                first = False
+                backoff = 0.05
+                while True:
+                    message = await pubsub.get_message(timeout=None)
+                    if message is None or message.get("type") != "message":
+                        continue
+                    try:
+                        self.deliver(EventNotice.decode(message["data"]))
+                    except (ValueError, TypeError) as exc:
+                        log.warning("ignoring a malformed event notice: %s", exc)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                if self.connected.is_set():
+                    log.warning("event bus lost Redis (%s); retrying", exc)
+                self.connected.clear()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def ping(self) -> bool:
+        if not self.connected.is_set():
+            return False
+        try:
+            return bool(await self._publisher.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._subscriptions.clear()
+        await self._publisher.aclose()
+        await self._listener_client.aclose()
+
+
+def create_event_bus(redis_url: str | None) -> EventBus:
+    return RedisBus(redis_url) if redis_url else MemoryBus()
