@@ -14,6 +14,7 @@ to strawberry.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -30,6 +31,7 @@ from gql.context import Context
 from gql.cost import CostModel, operation_cost
 from gql.documents import DocumentCache
 from gql.limits import COUNTERS, coded, cost_budget, restore_rate
+from gql.observability import note_cost, note_refused
 from gql.persisted_queries import PersistedQueries, load_manifest
 from gql.rate_limit import Decision, RateLimiter
 from gql.settings import Settings
@@ -160,12 +162,16 @@ class GatedGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> StrawberryResult:
+        started = time.perf_counter()
         outcome = await self.gate().admit(request_data, request_adapter.method, context)
         if isinstance(outcome, StrawberryResult):
+            note_refused(request_data.operation_name, list(outcome.errors or ()), started)
             return outcome
         if outcome is not None:
             context.admitted = outcome
             request_data = replace(request_data, query=outcome.query)
+            if outcome.cost is not None:
+                note_cost(int(outcome.cost["requestedQueryCost"]))
         result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )

@@ -8,7 +8,8 @@
   and notes its name and error codes (GraphQL errors and mutation `userErrors`) on the record.
 * `metrics_endpoint` serves Prometheus text, summing every worker in multiprocess mode.
 
-Another part of the app may add `cost` to the record (`current_record()`); it is logged as is.
+The gate (gql/gate.py) notes refused requests (`note_refused`) and each admitted query's cost
+(`note_cost`) on the same record.
 """
 
 from __future__ import annotations
@@ -150,6 +151,25 @@ class OperationMetrics(SchemaExtension):
         if record is not None:
             record.operations.append(name or "anonymous")
             record.error_codes.extend(codes)
+
+
+def note_refused(operation_name: str | None, errors: list[Any], started: float) -> None:
+    """A request the gate (gql/gate.py) refused before strawberry ran it: counted and logged the same way."""
+    codes = [str((getattr(e, "extensions", None) or {}).get("code", "UNKNOWN")) for e in errors]
+    REQUEST_DURATION.labels(operation_label(operation_name), "refused").observe(time.perf_counter() - started)
+    for code in codes:
+        ERRORS.labels(code).inc()
+    record = _record.get()
+    if record is not None:
+        record.operations.append(operation_name or "anonymous")
+        record.error_codes.extend(codes)
+
+
+def note_cost(requested: int) -> None:
+    """The admitted query's requested cost, for the request's log line."""
+    record = _record.get()
+    if record is not None:
+        record.cost = requested
 
 
 async def metrics_endpoint(_: Request) -> Response:

@@ -39,7 +39,8 @@ async def test_a_request_logs_one_json_line_with_who_what_and_cost(
     assert entry["sql_statements"] == outer.count > 0
     assert entry["error_codes"] == []
     assert entry["duration_ms"] > 0
-    assert {"ts", "level", "logger", "msg", "pid", "cost"} <= entry.keys()
+    assert {"ts", "level", "logger", "msg", "pid"} <= entry.keys()
+    assert entry["cost"] == r.body["extensions"]["cost"]["requestedQueryCost"] > 0
 
 
 async def test_errors_are_logged_and_counted_by_code(api: Api, caplog: pytest.LogCaptureFixture) -> None:

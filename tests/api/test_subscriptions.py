@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from gql.auth import mint_token
 from gql.ids import encode_id
+from gql.permissions import ROOT_FIELD_AUDIENCE
 from gql.settings import load_settings
 from models.enums import Role
 from models.orders import OrderEvent
@@ -245,3 +246,33 @@ async def test_an_unexpected_failure_is_masked_with_the_connection_id(
     assert "hunter2" not in str(error)
     assert any(r.getMessage() == "subscription Subscription.orderEvents failed" for r in caplog.records)
     await ws.close()
+
+
+SUBSCRIPTION_ROLES: dict[Role, dict[str, Any]] = {
+    Role.HQ_ADMIN: {},
+    Role.STORE_STAFF: {"store_ids": [1]},
+    Role.ANALYST: {},
+    Role.SHOPPER: {"customer_id": 1},
+}
+
+
+@pytest.mark.parametrize("field", ["orderEvents", "myOrderUpdates"])
+async def test_subscription_role_matrix(server: LiveServer, field: str) -> None:
+    """Every subscription field × role, from ROOT_FIELD_AUDIENCE: allowed roles get a live stream
+    (nothing but events), the others a FORBIDDEN error; anonymous callers cannot connect (4403)."""
+    audience = ROOT_FIELD_AUDIENCE[f"Subscription.{field}"]
+    document = EVENTS if field == "orderEvents" else MINE
+    for role, claims in SUBSCRIPTION_ROLES.items():
+        ws = await GraphQLWs.open(server.ws_url, bearer(server, role, **claims))
+        op = await ws.subscribe(document)
+        if role in audience:
+            assert await ws.nothing_within(op, 0.3), (field, role)
+        else:
+            message = await ws.receive(op)
+            assert message["type"] == "next", (field, role, message)
+            codes = [e["extensions"]["code"] for e in message["payload"]["errors"]]
+            assert codes == ["FORBIDDEN"], (field, role, message)
+        await ws.close()
+    with pytest.raises(Closed) as refused:
+        await GraphQLWs.open(server.ws_url, {})
+    assert refused.value.code == 4403
