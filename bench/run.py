@@ -62,7 +62,6 @@ def bench_settings(url: str, server: str = "default") -> Settings:
     return load_settings(database_url=url, jwt_secret=BENCH_SECRET, environment="prod", **known)
 
 
-
 def token_for(settings: Settings, role: str) -> str | None:
     return mint_token(settings, Role.HQ_ADMIN, "bench-hq") if role == "hq" else None
 
