@@ -10,7 +10,9 @@ server's CPU.
 one level, collects the awaitables of the whole level into one `gather` (so DataLoaders batch
 exactly as before, or better), completes the values, and moves to the next level. Fields that
 strawberry marks as basic (no resolver, no permission classes, no extensions: their resolver
-only reads an attribute and ignores `info`) are called without building a resolve info.
+only reads an attribute and ignores `info`) are read directly, without a resolve info; what the
+walk needs of each (type, field) is worked out once per process (`_FieldPlan`).
+
 
 It only takes the happy path. The moment anything would make graphql-core do more than
 produce data — a resolver raises, a non-null field is null, a value fails to coerce, a runtime
@@ -28,17 +30,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from graphql import (
     ExecutionResult,
     GraphQLAbstractType,
+    GraphQLField,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     OperationType,
     Undefined,
 )
@@ -46,6 +51,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, 
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
 
 
 class _Fallback(Exception):
@@ -148,15 +154,18 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> None:
         first = details[0]
         node = first.node
-        field_def = self.schema.get_field(parent_type, node.name.value)
-        if field_def is None:
+        plan_key = (parent_type, node.name.value)
+        plan = _PLANS.get(plan_key, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = _PLANS[plan_key] = _plan(self.schema, parent_type, node.name.value)
+        if plan is None:
             return  # graphql-core leaves unknown fields out of the answer too
-        resolve = field_def.resolve or self.field_resolver
+        field_def = plan.field_def
         target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
-        info: GraphQLResolveInfo[Any] | None
-        if getattr(resolve, "_is_default", False) and not field_def.args and not node.arguments:
-            info = None  # strawberry's basic-field resolver reads an attribute and never looks at info
-            result = resolve(source, None)
+        info: GraphQLResolveInfo[Any] | None = None
+        if plan.attribute is not None and not node.arguments:
+            # strawberry's basic-field resolver is exactly this read, and never looks at info
+            result = getattr(source, plan.attribute)
         else:
             info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
             args = (
@@ -170,8 +179,8 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
                 if field_def.args or node.arguments
                 else {}
             )
-            result = resolve(source, info, **args)
-        if info is None and _needs_info(field_def.type):
+            result = (field_def.resolve or self.field_resolver)(source, info, **args)
+        if info is None and plan.needs_info:
             info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
         if self.is_awaitable(result):
             pending.append((result, field_def.type, details, info, path, target, key))
@@ -245,6 +254,39 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         answer: dict[str, Any] = {}
         target[key] = answer
         next_work.append((type_, value, path, grouped, answer))
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldPlan:
+    """What the walk needs to know of a field, worked out once per (type, field) per process."""
+
+    field_def: GraphQLField
+    attribute: str | None
+    """Set when the value is `getattr(source, attribute)`: a strawberry basic field (no resolver,
+    no permission classes, no extensions, no arguments) whose default resolver is `getattr`."""
+    needs_info: bool
+    """Completing the value may call `is_type_of`/`resolve_type`, which receive a resolve info."""
+
+
+_UNPLANNED: Any = object()
+_PLANS: dict[tuple[GraphQLObjectType, str], _FieldPlan | None] = {}
+
+
+def _plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _FieldPlan | None:
+    field_def = schema.get_field(parent_type, name)
+    if field_def is None:
+        return None
+    attribute = None
+    definition = field_def.extensions.get("strawberry-definition")
+    if (
+        getattr(field_def.resolve, "_is_default", False)
+        and not field_def.args
+        and isinstance(definition, StrawberryField)
+        and definition.is_basic_field
+        and definition.default_resolver is getattr
+    ):
+        attribute = definition.python_name
+    return _FieldPlan(field_def, attribute, _needs_info(field_def.type))
 
 
 def _needs_info(type_: GraphQLOutputType) -> bool:

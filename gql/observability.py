@@ -136,33 +136,29 @@ class OperationMetrics(SchemaExtension):
             kind = None
         if kind is OperationType.SUBSCRIPTION:
             return  # a stream, not a request: see mallgraph_active_subscriptions
-        name = ctx.operation_name
-        codes = [
-            str((e.extensions or {}).get("code", "UNKNOWN"))
-            for e in (getattr(ctx.result, "errors", None) or [])
-        ]
+        codes = _error_codes(getattr(ctx.result, "errors", None) or [])
         codes.extend(_user_error_codes(getattr(ctx.result, "data", None)))
-        REQUEST_DURATION.labels(operation_label(name), kind.value if kind else "invalid").observe(
-            time.perf_counter() - started
-        )
-        for code in codes:
-            ERRORS.labels(code).inc()
-        record = _record.get()
-        if record is not None:
-            record.operations.append(name or "anonymous")
-            record.error_codes.extend(codes)
+        _note_operation(ctx.operation_name, kind.value if kind else "invalid", codes, started)
 
 
-def note_refused(operation_name: str | None, errors: list[Any], started: float) -> None:
-    """A request the gate (gql/gate.py) refused before strawberry ran it: counted and logged the same way."""
-    codes = [str((getattr(e, "extensions", None) or {}).get("code", "UNKNOWN")) for e in errors]
-    REQUEST_DURATION.labels(operation_label(operation_name), "refused").observe(time.perf_counter() - started)
+def _error_codes(errors: list[Any]) -> list[str]:
+    return [str((getattr(e, "extensions", None) or {}).get("code", "UNKNOWN")) for e in errors]
+
+
+def _note_operation(name: str | None, kind: str, codes: list[str], started: float) -> None:
+    """Duration and error codes into the metrics, name and codes onto the request's log record."""
+    REQUEST_DURATION.labels(operation_label(name), kind).observe(time.perf_counter() - started)
     for code in codes:
         ERRORS.labels(code).inc()
     record = _record.get()
     if record is not None:
-        record.operations.append(operation_name or "anonymous")
+        record.operations.append(name or "anonymous")
         record.error_codes.extend(codes)
+
+
+def note_refused(operation_name: str | None, errors: list[Any], started: float) -> None:
+    """A request the gate (gql/gate.py) refused before strawberry ran it: counted and logged the same way."""
+    _note_operation(operation_name, "refused", _error_codes(errors), started)
 
 
 def note_cost(requested: int) -> None:
