@@ -10,8 +10,11 @@ server's CPU.
 one level, collects the awaitables of the whole level into one `gather` (so DataLoaders batch
 exactly as before, or better), completes the values, and moves to the next level. Fields that
 strawberry marks as basic (no resolver, no permission classes, no extensions: their resolver
-only reads an attribute and ignores `info`) are read directly, without a resolve info; what the
-walk needs of each (type, field) is worked out once per process (`_FieldPlan`).
+only reads an attribute and ignores `info`) are read directly, without a resolve info, and
+argument-less resolvers without extensions (so without permission classes) are called the way
+strawberry calls them, minus its per-call argument conversion and extension chain; what the walk
+needs of each (type, field) is worked out once per process (`_FieldPlan`).
+
 
 
 It only takes the happy path. The moment anything would make graphql-core do more than
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from graphql import (
@@ -51,7 +54,9 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, 
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
 from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
 
 
 class _Fallback(Exception):
@@ -166,6 +171,11 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         if plan.attribute is not None and not node.arguments:
             # strawberry's basic-field resolver is exactly this read, and never looks at info
             result = getattr(source, plan.attribute)
+        elif plan.resolver is not None and plan.info_class is not None and not node.arguments:
+            info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
+            result = _call(
+                plan.resolver, source, plan.info_class(_raw_info=info, _field=_definition(field_def))
+            )
         else:
             info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
             args = (
@@ -266,6 +276,11 @@ class _FieldPlan:
     no permission classes, no extensions, no arguments) whose default resolver is `getattr`."""
     needs_info: bool
     """Completing the value may call `is_type_of`/`resolve_type`, which receive a resolve info."""
+    resolver: StrawberryResolver[Any] | None = None
+    """Set for an argument-less strawberry resolver with no extensions (so no permission classes):
+    called as strawberry would call it — source as `self`/`root`/`parent`, the `Info` — without
+    its per-call argument conversion and extension chain."""
+    info_class: type[Info] | None = None
 
 
 _UNPLANNED: Any = object()
@@ -276,17 +291,36 @@ def _plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _
     field_def = schema.get_field(parent_type, name)
     if field_def is None:
         return None
-    attribute = None
+    plan = _FieldPlan(field_def, None, _needs_info(field_def.type))
     definition = field_def.extensions.get("strawberry-definition")
-    if (
-        getattr(field_def.resolve, "_is_default", False)
-        and not field_def.args
-        and isinstance(definition, StrawberryField)
-        and definition.is_basic_field
-        and definition.default_resolver is getattr
-    ):
-        attribute = definition.python_name
-    return _FieldPlan(field_def, attribute, _needs_info(field_def.type))
+    if not isinstance(definition, StrawberryField) or field_def.args or definition.extensions:
+        return plan  # arguments to convert, or extensions (permission classes) to run: strawberry's path
+    if getattr(field_def.resolve, "_is_default", False):
+        if definition.is_basic_field and definition.default_resolver is getattr:
+            return replace(plan, attribute=definition.python_name)
+        return plan
+    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    base = definition.base_resolver
+    if base is None or base.arguments or strawberry_schema is None or strawberry_schema.exception_handlers:
+        return plan  # strawberry's field exception handlers wrap resolvers: keep its path with them
+    return replace(plan, resolver=base, info_class=strawberry_schema.config.info_class)
+
+
+def _definition(field_def: GraphQLField) -> StrawberryField:
+    return cast(StrawberryField, field_def.extensions["strawberry-definition"])
+
+
+def _call(resolver: StrawberryResolver[Any], source: Any, info: Info) -> Any:
+    """The resolver with the arguments strawberry's `get_arguments` gives an argument-less field."""
+    args = [source] if resolver.self_parameter is not None else []
+    kwargs: dict[str, Any] = {}
+    if resolver.parent_parameter is not None:
+        kwargs[resolver.parent_parameter.name] = source
+    if resolver.root_parameter is not None:
+        kwargs[resolver.root_parameter.name] = source
+    if resolver.info_parameter is not None:
+        kwargs[resolver.info_parameter.name] = info
+    return resolver(*args, **kwargs)
 
 
 def _needs_info(type_: GraphQLOutputType) -> bool:
