@@ -8,13 +8,14 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 import models
 from models.base import include_in_comparison
 from services.db import create_engine
-from services.migrations import downgrade, upgrade
+from services.migrations import alembic_config, downgrade, upgrade
 from tests.conftest import Database
 
 
@@ -70,3 +71,8 @@ async def test_order_number_prefix_search_has_its_index_on_postgresql(db: Databa
     async with db.engine.connect() as conn:
         names = await conn.run_sync(index_names)
     assert ("ix_orders_order_no_pattern" in names) == (db.dialect == "postgresql")
+
+
+def test_the_history_has_one_head() -> None:
+    """Branches written side by side are merged, so a new migration has exactly one parent."""
+    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0007"]
