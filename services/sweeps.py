@@ -144,8 +144,12 @@ class SweepRunner:
                 for kind, count in dataclasses.asdict(report).items():
                     if count:
                         SWEEP_ITEMS.labels(kind).inc(count)
-                if any(dataclasses.astuple(report)):
-                    log.info("sweep: %s", report)
+                done = dataclasses.asdict(report)
+                # Rollups re-read their recent partitions on every run: routine, not news.
+                routine = not any(count for kind, count in done.items() if kind != "rollup_partitions")
+                if any(done.values()):
+                    log.log(logging.DEBUG if routine else logging.INFO, "sweep: %s", report)
+
             except Exception:
                 SWEEP_RUNS.labels("failed").inc()
                 log.exception("sweep failed; next run in %ss", self.interval)
