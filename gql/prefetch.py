@@ -18,31 +18,10 @@ import asyncio
 from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
-
 from gql.context import Info
+from gql.selection import Path, selected_paths
 from loaders import Loaders
 from models import orders as rows
-
-Path = tuple[str, ...]
-
-
-def selected_paths(info: Info) -> frozenset[Path]:
-    """Every path of field names the document selects below the current field (through fragments)."""
-    found: set[Path] = set()
-
-    def walk(selections: Iterable[Any], prefix: Path) -> None:
-        for s in selections:
-            if isinstance(s, SelectedField):
-                path = (*prefix, s.name)
-                found.add(path)
-                walk(s.selections, path)
-            elif isinstance(s, (FragmentSpread, InlineFragment)):
-                walk(s.selections, prefix)
-
-    for field in info.selected_fields:
-        walk(field.selections, ())
-    return frozenset(found)
 
 
 async def _level(*batches: Awaitable[Any]) -> None:

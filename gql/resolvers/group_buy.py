@@ -4,10 +4,8 @@ and the checkout price preview."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from gql.context import Info
 from gql.ids import decode_id, encode_id
@@ -33,6 +31,7 @@ from gql.schema.group_buy import (
     team_view,
 )
 from gql.schema.order_mutations import CartLineInput
+from gql.selection import selected_paths
 from models.base import utcnow
 from models.enums import Fulfillment
 from models.errors import DomainError
@@ -101,7 +100,7 @@ class GroupBuyQueries:
         if page is None:
             return None
         viewer = None
-        if info.context.principal.customer_id is not None and _asks_for_viewer(info):
+        if info.context.principal.customer_id is not None and ("viewer",) in selected_paths(info):
             async with info.context.sessions() as session:
                 allowed, reason = await viewer_verdict(session, info.context.principal, page, now)
             viewer = ViewerEligibility(can_join=allowed, reason=reason)
@@ -166,20 +165,6 @@ class GroupBuyQueries:
             gift_unavailable=q.gift_unavailable,
             next_tier=_hint(q.hint),
         )
-
-
-def _asks_for_viewer(info: Info) -> bool:
-    """Compute the per-viewer part only when the document selects it (it is the part that costs SQL)."""
-
-    def selects(selections: list[Any]) -> bool:
-        for s in selections:
-            if isinstance(s, SelectedField) and s.name == "viewer":
-                return True
-            if isinstance(s, (FragmentSpread, InlineFragment)) and selects(s.selections):
-                return True
-        return False
-
-    return selects(info.selected_fields[0].selections)
 
 
 @strawberry.type
