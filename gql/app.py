@@ -133,6 +133,7 @@ class MallGraphView(GatedGraphQL):
             graphql_ide="graphiql",
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+            gate=lambda: self.resources.gate,
         )
         self.resources = resources
 
@@ -150,9 +151,6 @@ class MallGraphView(GatedGraphQL):
             return orjson.dumps(data).decode()
         except orjson.JSONEncodeError:  # an integer beyond 64 bits inside a JSON scalar
             return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-    def gate(self) -> Gate:
-        return self.resources.gate
 
     async def on_ws_connect(self, context: Context) -> None:
         await authenticate_connection(context)

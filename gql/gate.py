@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -148,10 +149,15 @@ def refuse(*errors: GraphQLError) -> StrawberryResult:
 
 
 class GatedGraphQL(GraphQL[Context, None]):
-    """strawberry's ASGI view with the gate in front of every HTTP operation."""
+    """strawberry's ASGI view with the gate in front of every HTTP operation.
 
-    def gate(self) -> Gate:
-        raise NotImplementedError("the app's view returns the gate built with its resources")
+    `gate` is asked for on each request: the app builds the gate with its resources in the
+    lifespan, after the view exists.
+    """
+
+    def __init__(self, *args: Any, gate: Callable[[], Gate], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate = gate
 
     async def execute_single(
         self,
