@@ -13,8 +13,9 @@ from gql.context import Info
 from gql.loaded import now_or_later
 from gql.schema.catalog import Product, Sku, product_of_row, sku_of_row
 from gql.schema.common import Money, money
-from gql.schema.customers import Customer, visible_phone
-from gql.schema.stores import Region, Store
+from gql.schema.consignee import Consignee
+from gql.schema.customers import Customer
+from gql.schema.stores import Store
 from models import orders as rows
 from models.base import utcnow
 from models.customers import Customer as CustomerRow
@@ -22,49 +23,11 @@ from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, Paymen
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand, RefundClock, available_actions
 from models.order_states import OrderAction, OrderStatus
-from models.pii import mask_address, sees_full_pii
 from models.refund_policy import LineState, max_refund
 from models.stores import Store as StoreRow
 
 if TYPE_CHECKING:
     from gql.schema.after_sales import AfterSale, RefundableLine
-
-
-@strawberry.type(
-    description="Receiver of the goods. Phone, address and coordinates are masked for analysts "
-    "(138****1234, the street's first characters, no coordinates)."
-)
-class Consignee:
-    name: str
-    region: Region
-    _address: strawberry.Private[str | None]
-    _latitude: strawberry.Private[float | None]
-    _longitude: strawberry.Private[float | None]
-    _phone: strawberry.Private[str]
-    _store_id: strawberry.Private[int | None]
-
-    def _full(self, info: Info) -> bool:
-        return sees_full_pii(info.context.principal, self._store_id)
-
-    @strawberry.field
-    def phone(self, info: Info) -> str:
-        phone = visible_phone(info, self._phone, self._store_id)
-        assert phone is not None
-        return phone
-
-    @strawberry.field
-    def address(self, info: Info) -> str | None:
-        if self._address is None or self._full(info):
-            return self._address
-        return mask_address(self._address)
-
-    @strawberry.field
-    def latitude(self, info: Info) -> float | None:
-        return self._latitude if self._full(info) else None
-
-    @strawberry.field
-    def longitude(self, info: Info) -> float | None:
-        return self._longitude if self._full(info) else None
 
 
 @strawberry.type(description="A SKU in an order, with the snapshot taken when the order was placed.")
@@ -391,17 +354,7 @@ class Order(relay.Node):
             payable_amount=money(row.payable_amount),
             paid_amount=money(row.paid_amount),
             refunded_amount=money(row.refunded_amount),
-            consignee=Consignee(
-                name=row.consignee_name,
-                region=Region(
-                    province=row.consignee_province, city=row.consignee_city, district=row.consignee_district
-                ),
-                _address=row.consignee_address,
-                _latitude=row.consignee_latitude,
-                _longitude=row.consignee_longitude,
-                _phone=row.consignee_phone,
-                _store_id=row.store_id,
-            ),
+            consignee=Consignee.of(row),
             buyer_remark=row.buyer_remark,
             cancel_reason=row.cancel_reason,
             reject_reason=row.reject_reason,
