@@ -5,8 +5,10 @@ Left to itself, graphql-core completes a 50-order page field by field: each orde
 DataLoader future. The SQL is already batched (one statement per relation), but the ~450
 coroutines, futures and event-loop turns cost more CPU than the SQL. Here the list resolver
 looks at what the document selects below it and fills the request's loaders level by level
-(relations of one level concurrently, each batch in its own session); the relation fields then
-find their rows resolved and answer synchronously (`gql/loaded.py`).
+(relations of one level concurrently, each batch in its own session, and one call of a loader's
+batch function for all its keys rather than a future awaited per row: `RowLoader.fill`); the
+relation fields then find their rows resolved and answer synchronously (`gql/loaded.py`).
+
 
 Only what is selected is loaded, with the same loaders and the same statements the fields would
 have run, so results, scoping and statement counts do not change.
@@ -22,11 +24,6 @@ from gql.context import Info
 from gql.selection import Path, selected_paths
 from loaders import Loaders
 from models import orders as rows
-
-
-async def _level(*batches: Awaitable[Any]) -> None:
-    if batches:
-        await asyncio.gather(*batches)
 
 
 def _keys(values: Iterable[int | None]) -> list[int]:
@@ -47,28 +44,24 @@ async def prefetch_orders(info: Info, orders: Sequence[rows.Order], at: Path = (
 
     first: list[Awaitable[Any]] = []
     if wants("store"):
-        first.append(loaders.store.load_many(_keys(o.store_id for o in orders)))
+        first.append(loaders.store.fill(_keys(o.store_id for o in orders)))
     if wants("customer"):
-        first.append(loaders.customer.load_many(_keys(o.customer_id for o in orders)))
+        first.append(loaders.customer.fill(_keys(o.customer_id for o in orders)))
     lines_wanted = wants("lines", "sku") or wants("lines", "product")
-    lines_future = loaders.lines_by_order.load_many([o.id for o in orders]) if wants("lines") else None
-    if lines_future is not None:
-        first.append(lines_future)
-    await _level(*first)
-    if lines_future is None or not lines_wanted:
+    lines_filled = loaders.lines_by_order.fill([o.id for o in orders]) if wants("lines") else None
+    first_results = await asyncio.gather(*first, *([lines_filled] if lines_filled is not None else []))
+    if lines_filled is None or not lines_wanted:
         return
-    lines = [line for per_order in lines_future.result() for line in per_order]
-    second: list[Awaitable[Any]] = []
-    skus_future = None
+    lines = [line for per_order in first_results[-1].values() for line in per_order]
+    second: list[Awaitable[dict[int, Any]]] = []
     if wants("lines", "sku"):
-        skus_future = loaders.sku.load_many(_keys(line.sku_id for line in lines))
-        second.append(skus_future)
-
+        second.append(loaders.sku.fill(_keys(line.sku_id for line in lines)))
     if wants("lines", "product") or wants("lines", "sku", "product"):
         # A line's product is its SKU's product, so this also serves `lines.sku.product`.
-        second.append(loaders.product.load_many(_keys(line.product_id for line in lines)))
-    await _level(*second)
+        second.append(loaders.product.fill(_keys(line.product_id for line in lines)))
+    second_results = await asyncio.gather(*second)
 
-    if skus_future is not None and wants("lines", "sku", "product"):
+    if wants("lines", "sku") and wants("lines", "sku", "product"):
         # Usually the lines' own products: already loaded, so this costs no statement.
-        await loaders.product.load_many(_keys(s.product_id for s in skus_future.result() if s is not None))
+        skus = second_results[0].values()
+        await loaders.product.fill(_keys(s.product_id for s in skus if s is not None))

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from aiodataloader import DataLoader
 
-from loaders.base import many_per_key, one_per_key
+from loaders.base import RowLoader, many_per_key, one_per_key
 from loaders.customers import customer_trading
 from loaders.reviews import product_ratings
 from loaders.store_skus import listing_by_store_sku
@@ -50,136 +50,136 @@ class Loaders:
 
     # Public catalogue and stores: visible to everyone who may browse.
     @cached_property
-    def store(self) -> DataLoader[int, Store | None]:
+    def store(self) -> RowLoader[int, Store | None]:
         return one_per_key(self._sessions, Store, Store.id)
 
     @cached_property
-    def category(self) -> DataLoader[int, Category | None]:
+    def category(self) -> RowLoader[int, Category | None]:
         return one_per_key(self._sessions, Category, Category.id)
 
     @cached_property
-    def categories_by_parent(self) -> DataLoader[int, list[Category]]:
+    def categories_by_parent(self) -> RowLoader[int, list[Category]]:
         return many_per_key(self._sessions, Category, Category.parent_id, Category.sort_order, Category.id)
 
     @cached_property
-    def product(self) -> DataLoader[int, Product | None]:
+    def product(self) -> RowLoader[int, Product | None]:
         return one_per_key(self._sessions, Product, Product.id)
 
     @cached_property
-    def sku(self) -> DataLoader[int, Sku | None]:
+    def sku(self) -> RowLoader[int, Sku | None]:
         return one_per_key(self._sessions, Sku, Sku.id)
 
     @cached_property
-    def skus_by_product(self) -> DataLoader[int, list[Sku]]:
+    def skus_by_product(self) -> RowLoader[int, list[Sku]]:
         return many_per_key(self._sessions, Sku, Sku.product_id, Sku.id)
 
     # Scoped roots: reached by id (node lookups), so the principal's visibility applies.
     @cached_property
-    def visible_order(self) -> DataLoader[int, Order | None]:
+    def visible_order(self) -> RowLoader[int, Order | None]:
         return one_per_key(self._sessions, Order, Order.id, order_visibility(self._principal))
 
     @cached_property
-    def visible_customer(self) -> DataLoader[int, Customer | None]:
+    def visible_customer(self) -> RowLoader[int, Customer | None]:
         return one_per_key(self._sessions, Customer, Customer.id, customer_visibility(self._principal))
 
     # Relations below an already-visible order: the parent was scoped, so these are not.
     @cached_property
-    def customer(self) -> DataLoader[int, Customer | None]:
+    def customer(self) -> RowLoader[int, Customer | None]:
         return one_per_key(self._sessions, Customer, Customer.id)
 
     @cached_property
-    def lines_by_order(self) -> DataLoader[int, list[OrderLine]]:
+    def lines_by_order(self) -> RowLoader[int, list[OrderLine]]:
         return many_per_key(self._sessions, OrderLine, OrderLine.order_id, OrderLine.id)
 
     @cached_property
-    def line(self) -> DataLoader[int, OrderLine | None]:
+    def line(self) -> RowLoader[int, OrderLine | None]:
         return one_per_key(self._sessions, OrderLine, OrderLine.id)
 
     @cached_property
-    def parcels_by_order(self) -> DataLoader[int, list[Parcel]]:
+    def parcels_by_order(self) -> RowLoader[int, list[Parcel]]:
         return many_per_key(self._sessions, Parcel, Parcel.order_id, Parcel.shipped_at, Parcel.id)
 
     @cached_property
-    def parcel(self) -> DataLoader[int, Parcel | None]:
+    def parcel(self) -> RowLoader[int, Parcel | None]:
         return one_per_key(self._sessions, Parcel, Parcel.id)
 
     @cached_property
-    def parcel_lines_by_parcel(self) -> DataLoader[int, list[ParcelLine]]:
+    def parcel_lines_by_parcel(self) -> RowLoader[int, list[ParcelLine]]:
         return many_per_key(self._sessions, ParcelLine, ParcelLine.parcel_id, ParcelLine.order_line_id)
 
     @cached_property
-    def traces_by_parcel(self) -> DataLoader[int, list[ParcelTrace]]:
+    def traces_by_parcel(self) -> RowLoader[int, list[ParcelTrace]]:
         return many_per_key(
             self._sessions, ParcelTrace, ParcelTrace.parcel_id, ParcelTrace.occurred_at, ParcelTrace.id
         )
 
     @cached_property
-    def events_by_order(self) -> DataLoader[int, list[OrderEvent]]:
+    def events_by_order(self) -> RowLoader[int, list[OrderEvent]]:
         return many_per_key(self._sessions, OrderEvent, OrderEvent.order_id, OrderEvent.id)
 
     @cached_property
-    def allocations_by_order(self) -> DataLoader[int, list[AllocationRecord]]:
+    def allocations_by_order(self) -> RowLoader[int, list[AllocationRecord]]:
         return many_per_key(self._sessions, AllocationRecord, AllocationRecord.order_id, AllocationRecord.id)
 
     @cached_property
-    def visible_after_sale(self) -> DataLoader[int, AfterSale | None]:
+    def visible_after_sale(self) -> RowLoader[int, AfterSale | None]:
         return one_per_key(self._sessions, AfterSale, AfterSale.id, after_sale_visibility(self._principal))
 
     @cached_property
-    def after_sales_by_order(self) -> DataLoader[int, list[AfterSale]]:
+    def after_sales_by_order(self) -> RowLoader[int, list[AfterSale]]:
         return many_per_key(self._sessions, AfterSale, AfterSale.order_id, AfterSale.id)
 
     @cached_property
-    def after_sale_lines(self) -> DataLoader[int, list[AfterSaleLine]]:
+    def after_sale_lines(self) -> RowLoader[int, list[AfterSaleLine]]:
         return many_per_key(
             self._sessions, AfterSaleLine, AfterSaleLine.after_sale_id, AfterSaleLine.order_line_id
         )
 
     @cached_property
-    def after_sale_lines_by_line(self) -> DataLoader[int, list[AfterSaleLine]]:
+    def after_sale_lines_by_line(self) -> RowLoader[int, list[AfterSaleLine]]:
         return many_per_key(
             self._sessions, AfterSaleLine, AfterSaleLine.order_line_id, AfterSaleLine.after_sale_id
         )
 
     @cached_property
-    def after_sale_events(self) -> DataLoader[int, list[AfterSaleEvent]]:
+    def after_sale_events(self) -> RowLoader[int, list[AfterSaleEvent]]:
         return many_per_key(self._sessions, AfterSaleEvent, AfterSaleEvent.after_sale_id, AfterSaleEvent.id)
 
     # Campaigns: settings by campaign, and the list view's figures for a page in one statement.
     @cached_property
-    def campaign(self) -> DataLoader[int, Campaign | None]:
+    def campaign(self) -> RowLoader[int, Campaign | None]:
         return one_per_key(self._sessions, Campaign, Campaign.id)
 
     @cached_property
-    def campaign_stores(self) -> DataLoader[int, list[CampaignStore]]:
+    def campaign_stores(self) -> RowLoader[int, list[CampaignStore]]:
         return many_per_key(self._sessions, CampaignStore, CampaignStore.campaign_id, CampaignStore.store_id)
 
     @cached_property
-    def campaign_products(self) -> DataLoader[int, list[CampaignProduct]]:
+    def campaign_products(self) -> RowLoader[int, list[CampaignProduct]]:
         return many_per_key(
             self._sessions, CampaignProduct, CampaignProduct.campaign_id, CampaignProduct.product_id
         )
 
     @cached_property
-    def invite_rule(self) -> DataLoader[int, InviteRule | None]:
+    def invite_rule(self) -> RowLoader[int, InviteRule | None]:
         return one_per_key(self._sessions, InviteRule, InviteRule.campaign_id)
 
     @cached_property
-    def spend_rule(self) -> DataLoader[int, SpendRewardRule | None]:
+    def spend_rule(self) -> RowLoader[int, SpendRewardRule | None]:
         return one_per_key(self._sessions, SpendRewardRule, SpendRewardRule.campaign_id)
 
     @cached_property
-    def spend_tiers(self) -> DataLoader[int, list[SpendRewardTier]]:
+    def spend_tiers(self) -> RowLoader[int, list[SpendRewardTier]]:
         return many_per_key(
             self._sessions, SpendRewardTier, SpendRewardTier.campaign_id, SpendRewardTier.threshold
         )
 
     @cached_property
-    def group_rule(self) -> DataLoader[int, GroupBuyRule | None]:
+    def group_rule(self) -> RowLoader[int, GroupBuyRule | None]:
         return one_per_key(self._sessions, GroupBuyRule, GroupBuyRule.campaign_id)
 
     @cached_property
-    def group_skus(self) -> DataLoader[int, list[GroupBuySku]]:
+    def group_skus(self) -> RowLoader[int, list[GroupBuySku]]:
         return many_per_key(self._sessions, GroupBuySku, GroupBuySku.campaign_id, GroupBuySku.sku_id)
 
     @cached_property
@@ -195,7 +195,7 @@ class Loaders:
 
     # Back office (issue 9): listings, staff accounts, reviews and the aggregates of lists.
     @cached_property
-    def store_sku(self) -> DataLoader[int, StoreSku | None]:
+    def store_sku(self) -> RowLoader[int, StoreSku | None]:
         return one_per_key(self._sessions, StoreSku, StoreSku.id)
 
     @cached_property
@@ -203,19 +203,19 @@ class Loaders:
         return listing_by_store_sku(self._sessions)
 
     @cached_property
-    def staff_account(self) -> DataLoader[int, StaffAccount | None]:
+    def staff_account(self) -> RowLoader[int, StaffAccount | None]:
         return one_per_key(self._sessions, StaffAccount, StaffAccount.id)
 
     @cached_property
-    def visible_staff_account(self) -> DataLoader[int, StaffAccount | None]:
+    def visible_staff_account(self) -> RowLoader[int, StaffAccount | None]:
         return one_per_key(self._sessions, StaffAccount, StaffAccount.id, staff_visibility(self._principal))
 
     @cached_property
-    def staff_stores(self) -> DataLoader[int, list[StaffStore]]:
+    def staff_stores(self) -> RowLoader[int, list[StaffStore]]:
         return many_per_key(self._sessions, StaffStore, StaffStore.staff_id, StaffStore.store_id)
 
     @cached_property
-    def visible_review(self) -> DataLoader[int, Review | None]:
+    def visible_review(self) -> RowLoader[int, Review | None]:
         return one_per_key(self._sessions, Review, Review.id, review_visibility(self._principal))
 
     @cached_property
@@ -227,5 +227,5 @@ class Loaders:
         return customer_trading(self._sessions, self._principal)
 
     @cached_property
-    def visible_action_log(self) -> DataLoader[int, ActionLog | None]:
+    def visible_action_log(self) -> RowLoader[int, ActionLog | None]:
         return one_per_key(self._sessions, ActionLog, ActionLog.id, log_visibility(self._principal))

@@ -1,0 +1,53 @@
+"""`RowLoader.fill`: the values and cache `load_many` would give, with one batch call per fill."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from loaders.base import RowLoader
+
+
+class Recorder:
+    """A batch function that records the keys of each call and answers key × 10 (None for 0)."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[int]] = []
+
+    async def batch(self, keys: Sequence[int]) -> list[int | None]:
+        self.calls.append(list(keys))
+        await asyncio.sleep(0)
+        return [k * 10 if k else None for k in keys]
+
+
+async def test_fill_loads_missing_keys_in_one_call_and_later_loads_hit_the_cache() -> None:
+    batch = Recorder()
+    loader: RowLoader[int, int | None] = RowLoader(batch.batch)
+    assert await loader.fill([3, 1, 3, 0]) == {3: 30, 1: 10, 0: None}
+    assert batch.calls == [[3, 1, 0]]
+    future = loader.load(1)
+    assert future.done()  # the relation field answers synchronously
+    assert future.result() == 10
+
+    assert await loader.fill([1, 2]) == {1: 10, 2: 20}
+    assert batch.calls == [[3, 1, 0], [2]]  # only the key not cached yet
+
+
+async def test_fill_awaits_keys_another_caller_is_loading_instead_of_loading_them_twice() -> None:
+    batch = Recorder()
+    loader: RowLoader[int, int | None] = RowLoader(batch.batch)
+    pending = loader.load(5)  # a field asked first; its batch is queued, not run yet
+    assert await loader.fill([5, 6]) == {5: 50, 6: 60}
+    assert await pending == 50
+    assert sorted(sorted(c) for c in batch.calls) == [[5], [6]]
+
+
+async def test_a_failing_batch_fails_the_fill_like_load_many() -> None:
+    async def broken(keys: Sequence[int]) -> list[int]:
+        raise RuntimeError("database went away")
+
+    loader: RowLoader[int, int] = RowLoader(broken)
+    with pytest.raises(RuntimeError, match="went away"):
+        await loader.fill([1])
