@@ -85,4 +85,3 @@ def many_per_key(
         return [grouped.get(k, []) for k in keys]
 
     return RowLoader(batch)
-
