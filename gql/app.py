@@ -27,6 +27,7 @@ from gql.auth import AuthMiddleware
 from gql.context import Context
 from gql.gate import Gate, GatedGraphQL
 from gql.health import readiness
+from gql.heap import freeze_startup_heap
 from gql.logging_setup import configure_logging
 from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
 from gql.qr import qr_endpoint
@@ -187,6 +188,10 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         await holder["r"].bus.start()
         sweeper = SweepRunner(holder["r"].deps, settings.sweep_interval_seconds if owned else 0)
         sweeper.start()
+        if owned:
+            # A served process (tests share one interpreter and keep the collector as it is).
+            freeze_startup_heap()
+
         try:
             yield
         finally:
