@@ -5,7 +5,7 @@ Left to itself, graphql-core completes a 50-order page field by field: each orde
 DataLoader future. The SQL is already batched (one statement per relation), but the ~450
 coroutines, futures and event-loop turns cost more CPU than the SQL. Here the list resolver
 looks at what the document selects below it and fills the request's loaders level by level
-(relations of one level concurrently, each batch in its own session, and one call of a loader's
+(relations of one level concurrently, each batch on its own connection, and one call of a loader's
 batch function for all its keys rather than a future awaited per row: `RowLoader.fill`); the
 relation fields then find their rows resolved and answer synchronously (`gql/loaded.py`).
 

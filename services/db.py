@@ -1,8 +1,9 @@
 """Engines, sessions and SQL statement counting.
 
 One engine per database URL for the process. Sessions are short and owned by their caller:
-a service opens one per unit of work, a loader batch opens its own, so no AsyncSession is ever
-shared between concurrent tasks.
+a service opens one per unit of work, a loader batch opens its own connection (loaders/base.py),
+so no AsyncSession or connection is ever shared between concurrent tasks.
+
 """
 
 from __future__ import annotations
