@@ -4,12 +4,8 @@ Each batch opens its own short connection, so concurrent batches never share one
 come back in key order as DataLoader requires. Both are `RowLoader`s, which a list resolver can
 fill for a whole level at once (`RowLoader.fill`).
 
-What they return are *row snapshots*, not ORM instances: SQLAlchemy `Row`s of the entity's
-mapped columns, each labelled with its attribute name, so `row.store_id` reads exactly as on the
-mapped class, with the same column types applied. Loader values only ever become GraphQL
-objects (`from_row`); nothing writes through them, so the ORM's instance state, identity map
-and session bookkeeping bought nothing here and cost half the CPU of a batch (~500 instances
-for a 50-order page). They have no relationships and no Python properties of the class.
+What they return are row snapshots, not ORM instances, read in AUTOCOMMIT on PostgreSQL
+(services/row_snapshots.py): the same attributes by the same names, no relationships.
 
 On PostgreSQL the keys travel as one array parameter (`key = ANY($1)`): one statement text
 whatever the number of keys, so asyncpg prepares it once per connection instead of once per
@@ -23,12 +19,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Label, Select, any_, bindparam, inspect, select
+from sqlalchemy import ColumnElement, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import InstrumentedAttribute
 
 from services.db import SessionFactory
+from services.row_snapshots import read_rows, snapshot_columns
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -60,30 +56,10 @@ class RowLoader(DataLoader[K, V]):
         return found
 
 
-def snapshot_columns(entity: type[Any]) -> tuple[Label[Any], ...]:
-    """The entity's mapped columns, labelled with their attribute names (module docstring)."""
-    found = _SNAPSHOT_COLUMNS.get(entity)
-    if found is None:
-        found = _SNAPSHOT_COLUMNS[entity] = tuple(
-            attr.expression.label(attr.key) for attr in inspect(entity).column_attrs
-        )
-    return found
-
-
-_SNAPSHOT_COLUMNS: dict[type[Any], tuple[Label[Any], ...]] = {}
-
-
 def _key_in(key: InstrumentedAttribute[Any], keys: Sequence[Any], dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         return key == any_(bindparam("keys", list(keys), type_=ARRAY(key.type)))
     return key.in_(keys)
-
-
-async def _rows(sessions: SessionFactory, stmt: Select[Any]) -> Sequence[Any]:
-    engine: AsyncEngine = sessions.kw["bind"]
-    async with engine.connect() as conn:
-        rows: Sequence[Any] = (await conn.execute(stmt)).all()
-    return rows
 
 
 def one_per_key(
@@ -100,7 +76,7 @@ def one_per_key(
         stmt = select(*snapshot_columns(entity)).where(_key_in(key, list(set(keys)), dialect))
         if where is not None:
             stmt = stmt.where(where)
-        by_key = {getattr(r, name): r for r in await _rows(sessions, stmt)}
+        by_key = {getattr(r, name): r for r in await read_rows(sessions, stmt)}
         return [by_key.get(k) for k in keys]
 
     return RowLoader(batch)
@@ -123,7 +99,7 @@ def many_per_key(
             .order_by(*order_by)
         )
         grouped: defaultdict[Any, list[T]] = defaultdict(list)
-        for row in await _rows(sessions, stmt):
+        for row in await read_rows(sessions, stmt):
             grouped[getattr(row, name)].append(row)
         return [grouped.get(k, []) for k in keys]
 

@@ -17,11 +17,11 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models.errors import DomainError, ErrorCode
 from services.db import SessionFactory
+from services.row_snapshots import as_snapshots, read_rows, read_scalar
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -154,15 +154,17 @@ async def paginate(
     request: PageRequest,
     count_base: Select[Any] | None = None,
 ) -> Page[T]:
-    """Fetch one page of `base` (a select of one entity, already filtered and scoped).
+    """Fetch one page of `base` (a select of one entity, already filtered and scoped), as row
+    snapshots of that entity (services/row_snapshots.py).
+
 
     `count_base` is the same filter for `totalCount`; it runs only if the client asks for it.
     """
     request = request.validated()
     forward = not request.backward
-    stmt = page_statement(base, sort, request)
-    async with sessions() as session:
-        rows = list((await session.scalars(stmt)).all())
+    # Row snapshots, not ORM instances: a page only becomes GraphQL objects (row_snapshots.py).
+    rows = list(await read_rows(sessions, as_snapshots(page_statement(base, sort, request))))
+
     has_more = len(rows) > request.size
     rows = rows[: request.size]
     if not forward:
@@ -170,8 +172,10 @@ async def paginate(
 
     async def count() -> int:
         counted = count_base if count_base is not None else base
-        async with sessions() as session:
-            return await _count(session, counted)
+        total = await read_scalar(
+            sessions, select(func.count()).select_from(counted.order_by(None).subquery())
+        )
+        return int(total or 0)
 
     return Page(
         rows=rows,
@@ -193,9 +197,3 @@ def page_statement(base: Select[T], sort: Sort, request: PageRequest) -> Select[
         stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.before, "before"), False))
     order = [(k.expr.desc() if k.descending == forward else k.expr.asc()) for k in sort.keys]
     return stmt.order_by(*order).limit(request.size + 1)
-
-
-async def _count(session: AsyncSession, stmt: Select[Any]) -> int:
-
-    total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return int(total or 0)
