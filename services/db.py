@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -97,7 +98,9 @@ WRITE_OPTION = "mallgraph_write"
 def create_engine(
     url: str, *, pool_size: int = 10, statement_timeout_ms: int = 0, echo: bool = False
 ) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"echo": echo}
+    # JSON columns (store hours, payloads, snapshots) are parsed with orjson, as request bodies are.
+    kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": orjson.loads}
+
     if url.startswith("postgresql"):
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         server_settings = {"application_name": "mallgraph"}
