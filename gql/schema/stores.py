@@ -54,20 +54,29 @@ class Store(relay.Node):
     phone: str | None
     status: StoreStatus
     size: StoreSize
-    business_hours: list[BusinessHoursRange]
     delivery_radius_meters: int
     min_order_amount: Money
     delivery_fee: Money
     packaging_fee: Money
     fulfillment_methods: list[Fulfillment]
     auto_accept: bool = strawberry.field(description="Orders are accepted automatically on payment.")
-    delivery_fee_slots: list[DeliveryFeeSlot] = strawberry.field(
-        description="Fees by time of day; outside every slot deliveryFee applies."
-    )
     created_at: datetime
     updated_at: datetime
     _hours: strawberry.Private[list[dict[str, Any]]]
     _slots: strawberry.Private[list[dict[str, Any]]]
+
+    # Built when selected, not in from_row: an order list converts a store per order and
+    # rarely asks for its week of hours or its fee slots.
+    @strawberry.field
+    def business_hours(self) -> list[BusinessHoursRange]:
+        return [_hours(h) for h in self._hours]
+
+    @strawberry.field(description="Fees by time of day; outside every slot deliveryFee applies.")
+    def delivery_fee_slots(self) -> list[DeliveryFeeSlot]:
+        return [
+            DeliveryFeeSlot(start=str(slot["start"]), end=str(slot["end"]), fee=money(int(slot["fee"])))
+            for slot in self._slots
+        ]
 
     @strawberry.field(
         description="Whether the store takes orders at `time`: status OPEN and inside its business hours, "
@@ -107,17 +116,12 @@ class Store(relay.Node):
             phone=row.phone,
             status=row.status,
             size=row.size,
-            business_hours=[_hours(h) for h in row.business_hours],
             delivery_radius_meters=row.delivery_radius_m,
             min_order_amount=money(row.min_order_amount),
             delivery_fee=money(row.delivery_fee),
             packaging_fee=money(row.packaging_fee),
             fulfillment_methods=methods,
             auto_accept=row.auto_accept,
-            delivery_fee_slots=[
-                DeliveryFeeSlot(start=str(slot["start"]), end=str(slot["end"]), fee=money(int(slot["fee"])))
-                for slot in row.delivery_fee_slots
-            ],
             created_at=row.created_at,
             updated_at=row.updated_at,
             _hours=list(row.business_hours),
