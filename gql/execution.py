@@ -10,7 +10,9 @@ server's CPU.
 one level, collects the awaitables of the whole level into one `gather` (so DataLoaders batch
 exactly as before, or better), completes the values, and moves to the next level. Fields that
 strawberry marks as basic (no resolver, no permission classes, no extensions: their resolver
-only reads an attribute and ignores `info`) are read directly, without a resolve info, and
+only reads an attribute and ignores `info`) are read directly, without a resolve info (and when
+their type is a scalar or an enum, coerced on the spot, without a path or a completion), and
+
 argument-less resolvers without extensions (so without permission classes) are called the way
 strawberry calls them, minus its per-call argument conversion and extension chain; what the walk
 needs of each (type, field) is worked out once per process (`_FieldPlan`).
@@ -32,7 +34,7 @@ and compared (`tests/api/conftest.py`), and `tests/api/test_execution_differenti
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -117,8 +119,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             try:
                 for parent_type, source, path, fields, target in work:
                     for key, details in fields.items():
-                        self._field(parent_type, source, details, Path(path, key, parent_type.name),
-                                    target, key, next_work, pending)  # fmt: skip
+                        self._field(parent_type, source, details, path, target, key, next_work, pending)
             except _Fallback:
                 await self._settle(pending)
                 raise
@@ -151,7 +152,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         parent_type: GraphQLObjectType,
         source: Any,
         details: FieldDetailsList,
-        path: Path,
+        parent_path: Path,
         target: dict[str, Any],
         key: str,
         next_work: list[_Work],
@@ -166,7 +167,21 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         if plan is None:
             return  # graphql-core leaves unknown fields out of the answer too
         field_def = plan.field_def
+        if plan.leaf is not None and not node.arguments:
+            # A scalar or enum read off the object: most fields of a page, done here in full.
+            value = getattr(source, plan.attribute)
+            if value is None or value is Undefined:
+                if plan.non_null:
+                    raise _Fallback
+                target[key] = None
+                return
+            coerced = plan.leaf(value)
+            if coerced is None or coerced is Undefined:
+                raise _Fallback
+            target[key] = coerced
+            return
         target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
+        path = Path(parent_path, key, parent_type.name)
         info: GraphQLResolveInfo[Any] | None = None
         if plan.attribute is not None and not node.arguments:
             # strawberry's basic-field resolver is exactly this read, and never looks at info
@@ -276,6 +291,9 @@ class _FieldPlan:
     no permission classes, no extensions, no arguments) whose default resolver is `getattr`."""
     needs_info: bool
     """Completing the value may call `is_type_of`/`resolve_type`, which receive a resolve info."""
+    leaf: Callable[[Any], Any] | None = None
+    """Set with `attribute` when the field's type is a scalar or an enum: its output coercion."""
+    non_null: bool = False
     resolver: StrawberryResolver[Any] | None = None
     """Set for an argument-less strawberry resolver with no extensions (so no permission classes):
     called as strawberry would call it — source as `self`/`root`/`parent`, the `Info` — without
@@ -297,7 +315,13 @@ def _plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _
         return plan  # arguments to convert, or extensions (permission classes) to run: strawberry's path
     if getattr(field_def.resolve, "_is_default", False):
         if definition.is_basic_field and definition.default_resolver is getattr:
-            return replace(plan, attribute=definition.python_name)
+            plan = replace(plan, attribute=definition.python_name)
+            named = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
+            if isinstance(named, GraphQLLeafType):
+                plan = replace(
+                    plan, leaf=named.coerce_output_value, non_null=isinstance(field_def.type, GraphQLNonNull)
+                )
+            return plan
         return plan
     strawberry_schema = getattr(schema, "_strawberry_schema", None)
     base = definition.base_resolver
