@@ -19,12 +19,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, any_, bindparam, select
+from sqlalchemy import ColumnElement, Select, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute
 
 from services.db import SessionFactory
-from services.row_snapshots import read_rows, snapshot_columns
+from services.row_snapshots import read_snapshots, snapshot_columns
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -56,10 +56,35 @@ class RowLoader(DataLoader[K, V]):
         return found
 
 
-def _key_in(key: InstrumentedAttribute[Any], keys: Sequence[Any], dialect: str) -> ColumnElement[bool]:
+def _by_keys(
+    entity: type[Any],
+    key: InstrumentedAttribute[Any],
+    dialect: str,
+    where: ColumnElement[bool] | None = None,
+    order_by: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]] = (),
+) -> Select[Any]:
+    """The batch's SELECT of snapshots whose `key` is one of the `keys` parameter.
+
+    Built once per loader shape and reused: SQLAlchemy computes a statement's cache key by walking
+    it (every labelled column), and memoizes that on the statement object, so a statement made
+    anew for each batch paid the walk every time. Scoped loaders (`where` depends on the
+    principal) build theirs once per request.
+    """
+    cache_key = (entity, key.key, dialect, tuple(str(o) for o in order_by))
+    if where is None and (found := _STATEMENTS.get(cache_key)) is not None:
+        return found
     if dialect == "postgresql":
-        return key == any_(bindparam("keys", list(keys), type_=ARRAY(key.type)))
-    return key.in_(keys)
+        condition = key == any_(bindparam("keys", type_=ARRAY(key.type)))
+    else:
+        condition = key.in_(bindparam("keys", expanding=True))
+    stmt = select(*snapshot_columns(entity)).where(condition)
+    if where is not None:
+        return stmt.where(where).order_by(*order_by)
+    stmt = _STATEMENTS[cache_key] = stmt.order_by(*order_by)
+    return stmt
+
+
+_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
 
 
 def one_per_key(
@@ -69,14 +94,12 @@ def one_per_key(
     where: ColumnElement[bool] | None = None,
 ) -> RowLoader[Any, T | None]:
     """`load(k)` → the row whose `key` equals k (None if absent or filtered out by `where`)."""
-    dialect = sessions.kw["bind"].dialect.name
+    stmt = _by_keys(entity, key, sessions.kw["bind"].dialect.name, where)
     name = key.key
 
     async def batch(keys: Sequence[Any]) -> list[T | None]:
-        stmt = select(*snapshot_columns(entity)).where(_key_in(key, list(set(keys)), dialect))
-        if where is not None:
-            stmt = stmt.where(where)
-        by_key = {getattr(r, name): r for r in await read_rows(sessions, stmt)}
+        rows = await read_snapshots(sessions, entity, stmt, {"keys": list(set(keys))})
+        by_key = {getattr(r, name): r for r in rows}
         return [by_key.get(k) for k in keys]
 
     return RowLoader(batch)
@@ -89,17 +112,12 @@ def many_per_key(
     *order_by: ColumnElement[Any] | InstrumentedAttribute[Any],
 ) -> RowLoader[Any, list[T]]:
     """`load(k)` → every row whose `key` equals k, in `order_by` order (empty list if none)."""
-    dialect = sessions.kw["bind"].dialect.name
+    stmt = _by_keys(entity, key, sessions.kw["bind"].dialect.name, order_by=order_by)
     name = key.key
 
     async def batch(keys: Sequence[Any]) -> list[list[T]]:
-        stmt = (
-            select(*snapshot_columns(entity))
-            .where(_key_in(key, list(set(keys)), dialect))
-            .order_by(*order_by)
-        )
         grouped: defaultdict[Any, list[T]] = defaultdict(list)
-        for row in await read_rows(sessions, stmt):
+        for row in await read_snapshots(sessions, entity, stmt, {"keys": list(set(keys))}):
             grouped[getattr(row, name)].append(row)
         return [grouped.get(k, []) for k in keys]
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from models.errors import DomainError, ErrorCode
 from services.db import SessionFactory
-from services.row_snapshots import as_snapshots, read_rows, read_scalar
+from services.row_snapshots import as_snapshots, read_scalar, read_snapshots
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -163,7 +163,8 @@ async def paginate(
     request = request.validated()
     forward = not request.backward
     # Row snapshots, not ORM instances: a page only becomes GraphQL objects (row_snapshots.py).
-    rows = list(await read_rows(sessions, as_snapshots(page_statement(base, sort, request))))
+    entity, stmt = as_snapshots(page_statement(base, sort, request))
+    rows = await read_snapshots(sessions, entity, stmt)
 
     has_more = len(rows) > request.size
     rows = rows[: request.size]

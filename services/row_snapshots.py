@@ -1,11 +1,15 @@
 """Read-only row snapshots: what the read path builds GraphQL objects from, without the ORM.
 
-A *row snapshot* is a SQLAlchemy `Row` of an entity's mapped columns, each labelled with its
-attribute name, so `row.store_id` reads exactly as on the mapped class, with the same column
-types applied. Pages of lists (services/pagination.py) and loader batches (loaders/base.py)
-return them: their rows only ever become GraphQL objects (`from_row`), nothing writes through
-them, so the ORM's instance state, identity map and session bookkeeping bought nothing there
-and cost about half the CPU of reading them (~550 instances for a 50-order admin page).
+A *row snapshot* is a named tuple of an entity's mapped columns, named by their attribute
+names, so `row.store_id` reads exactly as on the mapped class, with the same column types
+applied (the SELECT labels each column with its attribute name; the tuple class is made once
+per entity). Not SQLAlchemy's own `Row`: its attribute access goes through a Python-level
+lookup, ~0.3 µs a read against ~0.03 µs for a named tuple's, and a page reads ~8,000.
+
+Pages of lists (services/pagination.py) and loader batches (loaders/base.py) return them:
+their rows only ever become GraphQL objects (`from_row`), nothing writes through them, so the
+ORM's instance state, identity map and session bookkeeping bought nothing there and cost about
+half the CPU of reading them (~550 instances for a 50-order admin page).
 Snapshots have no relationships and none of the class's Python properties; writes keep using
 sessions and mapped instances.
 
@@ -18,6 +22,7 @@ WAL read lock are managed around them (services/db.py).
 from __future__ import annotations
 
 import weakref
+from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,10 +45,10 @@ def snapshot_columns(entity: type[Any]) -> tuple[Label[Any], ...]:
 _COLUMNS: dict[type[Any], tuple[Label[Any], ...]] = {}
 
 
-def as_snapshots(stmt: Select[Any]) -> Select[Any]:
-    """`stmt`, a select of one entity, selecting that entity's snapshot columns instead."""
+def as_snapshots(stmt: Select[Any]) -> tuple[type[Any], Select[Any]]:
+    """The entity `stmt` selects, and `stmt` selecting that entity's snapshot columns instead."""
     entity = stmt.column_descriptions[0]["entity"]
-    return stmt.with_only_columns(*snapshot_columns(entity), maintain_column_froms=True)
+    return entity, stmt.with_only_columns(*snapshot_columns(entity), maintain_column_froms=True)
 
 
 def reading_engine(sessions: SessionFactory) -> AsyncEngine:
@@ -60,10 +65,33 @@ def reading_engine(sessions: SessionFactory) -> AsyncEngine:
 _READING: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
 
 
-async def read_rows(sessions: SessionFactory, stmt: Select[Any]) -> Sequence[Any]:
-    """All rows of `stmt`, on a reading connection of their own."""
+def snapshot_type(entity: type[Any]) -> type[tuple[Any, ...]]:
+    """The named tuple of the entity's snapshots, fields in `snapshot_columns` order."""
+    found = _TYPES.get(entity)
+    if found is None:
+        names = [label.name for label in snapshot_columns(entity)]
+        found = _TYPES[entity] = namedtuple(f"{entity.__name__}Snapshot", names)
+    return found
+
+
+_TYPES: dict[type[Any], type[tuple[Any, ...]]] = {}
+
+
+async def read_snapshots(
+    sessions: SessionFactory, entity: type[Any], stmt: Select[Any], params: dict[str, Any] | None = None
+) -> list[Any]:
+    """The snapshots of `entity` that `stmt` (which selects its `snapshot_columns`) returns."""
+    make = snapshot_type(entity)._make  # type: ignore[attr-defined]
+    return [make(row) for row in await read_rows(sessions, stmt, params)]
+
+
+async def read_rows(
+    sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None = None
+) -> Sequence[Any]:
+    """All rows of `stmt` (with bound `params`), on a reading connection of their own."""
     async with reading_engine(sessions).connect() as conn:
-        rows: Sequence[Any] = (await conn.execute(stmt)).all()
+        rows: Sequence[Any] = (await conn.execute(stmt, params)).all()
+
     return rows
 
 
