@@ -8,16 +8,15 @@ server's CPU.
 
 `LevelFirstExecutor` runs a *query* breadth first: it resolves every field of every object of
 one level, collects the awaitables of the whole level into one `gather` (so DataLoaders batch
-exactly as before, or better), completes the values, and moves to the next level. Fields that
-strawberry marks as basic (no resolver, no permission classes, no extensions: their resolver
-only reads an attribute and ignores `info`) are read directly, without a resolve info (and when
-their type is a scalar or an enum, coerced on the spot, without a path or a completion), and
-
-argument-less resolvers without extensions (so without permission classes) are called the way
-strawberry calls them, minus its per-call argument conversion and extension chain; what the walk
-needs of each (type, field) is worked out once per process (`_FieldPlan`).
-
-
+exactly as before, or better), completes the values, and moves to the next level. The fields of
+a selection are planned once per request (a level holds many objects under one selection) from
+plans made once per process (gql/field_plans.py): fields that strawberry marks as basic (no
+resolver, no permission classes, no extensions: their resolver only reads an attribute and
+ignores `info`) are read directly, and when their type is a scalar or an enum coerced on the
+spot, without a path, a resolve info or a completion; argument-less resolvers without extensions
+(so without permission classes) are called the way strawberry calls them, minus its per-call
+argument conversion and extension chain, with an `Info` built only if they read more than its
+`context` (`LazyInfo`).
 
 It only takes the happy path. The moment anything would make graphql-core do more than
 produce data — a resolver raises, a non-null field is null, a value fails to coerce, a runtime
@@ -35,20 +34,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from graphql import (
     ExecutionResult,
     GraphQLAbstractType,
-    GraphQLField,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
-    GraphQLSchema,
     OperationType,
     Undefined,
 )
@@ -57,8 +53,17 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
-from strawberry.types.field import StrawberryField
-from strawberry.types.fields.resolver import StrawberryResolver
+
+from gql.field_plans import (
+    PLANS,
+    UNPLANNED,
+    FieldPlan,
+    LazyInfo,
+    call_resolver,
+    ignores_info,
+    plan_field,
+    raw_info,
+)
 
 
 class _Fallback(Exception):
@@ -67,6 +72,8 @@ class _Fallback(Exception):
 
 # (object type, value, path, its grouped fields, the dict its answer goes into)
 _Work = tuple[GraphQLObjectType, Any, Path, GroupedFieldSet, dict[str, Any]]
+# (response key, its field details, the field's plan, the leaf coercion when the walk does it inline)
+_Entry = tuple[str, FieldDetailsList, FieldPlan, Callable[[Any], Any] | None]
 # (awaitable, type to complete it as, field details, info, path, container, key in the container)
 _Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, Any, Any]
 
@@ -113,13 +120,37 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             raise _Fallback
         data: dict[str, Any] = {}
         work: list[_Work] = [(root_type, self.root_value, None, grouped, data)]  # type: ignore[list-item]
+        # The planned fields of each (type, selection): a level holds many objects of one type
+        # under one selection (50 orders), so this is worked out once per selection, not per object.
+        selections: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, list[_Entry]]] = {}
         while work:
             next_work: list[_Work] = []
             pending: list[_Pending] = []
             try:
                 for parent_type, source, path, fields, target in work:
-                    for key, details in fields.items():
-                        self._field(parent_type, source, details, path, target, key, next_work, pending)
+                    known = selections.get((parent_type, id(fields)))
+                    if known is None or known[0] is not fields:
+                        known = selections[(parent_type, id(fields))] = (
+                            fields,
+                            self._entries(parent_type, fields),
+                        )
+                    for key, details, plan, leaf in known[1]:
+                        if leaf is None:
+                            self._field(
+                                parent_type, source, details, plan, path, target, key, next_work, pending
+                            )
+                            continue
+                        # A scalar or enum read off the object (most fields of a page), done in full here.
+                        value = getattr(source, plan.attribute)  # type: ignore[arg-type]
+                        if value is None or value is Undefined:
+                            if plan.non_null:
+                                raise _Fallback
+                            target[key] = None
+                            continue
+                        coerced = leaf(value)
+                        if coerced is None or coerced is Undefined:
+                            raise _Fallback
+                        target[key] = coerced
             except _Fallback:
                 await self._settle(pending)
                 raise
@@ -147,11 +178,27 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         if pending:
             await asyncio.gather(*(p[0] for p in pending), return_exceptions=True)
 
+    def _entries(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> list[_Entry]:
+        """The fields of a selection on `parent_type` with their plans; `leaf` is set for the
+        scalar and enum attributes without arguments, whose output coercion the walk calls itself."""
+        entries: list[_Entry] = []
+        for key, details in fields.items():
+            node = details[0].node
+            plan_key = (parent_type, node.name.value)
+            plan = PLANS.get(plan_key, UNPLANNED)
+            if plan is UNPLANNED:
+                plan = PLANS[plan_key] = plan_field(self.schema, parent_type, node.name.value)
+            if plan is None:
+                continue  # graphql-core leaves unknown fields out of the answer too
+            entries.append((key, details, plan, None if node.arguments else plan.leaf))
+        return entries
+
     def _field(
         self,
         parent_type: GraphQLObjectType,
         source: Any,
         details: FieldDetailsList,
+        plan: FieldPlan,
         parent_path: Path,
         target: dict[str, Any],
         key: str,
@@ -160,37 +207,16 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> None:
         first = details[0]
         node = first.node
-        plan_key = (parent_type, node.name.value)
-        plan = _PLANS.get(plan_key, _UNPLANNED)
-        if plan is _UNPLANNED:
-            plan = _PLANS[plan_key] = _plan(self.schema, parent_type, node.name.value)
-        if plan is None:
-            return  # graphql-core leaves unknown fields out of the answer too
         field_def = plan.field_def
-        if plan.leaf is not None and not node.arguments:
-            # A scalar or enum read off the object: most fields of a page, done here in full.
-            value = getattr(source, plan.attribute)
-            if value is None or value is Undefined:
-                if plan.non_null:
-                    raise _Fallback
-                target[key] = None
-                return
-            coerced = plan.leaf(value)
-            if coerced is None or coerced is Undefined:
-                raise _Fallback
-            target[key] = coerced
-            return
         target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
         path = Path(parent_path, key, parent_type.name)
-        info: GraphQLResolveInfo[Any] | None = None
+        info: GraphQLResolveInfo[Any] | LazyInfo | None = None
         if plan.attribute is not None and not node.arguments:
             # strawberry's basic-field resolver is exactly this read, and never looks at info
             result = getattr(source, plan.attribute)
-        elif plan.resolver is not None and plan.info_class is not None and not node.arguments:
-            info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
-            result = _call(
-                plan.resolver, source, plan.info_class(_raw_info=info, _field=_definition(field_def))
-            )
+        elif plan.resolver is not None and not node.arguments:
+            info = LazyInfo(self, plan, details, parent_type, path)
+            result = call_resolver(plan.resolver, source, cast(Info, info))
         else:
             info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
             args = (
@@ -206,7 +232,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             )
             result = (field_def.resolve or self.field_resolver)(source, info, **args)
         if info is None and plan.needs_info:
-            info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
+            info = LazyInfo(self, plan, details, parent_type, path)
         if self.is_awaitable(result):
             pending.append((result, field_def.type, details, info, path, target, key))
             return
@@ -260,14 +286,16 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             return
         if isinstance(type_, GraphQLAbstractType):
             resolve_type = type_.resolve_type or self.type_resolver
-            runtime = resolve_type(value, info, type_)
+            runtime = resolve_type(value, raw_info(info), type_)
             if self.is_awaitable(runtime):
                 _close(runtime)
                 raise _Fallback
-            type_ = self.ensure_valid_runtime_type(runtime, type_, details, info, value)
+            type_ = self.ensure_valid_runtime_type(runtime, type_, details, raw_info(info), value)
         assert isinstance(type_, GraphQLObjectType)
         if type_.is_type_of is not None:
-            matches = type_.is_type_of(value, info)
+            # strawberry's own is_type_of is an isinstance check that never reads its info
+            info_given: Any = None if ignores_info(type_.is_type_of) else raw_info(info)
+            matches = type_.is_type_of(value, info_given)
             if self.is_awaitable(matches):
                 _close(matches)
                 raise _Fallback
@@ -279,79 +307,6 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         answer: dict[str, Any] = {}
         target[key] = answer
         next_work.append((type_, value, path, grouped, answer))
-
-
-@dataclass(frozen=True, slots=True)
-class _FieldPlan:
-    """What the walk needs to know of a field, worked out once per (type, field) per process."""
-
-    field_def: GraphQLField
-    attribute: str | None
-    """Set when the value is `getattr(source, attribute)`: a strawberry basic field (no resolver,
-    no permission classes, no extensions, no arguments) whose default resolver is `getattr`."""
-    needs_info: bool
-    """Completing the value may call `is_type_of`/`resolve_type`, which receive a resolve info."""
-    leaf: Callable[[Any], Any] | None = None
-    """Set with `attribute` when the field's type is a scalar or an enum: its output coercion."""
-    non_null: bool = False
-    resolver: StrawberryResolver[Any] | None = None
-    """Set for an argument-less strawberry resolver with no extensions (so no permission classes):
-    called as strawberry would call it — source as `self`/`root`/`parent`, the `Info` — without
-    its per-call argument conversion and extension chain."""
-    info_class: type[Info] | None = None
-
-
-_UNPLANNED: Any = object()
-_PLANS: dict[tuple[GraphQLObjectType, str], _FieldPlan | None] = {}
-
-
-def _plan(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _FieldPlan | None:
-    field_def = schema.get_field(parent_type, name)
-    if field_def is None:
-        return None
-    plan = _FieldPlan(field_def, None, _needs_info(field_def.type))
-    definition = field_def.extensions.get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or field_def.args or definition.extensions:
-        return plan  # arguments to convert, or extensions (permission classes) to run: strawberry's path
-    if getattr(field_def.resolve, "_is_default", False):
-        if definition.is_basic_field and definition.default_resolver is getattr:
-            plan = replace(plan, attribute=definition.python_name)
-            named = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
-            if isinstance(named, GraphQLLeafType):
-                plan = replace(
-                    plan, leaf=named.coerce_output_value, non_null=isinstance(field_def.type, GraphQLNonNull)
-                )
-            return plan
-        return plan
-    strawberry_schema = getattr(schema, "_strawberry_schema", None)
-    base = definition.base_resolver
-    if base is None or base.arguments or strawberry_schema is None or strawberry_schema.exception_handlers:
-        return plan  # strawberry's field exception handlers wrap resolvers: keep its path with them
-    return replace(plan, resolver=base, info_class=strawberry_schema.config.info_class)
-
-
-def _definition(field_def: GraphQLField) -> StrawberryField:
-    return cast(StrawberryField, field_def.extensions["strawberry-definition"])
-
-
-def _call(resolver: StrawberryResolver[Any], source: Any, info: Info) -> Any:
-    """The resolver with the arguments strawberry's `get_arguments` gives an argument-less field."""
-    args = [source] if resolver.self_parameter is not None else []
-    kwargs: dict[str, Any] = {}
-    if resolver.parent_parameter is not None:
-        kwargs[resolver.parent_parameter.name] = source
-    if resolver.root_parameter is not None:
-        kwargs[resolver.root_parameter.name] = source
-    if resolver.info_parameter is not None:
-        kwargs[resolver.info_parameter.name] = info
-    return resolver(*args, **kwargs)
-
-
-def _needs_info(type_: GraphQLOutputType) -> bool:
-    """Completing an object or abstract value may call `is_type_of`/`resolve_type` with the info."""
-    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
-        type_ = type_.of_type
-    return not isinstance(type_, GraphQLLeafType)
 
 
 def _close(awaitable: Any) -> None:
