@@ -67,16 +67,25 @@ def token_for(settings: Settings, role: str) -> str | None:
 
 
 async def prepare(url: str, orders: int) -> None:
-    """Migrate, seed if empty, and ANALYZE so plans are the ones production would get."""
+    """Migrate, seed if empty, and VACUUM ANALYZE so plans are the ones production would get.
+
+    VACUUM as well: a freshly COPYed table has no visibility map, so counts (`totalCount`, the
+    status tabs) cannot use index-only scans until autovacuum has been by, which on a live
+    database it long has. The order list's count of 84k completed orders: 29–46 ms seq scan
+    before, 11 ms index-only after — PostgreSQL CPU on the machine the server shares.
+    """
+
     await asyncio.to_thread(upgrade, url)
     engine = create_engine(url, statement_timeout_ms=0)
     try:
         if await database_is_empty(engine):
             report = await generate(engine, orders=orders, seed=7)
             print(f"seeded {orders:,} orders in {report.seconds:.0f} s")
-        async with engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
+        async with engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM ANALYZE"))  # not allowed inside a transaction
     finally:
+
         await engine.dispose()
 
 

@@ -1,0 +1,32 @@
+"""Row snapshots read like the mapped classes they stand for (services/row_snapshots.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models.base import Base
+from models.orders import Order
+from services.row_snapshots import as_snapshots, snapshot_columns, snapshot_type
+
+MAPPERS = sorted(Base.registry.mappers, key=lambda m: m.class_.__name__)
+
+
+@pytest.mark.parametrize("mapper", MAPPERS, ids=[m.class_.__name__ for m in MAPPERS])
+def test_every_entity_snapshot_has_exactly_its_column_attributes(mapper: object) -> None:
+    entity = mapper.class_  # type: ignore[attr-defined]
+    keys = [attr.key for attr in mapper.column_attrs]  # type: ignore[attr-defined]
+    assert [label.name for label in snapshot_columns(entity)] == keys
+    assert snapshot_type(entity)._fields == tuple(keys)  # type: ignore[attr-defined]
+    row = snapshot_type(entity)._make(range(len(keys)))  # type: ignore[attr-defined]
+    assert [getattr(row, key) for key in keys] == list(range(len(keys)))
+
+
+def test_a_filtered_entity_select_keeps_its_conditions_and_selects_the_snapshot_columns() -> None:
+    entity, stmt = as_snapshots(select(Order).where(Order.store_id == 7).order_by(Order.id).limit(3))
+    assert entity is Order
+    sql = str(stmt.compile())
+    assert "orders.store_id = " in sql
+    assert "ORDER BY orders.id" in sql
+    assert "LIMIT" in sql
+    assert [c.name for c in stmt.selected_columns] == [a.key for a in Order.__mapper__.column_attrs]
