@@ -85,7 +85,6 @@ async def prepare(url: str, orders: int) -> None:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await autocommit.execute(text("VACUUM ANALYZE"))  # not allowed inside a transaction
     finally:
-
         await engine.dispose()
 
 

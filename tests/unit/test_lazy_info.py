@@ -27,7 +27,6 @@ class Leaf:
         parent = info._raw_info.parent_type.name
         return f"{path}|{info.field_name}|{info.python_name}|{parent}|{info.context.tag}"
 
-
     @strawberry.field
     def tag(self, info: strawberry.Info) -> str:
         return f"{info.context.tag}{self.n}"
