@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import ClauseElement, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generator import database_is_empty, generate
+from bench.prepare import seed_and_vacuum
 from gql.settings import load_settings
 from models.enums import Role
 from models.order_query_language import parse_query
@@ -103,11 +103,7 @@ async def run(url: str, orders: int) -> list[dict[str, Any]]:
     engine = create_engine(url)
     zone = load_settings().zone
     try:
-        if await database_is_empty(engine):
-            report = await generate(engine, orders=orders, seed=7)
-            print(f"seeded {orders:,} orders in {report.seconds:.0f}s")
-        async with engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
+        await seed_and_vacuum(engine, orders)
         results = []
         for name, query in await _cases(engine):
             criteria = OrderCriteria(query=parse_query(query, zone))

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from bench.generator import database_is_empty, generate
+from bench.prepare import seed_and_vacuum
 from gql.app import Resources, create_app
 from gql.ids import encode_id
 from gql.settings import load_settings
@@ -74,8 +74,7 @@ async def run(url: str, orders: int, seconds: float, concurrency: int) -> dict[s
     await asyncio.to_thread(upgrade, url)
     engine = create_engine(url)
     sessions = session_factory(engine)
-    if await database_is_empty(engine):
-        await generate(engine, orders=orders, seed=7)
+    await seed_and_vacuum(engine, orders)
     async with sessions() as session:
         team = (
             await session.scalars(

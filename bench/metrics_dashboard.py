@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 
-from bench.generator import database_is_empty, generate
+from bench.prepare import seed_and_vacuum, vacuum_analyze
 from gql.app import Resources, create_app
 from gql.auth import mint_token
 from gql.settings import Settings, load_settings
@@ -127,9 +127,7 @@ async def run(url: str, orders: int, runs: int, rebuild: bool) -> dict[str, Any]
     )
     engine = create_engine(url, statement_timeout_ms=0)
     try:
-        if await database_is_empty(engine):
-            report = await generate(engine, orders=orders, seed=7)
-            print(f"seeded {orders:,} orders in {report.seconds:.0f}s")
+        await seed_and_vacuum(engine, orders)
         async with engine.connect() as conn:
             newest = await conn.scalar(select(func.max(Order.created_at)))
             total = await conn.scalar(select(func.count()).select_from(Order))
@@ -139,8 +137,6 @@ async def run(url: str, orders: int, runs: int, rebuild: bool) -> dict[str, Any]
             f"{n} days": {"from": (last - timedelta(days=n - 1)).isoformat(), "to": last.isoformat()}
             for n in (7, 30)
         }
-        async with engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
         results: dict[str, Any] = {"orders": total, "ranges": ranges}
         results["raw"] = await _dashboard(base.model_copy(update={"metrics_rollups": False}), ranges, runs)
         if rebuild:  # time a build from scratch, not a catch-up of rollups built earlier
@@ -154,8 +150,7 @@ async def run(url: str, orders: int, runs: int, rebuild: bool) -> dict[str, Any]
         swept = await refresh_rollups(session_factory(engine), base.zone)
         results["sweeper_refresh_seconds"] = round(time.perf_counter() - started, 2)
         results["sweeper_refresh_partitions"] = swept.partitions
-        async with engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
+        await vacuum_analyze(engine)  # the rollup tables just written
         results["rollups"] = await _dashboard(base, ranges, runs)
         return results
     finally:

@@ -29,11 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 
 from bench import postgraphile
-from bench.generator import database_is_empty, generate
 from bench.loadgen import LoadResult, Request, graphql, run_load
+from bench.prepare import seed_and_vacuum
 from bench.scenarios import Scenario, build_scenarios
 from bench.server import BENCH_SECRET, process_cpu_seconds, process_rss_mb, running_server
 from gql.app import Resources, create_app
@@ -67,23 +66,11 @@ def token_for(settings: Settings, role: str) -> str | None:
 
 
 async def prepare(url: str, orders: int) -> None:
-    """Migrate, seed if empty, and VACUUM ANALYZE so plans are the ones production would get.
-
-    VACUUM as well: a freshly COPYed table has no visibility map, so counts (`totalCount`, the
-    status tabs) cannot use index-only scans until autovacuum has been by, which on a live
-    database it long has. The order list's count of 84k completed orders: 29–46 ms seq scan
-    before, 11 ms index-only after — PostgreSQL CPU on the machine the server shares.
-    """
-
+    """Migrate, seed if empty, and VACUUM ANALYZE so plans are the ones production would get."""
     await asyncio.to_thread(upgrade, url)
     engine = create_engine(url, statement_timeout_ms=0)
     try:
-        if await database_is_empty(engine):
-            report = await generate(engine, orders=orders, seed=7)
-            print(f"seeded {orders:,} orders in {report.seconds:.0f} s")
-        async with engine.connect() as conn:
-            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await autocommit.execute(text("VACUUM ANALYZE"))  # not allowed inside a transaction
+        await seed_and_vacuum(engine, orders)
     finally:
         await engine.dispose()
 
