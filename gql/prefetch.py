@@ -26,6 +26,11 @@ from loaders import Loaders
 from models import orders as rows
 
 
+async def _level(fills: dict[str, Awaitable[dict[int, Any]]]) -> dict[str, dict[int, Any]]:
+    """The relations of one level, loaded concurrently (each batch on its own connection)."""
+    return dict(zip(fills, await asyncio.gather(*fills.values()), strict=True))
+
+
 def _keys(values: Iterable[int | None]) -> list[int]:
     return sorted({v for v in values if v is not None})
 
@@ -42,26 +47,25 @@ async def prefetch_orders(info: Info, orders: Sequence[rows.Order], at: Path = (
     def wants(*path: str) -> bool:
         return (*at, *path) in paths
 
-    first: list[Awaitable[Any]] = []
+    first: dict[str, Awaitable[dict[int, Any]]] = {}
     if wants("store"):
-        first.append(loaders.store.fill(_keys(o.store_id for o in orders)))
+        first["stores"] = loaders.store.fill(_keys(o.store_id for o in orders))
     if wants("customer"):
-        first.append(loaders.customer.fill(_keys(o.customer_id for o in orders)))
-    lines_wanted = wants("lines", "sku") or wants("lines", "product")
-    lines_filled = loaders.lines_by_order.fill([o.id for o in orders]) if wants("lines") else None
-    first_results = await asyncio.gather(*first, *([lines_filled] if lines_filled is not None else []))
-    if lines_filled is None or not lines_wanted:
+        first["customers"] = loaders.customer.fill(_keys(o.customer_id for o in orders))
+    if wants("lines"):
+        first["lines"] = loaders.lines_by_order.fill([o.id for o in orders])
+    filled = await _level(first)
+    if "lines" not in filled or not (wants("lines", "sku") or wants("lines", "product")):
         return
-    lines = [line for per_order in first_results[-1].values() for line in per_order]
-    second: list[Awaitable[dict[int, Any]]] = []
+    lines = [line for per_order in filled["lines"].values() for line in per_order]
+    second: dict[str, Awaitable[dict[int, Any]]] = {}
     if wants("lines", "sku"):
-        second.append(loaders.sku.fill(_keys(line.sku_id for line in lines)))
+        second["skus"] = loaders.sku.fill(_keys(line.sku_id for line in lines))
     if wants("lines", "product") or wants("lines", "sku", "product"):
         # A line's product is its SKU's product, so this also serves `lines.sku.product`.
-        second.append(loaders.product.fill(_keys(line.product_id for line in lines)))
-    second_results = await asyncio.gather(*second)
-
-    if wants("lines", "sku") and wants("lines", "sku", "product"):
+        second["products"] = loaders.product.fill(_keys(line.product_id for line in lines))
+    filled = await _level(second)
+    if wants("lines", "sku", "product"):
         # Usually the lines' own products: already loaded, so this costs no statement.
-        skus = second_results[0].values()
+        skus = filled["skus"].values()
         await loaders.product.fill(_keys(s.product_id for s in skus if s is not None))
