@@ -10,6 +10,7 @@ from strawberry import relay
 from gql.context import Info
 from gql.ids import decode_id
 from gql.loaded import now_or_later
+from gql.row_views import RowFields
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
 from models.catalog import Category as CategoryRow
@@ -106,20 +107,30 @@ class Product(relay.Node):
 
     @classmethod
     def from_row(cls, row: ProductRow) -> Product:
-        return cls(
-            _row=row,
-            id=row.id,
-            name=row.name,
-            subtitle=row.subtitle,
-            description=row.description,
-            image_url=row.image_url,
-            image_urls=list(row.image_urls),
-            weight_grams=row.weight_g,
-            status=row.status,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            _category_id=row.category_id,
-        )
+        return _PRODUCT_FIELDS(row)
+
+
+def _itself(row: ProductRow) -> ProductRow:
+    return row
+
+
+_PRODUCT_FIELDS = RowFields(
+    Product,
+    {
+        "_row": _itself,
+        "id": "id",
+        "name": "name",
+        "subtitle": "subtitle",
+        "description": "description",
+        "image_url": "image_url",
+        "image_urls": lambda r: list(r.image_urls),
+        "weight_grams": "weight_g",
+        "status": "status",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+        "_category_id": "category_id",
+    },
+)
 
 
 @strawberry.type(description="A sellable variant of a product (规格), with its HQ list price.")
@@ -146,17 +157,23 @@ class Sku(relay.Node):
 
     @classmethod
     def from_row(cls, row: SkuRow) -> Sku:
-        return cls(
-            id=row.id,
-            sku_code=row.sku_code,
-            barcode=row.barcode,
-            spec=row.spec,
-            price=money(row.price),
-            original_price=money(row.original_price),
-            image_url=row.image_url,
-            weight_grams=row.weight_g,
-            _product_id=row.product_id,
-        )
+        return _SKU_FIELDS(row)
+
+
+_SKU_FIELDS = RowFields(
+    Sku,
+    {
+        "id": "id",
+        "sku_code": "sku_code",
+        "barcode": "barcode",
+        "spec": "spec",
+        "price": lambda r: money(r.price),
+        "original_price": lambda r: money(r.original_price),
+        "image_url": "image_url",
+        "weight_grams": "weight_g",
+        "_product_id": "product_id",
+    },
+)
 
 
 @strawberry.type(description="A SKU listed in a store (门店商品): its price there, stock and shelf state.")

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
+from gql.row_views import RowFields
 from gql.schema import enums as _registered_enums  # noqa: F401
 from gql.schema.common import Connection, Money, money
 from gql.schema.order_search import CentsRange, DateTimeRange
@@ -106,17 +107,23 @@ class Customer(relay.Node):
 
     @classmethod
     def from_row(cls, row: CustomerRow) -> Customer:
-        return cls(
-            id=row.id,
-            nickname=row.nickname,
-            avatar_url=row.avatar_url,
-            member_level=row.member_level,
-            points=row.points,
-            registered_at=row.registered_at,
-            first_paid_at=row.first_paid_at,
-            last_order_at=row.last_order_at,
-            _phone=row.phone,
-        )
+        return _CUSTOMER_FIELDS(row)
+
+
+_CUSTOMER_FIELDS = RowFields(
+    Customer,
+    {
+        "id": "id",
+        "nickname": "nickname",
+        "avatar_url": "avatar_url",
+        "member_level": "member_level",
+        "points": "points",
+        "registered_at": "registered_at",
+        "first_paid_at": "first_paid_at",
+        "last_order_at": "last_order_at",
+        "_phone": "phone",
+    },
+)
 
 
 @strawberry.input(description="Narrow the customer list (客户管理); every given condition must hold.")

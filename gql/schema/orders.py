@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from gql.context import Info
 from gql.loaded import now_or_later
+from gql.row_views import RowFields
 from gql.schema.catalog import Product, Sku, product_of_row, sku_of_row
 from gql.schema.common import Money, money
 from gql.schema.consignee import Consignee
@@ -60,23 +61,29 @@ class OrderLine(relay.Node):
 
     @classmethod
     def from_row(cls, row: rows.OrderLine) -> OrderLine:
-        return cls(
-            id=row.id,
-            product_name=row.product_name,
-            spec=row.spec,
-            image_url=row.image_url,
-            unit_price=money(row.unit_price),
-            original_price=money(row.original_price),
-            quantity=row.quantity,
-            discount_share=money(row.discount_share),
-            paid_amount=money(row.paid_amount),
-            is_gift=row.is_gift,
-            shipped_quantity=row.shipped_quantity,
-            refunded_quantity=row.refunded_quantity,
-            refunded_amount=money(row.refunded_amount),
-            _sku_id=row.sku_id,
-            _product_id=row.product_id,
-        )
+        return _ORDER_LINE_FIELDS(row)
+
+
+_ORDER_LINE_FIELDS = RowFields(
+    OrderLine,
+    {
+        "id": "id",
+        "product_name": "product_name",
+        "spec": "spec",
+        "image_url": "image_url",
+        "unit_price": lambda r: money(r.unit_price),
+        "original_price": lambda r: money(r.original_price),
+        "quantity": "quantity",
+        "discount_share": lambda r: money(r.discount_share),
+        "paid_amount": lambda r: money(r.paid_amount),
+        "is_gift": "is_gift",
+        "shipped_quantity": "shipped_quantity",
+        "refunded_quantity": "refunded_quantity",
+        "refunded_amount": lambda r: money(r.refunded_amount),
+        "_sku_id": "sku_id",
+        "_product_id": "product_id",
+    },
+)
 
 
 @strawberry.type(description="A carrier tracking event (物流轨迹).")
@@ -338,40 +345,46 @@ class Order(relay.Node):
 
     @classmethod
     def from_row(cls, row: rows.Order) -> Order:
-        return cls(
-            id=row.id,
-            order_no=row.order_no,
-            status=row.status,
-            type=row.type,
-            fulfillment=row.fulfillment,
-            channel=row.channel,
-            payment_method=row.payment_method,
-            goods_amount=money(row.goods_amount),
-            goods_original_amount=money(row.goods_original_amount),
-            discount_amount=money(row.discount_amount),
-            delivery_fee=money(row.delivery_fee),
-            packaging_fee=money(row.packaging_fee),
-            payable_amount=money(row.payable_amount),
-            paid_amount=money(row.paid_amount),
-            refunded_amount=money(row.refunded_amount),
-            consignee=Consignee.of(row),
-            buyer_remark=row.buyer_remark,
-            cancel_reason=row.cancel_reason,
-            reject_reason=row.reject_reason,
-            created_at=row.created_at,
-            payment_deadline=row.payment_deadline,
-            paid_at=row.paid_at,
-            grouped_at=row.grouped_at,
-            accepted_at=row.accepted_at,
-            rejected_at=row.rejected_at,
-            allocated_at=row.allocated_at,
-            shipped_at=row.shipped_at,
-            completed_at=row.completed_at,
-            cancelled_at=row.cancelled_at,
-            closed_at=row.closed_at,
-            updated_at=row.updated_at,
-            version=row.version,
-            _store_id=row.store_id,
-            _customer_id=row.customer_id,
-            _pickup_code=row.pickup_code,
-        )
+        return _ORDER_FIELDS(row)
+
+
+_ORDER_FIELDS = RowFields(
+    Order,
+    {
+        "id": "id",
+        "order_no": "order_no",
+        "status": "status",
+        "type": "type",
+        "fulfillment": "fulfillment",
+        "channel": "channel",
+        "payment_method": "payment_method",
+        "goods_amount": lambda r: money(r.goods_amount),
+        "goods_original_amount": lambda r: money(r.goods_original_amount),
+        "discount_amount": lambda r: money(r.discount_amount),
+        "delivery_fee": lambda r: money(r.delivery_fee),
+        "packaging_fee": lambda r: money(r.packaging_fee),
+        "payable_amount": lambda r: money(r.payable_amount),
+        "paid_amount": lambda r: money(r.paid_amount),
+        "refunded_amount": lambda r: money(r.refunded_amount),
+        "consignee": Consignee.of,
+        "buyer_remark": "buyer_remark",
+        "cancel_reason": "cancel_reason",
+        "reject_reason": "reject_reason",
+        "created_at": "created_at",
+        "payment_deadline": "payment_deadline",
+        "paid_at": "paid_at",
+        "grouped_at": "grouped_at",
+        "accepted_at": "accepted_at",
+        "rejected_at": "rejected_at",
+        "allocated_at": "allocated_at",
+        "shipped_at": "shipped_at",
+        "completed_at": "completed_at",
+        "cancelled_at": "cancelled_at",
+        "closed_at": "closed_at",
+        "updated_at": "updated_at",
+        "version": "version",
+        "_store_id": "store_id",
+        "_customer_id": "customer_id",
+        "_pickup_code": "pickup_code",
+    },
+)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
+from gql.row_views import RowFields
 from gql.schema.common import Money, money
 from gql.time_input import business_time
 from models.base import utcnow
@@ -96,37 +97,46 @@ class Store(relay.Node):
 
     @classmethod
     def from_row(cls, row: StoreRow) -> Store:
-        methods = [
-            m
-            for m, on in (
-                (Fulfillment.SELF_PICKUP, row.supports_self_pickup),
-                (Fulfillment.STORE_DELIVERY, row.supports_store_delivery),
-                (Fulfillment.EXPRESS, row.supports_express),
-            )
-            if on
-        ]
-        return cls(
-            id=row.id,
-            code=row.code,
-            name=row.name,
-            region=Region(province=row.province, city=row.city, district=row.district),
-            address=row.address,
-            latitude=row.latitude,
-            longitude=row.longitude,
-            phone=row.phone,
-            status=row.status,
-            size=row.size,
-            delivery_radius_meters=row.delivery_radius_m,
-            min_order_amount=money(row.min_order_amount),
-            delivery_fee=money(row.delivery_fee),
-            packaging_fee=money(row.packaging_fee),
-            fulfillment_methods=methods,
-            auto_accept=row.auto_accept,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            _hours=list(row.business_hours),
-            _slots=list(row.delivery_fee_slots),
+        return _STORE_FIELDS(row)
+
+
+def _fulfillment_methods(row: StoreRow) -> list[Fulfillment]:
+    return [
+        m
+        for m, on in (
+            (Fulfillment.SELF_PICKUP, row.supports_self_pickup),
+            (Fulfillment.STORE_DELIVERY, row.supports_store_delivery),
+            (Fulfillment.EXPRESS, row.supports_express),
         )
+        if on
+    ]
+
+
+_STORE_FIELDS = RowFields(
+    Store,
+    {
+        "id": "id",
+        "code": "code",
+        "name": "name",
+        "region": lambda r: Region(province=r.province, city=r.city, district=r.district),
+        "address": "address",
+        "latitude": "latitude",
+        "longitude": "longitude",
+        "phone": "phone",
+        "status": "status",
+        "size": "size",
+        "delivery_radius_meters": "delivery_radius_m",
+        "min_order_amount": lambda r: money(r.min_order_amount),
+        "delivery_fee": lambda r: money(r.delivery_fee),
+        "packaging_fee": lambda r: money(r.packaging_fee),
+        "fulfillment_methods": _fulfillment_methods,
+        "auto_accept": "auto_accept",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+        "_hours": lambda r: list(r.business_hours),
+        "_slots": lambda r: list(r.delivery_fee_slots),
+    },
+)
 
 
 def _hours(raw: dict[str, Any]) -> BusinessHoursRange:
