@@ -63,10 +63,15 @@ def uncounted() -> Iterator[None]:
 
 
 def _on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    counter = _current_counter.get()
     # Transaction control (SQLite's explicit BEGIN) is not a query; PostgreSQL's never shows here.
-    if statement.startswith("BEGIN"):
-        return
+    if not statement.startswith("BEGIN"):
+        note_statement()
+
+
+def note_statement() -> None:
+    """Count one statement in every open `count_statements` of this task (the driver path calls
+    this itself: services/driver_reads.py)."""
+    counter = _current_counter.get()
     while counter is not None:
         counter.count += 1
         counter = counter.parent

@@ -30,6 +30,7 @@ from sqlalchemy import Label, Select, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.db import SessionFactory
+from services.driver_reads import driver_rows
 
 
 def snapshot_columns(entity: type[Any]) -> tuple[Label[Any], ...]:
@@ -82,6 +83,9 @@ async def read_snapshots(
 ) -> list[Any]:
     """The snapshots of `entity` that `stmt` (which selects its `snapshot_columns`) returns."""
     make = snapshot_type(entity)._make  # type: ignore[attr-defined]
+    engine: AsyncEngine = sessions.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        return [make(row) for row in await driver_rows(engine, stmt, params)]
     return [make(row) for row in await read_rows(sessions, stmt, params)]
 
 
@@ -97,5 +101,9 @@ async def read_rows(
 
 async def read_scalar(sessions: SessionFactory, stmt: Select[Any]) -> Any:
     """The first column of the first row of `stmt`, on a reading connection of its own."""
+    engine: AsyncEngine = sessions.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        rows = await driver_rows(engine, stmt, None)
+        return rows[0][0] if rows else None
     async with reading_engine(sessions).connect() as conn:
         return await conn.scalar(stmt)
