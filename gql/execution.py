@@ -52,14 +52,12 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, 
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types import Info
 
 from gql.field_plans import (
     PLANS,
     UNPLANNED,
     FieldPlan,
     LazyInfo,
-    call_resolver,
     ignores_info,
     plan_field,
     raw_info,
@@ -214,9 +212,9 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         if plan.attribute is not None and not node.arguments:
             # strawberry's basic-field resolver is exactly this read, and never looks at info
             result = getattr(source, plan.attribute)
-        elif plan.resolver is not None and not node.arguments:
+        elif plan.call is not None and not node.arguments:
             info = LazyInfo(self, plan, details, parent_type, path)
-            result = call_resolver(plan.resolver, source, cast(Info, info))
+            result = plan.call(source, info)
         else:
             info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
             args = (

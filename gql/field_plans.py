@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
+from inspect import Parameter
 from typing import Any, cast
 
 from graphql import (
@@ -48,6 +50,8 @@ class FieldPlan:
     called as strawberry would call it — source as `self`/`root`/`parent`, the `Info` — without
     its per-call argument conversion and extension chain."""
     info_class: type[Info] | None = None
+    call: Callable[[Any, Any], Any] | None = None
+    """Set with `resolver`: `call(source, info)` calls it (`direct_call`)."""
 
 
 UNPLANNED: Any = object()
@@ -76,7 +80,9 @@ def plan_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str)
     base = definition.base_resolver
     if base is None or base.arguments or strawberry_schema is None or strawberry_schema.exception_handlers:
         return plan  # strawberry's field exception handlers wrap resolvers: keep its path with them
-    return replace(plan, resolver=base, info_class=strawberry_schema.config.info_class)
+    return replace(
+        plan, resolver=base, info_class=strawberry_schema.config.info_class, call=direct_call(base)
+    )
 
 
 class LazyInfo:
@@ -144,6 +150,34 @@ def ignores_info(is_type_of: Any) -> bool:
 
 def _definition(field_def: GraphQLField) -> StrawberryField:
     return cast(StrawberryField, field_def.extensions["strawberry-definition"])
+
+
+def direct_call(resolver: StrawberryResolver[Any]) -> Callable[[Any, Any], Any]:
+    """`call(source, info)`, calling `resolver` with the arguments `call_resolver` gives it.
+
+    Nearly every relation resolver is a method `def field(self, info)` (or `(self)`): for those the
+    function itself is called positionally, without `call_resolver`'s keyword dictionary and
+    strawberry's `__call__` in between — ~500 calls on a 50-order page. Anything else (`root`,
+    `parent`, keyword-only or reordered parameters) goes through `call_resolver`.
+    """
+    func = resolver.wrapped_func
+    params = list(resolver.signature.parameters.values())
+    positional = all(p.kind is Parameter.POSITIONAL_OR_KEYWORD for p in params)
+    mine = resolver.self_parameter
+    info = resolver.info_parameter
+    if (
+        callable(func)
+        and positional
+        and mine is not None
+        and params[0].name == mine.name
+        and resolver.parent_parameter is None
+        and resolver.root_parameter is None
+    ):
+        if len(params) == 2 and info is not None and params[1].name == info.name:
+            return cast(Callable[[Any, Any], Any], func)
+        if len(params) == 1:
+            return lambda source, _info: func(source)
+    return partial(call_resolver, resolver)
 
 
 def call_resolver(resolver: StrawberryResolver[Any], source: Any, info: Info) -> Any:
