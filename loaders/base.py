@@ -14,6 +14,7 @@ distinct list length, and SQLAlchemy does not re-render an expanding IN list per
 
 from __future__ import annotations
 
+from asyncio import Future
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -32,7 +33,16 @@ V = TypeVar("V")
 
 
 class RowLoader(DataLoader[K, V]):
-    """A DataLoader that can also be filled for many keys without a future awaited per key."""
+    """A DataLoader that can also be filled for many keys without a future awaited per key.
+
+    Its cache key is the key itself (DataLoader's default; `fill` and `load` rely on it).
+    """
+
+    def load(self, key: K) -> Future[V]:
+        """`DataLoader.load`, looking in the cache first: after a level's `fill` nearly every load
+        (each order's store, each line's SKU) is a hit, and the hit is all this costs."""
+        found = self._cache.get(key)
+        return found if found is not None else super().load(key)
 
     async def fill(self, keys: Iterable[K]) -> dict[K, V]:
         """The values of `keys`, loading those not yet cached with one call of the batch function.

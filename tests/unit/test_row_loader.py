@@ -51,3 +51,14 @@ async def test_a_failing_batch_fails_the_fill_like_load_many() -> None:
     loader: RowLoader[int, int] = RowLoader(broken)
     with pytest.raises(RuntimeError, match="went away"):
         await loader.fill([1])
+
+
+async def test_load_gives_the_cached_future_and_queues_only_misses() -> None:
+    batch = Recorder()
+    loader: RowLoader[int, int | None] = RowLoader(batch.batch)
+    await loader.fill([1])
+    assert loader.load(1) is loader.load(1)
+    assert list(await asyncio.gather(loader.load(2), loader.load(1))) == [20, 10]
+    assert batch.calls == [[1], [2]]
+    with pytest.raises(TypeError, match="must be called with a value"):
+        loader.load(None)  # type: ignore[arg-type]
