@@ -63,6 +63,9 @@ from gql.field_plans import (
     raw_info,
 )
 
+_NEVER_AWAITABLE: set[type] = set()
+"""Strawberry object classes whose instances `_awaitable` has learnt are never awaitable."""
+
 
 class _Fallback(Exception):
     """Leave the happy path: graphql-core executes the operation from the start."""
@@ -170,6 +173,23 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             work = next_work
         return data
 
+    def _awaitable(self, value: Any) -> bool:
+        """`is_awaitable`, skipped for instances of strawberry object types once their class is known.
+
+        For an object that is not a coroutine, `is_awaitable` ends in `hasattr(value, "__await__")`,
+        which for the ~500 objects a page's relation fields return means a failed lookup and a
+        swallowed AttributeError each. A class with a strawberry definition and no `__await__`
+        never makes awaitable instances (`await` looks special methods up on the type).
+        """
+        cls = type(value)
+        if cls in _NEVER_AWAITABLE:
+            return False
+        if self.is_awaitable(value):
+            return True
+        if getattr(cls, "__strawberry_definition__", None) is not None and not hasattr(cls, "__await__"):
+            _NEVER_AWAITABLE.add(cls)
+        return False
+
     @staticmethod
     async def _settle(pending: list[_Pending]) -> None:
         """Let awaitables already started finish (or fail) before graphql-core starts over."""
@@ -231,7 +251,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             result = (field_def.resolve or self.field_resolver)(source, info, **args)
         if info is None and plan.needs_info:
             info = LazyInfo(self, plan, details, parent_type, path)
-        if self.is_awaitable(result):
+        if self._awaitable(result):
             pending.append((result, field_def.type, details, info, path, target, key))
             return
         self._complete(field_def.type, details, info, path, result, target, key, next_work, pending)
@@ -267,7 +287,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             for index, item in enumerate(value):
                 items.append(None)
                 item_path = path.add_key(index, None)
-                if self.is_awaitable(item):
+                if self._awaitable(item):
                     if pending is None:
                         raise _Fallback
                     pending.append((item, item_type, details, info, item_path, items, index))
