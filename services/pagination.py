@@ -104,10 +104,15 @@ class PageRequest:
 @dataclass(slots=True)
 class Page(Generic[T]):
     rows: list[T]
-    cursors: list[str]
+    sort: Sort
     has_next_page: bool
     has_previous_page: bool
     count: Callable[[], Awaitable[int]] = field(repr=False)
+
+    def cursor(self, index: int) -> str:
+        """The cursor of `rows[index]`, made when asked: a client that pages by `pageInfo.endCursor`
+        never reads the other 49 of a 50-row page, and each is a JSON dump and a base64 encoding."""
+        return encode_cursor(self.sort, self.rows[index])
 
 
 def encode_cursor(sort: Sort, row: Any) -> str:
@@ -180,7 +185,7 @@ async def paginate(
 
     return Page(
         rows=rows,
-        cursors=[encode_cursor(sort, r) for r in rows],
+        sort=sort,
         has_next_page=has_more if forward else request.before is not None,
         has_previous_page=has_more if not forward else request.after is not None,
         count=count,

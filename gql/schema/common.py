@@ -63,6 +63,19 @@ class Edge(Generic[NodeT]):
     node: NodeT
 
 
+class _PageEdge(Edge[NodeT]):
+    """An edge of a page whose cursor is encoded when it is read (`Page.cursor`)."""
+
+    def __init__(self, page: Page[Any], index: int, node: NodeT) -> None:
+        self.node = node
+        self._page = page
+        self._index = index
+
+    @property
+    def cursor(self) -> str:  # type: ignore[override]
+        return self._page.cursor(self._index)
+
+
 @strawberry.type(description="A page of results with keyset cursors (at most 100 a page).")
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
@@ -77,14 +90,14 @@ class Connection(Generic[NodeT]):
 
     @classmethod
     def of(cls, page: Page[Any], convert: Callable[[Any], NodeT]) -> Connection[NodeT]:
-        edges = [Edge(cursor=c, node=convert(r)) for r, c in zip(page.rows, page.cursors, strict=True)]
+        edges: list[Edge[NodeT]] = [_PageEdge(page, i, convert(r)) for i, r in enumerate(page.rows)]
         return cls(
             edges=edges,
             page_info=relay.PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
+                start_cursor=page.cursor(0) if page.rows else None,
+                end_cursor=page.cursor(-1) if page.rows else None,
             ),
             _count=page.count,
         )
