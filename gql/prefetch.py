@@ -35,11 +35,18 @@ def _keys(values: Iterable[int | None]) -> list[int]:
     return sorted({v for v in values if v is not None})
 
 
-async def prefetch_orders(info: Info, orders: Sequence[rows.Order], at: Path = ("edges", "node")) -> None:
-    """Fill the loaders for the relations the document selects under `at` (an order) of this list."""
+async def prefetch_orders(
+    info: Info,
+    orders: Sequence[rows.Order],
+    at: Path = ("edges", "node"),
+    paths: frozenset[Path] | None = None,
+) -> None:
+    """Fill the loaders for the relations the document selects under `at` (an order) of this list
+    (`paths`: `selected_paths(info)`, when the caller has it already)."""
     if not orders:
         return
-    paths = selected_paths(info)
+    if paths is None:
+        paths = selected_paths(info)
     if not any(p[: len(at)] == at and len(p) > len(at) for p in paths):
         return
     loaders: Loaders = info.context.loaders

@@ -22,14 +22,30 @@ compares every field of every view with the eager object of the same row.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
 
-# A field's source: the row attribute it copies, or the function of the row that computes it.
-Source = str | Callable[[Any], Any]
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """A field computed from the named row attributes alone: `compute(*their values)`."""
+
+    compute: Callable[..., Any]
+    columns: tuple[str, ...]
+
+
+def computed(compute: Callable[..., Any], *columns: str) -> Computed:
+    """The field `compute(row.<column>, …)`; what it reads is what it is given (`RowFields.columns`)."""
+    return Computed(compute, columns)
+
+
+# A field's source: the row attribute it copies, a computation over named attributes, or any
+# function of the row (which then needs its `reads` for `RowFields.columns`).
+Source = str | Computed | Callable[[Any], Any]
 
 _ROW = "_view_row"  # the slot holding a view's snapshot (not "_row": Product has a field by that name)
 
@@ -40,7 +56,15 @@ EVERY_ROW_FIELDS: list[RowFields[Any]] = []
 class RowFields(Generic[T]):
     """`from_row` of a strawberry type, lazy over snapshots and eager otherwise (module docstring)."""
 
-    def __init__(self, cls: type[T], sources: Mapping[str, Source]) -> None:
+    def __init__(
+        self, cls: type[T], sources: Mapping[str, Source], reads: Mapping[str, tuple[str, ...]] | None = None
+    ) -> None:
+        """`sources`: every dataclass field's row attribute, or the function of the row computing it.
+
+        `reads`: the row attributes read by a field computed by a function, or by a resolver of the
+        type (by its Python name). With them `columns` can tell a page which columns the document
+        needs; a field whose reads are not given needs every column.
+        """
         wanted = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
         if set(sources) != wanted:
             raise TypeError(
@@ -48,10 +72,14 @@ class RowFields(Generic[T]):
                 f"sources without a field {sorted(set(sources) - wanted)}"
             )
         self.cls = cls
-        self._getters = [
-            (name, attrgetter(source) if isinstance(source, str) else source)
+        self._reads: dict[str, frozenset[str]] = {
+            name: frozenset((source,) if isinstance(source, str) else source.columns)
             for name, source in sources.items()
-        ]
+            if isinstance(source, (str, Computed))
+        }
+        self._reads.update((name, frozenset(columns)) for name, columns in (reads or {}).items())
+        functions = {name: _function(source) for name, source in sources.items()}
+        self._getters = list(functions.items())
         namespace: dict[str, Any] = {
             "__slots__": (_ROW,),
             "__doc__": f"{cls.__name__} over a row snapshot; fields computed when read (gql/row_views.py).",
@@ -59,7 +87,7 @@ class RowFields(Generic[T]):
         }
         for name, source in sources.items():
             namespace[name] = property(
-                attrgetter(f"{_ROW}.{source}") if isinstance(source, str) else _derived(source)
+                attrgetter(f"{_ROW}.{source}") if isinstance(source, str) else _derived(functions[name])
             )
         self.view_class = cast(type[T], type(f"{cls.__name__}View", (cls,), namespace))
         self._new = object.__new__
@@ -74,12 +102,35 @@ class RowFields(Generic[T]):
             return view
         return self.eager(row)
 
+    def columns(self, names: Iterable[str]) -> frozenset[str] | None:
+        """The row attributes the fields and resolvers `names` (Python names) read; None when one
+        of them does not say (the caller then reads every column)."""
+        needed: set[str] = set()
+        for name in names:
+            found = self._reads.get(name)
+            if found is None:
+                return None
+            needed |= found
+        return frozenset(needed)
+
     def eager(self, row: Any) -> T:
         """The dataclass with every field computed now (what `from_row` did before views)."""
         return self.cls(**{name: get(row) for name, get in self._getters})
 
 
 _row_of = attrgetter(_ROW)
+
+
+def _function(source: Source) -> Callable[[Any], Any]:
+    """The source as a function of the row."""
+    if isinstance(source, str):
+        return attrgetter(source)
+    if isinstance(source, Computed):
+        compute, get = source.compute, attrgetter(*source.columns)
+        if len(source.columns) == 1:
+            return lambda row: compute(get(row))
+        return lambda row: compute(*get(row))
+    return source
 
 
 def _derived(compute: Callable[[Any], Any]) -> Callable[[Any], Any]:

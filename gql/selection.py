@@ -14,6 +14,7 @@ from typing import Any
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from gql.context import Info
+from gql.row_views import RowFields
 
 Path = tuple[str, ...]
 
@@ -34,3 +35,37 @@ def selected_paths(info: Info) -> frozenset[Path]:
     for field in info.selected_fields:
         walk(field.selections, ())
     return frozenset(found)
+
+
+def selected_columns(
+    info: Info, paths: frozenset[Path], at: Path, fields: RowFields[Any]
+) -> frozenset[str] | None:
+    """The row attributes the fields selected under `at` (an object of `fields`' type) read.
+
+    None when any selected field does not say what it reads (`RowFields.columns`): the caller then
+    reads every column. `__typename` reads nothing.
+    """
+    names = {p[len(at)] for p in paths if len(p) == len(at) + 1 and p[: len(at)] == at}
+    python = _python_names(info, fields.cls)
+    wanted = []
+    for name in names:
+        if name.startswith("__"):
+            continue
+        found = python.get(name)
+        if found is None:
+            return None
+        wanted.append(found)
+    return fields.columns(wanted)
+
+
+def _python_names(info: Info, cls: type[Any]) -> dict[str, str]:
+    """GraphQL field name → Python name, for the strawberry type `cls` (once per process)."""
+    found = _PYTHON_NAMES.get(cls)
+    if found is None:
+        converter = info.schema.config.name_converter
+        definition = cls.__strawberry_definition__
+        found = _PYTHON_NAMES[cls] = {converter.from_field(f): f.python_name for f in definition.fields}
+    return found
+
+
+_PYTHON_NAMES: dict[type[Any], dict[str, str]] = {}

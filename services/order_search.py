@@ -228,7 +228,18 @@ def order_sort(specs: Sequence[f.OrderSortSpec]) -> Sort:
         ",".join(f"{s.key.value}:{s.direction.value}" for s in specs),
         tuple(key for key, _ in pairs),
         lambda row: tuple(g(row) for g in getters),
+        frozenset({"id", *(_SORT_READS[s.key] for s in specs)}),
     )
+
+
+_SORT_READS: Final = {
+    f.OrderSortKey.CREATED_AT: "created_at",
+    f.OrderSortKey.PAID_AT: "paid_at",
+    f.OrderSortKey.TOTAL: "payable_amount",
+    f.OrderSortKey.ORDER_NO: "order_no",
+    f.OrderSortKey.STATUS: "status",
+}
+"""The row attribute each sort key's getter (`_keys`) reads."""
 
 
 ORDERS_NEWEST_FIRST: Final = order_sort(f.DEFAULT_ORDER_SORT)
@@ -243,9 +254,11 @@ async def list_orders(
     page: PageRequest,
     criteria: OrderCriteria | None = None,
     sort: Sequence[f.OrderSortSpec] = (),
+    columns: frozenset[str] | None = None,
 ) -> Page[Order]:
+    """A page of the orders `principal` may see; `columns`: the attributes the caller reads (paginate)."""
     stmt = select(Order).where(order_condition(principal, criteria or OrderCriteria()))
-    return await paginate(sessions, stmt, order_sort(sort), page)
+    return await paginate(sessions, stmt, order_sort(sort), page, columns=columns)
 
 
 async def count_by_status(

@@ -36,18 +36,19 @@ from services.db import SessionFactory
 from services.driver_reads import driver_rows
 
 
-def snapshot_columns(entity: type[Any]) -> tuple[Label[Any], ...]:
+def snapshot_columns(entity: type[Any], keep: frozenset[str] | None = None) -> tuple[Label[Any], ...]:
     """The entity's mapped columns, labelled with their attribute names; JSON columns as their text.
 
     A JSON column is read as text and parsed when the snapshot's attribute is read (`snapshot_type`):
     a page's stores carry their week of hours and fee slots, its products their image lists, and
     the document rarely asks for them — parsing them on arrival was ~4 % of an order-list request.
     """
-    found = _COLUMNS.get(entity)
+    found = _COLUMNS.get((entity, keep))
     if found is None:
-        found = _COLUMNS[entity] = tuple(
+        found = _COLUMNS[(entity, keep)] = tuple(
             (cast(attr.expression, Text) if _is_json(attr) else attr.expression).label(attr.key)
             for attr in inspect(entity).column_attrs
+            if keep is None or attr.key in keep
         )
     return found
 
@@ -56,13 +57,15 @@ def _is_json(attr: ColumnProperty[Any]) -> bool:
     return isinstance(attr.columns[0].type, JSON)
 
 
-_COLUMNS: dict[type[Any], tuple[Label[Any], ...]] = {}
+_COLUMNS: dict[tuple[type[Any], frozenset[str] | None], tuple[Label[Any], ...]] = {}
+"""Per entity and column subset (a page keeps the columns its document reads: `keep`)."""
 
 
-def as_snapshots(stmt: Select[Any]) -> tuple[type[Any], Select[Any]]:
-    """The entity `stmt` selects, and `stmt` selecting that entity's snapshot columns instead."""
+def as_snapshots(stmt: Select[Any], keep: frozenset[str] | None = None) -> tuple[type[Any], Select[Any]]:
+    """The entity `stmt` selects, and `stmt` selecting that entity's snapshot columns instead
+    (only the attributes in `keep`, when given)."""
     entity = stmt.column_descriptions[0]["entity"]
-    return entity, stmt.with_only_columns(*snapshot_columns(entity), maintain_column_froms=True)
+    return entity, stmt.with_only_columns(*snapshot_columns(entity, keep), maintain_column_froms=True)
 
 
 def reading_engine(sessions: SessionFactory) -> AsyncEngine:
@@ -79,21 +82,24 @@ def reading_engine(sessions: SessionFactory) -> AsyncEngine:
 _READING: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
 
 
-def snapshot_type(entity: type[Any]) -> type[tuple[Any, ...]]:
-    """The named tuple of the entity's snapshots, fields in `snapshot_columns` order.
+def snapshot_type(entity: type[Any], keep: frozenset[str] | None = None) -> type[tuple[Any, ...]]:
+    """The named tuple of the entity's snapshots, fields in `snapshot_columns` order (those in
+    `keep` only, when given: reading another attribute of such a snapshot is an AttributeError).
 
     Its JSON columns hold their text and are properties that parse it on each read (with orjson,
     as the engine's `json_deserializer` does): the same value the mapped attribute has, a new
     object per read. SQL NULL and JSON null both read as None, as they do on the mapped class.
     """
-    found = _TYPES.get(entity)
+    found = _TYPES.get((entity, keep))
     if found is None:
-        attrs = inspect(entity).column_attrs
+        attrs = [attr for attr in inspect(entity).column_attrs if keep is None or attr.key in keep]
         columns = namedtuple(f"{entity.__name__}Columns", [attr.key for attr in attrs])  # type: ignore[misc]
         parsed = {
             attr.key: property(partial(_parsed, index)) for index, attr in enumerate(attrs) if _is_json(attr)
         }
-        found = _TYPES[entity] = type(f"{entity.__name__}Snapshot", (columns,), {"__slots__": (), **parsed})
+        found = _TYPES[(entity, keep)] = type(
+            f"{entity.__name__}Snapshot", (columns,), {"__slots__": (), **parsed}
+        )
     return found
 
 
@@ -102,14 +108,19 @@ def _parsed(index: int, row: tuple[Any, ...]) -> Any:
     return None if raw is None else orjson.loads(raw)
 
 
-_TYPES: dict[type[Any], type[tuple[Any, ...]]] = {}
+_TYPES: dict[tuple[type[Any], frozenset[str] | None], type[tuple[Any, ...]]] = {}
 
 
 async def read_snapshots(
-    sessions: SessionFactory, entity: type[Any], stmt: Select[Any], params: dict[str, Any] | None = None
+    sessions: SessionFactory,
+    entity: type[Any],
+    stmt: Select[Any],
+    params: dict[str, Any] | None = None,
+    keep: frozenset[str] | None = None,
 ) -> list[Any]:
-    """The snapshots of `entity` that `stmt` (which selects its `snapshot_columns`) returns."""
-    make = snapshot_type(entity)._make  # type: ignore[attr-defined]
+    """The snapshots of `entity` that `stmt` (which selects its `snapshot_columns(entity, keep)`) returns."""
+    make = snapshot_type(entity, keep)._make  # type: ignore[attr-defined]
+
     engine: AsyncEngine = sessions.kw["bind"]
     if engine.dialect.name == "postgresql":
         return [make(row) for row in await driver_rows(engine, stmt, params)]

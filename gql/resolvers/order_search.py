@@ -25,7 +25,8 @@ from gql.schema.order_search import (
     OrderStatusCounts,
     RegionFilter,
 )
-from gql.schema.orders import Order
+from gql.schema.orders import ORDER_ROW_FIELDS, Order
+from gql.selection import selected_columns, selected_paths
 from models import order_filters as f
 from models.errors import DomainError, ErrorCode
 from models.order_query_language import parse_query
@@ -64,14 +65,16 @@ class OrderSearchQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Order]:
+        paths = selected_paths(info)
         page = await order_search.list_orders(
             info.context.sessions,
             info.context.principal,
             PageRequest(first, after, last, before),
             criteria(info, filter, query),
             [f.OrderSortSpec(s.key, s.direction) for s in sort or ()],
+            columns=selected_columns(info, paths, ("edges", "node"), ORDER_ROW_FIELDS),
         )
-        await prefetch_orders(info, page.rows)
+        await prefetch_orders(info, page.rows, paths=paths)
         return Connection[Order].of(page, Order.from_row)
 
     @strawberry.field(

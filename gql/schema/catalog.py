@@ -10,7 +10,7 @@ from strawberry import relay
 from gql.context import Info
 from gql.ids import decode_id
 from gql.loaded import now_or_later
-from gql.row_views import RowFields
+from gql.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
 from models.catalog import Category as CategoryRow
@@ -167,8 +167,8 @@ _SKU_FIELDS = RowFields(
         "sku_code": "sku_code",
         "barcode": "barcode",
         "spec": "spec",
-        "price": lambda r: money(r.price),
-        "original_price": lambda r: money(r.original_price),
+        "price": computed(money, "price"),
+        "original_price": computed(money, "original_price"),
         "image_url": "image_url",
         "weight_grams": "weight_g",
         "_product_id": "product_id",

@@ -53,6 +53,7 @@ class Consignee:
 
     @classmethod
     def of(cls, row: rows.Order) -> Consignee:
+        """The consignee of an order row; reads exactly `CONSIGNEE_READS`."""
         return cls(
             name=row.consignee_name,
             region=Region(
@@ -64,3 +65,17 @@ class Consignee:
             _phone=row.consignee_phone,
             _store_id=row.store_id,
         )
+
+
+CONSIGNEE_READS = (
+    "consignee_name",
+    "consignee_province",
+    "consignee_city",
+    "consignee_district",
+    "consignee_address",
+    "consignee_latitude",
+    "consignee_longitude",
+    "consignee_phone",
+    "store_id",
+)
+"""The order row attributes `Consignee.of` reads."""

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.row_views import RowFields
+from gql.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.time_input import business_time
 from models.base import utcnow
@@ -126,9 +126,9 @@ _STORE_FIELDS = RowFields(
         "status": "status",
         "size": "size",
         "delivery_radius_meters": "delivery_radius_m",
-        "min_order_amount": lambda r: money(r.min_order_amount),
-        "delivery_fee": lambda r: money(r.delivery_fee),
-        "packaging_fee": lambda r: money(r.packaging_fee),
+        "min_order_amount": computed(money, "min_order_amount"),
+        "delivery_fee": computed(money, "delivery_fee"),
+        "packaging_fee": computed(money, "packaging_fee"),
         "fulfillment_methods": _fulfillment_methods,
         "auto_accept": "auto_accept",
         "created_at": "created_at",

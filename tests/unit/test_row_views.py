@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gql.row_views import EVERY_ROW_FIELDS, RowFields
+from gql.row_views import EVERY_ROW_FIELDS, RowFields, computed
 
 
 class _Row(tuple[int, int]):
@@ -58,3 +58,20 @@ def test_a_map_must_give_every_field_a_source_and_nothing_else() -> None:
         RowFields(_Pair, {"left": "a"})
     with pytest.raises(TypeError, match=r"sources without a field \['extra'\]"):
         RowFields(_Pair, {"left": "a", "total": "b", "extra": "a"})
+
+
+def test_columns_are_the_sources_and_reads_of_the_names_or_none_when_one_is_unknown() -> None:
+    fields = RowFields(_Pair, {"left": "a", "total": lambda r: r.a + r.b}, reads={"doubled": ("b",)})
+    EVERY_ROW_FIELDS.remove(fields)
+    assert fields.columns(["left"]) == frozenset({"a"})
+    assert fields.columns(["left", "doubled"]) == frozenset({"a", "b"})
+    assert fields.columns([]) == frozenset()
+    assert fields.columns(["left", "total"]) is None  # computed, and no reads given for it
+
+
+def test_a_computed_field_gets_the_named_attributes_and_reads_exactly_them() -> None:
+    fields = RowFields(_Pair, {"left": "a", "total": computed(lambda a, b: a + b, "a", "b")})
+    EVERY_ROW_FIELDS.remove(fields)
+    assert fields(_Row((2, 3))).total == 5
+    assert fields.eager(_Namespace(a=2, b=3)).total == 5
+    assert fields.columns(["total"]) == frozenset({"a", "b"})
