@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any, cast
 
 from graphql import (
@@ -63,6 +64,10 @@ from gql.field_plans import (
     raw_info,
 )
 
+_path = partial(tuple.__new__, Path)
+"""`Path(prev, key, typename)` from a tuple without the named tuple's Python-level `__new__`
+(~1,000 paths a page; the same immutable value graphql-core builds)."""
+
 _NEVER_AWAITABLE: set[type] = set()
 """Strawberry object classes whose instances `_awaitable` has learnt are never awaitable."""
 
@@ -75,6 +80,8 @@ class _Fallback(Exception):
 _Work = tuple[GraphQLObjectType, Any, Path, GroupedFieldSet, dict[str, Any]]
 # (response key, its field details, the field's plan, the leaf coercion when the walk does it inline)
 _Entry = tuple[str, FieldDetailsList, FieldPlan, Callable[[Any], Any] | None]
+# (its field details, their grouped subfields, whether is_type_of is given the resolve info)
+_Object = tuple[FieldDetailsList, GroupedFieldSet, bool]
 # (awaitable, type to complete it as, field details, info, path, container, key in the container)
 _Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, Any, Any]
 
@@ -120,6 +127,9 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         if defers:
             raise _Fallback
         data: dict[str, Any] = {}
+        self._objects: dict[
+            tuple[GraphQLObjectType, int], tuple[FieldDetailsList, GroupedFieldSet, bool]
+        ] = {}
         work: list[_Work] = [(root_type, self.root_value, None, grouped, data)]  # type: ignore[list-item]
         # The planned fields of each (type, selection): a level holds many objects of one type
         # under one selection (50 orders), so this is worked out once per selection, not per object.
@@ -227,7 +237,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         node = first.node
         field_def = plan.field_def
         target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
-        path = Path(parent_path, key, parent_type.name)
+        path = _path((parent_path, key, parent_type.name))
         info: GraphQLResolveInfo[Any] | LazyInfo | None = None
         if plan.attribute is not None and not node.arguments:
             # strawberry's basic-field resolver is exactly this read, and never looks at info
@@ -286,7 +296,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             item_type = type_.of_type
             for index, item in enumerate(value):
                 items.append(None)
-                item_path = path.add_key(index, None)
+                item_path = _path((path, index, None))
                 if self._awaitable(item):
                     if pending is None:
                         raise _Fallback
@@ -310,18 +320,29 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
                 raise _Fallback
             type_ = self.ensure_valid_runtime_type(runtime, type_, details, raw_info(info), value)
         assert isinstance(type_, GraphQLObjectType)
-        if type_.is_type_of is not None:
+        # Per (type, selection): its subfields and whether its is_type_of wants the resolve info.
+        # A level holds many objects of one type under one selection (50 orders, 150 lines).
+        known = self._objects.get((type_, id(details)))
+        if known is None or known[0] is not details:
+            grouped, defers, _ = self.collect_subfields(type_, details)
+            if defers:
+                raise _Fallback
+            is_type_of = type_.is_type_of
             # strawberry's own is_type_of is an isinstance check that never reads its info
-            info_given: Any = None if ignores_info(type_.is_type_of) else raw_info(info)
+            known = self._objects[(type_, id(details))] = (
+                details,
+                grouped,
+                is_type_of is not None and not ignores_info(is_type_of),
+            )
+        _, grouped, check_with_info = known
+        if type_.is_type_of is not None:
+            info_given: Any = raw_info(info) if check_with_info else None
             matches = type_.is_type_of(value, info_given)
             if self.is_awaitable(matches):
                 _close(matches)
                 raise _Fallback
             if not matches:
                 raise _Fallback
-        grouped, defers, _ = self.collect_subfields(type_, details)
-        if defers:
-            raise _Fallback
         answer: dict[str, Any] = {}
         target[key] = answer
         next_work.append((type_, value, path, grouped, answer))
