@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=10.0, ge=0)
     """0 disables the in-process sweeper (e.g. when a separate worker runs it)."""
 
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_pool_size: int = Field(default=20, ge=1, le=200)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     log_level: LogLevel = LogLevel.INFO
     share_base_url: str = "https://m.mallgraph.example"

@@ -128,13 +128,21 @@ def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: An
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, statement_timeout_ms: int = 0, echo: bool = False
+    url: str, *, pool_size: int = 20, statement_timeout_ms: int = 0, echo: bool = False
 ) -> AsyncEngine:
+    """The engine of `url`; on PostgreSQL a fixed pool of up to `pool_size` connections.
+
+    Fixed: a connection opened under a burst stays open (no overflow). With overflow connections,
+    a burst past the pool's size opened connections that were closed again at check-in, and each
+    new one cost PostgreSQL a backend, the driver its TLS attempt and authentication, and asyncpg
+    its prepared statements and type introspection again: under the bench's load ~13 % of the
+    server's CPU, and 15 % fewer order-list requests a second (bench/README.md, third round).
+    """
     # JSON columns (store hours, payloads, snapshots) are parsed with orjson, as request bodies are.
     kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": orjson.loads}
 
     if url.startswith("postgresql"):
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+        kwargs.update(pool_size=pool_size, max_overflow=0)
 
         server_settings = {"application_name": "mallgraph"}
         if statement_timeout_ms:
