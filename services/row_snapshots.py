@@ -13,10 +13,11 @@ half the CPU of reading them (~550 instances for a 50-order admin page).
 Snapshots have no relationships and none of the class's Python properties; writes keep using
 sessions and mapped instances.
 
-Reads run on a connection of their own, in AUTOCOMMIT on PostgreSQL: a single statement sees
-one snapshot either way, and the BEGIN and ROLLBACK round trips around it (two per statement,
-on the server's CPU and on PostgreSQL's) go. SQLite keeps its transactions: its driver and the
-WAL read lock are managed around them (services/db.py).
+Reads run on a connection of their own, outside a transaction on PostgreSQL (through the pooled
+connection's driver: services/driver_reads.py): a single statement sees one snapshot either way,
+and the BEGIN and ROLLBACK round trips around it (two per statement, on the server's CPU and on
+PostgreSQL's) go. SQLite keeps its transactions: its driver and the WAL read lock are managed
+around them (services/db.py).
 """
 
 from __future__ import annotations
