@@ -6,7 +6,8 @@ a store, `Money` and nested values included — while the document reads three o
 about 13 % of the request's CPU.
 
 A `RowFields` is a type's `from_row` written once, as a map from each of its dataclass fields
-to the row attribute it copies (a string) or the function of the row that computes it. Called
+to the row attribute it copies (a string), a computation over named attributes (`computed`) or
+the function of the row that computes it. Called
 on a row snapshot (a named tuple, services/row_snapshots.py: immutable, read for this request)
 it returns a *view*: an instance of a subclass of the type whose fields are properties over the
 snapshot, so a field costs something only when it is read. Called on anything else — a mapped
@@ -17,6 +18,10 @@ A view is an instance of its type, so strawberry's `is_type_of` (`isinstance`) a
 reading `self.…` behave the same. A field read twice is computed twice: a list field gives two
 equal lists (nothing in the read path mutates what it reads). tests/integration/test_row_views.py
 compares every field of every view with the eager object of the same row.
+
+The map also says what each field reads — its column, `computed`'s columns, and `reads` for
+functions and for the type's resolvers — so a list can select only the columns its document
+needs (`columns`; the admin order list does: gql/selection.py `selected_columns`).
 """
 
 from __future__ import annotations
