@@ -45,13 +45,11 @@ class FieldPlan:
     leaf: Callable[[Any], Any] | None = None
     """Set with `attribute` when the field's type is a scalar or an enum: its output coercion."""
     non_null: bool = False
-    resolver: StrawberryResolver[Any] | None = None
-    """Set for an argument-less strawberry resolver with no extensions (so no permission classes):
-    called as strawberry would call it — source as `self`/`root`/`parent`, the `Info` — without
-    its per-call argument conversion and extension chain."""
-    info_class: type[Info] | None = None
     call: Callable[[Any, Any], Any] | None = None
-    """Set with `resolver`: `call(source, info)` calls it (`direct_call`)."""
+    """Set for an argument-less strawberry resolver with no extensions (so no permission classes):
+    `call(source, info)` calls it as strawberry would — source as `self`/`root`/`parent`, the
+    `Info` — without its per-call argument conversion and extension chain (`direct_call`)."""
+    info_class: type[Info] | None = None
 
 
 UNPLANNED: Any = object()
@@ -80,9 +78,7 @@ def plan_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str)
     base = definition.base_resolver
     if base is None or base.arguments or strawberry_schema is None or strawberry_schema.exception_handlers:
         return plan  # strawberry's field exception handlers wrap resolvers: keep its path with them
-    return replace(
-        plan, resolver=base, info_class=strawberry_schema.config.info_class, call=direct_call(base)
-    )
+    return replace(plan, call=direct_call(base), info_class=strawberry_schema.config.info_class)
 
 
 class LazyInfo:

@@ -4,7 +4,7 @@ Each batch opens its own short connection, so concurrent batches never share one
 come back in key order as DataLoader requires. Both are `RowLoader`s, which a list resolver can
 fill for a whole level at once (`RowLoader.fill`).
 
-What they return are row snapshots, not ORM instances, read in AUTOCOMMIT on PostgreSQL
+What they return are row snapshots, not ORM instances, read outside a transaction on PostgreSQL
 (services/row_snapshots.py): the same attributes by the same names, no relationships.
 
 On PostgreSQL the keys travel as one array parameter (`key = ANY($1)`): one statement text

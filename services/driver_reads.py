@@ -19,9 +19,9 @@ only the execution is direct:
   services/db.py), its size and its statement timeout apply, and the statement is counted by
   `count_statements` as every other statement is.
 
-The connection is used outside a transaction: a single SELECT in autocommit, as the reading engine
-ran it before. A statement that fails or is cancelled drops its connection rather than returning a
-connection in an unknown protocol state to the pool; its error is asyncpg's own (no caller of
+The connection is used outside a transaction: a single SELECT in autocommit, as the AUTOCOMMIT
+engine this replaces ran it. A statement that fails or is cancelled drops its connection rather
+than returning a connection in an unknown protocol state to the pool; its error is asyncpg's own (no caller of
 these reads catches database errors: a failed read is an internal error either way).
 tests/integration/test_driver_reads.py compares both paths for every entity, for parameters and
 for failures.
@@ -46,7 +46,7 @@ _MAX_CONVERTERS = 2_000
 """SQL texts whose conversion is kept (a page's text varies with its filters; cleared when full)."""
 
 
-def bound_statement(
+def _bound_statement(
     engine: AsyncEngine, stmt: Executable, params: Mapping[str, Any] | None
 ) -> tuple[str, list[Any], SQLCompiler]:
     """The SQL text, its positional arguments and its compiled form, as SQLAlchemy would send them."""
@@ -77,7 +77,7 @@ def bound_statement(
 
 async def driver_rows(engine: AsyncEngine, stmt: Executable, params: Mapping[str, Any] | None) -> list[Any]:
     """The rows of `stmt` (a SELECT) as sequences of column values, SQLAlchemy's types applied."""
-    sql, args, compiled = bound_statement(engine, stmt, params)
+    sql, args, compiled = _bound_statement(engine, stmt, params)
     note_statement()
     fairy = await engine.raw_connection()
     try:

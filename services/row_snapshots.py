@@ -22,7 +22,6 @@ around them (services/db.py).
 
 from __future__ import annotations
 
-import weakref
 from collections import namedtuple
 from collections.abc import Sequence
 from functools import partial
@@ -69,20 +68,6 @@ def as_snapshots(stmt: Select[Any], keep: frozenset[str] | None = None) -> tuple
     return entity, stmt.with_only_columns(*snapshot_columns(entity, keep), maintain_column_froms=True)
 
 
-def reading_engine(sessions: SessionFactory) -> AsyncEngine:
-    """The sessions' engine, in AUTOCOMMIT on PostgreSQL (module docstring); shares its pool."""
-    engine: AsyncEngine = sessions.kw["bind"]
-    if engine.dialect.name != "postgresql":
-        return engine
-    reading = _READING.get(engine)
-    if reading is None:
-        reading = _READING[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return reading
-
-
-_READING: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
-
-
 def snapshot_type(entity: type[Any], keep: frozenset[str] | None = None) -> type[tuple[Any, ...]]:
     """The named tuple of the entity's snapshots, fields in `snapshot_columns` order (those in
     `keep` only, when given: reading another attribute of such a snapshot is an AttributeError).
@@ -121,28 +106,28 @@ async def read_snapshots(
 ) -> list[Any]:
     """The snapshots of `entity` that `stmt` (which selects its `snapshot_columns(entity, keep)`) returns."""
     make = snapshot_type(entity, keep)._make  # type: ignore[attr-defined]
+    return [make(row) for row in await _rows(sessions, stmt, params)]
 
+
+async def read_scalar(sessions: SessionFactory, stmt: Select[Any]) -> Any:
+    """The first column of the first row of `stmt`, on a reading connection of its own."""
+    rows = await _rows(sessions, stmt, None)
+    return rows[0][0] if rows else None
+
+
+async def _rows(sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None) -> Sequence[Any]:
+    """The rows of `stmt`: through the driver on PostgreSQL, through SQLAlchemy on SQLite."""
     engine: AsyncEngine = sessions.kw["bind"]
     if engine.dialect.name == "postgresql":
-        return [make(row) for row in await driver_rows(engine, stmt, params)]
-    return [make(row) for row in await read_rows(sessions, stmt, params)]
+        return await driver_rows(engine, stmt, params)
+    return await read_rows(sessions, stmt, params)
 
 
 async def read_rows(
     sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None = None
 ) -> Sequence[Any]:
-    """All rows of `stmt` (with bound `params`), on a reading connection of their own."""
-    async with reading_engine(sessions).connect() as conn:
+    """All rows of `stmt` through SQLAlchemy's own execution, on a connection of their own (SQLite's
+    read path, and what tests/integration/test_driver_reads.py compares the driver path with)."""
+    async with sessions.kw["bind"].connect() as conn:
         rows: Sequence[Any] = (await conn.execute(stmt, params)).all()
-
     return rows
-
-
-async def read_scalar(sessions: SessionFactory, stmt: Select[Any]) -> Any:
-    """The first column of the first row of `stmt`, on a reading connection of its own."""
-    engine: AsyncEngine = sessions.kw["bind"]
-    if engine.dialect.name == "postgresql":
-        rows = await driver_rows(engine, stmt, None)
-        return rows[0][0] if rows else None
-    async with reading_engine(sessions).connect() as conn:
-        return await conn.scalar(stmt)
