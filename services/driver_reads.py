@@ -21,8 +21,8 @@ only the execution is direct:
 
 The connection is used outside a transaction: a single SELECT in autocommit, as the AUTOCOMMIT
 engine this replaces ran it. A statement that fails or is cancelled drops its connection rather
-than returning a connection in an unknown protocol state to the pool; its error is asyncpg's own (no caller of
-these reads catches database errors: a failed read is an internal error either way).
+than return a connection in an unknown protocol state to the pool. Its error is asyncpg's own: no
+caller of these reads catches database errors, so a failed read is an internal error either way.
 tests/integration/test_driver_reads.py compares both paths for every entity, for parameters and
 for failures.
 """
