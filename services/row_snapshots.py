@@ -105,22 +105,28 @@ async def read_snapshots(
     keep: frozenset[str] | None = None,
 ) -> list[Any]:
     """The snapshots of `entity` that `stmt` (which selects its `snapshot_columns(entity, keep)`) returns."""
-    make = snapshot_type(entity, keep)._make  # type: ignore[attr-defined]
-    return [make(row) for row in await _rows(sessions, stmt, params)]
+    return await _rows(sessions, stmt, params, snapshot_type(entity, keep))
 
 
 async def read_scalar(sessions: SessionFactory, stmt: Select[Any]) -> Any:
     """The first column of the first row of `stmt`, on a reading connection of its own."""
-    rows = await _rows(sessions, stmt, None)
+    rows = await _rows(sessions, stmt, None, tuple)
     return rows[0][0] if rows else None
 
 
-async def _rows(sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None) -> Sequence[Any]:
-    """The rows of `stmt`: through the driver on PostgreSQL, through SQLAlchemy on SQLite."""
+async def _rows(
+    sessions: SessionFactory,
+    stmt: Select[Any],
+    params: dict[str, Any] | None,
+    row_type: type[tuple[Any, ...]],
+) -> list[Any]:
+    """The rows of `stmt` as `row_type` tuples: through the driver on PostgreSQL, through
+    SQLAlchemy on SQLite."""
     engine: AsyncEngine = sessions.kw["bind"]
     if engine.dialect.name == "postgresql":
-        return await driver_rows(engine, stmt, params)
-    return await read_rows(sessions, stmt, params)
+        return await driver_rows(engine, stmt, params, row_type)
+    make = row_type._make if row_type is not tuple else tuple  # type: ignore[attr-defined]
+    return [make(row) for row in await read_rows(sessions, stmt, params)]
 
 
 async def read_rows(
