@@ -33,7 +33,7 @@ and compared (`tests/api/conftest.py`), and `tests/api/test_execution_differenti
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from functools import partial
 from typing import Any, cast
 
@@ -54,6 +54,8 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from gql.compiled_fields import Entry, Fill, compile_fill, per_request
+from gql.compiled_fields import Fallback as _Fallback
 from gql.field_plans import (
     PLANS,
     UNPLANNED,
@@ -72,14 +74,8 @@ _NEVER_AWAITABLE: set[type] = set()
 """Strawberry object classes whose instances `_awaitable` has learnt are never awaitable."""
 
 
-class _Fallback(Exception):
-    """Leave the happy path: graphql-core executes the operation from the start."""
-
-
 # (object type, value, path, its grouped fields, the dict its answer goes into)
 _Work = tuple[GraphQLObjectType, Any, Path, GroupedFieldSet, dict[str, Any]]
-# (response key, its field details, the field's plan, the leaf coercion when the walk does it inline)
-_Entry = tuple[str, FieldDetailsList, FieldPlan, Callable[[Any], Any] | None]
 # (its field details, their grouped subfields, whether is_type_of is given the resolve info)
 _Object = tuple[FieldDetailsList, GroupedFieldSet, bool]
 # (awaitable, type to complete it as, field details, info, path, container, key in the container)
@@ -133,7 +129,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         work: list[_Work] = [(root_type, self.root_value, None, grouped, data)]  # type: ignore[list-item]
         # The planned fields of each (type, selection): a level holds many objects of one type
         # under one selection (50 orders), so this is worked out once per selection, not per object.
-        selections: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, list[_Entry]]] = {}
+        selections: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Fill, tuple[Any, ...]]] = {}
         while work:
             next_work: list[_Work] = []
             pending: list[_Pending] = []
@@ -141,27 +137,13 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
                 for parent_type, source, path, fields, target in work:
                     known = selections.get((parent_type, id(fields)))
                     if known is None or known[0] is not fields:
+                        entries = self._entries(parent_type, fields)
                         known = selections[(parent_type, id(fields))] = (
                             fields,
-                            self._entries(parent_type, fields),
+                            compile_fill(parent_type, entries),
+                            per_request(self._field, entries),
                         )
-                    for key, details, plan, leaf in known[1]:
-                        if leaf is None:
-                            self._field(
-                                parent_type, source, details, plan, path, target, key, next_work, pending
-                            )
-                            continue
-                        # A scalar or enum read off the object (most fields of a page), done in full here.
-                        value = getattr(source, plan.attribute)  # type: ignore[arg-type]
-                        if value is None or value is Undefined:
-                            if plan.non_null:
-                                raise _Fallback
-                            target[key] = None
-                            continue
-                        coerced = leaf(value)
-                        if coerced is None or coerced is Undefined:
-                            raise _Fallback
-                        target[key] = coerced
+                    known[1](source, path, target, next_work, pending, known[2])
             except _Fallback:
                 await self._settle(pending)
                 raise
@@ -206,10 +188,10 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         if pending:
             await asyncio.gather(*(p[0] for p in pending), return_exceptions=True)
 
-    def _entries(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> list[_Entry]:
-        """The fields of a selection on `parent_type` with their plans; `leaf` is set for the
-        scalar and enum attributes without arguments, whose output coercion the walk calls itself."""
-        entries: list[_Entry] = []
+    def _entries(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> list[Entry]:
+        """The fields of a selection on `parent_type` with their plans, marked inline for the
+        scalar and enum attributes without arguments, whose output coercion the fill does itself."""
+        entries: list[Entry] = []
         for key, details in fields.items():
             node = details[0].node
             plan_key = (parent_type, node.name.value)
@@ -218,7 +200,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
                 plan = PLANS[plan_key] = plan_field(self.schema, parent_type, node.name.value)
             if plan is None:
                 continue  # graphql-core leaves unknown fields out of the answer too
-            entries.append((key, details, plan, None if node.arguments else plan.leaf))
+            entries.append((key, details, plan, plan.leaf is not None and not node.arguments))
         return entries
 
     def _field(
