@@ -123,6 +123,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         if defers:
             raise _Fallback
         data: dict[str, Any] = {}
+        self.narrowed_loaders: dict[str, Any] = {}  # gql/narrowed.py, per operation
         self._objects: dict[
             tuple[GraphQLObjectType, int], tuple[FieldDetailsList, GroupedFieldSet, bool]
         ] = {}

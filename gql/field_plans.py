@@ -93,7 +93,7 @@ class LazyInfo:
     own hooks (`resolve_type`, a custom `is_type_of`) get the real resolve info (`_raw`).
     """
 
-    __slots__ = ("_details", "_executor", "_info", "_parent_type", "_path", "_plan", "_raw", "context")
+    __slots__ = ("_details", "_info", "_parent_type", "_path", "_plan", "_raw", "context", "executor")
 
     def __init__(
         self,
@@ -104,7 +104,8 @@ class LazyInfo:
         path: Path,
     ) -> None:
         self.context = executor.context_value
-        self._executor = executor
+        self.executor: Any = executor
+        """The level-first executor running the operation (its per-operation state: gql/narrowed.py)."""
         self._plan = plan
         self._details = details
         self._parent_type = parent_type
@@ -115,7 +116,7 @@ class LazyInfo:
     def raw(self) -> GraphQLResolveInfo[Any]:
         if self._raw is None:
             nodes = [d.node for d in self._details]
-            self._raw = self._executor.build_resolve_info(
+            self._raw = self.executor.build_resolve_info(
                 self._plan.field_def, nodes, self._parent_type, self._path
             )
         return self._raw

@@ -11,7 +11,8 @@ relation fields then find their rows resolved and answer synchronously (`gql/loa
 
 
 Only what is selected is loaded, with the same loaders and the same statements the fields would
-have run, so results, scoping and statement counts do not change.
+have run — the narrowed loaders of gql/narrowed.py, reading only the columns the operation can
+read — so results, scoping and statement counts do not change.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
 from gql.context import Info
+from gql.narrowed import narrowed
+from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
+from gql.schema.customers import CUSTOMER_FIELDS
+from gql.schema.orders import ORDER_LINE_FIELDS
+from gql.schema.stores import STORE_FIELDS
 from gql.selection import Path, selected_paths
-from loaders import Loaders
 from models import orders as rows
 
 
@@ -49,30 +54,32 @@ async def prefetch_orders(
         paths = selected_paths(info)
     if not any(p[: len(at)] == at and len(p) > len(at) for p in paths):
         return
-    loaders: Loaders = info.context.loaders
 
     def wants(*path: str) -> bool:
         return (*at, *path) in paths
 
     first: dict[str, Awaitable[dict[int, Any]]] = {}
     if wants("store"):
-        first["stores"] = loaders.store.fill(_keys(o.store_id for o in orders))
+        first["stores"] = narrowed(info, "store", STORE_FIELDS).fill(_keys(o.store_id for o in orders))
     if wants("customer"):
-        first["customers"] = loaders.customer.fill(_keys(o.customer_id for o in orders))
+        customers = narrowed(info, "customer", CUSTOMER_FIELDS)
+        first["customers"] = customers.fill(_keys(o.customer_id for o in orders))
     if wants("lines"):
-        first["lines"] = loaders.lines_by_order.fill([o.id for o in orders])
+        first["lines"] = narrowed(info, "lines_by_order", ORDER_LINE_FIELDS).fill([o.id for o in orders])
     filled = await _level(first)
     if "lines" not in filled or not (wants("lines", "sku") or wants("lines", "product")):
         return
     lines = [line for per_order in filled["lines"].values() for line in per_order]
     second: dict[str, Awaitable[dict[int, Any]]] = {}
     if wants("lines", "sku"):
-        second["skus"] = loaders.sku.fill(_keys(line.sku_id for line in lines))
-    if wants("lines", "product") or wants("lines", "sku", "product"):
-        # A line's product is its SKU's product, so this also serves `lines.sku.product`.
-        second["products"] = loaders.product.fill(_keys(line.product_id for line in lines))
+        second["skus"] = narrowed(info, "sku", SKU_FIELDS).fill(_keys(line.sku_id for line in lines))
+    products = narrowed(info, "product", PRODUCT_FIELDS)
+    if wants("lines", "product"):
+        second["products"] = products.fill(_keys(line.product_id for line in lines))
     filled = await _level(second)
     if wants("lines", "sku", "product"):
-        # Usually the lines' own products: already loaded, so this costs no statement.
+        # The SKUs' products, read off the SKU rows: the lines' rows hold only the columns their own
+        # fields read. When `lines.product` is selected too they are the lines' products, already
+        # loaded, so this costs no statement.
         skus = filled["skus"].values()
-        await loaders.product.fill(_keys(s.product_id for s in skus if s is not None))
+        await products.fill(_keys(s.product_id for s in skus if s is not None))

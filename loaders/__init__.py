@@ -7,8 +7,9 @@ request principal's visibility in SQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
+from typing import Any
 
 from aiodataloader import DataLoader
 
@@ -42,11 +43,36 @@ from services.reviews import RatingSummary, review_visibility
 from services.scoping import after_sale_visibility, customer_visibility, order_visibility
 from services.staff import staff_visibility
 
+_NARROWABLE: dict[str, Callable[[SessionFactory, frozenset[str]], RowLoader[Any, Any]]] = {
+    "store": lambda sessions, keep: one_per_key(sessions, Store, Store.id, keep=keep),
+    "customer": lambda sessions, keep: one_per_key(sessions, Customer, Customer.id, keep=keep),
+    "lines_by_order": lambda sessions, keep: many_per_key(
+        sessions, OrderLine, OrderLine.order_id, OrderLine.id, keep=keep
+    ),
+    "sku": lambda sessions, keep: one_per_key(sessions, Sku, Sku.id, keep=keep),
+    "product": lambda sessions, keep: one_per_key(sessions, Product, Product.id, keep=keep),
+}
+"""The relation loaders that can read fewer columns: the same statement as the loader of that
+name, selecting only the given columns (and the key)."""
+
 
 class Loaders:
     def __init__(self, sessions: SessionFactory, principal: Principal) -> None:
         self._sessions = sessions
         self._principal = principal
+        self._narrowed: dict[tuple[str, frozenset[str]], RowLoader[Any, Any]] = {}
+
+    def narrowed(self, name: str, columns: frozenset[str] | None) -> RowLoader[Any, Any]:
+        """The relation loader `name` reading only `columns` of its rows (all of them when None:
+        then it is the loader itself). One per (loader, columns) per request, so every reader of
+        the same narrowed rows shares their cache (gql/narrowed.py says who may read them)."""
+        if columns is None:
+            loader: RowLoader[Any, Any] = getattr(self, name)
+            return loader
+        found = self._narrowed.get((name, columns))
+        if found is None:
+            found = self._narrowed[(name, columns)] = _NARROWABLE[name](self._sessions, columns)
+        return found
 
     # Public catalogue and stores: visible to everyone who may browse.
     @cached_property

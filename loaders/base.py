@@ -72,6 +72,7 @@ def _by_keys(
     dialect: str,
     where: ColumnElement[bool] | None = None,
     order_by: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]] = (),
+    keep: frozenset[str] | None = None,
 ) -> Select[Any]:
     """The batch's SELECT of snapshots whose `key` is one of the `keys` parameter.
 
@@ -80,14 +81,14 @@ def _by_keys(
     anew for each batch paid the walk every time. Scoped loaders (`where` depends on the
     principal) build theirs once per request.
     """
-    cache_key = (entity, key.key, dialect, tuple(str(o) for o in order_by))
+    cache_key = (entity, key.key, dialect, tuple(str(o) for o in order_by), keep)
     if where is None and (found := _STATEMENTS.get(cache_key)) is not None:
         return found
     if dialect == "postgresql":
         condition = key == any_(bindparam("keys", type_=ARRAY(key.type)))
     else:
         condition = key.in_(bindparam("keys", expanding=True))
-    stmt = select(*snapshot_columns(entity)).where(condition)
+    stmt = select(*snapshot_columns(entity, keep)).where(condition)
     if where is not None:
         return stmt.where(where).order_by(*order_by)
     stmt = _STATEMENTS[cache_key] = stmt.order_by(*order_by)
@@ -102,13 +103,18 @@ def one_per_key(
     entity: type[T],
     key: InstrumentedAttribute[Any],
     where: ColumnElement[bool] | None = None,
+    keep: frozenset[str] | None = None,
 ) -> RowLoader[Any, T | None]:
-    """`load(k)` → the row whose `key` equals k (None if absent or filtered out by `where`)."""
-    stmt = _by_keys(entity, key, sessions.kw["bind"].dialect.name, where)
+    """`load(k)` → the row whose `key` equals k (None if absent or filtered out by `where`).
+
+    `keep`: read only these columns, and the key (a narrowed loader: `Loaders.narrowed`).
+    """
+    keep = keep if keep is None else keep | {key.key}
+    stmt = _by_keys(entity, key, sessions.kw["bind"].dialect.name, where, keep=keep)
     name = key.key
 
     async def batch(keys: Sequence[Any]) -> list[T | None]:
-        rows = await read_snapshots(sessions, entity, stmt, {"keys": list(set(keys))})
+        rows = await read_snapshots(sessions, entity, stmt, {"keys": list(set(keys))}, keep)
         by_key = {getattr(r, name): r for r in rows}
         return [by_key.get(k) for k in keys]
 
@@ -120,14 +126,19 @@ def many_per_key(
     entity: type[T],
     key: InstrumentedAttribute[Any],
     *order_by: ColumnElement[Any] | InstrumentedAttribute[Any],
+    keep: frozenset[str] | None = None,
 ) -> RowLoader[Any, list[T]]:
-    """`load(k)` → every row whose `key` equals k, in `order_by` order (empty list if none)."""
-    stmt = _by_keys(entity, key, sessions.kw["bind"].dialect.name, order_by=order_by)
+    """`load(k)` → every row whose `key` equals k, in `order_by` order (empty list if none).
+
+    `keep`: read only these columns, and the key (a narrowed loader: `Loaders.narrowed`).
+    """
+    keep = keep if keep is None else keep | {key.key}
+    stmt = _by_keys(entity, key, sessions.kw["bind"].dialect.name, order_by=order_by, keep=keep)
     name = key.key
 
     async def batch(keys: Sequence[Any]) -> list[list[T]]:
         grouped: defaultdict[Any, list[T]] = defaultdict(list)
-        for row in await read_snapshots(sessions, entity, stmt, {"keys": list(set(keys))}):
+        for row in await read_snapshots(sessions, entity, stmt, {"keys": list(set(keys))}, keep):
             grouped[getattr(row, name)].append(row)
         return [grouped.get(k, []) for k in keys]
 

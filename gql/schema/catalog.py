@@ -10,6 +10,7 @@ from strawberry import relay
 from gql.context import Info
 from gql.ids import decode_id
 from gql.loaded import now_or_later
+from gql.narrowed import narrowed
 from gql.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
@@ -107,14 +108,16 @@ class Product(relay.Node):
 
     @classmethod
     def from_row(cls, row: ProductRow) -> Product:
-        return _PRODUCT_FIELDS(row)
+        return PRODUCT_FIELDS(row)
 
 
 def _itself(row: ProductRow) -> ProductRow:
     return row
 
 
-_PRODUCT_FIELDS = RowFields(
+# `reads`: what the fields computed by functions and the resolvers read off the row, for narrowed
+# relation loaders (gql/narrowed.py). `audit` reads the whole row (`_row`): selecting it reads all.
+PRODUCT_FIELDS = RowFields(
     Product,
     {
         "_row": _itself,
@@ -129,6 +132,13 @@ _PRODUCT_FIELDS = RowFields(
         "created_at": "created_at",
         "updated_at": "updated_at",
         "_category_id": "category_id",
+    },
+    reads={
+        "_id": ("id",),
+        "image_urls": ("image_urls",),
+        "category": ("category_id",),
+        "skus": ("id",),
+        "rating": ("id",),
     },
 )
 
@@ -147,7 +157,7 @@ class Sku(relay.Node):
 
     @strawberry.field
     def product(self, info: Info) -> Product:
-        return now_or_later(info.context.loaders.product.load(self._product_id), product_of_row)
+        return now_or_later(narrowed(info, "product", PRODUCT_FIELDS).load(self._product_id), product_of_row)
 
     @strawberry.field(description="This SKU's listing in a store: its price there, stock and shelf state.")
     async def listing(self, info: Info, store_id: strawberry.ID) -> StoreSku | None:
@@ -157,10 +167,10 @@ class Sku(relay.Node):
 
     @classmethod
     def from_row(cls, row: SkuRow) -> Sku:
-        return _SKU_FIELDS(row)
+        return SKU_FIELDS(row)
 
 
-_SKU_FIELDS = RowFields(
+SKU_FIELDS = RowFields(
     Sku,
     {
         "id": "id",
@@ -173,6 +183,7 @@ _SKU_FIELDS = RowFields(
         "weight_grams": "weight_g",
         "_product_id": "product_id",
     },
+    reads={"_id": ("id",), "product": ("product_id",), "listing": ("id",)},
 )
 
 

@@ -107,10 +107,11 @@ class Customer(relay.Node):
 
     @classmethod
     def from_row(cls, row: CustomerRow) -> Customer:
-        return _CUSTOMER_FIELDS(row)
+        return CUSTOMER_FIELDS(row)
 
 
-_CUSTOMER_FIELDS = RowFields(
+# `reads`: what the resolvers read off the row, for narrowed relation loaders (gql/narrowed.py).
+CUSTOMER_FIELDS = RowFields(
     Customer,
     {
         "id": "id",
@@ -122,6 +123,14 @@ _CUSTOMER_FIELDS = RowFields(
         "first_paid_at": "first_paid_at",
         "last_order_at": "last_order_at",
         "_phone": "phone",
+    },
+    reads={
+        "_id": ("id",),
+        "phone": ("phone",),
+        "is_new": ("first_paid_at",),
+        "lifecycle_segment": ("last_order_at",),
+        "trading_summary": ("id",),
+        "orders": ("id",),
     },
 )
 

@@ -11,12 +11,13 @@ from strawberry.scalars import JSON
 
 from gql.context import Info
 from gql.loaded import now_or_later
+from gql.narrowed import narrowed
 from gql.row_views import RowFields, computed
-from gql.schema.catalog import Product, Sku, product_of_row, sku_of_row
+from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS, Product, Sku, product_of_row, sku_of_row
 from gql.schema.common import Money, money
 from gql.schema.consignee import CONSIGNEE_READS, Consignee
-from gql.schema.customers import Customer
-from gql.schema.stores import Store
+from gql.schema.customers import CUSTOMER_FIELDS, Customer
+from gql.schema.stores import STORE_FIELDS, Store
 from models import orders as rows
 from models.base import utcnow
 from models.customers import Customer as CustomerRow
@@ -53,18 +54,19 @@ class OrderLine(relay.Node):
 
     @strawberry.field
     def sku(self, info: Info) -> Sku:
-        return now_or_later(info.context.loaders.sku.load(self._sku_id), sku_of_row)
+        return now_or_later(narrowed(info, "sku", SKU_FIELDS).load(self._sku_id), sku_of_row)
 
     @strawberry.field
     def product(self, info: Info) -> Product:
-        return now_or_later(info.context.loaders.product.load(self._product_id), product_of_row)
+        return now_or_later(narrowed(info, "product", PRODUCT_FIELDS).load(self._product_id), product_of_row)
 
     @classmethod
     def from_row(cls, row: rows.OrderLine) -> OrderLine:
-        return _ORDER_LINE_FIELDS(row)
+        return ORDER_LINE_FIELDS(row)
 
 
-_ORDER_LINE_FIELDS = RowFields(
+# `reads`: for the narrowed lines loader (gql/narrowed.py).
+ORDER_LINE_FIELDS = RowFields(
     OrderLine,
     {
         "id": "id",
@@ -83,6 +85,7 @@ _ORDER_LINE_FIELDS = RowFields(
         "_sku_id": "sku_id",
         "_product_id": "product_id",
     },
+    reads={"_id": ("id",), "sku": ("sku_id",), "product": ("product_id",)},
 )
 
 
@@ -189,7 +192,7 @@ class AllocationRecord:
 def _store(info: Info, store_id: int | None) -> Store | None:
     if store_id is None:
         return None
-    return now_or_later(info.context.loaders.store.load(store_id), _store_of_row)
+    return now_or_later(narrowed(info, "store", STORE_FIELDS).load(store_id), _store_of_row)
 
 
 def _store_of_row(row: StoreRow | None) -> Store | None:
@@ -279,11 +282,12 @@ class Order(relay.Node):
 
     @strawberry.field
     def customer(self, info: Info) -> Customer:
-        return now_or_later(info.context.loaders.customer.load(self._customer_id), _customer_of_row)
+        loader = narrowed(info, "customer", CUSTOMER_FIELDS)
+        return now_or_later(loader.load(self._customer_id), _customer_of_row)
 
     @strawberry.field
     def lines(self, info: Info) -> list[OrderLine]:
-        return now_or_later(info.context.loaders.lines_by_order.load(self.id), _lines_of_rows)
+        return now_or_later(narrowed(info, "lines_by_order", ORDER_LINE_FIELDS).load(self.id), _lines_of_rows)
 
     @strawberry.field(description="Parcels in shipping order.")
     async def parcels(self, info: Info) -> list[Parcel]:

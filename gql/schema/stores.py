@@ -97,7 +97,7 @@ class Store(relay.Node):
 
     @classmethod
     def from_row(cls, row: StoreRow) -> Store:
-        return _STORE_FIELDS(row)
+        return STORE_FIELDS(row)
 
 
 def _fulfillment_methods(row: StoreRow) -> list[Fulfillment]:
@@ -112,7 +112,9 @@ def _fulfillment_methods(row: StoreRow) -> list[Fulfillment]:
     ]
 
 
-_STORE_FIELDS = RowFields(
+# What each field and resolver reads off the store row (`reads`): a narrowed relation loader reads
+# only those columns (gql/narrowed.py); a field missing here makes it read them all.
+STORE_FIELDS = RowFields(
     Store,
     {
         "id": "id",
@@ -135,6 +137,18 @@ _STORE_FIELDS = RowFields(
         "updated_at": "updated_at",
         "_hours": lambda r: list(r.business_hours),
         "_slots": lambda r: list(r.delivery_fee_slots),
+    },
+    reads={
+        "_id": ("id",),
+        "region": ("province", "city", "district"),
+        "fulfillment_methods": ("supports_self_pickup", "supports_store_delivery", "supports_express"),
+        "_hours": ("business_hours",),
+        "_slots": ("delivery_fee_slots",),
+        "business_hours": ("business_hours",),
+        "delivery_fee_slots": ("delivery_fee_slots",),
+        "is_open_at": ("status", "business_hours"),
+        "is_open_now": ("status", "business_hours"),
+        "delivery_fee_at": ("delivery_fee", "delivery_fee_slots"),
     },
 )
 

@@ -1,0 +1,132 @@
+"""Relation loaders that read only the columns the operation can read of their rows.
+
+An order-list page loads ~500 related rows (its stores, customers, lines, SKUs and products),
+and the document reads two or three attributes of each: a store's name, a customer's nickname.
+Reading every column cost more than everything else the loader batches do — transferring and
+decoding a store's week of hours, its fee slots, a product's description and image list, and
+converting every timestamp to an aware UTC datetime: 17 % of an order-list request's
+instructions (47.1 M → 39.2 M with the relations narrowed).
+
+What a row can be read for is known before any resolver runs: a row loaded for a relation field
+becomes a GraphQL object of the field's type (a Store view, `gql/row_views.py`), and a view is
+only read by the fields the document selects on that type. So the columns are those that
+`RowFields.columns` gives for every field the operation selects on that type or on an interface
+of it, anywhere in the operation and its fragments (directives ignored: a field that may be
+skipped still counts). A field that does not say what it reads makes the loader read every
+column. Only relations whose rows become objects of one type this way use a narrowed loader;
+every other use of a loader (services, checks reading a row) keeps the full rows.
+
+The narrowed loader is `Loaders.narrowed(name, columns)`: one per (loader, column set) in the
+request, so the list's prefetch and the relation fields share its cache and its one statement.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    visit,
+)
+
+from gql.field_plans import LazyInfo
+from gql.row_views import RowFields
+from loaders.base import RowLoader
+
+Names = dict[str, frozenset[str]]
+
+
+def narrowed(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[Any, Any]:
+    """The request's loader `name`, reading the columns the operation can read of its rows,
+    which become `fields`' type (one type per loader name)."""
+    if info.__class__ is LazyInfo:
+        memo: dict[str, RowLoader[Any, Any]] = info.executor.narrowed_loaders
+        found = memo.get(name)
+        if found is None:
+            operation, fragments, schema = (
+                info.executor.operation,
+                info.executor.fragments,
+                info.executor.schema,
+            )
+            found = memo[name] = info.context.loaders.narrowed(
+                name, readable_columns(schema, operation, fragments, fields)
+            )
+        return found
+    raw = info._raw_info
+    columns = readable_columns(raw.schema, raw.operation, raw.fragments, fields)
+    loader: RowLoader[Any, Any] = info.context.loaders.narrowed(name, columns)
+    return loader
+
+
+def readable_columns(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    fields: RowFields[Any],
+) -> frozenset[str] | None:
+    """The row attributes the operation can read through objects of `fields`' type (None: all)."""
+    key = (id(operation), id(fields))
+    found = _COLUMNS.get(key)
+    if found is None or found[0] is not operation:
+        names = _selected_names(schema, operation, fragments)
+        found = _COLUMNS[key] = (operation, _columns(schema, names, fields))
+        if len(_COLUMNS) > _MAX_KEPT:
+            _COLUMNS.clear()
+    return found[1]
+
+
+_COLUMNS: dict[tuple[int, int], tuple[OperationDefinitionNode, frozenset[str] | None]] = {}
+_NAMES: dict[int, tuple[OperationDefinitionNode, Names]] = {}
+_MAX_KEPT = 5_000
+"""Operations whose answers are kept (documents are cached, so their nodes live on; cleared when full)."""
+
+
+def _columns(schema: GraphQLSchema, names: Names, fields: RowFields[Any]) -> frozenset[str] | None:
+    object_type = schema.get_type(fields.cls.__strawberry_definition__.name)
+    if not isinstance(object_type, GraphQLObjectType):
+        return None
+    selected = set(names.get(object_type.name, ()))
+    for interface in object_type.interfaces:
+        selected |= names.get(interface.name, set()) & set(object_type.fields)
+    python = []
+    for field_name in selected:
+        if field_name.startswith("__"):
+            continue
+        definition = object_type.fields[field_name].extensions.get("strawberry-definition")
+        if definition is None:
+            return None
+        python.append(definition.python_name)
+    return fields.columns(python)
+
+
+def _selected_names(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+) -> Names:
+    """Per type name, the field names the operation and the fragments select on that type."""
+    found = _NAMES.get(id(operation))
+    if found is not None and found[0] is operation:
+        return found[1]
+    type_info = TypeInfo(schema)
+    selected: defaultdict[str, set[str]] = defaultdict(set)
+
+    class Collect(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            parent = type_info.get_parent_type()
+            if parent is not None:
+                selected[parent.name].add(node.name.value)
+
+    for node in (operation, *fragments.values()):
+        visit(node, TypeInfoVisitor(type_info, Collect()))
+    names = {type_name: frozenset(field_names) for type_name, field_names in selected.items()}
+    if len(_NAMES) > _MAX_KEPT:
+        _NAMES.clear()
+    _NAMES[id(operation)] = (operation, names)
+    return names
