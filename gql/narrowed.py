@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from weakref import ref
 
 from graphql import (
     FieldNode,
@@ -75,18 +76,19 @@ def readable_columns(
     """The row attributes the operation can read through objects of `fields`' type (None: all)."""
     key = (id(operation), id(fields))
     found = _COLUMNS.get(key)
-    if found is None or found[0] is not operation:
-        names = _selected_names(schema, operation, fragments)
-        found = _COLUMNS[key] = (operation, _columns(schema, names, fields))
-        if len(_COLUMNS) > _MAX_KEPT:
+    if found is None or found[0]() is not operation:
+        if len(_COLUMNS) >= _MAX_KEPT:
             _COLUMNS.clear()
+        names = _selected_names(schema, operation, fragments)
+        found = _COLUMNS[key] = (ref(operation), _columns(schema, names, fields))
     return found[1]
 
 
-_COLUMNS: dict[tuple[int, int], tuple[OperationDefinitionNode, frozenset[str] | None]] = {}
-_NAMES: dict[int, tuple[OperationDefinitionNode, Names]] = {}
+_COLUMNS: dict[tuple[int, int], tuple[ref[OperationDefinitionNode], frozenset[str] | None]] = {}
+_NAMES: dict[int, tuple[ref[OperationDefinitionNode], Names]] = {}
 _MAX_KEPT = 5_000
-"""Operations whose answers are kept (documents are cached, so their nodes live on; cleared when full)."""
+"""Answers kept, by operation node: cached documents keep their nodes, so the answers stay good; a
+weak reference tells an answer for a node since freed and its id reused (cleared when full)."""
 
 
 def _columns(schema: GraphQLSchema, names: Names, fields: RowFields[Any]) -> frozenset[str] | None:
@@ -112,7 +114,7 @@ def _selected_names(
 ) -> Names:
     """Per type name, the field names the operation and the fragments select on that type."""
     found = _NAMES.get(id(operation))
-    if found is not None and found[0] is operation:
+    if found is not None and found[0]() is operation:
         return found[1]
     type_info = TypeInfo(schema)
     selected: defaultdict[str, set[str]] = defaultdict(set)
@@ -126,7 +128,7 @@ def _selected_names(
     for node in (operation, *fragments.values()):
         visit(node, TypeInfoVisitor(type_info, Collect()))
     names = {type_name: frozenset(field_names) for type_name, field_names in selected.items()}
-    if len(_NAMES) > _MAX_KEPT:
+    if len(_NAMES) >= _MAX_KEPT:
         _NAMES.clear()
-    _NAMES[id(operation)] = (operation, names)
+    _NAMES[id(operation)] = (ref(operation), names)
     return names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import jwt
 import pytest
@@ -33,18 +34,22 @@ def test_a_minted_token_carries_the_audience() -> None:
     assert principal_from_token(WITH_AUDIENCE, _token()).role is Role.HQ_ADMIN
 
 
+# Tokens are made when each test runs, not when the module is collected: a long suite would
+# otherwise outlive their ten minutes and every case would fail as "expired".
 @pytest.mark.parametrize(
-    ("token", "reason"),
+    ("make", "reason"),
     [
-        (_token(aud="another-api"), "Audience"),
-        (_token(aud=None), "aud"),
-        (_token(exp=None), "exp"),
-        (_token(iss=None), "iss"),
-        (_token(exp=int(time.time()) - 5), "expired"),
-        (_token(WITH_AUDIENCE.jwt_secret * 2, "HS512"), "alg value is not allowed"),
-        (jwt.encode({"sub": "x", "role": "HQ_ADMIN"}, key=None, algorithm="none"), "invalid token"),
+        (lambda: _token(aud="another-api"), "Audience"),
+        (lambda: _token(aud=None), "aud"),
+        (lambda: _token(exp=None), "exp"),
+        (lambda: _token(iss=None), "iss"),
+        (lambda: _token(exp=int(time.time()) - 5), "expired"),
+        (lambda: _token(WITH_AUDIENCE.jwt_secret * 2, "HS512"), "alg value is not allowed"),
+        (lambda: jwt.encode({"sub": "x", "role": "HQ_ADMIN"}, key=None, algorithm="none"), "invalid token"),
     ],
+    ids=["audience", "no-audience", "no-expiry", "no-issuer", "expired", "algorithm", "unsigned"],
 )
-def test_tokens_missing_or_breaking_a_claim_are_refused(token: str, reason: str) -> None:
+def test_tokens_missing_or_breaking_a_claim_are_refused(make: Callable[[], str], reason: str) -> None:
+    token = make()
     with pytest.raises(AuthError, match=reason):
         principal_from_token(WITH_AUDIENCE, token)
