@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
 from gql.documents import PreparedDocument
@@ -81,6 +82,26 @@ class MallGraphSchema(strawberry.Schema):
         """Errors are coded, masked and logged by the ErrorCodes extension; no second log line here."""
 
 
+class RememberingNameConverter(NameConverter):
+    """strawberry's name converter, remembering each Python name's GraphQL name.
+
+    strawberry converts input arguments to Python on every call, and names each input field by
+    converting its Python name to camelCase again: for the order list's `filter` (27 fields) that
+    was ~0.1 ms of every request. The conversion depends on the name alone.
+    """
+
+    def __init__(self, auto_camel_case: bool = True) -> None:
+        super().__init__(auto_camel_case)
+        self._names: dict[tuple[str, bool], str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        key = (name, self.auto_camel_case)
+        found = self._names.get(key)
+        if found is None:
+            found = self._names[key] = super().apply_naming_config(name)
+        return found
+
+
 schema = MallGraphSchema(
     query=Query,
     mutation=Mutation,
@@ -102,6 +123,6 @@ schema = MallGraphSchema(
         Review,
     ],
     extensions=[OperationMetrics, ErrorCodes, PreparedDocument],  # OperationMetrics first: it sees the codes
-    config=StrawberryConfig(scalar_map={Cents: CENTS_SCALAR}),
+    config=StrawberryConfig(scalar_map={Cents: CENTS_SCALAR}, name_converter=RememberingNameConverter()),
     execution_context_class=LevelFirstExecutor,
 )
