@@ -11,20 +11,28 @@ result is the same either way: only the number of event-loop round trips changes
 
 from __future__ import annotations
 
-from asyncio import Future
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
+
+from loaders.base import RowLoader
 
 R = TypeVar("R")
 T = TypeVar("T")
 
+_MISSING: Any = object()
 
-def now_or_later(future: Future[R], convert: Callable[[R], T]) -> T:
-    """`convert(row)` now if the loader's future is resolved, else an awaitable of it.
+
+def now_or_later(loader: RowLoader[Any, R], key: Any, convert: Callable[[R], T]) -> T:
+    """`convert(row)` now if the loader holds the key's row (filled, or its future resolved), else
+    an awaitable of it.
 
     The return type says `T` because strawberry reads resolver annotations to build the schema;
     at run time graphql-core handles the awaitable case (it checks every resolver result).
     """
+    found = loader.values.get(key, _MISSING)
+    if found is not _MISSING:
+        return convert(found)
+    future = loader.load(key)
     if future.done():
         return convert(future.result())  # raises the batch's exception, exactly as `await` would
 

@@ -38,31 +38,59 @@ class RowLoader(DataLoader[K, V]):
     Its cache key is the key itself (DataLoader's default; `fill` and `load` rely on it).
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.values: dict[K, V] = {}
+        """The values `fill` loaded, by key: read without a future (gql/loaded.py)."""
+
     def load(self, key: K) -> Future[V]:
         """`DataLoader.load`, looking in the cache first: after a level's `fill` nearly every load
-        (each order's store, each line's SKU) is a hit, and the hit is all this costs."""
+        (each order's store, each line's SKU) is a hit, and the hit is all this costs. A filled
+        key gets its resolved future when it is first asked for one."""
         found = self._cache.get(key)
-        return found if found is not None else super().load(key)
+        if found is not None:
+            return found
+        if key in self.values:
+            self.prime(key, self.values[key])
+            return self._cache[key]
+        return super().load(key)
+
+    def clear(self, key: K) -> RowLoader[K, V]:
+        self.values.pop(key, None)
+        super().clear(key)
+        return self
+
+    def clear_all(self) -> RowLoader[K, V]:
+        self.values.clear()
+        super().clear_all()
+        return self
 
     async def fill(self, keys: Iterable[K]) -> dict[K, V]:
         """The values of `keys`, loading those not yet cached with one call of the batch function.
 
         `load_many` gives the same values and cache, but gathers one future per key: for the ~500
         rows of an order-list page that is ~500 done-callbacks and event-loop turns, which cost
-        more CPU than the SQL. Here the missing keys go to the batch function in one call and are
-        primed into the cache, so later `load`s (the relation fields) find them resolved. Keys
-        another caller is already loading are awaited, not loaded twice.
+        more CPU than the SQL. Here the missing keys go to the batch function in one call and their
+        values are kept in `values` — no future per key: the relation fields read them there
+        (gql/loaded.py), and `load` makes a resolved future for one only when asked. Keys another
+        caller is already loading are awaited, not loaded twice.
         """
         wanted = list(dict.fromkeys(keys))
-        missing = [k for k in wanted if self.get_cache_key(k) not in self._cache]
+        values, cache = self.values, self._cache
+        missing = [k for k in wanted if k not in values and k not in cache]
         if missing:
-            values = await self.batch_load_fn(missing)
-            for key, value in zip(missing, values, strict=True):
-                self.prime(key, value)
+            for key, value in zip(missing, await self.batch_load_fn(missing), strict=True):
+                if isinstance(value, Exception):
+                    self.prime(key, value)  # a failed future, as `load` would cache
+                else:
+                    values[key] = value
         found: dict[K, V] = {}
         for key in wanted:
-            future = self._cache[self.get_cache_key(key)]
-            found[key] = future.result() if future.done() else await future
+            if key in values:
+                found[key] = values[key]
+            else:
+                future = cache[key]
+                found[key] = future.result() if future.done() else await future
         return found
 
 
@@ -79,9 +107,11 @@ def _by_keys(
     Built once per loader shape and reused: SQLAlchemy computes a statement's cache key by walking
     it (every labelled column), and memoizes that on the statement object, so a statement made
     anew for each batch paid the walk every time. Scoped loaders (`where` depends on the
-    principal) build theirs once per request.
+    principal) build theirs once per request. The `order_by` terms are the mapped classes'
+    attributes, which live as long as the process: they are told apart by identity (their `str`
+    compiles them, and the loaders of a request are made anew each time).
     """
-    cache_key = (entity, key.key, dialect, tuple(str(o) for o in order_by), keep)
+    cache_key = (entity, key.key, dialect, tuple(id(o) for o in order_by), keep)
     if where is None and (found := _STATEMENTS.get(cache_key)) is not None:
         return found
     if dialect == "postgresql":

@@ -157,7 +157,7 @@ class Sku(relay.Node):
 
     @strawberry.field
     def product(self, info: Info) -> Product:
-        return now_or_later(narrowed(info, "product", PRODUCT_FIELDS).load(self._product_id), product_of_row)
+        return now_or_later(narrowed(info, "product", PRODUCT_FIELDS), self._product_id, product_of_row)
 
     @strawberry.field(description="This SKU's listing in a store: its price there, stock and shelf state.")
     async def listing(self, info: Info, store_id: strawberry.ID) -> StoreSku | None:

@@ -54,11 +54,11 @@ class OrderLine(relay.Node):
 
     @strawberry.field
     def sku(self, info: Info) -> Sku:
-        return now_or_later(narrowed(info, "sku", SKU_FIELDS).load(self._sku_id), sku_of_row)
+        return now_or_later(narrowed(info, "sku", SKU_FIELDS), self._sku_id, sku_of_row)
 
     @strawberry.field
     def product(self, info: Info) -> Product:
-        return now_or_later(narrowed(info, "product", PRODUCT_FIELDS).load(self._product_id), product_of_row)
+        return now_or_later(narrowed(info, "product", PRODUCT_FIELDS), self._product_id, product_of_row)
 
     @classmethod
     def from_row(cls, row: rows.OrderLine) -> OrderLine:
@@ -192,7 +192,7 @@ class AllocationRecord:
 def _store(info: Info, store_id: int | None) -> Store | None:
     if store_id is None:
         return None
-    return now_or_later(narrowed(info, "store", STORE_FIELDS).load(store_id), _store_of_row)
+    return now_or_later(narrowed(info, "store", STORE_FIELDS), store_id, _store_of_row)
 
 
 def _store_of_row(row: StoreRow | None) -> Store | None:
@@ -282,12 +282,11 @@ class Order(relay.Node):
 
     @strawberry.field
     def customer(self, info: Info) -> Customer:
-        loader = narrowed(info, "customer", CUSTOMER_FIELDS)
-        return now_or_later(loader.load(self._customer_id), _customer_of_row)
+        return now_or_later(narrowed(info, "customer", CUSTOMER_FIELDS), self._customer_id, _customer_of_row)
 
     @strawberry.field
     def lines(self, info: Info) -> list[OrderLine]:
-        return now_or_later(narrowed(info, "lines_by_order", ORDER_LINE_FIELDS).load(self.id), _lines_of_rows)
+        return now_or_later(narrowed(info, "lines_by_order", ORDER_LINE_FIELDS), self.id, _lines_of_rows)
 
     @strawberry.field(description="Parcels in shipping order.")
     async def parcels(self, info: Info) -> list[Parcel]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from gql.loaded import now_or_later
 from loaders.base import RowLoader
 
 
@@ -62,3 +63,21 @@ async def test_load_gives_the_cached_future_and_queues_only_misses() -> None:
     assert batch.calls == [[1], [2]]
     with pytest.raises(TypeError, match="must be called with a value"):
         loader.load(None)  # type: ignore[arg-type]
+
+
+async def test_filled_values_are_read_without_a_future_until_one_is_asked_for() -> None:
+    batch = Recorder()
+    loader: RowLoader[int, int | None] = RowLoader(batch.batch)
+    await loader.fill([4, 0])
+    assert loader.values == {4: 40, 0: None}
+    assert now_or_later(loader, 4, str) == "40"  # read off `values`, no future made
+    assert now_or_later(loader, 0, str) == "None"
+    assert not loader._cache
+    assert loader.load(4).result() == 40  # a resolved future once a caller asks for one
+    loader.clear(4)
+    assert 4 not in loader.values
+    later = now_or_later(loader, 4, str)  # forgotten: loaded again, later
+    assert await later == "40"  # type: ignore[misc]
+    assert batch.calls == [[4, 0], [4]]
+    loader.clear_all()
+    assert not loader.values
