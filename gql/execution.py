@@ -33,7 +33,7 @@ and compared (`tests/api/conftest.py`), and `tests/api/test_execution_differenti
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any, cast
 
@@ -76,8 +76,8 @@ _NEVER_AWAITABLE: set[type] = set()
 
 # (object type, value, path, its grouped fields, the dict its answer goes into)
 _Work = tuple[GraphQLObjectType, Any, Path, GroupedFieldSet, dict[str, Any]]
-# (its field details, their grouped subfields, whether is_type_of is given the resolve info)
-_Object = tuple[FieldDetailsList, GroupedFieldSet, bool]
+# (its field details, their grouped subfields, the type's is_type_of, whether that is strawberry's)
+_Object = tuple[FieldDetailsList, GroupedFieldSet, Callable[[Any, Any], Any] | None, bool]
 # (awaitable, type to complete it as, field details, info, path, container, key in the container)
 _Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, Any, Any]
 
@@ -124,9 +124,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             raise _Fallback
         data: dict[str, Any] = {}
         self.narrowed_loaders: dict[str, Any] = {}  # gql/narrowed.py, per operation
-        self._objects: dict[
-            tuple[GraphQLObjectType, int], tuple[FieldDetailsList, GroupedFieldSet, bool]
-        ] = {}
+        self._objects: dict[tuple[GraphQLObjectType, int], _Object] = {}
         work: list[_Work] = [(root_type, self.root_value, None, grouped, data)]  # type: ignore[list-item]
         # The planned fields of each (type, selection): a level holds many objects of one type
         # under one selection (50 orders), so this is worked out once per selection, not per object.
@@ -244,7 +242,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             result = (field_def.resolve or self.field_resolver)(source, info, **args)
         if info is None and plan.needs_info:
             info = LazyInfo(self, plan, details, parent_type, path)
-        if self._awaitable(result):
+        if result.__class__ not in _NEVER_AWAITABLE and self._awaitable(result):
             pending.append((result, field_def.type, details, info, path, target, key))
             return
         self._complete(field_def.type, details, info, path, result, target, key, next_work, pending)
@@ -280,7 +278,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             for index, item in enumerate(value):
                 items.append(None)
                 item_path = _path((path, index, None))
-                if self._awaitable(item):
+                if item.__class__ not in _NEVER_AWAITABLE and self._awaitable(item):
                     if pending is None:
                         raise _Fallback
                     pending.append((item, item_type, details, info, item_path, items, index))
@@ -303,24 +301,27 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
                 raise _Fallback
             type_ = self.ensure_valid_runtime_type(runtime, type_, details, raw_info(info), value)
         assert isinstance(type_, GraphQLObjectType)
-        # Per (type, selection): its subfields and whether its is_type_of wants the resolve info.
-        # A level holds many objects of one type under one selection (50 orders, 150 lines).
+        # Per (type, selection): its subfields and its is_type_of, and whether that is strawberry's
+        # own (an isinstance check that never reads its info and returns a bool). A level holds
+        # many objects of one type under one selection (50 orders, 150 lines).
         known = self._objects.get((type_, id(details)))
         if known is None or known[0] is not details:
             grouped, defers, _ = self.collect_subfields(type_, details)
             if defers:
                 raise _Fallback
             is_type_of = type_.is_type_of
-            # strawberry's own is_type_of is an isinstance check that never reads its info
             known = self._objects[(type_, id(details))] = (
                 details,
                 grouped,
-                is_type_of is not None and not ignores_info(is_type_of),
+                is_type_of,
+                is_type_of is not None and ignores_info(is_type_of),
             )
-        _, grouped, check_with_info = known
-        if type_.is_type_of is not None:
-            info_given: Any = raw_info(info) if check_with_info else None
-            matches = type_.is_type_of(value, info_given)
+        _, grouped, is_type_of, strawberry_check = known
+        if strawberry_check:
+            if not is_type_of(value, None):  # type: ignore[misc]  # set whenever strawberry_check is
+                raise _Fallback
+        elif is_type_of is not None:
+            matches = is_type_of(value, raw_info(info))
             if self.is_awaitable(matches):
                 _close(matches)
                 raise _Fallback
