@@ -52,16 +52,11 @@ def narrowed(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[Any, Any
         memo: dict[str, RowLoader[Any, Any]] = info.executor.narrowed_loaders
         found = memo.get(name)
         if found is None:
-            operation, fragments, schema = (
-                info.executor.operation,
-                info.executor.fragments,
-                info.executor.schema,
-            )
-            found = memo[name] = info.context.loaders.narrowed(
-                name, readable_columns(schema, operation, fragments, fields)
-            )
+            executor = info.executor
+            columns = readable_columns(executor.schema, executor.operation, executor.fragments, fields)
+            found = memo[name] = info.context.loaders.narrowed(name, columns)
         return found
-    raw = info._raw_info
+    raw = info._raw_info  # strawberry's Info over graphql-core's resolve info
     columns = readable_columns(raw.schema, raw.operation, raw.fragments, fields)
     loader: RowLoader[Any, Any] = info.context.loaders.narrowed(name, columns)
     return loader

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from gql.ids import encode_id
 from models.catalog import Sku
 from models.enums import Fulfillment
+from models.order_states import OrderStatus
 from models.stores import Store
 from tests.api.conftest import Api, Response
-from tests.factories import Seed
+from tests.factories import T0, Seed
 
 ORDER_FIELDS = """
   id orderNo status version fulfillment pickupCode
@@ -114,3 +116,20 @@ async def place_and_pay(api: Api, shop: Shop, **kw: Any) -> dict[str, Any]:
         ),
         "payOrder",
     )
+
+
+async def seed_order_page(seed: Seed, count: int) -> int:
+    """`count` shipped orders of two customers at two stores, two lines each over three SKUs, a
+    minute apart from T0 (a page for the list tests); the first store's id."""
+    north, south = await seed.store("SH001"), await seed.store("SH002")
+    alice, bob = await seed.customer(), await seed.customer()
+    _, skus = await seed.product(prices=(1299, 2599, 399))
+    for i in range(count):
+        await seed.order(
+            north if i % 3 else south,
+            alice if i % 2 else bob,
+            [(skus[i % 3], 1 + i % 2), (skus[(i + 1) % 3], 1)],
+            status=OrderStatus.SHIPPED,
+            created_at=T0 + timedelta(minutes=i),
+        )
+    return north.id

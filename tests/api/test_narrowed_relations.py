@@ -9,7 +9,6 @@ which reads whole rows; a missing or wrong `reads` entry would be an error or a 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,11 +22,11 @@ from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.orders import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
-from models.enums import Fulfillment, Role
-from models.order_states import OrderStatus
+from models.enums import Role
 from services.row_snapshots import read_snapshots
 from tests.api.conftest import Api
-from tests.factories import T0, Seed
+from tests.api.order_flow import seed_order_page
+from tests.factories import Seed
 
 # (the GraphQL type, the path from an order to objects of it)
 RELATIONS = [
@@ -59,22 +58,6 @@ def _selection(type_name: str, name: str) -> str:
     return field if is_leaf_type(named) else f"{field} {{ __typename }}"
 
 
-async def _orders(seed: Seed) -> int:
-    north, south = await seed.store("SH001"), await seed.store("SH002")
-    alice, bob = await seed.customer(), await seed.customer()
-    _, skus = await seed.product(prices=(1299, 2599, 399))
-    for i in range(4):
-        await seed.order(
-            north if i % 2 else south,
-            alice if i % 3 else bob,
-            [(skus[i % 3], 1 + i % 2), (skus[(i + 1) % 3], 1)],
-            status=OrderStatus.PENDING_ACCEPTANCE if i % 2 else OrderStatus.COMPLETED,
-            fulfillment=Fulfillment.STORE_DELIVERY,
-            created_at=T0 + timedelta(minutes=i),
-        )
-    return north.id
-
-
 def _nested(path: tuple[str, ...], inner: str) -> str:
     for step in reversed(path):
         inner = f"{step} {{ {inner} }}"
@@ -93,7 +76,7 @@ def _found(value: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
 async def test_each_field_of_a_relation_equals_the_object_fetched_by_id(
     api: Api, seed: Seed, type_name: str, path: tuple[str, ...]
 ) -> None:
-    store = encode_id("Store", await _orders(seed))
+    store = encode_id("Store", await seed_order_page(seed, 4))
     for field in sorted(_object_type(type_name).fields):
         await _compare(api, type_name, path, field, store)
 
@@ -129,7 +112,7 @@ async def _compare(api: Api, type_name: str, path: tuple[str, ...], field: str, 
 async def test_the_relations_read_only_the_columns_the_operation_reads(
     api: Api, seed: Seed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _orders(seed)
+    await seed_order_page(seed, 4)
     kept: dict[str, frozenset[str] | None] = {}
     read = read_snapshots
 

@@ -8,16 +8,15 @@ roles whose view is masked or scoped.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from models.enums import Role
-from models.order_states import OrderStatus
 from services.db import count_statements
 from tests.api.conftest import Api
-from tests.factories import T0, Seed
+from tests.api.order_flow import seed_order_page
+from tests.factories import Seed
 
 ORDER_FIELDS = """
   id orderNo status payableAmount { cents }
@@ -37,21 +36,6 @@ SHAPES = {
 }
 
 
-async def _orders(seed: Seed) -> int:
-    north, south = await seed.store("SH001"), await seed.store("SH002")
-    alice, bob = await seed.customer(), await seed.customer()
-    _, skus = await seed.product(prices=(1299, 2599, 399))
-    for i in range(12):
-        await seed.order(
-            north if i % 3 else south,
-            alice if i % 2 else bob,
-            [(skus[i % 3], 1 + i % 2), (skus[(i + 1) % 3], 1)],
-            status=OrderStatus.SHIPPED,
-            created_at=T0 + timedelta(minutes=i),
-        )
-    return north.id
-
-
 def _list_query(shape: str) -> str:
     fragment = f"fragment O on Order {{ {ORDER_FIELDS} }}" if "...O" in shape else ""
     return f"query {{ orders(first: 20) {{ {shape} }} }} {fragment}"
@@ -65,7 +49,7 @@ def _one_by_one(selection: str) -> str:
 async def test_prefetched_list_equals_orders_fetched_one_by_one(api: Api, seed: Seed, shape: str) -> None:
     """Shapes selecting ORDER_FIELDS as they are; aliases and partial selections are compared with
     the plain list in the next test."""
-    store_id = await _orders(seed)
+    store_id = await seed_order_page(seed, 12)
     for viewer in (api.as_hq(), api.as_staff(store_id), api.as_role(Role.ANALYST)):
         listed = await viewer.execute(_list_query(SHAPES[shape]))
         assert listed.errors == []
@@ -79,7 +63,7 @@ async def test_prefetched_list_equals_orders_fetched_one_by_one(api: Api, seed: 
 
 
 async def test_aliases_and_partial_selections_match_the_plain_list(api: Api, seed: Seed) -> None:
-    await _orders(seed)
+    await seed_order_page(seed, 12)
     hq = api.as_hq()
     plain = (await hq.execute(_list_query(SHAPES["plain"]))).data["orders"]["edges"]
     aliased = (await hq.execute(_list_query(SHAPES["aliases"]))).data["orders"]["edges"]
@@ -96,7 +80,7 @@ async def test_aliases_and_partial_selections_match_the_plain_list(api: Api, see
 
 
 async def test_prefetch_loads_only_what_is_selected(api: Api, seed: Seed) -> None:
-    await _orders(seed)
+    await seed_order_page(seed, 12)
     hq = api.as_hq()
     counts = {}
     for name in ("plain", "partial"):
