@@ -14,7 +14,8 @@ block per field, in the selection's order:
   Int and a member of the field's enum take the shortcut whose result graphql-core's coercion
   would give (`FAST_LEAVES`, and a member → name map per enum); anything else goes through the
   field's own coercion with the walk's checks (`leaf`);
-- every other field is handed to the walk's general field step (`field`, with its details).
+- a field with an argument-less resolver called directly goes to the walk's resolver-call step
+  (`call`), every other field to its general field step (`field`), each with its details.
 
 The source holds only indices, field keys (GraphQL names, which are identifiers) and attribute
 names checked to be identifiers; values are passed in its namespace. What a field does on the
@@ -48,8 +49,14 @@ class Fallback(Exception):
     """Leave the happy path: graphql-core executes the operation from the start."""
 
 
-# (response key, its field details, the field's plan, whether the walk coerces it inline)
-Entry = tuple[str, FieldDetailsList, FieldPlan, bool]
+# (response key, its field details, the field's plan, its kind: LEAF, CALL or GENERAL)
+Entry = tuple[str, FieldDetailsList, FieldPlan, str]
+LEAF = "leaf"
+"""A scalar or enum read off the object, coerced by the fill itself."""
+CALL = "call"
+"""An argument-less resolver called directly (`FieldPlan.call`): the walk's resolver-call step."""
+GENERAL = "general"
+"""Anything else: the walk's general field step."""
 # fill(source, path, target, next_work, pending, per_request) fills `target` with source's fields
 Fill = Callable[[Any, Any, dict[str, Any], list[Any], list[Any], tuple[Any, ...]], None]
 
@@ -92,7 +99,7 @@ def enum_names(type_: GraphQLEnumType) -> tuple[type[Any], dict[Any, Any]] | Non
 
 def compile_fill(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fill:
     """The generated fill of `entries` on `parent_type`, made once per process per shape."""
-    shape = (parent_type, tuple((key, id(plan), inline) for key, _, plan, inline in entries))
+    shape = (parent_type, tuple((key, id(plan), kind) for key, _, plan, kind in entries))
     found = _FILLS.get(shape)
     if found is None:
         if len(_FILLS) >= _MAX_FILLS:
@@ -106,28 +113,32 @@ _MAX_FILLS = 5_000
 """Selections whose fill is kept (ad-hoc documents add shapes; cleared when full)."""
 
 
-def per_request(field: Callable[..., None], entries: Sequence[Entry]) -> tuple[Any, ...]:
-    """The last argument of a fill: the walk's field step, then each general field's details."""
-    return (field, *(details for _, details, _, inline in entries if not inline))
+def per_request(
+    field: Callable[..., None], call: Callable[..., None], entries: Sequence[Entry]
+) -> tuple[Any, ...]:
+    """The last argument of a fill: the walk's general and resolver-call field steps, then the
+    details of each field they take."""
+    return (field, call, *(details for _, details, _, kind in entries if kind is not LEAF))
 
 
 def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fill:
     namespace: dict[str, Any] = {"leaf": leaf, "T": parent_type}
-    lines = ["def fill(source, path, target, next_work, pending, x):", "    field = x[0]"]
-    general = 0
-    for index, (key, _, plan, inline) in enumerate(entries):
+    lines = ["def fill(source, path, target, next_work, pending, x):", "    field, call = x[0], x[1]"]
+    taken = 1
+    for index, (key, _, plan, kind) in enumerate(entries):
         if not key.isidentifier():
             raise ValueError(f"not a GraphQL name: {key!r}")
-        if not inline:
-            general += 1
+        if kind is not LEAF:
+            taken += 1
             namespace[f"p{index}"] = plan
+            step = "call" if kind is CALL else "field"
             lines.append(
-                f"    field(T, source, x[{general}], p{index}, path, target, {key!r}, next_work, pending)"
+                f"    {step}(T, source, x[{taken}], p{index}, path, target, {key!r}, next_work, pending)"
             )
             continue
         attribute = plan.attribute
-        assert attribute is not None, "inline fields are attribute reads"
-        assert plan.leaf is not None, "inline fields are leaves"
+        assert attribute is not None, "leaf fields are attribute reads"
+        assert plan.leaf is not None, "leaf fields have a coercion"
         if attribute.isidentifier() and not keyword.iskeyword(attribute):
             lines.append(f"    v = source.{attribute}")
         else:

@@ -54,7 +54,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.compiled_fields import Entry, Fill, compile_fill, per_request
+from gql.compiled_fields import CALL, GENERAL, LEAF, Entry, Fill, compile_fill, per_request
 from gql.compiled_fields import Fallback as _Fallback
 from gql.field_plans import (
     PLANS,
@@ -140,7 +140,7 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
                         known = selections[(parent_type, id(fields))] = (
                             fields,
                             compile_fill(parent_type, entries),
-                            per_request(self._field, entries),
+                            per_request(self._field, self._call, entries),
                         )
                     known[1](source, path, target, next_work, pending, known[2])
             except _Fallback:
@@ -188,8 +188,9 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             await asyncio.gather(*(p[0] for p in pending), return_exceptions=True)
 
     def _entries(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> list[Entry]:
-        """The fields of a selection on `parent_type` with their plans, marked inline for the
-        scalar and enum attributes without arguments, whose output coercion the fill does itself."""
+        """The fields of a selection on `parent_type` with their plans and kinds: LEAF for the scalar
+        and enum attributes without arguments, whose output coercion the fill does itself, CALL for
+        the argument-less resolvers called directly, GENERAL for the rest."""
         entries: list[Entry] = []
         for key, details in fields.items():
             node = details[0].node
@@ -199,7 +200,13 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
                 plan = PLANS[plan_key] = plan_field(self.schema, parent_type, node.name.value)
             if plan is None:
                 continue  # graphql-core leaves unknown fields out of the answer too
-            entries.append((key, details, plan, plan.leaf is not None and not node.arguments))
+            if node.arguments:
+                kind = GENERAL
+            elif plan.leaf is not None:
+                kind = LEAF
+            else:
+                kind = CALL if plan.call is not None else GENERAL
+            entries.append((key, details, plan, kind))
         return entries
 
     def _field(
@@ -247,6 +254,28 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             return
         self._complete(field_def.type, details, info, path, result, target, key, next_work, pending)
 
+    def _call(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        details: FieldDetailsList,
+        plan: FieldPlan,
+        parent_path: Path,
+        target: dict[str, Any],
+        key: str,
+        next_work: list[_Work],
+        pending: list[_Pending],
+    ) -> None:
+        """`_field` for a field whose plan has `call` and whose node has no arguments (a CALL entry)."""
+        target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
+        path = _path((parent_path, key, parent_type.name))
+        info = LazyInfo(self, plan, details, parent_type, path)
+        result = plan.call(source, info)  # type: ignore[misc]
+        if result.__class__ not in _NEVER_AWAITABLE and self._awaitable(result):
+            pending.append((result, plan.field_def.type, details, info, path, target, key))
+            return
+        self._complete(plan.field_def.type, details, info, path, result, target, key, next_work, pending)
+
     def _complete(
         self,
         type_: GraphQLOutputType,
@@ -262,14 +291,20 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         """Put the completed `value` at `target[key]`; objects are queued for the next level."""
         if isinstance(value, Exception):
             raise _Fallback
-        if isinstance(type_, GraphQLNonNull):
-            if value is None or value is Undefined:
+        shape = _SHAPES.get(type_)
+        if shape is None:
+            shape = _SHAPES[type_] = _shape(type_)
+        non_null, kind, type_ = shape
+        if value is None or value is Undefined:
+            if non_null:
                 raise _Fallback
-            type_ = type_.of_type
-        elif value is None or value is Undefined:
             target[key] = None
             return
-        if isinstance(type_, GraphQLList):
+        if kind is _OBJECT:
+            self._object(type_, details, info, path, value, target, key, next_work)  # type: ignore[arg-type]
+            return
+        if kind is _LIST:
+            assert isinstance(type_, GraphQLList)
             if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
                 raise _Fallback
             items: list[Any] = []
@@ -287,20 +322,34 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
                         item_type, details, info, item_path, item, items, index, next_work, pending
                     )
             return
-        if isinstance(type_, GraphQLLeafType):
+        if kind is _LEAF:
+            assert isinstance(type_, GraphQLLeafType)
             coerced = type_.coerce_output_value(value)
             if coerced is None or coerced is Undefined:
                 raise _Fallback
             target[key] = coerced
             return
-        if isinstance(type_, GraphQLAbstractType):
-            resolve_type = type_.resolve_type or self.type_resolver
-            runtime = resolve_type(value, raw_info(info), type_)
-            if self.is_awaitable(runtime):
-                _close(runtime)
-                raise _Fallback
-            type_ = self.ensure_valid_runtime_type(runtime, type_, details, raw_info(info), value)
-        assert isinstance(type_, GraphQLObjectType)
+        assert isinstance(type_, GraphQLAbstractType)
+        resolve_type = type_.resolve_type or self.type_resolver
+        runtime = resolve_type(value, raw_info(info), type_)
+        if self.is_awaitable(runtime):
+            _close(runtime)
+            raise _Fallback
+        runtime_type = self.ensure_valid_runtime_type(runtime, type_, details, raw_info(info), value)
+        self._object(runtime_type, details, info, path, value, target, key, next_work)
+
+    def _object(
+        self,
+        type_: GraphQLObjectType,
+        details: FieldDetailsList,
+        info: Any,
+        path: Path,
+        value: Any,
+        target: Any,
+        key: Any,
+        next_work: list[_Work],
+    ) -> None:
+        """Check `value` is of `type_`, and queue it with its answer dict for the next level."""
         # Per (type, selection): its subfields and its is_type_of, and whether that is strawberry's
         # own (an isinstance check that never reads its info and returns a bool). A level holds
         # many objects of one type under one selection (50 orders, 150 lines).
@@ -330,6 +379,24 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         answer: dict[str, Any] = {}
         target[key] = answer
         next_work.append((type_, value, path, grouped, answer))
+
+
+# What `_complete` dispatches on, per output type: (non-null, kind, the type inside NonNull).
+_LIST, _LEAF, _ABSTRACT, _OBJECT = "list", "leaf", "abstract", "object"
+_SHAPES: dict[GraphQLOutputType, tuple[bool, str, GraphQLOutputType]] = {}
+
+
+def _shape(type_: GraphQLOutputType) -> tuple[bool, str, GraphQLOutputType]:
+    non_null = isinstance(type_, GraphQLNonNull)
+    inner: GraphQLOutputType = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if isinstance(inner, GraphQLList):
+        return non_null, _LIST, inner
+    if isinstance(inner, GraphQLLeafType):
+        return non_null, _LEAF, inner
+    if isinstance(inner, GraphQLAbstractType):
+        return non_null, _ABSTRACT, inner
+    assert isinstance(inner, GraphQLObjectType)
+    return non_null, _OBJECT, inner
 
 
 def _close(awaitable: Any) -> None:
