@@ -122,7 +122,7 @@ def per_request(
 
 
 def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fill:
-    namespace: dict[str, Any] = {"leaf": leaf, "T": parent_type}
+    namespace: dict[str, Any] = {"leaf": leaf, "T": parent_type, "Fallback": Fallback, "Undefined": Undefined}
     lines = ["def fill(source, path, target, next_work, pending, x):", "    field, call = x[0], x[1]"]
     taken = 1
     for index, (key, _, plan, kind) in enumerate(entries):
@@ -161,7 +161,17 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fill:
                 f"    target[{key!r}] = c if c is not None else {slow}",
             ]
         else:
-            lines.append(f"    target[{key!r}] = {slow}")
+            # No shortcut (a date-time, a custom scalar): the field's coercion and `leaf`'s checks,
+            # written out here to spare a call per value.
+            lines += [
+                "    if v is None or v is Undefined:",
+                "        raise Fallback" if plan.non_null else f"        target[{key!r}] = None",
+                "    else:",
+                f"        c = c{index}(v)",
+                "        if c is None or c is Undefined:",
+                "            raise Fallback",
+                f"        target[{key!r}] = c",
+            ]
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<fill of {parent_type.name}>", "exec"), namespace)
     fill: Fill = namespace["fill"]
