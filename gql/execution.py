@@ -10,7 +10,8 @@ server's CPU.
 one level, collects the awaitables of the whole level into one `gather` (so DataLoaders batch
 exactly as before, or better), completes the values, and moves to the next level. The fields of
 a selection are planned once per request (a level holds many objects under one selection) from
-plans made once per process (gql/field_plans.py): fields that strawberry marks as basic (no
+plans made once per process (gql/field_plans.py), and run as one function generated per
+selection shape (gql/compiled_fields.py): fields that strawberry marks as basic (no
 resolver, no permission classes, no extensions: their resolver only reads an attribute and
 ignores `info`) are read directly, and when their type is a scalar or an enum coerced on the
 spot, without a path, a resolve info or a completion; argument-less resolvers without extensions
