@@ -222,8 +222,13 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         next_work: list[_Work],
         pending: list[_Pending],
     ) -> None:
+        """The general field step: an attribute read, a direct resolver call (`_call`), or the field's
+        resolver called as graphql-core would, with its resolve info and arguments; then completion."""
         first = details[0]
         node = first.node
+        if plan.call is not None and not node.arguments:
+            self._call(parent_type, source, details, plan, parent_path, target, key, next_work, pending)
+            return
         field_def = plan.field_def
         target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
         path = _path((parent_path, key, parent_type.name))
@@ -231,9 +236,6 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         if plan.attribute is not None and not node.arguments:
             # strawberry's basic-field resolver is exactly this read, and never looks at info
             result = getattr(source, plan.attribute)
-        elif plan.call is not None and not node.arguments:
-            info = LazyInfo(self, plan, details, parent_type, path)
-            result = plan.call(source, info)
         else:
             info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
             args = (
