@@ -255,9 +255,9 @@ class ProductFilter:
 
 def product_of_row(row: ProductRow | None) -> Product:
     assert row is not None, "SKUs and order lines reference an existing product (foreign key)"
-    return Product.from_row(row)
+    return PRODUCT_FIELDS(row)
 
 
 def sku_of_row(row: SkuRow | None) -> Sku:
     assert row is not None, "order lines reference an existing SKU (foreign key)"
-    return Sku.from_row(row)
+    return SKU_FIELDS(row)
