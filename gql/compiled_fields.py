@@ -104,11 +104,13 @@ def compile_fill(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fi
     if found is None:
         if len(_FILLS) >= _MAX_FILLS:
             _FILLS.clear()
-        found = _FILLS[shape] = (_generate(parent_type, entries), [e[2] for e in entries])
-    return found[0]
+        found = _FILLS[shape] = _generate(parent_type, entries)
+    return found
 
 
-_FILLS: dict[tuple[Any, ...], tuple[Fill, list[FieldPlan]]] = {}
+# Keyed by the plans' ids: plans live as long as the process (`PLANS` keeps them), so an id is
+# never reused for another plan.
+_FILLS: dict[tuple[Any, ...], Fill] = {}
 _MAX_FILLS = 5_000
 """Selections whose fill is kept (ad-hoc documents add shapes; cleared when full)."""
 

@@ -222,13 +222,11 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
         next_work: list[_Work],
         pending: list[_Pending],
     ) -> None:
-        """The general field step: an attribute read, a direct resolver call (`_call`), or the field's
-        resolver called as graphql-core would, with its resolve info and arguments; then completion."""
+        """The general field step (a GENERAL entry): an object-valued attribute read, or the field's
+        resolver called as graphql-core would, with its resolve info and arguments; then completion.
+        (Argument-less resolvers called directly are CALL entries: `_call`.)"""
         first = details[0]
         node = first.node
-        if plan.call is not None and not node.arguments:
-            self._call(parent_type, source, details, plan, parent_path, target, key, next_work, pending)
-            return
         field_def = plan.field_def
         target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
         path = _path((parent_path, key, parent_type.name))

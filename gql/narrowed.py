@@ -39,6 +39,7 @@ from graphql import (
 
 from gql.field_plans import LazyInfo
 from gql.row_views import RowFields
+from gql.selection import columns_of
 from loaders.base import RowLoader
 
 Names = dict[str, frozenset[str]]
@@ -92,15 +93,8 @@ def _columns(schema: GraphQLSchema, names: Names, fields: RowFields[Any]) -> fro
     selected = set(names.get(object_type.name, ()))
     for interface in object_type.interfaces:
         selected |= names.get(interface.name, set()) & set(object_type.fields)
-    python = []
-    for field_name in selected:
-        if field_name.startswith("__"):
-            continue
-        definition = object_type.fields[field_name].extensions.get("strawberry-definition")
-        if definition is None:
-            return None
-        python.append(definition.python_name)
-    return fields.columns(python)
+    converter = schema._strawberry_schema.config.name_converter  # type: ignore[attr-defined]
+    return columns_of(fields, selected, converter)
 
 
 def _selected_names(

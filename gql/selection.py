@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from strawberry.schema.name_converter import NameConverter
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from gql.context import Info
@@ -46,7 +47,15 @@ def selected_columns(
     reads every column. `__typename` reads nothing.
     """
     names = {p[len(at)] for p in paths if len(p) == len(at) + 1 and p[: len(at)] == at}
-    python = _python_names(info, fields.cls)
+    return columns_of(fields, names, info.schema.config.name_converter)
+
+
+def columns_of(
+    fields: RowFields[Any], names: Iterable[str], converter: NameConverter
+) -> frozenset[str] | None:
+    """The row attributes the GraphQL fields `names` of `fields`' type read (`RowFields.columns`);
+    None when one of them does not say, or is not a field of the type. `__typename` reads nothing."""
+    python = _python_names(converter, fields.cls)
     wanted = []
     for name in names:
         if name.startswith("__"):
@@ -58,11 +67,10 @@ def selected_columns(
     return fields.columns(wanted)
 
 
-def _python_names(info: Info, cls: type[Any]) -> dict[str, str]:
+def _python_names(converter: NameConverter, cls: type[Any]) -> dict[str, str]:
     """GraphQL field name → Python name, for the strawberry type `cls` (once per process)."""
     found = _PYTHON_NAMES.get(cls)
     if found is None:
-        converter = info.schema.config.name_converter
         definition = cls.__strawberry_definition__
         found = _PYTHON_NAMES[cls] = {converter.from_field(f): f.python_name for f in definition.fields}
     return found

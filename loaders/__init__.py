@@ -43,7 +43,7 @@ from services.reviews import RatingSummary, review_visibility
 from services.scoping import after_sale_visibility, customer_visibility, order_visibility
 from services.staff import staff_visibility
 
-_NARROWABLE: dict[str, Callable[[SessionFactory, frozenset[str]], RowLoader[Any, Any]]] = {
+_NARROWABLE: dict[str, Callable[[SessionFactory, frozenset[str] | None], RowLoader[Any, Any]]] = {
     "store": lambda sessions, keep: one_per_key(sessions, Store, Store.id, keep=keep),
     "customer": lambda sessions, keep: one_per_key(sessions, Customer, Customer.id, keep=keep),
     "lines_by_order": lambda sessions, keep: many_per_key(
@@ -52,8 +52,8 @@ _NARROWABLE: dict[str, Callable[[SessionFactory, frozenset[str]], RowLoader[Any,
     "sku": lambda sessions, keep: one_per_key(sessions, Sku, Sku.id, keep=keep),
     "product": lambda sessions, keep: one_per_key(sessions, Product, Product.id, keep=keep),
 }
-"""The relation loaders that can read fewer columns: the same statement as the loader of that
-name, selecting only the given columns (and the key)."""
+"""The relation loaders that can read fewer columns, by name: given None they make the loader of
+that name (every column); given columns, the same statement selecting only those (and the key)."""
 
 
 class Loaders:
@@ -77,7 +77,7 @@ class Loaders:
     # Public catalogue and stores: visible to everyone who may browse.
     @cached_property
     def store(self) -> RowLoader[int, Store | None]:
-        return one_per_key(self._sessions, Store, Store.id)
+        return _NARROWABLE["store"](self._sessions, None)
 
     @cached_property
     def category(self) -> RowLoader[int, Category | None]:
@@ -89,11 +89,11 @@ class Loaders:
 
     @cached_property
     def product(self) -> RowLoader[int, Product | None]:
-        return one_per_key(self._sessions, Product, Product.id)
+        return _NARROWABLE["product"](self._sessions, None)
 
     @cached_property
     def sku(self) -> RowLoader[int, Sku | None]:
-        return one_per_key(self._sessions, Sku, Sku.id)
+        return _NARROWABLE["sku"](self._sessions, None)
 
     @cached_property
     def skus_by_product(self) -> RowLoader[int, list[Sku]]:
@@ -111,11 +111,11 @@ class Loaders:
     # Relations below an already-visible order: the parent was scoped, so these are not.
     @cached_property
     def customer(self) -> RowLoader[int, Customer | None]:
-        return one_per_key(self._sessions, Customer, Customer.id)
+        return _NARROWABLE["customer"](self._sessions, None)
 
     @cached_property
     def lines_by_order(self) -> RowLoader[int, list[OrderLine]]:
-        return many_per_key(self._sessions, OrderLine, OrderLine.order_id, OrderLine.id)
+        return _NARROWABLE["lines_by_order"](self._sessions, None)
 
     @cached_property
     def line(self) -> RowLoader[int, OrderLine | None]:
