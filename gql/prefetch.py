@@ -25,7 +25,7 @@ from gql.context import Info
 from gql.narrowed import narrowed
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
-from gql.schema.orders import ORDER_LINE_FIELDS
+from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
 from gql.selection import Path, selected_paths
 from models import orders as rows

@@ -15,7 +15,8 @@ from gql.schema.after_sales import AfterSale
 from gql.schema.campaigns import Campaign
 from gql.schema.catalog import Category, Product, Sku, StoreSku
 from gql.schema.customers import Customer
-from gql.schema.orders import Order, OrderLine, Parcel
+from gql.schema.order_lines import OrderLine
+from gql.schema.orders import Order, Parcel
 from gql.schema.reviews import Review
 from gql.schema.staff import ActionLog, StaffAccount
 from gql.schema.stores import Store

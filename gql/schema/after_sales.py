@@ -10,7 +10,8 @@ from strawberry.scalars import JSON
 
 from gql.context import Info
 from gql.schema.common import Money, UserError, money
-from gql.schema.orders import Order, OrderLine
+from gql.schema.order_lines import OrderLine
+from gql.schema.orders import Order
 from gql.schema.stores import Store
 from models.after_sale_states import (
     AFTER_SALE_ACTORS,

@@ -20,7 +20,7 @@ from gql.narrowed import readable_columns
 from gql.schema import schema
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
-from gql.schema.orders import ORDER_LINE_FIELDS
+from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
 from models.enums import Role
 from services.row_snapshots import read_snapshots

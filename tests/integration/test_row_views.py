@@ -19,7 +19,8 @@ from bench.generator import generate
 from gql.row_views import EVERY_ROW_FIELDS, RowFields
 from gql.schema.catalog import Product, Sku
 from gql.schema.customers import Customer
-from gql.schema.orders import Order, OrderLine
+from gql.schema.order_lines import OrderLine
+from gql.schema.orders import Order
 from gql.schema.stores import Store
 from models.catalog import Product as ProductRow
 from models.catalog import Sku as SkuRow

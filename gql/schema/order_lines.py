@@ -1,0 +1,71 @@
+"""The GraphQL type of an order line (a SKU in an order, with its snapshot) and its row fields."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from gql.context import Info
+from gql.loaded import now_or_later
+from gql.narrowed import narrowed
+from gql.row_views import RowFields, computed
+from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS, Product, Sku, product_of_row, sku_of_row
+from gql.schema.common import Money, money
+from models import orders as rows
+
+
+@strawberry.type(description="A SKU in an order, with the snapshot taken when the order was placed.")
+class OrderLine(relay.Node):
+    id: relay.NodeID[int]
+    product_name: str = strawberry.field(
+        description="Snapshot: renaming the product later does not change it."
+    )
+    spec: str
+    image_url: str | None
+    unit_price: Money
+    original_price: Money
+    quantity: int
+    discount_share: Money = strawberry.field(description="This line's share of the order discount.")
+    paid_amount: Money = strawberry.field(description="unitPrice × quantity − discountShare.")
+    is_gift: bool
+    shipped_quantity: int
+    refunded_quantity: int
+    refunded_amount: Money
+    _sku_id: strawberry.Private[int]
+    _product_id: strawberry.Private[int]
+
+    @strawberry.field
+    def sku(self, info: Info) -> Sku:
+        return now_or_later(narrowed(info, "sku", SKU_FIELDS), self._sku_id, sku_of_row)
+
+    @strawberry.field
+    def product(self, info: Info) -> Product:
+        return now_or_later(narrowed(info, "product", PRODUCT_FIELDS), self._product_id, product_of_row)
+
+    @classmethod
+    def from_row(cls, row: rows.OrderLine) -> OrderLine:
+        return ORDER_LINE_FIELDS(row)
+
+
+# `reads`: for the narrowed lines loader (gql/narrowed.py).
+ORDER_LINE_FIELDS = RowFields(
+    OrderLine,
+    {
+        "id": "id",
+        "product_name": "product_name",
+        "spec": "spec",
+        "image_url": "image_url",
+        "unit_price": computed(money, "unit_price"),
+        "original_price": computed(money, "original_price"),
+        "quantity": "quantity",
+        "discount_share": computed(money, "discount_share"),
+        "paid_amount": computed(money, "paid_amount"),
+        "is_gift": "is_gift",
+        "shipped_quantity": "shipped_quantity",
+        "refunded_quantity": "refunded_quantity",
+        "refunded_amount": computed(money, "refunded_amount"),
+        "_sku_id": "sku_id",
+        "_product_id": "product_id",
+    },
+    reads={"_id": ("id",), "sku": ("sku_id",), "product": ("product_id",)},
+)
