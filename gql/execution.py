@@ -96,7 +96,21 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             or (manager is not None and manager.middlewares)
         ):
             return super().execute_operation(serially)
-        return self._execute_level_first()
+        return self._execute_then_detach()
+
+    async def _execute_then_detach(self) -> ExecutionResult:
+        """`_execute_level_first`, then the executor's reference cycle cut.
+
+        graphql-core's executor holds bound methods of itself (`async_helpers`): a cycle through
+        which the request's context, its loaders and their ~500 rows could only be freed by the
+        cyclic collector, whose young-generation passes walked them again and again meanwhile.
+        Once the operation has run nothing reads the helpers, so the cycle is cut and the
+        request's objects go as soon as the response no longer needs them.
+        """
+        try:
+            return await self._execute_level_first()
+        finally:
+            self.__dict__.pop("async_helpers", None)
 
     async def _execute_level_first(self) -> ExecutionResult:
         try:
