@@ -17,7 +17,10 @@ ignores `info`) are read directly, and when their type is a scalar or an enum co
 spot, without a path, a resolve info or a completion; argument-less resolvers without extensions
 (so without permission classes) are called the way strawberry calls them, minus its per-call
 argument conversion and extension chain, with an `Info` built only if they read more than its
-`context` (`LazyInfo`).
+`context` (`LazyInfo`); an object they return, or a list of them, is checked and queued for the
+next level in line. What the generated functions hand over — fields with arguments, values that
+are null, awaitable or of a class not yet seen — goes to the field steps and completion of
+gql/walk_steps.py.
 
 It only takes the happy path. The moment anything would make graphql-core do more than
 produce data — a resolver raises, a non-null field is null, a value fails to coerce, a runtime
@@ -34,56 +37,21 @@ and compared (`tests/api/conftest.py`), and `tests/api/test_execution_differenti
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from functools import partial
 from typing import Any, cast
 
 from graphql import (
     ExecutionResult,
-    GraphQLAbstractType,
-    GraphQLLeafType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLResolveInfo,
     OperationType,
-    Undefined,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, collect_fields
-from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from graphql.execution.collect_fields import GroupedFieldSet, collect_fields
 
-from gql.compiled_fields import CALL, GENERAL, LEAF, Entry, Fill, compile_fill, per_request
 from gql.compiled_fields import Fallback as _Fallback
-from gql.field_plans import (
-    PLANS,
-    UNPLANNED,
-    FieldPlan,
-    LazyInfo,
-    ignores_info,
-    plan_field,
-    raw_info,
-)
-
-_path = partial(tuple.__new__, Path)
-"""`Path(prev, key, typename)` from a tuple without the named tuple's Python-level `__new__`
-(~1,000 paths a page; the same immutable value graphql-core builds)."""
-
-_NEVER_AWAITABLE: set[type] = set()
-"""Strawberry object classes whose instances `_awaitable` has learnt are never awaitable."""
+from gql.compiled_fields import Fill, compile_fill, per_request, plan_entries
+from gql.walk_steps import ObjectShape, Pending, WalkSteps, Work
 
 
-# (object type, value, path, its grouped fields, the dict its answer goes into)
-_Work = tuple[GraphQLObjectType, Any, Path, GroupedFieldSet, dict[str, Any]]
-# (its field details, their grouped subfields, the type's is_type_of, whether that is strawberry's)
-_Object = tuple[FieldDetailsList, GroupedFieldSet, Callable[[Any, Any], Any] | None, bool]
-# (awaitable, type to complete it as, field details, info, path, container, key in the container)
-_Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, Any, Any]
-
-
-class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
+class LevelFirstExecutor(WalkSteps):
     """graphql-core's executor, with queries run level first on their happy path (module docstring)."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:
@@ -139,23 +107,24 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             raise _Fallback
         data: dict[str, Any] = {}
         self.narrowed_loaders: dict[str, Any] = {}  # gql/narrowed.py, per operation
-        self._objects: dict[tuple[GraphQLObjectType, int], _Object] = {}
-        work: list[_Work] = [(root_type, self.root_value, None, grouped, data)]  # type: ignore[list-item]
+        self._objects: dict[tuple[GraphQLObjectType, int], ObjectShape] = {}
+        work: list[Work] = [(root_type, self.root_value, None, grouped, data)]  # type: ignore[list-item]
         # The planned fields of each (type, selection): a level holds many objects of one type
         # under one selection (50 orders), so this is worked out once per selection, not per object.
         selections: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Fill, tuple[Any, ...]]] = {}
+        steps = (self._field, self._call, self._after_call, self._list_item, self)  # STEPS, not kept on self
         while work:
-            next_work: list[_Work] = []
-            pending: list[_Pending] = []
+            next_work: list[Work] = []
+            pending: list[Pending] = []
             try:
                 for parent_type, source, path, fields, target in work:
                     known = selections.get((parent_type, id(fields)))
                     if known is None or known[0] is not fields:
-                        entries = self._entries(parent_type, fields)
+                        entries = plan_entries(self.schema, parent_type, fields)
                         known = selections[(parent_type, id(fields))] = (
                             fields,
                             compile_fill(parent_type, entries),
-                            per_request(self._field, self._call, entries),
+                            per_request(steps, self._grouped, entries),
                         )
                     known[1](source, path, target, next_work, pending, known[2])
             except _Fallback:
@@ -179,242 +148,8 @@ class LevelFirstExecutor(StrawberryGraphQLCoreExecutionContext):
             work = next_work
         return data
 
-    def _awaitable(self, value: Any) -> bool:
-        """`is_awaitable`, skipped for instances of strawberry object types once their class is known.
-
-        For an object that is not a coroutine, `is_awaitable` ends in `hasattr(value, "__await__")`,
-        which for the ~500 objects a page's relation fields return means a failed lookup and a
-        swallowed AttributeError each. A class with a strawberry definition and no `__await__`
-        never makes awaitable instances (`await` looks special methods up on the type).
-        """
-        cls = type(value)
-        if cls in _NEVER_AWAITABLE:
-            return False
-        if self.is_awaitable(value):
-            return True
-        if getattr(cls, "__strawberry_definition__", None) is not None and not hasattr(cls, "__await__"):
-            _NEVER_AWAITABLE.add(cls)
-        return False
-
     @staticmethod
-    async def _settle(pending: list[_Pending]) -> None:
+    async def _settle(pending: list[Pending]) -> None:
         """Let awaitables already started finish (or fail) before graphql-core starts over."""
         if pending:
             await asyncio.gather(*(p[0] for p in pending), return_exceptions=True)
-
-    def _entries(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> list[Entry]:
-        """The fields of a selection on `parent_type` with their plans and kinds: LEAF for the scalar
-        and enum attributes without arguments, whose output coercion the fill does itself, CALL for
-        the argument-less resolvers called directly, GENERAL for the rest."""
-        entries: list[Entry] = []
-        for key, details in fields.items():
-            node = details[0].node
-            plan_key = (parent_type, node.name.value)
-            plan = PLANS.get(plan_key, UNPLANNED)
-            if plan is UNPLANNED:
-                plan = PLANS[plan_key] = plan_field(self.schema, parent_type, node.name.value)
-            if plan is None:
-                continue  # graphql-core leaves unknown fields out of the answer too
-            if node.arguments:
-                kind = GENERAL
-            elif plan.leaf is not None:
-                kind = LEAF
-            else:
-                kind = CALL if plan.call is not None else GENERAL
-            entries.append((key, details, plan, kind))
-        return entries
-
-    def _field(
-        self,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        details: FieldDetailsList,
-        plan: FieldPlan,
-        parent_path: Path,
-        target: dict[str, Any],
-        key: str,
-        next_work: list[_Work],
-        pending: list[_Pending],
-    ) -> None:
-        """The general field step (a GENERAL entry): an object-valued attribute read, or the field's
-        resolver called as graphql-core would, with its resolve info and arguments; then completion.
-        (Argument-less resolvers called directly are CALL entries: `_call`.)"""
-        first = details[0]
-        node = first.node
-        field_def = plan.field_def
-        target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
-        path = _path((parent_path, key, parent_type.name))
-        info: GraphQLResolveInfo[Any] | LazyInfo | None = None
-        if plan.attribute is not None and not node.arguments:
-            # strawberry's basic-field resolver is exactly this read, and never looks at info
-            result = getattr(source, plan.attribute)
-        else:
-            info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)
-            args = (
-                get_argument_values(
-                    field_def,
-                    node,
-                    self.variable_values,
-                    first.fragment_variable_values,
-                    self.hide_suggestions,
-                )
-                if field_def.args or node.arguments
-                else {}
-            )
-            result = (field_def.resolve or self.field_resolver)(source, info, **args)
-        if info is None and plan.needs_info:
-            info = LazyInfo(self, plan, details, parent_type, path)
-        if result.__class__ not in _NEVER_AWAITABLE and self._awaitable(result):
-            pending.append((result, field_def.type, details, info, path, target, key))
-            return
-        self._complete(field_def.type, details, info, path, result, target, key, next_work, pending)
-
-    def _call(
-        self,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        details: FieldDetailsList,
-        plan: FieldPlan,
-        parent_path: Path,
-        target: dict[str, Any],
-        key: str,
-        next_work: list[_Work],
-        pending: list[_Pending],
-    ) -> None:
-        """`_field` for a field whose plan has `call` and whose node has no arguments (a CALL entry)."""
-        target[key] = None  # keeps the key where graphql-core puts it, whenever the value arrives
-        path = _path((parent_path, key, parent_type.name))
-        info = LazyInfo(self, plan, details, parent_type, path)
-        result = plan.call(source, info)  # type: ignore[misc]
-        if result.__class__ not in _NEVER_AWAITABLE and self._awaitable(result):
-            pending.append((result, plan.field_def.type, details, info, path, target, key))
-            return
-        self._complete(plan.field_def.type, details, info, path, result, target, key, next_work, pending)
-
-    def _complete(
-        self,
-        type_: GraphQLOutputType,
-        details: FieldDetailsList,
-        info: Any,
-        path: Path,
-        value: Any,
-        target: Any,
-        key: Any,
-        next_work: list[_Work],
-        pending: list[_Pending] | None,
-    ) -> None:
-        """Put the completed `value` at `target[key]`; objects are queued for the next level."""
-        if isinstance(value, Exception):
-            raise _Fallback
-        shape = _SHAPES.get(type_)
-        if shape is None:
-            shape = _SHAPES[type_] = _shape(type_)
-        non_null, kind, type_ = shape
-        if value is None or value is Undefined:
-            if non_null:
-                raise _Fallback
-            target[key] = None
-            return
-        if kind is _OBJECT:
-            self._object(type_, details, info, path, value, target, key, next_work)  # type: ignore[arg-type]
-            return
-        if kind is _LIST:
-            assert isinstance(type_, GraphQLList)
-            if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
-                raise _Fallback
-            items: list[Any] = []
-            target[key] = items
-            item_type = type_.of_type
-            for index, item in enumerate(value):
-                items.append(None)
-                item_path = _path((path, index, None))
-                if item.__class__ not in _NEVER_AWAITABLE and self._awaitable(item):
-                    if pending is None:
-                        raise _Fallback
-                    pending.append((item, item_type, details, info, item_path, items, index))
-                else:
-                    self._complete(
-                        item_type, details, info, item_path, item, items, index, next_work, pending
-                    )
-            return
-        if kind is _LEAF:
-            assert isinstance(type_, GraphQLLeafType)
-            coerced = type_.coerce_output_value(value)
-            if coerced is None or coerced is Undefined:
-                raise _Fallback
-            target[key] = coerced
-            return
-        assert isinstance(type_, GraphQLAbstractType)
-        resolve_type = type_.resolve_type or self.type_resolver
-        runtime = resolve_type(value, raw_info(info), type_)
-        if self.is_awaitable(runtime):
-            _close(runtime)
-            raise _Fallback
-        runtime_type = self.ensure_valid_runtime_type(runtime, type_, details, raw_info(info), value)
-        self._object(runtime_type, details, info, path, value, target, key, next_work)
-
-    def _object(
-        self,
-        type_: GraphQLObjectType,
-        details: FieldDetailsList,
-        info: Any,
-        path: Path,
-        value: Any,
-        target: Any,
-        key: Any,
-        next_work: list[_Work],
-    ) -> None:
-        """Check `value` is of `type_`, and queue it with its answer dict for the next level."""
-        # Per (type, selection): its subfields and its is_type_of, and whether that is strawberry's
-        # own (an isinstance check that never reads its info and returns a bool). A level holds
-        # many objects of one type under one selection (50 orders, 150 lines).
-        known = self._objects.get((type_, id(details)))
-        if known is None or known[0] is not details:
-            grouped, defers, _ = self.collect_subfields(type_, details)
-            if defers:
-                raise _Fallback
-            is_type_of = type_.is_type_of
-            known = self._objects[(type_, id(details))] = (
-                details,
-                grouped,
-                is_type_of,
-                is_type_of is not None and ignores_info(is_type_of),
-            )
-        _, grouped, is_type_of, strawberry_check = known
-        if strawberry_check:
-            if not is_type_of(value, None):  # type: ignore[misc]  # set whenever strawberry_check is
-                raise _Fallback
-        elif is_type_of is not None:
-            matches = is_type_of(value, raw_info(info))
-            if self.is_awaitable(matches):
-                _close(matches)
-                raise _Fallback
-            if not matches:
-                raise _Fallback
-        answer: dict[str, Any] = {}
-        target[key] = answer
-        next_work.append((type_, value, path, grouped, answer))
-
-
-# What `_complete` dispatches on, per output type: (non-null, kind, the type inside NonNull).
-_LIST, _LEAF, _ABSTRACT, _OBJECT = "list", "leaf", "abstract", "object"
-_SHAPES: dict[GraphQLOutputType, tuple[bool, str, GraphQLOutputType]] = {}
-
-
-def _shape(type_: GraphQLOutputType) -> tuple[bool, str, GraphQLOutputType]:
-    non_null = isinstance(type_, GraphQLNonNull)
-    inner: GraphQLOutputType = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    if isinstance(inner, GraphQLList):
-        return non_null, _LIST, inner
-    if isinstance(inner, GraphQLLeafType):
-        return non_null, _LEAF, inner
-    if isinstance(inner, GraphQLAbstractType):
-        return non_null, _ABSTRACT, inner
-    assert isinstance(inner, GraphQLObjectType)
-    return non_null, _OBJECT, inner
-
-
-def _close(awaitable: Any) -> None:
-    close = getattr(awaitable, "close", None)
-    if close is not None:
-        close()

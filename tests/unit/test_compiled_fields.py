@@ -101,3 +101,110 @@ def test_enum_names_map_each_member_to_its_graphql_name() -> None:
         assert found is not None
         assert found[0] is python
         assert found[1] == {member: member.name for member in python}
+
+
+# Objects and lists of objects: the fill checks and queues a value of a known class in line and
+# hands anything else to the walk's completion. Each case gives every holder's fields the same
+# value; the second holder and a second run make the class known.
+
+
+@strawberry.interface
+class Thing:
+    name: str
+
+
+@strawberry.type
+class Box(Thing):
+    pass
+
+
+@strawberry.type
+class Other(Thing):
+    pass
+
+
+async def _later(value: Any) -> Any:
+    await asyncio.sleep(0)
+    return value
+
+
+def _made(spec: Any) -> Any:
+    """A case's value, with fresh coroutines for `("later", value)`."""
+    if isinstance(spec, tuple) and spec and spec[0] == "later":
+        return _later(_made(spec[1]))
+    if isinstance(spec, list):
+        return [_made(item) for item in spec]
+    if spec == "cast":
+        return strawberry.cast(Other, Box(name="cast"))
+    return spec
+
+
+_SPEC: dict[str, Any] = {}
+"""The running case (the resolvers read it)."""
+
+
+@strawberry.type
+class Holder:
+    attr_box: Box | None
+
+    @strawberry.field
+    def box(self) -> Box | None:
+        return _made(_SPEC.get("box", Box(name="b")))  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def must(self) -> Box:
+        return _made(_SPEC.get("must", Box(name="m")))  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def boxes(self) -> list[Box]:
+        return _made(_SPEC.get("boxes", [Box(name="1"), Box(name="2")]))  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def maybe_boxes(self) -> list[Box | None] | None:
+        return _made(_SPEC.get("maybe", [Box(name="3"), None]))  # type: ignore[no-any-return]
+
+
+def _holders_schema(executor: type[Any] | None) -> strawberry.Schema:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def holders(self) -> list[Holder]:
+            attr = _made(_SPEC.get("attr", Box(name="a")))
+            return [Holder(attr_box=attr), Holder(attr_box=attr)]
+
+    return strawberry.Schema(query=Query, types=[Other], execution_context_class=executor)
+
+
+HOLDERS = """{ holders {
+  box { name } must { name } boxes { name } maybeBoxes { name } attrBox { name }
+  again: box { __typename ... on Thing { name } }
+} }"""
+
+OBJECT_CASES: list[dict[str, Any]] = [
+    {},
+    {"box": None, "attr": None, "maybe": None},
+    {"must": None},
+    {"box": Other(name="o")},
+    {"attr": Other(name="o")},
+    {"box": "cast", "attr": "cast"},
+    {"box": ("later", Box(name="l")), "must": ("later", Box(name="l"))},
+    {"boxes": [Box(name="1"), ("later", Box(name="2"))], "maybe": [("later", None), Box(name="4")]},
+    {"boxes": [Box(name="1"), None]},
+    {"boxes": (Box(name="t"),), "maybe": "not a list"},
+    {"boxes": [Other(name="o")]},
+    {"box": 3},
+]
+
+
+@pytest.mark.parametrize("spec", OBJECT_CASES)
+def test_objects_and_lists_answer_as_graphql_core_does(spec: dict[str, Any]) -> None:
+    _SPEC.clear()
+    _SPEC.update(spec)
+    for _ in range(2):
+        fast = asyncio.run(_holders_schema(LevelFirstExecutor).execute(HOLDERS))
+        reference = asyncio.run(_holders_schema(None).execute(HOLDERS))
+        assert fast.data == reference.data
+        assert sorted((e.message, str(e.path)) for e in fast.errors or []) == sorted(
+            (e.message, str(e.path)) for e in reference.errors or []
+        )
+    assert Box in compiled_fields.NEVER_AWAITABLE, "the fill's in-line object path was taken"
