@@ -12,8 +12,11 @@ result is the same either way: only the number of event-loop round trips changes
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
+from gql.field_plans import LazyInfo
+from gql.narrowed import narrowed
+from gql.row_views import RowFields
 from loaders.base import RowLoader
 
 R = TypeVar("R")
@@ -40,3 +43,53 @@ def now_or_later(loader: RowLoader[Any, R], key: Any, convert: Callable[[R], T])
         return convert(await future)
 
     return cast(T, later())
+
+
+class Relation(Generic[T]):
+    """A relation field's value in one call: the row(s) of `key` in the request's narrowed loader
+    `name` (gql/narrowed.py), as objects of `fields`' type.
+
+    Written as `narrowed(...)`, `now_or_later(...)` and a conversion function, a relation field
+    cost six Python calls per object (resolver, helper, loader lookup, `now_or_later`, conversion,
+    `RowFields`), ~600 objects on a 50-order page. This does the request's loader lookup, the
+    filled-value lookup and the view's construction in line, and goes to `now_or_later` only when
+    the row is not loaded yet. The objects are the same: a view over a snapshot row, else
+    `RowFields.eager`; `many` makes a list of them from a list of rows; `required` makes a missing
+    row an error (a foreign key that must hold), otherwise it is null.
+    """
+
+    __slots__ = ("_fields", "_many", "_name", "_required", "_set_row", "_view_class")
+
+    def __init__(self, name: str, fields: RowFields[Any], *, many: bool = False, required: bool = False):
+        self._name = name
+        self._fields = fields
+        self._many = many
+        self._required = required
+        self._view_class = fields.view_class
+        self._set_row = fields.set_row
+
+    def __call__(self, info: Any, key: Any) -> T:
+        if info.__class__ is LazyInfo:
+            loader = info.executor.narrowed_loaders.get(self._name)
+            if loader is None:
+                loader = narrowed(info, self._name, self._fields)
+        else:
+            loader = narrowed(info, self._name, self._fields)
+        found = loader.values.get(key, _MISSING)
+        if found is _MISSING:
+            return now_or_later(loader, key, self.convert)
+        if not self._many and isinstance(found, tuple):  # a snapshot: its view, as RowFields makes it
+            view = object.__new__(self._view_class)
+            self._set_row(view, found)
+            return cast(T, view)
+        return self.convert(found)
+
+    def convert(self, found: Any) -> T:
+        """The object(s) of what the loader holds for a key."""
+        if self._many:
+            return cast(T, list(map(self._fields, found)))
+        if found is None:
+            if self._required:
+                raise LookupError(f"no {self._name} row for a key that must have one (a foreign key)")
+            return cast(T, None)
+        return cast(T, self._fields(found))

@@ -96,14 +96,15 @@ class RowFields(Generic[T]):
             )
         self.view_class = cast(type[T], type(f"{cls.__name__}View", (cls,), namespace))
         self._new = object.__new__
-        self._set_row = getattr(self.view_class, _ROW).__set__
+        self.set_row: Callable[[T, Any], None] = getattr(self.view_class, _ROW).__set__
+        """`set_row(view, row)` on a bare `object.__new__(view_class)`: how a view is made."""
         EVERY_ROW_FIELDS.append(self)
 
     def __call__(self, row: Any) -> T:
         """The object of `row`: a view over a snapshot, else the eagerly built dataclass."""
         if isinstance(row, tuple):
             view: T = self._new(self.view_class)
-            self._set_row(view, row)
+            self.set_row(view, row)
             return view
         return self.eager(row)
 

@@ -9,8 +9,7 @@ from strawberry import relay
 
 from gql.context import Info
 from gql.ids import decode_id
-from gql.loaded import now_or_later
-from gql.narrowed import narrowed
+from gql.loaded import Relation
 from gql.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
@@ -157,7 +156,7 @@ class Sku(relay.Node):
 
     @strawberry.field
     def product(self, info: Info) -> Product:
-        return now_or_later(narrowed(info, "product", PRODUCT_FIELDS), self._product_id, product_of_row)
+        return PRODUCT(info, self._product_id)
 
     @strawberry.field(description="This SKU's listing in a store: its price there, stock and shelf state.")
     async def listing(self, info: Info, store_id: strawberry.ID) -> StoreSku | None:
@@ -253,11 +252,6 @@ class ProductFilter:
     code: str | None = strawberry.field(default=None, description="A SKU's barcode or SKU code, exactly.")
 
 
-def product_of_row(row: ProductRow | None) -> Product:
-    assert row is not None, "SKUs and order lines reference an existing product (foreign key)"
-    return PRODUCT_FIELDS(row)
-
-
-def sku_of_row(row: SkuRow | None) -> Sku:
-    assert row is not None, "order lines reference an existing SKU (foreign key)"
-    return SKU_FIELDS(row)
+# SKUs and order lines reference an existing product, order lines an existing SKU (foreign keys).
+PRODUCT: Relation[Product] = Relation("product", PRODUCT_FIELDS, required=True)
+SKU: Relation[Sku] = Relation("sku", SKU_FIELDS, required=True)

@@ -6,10 +6,8 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.loaded import now_or_later
-from gql.narrowed import narrowed
 from gql.row_views import RowFields, computed
-from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS, Product, Sku, product_of_row, sku_of_row
+from gql.schema.catalog import PRODUCT, SKU, Product, Sku
 from gql.schema.common import Money, money
 from models import orders as rows
 
@@ -36,11 +34,11 @@ class OrderLine(relay.Node):
 
     @strawberry.field
     def sku(self, info: Info) -> Sku:
-        return now_or_later(narrowed(info, "sku", SKU_FIELDS), self._sku_id, sku_of_row)
+        return SKU(info, self._sku_id)
 
     @strawberry.field
     def product(self, info: Info) -> Product:
-        return now_or_later(narrowed(info, "product", PRODUCT_FIELDS), self._product_id, product_of_row)
+        return PRODUCT(info, self._product_id)
 
     @classmethod
     def from_row(cls, row: rows.OrderLine) -> OrderLine:

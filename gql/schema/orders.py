@@ -11,8 +11,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from gql.context import Info
-from gql.loaded import now_or_later
-from gql.narrowed import narrowed
+from gql.loaded import Relation
 from gql.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.consignee import CONSIGNEE_READS, Consignee
@@ -21,13 +20,11 @@ from gql.schema.order_lines import ORDER_LINE_FIELDS, OrderLine
 from gql.schema.stores import STORE_FIELDS, Store
 from models import orders as rows
 from models.base import utcnow
-from models.customers import Customer as CustomerRow
 from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, PaymentMethod, Role, TraceState
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand, RefundClock, available_actions
 from models.order_states import OrderAction, OrderStatus
 from models.refund_policy import LineState, max_refund
-from models.stores import Store as StoreRow
 
 if TYPE_CHECKING:
     from gql.schema.after_sales import AfterSale, RefundableLine
@@ -136,22 +133,12 @@ class AllocationRecord:
 def _store(info: Info, store_id: int | None) -> Store | None:
     if store_id is None:
         return None
-    return now_or_later(narrowed(info, "store", STORE_FIELDS), store_id, _store_of_row)
+    return _STORE(info, store_id)
 
 
-# The relation fields' conversions call the RowFields directly (not `from_row`, a classmethod
-# call more each): ~500 of them on a 50-order page.
-def _store_of_row(row: StoreRow | None) -> Store | None:
-    return STORE_FIELDS(row) if row is not None else None
-
-
-def _customer_of_row(row: CustomerRow | None) -> Customer:
-    assert row is not None, "orders reference an existing customer (foreign key)"
-    return CUSTOMER_FIELDS(row)
-
-
-def _lines_of_rows(found: list[rows.OrderLine]) -> list[OrderLine]:
-    return list(map(ORDER_LINE_FIELDS, found))
+_STORE: Relation[Store | None] = Relation("store", STORE_FIELDS)
+_CUSTOMER: Relation[Customer] = Relation("customer", CUSTOMER_FIELDS, required=True)
+_LINES: Relation[list[OrderLine]] = Relation("lines_by_order", ORDER_LINE_FIELDS, many=True)
 
 
 @strawberry.type(
@@ -228,11 +215,11 @@ class Order(relay.Node):
 
     @strawberry.field
     def customer(self, info: Info) -> Customer:
-        return now_or_later(narrowed(info, "customer", CUSTOMER_FIELDS), self._customer_id, _customer_of_row)
+        return _CUSTOMER(info, self._customer_id)
 
     @strawberry.field
     def lines(self, info: Info) -> list[OrderLine]:
-        return now_or_later(narrowed(info, "lines_by_order", ORDER_LINE_FIELDS), self.id, _lines_of_rows)
+        return _LINES(info, self.id)
 
     @strawberry.field(description="Parcels in shipping order.")
     async def parcels(self, info: Info) -> list[Parcel]:
