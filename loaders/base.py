@@ -20,7 +20,18 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select, any_, bindparam, select
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Integer,
+    Select,
+    Text,
+    TypeDecorator,
+    any_,
+    bindparam,
+    cast,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -114,7 +125,9 @@ def _by_keys(
     cache_key = (entity, key.key, dialect, tuple(id(o) for o in order_by), keep)
     if where is None and (found := _STATEMENTS.get(cache_key)) is not None:
         return found
-    if dialect == "postgresql":
+    if dialect == "postgresql" and isinstance(key.type, Integer):
+        condition = key == any_(cast(bindparam("keys", type_=IntegerKeys()), ARRAY(key.type)))
+    elif dialect == "postgresql":
         condition = key == any_(bindparam("keys", type_=ARRAY(key.type)))
     else:
         condition = key.in_(bindparam("keys", expanding=True))
@@ -126,6 +139,25 @@ def _by_keys(
 
 
 _STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+class IntegerKeys(TypeDecorator[Sequence[int]]):
+    """A batch's integer keys sent as one PostgreSQL array literal (`{1,2,3}`), cast in the SQL.
+
+    asyncpg encodes a list parameter element by element, and tests each element against
+    `collections.abc.Iterable` (is it a sub-array?) through ABCMeta's Python-level
+    `__instancecheck__`: ~370 keys on a 50-order page's relation statements. One text parameter
+    costs one join; `int.__repr__` refuses anything that is not an int (a bool is written `1`/`0`,
+    as PostgreSQL's bigint encoding would take it).
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Sequence[int] | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return "{" + ",".join(map(int.__repr__, value)) + "}"
 
 
 def one_per_key(

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
+from sqlalchemy.dialects import postgresql
 
 from gql.loaded import now_or_later
-from loaders.base import RowLoader
+from loaders.base import IntegerKeys, RowLoader
 
 
 class Recorder:
@@ -81,3 +82,15 @@ async def test_filled_values_are_read_without_a_future_until_one_is_asked_for() 
     assert batch.calls == [[4, 0], [4]]
     loader.clear_all()
     assert not loader.values
+
+
+def test_integer_keys_are_one_array_literal_and_nothing_else_passes() -> None:
+    """PostgreSQL batches send integer keys as one `{…}` literal cast to the key's array type."""
+    bind = IntegerKeys().process_bind_param
+    dialect = postgresql.dialect()
+    assert bind([3, 1, 2**62, -5], dialect) == "{3,1,4611686018427387904,-5}"
+    assert bind([], dialect) == "{}"
+    assert bind(None, dialect) is None
+    for bad in (["1"], [1.5], [None], ["1}, {2"]):
+        with pytest.raises(TypeError):
+            bind(bad, dialect)  # type: ignore[arg-type]
