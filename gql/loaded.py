@@ -65,7 +65,7 @@ class Relation(Generic[T]):
         self._fields = fields
         self._many = many
         self._required = required
-        self._view_class = fields.view_class
+        self._view_class: type[T] = fields.view_class  # when `many`, the class of the list's items
         self._set_row = fields.set_row
 
     def __call__(self, info: Any, key: Any) -> T:
@@ -81,15 +81,24 @@ class Relation(Generic[T]):
         if not self._many and isinstance(found, tuple):  # a snapshot: its view, as RowFields makes it
             view = object.__new__(self._view_class)
             self._set_row(view, found)
-            return cast(T, view)
+            return view
         return self.convert(found)
 
     def convert(self, found: Any) -> T:
         """The object(s) of what the loader holds for a key."""
         if self._many:
-            return cast(T, list(map(self._fields, found)))
+            views = []
+            view_class, set_row = self._view_class, self._set_row
+            for row in found:
+                if isinstance(row, tuple):
+                    view = object.__new__(view_class)
+                    set_row(view, row)
+                    views.append(view)
+                else:
+                    views.append(self._fields.eager(row))
+            return views  # type: ignore[return-value]  # T is the list type when `many`
         if found is None:
             if self._required:
                 raise LookupError(f"no {self._name} row for a key that must have one (a foreign key)")
-            return cast(T, None)
-        return cast(T, self._fields(found))
+            return None  # type: ignore[return-value]  # T includes None when not `required`
+        return self._fields(found)  # type: ignore[no-any-return]
