@@ -55,6 +55,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
 
 from gql.field_plans import PLANS, UNPLANNED, FieldPlan, LazyInfo, ignores_info, plan_field
+from gql.row_views import VIEW_CLASSES
 
 
 class Fallback(Exception):
@@ -80,6 +81,9 @@ new_path = partial(tuple.__new__, Path)
 
 NEVER_AWAITABLE: set[type] = set()
 """Strawberry object classes whose instances the walk has learnt are never awaitable."""
+
+TRUSTED: dict[GraphQLObjectType, set[type]] = {}
+"""Per object type, the row view classes whose instances its `is_type_of` accepts (`_checked`)."""
 # fill(source, path, target, next_work, pending, per_request) fills `target` with source's fields
 Fill = Callable[[Any, Any, dict[str, Any], list[Any], list[Any], tuple[Any, ...]], None]
 
@@ -225,6 +229,7 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fill:
         "LazyInfo": LazyInfo,
         "_path": new_path,
         "NA": NEVER_AWAITABLE,
+        "VIEWS": VIEW_CLASSES,
     }
     lines = [
         "def fill(source, path, target, next_work, pending, x):",
@@ -309,7 +314,6 @@ def _object_lines(
     assert object_type is not None
     namespace[f"o{index}"] = object_type
     namespace[f"i{index}"] = object_type.is_type_of
-    check = f"not i{index}(r, None)" if object_type.is_type_of is not None else None
     lines = [f"    d = x[{at}]", f"    pk = _path((path, {key!r}, {parent_type_name(namespace)!r}))"]
     if plan.call is not None:
         namespace[f"c{index}"] = plan.call
@@ -322,15 +326,11 @@ def _object_lines(
             lines += [f"    info = {info}"]
         else:
             late_info = f"        info = {info}"  # only the walk's completion reads it
+    checked = object_type.is_type_of is not None
+    if checked:
+        namespace[f"k{index}"] = TRUSTED.setdefault(object_type, set())
     if kind is OBJECT:
-        lines += ["    if r.__class__ in NA:"]
-        if check:
-            lines += [f"        if {check}:", "            raise Fallback"]
-        lines += [
-            "        a = {}",
-            f"        target[{key!r}] = a",
-            f"        next_work.append((o{index}, r, pk, x[{at + 1}], a))",
-        ]
+        lines += _checked(index, "r", f"target[{key!r}] = a", "pk", f"x[{at + 1}]", "    ", checked)
     else:
         namespace[f"t{index}"] = _unwrapped(field_type).of_type  # type: ignore[union-attr]
         lines += [
@@ -340,17 +340,7 @@ def _object_lines(
             f"        g = x[{at + 1}]",
             "        for n, item in enumerate(r):",
             "            ip = _path((pk, n, None))",
-            "            if item.__class__ in NA:",
-        ]
-        if check:
-            lines += [
-                f"                if {check.replace('(r,', '(item,')}:",
-                "                    raise Fallback",
-            ]
-        lines += [
-            "                a = {}",
-            "                items.append(a)",
-            f"                next_work.append((o{index}, item, ip, g, a))",
+            *_checked(index, "item", "items.append(a)", "ip", "g", "            ", checked),
             "            else:",
             "                items.append(None)",
             f"                list_item(t{index}, d, info, ip, item, items, n, next_work, pending)",
@@ -360,3 +350,34 @@ def _object_lines(
         lines += [late_info]
     lines += [f"        after_call(T, d, p{index}, info, pk, r, target, {key!r}, next_work, pending)"]
     return lines
+
+
+def _checked(
+    index: int, value: str, place: str, path: str, grouped: str, indent: str, has_check: bool
+) -> list[str]:
+    """The branches that check `value` and queue it with its answer dict `a` (put in place by
+    `place`), as the walk's `_object` does; the caller writes the `else` for anything else.
+
+    A class in `NA` (`NEVER_AWAITABLE`) is a strawberry type's: its `is_type_of`, if it has one,
+    is called as `_object` calls it. A row view's class (gql/row_views.py) is remembered per object
+    type once its `is_type_of` has passed (`TRUSTED`) and not asked again: views are read-only, so
+    none can carry a `strawberry.cast` mark, and without one strawberry's `is_type_of` is an
+    `isinstance` of the class, the same answer for every instance of it.
+    """
+    queue = [
+        f"{indent}    a = {{}}",
+        f"{indent}    {place}",
+        f"{indent}    next_work.append((o{index}, {value}, {path}, {grouped}, a))",
+    ]
+    if not has_check:
+        return [f"{indent}if {value}.__class__ in NA:", *queue]
+    return [
+        f"{indent}if {value}.__class__ in k{index}:",
+        *queue,
+        f"{indent}elif {value}.__class__ in NA:",
+        f"{indent}    if not i{index}({value}, None):",
+        f"{indent}        raise Fallback",
+        f"{indent}    if {value}.__class__ in VIEWS:",
+        f"{indent}        k{index}.add({value}.__class__)",
+        *queue,
+    ]

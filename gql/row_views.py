@@ -57,6 +57,15 @@ _ROW = "_view_row"  # the slot holding a view's snapshot (not "_row": Product ha
 # Every `RowFields` made, so the equivalence test can see it has covered them all.
 EVERY_ROW_FIELDS: list[RowFields[Any]] = []
 
+VIEW_CLASSES: set[type] = set()
+"""Every view class: read-only (no attribute can be set or deleted on a view), so no view can
+carry a `strawberry.cast` mark, and an `is_type_of` that only tests its class answers the same
+for every view of a class (gql/compiled_fields.py trusts them once checked)."""
+
+
+def _read_only(self: Any, name: str, value: Any = None) -> None:
+    raise AttributeError(f"{type(self).__name__} is a read-only view of a row: {name!r} cannot be changed")
+
 
 class RowFields(Generic[T]):
     """`from_row` of a strawberry type, lazy over snapshots and eager otherwise (module docstring)."""
@@ -89,12 +98,15 @@ class RowFields(Generic[T]):
             "__slots__": (_ROW,),
             "__doc__": f"{cls.__name__} over a row snapshot; fields computed when read (gql/row_views.py).",
             "__module__": cls.__module__,
+            "__setattr__": _read_only,
+            "__delattr__": _read_only,
         }
         for name, source in sources.items():
             namespace[name] = property(
                 attrgetter(f"{_ROW}.{source}") if isinstance(source, str) else _derived(functions[name])
             )
         self.view_class = cast(type[T], type(f"{cls.__name__}View", (cls,), namespace))
+        VIEW_CLASSES.add(self.view_class)
         self._new = object.__new__
         self.set_row: Callable[[T, Any], None] = getattr(self.view_class, _ROW).__set__
         """`set_row(view, row)` on a bare `object.__new__(view_class)`: how a view is made."""

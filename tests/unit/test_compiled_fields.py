@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import strawberry
@@ -18,6 +18,7 @@ from graphql import GraphQLEnumType
 from gql import compiled_fields
 from gql.compiled_fields import enum_names
 from gql.execution import LevelFirstExecutor
+from gql.row_views import EVERY_ROW_FIELDS, RowFields
 
 
 @strawberry.enum
@@ -123,6 +124,27 @@ class Other(Thing):
     pass
 
 
+@strawberry.interface
+class Solo:
+    alone: bool
+
+
+@strawberry.type
+class Lonely(Solo):
+    name: str
+
+
+class _Snapshot(NamedTuple):
+    name: str
+    alone: bool = True
+
+
+BOX_VIEWS = RowFields(Box, {"name": "name"})
+LONELY_VIEWS = RowFields(Lonely, {"name": "name", "alone": "alone"})
+EVERY_ROW_FIELDS.remove(BOX_VIEWS)
+EVERY_ROW_FIELDS.remove(LONELY_VIEWS)
+
+
 async def _later(value: Any) -> Any:
     await asyncio.sleep(0)
     return value
@@ -136,6 +158,10 @@ def _made(spec: Any) -> Any:
         return [_made(item) for item in spec]
     if spec == "cast":
         return strawberry.cast(Other, Box(name="cast"))
+    if spec == "view":
+        return BOX_VIEWS(_Snapshot("view"))
+    if spec == "lonely":
+        return LONELY_VIEWS(_Snapshot("lonely"))
     return spec
 
 
@@ -172,7 +198,7 @@ def _holders_schema(executor: type[Any] | None) -> strawberry.Schema:
             attr = _made(_SPEC.get("attr", Box(name="a")))
             return [Holder(attr_box=attr), Holder(attr_box=attr)]
 
-    return strawberry.Schema(query=Query, types=[Other], execution_context_class=executor)
+    return strawberry.Schema(query=Query, types=[Other, Lonely], execution_context_class=executor)
 
 
 HOLDERS = """{ holders {
@@ -193,6 +219,9 @@ OBJECT_CASES: list[dict[str, Any]] = [
     {"boxes": (Box(name="t"),), "maybe": "not a list"},
     {"boxes": [Other(name="o")]},
     {"box": 3},
+    {"box": "view", "must": "view", "boxes": ["view", "view"], "maybe": ["view", None], "attr": "view"},
+    {"box": "lonely"},
+    {"boxes": ["view", "lonely"], "attr": "lonely"},
 ]
 
 
@@ -208,3 +237,13 @@ def test_objects_and_lists_answer_as_graphql_core_does(spec: dict[str, Any]) -> 
             (e.message, str(e.path)) for e in reference.errors or []
         )
     assert Box in compiled_fields.NEVER_AWAITABLE, "the fill's in-line object path was taken"
+
+
+def test_a_view_class_is_trusted_only_once_its_type_check_has_passed() -> None:
+    _SPEC.clear()
+    _SPEC.update({"box": "view", "must": "lonely"})
+    for _ in range(2):
+        assert asyncio.run(_holders_schema(LevelFirstExecutor).execute(HOLDERS)).errors
+    trusted = {t.name: classes for t, classes in compiled_fields.TRUSTED.items()}
+    assert BOX_VIEWS.view_class in trusted["Box"]
+    assert LONELY_VIEWS.view_class not in trusted["Box"]

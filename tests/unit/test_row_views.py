@@ -75,3 +75,17 @@ def test_a_computed_field_gets_the_named_attributes_and_reads_exactly_them() -> 
     assert fields(_Row((2, 3))).total == 5
     assert fields.eager(_Namespace(a=2, b=3)).total == 5
     assert fields.columns(["total"]) == frozenset({"a", "b"})
+
+
+def test_a_view_is_read_only() -> None:
+    """Nothing can be set on a view, a `strawberry.cast` mark included (gql/compiled_fields.py
+    relies on it to trust a view class's type check)."""
+    fields = RowFields(_Pair, {"left": "a", "total": "b"})
+    EVERY_ROW_FIELDS.remove(fields)
+    view = fields(_Row((2, 3)))
+    for name in ("left", "extra", "__as_strawberry_type__"):
+        with pytest.raises(AttributeError, match="read-only view"):
+            setattr(view, name, 1)
+        with pytest.raises(AttributeError):
+            delattr(view, name)
+    assert (view.left, view.total) == (2, 3)
