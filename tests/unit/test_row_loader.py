@@ -87,7 +87,7 @@ async def test_filled_values_are_read_without_a_future_until_one_is_asked_for() 
 def test_integer_keys_are_one_array_literal_and_nothing_else_passes() -> None:
     """PostgreSQL batches send integer keys as one `{…}` literal cast to the key's array type."""
     bind = IntegerKeys().process_bind_param
-    dialect = postgresql.dialect()
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     assert bind([3, 1, 2**62, -5], dialect) == "{3,1,4611686018427387904,-5}"
     assert bind([], dialect) == "{}"
     assert bind(None, dialect) is None
