@@ -55,6 +55,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
 
 from gql.field_plans import PLANS, UNPLANNED, FieldPlan, LazyInfo, ignores_info, plan_field
+from gql.loaded import MISSING
 from gql.row_views import VIEW_CLASSES
 
 
@@ -230,6 +231,7 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fill:
         "_path": new_path,
         "NA": NEVER_AWAITABLE,
         "VIEWS": VIEW_CLASSES,
+        "MISSING": MISSING,
     }
     lines = [
         "def fill(source, path, target, next_work, pending, x):",
@@ -315,12 +317,25 @@ def _object_lines(
     namespace[f"o{index}"] = object_type
     namespace[f"i{index}"] = object_type.is_type_of
     lines = [f"    d = x[{at}]", f"    pk = _path((path, {key!r}, {parent_type_name(namespace)!r}))"]
-    if plan.call is not None:
+    make_info = f"LazyInfo(executor, p{index}, d, T, pk)"
+    if plan.relation is not None:
+        # The relation's value without an Info when its row is loaded; else the resolver, as below.
         namespace[f"c{index}"] = plan.call
-        lines += [f"    info = LazyInfo(executor, p{index}, d, T, pk)", f"    r = c{index}(source, info)"]
+        namespace[f"rel{index}"], attribute = plan.relation
+        lines += [
+            "    info = None",
+            f"    r = rel{index}.now(executor, {_read(namespace, index, attribute)})",
+            "    if r is MISSING:",
+            f"        info = {make_info}",
+            f"        r = c{index}(source, info)",
+        ]
+        late_info = f"        info = info or {make_info}"  # only the walk's completion reads it
+    elif plan.call is not None:
+        namespace[f"c{index}"] = plan.call
+        lines += [f"    info = {make_info}", f"    r = c{index}(source, info)"]
     else:
         assert plan.attribute is not None
-        info = f"LazyInfo(executor, p{index}, d, T, pk)" if plan.needs_info else "None"
+        info = make_info if plan.needs_info else "None"
         lines += [f"    r = {_read(namespace, index, plan.attribute)}"]
         if kind is OBJECTS:
             lines += [f"    info = {info}"]
@@ -343,10 +358,11 @@ def _object_lines(
             *_checked(index, "item", "items.append(a)", "ip", "g", "            ", checked),
             "            else:",
             "                items.append(None)",
+            *([f"        {late_info}"] if plan.relation is not None else []),
             f"                list_item(t{index}, d, info, ip, item, items, n, next_work, pending)",
         ]
     lines += ["    else:", f"        target[{key!r}] = None"]
-    if plan.call is None and kind is OBJECT:
+    if plan.relation is not None or (plan.call is None and kind is OBJECT):
         lines += [late_info]
     lines += [f"        after_call(T, d, p{index}, info, pk, r, target, {key!r}, next_work, pending)"]
     return lines

@@ -50,6 +50,9 @@ class FieldPlan:
     `call(source, info)` calls it as strawberry would — source as `self`/`root`/`parent`, the
     `Info` — without its per-call argument conversion and extension chain (`direct_call`)."""
     info_class: type[Info] | None = None
+    relation: tuple[Any, str] | None = None
+    """Set with `call` when the resolver is a `Relation`'s (gql/loaded.py): the relation and the
+    attribute holding its key, so the fills can ask `relation.now(executor, key)` first."""
 
 
 UNPLANNED: Any = object()
@@ -78,7 +81,12 @@ def plan_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str)
     base = definition.base_resolver
     if base is None or base.arguments or strawberry_schema is None or strawberry_schema.exception_handlers:
         return plan  # strawberry's field exception handlers wrap resolvers: keep its path with them
-    return replace(plan, call=direct_call(base), info_class=strawberry_schema.config.info_class)
+    return replace(
+        plan,
+        call=direct_call(base),
+        info_class=strawberry_schema.config.info_class,
+        relation=getattr(base.wrapped_func, "__relation__", None),
+    )
 
 
 class LazyInfo:

@@ -12,6 +12,7 @@ result is the same either way: only the number of event-loop round trips changes
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, Generic, TypeVar, cast
 
 from gql.field_plans import LazyInfo
@@ -23,6 +24,8 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 _MISSING: Any = object()
+MISSING: Any = _MISSING
+"""What `Relation.now` returns when the row is not loaded yet."""
 
 
 def now_or_later(loader: RowLoader[Any, R], key: Any, convert: Callable[[R], T]) -> T:
@@ -55,7 +58,11 @@ class Relation(Generic[T]):
     filled-value lookup and the view's construction in line, and goes to `now_or_later` only when
     the row is not loaded yet. The objects are the same: a view over a snapshot row, else
     `RowFields.eager`; `many` makes a list of them from a list of rows; `required` makes a missing
-    row an error (a foreign key that must hold), otherwise it is null.
+    row an error (a foreign key that must hold), otherwise it is null; a null key is no row.
+
+    A field declared with `resolver` is marked as this relation's, and the level-first walk's
+    fills ask `now(executor, key)` first: with the row loaded (the list prefetched it), the field
+    costs no `Info` and no resolver call at all.
     """
 
     __slots__ = ("_fields", "_many", "_name", "_required", "_set_row", "_view_class")
@@ -69,6 +76,8 @@ class Relation(Generic[T]):
         self._set_row = fields.set_row
 
     def __call__(self, info: Any, key: Any) -> T:
+        if key is None:
+            return self.convert(None)
         if info.__class__ is LazyInfo:
             loader = info.executor.narrowed_loaders.get(self._name)
             if loader is None:
@@ -83,6 +92,48 @@ class Relation(Generic[T]):
             self._set_row(view, found)
             return view
         return self.convert(found)
+
+    def now(self, executor: Any, key: Any) -> Any:
+        """What `self(info, key)` returns, when the operation's narrowed loader (the level-first
+        executor's, gql/narrowed.py) already holds `key`'s value; `MISSING` when it does not (then
+        the caller calls the resolver). It reads and makes nothing else, so calling the resolver
+        after it is the same as calling the resolver alone."""
+        if key is None:
+            return self.convert(None)
+        loader = executor.narrowed_loaders.get(self._name)
+        if loader is None:
+            return MISSING
+        found = loader.values.get(key, MISSING)
+        if found is MISSING:
+            return MISSING
+        if not self._many and isinstance(found, tuple):
+            view = object.__new__(self._view_class)
+            self._set_row(view, found)
+            return view
+        return self.convert(found)
+
+    def resolver(self, attribute: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """A decorator making a strawberry resolver `def field(self, info) -> T: ...` return
+        `self(info, <the object's attribute>)`.
+
+        The decorated function gives the field its name, annotations and docstring; its body is
+        not used. The resolver is marked (`__relation__`), so the level-first walk's generated fills
+        (gql/compiled_fields.py) can call `now` with the executor instead of building an `Info` and
+        calling the resolver when the row is already loaded.
+        """
+        relation, get = self, attrgetter(attribute)
+
+        def decorate(declared: Callable[..., T]) -> Callable[..., T]:
+            # strawberry reads a resolver's parameters by name: `self` is the source, `info` the Info
+            def resolver(self: Any, info: Any) -> T:
+                return relation(info, get(self))
+
+            for name in ("__module__", "__name__", "__qualname__", "__doc__", "__annotations__"):
+                setattr(resolver, name, getattr(declared, name))
+            resolver.__relation__ = (relation, attribute)  # type: ignore[attr-defined]
+            return resolver
+
+        return decorate
 
     def convert(self, found: Any) -> T:
         """The object(s) of what the loader holds for a key."""

@@ -140,6 +140,8 @@ PRODUCT_FIELDS = RowFields(
         "rating": ("id",),
     },
 )
+# SKUs and order lines reference an existing product (a foreign key).
+PRODUCT: Relation[Product] = Relation("product", PRODUCT_FIELDS, required=True)
 
 
 @strawberry.type(description="A sellable variant of a product (规格), with its HQ list price.")
@@ -155,8 +157,9 @@ class Sku(relay.Node):
     _product_id: strawberry.Private[int]
 
     @strawberry.field
+    @PRODUCT.resolver("_product_id")
     def product(self, info: Info) -> Product:
-        return PRODUCT(info, self._product_id)
+        raise AssertionError("the relation's resolver replaces this body")
 
     @strawberry.field(description="This SKU's listing in a store: its price there, stock and shelf state.")
     async def listing(self, info: Info, store_id: strawberry.ID) -> StoreSku | None:
@@ -252,6 +255,5 @@ class ProductFilter:
     code: str | None = strawberry.field(default=None, description="A SKU's barcode or SKU code, exactly.")
 
 
-# SKUs and order lines reference an existing product, order lines an existing SKU (foreign keys).
-PRODUCT: Relation[Product] = Relation("product", PRODUCT_FIELDS, required=True)
+# Order lines reference an existing SKU (a foreign key).
 SKU: Relation[Sku] = Relation("sku", SKU_FIELDS, required=True)

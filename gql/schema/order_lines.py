@@ -33,12 +33,14 @@ class OrderLine(relay.Node):
     _product_id: strawberry.Private[int]
 
     @strawberry.field
+    @SKU.resolver("_sku_id")
     def sku(self, info: Info) -> Sku:
-        return SKU(info, self._sku_id)
+        raise AssertionError("the relation's resolver replaces this body")
 
     @strawberry.field
+    @PRODUCT.resolver("_product_id")
     def product(self, info: Info) -> Product:
-        return PRODUCT(info, self._product_id)
+        raise AssertionError("the relation's resolver replaces this body")
 
     @classmethod
     def from_row(cls, row: rows.OrderLine) -> OrderLine:

@@ -1,0 +1,85 @@
+"""`Relation` (gql/loaded.py): a relation field's objects from the operation's narrowed loader.
+
+`now` is what the generated fills ask before calling a relation's resolver: it must give exactly
+what the resolver would give when the row is loaded, and `MISSING` (so the resolver runs) when it
+is not. The API suite checks the two paths against graphql-core on real documents
+(tests/api/test_narrowed_relations.py and the executors' differential check).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+from typing import Any, NamedTuple
+
+import pytest
+
+from gql.loaded import MISSING, Relation
+from gql.row_views import EVERY_ROW_FIELDS, RowFields
+from loaders.base import RowLoader
+
+
+@dataclasses.dataclass
+class _Shop:
+    name: str
+
+
+class _ShopRow(NamedTuple):
+    id: int
+    name: str
+
+
+SHOPS = RowFields(_Shop, {"name": "name"})
+EVERY_ROW_FIELDS.remove(SHOPS)
+
+
+async def _nothing(keys: Any) -> list[Any]:
+    raise AssertionError("no batch is loaded here")
+
+
+def _executor(values: dict[int, Any] | None) -> Any:
+    loaders = {}
+    if values is not None:
+        loader: RowLoader[int, Any] = RowLoader(_nothing)
+        loader.values.update(values)
+        loaders["shop"] = loader
+    return SimpleNamespace(narrowed_loaders=loaders)
+
+
+def test_now_gives_the_view_of_a_loaded_row_and_missing_otherwise() -> None:
+    one: Relation[_Shop | None] = Relation("shop", SHOPS)
+    executor = _executor({1: _ShopRow(1, "north"), 2: None})
+    view = one.now(executor, 1)
+    assert isinstance(view, SHOPS.view_class)
+    assert view.name == "north"
+    assert one.now(executor, 2) is None  # loaded: no such row
+    assert one.now(executor, None) is None  # no key: no row
+    assert one.now(executor, 3) is MISSING  # not loaded yet
+    assert one.now(_executor(None), 1) is MISSING  # the operation has no such loader yet
+
+
+def test_a_required_relation_refuses_a_missing_row_and_many_makes_lists() -> None:
+    required: Relation[_Shop] = Relation("shop", SHOPS, required=True)
+    with pytest.raises(LookupError):
+        required.now(_executor({2: None}), 2)
+    many: Relation[list[_Shop]] = Relation("shop", SHOPS, many=True)
+    shops = many.now(_executor({7: [_ShopRow(1, "a"), _ShopRow(2, "b")], 8: []}), 7)
+    assert [s.name for s in shops] == ["a", "b"]
+    assert many.now(_executor({8: []}), 8) == []
+
+
+def test_the_resolver_decorator_keeps_the_declaration_and_marks_the_relation() -> None:
+    one: Relation[_Shop | None] = Relation("shop", SHOPS)
+
+    def shop(self: Any, info: Any) -> _Shop | None:
+        """Declared."""
+        raise AssertionError("replaced")
+
+    resolver = one.resolver("_shop_id")(shop)
+    assert (resolver.__name__, resolver.__doc__, resolver.__annotations__) == (
+        "shop",
+        "Declared.",
+        shop.__annotations__,
+    )
+    assert resolver.__relation__ == (one, "_shop_id")  # type: ignore[attr-defined]
+    assert resolver(SimpleNamespace(_shop_id=None), None) is None  # the relation's own body
