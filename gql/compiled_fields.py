@@ -125,14 +125,17 @@ def enum_names(type_: GraphQLEnumType) -> tuple[type[Any], dict[Any, Any]] | Non
     return wrapped, names
 
 
-def compile_fill(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fill:
-    """The generated fill of `entries` on `parent_type`, made once per process per shape."""
-    shape = (parent_type, tuple((key, id(plan), kind) for key, _, plan, kind in entries))
+def compile_fill(
+    parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: frozenset[int] = frozenset()
+) -> Fill:
+    """The generated fill of `entries` on `parent_type`, made once per process per shape; `inline`:
+    the indices of OBJECT and OBJECTS entries whose objects are filled at once (`plan_fill`)."""
+    shape = (parent_type, tuple((key, id(plan), kind) for key, _, plan, kind in entries), inline)
     found = _FILLS.get(shape)
     if found is None:
         if len(_FILLS) >= _MAX_FILLS:
             _FILLS.clear()
-        found = _FILLS[shape] = _generate(parent_type, entries)
+        found = _FILLS[shape] = _generate(parent_type, entries, inline)
     return found
 
 
@@ -192,16 +195,26 @@ def _object_type(type_: GraphQLOutputType) -> GraphQLObjectType | None:
     return inner
 
 
-def per_request(
+def plan_fill(
+    schema: GraphQLSchema,
+    parent_type: GraphQLObjectType,
+    fields: GroupedFieldSet,
     steps: tuple[Any, ...],
     grouped: Callable[[GraphQLObjectType, FieldDetailsList], GroupedFieldSet],
-    entries: Sequence[Entry],
-) -> tuple[Any, ...]:
-    """The last argument of a fill: the walk's steps and executor (`STEPS`), then the details of
-    each field that is not a leaf, followed for OBJECT and OBJECTS fields by the subfields their
-    objects are grouped under (`grouped(object type, details)`)."""
+) -> tuple[Fill, tuple[Any, ...]]:
+    """A selection's fill and its last argument, for one request.
+
+    The argument holds the walk's steps and executor (`STEPS`), then the details of each field
+    that is not a leaf, followed for OBJECT and OBJECTS fields by the subfields their objects are
+    grouped under (`grouped(object type, details)`), and, when those subfields are all leaves,
+    by their own fill and argument: such objects (a store's name, a price's cents) are filled as
+    soon as they are got instead of being queued for the next level. Leaves only read attributes
+    of the object, so when they are read changes nothing, and any anomaly still raises `Fallback`.
+    """
+    entries = plan_entries(schema, parent_type, fields)
     x = list(steps)
-    for _, details, plan, kind in entries:
+    inline = set()
+    for index, (_, details, plan, kind) in enumerate(entries):
         if kind is LEAF:
             continue
         x.append(details)
@@ -209,8 +222,14 @@ def per_request(
             type_ = _unwrapped(plan.field_def.type)
             if kind is OBJECTS:
                 type_ = _unwrapped(type_.of_type)  # type: ignore[union-attr]
-            x.append(grouped(type_, details))  # type: ignore[arg-type]
-    return tuple(x)
+            assert isinstance(type_, GraphQLObjectType)
+            subfields = grouped(type_, details)
+            x.append(subfields)
+            children = plan_entries(schema, type_, subfields)
+            if children and all(child[3] is LEAF for child in children):
+                inline.add(index)
+                x += [compile_fill(type_, children), steps]
+    return compile_fill(parent_type, entries, frozenset(inline)), tuple(x)
 
 
 STEPS = ("field", "call", "after_call", "list_item", "executor")
@@ -221,7 +240,7 @@ value, target, key, next_work, pending)`), the completion of one list item
 executor (for `LazyInfo`)."""
 
 
-def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fill:
+def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: frozenset[int]) -> Fill:
     namespace: dict[str, Any] = {
         "leaf": leaf,
         "T": parent_type,
@@ -243,8 +262,8 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry]) -> Fill:
             raise ValueError(f"not a GraphQL name: {key!r}")
         namespace[f"p{index}"] = plan
         if kind is OBJECT or kind is OBJECTS:
-            taken += 2
-            lines += _object_lines(namespace, index, key, plan, kind, taken - 1)
+            lines += _object_lines(namespace, index, key, plan, kind, taken + 1, index in inline)
+            taken += 4 if index in inline else 2
             continue
         if kind is not LEAF:
             taken += 1
@@ -306,17 +325,21 @@ def _read(namespace: dict[str, Any], index: int, attribute: str) -> str:
 
 
 def _object_lines(
-    namespace: dict[str, Any], index: int, key: str, plan: FieldPlan, kind: str, at: int
+    namespace: dict[str, Any], index: int, key: str, plan: FieldPlan, kind: str, at: int, inline: bool
 ) -> list[str]:
     """An OBJECT or OBJECTS field: its value got as the walk's `_call` or `_field` gets it, then each
     object of a known class checked and queued as the walk's `_object` does (`x[at]` its details,
-    `x[at + 1]` its grouped subfields), anything else handed to the walk's completion."""
+    `x[at + 1]` its grouped subfields), or with `inline` filled at once by its fill `x[at + 2]`
+    with argument `x[at + 3]`; anything else handed to the walk's completion."""
     field_type = plan.field_def.type
     object_type = _object_type(field_type if kind is OBJECT else _unwrapped(field_type).of_type)  # type: ignore[union-attr]
     assert object_type is not None
     namespace[f"o{index}"] = object_type
     namespace[f"i{index}"] = object_type.is_type_of
     lines = [f"    d = x[{at}]", f"    pk = _path((path, {key!r}, {parent_type_name(namespace)!r}))"]
+    if inline:
+        lines += [f"    cf, cx = x[{at + 2}], x[{at + 3}]"]
+    then = "cf({value}, {path}, a, next_work, pending, cx)" if inline else None
     make_info = f"LazyInfo(executor, p{index}, d, T, pk)"
     if plan.relation is not None:
         # The relation's value without an Info when its row is loaded; else the resolver, as below.
@@ -345,7 +368,7 @@ def _object_lines(
     if checked:
         namespace[f"k{index}"] = TRUSTED.setdefault(object_type, set())
     if kind is OBJECT:
-        lines += _checked(index, "r", f"target[{key!r}] = a", "pk", f"x[{at + 1}]", "    ", checked)
+        lines += _checked(index, "r", f"target[{key!r}] = a", "pk", f"x[{at + 1}]", "    ", checked, then)
     else:
         namespace[f"t{index}"] = _unwrapped(field_type).of_type  # type: ignore[union-attr]
         lines += [
@@ -355,7 +378,7 @@ def _object_lines(
             f"        g = x[{at + 1}]",
             "        for n, item in enumerate(r):",
             "            ip = _path((pk, n, None))",
-            *_checked(index, "item", "items.append(a)", "ip", "g", "            ", checked),
+            *_checked(index, "item", "items.append(a)", "ip", "g", "            ", checked, then),
             "            else:",
             "                items.append(None)",
             *([f"        {late_info}"] if plan.relation is not None else []),
@@ -369,10 +392,18 @@ def _object_lines(
 
 
 def _checked(
-    index: int, value: str, place: str, path: str, grouped: str, indent: str, has_check: bool
+    index: int,
+    value: str,
+    place: str,
+    path: str,
+    grouped: str,
+    indent: str,
+    has_check: bool,
+    then: str | None,
 ) -> list[str]:
     """The branches that check `value` and queue it with its answer dict `a` (put in place by
-    `place`), as the walk's `_object` does; the caller writes the `else` for anything else.
+    `place`), as the walk's `_object` does — or fill it at once with `then` — the caller writes the
+    `else` for anything else.
 
     A class in `NA` (`NEVER_AWAITABLE`) is a strawberry type's: its `is_type_of`, if it has one,
     is called as `_object` calls it. A row view's class (gql/row_views.py) is remembered per object
@@ -383,7 +414,12 @@ def _checked(
     queue = [
         f"{indent}    a = {{}}",
         f"{indent}    {place}",
-        f"{indent}    next_work.append((o{index}, {value}, {path}, {grouped}, a))",
+        f"{indent}    "
+        + (
+            then.format(value=value, path=path)
+            if then is not None
+            else f"next_work.append((o{index}, {value}, {path}, {grouped}, a))"
+        ),
     ]
     if not has_check:
         return [f"{indent}if {value}.__class__ in NA:", *queue]

@@ -47,7 +47,7 @@ from graphql import (
 from graphql.execution.collect_fields import GroupedFieldSet, collect_fields
 
 from gql.compiled_fields import Fallback as _Fallback
-from gql.compiled_fields import Fill, compile_fill, per_request, plan_entries
+from gql.compiled_fields import Fill, plan_fill
 from gql.walk_steps import ObjectShape, Pending, WalkSteps, Work
 
 
@@ -120,11 +120,9 @@ class LevelFirstExecutor(WalkSteps):
                 for parent_type, source, path, fields, target in work:
                     known = selections.get((parent_type, id(fields)))
                     if known is None or known[0] is not fields:
-                        entries = plan_entries(self.schema, parent_type, fields)
                         known = selections[(parent_type, id(fields))] = (
                             fields,
-                            compile_fill(parent_type, entries),
-                            per_request(steps, self._grouped, entries),
+                            *plan_fill(self.schema, parent_type, fields, steps, self._grouped),
                         )
                     known[1](source, path, target, next_work, pending, known[2])
             except _Fallback:
