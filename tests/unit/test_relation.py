@@ -38,6 +38,7 @@ async def _nothing(keys: Any) -> list[Any]:
 
 
 def _executor(values: dict[int, Any] | None) -> Any:
+    """An executor's narrowed loaders (a DataLoader needs the running event loop: tests are async)."""
     loaders = {}
     if values is not None:
         loader: RowLoader[int, Any] = RowLoader(_nothing)
@@ -46,7 +47,7 @@ def _executor(values: dict[int, Any] | None) -> Any:
     return SimpleNamespace(narrowed_loaders=loaders)
 
 
-def test_now_gives_the_view_of_a_loaded_row_and_missing_otherwise() -> None:
+async def test_now_gives_the_view_of_a_loaded_row_and_missing_otherwise() -> None:
     one: Relation[_Shop | None] = Relation("shop", SHOPS)
     executor = _executor({1: _ShopRow(1, "north"), 2: None})
     view = one.now(executor, 1)
@@ -58,7 +59,7 @@ def test_now_gives_the_view_of_a_loaded_row_and_missing_otherwise() -> None:
     assert one.now(_executor(None), 1) is MISSING  # the operation has no such loader yet
 
 
-def test_a_required_relation_refuses_a_missing_row_and_many_makes_lists() -> None:
+async def test_a_required_relation_refuses_a_missing_row_and_many_makes_lists() -> None:
     required: Relation[_Shop] = Relation("shop", SHOPS, required=True)
     with pytest.raises(LookupError):
         required.now(_executor({2: None}), 2)
