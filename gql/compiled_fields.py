@@ -20,7 +20,11 @@ block per field, in the selection's order:
   (`NEVER_AWAITABLE`): its `is_type_of` is called as the walk's object step calls it, and the
   answer dict and next-level work item are made here, without the walk's resolver-call, completion
   and object steps (three calls and their lookups per object, ~650 objects a 50-order page). Any
-  other value (null, awaitable, an unknown class) goes to the walk's completion as before;
+  other value (null, awaitable, an unknown class) goes to the walk's completion as before. A
+  relation field (`Relation.resolver`, gql/loaded.py) asks the relation for its loaded row with
+  the executor and calls the resolver only when it is not loaded; a row view's class is trusted
+  once its check has passed; objects whose own selection is all leaves are filled at once instead
+  of queued (`plan_fill`). That code is gql/compiled_objects.py;
 - any other field with an argument-less resolver goes to the walk's resolver-call step (`call`),
   every other field to its general field step (`field`), each with its details.
 
@@ -32,7 +36,6 @@ and graphql-core answers the operation from the start.
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -46,7 +49,6 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     GraphQLString,
     Undefined,
@@ -54,7 +56,16 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
 
-from gql.field_plans import PLANS, UNPLANNED, FieldPlan, LazyInfo, ignores_info, plan_field
+from gql.compiled_objects import (
+    NEVER_AWAITABLE,
+    OBJECT,
+    OBJECTS,
+    object_lines,
+    object_type_of,
+    read_expr,
+    unwrapped,
+)
+from gql.field_plans import PLANS, UNPLANNED, FieldPlan, LazyInfo, plan_field
 from gql.loaded import MISSING
 from gql.row_views import VIEW_CLASSES
 
@@ -69,10 +80,6 @@ LEAF = "leaf"
 """A scalar or enum read off the object, coerced by the fill itself."""
 CALL = "call"
 """An argument-less resolver called directly (`FieldPlan.call`): the walk's resolver-call step."""
-OBJECT = "object"
-"""An object got by a direct resolver call or an attribute read, queued in line when it can be."""
-OBJECTS = "objects"
-"""The same for a list of objects."""
 GENERAL = "general"
 """Anything else: the walk's general field step."""
 
@@ -80,15 +87,11 @@ new_path = partial(tuple.__new__, Path)
 """`Path(prev, key, typename)` from a tuple without the named tuple's Python-level `__new__`
 (~1,000 paths a page; the same immutable value graphql-core builds)."""
 
-NEVER_AWAITABLE: set[type] = set()
-"""Strawberry object classes whose instances the walk has learnt are never awaitable."""
-
-TRUSTED: dict[GraphQLObjectType, set[type]] = {}
-"""Per object type, the row view classes whose instances its `is_type_of` accepts (`_checked`)."""
 # fill(source, path, target, next_work, pending, per_request) fills `target` with source's fields
 Fill = Callable[[Any, Any, dict[str, Any], list[Any], list[Any], tuple[Any, ...]], None]
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
 
 # A leaf type → the test, on `v`, under which its coercion returns `v` itself.
 FAST_LEAVES: dict[Any, str] = {
@@ -169,30 +172,16 @@ def plan_entries(
             kind = LEAF
         elif plan.call is None and plan.attribute is None:
             kind = GENERAL
-        elif _object_type(plan.field_def.type) is not None:
+        elif object_type_of(plan.field_def.type) is not None:
             kind = OBJECT
-        elif isinstance(_unwrapped(plan.field_def.type), GraphQLList) and _object_type(
-            _unwrapped(plan.field_def.type).of_type  # type: ignore[union-attr]
+        elif isinstance(unwrapped(plan.field_def.type), GraphQLList) and object_type_of(
+            unwrapped(plan.field_def.type).of_type  # type: ignore[union-attr]
         ):
             kind = OBJECTS
         else:
             kind = CALL if plan.call is not None else GENERAL
         entries.append((key, details, plan, kind))
     return entries
-
-
-def _unwrapped(type_: GraphQLOutputType) -> GraphQLOutputType:
-    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-
-
-def _object_type(type_: GraphQLOutputType) -> GraphQLObjectType | None:
-    """The object type `type_` (or `type_!`) when its `is_type_of` is absent or strawberry's own."""
-    inner = _unwrapped(type_)
-    if not isinstance(inner, GraphQLObjectType):
-        return None
-    if inner.is_type_of is not None and not ignores_info(inner.is_type_of):
-        return None
-    return inner
 
 
 def plan_fill(
@@ -219,9 +208,9 @@ def plan_fill(
             continue
         x.append(details)
         if kind is OBJECT or kind is OBJECTS:
-            type_ = _unwrapped(plan.field_def.type)
+            type_ = unwrapped(plan.field_def.type)
             if kind is OBJECTS:
-                type_ = _unwrapped(type_.of_type)  # type: ignore[union-attr]
+                type_ = unwrapped(type_.of_type)  # type: ignore[union-attr]
             assert isinstance(type_, GraphQLObjectType)
             subfields = grouped(type_, details)
             x.append(subfields)
@@ -262,7 +251,7 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
             raise ValueError(f"not a GraphQL name: {key!r}")
         namespace[f"p{index}"] = plan
         if kind is OBJECT or kind is OBJECTS:
-            lines += _object_lines(namespace, index, key, plan, kind, taken + 1, index in inline)
+            lines += object_lines(namespace, index, key, plan, kind, taken + 1, index in inline)
             taken += 4 if index in inline else 2
             continue
         if kind is not LEAF:
@@ -274,7 +263,7 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
             continue
         assert plan.attribute is not None, "leaf fields are attribute reads"
         assert plan.leaf is not None, "leaf fields have a coercion"
-        lines.append(f"    v = {_read(namespace, index, plan.attribute)}")
+        lines.append(f"    v = {read_expr(namespace, index, plan.attribute)}")
         namespace[f"c{index}"] = plan.leaf
         slow = f"leaf(v, c{index}, {plan.non_null})"
         named = plan.field_def.type
@@ -307,129 +296,3 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
     exec(compile(source, f"<fill of {parent_type.name}>", "exec"), namespace)
     fill: Fill = namespace["fill"]
     return fill
-
-
-def parent_type_name(namespace: dict[str, Any]) -> str:
-    name: str = namespace["T"].name
-    if not name.isidentifier():
-        raise ValueError(f"not a GraphQL name: {name!r}")
-    return name
-
-
-def _read(namespace: dict[str, Any], index: int, attribute: str) -> str:
-    """The expression reading `attribute` off `source`."""
-    if attribute.isidentifier() and not keyword.iskeyword(attribute):
-        return f"source.{attribute}"
-    namespace[f"a{index}"] = attribute
-    return f"getattr(source, a{index})"
-
-
-def _object_lines(
-    namespace: dict[str, Any], index: int, key: str, plan: FieldPlan, kind: str, at: int, inline: bool
-) -> list[str]:
-    """An OBJECT or OBJECTS field: its value got as the walk's `_call` or `_field` gets it, then each
-    object of a known class checked and queued as the walk's `_object` does (`x[at]` its details,
-    `x[at + 1]` its grouped subfields), or with `inline` filled at once by its fill `x[at + 2]`
-    with argument `x[at + 3]`; anything else handed to the walk's completion."""
-    field_type = plan.field_def.type
-    object_type = _object_type(field_type if kind is OBJECT else _unwrapped(field_type).of_type)  # type: ignore[union-attr]
-    assert object_type is not None
-    namespace[f"o{index}"] = object_type
-    namespace[f"i{index}"] = object_type.is_type_of
-    lines = [f"    d = x[{at}]", f"    pk = _path((path, {key!r}, {parent_type_name(namespace)!r}))"]
-    if inline:
-        lines += [f"    cf, cx = x[{at + 2}], x[{at + 3}]"]
-    then = "cf({value}, {path}, a, next_work, pending, cx)" if inline else None
-    make_info = f"LazyInfo(executor, p{index}, d, T, pk)"
-    if plan.relation is not None:
-        # The relation's value without an Info when its row is loaded; else the resolver, as below.
-        namespace[f"c{index}"] = plan.call
-        namespace[f"rel{index}"], attribute = plan.relation
-        lines += [
-            "    info = None",
-            f"    r = rel{index}.now(executor, {_read(namespace, index, attribute)})",
-            "    if r is MISSING:",
-            f"        info = {make_info}",
-            f"        r = c{index}(source, info)",
-        ]
-        late_info = f"        info = info or {make_info}"  # only the walk's completion reads it
-    elif plan.call is not None:
-        namespace[f"c{index}"] = plan.call
-        lines += [f"    info = {make_info}", f"    r = c{index}(source, info)"]
-    else:
-        assert plan.attribute is not None
-        info = make_info if plan.needs_info else "None"
-        lines += [f"    r = {_read(namespace, index, plan.attribute)}"]
-        if kind is OBJECTS:
-            lines += [f"    info = {info}"]
-        else:
-            late_info = f"        info = {info}"  # only the walk's completion reads it
-    checked = object_type.is_type_of is not None
-    if checked:
-        namespace[f"k{index}"] = TRUSTED.setdefault(object_type, set())
-    if kind is OBJECT:
-        lines += _checked(index, "r", f"target[{key!r}] = a", "pk", f"x[{at + 1}]", "    ", checked, then)
-    else:
-        namespace[f"t{index}"] = _unwrapped(field_type).of_type  # type: ignore[union-attr]
-        lines += [
-            "    if r.__class__ is list:",
-            "        items = []",
-            f"        target[{key!r}] = items",
-            f"        g = x[{at + 1}]",
-            "        for n, item in enumerate(r):",
-            "            ip = _path((pk, n, None))",
-            *_checked(index, "item", "items.append(a)", "ip", "g", "            ", checked, then),
-            "            else:",
-            "                items.append(None)",
-            *([f"        {late_info}"] if plan.relation is not None else []),
-            f"                list_item(t{index}, d, info, ip, item, items, n, next_work, pending)",
-        ]
-    lines += ["    else:", f"        target[{key!r}] = None"]
-    if plan.relation is not None or (plan.call is None and kind is OBJECT):
-        lines += [late_info]
-    lines += [f"        after_call(T, d, p{index}, info, pk, r, target, {key!r}, next_work, pending)"]
-    return lines
-
-
-def _checked(
-    index: int,
-    value: str,
-    place: str,
-    path: str,
-    grouped: str,
-    indent: str,
-    has_check: bool,
-    then: str | None,
-) -> list[str]:
-    """The branches that check `value` and queue it with its answer dict `a` (put in place by
-    `place`), as the walk's `_object` does — or fill it at once with `then` — the caller writes the
-    `else` for anything else.
-
-    A class in `NA` (`NEVER_AWAITABLE`) is a strawberry type's: its `is_type_of`, if it has one,
-    is called as `_object` calls it. A row view's class (gql/row_views.py) is remembered per object
-    type once its `is_type_of` has passed (`TRUSTED`) and not asked again: views are read-only, so
-    none can carry a `strawberry.cast` mark, and without one strawberry's `is_type_of` is an
-    `isinstance` of the class, the same answer for every instance of it.
-    """
-    queue = [
-        f"{indent}    a = {{}}",
-        f"{indent}    {place}",
-        f"{indent}    "
-        + (
-            then.format(value=value, path=path)
-            if then is not None
-            else f"next_work.append((o{index}, {value}, {path}, {grouped}, a))"
-        ),
-    ]
-    if not has_check:
-        return [f"{indent}if {value}.__class__ in NA:", *queue]
-    return [
-        f"{indent}if {value}.__class__ in k{index}:",
-        *queue,
-        f"{indent}elif {value}.__class__ in NA:",
-        f"{indent}    if not i{index}({value}, None):",
-        f"{indent}        raise Fallback",
-        f"{indent}    if {value}.__class__ in VIEWS:",
-        f"{indent}        k{index}.add({value}.__class__)",
-        *queue,
-    ]

@@ -118,7 +118,7 @@ class Relation(Generic[T]):
 
         The decorated function gives the field its name, annotations and docstring; its body is
         not used. The resolver is marked (`__relation__`), so the level-first walk's generated fills
-        (gql/compiled_fields.py) can call `now` with the executor instead of building an `Info` and
+        (gql/compiled_objects.py) can call `now` with the executor instead of building an `Info` and
         calling the resolver when the row is already loaded.
         """
         relation, get = self, attrgetter(attribute)

@@ -60,7 +60,7 @@ EVERY_ROW_FIELDS: list[RowFields[Any]] = []
 VIEW_CLASSES: set[type] = set()
 """Every view class: read-only (no attribute can be set or deleted on a view), so no view can
 carry a `strawberry.cast` mark, and an `is_type_of` that only tests its class answers the same
-for every view of a class (gql/compiled_fields.py trusts them once checked)."""
+for every view of a class (gql/compiled_objects.py trusts them once checked)."""
 
 
 def _read_only(self: Any, name: str, value: Any = None) -> None:

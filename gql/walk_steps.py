@@ -28,9 +28,9 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.compiled_fields import NEVER_AWAITABLE as _NEVER_AWAITABLE
 from gql.compiled_fields import Fallback as _Fallback
 from gql.compiled_fields import new_path as _path
+from gql.compiled_objects import NEVER_AWAITABLE as _NEVER_AWAITABLE
 from gql.field_plans import FieldPlan, LazyInfo, ignores_info, raw_info
 
 # (object type, value, path, its grouped fields, the dict its answer goes into)

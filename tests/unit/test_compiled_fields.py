@@ -15,7 +15,7 @@ import pytest
 import strawberry
 from graphql import GraphQLEnumType
 
-from gql import compiled_fields
+from gql import compiled_fields, compiled_objects
 from gql.compiled_fields import enum_names
 from gql.execution import LevelFirstExecutor
 from gql.row_views import EVERY_ROW_FIELDS, RowFields
@@ -236,7 +236,7 @@ def test_objects_and_lists_answer_as_graphql_core_does(spec: dict[str, Any]) -> 
         assert sorted((e.message, str(e.path)) for e in fast.errors or []) == sorted(
             (e.message, str(e.path)) for e in reference.errors or []
         )
-    assert Box in compiled_fields.NEVER_AWAITABLE, "the fill's in-line object path was taken"
+    assert Box in compiled_objects.NEVER_AWAITABLE, "the fill's in-line object path was taken"
 
 
 def test_a_view_class_is_trusted_only_once_its_type_check_has_passed() -> None:
@@ -244,6 +244,6 @@ def test_a_view_class_is_trusted_only_once_its_type_check_has_passed() -> None:
     _SPEC.update({"box": "view", "must": "lonely"})
     for _ in range(2):
         assert asyncio.run(_holders_schema(LevelFirstExecutor).execute(HOLDERS)).errors
-    trusted = {t.name: classes for t, classes in compiled_fields.TRUSTED.items()}
+    trusted = {t.name: classes for t, classes in compiled_objects.TRUSTED.items()}
     assert BOX_VIEWS.view_class in trusted["Box"]
     assert LONELY_VIEWS.view_class not in trusted["Box"]
