@@ -103,10 +103,7 @@ class WalkSteps(StrawberryGraphQLCoreExecutionContext):
             result = (field_def.resolve or self.field_resolver)(source, info, **args)
         if info is None and plan.needs_info:
             info = LazyInfo(self, plan, details, parent_type, path)
-        if result.__class__ not in _NEVER_AWAITABLE and self._awaitable(result):
-            pending.append((result, field_def.type, details, info, path, target, key))
-            return
-        self._complete(field_def.type, details, info, path, result, target, key, next_work, pending)
+        self._after_call(parent_type, details, plan, info, path, result, target, key, next_work, pending)
 
     def _call(
         self,
