@@ -190,15 +190,18 @@ def plan_fill(
     fields: GroupedFieldSet,
     steps: tuple[Any, ...],
     grouped: Callable[[GraphQLObjectType, FieldDetailsList], GroupedFieldSet],
+    planned: Callable[[GraphQLObjectType, GroupedFieldSet], tuple[Fill, tuple[Any, ...]]],
 ) -> tuple[Fill, tuple[Any, ...]]:
     """A selection's fill and its last argument, for one request.
 
     The argument holds the walk's steps and executor (`STEPS`), then the details of each field
     that is not a leaf, followed for OBJECT and OBJECTS fields by the subfields their objects are
-    grouped under (`grouped(object type, details)`), and, when those subfields are all leaves,
-    by their own fill and argument: such objects (a store's name, a price's cents) are filled as
-    soon as they are got instead of being queued for the next level. Leaves only read attributes
-    of the object, so when they are read changes nothing, and any anomaly still raises `Fallback`.
+    grouped under (`grouped(object type, details)`) and those subfields' own fill and argument
+    (`planned(object type, subfields)`, the request's memo of this function): the fill queues
+    each object for the next level with them, so the level needs no lookup per object. When the
+    subfields are all leaves (a store's name, a price's cents) the objects are filled as soon as
+    they are got instead of queued: leaves only read attributes of the object, so when they are
+    read changes nothing, and any anomaly still raises `Fallback`.
     """
     entries = plan_entries(schema, parent_type, fields)
     x = list(steps)
@@ -213,11 +216,12 @@ def plan_fill(
                 type_ = unwrapped(type_.of_type)  # type: ignore[union-attr]
             assert isinstance(type_, GraphQLObjectType)
             subfields = grouped(type_, details)
-            x.append(subfields)
             children = plan_entries(schema, type_, subfields)
             if children and all(child[3] is LEAF for child in children):
                 inline.add(index)
-                x += [compile_fill(type_, children), steps]
+                x += [subfields, compile_fill(type_, children), steps]
+            else:
+                x += [subfields, *planned(type_, subfields)]
     return compile_fill(parent_type, entries, frozenset(inline)), tuple(x)
 
 
@@ -252,7 +256,7 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
         namespace[f"p{index}"] = plan
         if kind is OBJECT or kind is OBJECTS:
             lines += object_lines(namespace, index, key, plan, kind, taken + 1, index in inline)
-            taken += 4 if index in inline else 2
+            taken += 4
             continue
         if kind is not LEAF:
             taken += 1

@@ -61,17 +61,22 @@ def object_lines(
 ) -> list[str]:
     """An OBJECT or OBJECTS field: its value got as the walk's `_call` or `_field` gets it, then each
     object of a known class checked and queued as the walk's `_object` does (`x[at]` its details,
-    `x[at + 1]` its grouped subfields), or with `inline` filled at once by its fill `x[at + 2]`
-    with argument `x[at + 3]`; anything else handed to the walk's completion."""
+    `x[at + 1]` its grouped subfields, `x[at + 2]` and `x[at + 3]` their fill and its argument),
+    or with `inline` filled at once; anything else handed to the walk's completion."""
     field_type = plan.field_def.type
     object_type = object_type_of(field_type if kind is OBJECT else unwrapped(field_type).of_type)  # type: ignore[union-attr]
     assert object_type is not None
-    namespace[f"o{index}"] = object_type
     namespace[f"i{index}"] = object_type.is_type_of
-    lines = [f"    d = x[{at}]", f"    pk = _path((path, {key!r}, {parent_type_name(namespace)!r}))"]
-    if inline:
-        lines += [f"    cf, cx = x[{at + 2}], x[{at + 3}]"]
-    then = "cf({value}, {path}, a, next_work, pending, cx)" if inline else None
+    lines = [
+        f"    d = x[{at}]",
+        f"    pk = _path((path, {key!r}, {parent_type_name(namespace)!r}))",
+        f"    cf, cx = x[{at + 2}], x[{at + 3}]",
+    ]
+    then = (
+        "cf({value}, {path}, a, next_work, pending, cx)"
+        if inline
+        else "next_work.append((cf, cx, {value}, {path}, a))"
+    )
     make_info = f"LazyInfo(executor, p{index}, d, T, pk)"
     if plan.relation is not None:
         # The relation's value without an Info when its row is loaded; else the resolver, as below.
@@ -100,17 +105,16 @@ def object_lines(
     if checked:
         namespace[f"k{index}"] = TRUSTED.setdefault(object_type, set())
     if kind is OBJECT:
-        lines += _checked(index, "r", f"target[{key!r}] = a", "pk", f"x[{at + 1}]", "    ", checked, then)
+        lines += _checked(index, "r", f"target[{key!r}] = a", "pk", "    ", checked, then)
     else:
         namespace[f"t{index}"] = unwrapped(field_type).of_type  # type: ignore[union-attr]
         lines += [
             "    if r.__class__ is list:",
             "        items = []",
             f"        target[{key!r}] = items",
-            f"        g = x[{at + 1}]",
             "        for n, item in enumerate(r):",
             "            ip = _path((pk, n, None))",
-            *_checked(index, "item", "items.append(a)", "ip", "g", "            ", checked, then),
+            *_checked(index, "item", "items.append(a)", "ip", "            ", checked, then),
             "            else:",
             "                items.append(None)",
             *([f"        {late_info}"] if plan.relation is not None else []),
@@ -124,18 +128,10 @@ def object_lines(
 
 
 def _checked(
-    index: int,
-    value: str,
-    place: str,
-    path: str,
-    grouped: str,
-    indent: str,
-    has_check: bool,
-    then: str | None,
+    index: int, value: str, place: str, path: str, indent: str, has_check: bool, then: str
 ) -> list[str]:
-    """The branches that check `value` and queue it with its answer dict `a` (put in place by
-    `place`), as the walk's `_object` does — or fill it at once with `then` — the caller writes the
-    `else` for anything else.
+    """The branches that check `value` and put its answer dict `a` in place (`place`), as the walk's
+    `_object` does, then queue or fill it (`then`); the caller writes the `else` for anything else.
 
     A class in `NA` (`NEVER_AWAITABLE`) is a strawberry type's: its `is_type_of`, if it has one,
     is called as `_object` calls it. A row view's class (gql/row_views.py) is remembered per object
@@ -146,12 +142,7 @@ def _checked(
     queue = [
         f"{indent}    a = {{}}",
         f"{indent}    {place}",
-        f"{indent}    "
-        + (
-            then.format(value=value, path=path)
-            if then is not None
-            else f"next_work.append((o{index}, {value}, {path}, {grouped}, a))"
-        ),
+        f"{indent}    " + then.format(value=value, path=path),
     ]
     if not has_check:
         return [f"{indent}if {value}.__class__ in NA:", *queue]

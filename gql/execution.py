@@ -73,12 +73,14 @@ class LevelFirstExecutor(WalkSteps):
         which the request's context, its loaders and their ~500 rows could only be freed by the
         cyclic collector, whose young-generation passes walked them again and again meanwhile.
         Once the operation has run nothing reads the helpers, so the cycle is cut and the
-        request's objects go as soon as the response no longer needs them.
+        request's objects go as soon as the response no longer needs them; so are the walk's own
+        (its planned selections hold its steps, bound methods too).
         """
         try:
             return await self._execute_level_first()
         finally:
-            self.__dict__.pop("async_helpers", None)
+            for cyclic in ("async_helpers", "_selections", "_steps"):
+                self.__dict__.pop(cyclic, None)
 
     async def _execute_level_first(self) -> ExecutionResult:
         try:
@@ -108,23 +110,25 @@ class LevelFirstExecutor(WalkSteps):
         data: dict[str, Any] = {}
         self.narrowed_loaders: dict[str, Any] = {}  # gql/narrowed.py, per operation
         self._objects: dict[tuple[GraphQLObjectType, int], ObjectShape] = {}
-        work: list[Work] = [(root_type, self.root_value, None, grouped, data)]  # type: ignore[list-item]
-        # The planned fields of each (type, selection): a level holds many objects of one type
-        # under one selection (50 orders), so this is worked out once per selection, not per object.
-        selections: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Fill, tuple[Any, ...]]] = {}
-        steps = (self._field, self._call, self._after_call, self._list_item, self)  # STEPS, not kept on self
+        # The fill and its argument of each (type, selection), planned once per request: a level
+        # holds many objects of one type under one selection (50 orders), and each queued object
+        # carries its selection's fill (gql/compiled_fields.py `plan_fill`).
+        self._selections: dict[
+            tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Fill, tuple[Any, ...]]
+        ] = {}
+        self._steps = (self._field, self._call, self._after_call, self._list_item, self)  # STEPS
+        try:
+            work: list[Work] = [(*self._planned(root_type, grouped), self.root_value, None, data)]  # type: ignore[list-item]
+        except _Fallback:
+            raise
+        except Exception:
+            raise _Fallback from None
         while work:
             next_work: list[Work] = []
             pending: list[Pending] = []
             try:
-                for parent_type, source, path, fields, target in work:
-                    known = selections.get((parent_type, id(fields)))
-                    if known is None or known[0] is not fields:
-                        known = selections[(parent_type, id(fields))] = (
-                            fields,
-                            *plan_fill(self.schema, parent_type, fields, steps, self._grouped),
-                        )
-                    known[1](source, path, target, next_work, pending, known[2])
+                for fill, x, source, path, target in work:
+                    fill(source, path, target, next_work, pending, x)
             except _Fallback:
                 await self._settle(pending)
                 raise
@@ -145,6 +149,14 @@ class LevelFirstExecutor(WalkSteps):
                     raise _Fallback from None
             work = next_work
         return data
+
+    def _planned(self, type_: GraphQLObjectType, fields: GroupedFieldSet) -> tuple[Fill, tuple[Any, ...]]:
+        """The fill of `fields` on `type_` and its argument, planned once per request."""
+        known = self._selections.get((type_, id(fields)))
+        if known is None or known[0] is not fields:
+            fill, x = plan_fill(self.schema, type_, fields, self._steps, self._grouped, self._planned)
+            known = self._selections[(type_, id(fields))] = (fields, fill, x)
+        return known[1], known[2]
 
     @staticmethod
     async def _settle(pending: list[Pending]) -> None:

@@ -33,8 +33,8 @@ from gql.compiled_fields import new_path as _path
 from gql.compiled_objects import NEVER_AWAITABLE as _NEVER_AWAITABLE
 from gql.field_plans import FieldPlan, LazyInfo, ignores_info, raw_info
 
-# (object type, value, path, its grouped fields, the dict its answer goes into)
-Work = tuple[GraphQLObjectType, Any, Path, GroupedFieldSet, dict[str, Any]]
+# (its selection's fill, the fill's argument, value, path, the dict its answer goes into)
+Work = tuple[Callable[..., None], tuple[Any, ...], Any, Path, dict[str, Any]]
 # (its field details, their grouped subfields, the type's is_type_of, whether that is strawberry's)
 ObjectShape = tuple[FieldDetailsList, GroupedFieldSet, Callable[[Any, Any], Any] | None, bool]
 # (awaitable, type to complete it as, field details, info, path, container, key in the container)
@@ -42,9 +42,15 @@ Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, 
 
 
 class WalkSteps(StrawberryGraphQLCoreExecutionContext):
-    """The per-field steps of `LevelFirstExecutor` (gql/execution.py), which sets `_objects`."""
+    """The per-field steps of `LevelFirstExecutor` (gql/execution.py), which sets `_objects` and
+    plans selections (`_planned`)."""
 
     _objects: dict[tuple[GraphQLObjectType, int], ObjectShape]
+
+    def _planned(
+        self, type_: GraphQLObjectType, fields: GroupedFieldSet
+    ) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        raise NotImplementedError  # LevelFirstExecutor's
 
     def _awaitable(self, value: Any) -> bool:
         """`is_awaitable`, skipped for instances of strawberry object types once their class is known.
@@ -252,7 +258,7 @@ class WalkSteps(StrawberryGraphQLCoreExecutionContext):
                 raise _Fallback
         answer: dict[str, Any] = {}
         target[key] = answer
-        next_work.append((type_, value, path, grouped, answer))
+        next_work.append((*self._planned(type_, grouped), value, path, answer))
 
     def _known(self, type_: GraphQLObjectType, details: FieldDetailsList) -> ObjectShape:
         """Per (type, selection): its subfields and its is_type_of, and whether that is strawberry's
