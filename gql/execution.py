@@ -44,10 +44,9 @@ from graphql import (
     GraphQLObjectType,
     OperationType,
 )
-from graphql.execution.collect_fields import GroupedFieldSet, collect_fields
+from graphql.execution.collect_fields import collect_fields
 
 from gql.compiled_fields import Fallback as _Fallback
-from gql.compiled_fields import Fill, plan_fill
 from gql.walk_steps import ObjectShape, Pending, WalkSteps, Work
 
 
@@ -113,9 +112,7 @@ class LevelFirstExecutor(WalkSteps):
         # The fill and its argument of each (type, selection), planned once per request: a level
         # holds many objects of one type under one selection (50 orders), and each queued object
         # carries its selection's fill (gql/compiled_fields.py `plan_fill`).
-        self._selections: dict[
-            tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Fill, tuple[Any, ...]]
-        ] = {}
+        self._selections = {}
         self._steps = (self._field, self._call, self._after_call, self._list_item, self)  # STEPS
         try:
             work: list[Work] = [(*self._planned(root_type, grouped), self.root_value, None, data)]  # type: ignore[list-item]
@@ -149,14 +146,6 @@ class LevelFirstExecutor(WalkSteps):
                     raise _Fallback from None
             work = next_work
         return data
-
-    def _planned(self, type_: GraphQLObjectType, fields: GroupedFieldSet) -> tuple[Fill, tuple[Any, ...]]:
-        """The fill of `fields` on `type_` and its argument, planned once per request."""
-        known = self._selections.get((type_, id(fields)))
-        if known is None or known[0] is not fields:
-            fill, x = plan_fill(self.schema, type_, fields, self._steps, self._grouped, self._planned)
-            known = self._selections[(type_, id(fields))] = (fields, fill, x)
-        return known[1], known[2]
 
     @staticmethod
     async def _settle(pending: list[Pending]) -> None:

@@ -29,12 +29,13 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.compiled_fields import Fallback as _Fallback
+from gql.compiled_fields import Fill, plan_fill
 from gql.compiled_fields import new_path as _path
 from gql.compiled_objects import NEVER_AWAITABLE as _NEVER_AWAITABLE
 from gql.field_plans import FieldPlan, LazyInfo, ignores_info, raw_info
 
 # (its selection's fill, the fill's argument, value, path, the dict its answer goes into)
-Work = tuple[Callable[..., None], tuple[Any, ...], Any, Path, dict[str, Any]]
+Work = tuple[Fill, tuple[Any, ...], Any, Path, dict[str, Any]]
 # (its field details, their grouped subfields, the type's is_type_of, whether that is strawberry's)
 ObjectShape = tuple[FieldDetailsList, GroupedFieldSet, Callable[[Any, Any], Any] | None, bool]
 # (awaitable, type to complete it as, field details, info, path, container, key in the container)
@@ -42,15 +43,21 @@ Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, 
 
 
 class WalkSteps(StrawberryGraphQLCoreExecutionContext):
-    """The per-field steps of `LevelFirstExecutor` (gql/execution.py), which sets `_objects` and
-    plans selections (`_planned`)."""
+    """The per-field steps of `LevelFirstExecutor` (gql/execution.py), which sets `_objects`,
+    `_selections` and `_steps` for each operation."""
 
     _objects: dict[tuple[GraphQLObjectType, int], ObjectShape]
 
-    def _planned(
-        self, type_: GraphQLObjectType, fields: GroupedFieldSet
-    ) -> tuple[Callable[..., None], tuple[Any, ...]]:
-        raise NotImplementedError  # LevelFirstExecutor's
+    _selections: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Fill, tuple[Any, ...]]]
+    _steps: tuple[Any, ...]
+
+    def _planned(self, type_: GraphQLObjectType, fields: GroupedFieldSet) -> tuple[Fill, tuple[Any, ...]]:
+        """The fill of `fields` on `type_` and its argument, planned once per request."""
+        known = self._selections.get((type_, id(fields)))
+        if known is None or known[0] is not fields:
+            fill, x = plan_fill(self.schema, type_, fields, self._steps, self._grouped, self._planned)
+            known = self._selections[(type_, id(fields))] = (fields, fill, x)
+        return known[1], known[2]
 
     def _awaitable(self, value: Any) -> bool:
         """`is_awaitable`, skipped for instances of strawberry object types once their class is known.
