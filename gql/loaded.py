@@ -23,8 +23,7 @@ from loaders.base import RowLoader
 R = TypeVar("R")
 T = TypeVar("T")
 
-_MISSING: Any = object()
-MISSING: Any = _MISSING
+MISSING: Any = object()
 """What `Relation.now` returns when the row is not loaded yet."""
 
 
@@ -35,8 +34,8 @@ def now_or_later(loader: RowLoader[Any, R], key: Any, convert: Callable[[R], T])
     The return type says `T` because strawberry reads resolver annotations to build the schema;
     at run time graphql-core handles the awaitable case (it checks every resolver result).
     """
-    found = loader.values.get(key, _MISSING)
-    if found is not _MISSING:
+    found = loader.values.get(key, MISSING)
+    if found is not MISSING:
         return convert(found)
     future = loader.load(key)
     if future.done():
@@ -76,22 +75,13 @@ class Relation(Generic[T]):
         self._set_row = fields.set_row
 
     def __call__(self, info: Any, key: Any) -> T:
+        if info.__class__ is LazyInfo:  # the level-first walk: its executor holds the operation's loaders
+            found = self.now(info.executor, key)
+            if found is not MISSING:
+                return found  # type: ignore[no-any-return]
         if key is None:
             return self.convert(None)
-        if info.__class__ is LazyInfo:
-            loader = info.executor.narrowed_loaders.get(self._name)
-            if loader is None:
-                loader = narrowed(info, self._name, self._fields)
-        else:
-            loader = narrowed(info, self._name, self._fields)
-        found = loader.values.get(key, _MISSING)
-        if found is _MISSING:
-            return now_or_later(loader, key, self.convert)
-        if not self._many and isinstance(found, tuple):  # a snapshot: its view, as RowFields makes it
-            view = object.__new__(self._view_class)
-            self._set_row(view, found)
-            return view
-        return self.convert(found)
+        return now_or_later(narrowed(info, self._name, self._fields), key, self.convert)
 
     def now(self, executor: Any, key: Any) -> Any:
         """What `self(info, key)` returns, when the operation's narrowed loader (the level-first
@@ -106,7 +96,7 @@ class Relation(Generic[T]):
         found = loader.values.get(key, MISSING)
         if found is MISSING:
             return MISSING
-        if not self._many and isinstance(found, tuple):
+        if not self._many and isinstance(found, tuple):  # a snapshot: its view, as RowFields makes it
             view = object.__new__(self._view_class)
             self._set_row(view, found)
             return view

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from gql.schema.after_sales import AfterSale, RefundableLine
 
 
+_STORE: Relation[Store | None] = Relation("store", STORE_FIELDS)
+_CUSTOMER: Relation[Customer] = Relation("customer", CUSTOMER_FIELDS, required=True)
+_LINES: Relation[list[OrderLine]] = Relation("lines_by_order", ORDER_LINE_FIELDS, many=True)
+
+
 @strawberry.type(description="A carrier tracking event (物流轨迹).")
 class ParcelTrace:
     occurred_at: datetime
@@ -122,21 +127,14 @@ class AllocationRecord:
     _to_store_id: strawberry.Private[int | None]
 
     @strawberry.field
+    @_STORE.resolver("_from_store_id")
     def from_store(self, info: Info) -> Store | None:
-        return _store(info, self._from_store_id)
+        raise AssertionError("the relation's resolver replaces this body")
 
     @strawberry.field
+    @_STORE.resolver("_to_store_id")
     def to_store(self, info: Info) -> Store | None:
-        return _store(info, self._to_store_id)
-
-
-def _store(info: Info, store_id: int | None) -> Store | None:
-    return _STORE(info, store_id)
-
-
-_STORE: Relation[Store | None] = Relation("store", STORE_FIELDS)
-_CUSTOMER: Relation[Customer] = Relation("customer", CUSTOMER_FIELDS, required=True)
-_LINES: Relation[list[OrderLine]] = Relation("lines_by_order", ORDER_LINE_FIELDS, many=True)
+        raise AssertionError("the relation's resolver replaces this body")
 
 
 @strawberry.type(
