@@ -17,6 +17,7 @@ FIGURES = (
     ("rps", "req/s"),
     ("p95_ms", "p95 ms"),
     ("cpu_ms_per_request", "CPU ms"),
+    ("db_cpu_ms_per_request", "DB ms"),
     ("sql_per_request", "SQL"),
 )
 

@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,13 @@ from bench import postgraphile
 from bench.loadgen import LoadResult, Request, graphql, run_load
 from bench.prepare import seed_and_vacuum
 from bench.scenarios import Scenario, build_scenarios
-from bench.server import BENCH_SECRET, process_cpu_seconds, process_rss_mb, running_server
+from bench.server import (
+    BENCH_SECRET,
+    database_cpu_seconds,
+    process_cpu_seconds,
+    process_rss_mb,
+    running_server,
+)
 from gql.app import Resources, create_app
 from gql.auth import mint_token
 from gql.settings import Settings, load_settings
@@ -117,6 +124,7 @@ async def measure(
 
     CPU per request (the server process's user + system time over the measured requests) is the
     figure that stays comparable when other work shares the machine; req/s is what a client sees.
+    DB CPU per request is PostgreSQL's share (all its processes on this machine).
     """
     warm = await run_load(host, port, requests, concurrency=concurrency, seconds=max(1.0, seconds / 5))
     if warm.errors:
@@ -124,6 +132,7 @@ async def measure(
 
     peak = process_rss_mb(pid)
     cpu_before = process_cpu_seconds(pid)
+    db_before = database_cpu_seconds()
     stop = asyncio.Event()
 
     async def sample() -> None:
@@ -135,6 +144,7 @@ async def measure(
     sampler = asyncio.create_task(sample())
     result: LoadResult = await run_load(host, port, requests, concurrency=concurrency, seconds=seconds)
     cpu = process_cpu_seconds(pid) - cpu_before
+    db_cpu = database_cpu_seconds() - db_before
     stop.set()
     await sampler
     if result.errors:
@@ -146,6 +156,7 @@ async def measure(
         "p95_ms": round(result.percentile(95) * 1000, 1),
         "p99_ms": round(result.percentile(99) * 1000, 1),
         "cpu_ms_per_request": round(cpu * 1000 / max(1, result.requests), 2),
+        "db_cpu_ms_per_request": round(db_cpu * 1000 / max(1, result.requests), 2),
         "peak_rss_mb": round(peak, 1),
     }
 
@@ -174,26 +185,38 @@ async def run_scenarios(
     return out
 
 
-async def compare_postgraphile(url: str, seconds: float, concurrency: int, page_size: int) -> dict[str, Any]:
+def uncounted(document: str) -> str:
+    """The order-list document without its `totalCount` (`--uncounted`)."""
+    if "    totalCount\n" not in document:
+        raise SystemExit("--uncounted: the order-list document no longer has a `totalCount` line")
+    return document.replace("    totalCount\n", "", 1)
+
+
+async def compare_postgraphile(
+    url: str, seconds: float, concurrency: int, page_size: int, counted: bool = True
+) -> dict[str, Any]:
+    document = postgraphile.ORDER_LIST if counted else uncounted(postgraphile.ORDER_LIST)
     with postgraphile.running_postgraphile(url) as (host, port, pid):
-        requests = [graphql(postgraphile.ORDER_LIST, {"first": page_size})]
+        requests = [graphql(document, {"first": page_size})]
         return await measure(host, port, requests, pid, seconds, concurrency)
 
 
 def print_table(results: dict[str, Any]) -> None:
-    heads = ("req/s", "p50 ms", "p95 ms", "p99 ms", "CPU ms", "SQL/req", "RSS MB")
+    heads = ("req/s", "p50 ms", "p95 ms", "p99 ms", "CPU ms", "DB ms", "SQL/req", "RSS MB")
     print(f"\n{'scenario':26} " + " ".join(f"{h:>8}" for h in heads))
 
     for name, r in results["scenarios"].items():
         print(
             f"{name:26} {r['rps']:8.1f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['p99_ms']:8.1f} "
-            f"{r['cpu_ms_per_request']:8.1f} {r.get('sql_per_request', '-'):>8} {r['peak_rss_mb']:8.1f}"
+            f"{r['cpu_ms_per_request']:8.1f} {r['db_cpu_ms_per_request']:8.1f} "
+            f"{r.get('sql_per_request', '-'):>8} {r['peak_rss_mb']:8.1f}"
         )
     pgl = results.get("postgraphile")
     if pgl:
         print(
             f"{'postgraphile order_list':26} {pgl['rps']:8.1f} {pgl['p50_ms']:8.1f} {pgl['p95_ms']:8.1f} "
-            f"{pgl['p99_ms']:8.1f} {pgl['cpu_ms_per_request']:8.1f} {'-':>8} {pgl['peak_rss_mb']:8.1f}"
+            f"{pgl['p99_ms']:8.1f} {pgl['cpu_ms_per_request']:8.1f} {pgl['db_cpu_ms_per_request']:8.1f} "
+            f"{'-':>8} {pgl['peak_rss_mb']:8.1f}"
         )
         print(f"\norder_list ratio mallgraph / PostGraphile: {results['postgraphile_ratio']:.2f}")
 
@@ -211,6 +234,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     if args.only:
         wanted = set(args.only.split(","))
         scenarios = [s for s in scenarios if s.name in wanted]
+    if args.uncounted:
+        scenarios = [replace(s, query=uncounted(s.query)) if s.name == "order_list" else s for s in scenarios]
     print("counting SQL statements per request …", flush=True)
     sql = await statements_per_request(url, scenarios)
     print(f"load: {args.concurrency} connections, {args.seconds:g} s per scenario", flush=True)
@@ -221,10 +246,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "concurrency": args.concurrency,
         "seconds": args.seconds,
         "page_size": args.page_size,
+        "uncounted": args.uncounted,
         "scenarios": {name: {**r, "sql_per_request": sql.get(name)} for name, r in measured.items()},
     }
     if args.compare_postgraphile:
-        pgl = await compare_postgraphile(url, args.seconds, args.concurrency, args.page_size)
+        pgl = await compare_postgraphile(
+            url, args.seconds, args.concurrency, args.page_size, counted=not args.uncounted
+        )
         results["postgraphile"] = pgl
         ours = results["scenarios"].get("order_list")
         if ours:
@@ -243,6 +271,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--page-size", type=int, default=50, help="orders per page of the order list")
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--compare-postgraphile", action="store_true", help="also run PostGraphile v5")
+    parser.add_argument(
+        "--uncounted",
+        action="store_true",
+        help="leave totalCount out of both order-list documents (execution without counting)",
+    )
     args = parser.parse_args(argv)
     results = asyncio.run(main_async(args))
     print_table(results)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, union
@@ -24,10 +25,12 @@ from models.catalog import Sku
 from models.customers import Customer
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
+from models.order_counts import count_scope
 from models.order_states import OrderStatus
 from models.orders import Order, OrderLine
 from models.principals import Principal
 from models.stores import Store
+from services import order_counts
 from services.db import SessionFactory
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import order_visibility
@@ -256,20 +259,30 @@ async def list_orders(
     sort: Sequence[f.OrderSortSpec] = (),
     columns: frozenset[str] | None = None,
 ) -> Page[Order]:
-    """A page of the orders `principal` may see; `columns`: the attributes the caller reads (paginate)."""
-    stmt = select(Order).where(order_condition(principal, criteria or OrderCriteria()))
-    return await paginate(sessions, stmt, order_sort(sort), page, columns=columns)
+    """A page of the orders `principal` may see; `columns`: the attributes the caller reads (paginate).
+
+    Its `totalCount` sums the order count parts when the filter is about statuses and stores only
+    (models/order_counts.py), and counts the matching orders otherwise.
+    """
+    criteria = criteria or OrderCriteria()
+    stmt = select(Order).where(order_condition(principal, criteria))
+    scope = count_scope(principal, (criteria.filter, criteria.query))
+    count = None if scope is None else partial(order_counts.count_orders, sessions, scope)
+    return await paginate(sessions, stmt, order_sort(sort), page, columns=columns, count=count)
 
 
 async def count_by_status(
     sessions: SessionFactory, principal: Principal, criteria: OrderCriteria | None = None
 ) -> dict[OrderStatus, int]:
-    """Orders per status (every status present, zeros included) in one GROUP BY statement."""
-    stmt = (
-        select(Order.status, func.count())
-        .where(order_condition(principal, criteria or OrderCriteria()))
-        .group_by(Order.status)
-    )
-    async with sessions() as session:
-        found: dict[OrderStatus, int] = {status: int(n) for status, n in (await session.execute(stmt)).all()}
+    """Orders per status (every status present, zeros included) in one GROUP BY statement: over the
+    order count parts when the filter is about statuses and stores only, over the orders otherwise."""
+    criteria = criteria or OrderCriteria()
+    condition = order_condition(principal, criteria)  # refuses what the list refuses, in any case
+    scope = count_scope(principal, (criteria.filter, criteria.query))
+    if scope is not None:
+        found = await order_counts.count_by_status(sessions, scope)
+    else:
+        stmt = select(Order.status, func.count()).where(condition).group_by(Order.status)
+        async with sessions() as session:
+            found = {status: int(n) for status, n in (await session.execute(stmt)).all()}
     return {status: found.get(status, 0) for status in f.STATUS_LIFECYCLE}

@@ -162,6 +162,7 @@ async def paginate(
     request: PageRequest,
     count_base: Select[Any] | None = None,
     columns: frozenset[str] | None = None,
+    count: Callable[[], Awaitable[int]] | None = None,
 ) -> Page[T]:
     """Fetch one page of `base` (a select of one entity, already filtered and scoped), as row
     snapshots of that entity (services/row_snapshots.py).
@@ -171,6 +172,7 @@ async def paginate(
     four fields). Without either it selects them all.
 
     `count_base` is the same filter for `totalCount`; it runs only if the client asks for it.
+    `count`, when given, is how the caller counts the same rows instead (services/order_counts.py).
     """
     request = request.validated()
     forward = not request.backward
@@ -184,7 +186,7 @@ async def paginate(
     if not forward:
         rows.reverse()
 
-    async def count() -> int:
+    async def count_rows() -> int:
         counted = count_base if count_base is not None else base
         total = await read_scalar(
             sessions, select(func.count()).select_from(counted.order_by(None).subquery())
@@ -196,7 +198,7 @@ async def paginate(
         sort=sort,
         has_next_page=has_more if forward else request.before is not None,
         has_previous_page=has_more if not forward else request.after is not None,
-        count=count,
+        count=count if count is not None else count_rows,
     )
 
 

@@ -27,6 +27,7 @@ from services import idempotency
 from services.commands import Deps, Work, run_command
 from services.group_buy import expire_teams
 from services.invites import grant_rewards, note_first_orders
+from services.order_counts import merge_parts
 from services.orders import apply_system_action
 from services.refunds import retry_pending_refunds
 from services.rollups import sweep_rollups
@@ -34,6 +35,7 @@ from services.telemetry import SWEEP_BACKLOG, SWEEP_ITEMS, SWEEP_RUNS
 
 log = logging.getLogger("mallgraph.sweeps")
 BATCH = 200
+_ROUTINE = frozenset({"rollup_partitions", "count_parts_merged"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class SweepReport:
     rewards_granted: int = 0
     rollup_partitions: int = 0
     """Metric rollup partitions refreshed (services/rollups.py)."""
+    count_parts_merged: int = 0
+    """Order count parts merged into their pair's sum (services/order_counts.py)."""
 
 
 async def _ids(deps: Deps, stmt: Select[int], kind: str) -> Sequence[int]:
@@ -121,6 +125,7 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         invite_first_orders=await note_first_orders(deps, now),
         rewards_granted=await grant_rewards(deps, now),
         rollup_partitions=await sweep_rollups(deps.sessions, deps.rules.zone, now),
+        count_parts_merged=await merge_parts(deps.sessions),
     )
 
 
@@ -145,8 +150,8 @@ class SweepRunner:
                     if count:
                         SWEEP_ITEMS.labels(kind).inc(count)
                 done = dataclasses.asdict(report)
-                # Rollups re-read their recent partitions on every run: routine, not news.
-                routine = not any(count for kind, count in done.items() if kind != "rollup_partitions")
+                # Rollups re-read recent partitions and count parts merge on every run: routine, not news.
+                routine = not any(count for kind, count in done.items() if kind not in _ROUTINE)
                 if any(done.values()):
                     log.log(logging.DEBUG if routine else logging.INFO, "sweep: %s", report)
 

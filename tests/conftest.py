@@ -49,6 +49,8 @@ class Database:
             else:
                 for name in tables:
                     await conn.execute(text(f"DELETE FROM {name}"))
+                # deleting the orders appended their −1 parts (SQLite has no TRUNCATE trigger)
+                await conn.execute(text("DELETE FROM order_count_parts"))
 
 
 async def _postgres(url: str) -> AsyncEngine:

@@ -1,0 +1,116 @@
+"""Counting orders by status and store from `order_count_parts` (models/order_counts.py).
+
+A pair's count is the sum of its parts. Reading sums them in one statement, so a count sees one
+snapshot: an order moved from PENDING_SHIPMENT to SHIPPED is in exactly one of the two, never in
+both or neither. `merge_parts` keeps the table small: the sweeps call it, and so does the generator
+after a bulk load. Between merges a count sums the parts written since, a few per order change.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from typing import Final
+
+from sqlalchemy import ColumnElement, delete, func, insert, select
+
+from models.order_counts import CountScope, OrderCountPart
+from models.order_states import OrderStatus
+from models.stores import Store
+from services.db import SessionFactory, unit_of_work
+from services.metrics_sql import dialect_of
+from services.row_snapshots import read_scalar
+
+_MERGE_LOCK: Final = zlib.crc32(b"mallgraph.order_count_parts.merge")
+
+
+def _where(scope: CountScope) -> list[ColumnElement[bool]] | None:
+    """The parts' conditions for `scope`, or None when no order can match (an empty set)."""
+    conditions: list[ColumnElement[bool]] = []
+    if scope.statuses is not None:
+        if not scope.statuses:
+            return None
+        conditions.append(OrderCountPart.status.in_(sorted(s.value for s in scope.statuses)))
+    if scope.store_ids is not None:
+        if not scope.store_ids:
+            return None
+        conditions.append(OrderCountPart.store_id.in_(sorted(scope.store_ids)))
+    if scope.store_codes is not None:
+        if not scope.store_codes:
+            return None
+        coded = select(Store.id).where(Store.code.in_(sorted(scope.store_codes)))
+        conditions.append(OrderCountPart.store_id.in_(coded))
+    return conditions
+
+
+async def count_orders(sessions: SessionFactory, scope: CountScope) -> int:
+    """How many orders `scope` holds: one SUM over its pairs' parts."""
+    conditions = _where(scope)
+    if conditions is None:
+        return 0
+    stmt = select(func.coalesce(func.sum(OrderCountPart.n), 0)).where(*conditions)
+    total = await read_scalar(sessions, stmt)
+    return int(total or 0)
+
+
+async def count_by_status(sessions: SessionFactory, scope: CountScope) -> dict[OrderStatus, int]:
+    """How many orders of `scope` each status holds (statuses without orders left out)."""
+    conditions = _where(scope)
+    if conditions is None:
+        return {}
+    stmt = (
+        select(OrderCountPart.status, func.sum(OrderCountPart.n))
+        .where(*conditions)
+        .group_by(OrderCountPart.status)
+    )
+    async with sessions() as session:
+        rows = (await session.execute(stmt)).all()
+    return {OrderStatus(status): int(n) for status, n in rows if n}
+
+
+async def merge_parts(sessions: SessionFactory) -> int:
+    """Replace each pair's parts by one part holding their sum; how many parts it took away.
+
+    One transaction deletes the parts it can see and inserts their sums, so a count sees either
+    all the old parts or the sums, never both. Parts that concurrent order writes add meanwhile
+    are not visible to the delete and stay for the next merge. On PostgreSQL one merge runs at a
+    time (an advisory lock; a second merge returns at once); on SQLite the IMMEDIATE transaction
+    waits for the writer before it.
+    """
+    async with unit_of_work(sessions) as session:
+        pairs = (
+            select(OrderCountPart.store_id)
+            .group_by(OrderCountPart.store_id, OrderCountPart.status)
+            .subquery()
+        )
+        parts = select(func.count()).select_from(OrderCountPart).scalar_subquery()
+        pair_count = select(func.count()).select_from(pairs).scalar_subquery()
+        if not await session.scalar(select(parts - pair_count)):
+            return 0  # one part per pair already: nothing to merge, no rows rewritten
+        if dialect_of(session) == "postgresql" and not await session.scalar(
+            select(func.pg_try_advisory_xact_lock(_MERGE_LOCK))
+        ):
+            return 0
+        taken = (
+            await session.execute(
+                delete(OrderCountPart)
+                .returning(OrderCountPart.store_id, OrderCountPart.status, OrderCountPart.n)
+                .execution_options(synchronize_session=False)
+            )
+        ).all()
+        sums: dict[tuple[int | None, str], int] = defaultdict(int)
+        for store_id, status, n in taken:
+            sums[store_id, status] += n
+        merged = [
+            {"store_id": store_id, "status": status, "n": n}
+            for (store_id, status), n in sorted(sums.items(), key=_pair)
+            if n
+        ]
+        if merged:
+            await session.execute(insert(OrderCountPart), merged)
+    return len(taken) - len(merged)
+
+
+def _pair(item: tuple[tuple[int | None, str], int]) -> tuple[int, str]:
+    (store_id, status), _ = item
+    return (-1 if store_id is None else store_id, status)
