@@ -1,4 +1,4 @@
-"""`mallgraph` command line: migrate, seed, serve, token, export-schema.
+"""`mallgraph` command line: migrate, seed, serve, token, export-schema, recount-orders.
 
 Every command reads the same settings as the server (environment variables, `.env`), so
 `DATABASE_URL=... mallgraph migrate` and the server always agree on the database.
@@ -67,6 +67,16 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", help="subject (default: derived from the role)")
     token.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds (default one day)")
 
+    recount = sub.add_parser(
+        "recount-orders",
+        help="check the order count parts (totalCount, status tabs) against the orders; exit 1 on a mismatch",
+    )
+    recount.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild the parts from the orders (order writes wait meanwhile)",
+    )
+
     export = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", type=Path, help="write to this file instead of stdout")
     return parser
@@ -104,6 +114,35 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
             f"{report.seconds:.1f}s ({report.rows_per_second:,.0f} rows/s)"
         )
         return 0
+
+    return asyncio.run(run())
+
+
+def _recount_orders(settings: Settings, args: argparse.Namespace) -> int:
+    """The operator's check of `order_count_parts` (models/order_counts.py), and its repair."""
+    from services.db import create_engine, session_factory
+    from services.order_counts import mismatches, rebuild_parts
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url, statement_timeout_ms=0)
+        sessions = session_factory(engine)
+        try:
+            found = await mismatches(sessions)
+            for m in found:
+                store = "HQ warehouse" if m.store_id is None else f"store {m.store_id}"
+                print(f"{store} {m.status}: parts sum to {m.parts:,}, orders {m.orders:,}")
+            if not found:
+                print("order counts match the orders")
+                return 0
+            if not args.repair:
+                print(f"{len(found)} (store, status) counts differ; run with --repair to rebuild them")
+                return 1
+            written = await rebuild_parts(sessions)
+            left = await mismatches(sessions)
+        finally:
+            await engine.dispose()
+        print(f"rebuilt: {written} parts, {len(left)} counts differ now")
+        return 0 if not left else 1
 
     return asyncio.run(run())
 
@@ -238,4 +277,5 @@ _COMMANDS = {
     "serve": _serve,
     "token": _token,
     "export-schema": _export_schema,
+    "recount-orders": _recount_orders,
 }

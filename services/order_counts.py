@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, literal, select, text, union_all
 
 from models.order_counts import CountScope, OrderCountPart
 from models.order_states import OrderStatus
+from models.orders import Order
 from models.stores import Store
 from services.db import SessionFactory, unit_of_work
 from services.metrics_sql import dialect_of
@@ -114,3 +116,60 @@ async def merge_parts(sessions: SessionFactory) -> int:
 def _pair(item: tuple[tuple[int | None, str], int]) -> tuple[int, str]:
     (store_id, status), _ = item
     return (-1 if store_id is None else store_id, status)
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """A (store, status) pair whose parts do not sum to its number of orders."""
+
+    store_id: int | None
+    status: str
+    parts: int
+    orders: int
+
+
+async def mismatches(sessions: SessionFactory) -> list[Mismatch]:
+    """Every pair whose parts disagree with `count(*)` over the orders, in one statement (one snapshot).
+
+    The triggers keep the parts exact; this is the operator's check after something may have
+    bypassed them (a data-only restore with triggers disabled, `session_replication_role`).
+    It reads every order: a maintenance command, not a request path.
+    """
+    both = union_all(
+        select(
+            OrderCountPart.store_id, OrderCountPart.status, OrderCountPart.n.label("p"), literal(0).label("o")
+        ),
+        select(Order.store_id, Order.status, literal(0), literal(1)),
+    ).subquery()
+    stmt = (
+        select(both.c.store_id, both.c.status, func.sum(both.c.p), func.sum(both.c.o))
+        .group_by(both.c.store_id, both.c.status)
+        .having(func.sum(both.c.p) != func.sum(both.c.o))
+    )
+    async with sessions() as session:
+        rows = (await session.execute(stmt)).all()
+    found = [Mismatch(store_id, str(status), int(p), int(o)) for store_id, status, p, o in rows]
+    return sorted(found, key=lambda m: (-1 if m.store_id is None else m.store_id, m.status))
+
+
+async def rebuild_parts(sessions: SessionFactory) -> int:
+    """Replace every part by one per pair counted from the orders; how many parts it wrote.
+
+    Order writes wait meanwhile (PostgreSQL: a SHARE lock on `orders` until the rebuild commits,
+    taken after the merge lock; SQLite: the IMMEDIATE transaction), so no order changes and no
+    merge runs between the count and the new parts.
+    """
+    async with unit_of_work(sessions) as session:
+        if dialect_of(session) == "postgresql":
+            # after any merge in progress (its new sums would not be seen by the delete below)
+            await session.execute(select(func.pg_advisory_xact_lock(_MERGE_LOCK)))
+            await session.execute(text("LOCK TABLE orders IN SHARE MODE"))
+        await session.execute(delete(OrderCountPart).execution_options(synchronize_session=False))
+        counted = select(Order.store_id, Order.status, func.count()).group_by(Order.store_id, Order.status)
+        rows = (await session.execute(counted)).all()
+        if rows:
+            await session.execute(
+                insert(OrderCountPart),
+                [{"store_id": store_id, "status": str(status.value), "n": n} for store_id, status, n in rows],
+            )
+    return len(rows)

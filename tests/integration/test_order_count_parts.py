@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
+import cli
 from models.catalog import Sku
 from models.customers import Customer
 from models.order_counts import CountScope, OrderCountPart
@@ -19,7 +20,14 @@ from models.orders import Order
 from models.stores import Store
 from services.db import create_engine, session_factory, unit_of_work
 from services.migrations import downgrade, upgrade
-from services.order_counts import count_by_status, count_orders, merge_parts
+from services.order_counts import (
+    Mismatch,
+    count_by_status,
+    count_orders,
+    merge_parts,
+    mismatches,
+    rebuild_parts,
+)
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -187,3 +195,45 @@ async def test_the_migration_fills_the_parts_from_existing_orders(tmp_path: Path
         await _assert_exact(database, stores)
     finally:
         await engine.dispose()
+
+
+async def test_a_bypassed_trigger_is_found_and_repaired(db: Database) -> None:
+    """What `mallgraph recount-orders [--repair]` does after parts went missing or astray."""
+    stores, seed, customer, sku = await _shop(Seed(db.sessions), stores=2)
+    for i in range(6):
+        await seed.order(stores[i % 2], customer, [(sku, 1)], status=STATUSES[i % 2])
+    await seed.order(None, customer, [(sku, 1)], status=OrderStatus.SHIPPED)
+    assert await mismatches(db.sessions) == []
+    async with unit_of_work(db.sessions) as s:  # as a restore with the triggers off would leave it
+        await s.execute(delete(OrderCountPart).where(OrderCountPart.store_id == stores[0].id))
+        s.add(OrderCountPart(store_id=None, status="SHIPPED", n=5))
+    found = await mismatches(db.sessions)
+    assert found == [
+        Mismatch(None, "SHIPPED", 6, 1),
+        Mismatch(stores[0].id, STATUSES[0].value, 0, 3),
+    ]
+    assert await rebuild_parts(db.sessions) == 3
+    assert await mismatches(db.sessions) == []
+    await _assert_exact(db, stores)
+
+
+async def test_the_recount_command(
+    db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stores, seed, customer, sku = await _shop(Seed(db.sessions), stores=1)
+    await seed.order(stores[0], customer, [(sku, 1)], status=OrderStatus.COMPLETED)
+    async with unit_of_work(db.sessions) as s:
+        s.add(OrderCountPart(store_id=stores[0].id, status="COMPLETED", n=2))
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    monkeypatch.setattr(cli, "configure_logging", lambda settings: None)  # leave the tests' logging be
+
+    def run(*argv: str) -> tuple[int, str]:
+        code = cli.main(["recount-orders", *argv])
+        return code, capsys.readouterr().out
+
+    code, out = await asyncio.to_thread(run)
+    assert (code, out.splitlines()[0]) == (1, f"store {stores[0].id} COMPLETED: parts sum to 3, orders 1")
+    assert "run with --repair" in out
+    code, out = await asyncio.to_thread(run, "--repair")
+    assert (code, out.splitlines()[-1]) == (0, "rebuilt: 1 parts, 0 counts differ now")
+    assert await asyncio.to_thread(run) == (0, "order counts match the orders\n")
