@@ -53,3 +53,42 @@ def test_tokens_missing_or_breaking_a_claim_are_refused(make: Callable[[], str],
     token = make()
     with pytest.raises(AuthError, match=reason):
         principal_from_token(WITH_AUDIENCE, token)
+
+
+def test_a_verified_token_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The signature is checked once per token; past `exp` the token is checked again and refused."""
+    checked: list[str] = []
+    decode = jwt.decode
+
+    def counting(token: str, *args: object, **kwargs: object) -> object:
+        checked.append(token)
+        return decode(token, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    now = time.time()
+    token = _token(exp=int(now) + 30, sub="remembered")
+    for _ in range(3):
+        assert principal_from_token(WITH_AUDIENCE, token).subject == "remembered"
+    assert checked == [token]
+    # the same token under other settings (another secret) is checked under those, and refused
+    other = load_settings(jwt_audience="mallgraph-api", jwt_secret="another-secret-of-at-least-32-chars!")
+    with pytest.raises(AuthError, match="Signature verification failed"):
+        principal_from_token(other, token)
+    assert checked == [token, token]
+    monkeypatch.setattr(time, "time", lambda: now + 31)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _FrozenDatetime(now + 31))
+    with pytest.raises(AuthError, match="expired"):
+        principal_from_token(WITH_AUDIENCE, token)
+    assert checked == [token, token, token]
+
+
+class _FrozenDatetime:
+    """`datetime` as PyJWT's claim checks see it, at a given moment."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def now(self, tz: object = None) -> object:
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(self.at, UTC)
