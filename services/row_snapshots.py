@@ -108,9 +108,11 @@ async def read_snapshots(
     return await _rows(sessions, stmt, params, snapshot_type(entity, keep))
 
 
-async def read_scalar(sessions: SessionFactory, stmt: Select[Any]) -> Any:
+async def read_scalar(
+    sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None = None
+) -> Any:
     """The first column of the first row of `stmt`, on a reading connection of its own."""
-    rows = await _rows(sessions, stmt, None, tuple)
+    rows = await _rows(sessions, stmt, params, tuple)
     return rows[0][0] if rows else None
 
 
