@@ -21,8 +21,10 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     text,
+    tuple_,
     union_all,
 )
 
@@ -102,31 +104,33 @@ async def count_by_status(sessions: SessionFactory, scope: CountScope) -> dict[O
 
 
 async def merge_parts(sessions: SessionFactory) -> int:
-    """Replace each pair's parts by one part holding their sum; how many parts it took away.
+    """Replace the parts of each pair that has several by one part holding their sum; how many
+    parts it took away.
 
     One transaction deletes the parts it can see and inserts their sums, so a count sees either
     all the old parts or the sums, never both. Parts that concurrent order writes add meanwhile
-    are not visible to the delete and stay for the next merge. On PostgreSQL one merge runs at a
-    time (an advisory lock; a second merge returns at once); on SQLite the IMMEDIATE transaction
-    waits for the writer before it.
+    are not visible to the delete and stay for the next merge. Pairs with one part are left alone:
+    rewriting all ~2,000 pairs in every sweep that follows an order change would leave as many dead
+    rows for vacuum each time.
+    On PostgreSQL one merge runs at a time (an advisory lock; a second merge returns at once); on
+    SQLite the IMMEDIATE transaction waits for the writer before it.
     """
     async with unit_of_work(sessions) as session:
-        pairs = (
-            select(OrderCountPart.store_id)
-            .group_by(OrderCountPart.store_id, OrderCountPart.status)
-            .subquery()
-        )
-        parts = select(func.count()).select_from(OrderCountPart).scalar_subquery()
-        pair_count = select(func.count()).select_from(pairs).scalar_subquery()
-        if not await session.scalar(select(parts - pair_count)):
-            return 0  # one part per pair already: nothing to merge, no rows rewritten
         if dialect_of(session) == "postgresql" and not await session.scalar(
             select(func.pg_try_advisory_xact_lock(_MERGE_LOCK))
         ):
             return 0
+        store = func.coalesce(OrderCountPart.store_id, literal_column("-1"))  # NULL: the HQ warehouse
+        several = (
+            select(store, OrderCountPart.status)
+            .group_by(store, OrderCountPart.status)
+            .having(func.count() > literal_column("1"))
+        )
+        pair = tuple_(store, OrderCountPart.status)
         taken = (
             await session.execute(
                 delete(OrderCountPart)
+                .where(pair.in_(several))
                 .returning(OrderCountPart.store_id, OrderCountPart.status, OrderCountPart.n)
                 .execution_options(synchronize_session=False)
             )
