@@ -5,9 +5,9 @@ Left to itself, graphql-core completes a 50-order page field by field: each orde
 DataLoader future. The SQL is already batched (one statement per relation), but the ~450
 coroutines, futures and event-loop turns cost more CPU than the SQL. Here the list resolver
 looks at what the document selects below it and fills the request's loaders level by level
-(relations of one level concurrently, each batch on its own connection, and one call of a loader's
-batch function for all its keys rather than a future awaited per row: `RowLoader.fill`); the
-relation fields then find their rows resolved and answer synchronously (`gql/loaded.py`).
+(one statement per relation, one after another on one pooled connection, and one call of a
+loader's batch function for all its keys rather than a future awaited per row: `RowLoader.fill`);
+the relation fields then find their rows resolved and answer synchronously (`gql/loaded.py`).
 
 
 Only what is selected is loaded, with the same loaders and the same statements the fields would
@@ -17,7 +17,6 @@ read — so results, scoping and statement counts do not change.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
@@ -29,11 +28,14 @@ from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
 from gql.selection import Path, selected_paths
 from models import orders as rows
+from services.driver_reads import one_connection
 
 
 async def _level(fills: dict[str, Awaitable[dict[int, Any]]]) -> dict[str, dict[int, Any]]:
-    """The relations of one level, loaded concurrently (each batch on its own connection)."""
-    return dict(zip(fills, await asyncio.gather(*fills.values()), strict=True))
+    """The relations of one level, one after another on the prefetch's connection
+    (`one_connection`): on a machine kept busy, checking out a connection per statement and
+    running them side by side costs more CPU than the round trips it overlaps."""
+    return {name: await fill for name, fill in fills.items()}
 
 
 def _keys(values: Iterable[int | None]) -> list[int]:
@@ -54,7 +56,11 @@ async def prefetch_orders(
         paths = selected_paths(info)
     if not any(p[: len(at)] == at and len(p) > len(at) for p in paths):
         return
+    async with one_connection(info.context.sessions.kw["bind"]):
+        await _prefetch(info, orders, at, paths)
 
+
+async def _prefetch(info: Info, orders: Sequence[rows.Order], at: Path, paths: frozenset[Path]) -> None:
     def wants(*path: str) -> bool:
         return (*at, *path) in paths
 

@@ -29,7 +29,11 @@ for failures.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Executable
@@ -90,27 +94,79 @@ async def driver_rows(
     """
     sql, args, compiled = _bound_statement(engine, stmt, params)
     note_statement()
+    leased = _LEASED.get()
+    if leased is not None and leased.engine is engine and leased.task is asyncio.current_task():
+        return await _fetch(leased.fairy, sql, args, compiled, engine, row_type)
     fairy = await engine.raw_connection()
     try:
-        driver = fairy.driver_connection
-        assert driver is not None
-        convert = _CONVERTERS.get(sql)
-        if convert is None:
-            # Once per SQL text: the prepared statement tells the columns' type OIDs, which pick
-            # SQLAlchemy's processors (a numeric column read as float or Decimal, say).
-            prepared = await driver.prepare(sql)
-            convert = _converter(compiled, [a.type.oid for a in prepared.get_attributes()], engine)
-            if len(_CONVERTERS) >= _MAX_CONVERTERS:
-                _CONVERTERS.clear()
-            _CONVERTERS[sql] = convert
-            records = await prepared.fetch(*args)
-        else:
-            records = await driver.fetch(sql, *args)
+        rows = await _fetch(fairy, sql, args, compiled, engine, row_type)
     except BaseException:
         await greenlet_spawn(fairy.invalidate)
         raise
     await greenlet_spawn(fairy.close)
+    return rows
+
+
+async def _fetch(
+    fairy: Any,
+    sql: str,
+    args: list[Any],
+    compiled: SQLCompiler,
+    engine: AsyncEngine,
+    row_type: type[tuple[Any, ...]],
+) -> list[Any]:
+    """Run one statement on `fairy`'s driver connection and convert its records."""
+    driver = fairy.driver_connection
+    assert driver is not None
+    convert = _CONVERTERS.get(sql)
+    if convert is None:
+        # Once per SQL text: the prepared statement tells the columns' type OIDs, which pick
+        # SQLAlchemy's processors (a numeric column read as float or Decimal, say).
+        prepared = await driver.prepare(sql)
+        convert = _converter(compiled, [a.type.oid for a in prepared.get_attributes()], engine)
+        if len(_CONVERTERS) >= _MAX_CONVERTERS:
+            _CONVERTERS.clear()
+        _CONVERTERS[sql] = convert
+        records = await prepared.fetch(*args)
+    else:
+        records = await driver.fetch(sql, *args)
     return convert(records, row_type)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lease:
+    engine: AsyncEngine
+    fairy: Any
+    task: asyncio.Task[Any] | None
+
+
+_LEASED: ContextVar[_Lease | None] = ContextVar("mallgraph_leased_read_connection", default=None)
+
+
+@asynccontextmanager
+async def one_connection(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Run the current task's snapshot reads inside the block on one pooled connection, one after
+    another, instead of checking a connection out of the pool and back in for each statement.
+
+    An order list's prefetch runs five relation statements; each checkout and check-in goes
+    through a greenlet and the pool's events (~6 % of the request under cProfile for seven). Only
+    the task that opened the block uses the connection (asyncpg runs one statement at a time on
+    a connection): a task it starts reads on connections of its own. A block that fails drops the
+    connection, as a failed read does. Nothing happens on SQLite, whose reads keep their sessions.
+    """
+    if engine.dialect.name != "postgresql" or _LEASED.get() is not None:
+        yield
+        return
+    fairy = await engine.raw_connection()
+    token = _LEASED.set(_Lease(engine, fairy, asyncio.current_task()))
+    try:
+        yield
+    except BaseException:
+        _LEASED.reset(token)
+        await greenlet_spawn(fairy.invalidate)
+        raise
+    _LEASED.reset(token)
+    await greenlet_spawn(fairy.close)
 
 
 def _converter(compiled: SQLCompiler, oids: list[int], engine: AsyncEngine) -> Convert:

@@ -7,10 +7,12 @@ counts, failures and the statement counter are compared with the SQLAlchemy path
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, event, func, select, text
+from sqlalchemy.pool import QueuePool
 
 from bench.generator import generate
 from models.base import Base
@@ -18,7 +20,7 @@ from models.enums import Fulfillment
 from models.order_states import OrderStatus
 from models.orders import Order
 from services.db import count_statements
-from services.driver_reads import driver_rows
+from services.driver_reads import driver_rows, one_connection
 from services.row_snapshots import read_rows, read_scalar, read_snapshots, snapshot_columns
 from tests.conftest import Database
 
@@ -82,3 +84,35 @@ async def test_a_failing_statement_raises_and_the_pool_serves_the_next_read(db: 
         assert (await driver_rows(db.engine, select(text("1")), None))[0][0] == 1
     async with db.engine.connect() as conn:  # the SQLAlchemy path shares the pool, unharmed
         assert (await conn.execute(text("select 2"))).scalar() == 2
+
+
+async def test_one_connection_serves_the_blocks_reads_in_turn(db: Database) -> None:
+    """Inside `one_connection` the task's reads share one checked-out connection; a task it starts
+    reads on its own; a failed read drops the shared connection and the pool is whole after."""
+    await _generated(db)
+    checkouts: list[object] = []
+    pool = db.engine.sync_engine.pool
+
+    def count(dbapi_connection: object, record: object, proxy: object) -> None:
+        checkouts.append(dbapi_connection)
+
+    event.listen(pool, "checkout", count)
+    try:
+        backend = select(func.pg_backend_pid())
+        async with one_connection(db.engine):
+            first = await read_scalar(db.sessions, backend)
+            second = await read_scalar(db.sessions, backend)
+            side = await asyncio.gather(*(read_scalar(db.sessions, backend) for _ in range(3)))
+            again = await read_scalar(db.sessions, select(func.count()).select_from(Order))
+        assert first == second
+        assert again == 40
+        assert first not in side  # the gathered tasks took connections of their own
+        assert len(checkouts) == 1 + 3
+        with pytest.raises(Exception, match="no_such_table"):
+            async with one_connection(db.engine):
+                await read_scalar(db.sessions, select(text("1")).select_from(text("no_such_table")))
+        assert isinstance(pool, QueuePool)
+        assert pool.checkedout() == 0
+        assert await read_scalar(db.sessions, select(func.count()).select_from(Order)) == 40
+    finally:
+        event.remove(pool, "checkout", count)
