@@ -103,3 +103,31 @@ def test_suggestions_are_hidden_in_production() -> None:
     prod = load_settings(environment="prod", jwt_secret="x" * 40)
     hidden = DocumentCache(SCHEMA, prod).check("{ viewer { rolle } }", role=Role.HQ_ADMIN)
     assert "Did you mean" not in hidden.errors[0].message
+
+
+def test_a_remembered_cost_is_the_walks_cost_for_those_variables() -> None:
+    """The cost is remembered per operation object and the values of the variables the walk reads;
+    other variables do not matter, and a page size over the limit is refused every time."""
+    from gql.cost import _walk
+
+    document = parse(
+        "query($n: Int, $t: Int, $ids: [ID!]!, $f: OrderFilter) { orders(first: $n, filter: $f)"
+        " { edges { node { orderNo lines { quantity } } } } topProducts: nodes(ids: $ids) { id }"
+        " stores(first: $t) { edges { node { code } } } }"
+    )
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    seen: dict[int, int] = {}
+    for n, t, ids, status in [
+        (5, 1, ["a"], "COMPLETED"),
+        (50, 1, ["a", "b"], None),
+        (5, 1, ["a"], "SHIPPED"),
+    ] * 2:
+        variables = {"n": n, "t": t, "ids": ids, "f": {"status": [status]} if status else None}
+        remembered = operation_cost(SCHEMA, document, operation, variables, MODEL)
+        assert remembered == _walk(SCHEMA, document, operation, variables, MODEL)
+        seen[n * 10 + len(ids)] = remembered
+    assert len(set(seen.values())) == 2
+    for _ in range(2):
+        with pytest.raises(GraphQLError, match="at most 100"):
+            operation_cost(SCHEMA, document, operation, {"n": 500, "t": 1, "ids": []}, MODEL)
