@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
+from gql import input_conversion
 from gql.documents import PreparedDocument
 from gql.errors import ErrorCodes
 from gql.execution import LevelFirstExecutor
@@ -36,6 +37,7 @@ from gql.schema.catalog import Category, Product, Sku, StoreSku
 from gql.schema.common import CENTS_SCALAR, Cents
 from gql.schema.customers import Customer
 from gql.schema.order_lines import OrderLine
+from gql.schema.order_search import OrderFilter
 from gql.schema.orders import Order, Parcel
 from gql.schema.reviews import Review
 from gql.schema.staff import ActionLog, StaffAccount
@@ -127,3 +129,6 @@ schema = MallGraphSchema(
     config=StrawberryConfig(scalar_map={Cents: CENTS_SCALAR}, name_converter=RememberingNameConverter()),
     execution_context_class=LevelFirstExecutor,
 )
+
+# The admin list's filter (and the inputs it nests) is built by a plan made once (gql/input_conversion.py).
+input_conversion.install(schema, [OrderFilter])
