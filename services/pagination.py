@@ -163,6 +163,7 @@ async def paginate(
     count_base: Select[Any] | None = None,
     columns: frozenset[str] | None = None,
     count: Callable[[], Awaitable[int]] | None = None,
+    lasting_base: bool = False,
 ) -> Page[T]:
     """Fetch one page of `base` (a select of one entity, already filtered and scoped), as row
     snapshots of that entity (services/row_snapshots.py).
@@ -173,12 +174,16 @@ async def paginate(
 
     `count_base` is the same filter for `totalCount`; it runs only if the client asks for it.
     `count`, when given, is how the caller counts the same rows instead (services/order_counts.py).
+    `lasting_base`: the caller passes the same `base` object for the same filter again (`_page_of`).
     """
     request = request.validated()
     forward = not request.backward
     # Row snapshots, not ORM instances: a page only becomes GraphQL objects (row_snapshots.py).
     keep = None if columns is None or sort.reads is None else columns | sort.reads
-    entity, stmt = as_snapshots(page_statement(base, sort, request), keep)
+    if lasting_base:
+        entity, stmt = _page_of(base, sort, request, keep)
+    else:
+        entity, stmt = as_snapshots(page_statement(base, sort, request), keep)
     rows = await read_snapshots(sessions, entity, stmt, keep=keep)
 
     has_more = len(rows) > request.size
@@ -200,6 +205,31 @@ async def paginate(
         has_previous_page=has_more if not forward else request.after is not None,
         count=count if count is not None else count_rows,
     )
+
+
+def _page_of(
+    base: Select[Any], sort: Sort, request: PageRequest, keep: frozenset[str] | None
+) -> tuple[type[Any], Select[Any]]:
+    """The page's snapshot statement; a first page's is remembered per `base` object (one per
+    filter and scope when the caller keeps its bases: services/order_search.py `_listed`), sort,
+    size, direction and columns, so SQLAlchemy walks it for its cache key once. A page after or
+    before a cursor carries the cursor's values and is made anew."""
+    if request.after is not None or request.before is not None:
+        return as_snapshots(page_statement(base, sort, request), keep)
+    key = (id(base), sort.name, request.size, request.backward, keep)
+    found = _FIRST_PAGES.get(key)
+    if found is None or found[0] is not base:
+        made = as_snapshots(page_statement(base, sort, request), keep)
+        if len(_FIRST_PAGES) >= _MAX_FIRST_PAGES:
+            _FIRST_PAGES.clear()
+        found = _FIRST_PAGES[key] = (base, *made)
+    return found[1], found[2]
+
+
+_FIRST_PAGES: dict[tuple[Any, ...], tuple[Select[Any], type[Any], Select[Any]]] = {}
+"""First pages' statements: (the base they were made from, held so its id is not reused while the
+entry lives; the entity; the statement)."""
+_MAX_FIRST_PAGES = 2_000
 
 
 def page_statement(base: Select[T], sort: Sort, request: PageRequest) -> Select[T]:
