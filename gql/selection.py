@@ -8,11 +8,17 @@ through; aliases do not matter (the paths hold field names).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
 from strawberry.schema.name_converter import NameConverter
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from gql.context import Info
 from gql.row_views import RowFields
@@ -21,21 +27,48 @@ Path = tuple[str, ...]
 
 
 def selected_paths(info: Info) -> frozenset[Path]:
-    """Every path of field names the document selects below the current field (through fragments)."""
+    """Every path of field names the document selects below the current field (through fragments).
+
+    The paths depend on the field's nodes and the document's fragments only (directives are not
+    evaluated, as strawberry's `selected_fields` does not), so they are read off the AST once per
+    set of field nodes (the document cache keeps one parsed document per query text) instead of
+    converting the selection to strawberry's `SelectedField`s on every request.
+    """
+    raw = info._raw_info
+    nodes = tuple(raw.field_nodes)
+    key = tuple(map(id, nodes))
+    found = _PATHS.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], nodes, strict=True)):
+        return found[1]
+    paths = _paths(nodes, raw.fragments)
+    if len(_PATHS) >= _MAX_PATHS:
+        _PATHS.clear()
+    _PATHS[key] = (nodes, paths)
+    return paths
+
+
+def _paths(nodes: Iterable[FieldNode], fragments: Mapping[str, FragmentDefinitionNode]) -> frozenset[Path]:
     found: set[Path] = set()
 
-    def walk(selections: Iterable[Any], prefix: Path) -> None:
-        for s in selections:
-            if isinstance(s, SelectedField):
-                path = (*prefix, s.name)
+    def walk(selection_set: SelectionSetNode | None, prefix: Path) -> None:
+        for s in selection_set.selections if selection_set is not None else ():
+            if isinstance(s, FieldNode):
+                path = (*prefix, s.name.value)
                 found.add(path)
-                walk(s.selections, path)
-            elif isinstance(s, (FragmentSpread, InlineFragment)):
-                walk(s.selections, prefix)
+                walk(s.selection_set, path)
+            elif isinstance(s, InlineFragmentNode):
+                walk(s.selection_set, prefix)
+            elif isinstance(s, FragmentSpreadNode):
+                walk(fragments[s.name.value].selection_set, prefix)
 
-    for field in info.selected_fields:
-        walk(field.selections, ())
+    for node in nodes:
+        walk(node.selection_set, ())
     return frozenset(found)
+
+
+_PATHS: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], frozenset[Path]]] = {}
+"""By the field nodes' ids; the nodes are held, so an id cannot be reused while its entry lives."""
+_MAX_PATHS = 2_000
 
 
 def selected_columns(
