@@ -139,18 +139,11 @@ async def merge_parts(sessions: SessionFactory) -> int:
         for store_id, status, n in taken:
             sums[store_id, status] += n
         merged = [
-            {"store_id": store_id, "status": status, "n": n}
-            for (store_id, status), n in sorted(sums.items(), key=_pair)
-            if n
+            {"store_id": store_id, "status": status, "n": n} for (store_id, status), n in sums.items() if n
         ]
         if merged:
             await session.execute(insert(OrderCountPart), merged)
     return len(taken) - len(merged)
-
-
-def _pair(item: tuple[tuple[int | None, str], int]) -> tuple[int, str]:
-    (store_id, status), _ = item
-    return (-1 if store_id is None else store_id, status)
 
 
 @dataclass(frozen=True, slots=True)

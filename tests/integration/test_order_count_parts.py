@@ -18,7 +18,7 @@ from models.order_counts import CountScope, OrderCountPart
 from models.order_states import OrderStatus
 from models.orders import Order
 from models.stores import Store
-from services.db import create_engine, session_factory, unit_of_work
+from services.db import count_statements, create_engine, session_factory, unit_of_work
 from services.migrations import downgrade, upgrade
 from services.order_counts import (
     Mismatch,
@@ -130,9 +130,11 @@ async def test_a_merge_leaves_one_part_per_pair_and_then_nothing_to_do(db: Datab
 
 
 async def test_empty_scopes_are_zero_without_a_statement(db: Database) -> None:
-    assert await count_orders(db.sessions, CountScope(store_ids=frozenset())) == 0
-    assert await count_orders(db.sessions, CountScope(statuses=frozenset())) == 0
-    assert await count_by_status(db.sessions, CountScope(store_codes=frozenset())) == {}
+    with count_statements() as counter:
+        assert await count_orders(db.sessions, CountScope(store_ids=frozenset())) == 0
+        assert await count_orders(db.sessions, CountScope(statuses=frozenset())) == 0
+        assert await count_by_status(db.sessions, CountScope(store_codes=frozenset())) == {}
+    assert counter.count == 0
 
 
 @pytest.mark.postgres_only
