@@ -253,7 +253,7 @@ class RedisBus(_Fanout):
                 backoff = min(backoff * 2, self._max_backoff)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     async def ping(self) -> bool:
         if not self.connected.is_set():
