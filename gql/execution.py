@@ -28,8 +28,11 @@ type is not what the schema allows, an `is_type_of` or `resolve_type` is asynchr
 deferred fragment — it stops, lets the pending awaitables settle, and hands the operation to
 graphql-core's own executor from the start, which then produces the exact errors, paths and
 partial data. Queries only read, so running their resolvers a second time changes nothing but
-cost; mutations and subscriptions always take graphql-core's path, and so does everything when
-LEVEL_FIRST_EXECUTION=false (a switch for diagnostics and the benchmark's baseline). The same
+cost. A *fault* is never run twice: a resolver that failed because of the world outside (a
+database error or timeout, a lost connection, an expired deadline: `is_fault`) would most likely
+fail again, after as long a wait, so the operation answers at once with that error at its field's
+path and `data: null`. Mutations and subscriptions always take graphql-core's path, and so does
+everything when LEVEL_FIRST_EXECUTION=false (a switch for diagnostics and the benchmark's baseline). The same
 documents give the same JSON either way: every query of the API test suite is answered by both
 and compared (`tests/api/conftest.py`), and `tests/api/test_execution_differential.py` adds random documents.
 """
@@ -37,17 +40,60 @@ and compared (`tests/api/conftest.py`), and `tests/api/test_execution_differenti
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any, cast
 
+from asyncpg import InterfaceError as DriverInterfaceError  # type: ignore[import-untyped]
+from asyncpg import PostgresError
 from graphql import (
     ExecutionResult,
     GraphQLObjectType,
     OperationType,
+    located_error,
 )
 from graphql.execution.collect_fields import collect_fields
+from sqlalchemy.exc import SQLAlchemyError
 
 from gql.compiled_fields import Fallback as _Fallback
 from gql.walk_steps import ObjectShape, Pending, WalkSteps, Work
+
+FAULTS: tuple[type[BaseException], ...] = (
+    SQLAlchemyError,
+    PostgresError,  # the driver reads (services/driver_reads.py) see asyncpg's errors unwrapped
+    DriverInterfaceError,
+    sqlite3.Error,
+    OSError,
+    TimeoutError,
+)
+"""Failures that come from outside the request (database, network, clock), not from its rules."""
+
+
+def is_fault(error: BaseException) -> bool:
+    """True when `error`, or an error it was raised from or while handling, is one of `FAULTS`.
+
+    A coded error made from a fault (the metrics' QUERY_TIMEOUT, raised while handling the
+    database's cancellation) is a fault too: running it again would wait as long again.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [error]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        if isinstance(current, FAULTS):
+            return True
+        seen.add(id(current))
+        todo += (current.__cause__, current.__context__)
+    return False
+
+
+class _Fault(Exception):
+    """A pending field failed with a fault: the operation is answered with it, not run again."""
+
+    def __init__(self, error: Exception, entry: Pending) -> None:
+        super().__init__(error)
+        self.error = error
+        self.entry = entry
 
 
 class LevelFirstExecutor(WalkSteps):
@@ -87,6 +133,10 @@ class LevelFirstExecutor(WalkSteps):
         except _Fallback:
             result = super().execute_operation()
             return cast(ExecutionResult, await result if self.is_awaitable(result) else result)
+        except _Fault as fault:
+            _, _, details, _, path, _, _ = fault.entry
+            error = located_error(fault.error, [d.node for d in details], path.as_list())
+            return ExecutionResult(None, [error])
         return self.finish(self.build_response(data))  # type: ignore[return-value]
 
     async def _run(self) -> dict[str, Any]:
@@ -137,10 +187,12 @@ class LevelFirstExecutor(WalkSteps):
                 try:
                     for entry, value in zip(pending, values, strict=True):
                         if isinstance(value, BaseException):
+                            if isinstance(value, Exception) and is_fault(value):
+                                raise _Fault(value, entry)
                             raise _Fallback
                         _, type_, details, info, path, target, key = entry
                         self._complete(type_, details, info, path, value, target, key, next_work, None)
-                except _Fallback:
+                except (_Fallback, _Fault):
                     raise
                 except Exception:
                     raise _Fallback from None
