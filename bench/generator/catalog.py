@@ -11,6 +11,9 @@ from bench.generator.world import SkuInfo, StoreInfo
 from models.enums import ProductStatus
 
 IMAGE_BASE = "https://img.mallgraph.example"
+DEMO_LISTING = (1, 1)
+"""(store id, SKU id) of the demo listing: SH001 always has the first SKU on the shelf, in stock."""
+DEMO_LISTING_STOCK = 500
 _POPULAR_TOPS = {0: 1.6, 1: 1.4, 3: 1.3, 5: 1.1}
 """Fruit, vegetables, dairy and drinks sell most in a neighbourhood store."""
 
@@ -166,7 +169,8 @@ def build_listings(
     for store in stores:
         share = rng.uniform(0.6, 0.9)
         for sku in catalog.skus:
-            if rng.random() >= share:
+            demo = (store.id, sku.id) == DEMO_LISTING
+            if rng.random() >= share and not demo:
                 continue
             override = None
             if rng.random() < 0.08:
@@ -174,6 +178,8 @@ def build_listings(
             stock = 0 if rng.random() < 0.08 else int(1 + 199 * rng.random() ** 2)
             on_shelf = rng.random() < 0.94
             limit = rng.choice((2, 5, 10)) if rng.random() < 0.05 else None
+            if demo:  # the docs' examples order it (bench/generator/demo.py)
+                stock, on_shelf, limit = max(stock, DEMO_LISTING_STOCK), True, None
             batch.add(
                 "store_skus",
                 (

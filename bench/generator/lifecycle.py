@@ -77,7 +77,7 @@ class Lifecycle:
             step = self._next(sim, planner)
             if step is None or step.at >= self.now:
                 return
-            self._perform(sim, step)
+            self.perform(sim, step)
             stage = _STAGE_ACTIONS.get(step.action)
             if stage is not None and not self._after_sale(sim, planner, stage):
                 return
@@ -107,7 +107,8 @@ class Lifecycle:
             return planner.receipt(sim)
         return None
 
-    def _perform(self, sim: OrderSim, step: Step) -> None:
+    def perform(self, sim: OrderSim, step: Step) -> None:
+        """One step with its side effects (payment, allocation record, parcel, refund on cancel)."""
         action, at, actor = step.action, step.at, step.actor
         who = actor_id(self.rng, sim, actor)
         if action in (A.PAY, A.PAY_GROUP_BUY):

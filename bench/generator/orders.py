@@ -31,6 +31,7 @@ _CHANNEL = Weighted(
     ]
 )
 _COUPONS = (300, 500, 1000, 2000)
+_MINI_PROGRAM = OrderChannel.MINI_PROGRAM.value
 
 
 def allocate(discount: int, amounts: list[int]) -> list[int]:
@@ -185,6 +186,21 @@ class OrderFactory:
         sim = self._order(ts, customer, store, fulfillment, kind, lines, channel)
         self._price(sim, ts)
         created_event(sim)
+        return sim
+
+    def fixed(
+        self,
+        order_id: int,
+        ts: float,
+        customer: CustomerInfo,
+        store: StoreInfo,
+        fulfillment: str,
+        lines: list[LineSim],
+    ) -> OrderSim:
+        """An order with the given id, store and lines at the store's prices (no campaign, no coupon)."""
+        sim = self._order(ts, customer, store, fulfillment, OrderType.NORMAL.value, lines, _MINI_PROGRAM)
+        sim.id = order_id
+        self._price(sim, ts, campaigns=False)
         return sim
 
     def group(
