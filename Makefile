@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ORDERS ?= 3000
 
-.PHONY: run test test-latest lock install dev lint typecheck pytest node-client schema migrate seed bench bench-explain clean
+.PHONY: run test test-latest lock install dev lint typecheck pytest node-client schema migrate seed bench bench-explain graphiql-assets clean
 
 
 $(BIN)/python:
@@ -75,6 +75,27 @@ test-latest:
 
 schema: dev
 	$(BIN)/mallgraph export-schema --output schema.graphql
+
+# GraphiQL's browser files, vendored in gql/static/graphiql/ (the app serves them; no CDN): the pinned
+# npm packages' files and licences, byte for byte, and their SHA256SUMS. Needs npm; commit the result.
+GRAPHIQL_STATIC := gql/static/graphiql
+GRAPHIQL_PACKAGES := react@18.3.1 react-dom@18.3.1 graphiql@3.8.3 @graphiql/plugin-explorer@3.2.5 \
+	graphiql-explorer@0.9.0
+graphiql-assets:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent $(GRAPHIQL_PACKAGES) >/dev/null) && \
+	for t in "$$tmp"/*.tgz; do d="$${t%.tgz}"; mkdir "$$d" && tar -xzf "$$t" -C "$$d"; done && \
+	cp "$$tmp"/react-1*/package/umd/react.production.min.js $(GRAPHIQL_STATIC)/ && \
+	cp "$$tmp"/react-1*/package/LICENSE $(GRAPHIQL_STATIC)/LICENSE.react && \
+	cp "$$tmp"/react-dom-*/package/umd/react-dom.production.min.js $(GRAPHIQL_STATIC)/ && \
+	cp "$$tmp"/react-dom-*/package/LICENSE $(GRAPHIQL_STATIC)/LICENSE.react-dom && \
+	cp "$$tmp"/graphiql-3*/package/graphiql.min.js "$$tmp"/graphiql-3*/package/graphiql.min.css $(GRAPHIQL_STATIC)/ && \
+	cp "$$tmp"/graphiql-3*/package/LICENSE $(GRAPHIQL_STATIC)/LICENSE.graphiql && \
+	cp "$$tmp"/graphiql-plugin-explorer-*/package/dist/index.umd.js $(GRAPHIQL_STATIC)/plugin-explorer.umd.js && \
+	cp "$$tmp"/graphiql-plugin-explorer-*/package/dist/style.css $(GRAPHIQL_STATIC)/plugin-explorer.css && \
+	cp "$$tmp"/graphiql-explorer-*/package/LICENSE $(GRAPHIQL_STATIC)/LICENSE.graphiql-explorer && \
+	cd $(GRAPHIQL_STATIC) && sha256sum react.production.min.js react-dom.production.min.js graphiql.min.js \
+		graphiql.min.css plugin-explorer.umd.js plugin-explorer.css LICENSE.* > SHA256SUMS
 
 migrate: install
 	$(BIN)/mallgraph migrate

@@ -1,5 +1,7 @@
 """The Starlette application: GraphQL at /graphql (GraphiQL in a browser), health at /livez and /readyz.
 
+GraphiQL's files come from the app itself (/graphql/static/), the SDL from /graphql/schema.graphql.
+
 Long-lived resources (engine, session factory, cache) are created in the lifespan and kept on
 `app.state`; everything per request (principal, loaders) is built in `get_context`.
 """
@@ -26,6 +28,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from gql.auth import AuthMiddleware
 from gql.context import Context
 from gql.gate import Gate, GatedGraphQL
+from gql.graphiql import graphiql_page, schema_endpoint, static_asset
 from gql.health import readiness
 from gql.heap import freeze_startup_heap
 from gql.logging_setup import configure_logging
@@ -153,6 +156,10 @@ class MallGraphView(GatedGraphQL):
         except orjson.JSONEncodeError:  # an integer beyond 64 bits inside a JSON scalar
             return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our own GraphiQL page, whose assets the app serves (gql/graphiql.py): no CDN."""
+        return await graphiql_page(request)
+
     async def on_ws_connect(self, context: Context) -> None:
         await authenticate_connection(context)
 
@@ -209,10 +216,15 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     async def campaign_qr(request: Request) -> Response:
         return await qr_endpoint(request, holder["r"].settings, holder["r"].sessions)
 
+    async def schema_sdl(request: Request) -> Response:
+        return schema_endpoint(request, holder["r"].settings)
+
     view = MallGraphView(resources)  # type: ignore[arg-type]  # set for real in the lifespan
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/graphql/schema.graphql", schema_sdl),
+            Route("/graphql/static/{name}", static_asset),
             Route("/livez", livez),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
