@@ -46,6 +46,7 @@ from services.db import SessionFactory, create_engine, session_factory
 from services.event_bus import EventBus, MemoryBus, create_event_bus
 from services.order_feed import FeedConfig, OrderFeed
 from services.payments import DevPaymentGateway, PaymentGateway
+from services.redis_breaker import RedisBreaker
 from services.sweeps import SweepRunner
 
 log = logging.getLogger("mallgraph.app")
@@ -112,12 +113,26 @@ class Resources:
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.db_statement_timeout_ms,
         )
+        # One breaker for the process's Redis: whichever caller meets a hung Redis first opens it for all.
+        breaker = RedisBreaker(cool_down=settings.redis_breaker_cooldown_seconds)
+        socket_timeout = settings.redis_socket_timeout_seconds
+        connect_timeout = settings.redis_connect_timeout_seconds
         return cls(
             settings,
             engine,
             session_factory(engine),
-            create_cache(settings.redis_url),
-            bus=create_event_bus(settings.redis_url),
+            create_cache(
+                settings.redis_url,
+                socket_timeout=socket_timeout,
+                connect_timeout=connect_timeout,
+                breaker=breaker,
+            ),
+            bus=create_event_bus(
+                settings.redis_url,
+                socket_timeout=socket_timeout,
+                connect_timeout=connect_timeout,
+                breaker=breaker,
+            ),
         )
 
     async def close(self) -> None:

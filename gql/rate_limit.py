@@ -3,8 +3,11 @@
 Each caller's bucket holds as many points as the role's query budget and refills at the role's
 restore rate; every query takes its requested cost out before it runs. With Redis the bucket is
 one hash updated by a Lua script (atomic across every app process, timed by the Redis clock);
-in embedded mode it lives in process. A Redis outage must never take the API down, so the
-limiter then fails open: the request runs, a warning is logged and `COUNTERS` counts it.
+in embedded mode it lives in process. A Redis outage or hang must never take the API down, so
+the limiter then fails open: the request runs and `COUNTERS` counts it. Its calls go through the
+cache's circuit breaker (services/redis_breaker.py): after one timeout the limiter fails open at
+once, without a network wait, until a probe finds Redis answering again; the breaker logs each
+change of state, so a hung Redis is one log line, not one per request.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from redis.exceptions import RedisError
 
 from gql.limits import COUNTERS
 from services.cache import Cache, RedisCache
+from services.redis_breaker import TRIPS, RedisBreaker, RedisUnavailable
 
 log = logging.getLogger("mallgraph.rate_limit")
 
@@ -83,12 +87,15 @@ class MemoryBucket:
 
 
 class RedisBucket:
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: Redis, breaker: RedisBreaker | None = None) -> None:
         self._client = client
         self._script = client.register_script(TAKE_SCRIPT)
+        self._breaker = breaker or RedisBreaker()
 
     async def take(self, key: str, cost: int, capacity: int, rate: float) -> tuple[bool, float]:
-        allowed, tokens = await self._script(keys=[KEY_PREFIX + key], args=[capacity, rate, cost])
+        allowed, tokens = await self._breaker.call(
+            lambda: self._script(keys=[KEY_PREFIX + key], args=[capacity, rate, cost])
+        )
         return bool(int(allowed)), float(tokens)
 
 
@@ -100,7 +107,9 @@ class RateLimiter:
     @classmethod
     def for_cache(cls, cache: Cache, *, enabled: bool) -> RateLimiter:
         """Share the cache's Redis connection when there is one; else count in process."""
-        bucket: Bucket = RedisBucket(cache.client) if isinstance(cache, RedisCache) else MemoryBucket()
+        bucket: Bucket = (
+            RedisBucket(cache.client, cache.breaker) if isinstance(cache, RedisCache) else MemoryBucket()
+        )
         return cls(bucket, enabled=enabled)
 
     async def take(self, key: str, cost: int, capacity: int, rate: float) -> Decision:
@@ -111,7 +120,9 @@ class RateLimiter:
             allowed, tokens = await self.bucket.take(key, charge, capacity, rate)
         except (TimeoutError, RedisError, OSError) as exc:
             COUNTERS.rate_limit_fail_open += 1
-            log.warning("rate limiter unavailable, letting the request through: %s", exc)
+            # faults are logged by the breaker, once per change of state
+            quiet = isinstance(exc, (*TRIPS, RedisUnavailable))
+            log.log(logging.DEBUG if quiet else logging.WARNING, "rate limiter failed open: %s", exc)
             return Decision(True, None, capacity, rate)
         wait = 0.0 if allowed else max(0.0, (charge - tokens) / rate)
         return Decision(allowed, tokens, capacity, rate, retry_after_seconds=math.ceil(wait * 10) / 10)

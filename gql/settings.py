@@ -137,6 +137,14 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(default=20, ge=0)
     """On SIGTERM, in-flight requests get this long to finish before the process exits."""
 
+    # Faults, not just outages (issue 21): see docs/deployment.md.
+    redis_socket_timeout_seconds: float = Field(default=0.25, gt=0, le=30)
+    """The longest one Redis command may wait for its answer (cache, rate limits, publishing)."""
+    redis_connect_timeout_seconds: float = Field(default=0.25, gt=0, le=30)
+    redis_breaker_cooldown_seconds: float = Field(default=1.0, gt=0, le=300)
+    """After a Redis timeout or connection error, Redis calls fail open at once for this long,
+    then one call probes (services/redis_breaker.py)."""
+
     @field_validator("database_url", "analytics_database_url")
     @classmethod
     def _known_driver(cls, value: str | None) -> str | None:

@@ -1,8 +1,10 @@
 """A small cache interface with two implementations: Redis (fleet) and in-process (embedded).
 
 Callers never learn which one they have. The cache is an accelerator, never a source of
-truth: if Redis is unreachable, reads miss and writes are dropped (with a warning), so the
-API keeps serving from the database.
+truth: if Redis is unreachable or hung, reads miss and writes are dropped, so the API keeps
+serving from the database. Every Redis call goes through the cache's circuit breaker
+(services/redis_breaker.py), which the rate limiter shares: after one timeout the calls fail
+at once instead of each waiting, and the breaker logs the change (never each call).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import time
 from collections import OrderedDict
 from typing import Protocol
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from services.redis_breaker import TRIPS, RedisBreaker, RedisUnavailable, redis_client
 from services.telemetry import record_cache
 
 log = logging.getLogger("mallgraph.cache")
@@ -72,18 +74,31 @@ class MemoryCache:
 
 
 class RedisCache:
+    """The fleet's cache. `breaker` guards `client`; whoever else calls `client` (the rate
+    limiter) goes through the same breaker."""
+
     name = "redis"
 
-    def __init__(self, url: str, *, socket_timeout: float = 0.5) -> None:
-        self.client = aioredis.Redis.from_url(
-            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout
+    def __init__(
+        self,
+        url: str,
+        *,
+        socket_timeout: float = 0.25,
+        connect_timeout: float | None = None,
+        breaker: RedisBreaker | None = None,
+    ) -> None:
+        self.client = redis_client(
+            url,
+            socket_timeout=socket_timeout,
+            connect_timeout=socket_timeout if connect_timeout is None else connect_timeout,
         )
+        self.breaker = breaker or RedisBreaker()
 
     async def get(self, key: str) -> bytes | None:
         try:
-            value = await self.client.get(key)
+            value = await self.breaker.call(lambda: self.client.get(key))
         except (RedisError, OSError) as exc:
-            log.warning("cache get failed, treating as miss: %s", exc)
+            _failed("get, treated as a miss", exc)
             record_cache(key, False)
             return None
         record_cache(key, isinstance(value, bytes))
@@ -91,21 +106,22 @@ class RedisCache:
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         try:
-            await self.client.set(key, value, px=max(1, int(ttl_seconds * 1000)))
+            await self.breaker.call(lambda: self.client.set(key, value, px=max(1, int(ttl_seconds * 1000))))
         except (RedisError, OSError) as exc:
-            log.warning("cache set failed, dropped: %s", exc)
+            _failed("set, dropped", exc)
 
     async def delete(self, *keys: str) -> None:
         if not keys:
             return
         try:
-            await self.client.delete(*keys)
+            await self.breaker.call(lambda: self.client.delete(*keys))
         except (RedisError, OSError) as exc:
-            log.warning("cache delete failed: %s", exc)
+            _failed("delete", exc)
 
     async def ping(self) -> bool:
+        """False at once while the breaker is open; otherwise one bounded round trip."""
         try:
-            return bool(await self.client.ping())
+            return bool(await self.breaker.call(self.client.ping))
         except (RedisError, OSError):
             return False
 
@@ -113,5 +129,21 @@ class RedisCache:
         await self.client.aclose()
 
 
-def create_cache(redis_url: str | None) -> Cache:
-    return RedisCache(redis_url) if redis_url else MemoryCache()
+def _failed(what: str, exc: BaseException) -> None:
+    """Faults are the breaker's to log (once per state change); an error Redis answered is logged here."""
+    level = logging.DEBUG if isinstance(exc, (*TRIPS, RedisUnavailable)) else logging.WARNING
+    log.log(level, "cache %s: %s", what, exc)
+
+
+def create_cache(
+    redis_url: str | None,
+    *,
+    socket_timeout: float = 0.25,
+    connect_timeout: float = 0.25,
+    breaker: RedisBreaker | None = None,
+) -> Cache:
+    if not redis_url:
+        return MemoryCache()
+    return RedisCache(
+        redis_url, socket_timeout=socket_timeout, connect_timeout=connect_timeout, breaker=breaker
+    )

@@ -8,6 +8,12 @@ Redis subscription and fans notices out to its local subscribers, each with a bo
 When the bus cannot be trusted — a publish failed, or the Redis connection dropped and came
 back — every local subscriber gets a `RESYNC` marker and re-reads the table from its own cursor,
 so a notice lost while Redis was down delays an event but never loses it.
+
+Publishing is on a mutation's path, so it goes through the process's Redis circuit breaker
+(services/redis_breaker.py, shared with the cache): a hung Redis costs one publish one socket
+timeout, and later publishes are skipped at once until a probe finds Redis answering. A hang
+does not drop the listener's connection, so the listener also resyncs its subscribers whenever
+the breaker has opened since it last looked.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
@@ -26,13 +31,14 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from services.redis_breaker import RedisBreaker, RedisUnavailable, redis_client
 from services.telemetry import EVENTS_PUBLISHED
 
 log = logging.getLogger("mallgraph.event_bus")
 
 CHANNEL_PREFIX: Final = "mallgraph:order-events"
-PUBLISH_PAUSE_SECONDS: Final = 1.0
-"""After a failed publish, publishing is skipped this long (a circuit breaker for Redis outages)."""
+LISTEN_POLL_SECONDS: Final = 1.0
+"""The listener looks at the breaker at least this often, between notices."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,15 +177,25 @@ class RedisBus(_Fanout):
 
     name = "redis"
 
-    def __init__(self, url: str, *, timeout: float = 0.5, max_backoff: float = 2.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 0.25,
+        connect_timeout: float | None = None,
+        max_backoff: float = 2.0,
+        breaker: RedisBreaker | None = None,
+    ) -> None:
         super().__init__()
         self._url = url
-        # Publishing must fail fast (a mutation waits on it); the listener blocks on reads forever.
-        self._publisher = aioredis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        connect_timeout = timeout if connect_timeout is None else connect_timeout
+        # Publishing must fail fast (a mutation waits on it); the listener blocks on reads.
+        self._publisher = redis_client(url, socket_timeout=timeout, connect_timeout=connect_timeout)
+        self.breaker = breaker or RedisBreaker()
         # No silent retries on the listener: a reconnect that resubscribes behind our back would
         # skip the resync, and notices published meanwhile would wait for the next catch-up poll.
         self._listener_client = aioredis.Redis.from_url(
-            url, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+            url, socket_connect_timeout=connect_timeout, retry=Retry(NoBackoff(), 0)
         )
         # Pub/sub ignores Redis' database numbers: the channel carries it, so deployments (or
         # test runs) that share one Redis through different databases never hear each other.
@@ -188,7 +204,6 @@ class RedisBus(_Fanout):
         self._max_backoff = max_backoff
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
-        self._publish_paused_until = 0.0
         self.reconnects = 0
 
     async def start(self) -> None:
@@ -196,28 +211,27 @@ class RedisBus(_Fanout):
             self._task = asyncio.create_task(self._listen(), name="mallgraph-event-bus")
 
     async def publish(self, notices: Sequence[EventNotice]) -> None:
+        """Announce `notices`; never raises. Unannounced, local subscribers re-read the table now,
+        remote ones when their listener resyncs or at their periodic catch-up."""
         if not notices:
             return
-        if time.monotonic() < self._publish_paused_until:
-            # A publish failed a moment ago: do not make every mutation wait on a timeout. Local
-            # subscribers re-read the table now; remote ones when their listener reconnects, or
-            # at their periodic catch-up.
+
+        async def send() -> None:
+            async with self._publisher.pipeline(transaction=False) as pipe:
+                for notice in notices:
+                    pipe.publish(self.channel, notice.encode())
+                await pipe.execute()
+
+        try:
+            await self.breaker.call(send)
+        except RedisUnavailable:
             EVENTS_PUBLISHED.labels("skipped").inc(len(notices))
-            self.resync_all()
+        except (RedisError, OSError) as exc:
+            log.debug("event publish failed (%s); subscribers will catch up from the table", exc)
+            EVENTS_PUBLISHED.labels("failed").inc(len(notices))
+        else:
+            EVENTS_PUBLISHED.labels("ok").inc(len(notices))
             return
-        for attempt in (1, 2):  # a pooled connection may be stale after a Redis restart: retry once
-            try:
-                async with self._publisher.pipeline(transaction=False) as pipe:
-                    for notice in notices:
-                        pipe.publish(self.channel, notice.encode())
-                    await pipe.execute()
-                EVENTS_PUBLISHED.labels("ok").inc(len(notices))
-                return
-            except (RedisError, OSError) as exc:
-                if attempt == 2:
-                    log.warning("event publish failed (%s); subscribers will catch up from the table", exc)
-        EVENTS_PUBLISHED.labels("failed").inc(len(notices))
-        self._publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
         self.resync_all()
 
     async def _listen(self) -> None:
@@ -235,8 +249,14 @@ class RedisBus(_Fanout):
                 self.resync_all()
                 first = False
                 backoff = 0.05
+                trips = self.breaker.trips
                 while True:
-                    message = await pubsub.get_message(timeout=None)
+                    message = await pubsub.get_message(timeout=LISTEN_POLL_SECONDS)
+                    if self.breaker.trips != trips:
+                        # Redis hung or failed for this process meanwhile: notices may be lost
+                        # even though this connection never dropped.
+                        trips = self.breaker.trips
+                        self.resync_all()
                     if message is None or message.get("type") != "message":
                         continue
                     try:
@@ -259,7 +279,7 @@ class RedisBus(_Fanout):
         if not self.connected.is_set():
             return False
         try:
-            return bool(await self._publisher.ping())
+            return bool(await self.breaker.call(self._publisher.ping))
         except (RedisError, OSError):
             return False
 
@@ -274,5 +294,13 @@ class RedisBus(_Fanout):
         await self._listener_client.aclose()
 
 
-def create_event_bus(redis_url: str | None) -> EventBus:
-    return RedisBus(redis_url) if redis_url else MemoryBus()
+def create_event_bus(
+    redis_url: str | None,
+    *,
+    socket_timeout: float = 0.25,
+    connect_timeout: float = 0.25,
+    breaker: RedisBreaker | None = None,
+) -> EventBus:
+    if not redis_url:
+        return MemoryBus()
+    return RedisBus(redis_url, timeout=socket_timeout, connect_timeout=connect_timeout, breaker=breaker)

@@ -55,6 +55,17 @@ EVENTS_PUBLISHED: Final = Counter(
     "Order-event notices after commit, by result (ok, failed, skipped: Redis known down).",
     ["result"],
 )
+REDIS_BREAKER_STATE: Final = Gauge(
+    "mallgraph_redis_breaker_state",
+    "The Redis circuit breaker (services/redis_breaker.py): 0 closed, 1 half-open, 2 open.",
+    ["breaker"],
+    multiprocess_mode="max",
+)
+REDIS_SHORT_CIRCUITS: Final = Counter(
+    "mallgraph_redis_short_circuits_total",
+    "Redis calls not made because the breaker was open (the caller failed open at once).",
+    ["breaker"],
+)
 
 _NAME = re.compile(r"[^A-Za-z0-9_]")
 
