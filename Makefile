@@ -35,6 +35,7 @@ dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/mallgraph migrate
 	$(BIN)/mallgraph seed --if-empty --orders $(DEMO_ORDERS)
+	$(BIN)/mallgraph cheatsheet
 	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/mallgraph serve
 
 lint: dev

@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
         help="rebuild the parts from the orders (order writes wait meanwhile)",
     )
 
+    sheet = sub.add_parser("cheatsheet", help="print GraphiQL's URL, a token per role and demo handles")
+    sheet.add_argument("--host", default="127.0.0.1")
+    sheet.add_argument("--port", type=int, default=8000)
+
     export = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", type=Path, help="write to this file instead of stdout")
     return parser
@@ -244,6 +248,22 @@ async def _store_ids(settings: Settings, refs: list[str]) -> list[int]:
     return ids
 
 
+def _cheatsheet(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.cheatsheet import cheat_sheet, render
+    from services.db import create_engine, session_factory
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            url = f"http://{args.host}:{args.port}/graphql"
+            return render(await cheat_sheet(settings, session_factory(engine), url=url))
+        finally:
+            await engine.dispose()
+
+    print(asyncio.run(run()))
+    return 0
+
+
 def _export_schema(_settings: Settings, args: argparse.Namespace) -> int:
     from gql.schema import schema
 
@@ -278,4 +298,5 @@ _COMMANDS = {
     "token": _token,
     "export-schema": _export_schema,
     "recount-orders": _recount_orders,
+    "cheatsheet": _cheatsheet,
 }

@@ -8,6 +8,8 @@ primary keys are assigned here, and nothing reads the clock or uuid4 while gener
 
 Every order status change goes through `models.order_states` and every after-sale step through
 `models.after_sale_states`, so the data cannot contain a transition the services would refuse.
+Data sets of 50 orders or more include the docs' demo orders (`bench/generator/demo.py`): fixed
+order numbers, ids 1-3, counted in N.
 
 Money note: a refund that brings back every unit of an order that is not completed (a
 cancellation after payment, or refunds that close the order) returns the delivery and packaging
@@ -32,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.generator.common import Ids
+from bench.generator.demo import DEMO_ORDERS, demo_orders, wants_demo
 from bench.generator.invites import build_invites
 from bench.generator.people import customer_updates
 from bench.generator.pipeline import Simulation
@@ -138,7 +141,11 @@ async def generate(
             async with contextlib.aclosing(_ahead(reference)) as batches:
                 async for batch in batches:
                     await writer.write(batch)
-            simulation = Simulation(rng, world, ids, orders, seed)
+            demo = len(DEMO_ORDERS) if wants_demo(orders) else 0
+            simulation = Simulation(rng, world, ids, orders - demo, seed)
+            if demo:  # first, so the demo orders' ids are the same in every data set
+                await writer.write(demo_orders(seed, world, ids, simulation.factory))
+                bar.advance(order_task, demo)
             async with contextlib.aclosing(_ahead(simulation.chunks(CHUNK_ORDERS))) as chunks:
                 async for batch, placed in chunks:
                     await writer.write(batch)
