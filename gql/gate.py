@@ -13,6 +13,7 @@ to strawberry.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -168,8 +169,43 @@ class GatedGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> StrawberryResult:
+        """Admit and run the request within its deadline (REQUEST_TIMEOUT_SECONDS).
+
+        Past the deadline the request's task is cancelled at its next await (with the statements
+        it is waiting on: asyncpg cancels them in the database) and it answers REQUEST_TIMEOUT.
+        CPU-bound steps between awaits are bounded by their own work budgets (gql/limits.py).
+        """
         started = time.perf_counter()
-        outcome = await self.gate().admit(request_data, request_adapter.method, context)
+        gate = self.gate()
+        deadline = asyncio.timeout(gate.settings.request_timeout_seconds)
+        try:
+            async with deadline:
+                return await self._execute_gated(
+                    gate, started, request, request_adapter, sub_response, context, root_value, request_data
+                )
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+        seconds = gate.settings.request_timeout_seconds
+        log.warning("request timed out after %g s", seconds, extra={"request_id": context.request_id})
+        error = coded(
+            ErrorCode.REQUEST_TIMEOUT, f"the request ran longer than {seconds:g} s", timeoutSeconds=seconds
+        )
+        note_refused(request_data.operation_name, [error], started)
+        return StrawberryResult(data=None, errors=[error])
+
+    async def _execute_gated(
+        self,
+        gate: Gate,
+        started: float,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> StrawberryResult:
+        outcome = await gate.admit(request_data, request_adapter.method, context)
         if isinstance(outcome, StrawberryResult):
             note_refused(request_data.operation_name, list(outcome.errors or ()), started)
             return outcome

@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     redis_breaker_cooldown_seconds: float = Field(default=1.0, gt=0, le=300)
     """After a Redis timeout or connection error, Redis calls fail open at once for this long,
     then one call probes (services/redis_breaker.py)."""
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """The deadline of one HTTP GraphQL request, admission and execution together; past it the
+    request answers REQUEST_TIMEOUT and its statements are cancelled."""
 
     @field_validator("database_url", "analytics_database_url")
     @classmethod

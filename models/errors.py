@@ -85,6 +85,10 @@ class ErrorCode(StrEnum):
     """Trusted documents are enforced and the document is not in the manifest."""
     BATCHING_NOT_SUPPORTED = "BATCHING_NOT_SUPPORTED"
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    # Deadlines (issue 21)
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+    """The request ran past REQUEST_TIMEOUT_SECONDS (admission and execution together); its
+    statements were cancelled. Retrying the same document will most likely time out again."""
 
 
 class DomainError(Exception):
