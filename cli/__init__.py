@@ -8,36 +8,61 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cli.errors import CliError, check_sqlite_folder, explain, redact, unexpected_line
 from gql.logging_setup import configure_logging
-from gql.settings import PROJECT_ROOT, Settings, SettingsError, load_settings
+from gql.settings import DEFAULT_SQLITE_URL, PROJECT_ROOT, Settings, load_settings
 from models.enums import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    """Run one command; its exit status (0 ok, 1 error, 2 usage, 130 interrupted).
+
+    Every failure ends in one line on stderr; `--debug` or `LOG_LEVEL=DEBUG` adds the traceback.
+    """
+    args = _parser().parse_args(argv)
+    debug = args.debug or os.environ.get("LOG_LEVEL", "").upper() == "DEBUG"
+    database_url = os.environ.get("DATABASE_URL", DEFAULT_SQLITE_URL)
     try:
         settings = load_settings()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    configure_logging(settings)
-    handler = _COMMANDS[args.command]
-    return handler(settings, args)
+        database_url = settings.database_url
+        debug = debug or settings.log_level.value == "DEBUG"
+        configure_logging(settings)
+        return _COMMANDS[args.command](settings, args)
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        print("mallgraph: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `mallgraph export-schema | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        known = explain(exc, database_url)
+        print(known.line() if known else unexpected_line(exc), file=sys.stderr)
+        return known.exit_code if known else 1
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mallgraph", description="GraphQL BFF of a smart-retail chain")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("migrate", help="apply database migrations (Alembic) to DATABASE_URL")
 
     seed = sub.add_parser("seed", help="generate deterministic demo or benchmark data")
-    seed.add_argument("--orders", type=int, default=3000, help="number of orders (default 3000)")
+    seed.add_argument("--orders", type=_count, default=3000, help="number of orders (default 3000)")
     seed.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     seed.add_argument("--if-empty", action="store_true", help="do nothing when the database already has data")
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -65,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--customer", type=int, help="customer id (SHOPPER)")
     token.add_argument("--sub", help="subject (default: derived from the role)")
-    token.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds (default one day)")
+    token.add_argument(
+        "--ttl", type=_positive, default=24 * 3600, help="lifetime in seconds (default one day)"
+    )
 
     recount = sub.add_parser(
         "recount-orders",
@@ -83,30 +110,43 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    for command in sub.choices.values():  # `mallgraph seed --debug` works too
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    from services.db import ensure_sqlite_directory
     from services.migrations import upgrade
 
+    try:
+        ensure_sqlite_directory(settings.database_url)
+    except OSError as exc:
+        raise CliError(
+            f"cannot create the folder of the SQLite database ({exc.filename}: {exc.strerror})",
+            "Fix the file's path in DATABASE_URL",
+        ) from exc
     upgrade(settings.database_url)
-    print(f"database migrated: {_redact(settings.database_url)}")
+    print(f"database migrated: {redact(settings.database_url)}")
     return 0
 
 
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
     from bench.generator import database_is_empty, generate
-    from services.db import create_engine
 
     async def run() -> int:
-        engine = create_engine(settings.database_url)
+        engine = _engine(settings.database_url)
         try:
             if not await database_is_empty(engine):
                 if args.if_empty:
                     print("database already has data; not seeding")
                     return 0
-                print("database already has data; seed an empty database", file=sys.stderr)
-                return 1
+                raise CliError(
+                    f"the database {redact(settings.database_url)} already has data",
+                    "Seed an empty database, or pass --if-empty to skip seeding then",
+                )
             now = args.now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
             report = await generate(
                 engine, orders=args.orders, seed=args.seed, now=now, progress=not args.quiet
@@ -124,11 +164,11 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 
 def _recount_orders(settings: Settings, args: argparse.Namespace) -> int:
     """The operator's check of `order_count_parts` (models/order_counts.py), and its repair."""
-    from services.db import create_engine, session_factory
+    from services.db import session_factory
     from services.order_counts import mismatches, rebuild_parts
 
     async def run() -> int:
-        engine = create_engine(settings.database_url, statement_timeout_ms=0)
+        engine = _engine(settings.database_url, statement_timeout_ms=0)
         sessions = session_factory(engine)
         try:
             found = await mismatches(sessions)
@@ -155,10 +195,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     metrics_dir: str | None = None
+    if args.workers > 1 and args.reload:
+        raise CliError("--reload and --workers do not mix", "Give one of them", exit_code=2)
+    asyncio.run(_check_database(settings.database_url))
     if args.workers > 1:
-        if args.reload:
-            print("--reload and --workers do not mix", file=sys.stderr)
-            return 2
         metrics_dir = _prometheus_multiprocess_dir()
         if not settings.redis_url:
             print(
@@ -208,13 +248,15 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     from gql.auth import mint_token
 
     role = Role(args.role)
-    store_ids = asyncio.run(_store_ids(settings, args.store)) if args.store else None
-    if role is Role.STORE_STAFF and not store_ids:
-        print("STORE_STAFF needs --store (code or id)", file=sys.stderr)
-        return 2
+    if role is Role.STORE_STAFF and not args.store:
+        raise CliError(
+            "STORE_STAFF needs --store", "Give a store code or id, e.g. --store SH001", exit_code=2
+        )
     if role is Role.SHOPPER and args.customer is None:
-        print("SHOPPER needs --customer ID", file=sys.stderr)
-        return 2
+        raise CliError("SHOPPER needs --customer", "Give a customer id, e.g. --customer 1", exit_code=2)
+    store_ids = None
+    if args.store or args.customer is not None:
+        store_ids = asyncio.run(_checked_scope(settings, args.store, args.customer)) or None
     subject = args.sub or (
         f"customer:{args.customer}" if role is Role.SHOPPER else f"dev-{role.value.lower()}"
     )
@@ -226,23 +268,38 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _store_ids(settings: Settings, refs: list[str]) -> list[int]:
-    """Store ids from ids or codes (codes are looked up, so `--store SH001` works)."""
-    from services.db import create_engine, session_factory
+async def _checked_scope(settings: Settings, refs: list[str], customer_id: int | None) -> list[int]:
+    """Store ids from ids or codes (`--store SH001` works); every store and the customer must exist."""
+    from models.customers import Customer
+    from models.stores import Store
+    from services.db import session_factory
     from services.stores import store_by_code
 
     ids: list[int] = []
-    engine = create_engine(settings.database_url)
+    engine = _engine(settings.database_url)
     try:
         sessions = session_factory(engine)
         for ref in refs:
             if ref.isdigit():
-                ids.append(int(ref))
-                continue
-            store = await store_by_code(sessions, ref)
+                async with sessions() as session:
+                    store = await session.get(Store, int(ref))
+                what = f"no store with id {ref}"
+            else:
+                store = await store_by_code(sessions, ref)
+                what = f"no store with code {ref!r}"
             if store is None:
-                raise SystemExit(f"no store with code {ref!r}")
+                raise CliError(
+                    f"{what} in {redact(settings.database_url)}", "Give an existing store's code or id"
+                )
             ids.append(store.id)
+        if customer_id is not None:
+            async with sessions() as session:
+                customer = await session.get(Customer, customer_id)
+            if customer is None:
+                raise CliError(
+                    f"no customer {customer_id} in {redact(settings.database_url)}",
+                    "Give an existing customer's id",
+                )
     finally:
         await engine.dispose()
     return ids
@@ -250,10 +307,10 @@ async def _store_ids(settings: Settings, refs: list[str]) -> list[int]:
 
 def _cheatsheet(settings: Settings, args: argparse.Namespace) -> int:
     from cli.cheatsheet import cheat_sheet, render
-    from services.db import create_engine, session_factory
+    from services.db import session_factory
 
     async def run() -> str:
-        engine = create_engine(settings.database_url)
+        engine = _engine(settings.database_url)
         try:
             url = f"http://{args.host}:{args.port}/graphql"
             return render(await cheat_sheet(settings, session_factory(engine), url=url))
@@ -269,7 +326,13 @@ def _export_schema(_settings: Settings, args: argparse.Namespace) -> int:
 
     sdl = schema.as_str() + "\n"
     if args.output:
-        args.output.write_text(sdl, encoding="utf-8")
+        try:
+            args.output.write_text(sdl, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(
+                f"cannot write {args.output}: {exc.strerror}",
+                "Create its folder first, or give another --output",
+            ) from exc
     else:
         sys.stdout.write(sdl)
     return 0
@@ -282,13 +345,39 @@ def _aware_datetime(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _redact(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        creds, _, host = rest.rpartition("@")
-        user = creds.split(":", 1)[0]
-        return f"{scheme}{sep}{user}:***@{host}" if ":" in creds else url
-    return url
+async def _check_database(url: str) -> None:
+    """Raise before serving when the database is unreachable or not migrated."""
+    from sqlalchemy import text
+
+    engine = _engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1 FROM stores LIMIT 1"))
+    finally:
+        await engine.dispose()
+
+
+def _count(text: str) -> int:
+    """A whole number, 0 or more (argparse reports the ValueError of a non-number itself)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _engine(url: str, *, statement_timeout_ms: int = 0) -> AsyncEngine:
+    """The engine of an existing database (`migrate` creates a SQLite file's folder; others refuse)."""
+    from services.db import create_engine
+
+    check_sqlite_folder(url)
+    return create_engine(url, statement_timeout_ms=statement_timeout_ms)
 
 
 _COMMANDS = {

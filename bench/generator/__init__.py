@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -112,9 +112,19 @@ def _progress_bar(enabled: bool) -> Progress:
 
 
 async def generate(
-    engine: AsyncEngine, *, orders: int, seed: int = 42, now: datetime | None = None, progress: bool = True
+    engine: AsyncEngine,
+    *,
+    orders: int,
+    seed: int = 42,
+    now: datetime | None = None,
+    progress: bool = True,
+    on_orders: Callable[[int], None] | None = None,
 ) -> GenerationReport:
-    """Fill an empty database in one transaction; raise DatabaseNotEmptyError if it holds data."""
+    """Fill an empty database in one transaction; raise DatabaseNotEmptyError if it holds data.
+
+    `progress` draws bars on the terminal; `on_orders(n)` hears the orders generated so far, rising,
+    every 1 % of `orders` and once at the end (from a worker thread).
+    """
     if orders < 0:
         raise ValueError("orders must be >= 0")
     moment = now if now is not None else datetime.now(UTC)
@@ -131,6 +141,11 @@ async def generate(
         def on_step(name: str, count: int) -> None:
             bar.update(insert_task, advance=1, description=f"inserted {count:,} {name}"[:28])
 
+        def on_placed(count: int) -> None:  # rich's Progress takes updates from any thread
+            bar.update(order_task, completed=count)
+            if on_orders is not None:
+                on_orders(count)
+
         async with engine.begin() as conn:
             if not await _is_empty(conn):
                 raise DatabaseNotEmptyError(
@@ -142,14 +157,12 @@ async def generate(
                 async for batch in batches:
                     await writer.write(batch)
             demo = len(DEMO_ORDERS) if wants_demo(orders) else 0
-            simulation = Simulation(rng, world, ids, orders - demo, seed)
+            simulation = Simulation(rng, world, ids, orders - demo, seed, lambda n: on_placed(n + demo))
             if demo:  # first, so the demo orders' ids are the same in every data set
                 await writer.write(demo_orders(seed, world, ids, simulation.factory))
-                bar.advance(order_task, demo)
             async with contextlib.aclosing(_ahead(simulation.chunks(CHUNK_ORDERS))) as chunks:
-                async for batch, placed in chunks:
+                async for batch, _placed in chunks:
                     await writer.write(batch)
-                    bar.advance(order_task, placed)
             await writer.update_customers(customer_updates(world.customers))
             await writer.write(build_invites(rng, ids, world))
             await writer.reset_sequences()

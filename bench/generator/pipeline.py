@@ -7,7 +7,7 @@ then dropped; only group-buy orders whose team is still open wait in memory (a d
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from bench.generator.after_sales import AfterSales
 from bench.generator.common import Batch, Ids
@@ -29,7 +29,20 @@ PRE_ORDER_SHARE = 0.04
 
 
 class Simulation:
-    def __init__(self, rng: random.Random, world: World, ids: Ids, orders: int, seed: int) -> None:
+    """`on_placed(n)` hears the number of orders placed so far, every 1 % of `orders` and at the end.
+
+    It is called from the thread that runs `chunks`, while the rows are still being simulated.
+    """
+
+    def __init__(
+        self,
+        rng: random.Random,
+        world: World,
+        ids: Ids,
+        orders: int,
+        seed: int,
+        on_placed: Callable[[int], None] | None = None,
+    ) -> None:
         self.rng = rng
         self.world = world
         self.ids = ids
@@ -43,6 +56,8 @@ class Simulation:
         self.visits = Visits(rng, world, ids, seed, orders)
         self.batch = Batch()
         self.placed = 0
+        self._on_placed = on_placed
+        self._report_every = max(1, orders // 100)
         self.teams = Teams(
             rng, world, ids, self.factory, self.life, self._planner, self._created, self._team_done
         )
@@ -57,6 +72,8 @@ class Simulation:
 
     def _created(self, sim: OrderSim) -> None:
         self.placed += 1
+        if self._on_placed is not None and self.placed % self._report_every == 0:
+            self._on_placed(self.placed)
         self.visits.checkout(sim, self.batch)
 
     def _team_done(self, team: TeamSim) -> None:
@@ -84,6 +101,8 @@ class Simulation:
                 yield self._flush(), self.placed - reported
                 reported = self.placed
         self.teams.finish()
+        if self._on_placed is not None and self.placed % self._report_every:
+            self._on_placed(self.placed)
         yield self._flush(), self.placed - reported
 
     def _flush(self) -> Batch:
