@@ -12,7 +12,12 @@ The model (like Shopify's, so client authors know it):
   an aggregate over many rows).
 
 Alternatives under an abstract type (`node { ... on Order {…} ... on Store {…} }`) are summed, an
-upper bound. This table is the single source of truth for costs; docs/security.md explains it.
+upper bound. Introspection (`__schema`, `__type` and all below) and `__typename` cost nothing: they
+read no table, and `gql/shape.py` bounds introspection by its own rules. This table is the single
+source of truth for costs; docs/security.md explains it.
+
+The walk is linear in the document: a fragment's cost is remembered per page size (`_Walker.known`),
+so a fragment spread ten times in each of nine nested fragments is walked nine times, not 10⁹.
 """
 
 from __future__ import annotations
@@ -46,7 +51,6 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
 from gql.limits import PAGE_ARGUMENTS, page_size_error
 from services.pagination import DEFAULT_PAGE_SIZE
@@ -125,6 +129,11 @@ class _Walker:
         self.fragments = fragments
         self.variables = variables
         self.model = model
+        self.known: dict[tuple[str, int | None], int] = {}
+        """A fragment's cost by (name, page size of the connection it sits in): the variables are
+        fixed for one walk, so each fragment is walked once per page size, never once per spread."""
+        self.work = 0
+        """Selection nodes visited: O(n × distinct page sizes), n the document's selection nodes."""
 
     def int_argument(self, node: FieldNode, name: str) -> int | None:
         for argument in node.arguments or ():
@@ -162,6 +171,7 @@ class _Walker:
             return 0
         total = 0
         for selection in selection_set.selections:
+            self.work += 1
             if isinstance(selection, FieldNode):
                 total += self.field_cost(parent, selection, page, seen)
             elif isinstance(selection, InlineFragmentNode):
@@ -170,22 +180,27 @@ class _Walker:
                 )
                 total += self.selection_cost(inner or parent, selection.selection_set, page, seen)
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in seen:
-                    continue
-                inner = self._type(fragment.type_condition.name.value) or parent
-                total += self.selection_cost(inner, fragment.selection_set, page, seen | {name})
+                total += self._fragment_cost(parent, selection.name.value, page, seen)
         return total
+
+    def _fragment_cost(
+        self, parent: GraphQLNamedType, name: str, page: int | None, seen: frozenset[str]
+    ) -> int:
+        known = self.known.get((name, page))
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or name in seen:  # validation refused it (unknown, or a cycle)
+            return 0
+        inner = self._type(fragment.type_condition.name.value) or parent
+        cost = self.selection_cost(inner, fragment.selection_set, page, seen | {name})
+        self.known[(name, page)] = cost
+        return cost
 
     def _type(self, name: str) -> GraphQLNamedType | None:
         return self.schema.get_type(name)
 
     def _field(self, parent: GraphQLNamedType, name: str) -> GraphQLField | None:
-        if name == "__schema":
-            return SchemaMetaFieldDef
-        if name == "__type":
-            return TypeMetaFieldDef
         if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
             found: GraphQLField | None = parent.fields.get(name)
             return found
@@ -196,7 +211,7 @@ class _Walker:
     ) -> int:
         name = node.name.value
         definition = self._field(parent, name)
-        if definition is None:  # __typename, or a field validation already refused
+        if definition is None:  # __typename, __schema, __type, or a field validation already refused
             return 0
         named, is_list = _unwrap(definition.type)
         key = f"{parent.name}.{name}"

@@ -6,9 +6,11 @@ instead of a parse plus ~30 validation rules. The cache key is the document hash
 request input that changes the validation verdict: the caller's role (introspection, restricted
 fields). Rejected documents are cached too, so repeating an abusive query stays cheap.
 
-Size and token limits are applied here, before and during parsing; depth, aliases, page sizes and
-introspection by the rules of `gql/limits.py`; graphql-core's specified rules and strawberry's own
-(`@oneOf`, `Maybe`) run beside them, since the request skips strawberry's validation step later.
+Size and token limits are applied here, before and during parsing; expanded size, depth, fragment
+cycles and introspection's own bounds by `gql/shape.py` right after (one linear pass); aliases,
+page sizes and who may introspect by the rules of `gql/limits.py`; graphql-core's specified rules
+and strawberry's own (`@oneOf`, `Maybe`) run beside them, since the request skips strawberry's
+validation step later.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from gql.admitted import Admitted
-from gql.limits import COUNTERS, coded, limit_rules, may_introspect
+from gql.limits import COUNTERS, coded, limit_rules, may_introspect, shape_limits
 from gql.permissions import field_audience_rule
 from gql.settings import Settings
+from gql.shape import Shape, ShapeLimits
 from models.enums import Role
 from models.errors import ErrorCode
 
@@ -97,13 +100,23 @@ class DocumentCache:
                 *specified_rules,
                 MaybeNullValidationRule,
                 OneOfInputValidationRule,
-                *role_rules(settings, role),
+                *role_rules(settings, role, shape=False),
             )
+            for role in (None, *Role)
+        }
+        self._shapes: dict[Role | None, ShapeLimits] = {
+            role: shape_limits(settings, introspection=may_introspect(settings, role))
             for role in (None, *Role)
         }
 
     def check(self, query: str, *, role: Role | None, sha256: str | None = None) -> CheckedDocument:
-        """The parsed document and its validation errors, from the cache when seen before."""
+        """The parsed document and its validation errors, from the cache when seen before.
+
+        Cheapest first, each refusing before the next runs: the length (O(1)), the parse with its
+        token limit (O(n)), `gql/shape.py`'s pass (O(n): expanded size, depth, fragment cycles,
+        introspection), then graphql-core's and our validation rules — which never see a document
+        that expands past the limits, so OverlappingFieldsCanBeMerged's work stays bounded by them.
+        """
         if len(query) > self.settings.max_query_chars:
             error = coded(
                 ErrorCode.DOCUMENT_TOO_LARGE,
@@ -119,6 +132,8 @@ class DocumentCache:
         parsed = self._parse(digest, query)
         if isinstance(parsed, GraphQLError):
             checked = CheckedDocument(digest, None, (parsed,))
+        elif (shaped := Shape(parsed, self._shapes[role]).check()) is not None:
+            checked = CheckedDocument(digest, parsed, (shaped,))
         else:
             COUNTERS.validations += 1
             errors = validate(
@@ -162,9 +177,12 @@ def _with_code(error: GraphQLError) -> GraphQLError:
 
 
 @functools.cache
-def role_rules(settings: Settings, role: Role | None) -> tuple[type[ASTValidationRule], ...]:
+def role_rules(
+    settings: Settings, role: Role | None, *, shape: bool = True
+) -> tuple[type[ASTValidationRule], ...]:
     """Our rules for one role: the limits, introspection when refused, and the field audiences."""
-    return (*limit_rules(settings, introspection=may_introspect(settings, role)), field_audience_rule(role))
+    limits = limit_rules(settings, introspection=may_introspect(settings, role), shape=shape)
+    return (*limits, field_audience_rule(role))
 
 
 class PreparedDocument(SchemaExtension):

@@ -16,18 +16,15 @@ from typing import Any
 
 from graphql import (
     ASTValidationRule,
+    DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    InlineFragmentNode,
     IntValueNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
     ValidationContext,
 )
 
 from gql.settings import Settings
+from gql.shape import Shape, ShapeLimits
 from models.enums import Role
 from models.errors import ErrorCode
 
@@ -97,47 +94,23 @@ def may_introspect(settings: Settings, role: Role | None) -> bool:
     return role in (Role.HQ_ADMIN, Role.ANALYST) or settings.introspection_for_everyone
 
 
-def _depth(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    visiting: frozenset[str],
-) -> int:
-    """Deepest chain of fields below `selection_set`; fragment cycles are cut (another rule reports them)."""
-    if selection_set is None:
-        return 0
-    deepest = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, visiting))
-        elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, _depth(selection.selection_set, fragments, visiting))
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in visiting:
-                deepest = max(deepest, _depth(fragment.selection_set, fragments, visiting | {name}))
-    return deepest
+def shape_rule(limits: ShapeLimits) -> type[ASTValidationRule]:
+    """`gql/shape.py`'s checks as a validation rule, for operations that skip the HTTP gate (WebSocket).
+
+    The gate runs them before validation instead (`gql/documents.py`); both are O(n) in the document.
+    """
+
+    class DocumentShape(ASTValidationRule):
+        def enter_document(self, node: DocumentNode, *_: Any) -> None:
+            error = Shape(node, limits).check()
+            if error is not None:
+                self.report_error(error)
+
+    return DocumentShape
 
 
-def depth_rule(max_depth: int) -> type[ASTValidationRule]:
-    class MaxDepth(ASTValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            fragments = {
-                d.name.value: d
-                for d in self.context.document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            depth = _depth(node.selection_set, fragments, frozenset())
-            if depth > max_depth:
-                self.report_error(
-                    GraphQLError(
-                        f"query depth {depth} exceeds the limit of {max_depth}",
-                        node,
-                        extensions={"code": ErrorCode.MAX_DEPTH_EXCEEDED.value, "maxDepth": max_depth},
-                    )
-                )
-
-    return MaxDepth
+def shape_limits(settings: Settings, *, introspection: bool) -> ShapeLimits:
+    return ShapeLimits(max_depth=settings.max_query_depth, introspection=introspection)
 
 
 def alias_rule(max_aliases: int) -> type[ASTValidationRule]:
@@ -203,13 +176,19 @@ class NoIntrospection(ASTValidationRule):
             )
 
 
-def limit_rules(settings: Settings, *, introspection: bool) -> tuple[type[ASTValidationRule], ...]:
-    """Our rules, run beside graphql-core's specified rules."""
+def limit_rules(
+    settings: Settings, *, introspection: bool, shape: bool = True
+) -> tuple[type[ASTValidationRule], ...]:
+    """Our rules, run beside graphql-core's specified rules; `shape=False` when `gql/shape.py` ran first.
+
+    Each is one visit of the document's nodes, O(n).
+    """
     rules: list[type[ASTValidationRule]] = [
-        depth_rule(settings.max_query_depth),
         alias_rule(settings.max_query_aliases),
         page_size_rule(settings.max_page_size),
     ]
+    if shape:
+        rules.append(shape_rule(shape_limits(settings, introspection=introspection)))
     if not introspection:
         rules.append(NoIntrospection)
     return tuple(rules)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from gql.limits import COUNTERS
 from models.enums import Role
 from tests.api.conftest import Api
 from tests.api.gated_app import gated_api
@@ -152,3 +153,25 @@ async def test_a_failure_inside_the_gate_is_masked_like_any_unexpected_error(
                 }
             ],
         }
+
+
+def _fragment_bomb(levels: int) -> str:
+    """Issue 21: each fragment spreads the previous one ten times; nine levels are 10⁹ fields."""
+    parts = ["fragment Q0 on Query { categories { name } }"]
+    parts += [f"fragment Q{i} on Query {{ {' '.join([f'...Q{i - 1}'] * 10)} }}" for i in range(1, levels + 1)]
+    return f"{{ ...Q{levels} }} " + " ".join(parts)
+
+
+async def test_the_fragment_bomb_is_refused_before_validation_as_anonymous() -> None:
+    """Linear checks run first (tests/unit/test_document_shape.py counts their work): graphql-core's
+    validation never sees the bomb, and no resolver runs."""
+    async with gated_api() as api:
+        validations, executions = COUNTERS.validations, COUNTERS.executions
+        for levels in (5, 6, 9):
+            text = _fragment_bomb(levels)
+            assert len(text.encode()) < 900
+            r = await api.execute(text)
+            assert r.data is None
+            assert r.error_codes == ["DOCUMENT_TOO_LARGE"]
+            assert r.errors[0]["extensions"]["maxExpandedFields"] == 10_000
+        assert (COUNTERS.validations, COUNTERS.executions) == (validations, executions)

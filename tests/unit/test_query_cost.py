@@ -14,6 +14,7 @@ from gql.limits import cost_budget
 from gql.schema import schema
 from gql.settings import load_settings
 from models.enums import Role
+from tests.api.introspection_queries import INTROSPECTION_QUERIES
 
 SCHEMA = schema._schema
 MODEL = CostModel(default_list_size=10, max_page_size=100)
@@ -95,6 +96,13 @@ def test_limits_have_stable_codes() -> None:
 
 def test_graphiql_introspection_fits_the_default_limits() -> None:
     assert _checked(get_introspection_query(descriptions=True)) == []
+
+
+def test_introspection_costs_no_data_points() -> None:
+    """It reads no table; `gql/shape.py` bounds it instead (the query cost 16,424 points before)."""
+    for name, text in INTROSPECTION_QUERIES.items():
+        assert cost(text) == 0, name
+    assert cost('{ viewer { role } __type(name: "Order") { fields { type { name } } } }') == 1
 
 
 def test_suggestions_are_hidden_in_production() -> None:
