@@ -8,6 +8,7 @@ Long-lived resources (engine, session factory, cache) are created in the lifespa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -50,6 +51,9 @@ from services.redis_breaker import RedisBreaker
 from services.sweeps import SweepRunner
 
 log = logging.getLogger("mallgraph.app")
+
+CLOSE_SECONDS = 1.0
+"""The longest the app's shutdown (sweeper, Redis, pools) may take once requests have drained."""
 
 
 def rules_config(settings: Settings) -> RulesConfig:
@@ -217,9 +221,15 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         try:
             yield
         finally:
-            await sweeper.stop()
+            # After SHUTDOWN_GRACE_SECONDS of draining, closing must not wait on a hung Redis or database.
+            try:
+                async with asyncio.timeout(CLOSE_SECONDS):
+                    await sweeper.stop()
+                    if owned:
+                        await holder["r"].close()
+            except TimeoutError:
+                log.warning("shutdown: closing took over %g s; exiting without waiting", CLOSE_SECONDS)
             if owned:
-                await holder["r"].close()
                 forget_this_process()
 
     async def livez(_: Request) -> Response:
