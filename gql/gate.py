@@ -1,8 +1,10 @@
 """The pre-execution gate of every HTTP GraphQL request: one pass over the document, before any resolver.
 
 In order: persisted query (APQ) lookup → trusted-documents check → parse and validate (cached by
-hash: size, tokens, depth, aliases, page sizes, introspection and the spec's rules) → cost analysis
-against the role's budget → rate limit (cost points) → run. Each refusal is an HTTP 200 GraphQL
+hash: size, tokens, the document's shape, aliases, page sizes, introspection and the spec's rules)
+→ the operation to run (`select_operation`) → cost analysis against the role's budget → rate limit
+(cost points) → run. Every step before the rate limit is O(n) in the document (`gql/documents.py`,
+`gql/shape.py`, `gql/cost.py`); the rate limit is one Redis script. Each refusal is an HTTP 200 GraphQL
 error with a stable `extensions.code`, counted in `gql.limits.COUNTERS`; an admitted request's
 response carries `extensions.cost` (Shopify's shape).
 
@@ -21,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
-from graphql import GraphQLError, GraphQLSchema, OperationType, get_operation_ast
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
@@ -91,9 +93,9 @@ class Gate:
         if checked.errors:
             return refuse(*checked.errors)
         assert checked.document is not None
-        operation = get_operation_ast(checked.document, data.operation_name)
-        if operation is None or (method == "GET" and operation.operation is not OperationType.QUERY):
-            # strawberry answers these with its HTTP 400 (no operation, or a mutation over GET)
+        operation = select_operation(checked.document, data.operation_name)
+        if method == "GET" and operation.operation is OperationType.MUTATION:
+            # strawberry answers this with its HTTP 400
             return Admitted(resolved.query, checked.document, None)
         requested = operation_cost(self.schema, checked.document, operation, data.variables, self.cost_model)
         budget = cost_budget(self.settings, role)
@@ -122,6 +124,32 @@ class Gate:
             return result
         await self.persisted.register(resolved)
         return Admitted(resolved.query, checked.document, cost)
+
+
+def select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    """The spec's GetOperation(document, operationName), refused with a coded error where it fails:
+    several operations and no name, a name that is none of them; and a subscription, which runs
+    over WebSocket only. O(d) in the document's definitions."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if not name:
+        if len(operations) != 1:  # validation refused a document without any
+            names = ", ".join(o.name.value if o.name else "(anonymous)" for o in operations)
+            raise coded(
+                ErrorCode.GRAPHQL_VALIDATION_FAILED,
+                f"operationName is required when the document has several operations ({names})",
+            )
+        operation = operations[0]
+    else:
+        found = [o for o in operations if o.name is not None and o.name.value == name]
+        if not found:
+            raise coded(ErrorCode.GRAPHQL_VALIDATION_FAILED, f"the document has no operation named {name!r}")
+        operation = found[0]
+    if operation.operation is OperationType.SUBSCRIPTION:
+        raise coded(
+            ErrorCode.GRAPHQL_VALIDATION_FAILED,
+            "subscriptions run over WebSocket (graphql-transport-ws) at /graphql, not over HTTP",
+        )
+    return operation
 
 
 def _bucket_key(context: Context) -> str:
