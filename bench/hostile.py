@@ -1,0 +1,142 @@
+"""The attacks of issue 21 replayed against a live server while a normal client measures its latency.
+
+    .venv/bin/python -m bench.hostile                      # a fresh SQLite database, 2,000 orders
+    .venv/bin/python -m bench.hostile --seconds 10 --database-url postgresql+asyncpg://…/bench
+
+Starts the server as production runs it (`bench/server.py`: uvicorn, one worker, loopback, the rate
+limiter off so the refusals measured are the limits' own, not throttling). Then two phases of
+`--seconds` each: the normal client alone (`--concurrency` keep-alive connections sending
+`{ categories { name } }`), and the same client while one attacker connection replays the
+attacks of `tests/api/malicious_corpus.py` (`issue21_attacks`) in turn. Prints, per attack, the
+code the server answered with and the refusal's p50/max latency, then the normal client's p50/p99
+alone and under attack. Bounded in time and in requests; loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import orjson
+
+from bench.loadgen import LoadResult, Request, _read_response, graphql, run_load
+from bench.prepare import seed_and_vacuum
+from bench.server import BENCH_SECRET, running_server
+from gql.auth import mint_token
+from gql.settings import load_settings
+from models.enums import Role
+from services.db import create_engine
+from services.migrations import upgrade
+from tests.api.malicious_corpus import Attack, issue21_attacks  # test data, read from the checkout
+
+NORMAL = "{ categories { name } }"
+MAX_ATTACKS = 5_000
+"""The attacker stops after this many requests even if the phase is not over."""
+
+
+@dataclass
+class Refusals:
+    codes: set[str] = field(default_factory=set)
+    statuses: set[int] = field(default_factory=set)
+    latencies: list[float] = field(default_factory=list)
+
+
+def _codes(body: bytes) -> list[str]:
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ["(not JSON)"]
+    if not isinstance(answer, dict):
+        return ["(not an object)"]
+    found = [str((e.get("extensions") or {}).get("code")) for e in answer.get("errors") or []]
+    for payload in (answer.get("data") or {}).values():
+        if isinstance(payload, dict):
+            found += [str(e.get("code")) for e in payload.get("userErrors") or []]
+    return found or ["(none)"]
+
+
+def _request(attack: Attack, shopper: str) -> Request:
+    body = attack.body if isinstance(attack.body, bytes) else orjson.dumps(attack.body)
+    headers = (("Authorization", f"Bearer {shopper}"),) if attack.role is Role.SHOPPER else ()
+    return Request("/graphql", body, headers)
+
+
+async def attack_loop(
+    host: str, port: int, attacks: list[Attack], shopper: str, seconds: float
+) -> dict[str, Refusals]:
+    """One connection sending every attack in turn until `seconds` pass; refusals by family."""
+    by_family: dict[str, Refusals] = defaultdict(Refusals)
+    payloads = [(a.family, _request(a, shopper).encode(f"{host}:{port}")) for a in attacks]
+    reader, writer = await asyncio.open_connection(host, port)
+    deadline = time.perf_counter() + seconds
+    sent = 0
+    try:
+        while time.perf_counter() < deadline and sent < MAX_ATTACKS:
+            family, payload = payloads[sent % len(payloads)]
+            sent += 1
+            started = time.perf_counter()
+            writer.write(payload)
+            status, body = await _read_response(reader)
+            refusals = by_family[family]
+            refusals.latencies.append(time.perf_counter() - started)
+            refusals.statuses.add(status)
+            refusals.codes.update(_codes(body))
+    finally:
+        writer.close()
+    return by_family
+
+
+async def run(database_url: str, seconds: float, concurrency: int, orders: int) -> None:
+    await asyncio.to_thread(upgrade, database_url)
+    engine = create_engine(database_url)
+    await seed_and_vacuum(engine, orders)
+    await engine.dispose()
+    settings = load_settings(database_url=database_url, environment="prod", jwt_secret=BENCH_SECRET)
+    shopper = mint_token(settings, Role.SHOPPER, "bench-shopper", customer_id=1)
+    normal = [graphql(NORMAL)]
+    with running_server(database_url) as server:
+        host, port = server.host, server.port
+        await run_load(host, port, normal, concurrency=concurrency, seconds=1.0)  # warm up
+        alone = await run_load(host, port, normal, concurrency=concurrency, seconds=seconds)
+        attacked, refusals = await asyncio.gather(
+            run_load(host, port, normal, concurrency=concurrency, seconds=seconds),
+            attack_loop(host, port, issue21_attacks(), shopper, seconds),
+        )
+    report(refusals, alone, attacked)
+
+
+def report(refusals: dict[str, Refusals], alone: LoadResult, attacked: LoadResult) -> None:
+    print(f"{'attack':28} {'HTTP':>5} {'code':32} {'sent':>6} {'p50 ms':>8} {'max ms':>8}")
+    for family, r in refusals.items():
+        statuses = ",".join(map(str, sorted(r.statuses)))
+        codes = ",".join(sorted(r.codes))
+        p50, worst = statistics.median(r.latencies) * 1000, max(r.latencies) * 1000
+        print(f"{family:28} {statuses:>5} {codes:32} {len(r.latencies):6} {p50:8.2f} {worst:8.2f}")
+    print()
+    print(f"{'normal client':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for name, load in (("alone", alone), ("under attack", attacked)):
+        row = f"{load.rps:8.1f} {load.percentile(50) * 1000:8.2f} {load.percentile(99) * 1000:8.2f}"
+        print(f"{name:28} {row} {load.errors:7}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description="issue 21's attacks against a live server, beside a normal client"
+    )
+    parser.add_argument("--database-url", help="default: a new SQLite file in a temporary directory")
+    parser.add_argument("--orders", type=int, default=2_000, help="seeded when the database is empty")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each phase")
+    parser.add_argument("--concurrency", type=int, default=4, help="connections of the normal client")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mallgraph-hostile-") as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{tmp}/hostile.db"
+        asyncio.run(run(url, args.seconds, args.concurrency, args.orders))
+
+
+if __name__ == "__main__":
+    main()
