@@ -1,8 +1,10 @@
 """The one writer of `orders.status`: lock an order within the caller's scope, apply a transition.
 
-`transition_order` asks the state table whether the action exists and who may cause it, checks the
-expected version, sets the step timestamp, bumps the version (the mapper adds `WHERE version =
-<read>`), and writes the timeline event — all in the caller's transaction.
+`lock_order` checks the caller's expected version as soon as the row is locked, so a stale one is
+`VERSION_CONFLICT` whatever else is wrong (the status, the actor, the action's own checks).
+`transition_order` asks the state table whether the action exists and who may cause it, sets the
+step timestamp, bumps the version (the mapper adds `WHERE version = <read>`), and writes the
+timeline event — all in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -32,16 +34,18 @@ async def lock_team_of(work: Work, order_id: int, *, skip_locked: bool = False) 
     return await work.session.scalar(stmt) is not None
 
 
-async def lock_order(work: Work, order_id: int) -> Order:
+async def lock_order(work: Work, order_id: int, *, expected_version: int | None = None) -> Order:
     """The order, row-locked on PostgreSQL (SQLite's IMMEDIATE transaction already serialises writers).
 
-    Outside the caller's scope it does not exist: NOT_FOUND, exactly like a missing id.
+    Outside the caller's scope it does not exist: NOT_FOUND, exactly like a missing id. Then a
+    stale `expected_version` is VERSION_CONFLICT, before any other check of the caller's.
     """
     await lock_team_of(work, order_id)
     stmt = select(Order).where(Order.id == order_id, order_visibility(work.principal)).with_for_update()
     order = await work.session.scalar(stmt)
     if order is None:
         raise DomainError(ErrorCode.NOT_FOUND, "order not found", "orderId")
+    check_version(order, expected_version)
     return order
 
 
@@ -59,7 +63,6 @@ async def transition_order(
     order: Order,
     action: OrderAction,
     *,
-    expected_version: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> OrderStatus:
     """Apply one transition of the state table to a locked order; returns the previous status."""
@@ -69,7 +72,6 @@ async def transition_order(
             ErrorCode.FORBIDDEN,
             f"{work.actor.type.value} may not {action.value} an order in {order.status.value}",
         )
-    check_version(order, expected_version)
     previous = order.status
     order.status = step.to
     order.updated_at = work.now

@@ -13,7 +13,7 @@ from models.principals import Principal
 from models.stores import Store
 from services.commands import Result, Work
 from services.db import SessionFactory
-from services.order_transitions import check_version, lock_order, lock_team_of, order_result, transition_order
+from services.order_transitions import lock_order, lock_team_of, order_result, transition_order
 from services.refunds import refund_in_full
 from services.scoping import order_visibility
 from services.stock import release_stock, reserve_stock
@@ -43,15 +43,13 @@ async def cancel(
     only_from: OrderStatus | None = None,
 ) -> Result:
     """Cancel (取消订单): releases reserved stock; a paid order is refunded in full."""
-    order = await lock_order(work, order_id)
+    order = await lock_order(work, order_id, expected_version=expected_version)
     if only_from is not None and order.status is not only_from:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION, f"order in {order.status.value} is not {only_from.value}", "orderId"
         )
     step = transition(order.status, A.CANCEL)
-    await transition_order(
-        work, order, A.CANCEL, expected_version=expected_version, payload={"reason": reason}
-    )
+    await transition_order(work, order, A.CANCEL, payload={"reason": reason})
     order.cancel_reason = reason
     await member_left(work, order)
     await release_stock(work.session, order.store_id, await _lines(work, order))
@@ -62,17 +60,15 @@ async def cancel(
 
 async def accept(work: Work, order_id: int, *, expected_version: int | None = None) -> Result:
     """Accept (接单): self-pickup orders wait for pickup, the others for shipping."""
-    order = await lock_order(work, order_id)
-    await transition_order(work, order, accept_action(order.fulfillment), expected_version=expected_version)
+    order = await lock_order(work, order_id, expected_version=expected_version)
+    await transition_order(work, order, accept_action(order.fulfillment))
     return order_result(order)
 
 
 async def reject(work: Work, order_id: int, reason: str, *, expected_version: int | None = None) -> Result:
     """Reject (拒单, e.g. 缺货): the order waits for HQ in 待分配 with the reason recorded."""
-    order = await lock_order(work, order_id)
-    await transition_order(
-        work, order, A.REJECT, expected_version=expected_version, payload={"reason": reason}
-    )
+    order = await lock_order(work, order_id, expected_version=expected_version)
+    await transition_order(work, order, A.REJECT, payload={"reason": reason})
     order.reject_reason = reason
     work.session.add(
         AllocationRecord(
@@ -92,7 +88,7 @@ async def reallocate(
     work: Work, order_id: int, to_store_id: int, note: str, *, expected_version: int | None = None
 ) -> Result:
     """Reallocate (重新分配门店): the new store must be open, offer the fulfilment and have the stock."""
-    order = await lock_order(work, order_id)
+    order = await lock_order(work, order_id, expected_version=expected_version)
     if order.status is OrderStatus.PENDING_ALLOCATION and to_store_id == order.store_id:
         raise DomainError(ErrorCode.BAD_USER_INPUT, "the order is already at that store", "toStoreId")
     store = await work.session.get(Store, to_store_id)
@@ -109,7 +105,6 @@ async def reallocate(
             "toStoreId",
         )
     from_store_id = order.store_id
-    check_version(order, expected_version)
     lines = await _lines(work, order)
     await release_stock(work.session, from_store_id, lines)
     await reserve_stock(
@@ -149,18 +144,18 @@ async def verify_pickup(
     work: Work, order_id: int, code: str, *, expected_version: int | None = None
 ) -> Result:
     """Verify the pickup code (核销) at the counter: the order completes."""
-    order = await lock_order(work, order_id)
+    order = await lock_order(work, order_id, expected_version=expected_version)
     transition(order.status, A.VERIFY_PICKUP)  # a wrong state wins over a wrong code
     if not code or code != order.pickup_code:
         raise DomainError(ErrorCode.PICKUP_CODE_MISMATCH, "pickup code does not match", "code")
-    await transition_order(work, order, A.VERIFY_PICKUP, expected_version=expected_version)
+    await transition_order(work, order, A.VERIFY_PICKUP)
     return order_result(order)
 
 
 async def confirm_receipt(work: Work, order_id: int, *, expected_version: int | None = None) -> Result:
     """The buyer confirms receipt (确认收货) of a shipped order."""
-    order = await lock_order(work, order_id)
-    await transition_order(work, order, A.CONFIRM_RECEIPT, expected_version=expected_version)
+    order = await lock_order(work, order_id, expected_version=expected_version)
+    await transition_order(work, order, A.CONFIRM_RECEIPT)
     return order_result(order)
 
 

@@ -13,7 +13,7 @@ from models.errors import DomainError, ErrorCode
 from models.order_states import OrderAction, transition
 from models.orders import Order, OrderLine, Parcel, ParcelLine, ParcelTrace
 from services.commands import Result, Work
-from services.order_transitions import check_version, lock_order, transition_order
+from services.order_transitions import lock_order, transition_order
 
 MAX_PARCELS = 20
 
@@ -56,9 +56,8 @@ async def ship(
 ) -> Result:
     """Ship some or all remaining units; the order is SHIPPED once every unrefunded unit is in a parcel."""
     _validate(parcels)
-    order = await lock_order(work, order_id)
+    order = await lock_order(work, order_id, expected_version=expected_version)
     transition(order.status, OrderAction.SHIP_PARTIAL)
-    check_version(order, expected_version)
     lines = {
         line.id: line
         for line in (
