@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.ids import parse_global_id
+from gql.ids import parse_global_id, primary_key
 from gql.permissions import Allowed
 from gql.schema.after_sales import AfterSale
 from gql.schema.campaigns import Campaign
@@ -124,15 +124,15 @@ NODE_FETCHERS: dict[str, NodeFetcher] = {
 
 
 async def fetch_node(info: Info, global_id: str) -> relay.Node | None:
-    """A node the caller may see, or None (unknown, deleted, or outside the caller's scope alike)."""
+    """A node the caller may see, or None (unknown, deleted, or outside the caller's scope alike).
+
+    An id that names no possible row (not a node type, not a key) is BAD_USER_INPUT.
+    """
     gid = parse_global_id(global_id)
     fetcher = NODE_FETCHERS.get(gid.type_name)
     if fetcher is None:
         raise DomainError(ErrorCode.BAD_USER_INPUT, f"{gid.type_name!r} is not a node type", "id")
-    try:
-        pk = int(gid.node_id)
-    except ValueError:
-        return None
+    pk = primary_key(gid)
     if (
         fetcher in (_order, _order_line, _parcel, _after_sale, _customer)
         and info.context.principal.is_anonymous
