@@ -7,7 +7,8 @@ request input that changes the validation verdict: the caller's role (introspect
 fields). Rejected documents are cached too, so repeating an abusive query stays cheap.
 
 Size and token limits are applied here, before and during parsing; expanded size, depth, fragment
-cycles and introspection's own bounds by `gql/shape.py` right after (one linear pass); aliases,
+cycles, field merging and introspection's own bounds by `gql/shape.py` right after (one linear
+pass); aliases,
 page sizes and who may introspect by the rules of `gql/limits.py`; graphql-core's specified rules
 and strawberry's own (`@oneOf`, `Maybe`) run beside them, since the request skips strawberry's
 validation step later.
@@ -113,9 +114,10 @@ class DocumentCache:
         """The parsed document and its validation errors, from the cache when seen before.
 
         Cheapest first, each refusing before the next runs: the length (O(1)), the parse with its
-        token limit (O(n)), `gql/shape.py`'s pass (O(n): expanded size, depth, fragment cycles,
-        introspection), then graphql-core's and our validation rules — which never see a document
-        that expands past the limits, so OverlappingFieldsCanBeMerged's work stays bounded by them.
+        token limit (O(n)), `gql/shape.py`'s pass (O(n) plus a fixed merging budget: expanded size,
+        depth, fragment cycles, fields and fragments merged, introspection), then graphql-core's
+        and our validation rules: O(n) each, except OverlappingFieldsCanBeMerged, whose pairs
+        compared the shape pass has bounded by `MAX_MERGED_PAIRS`.
         """
         if len(query) > self.settings.max_query_chars:
             error = coded(

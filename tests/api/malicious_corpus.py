@@ -337,3 +337,54 @@ def directive_floods() -> list[Attack]:
     text = "{ viewer { role " + "@include(if: true) " * 400 + "} }"  # ~2,400 tokens
     attacks.append(Attack("directive flood", "MAX_TOKENS_EXCEEDED", _query(text)))
     return attacks
+
+
+def merge_floods() -> list[Attack]:
+    """Fields sharing a response key, and fragments spread side by side: graphql-core's
+    OverlappingFieldsCanBeMerged compares each pair, so `gql/shape.py` bounds them first."""
+    attacks = []
+    for n in (33, 100, 200, 490):  # one key, n times: 1 s of validation at 490, under the token limit
+        attacks.append(
+            Attack("merge flood", "DOCUMENT_TOO_LARGE", _query("{ " + "viewer { role } " * n + "}"))
+        )
+        text = "{ viewer { " + "r: role " * min(n, 30) + "role " * n + "} }"
+        attacks.append(Attack("merge flood", "DOCUMENT_TOO_LARGE", _query(text)))
+    for outer, inner in ((6, 6), (30, 30), (43, 43)):  # merged below: outer × inner nodes on one path
+        text = "{ " + ("viewer { " + "role " * inner + "} ") * outer + "}"
+        attacks.append(Attack("merge flood", "DOCUMENT_TOO_LARGE", _query(text)))
+    for n in (33, 100, 220):  # distinct fragments spread into one selection set
+        spreads = " ".join(f"...F{i}" for i in range(n))
+        fragments = " ".join(f"fragment F{i} on Viewer {{ role }}" for i in range(n))
+        attacks.append(
+            Attack("merge flood", "DOCUMENT_TOO_LARGE", _query(f"{{ viewer {{ {spreads} }} }} {fragments}"))
+        )
+        fragments = " ".join(f'fragment F{i} on Query {{ store(code: "{i}") {{ code }} }}' for i in range(n))
+        text = "{ " + spreads + " } " + fragments
+        if n < 200:  # the same key with different arguments in each fragment
+            attacks.append(Attack("merge flood", "DOCUMENT_TOO_LARGE", _query(text)))
+    for n in (33, 300):
+        text = "{ viewer { " + "... on Viewer { __typename } " * n + "} }"
+        attacks.append(Attack("merge flood", "DOCUMENT_TOO_LARGE", _query(text)))
+    leaves = " ".join(f"{name} " * 32 for name in ("role", "subject"))  # 32 per key, too many pairs in all
+    text = f"{{ viewer {{ {leaves} }} categories {{ {'name ' * 32} {'id ' * 32} {'level ' * 32} }} }}"
+    attacks.append(Attack("merge flood", "DOCUMENT_TOO_LARGE", _query(text)))
+    text = "{ viewer { role } } fragment Unused on Viewer { " + "role " * 300 + "}"  # validated all the same
+    attacks.append(Attack("merge flood", "DOCUMENT_TOO_LARGE", _query(text)))
+    return attacks
+
+
+def fuzz_findings() -> list[Attack]:
+    """Bugs the fuzz suite found, shrunk, each with the code it must be refused with once fixed."""
+    shopper, staff = Role.SHOPPER, Role.STORE_STAFF
+    nul_key = place_order_input(global_id("Store", 1), global_id("Sku", 1))
+    nul_key["idempotencyKey"] = "\x00"
+    refuse_receipt = (
+        "mutation($input: AfterSaleReasonInput!) { refuseReturnReceipt(input: $input) "
+        "{ afterSale { id } userErrors { code field message } } }"
+    )
+    receipt = {"afterSaleId": global_id("AfterSale", 1), "reason": "", "idempotencyKey": "\x00"}
+    return [
+        # PostgreSQL: a NUL in the idempotency key reached the INSERT of the claim (2026-12-06)
+        Attack("NUL byte", "BAD_USER_INPUT", _query(PLACE_ORDER, input=nul_key), role=shopper),
+        Attack("NUL byte", "BAD_USER_INPUT", _query(refuse_receipt, input=receipt), role=staff),
+    ]

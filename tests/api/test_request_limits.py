@@ -10,6 +10,7 @@ from gql.limits import COUNTERS
 from models.enums import Role
 from tests.api.conftest import Api
 from tests.api.gated_app import gated_api
+from tests.api.malicious_corpus import merge_floods
 
 INTROSPECT = "{ __schema { queryType { name } } }"
 
@@ -175,3 +176,26 @@ async def test_the_fragment_bomb_is_refused_before_validation_as_anonymous() -> 
             assert r.error_codes == ["DOCUMENT_TOO_LARGE"]
             assert r.errors[0]["extensions"]["maxExpandedFields"] == 10_000
         assert (COUNTERS.validations, COUNTERS.executions) == (validations, executions)
+
+
+async def test_fields_and_fragments_merged_into_one_place_are_bounded_before_validation() -> None:
+    """OverlappingFieldsCanBeMerged is quadratic in what merges into one response key; the shape
+    pass refuses past its limits first (tests/unit/test_document_shape.py counts both sides)."""
+    async with gated_api() as api:
+        validations, executions = COUNTERS.validations, COUNTERS.executions
+        attacks = merge_floods()
+        for attack in attacks:
+            r = await api.execute(attack.body["query"])
+            assert r.data is None
+            assert r.error_codes == [attack.code], attack.body["query"][:80]
+        assert (COUNTERS.validations, COUNTERS.executions) == (validations, executions)
+        r = await api.execute("{ " + "viewer { role } " * 490 + "}")
+        assert r.errors[0]["extensions"] == {"code": "DOCUMENT_TOO_LARGE", "maxMergedFields": 32}
+        spreads = " ".join(f"...F{i}" for i in range(33))
+        fragments = " ".join(f"fragment F{i} on Viewer {{ role }}" for i in range(33))
+        r = await api.execute(f"{{ viewer {{ {spreads} }} }} {fragments}")
+        assert r.errors[0]["extensions"] == {"code": "DOCUMENT_TOO_LARGE", "maxMergedFragments": 32}
+        r = await api.execute("{ viewer { " + "role " * 32 + "subject " * 32 + "} }")
+        assert r.errors == []  # at the limit on two keys
+        r = await api.execute(attacks[-2].body["query"])  # 32 on each of five keys
+        assert r.errors[0]["extensions"] == {"code": "DOCUMENT_TOO_LARGE", "maxMergedPairs": 2_000}
