@@ -3,7 +3,10 @@
 A body over `MAX_REQUEST_BYTES` is refused with 413 as soon as its declared length (or the bytes
 read so far) passes the limit, so a client cannot make the process buffer megabytes of JSON.
 A JSON array body (a batch of operations) is refused with `BATCHING_NOT_SUPPORTED`: one request is
-one operation, so the cost budget and the rate limit see every operation. Both answers are
+one operation, so the cost budget and the rate limit see every operation. A POST must say
+`Content-Type: application/json` (400 without one, 415 with another: GraphQL over HTTP) and its
+body must be a JSON object; anything else (`null`, `42`, `"x"`, nothing) is `BAD_REQUEST` (400),
+decided from the header and the body's first byte, before any JSON is parsed. Every answer is
 GraphQL-shaped (`{"data": null, "errors": [{"message", "extensions": {"code"}}]}`) so clients
 handle them like any other error.
 """
@@ -53,7 +56,12 @@ class RequestGuard:
         if scope["type"] != "http" or scope["path"] != GRAPHQL_PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        wrong_type = _media_type_problem(headers.get(b"content-type"))
+        if wrong_type is not None:
+            await self._refuse(send, *wrong_type)
+            return
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send, 413, ErrorCode.REQUEST_TOO_LARGE, self._too_large())
             return
@@ -72,12 +80,21 @@ class RequestGuard:
             chunks.append(chunk)
             more = bool(message.get("more_body", False))
         body = b"".join(chunks)
-        if body.lstrip()[:1] == b"[":
+        first = body.lstrip()[:1]
+        if first == b"[":
             await self._refuse(
                 send,
                 400,
                 ErrorCode.BATCHING_NOT_SUPPORTED,
                 "batched operations (a JSON array) are not accepted; send one operation per request",
+            )
+            return
+        if first != b"{":
+            await self._refuse(
+                send,
+                400,
+                ErrorCode.BAD_REQUEST,
+                'the body must be a JSON object: {"query": …, "variables": {…}, "operationName": …}',
             )
             return
 
@@ -112,3 +129,14 @@ class RequestGuard:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _media_type_problem(header: bytes | None) -> tuple[int, ErrorCode, str] | None:
+    """Why a POST's Content-Type is not JSON (None: it is; parameters such as charset are ignored)."""
+    if header is None or not header.strip():
+        return 400, ErrorCode.BAD_REQUEST, "a POST needs the header Content-Type: application/json"
+    media_type = header.split(b";", 1)[0].strip().lower()
+    if media_type != b"application/json":
+        shown = media_type[:80].decode("latin-1")
+        return 415, ErrorCode.BAD_REQUEST, f"{shown!r} is not accepted; send Content-Type: application/json"
+    return None

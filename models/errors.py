@@ -85,6 +85,9 @@ class ErrorCode(StrEnum):
     """Trusted documents are enforced and the document is not in the manifest."""
     BATCHING_NOT_SUPPORTED = "BATCHING_NOT_SUPPORTED"
     REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    BAD_REQUEST = "BAD_REQUEST"
+    """Not a GraphQL request over HTTP: a body that is not a JSON object, a POST without
+    `Content-Type: application/json` (HTTP 400, or 415 for another media type), bad GET parameters."""
     # Deadlines (issue 21)
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     """The request ran past REQUEST_TIMEOUT_SECONDS (admission and execution together); its
