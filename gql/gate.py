@@ -2,11 +2,12 @@
 
 In order: persisted query (APQ) lookup → trusted-documents check → parse and validate (cached by
 hash: size, tokens, the document's shape, aliases, page sizes, introspection and the spec's rules)
-→ the operation to run (`select_operation`) → cost analysis against the role's budget → rate limit
-(cost points) → run. Every step before the rate limit is O(n) in the document (`gql/documents.py`,
-`gql/shape.py`, `gql/cost.py`); the rate limit is one Redis script. Each refusal is an HTTP 200 GraphQL
-error with a stable `extensions.code`, counted in `gql.limits.COUNTERS`; an admitted request's
-response carries `extensions.cost` (Shopify's shape).
+→ the operation to run (`select_operation`) → argument values (list ceilings, no NUL or lone
+surrogate: `gql/input_checks.py`, O(n) in the variables) → cost analysis against the role's
+budget → rate limit (cost points) → run. Every step before the rate limit is O(n) in the document
+(`gql/documents.py`, `gql/shape.py`, `gql/cost.py`); the rate limit is one Redis script. Each
+refusal is an HTTP 200 GraphQL error with a stable `extensions.code`, counted in
+`gql.limits.COUNTERS`; an admitted request's response carries `extensions.cost` (Shopify's shape).
 
 The gate lives in the view (`GatedGraphQL.execute_single`) instead of a per-field hook, so its
 work is per request and mostly a cache lookup; `PreparedDocument` then hands the parsed document
@@ -34,6 +35,7 @@ from gql.admitted import Admitted
 from gql.context import Context
 from gql.cost import CostModel, operation_cost
 from gql.documents import DocumentCache
+from gql.input_checks import InputChecks
 from gql.limits import COUNTERS, coded, cost_budget, restore_rate
 from gql.observability import note_cost, note_refused
 from gql.persisted_queries import PersistedQueries, load_manifest
@@ -60,6 +62,7 @@ class Gate:
         self.persisted = PersistedQueries(cache, settings.apq_ttl_seconds, manifest)
         self.limiter = RateLimiter.for_cache(cache, enabled=settings.rate_limit_enabled)
         self.cost_model = CostModel(settings.cost_default_list_size, settings.max_page_size)
+        self.inputs = InputChecks(schema)
 
     async def admit(
         self, data: GraphQLRequestData, method: str, context: Context
@@ -97,6 +100,9 @@ class Gate:
         if method == "GET" and operation.operation is OperationType.MUTATION:
             # strawberry answers this with its HTTP 400
             return Admitted(resolved.query, checked.document, None)
+        bad_input = self.inputs.check(checked.document, data.variables)
+        if bad_input is not None:
+            raise bad_input
         requested = operation_cost(self.schema, checked.document, operation, data.variables, self.cost_model)
         budget = cost_budget(self.settings, role)
         if requested > budget:
