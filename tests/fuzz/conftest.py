@@ -8,6 +8,7 @@ rows the generated mutations change do not matter.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +27,11 @@ from services.migrations import upgrade
 from services.payments import DevPaymentGateway
 from tests.api.conftest import Api
 from tests.api.gated_app import PROD_SECRET
+from tests.conftest import _postgres
 from tests.factories import T0, Seed
+
+FUZZ_DATABASE_URL = os.environ.get("FUZZ_DATABASE_URL")
+"""A PostgreSQL URL runs the suite there (its schema is dropped and migrated first); unset: SQLite."""
 
 ROLES: tuple[Role | None, ...] = (None, Role.SHOPPER, Role.STORE_STAFF, Role.ANALYST, Role.HQ_ADMIN)
 
@@ -87,7 +92,11 @@ async def _seed(seed: Seed) -> tuple[int, int]:
 
 @pytest.fixture(scope="session")
 async def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FuzzApp]:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+    if FUZZ_DATABASE_URL:
+        url = FUZZ_DATABASE_URL
+        await (await _postgres(url)).dispose()
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
     await asyncio.to_thread(upgrade, url)
     engine = create_engine(url)
     sessions = session_factory(engine)

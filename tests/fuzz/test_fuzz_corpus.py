@@ -21,7 +21,7 @@ import orjson
 from gql.limits import COUNTERS
 from models.enums import Role
 from services.db import count_statements
-from tests.api.malicious_corpus import Attack, corpus, directive_floods, issue21_attacks
+from tests.api.malicious_corpus import Attack, corpus, directive_floods, fuzz_findings, issue21_attacks
 from tests.fuzz.checks import codes, post, problems, still_answers
 from tests.fuzz.conftest import FuzzApp
 
@@ -137,6 +137,11 @@ async def test_the_attacks_of_issue_21_are_refused_cheaply_with_stable_codes(fuz
     attacks = issue21_attacks()
     assert len({a.family for a in attacks}) == 7
     wrong = await _replay_all(fuzz_app, attacks)
+    assert not wrong, "\n".join(wrong)
+
+
+async def test_what_the_fuzz_suite_found_stays_fixed(fuzz_app: FuzzApp) -> None:
+    wrong = await _replay_all(fuzz_app, fuzz_findings())
     assert not wrong, "\n".join(wrong)
 
 
