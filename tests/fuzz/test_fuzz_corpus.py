@@ -2,10 +2,11 @@
 budget of counted work, and a normal query answered after every family.
 
 Work is counted, not timed: SQL statements (`services.db.count_statements`), operations that
-reached the executor, parses and validations (`gql.limits.COUNTERS`). The classic families are
-refused by the gate, so they may run no statement and no resolver at all; the attacks of issue 21
-that are refused while a resolver reads its input may run the few statements of their budget.
-Wall time is only a sanity bound (`SANITY_SECONDS`), for a machine shared with other work.
+reached the executor, parses and validations (`gql.limits.COUNTERS`). Almost every attack is
+refused before execution — no statement, no resolver; those refused by the document's shape never
+reach graphql-core's validation; ids past 64 bits are refused by the resolver decoding them, before
+its first query (`BUDGETS`). Wall time is only a sanity bound (`SANITY_SECONDS`), for a machine
+shared with other work.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ import orjson
 from gql.limits import COUNTERS
 from models.enums import Role
 from services.db import count_statements
-from tests.api.malicious_corpus import Attack, corpus, directive_floods, fuzz_findings, issue21_attacks
+from tests.api.malicious_corpus import (
+    Attack,
+    corpus,
+    directive_floods,
+    fuzz_findings,
+    issue21_attacks,
+    merge_floods,
+)
 from tests.fuzz.checks import codes, post, problems, still_answers
 from tests.fuzz.conftest import FuzzApp
 
@@ -37,15 +45,19 @@ class Budget:
 
 
 BEFORE_EXECUTION = Budget()
-"""Refused by the gate (or the HTTP guard): one parse and one validation at most, nothing else."""
+"""Refused by the gate, the HTTP guard or the argument checks: one parse and one validation at
+most, no statement, no resolver."""
+
+BEFORE_VALIDATION = Budget(validations=0)
+"""Refused by the document's shape (`gql/shape.py`): graphql-core's validation never sees it."""
 
 WHILE_READING_INPUT = Budget(statements=2, executions=1)
-"""Refused by a resolver reading its arguments: it ran, but before any query of its own (the
-statements allowed are the unit of work's bookkeeping, e.g. an idempotency lookup)."""
+"""Refused by a resolver decoding its ids: it ran, but before any query of its own (a mutation's
+two statements are its unit of work's idempotency bookkeeping)."""
 
 BUDGETS: dict[str, Budget] = {
-    "huge filter list": WHILE_READING_INPUT,
-    "NUL byte": WHILE_READING_INPUT,
+    "fragment bomb": BEFORE_VALIDATION,
+    "merge flood": BEFORE_VALIDATION,
     "64-bit id": WHILE_READING_INPUT,
 }
 
@@ -146,7 +158,7 @@ async def test_what_the_fuzz_suite_found_stays_fixed(fuzz_app: FuzzApp) -> None:
 
 
 async def test_the_classic_corpus_is_refused_before_execution(fuzz_app: FuzzApp) -> None:
-    attacks = [*corpus(), *directive_floods()]
+    attacks = [*corpus(), *directive_floods(), *merge_floods()]
     wrong = await _replay_all(fuzz_app, attacks)
     assert not wrong, "\n".join(wrong[:20])
 
