@@ -45,6 +45,7 @@ from models.order_query_fields import (
 __all__ = [
     "MAX_DEPTH",
     "MAX_QUERY_LENGTH",
+    "MAX_TERMS",
     "QuerySyntaxError",
     "describe_fields",
     "format_query",
@@ -54,6 +55,8 @@ __all__ = [
 MAX_QUERY_LENGTH: Final = 1000
 MAX_DEPTH: Final = 20
 """Parentheses and negations nest at most this deep (keeps the recursion and the SQL bounded)."""
+MAX_TERMS: Final = f.MAX_CONDITIONS
+"""Terms (`field:value` or text) one query holds, counted while tokenizing, before any is parsed."""
 
 
 # ---- tokens --------------------------------------------------------------------------------------
@@ -78,7 +81,9 @@ class _Token:
 
 
 def _tokenize(text: str) -> list[_Token]:
+    """The tokens of `text`, in one pass: O(len(text)); the term past MAX_TERMS is refused."""
     tokens: list[_Token] = []
+    terms = 0
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -101,6 +106,9 @@ def _tokenize(text: str) -> list[_Token]:
             if len(segments) == 1 and not only.quoted and only.text in KEYWORDS:
                 tokens.append(_Token(_Kind[only.text], start + 1))
             else:
+                terms += 1
+                if terms > MAX_TERMS:
+                    raise fail(start + 1, f"query has more than {MAX_TERMS} terms")
                 tokens.append(_Token(_Kind.TERM, start + 1, tuple(segments)))
     tokens.append(_Token(_Kind.END, n + 1))
     return tokens

@@ -35,7 +35,7 @@ from services.order_search import OrderCriteria
 from services.pagination import PageRequest
 
 MAX_FILTER_DEPTH: Final = 8
-MAX_FILTER_TERMS: Final = 100
+MAX_FILTER_TERMS: Final = f.MAX_CONDITIONS
 """Bounds on a typed filter, so one request cannot build an unbounded SQL condition."""
 
 QueryArgument = Annotated[str | None, strawberry.argument(description=QUERY_DESCRIPTION)]
@@ -99,16 +99,40 @@ def criteria(info: Info, typed: OrderFilter | None, query: str | None) -> OrderC
     )
 
 
-def filter_node(typed: OrderFilter, zone: tzinfo, path: str = "filter", depth: int = 0) -> f.Node | None:
+class _Conditions:
+    """The leaves a filter may still add; the first one past MAX_FILTER_TERMS is refused at once."""
+
+    def __init__(self) -> None:
+        self.left = MAX_FILTER_TERMS
+
+    def take(self, path: str) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise DomainError(
+                ErrorCode.BAD_USER_INPUT, f"a filter has at most {MAX_FILTER_TERMS} conditions", path
+            )
+
+
+def filter_node(
+    typed: OrderFilter,
+    zone: tzinfo,
+    path: str = "filter",
+    depth: int = 0,
+    conditions: _Conditions | None = None,
+) -> f.Node | None:
     """The AST of a typed filter (None when it sets nothing); every given field is ANDed.
 
     Empty lists and blank strings count as not given: that is what a cleared SPA control sends.
+    Conditions are counted as they are read, so the work done before a filter with too many is
+    refused is O(MAX_FILTER_TERMS), and building one within the bounds is linear (`f.all_of`).
     """
     if depth > MAX_FILTER_DEPTH:
         raise DomainError(ErrorCode.BAD_USER_INPUT, f"filters nest at most {MAX_FILTER_DEPTH} levels", path)
+    budget = conditions or _Conditions()
     parts: list[f.Node] = []
 
     def leaf(name: str, build: Callable[..., f.Node], *args: Any) -> None:
+        budget.take(f"{path}.{name}")
         try:
             parts.append(build(*args))
         except f.FilterValueError as exc:
@@ -118,7 +142,9 @@ def filter_node(typed: OrderFilter, zone: tzinfo, path: str = "filter", depth: i
         return [decode_id(v, type_name, f"{path}.{name}.{i}") for i, v in enumerate(values)]
 
     def nested(name: str, subs: Sequence[OrderFilter]) -> list[f.Node]:
-        nodes = [filter_node(sub, zone, f"{path}.{name}.{i}", depth + 1) for i, sub in enumerate(subs)]
+        nodes = [
+            filter_node(sub, zone, f"{path}.{name}.{i}", depth + 1, budget) for i, sub in enumerate(subs)
+        ]
         for i, node in enumerate(nodes):
             if node is None:
                 raise DomainError(
@@ -178,9 +204,4 @@ def filter_node(typed: OrderFilter, zone: tzinfo, path: str = "filter", depth: i
         parts.append(f.negate(nested("not", [t.not_])[0]))
     if not parts:
         return None
-    node = f.all_of(*parts)
-    if depth == 0 and sum(1 for _ in f.leaves(node)) > MAX_FILTER_TERMS:
-        raise DomainError(
-            ErrorCode.BAD_USER_INPUT, f"a filter has at most {MAX_FILTER_TERMS} conditions", path
-        )
-    return node
+    return f.all_of(*parts)

@@ -164,3 +164,40 @@ async def test_a_lone_surrogate_outside_the_variables_is_a_bad_request() -> None
         r = await _post_raw(api, b'{"query": "{ viewer { role } } # \\ud800"}')
         assert r.status == 400
         assert r.error_codes == ["BAD_REQUEST"]
+
+
+async def _refused_while_reading(api: Api, document: str, **variables: Any) -> dict[str, Any]:
+    """The one error of a query refused by its resolver before any statement (no database here)."""
+    r = await api.execute(document, **variables)
+    assert r.status == 200
+    assert len(r.errors) == 1, r.errors
+    error: dict[str, Any] = r.errors[0]
+    return error
+
+
+async def test_the_filter_conditions_are_counted_as_read_and_refused_at_the_first_too_many() -> None:
+    """Two lists of 60 (each within its ceiling): the 101st condition is named, nothing built further."""
+    half = [{"text": f"x{i}"} for i in range(60)]
+    async with gated_api() as api:
+        error = await _refused_while_reading(api.as_hq(), ORDERS, f={"or": [{"and": half}, {"and": half}]})
+        assert _code_and_field(error) == ("BAD_USER_INPUT", "filter.or.1.and.40.text")
+        assert "at most 100 conditions" in error["message"]
+
+
+QUERY = "query($q: String) { orders(first: 1, query: $q) { totalCount } }"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a OR " * 200_000 + "a",  # 1 MB, under the body limit
+        " OR ".join(f"a{i}" for i in range(101)),
+        "(" * 5_000 + "a" + ")" * 5_000,
+        "NOT " * 250 + "a",
+    ],
+)
+async def test_the_query_string_is_bounded_before_it_is_built(text: str) -> None:
+    async with gated_api() as api:
+        error = await _refused_while_reading(api.as_hq(), QUERY, q=text)
+        assert error["extensions"]["code"] == "INVALID_QUERY_SYNTAX"
+        assert error["extensions"]["column"] >= 1
