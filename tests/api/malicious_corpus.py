@@ -186,6 +186,72 @@ def garbage(rng: random.Random) -> list[Attack]:
     return attacks
 
 
+def huge_input_lists() -> list[Attack]:
+    """Lists past their ceiling (gql/input_checks.py), inline and in variables, at several depths."""
+    orders = "query($f: OrderFilter) { orders(first: 1, filter: $f) { totalCount } }"
+    attacks = []
+    for n in (101, 1_000, 5_000, 50_000):
+        texts = [{"text": f"x{i}"} for i in range(n)]
+        attacks += [
+            Attack("huge input list", "BAD_USER_INPUT", _query(orders, f={"or": texts}), role=Role.SHOPPER),
+            Attack("huge input list", "BAD_USER_INPUT", _query(orders, f={"and": [{"or": texts}]})),
+            Attack(
+                "huge input list",
+                "BAD_USER_INPUT",
+                _query(orders, f={"storeIds": [f"id{i}" for i in range(n)]}),
+                role=Role.HQ_ADMIN,
+            ),
+        ]
+    codes = ", ".join(f'"S{i}"' for i in range(101))
+    attacks.append(
+        Attack(
+            "huge input list",
+            "BAD_USER_INPUT",
+            _query(f"{{ orders(first: 1, filter: {{ storeCodes: [{codes}] }}) {{ totalCount }} }}"),
+            role=Role.HQ_ADMIN,
+        )
+    )
+    ids = _query("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=["x"] * 101)
+    return [*attacks, Attack("huge input list", "PAGE_SIZE_EXCEEDED", ids)]
+
+
+def nul_strings() -> list[Attack]:
+    """NUL characters in any string, inline or in variables, nested in input objects and lists."""
+    stores = "query($s: String) { stores(first: 1, filter: { search: $s }) { totalCount } }"
+    products = "query($f: ProductFilter) { products(first: 1, filter: $f) { totalCount } }"
+    attacks = [
+        Attack(
+            "NUL string",
+            "BAD_USER_INPUT",
+            _query('{ stores(first: 1, filter: { search: "SH\\u0000" }) { totalCount } }'),
+        ),
+        Attack("NUL string", "BAD_USER_INPUT", _query('{ store(code: "\\u0000") { id } }')),
+    ]
+    for text in ("\x00", "SH\x00", "\x00" * 1_000, "张三\x00李四"):
+        attacks += [
+            Attack("NUL string", "BAD_USER_INPUT", _query(stores, s=text)),
+            Attack("NUL string", "BAD_USER_INPUT", _query(products, f={"name": text})),
+            Attack(
+                "NUL string",
+                "BAD_USER_INPUT",
+                _query(
+                    "query($f: OrderFilter) { orders(first: 1, filter: $f) { totalCount } }",
+                    f={"or": [{"text": "a"}, {"storeCodes": ["SH001", text]}]},
+                ),
+                role=Role.HQ_ADMIN,
+            ),
+        ]
+    return attacks
+
+
+def not_graphql_bodies() -> list[Attack]:
+    """JSON bodies that are not an object: refused by the request guard, before any parsing."""
+    return [
+        Attack("body not an object", "BAD_REQUEST", body, status=400)
+        for body in (None, 0, 42, True, False, "x", 1.5)
+    ]
+
+
 def corpus(seed: int = 8) -> list[Attack]:
     rng = random.Random(seed)
     return [
@@ -199,6 +265,9 @@ def corpus(seed: int = 8) -> list[Attack]:
         *token_floods(),
         *batches(),
         *garbage(rng),
+        *huge_input_lists(),
+        *nul_strings(),
+        *not_graphql_bodies(),
     ]
 
 
