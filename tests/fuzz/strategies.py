@@ -102,11 +102,23 @@ def _string_node(text: str) -> ValueNode:
     return StringValueNode(value=text)
 
 
+QUERY_WORDS = (
+    "status:", "待发货", "SHIPPED,COMPLETED", "store:", "SH001", "storeid:", "9223372036854775808",
+    "created:", ">=", "2026-11-01", "..", "2026-11-01T08:00", "paid:", "total:", ">100", "50..99.99",
+    "phone:", "1234", "no:", "2026112*", "campaign:", "aftersale:", "PENDING_REVIEW", "sku:", "-",
+    "OR", "AND", "NOT", "(", ")", '"', "*", ":", ",", "桔子", "fulfillment:", "SELF_PICKUP",
+)  # fmt: skip
+"""Pieces of the order query language (`query:` arguments), put together in any order."""
+
+
+def query_strings() -> st.SearchStrategy[str]:
+    """Search-language texts: its words in any order, glued or spaced."""
+    words = st.lists(st.sampled_from(QUERY_WORDS), max_size=15)
+    return st.builds(lambda ws, glue: glue.join(ws), words, st.sampled_from(["", " "]))
+
+
 def strings() -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.sampled_from(EDGE_STRINGS),
-        st.text(max_size=30),
-    )
+    return st.one_of(st.sampled_from(EDGE_STRINGS), st.text(max_size=30), query_strings())
 
 
 def _json_values() -> st.SearchStrategy[ValueNode]:

@@ -4,8 +4,9 @@ internal error, a stable code on every refusal, and the server answers a normal 
 `hypothesis_graphql` draws operations over the whole `Query` and `Mutation` types (and, one time in
 four, operations with one schema violation); `tests/fuzz/strategies.py` aims the scalars at the
 edges and sends some arguments as variables. In CI the run is derandomized (the same examples
-every time); locally it is random, and `FUZZ_EXAMPLES` makes it longer. A failure is a bug: add
-its shrunk request to `tests/api/malicious_corpus.py` (`fuzz_findings`) when it is fixed.
+every time); locally it is random, and `FUZZ_EXAMPLES` makes it longer. The order search language,
+a parser of its own, gets texts made of its words too. A failure is a bug: its shrunk request goes
+into `fuzz_findings` in `tests/api/malicious_corpus.py`, with the code it must be answered with.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from models.enums import Role
 from tests.conftest import IN_CI
 from tests.fuzz.checks import post, problems, still_answers
 from tests.fuzz.conftest import ROLES, FuzzApp
-from tests.fuzz.strategies import Request, requests
+from tests.fuzz.strategies import Request, query_strings, requests
 
 EXAMPLES_PER_ROLE = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 
@@ -43,3 +44,19 @@ async def test_generated_requests_keep_the_contract(
     found = problems(status, raw)
     assert not found, (found, request.query, request.variables, raw[:2000])
     assert await still_answers(caller), (request.query, request.variables)
+
+
+ORDER_SEARCH = """query($q: String) {
+  orders(first: 5, query: $q) { totalCount edges { node { orderNo } } }
+  orderStatusCounts(query: $q) { total }
+}"""
+
+
+@FUZZ
+@given(q=query_strings())
+async def test_the_order_query_language_keeps_the_contract(fuzz_app: FuzzApp, q: str) -> None:
+    """The search language is a parser of its own: any text is an answer or INVALID_QUERY_SYNTAX."""
+    for role in (Role.HQ_ADMIN, Role.STORE_STAFF, Role.ANALYST):
+        status, raw = await post(fuzz_app.caller(role), {"query": ORDER_SEARCH, "variables": {"q": q}})
+        found = problems(status, raw)
+        assert not found, (found, role, q, raw[:2000])
