@@ -37,6 +37,7 @@ from gql.logging_setup import configure_logging
 from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
 from gql.qr import qr_endpoint
 from gql.request_guard import security_middleware
+from gql.resolvers.exports import download_endpoint, export_config
 from gql.schema import schema
 from gql.settings import Settings, get_settings
 from gql.subscriptions import CONNECTION_INIT_TIMEOUT, FeedTransportWSHandler, authenticate_connection
@@ -211,7 +212,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         view.resources = holder["r"]
         app.state.resources = holder["r"]
         await holder["r"].bus.start()
-        sweeper = SweepRunner(holder["r"].deps, settings.sweep_interval_seconds if owned else 0)
+        sweeper = SweepRunner(
+            holder["r"].deps, settings.sweep_interval_seconds if owned else 0, export_config(settings)
+        )
         sweeper.start()
         if owned:
             # A served process (tests share one interpreter and keep the collector as it is).
@@ -240,6 +243,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     async def campaign_qr(request: Request) -> Response:
         return await qr_endpoint(request, holder["r"].settings, holder["r"].sessions)
 
+    async def export_download(request: Request) -> Response:
+        return await download_endpoint(request, holder["r"].settings, holder["r"].sessions)
+
     async def schema_sdl(request: Request) -> Response:
         return schema_endpoint(request, holder["r"].settings)
 
@@ -255,6 +261,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             WebSocketRoute("/graphql", view),
             Route("/campaigns/{campaign_id:int}/qr.png", campaign_qr),
             Route("/campaigns/{campaign_id:int}/teams/{team_id:int}/qr.png", campaign_qr),
+            Route("/exports/{job_id:int}/download", export_download),
         ],
         middleware=[
             Middleware(RequestLogMiddleware),

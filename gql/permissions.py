@@ -114,6 +114,9 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     # Live order events (issue 11): staff their stores (scope in the feed), shoppers their orders.
     "Subscription.orderEvents": MERCHANTS,
     "Subscription.myOrderUpdates": SHOPPERS,
+    # Bulk export (issue 22): the back office exports what its lists show; a job is its owner's (and HQ's).
+    "Mutation.startExport": BACK_OFFICE,
+    "Query.export": BACK_OFFICE,
 }
 
 FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {

@@ -148,6 +148,20 @@ class Settings(BaseSettings):
     """The deadline of one HTTP GraphQL request, admission and execution together; past it the
     request answers REQUEST_TIMEOUT and its statements are cancelled."""
 
+    # Bulk export as jobs (issue 22): see docs/exports.md.
+    export_dir: Path = PROJECT_ROOT / "var" / "exports"
+    """Where export files are written (every process that runs or serves exports must share it)."""
+    export_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    """A finished export's file is deleted (state EXPIRED) this long after it finished."""
+    export_link_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    """How long a download link from `export(id) { downloadUrl }` stays valid."""
+    export_max_open_per_owner: int = Field(default=2, ge=1, le=100)
+    """Exports one caller may have queued or running at once; more are refused THROTTLED."""
+    export_max_attempts: int = Field(default=3, ge=1, le=20)
+    """Attempts of one export (a process dying mid-export costs one) before it is FAILED."""
+    export_lease_seconds: float = Field(default=60.0, ge=5, le=3600)
+    """A running export without a heartbeat for this long is taken over by another process."""
+
     @field_validator("database_url", "analytics_database_url")
     @classmethod
     def _known_driver(cls, value: str | None) -> str | None:

@@ -25,6 +25,8 @@ from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from models.stores import Store
 from services import idempotency
 from services.commands import Deps, Work, run_command
+from services.exports.jobs import ExportConfig
+from services.exports.runner import expire_exports, kick
 from services.group_buy import expire_teams
 from services.invites import grant_rewards, note_first_orders
 from services.order_counts import merge_parts
@@ -130,11 +132,16 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
 
 
 class SweepRunner:
-    """Runs the sweeps every `interval` seconds inside the server process until stopped."""
+    """Runs the sweeps every `interval` seconds inside the server process until stopped.
 
-    def __init__(self, deps: Deps, interval: float) -> None:
+    With `exports`, each run also expires old export files and wakes this process's export
+    worker, which claims queued jobs and those a dead process left (services/exports/runner.py).
+    """
+
+    def __init__(self, deps: Deps, interval: float, exports: ExportConfig | None = None) -> None:
         self.deps = deps
         self.interval = interval
+        self.exports = exports
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -154,6 +161,11 @@ class SweepRunner:
                 routine = not any(count for kind, count in done.items() if kind not in _ROUTINE)
                 if any(done.values()):
                     log.log(logging.DEBUG if routine else logging.INFO, "sweep: %s", report)
+                if self.exports is not None:
+                    expired = await expire_exports(self.deps.sessions, utcnow())
+                    if expired:
+                        log.info("sweep: %s export files expired", expired)
+                    kick(self.deps.sessions, self.exports)
 
             except Exception:
                 SWEEP_RUNS.labels("failed").inc()

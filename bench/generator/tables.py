@@ -151,9 +151,9 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
 )
 """Foreign-key order: a table comes after every table it references."""
 
-NOT_GENERATED: Final = frozenset({"idempotency_records", "action_logs", "order_count_parts"})
-"""Tables the generator does not write: request bookkeeping, the back office's own history, and
-the order count parts (the orders' triggers write those)."""
+NOT_GENERATED: Final = frozenset({"idempotency_records", "action_logs", "order_count_parts", "export_jobs"})
+"""Tables the generator does not write: request bookkeeping, the back office's own history, the
+order count parts (the orders' triggers write those) and export jobs (made by their callers)."""
 
 DERIVED_PREFIX: Final = "metrics_"
 """Rollups are derived from the generated rows by the metrics refresh, never written here."""

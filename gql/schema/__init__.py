@@ -21,6 +21,7 @@ from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
 from gql.resolvers.customers import CustomerQueries
+from gql.resolvers.exports import ExportMutations, ExportQueries
 from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
 from gql.resolvers.metrics import MetricsQueries
 from gql.resolvers.node import NodeQueries
@@ -60,6 +61,7 @@ Query = merge_types(
         StaffQueries,
         ReviewQueries,
         MetricsQueries,
+        ExportQueries,
     ),
 )
 
@@ -76,6 +78,7 @@ Mutation = merge_types(
         StoreSkuMutations,
         ReviewMutations,
         VisitMutations,
+        ExportMutations,
     ),
 )
 

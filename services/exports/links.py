@@ -1,0 +1,27 @@
+"""Signed, expiring download links: HMAC-SHA256 over the job id and the expiry time.
+
+The key is derived from the app's secret with a fixed label, so a link's signature can never
+serve as a token's and vice versa. A link is a bearer capability until it expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+
+def link_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"mallgraph export download links v1", hashlib.sha256).digest()
+
+
+def sign(key: bytes, job_id: int, expires: int) -> str:
+    """The signature of `job_id` valid until `expires` (Unix seconds)."""
+    return hmac.new(key, f"{job_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def verify(key: bytes, job_id: int, expires: int, signature: str, now: datetime) -> bool:
+    """True when the signature is right and the link has not expired; constant-time comparison."""
+    if expires <= now.timestamp():
+        return False
+    return hmac.compare_digest(sign(key, job_id, expires), signature)
