@@ -9,7 +9,11 @@ The model (like Shopify's, so client authors know it):
   length (`LIST_SIZES`, default `COST_DEFAULT_LIST_SIZE`);
 * value types embedded in their parent (money, regions, connection wrappers) cost nothing;
 * a mutation's root field costs 10; some fields cost more (`FIELD_COSTS`: each metrics figure is
-  an aggregate over many rows).
+  an aggregate over many rows). Such a field computes its whole list at once: a ranking costs its
+  own cost once plus `top` × what each row selects, not `top` × its own cost;
+* an aggregate query (`AGGREGATES`) costs its own cost plus, per group it may return (`top`,
+  default 100, at most 1,000: more is refused with TOO_MANY_GROUPS), 1 for the row and whatever
+  each row expands (a store, a product).
 
 Alternatives under an abstract type (`node { ... on Order {…} ... on Store {…} }`) are summed, an
 upper bound. Introspection (`__schema`, `__type` and all below) and `__typename` cost nothing: they
@@ -53,6 +57,7 @@ from graphql import (
 )
 
 from gql.limits import PAGE_ARGUMENTS, page_size_error
+from models.errors import ErrorCode
 from services.pagination import DEFAULT_PAGE_SIZE
 
 MUTATION_COST: Final = 10
@@ -78,9 +83,20 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
 }
 """Own cost of a field (its children are added on top), by `Type.field`."""
 
+AGGREGATES: Final[Mapping[str, int]] = {
+    "Query.orderAggregate": 50,
+    "Query.orderLineAggregate": 50,
+}
+"""Own cost of the aggregate queries; their rows are counted per group they may return."""
+DEFAULT_GROUPS: Final = 100
+MAX_GROUPS: Final = 1_000
+"""An aggregate's `top`: its default and ceiling (services/analytics/queries.py holds the same)."""
+
 LIST_SIZES: Final[Mapping[str, int]] = {
     "Product.skus": 5,
     "Order.parcels": 3,
+    "OrderAggregateRow.keys": 4,
+    "OrderLineAggregateRow.keys": 4,
 }
 """Assumed length of a list without `first`/`last`/`top`, where the default is wrong."""
 
@@ -94,6 +110,9 @@ FREE_TYPES: Final[frozenset[str]] = frozenset(
         "UserError",
         "ActionAvailability",
         "AfterSaleActionAvailability",
+        "AggregateKey",
+        "OrderAggregateValue",
+        "OrderLineAggregateValue",
     }
 )
 """Values carried inside their parent's row: selecting them costs no query."""
@@ -215,6 +234,9 @@ class _Walker:
             return 0
         named, is_list = _unwrap(definition.type)
         key = f"{parent.name}.{name}"
+        if key in AGGREGATES:
+            groups = self._groups(node, definition)
+            return AGGREGATES[key] + self.selection_cost(named, node.selection_set, groups, seen)
         own = FIELD_COSTS.get(key)
         child_page: int | None = None
         if any(a in definition.args for a in PAGE_ARGUMENTS):
@@ -226,8 +248,21 @@ class _Walker:
         children = self.selection_cost(named, node.selection_set, child_page, seen)
         if is_list:
             items = self._list_items(node, key, definition, page)
+            if key in FIELD_COSTS:  # one aggregate computes the whole list
+                return own + items * children
             return items * (own + children)
         return own + children
+
+    def _groups(self, node: FieldNode, definition: GraphQLField) -> int:
+        """The groups an aggregate may return: its `top`, refused above MAX_GROUPS."""
+        top = self.int_argument(node, "top")
+        if top is not None and top > MAX_GROUPS:
+            raise GraphQLError(
+                f"top must be at most {MAX_GROUPS}",
+                node,
+                extensions={"code": ErrorCode.TOO_MANY_GROUPS.value, "field": "top"},
+            )
+        return DEFAULT_GROUPS if top is None or top < 1 else top
 
     def _page_size(self, node: FieldNode) -> int:
         sizes = {a: self.int_argument(node, a) for a in PAGE_ARGUMENTS}

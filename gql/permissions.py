@@ -110,6 +110,9 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     # Metrics (issue 7): HQ and analysts see every store, staff theirs (scope applied in SQL);
     # visit events come from the mini-program, signed in or not.
     "Query.metrics": BACK_OFFICE,
+    # Aggregates (issue 22): the order list's scope per role (staff: their stores); shoppers refused.
+    "Query.orderAggregate": BACK_OFFICE,
+    "Query.orderLineAggregate": BACK_OFFICE,
     "Mutation.trackEvents": frozenset({None, Role.SHOPPER}),
     # Live order events (issue 11): staff their stores (scope in the feed), shoppers their orders.
     "Subscription.orderEvents": MERCHANTS,

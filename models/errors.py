@@ -65,6 +65,8 @@ class ErrorCode(StrEnum):
     # Metrics and visit events (issue 7)
     QUERY_TIMEOUT = "QUERY_TIMEOUT"
     """A metrics query ran longer than the role's statement timeout; narrow the range or stores."""
+    TOO_MANY_GROUPS = "TOO_MANY_GROUPS"
+    """An aggregate query would return more groups than `top` allows (docs/analytics.md)."""
     # Request limits, persisted queries and rate limits (issue 8): rejected before any resolver runs
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"

@@ -17,6 +17,7 @@ from gql.errors import ErrorCodes
 from gql.execution import LevelFirstExecutor
 from gql.observability import OperationMetrics
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
+from gql.resolvers.analytics import AnalyticsQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
@@ -61,6 +62,7 @@ Query = merge_types(
         StaffQueries,
         ReviewQueries,
         MetricsQueries,
+        AnalyticsQueries,
         ExportQueries,
     ),
 )

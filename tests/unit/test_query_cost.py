@@ -58,7 +58,22 @@ def test_scalars_and_value_types_are_free_and_overrides_weigh_more() -> None:
     assert cost(metrics) == 1 + 50 + 50 + 2  # two figure objects inside, 1 each
     assert cost("mutation { trackEvents(events: []) { accepted } }") == 1 + 10
     top = "{ metrics(range: { preset: TODAY }) { productRanking(top: 30) { units } } }"
-    assert cost(top) == 1 + 30 * 50
+    assert cost(top) == 1 + 50  # the ranking is one aggregate, whatever its top
+    hundred = "{ metrics(range: { preset: TODAY }) { productRanking(top: 100) { product { name } } } }"
+    assert cost(hundred) == 1 + 50 + 100 * 1
+
+
+def test_aggregates_cost_per_group_they_may_return() -> None:
+    plain = "{ orderAggregate(measures: [COUNT], groupBy: [STORE]) { rows { values { value } } } }"
+    assert cost(plain) == 50 + 100 * 1  # top defaults to 100 groups, 1 a row
+    expanded = (
+        "{ orderLineAggregate(measures: [UNITS], groupBy: [PRODUCT], top: 10) "
+        "{ rows { keys { product { name } } } totals { value } } }"
+    )
+    assert cost(expanded) == 50 + 10 * (1 + 4 * 1)
+    with pytest.raises(GraphQLError) as refused:
+        cost("{ orderAggregate(measures: [COUNT], top: 1001) { groupCount } }")
+    assert refused.value.extensions == {"code": "TOO_MANY_GROUPS", "field": "top"}
 
 
 def test_fragments_and_abstract_types_are_counted_once_per_use() -> None:

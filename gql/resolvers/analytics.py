@@ -1,0 +1,184 @@
+"""Root fields `orderAggregate` and `orderLineAggregate`: the analysts' typed GROUP BY (SPEC §9).
+
+They take the admin order list's `filter` and `query:` (same grammar, same scope: HQ and analysts
+all stores, store staff theirs; shoppers are refused by `Allowed`), translate the arguments into a
+`services.analytics.queries.Question` and run it on the analytics sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Annotated
+
+import strawberry
+
+from gql.context import Info
+from gql.permissions import Allowed
+from gql.resolvers.order_search import QueryArgument, criteria
+from gql.schema.analytics import (
+    MAX_TOP_DESCRIPTION,
+    AggregateKey,
+    AggregateSource,
+    OrderAggregate,
+    OrderAggregateHaving,
+    OrderAggregateRow,
+    OrderAggregateSort,
+    OrderAggregateValue,
+    OrderLineAggregate,
+    OrderLineAggregateHaving,
+    OrderLineAggregateRow,
+    OrderLineAggregateSort,
+    OrderLineAggregateValue,
+)
+from gql.schema.metrics_figures import DateRange
+from gql.schema.order_search import OrderFilter
+from models.base import utcnow
+from models.date_ranges import RangeError, resolve_range
+from models.errors import DomainError, ErrorCode
+from services.analytics.dimensions import ENTITIES, Dimension, Key
+from services.analytics.measures import LineMeasure, OrderMeasure
+from services.analytics.queries import Answer, Fact, Having, Question, SortTerm, TimeField, answer
+
+GROUP_BY = "Dimensions to group by, at most 4 (none: one row, the totals)."
+MEASURES = "Measures to compute per group, 1 to 16."
+RANGE = (
+    "Local days (business time zone) the time field must lie in, like the metrics' range; a range "
+    "that includes the present counts up to the end of the current hour."
+)
+TIME = "Which moment of the order the time buckets (HOUR .. DAY_OF_WEEK) read."
+
+
+def _keys(keys: Sequence[Key]) -> list[AggregateKey]:
+    return [
+        AggregateKey.of(k.dimension, k.value, k.label, ENTITIES.get(k.dimension), k.entity_id) for k in keys
+    ]
+
+
+async def _answer(
+    info: Info,
+    fact: Fact,
+    filter: OrderFilter | None,
+    query: str | None,
+    group_by: Sequence[Dimension] | None,
+    measures: Sequence[StrEnum],
+    having: Sequence[OrderAggregateHaving | OrderLineAggregateHaving],
+    sort: Sequence[OrderAggregateSort | OrderLineAggregateSort],
+    top: int | None,
+    time: TimeField,
+    range_: DateRange | None,
+) -> Answer:
+    ctx = info.context
+    span = None
+    if range_ is not None:
+        try:
+            period = resolve_range(ctx.settings.zone, utcnow(), range_.preset, range_.from_, range_.to)
+        except RangeError as exc:
+            raise DomainError(ErrorCode.BAD_USER_INPUT, str(exc), "range") from None
+        span = period.current.counted
+    question = Question(
+        fact=fact,
+        criteria=criteria(info, filter, query),
+        group_by=tuple(group_by or ()),
+        measures=tuple(measures),
+        having=tuple(Having(h.measure, h.comparison, h.value) for h in having),
+        sort=tuple(SortTerm(s.measure, s.dimension, s.descending) for s in sort),
+        top=top,
+        time=time,
+        span=span,
+    )
+    return await answer(
+        question,
+        ctx.principal,
+        sessions=ctx.analytics_sessions,
+        dialect=ctx.analytics_dialect,
+        zone=ctx.settings.zone,
+        analyst_timeout_ms=ctx.settings.analyst_statement_timeout_ms,
+    )
+
+
+@strawberry.type
+class AnalyticsQueries:
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="Orders the caller's order list would show for `filter` AND `query`, grouped by "
+        "`groupBy` and measured (docs/analytics.md). HQ and analysts: all stores; store staff: theirs.",
+    )
+    async def order_aggregate(
+        self,
+        info: Info,
+        measures: Annotated[list[OrderMeasure], strawberry.argument(description=MEASURES)],
+        group_by: Annotated[list[Dimension] | None, strawberry.argument(description=GROUP_BY)] = None,
+        filter: OrderFilter | None = None,
+        query: QueryArgument = None,
+        having: list[OrderAggregateHaving] | None = None,
+        sort: list[OrderAggregateSort] | None = None,
+        top: Annotated[int | None, strawberry.argument(description=MAX_TOP_DESCRIPTION)] = None,
+        time_field: Annotated[TimeField, strawberry.argument(description=TIME)] = TimeField.CREATED_AT,
+        range: Annotated[DateRange | None, strawberry.argument(description=RANGE)] = None,
+    ) -> OrderAggregate:
+        found = await _answer(
+            info,
+            Fact.ORDERS,
+            filter,
+            query,
+            group_by,
+            measures,
+            having or (),
+            sort or (),
+            top,
+            time_field,
+            range,
+        )
+        return OrderAggregate(
+            source=AggregateSource.RAW,
+            rows=[
+                OrderAggregateRow(keys=_keys(g.keys), values=[OrderAggregateValue.of(v) for v in g.values])
+                for g in found.rows
+            ],
+            totals=[OrderAggregateValue.of(v) for v in found.totals],
+            group_count=found.group_count,
+        )
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="Lines of the orders the caller's order list would show for `filter` AND `query`, "
+        "grouped by `groupBy` (products, SKUs and categories too) and measured (docs/analytics.md).",
+    )
+    async def order_line_aggregate(
+        self,
+        info: Info,
+        measures: Annotated[list[LineMeasure], strawberry.argument(description=MEASURES)],
+        group_by: Annotated[list[Dimension] | None, strawberry.argument(description=GROUP_BY)] = None,
+        filter: OrderFilter | None = None,
+        query: QueryArgument = None,
+        having: list[OrderLineAggregateHaving] | None = None,
+        sort: list[OrderLineAggregateSort] | None = None,
+        top: Annotated[int | None, strawberry.argument(description=MAX_TOP_DESCRIPTION)] = None,
+        time_field: Annotated[TimeField, strawberry.argument(description=TIME)] = TimeField.CREATED_AT,
+        range: Annotated[DateRange | None, strawberry.argument(description=RANGE)] = None,
+    ) -> OrderLineAggregate:
+        found = await _answer(
+            info,
+            Fact.ORDER_LINES,
+            filter,
+            query,
+            group_by,
+            measures,
+            having or (),
+            sort or (),
+            top,
+            time_field,
+            range,
+        )
+        return OrderLineAggregate(
+            source=AggregateSource.RAW,
+            rows=[
+                OrderLineAggregateRow(
+                    keys=_keys(g.keys), values=[OrderLineAggregateValue.of(v) for v in g.values]
+                )
+                for g in found.rows
+            ],
+            totals=[OrderLineAggregateValue.of(v) for v in found.totals],
+            group_count=found.group_count,
+        )

@@ -1,0 +1,218 @@
+"""Types of the analysts' aggregate queries (`orderAggregate`, `orderLineAggregate`).
+
+A result row is `{ keys { dimension value label } values { measure value } }`; an entity key
+(store, campaign, product, SKU, category) expands through the loaders. Money measures carry exact
+cents in `money` (an average is rounded half up there; `value` keeps the fraction).
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Final
+
+import strawberry
+
+from gql.context import Info
+from gql.ids import encode_id
+from gql.schema.campaigns import Campaign
+from gql.schema.catalog import Category, Product, Sku
+from gql.schema.common import Money, money
+from gql.schema.stores import Store
+from services.analytics.dimensions import DESCRIPTIONS, Dimension
+from services.analytics.measures import Kind, LineMeasure, OrderMeasure, describe
+from services.analytics.queries import Comparison, TimeField, Value
+
+
+def _described(enum: type[Enum], name: str, description: str, values: dict[str, str]) -> None:
+    strawberry.enum(enum, name=name, description=description)
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[value.name]
+
+
+_described(
+    Dimension,
+    "AggregateDimension",
+    "What an aggregate groups by. Time buckets are in the business time zone.",
+    {d.name: text for d, text in DESCRIPTIONS.items()},
+)
+_described(
+    OrderMeasure,
+    "OrderMeasure",
+    "What an order aggregate computes per group.",
+    {m.name: describe(m) for m in OrderMeasure},
+)
+_described(
+    LineMeasure,
+    "OrderLineMeasure",
+    "What an order-line aggregate computes per group.",
+    {m.name: describe(m) for m in LineMeasure},
+)
+_described(
+    TimeField,
+    "AggregateTimeField",
+    "Which moment of the order the time buckets read.",
+    {"CREATED_AT": "When the order was placed.", "PAID_AT": "When it was paid (unpaid orders: null key)."},
+)
+_described(
+    Comparison,
+    "AggregateComparison",
+    "How `having` compares a measure with its value.",
+    {"GT": ">", "GTE": ">=", "LT": "<", "LTE": "<=", "EQ": "="},
+)
+
+
+@strawberry.enum(description="Where an aggregate was computed.")
+class AggregateSource(Enum):
+    RAW = strawberry.enum_value("RAW", description="The order and line rows themselves.")
+
+
+MAX_TOP_DESCRIPTION: Final = (
+    "Keep the first `top` groups by `sort` (default: the first measure, descending), at most 1000. "
+    "Without it a grouping of more than 100 groups is refused with TOO_MANY_GROUPS."
+)
+
+
+@strawberry.type(description="One grouping key of a row.")
+class AggregateKey:
+    dimension: Dimension
+    value: str | None = strawberry.field(
+        description="Machine value: an enum value, a date (2026-11-01), an hour (2026-11-01T13), a month "
+        "(2026-11), a number (hour of day, ISO day of week) or the global id of an entity; null for rows "
+        "without one (e.g. the HQ warehouse's store)."
+    )
+    label: str | None = strawberry.field(description="For people; null for entities (expand them instead).")
+    _type: strawberry.Private[str | None]
+    _id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The store, for STORE.")
+    async def store(self, info: Info) -> Store | None:
+        if self._type != "Store" or self._id is None:
+            return None
+        row = await info.context.loaders.store.load(self._id)
+        return None if row is None else Store.from_row(row)
+
+    @strawberry.field(description="The campaign, for CAMPAIGN.")
+    async def campaign(self, info: Info) -> Campaign | None:
+        if self._type != "Campaign" or self._id is None:
+            return None
+        row = await info.context.loaders.campaign.load(self._id)
+        return None if row is None else Campaign.from_row(row)
+
+    @strawberry.field(description="The product, for PRODUCT.")
+    async def product(self, info: Info) -> Product | None:
+        if self._type != "Product" or self._id is None:
+            return None
+        row = await info.context.loaders.product.load(self._id)
+        return None if row is None else Product.from_row(row)
+
+    @strawberry.field(description="The SKU, for SKU.")
+    async def sku(self, info: Info) -> Sku | None:
+        if self._type != "Sku" or self._id is None:
+            return None
+        row = await info.context.loaders.sku.load(self._id)
+        return None if row is None else Sku.from_row(row)
+
+    @strawberry.field(description="The category, for CATEGORY_L1 and CATEGORY_L2.")
+    async def category(self, info: Info) -> Category | None:
+        if self._type != "Category" or self._id is None:
+            return None
+        row = await info.context.loaders.category.load(self._id)
+        return None if row is None else Category.from_row(row)
+
+    @classmethod
+    def of(
+        cls, dimension: Dimension, value: str | None, label: str | None, entity: str | None, id_: int | None
+    ) -> AggregateKey:
+        shown = value if entity is None or id_ is None else encode_id(entity, id_)
+        return cls(dimension=dimension, value=shown, label=label, _type=entity, _id=id_)
+
+
+def _money(found: Value) -> Money | None:
+    if found.kind is not Kind.MONEY or found.value is None:
+        return None
+    if isinstance(found.value, int):
+        return money(found.value)
+    return money(math.floor(found.value + 0.5))  # an average: half a cent rounds up
+
+
+@strawberry.type(description="A measure of an order aggregate.")
+class OrderAggregateValue:
+    measure: OrderMeasure
+    value: float | None = strawberry.field(
+        description="The number: a count, cents, seconds or a fraction (ratios); null when no row has it."
+    )
+    money: Money | None = strawberry.field(description="Money measures: exact cents (averages rounded).")
+
+    @classmethod
+    def of(cls, found: Value) -> OrderAggregateValue:
+        return cls(measure=OrderMeasure(found.measure), value=found.value, money=_money(found))
+
+
+@strawberry.type(description="A measure of an order-line aggregate.")
+class OrderLineAggregateValue:
+    measure: LineMeasure
+    value: float | None = strawberry.field(
+        description="The number: a count, units, cents or a fraction; null when no row has it."
+    )
+    money: Money | None = strawberry.field(description="Money measures: exact cents (averages rounded).")
+
+    @classmethod
+    def of(cls, found: Value) -> OrderLineAggregateValue:
+        return cls(measure=LineMeasure(found.measure), value=found.value, money=_money(found))
+
+
+@strawberry.type(description="One group of orders: its keys (in groupBy order) and measures.")
+class OrderAggregateRow:
+    keys: list[AggregateKey]
+    values: list[OrderAggregateValue]
+
+
+@strawberry.type(description="One group of order lines: its keys (in groupBy order) and measures.")
+class OrderLineAggregateRow:
+    keys: list[AggregateKey]
+    values: list[OrderLineAggregateValue]
+
+
+@strawberry.type(description="Orders grouped and measured.")
+class OrderAggregate:
+    source: AggregateSource
+    rows: list[OrderAggregateRow]
+    totals: list[OrderAggregateValue] = strawberry.field(description="Measures over all matching orders.")
+    group_count: int = strawberry.field(description="Groups in all (after `having`), before `top`.")
+
+
+@strawberry.type(description="Order lines grouped and measured.")
+class OrderLineAggregate:
+    source: AggregateSource
+    rows: list[OrderLineAggregateRow]
+    totals: list[OrderLineAggregateValue] = strawberry.field(description="Measures over all matching lines.")
+    group_count: int = strawberry.field(description="Groups in all (after `having`), before `top`.")
+
+
+@strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
+class OrderAggregateHaving:
+    measure: OrderMeasure
+    comparison: Comparison
+    value: float
+
+
+@strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
+class OrderLineAggregateHaving:
+    measure: LineMeasure
+    comparison: Comparison
+    value: float
+
+
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class OrderAggregateSort:
+    measure: OrderMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True
+
+
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class OrderLineAggregateSort:
+    measure: LineMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True

@@ -1,0 +1,8 @@
+"""Aggregate queries of the analysts (SPEC §9): one typed question per fact, answered by one GROUP BY.
+
+A question names a fact (orders, order lines), the rows it covers (the admin list's filter and
+`query:` string, with the caller's scope: exactly the rows the list shows that caller), the
+dimensions to group by, the measures to compute, `having`, a sort and `top`. `dimensions.py`
+holds the grouping keys (time buckets in the business time zone), `measures.py` the aggregates,
+`queries.py` builds and runs the statement on the analytics sessions.
+"""

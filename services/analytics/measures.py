@@ -1,0 +1,265 @@
+"""Measures of the aggregate queries: each one aggregate over the grouped rows of its fact.
+
+Money is summed, averaged, minimised and maximised in integer cents (a sum, min or max is exact; an
+average is a fraction of a cent); durations are whole seconds between two timestamps of the order
+(NULL, so left out, while the later step has not happened); ratios are fractions in [0, 1]. The
+enums are spelled out so that each value is a stable API name; the SQL of each is derived from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Float, SQLColumnExpression, Subquery, case, cast, func, null
+
+from models.orders import Order, OrderLine
+from services.metrics_sql import seconds_between
+
+
+class Kind(Enum):
+    COUNT = "COUNT"
+    MONEY = "MONEY"
+    SECONDS = "SECONDS"
+    RATIO = "RATIO"
+
+
+class OrderMeasure(StrEnum):
+    COUNT = "COUNT"
+    DISTINCT_CUSTOMERS = "DISTINCT_CUSTOMERS"
+    PAID_ORDERS = "PAID_ORDERS"
+    PAYING_CUSTOMERS = "PAYING_CUSTOMERS"
+    REFUNDED_ORDERS = "REFUNDED_ORDERS"
+    REFUND_RATE = "REFUND_RATE"
+    GOODS_AMOUNT_SUM = "GOODS_AMOUNT_SUM"
+    GOODS_AMOUNT_AVG = "GOODS_AMOUNT_AVG"
+    GOODS_AMOUNT_MIN = "GOODS_AMOUNT_MIN"
+    GOODS_AMOUNT_MAX = "GOODS_AMOUNT_MAX"
+    GOODS_ORIGINAL_AMOUNT_SUM = "GOODS_ORIGINAL_AMOUNT_SUM"
+    GOODS_ORIGINAL_AMOUNT_AVG = "GOODS_ORIGINAL_AMOUNT_AVG"
+    GOODS_ORIGINAL_AMOUNT_MIN = "GOODS_ORIGINAL_AMOUNT_MIN"
+    GOODS_ORIGINAL_AMOUNT_MAX = "GOODS_ORIGINAL_AMOUNT_MAX"
+    DISCOUNT_AMOUNT_SUM = "DISCOUNT_AMOUNT_SUM"
+    DISCOUNT_AMOUNT_AVG = "DISCOUNT_AMOUNT_AVG"
+    DISCOUNT_AMOUNT_MIN = "DISCOUNT_AMOUNT_MIN"
+    DISCOUNT_AMOUNT_MAX = "DISCOUNT_AMOUNT_MAX"
+    DELIVERY_FEE_SUM = "DELIVERY_FEE_SUM"
+    DELIVERY_FEE_AVG = "DELIVERY_FEE_AVG"
+    DELIVERY_FEE_MIN = "DELIVERY_FEE_MIN"
+    DELIVERY_FEE_MAX = "DELIVERY_FEE_MAX"
+    PACKAGING_FEE_SUM = "PACKAGING_FEE_SUM"
+    PACKAGING_FEE_AVG = "PACKAGING_FEE_AVG"
+    PACKAGING_FEE_MIN = "PACKAGING_FEE_MIN"
+    PACKAGING_FEE_MAX = "PACKAGING_FEE_MAX"
+    PAYABLE_AMOUNT_SUM = "PAYABLE_AMOUNT_SUM"
+    PAYABLE_AMOUNT_AVG = "PAYABLE_AMOUNT_AVG"
+    PAYABLE_AMOUNT_MIN = "PAYABLE_AMOUNT_MIN"
+    PAYABLE_AMOUNT_MAX = "PAYABLE_AMOUNT_MAX"
+    PAID_AMOUNT_SUM = "PAID_AMOUNT_SUM"
+    PAID_AMOUNT_AVG = "PAID_AMOUNT_AVG"
+    PAID_AMOUNT_MIN = "PAID_AMOUNT_MIN"
+    PAID_AMOUNT_MAX = "PAID_AMOUNT_MAX"
+    REFUNDED_AMOUNT_SUM = "REFUNDED_AMOUNT_SUM"
+    REFUNDED_AMOUNT_AVG = "REFUNDED_AMOUNT_AVG"
+    REFUNDED_AMOUNT_MIN = "REFUNDED_AMOUNT_MIN"
+    REFUNDED_AMOUNT_MAX = "REFUNDED_AMOUNT_MAX"
+    ACCEPT_SECONDS_SUM = "ACCEPT_SECONDS_SUM"
+    ACCEPT_SECONDS_AVG = "ACCEPT_SECONDS_AVG"
+    ACCEPT_SECONDS_MIN = "ACCEPT_SECONDS_MIN"
+    ACCEPT_SECONDS_MAX = "ACCEPT_SECONDS_MAX"
+    SHIP_SECONDS_SUM = "SHIP_SECONDS_SUM"
+    SHIP_SECONDS_AVG = "SHIP_SECONDS_AVG"
+    SHIP_SECONDS_MIN = "SHIP_SECONDS_MIN"
+    SHIP_SECONDS_MAX = "SHIP_SECONDS_MAX"
+    COMPLETE_SECONDS_SUM = "COMPLETE_SECONDS_SUM"
+    COMPLETE_SECONDS_AVG = "COMPLETE_SECONDS_AVG"
+    COMPLETE_SECONDS_MIN = "COMPLETE_SECONDS_MIN"
+    COMPLETE_SECONDS_MAX = "COMPLETE_SECONDS_MAX"
+
+
+class LineMeasure(StrEnum):
+    COUNT = "COUNT"
+    DISTINCT_ORDERS = "DISTINCT_ORDERS"
+    DISTINCT_CUSTOMERS = "DISTINCT_CUSTOMERS"
+    UNITS = "UNITS"
+    SHIPPED_UNITS = "SHIPPED_UNITS"
+    REFUNDED_UNITS = "REFUNDED_UNITS"
+    UNIT_PRICE_SUM = "UNIT_PRICE_SUM"
+    UNIT_PRICE_AVG = "UNIT_PRICE_AVG"
+    UNIT_PRICE_MIN = "UNIT_PRICE_MIN"
+    UNIT_PRICE_MAX = "UNIT_PRICE_MAX"
+    GOODS_AMOUNT_SUM = "GOODS_AMOUNT_SUM"
+    GOODS_AMOUNT_AVG = "GOODS_AMOUNT_AVG"
+    GOODS_AMOUNT_MIN = "GOODS_AMOUNT_MIN"
+    GOODS_AMOUNT_MAX = "GOODS_AMOUNT_MAX"
+    DISCOUNT_SHARE_SUM = "DISCOUNT_SHARE_SUM"
+    DISCOUNT_SHARE_AVG = "DISCOUNT_SHARE_AVG"
+    DISCOUNT_SHARE_MIN = "DISCOUNT_SHARE_MIN"
+    DISCOUNT_SHARE_MAX = "DISCOUNT_SHARE_MAX"
+    PAID_AMOUNT_SUM = "PAID_AMOUNT_SUM"
+    PAID_AMOUNT_AVG = "PAID_AMOUNT_AVG"
+    PAID_AMOUNT_MIN = "PAID_AMOUNT_MIN"
+    PAID_AMOUNT_MAX = "PAID_AMOUNT_MAX"
+    REFUNDED_AMOUNT_SUM = "REFUNDED_AMOUNT_SUM"
+    REFUNDED_AMOUNT_AVG = "REFUNDED_AMOUNT_AVG"
+    REFUNDED_AMOUNT_MIN = "REFUNDED_AMOUNT_MIN"
+    REFUNDED_AMOUNT_MAX = "REFUNDED_AMOUNT_MAX"
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureSpec:
+    """How to compute a measure from the rows subquery; `needs` are the row columns it reads."""
+
+    kind: Kind
+    needs: tuple[str, ...]
+    build: Callable[[Subquery], ColumnElement[Any]]
+    exact: bool
+    """True when the value is a whole number (counts, sums, min, max); False for averages and ratios."""
+
+
+def order_columns(dialect: str) -> dict[str, SQLColumnExpression[Any]]:
+    """Row columns an order measure may read (`queries.py` selects the needed ones)."""
+    return {
+        "customer_id": Order.customer_id,
+        "paid": case((Order.paid_at.is_not(None), 1), else_=0),
+        "refunded": case((Order.refunded_amount > 0, 1), else_=0),
+        **{name.lower(): getattr(Order, name.lower()) for name in _ORDER_MONEY},
+        "accept_seconds": seconds_between(Order.accepted_at, Order.paid_at, dialect),
+        "ship_seconds": seconds_between(Order.shipped_at, Order.accepted_at, dialect),
+        "complete_seconds": seconds_between(Order.completed_at, Order.paid_at, dialect),
+    }
+
+
+def line_columns(dialect: str) -> dict[str, SQLColumnExpression[Any]]:
+    """Row columns an order-line measure may read."""
+    return {
+        "order_id": OrderLine.order_id,
+        "customer_id": Order.customer_id,
+        "quantity": OrderLine.quantity,
+        "shipped_quantity": OrderLine.shipped_quantity,
+        "refunded_quantity": OrderLine.refunded_quantity,
+        "unit_price": OrderLine.unit_price,
+        "goods_amount": OrderLine.unit_price * OrderLine.quantity,
+        "discount_share": OrderLine.discount_share,
+        "paid_amount": OrderLine.paid_amount,
+        "refunded_amount": OrderLine.refunded_amount,
+    }
+
+
+_ORDER_MONEY: Final = (
+    "GOODS_AMOUNT",
+    "GOODS_ORIGINAL_AMOUNT",
+    "DISCOUNT_AMOUNT",
+    "DELIVERY_FEE",
+    "PACKAGING_FEE",
+    "PAYABLE_AMOUNT",
+    "PAID_AMOUNT",
+    "REFUNDED_AMOUNT",
+)
+_ORDER_SECONDS: Final = ("ACCEPT_SECONDS", "SHIP_SECONDS", "COMPLETE_SECONDS")
+_LINE_MONEY: Final = ("UNIT_PRICE", "GOODS_AMOUNT", "DISCOUNT_SHARE", "PAID_AMOUNT", "REFUNDED_AMOUNT")
+
+
+def _count(u: Subquery) -> ColumnElement[Any]:
+    return func.count()
+
+
+def _distinct(column: str) -> MeasureSpec:
+    return MeasureSpec(Kind.COUNT, (column,), lambda u: func.count(func.distinct(u.c[column])), True)
+
+
+def _sum(column: str, kind: Kind = Kind.COUNT) -> MeasureSpec:
+    return MeasureSpec(kind, (column,), lambda u: func.coalesce(func.sum(u.c[column]), 0), True)
+
+
+def _statistic(column: str, aggregate: str, kind: Kind) -> MeasureSpec:
+    if aggregate == "SUM":
+        return _sum(column, kind)
+    if aggregate == "AVG":
+        return MeasureSpec(kind, (column,), lambda u: func.avg(cast(u.c[column], Float)), False)
+    build = func.min if aggregate == "MIN" else func.max
+    return MeasureSpec(kind, (column,), lambda u: build(u.c[column]), True)
+
+
+def _ratio(part: str, whole: str) -> MeasureSpec:
+    def build(u: Subquery) -> ColumnElement[Any]:
+        denominator = func.sum(u.c[whole])
+        fraction = cast(func.sum(u.c[part]), Float) / cast(denominator, Float)
+        return case((denominator > 0, fraction), else_=null())
+
+    return MeasureSpec(Kind.RATIO, (part, whole), build, False)
+
+
+def _statistics(measures: type[StrEnum], fields: tuple[str, ...], kind: Kind) -> dict[StrEnum, MeasureSpec]:
+    found: dict[StrEnum, MeasureSpec] = {}
+    for field in fields:
+        for aggregate in ("SUM", "AVG", "MIN", "MAX"):
+            found[measures(f"{field}_{aggregate}")] = _statistic(field.lower(), aggregate, kind)
+    return found
+
+
+ORDER_MEASURES: Final[Mapping[StrEnum, MeasureSpec]] = {
+    OrderMeasure.COUNT: MeasureSpec(Kind.COUNT, (), _count, True),
+    OrderMeasure.DISTINCT_CUSTOMERS: _distinct("customer_id"),
+    OrderMeasure.PAID_ORDERS: _sum("paid"),
+    OrderMeasure.PAYING_CUSTOMERS: MeasureSpec(
+        Kind.COUNT,
+        ("customer_id", "paid"),
+        lambda u: func.count(func.distinct(case((u.c.paid > 0, u.c.customer_id)))),
+        True,
+    ),
+    OrderMeasure.REFUNDED_ORDERS: _sum("refunded"),
+    OrderMeasure.REFUND_RATE: _ratio("refunded", "paid"),
+    **_statistics(OrderMeasure, _ORDER_MONEY, Kind.MONEY),
+    **_statistics(OrderMeasure, _ORDER_SECONDS, Kind.SECONDS),
+}
+
+LINE_MEASURES: Final[Mapping[StrEnum, MeasureSpec]] = {
+    LineMeasure.COUNT: MeasureSpec(Kind.COUNT, (), _count, True),
+    LineMeasure.DISTINCT_ORDERS: _distinct("order_id"),
+    LineMeasure.DISTINCT_CUSTOMERS: _distinct("customer_id"),
+    LineMeasure.UNITS: _sum("quantity"),
+    LineMeasure.SHIPPED_UNITS: _sum("shipped_quantity"),
+    LineMeasure.REFUNDED_UNITS: _sum("refunded_quantity"),
+    **_statistics(LineMeasure, _LINE_MONEY, Kind.MONEY),
+}
+
+_DESCRIBED: Final = {
+    "COUNT": "How many rows (orders / lines) the group holds.",
+    "DISTINCT_CUSTOMERS": "Distinct customers of the group's rows.",
+    "DISTINCT_ORDERS": "Distinct orders of the group's lines.",
+    "PAID_ORDERS": "Orders that were paid (paid at is set).",
+    "PAYING_CUSTOMERS": "Distinct customers with a paid order in the group (付款人数).",
+    "REFUNDED_ORDERS": "Orders with a refunded amount above zero.",
+    "REFUND_RATE": "Refunded orders / paid orders, a fraction (null without paid orders).",
+    "UNITS": "Units ordered (sum of quantities).",
+    "SHIPPED_UNITS": "Units shipped.",
+    "REFUNDED_UNITS": "Units refunded.",
+}
+_FIELDS: Final = {
+    "ACCEPT_SECONDS": "seconds from payment to acceptance",
+    "SHIP_SECONDS": "seconds from acceptance to shipping",
+    "COMPLETE_SECONDS": "seconds from payment to completion",
+    "GOODS_AMOUNT": "goods amount (cents)",
+    "GOODS_ORIGINAL_AMOUNT": "goods amount at original prices (cents)",
+    "DISCOUNT_AMOUNT": "discount (cents)",
+    "DELIVERY_FEE": "delivery fee (cents)",
+    "PACKAGING_FEE": "packaging fee (cents)",
+    "PAYABLE_AMOUNT": "payable amount (cents)",
+    "PAID_AMOUNT": "paid amount (cents)",
+    "REFUNDED_AMOUNT": "refunded amount (cents)",
+    "UNIT_PRICE": "unit price (cents)",
+    "DISCOUNT_SHARE": "discount share (cents)",
+}
+_AGGREGATES: Final = {"SUM": "Sum", "AVG": "Average", "MIN": "Minimum", "MAX": "Maximum"}
+
+
+def describe(measure: StrEnum) -> str:
+    """The description of a measure, for the GraphQL enum."""
+    name = measure.value
+    if name in _DESCRIBED:
+        return _DESCRIBED[name]
+    field, _, aggregate = name.rpartition("_")
+    return f"{_AGGREGATES[aggregate]} of the {_FIELDS[field]}; null when no row has it."

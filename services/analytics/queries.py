@@ -1,0 +1,287 @@
+"""Builds and runs one aggregate question: one GROUP BY over the rows the admin list would show.
+
+The rows are `orders` (or `order_lines` joined to their order) WHERE the admin list's condition
+(`services.order_search.order_condition`: the caller's scope AND the filter AND the query), so an
+aggregate over a filter counts exactly the orders that caller's list shows. Stores, customers and
+categories are joined one row per order or line, never multiplying rows.
+
+Groups are bounded: `top` is at most MAX_GROUPS. Without an explicit `top` a question may yield at
+most DEFAULT_TOP groups, or it is refused with TOO_MANY_GROUPS (nothing is cut silently); with an
+explicit `top` the first `top` groups by the sort are returned and `group_count` says how many
+there were. The default order is the first measure descending when `top` is given, the keys
+ascending otherwise; ties end with the keys ascending, NULL last, so every answer is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from enum import Enum, StrEnum
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Select, Subquery, func, select
+
+from models.enums import Role
+from models.errors import DomainError, ErrorCode
+from models.orders import Order, OrderLine
+from models.principals import Principal
+from services.analytics.dimensions import (
+    JOINS,
+    LINE_DIMENSIONS,
+    CategoryTable,
+    CustomerTable,
+    Dimension,
+    Key,
+    ProductTable,
+    StoreTable,
+    decode_key,
+    key_expression,
+)
+from services.analytics.measures import (
+    LINE_MEASURES,
+    ORDER_MEASURES,
+    Kind,
+    MeasureSpec,
+    line_columns,
+    order_columns,
+)
+from services.db import SessionFactory
+from services.metrics_engine import Engine
+from services.order_search import OrderCriteria, order_condition
+
+DEFAULT_TOP: Final = 100
+MAX_GROUPS: Final = 1_000
+MAX_DIMENSIONS: Final = 4
+MAX_MEASURES: Final = 16
+
+
+class Fact(Enum):
+    ORDERS = "orders"
+    ORDER_LINES = "order lines"
+
+
+class TimeField(StrEnum):
+    CREATED_AT = "CREATED_AT"
+    PAID_AT = "PAID_AT"
+
+
+class Comparison(StrEnum):
+    GT = "GT"
+    GTE = "GTE"
+    LT = "LT"
+    LTE = "LTE"
+    EQ = "EQ"
+
+
+@dataclass(frozen=True, slots=True)
+class Having:
+    measure: StrEnum
+    comparison: Comparison
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class SortTerm:
+    """By a measure or by a dimension of the grouping (exactly one)."""
+
+    measure: StrEnum | None
+    dimension: Dimension | None
+    descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    fact: Fact
+    criteria: OrderCriteria
+    group_by: tuple[Dimension, ...]
+    measures: tuple[StrEnum, ...]
+    having: tuple[Having, ...] = ()
+    sort: tuple[SortTerm, ...] = ()
+    top: int | None = None
+    time: TimeField = TimeField.CREATED_AT
+    span: tuple[datetime, datetime] | None = None
+    """[start, end) in UTC the time field must lie in (a date range in the business zone), if given."""
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    measure: StrEnum
+    kind: Kind
+    value: int | float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    keys: tuple[Key, ...]
+    values: tuple[Value, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    rows: tuple[Group, ...]
+    totals: tuple[Value, ...]
+    group_count: int
+    """Groups the question has (after `having`), before `top` cut them."""
+
+
+def _specs(fact: Fact) -> Mapping[StrEnum, MeasureSpec]:
+    return ORDER_MEASURES if fact is Fact.ORDERS else LINE_MEASURES
+
+
+def check(question: Question) -> None:
+    """Refuses a malformed question with BAD_USER_INPUT naming the argument."""
+    bad = DomainError
+    if len(question.group_by) > MAX_DIMENSIONS:
+        raise bad(ErrorCode.BAD_USER_INPUT, f"group by at most {MAX_DIMENSIONS} dimensions", "groupBy")
+    if len(set(question.group_by)) != len(question.group_by):
+        raise bad(ErrorCode.BAD_USER_INPUT, "give each dimension at most once", "groupBy")
+    if question.fact is Fact.ORDERS:
+        lines_only = [d.value for d in question.group_by if d in LINE_DIMENSIONS]
+        if lines_only:
+            raise bad(
+                ErrorCode.BAD_USER_INPUT,
+                f"{', '.join(lines_only)} group order lines, not orders (use orderLineAggregate)",
+                "groupBy",
+            )
+    if not question.measures or len(question.measures) > MAX_MEASURES:
+        raise bad(ErrorCode.BAD_USER_INPUT, f"ask for 1 to {MAX_MEASURES} measures", "measures")
+    if len(set(question.measures)) != len(question.measures):
+        raise bad(ErrorCode.BAD_USER_INPUT, "give each measure at most once", "measures")
+    if question.top is not None and not 1 <= question.top <= MAX_GROUPS:
+        raise bad(ErrorCode.TOO_MANY_GROUPS, f"top must be between 1 and {MAX_GROUPS}", "top")
+    for i, term in enumerate(question.sort):
+        if (term.measure is None) == (term.dimension is None):
+            raise bad(ErrorCode.BAD_USER_INPUT, "sort by a measure or by a dimension", f"sort.{i}")
+        if term.dimension is not None and term.dimension not in question.group_by:
+            raise bad(ErrorCode.BAD_USER_INPUT, "sort by a dimension of groupBy", f"sort.{i}.dimension")
+
+
+def _rows(question: Question, principal: Principal, zone: tzinfo, dialect: str) -> Subquery:
+    """One row per order (or line): its keys k0.. and the columns its measures read."""
+    specs = _specs(question.fact)
+    columns = order_columns(dialect) if question.fact is Fact.ORDERS else line_columns(dialect)
+    needed = sorted({c for m in _used_measures(question) for c in specs[m].needs})
+    moment = Order.created_at if question.time is TimeField.CREATED_AT else Order.paid_at
+    keys: list[Any] = [
+        key_expression(d, moment, zone, dialect).label(f"k{i}") for i, d in enumerate(question.group_by)
+    ]
+    stmt: Select[Any] = select(Order.id.label("order_row"), *keys, *(columns[c].label(c) for c in needed))
+    if question.fact is Fact.ORDERS:
+        stmt = stmt.select_from(Order)
+    else:
+        stmt = stmt.select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+    joins = {JOINS[d] for d in question.group_by if d in JOINS}
+    if "store" in joins:
+        stmt = stmt.outerjoin(StoreTable, StoreTable.id == Order.store_id)
+    if "customer" in joins:
+        stmt = stmt.join(CustomerTable, CustomerTable.id == Order.customer_id)
+    if "category" in joins:
+        stmt = stmt.join(ProductTable, ProductTable.id == OrderLine.product_id).join(
+            CategoryTable, CategoryTable.id == ProductTable.category_id
+        )
+    stmt = stmt.where(order_condition(principal, question.criteria))
+    if question.span is not None:
+        stmt = stmt.where(moment >= question.span[0], moment < question.span[1])
+    return stmt.subquery("facts")
+
+
+def _used_measures(question: Question) -> list[StrEnum]:
+    used = list(question.measures)
+    used += [h.measure for h in question.having]
+    used += [t.measure for t in question.sort if t.measure is not None]
+    return list(dict.fromkeys(used))
+
+
+_COMPARE: Final = {
+    Comparison.GT: lambda a, b: a > b,
+    Comparison.GTE: lambda a, b: a >= b,
+    Comparison.LT: lambda a, b: a < b,
+    Comparison.LTE: lambda a, b: a <= b,
+    Comparison.EQ: lambda a, b: a == b,
+}
+
+
+def _grouped(question: Question, facts: Subquery) -> Select[Any]:
+    specs = _specs(question.fact)
+    keys = [facts.c[f"k{i}"] for i in range(len(question.group_by))]
+    measures = {m: specs[m].build(facts).label(f"m{i}") for i, m in enumerate(_used_measures(question))}
+    stmt = select(*keys, *measures.values(), func.count().over().label("groups")).select_from(facts)
+    if keys:
+        stmt = stmt.group_by(*keys)
+    for h in question.having:
+        stmt = stmt.having(_COMPARE[h.comparison](specs[h.measure].build(facts), h.value))
+    order: list[ColumnElement[Any]] = []
+    terms = question.sort
+    if not terms and question.top is not None:
+        terms = (SortTerm(question.measures[0], None, True),)
+    for term in terms:
+        if term.measure is not None:
+            column: ColumnElement[Any] = measures[term.measure]
+        else:
+            assert term.dimension is not None
+            column = keys[question.group_by.index(term.dimension)]
+        order.append((column.desc() if term.descending else column.asc()).nulls_last())
+    order += [k.asc().nulls_last() for k in keys]
+    top = DEFAULT_TOP + 1 if question.top is None else question.top
+    return stmt.order_by(*order).limit(top)
+
+
+def _totals(question: Question, facts: Subquery) -> Select[Any]:
+    specs = _specs(question.fact)
+    return select(
+        *(specs[m].build(facts).label(f"m{i}") for i, m in enumerate(question.measures))
+    ).select_from(facts)
+
+
+def _value(measure: StrEnum, spec: MeasureSpec, raw: Any) -> Value:
+    if raw is None:  # min, max, average or ratio of no value (sums and counts are never NULL)
+        return Value(measure, spec.kind, None)
+    return Value(measure, spec.kind, int(raw) if spec.exact else float(raw))
+
+
+async def answer(
+    question: Question,
+    principal: Principal,
+    *,
+    sessions: SessionFactory,
+    dialect: str,
+    zone: tzinfo,
+    analyst_timeout_ms: int,
+) -> Answer:
+    """The groups and totals of `question` over the rows `principal` may see, run on `sessions`
+    (the analytics replica when configured) within the analysts' statement timeout."""
+    check(question)
+    facts = _rows(question, principal, zone, dialect)
+    engine = Engine(
+        sessions=sessions,
+        zone=zone,
+        dialect=dialect,
+        stores=None,
+        prepare=_no_rollups,
+        timeout_ms=analyst_timeout_ms if principal.role is Role.ANALYST else 0,
+    )
+    found = await engine.execute(_grouped(question, facts))
+    count = int(found[0]["groups"]) if found else 0
+    if question.top is None and count > DEFAULT_TOP:
+        raise DomainError(
+            ErrorCode.TOO_MANY_GROUPS,
+            f"the grouping has {count} groups, more than {DEFAULT_TOP}: give `top` (at most "
+            f"{MAX_GROUPS}) and a sort to keep the first ones, or narrow the filter",
+            "groupBy",
+        )
+    specs = _specs(question.fact)
+    rows = tuple(
+        Group(
+            tuple(decode_key(d, row[f"k{i}"]) for i, d in enumerate(question.group_by)),
+            tuple(_value(m, specs[m], row[f"m{i}"]) for i, m in enumerate(question.measures)),
+        )
+        for row in found
+    )
+    (total,) = await engine.execute(_totals(question, facts))
+    totals = tuple(_value(m, specs[m], total[f"m{i}"]) for i, m in enumerate(question.measures))
+    return Answer(rows, totals, count)
+
+
+async def _no_rollups() -> frozenset[str]:
+    return frozenset()

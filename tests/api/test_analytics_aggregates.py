@@ -1,0 +1,320 @@
+"""Aggregates against a plain GROUP BY done by hand: random filters × dimensions × measures.
+
+`shop` fills the database once per dialect; hypothesis then draws a `query:` filter,
+up to three dimensions, a few measures and a role, asks `orderAggregate` / `orderLineAggregate`,
+and compares every group with the rows the caller's order list covers, grouped in Python with
+`zoneinfo` (time buckets) — an oracle that shares nothing with the SQL of services/analytics/.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from gql.ids import encode_id
+from models.catalog import Category, Product
+from models.customers import Customer
+from models.enums import Fulfillment, MemberLevel, OrderChannel, PaymentMethod, Role
+from models.order_query_language import parse_query
+from models.order_states import OrderStatus
+from models.orders import Order, OrderLine
+from models.principals import Principal
+from models.stores import Store
+from services.order_search import OrderCriteria, order_condition
+from tests.api.conftest import Api
+from tests.conftest import Database
+from tests.factories import T0, Seed
+
+QUERIES = (
+    "",
+    "status:COMPLETED",
+    "-status:CANCELLED",
+    "channel:APP,H5",
+    "fulfillment:SELF_PICKUP",
+    "payment:WECHAT_PAY",
+    "total:>100",
+    "paid:>=2026-11-01",
+    "created:2026-11-05..2026-11-15 OR total:<30",
+)
+ORDER_DIMENSIONS = (
+    "STORE",
+    "PROVINCE",
+    "CITY",
+    "CHANNEL",
+    "PAYMENT_METHOD",
+    "FULFILLMENT",
+    "ORDER_TYPE",
+    "STATUS",
+    "CAMPAIGN",
+    "MEMBER_LEVEL",
+    "CUSTOMER_TYPE",
+    "HOUR",
+    "DAY",
+    "WEEK",
+    "MONTH",
+    "HOUR_OF_DAY",
+    "DAY_OF_WEEK",
+)
+LINE_DIMENSIONS = (*ORDER_DIMENSIONS, "PRODUCT", "SKU", "CATEGORY_L1", "CATEGORY_L2")
+ORDER_MEASURES = (
+    "COUNT",
+    "DISTINCT_CUSTOMERS",
+    "PAID_ORDERS",
+    "PAYING_CUSTOMERS",
+    "PAID_AMOUNT_SUM",
+    "PAID_AMOUNT_AVG",
+    "PAYABLE_AMOUNT_MIN",
+    "DISCOUNT_AMOUNT_MAX",
+    "ACCEPT_SECONDS_AVG",
+    "COMPLETE_SECONDS_MAX",
+    "REFUND_RATE",
+)
+LINE_MEASURES = (
+    "COUNT",
+    "DISTINCT_ORDERS",
+    "UNITS",
+    "PAID_AMOUNT_SUM",
+    "UNIT_PRICE_MAX",
+    "REFUNDED_AMOUNT_AVG",
+)
+
+AGGREGATE = """query ($m: [%(measure)s!]!, $g: [AggregateDimension!], $q: String, $t: AggregateTimeField!) {
+  agg: %(field)s(measures: $m, groupBy: $g, query: $q, top: 200, timeField: $t) {
+    source groupCount
+    rows { keys { dimension value } values { measure value money { cents } } }
+    totals { measure value }
+  }
+}"""
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
+    if later is None or earlier is None:
+        return None
+    return int(later.timestamp()) - int(earlier.timestamp())
+
+
+def _time_key(dimension: str, moment: datetime | None, zone: Any) -> str | None:
+    if moment is None:
+        return None
+    local = moment.astimezone(zone)
+    return {
+        "HOUR": lambda: local.strftime("%Y-%m-%dT%H"),
+        "DAY": lambda: local.date().isoformat(),
+        "WEEK": lambda: (local.date() - timedelta(days=local.weekday())).isoformat(),
+        "MONTH": lambda: local.strftime("%Y-%m"),
+        "HOUR_OF_DAY": lambda: str(local.hour),
+        "DAY_OF_WEEK": lambda: str(local.isoweekday()),
+    }[dimension]()
+
+
+def _key(dimension: str, row: dict[str, Any], moment: datetime | None, zone: Any) -> str | None:
+    entity = {"STORE": ("Store", "store_id"), "CAMPAIGN": ("Campaign", "campaign_id")}
+    entity |= {"PRODUCT": ("Product", "product_id"), "SKU": ("Sku", "sku_id")}
+    if dimension in entity:
+        kind, column = entity[dimension]
+        return None if row[column] is None else encode_id(kind, row[column])
+    if dimension in ("CATEGORY_L1", "CATEGORY_L2"):
+        wanted = row["category_id"] if row["level"] == 2 else None
+        if dimension == "CATEGORY_L1":
+            wanted = row["category_id"] if row["level"] == 1 else row["parent_id"]
+        return None if wanted is None else encode_id("Category", wanted)
+    if dimension == "CUSTOMER_TYPE":
+        first = row["first_paid_at"]
+        return "NEW" if first is None or first >= (row["paid_at"] or row["created_at"]) else "RETURNING"
+    if dimension in ("HOUR", "DAY", "WEEK", "MONTH", "HOUR_OF_DAY", "DAY_OF_WEEK"):
+        return _time_key(dimension, moment, zone)
+    column = {"PAYMENT_METHOD": "payment_method", "ORDER_TYPE": "type"}.get(dimension, dimension.lower())
+    value = row[column]
+    return None if value is None else str(getattr(value, "value", value))
+
+
+def _avg(values: list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _measure(name: str, rows: list[dict[str, Any]]) -> float | None:
+    present: Callable[[str], list[int]] = lambda c: [r[c] for r in rows if r[c] is not None]  # noqa: E731
+    paid = [r for r in rows if r.get("paid_at") is not None]
+    simple: dict[str, Callable[[], float | None]] = {
+        "COUNT": lambda: len(rows),
+        "DISTINCT_CUSTOMERS": lambda: len({r["customer_id"] for r in rows}),
+        "DISTINCT_ORDERS": lambda: len({r["order_id"] for r in rows}),
+        "PAID_ORDERS": lambda: len(paid),
+        "PAYING_CUSTOMERS": lambda: len({r["customer_id"] for r in paid}),
+        "UNITS": lambda: sum(r["quantity"] for r in rows),
+        "REFUND_RATE": lambda: sum(1 for r in rows if r["refunded_amount"] > 0) / len(paid) if paid else None,
+    }
+    if name in simple:
+        return simple[name]()
+    field, _, aggregate = name.rpartition("_")
+    values = present(field.lower())
+    if aggregate == "SUM":
+        return sum(values)
+    if aggregate == "AVG":
+        return _avg(values)
+    return (min if aggregate == "MIN" else max)(values) if values else None
+
+
+async def _facts(
+    db: Database, principal: Principal, query: str, lines: bool, zone: Any
+) -> list[dict[str, Any]]:
+    condition = order_condition(principal, OrderCriteria(query=parse_query(query, zone)))
+    columns = [
+        Order.id.label("order_id"), Order.store_id, Order.customer_id, Order.channel, Order.payment_method,
+        Order.fulfillment, Order.type, Order.status, Order.campaign_id, Order.paid_at, Order.created_at,
+        Order.accepted_at, Order.completed_at, Order.paid_amount, Order.payable_amount, Order.discount_amount,
+        Order.refunded_amount, Store.province, Store.city, Customer.member_level, Customer.first_paid_at,
+    ]  # fmt: skip
+    stmt = (
+        select(*columns)
+        .outerjoin(Store, Store.id == Order.store_id)
+        .join(Customer, Customer.id == Order.customer_id)
+    )
+    if lines:
+        line_columns = [
+            OrderLine.product_id, OrderLine.sku_id, OrderLine.quantity, OrderLine.unit_price,
+            OrderLine.paid_amount.label("line_paid"), OrderLine.refunded_amount.label("line_refunded"),
+            Product.category_id, Category.level, Category.parent_id,
+        ]  # fmt: skip
+        stmt = (
+            stmt.add_columns(*line_columns)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .join(Category, Category.id == Product.category_id)
+        )
+    async with db.sessions() as session:
+        found = [dict(r) for r in (await session.execute(stmt.where(condition))).mappings()]
+    for row in found:
+        row["accept_seconds"] = _seconds(row["accepted_at"], row["paid_at"])
+        row["complete_seconds"] = _seconds(row["completed_at"], row["paid_at"])
+        if lines:  # a line's own money, not its order's
+            row["paid_amount"], row["refunded_amount"] = row["line_paid"], row["line_refunded"]
+    return found
+
+
+async def shop(seed: Seed) -> None:
+    """Stores in two provinces and the HQ warehouse, two category levels, customers of every member
+    level (some paid before), and orders spread over three weeks and around local midnight."""
+    rng = random.Random(22)
+    stores: list[Store | None] = [
+        await seed.store("SH001"),
+        await seed.store("SH002", district="徐汇区"),
+        await seed.store("HZ001", province="浙江省", city="杭州市", district="西湖区"),
+        None,
+    ]
+    fruit = await seed.category("水果")
+    cherries = await seed.category("车厘子", parent=fruit)
+    _, skus = await seed.product("车厘子", cherries, prices=(9900, 4900))
+    _, more = await seed.product("苹果", fruit, prices=(1290,))
+    skus += more
+    customers = [
+        await seed.customer(member_level=level, first_paid_at=T0 + timedelta(days=i * 3) if i % 2 else None)
+        for i, level in enumerate([*MemberLevel, MemberLevel.GOLD])
+    ]
+    statuses = [
+        OrderStatus.COMPLETED,
+        OrderStatus.PENDING_PAYMENT,
+        OrderStatus.CANCELLED,
+        OrderStatus.SHIPPED,
+    ]
+    statuses += [OrderStatus.PENDING_ACCEPTANCE, OrderStatus.COMPLETED]
+    for i in range(48):
+        created = T0 + timedelta(days=rng.randint(-3, 20), hours=rng.choice([-2, 0, 13, 15.5, 16, 21]))
+        status = rng.choice(statuses)
+        paid = status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED)
+        lines = [(sku, rng.randint(1, 3)) for sku in rng.sample(skus, rng.randint(1, 3))]
+        accepted = created + timedelta(minutes=rng.randint(2, 90)) if paid else None
+        await seed.order(
+            rng.choice(stores),
+            rng.choice(customers),
+            lines,
+            status=status,
+            fulfillment=rng.choice(list(Fulfillment)),
+            created_at=created,
+            channel=rng.choice(list(OrderChannel)),
+            payment_method=rng.choice(list(PaymentMethod)) if paid else None,
+            discount_amount=rng.choice([0, 0, 500]),
+            refunded_amount=rng.choice([0, 0, 0, 990]) if paid else 0,
+            accepted_at=accepted,
+            completed_at=accepted + timedelta(hours=rng.randint(1, 50)) if accepted and i % 2 else None,
+        )
+
+
+def _viewer(api: Api, role: str, store_id: int) -> tuple[Api, Principal]:
+    if role == "staff":
+        return api.as_staff(store_id), Principal(Role.STORE_STAFF, "s", store_ids=frozenset({store_id}))
+    if role == "hq":
+        return api.as_hq(), Principal(Role.HQ_ADMIN, "h")
+    return api.as_role(Role.ANALYST), Principal(Role.ANALYST, "a")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    data=st.data(),
+    lines=st.booleans(),
+    query=st.sampled_from(QUERIES),
+    role=st.sampled_from(("hq", "analyst", "staff")),
+    paid_time=st.booleans(),
+)
+async def test_aggregates_match_a_hand_made_group_by(
+    api: Api,
+    db: Database,
+    seed: Seed,
+    data: st.DataObject,
+    lines: bool,
+    query: str,
+    role: str,
+    paid_time: bool,
+) -> None:
+    async with db.sessions() as session:
+        if await session.scalar(select(Order.id).limit(1)) is None:  # examples share one shop
+            await shop(seed)
+    dimensions = data.draw(
+        st.lists(st.sampled_from(LINE_DIMENSIONS if lines else ORDER_DIMENSIONS), max_size=3, unique=True)
+    )
+    measures = data.draw(
+        st.lists(
+            st.sampled_from(LINE_MEASURES if lines else ORDER_MEASURES), min_size=1, max_size=4, unique=True
+        )
+    )
+    async with db.sessions() as session:
+        store_id = await session.scalar(select(Store.id).order_by(Store.id).limit(1))
+    assert store_id is not None
+    viewer, principal = _viewer(api, role, store_id)
+    zone = api.settings.zone
+    document = AGGREGATE % {
+        "field": "orderLineAggregate" if lines else "orderAggregate",
+        "measure": "OrderLineMeasure" if lines else "OrderMeasure",
+    }
+    r = await viewer.execute(
+        document, m=measures, g=dimensions, q=query, t="PAID_AT" if paid_time else "CREATED_AT"
+    )
+    assert r.errors == [], r.errors
+    got = r.data["agg"]
+    assert got["source"] == "RAW"
+
+    facts = await _facts(db, principal, query, lines, zone)
+    groups: dict[tuple[str | None, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in facts:
+        moment = row["paid_at"] if paid_time else row["created_at"]
+        groups[tuple(_key(d, row, moment, zone) for d in dimensions)].append(row)
+    if not dimensions and not facts:
+        groups[()] = []
+    expected = {k: [_measure(m, rows) for m in measures] for k, rows in groups.items()}
+    answered = {
+        tuple(k["value"] for k in row["keys"]): [v["value"] for v in row["values"]] for row in got["rows"]
+    }
+    assert got["groupCount"] == len(expected)
+    assert answered.keys() == expected.keys()
+    for key, values in expected.items():
+        assert answered[key] == pytest.approx(values), (key, measures)
+    totals = [_measure(m, facts) for m in measures]
+    assert [t["value"] for t in got["totals"]] == pytest.approx(totals)
