@@ -130,6 +130,9 @@ async def _store_rows(
                 figures.paying_customers = int(row["paying_customers"])
     for per_store in out.values():
         per_store.pop(0, None)  # HQ warehouse: not a store
+        # A rollup row can sum to nothing in the range (raw facts never do): no activity, no entry.
+        for store_id in [k for k, f in per_store.items() if not any(vars_of(f).values())]:
+            del per_store[store_id]
     return out
 
 
