@@ -2,6 +2,8 @@
 
 * `DomainError` raised by a query resolver becomes a GraphQL error with `extensions.code`
   (and `extensions.field` when it names an input, plus any extra `extensions` it carries).
+* A statement cancelled by the database's statement timeout is `QUERY_TIMEOUT` (not masked: the
+  caller can narrow the request).
 * Anything unexpected is logged with the request id and replaced by a masked
   `INTERNAL_SERVER_ERROR` carrying that request id, so clients never see internals.
 * Mutations do not raise: they return `userErrors` (see `gql/schema/common.py`).
@@ -20,6 +22,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from models.errors import DomainError, ErrorCode
+from services.db import is_statement_timeout
 
 log = logging.getLogger("mallgraph.errors")
 
@@ -66,6 +69,15 @@ def _with_code(error: GraphQLError, request_id: str | None) -> GraphQLError:
             positions=error.positions,
             path=error.path,
             extensions={**(nested or {}), "code": code},
+        )
+    if is_statement_timeout(original):
+        return GraphQLError(
+            "the query ran longer than the statement timeout; narrow the filter or the page",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": ErrorCode.QUERY_TIMEOUT.value, "requestId": request_id},
         )
     log.error("unexpected error", exc_info=original, extra={"request_id": request_id, "path": error.path})
     return GraphQLError(

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from sqlalchemy import event, exc
@@ -192,3 +192,28 @@ async def unit_of_work(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         await session.commit()
+
+
+QUERY_CANCELED: Final = "57014"
+"""PostgreSQL's SQLSTATE for a statement cancelled by `statement_timeout` (or a cancel request)."""
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """True when `error`, or an error it was raised from or while handling, is a statement timeout.
+
+    Covers SQLAlchemy's wrapper (`DBAPIError.orig`) and the driver's own error (asyncpg's
+    `QueryCanceledError`, seen unwrapped by the driver reads). Walks the cause chain once.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [error]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for candidate in (current, getattr(current, "orig", None)):
+            code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+            if code == QUERY_CANCELED or (candidate is not None and "statement timeout" in str(candidate)):
+                return True
+        todo += (current.__cause__, current.__context__)
+    return False

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from models.date_ranges import zone_name
 from models.errors import DomainError, ErrorCode
 from services.cache import Cache
-from services.db import SessionFactory
+from services.db import SessionFactory, is_statement_timeout
 from services.metrics_facts import Fact, Rows
 from services.metrics_sources import fact_source, rollup_for
 from services.metrics_sql import Span, at, bucket_ids, by_cuts
@@ -107,12 +107,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _is_timeout(error: DBAPIError) -> bool:
-    original = error.orig
-    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    return code == "57014" or "statement timeout" in str(original)
-
-
 @dataclass(slots=True)
 class Engine:
     """One request's access to the metrics: read sessions, scope, cache and rollup readiness."""
@@ -173,7 +167,7 @@ class Engine:
                     await session.execute(text(f"SET LOCAL statement_timeout = {int(self.timeout_ms)}"))
                 return [dict(row) for row in (await session.execute(statement)).mappings()]
             except DBAPIError as error:
-                if _is_timeout(error):
+                if is_statement_timeout(error):
                     raise DomainError(
                         ErrorCode.QUERY_TIMEOUT,
                         f"the query ran longer than {self.timeout_ms} ms; narrow the range or the stores",

@@ -18,7 +18,7 @@ from gql.execution import is_fault
 from gql.settings import load_settings
 from models.errors import DomainError, ErrorCode
 from services.cache import MemoryCache
-from services.db import count_statements, create_engine, session_factory
+from services.db import count_statements, create_engine, is_statement_timeout, session_factory
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -63,9 +63,20 @@ async def test_a_statement_timeout_runs_once(
         await locker.rollback()
     body = r.json()
     assert body["data"] is None
-    assert [e["extensions"]["code"] for e in body["errors"]] == ["INTERNAL_SERVER_ERROR"]
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TIMEOUT"]  # not masked
     assert body["errors"][0]["path"] == ["stores"]
     assert 1 <= failed.count <= served.count  # the first statement failed; graphql-core did not run it again
+
+
+def test_statement_timeouts_are_recognised_through_the_cause_chain() -> None:
+    class Canceled(Exception):
+        sqlstate = "57014"
+
+    wrapped = RuntimeError("while reading")
+    wrapped.__cause__ = Canceled("canceling statement due to statement timeout")
+    assert is_statement_timeout(wrapped)
+    assert not is_statement_timeout(TimeoutError())
+    assert not is_statement_timeout(DomainError(ErrorCode.NOT_FOUND, "no such order"))
 
 
 def test_what_counts_as_a_fault() -> None:
