@@ -7,10 +7,10 @@ shoppers can never buy the same last unit.
 
 from __future__ import annotations
 
+from models import store_intake
 from models.customers import Customer
-from models.enums import ActorType, Fulfillment
+from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
-from models.geo import ensure_within_radius
 from services.checkout_quote import CartLine, ConsigneeInput, PlaceOrder, Quote, quote
 from services.commands import Result, Work
 from services.order_creation import create_order
@@ -29,34 +29,20 @@ async def shopper(work: Work) -> Customer:
     return customer
 
 
-def check_minimum(q: Quote, cmd: PlaceOrder) -> None:
-    """The store's 起送价 applies to delivery, on the goods before discounts."""
-    store = q.store
-    if (
-        store is not None
-        and cmd.fulfillment is Fulfillment.STORE_DELIVERY
-        and q.goods < store.min_order_amount
-    ):
-        raise DomainError(
-            ErrorCode.MIN_ORDER_NOT_MET,
-            f"delivery starts at {store.min_order_amount / 100:.2f} yuan of goods (起送价)",
-            "lines",
-        )
-
-
-def check_radius(q: Quote, cmd: PlaceOrder) -> None:
-    """Store delivery reaches as far as the store's radius (配送范围) from the consignee's map pin."""
-    store, c = q.store, cmd.consignee
-    if store is not None and cmd.fulfillment is Fulfillment.STORE_DELIVERY:
-        ensure_within_radius(
-            store.latitude, store.longitude, store.delivery_radius_m, c.latitude, c.longitude, "consignee"
-        )
-
-
 def check_delivery(q: Quote, cmd: PlaceOrder) -> None:
-    """Every order, ordinary or group-buy: within the store's delivery radius and minimum."""
-    check_radius(q, cmd)
-    check_minimum(q, cmd)
+    """Every order, ordinary or group-buy: within the store's delivery radius and minimum
+    (`models.store_intake`, the same rule HQ's reallocation applies)."""
+    if q.store is not None:
+        c = cmd.consignee
+        store_intake.check_delivery(
+            q.store,
+            cmd.fulfillment,
+            q.goods,
+            c.latitude,
+            c.longitude,
+            radius_field="consignee",
+            minimum_field="lines",
+        )
 
 
 async def place_order(work: Work, cmd: PlaceOrder) -> Result:

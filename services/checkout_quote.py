@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.campaign_rules import TierOutcome
 from models.catalog import Product, Sku, StoreSku
-from models.enums import Fulfillment, OrderChannel, ProductStatus, StoreStatus, ThresholdKind
+from models.enums import Fulfillment, OrderChannel, ProductStatus, ThresholdKind
 from models.errors import DomainError, ErrorCode
 from models.store_hours import delivery_fee_at
+from models.store_intake import check_takes_orders
 from models.stores import Store
 from services.campaign_pricing import CartItem, best_offer, hint_offer, spend_offers
 
@@ -104,21 +105,7 @@ async def _store(session: AsyncSession, cmd: PlaceOrder) -> Store | None:
     store = await session.get(Store, cmd.store_id)
     if store is None:
         raise DomainError(ErrorCode.NOT_FOUND, "store not found", "storeId")
-    if store.status is not StoreStatus.OPEN:
-        raise DomainError(
-            ErrorCode.STORE_NOT_OPEN, f"{store.name} is not taking orders ({store.status.value})", "storeId"
-        )
-    offered = {
-        Fulfillment.SELF_PICKUP: store.supports_self_pickup,
-        Fulfillment.STORE_DELIVERY: store.supports_store_delivery,
-        Fulfillment.EXPRESS: store.supports_express,
-    }[cmd.fulfillment]
-    if not offered:
-        raise DomainError(
-            ErrorCode.FULFILLMENT_NOT_OFFERED,
-            f"{store.name} does not offer {cmd.fulfillment.value}",
-            "fulfillment",
-        )
+    check_takes_orders(store, cmd.fulfillment, store_field="storeId", fulfillment_field="fulfillment")
     return store
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from models.campaigns import GroupBuyTeam
 from models.errors import DomainError, ErrorCode
-from models.order_states import OrderAction, OrderStatus, transition
+from models.order_states import OrderAction, OrderStatus, Transition, transition
 from models.orders import ACTION_TIMESTAMP, Order, OrderEvent
 from services.commands import Result, Work
 from services.scoping import order_visibility
@@ -58,6 +58,19 @@ def check_version(order: Order, expected_version: int | None) -> None:
         )
 
 
+def check_step(work: Work, order: Order, action: OrderAction) -> Transition:
+    """The table's step for `action` on the order: INVALID_TRANSITION when the status has none,
+    FORBIDDEN when the caller's actor type may not cause it. A use case with checks of its own
+    calls this first, so a wrong state is never reported as, say, OUT_OF_STOCK."""
+    step = transition(order.status, action)
+    if work.actor.type not in step.actors:
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            f"{work.actor.type.value} may not {action.value} an order in {order.status.value}",
+        )
+    return step
+
+
 async def transition_order(
     work: Work,
     order: Order,
@@ -66,12 +79,7 @@ async def transition_order(
     payload: dict[str, Any] | None = None,
 ) -> OrderStatus:
     """Apply one transition of the state table to a locked order; returns the previous status."""
-    step = transition(order.status, action)
-    if work.actor.type not in step.actors:
-        raise DomainError(
-            ErrorCode.FORBIDDEN,
-            f"{work.actor.type.value} may not {action.value} an order in {order.status.value}",
-        )
+    step = check_step(work, order, action)
     previous = order.status
     order.status = step.to
     order.updated_at = work.now

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models.enums import ActorType, Fulfillment, StoreStatus
+from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from models.order_states import OrderAction, OrderStatus, accept_action, allowed_actions, transition
 from models.orders import AllocationRecord, Order, OrderLine
 from models.principals import Principal
+from models.store_intake import check_delivery, check_takes_orders
 from models.stores import Store
 from services.commands import Result, Work
 from services.db import SessionFactory
-from services.order_transitions import lock_order, lock_team_of, order_result, transition_order
+from services.order_transitions import (
+    check_step,
+    lock_order,
+    lock_team_of,
+    order_result,
+    transition_order,
+)
 from services.refunds import refund_in_full
 from services.scoping import order_visibility
 from services.stock import release_stock, reserve_stock
@@ -87,23 +94,27 @@ async def reject(work: Work, order_id: int, reason: str, *, expected_version: in
 async def reallocate(
     work: Work, order_id: int, to_store_id: int, note: str, *, expected_version: int | None = None
 ) -> Result:
-    """Reallocate (重新分配门店): the new store must be open, offer the fulfilment and have the stock."""
+    """Reallocate (重新分配门店) a 待分配 order. The state is checked first; then the new store must
+    take the order exactly as `placeOrder` would (`models.store_intake`: open, offering the
+    fulfilment, the consignee within its delivery radius, the goods as placed at its 起送价), and
+    have the unfulfilled units in stock."""
     order = await lock_order(work, order_id, expected_version=expected_version)
-    if order.status is OrderStatus.PENDING_ALLOCATION and to_store_id == order.store_id:
+    check_step(work, order, A.REALLOCATE)
+    if to_store_id == order.store_id:
         raise DomainError(ErrorCode.BAD_USER_INPUT, "the order is already at that store", "toStoreId")
     store = await work.session.get(Store, to_store_id)
     if store is None:
         raise DomainError(ErrorCode.NOT_FOUND, "store not found", "toStoreId")
-    if store.status is not StoreStatus.OPEN:
-        raise DomainError(
-            ErrorCode.STORE_NOT_OPEN, f"store {store.code} is {store.status.value}", "toStoreId"
-        )
-    if not _offers(store, order):
-        raise DomainError(
-            ErrorCode.FULFILLMENT_NOT_OFFERED,
-            f"store {store.code} does not offer {order.fulfillment.value}",
-            "toStoreId",
-        )
+    check_takes_orders(store, order.fulfillment, store_field="toStoreId", fulfillment_field="toStoreId")
+    check_delivery(
+        store,
+        order.fulfillment,
+        order.goods_amount,
+        order.consignee_latitude,
+        order.consignee_longitude,
+        radius_field="toStoreId",
+        minimum_field="toStoreId",
+    )
     from_store_id = order.store_id
     lines = await _lines(work, order)
     await release_stock(work.session, from_store_id, lines)
@@ -126,14 +137,6 @@ async def reallocate(
         )
     )
     return order_result(order)
-
-
-def _offers(store: Store, order: Order) -> bool:
-    return {
-        Fulfillment.SELF_PICKUP: store.supports_self_pickup,
-        Fulfillment.STORE_DELIVERY: store.supports_store_delivery,
-        Fulfillment.EXPRESS: store.supports_express,
-    }[order.fulfillment]
 
 
 def _unfulfilled(line: OrderLine) -> int:

@@ -1,0 +1,73 @@
+"""Whether a store can take an order (接单条件): one rule for `placeOrder` and for HQ's reallocation. Pure.
+
+A shopper placing an order and HQ moving a 待分配 order to another store ask the same question of
+the store, so both call these functions and only the input path an error names differs (the
+shopper's `consignee` / `lines`, HQ's `toStoreId`):
+
+* the store is OPEN (not paused or closed by HQ) and offers the order's fulfilment;
+* store delivery reaches the consignee's map pin (配送范围, inclusive) and the goods, before any
+  discount, reach the store's minimum (起送价). Self-pickup and express orders are not delivered
+  by the store, so neither applies to them.
+"""
+
+from __future__ import annotations
+
+from models.enums import Fulfillment, StoreStatus
+from models.errors import DomainError, ErrorCode
+from models.geo import ensure_within_radius
+from models.stores import Store
+
+
+def offers(store: Store, fulfillment: Fulfillment) -> bool:
+    """Whether the store fulfils orders this way."""
+    return {
+        Fulfillment.SELF_PICKUP: store.supports_self_pickup,
+        Fulfillment.STORE_DELIVERY: store.supports_store_delivery,
+        Fulfillment.EXPRESS: store.supports_express,
+    }[fulfillment]
+
+
+def check_takes_orders(
+    store: Store, fulfillment: Fulfillment, *, store_field: str, fulfillment_field: str
+) -> None:
+    """STORE_NOT_OPEN unless HQ has the store OPEN; FULFILLMENT_NOT_OFFERED unless it offers `fulfillment`."""
+    if store.status is not StoreStatus.OPEN:
+        raise DomainError(
+            ErrorCode.STORE_NOT_OPEN,
+            f"{store.name} ({store.code}) is not taking orders ({store.status.value})",
+            store_field,
+        )
+    if not offers(store, fulfillment):
+        raise DomainError(
+            ErrorCode.FULFILLMENT_NOT_OFFERED,
+            f"{store.name} ({store.code}) does not offer {fulfillment.value}",
+            fulfillment_field,
+        )
+
+
+def check_delivery(
+    store: Store,
+    fulfillment: Fulfillment,
+    goods: int,
+    latitude: float | None,
+    longitude: float | None,
+    *,
+    radius_field: str,
+    minimum_field: str,
+) -> None:
+    """Store delivery only: OUTSIDE_DELIVERY_RADIUS beyond the radius, MIN_ORDER_NOT_MET below 起送价.
+
+    `goods` is the goods amount before discounts, in cents. Without a map pin there is nothing to
+    measure (see `models.geo.ensure_within_radius`).
+    """
+    if fulfillment is not Fulfillment.STORE_DELIVERY:
+        return
+    ensure_within_radius(
+        store.latitude, store.longitude, store.delivery_radius_m, latitude, longitude, radius_field
+    )
+    if goods < store.min_order_amount:
+        raise DomainError(
+            ErrorCode.MIN_ORDER_NOT_MET,
+            f"delivery from {store.code} starts at {store.min_order_amount / 100:.2f} yuan of goods (起送价)",
+            minimum_field,
+        )
