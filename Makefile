@@ -32,11 +32,14 @@ $(VENV)/.installed-dev: $(BIN)/python requirements/dev.txt
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
+# Logs as text lines on a terminal (JSON lines in production: LOG_FORMAT=json).
+RUN_ENV := LOG_FORMAT=$${LOG_FORMAT:-text}
+
 run: install
-	$(BIN)/mallgraph migrate
-	$(BIN)/mallgraph seed --if-empty --orders $(DEMO_ORDERS)
-	$(BIN)/mallgraph cheatsheet
-	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/mallgraph serve
+	$(RUN_ENV) $(BIN)/mallgraph migrate
+	$(RUN_ENV) $(BIN)/mallgraph seed --if-empty --orders $(DEMO_ORDERS)
+	$(RUN_ENV) $(BIN)/mallgraph cheatsheet
+	$(RUN_ENV) $(BIN)/mallgraph serve
 
 lint: dev
 	$(BIN)/ruff check .
