@@ -86,6 +86,7 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
 AGGREGATES: Final[Mapping[str, int]] = {
     "Query.orderAggregate": 50,
     "Query.orderLineAggregate": 50,
+    "Query.afterSaleAggregate": 50,
 }
 """Own cost of the aggregate queries; their rows are counted per group they may return."""
 DEFAULT_GROUPS: Final = 100
@@ -97,6 +98,7 @@ LIST_SIZES: Final[Mapping[str, int]] = {
     "Order.parcels": 3,
     "OrderAggregateRow.keys": 4,
     "OrderLineAggregateRow.keys": 4,
+    "AfterSaleAggregateRow.keys": 4,
 }
 """Assumed length of a list without `first`/`last`/`top`, where the default is wrong."""
 
@@ -113,6 +115,7 @@ FREE_TYPES: Final[frozenset[str]] = frozenset(
         "AggregateKey",
         "OrderAggregateValue",
         "OrderLineAggregateValue",
+        "AfterSaleAggregateValue",
     }
 )
 """Values carried inside their parent's row: selecting them costs no query."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy.orm import aliased
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.after_sales import AfterSale
@@ -35,7 +36,13 @@ class AfterSaleCriteria:
 
 
 def _conditions(principal: Principal, c: AfterSaleCriteria, with_status: bool = True) -> ColumnElement[bool]:
-    parts: list[ColumnElement[bool]] = [after_sale_visibility(principal)]
+    return and_(after_sale_visibility(principal), after_sale_filter(c, with_status))
+
+
+def after_sale_filter(c: AfterSaleCriteria, with_status: bool = True) -> ColumnElement[bool]:
+    """The filter's condition alone, without the caller's scope: a caller that joins the order
+    applies the order's scope itself (an after-sale is visible exactly when its order is)."""
+    parts: list[ColumnElement[bool]] = []
     if with_status and c.statuses:
         parts.append(AfterSale.status.in_(c.statuses))
     if c.types:
@@ -45,14 +52,13 @@ def _conditions(principal: Principal, c: AfterSaleCriteria, with_status: bool = 
     if c.store_ids:
         parts.append(AfterSale.store_id.in_(c.store_ids))
     if c.order_no:
-        parts.append(
-            select(Order.id).where(Order.id == AfterSale.order_id, Order.order_no == c.order_no).exists()
-        )
+        of = aliased(Order)  # never correlated with an `orders` the caller may join
+        parts.append(select(of.id).where(of.id == AfterSale.order_id, of.order_no == c.order_no).exists())
     if c.created_from:
         parts.append(AfterSale.created_at >= c.created_from)
     if c.created_to:
         parts.append(AfterSale.created_at < c.created_to)
-    return and_(*parts)
+    return and_(*parts) if parts else true()
 
 
 def _base(principal: Principal, c: AfterSaleCriteria) -> Select[AfterSale]:

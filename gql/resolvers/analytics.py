@@ -15,9 +15,16 @@ import strawberry
 
 from gql.context import Info
 from gql.permissions import Allowed
+from gql.resolvers.after_sales import _criteria as after_sale_criteria
 from gql.resolvers.order_search import QueryArgument, criteria
+from gql.schema.after_sales import AfterSaleFilter
 from gql.schema.analytics import (
     MAX_TOP_DESCRIPTION,
+    AfterSaleAggregate,
+    AfterSaleAggregateHaving,
+    AfterSaleAggregateRow,
+    AfterSaleAggregateSort,
+    AfterSaleAggregateValue,
     AggregateKey,
     AggregateSource,
     OrderAggregate,
@@ -36,8 +43,9 @@ from gql.schema.order_search import OrderFilter
 from models.base import utcnow
 from models.date_ranges import RangeError, resolve_range
 from models.errors import DomainError, ErrorCode
+from services.after_sale_search import AfterSaleCriteria
 from services.analytics.dimensions import ENTITIES, Dimension, Key
-from services.analytics.measures import LineMeasure, OrderMeasure
+from services.analytics.measures import AfterSaleMeasure, LineMeasure, OrderMeasure
 from services.analytics.queries import Answer, Fact, Having, Question, SortTerm, TimeField, answer
 
 GROUP_BY = "Dimensions to group by, at most 4 (none: one row, the totals)."
@@ -62,11 +70,12 @@ async def _answer(
     query: str | None,
     group_by: Sequence[Dimension] | None,
     measures: Sequence[StrEnum],
-    having: Sequence[OrderAggregateHaving | OrderLineAggregateHaving],
-    sort: Sequence[OrderAggregateSort | OrderLineAggregateSort],
+    having: Sequence[OrderAggregateHaving | OrderLineAggregateHaving | AfterSaleAggregateHaving],
+    sort: Sequence[OrderAggregateSort | OrderLineAggregateSort | AfterSaleAggregateSort],
     top: int | None,
     time: TimeField,
     range_: DateRange | None,
+    after_sale: AfterSaleCriteria | None = None,
 ) -> Answer:
     ctx = info.context
     span = None
@@ -86,6 +95,7 @@ async def _answer(
         top=top,
         time=time,
         span=span,
+        after_sale=after_sale,
     )
     return await answer(
         question,
@@ -180,5 +190,50 @@ class AnalyticsQueries:
                 for g in found.rows
             ],
             totals=[OrderLineAggregateValue.of(v) for v in found.totals],
+            group_count=found.group_count,
+        )
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="Lines of the after-sales the caller's after-sale list would show for `filter`, of "
+        "orders matching `query` (the order list's grammar), grouped by `groupBy` (reasons, types, "
+        "statuses, products, categories too) and measured (docs/analytics.md).",
+    )
+    async def after_sale_aggregate(
+        self,
+        info: Info,
+        measures: Annotated[list[AfterSaleMeasure], strawberry.argument(description=MEASURES)],
+        group_by: Annotated[list[Dimension] | None, strawberry.argument(description=GROUP_BY)] = None,
+        filter: AfterSaleFilter | None = None,
+        query: QueryArgument = None,
+        having: list[AfterSaleAggregateHaving] | None = None,
+        sort: list[AfterSaleAggregateSort] | None = None,
+        top: Annotated[int | None, strawberry.argument(description=MAX_TOP_DESCRIPTION)] = None,
+        time_field: Annotated[TimeField, strawberry.argument(description=TIME)] = TimeField.REQUESTED_AT,
+        range: Annotated[DateRange | None, strawberry.argument(description=RANGE)] = None,
+    ) -> AfterSaleAggregate:
+        found = await _answer(
+            info,
+            Fact.AFTER_SALES,
+            None,
+            query,
+            group_by,
+            measures,
+            having or (),
+            sort or (),
+            top,
+            time_field,
+            range,
+            after_sale=after_sale_criteria(filter),
+        )
+        return AfterSaleAggregate(
+            source=AggregateSource.RAW,
+            rows=[
+                AfterSaleAggregateRow(
+                    keys=_keys(g.keys), values=[AfterSaleAggregateValue.of(v) for v in g.values]
+                )
+                for g in found.rows
+            ],
+            totals=[AfterSaleAggregateValue.of(v) for v in found.totals],
             group_count=found.group_count,
         )

@@ -20,7 +20,7 @@ from gql.schema.catalog import Category, Product, Sku
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
 from services.analytics.dimensions import DESCRIPTIONS, Dimension
-from services.analytics.measures import Kind, LineMeasure, OrderMeasure, describe
+from services.analytics.measures import AfterSaleMeasure, Kind, LineMeasure, OrderMeasure, describe
 from services.analytics.queries import Comparison, TimeField, Value
 
 
@@ -49,10 +49,21 @@ _described(
     {m.name: describe(m) for m in LineMeasure},
 )
 _described(
+    AfterSaleMeasure,
+    "AfterSaleMeasure",
+    "What an after-sale aggregate computes per group (rows: after-sale lines).",
+    {m.name: describe(m) for m in AfterSaleMeasure},
+)
+_described(
     TimeField,
     "AggregateTimeField",
     "Which moment of the order the time buckets read.",
-    {"CREATED_AT": "When the order was placed.", "PAID_AT": "When it was paid (unpaid orders: null key)."},
+    {
+        "CREATED_AT": "When the order was placed.",
+        "PAID_AT": "When it was paid (unpaid orders: null key).",
+        "REQUESTED_AT": "After-sales only: when the after-sale was opened.",
+        "REFUNDED_AT": "After-sales only: when it was refunded (others: null key).",
+    },
 )
 _described(
     Comparison,
@@ -160,6 +171,47 @@ class OrderLineAggregateValue:
     @classmethod
     def of(cls, found: Value) -> OrderLineAggregateValue:
         return cls(measure=LineMeasure(found.measure), value=found.value, money=_money(found))
+
+
+@strawberry.type(description="A measure of an after-sale aggregate.")
+class AfterSaleAggregateValue:
+    measure: AfterSaleMeasure
+    value: float | None = strawberry.field(
+        description="The number: a count, units, cents or seconds; null when no row has it."
+    )
+    money: Money | None = strawberry.field(description="Money measures: exact cents (averages rounded).")
+
+    @classmethod
+    def of(cls, found: Value) -> AfterSaleAggregateValue:
+        return cls(measure=AfterSaleMeasure(found.measure), value=found.value, money=_money(found))
+
+
+@strawberry.type(description="One group of after-sale lines: its keys (in groupBy order) and measures.")
+class AfterSaleAggregateRow:
+    keys: list[AggregateKey]
+    values: list[AfterSaleAggregateValue]
+
+
+@strawberry.type(description="After-sale lines grouped and measured.")
+class AfterSaleAggregate:
+    source: AggregateSource
+    rows: list[AfterSaleAggregateRow]
+    totals: list[AfterSaleAggregateValue] = strawberry.field(description="Measures over all matching lines.")
+    group_count: int = strawberry.field(description="Groups in all (after `having`), before `top`.")
+
+
+@strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
+class AfterSaleAggregateHaving:
+    measure: AfterSaleMeasure
+    comparison: Comparison
+    value: float
+
+
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class AfterSaleAggregateSort:
+    measure: AfterSaleMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True
 
 
 @strawberry.type(description="One group of orders: its keys (in groupBy order) and measures.")

@@ -20,6 +20,7 @@ from typing import cast as typed
 from sqlalchemy import ColumnElement, SQLColumnExpression, case, func
 from sqlalchemy.orm import aliased
 
+from models.after_sales import AfterSale
 from models.catalog import Category, Product
 from models.customers import Customer
 from models.orders import Order, OrderLine
@@ -50,6 +51,10 @@ class Dimension(StrEnum):
     MONTH = "MONTH"
     HOUR_OF_DAY = "HOUR_OF_DAY"
     DAY_OF_WEEK = "DAY_OF_WEEK"
+    REASON = "REASON"
+    AFTER_SALE_TYPE = "AFTER_SALE_TYPE"
+    AFTER_SALE_STATUS = "AFTER_SALE_STATUS"
+    INITIATOR = "INITIATOR"
 
 
 DESCRIPTIONS: Final[Mapping[Dimension, str]] = {
@@ -76,12 +81,20 @@ DESCRIPTIONS: Final[Mapping[Dimension, str]] = {
     Dimension.MONTH: "Local month of the time field: value 2026-11.",
     Dimension.HOUR_OF_DAY: "Local hour of day of the time field, 0..23, whatever the date.",
     Dimension.DAY_OF_WEEK: "Local day of week of the time field, 1 (Monday) .. 7 (Sunday).",
+    Dimension.REASON: "After-sales only: the reason the buyer (or merchant) gave.",
+    Dimension.AFTER_SALE_TYPE: "After-sales only: REFUND_ONLY or RETURN_AND_REFUND.",
+    Dimension.AFTER_SALE_STATUS: "After-sales only: the after-sale's current status.",
+    Dimension.INITIATOR: "After-sales only: BUYER or MERCHANT.",
 }
 
 LINE_DIMENSIONS: Final = frozenset(
     {Dimension.PRODUCT, Dimension.SKU, Dimension.CATEGORY_L1, Dimension.CATEGORY_L2}
 )
 """Dimensions of an order line, not of an order."""
+AFTER_SALE_DIMENSIONS: Final = frozenset(
+    {Dimension.REASON, Dimension.AFTER_SALE_TYPE, Dimension.AFTER_SALE_STATUS, Dimension.INITIATOR}
+)
+"""Dimensions of an after-sale only."""
 
 ENTITIES: Final[Mapping[Dimension, str]] = {
     Dimension.STORE: "Store",
@@ -222,6 +235,10 @@ _COLUMNS: Final[Mapping[Dimension, Callable[[], SQLColumnExpression[Any]]]] = {
     Dimension.MEMBER_LEVEL: lambda: CustomerTable.member_level,
     Dimension.PRODUCT: lambda: OrderLine.product_id,
     Dimension.SKU: lambda: OrderLine.sku_id,
+    Dimension.REASON: lambda: AfterSale.reason,
+    Dimension.AFTER_SALE_TYPE: lambda: AfterSale.type,
+    Dimension.AFTER_SALE_STATUS: lambda: AfterSale.status,
+    Dimension.INITIATOR: lambda: AfterSale.initiator,
 }
 
 

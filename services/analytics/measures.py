@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Float, SQLColumnExpression, Subquery, case, cast, func, null
 
+from models.after_sales import AfterSale, AfterSaleLine
 from models.orders import Order, OrderLine
 from services.metrics_sql import seconds_between
 
@@ -108,6 +109,26 @@ class LineMeasure(StrEnum):
     REFUNDED_AMOUNT_MAX = "REFUNDED_AMOUNT_MAX"
 
 
+class AfterSaleMeasure(StrEnum):
+    COUNT = "COUNT"
+    DISTINCT_AFTER_SALES = "DISTINCT_AFTER_SALES"
+    DISTINCT_ORDERS = "DISTINCT_ORDERS"
+    DISTINCT_CUSTOMERS = "DISTINCT_CUSTOMERS"
+    UNITS = "UNITS"
+    REFUND_AMOUNT_SUM = "REFUND_AMOUNT_SUM"
+    REFUND_AMOUNT_AVG = "REFUND_AMOUNT_AVG"
+    REFUND_AMOUNT_MIN = "REFUND_AMOUNT_MIN"
+    REFUND_AMOUNT_MAX = "REFUND_AMOUNT_MAX"
+    REVIEW_SECONDS_SUM = "REVIEW_SECONDS_SUM"
+    REVIEW_SECONDS_AVG = "REVIEW_SECONDS_AVG"
+    REVIEW_SECONDS_MIN = "REVIEW_SECONDS_MIN"
+    REVIEW_SECONDS_MAX = "REVIEW_SECONDS_MAX"
+    REFUND_SECONDS_SUM = "REFUND_SECONDS_SUM"
+    REFUND_SECONDS_AVG = "REFUND_SECONDS_AVG"
+    REFUND_SECONDS_MIN = "REFUND_SECONDS_MIN"
+    REFUND_SECONDS_MAX = "REFUND_SECONDS_MAX"
+
+
 @dataclass(frozen=True, slots=True)
 class MeasureSpec:
     """How to compute a measure from the rows subquery; `needs` are the row columns it reads."""
@@ -145,6 +166,19 @@ def line_columns(dialect: str) -> dict[str, SQLColumnExpression[Any]]:
         "discount_share": OrderLine.discount_share,
         "paid_amount": OrderLine.paid_amount,
         "refunded_amount": OrderLine.refunded_amount,
+    }
+
+
+def after_sale_columns(dialect: str) -> dict[str, SQLColumnExpression[Any]]:
+    """Row columns an after-sale measure may read: one row per after-sale line."""
+    return {
+        "after_sale_id": AfterSale.id,
+        "order_id": AfterSale.order_id,
+        "customer_id": AfterSale.customer_id,
+        "quantity": AfterSaleLine.quantity,
+        "refund_amount": AfterSaleLine.amount,
+        "review_seconds": seconds_between(AfterSale.reviewed_at, AfterSale.created_at, dialect),
+        "refund_seconds": seconds_between(AfterSale.refunded_at, AfterSale.created_at, dialect),
     }
 
 
@@ -226,15 +260,26 @@ LINE_MEASURES: Final[Mapping[StrEnum, MeasureSpec]] = {
     **_statistics(LineMeasure, _LINE_MONEY, Kind.MONEY),
 }
 
+AFTER_SALE_MEASURES: Final[Mapping[StrEnum, MeasureSpec]] = {
+    AfterSaleMeasure.COUNT: MeasureSpec(Kind.COUNT, (), _count, True),
+    AfterSaleMeasure.DISTINCT_AFTER_SALES: _distinct("after_sale_id"),
+    AfterSaleMeasure.DISTINCT_ORDERS: _distinct("order_id"),
+    AfterSaleMeasure.DISTINCT_CUSTOMERS: _distinct("customer_id"),
+    AfterSaleMeasure.UNITS: _sum("quantity"),
+    **_statistics(AfterSaleMeasure, ("REFUND_AMOUNT",), Kind.MONEY),
+    **_statistics(AfterSaleMeasure, ("REVIEW_SECONDS", "REFUND_SECONDS"), Kind.SECONDS),
+}
+
 _DESCRIBED: Final = {
-    "COUNT": "How many rows (orders / lines) the group holds.",
+    "COUNT": "How many rows (orders / lines / after-sale lines) the group holds.",
+    "DISTINCT_AFTER_SALES": "Distinct after-sales of the group's lines.",
     "DISTINCT_CUSTOMERS": "Distinct customers of the group's rows.",
     "DISTINCT_ORDERS": "Distinct orders of the group's lines.",
     "PAID_ORDERS": "Orders that were paid (paid at is set).",
     "PAYING_CUSTOMERS": "Distinct customers with a paid order in the group (付款人数).",
     "REFUNDED_ORDERS": "Orders with a refunded amount above zero.",
     "REFUND_RATE": "Refunded orders / paid orders, a fraction (null without paid orders).",
-    "UNITS": "Units ordered (sum of quantities).",
+    "UNITS": "Units ordered (after-sales: units asked back), the sum of quantities.",
     "SHIPPED_UNITS": "Units shipped.",
     "REFUNDED_UNITS": "Units refunded.",
 }
@@ -252,6 +297,9 @@ _FIELDS: Final = {
     "REFUNDED_AMOUNT": "refunded amount (cents)",
     "UNIT_PRICE": "unit price (cents)",
     "DISCOUNT_SHARE": "discount share (cents)",
+    "REFUND_AMOUNT": "line's refund amount (cents; asked, or refunded once REFUNDED)",
+    "REVIEW_SECONDS": "seconds from the request to the merchant's decision",
+    "REFUND_SECONDS": "seconds from the request to the refund",
 }
 _AGGREGATES: Final = {"SUM": "Sum", "AVG": "Average", "MIN": "Minimum", "MAX": "Maximum"}
 

@@ -22,11 +22,14 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, Subquery, func, select
 
+from models.after_sales import AfterSale, AfterSaleLine
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from models.orders import Order, OrderLine
 from models.principals import Principal
+from services.after_sale_search import AfterSaleCriteria, after_sale_filter
 from services.analytics.dimensions import (
+    AFTER_SALE_DIMENSIONS,
     JOINS,
     LINE_DIMENSIONS,
     CategoryTable,
@@ -39,10 +42,12 @@ from services.analytics.dimensions import (
     key_expression,
 )
 from services.analytics.measures import (
+    AFTER_SALE_MEASURES,
     LINE_MEASURES,
     ORDER_MEASURES,
     Kind,
     MeasureSpec,
+    after_sale_columns,
     line_columns,
     order_columns,
 )
@@ -59,11 +64,18 @@ MAX_MEASURES: Final = 16
 class Fact(Enum):
     ORDERS = "orders"
     ORDER_LINES = "order lines"
+    AFTER_SALES = "after-sale lines"
 
 
 class TimeField(StrEnum):
     CREATED_AT = "CREATED_AT"
     PAID_AT = "PAID_AT"
+    REQUESTED_AT = "REQUESTED_AT"
+    REFUNDED_AT = "REFUNDED_AT"
+
+
+AFTER_SALE_TIMES: Final = frozenset({TimeField.REQUESTED_AT, TimeField.REFUNDED_AT})
+"""Moments of an after-sale (the after-sale fact reads the order's too)."""
 
 
 class Comparison(StrEnum):
@@ -101,6 +113,8 @@ class Question:
     top: int | None = None
     time: TimeField = TimeField.CREATED_AT
     span: tuple[datetime, datetime] | None = None
+    after_sale: AfterSaleCriteria | None = None
+    """The after-sale list's filter (after-sales only), ANDed with `criteria` on their orders."""
     """[start, end) in UTC the time field must lie in (a date range in the business zone), if given."""
 
 
@@ -126,7 +140,19 @@ class Answer:
 
 
 def _specs(fact: Fact) -> Mapping[StrEnum, MeasureSpec]:
-    return ORDER_MEASURES if fact is Fact.ORDERS else LINE_MEASURES
+    return {Fact.ORDERS: ORDER_MEASURES, Fact.ORDER_LINES: LINE_MEASURES}.get(fact, AFTER_SALE_MEASURES)
+
+
+_DIMENSIONS: Final = {
+    Fact.ORDERS: frozenset(Dimension) - LINE_DIMENSIONS - AFTER_SALE_DIMENSIONS,
+    Fact.ORDER_LINES: frozenset(Dimension) - AFTER_SALE_DIMENSIONS,
+    Fact.AFTER_SALES: frozenset(Dimension),
+}
+_FIELDS: Final = {
+    Fact.ORDERS: "orderAggregate",
+    Fact.ORDER_LINES: "orderLineAggregate",
+    Fact.AFTER_SALES: "afterSaleAggregate",
+}
 
 
 def check(question: Question) -> None:
@@ -136,14 +162,16 @@ def check(question: Question) -> None:
         raise bad(ErrorCode.BAD_USER_INPUT, f"group by at most {MAX_DIMENSIONS} dimensions", "groupBy")
     if len(set(question.group_by)) != len(question.group_by):
         raise bad(ErrorCode.BAD_USER_INPUT, "give each dimension at most once", "groupBy")
-    if question.fact is Fact.ORDERS:
-        lines_only = [d.value for d in question.group_by if d in LINE_DIMENSIONS]
-        if lines_only:
+    for dimension in question.group_by:
+        if dimension not in _DIMENSIONS[question.fact]:
+            owner = Fact.AFTER_SALES if dimension in AFTER_SALE_DIMENSIONS else Fact.ORDER_LINES
             raise bad(
                 ErrorCode.BAD_USER_INPUT,
-                f"{', '.join(lines_only)} group order lines, not orders (use orderLineAggregate)",
+                f"{dimension.value} groups {owner.value} (use {_FIELDS[owner]})",
                 "groupBy",
             )
+    if question.time in AFTER_SALE_TIMES and question.fact is not Fact.AFTER_SALES:
+        raise bad(ErrorCode.BAD_USER_INPUT, f"{question.time.value} is a moment of after-sales", "timeField")
     if not question.measures or len(question.measures) > MAX_MEASURES:
         raise bad(ErrorCode.BAD_USER_INPUT, f"ask for 1 to {MAX_MEASURES} measures", "measures")
     if len(set(question.measures)) != len(question.measures):
@@ -160,17 +188,33 @@ def check(question: Question) -> None:
 def _rows(question: Question, principal: Principal, zone: tzinfo, dialect: str) -> Subquery:
     """One row per order (or line): its keys k0.. and the columns its measures read."""
     specs = _specs(question.fact)
-    columns = order_columns(dialect) if question.fact is Fact.ORDERS else line_columns(dialect)
+    columns = {
+        Fact.ORDERS: order_columns,
+        Fact.ORDER_LINES: line_columns,
+        Fact.AFTER_SALES: after_sale_columns,
+    }[question.fact](dialect)
     needed = sorted({c for m in _used_measures(question) for c in specs[m].needs})
-    moment = Order.created_at if question.time is TimeField.CREATED_AT else Order.paid_at
+    moment = {
+        TimeField.CREATED_AT: Order.created_at,
+        TimeField.PAID_AT: Order.paid_at,
+        TimeField.REQUESTED_AT: AfterSale.created_at,
+        TimeField.REFUNDED_AT: AfterSale.refunded_at,
+    }[question.time]
     keys: list[Any] = [
         key_expression(d, moment, zone, dialect).label(f"k{i}") for i, d in enumerate(question.group_by)
     ]
     stmt: Select[Any] = select(Order.id.label("order_row"), *keys, *(columns[c].label(c) for c in needed))
     if question.fact is Fact.ORDERS:
         stmt = stmt.select_from(Order)
-    else:
+    elif question.fact is Fact.ORDER_LINES:
         stmt = stmt.select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+    else:
+        stmt = (
+            stmt.select_from(AfterSaleLine)
+            .join(AfterSale, AfterSale.id == AfterSaleLine.after_sale_id)
+            .join(Order, Order.id == AfterSale.order_id)
+            .join(OrderLine, OrderLine.id == AfterSaleLine.order_line_id)
+        )
     joins = {JOINS[d] for d in question.group_by if d in JOINS}
     if "store" in joins:
         stmt = stmt.outerjoin(StoreTable, StoreTable.id == Order.store_id)
@@ -181,6 +225,8 @@ def _rows(question: Question, principal: Principal, zone: tzinfo, dialect: str) 
             CategoryTable, CategoryTable.id == ProductTable.category_id
         )
     stmt = stmt.where(order_condition(principal, question.criteria))
+    if question.after_sale is not None:
+        stmt = stmt.where(after_sale_filter(question.after_sale))  # scope: the order's, above
     if question.span is not None:
         stmt = stmt.where(moment >= question.span[0], moment < question.span[1])
     return stmt.subquery("facts")

@@ -111,3 +111,35 @@ async def test_entities_expand_through_the_loaders(api: Api, seed: Seed) -> None
     rows = r.data["orderLineAggregate"]["rows"]
     assert {row["keys"][0]["category"]["name"] for row in rows} == {"水果"}
     assert {row["keys"][1]["product"]["name"] for row in rows} == {"车厘子", "苹果"}
+
+
+async def test_after_sales_follow_their_list_filter_and_their_orders_scope(api: Api, seed: Seed) -> None:
+    await shop(seed)
+    doc = """query ($f: AfterSaleFilter, $q: String) {
+      afterSaleAggregate(filter: $f, query: $q, groupBy: [REASON, CATEGORY_L1, STORE],
+                         measures: [REFUND_AMOUNT_SUM, DISTINCT_AFTER_SALES], top: 500) {
+        groupCount rows { keys { value store { code } } values { value } } totals { value }
+      }
+    }"""
+    listed = await api.as_hq().execute(
+        "{ afterSales(first: 100, filter: { status: [REFUNDED] }) { totalCount } }"
+    )
+    refunded = await api.as_hq().execute(doc, f={"status": ["REFUNDED"]}, q="")
+    agg = refunded.data["afterSaleAggregate"]
+    assert agg["totals"][1]["value"] == listed.data["afterSales"]["totalCount"]
+    assert {row["keys"][0]["value"] for row in agg["rows"]} <= {"不想要了", "质量问题", "少件/漏发"}
+    stores = (await api.as_hq().execute("{ stores(first: 10) { edges { node { id code } } } }")).data
+    sh001 = next(e["node"]["id"] for e in stores["stores"]["edges"] if e["node"]["code"] == "SH001")
+    staff = await api.as_staff(decode_id(sh001, "Store", "id")).execute(doc, f=None, q="")
+    assert {row["keys"][2]["store"]["code"] for row in staff.data["afterSaleAggregate"]["rows"]} == {"SH001"}
+    hz = await api.as_hq().execute(doc, f=None, q="province:浙江省")
+    assert {row["keys"][2]["store"]["code"] for row in hz.data["afterSaleAggregate"]["rows"]} == {"HZ001"}
+
+
+async def test_moments_and_dimensions_of_another_fact_are_refused(api: Api, seed: Seed) -> None:
+    hq = api.as_hq()
+    moment = await hq.execute("{ orderAggregate(measures: [COUNT], timeField: REQUESTED_AT) { groupCount } }")
+    assert moment.error_codes == ["BAD_USER_INPUT"]
+    reason = await hq.execute("{ orderLineAggregate(measures: [UNITS], groupBy: [REASON]) { groupCount } }")
+    assert reason.error_codes == ["BAD_USER_INPUT"]
+    assert "afterSaleAggregate" in reason.errors[0]["message"]
