@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from models.after_sale_states import AfterSaleInitiator
 from models.enums import ActorType, Fulfillment, OrderType, Role
-from models.errors import DomainError, ErrorCode
+from models.errors import ErrorCode
 from models.order_states import TRANSITIONS, OrderAction, OrderStatus, accept_action, pay_action
-from models.refund_policy import check_refundable
+from models.refund_policy import LineState, refund_entry
 
 
 class OrderCommand(StrEnum):
@@ -70,12 +70,15 @@ def table_action(command: OrderCommand, fulfillment: Fulfillment, order_type: Or
 
 
 @dataclass(frozen=True, slots=True)
-class RefundClock:
-    """What the refund policy needs besides the order: the time now and the window."""
+class RefundFacts:
+    """What the refund policy needs besides the order's status: the time now, the window, and
+    the order's lines (with whether each has an after-sale in progress)."""
 
     now: datetime
     window_days: int
     zone: ZoneInfo
+    lines: tuple[LineState, ...] = ()
+    open_lines: tuple[bool, ...] = ()
 
 
 _REFUND_INITIATOR: Final = {
@@ -88,21 +91,22 @@ def _refund_availability(
     command: OrderCommand,
     status: OrderStatus,
     completed_at: datetime | None,
-    clock: RefundClock,
+    facts: RefundFacts,
     actor: ActorType | None,
 ) -> Availability:
-    try:
-        check_refundable(
-            status,
-            completed_at,
-            clock.now,
-            initiator=_REFUND_INITIATOR[command],
-            window_days=clock.window_days,
-            zone=clock.zone,
-            by_hq=actor is ActorType.HQ,
-        )
-    except DomainError as no:
-        return Availability(command, False, no.code)
+    entry = refund_entry(
+        status,
+        completed_at,
+        facts.now,
+        facts.lines,
+        facts.open_lines,
+        initiator=_REFUND_INITIATOR[command],
+        window_days=facts.window_days,
+        zone=facts.zone,
+        by_hq=actor is ActorType.HQ,
+    )
+    if entry.reason is not None:
+        return Availability(command, False, entry.reason.code)
     return Availability(command, True, None)
 
 
@@ -114,17 +118,17 @@ def available_actions(
     actor: ActorType | None,
     *,
     completed_at: datetime | None = None,
-    clock: RefundClock | None = None,
+    refund: RefundFacts | None = None,
 ) -> list[Availability]:
-    """Each command the role's client shows; refund commands follow `refund_policy` (given a `clock`)."""
+    """Each command the role's client shows; refund commands follow `refund_policy.refund_entry`
+    exactly, the function the refund service decides with (given the `refund` facts)."""
     if role is None:
         return []
     out = []
     for command in EXPECTED_BY_ROLE[role]:
         if command in _REFUND_INITIATOR:
-            if clock is not None:
-                out.append(_refund_availability(command, status, completed_at, clock, actor))
-
+            if refund is not None:
+                out.append(_refund_availability(command, status, completed_at, refund, actor))
             continue
         step = TRANSITIONS.get((status, table_action(command, fulfillment, order_type)))
         if step is None:

@@ -7,10 +7,14 @@
 * Per line: at most the units not yet refunded; the amount defaults to the pro-rata paid amount of
   those units and may be lowered, never raised.
 * Return-and-refund (退款退货) only for goods that left the store.
+* `refund_entry` is the whole question "may this side start a refund on this order now, and of
+  what": the refund service raises its reason, `availableActions` shows it, `refundableLines`
+  lists its lines — so a button is never offered that the mutation would refuse.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -122,3 +126,53 @@ def line_refund(line: LineState, quantity: int, amount: int | None, field: str) 
             f"{field}.amount",
         )
     return LineRefund(quantity, amount)
+
+
+def line_left(line: LineState) -> LineRefund | None:
+    """What one line may still give back (its unrefunded units and their most money); None: nothing."""
+    remaining = line.quantity - line.refunded_quantity
+    if remaining <= 0:
+        return None
+    return LineRefund(remaining, max_refund(line, remaining))
+
+
+@dataclass(frozen=True, slots=True)
+class RefundEntry:
+    """Where a refund on an order stands for one side: why none may start (`reason`), and per line
+    of the order what is left (`left`, None for a line with nothing left, all None when the order
+    itself may not be refunded)."""
+
+    reason: DomainError | None
+    left: tuple[LineRefund | None, ...]
+
+
+def refund_entry(
+    status: OrderStatus,
+    completed_at: datetime | None,
+    now: datetime,
+    lines: Sequence[LineState],
+    open_lines: Sequence[bool],
+    *,
+    initiator: AfterSaleInitiator,
+    window_days: int,
+    zone: ZoneInfo,
+    by_hq: bool = False,
+) -> RefundEntry:
+    """The order's state and window first (`check_refundable`), then whether any unit is left
+    (REFUND_EXCEEDS_QUANTITY) and whether some line with units left has no after-sale in
+    progress (LINE_HAS_OPEN_AFTER_SALE). `open_lines[i]` tells whether line i has an open one."""
+    try:
+        check_refundable(
+            status, completed_at, now, initiator=initiator, window_days=window_days, zone=zone, by_hq=by_hq
+        )
+    except DomainError as no:
+        return RefundEntry(no, (None,) * len(lines))
+    left = tuple(line_left(line) for line in lines)
+    reason = None
+    if all(item is None for item in left):
+        reason = DomainError(ErrorCode.REFUND_EXCEEDS_QUANTITY, "every unit is already refunded", "lines")
+    elif all(item is None or busy for item, busy in zip(left, open_lines, strict=True)):
+        reason = DomainError(
+            ErrorCode.LINE_HAS_OPEN_AFTER_SALE, "every line left has an after-sale in progress", "lines"
+        )
+    return RefundEntry(reason, left)

@@ -25,7 +25,7 @@ from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from models.order_event_types import AFTER_SALE_REQUESTED
 from models.orders import Order, OrderEvent, OrderLine
-from models.refund_policy import LineRefund, LineState, check_refundable, check_type, line_refund
+from models.refund_policy import LineRefund, LineState, check_type, line_refund, refund_entry
 from services.commands import Result, Work
 from services.order_transitions import lock_order
 from services.refunds import after_sale_transition, open_after_sale, pay_out
@@ -113,18 +113,41 @@ async def _open(
 
 
 async def _refundable_order(work: Work, order_id: int, initiator: AfterSaleInitiator) -> Order:
-    """The order (locked), if the refund policy lets this side start a refund on it now."""
+    """The order (locked), if the refund policy lets this side start a refund on it now:
+    `refund_entry`, the function `availableActions` and `refundableLines` answer with."""
     order = await lock_order(work, order_id)
+    lines = (
+        await work.session.scalars(
+            select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
+        )
+    ).all()
+    open_ids = set(
+        (
+            await work.session.scalars(
+                select(AfterSaleLine.order_line_id).where(
+                    AfterSaleLine.order_line_id.in_([line.id for line in lines]),
+                    AfterSaleLine.is_open.is_(True),
+                )
+            )
+        ).all()
+    )
     rules = work.deps.rules
-    check_refundable(
+    entry = refund_entry(
         order.status,
         order.completed_at,
         work.now,
+        [
+            LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
+            for line in lines
+        ],
+        [line.id in open_ids for line in lines],
         initiator=initiator,
         window_days=rules.refund_window.days,
         zone=rules.zone,
         by_hq=work.actor.type is ActorType.HQ,
     )
+    if entry.reason is not None:
+        raise entry.reason
     return order
 
 

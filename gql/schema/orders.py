@@ -19,12 +19,13 @@ from gql.schema.customers import CUSTOMER_FIELDS, Customer
 from gql.schema.order_lines import ORDER_LINE_FIELDS, OrderLine
 from gql.schema.stores import STORE_FIELDS, Store
 from models import orders as rows
+from models.after_sale_states import AfterSaleInitiator
 from models.base import utcnow
 from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, PaymentMethod, Role, TraceState
 from models.errors import ErrorCode
-from models.order_actions import OrderCommand, RefundClock, available_actions
+from models.order_actions import OrderCommand, RefundFacts, available_actions
 from models.order_states import OrderAction, OrderStatus
-from models.refund_policy import LineState, max_refund
+from models.refund_policy import LineState, refund_entry
 
 if TYPE_CHECKING:
     from gql.schema.after_sales import AfterSale, RefundableLine
@@ -184,11 +185,33 @@ class Order(relay.Node):
     _customer_id: strawberry.Private[int]
     _pickup_code: strawberry.Private[str | None]
 
+    async def _refund_facts(self, info: Info) -> tuple[list[rows.OrderLine], RefundFacts]:
+        """The order's lines and what the refund policy needs of them (two batched loads)."""
+        loaders, rules = info.context.loaders, info.context.deps.rules
+        lines = await loaders.lines_by_order.load(self.id)
+        claims = await loaders.after_sale_lines_by_line.load_many([line.id for line in lines])
+        facts = RefundFacts(
+            utcnow(),
+            rules.refund_window.days,
+            rules.zone,
+            tuple(
+                LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
+                for line in lines
+            ),
+            tuple(any(c.is_open for c in claimed) for claimed in claims),
+        )
+        return lines, facts
+
     @strawberry.field(
-        description="The actions the viewer's client offers, each allowed or not with a reason."
+        description="The actions the viewer's client offers, each allowed or not with a reason. "
+        "REFUND_LINES and REQUEST_AFTER_SALE follow the refund policy exactly as the mutations do "
+        "(state, window, units left, after-sales in progress)."
     )
-    def available_actions(self, info: Info) -> list[ActionAvailability]:
-        principal, rules = info.context.principal, info.context.deps.rules
+    async def available_actions(self, info: Info) -> list[ActionAvailability]:
+        principal = info.context.principal
+        refund = None
+        if principal.role is not None and principal.role is not Role.ANALYST:
+            _, refund = await self._refund_facts(info)
         found = available_actions(
             self.status,
             self.fulfillment,
@@ -196,7 +219,7 @@ class Order(relay.Node):
             principal.role,
             principal.actor_type,
             completed_at=self.completed_at,
-            clock=RefundClock(utcnow(), rules.refund_window.days, rules.zone),
+            refund=refund,
         )
         return [ActionAvailability(action=a.command, allowed=a.allowed, reason=a.reason) for a in found]
 
@@ -237,31 +260,39 @@ class Order(relay.Node):
         return [AfterSale.from_row(r) for r in await info.context.loaders.after_sales_by_order.load(self.id)]
 
     @strawberry.field(
-        description="What may still be refunded, line by line (units, most money, open after-sale)."
+        description="What the viewer's side may still refund, line by line (units, most money, open "
+        "after-sale): empty when the refund policy refuses the order (state, window) or nothing is left."
     )
     async def refundable_lines(
         self, info: Info
     ) -> list[Annotated[RefundableLine, strawberry.lazy("gql.schema.after_sales")]]:
         from gql.schema.after_sales import RefundableLine
 
-        loaders = info.context.loaders
-        lines = await loaders.lines_by_order.load(self.id)
-        claims = await loaders.after_sale_lines_by_line.load_many([line.id for line in lines])
-        out = []
-        for line, claimed in zip(lines, claims, strict=True):
-            remaining = line.quantity - line.refunded_quantity
-            if remaining <= 0:
-                continue
-            state = LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
-            out.append(
-                RefundableLine(
-                    refundable_quantity=remaining,
-                    max_amount=money(max_refund(state, remaining)),
-                    open_after_sale=any(r.is_open for r in claimed),
-                    _line_id=line.id,
-                )
+        lines, facts = await self._refund_facts(info)
+        actor = info.context.principal.actor_type
+        entry = refund_entry(
+            self.status,
+            self.completed_at,
+            facts.now,
+            facts.lines,
+            facts.open_lines,
+            initiator=AfterSaleInitiator.BUYER
+            if actor is ActorType.CUSTOMER
+            else AfterSaleInitiator.MERCHANT,
+            window_days=facts.window_days,
+            zone=facts.zone,
+            by_hq=actor is ActorType.HQ,
+        )
+        return [
+            RefundableLine(
+                refundable_quantity=left.quantity,
+                max_amount=money(left.amount),
+                open_after_sale=busy,
+                _line_id=line.id,
             )
-        return out
+            for line, left, busy in zip(lines, entry.left, facts.open_lines, strict=True)
+            if left is not None
+        ]
 
     @strawberry.field(description="Rejections and reallocations, oldest first.")
     async def allocation_records(self, info: Info) -> list[AllocationRecord]:
@@ -283,7 +314,7 @@ class Order(relay.Node):
         return ORDER_ROW_FIELDS(row)
 
 
-_BY_ORDER_ID = ("lines", "parcels", "events", "after_sales", "refundable_lines", "allocation_records")
+_BY_ORDER_ID = ("lines", "parcels", "events", "after_sales", "allocation_records")
 
 # What each field and resolver reads off the order row (`reads`): the admin list selects only those
 # columns (gql/selection.py `selected_columns`). A field missing here makes the list read them all;
@@ -331,7 +362,8 @@ ORDER_ROW_FIELDS = RowFields(
     reads={
         "consignee": CONSIGNEE_READS,
         "_id": ("id",),
-        "available_actions": ("status", "fulfillment", "type", "completed_at"),
+        "available_actions": ("id", "status", "fulfillment", "type", "completed_at"),
+        "refundable_lines": ("id", "status", "completed_at"),
         "pickup_code": ("pickup_code",),
         "store": ("store_id",),
         "customer": ("customer_id",),

@@ -6,12 +6,22 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models.after_sale_states import AfterSaleInitiator as I
 from models.after_sale_states import AfterSaleType
 from models.errors import DomainError, ErrorCode
 from models.order_states import OrderStatus as S
-from models.refund_policy import LineState, check_refundable, check_type, line_refund, refund_deadline
+from models.refund_policy import (
+    LineState,
+    check_refundable,
+    check_type,
+    line_refund,
+    max_refund,
+    refund_deadline,
+    refund_entry,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -88,3 +98,54 @@ def test_line_amounts_default_to_pro_rata_and_may_only_be_lowered() -> None:
     # after a lowered refund of one unit, the other two still get only their own share
     later = LineState(quantity=3, paid_amount=1000, refunded_quantity=1, refunded_amount=100)
     assert line_refund(later, 2, None, "l").amount == 667
+
+
+_LINE = st.builds(
+    lambda quantity, refunded, paid: LineState(quantity, paid, min(refunded, quantity), 0),
+    st.integers(1, 5),
+    st.integers(0, 5),
+    st.integers(0, 10_000),
+)
+
+
+@given(lines=st.lists(st.tuples(_LINE, st.booleans()), min_size=1, max_size=4), status=st.sampled_from(S))
+def test_refund_entry_is_state_then_units_then_open_after_sales(
+    lines: list[tuple[LineState, bool]], status: S
+) -> None:
+    """The one answer for buttons, lists and the service: the state's reason wins and lists nothing;
+    then a line is left exactly when it has unrefunded units; the entry is open exactly when one
+    such line has no after-sale in progress."""
+    states, busy = [line for line, _ in lines], [b for _, b in lines]
+    completed = datetime(2026, 11, 20, tzinfo=UTC) if status is S.COMPLETED else None
+    entry = refund_entry(
+        status,
+        completed,
+        datetime(2026, 11, 23, tzinfo=UTC),
+        states,
+        busy,
+        initiator=I.MERCHANT,
+        window_days=15,
+        zone=SH,
+        by_hq=True,
+    )
+    state_code = _code(status, I.MERCHANT, by_hq=True, completed=completed)
+    if state_code is not None:
+        assert entry.reason is not None
+        assert entry.reason.code is state_code
+        assert entry.left == (None,) * len(states)
+        return
+    for line, left in zip(states, entry.left, strict=True):
+        remaining = line.quantity - line.refunded_quantity
+        assert (left is None) == (remaining == 0)
+        assert left is None or (left.quantity, left.amount) == (remaining, max_refund(line, remaining))
+    open_ok = any(left is not None and not b for left, b in zip(entry.left, busy, strict=True))
+    if open_ok:
+        assert entry.reason is None
+    else:
+        assert entry.reason is not None
+        expected = (
+            ErrorCode.REFUND_EXCEEDS_QUANTITY
+            if all(left is None for left in entry.left)
+            else ErrorCode.LINE_HAS_OPEN_AFTER_SALE
+        )
+        assert entry.reason.code is expected
