@@ -33,7 +33,10 @@ def mint_token(
     store_ids: list[int] | None = None,
     customer_id: int | None = None,
     ttl_seconds: int = 24 * 3600,
+    session_id: int | None = None,
 ) -> str:
+    """A signed token. `session_id` (claim `sid`) names the sign-in session a shopper's access token
+    belongs to (services/identity/sessions.py); tokens without it (the dev CLI's) are accepted alike."""
     now = int(time.time())
     claims: dict[str, Any] = {"sub": subject, "role": role.value, "iat": now, "exp": now + ttl_seconds}
     claims["iss"] = settings.jwt_issuer
@@ -43,6 +46,8 @@ def mint_token(
         claims["store_ids"] = store_ids
     if customer_id is not None:
         claims["customer_id"] = customer_id
+    if session_id is not None:
+        claims["sid"] = session_id
     return jwt.encode(claims, settings.jwt_secret, algorithm=settings.jwt_algorithm)
 
 

@@ -121,6 +121,12 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     # Bulk export (issue 22): the back office exports what its lists show; a job is its owner's (and HQ's).
     "Mutation.startExport": BACK_OFFICE,
     "Query.export": BACK_OFFICE,
+    # Shopper sign-in (issue 23): visitors sign in; the refresh token itself is the proof for refreshing
+    # and signing out (the access token may have expired); only a signed-in shopper binds a phone.
+    "Mutation.signIn": frozenset({None, Role.SHOPPER}),
+    "Mutation.refreshSession": frozenset({None, Role.SHOPPER}),
+    "Mutation.signOut": frozenset({None, Role.SHOPPER}),
+    "Mutation.bindPhone": SHOPPERS,
 }
 
 FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -162,6 +162,22 @@ class Settings(BaseSettings):
     export_lease_seconds: float = Field(default=60.0, ge=5, le=3600)
     """A running export without a heartbeat for this long is taken over by another process."""
 
+    # Shopper sign-in (issue 23): see docs/sign_in.md.
+    sign_in_provider: Literal["fake", "wechat"] | None = None
+    """Who checks the mini-program's login codes. None: `wechat` when WECHAT_APP_ID is set, else the
+    fake provider outside production (codes name users; no network) and no sign-in in production."""
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    wechat_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    """The longest one WeChat API call may take; past it sign-in answers PROVIDER_UNAVAILABLE."""
+    access_token_seconds: int = Field(default=900, ge=1, le=24 * 3600)
+    """Lifetime of a shopper access token from sign-in; a signed-out device keeps it until then."""
+    refresh_token_days: float = Field(default=30.0, gt=0, le=365)
+    """Lifetime of a refresh token; each refresh issues a new one (and retires the old one)."""
+    sign_in_attempts_per_minute: int = Field(default=10, ge=1, le=10_000)
+    """signIn calls allowed per client IP and per device id (a burst of this many, then this rate)."""
+
     @field_validator("database_url", "analytics_database_url")
     @classmethod
     def _known_driver(cls, value: str | None) -> str | None:
@@ -228,6 +244,23 @@ class Settings(BaseSettings):
         if len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
         return self
+
+    @model_validator(mode="after")
+    def _sign_in_provider_is_configured(self) -> Settings:
+        if self.sign_in_provider == "wechat" and not (self.wechat_app_id and self.wechat_app_secret):
+            raise ValueError("SIGN_IN_PROVIDER=wechat needs WECHAT_APP_ID and WECHAT_APP_SECRET")
+        if self.sign_in_provider == "fake" and self.is_prod:
+            raise ValueError("SIGN_IN_PROVIDER=fake is for dev and tests, not production")
+        return self
+
+    @property
+    def identity_provider(self) -> Literal["fake", "wechat"] | None:
+        """The sign-in provider in effect (None: sign-in answers PROVIDER_UNAVAILABLE)."""
+        if self.sign_in_provider is not None:
+            return self.sign_in_provider
+        if self.wechat_app_id and self.wechat_app_secret:
+            return "wechat"
+        return None if self.is_prod else "fake"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -90,6 +90,15 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "BAD_REQUEST"
     """Not a GraphQL request over HTTP: a body that is not a JSON object, a POST without
     `Content-Type: application/json` (HTTP 400, or 415 for another media type), bad GET parameters."""
+    # Shopper sign-in (issue 23): see docs/sign_in.md
+    SIGN_IN_FAILED = "SIGN_IN_FAILED"
+    """The identity provider refused the code (invalid, expired or already used): get a new one."""
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+    """The identity provider is busy, rate limited or unreachable; retrying later may succeed."""
+    SESSION_REVOKED = "SESSION_REVOKED"
+    """The refresh token is unknown, expired, signed out or was used before: sign in again."""
+    PHONE_ALREADY_BOUND = "PHONE_ALREADY_BOUND"
+    """The phone number belongs to another customer."""
     # Deadlines (issue 21)
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
     """The request ran past REQUEST_TIMEOUT_SECONDS (admission and execution together); its

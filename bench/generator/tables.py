@@ -151,7 +151,17 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
 )
 """Foreign-key order: a table comes after every table it references."""
 
-NOT_GENERATED: Final = frozenset({"idempotency_records", "action_logs", "order_count_parts", "export_jobs"})
+NOT_GENERATED: Final = frozenset(
+    {
+        "idempotency_records",
+        "action_logs",
+        "order_count_parts",
+        "export_jobs",
+        "customer_identities",
+        "shopper_sessions",
+        "refresh_tokens",
+    }
+)
 """Tables the generator does not write: request bookkeeping, the back office's own history, the
 order count parts (the orders' triggers write those) and export jobs (made by their callers)."""
 

@@ -29,6 +29,7 @@ from gql.resolvers.node import NodeQueries
 from gql.resolvers.order_search import OrderSearchQueries
 from gql.resolvers.orders import OrderMutations, OrderQueries
 from gql.resolvers.reviews import ReviewMutations, ReviewQueries
+from gql.resolvers.sign_in import SignInMutations
 from gql.resolvers.staff import StaffMutations, StaffQueries
 from gql.resolvers.store_skus import StoreSkuMutations, StoreSkuQueries
 from gql.resolvers.stores import StoreMutations, StoreQueries
@@ -81,6 +82,7 @@ Mutation = merge_types(
         ReviewMutations,
         VisitMutations,
         ExportMutations,
+        SignInMutations,
     ),
 )
 
