@@ -13,7 +13,7 @@ import sys
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cli.errors import CliError, check_sqlite_folder, explain, redact, unexpected_line
 from gql.logging_setup import configure_logging
@@ -220,12 +220,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_config=None,  # the app's JSON logging (gql/logging_setup.py) in every worker
         access_log=False,  # one request line comes from RequestLogMiddleware, with more in it
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # whole seconds for uvicorn
+        **proxy_options(settings),
     )
     if metrics_dir is not None:
         import shutil
 
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's client address: X-Forwarded-For / -Proto are believed from FORWARDED_ALLOW_IPS only."""
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
 
 
 def _prometheus_multiprocess_dir() -> str:

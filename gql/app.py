@@ -36,6 +36,7 @@ from gql.http_bodies import GraphQLOverHTTP
 from gql.logging_setup import configure_logging
 from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
 from gql.qr import qr_endpoint
+from gql.rate_limit import issue_visitor_id
 from gql.request_guard import security_middleware
 from gql.resolvers.exports import download_endpoint, export_config
 from gql.schema import schema
@@ -246,6 +247,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     async def export_download(request: Request) -> Response:
         return await download_endpoint(request, holder["r"].settings, holder["r"].sessions)
 
+    async def visitor_id(request: Request) -> Response:
+        return await issue_visitor_id(request, holder["r"].settings, holder["r"].gate.limiter)
+
     async def schema_sdl(request: Request) -> Response:
         return schema_endpoint(request, holder["r"].settings)
 
@@ -262,6 +266,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/campaigns/{campaign_id:int}/qr.png", campaign_qr),
             Route("/campaigns/{campaign_id:int}/teams/{team_id:int}/qr.png", campaign_qr),
             Route("/exports/{job_id:int}/download", export_download),
+            Route("/visitor-id", visitor_id, methods=["POST"]),
         ],
         middleware=[
             Middleware(RequestLogMiddleware),

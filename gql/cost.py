@@ -8,6 +8,8 @@ The model (like Shopify's, so client authors know it):
 * any other list multiplies its items by `top` when it has one, else by the field's assumed
   length (`LIST_SIZES`, default `COST_DEFAULT_LIST_SIZE`);
 * value types embedded in their parent (money, regions, connection wrappers) cost nothing;
+* a field built from one cached object (`FLAT_COSTS`: the group-buy page) costs its flat points,
+  whatever it selects below;
 * a mutation's root field costs 10; some fields cost more (`FIELD_COSTS`: each metrics figure is
   an aggregate over many rows). Such a field computes its whole list at once: a ranking costs its
   own cost once plus `top` × what each row selects, not `top` × its own cost;
@@ -82,6 +84,12 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     "Query.afterSaleStatusCounts": 20,
 }
 """Own cost of a field (its children are added on top), by `Type.field`."""
+
+FLAT_COSTS: Final[Mapping[str, int]] = {
+    # One read of the cached page (a few statements when it is cold) plus the viewer's check.
+    "Query.groupBuyPage": 10,
+}
+"""Whole cost of a field built from one cached object, whatever it selects below, by `Type.field`."""
 
 AGGREGATES: Final[Mapping[str, int]] = {
     "Query.orderAggregate": 50,
@@ -237,6 +245,8 @@ class _Walker:
             return 0
         named, is_list = _unwrap(definition.type)
         key = f"{parent.name}.{name}"
+        if key in FLAT_COSTS:
+            return FLAT_COSTS[key]
         if key in AGGREGATES:
             groups = self._groups(node, definition)
             return AGGREGATES[key] + self.selection_cost(named, node.selection_set, groups, seen)

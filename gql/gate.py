@@ -7,7 +7,12 @@ surrogate: `gql/input_checks.py`, O(n) in the variables) → cost analysis again
 budget → rate limit (cost points) → run. Every step before the rate limit is O(n) in the document
 (`gql/documents.py`, `gql/shape.py`, `gql/cost.py`); the rate limit is one Redis script. Each
 refusal is an HTTP 200 GraphQL error with a stable `extensions.code`, counted in
-`gql.limits.COUNTERS`; an admitted request's response carries `extensions.cost` (Shopify's shape).
+`gql.limits.COUNTERS`; an admitted request's response carries `extensions.cost` (Shopify's shape),
+except a public page's (gql/public_pages.py: its answer is shared, its bucket is not).
+
+Every `GET /graphql` goes through `PublicPages.handle` first: a cached public page is answered
+there, before strawberry and before this gate; a miss runs as usual, and the gate tells it (by the
+request's `Pending`) whether the document is public and the versions of its tags.
 
 The gate lives in the view (`GatedGraphQL.execute_single`) instead of a per-field hook, so its
 work is per request and mostly a cache lookup; `PreparedDocument` then hands the parsed document
@@ -27,6 +32,7 @@ from cross_web import AsyncHTTPRequestAdapter
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult as StrawberryResult
@@ -36,10 +42,11 @@ from gql.context import Context
 from gql.cost import CostModel, operation_cost
 from gql.documents import DocumentCache
 from gql.input_checks import InputChecks
-from gql.limits import COUNTERS, coded, cost_budget, restore_rate
+from gql.limits import COUNTERS, coded, cost_budget
 from gql.observability import note_cost, note_refused
 from gql.persisted_queries import PersistedQueries, load_manifest
-from gql.rate_limit import Decision, RateLimiter
+from gql.public_pages import PublicPages, pending_of, public_tags
+from gql.rate_limit import Decision, RateLimiter, bucket_of
 from gql.settings import Settings
 from models.enums import Role
 from models.errors import ErrorCode
@@ -63,6 +70,7 @@ class Gate:
         self.limiter = RateLimiter.for_cache(cache, enabled=settings.rate_limit_enabled)
         self.cost_model = CostModel(settings.cost_default_list_size, settings.max_page_size)
         self.inputs = InputChecks(schema)
+        self.public = PublicPages(cache, settings)
 
     async def admit(
         self, data: GraphQLRequestData, method: str, context: Context
@@ -111,9 +119,8 @@ class Gate:
                 f"the query costs {requested} points; this caller may spend at most {budget} in one query",
                 cost={"requestedQueryCost": requested, "maximumAvailable": budget},
             )
-        decision = await self.limiter.take(
-            _bucket_key(context), requested, budget, restore_rate(self.settings, role)
-        )
+        bucket = bucket_of(self.settings, context.principal, context.request)
+        decision = await self.limiter.take(bucket.key, requested, bucket.capacity, bucket.rate)
         cost = _cost_extension(requested, decision)
         if not decision.allowed:
             retry_after = decision.retry_after_seconds
@@ -129,6 +136,11 @@ class Gate:
             result.extensions = {"cost": cost}
             return result
         await self.persisted.register(resolved)
+        pending = pending_of(context.request.scope) if context.request is not None else None
+        if pending is not None and role is None and data.query is None:
+            tags = public_tags(checked.document, operation, data.variables)
+            if tags is not None:
+                await self.public.note_public(pending, tags)
         return Admitted(resolved.query, checked.document, cost)
 
 
@@ -158,15 +170,6 @@ def select_operation(document: DocumentNode, name: str | None) -> OperationDefin
     return operation
 
 
-def _bucket_key(context: Context) -> str:
-    principal = context.principal
-    if principal.role is not None:
-        return principal.key
-    request = context.request
-    host = request.client.host if request is not None and request.client is not None else "unknown"
-    return f"anonymous:{host}"
-
-
 def _cost_extension(requested: int, decision: Decision) -> dict[str, Any]:
     available = decision.available if decision.available is not None else float(decision.capacity)
     return {
@@ -193,6 +196,12 @@ class GatedGraphQL(GraphQL[Context, None]):
     def __init__(self, *args: Any, gate: Callable[[], Gate], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.gate = gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") == "GET":
+            await self.gate().public.handle(scope, receive, send, super().__call__)
+            return
+        await super().__call__(scope, receive, send)
 
     async def execute_single(
         self,
@@ -251,6 +260,9 @@ class GatedGraphQL(GraphQL[Context, None]):
         result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
-        if outcome is not None and outcome.cost is not None:
+        pending = pending_of(request.scope)
+        if pending is not None and pending.tags is not None:
+            pending.ok = not result.errors  # shared: no caller's own bucket in it
+        elif outcome is not None and outcome.cost is not None:
             result.extensions = {**(result.extensions or {}), "cost": outcome.cost}
         return result

@@ -8,20 +8,37 @@ the limiter then fails open: the request runs and `COUNTERS` counts it. Its call
 cache's circuit breaker (services/redis_breaker.py): after one timeout the limiter fails open at
 once, without a network wait, until a probe finds Redis answering again; the breaker logs each
 change of state, so a hung Redis is one log line, not one per request.
+
+Anonymous callers (issue 23): a request with a valid `X-Visitor-Id` (an HMAC-signed id from
+`POST /visitor-id`, keyed by a key derived from JWT_SECRET) has a bucket of its own, as big as the
+anonymous query budget; anything else, a forged or garbled id included, falls back to its client
+address, whose bucket is sized for a carrier NAT (RATE_LIMIT_ANONYMOUS_IP_BURST). Ids are issued at
+most VISITOR_ID_ISSUE_BURST at once and VISITOR_ID_ISSUE_RATE a second per address. The client
+address is the socket's, or X-Forwarded-For's when the peer is a trusted proxy (FORWARDED_ALLOW_IPS,
+applied by uvicorn in `mallgraph serve`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import math
+import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
-from gql.limits import COUNTERS
+from gql.limits import COUNTERS, cost_budget, restore_rate
+from gql.settings import Settings
+from models.principals import Principal
 from services.cache import Cache, RedisCache
 from services.redis_breaker import TRIPS, RedisBreaker, RedisUnavailable
 
@@ -126,3 +143,83 @@ class RateLimiter:
             return Decision(True, None, capacity, rate)
         wait = 0.0 if allowed else max(0.0, (charge - tokens) / rate)
         return Decision(allowed, tokens, capacity, rate, retry_after_seconds=math.ceil(wait * 10) / 10)
+
+
+VISITOR_HEADER: Final = "x-visitor-id"
+_VISITOR_VERSION: Final = "v1"
+
+
+@lru_cache(maxsize=8)
+def _visitor_key(secret: str) -> bytes:
+    """A key of its own for visitor ids, derived from the app's secret (never the JWT key itself)."""
+    return hmac.new(secret.encode(), b"mallgraph visitor id v1", hashlib.sha256).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _signature(secret: str, visitor: str) -> str:
+    return _b64(hmac.new(_visitor_key(secret), visitor.encode(), hashlib.sha256).digest()[:16])
+
+
+def new_visitor_id(secret: str) -> str:
+    """`v1.<random>.<signature>`: 128 random bits, signed with 128 bits of HMAC-SHA256."""
+    visitor = f"{_VISITOR_VERSION}.{_b64(secrets.token_bytes(16))}"
+    return f"{visitor}.{_signature(secret, visitor)}"
+
+
+def verified_visitor(secret: str, value: str | None) -> str | None:
+    """The id's random part when `value` is a visitor id this app signed; None for anything else."""
+    if not value or len(value) > 64:
+        return None
+    visitor, _, signature = value.rpartition(".")
+    if not visitor.startswith(_VISITOR_VERSION + ".") or not hmac.compare_digest(
+        signature.encode(), _signature(secret, visitor).encode()
+    ):
+        return None
+    return visitor.removeprefix(_VISITOR_VERSION + ".")
+
+
+def client_host(request: Request | None) -> str:
+    """The client's address: the socket peer's, or a trusted proxy's X-Forwarded-For (uvicorn)."""
+    return request.client.host if request is not None and request.client is not None else "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class BucketSpec:
+    key: str
+    capacity: int
+    rate: float
+
+
+def bucket_of(settings: Settings, principal: Principal, request: Request | None) -> BucketSpec:
+    """Whose bucket a request draws from and how big it is (see the module's docstring)."""
+    role = principal.role
+    if role is not None:
+        return BucketSpec(principal.key, cost_budget(settings, role), restore_rate(settings, role))
+    header = request.headers.get(VISITOR_HEADER) if request is not None else None
+    visitor = verified_visitor(settings.jwt_secret, header)
+    if visitor is not None:
+        return BucketSpec(
+            f"visitor:{visitor}", settings.cost_budget_anonymous, settings.rate_restore_anonymous
+        )
+    capacity = max(settings.rate_limit_anonymous_ip_burst, settings.cost_budget_anonymous)
+    return BucketSpec(f"anonymous:{client_host(request)}", capacity, settings.rate_restore_anonymous_ip)
+
+
+async def issue_visitor_id(request: Request, settings: Settings, limiter: RateLimiter) -> Response:
+    """`POST /visitor-id` → `{"visitorId": …}`; 429 with Retry-After past the per-address issue rate."""
+    decision = await limiter.take(
+        f"visitor-issue:{client_host(request)}",
+        1,
+        settings.visitor_id_issue_burst,
+        settings.visitor_id_issue_rate,
+    )
+    headers = {"cache-control": "no-store"}
+    if not decision.allowed:
+        headers["retry-after"] = str(max(1, math.ceil(decision.retry_after_seconds)))
+        error = {"message": "too many visitor ids from this address", "extensions": {"code": "THROTTLED"}}
+        body = {"data": None, "errors": [error]}
+        return JSONResponse(body, status_code=429, headers=headers)
+    return JSONResponse({"visitorId": new_visitor_id(settings.jwt_secret)}, headers=headers)

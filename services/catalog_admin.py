@@ -23,6 +23,7 @@ from models.enums import ProductStatus
 from models.errors import DomainError, ErrorCode
 from services import action_log
 from services.commands import Result, Work
+from services.group_buy_cache import invalidate_catalog_pages
 from services.staff import require_hq
 
 BARCODE: Final = re.compile(r"^[0-9A-Za-z-]{4,32}$")
@@ -240,6 +241,7 @@ async def update_product(work: Work, product_id: int, changes: Mapping[str, Any]
             .values(on_shelf=False, updated_at=work.now)
         )
     action_log.record(work, LoggedEntity.PRODUCT, product.id, LoggedAction.UPDATE, diff)
+    invalidate_catalog_pages(work)
     return {"productId": product.id}
 
 
@@ -265,6 +267,7 @@ async def create_sku(work: Work, product_id: int, settings: Mapping[str, Any]) -
     await _flush_codes(work, "skuCode")
     await _require_listable(work, product)
     action_log.record(work, LoggedEntity.SKU, row.id, LoggedAction.CREATE, _sku_snapshot(row))
+    invalidate_catalog_pages(work)
     return {"skuId": row.id}
 
 
@@ -287,4 +290,5 @@ async def update_sku(work: Work, sku_id: int, changes: Mapping[str, Any]) -> Res
         assert product is not None, "SKUs reference an existing product (foreign key)"
         await _require_listable(work, product)
         action_log.record(work, LoggedEntity.SKU, sku.id, LoggedAction.UPDATE, diff)
+        invalidate_catalog_pages(work)  # cached public pages show the old prices
     return {"skuId": sku.id}

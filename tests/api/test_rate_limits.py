@@ -32,7 +32,10 @@ async def _spend(api: Api, times: int) -> list[dict[str, object]]:
 
 
 async def test_bucket_empties_then_throttles_with_retry_after() -> None:
-    async with gated_api(cost_budget_anonymous=30, rate_restore_anonymous=1.0) as api:
+    # anonymous, no visitor id: the client address's bucket (tests/api/test_visitor_limits.py)
+    async with gated_api(
+        cost_budget_anonymous=30, rate_limit_anonymous_ip_burst=30, rate_restore_anonymous_ip=1.0
+    ) as api:
         bodies = await _spend(api, 3)
         left = [b["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] for b in bodies]  # type: ignore[index]
         assert left == [20, 10, 0]
@@ -58,7 +61,9 @@ async def test_bucket_empties_then_throttles_with_retry_after() -> None:
 
 
 async def test_buckets_refill_at_the_restore_rate() -> None:
-    async with gated_api(cost_budget_anonymous=20, rate_restore_anonymous=100.0) as api:
+    async with gated_api(
+        cost_budget_anonymous=20, rate_limit_anonymous_ip_burst=20, rate_restore_anonymous_ip=100.0
+    ) as api:
         await _spend(api, 2)
         await asyncio.sleep(0.15)  # 15 points back
         r = await api.execute(TEN_POINTS)
@@ -134,7 +139,12 @@ async def test_redis_stopped_fails_open_and_counts(
         if await cache.ping():
             break
         await asyncio.sleep(0.1)
-    async with gated_api(cache=cache, cost_budget_anonymous=15) as api:
+    tight = {
+        "cost_budget_anonymous": 15,
+        "rate_limit_anonymous_ip_burst": 15,
+        "rate_restore_anonymous_ip": 1.0,
+    }
+    async with gated_api(cache=cache, **tight) as api:
         assert (await api.execute(TEN_POINTS)).errors == []
         assert (await api.execute(TEN_POINTS)).error_codes == ["THROTTLED"]  # Redis is counting
         process.kill()
