@@ -105,6 +105,23 @@ class Settings(BaseSettings):
     rate_restore_store_staff: float = Field(default=500.0, gt=0)
     rate_restore_analyst: float = Field(default=500.0, gt=0)
     rate_restore_hq_admin: float = Field(default=1_000.0, gt=0)
+    # Public pages and crowds (issue 23): see docs/deployment.md, "Public pages behind a CDN".
+    rate_limit_anonymous_ip_burst: int = Field(default=20_000, ge=1)
+    """Bucket of anonymous callers without a valid X-Visitor-Id, shared by everyone behind one address
+    (a carrier NAT); callers with a visitor id get a bucket of COST_BUDGET_ANONYMOUS each instead."""
+    rate_restore_anonymous_ip: float = Field(default=2_000.0, gt=0)
+    visitor_id_issue_burst: int = Field(default=30, ge=1)
+    """Visitor ids one client address may obtain at once from POST /visitor-id ..."""
+    visitor_id_issue_rate: float = Field(default=0.5, gt=0)
+    """... and per second after that."""
+    public_cache_seconds: float = Field(default=10.0, ge=0, le=3600)
+    """How long a public page's answer is kept (in the app, and `s-maxage`/`max-age` for a CDN and
+    the mini-program); 0 turns the whole-response cache and the public headers off."""
+    public_cache_stale_seconds: float = Field(default=30.0, ge=0, le=86_400)
+    """`stale-while-revalidate`: how long past that a CDN may serve the old answer while it refetches."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For / X-Forwarded-Proto `mallgraph serve` believes (comma-separated
+    addresses or networks, `*` for any); the client address of everyone else is the socket's."""
     public_introspection: bool | None = None
     """Introspection for STORE_STAFF, SHOPPER and anonymous callers; None: on outside production.
     HQ_ADMIN and ANALYST may always introspect."""
