@@ -12,7 +12,7 @@ Pure rules here, no I/O: column sets, cell formatting, staleness and the downloa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Final
 
@@ -135,8 +135,24 @@ def cell_money(cents: int | None) -> str | None:
 
 
 def cell_time(value: datetime | None, zone: tzinfo) -> str | None:
-    """Times are ISO-8601 in the business time zone with its offset, to the second."""
-    return None if value is None else value.astimezone(zone).isoformat(timespec="seconds")
+    """Times are ISO-8601 in the business time zone with its offset, to the second (naive: UTC)."""
+    return time_cells((value,), zone)[0]
+
+
+def money_cells(values: Sequence[int | None]) -> list[str | None]:
+    """`cell_money` of each value, formatting each distinct amount once (amounts repeat a lot)."""
+    formatted = {v: format_cents(v) for v in set(values) if v is not None}
+    return list(map(formatted.get, values))  # type: ignore[arg-type]
+
+
+def time_cells(values: Sequence[datetime | None], zone: tzinfo) -> list[str | None]:
+    """`cell_time` of each value (one comprehension: a call per cell costs more than the cell)."""
+    return [
+        None
+        if v is None
+        else (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(zone).isoformat(timespec="seconds")
+        for v in values
+    ]
 
 
 def file_name(kind: ExportList, fmt: ExportFormat, created_at: datetime, zone: tzinfo) -> str:
@@ -171,7 +187,8 @@ class ExportJob(Base):
     format: Mapped[ExportFormat] = mapped_column(enum_type(ExportFormat))
     columns: Mapped[list[str]] = mapped_column(JsonType)
     criteria: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    """{"filter": AST JSON | null, "query": AST JSON | null} (services/exports/criteria.py)."""
+    """The list's criteria as JSON (services/exports/criteria.py): for orders and lines
+    {"filter": AST | null, "query": AST | null}."""
     query_text: Mapped[str | None] = mapped_column(Text)
     """The `query:` string as given (shown back; the AST above is what runs)."""
     state: Mapped[ExportState] = mapped_column(enum_type(ExportState), default=ExportState.QUEUED)

@@ -1,16 +1,66 @@
-"""The order filter AST (models/order_filters.py) as JSON, so a job row can hold what the list ran.
+"""A list's criteria as JSON, so a job row can hold what the list ran.
 
-`dump` and `load` are inverse: `load(dump(node)) == node` for every node the front ends build.
-Enum values are stored by value and times as ISO-8601 UTC; nothing is re-parsed from user text,
-so a relative `query:` term (a date) keeps the meaning it had when the export started.
+`dump` and `load` are inverse for the order filter AST (models/order_filters.py):
+`load(dump(node)) == node` for every node the front ends build. `dump_criteria` and
+`load_criteria` are inverse for every list's criteria (the other lists' are flat dataclasses of
+enums, ids, times, numbers and text). Enum values are stored by value and times as ISO-8601 UTC;
+nothing is re-parsed from user text, so a relative `query:` term (a date) keeps the meaning it
+had when the export started.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from models import order_filters as f
+from models.exports import ExportList
+from services.exports.lists import CRITERIA_TYPES, ExportCriteria
+from services.order_search import OrderCriteria
+
+
+def dump_criteria(criteria: ExportCriteria) -> dict[str, Any]:
+    if isinstance(criteria, OrderCriteria):
+        return {"filter": dump(criteria.filter), "query": dump(criteria.query)}
+    return {field.name: _plain(getattr(criteria, field.name)) for field in dataclasses.fields(criteria)}
+
+
+def load_criteria(kind: ExportList, data: dict[str, Any]) -> ExportCriteria:
+    cls = CRITERIA_TYPES[kind]
+    if cls is OrderCriteria:
+        return OrderCriteria(filter=load(data.get("filter")), query=load(data.get("query")))
+    hints = typing.get_type_hints(cls)
+    given = {name: _typed(hints[name], value) for name, value in data.items()}
+    return cls(**given)  # type: ignore[no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """`value` as the field typed `hint` holds it: `tuple[X, ...]`, `X | None`, an enum, a time."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        return tuple(_typed(typing.get_args(hint)[0], v) for v in value)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _typed(inner, value)
+    if isinstance(hint, type) and issubclass(hint, Enum | datetime):
+        return hint.fromisoformat(value) if issubclass(hint, datetime) else hint(value)
+    return value
 
 
 def dump(node: f.Node | None) -> dict[str, Any] | None:

@@ -1,8 +1,8 @@
 """Starting and reading export jobs; the job row is the truth, a worker picks it up (runner.py).
 
 `start_export` checks everything a job could trip over later (role, filter compiled within the
-caller's scope, columns, the owner's limit of open jobs) so a job that is queued can only fail
-for reasons outside the caller's input. Only the owner and HQ may read a job.
+caller's scope by the list's own code, columns, the owner's limit of open jobs) so a job that is
+queued can only fail for reasons outside the caller's input. Only the owner and HQ may read a job.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from models.principals import Principal
 from services.db import SessionFactory, unit_of_work
 from services.exports import criteria as codec
 from services.exports.links import link_key, sign
-from services.order_search import OrderCriteria, order_condition
+from services.exports.lists import ExportCriteria, condition
 from services.scoping import require_signed_in
 
 
@@ -59,9 +59,8 @@ def owner(job: ExportJob) -> Principal:
     return Principal(job.owner_role, job.owner_subject, frozenset(job.owner_store_ids), job.owner_customer_id)
 
 
-def job_criteria(job: ExportJob) -> OrderCriteria:
-    stored = job.criteria
-    return OrderCriteria(filter=codec.load(stored.get("filter")), query=codec.load(stored.get("query")))
+def job_criteria(job: ExportJob) -> ExportCriteria:
+    return codec.load_criteria(job.list_kind, job.criteria)
 
 
 async def start_export(
@@ -71,11 +70,15 @@ async def start_export(
     kind: ExportList,
     fmt: ExportFormat,
     columns: Sequence[StrEnum] | None,
-    criteria: OrderCriteria,
+    criteria: ExportCriteria,
     query_text: str | None,
     now: datetime,
 ) -> ExportJob:
-    """Queue an export of the rows `principal`'s list shows under `criteria`; committed on return."""
+    """Queue an export of the rows `principal`'s list shows under `criteria`; committed on return.
+
+    `criteria` must be the list's own kind (OrderCriteria for ORDERS and ORDER_LINES, …); relative
+    windows (a customer's lifecycle segment) are placed at `now`, the job's `created_at`.
+    """
     role = require_signed_in(principal)
     if role not in EXPORTING_ROLES:
         raise DomainError(ErrorCode.FORBIDDEN, "this role may not export lists")
@@ -83,7 +86,7 @@ async def start_export(
         names = chosen_columns(kind, columns)
     except ValueError as exc:
         raise DomainError(ErrorCode.BAD_USER_INPUT, str(exc), "columns") from None
-    order_condition(principal, criteria)  # refuses now what the list refuses (an analyst's phone search)
+    condition(kind, principal, criteria, now, config.zone)  # refuses now what the list refuses
     async with unit_of_work(sessions) as session:
         open_jobs = await session.scalar(
             select(func.count())
@@ -105,7 +108,7 @@ async def start_export(
             list_kind=kind,
             format=fmt,
             columns=names,
-            criteria={"filter": codec.dump(criteria.filter), "query": codec.dump(criteria.query)},
+            criteria=codec.dump_criteria(criteria),
             query_text=query_text,
             created_at=now,
         )

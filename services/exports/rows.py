@@ -1,183 +1,200 @@
-"""The rows of an export: exactly the rows the caller's list shows, masked as GraphQL masks them.
+"""The rows of an export: the rows the caller's list shows, read in pages and turned into cells.
 
-The WHERE is `services/order_search.order_condition` (the caller's scope AND filter AND query),
-the one compiler the admin list uses. Rows are read in keyset pages in id order (`BATCH` at a
-time, a short read each), so memory stays flat however many rows match and no statement or
-transaction lives for the whole export. Cells are strings (or None): money from
-`models.exports.cell_money`, times from `cell_time`, phones and addresses through `models.pii`.
+A list is a `Listing` (services/exports/lists.py: its key, its tables, its columns and whose store
+decides masking); an `ExportQuery` is a listing with the caller, the condition (scope AND filter,
+compiled by the list's own code) and the chosen columns. Rows are read in keyset pages in key
+order (`BATCH` at a time, each page one short statement), so memory stays flat however many rows
+match and no statement or transaction lives for the whole export. On PostgreSQL a page is read
+through the driver (services/driver_reads.py) and the next page is already asked for while the
+current one is formatted.
+
+Cells are made a column at a time (`Column.cells` of the page's values), strings or None: money
+from `models.exports.money_cells`, times from `time_cells` (read as stored, without the model's
+UTC processing: `time_cells` reads a naive time as UTC, as SQLite returns it), phones and
+addresses masked with `models.pii` exactly where `sees_full_pii` says GraphQL masks them.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, DateTime, Select, String, func, select, type_coerce
 
-from models.catalog import Sku
-from models.exports import ExportList, cell_money, cell_time
-from models.exports import OrderExportColumn as O
-from models.exports import OrderLineExportColumn as L
-from models.orders import Order, OrderLine
+from models.exports import ExportList, money_cells, time_cells
 from models.pii import mask_address, mask_phone, sees_full_pii
 from models.principals import Principal
-from models.stores import Store
 from services.db import SessionFactory
-from services.order_search import OrderCriteria, order_condition
+from services.driver_reads import driver_rows
 
-BATCH: Final = 5_000
+BATCH: Final = 10_000
 
 Cell = str | None
 Row = Sequence[Any]
 
 
+def text_cells(values: Sequence[Any], _zone: tzinfo) -> Sequence[Cell]:
+    return [None if v is None else str(v) for v in values]
+
+
+def bool_cells(values: Sequence[Any], _zone: tzinfo) -> Sequence[Cell]:
+    return ["true" if v else "false" for v in values]
+
+
+def _money(values: Sequence[Any], _zone: tzinfo) -> Sequence[Cell]:
+    return money_cells(values)
+
+
+Cells = Callable[[Sequence[Any], tzinfo], Sequence[Cell]]
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
-    """How one export column is read: the SQL expression and the cell made of its value."""
+    """One export column: its SQL expression and how a page of its values becomes cells.
 
-    expression: ColumnElement[Any] | Any
-    cell: Callable[[Any, Row, Principal, tzinfo], Cell]
+    `cells` None: the values already are the cells (a string column). `masked`: a phone or an
+    address, shown in full only where `sees_full_pii(principal, row's store)` holds. `text` reads
+    an enum column as its stored string (the enum's value) without making members of it.
+    """
+
+    expression: Any
+    cells: Cells | None = None
+    masked: Callable[[str], str] | None = None
+
+    @staticmethod
+    def text(expression: Any) -> Column:
+        return Column(type_coerce(expression, String()))
+
+    @staticmethod
+    def number(expression: Any) -> Column:
+        return Column(expression, text_cells)
+
+    @staticmethod
+    def money(expression: Any) -> Column:
+        return Column(expression, _money)
+
+    @staticmethod
+    def time(expression: Any) -> Column:
+        return Column(type_coerce(expression, DateTime(timezone=True)), time_cells)
+
+    @staticmethod
+    def phone(expression: Any) -> Column:
+        return Column(expression, masked=mask_phone)
+
+    @staticmethod
+    def address(expression: Any) -> Column:
+        return Column(expression, masked=mask_address)
 
 
-def _text(value: Any, _row: Row, _p: Principal, _z: tzinfo) -> Cell:
-    return None if value is None else str(value)
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A list as an export reads it: `key` orders the pages, `source` adds the joins its columns
+    need, `store` is the store that owns a row for masking (None: the list's scope already limits
+    staff to their own rows, as for customers)."""
 
-
-def _money(value: Any, _row: Row, _p: Principal, _z: tzinfo) -> Cell:
-    return cell_money(value)
-
-
-def _time(value: Any, _row: Row, _p: Principal, zone: tzinfo) -> Cell:
-    return cell_time(value, zone)
-
-
-def _bool(value: Any, _row: Row, _p: Principal, _z: tzinfo) -> Cell:
-    return "true" if value else "false"
-
-
-def _phone(value: Any, row: Row, principal: Principal, _z: tzinfo) -> Cell:
-    if value is None:
-        return None
-    return value if sees_full_pii(principal, row[_STORE_ID]) else mask_phone(value)
-
-
-def _address(value: Any, row: Row, principal: Principal, _z: tzinfo) -> Cell:
-    if value is None or sees_full_pii(principal, row[_STORE_ID]):
-        return value  # type: ignore[no-any-return]
-    return mask_address(value)
-
-
-_ID, _STORE_ID = 0, 1
-"""Every row starts with the keyset id and the order's store (which decides masking)."""
-
-ORDER_COLUMNS: Final[dict[str, Column]] = {
-    O.ORDER_NO: Column(Order.order_no, _text),
-    O.STATUS: Column(Order.status, _text),
-    O.TYPE: Column(Order.type, _text),
-    O.FULFILLMENT: Column(Order.fulfillment, _text),
-    O.CHANNEL: Column(Order.channel, _text),
-    O.PAYMENT_METHOD: Column(Order.payment_method, _text),
-    O.STORE_CODE: Column(Store.code, _text),
-    O.CONSIGNEE_NAME: Column(Order.consignee_name, _text),
-    O.CONSIGNEE_PHONE: Column(Order.consignee_phone, _phone),
-    O.CONSIGNEE_PROVINCE: Column(Order.consignee_province, _text),
-    O.CONSIGNEE_CITY: Column(Order.consignee_city, _text),
-    O.CONSIGNEE_DISTRICT: Column(Order.consignee_district, _text),
-    O.CONSIGNEE_ADDRESS: Column(Order.consignee_address, _address),
-    O.GOODS_AMOUNT: Column(Order.goods_amount, _money),
-    O.DISCOUNT_AMOUNT: Column(Order.discount_amount, _money),
-    O.DELIVERY_FEE: Column(Order.delivery_fee, _money),
-    O.PACKAGING_FEE: Column(Order.packaging_fee, _money),
-    O.PAYABLE_AMOUNT: Column(Order.payable_amount, _money),
-    O.PAID_AMOUNT: Column(Order.paid_amount, _money),
-    O.REFUNDED_AMOUNT: Column(Order.refunded_amount, _money),
-    O.CREATED_AT: Column(Order.created_at, _time),
-    O.PAID_AT: Column(Order.paid_at, _time),
-    O.BUYER_REMARK: Column(Order.buyer_remark, _text),
-}
-
-LINE_COLUMNS: Final[dict[str, Column]] = {
-    L.ORDER_NO: Column(Order.order_no, _text),
-    L.ORDER_STATUS: Column(Order.status, _text),
-    L.STORE_CODE: Column(Store.code, _text),
-    L.ORDER_CREATED_AT: Column(Order.created_at, _time),
-    L.ORDER_PAID_AT: Column(Order.paid_at, _time),
-    L.PRODUCT_NAME: Column(OrderLine.product_name, _text),
-    L.SPEC: Column(OrderLine.spec, _text),
-    L.SKU_CODE: Column(Sku.sku_code, _text),
-    L.IS_GIFT: Column(OrderLine.is_gift, _bool),
-    L.UNIT_PRICE: Column(OrderLine.unit_price, _money),
-    L.QUANTITY: Column(OrderLine.quantity, _text),
-    L.DISCOUNT_SHARE: Column(OrderLine.discount_share, _money),
-    L.PAID_AMOUNT: Column(OrderLine.paid_amount, _money),
-    L.SHIPPED_QUANTITY: Column(OrderLine.shipped_quantity, _text),
-    L.REFUNDED_QUANTITY: Column(OrderLine.refunded_quantity, _text),
-    L.REFUNDED_AMOUNT: Column(OrderLine.refunded_amount, _money),
-}
+    key: Any
+    source: Callable[[Select[Any]], Select[Any]]
+    columns: dict[str, Column]
+    store: Any | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ExportQuery:
-    """What one export reads: its rows' statement (without keyset bounds) and its columns."""
+    """What one export reads: `condition` is the caller's scope AND the filter, from the list's code."""
 
     kind: ExportList
+    listing: Listing
     principal: Principal
-    criteria: OrderCriteria
+    condition: ColumnElement[bool]
     columns: Sequence[str]
 
-    def _spec(self) -> tuple[Any, dict[str, Column]]:
-        if self.kind is ExportList.ORDERS:
-            return Order.id, ORDER_COLUMNS
-        return OrderLine.id, LINE_COLUMNS
-
     def statement(self) -> Select[Any]:
-        key, table = self._spec()
-        stmt = select(key, Order.store_id, *(table[c].expression for c in self.columns))
-        if self.kind is ExportList.ORDER_LINES:
-            stmt = stmt.select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
-            stmt = stmt.join(Sku, Sku.id == OrderLine.sku_id)
-        else:
-            stmt = stmt.select_from(Order)
-        stmt = stmt.outerjoin(Store, Store.id == Order.store_id)
-        return stmt.where(order_condition(self.principal, self.criteria))
+        """key, owning store (or NULL), then the chosen columns; without keyset bounds."""
+        listing = self.listing
+        store = listing.store if listing.store is not None else type_coerce(None, String())
+        stmt = select(listing.key, store, *(listing.columns[c].expression for c in self.columns))
+        return listing.source(stmt).where(self.condition)
 
     def count(self) -> Select[Any]:
-        key, _ = self._spec()
-        base = select(key).select_from(Order if self.kind is ExportList.ORDERS else OrderLine)
-        if self.kind is ExportList.ORDER_LINES:
-            base = base.join(Order, Order.id == OrderLine.order_id)
-        return select(func.count()).select_from(
-            base.where(order_condition(self.principal, self.criteria)).subquery()
-        )
+        inner = self.listing.source(select(self.listing.key)).where(self.condition).subquery()
+        return select(func.count()).select_from(inner)
 
-    def cells(self, zone: tzinfo) -> Callable[[Row], list[Cell]]:
-        _, table = self._spec()
-        makers = [(i + 2, table[c].cell) for i, c in enumerate(self.columns)]
-        principal = self.principal
+    def cells(self, zone: tzinfo) -> Callable[[Sequence[Row]], list[tuple[Cell, ...]]]:
+        """The page's rows as cells, column by column (a row's first two values are key and store)."""
+        makers = [self.listing.columns[c] for c in self.columns]
+        principal, listing = self.principal, self.listing
 
-        def row_cells(row: Row) -> list[Cell]:
-            return [cell(row[i], row, principal, zone) for i, cell in makers]
+        def page_cells(rows: Sequence[Row]) -> list[tuple[Cell, ...]]:
+            by_column = list(zip(*rows, strict=True))
+            if not by_column:
+                return []
+            stores = by_column[1]
+            out: list[Sequence[Cell]] = []
+            for column, values in zip(makers, by_column[2:], strict=True):
+                if column.masked is not None:
+                    full = _full_pii(principal, stores, listing.store is not None)
+                    mask = column.masked
+                    out.append([v if f or v is None else mask(v) for v, f in zip(values, full, strict=True)])
+                elif column.cells is not None:
+                    out.append(column.cells(values, zone))
+                else:
+                    out.append(values)
+            return list(zip(*out, strict=True))
 
-        return row_cells
+        return page_cells
+
+
+def _full_pii(principal: Principal, stores: Sequence[int | None], per_store: bool) -> Sequence[bool]:
+    """`sees_full_pii` of each row, asked once per store rather than once per row."""
+    seen: dict[int | None, bool] = {}
+    out = []
+    for store in stores:
+        full = seen.get(store)
+        if full is None:
+            full = seen[store] = sees_full_pii(principal, store if per_store else None)
+        out.append(full)
+    return out
 
 
 async def stream_rows(sessions: SessionFactory, query: ExportQuery) -> AsyncIterator[Sequence[Row]]:
-    """The matching rows in id order, a batch at a time (each batch one short read)."""
-    key, _ = query._spec()
+    """The matching rows in key order, a page at a time; the next page is read while one is used."""
+    key = query.listing.key
     base = query.statement().order_by(key).limit(BATCH)
-    last: int | None = None
-    while True:
-        stmt = base if last is None else base.where(key > last)
+    read = _reader(sessions)
+    pending = asyncio.ensure_future(read(base))
+    try:
+        while True:
+            rows = await pending
+            if not rows:
+                return
+            if len(rows) == BATCH:
+                pending = asyncio.ensure_future(read(base.where(key > rows[-1][0])))
+                await asyncio.sleep(0)  # let it send the statement before the caller gets busy
+            yield rows
+            if len(rows) < BATCH:
+                return
+    finally:
+        if not pending.done():
+            pending.cancel()
+
+
+def _reader(sessions: SessionFactory) -> Callable[[Select[Any]], Any]:
+    engine = sessions.kw["bind"]
+    if engine.dialect.name == "postgresql":
+
+        async def by_driver(stmt: Select[Any]) -> list[Any]:
+            return await driver_rows(engine, stmt, None)
+
+        return by_driver
+
+    async def by_session(stmt: Select[Any]) -> list[Any]:
         async with sessions() as session:
-            rows = (await session.execute(stmt)).all()
-        if not rows:
-            return
-        yield rows
-        if len(rows) < BATCH:
-            return
-        last = rows[-1][_ID]
+            return [tuple(r) for r in (await session.execute(stmt)).all()]
+
+    return by_session
 
 
 async def count_rows(sessions: SessionFactory, query: ExportQuery) -> int:

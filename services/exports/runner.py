@@ -27,6 +27,7 @@ from models.base import utcnow
 from models.exports import ExportFormat, ExportJob, ExportState, header
 from services.db import SessionFactory, unit_of_work
 from services.exports.jobs import ExportConfig, job_criteria, owner
+from services.exports.lists import condition, listing
 from services.exports.rows import ExportQuery, count_rows, stream_rows
 
 log = logging.getLogger("mallgraph.exports")
@@ -107,7 +108,7 @@ class _Writer:
             self._csv = csv.writer(self.out)
             self._csv.writerow(self.names)
 
-    def rows(self, rows: list[list[str | None]]) -> None:
+    def rows(self, rows: list[tuple[str | None, ...]]) -> None:
         if self._csv is not None:
             self._csv.writerows(rows)
         else:
@@ -121,14 +122,21 @@ def _open(path: Path, fmt: ExportFormat) -> IO[Any]:
     return path.open("wb")
 
 
+def _query(config: ExportConfig, job: ExportJob) -> ExportQuery:
+    """The job's rows as its owner's list showed them when it started (`created_at` is its now)."""
+    principal, now = owner(job), job.created_at
+    where = condition(job.list_kind, principal, job_criteria(job), now, config.zone)
+    return ExportQuery(job.list_kind, listing(job.list_kind, now, config.zone), principal, where, job.columns)
+
+
 async def run_job(sessions: SessionFactory, config: ExportConfig, job: ExportJob) -> None:
     """Run one claimed attempt to SUCCEEDED, back to QUEUED (attempts left) or FAILED."""
     config.directory.mkdir(parents=True, exist_ok=True)
     for stale in config.directory.glob(f"{job.id}.*.part"):
         stale.unlink(missing_ok=True)
     part = _part_path(config, job)
-    query = ExportQuery(job.list_kind, owner(job), job_criteria(job), job.columns)
     try:
+        query = _query(config, job)
         total = await count_rows(sessions, query)
         await _beat(sessions, job, rows_total=total)
         cells = query.cells(config.zone)
@@ -136,7 +144,7 @@ async def run_job(sessions: SessionFactory, config: ExportConfig, job: ExportJob
         with _open(part, job.format) as out:
             writer = _Writer(job.format, header(job.columns), out)
             async for batch in stream_rows(sessions, query):
-                writer.rows([cells(row) for row in batch])
+                writer.rows(cells(batch))
                 done += len(batch)
                 await _beat(sessions, job, rows_done=done)
             out.flush()
