@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from typing import Final, TypeAlias
@@ -109,6 +110,9 @@ class IdIn:
 class NameIn:
     field: NameField
     names: frozenset[str]
+    origins: Mapping[str, int | str] = dataclass_field(default_factory=dict, compare=False, hash=False)
+    """Where each name was written — its column in a query string, its input path in a typed filter —
+    for an error naming it (an unknown store code); not part of what the filter means."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +179,15 @@ def id_in(field: IdField, ids: Iterable[int]) -> IdIn:
     return IdIn(field, chosen)
 
 
-def name_in(field: NameField, names: Iterable[str]) -> NameIn:
-    chosen = frozenset(clean_text(n, field.value) for n in names)
-    if not chosen:
+def name_in(field: NameField, names: Iterable[str], origins: Iterable[int | str] | None = None) -> NameIn:
+    """`origins`, parallel to `names`: where each was written (the first place wins for a repeat)."""
+    cleaned = [clean_text(n, field.value) for n in names]
+    if not cleaned:
         raise FilterValueError(f"{field.value} needs at least one name")
-    return NameIn(field, chosen)
+    where: dict[str, int | str] = {}
+    for name, origin in zip(cleaned, origins or (), strict=False):
+        where.setdefault(name, origin)
+    return NameIn(field, frozenset(cleaned), where)
 
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-()]")

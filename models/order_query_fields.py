@@ -133,7 +133,9 @@ def _enum_field(field: f.EnumField, aliases: dict[str, StrEnum] | None = None) -
 
 def _name_field(field: f.NameField) -> _Parse:
     def parse(_name: str, items: Sequence[Item], _zone: tzinfo) -> f.Node:
-        return checked(items[0].column, lambda: f.name_in(field, [i.text for i in items]))
+        return checked(
+            items[0].column, lambda: f.name_in(field, [i.text for i in items], [i.column for i in items])
+        )
 
     return parse
 

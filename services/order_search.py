@@ -26,6 +26,7 @@ from models.customers import Customer
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from models.order_counts import count_scope
+from models.order_query_fields import fail
 from models.order_states import OrderStatus
 from models.orders import Order, OrderLine
 from models.principals import Principal
@@ -253,6 +254,42 @@ _SORT_READS: Final = {
 ORDERS_NEWEST_FIRST: Final = order_sort(f.DEFAULT_ORDER_SORT)
 
 
+async def check_store_codes(sessions: SessionFactory, criteria: OrderCriteria) -> None:
+    """Every `store:` code of the query and every `storeCodes` entry of the filter names a store.
+
+    An unknown code is an error naming it, never a condition that silently matches nothing: in the
+    query string INVALID_QUERY_SYNTAX with the code's `column` (like any other bad value there), in
+    the typed filter BAD_USER_INPUT at its input path (`filter.storeCodes.1`). A known store outside
+    the caller's scope is not an error: it just matches none of the caller's orders. One indexed
+    lookup, only when the criteria name store codes.
+    """
+    named = [
+        (leaf, in_query)
+        for node, in_query in ((criteria.filter, False), (criteria.query, True))
+        if node is not None
+        for leaf in f.leaves(node)
+        if isinstance(leaf, f.NameIn) and leaf.field is f.NameField.STORE_CODE
+    ]
+    if not named:
+        return
+    codes = sorted(set().union(*(leaf.names for leaf, _ in named)))
+    async with sessions() as session:
+        known = set((await session.scalars(select(Store.code).where(Store.code.in_(codes)))).all())
+    for leaf, in_query in named:
+        # the origins keep the order the codes were written in
+        unknown = [c for c in leaf.origins if c not in known] or sorted(leaf.names - known)
+        if not unknown:
+            continue
+        code, origin = unknown[0], leaf.origins.get(unknown[0])
+        if in_query and isinstance(origin, int):
+            raise fail(origin, f'unknown store code "{code}"')
+        raise DomainError(
+            ErrorCode.BAD_USER_INPUT,
+            f'unknown store code "{code}"',
+            origin if isinstance(origin, str) else "filter.storeCodes",
+        )
+
+
 # ---- use cases ------------------------------------------------------------------------------------
 
 
@@ -270,6 +307,7 @@ async def list_orders(
     (models/order_counts.py), and counts the matching orders otherwise.
     """
     criteria = criteria or OrderCriteria()
+    await check_store_codes(sessions, criteria)
     scope = count_scope(principal, (criteria.filter, criteria.query))
     count = None if scope is None else partial(order_counts.count_orders, sessions, scope)
     return await paginate(
@@ -313,6 +351,7 @@ async def count_by_status(
     order count parts when the filter is about statuses and stores only, over the orders otherwise."""
     criteria = criteria or OrderCriteria()
     listed = _listed(principal, criteria)  # refuses what the list refuses, in any case
+    await check_store_codes(sessions, criteria)
     scope = count_scope(principal, (criteria.filter, criteria.query))
     if scope is not None:
         found = await order_counts.count_by_status(sessions, scope)

@@ -174,9 +174,10 @@ def filter_node(
         ("region.city", f.NameField.CITY, [region.city]),
         ("region.district", f.NameField.DISTRICT, [region.district]),
     ):
-        given = [n for n in names if n and n.strip()]
+        given = [(i, n) for i, n in enumerate(names) if n and n.strip()]
         if given:
-            leaf(name, f.name_in, level, given)
+            where = [f"{path}.{name}.{i}" if name == "storeCodes" else f"{path}.{name}" for i, _ in given]
+            leaf(name, f.name_in, level, [n for _, n in given], where)
     for name, field, text in (
         ("orderNo", f.TextField.ORDER_NO, t.order_no),
         ("orderNoPrefix", f.TextField.ORDER_NO_PREFIX, t.order_no_prefix),

@@ -44,7 +44,8 @@ than `AND`; `(...)` groups; `-term` and `NOT term` negate. Field names and enum 
 keywords AND/OR/NOT are upper case. Dates `YYYY-MM-DD` are whole days in the business time zone; ISO
 datetimes without an offset are read in it too. Comparisons `> >= < <= =` and ranges `a..b` (both ends
 included) work for created, paid and total. At most {MAX_QUERY_LENGTH} characters. A mistake is an
-INVALID_QUERY_SYNTAX error whose `extensions.column` (1-based) points at the offending token.
+INVALID_QUERY_SYNTAX error whose `extensions.column` (1-based) points at the offending token; so is a
+`store:` code no store has (`unknown store code "SH999" at column 7`), never a term that matches nothing.
 Fields:
 {describe_fields()}"""
 
@@ -81,7 +82,11 @@ _TEXT = f"(at most {MAX_TEXT_LENGTH} characters)"
 class OrderFilter:
     status: list[OrderStatus] | None = None
     store_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Store ids.")
-    store_codes: list[str] | None = strawberry.field(default=None, description="Store codes, e.g. SH001.")
+    store_codes: list[str] | None = strawberry.field(
+        default=None,
+        description="Store codes, e.g. SH001. A code no store has is BAD_USER_INPUT naming its entry "
+        "(`filter.storeCodes.1`).",
+    )
     region: RegionFilter | None = None
     order_no: str | None = strawberry.field(default=None, description="Exact order number.")
     order_no_prefix: str | None = strawberry.field(default=None, description="Order number starts with.")
