@@ -95,6 +95,7 @@ AGGREGATES: Final[Mapping[str, int]] = {
     "Query.orderAggregate": 50,
     "Query.orderLineAggregate": 50,
     "Query.afterSaleAggregate": 50,
+    "Query.visitAggregate": 50,
 }
 """Own cost of the aggregate queries; their rows are counted per group they may return."""
 DEFAULT_GROUPS: Final = 100
@@ -107,6 +108,7 @@ LIST_SIZES: Final[Mapping[str, int]] = {
     "OrderAggregateRow.keys": 4,
     "OrderLineAggregateRow.keys": 4,
     "AfterSaleAggregateRow.keys": 4,
+    "VisitAggregateRow.keys": 4,
 }
 """Assumed length of a list without `first`/`last`/`top`, where the default is wrong."""
 
@@ -124,6 +126,7 @@ FREE_TYPES: Final[frozenset[str]] = frozenset(
         "OrderAggregateValue",
         "OrderLineAggregateValue",
         "AfterSaleAggregateValue",
+        "VisitAggregateValue",
     }
 )
 """Values carried inside their parent's row: selecting them costs no query."""

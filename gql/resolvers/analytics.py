@@ -14,6 +14,7 @@ from typing import Annotated
 import strawberry
 
 from gql.context import Info
+from gql.ids import decode_id
 from gql.permissions import Allowed
 from gql.resolvers.after_sales import _criteria as after_sale_criteria
 from gql.resolvers.order_search import QueryArgument, criteria
@@ -37,6 +38,12 @@ from gql.schema.analytics import (
     OrderLineAggregateRow,
     OrderLineAggregateSort,
     OrderLineAggregateValue,
+    VisitAggregate,
+    VisitAggregateHaving,
+    VisitAggregateRow,
+    VisitAggregateSort,
+    VisitAggregateValue,
+    VisitFilter,
 )
 from gql.schema.metrics_figures import DateRange
 from gql.schema.order_search import OrderFilter
@@ -47,6 +54,10 @@ from services.after_sale_search import AfterSaleCriteria
 from services.analytics.dimensions import ENTITIES, Dimension, Key
 from services.analytics.measures import AfterSaleMeasure, LineMeasure, OrderMeasure
 from services.analytics.queries import Answer, Fact, Having, Question, SortTerm, TimeField, answer
+from services.analytics.visits import VisitCriteria, VisitMeasure
+
+Having_ = OrderAggregateHaving | OrderLineAggregateHaving | AfterSaleAggregateHaving | VisitAggregateHaving
+Sort_ = OrderAggregateSort | OrderLineAggregateSort | AfterSaleAggregateSort | VisitAggregateSort
 
 GROUP_BY = "Dimensions to group by, at most 4 (none: one row, the totals)."
 MEASURES = "Measures to compute per group, 1 to 16."
@@ -70,12 +81,13 @@ async def _answer(
     query: str | None,
     group_by: Sequence[Dimension] | None,
     measures: Sequence[StrEnum],
-    having: Sequence[OrderAggregateHaving | OrderLineAggregateHaving | AfterSaleAggregateHaving],
-    sort: Sequence[OrderAggregateSort | OrderLineAggregateSort | AfterSaleAggregateSort],
+    having: Sequence[Having_],
+    sort: Sequence[Sort_],
     top: int | None,
     time: TimeField,
     range_: DateRange | None,
     after_sale: AfterSaleCriteria | None = None,
+    visit: VisitCriteria | None = None,
 ) -> Answer:
     ctx = info.context
     span = None
@@ -96,6 +108,7 @@ async def _answer(
         time=time,
         span=span,
         after_sale=after_sale,
+        visit=visit,
     )
     return await answer(
         question,
@@ -237,3 +250,59 @@ class AnalyticsQueries:
             totals=[AfterSaleAggregateValue.of(v) for v in found.totals],
             group_count=found.group_count,
         )
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="Page views of the mini-program matching `filter`, grouped by `groupBy` (stores, "
+        "pages, sources, products, categories, time buckets) and measured (docs/analytics.md). HQ and "
+        "analysts: every event; store staff: their stores' events.",
+    )
+    async def visit_aggregate(
+        self,
+        info: Info,
+        measures: Annotated[list[VisitMeasure], strawberry.argument(description=MEASURES)],
+        group_by: Annotated[list[Dimension] | None, strawberry.argument(description=GROUP_BY)] = None,
+        filter: VisitFilter | None = None,
+        having: list[VisitAggregateHaving] | None = None,
+        sort: list[VisitAggregateSort] | None = None,
+        top: Annotated[int | None, strawberry.argument(description=MAX_TOP_DESCRIPTION)] = None,
+        range: Annotated[DateRange | None, strawberry.argument(description=RANGE)] = None,
+    ) -> VisitAggregate:
+        found = await _answer(
+            info,
+            Fact.VISITS,
+            None,
+            None,
+            group_by,
+            measures,
+            having or (),
+            sort or (),
+            top,
+            TimeField.OCCURRED_AT,
+            range,
+            visit=_visit_criteria(filter),
+        )
+        return VisitAggregate(
+            source=AggregateSource.RAW,
+            rows=[
+                VisitAggregateRow(keys=_keys(g.keys), values=[VisitAggregateValue.of(v) for v in g.values])
+                for g in found.rows
+            ],
+            totals=[VisitAggregateValue.of(v) for v in found.totals],
+            group_count=found.group_count,
+        )
+
+
+def _visit_criteria(typed: VisitFilter | None) -> VisitCriteria:
+    f = typed or VisitFilter()
+
+    def ids(values: list[strawberry.ID] | None, kind: str, name: str) -> tuple[int, ...]:
+        return tuple(decode_id(v, kind, f"filter.{name}.{i}") for i, v in enumerate(values or ()))
+
+    return VisitCriteria(
+        store_ids=ids(f.store_ids, "Store", "storeIds"),
+        page_types=tuple(f.page_types or ()),
+        sources=tuple(f.sources or ()),
+        product_ids=ids(f.product_ids, "Product", "productIds"),
+        campaign_ids=ids(f.campaign_ids, "Campaign", "campaignIds"),
+    )

@@ -15,13 +15,16 @@ import strawberry
 
 from gql.context import Info
 from gql.ids import encode_id
+from gql.schema import visits as _registered_enums  # noqa: F401  (PageType, SourceChannel)
 from gql.schema.campaigns import Campaign
 from gql.schema.catalog import Category, Product, Sku
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
+from models.enums import PageType, SourceChannel
 from services.analytics.dimensions import DESCRIPTIONS, Dimension
 from services.analytics.measures import AfterSaleMeasure, Kind, LineMeasure, OrderMeasure, describe
 from services.analytics.queries import Comparison, TimeField, Value
+from services.analytics.visits import VisitMeasure
 
 
 def _described(enum: type[Enum], name: str, description: str, values: dict[str, str]) -> None:
@@ -55,6 +58,12 @@ _described(
     {m.name: describe(m) for m in AfterSaleMeasure},
 )
 _described(
+    VisitMeasure,
+    "VisitMeasure",
+    "What a visit-event aggregate computes per group (rows: page views).",
+    {m.name: describe(m) for m in VisitMeasure},
+)
+_described(
     TimeField,
     "AggregateTimeField",
     "Which moment of the order the time buckets read.",
@@ -63,6 +72,7 @@ _described(
         "PAID_AT": "When it was paid (unpaid orders: null key).",
         "REQUESTED_AT": "After-sales only: when the after-sale was opened.",
         "REFUNDED_AT": "After-sales only: when it was refunded (others: null key).",
+        "OCCURRED_AT": "Visit events only: when the page was viewed.",
     },
 )
 _described(
@@ -212,6 +222,55 @@ class AfterSaleAggregateSort:
     measure: AfterSaleMeasure | None = None
     dimension: Dimension | None = None
     descending: bool = True
+
+
+@strawberry.type(description="A measure of a visit-event aggregate.")
+class VisitAggregateValue:
+    measure: VisitMeasure
+    value: float | None = strawberry.field(
+        description="The number: a count or milliseconds; null when no row has it."
+    )
+
+    @classmethod
+    def of(cls, found: Value) -> VisitAggregateValue:
+        return cls(measure=VisitMeasure(found.measure), value=found.value)
+
+
+@strawberry.type(description="One group of page views: its keys (in groupBy order) and measures.")
+class VisitAggregateRow:
+    keys: list[AggregateKey]
+    values: list[VisitAggregateValue]
+
+
+@strawberry.type(description="Visit events (page views) grouped and measured.")
+class VisitAggregate:
+    source: AggregateSource
+    rows: list[VisitAggregateRow]
+    totals: list[VisitAggregateValue] = strawberry.field(description="Measures over all matching events.")
+    group_count: int = strawberry.field(description="Groups in all (after `having`), before `top`.")
+
+
+@strawberry.input(description="Keep the groups whose measure compares true with `value`.")
+class VisitAggregateHaving:
+    measure: VisitMeasure
+    comparison: Comparison
+    value: float
+
+
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class VisitAggregateSort:
+    measure: VisitMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True
+
+
+@strawberry.input(description="Which page views to aggregate; each given part narrows (empty: any).")
+class VisitFilter:
+    store_ids: list[strawberry.ID] | None = None
+    page_types: list[PageType] | None = None
+    sources: list[SourceChannel] | None = None
+    product_ids: list[strawberry.ID] | None = None
+    campaign_ids: list[strawberry.ID] | None = None
 
 
 @strawberry.type(description="One group of orders: its keys (in groupBy order) and measures.")

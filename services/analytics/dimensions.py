@@ -55,6 +55,8 @@ class Dimension(StrEnum):
     AFTER_SALE_TYPE = "AFTER_SALE_TYPE"
     AFTER_SALE_STATUS = "AFTER_SALE_STATUS"
     INITIATOR = "INITIATOR"
+    PAGE_TYPE = "PAGE_TYPE"
+    SOURCE = "SOURCE"
 
 
 DESCRIPTIONS: Final[Mapping[Dimension, str]] = {
@@ -85,6 +87,8 @@ DESCRIPTIONS: Final[Mapping[Dimension, str]] = {
     Dimension.AFTER_SALE_TYPE: "After-sales only: REFUND_ONLY or RETURN_AND_REFUND.",
     Dimension.AFTER_SALE_STATUS: "After-sales only: the after-sale's current status.",
     Dimension.INITIATOR: "After-sales only: BUYER or MERCHANT.",
+    Dimension.PAGE_TYPE: "Visit events only: the page viewed.",
+    Dimension.SOURCE: "Visit events only: the channel the visitor came from.",
 }
 
 LINE_DIMENSIONS: Final = frozenset(
@@ -95,6 +99,8 @@ AFTER_SALE_DIMENSIONS: Final = frozenset(
     {Dimension.REASON, Dimension.AFTER_SALE_TYPE, Dimension.AFTER_SALE_STATUS, Dimension.INITIATOR}
 )
 """Dimensions of an after-sale only."""
+VISIT_DIMENSIONS: Final = frozenset({Dimension.PAGE_TYPE, Dimension.SOURCE})
+"""Dimensions of a visit event only."""
 
 ENTITIES: Final[Mapping[Dimension, str]] = {
     Dimension.STORE: "Store",

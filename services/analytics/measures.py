@@ -22,6 +22,7 @@ from services.metrics_sql import seconds_between
 
 class Kind(Enum):
     COUNT = "COUNT"
+    MILLISECONDS = "MILLISECONDS"
     MONEY = "MONEY"
     SECONDS = "SECONDS"
     RATIO = "RATIO"
@@ -196,21 +197,21 @@ _ORDER_SECONDS: Final = ("ACCEPT_SECONDS", "SHIP_SECONDS", "COMPLETE_SECONDS")
 _LINE_MONEY: Final = ("UNIT_PRICE", "GOODS_AMOUNT", "DISCOUNT_SHARE", "PAID_AMOUNT", "REFUNDED_AMOUNT")
 
 
-def _count(u: Subquery) -> ColumnElement[Any]:
+def count_rows(u: Subquery) -> ColumnElement[Any]:
     return func.count()
 
 
-def _distinct(column: str) -> MeasureSpec:
+def distinct_of(column: str) -> MeasureSpec:
     return MeasureSpec(Kind.COUNT, (column,), lambda u: func.count(func.distinct(u.c[column])), True)
 
 
-def _sum(column: str, kind: Kind = Kind.COUNT) -> MeasureSpec:
+def sum_of(column: str, kind: Kind = Kind.COUNT) -> MeasureSpec:
     return MeasureSpec(kind, (column,), lambda u: func.coalesce(func.sum(u.c[column]), 0), True)
 
 
 def _statistic(column: str, aggregate: str, kind: Kind) -> MeasureSpec:
     if aggregate == "SUM":
-        return _sum(column, kind)
+        return sum_of(column, kind)
     if aggregate == "AVG":
         return MeasureSpec(kind, (column,), lambda u: func.avg(cast(u.c[column], Float)), False)
     build = func.min if aggregate == "MIN" else func.max
@@ -226,7 +227,7 @@ def _ratio(part: str, whole: str) -> MeasureSpec:
     return MeasureSpec(Kind.RATIO, (part, whole), build, False)
 
 
-def _statistics(measures: type[StrEnum], fields: tuple[str, ...], kind: Kind) -> dict[StrEnum, MeasureSpec]:
+def statistics(measures: type[StrEnum], fields: tuple[str, ...], kind: Kind) -> dict[StrEnum, MeasureSpec]:
     found: dict[StrEnum, MeasureSpec] = {}
     for field in fields:
         for aggregate in ("SUM", "AVG", "MIN", "MAX"):
@@ -235,44 +236,46 @@ def _statistics(measures: type[StrEnum], fields: tuple[str, ...], kind: Kind) ->
 
 
 ORDER_MEASURES: Final[Mapping[StrEnum, MeasureSpec]] = {
-    OrderMeasure.COUNT: MeasureSpec(Kind.COUNT, (), _count, True),
-    OrderMeasure.DISTINCT_CUSTOMERS: _distinct("customer_id"),
-    OrderMeasure.PAID_ORDERS: _sum("paid"),
+    OrderMeasure.COUNT: MeasureSpec(Kind.COUNT, (), count_rows, True),
+    OrderMeasure.DISTINCT_CUSTOMERS: distinct_of("customer_id"),
+    OrderMeasure.PAID_ORDERS: sum_of("paid"),
     OrderMeasure.PAYING_CUSTOMERS: MeasureSpec(
         Kind.COUNT,
         ("customer_id", "paid"),
         lambda u: func.count(func.distinct(case((u.c.paid > 0, u.c.customer_id)))),
         True,
     ),
-    OrderMeasure.REFUNDED_ORDERS: _sum("refunded"),
+    OrderMeasure.REFUNDED_ORDERS: sum_of("refunded"),
     OrderMeasure.REFUND_RATE: _ratio("refunded", "paid"),
-    **_statistics(OrderMeasure, _ORDER_MONEY, Kind.MONEY),
-    **_statistics(OrderMeasure, _ORDER_SECONDS, Kind.SECONDS),
+    **statistics(OrderMeasure, _ORDER_MONEY, Kind.MONEY),
+    **statistics(OrderMeasure, _ORDER_SECONDS, Kind.SECONDS),
 }
 
 LINE_MEASURES: Final[Mapping[StrEnum, MeasureSpec]] = {
-    LineMeasure.COUNT: MeasureSpec(Kind.COUNT, (), _count, True),
-    LineMeasure.DISTINCT_ORDERS: _distinct("order_id"),
-    LineMeasure.DISTINCT_CUSTOMERS: _distinct("customer_id"),
-    LineMeasure.UNITS: _sum("quantity"),
-    LineMeasure.SHIPPED_UNITS: _sum("shipped_quantity"),
-    LineMeasure.REFUNDED_UNITS: _sum("refunded_quantity"),
-    **_statistics(LineMeasure, _LINE_MONEY, Kind.MONEY),
+    LineMeasure.COUNT: MeasureSpec(Kind.COUNT, (), count_rows, True),
+    LineMeasure.DISTINCT_ORDERS: distinct_of("order_id"),
+    LineMeasure.DISTINCT_CUSTOMERS: distinct_of("customer_id"),
+    LineMeasure.UNITS: sum_of("quantity"),
+    LineMeasure.SHIPPED_UNITS: sum_of("shipped_quantity"),
+    LineMeasure.REFUNDED_UNITS: sum_of("refunded_quantity"),
+    **statistics(LineMeasure, _LINE_MONEY, Kind.MONEY),
 }
 
 AFTER_SALE_MEASURES: Final[Mapping[StrEnum, MeasureSpec]] = {
-    AfterSaleMeasure.COUNT: MeasureSpec(Kind.COUNT, (), _count, True),
-    AfterSaleMeasure.DISTINCT_AFTER_SALES: _distinct("after_sale_id"),
-    AfterSaleMeasure.DISTINCT_ORDERS: _distinct("order_id"),
-    AfterSaleMeasure.DISTINCT_CUSTOMERS: _distinct("customer_id"),
-    AfterSaleMeasure.UNITS: _sum("quantity"),
-    **_statistics(AfterSaleMeasure, ("REFUND_AMOUNT",), Kind.MONEY),
-    **_statistics(AfterSaleMeasure, ("REVIEW_SECONDS", "REFUND_SECONDS"), Kind.SECONDS),
+    AfterSaleMeasure.COUNT: MeasureSpec(Kind.COUNT, (), count_rows, True),
+    AfterSaleMeasure.DISTINCT_AFTER_SALES: distinct_of("after_sale_id"),
+    AfterSaleMeasure.DISTINCT_ORDERS: distinct_of("order_id"),
+    AfterSaleMeasure.DISTINCT_CUSTOMERS: distinct_of("customer_id"),
+    AfterSaleMeasure.UNITS: sum_of("quantity"),
+    **statistics(AfterSaleMeasure, ("REFUND_AMOUNT",), Kind.MONEY),
+    **statistics(AfterSaleMeasure, ("REVIEW_SECONDS", "REFUND_SECONDS"), Kind.SECONDS),
 }
 
 _DESCRIBED: Final = {
-    "COUNT": "How many rows (orders / lines / after-sale lines) the group holds.",
+    "COUNT": "How many rows (orders / lines / after-sale lines / page views) the group holds.",
     "DISTINCT_AFTER_SALES": "Distinct after-sales of the group's lines.",
+    "VISITORS": "Distinct visitor ids (UV).",
+    "SESSIONS": "Distinct visit sessions.",
     "DISTINCT_CUSTOMERS": "Distinct customers of the group's rows.",
     "DISTINCT_ORDERS": "Distinct orders of the group's lines.",
     "PAID_ORDERS": "Orders that were paid (paid at is set).",
@@ -300,6 +303,7 @@ _FIELDS: Final = {
     "REFUND_AMOUNT": "line's refund amount (cents; asked, or refunded once REFUNDED)",
     "REVIEW_SECONDS": "seconds from the request to the merchant's decision",
     "REFUND_SECONDS": "seconds from the request to the refund",
+    "DWELL_MS": "time on the page (milliseconds)",
 }
 _AGGREGATES: Final = {"SUM": "Sum", "AVG": "Average", "MIN": "Minimum", "MAX": "Maximum"}
 

@@ -32,6 +32,7 @@ from services.analytics.dimensions import (
     AFTER_SALE_DIMENSIONS,
     JOINS,
     LINE_DIMENSIONS,
+    VISIT_DIMENSIONS,
     CategoryTable,
     CustomerTable,
     Dimension,
@@ -51,6 +52,7 @@ from services.analytics.measures import (
     line_columns,
     order_columns,
 )
+from services.analytics.visits import VISIT_ALLOWED, VISIT_MEASURES, VisitCriteria, visit_rows
 from services.db import SessionFactory
 from services.metrics_engine import Engine
 from services.order_search import OrderCriteria, order_condition
@@ -65,6 +67,7 @@ class Fact(Enum):
     ORDERS = "orders"
     ORDER_LINES = "order lines"
     AFTER_SALES = "after-sale lines"
+    VISITS = "visit events"
 
 
 class TimeField(StrEnum):
@@ -72,6 +75,7 @@ class TimeField(StrEnum):
     PAID_AT = "PAID_AT"
     REQUESTED_AT = "REQUESTED_AT"
     REFUNDED_AT = "REFUNDED_AT"
+    OCCURRED_AT = "OCCURRED_AT"
 
 
 AFTER_SALE_TIMES: Final = frozenset({TimeField.REQUESTED_AT, TimeField.REFUNDED_AT})
@@ -115,6 +119,8 @@ class Question:
     span: tuple[datetime, datetime] | None = None
     after_sale: AfterSaleCriteria | None = None
     """The after-sale list's filter (after-sales only), ANDed with `criteria` on their orders."""
+    visit: VisitCriteria | None = None
+    """The visits' filter (visits only; `criteria` does not apply to them)."""
     """[start, end) in UTC the time field must lie in (a date range in the business zone), if given."""
 
 
@@ -140,18 +146,32 @@ class Answer:
 
 
 def _specs(fact: Fact) -> Mapping[StrEnum, MeasureSpec]:
-    return {Fact.ORDERS: ORDER_MEASURES, Fact.ORDER_LINES: LINE_MEASURES}.get(fact, AFTER_SALE_MEASURES)
+    return {
+        Fact.ORDERS: ORDER_MEASURES,
+        Fact.ORDER_LINES: LINE_MEASURES,
+        Fact.AFTER_SALES: AFTER_SALE_MEASURES,
+        Fact.VISITS: VISIT_MEASURES,
+    }[fact]
 
 
+_ORDER_FACTS: Final = frozenset(Dimension) - VISIT_DIMENSIONS
 _DIMENSIONS: Final = {
-    Fact.ORDERS: frozenset(Dimension) - LINE_DIMENSIONS - AFTER_SALE_DIMENSIONS,
-    Fact.ORDER_LINES: frozenset(Dimension) - AFTER_SALE_DIMENSIONS,
-    Fact.AFTER_SALES: frozenset(Dimension),
+    Fact.ORDERS: _ORDER_FACTS - LINE_DIMENSIONS - AFTER_SALE_DIMENSIONS,
+    Fact.ORDER_LINES: _ORDER_FACTS - AFTER_SALE_DIMENSIONS,
+    Fact.AFTER_SALES: _ORDER_FACTS,
+    Fact.VISITS: VISIT_ALLOWED,
+}
+_MOMENTS: Final = {
+    Fact.ORDERS: frozenset({TimeField.CREATED_AT, TimeField.PAID_AT}),
+    Fact.ORDER_LINES: frozenset({TimeField.CREATED_AT, TimeField.PAID_AT}),
+    Fact.AFTER_SALES: frozenset({TimeField.CREATED_AT, TimeField.PAID_AT, *AFTER_SALE_TIMES}),
+    Fact.VISITS: frozenset({TimeField.OCCURRED_AT}),
 }
 _FIELDS: Final = {
     Fact.ORDERS: "orderAggregate",
     Fact.ORDER_LINES: "orderLineAggregate",
     Fact.AFTER_SALES: "afterSaleAggregate",
+    Fact.VISITS: "visitAggregate",
 }
 
 
@@ -164,14 +184,18 @@ def check(question: Question) -> None:
         raise bad(ErrorCode.BAD_USER_INPUT, "give each dimension at most once", "groupBy")
     for dimension in question.group_by:
         if dimension not in _DIMENSIONS[question.fact]:
-            owner = Fact.AFTER_SALES if dimension in AFTER_SALE_DIMENSIONS else Fact.ORDER_LINES
+            owner = next(
+                f for f in (Fact.ORDER_LINES, Fact.AFTER_SALES, Fact.VISITS) if dimension in _DIMENSIONS[f]
+            )
             raise bad(
                 ErrorCode.BAD_USER_INPUT,
                 f"{dimension.value} groups {owner.value} (use {_FIELDS[owner]})",
                 "groupBy",
             )
-    if question.time in AFTER_SALE_TIMES and question.fact is not Fact.AFTER_SALES:
-        raise bad(ErrorCode.BAD_USER_INPUT, f"{question.time.value} is a moment of after-sales", "timeField")
+    if question.time not in _MOMENTS[question.fact]:
+        raise bad(
+            ErrorCode.BAD_USER_INPUT, f"{question.fact.value} have no {question.time.value}", "timeField"
+        )
     if not question.measures or len(question.measures) > MAX_MEASURES:
         raise bad(ErrorCode.BAD_USER_INPUT, f"ask for 1 to {MAX_MEASURES} measures", "measures")
     if len(set(question.measures)) != len(question.measures):
@@ -186,8 +210,13 @@ def check(question: Question) -> None:
 
 
 def _rows(question: Question, principal: Principal, zone: tzinfo, dialect: str) -> Subquery:
-    """One row per order (or line): its keys k0.. and the columns its measures read."""
+    """One row per order (line, after-sale line, visit event): keys k0.. and the columns measures read."""
     specs = _specs(question.fact)
+    if question.fact is Fact.VISITS:
+        needed = sorted({c for m in _used_measures(question) for c in specs[m].needs})
+        criteria = question.visit or VisitCriteria()
+        visits = visit_rows(question.group_by, needed, criteria, principal, question.span, zone, dialect)
+        return visits.subquery("facts")
     columns = {
         Fact.ORDERS: order_columns,
         Fact.ORDER_LINES: line_columns,

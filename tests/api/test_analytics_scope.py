@@ -143,3 +143,21 @@ async def test_moments_and_dimensions_of_another_fact_are_refused(api: Api, seed
     reason = await hq.execute("{ orderLineAggregate(measures: [UNITS], groupBy: [REASON]) { groupCount } }")
     assert reason.error_codes == ["BAD_USER_INPUT"]
     assert "afterSaleAggregate" in reason.errors[0]["message"]
+
+
+async def test_visits_are_scoped_to_the_staff_stores_and_filtered(api: Api, seed: Seed) -> None:
+    await shop(seed)
+    doc = """query ($f: VisitFilter) {
+      visitAggregate(filter: $f, groupBy: [STORE, PAGE_TYPE], measures: [COUNT, VISITORS], top: 500) {
+        rows { keys { value store { code } } values { value } } totals { value }
+      }
+    }"""
+    every = (await api.as_role(Role.ANALYST).execute(doc, f=None)).data["visitAggregate"]
+    stores = (await api.as_hq().execute("{ stores(first: 10) { edges { node { id code } } } }")).data
+    sh001 = next(e["node"]["id"] for e in stores["stores"]["edges"] if e["node"]["code"] == "SH001")
+    staff = (await api.as_staff(decode_id(sh001, "Store", "id")).execute(doc, f=None)).data["visitAggregate"]
+    assert {row["keys"][0]["store"]["code"] for row in staff["rows"]} == {"SH001"}
+    assert 0 < staff["totals"][0]["value"] < every["totals"][0]["value"]
+    homes = (await api.as_hq().execute(doc, f={"pageTypes": ["HOME"], "storeIds": [sh001]})).data
+    assert {row["keys"][1]["value"] for row in homes["visitAggregate"]["rows"]} <= {"HOME"}
+    assert {row["keys"][0]["value"] for row in homes["visitAggregate"]["rows"]} <= {sh001}
