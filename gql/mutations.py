@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
+from strawberry.scalars import JSON
 
 from gql.context import Info
 from gql.ids import decode_id
@@ -29,7 +30,8 @@ UseCase = Callable[[Work], Awaitable[Result]]
 
 def user_error(error: DomainError) -> UserError:
     path = ["input", *error.field.split(".")] if error.field else None
-    return UserError(code=error.code, field=path, message=error.message)
+    extensions = JSON(error.extensions) if error.extensions else None
+    return UserError(code=error.code, field=path, message=error.message, extensions=extensions)
 
 
 def request_of(input_: Any) -> dict[str, Any]:

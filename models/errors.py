@@ -30,6 +30,9 @@ class ErrorCode(StrEnum):
     NOT_ON_SHELF = "NOT_ON_SHELF"
     PURCHASE_LIMIT_EXCEEDED = "PURCHASE_LIMIT_EXCEEDED"
     STORE_NOT_OPEN = "STORE_NOT_OPEN"
+    STORE_CLOSED = "STORE_CLOSED"
+    """Outside the store's business hours (营业时间); `nextOpeningAt` (UTC) says when it opens, null
+    when it has no hours at all."""
     FULFILLMENT_NOT_OFFERED = "FULFILLMENT_NOT_OFFERED"
     MIN_ORDER_NOT_MET = "MIN_ORDER_NOT_MET"
     PICKUP_CODE_MISMATCH = "PICKUP_CODE_MISMATCH"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from models.enums import StoreStatus
@@ -117,6 +117,23 @@ def within_hours(hours: Sequence[Mapping[str, Any]], when: datetime, zone: tzinf
 def is_open_at(status: StoreStatus, hours: Sequence[Mapping[str, Any]], when: datetime, zone: tzinfo) -> bool:
     """Open = the store is OPEN (not paused or closed by HQ) and `when` is inside its hours."""
     return status is StoreStatus.OPEN and within_hours(hours, when, zone)
+
+
+def next_opening(hours: Sequence[Mapping[str, Any]], when: datetime, zone: tzinfo) -> datetime | None:
+    """When a store closed at `when` (aware) next opens by its hours: the nearest start of a range
+    after `when`, read on the business clock, in UTC; None when it has no hours at all (it never
+    opens by the clock). Only meaningful while `within_hours` is false — a range starting in the
+    current minute already covers it. Overnight ranges open on the day they are listed under, and
+    days without a range are simply skipped (at most a week ahead)."""
+    ranges = parse_business_hours(hours)
+    if not ranges:
+        return None
+    local = when.astimezone(zone)
+    minute = _minute_of_week(when, zone)
+    ahead = min((r.start - minute) % MINUTES_PER_WEEK or MINUTES_PER_WEEK for r in ranges)
+    # wall-clock arithmetic, then the zone's offset at that wall time (DST-safe)
+    wall = local.replace(tzinfo=None, second=0, microsecond=0) + timedelta(minutes=ahead)
+    return wall.replace(tzinfo=zone).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

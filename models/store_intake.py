@@ -5,6 +5,9 @@ the store, so both call these functions and only the input path an error names d
 shopper's `consignee` / `lines`, HQ's `toStoreId`):
 
 * the store is OPEN (not paused or closed by HQ) and offers the order's fulfilment;
+* it is inside its business hours (营业时间) now, on the business clock — outside them the order is
+  refused (STORE_CLOSED) with the next opening time, since nobody would accept it and the
+  acceptance timeout would bounce it to 待分配 (pre-orders while closed are not offered yet);
 * store delivery reaches the consignee's map pin (配送范围, inclusive) and the goods, before any
   discount, reach the store's minimum (起送价). Self-pickup and express orders are not delivered
   by the store, so neither applies to them.
@@ -12,9 +15,12 @@ shopper's `consignee` / `lines`, HQ's `toStoreId`):
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
 from models.enums import Fulfillment, StoreStatus
 from models.errors import DomainError, ErrorCode
 from models.geo import ensure_within_radius
+from models.store_hours import next_opening, within_hours
 from models.stores import Store
 
 
@@ -43,6 +49,28 @@ def check_takes_orders(
             f"{store.name} ({store.code}) does not offer {fulfillment.value}",
             fulfillment_field,
         )
+
+
+def check_open(store: Store, now: datetime, zone: tzinfo, field: str) -> None:
+    """STORE_CLOSED unless `now` is inside the store's hours (`zone`: the business time zone).
+
+    The error's `nextOpeningAt` extension is the next opening in UTC (ISO 8601), or null when the
+    store has no hours; the message gives it on the business clock.
+    """
+    if within_hours(store.business_hours, now, zone):
+        return
+    opens = next_opening(store.business_hours, now, zone)
+    when = (
+        "it has no business hours"
+        if opens is None
+        else f"it opens at {opens.astimezone(zone):%Y-%m-%d %H:%M}"
+    )
+    raise DomainError(
+        ErrorCode.STORE_CLOSED,
+        f"{store.name} ({store.code}) is closed now: {when}",
+        field,
+        extensions={"nextOpeningAt": None if opens is None else opens.isoformat()},
+    )
 
 
 def check_delivery(

@@ -29,10 +29,12 @@ async def shopper(work: Work) -> Customer:
     return customer
 
 
-def check_delivery(q: Quote, cmd: PlaceOrder) -> None:
-    """Every order, ordinary or group-buy: within the store's delivery radius and minimum
-    (`models.store_intake`, the same rule HQ's reallocation applies)."""
+def check_delivery(q: Quote, cmd: PlaceOrder, work: Work) -> None:
+    """Every order, ordinary or group-buy: the store open by its hours now, the consignee within
+    its delivery radius and the goods at its minimum (`models.store_intake`, the same rule HQ's
+    reallocation applies)."""
     if q.store is not None:
+        store_intake.check_open(q.store, work.now, work.deps.rules.zone, "storeId")
         c = cmd.consignee
         store_intake.check_delivery(
             q.store,
@@ -48,7 +50,7 @@ def check_delivery(q: Quote, cmd: PlaceOrder) -> None:
 async def place_order(work: Work, cmd: PlaceOrder) -> Result:
     customer = await shopper(work)
     q = await quote(work.session, cmd, work.now, zone=work.deps.rules.zone)
-    check_delivery(q, cmd)
+    check_delivery(q, cmd, work)
     await reserve_stock(work.session, q.store.id if q.store else None, q.stock_items)
     order = await create_order(work, cmd, customer, q)
     return {"orderId": order.id}

@@ -117,7 +117,7 @@ async def _place(
     q = dataclasses.replace(
         store_priced, lines=[dataclasses.replace(line, discount=discount)], campaign_id=campaign.id
     )
-    check_delivery(q, cmd)
+    check_delivery(q, cmd, work)
     await reserve_stock(work.session, q.store.id if q.store else None, q.stock_items)
     return await create_order(work, cmd, customer, q, order_type=OrderType.GROUP_BUY, team_id=team_id)
 

@@ -10,7 +10,7 @@ from models.errors import DomainError, ErrorCode
 from models.order_states import OrderAction, OrderStatus, accept_action, allowed_actions, transition
 from models.orders import AllocationRecord, Order, OrderLine
 from models.principals import Principal
-from models.store_intake import check_delivery, check_takes_orders
+from models.store_intake import check_delivery, check_open, check_takes_orders
 from models.stores import Store
 from services.commands import Result, Work
 from services.db import SessionFactory
@@ -96,8 +96,8 @@ async def reallocate(
 ) -> Result:
     """Reallocate (重新分配门店) a 待分配 order. The state is checked first; then the new store must
     take the order exactly as `placeOrder` would (`models.store_intake`: open, offering the
-    fulfilment, the consignee within its delivery radius, the goods as placed at its 起送价), and
-    have the unfulfilled units in stock."""
+    fulfilment, inside its business hours, the consignee within its delivery radius, the goods as
+    placed at its 起送价), and have the unfulfilled units in stock."""
     order = await lock_order(work, order_id, expected_version=expected_version)
     check_step(work, order, A.REALLOCATE)
     if to_store_id == order.store_id:
@@ -106,6 +106,7 @@ async def reallocate(
     if store is None:
         raise DomainError(ErrorCode.NOT_FOUND, "store not found", "toStoreId")
     check_takes_orders(store, order.fulfillment, store_field="toStoreId", fulfillment_field="toStoreId")
+    check_open(store, work.now, work.deps.rules.zone, "toStoreId")
     check_delivery(
         store,
         order.fulfillment,

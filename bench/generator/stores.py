@@ -22,6 +22,11 @@ HQ_ADMIN = "admin"
 _HOURS = (("08:00", "22:00"), ("07:30", "22:30"), ("08:30", "21:30"), ("07:00", "23:00"), ("09:00", "22:00"))
 
 
+_ALL_DAY: list[dict[str, object]] = [{"weekday": d, "open": "00:00", "close": "24:00"} for d in range(1, 8)]
+"""SH001, the flagship (旗舰店), is open around the clock: a shopper trying the demo or the docs'
+`placeOrder` example at any hour finds it open (placeOrder refuses a store outside its hours)."""
+
+
 def store_count(orders: int) -> int:
     return min(300, max(8, orders // 500))
 
@@ -39,6 +44,12 @@ def _stores_per_city(rng: random.Random, total: int) -> list[int]:
         counts[donor] -= 1
         counts[0] += 1
     return counts
+
+
+def _store_hours(rng: random.Random, index: int) -> list[dict[str, object]]:
+    """The hours of the `index`-th store; drawn for SH001 too, so every later draw stays the same."""
+    drawn = _business_hours(rng, split=index == 1)
+    return _ALL_DAY if index == 0 else drawn
 
 
 def _business_hours(rng: random.Random, split: bool) -> list[dict[str, object]]:
@@ -153,7 +164,7 @@ def _store(
             f"{city.area_code}-{rng.randint(5000_0000, 6999_9999)}",
             status.value,
             (StoreSize.LARGE if first or rng.random() < 0.25 else StoreSize.STANDARD).value,
-            json_text(_business_hours(rng, split=index == 1)),
+            json_text(_store_hours(rng, index)),
             rng.choice((2000, 3000, 3000, 5000)),
             info.min_order,
             info.delivery_fee,

@@ -8,6 +8,7 @@ from typing import Any, Generic, NewType, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.scalars import JSON
 
 from gql.schema import enums as _registered_enums  # noqa: F401  (GraphQL enums first)
 from models.errors import ErrorCode
@@ -52,6 +53,11 @@ class UserError:
     code: ErrorCode
     field: list[str] | None = strawberry.field(description="Path of the offending input field, if any.")
     message: str
+    extensions: JSON | None = strawberry.field(
+        default=None,
+        description="Machine-readable detail, as a query error's `extensions` carry beside `code` and "
+        "`field`: e.g. `nextOpeningAt` of STORE_CLOSED, `column` of INVALID_QUERY_SYNTAX; null when none.",
+    )
 
 
 NodeT = TypeVar("NodeT")

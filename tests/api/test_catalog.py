@@ -47,7 +47,8 @@ async def test_category_tree_and_product_filters(api: Api, seed: Seed) -> None:
 
 
 async def test_store_filters_and_lookup(api: Api, seed: Seed) -> None:
-    await seed.store("SH001", name="鲜丰超市·张江店")
+    hours = [{"weekday": d, "open": "08:00", "close": "22:00"} for d in range(1, 8)]
+    await seed.store("SH001", name="鲜丰超市·张江店", business_hours=hours)
     await seed.store("SH002", name="鲜丰超市·陆家嘴店", status=StoreStatus.PAUSED)
     await seed.store("BJ001", name="物美·望京店")
     q = """query($f: StoreFilter) {

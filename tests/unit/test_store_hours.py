@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +15,7 @@ from models.store_hours import (
     delivery_fee_at,
     hours_json,
     is_open_at,
+    next_opening,
     parse_business_hours,
     parse_fee_slots,
     within_hours,
@@ -154,3 +155,67 @@ def test_a_range_covers_exactly_its_length(weekday: int, open_: int, length: int
     at = monday.replace(day=23 + probe // (24 * 60), hour=(probe // 60) % 24, minute=probe % 60)
     start = (weekday - 1) * 24 * 60 + open_
     assert within_hours(hours, at, SH) == ((probe - start) % (7 * 24 * 60) < length)
+
+
+def test_next_opening_on_the_business_clock() -> None:
+    # 2026-11-23 is a Monday; the shop keeps 08:00-22:00 every day
+    assert next_opening(WEEKDAYS, sh(2026, 11, 23, 22, 0), SH) == sh(2026, 11, 24, 8, 0)
+    assert next_opening(WEEKDAYS, sh(2026, 11, 24, 7, 59), SH) == sh(2026, 11, 24, 8, 0)
+    assert next_opening(WEEKDAYS, sh(2026, 11, 24, 3, 30), SH) == sh(2026, 11, 24, 8, 0)
+    # seconds do not push the opening a minute late; the answer is UTC
+    found = next_opening(WEEKDAYS, sh(2026, 11, 24, 7, 59).replace(second=59), SH)
+    assert found == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+    assert found is not None
+    assert found.tzinfo is UTC
+    # read in another business zone, the same instant is another wall clock
+    berlin = ZoneInfo("Europe/Berlin")
+    assert next_opening(WEEKDAYS, datetime(2026, 11, 23, 21, 30, tzinfo=UTC), berlin) == datetime(
+        2026, 11, 24, 7, 0, tzinfo=UTC
+    )
+
+
+def test_next_opening_skips_days_without_hours_and_knows_overnight_ranges() -> None:
+    # open Friday 16:00 to Saturday 02:00 only, and Monday 09:00-12:00
+    hours = [
+        {"weekday": 5, "open": "16:00", "close": "02:00"},
+        {"weekday": 1, "open": "09:00", "close": "12:00"},
+    ]
+    saturday_night = sh(2026, 11, 28, 2, 0)  # the overnight range just closed
+    assert next_opening(hours, saturday_night, SH) == sh(2026, 11, 30, 9, 0)  # Monday, Sunday skipped
+    assert next_opening(hours, sh(2026, 11, 24, 12, 0), SH) == sh(2026, 11, 27, 16, 0)  # Tuesday → Friday
+    # only one range a week: closed right after it, the next opening is a week later
+    weekly = [{"weekday": 3, "open": "10:00", "close": "11:00"}]
+    assert next_opening(weekly, sh(2026, 11, 25, 11, 0), SH) == sh(2026, 12, 2, 10, 0)
+    # no hours at all: never opens by the clock
+    assert next_opening([], sh(2026, 11, 25, 11, 0), SH) is None
+
+
+@given(
+    ranges=st.lists(
+        st.tuples(st.integers(1, 7), st.integers(0, 24 * 60 - 1), st.integers(1, 6 * 60)),
+        min_size=1,
+        max_size=4,
+    ),
+    probe=st.integers(0, 7 * 24 * 60 - 1),
+)
+def test_next_opening_is_the_first_open_minute_after_a_closed_one(
+    ranges: list[tuple[int, int, int]], probe: int
+) -> None:
+    """From a closed minute, every minute before the answer is closed and the answer is open."""
+    hours: list[dict[str, object]] = []
+    for weekday, open_, length in ranges:
+        close = (open_ + length) % (24 * 60)
+        candidate = {"weekday": weekday, "open": clock(open_), "close": clock(close) if close else "24:00"}
+        try:
+            parse_business_hours([*hours, candidate])
+        except DomainError:
+            continue  # overlapping: leave it out
+        hours.append(candidate)
+    at = sh(2026, 11, 23, 0, 0) + timedelta(minutes=probe)
+    if within_hours(hours, at, SH):
+        return
+    found = next_opening(hours, at, SH)
+    assert found is not None
+    assert within_hours(hours, found, SH)
+    assert timedelta(0) < found - at <= timedelta(days=7)
+    assert not within_hours(hours, found - timedelta(minutes=1), SH)
