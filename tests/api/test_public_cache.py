@@ -10,9 +10,13 @@ from typing import Any
 import httpx
 import orjson
 
+from gql.app import Resources, create_app
 from gql.ids import encode_id
 from gql.limits import COUNTERS
+from gql.settings import load_settings
+from services.cache import RedisCache
 from services.db import count_statements
+from services.payments import DevPaymentGateway
 from tests.api.campaign_flow import (
     CREATE,
     JOIN,
@@ -29,6 +33,7 @@ from tests.api.campaign_flow import (
 )
 from tests.api.conftest import Api
 from tests.api.order_flow import Shop, key, open_shop
+from tests.conftest import REDIS_URL, Database, unavailable
 from tests.factories import Seed
 
 PRODUCTS = "query { products(first: 5) { edges { node { name skus { price { cents } } } } } }"
@@ -222,3 +227,35 @@ async def test_the_group_buy_page_costs_what_it_does(api: Api, seed: Seed) -> No
     _, campaign, opened = await _page(api, seed)
     r = await api.execute(PAGE_WITH_VIEWER, c=campaign["id"], t=opened["teamId"])
     assert 0 < r.body["extensions"]["cost"]["requestedQueryCost"] <= 20
+
+
+async def test_answers_kept_in_redis_are_shared_and_invalidated(db: Database, seed: Seed) -> None:
+    cache = RedisCache(REDIS_URL)
+    if not await cache.ping():
+        await cache.close()
+        unavailable("Redis", f"no server at {REDIS_URL} (set TEST_REDIS_URL)")
+    stale = [k async for k in cache.client.scan_iter("mg:*")]  # a previous run's pages and versions
+    if stale:
+        await cache.client.delete(*stale)
+    settings = load_settings(database_url=db.url, environment="test")
+    gateway = DevPaymentGateway()
+    resources = Resources(settings, db.engine, db.sessions, cache, gateway)
+    app = create_app(resources=resources)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+        ):
+            api = Api(http, settings, gateway)
+            shop, campaign, opened = await _page(api, seed)
+            ids = {"c": campaign["id"], "t": opened["teamId"]}
+            assert (await _computed(api, PAGE, **ids))["groupBuyPage"]["team"]["memberCount"] == 1
+            await _cached(api, PAGE, **ids)
+            assert [k async for k in cache.client.scan_iter("mg:pp:*")] != []
+            friend = (await seed.customer("13700000031")).id
+            join = {"teamId": opened["teamId"], "order": member_order(shop)}
+            team_ok(await api.as_shopper(friend).execute(JOIN, input=join), "joinTeam")
+            assert (await _computed(api, PAGE, **ids))["groupBuyPage"]["team"]["memberCount"] == 2
+            await _cached(api, PAGE, **ids)
+    finally:
+        await cache.close()
