@@ -55,7 +55,7 @@ from services.analytics.measures import (
 from services.analytics.visits import VISIT_ALLOWED, VISIT_MEASURES, VisitCriteria, visit_rows
 from services.db import SessionFactory
 from services.metrics_engine import Engine
-from services.order_search import OrderCriteria, order_condition
+from services.order_search import OrderCriteria, check_store_codes, order_condition
 
 DEFAULT_TOP: Final = 100
 MAX_GROUPS: Final = 1_000
@@ -327,6 +327,8 @@ async def answer(
     """The groups and totals of `question` over the rows `principal` may see, run on `sessions`
     (the analytics replica when configured) within the analysts' statement timeout."""
     check(question)
+    if question.criteria is not None:
+        await check_store_codes(sessions, question.criteria)
     facts = _rows(question, principal, zone, dialect)
     engine = Engine(
         sessions=sessions,

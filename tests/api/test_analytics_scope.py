@@ -58,6 +58,14 @@ async def test_analysts_may_not_probe_phones(api: Api, seed: Seed) -> None:
     assert (await api.as_hq().execute(BY_STORE, q="phone:0001")).errors == []
 
 
+async def test_an_unknown_store_code_is_an_error_as_in_the_list(api: Api, seed: Seed) -> None:
+    await shop(seed)
+    r = await api.as_hq().execute(BY_STORE, q="store:NOPE01")
+    assert r.error_codes == ["INVALID_QUERY_SYNTAX"]
+    assert "NOPE01" in r.errors[0]["message"]
+    assert (await api.as_hq().execute(BY_STORE, q="store:SH001")).errors == []
+
+
 async def test_money_is_exact_cents_and_totals_cover_every_group(api: Api, seed: Seed) -> None:
     await shop(seed)
     r = await api.as_hq().execute(BY_STORE)
