@@ -27,6 +27,9 @@ from models.money import format_cents
 class ExportList(StrEnum):
     ORDERS = "ORDERS"
     ORDER_LINES = "ORDER_LINES"
+    AFTER_SALES = "AFTER_SALES"
+    CUSTOMERS = "CUSTOMERS"
+    VISITS = "VISITS"
 
 
 class ExportFormat(StrEnum):
@@ -95,9 +98,63 @@ class OrderLineExportColumn(StrEnum):
     REFUNDED_AMOUNT = "REFUNDED_AMOUNT"
 
 
+class AfterSaleExportColumn(StrEnum):
+    """Columns of an AFTER_SALES export; CONSIGNEE_PHONE is the order's, masked as the order's is."""
+
+    AFTER_SALE_NO = "AFTER_SALE_NO"
+    ORDER_NO = "ORDER_NO"
+    STORE_CODE = "STORE_CODE"
+    TYPE = "TYPE"
+    INITIATOR = "INITIATOR"
+    STATUS = "STATUS"
+    REASON = "REASON"
+    REFUND_AMOUNT = "REFUND_AMOUNT"
+    REJECT_REASON = "REJECT_REASON"
+    RETURN_CARRIER = "RETURN_CARRIER"
+    RETURN_TRACKING_NO = "RETURN_TRACKING_NO"
+    CONSIGNEE_PHONE = "CONSIGNEE_PHONE"
+    CREATED_AT = "CREATED_AT"
+    REVIEWED_AT = "REVIEWED_AT"
+    RETURN_SHIPPED_AT = "RETURN_SHIPPED_AT"
+    REFUNDED_AT = "REFUNDED_AT"
+    CLOSED_AT = "CLOSED_AT"
+
+
+class CustomerExportColumn(StrEnum):
+    """Columns of a CUSTOMERS export; LIFECYCLE_SEGMENT is as of the moment the export started."""
+
+    NICKNAME = "NICKNAME"
+    PHONE = "PHONE"
+    MEMBER_LEVEL = "MEMBER_LEVEL"
+    POINTS = "POINTS"
+    IS_NEW = "IS_NEW"
+    LIFECYCLE_SEGMENT = "LIFECYCLE_SEGMENT"
+    REGISTERED_AT = "REGISTERED_AT"
+    FIRST_PAID_AT = "FIRST_PAID_AT"
+    LAST_ORDER_AT = "LAST_ORDER_AT"
+
+
+class VisitExportColumn(StrEnum):
+    """Columns of a VISITS export (page views); none of them is personal data."""
+
+    EVENT_ID = "EVENT_ID"
+    OCCURRED_AT = "OCCURRED_AT"
+    RECEIVED_AT = "RECEIVED_AT"
+    VISITOR_ID = "VISITOR_ID"
+    SESSION_ID = "SESSION_ID"
+    PAGE_TYPE = "PAGE_TYPE"
+    SOURCE = "SOURCE"
+    STORE_CODE = "STORE_CODE"
+    PRODUCT_NAME = "PRODUCT_NAME"
+    DWELL_MS = "DWELL_MS"
+
+
 COLUMNS: Final[dict[ExportList, type[StrEnum]]] = {
     ExportList.ORDERS: OrderExportColumn,
     ExportList.ORDER_LINES: OrderLineExportColumn,
+    ExportList.AFTER_SALES: AfterSaleExportColumn,
+    ExportList.CUSTOMERS: CustomerExportColumn,
+    ExportList.VISITS: VisitExportColumn,
 }
 """The column enum of each list; its members, in declaration order, are the default set."""
 
@@ -188,7 +245,7 @@ class ExportJob(Base):
     columns: Mapped[list[str]] = mapped_column(JsonType)
     criteria: Mapped[dict[str, Any]] = mapped_column(JsonType)
     """The list's criteria as JSON (services/exports/criteria.py): for orders and lines
-    {"filter": AST | null, "query": AST | null}."""
+    {"filter": AST | null, "query": AST | null}, for the other lists their filter's fields."""
     query_text: Mapped[str | None] = mapped_column(Text)
     """The `query:` string as given (shown back; the AST above is what runs)."""
     state: Mapped[ExportState] = mapped_column(enum_type(ExportState), default=ExportState.QUEUED)

@@ -1,14 +1,15 @@
 """Root fields of bulk exports (`startExport`, `export`) and the signed download route.
 
-The resolvers translate input only: the filter and `query:` become the order list's criteria
-(`gql/resolvers/order_search.criteria`, the same code the list runs), `services/exports` does the
-rest. The job is started after its row commits; the download link is shown to the job's owner
-and HQ only (`find_export`), and the route trusts nothing but the link's signature.
+The resolvers translate input only: each list's filter becomes that list's criteria by the code
+its own list runs (`gql/resolvers/order_search.criteria`, the after-sale and customer lists'
+`_criteria`), `services/exports` does the rest. The job is started after its row commits; the
+download link is shown to the job's owner and HQ only (`find_export`), and the route trusts
+nothing but the link's signature.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 
@@ -20,8 +21,12 @@ from gql.context import Info
 from gql.ids import decode_id
 from gql.mutations import user_error
 from gql.permissions import Allowed
+from gql.resolvers.after_sales import _criteria as after_sale_criteria
+from gql.resolvers.customers import _criteria as customer_criteria
+from gql.resolvers.customers import _span
 from gql.resolvers.order_search import criteria
-from gql.schema.exports import ExportJob, StartExportInput, StartExportPayload
+from gql.schema.customers import CustomerFilter
+from gql.schema.exports import ExportJob, StartExportInput, StartExportPayload, VisitExportFilter
 from gql.settings import Settings
 from models import exports as rows
 from models.base import utcnow
@@ -29,6 +34,7 @@ from models.errors import DomainError, ErrorCode
 from services.db import SessionFactory
 from services.exports.jobs import ExportConfig, download_query, find_export, start_export
 from services.exports.links import verify
+from services.exports.lists import ExportCriteria, VisitCriteria
 from services.exports.runner import kick
 
 _MEDIA_TYPES = {
@@ -105,7 +111,7 @@ class ExportMutations:
                 input.list_kind,
                 input.format,
                 columns,
-                criteria(info, input.filter, input.query),
+                _criteria(info, input),
                 input.query,
                 utcnow(),
             )
@@ -115,17 +121,64 @@ class ExportMutations:
         return StartExportPayload(export=_view(info, config, row), user_errors=[])
 
 
+_COLUMNS: dict[rows.ExportList, str] = {
+    rows.ExportList.ORDERS: "order_columns",
+    rows.ExportList.ORDER_LINES: "order_line_columns",
+    rows.ExportList.AFTER_SALES: "after_sale_columns",
+    rows.ExportList.CUSTOMERS: "customer_columns",
+    rows.ExportList.VISITS: "visit_columns",
+}
+_FILTERS: dict[str, frozenset[rows.ExportList]] = {
+    "filter": frozenset({rows.ExportList.ORDERS, rows.ExportList.ORDER_LINES}),
+    "query": frozenset({rows.ExportList.ORDERS, rows.ExportList.ORDER_LINES}),
+    "after_sale_filter": frozenset({rows.ExportList.AFTER_SALES}),
+    "customer_filter": frozenset({rows.ExportList.CUSTOMERS}),
+    "visit_filter": frozenset({rows.ExportList.VISITS}),
+}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
 def _columns(input: StartExportInput) -> list[StrEnum] | None:
-    """The columns given for the exported list (None: its default set); the other list's are refused."""
-    orders = input.list_kind is rows.ExportList.ORDERS
-    given, other, other_name = (
-        (input.order_columns, input.order_line_columns, "orderLineColumns")
-        if orders
-        else (input.order_line_columns, input.order_columns, "orderColumns")
-    )
-    if other is not None:
-        raise DomainError(ErrorCode.BAD_USER_INPUT, f"{other_name} belong to another list", other_name)
+    """The columns given for the exported list (None: its default set); another list's are refused."""
+    for kind, name in _COLUMNS.items():
+        if kind is not input.list_kind and getattr(input, name) is not None:
+            raise DomainError(
+                ErrorCode.BAD_USER_INPUT, f"{_camel(name)} belong to another list", _camel(name)
+            )
+    given = getattr(input, _COLUMNS[input.list_kind])
     return None if given is None else list(given)
+
+
+def _criteria(info: Info, input: StartExportInput) -> ExportCriteria:
+    """The exported list's criteria, made by its own list's code; another list's filter is refused."""
+    for name, kinds in _FILTERS.items():
+        if input.list_kind not in kinds and getattr(input, name) is not None:
+            raise DomainError(
+                ErrorCode.BAD_USER_INPUT, f"{_camel(name)} is not a filter of this list", _camel(name)
+            )
+    kind = input.list_kind
+    if kind is rows.ExportList.AFTER_SALES:
+        return after_sale_criteria(input.after_sale_filter)
+    if kind is rows.ExportList.CUSTOMERS:
+        return customer_criteria(input.customer_filter or CustomerFilter(), info.context.deps.rules.zone)
+    if kind is rows.ExportList.VISITS:
+        return _visit_criteria(input.visit_filter or VisitExportFilter(), info.context.deps.rules.zone)
+    return criteria(info, input.filter, input.query)
+
+
+def _visit_criteria(f: VisitExportFilter, zone: tzinfo) -> VisitCriteria:
+    start, end = _span(f.occurred_at, zone, "visitFilter.occurredAt")
+    return VisitCriteria(
+        occurred_from=start,
+        occurred_to=end,
+        store_ids=tuple(decode_id(s, "Store", "visitFilter.storeIds") for s in f.store_ids or ()),
+        page_types=tuple(f.page_type or ()),
+        sources=tuple(f.source or ()),
+    )
 
 
 async def download_endpoint(request: Request, settings: Settings, sessions: SessionFactory) -> Response:

@@ -11,9 +11,12 @@ from datetime import datetime
 import strawberry
 
 from gql.ids import encode_id
+from gql.schema.after_sales import AfterSaleFilter
 from gql.schema.common import UserError
-from gql.schema.order_search import QUERY_DESCRIPTION, OrderFilter
+from gql.schema.customers import CustomerFilter
+from gql.schema.order_search import QUERY_DESCRIPTION, DateTimeRange, OrderFilter
 from models import exports as rows
+from models.enums import PageType, SourceChannel
 
 strawberry.enum(rows.ExportList, description="A list that can be exported (the admin list of that name).")
 strawberry.enum(
@@ -27,10 +30,32 @@ strawberry.enum(
 )
 strawberry.enum(rows.OrderExportColumn, description="A column of an ORDERS export.")
 strawberry.enum(rows.OrderLineExportColumn, description="A column of an ORDER_LINES export.")
+strawberry.enum(
+    rows.AfterSaleExportColumn,
+    description="A column of an AFTER_SALES export; CONSIGNEE_PHONE is the order's, masked as there.",
+)
+strawberry.enum(
+    rows.CustomerExportColumn,
+    description="A column of a CUSTOMERS export; LIFECYCLE_SEGMENT as of when the export started.",
+)
+strawberry.enum(rows.VisitExportColumn, description="A column of a VISITS export (page views).")
 
 
 @strawberry.input(
-    description="What to export: the rows the caller's list shows for `filter` AND `query`, in id order."
+    description="Narrow a VISITS export; every given condition must hold. Page views have no list of "
+    "their own: HQ and analysts export every store's, store staff their stores' (views without a "
+    "store are nobody's store's)."
+)
+class VisitExportFilter:
+    occurred_at: DateTimeRange | None = None
+    store_ids: list[strawberry.ID] | None = None
+    page_type: list[PageType] | None = None
+    source: list[SourceChannel] | None = None
+
+
+@strawberry.input(
+    description="What to export: the rows the caller's list shows for its filter (and `query`), in id "
+    "order. Give only the filter and columns of the exported list; another list's are refused."
 )
 class StartExportInput:
     list_kind: rows.ExportList = strawberry.field(name="list")
@@ -38,12 +63,30 @@ class StartExportInput:
     filter: OrderFilter | None = strawberry.field(
         default=None, description="The order list's filter (ORDERS, ORDER_LINES: lines of those orders)."
     )
-    query: str | None = strawberry.field(default=None, description=QUERY_DESCRIPTION)
+    query: str | None = strawberry.field(
+        default=None, description=f"ORDERS and ORDER_LINES only. {QUERY_DESCRIPTION}"
+    )
+    after_sale_filter: AfterSaleFilter | None = strawberry.field(
+        default=None, description="AFTER_SALES: the after-sale list's filter."
+    )
+    customer_filter: CustomerFilter | None = strawberry.field(
+        default=None, description="CUSTOMERS: the customer list's filter."
+    )
+    visit_filter: VisitExportFilter | None = strawberry.field(default=None, description="VISITS only.")
     order_columns: list[rows.OrderExportColumn] | None = strawberry.field(
         default=None, description="Columns of an ORDERS export, in this order; default: all of them."
     )
     order_line_columns: list[rows.OrderLineExportColumn] | None = strawberry.field(
         default=None, description="Columns of an ORDER_LINES export, in this order; default: all of them."
+    )
+    after_sale_columns: list[rows.AfterSaleExportColumn] | None = strawberry.field(
+        default=None, description="Columns of an AFTER_SALES export, in this order; default: all of them."
+    )
+    customer_columns: list[rows.CustomerExportColumn] | None = strawberry.field(
+        default=None, description="Columns of a CUSTOMERS export, in this order; default: all of them."
+    )
+    visit_columns: list[rows.VisitExportColumn] | None = strawberry.field(
+        default=None, description="Columns of a VISITS export, in this order; default: all of them."
     )
 
 

@@ -115,7 +115,8 @@ class ExportQuery:
         """key, owning store (or NULL), then the chosen columns; without keyset bounds."""
         listing = self.listing
         store = listing.store if listing.store is not None else type_coerce(None, String())
-        stmt = select(listing.key, store, *(listing.columns[c].expression for c in self.columns))
+        chosen = (listing.columns[c].expression.label(f"c{i}") for i, c in enumerate(self.columns))
+        stmt = select(listing.key, store, *chosen)  # labels: one column may feed two cells
         return listing.source(stmt).where(self.condition)
 
     def count(self) -> Select[Any]:
