@@ -191,10 +191,12 @@ def request_key(scope: Scope) -> str | None:
     """The cache key of a candidate request (see the module's rule), None for any other request.
 
     A crowd sends the same few query strings again and again, and decoding one was ~40 % of a hit:
-    the key is remembered per query string (at most `_MAX_KEYS` of them)."""
+    the key is remembered per query string (at most `_MAX_KEYS` of at most `_MAX_REMEMBERED` bytes)."""
     if scope.get("method") != "GET" or _header(scope, b"authorization") is not None:
         return None
     query_string: bytes = scope.get("query_string", b"")
+    if len(query_string) > _MAX_REMEMBERED:
+        return _key_of(query_string)
     known = _KEYS.get(query_string, _UNKNOWN)
     if known is _UNKNOWN:
         if len(_KEYS) >= _MAX_KEYS:
@@ -205,6 +207,7 @@ def request_key(scope: Scope) -> str | None:
 
 _KEYS: dict[bytes, str | None] = {}
 _MAX_KEYS: Final = 10_000
+_MAX_REMEMBERED: Final = 2_048
 _UNKNOWN: Final = object()
 
 
