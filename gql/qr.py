@@ -1,4 +1,7 @@
-"""Campaign promotion QR codes (推广二维码): PNG images of the share links, served by the app."""
+"""Promotion QR codes (推广二维码): PNG images of the share links, served by the app.
+
+Campaigns and teams have one each; so does every shopper's invite code (邀请有礼, per inviter).
+"""
 
 from __future__ import annotations
 
@@ -12,12 +15,22 @@ from starlette.responses import JSONResponse, Response
 from gql.ids import encode_id
 from gql.settings import Settings
 from models.campaigns import Campaign, GroupBuyTeam
+from models.customers import Customer
 from services.db import SessionFactory
 
 
 def share_link(settings: Settings, campaign_id: int, team_id: int | None = None) -> str:
     base = f"{settings.share_base_url.rstrip('/')}/campaigns/{encode_id('Campaign', campaign_id)}"
     return f"{base}/teams/{encode_id('GroupBuyTeam', team_id)}" if team_id is not None else base
+
+
+def invite_link(settings: Settings, invite_code: str) -> str:
+    """The inviter's personal share link: the mini-program opens it and keeps the code for sign-in."""
+    return f"{settings.share_base_url.rstrip('/')}/invites/{invite_code}"
+
+
+def invite_qr_path(invite_code: str) -> str:
+    return f"/invites/{invite_code}/qr.png"
 
 
 def qr_png(text: str, scale: int = 8) -> bytes:
@@ -42,3 +55,15 @@ async def qr_endpoint(request: Request, settings: Settings, sessions: SessionFac
         return JSONResponse({"error": "not found"}, status_code=404)
     png = qr_png(share_link(settings, campaign_id, int(team_id) if team_id is not None else None))
     return Response(png, media_type="image/png", headers={"cache-control": "public, max-age=3600"})
+
+
+async def invite_qr_endpoint(request: Request, settings: Settings, sessions: SessionFactory) -> Response:
+    """/invites/{code}/qr.png: the QR of `invite_link`; public and cacheable (the code is no secret,
+    and a guess finds only what the code space gives), 404 for a code no customer holds."""
+    code = str(request.path_params["code"]).upper()
+    async with sessions() as session:
+        exists = await session.scalar(select(Customer.id).where(Customer.invite_code == code))
+    if exists is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    png = qr_png(invite_link(settings, code))
+    return Response(png, media_type="image/png", headers={"cache-control": "public, max-age=86400"})

@@ -25,11 +25,13 @@ from models.campaigns import (
     CampaignStore,
     GroupBuyRule,
     GroupBuySku,
+    InviteReward,
     InviteRule,
     SpendRewardRule,
     SpendRewardTier,
 )
 from models.catalog import Category, Product, Sku, StoreSku
+from models.coupons import CustomerCoupon
 from models.customers import Customer
 from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
 from models.principals import Principal
@@ -189,6 +191,27 @@ class Loaders:
     @cached_property
     def invite_rule(self) -> RowLoader[int, InviteRule | None]:
         return one_per_key(self._sessions, InviteRule, InviteRule.campaign_id)
+
+    @cached_property
+    def invite_rewards_by_record(self) -> RowLoader[int, list[InviteReward]]:
+        """Rewards of an invite record (the inviter's and the invitee's), read by `viewer.invites`."""
+        return many_per_key(self._sessions, InviteReward, InviteReward.invite_record_id, InviteReward.id)
+
+    @cached_property
+    def coupons_by_customer(self) -> RowLoader[int, list[CustomerCoupon]]:
+        """A customer's coupons, newest first; read through a customer the caller may already see."""
+        return many_per_key(
+            self._sessions,
+            CustomerCoupon,
+            CustomerCoupon.customer_id,
+            CustomerCoupon.issued_at.desc(),
+            CustomerCoupon.id.desc(),
+        )
+
+    @cached_property
+    def coupon_by_invite_reward(self) -> RowLoader[int, CustomerCoupon | None]:
+        """The coupon a granted COUPON reward minted (unique per reward)."""
+        return one_per_key(self._sessions, CustomerCoupon, CustomerCoupon.invite_reward_id)
 
     @cached_property
     def spend_rule(self) -> RowLoader[int, SpendRewardRule | None]:

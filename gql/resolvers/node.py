@@ -11,10 +11,12 @@ from strawberry import relay
 from gql.context import Info
 from gql.ids import parse_global_id, primary_key
 from gql.permissions import Allowed
+from gql.resolvers.invites import viewer_invites
 from gql.schema.after_sales import AfterSale
 from gql.schema.campaigns import Campaign
 from gql.schema.catalog import Category, Product, Sku, StoreSku
 from gql.schema.customers import Customer
+from gql.schema.invites import InviteCenter
 from gql.schema.order_lines import OrderLine
 from gql.schema.orders import Order, Parcel
 from gql.schema.reviews import Review
@@ -158,6 +160,12 @@ class Viewer:
         if self._customer_id is None:
             return None
         return await _customer(info, self._customer_id)
+
+    @strawberry.field(
+        description="我的邀请 (邀请有礼): the signed-in shopper's own code, link, invitees, rewards."
+    )
+    async def invites(self, info: Info) -> InviteCenter | None:
+        return await viewer_invites(info)
 
 
 @strawberry.type

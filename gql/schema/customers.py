@@ -12,6 +12,7 @@ from gql.context import Info
 from gql.row_views import RowFields
 from gql.schema import enums as _registered_enums  # noqa: F401
 from gql.schema.common import Connection, Money, money
+from gql.schema.coupons import Coupon
 from gql.schema.order_search import CentsRange, DateTimeRange
 from models.base import utcnow
 from models.customer_lifecycle import LifecycleSegment, segment_of
@@ -76,6 +77,10 @@ class Customer(relay.Node):
     def lifecycle_segment(self, info: Info) -> LifecycleSegment:
         return segment_of(self.last_order_at, utcnow(), info.context.deps.rules.zone)
 
+    @strawberry.field(description="Coupons in the account (优惠券), newest first; batched per page.")
+    async def coupons(self, info: Info) -> list[Coupon]:
+        return [Coupon.from_row(c) for c in await info.context.loaders.coupons_by_customer.load(self.id)]
+
     @strawberry.field(description="Orders, amounts, 客单价 and refunds (交易信息); batched per page.")
     async def trading_summary(self, info: Info) -> TradingSummary:
         s = await info.context.loaders.customer_trading.load(self.id)
@@ -130,6 +135,7 @@ CUSTOMER_FIELDS = RowFields(
         "is_new": ("first_paid_at",),
         "lifecycle_segment": ("last_order_at",),
         "trading_summary": ("id",),
+        "coupons": ("id",),
         "orders": ("id",),
     },
 )
