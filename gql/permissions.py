@@ -81,6 +81,8 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.stopCampaign": MERCHANTS,
     "Mutation.openTeam": SHOPPERS,
     "Mutation.joinTeam": SHOPPERS,
+    # 待成团: the member or HQ (not stores: the order is not theirs until the team forms).
+    "Mutation.cancelAwaitingGroupOrder": frozenset({Role.SHOPPER, Role.HQ_ADMIN}),
     "Mutation.acceptInvite": SHOPPERS,
     # Back office (issue 9): stores, accounts, catalogue, listings, customers' detail, reviews.
     # Row scope (staff: their stores) is applied by the services, in SQL.

@@ -91,6 +91,10 @@ TRANSITIONS: Final[Mapping[tuple[OrderStatus, OrderAction], Transition]] = {
     (S.PENDING_PAYMENT, A.TEAM_FAILED): _t(S.CANCELLED, _SYSTEM),
     (S.AWAITING_GROUP, A.TEAM_SUCCEEDED): _t(S.PENDING_ACCEPTANCE, _SYSTEM),
     (S.AWAITING_GROUP, A.TEAM_FAILED): _t(S.CANCELLED, _SYSTEM, full_refund=True),
+    # A paid member leaves a forming team (slot freed, refunded in full): the member changes their
+    # mind, or HQ, who runs the campaign, steps in. Not store staff: the order reaches a store only
+    # at 待接单, and a store must not break a team other shoppers are waiting on.
+    (S.AWAITING_GROUP, A.CANCEL): _t(S.CANCELLED, _BUYER, _HQ, full_refund=True),
     (S.PENDING_ACCEPTANCE, A.ACCEPT_PICKUP): _t(S.PENDING_PICKUP, _STAFF, _HQ, _SYSTEM),
     (S.PENDING_ACCEPTANCE, A.ACCEPT_SHIP): _t(S.PENDING_SHIPMENT, _STAFF, _HQ, _SYSTEM),
     (S.PENDING_ACCEPTANCE, A.REJECT): _t(S.PENDING_ALLOCATION, _STAFF, _HQ),

@@ -9,7 +9,7 @@ import strawberry
 
 from gql.context import Info
 from gql.ids import decode_id, encode_id
-from gql.mutations import UseCase, run, user_error, visible_order
+from gql.mutations import UseCase, order_mutation, run, user_error, visible_order
 from gql.permissions import Allowed
 from gql.schema.campaign_inputs import (
     AcceptInviteInput,
@@ -30,13 +30,15 @@ from gql.schema.group_buy import (
     sku_view,
     team_view,
 )
-from gql.schema.order_mutations import CartLineInput
+from gql.schema.order_mutations import CancelAwaitingGroupOrderInput, CartLineInput, OrderPayload
 from gql.selection import selected_paths
 from models.base import utcnow
 from models.enums import Fulfillment
 from models.errors import DomainError
 from models.money import format_cents
+from models.order_states import OrderStatus
 from services import checkout_quote, group_buy, invites
+from services import orders as order_service
 from services.commands import Result, Work
 from services.group_buy_page import page_campaign_status, shared_page, viewer_verdict
 
@@ -188,6 +190,25 @@ class GroupBuyMutations:
             )
 
         return await _team_payload(info, "joinTeam", input, use_case)
+
+    @strawberry.mutation(
+        permission_classes=[Allowed],
+        description="HQ or the member cancels a paid order while its team forms (取消参团): "
+        "slot freed, full refund once.",
+    )
+    async def cancel_awaiting_group_order(
+        self, info: Info, input: CancelAwaitingGroupOrderInput
+    ) -> OrderPayload:
+        async def use_case(work: Work) -> Result:
+            return await order_service.cancel(
+                work,
+                decode_id(input.order_id, "Order", "orderId"),
+                input.reason,
+                expected_version=input.expected_version,
+                only_from=OrderStatus.AWAITING_GROUP,
+            )
+
+        return await order_mutation(info, "cancelAwaitingGroupOrder", input, use_case)
 
     @strawberry.mutation(
         permission_classes=[Allowed], description="The invitee accepts an invite code (邀请有礼)."

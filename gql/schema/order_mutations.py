@@ -155,3 +155,14 @@ class CancelAllocatedOrderInput:
     reason: str
     idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
     expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
+
+
+@strawberry.input(
+    description="Cancel a paid group-buy order while its team forms (待成团): HQ or the member. "
+    "The slot is freed and the order refunded in full; once the team has formed it is INVALID_TRANSITION."
+)
+class CancelAwaitingGroupOrderInput:
+    order_id: strawberry.ID
+    reason: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
+    expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)

@@ -8,7 +8,7 @@ from typing import Any
 from gql.ids import encode_id
 from models.base import utcnow
 from tests.api.conftest import Api, Response
-from tests.api.order_flow import Shop, key
+from tests.api.order_flow import Shop, key, mutation
 
 CAMPAIGN_FIELDS = """id type name status startsAt endsAt allStores shareUrl qrCodeUrl
   spendReward { thresholdKind productScope
@@ -31,6 +31,7 @@ PAGE = """query($c: ID!, $t: ID) { groupBuyPage(campaignId: $c, teamId: $t) {
   skus { skuId productName groupPrice { cents } price { cents } }
   team { id status teamSize memberCount slotsLeft expiresAt members { nickname isLeader paid } }
   openTeams { id memberCount slotsLeft } } }"""
+CANCEL_AWAITING_GROUP = mutation("cancelAwaitingGroupOrder", "CancelAwaitingGroupOrderInput")
 PAGE_WITH_VIEWER = PAGE.replace("openTeams {", "viewer { canJoin reason } openTeams {")
 
 

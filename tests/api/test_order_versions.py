@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from gql.ids import encode_id
+from tests.api.campaign_flow import CANCEL_AWAITING_GROUP
 from tests.api.conftest import Api
 from tests.api.order_flow import (
     ACCEPT,
@@ -32,6 +33,7 @@ from tests.factories import Seed
 MUTATIONS = {
     "cancelOrder": CANCEL,
     "cancelAllocatedOrder": CANCEL_ALLOCATED,
+    "cancelAwaitingGroupOrder": CANCEL_AWAITING_GROUP,
     "acceptOrder": ACCEPT,
     "rejectOrder": REJECT,
     "reallocateOrder": REALLOCATE,
@@ -47,6 +49,7 @@ def _input(name: str, shop: Shop, order: dict[str, Any]) -> dict[str, Any]:
     extra: dict[str, dict[str, Any]] = {
         "cancelOrder": {"reason": "不想要了", "idempotencyKey": key()},
         "cancelAllocatedOrder": {"reason": "缺货", "idempotencyKey": key()},
+        "cancelAwaitingGroupOrder": {"reason": "不拼了", "idempotencyKey": key()},
         "rejectOrder": {"reason": "OUT_OF_STOCK"},
         "reallocateOrder": {"toStoreId": encode_id("Store", shop.b.id), "note": "近"},
         "shipOrder": {
@@ -64,7 +67,7 @@ def _input(name: str, shop: Shop, order: dict[str, Any]) -> dict[str, Any]:
 
 
 def _caller(api: Api, name: str, shop: Shop) -> Api:
-    if name in ("cancelOrder", "confirmReceipt"):
+    if name in ("cancelOrder", "cancelAwaitingGroupOrder", "confirmReceipt"):
         return api.as_shopper(shop.customer_id)
     if name in ("cancelAllocatedOrder", "reallocateOrder"):
         return api.as_hq()

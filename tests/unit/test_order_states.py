@@ -52,6 +52,8 @@ SPEC: dict[tuple[OrderStatus, OrderAction], tuple[OrderStatus, set[ActorType], b
     (S.PENDING_PAYMENT, A.TEAM_FAILED): (S.CANCELLED, {SYSTEM}, False),
     (S.AWAITING_GROUP, A.TEAM_SUCCEEDED): (S.PENDING_ACCEPTANCE, {SYSTEM}, False),
     (S.AWAITING_GROUP, A.TEAM_FAILED): (S.CANCELLED, {SYSTEM}, True),
+    # extension (issue 23): a paid member leaves a forming team, by their own hand or HQ's
+    (S.AWAITING_GROUP, A.CANCEL): (S.CANCELLED, {BUYER, HQ}, True),
     (S.PENDING_ACCEPTANCE, A.ACCEPT_PICKUP): (S.PENDING_PICKUP, {STAFF, HQ, SYSTEM}, False),
     (S.PENDING_ACCEPTANCE, A.ACCEPT_SHIP): (S.PENDING_SHIPMENT, {STAFF, HQ, SYSTEM}, False),
     (S.PENDING_ACCEPTANCE, A.REJECT): (S.PENDING_ALLOCATION, {STAFF, HQ}, False),
@@ -99,6 +101,9 @@ def test_allowed_actions_by_actor() -> None:
     assert allowed_actions(S.PENDING_ALLOCATION, STAFF) == frozenset()
     assert allowed_actions(S.PENDING_ALLOCATION, HQ) == {A.REALLOCATE, A.CANCEL}
     assert allowed_actions(S.SHIPPED, BUYER) == {A.CONFIRM_RECEIPT}
+    assert allowed_actions(S.AWAITING_GROUP, BUYER) == {A.CANCEL}
+    assert allowed_actions(S.AWAITING_GROUP, HQ) == {A.CANCEL}
+    assert allowed_actions(S.AWAITING_GROUP, STAFF) == frozenset()
 
 
 def test_every_non_final_status_can_be_left() -> None:
