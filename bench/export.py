@@ -31,9 +31,9 @@ from models.exports import ExportFormat, ExportJob, ExportList
 from models.principals import Principal
 from services.db import create_engine, session_factory
 from services.exports.jobs import ExportConfig, start_export
+from services.exports.lists import CRITERIA_TYPES
 from services.exports.runner import run_next
 from services.migrations import upgrade
-from services.order_search import OrderCriteria
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_export"
 HQ = Principal(Role.HQ_ADMIN, "bench-hq")
@@ -57,7 +57,7 @@ async def _export(url: str, kind: ExportList, fmt: ExportFormat, directory: Path
     config = ExportConfig(directory, "b" * 32, max_open_per_owner=1_000)
     try:
         job = await start_export(
-            sessions, config, HQ, kind, fmt, None, OrderCriteria(None, None), None, utcnow()
+            sessions, config, HQ, kind, fmt, None, CRITERIA_TYPES[kind](), None, utcnow()
         )
         before = _rss_mb()
         cpu = time.process_time()
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--orders", type=int, default=100_000, help="orders to seed into an empty database")
     parser.add_argument("--format", choices=[f.value for f in ExportFormat], default="CSV")
     parser.add_argument(
-        "--lists", nargs="+", choices=["ORDERS", "ORDER_LINES"], default=["ORDERS", "ORDER_LINES"]
+        "--lists", nargs="+", choices=[k.value for k in ExportList], default=["ORDERS", "ORDER_LINES"]
     )
     asyncio.run(main_async(parser.parse_args(argv)))
 
