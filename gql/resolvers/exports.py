@@ -23,11 +23,12 @@ from gql.mutations import user_error
 from gql.permissions import Allowed
 from gql.resolvers.after_sales import _criteria as after_sale_criteria
 from gql.resolvers.customers import _criteria as customer_criteria
-from gql.resolvers.customers import _span
 from gql.resolvers.order_search import criteria
 from gql.schema.customers import CustomerFilter
 from gql.schema.exports import ExportJob, StartExportInput, StartExportPayload, VisitExportFilter
+from gql.schema.order_search import DateTimeRange
 from gql.settings import Settings
+from gql.time_input import half_open
 from models import exports as rows
 from models.base import utcnow
 from models.errors import DomainError, ErrorCode
@@ -171,7 +172,8 @@ def _criteria(info: Info, input: StartExportInput) -> ExportCriteria:
 
 
 def _visit_criteria(f: VisitExportFilter, zone: tzinfo) -> VisitCriteria:
-    start, end = _span(f.occurred_at, zone, "visitFilter.occurredAt")
+    span = f.occurred_at or DateTimeRange()
+    start, end = half_open(span.from_, span.to, zone, "visitFilter.occurredAt")
     return VisitCriteria(
         occurred_from=start,
         occurred_to=end,

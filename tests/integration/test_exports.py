@@ -7,15 +7,29 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
 from models import order_filters as f
-from models.enums import Fulfillment, Role
-from models.exports import ExportFormat, ExportJob, ExportList, ExportState
+from models.after_sale_states import AfterSaleStatus, AfterSaleType
+from models.customer_lifecycle import LifecycleSegment
+from models.enums import Fulfillment, MemberLevel, PageType, Role, SourceChannel
+from models.exports import (
+    ExportFormat,
+    ExportJob,
+    ExportList,
+    ExportState,
+    cell_time,
+    money_cells,
+    time_cells,
+)
 from models.order_query_language import parse_query
 from models.order_states import OrderStatus
+from services.after_sale_search import AfterSaleCriteria
+from services.customers import CustomerCriteria
 from services.exports import criteria as codec
 from services.exports.jobs import ExportConfig
+from services.exports.lists import VisitCriteria
 from services.exports.runner import claim, expire_exports, final_path, run_next
 from tests.conftest import Database
 from tests.factories import Seed
@@ -151,3 +165,53 @@ def test_a_filter_is_stored_and_read_back_unchanged(query: str) -> None:
     assert codec.load(codec.dump(node)) == node
     assert codec.dump(None) is None
     assert isinstance(codec.load(codec.dump(f.amount_in(1, None))), f.AmountIn)
+
+
+@pytest.mark.parametrize(
+    ("kind", "criteria"),
+    [
+        (
+            ExportList.AFTER_SALES,
+            AfterSaleCriteria(
+                statuses=(AfterSaleStatus.PENDING_REVIEW,),
+                types=(AfterSaleType.REFUND_ONLY,),
+                store_ids=(3, 1),
+                order_no="2026110100000001",
+                created_from=datetime(2026, 11, 1, tzinfo=UTC),
+            ),
+        ),
+        (
+            ExportList.CUSTOMERS,
+            CustomerCriteria(
+                member_levels=(MemberLevel.GOLD,),
+                is_new=False,
+                spent_min=100,
+                segment=LifecycleSegment.SILENT,
+                nickname="张",
+                last_order_to=datetime(2026, 11, 30, 16, tzinfo=UTC),
+            ),
+        ),
+        (
+            ExportList.VISITS,
+            VisitCriteria(
+                occurred_from=datetime(2026, 11, 1, tzinfo=UTC),
+                store_ids=(7,),
+                page_types=(PageType.PRODUCT,),
+                sources=(SourceChannel.SHARE, SourceChannel.QR_CODE),
+            ),
+        ),
+        (ExportList.VISITS, VisitCriteria()),
+    ],
+)
+def test_each_lists_criteria_are_stored_and_read_back_unchanged(kind: ExportList, criteria: object) -> None:
+    stored = codec.dump_criteria(criteria)  # type: ignore[arg-type]
+    assert codec.load_criteria(kind, orjson.loads(orjson.dumps(stored))) == criteria
+
+
+def test_cells_of_money_and_times() -> None:
+    zone = ZONE
+    assert money_cells([12345, None, -5, 12345, 0]) == ["123.45", None, "-0.05", "123.45", "0.00"]
+    aware = datetime(2026, 11, 3, 2, 0, 5, 999, tzinfo=UTC)
+    naive = aware.replace(tzinfo=None)  # as SQLite gives a stored time back
+    assert time_cells([aware, naive, None], zone) == ["2026-11-03T10:00:05+08:00"] * 2 + [None]
+    assert cell_time(aware, zone) == "2026-11-03T10:00:05+08:00"
