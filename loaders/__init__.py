@@ -34,6 +34,7 @@ from models.catalog import Category, Product, Sku, StoreSku
 from models.coupons import CustomerCoupon
 from models.customers import Customer
 from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
+from models.payments import PaymentTransaction
 from models.principals import Principal
 from models.reviews import Review
 from models.stores import StaffAccount, StaffStore, Store
@@ -126,6 +127,16 @@ class Loaders:
     @cached_property
     def parcels_by_order(self) -> RowLoader[int, list[Parcel]]:
         return many_per_key(self._sessions, Parcel, Parcel.order_id, Parcel.shipped_at, Parcel.id)
+
+    @cached_property
+    def payments_by_order(self) -> RowLoader[int, list[PaymentTransaction]]:
+        return many_per_key(
+            self._sessions,
+            PaymentTransaction,
+            PaymentTransaction.order_id,
+            PaymentTransaction.created_at,
+            PaymentTransaction.id,
+        )
 
     @cached_property
     def parcel(self) -> RowLoader[int, Parcel | None]:

@@ -63,6 +63,13 @@ class IdField(StrEnum):
     CAMPAIGN = "campaign"
 
 
+class FlagField(StrEnum):
+    HQ_WAREHOUSE = "warehouse"
+    """The HQ warehouse (总部) fulfils the order: it has no store (only EXPRESS orders can)."""
+    HAS_CAMPAIGN = "hascampaign"
+    """The order belongs to some campaign (its campaign id is set), whichever it is."""
+
+
 class NameField(StrEnum):
     """Exact names. Regions are the fulfilling store's region (HQ warehouse orders have none)."""
 
@@ -79,6 +86,12 @@ class TextField(StrEnum):
     """Order number starts with the text (uses the unique index)."""
     PHONE = "phone"
     """Customer phone or consignee phone: 4 digits match the last four, more the whole number."""
+    BUYER_PHONE = "buyerphone"
+    """The buyer's (customer's) own phone only, never the consignee's; read like PHONE."""
+    STORE_NAME = "storename"
+    """The fulfilling store's name contains the text (HQ warehouse orders have no store)."""
+    SERIAL = "serial"
+    """Exact payment serial number (流水号): the gateway's reference of a payment or refund."""
     CONSIGNEE = "consignee"
     """Consignee name contains the text."""
     PRODUCT = "product"
@@ -87,6 +100,10 @@ class TextField(StrEnum):
     """A line's SKU code contains the text, or its barcode is the text."""
     ANY = "text"
     """Free text: order number prefix, consignee name, phone (last four or whole), product name."""
+
+
+PHONE_FIELDS: Final = frozenset({TextField.PHONE, TextField.BUYER_PHONE})
+"""Fields whose value is a phone (normalised by `text_match`, refused to analysts by the service)."""
 
 
 class TimeField(StrEnum):
@@ -104,6 +121,12 @@ class EnumIn:
 class IdIn:
     field: IdField
     ids: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class FlagIs:
+    field: FlagField
+    value: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +176,7 @@ class Not:
     child: Node
 
 
-Leaf: TypeAlias = EnumIn | IdIn | NameIn | TextMatch | TimeIn | AmountIn
+Leaf: TypeAlias = EnumIn | IdIn | FlagIs | NameIn | TextMatch | TimeIn | AmountIn
 Node: TypeAlias = Leaf | AllOf | AnyOf | Not
 
 
@@ -190,17 +213,21 @@ def name_in(field: NameField, names: Iterable[str], origins: Iterable[int | str]
     return NameIn(field, frozenset(cleaned), where)
 
 
+def flag_is(field: FlagField, value: bool) -> FlagIs:
+    return FlagIs(field, value)
+
+
 _PHONE_SEPARATORS = re.compile(r"[\s\-()]")
 _DIGITS = re.compile(r"[0-9]+")
 
 
 def text_match(field: TextField, text: str) -> TextMatch:
     cleaned = clean_text(text, field.value)
-    if field is not TextField.PHONE:
+    if field not in PHONE_FIELDS:
         return TextMatch(field, cleaned)
     phone = normalize_phone(cleaned)
     if phone is None:
-        raise FilterValueError("phone takes the last 4 digits or the whole number")
+        raise FilterValueError(f"{field.value} takes the last 4 digits or the whole number")
     return TextMatch(field, phone)
 
 
@@ -296,7 +323,7 @@ def leaves(node: Node) -> Iterable[Leaf]:
 
 def uses_phone(node: Node) -> bool:
     """Whether the filter names a phone outright (free text may also match phones; see the compiler)."""
-    return any(isinstance(leaf, TextMatch) and leaf.field is TextField.PHONE for leaf in leaves(node))
+    return any(isinstance(leaf, TextMatch) and leaf.field in PHONE_FIELDS for leaf in leaves(node))
 
 
 # ---- statuses and tabs ----------------------------------------------------------------------------

@@ -178,6 +178,36 @@ def _number_or_global_id(text: str, type_name: str) -> int | None:
     return int(pk) if kind == type_name and re.fullmatch(r"[0-9]{1,19}", pk) else None
 
 
+_FLAG_WORDS: Final[dict[f.FlagField, dict[str, bool]]] = {
+    f.FlagField.HQ_WAREHOUSE: {"hq": True, "总部": True, "store": False, "门店": False},
+    f.FlagField.HAS_CAMPAIGN: {"any": True, "none": False},
+}
+"""The words of a flag, each with the flag's value; `format_leaf` writes the first of each value."""
+
+
+def _flag(field: f.FlagField, name: str, items: Sequence[Item]) -> f.Node:
+    if len(items) > 1:
+        raise fail(items[1].column, f"{name} takes one value here")
+    item = items[0]
+    words = _FLAG_WORDS[field]
+    value = words.get(item.text.lower())
+    if value is None:
+        listed = ", ".join(words)
+        raise fail(item.column, f'unknown {name} "{item.text}"', f": expected one of {listed}")
+    return f.flag_is(field, value)
+
+
+def _warehouse(name: str, items: Sequence[Item], _zone: tzinfo) -> f.Node:
+    return _flag(f.FlagField.HQ_WAREHOUSE, name, items)
+
+
+def _campaign(name: str, items: Sequence[Item], zone: tzinfo) -> f.Node:
+    """`campaign:any` / `campaign:none` (whether the order has a campaign), else campaign ids."""
+    if any(i.text.lower() in _FLAG_WORDS[f.FlagField.HAS_CAMPAIGN] for i in items):
+        return _flag(f.FlagField.HAS_CAMPAIGN, name, items)
+    return _id_field(f.IdField.CAMPAIGN, "Campaign")(name, items, zone)
+
+
 _OPERATOR = re.compile(r"(>=|<=|>|<|=)?(.*)", re.DOTALL)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}.*")
@@ -262,6 +292,16 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
     FieldSpec(("status",), _STATUS_HELP, _enum_field(f.EnumField.STATUS, dict(f.STATUS_ALIASES))),
     FieldSpec(("store",), "store:SH001,SH002 — store codes", _name_field(f.NameField.STORE_CODE)),
     FieldSpec(("storeid",), "storeid:<Store id or number>", _id_field(f.IdField.STORE, "Store")),
+    FieldSpec(
+        ("storename",),
+        "storename:静安 — the fulfilling store's name contains",
+        _text_field(f.TextField.STORE_NAME),
+    ),
+    FieldSpec(
+        ("warehouse",),
+        "warehouse:hq — shipped by the HQ warehouse (总部, no store); warehouse:store — by a store",
+        _warehouse,
+    ),
     FieldSpec(("province",), "province:上海市 — the store's province", _name_field(f.NameField.PROVINCE)),
     FieldSpec(("city",), "city:上海市 — the store's city", _name_field(f.NameField.CITY)),
     FieldSpec(("district",), "district:浦东新区 — the store's district", _name_field(f.NameField.DISTRICT)),
@@ -272,6 +312,16 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
         ("phone",),
         "phone:1234 (last four) or phone:13800138000 — customer or consignee phone",
         _text_field(f.TextField.PHONE),
+    ),
+    FieldSpec(
+        ("buyerphone",),
+        "buyerphone:1234 or buyerphone:13800138000 — the buyer's own phone only, not the consignee's",
+        _text_field(f.TextField.BUYER_PHONE),
+    ),
+    FieldSpec(
+        ("serial",),
+        "serial:4200001234 — exact payment serial number (流水号) of a payment or refund",
+        _text_field(f.TextField.SERIAL),
     ),
     FieldSpec(("consignee",), "consignee:张 — consignee name contains", _text_field(f.TextField.CONSIGNEE)),
     FieldSpec(
@@ -298,7 +348,11 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
     FieldSpec(("type",), "type:GROUP_BUY", _enum_field(f.EnumField.TYPE)),
     FieldSpec(("fulfillment",), "fulfillment:SELF_PICKUP", _enum_field(f.EnumField.FULFILLMENT)),
     FieldSpec(("channel",), "channel:APP,H5", _enum_field(f.EnumField.CHANNEL)),
-    FieldSpec(("campaign",), "campaign:<Campaign id or number>", _id_field(f.IdField.CAMPAIGN, "Campaign")),
+    FieldSpec(
+        ("campaign",),
+        "campaign:<Campaign id or number>; campaign:any — in some campaign, campaign:none — in none",
+        _campaign,
+    ),
     FieldSpec(
         ("aftersale",),
         "aftersale:PENDING_REVIEW — has an after-sale in that status",
@@ -320,6 +374,9 @@ def format_leaf(leaf: f.Leaf) -> str:
         return f"{leaf.field.value}:{','.join(ordered)}"
     if isinstance(leaf, f.IdIn):
         return f"{leaf.field.value}:{','.join(str(i) for i in sorted(leaf.ids))}"
+    if isinstance(leaf, f.FlagIs):
+        word = next(w for w, v in _FLAG_WORDS[leaf.field].items() if v is leaf.value)
+        return f"{'campaign' if leaf.field is f.FlagField.HAS_CAMPAIGN else leaf.field.value}:{word}"
     if isinstance(leaf, f.NameIn):
         return f"{leaf.field.value}:{','.join(_quoted_if_needed(n) for n in sorted(leaf.names))}"
     if isinstance(leaf, f.TextMatch):

@@ -29,6 +29,7 @@ from models.order_counts import count_scope
 from models.order_query_fields import fail
 from models.order_states import OrderStatus
 from models.orders import Order, OrderLine
+from models.payments import PaymentTransaction
 from models.principals import Principal
 from models.stores import Store
 from services import order_counts
@@ -80,6 +81,10 @@ def compile_filter(node: f.Node, *, phones: bool = True) -> ColumnElement[bool]:
         return _present_in(_ENUM_COLUMNS[node.field], sorted(node.values))
     if isinstance(node, f.IdIn):
         return _present_in(_ID_COLUMNS[node.field], sorted(node.ids))
+    if isinstance(node, f.FlagIs):
+        if node.field is f.FlagField.HQ_WAREHOUSE:  # the HQ warehouse is "no store" (models/stores.py)
+            return Order.store_id.is_(None) if node.value else Order.store_id.is_not(None)
+        return Order.campaign_id.is_not(None) if node.value else Order.campaign_id.is_(None)
     if isinstance(node, f.NameIn):
         stores = select(Store.id).where(_STORE_COLUMNS[node.field].in_(sorted(node.names)))
         return _present_in(Order.store_id, stores)
@@ -117,6 +122,15 @@ def _text(node: f.TextMatch, phones: bool) -> ColumnElement[bool]:
             return Order.order_no.startswith(text, autoescape=True)
         case f.TextField.PHONE:
             return _phone(text)
+        case f.TextField.BUYER_PHONE:
+            customer = Customer.phone_last4 if len(text) == 4 else Customer.phone
+            return Order.customer_id.in_(select(Customer.id).where(customer == text))
+        case f.TextField.STORE_NAME:
+            named = select(Store.id).where(Store.name.icontains(text, autoescape=True))
+            return _present_in(Order.store_id, named)
+        case f.TextField.SERIAL:
+            paid = select(PaymentTransaction.order_id).where(PaymentTransaction.gateway_reference == text)
+            return Order.id.in_(paid)
         case f.TextField.CONSIGNEE:
             return Order.consignee_name.icontains(text, autoescape=True)
         case f.TextField.PRODUCT:

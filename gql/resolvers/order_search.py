@@ -165,6 +165,12 @@ def filter_node(
             leaf(name, f.enum_in, kind, values)
     if t.store_ids:
         leaf("storeIds", f.id_in, f.IdField.STORE, ids("storeIds", t.store_ids, "Store"))
+    for name, flag, value in (
+        ("hqWarehouse", f.FlagField.HQ_WAREHOUSE, t.hq_warehouse),
+        ("hasCampaign", f.FlagField.HAS_CAMPAIGN, t.has_campaign),
+    ):
+        if value is not None:
+            leaf(name, f.flag_is, flag, value)
     if t.campaign_ids:
         leaf("campaignIds", f.id_in, f.IdField.CAMPAIGN, ids("campaignIds", t.campaign_ids, "Campaign"))
     region = t.region or RegionFilter()
@@ -182,6 +188,9 @@ def filter_node(
         ("orderNo", f.TextField.ORDER_NO, t.order_no),
         ("orderNoPrefix", f.TextField.ORDER_NO_PREFIX, t.order_no_prefix),
         ("phone", f.TextField.PHONE, t.phone),
+        ("buyerPhone", f.TextField.BUYER_PHONE, t.buyer_phone),
+        ("storeName", f.TextField.STORE_NAME, t.store_name),
+        ("paymentSerialNo", f.TextField.SERIAL, t.payment_serial_no),
         ("consigneeName", f.TextField.CONSIGNEE, t.consignee_name),
         ("product", f.TextField.PRODUCT, t.product),
         ("sku", f.TextField.SKU, t.sku),

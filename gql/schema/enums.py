@@ -21,7 +21,9 @@ from models.enums import (
     MemberLevel,
     OrderChannel,
     OrderType,
+    PaymentKind,
     PaymentMethod,
+    PaymentStatus,
     ProductScope,
     ProductStatus,
     RewardKind,
@@ -57,6 +59,8 @@ strawberry.enum(OrderCommand, description="A user-facing order action (one mutat
 strawberry.enum(OrderType)
 strawberry.enum(OrderChannel)
 strawberry.enum(PaymentMethod)
+strawberry.enum(PaymentKind, description="PAY: the buyer pays; REFUND: money goes back.")
+strawberry.enum(PaymentStatus, description="Gateway state of a payment or refund.")
 strawberry.enum(ActorType, description="Who caused an event.")
 strawberry.enum(TraceState, description="Carrier tracking state of a parcel.")
 strawberry.enum(AfterSaleType, description="REFUND_ONLY 仅退款, RETURN_AND_REFUND 退款退货.")

@@ -95,8 +95,26 @@ class OrderFilter:
         description="Customer phone or consignee phone: 4 digits match the last four (尾号), 7-15 digits the "
         "whole number. Not available to analysts.",
     )
+    buyer_phone: str | None = strawberry.field(
+        default=None,
+        description="The buyer's (customer's) own phone only, never the consignee's; read like `phone`. "
+        "Not available to analysts.",
+    )
     consignee_name: str | None = strawberry.field(
         default=None, description=f"The consignee's name contains it {_TEXT}."
+    )
+    store_name: str | None = strawberry.field(
+        default=None,
+        description=f"The fulfilling store's name contains it {_TEXT}; HQ-warehouse orders never match.",
+    )
+    payment_serial_no: str | None = strawberry.field(
+        default=None,
+        description="Exact payment serial number (流水号) the gateway gave a payment or refund of the "
+        "order (`Order.paymentSerialNo`, `OrderPayment.serialNo`).",
+    )
+    hq_warehouse: bool | None = strawberry.field(
+        default=None,
+        description="true: shipped by the HQ warehouse (总部, the order has no store); false: by a store.",
     )
     product: str | None = strawberry.field(
         default=None, description=f"Some line's product name (as ordered) or SKU code contains it {_TEXT}."
@@ -117,6 +135,9 @@ class OrderFilter:
     fulfillment: list[Fulfillment] | None = None
     channel: list[OrderChannel] | None = None
     campaign_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Campaign ids.")
+    has_campaign: bool | None = strawberry.field(
+        default=None, description="true: the order belongs to some campaign; false: to none."
+    )
     after_sale_status: list[AfterSaleStatus] | None = strawberry.field(
         default=None, description="The order has an after-sale in one of these statuses."
     )

@@ -17,11 +17,22 @@ from gql.schema.common import Money, money
 from gql.schema.consignee import CONSIGNEE_READS, Consignee
 from gql.schema.customers import CUSTOMER_FIELDS, Customer
 from gql.schema.order_lines import ORDER_LINE_FIELDS, OrderLine
+from gql.schema.order_payments import OrderPayment
 from gql.schema.stores import STORE_FIELDS, Store
 from models import orders as rows
 from models.after_sale_states import AfterSaleInitiator
 from models.base import utcnow
-from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, PaymentMethod, Role, TraceState
+from models.enums import (
+    ActorType,
+    Fulfillment,
+    OrderChannel,
+    OrderType,
+    PaymentKind,
+    PaymentMethod,
+    PaymentStatus,
+    Role,
+    TraceState,
+)
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand, RefundFacts, available_actions
 from models.order_states import OrderAction, OrderStatus
@@ -247,6 +258,23 @@ class Order(relay.Node):
     async def parcels(self, info: Info) -> list[Parcel]:
         return [Parcel.from_row(r) for r in await info.context.loaders.parcels_by_order.load(self.id)]
 
+    @strawberry.field(description="Payments and refunds at the gateway, oldest first.")
+    async def payments(self, info: Info) -> list[OrderPayment]:
+        return [OrderPayment.from_row(r) for r in await info.context.loaders.payments_by_order.load(self.id)]
+
+    @strawberry.field(
+        description="Payment serial number (流水号) the gateway gave the order's confirmed payment; "
+        "null while unpaid. Search with `serial:` or `OrderFilter.paymentSerialNo`."
+    )
+    async def payment_serial_no(self, info: Info) -> str | None:
+        found = await info.context.loaders.payments_by_order.load(self.id)
+        paid = [
+            r.gateway_reference
+            for r in found
+            if r.kind is PaymentKind.PAY and r.status is PaymentStatus.SUCCEEDED and r.gateway_reference
+        ]
+        return paid[-1] if paid else None
+
     @strawberry.field(description="Every transition, oldest first.")
     async def events(self, info: Info) -> list[OrderEvent]:
         return [OrderEvent.from_row(r) for r in await info.context.loaders.events_by_order.load(self.id)]
@@ -314,7 +342,15 @@ class Order(relay.Node):
         return ORDER_ROW_FIELDS(row)
 
 
-_BY_ORDER_ID = ("lines", "parcels", "events", "after_sales", "allocation_records")
+_BY_ORDER_ID = (
+    "lines",
+    "parcels",
+    "payments",
+    "payment_serial_no",
+    "events",
+    "after_sales",
+    "allocation_records",
+)
 
 # What each field and resolver reads off the order row (`reads`): the admin list selects only those
 # columns (gql/selection.py `selected_columns`). A field missing here makes the list read them all;

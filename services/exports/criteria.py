@@ -75,6 +75,8 @@ def dump(node: f.Node | None) -> dict[str, Any] | None:
         return {"op": "enum", "field": node.field.value, "values": sorted(v.value for v in node.values)}
     if isinstance(node, f.IdIn):
         return {"op": "id", "field": node.field.value, "ids": sorted(node.ids)}
+    if isinstance(node, f.FlagIs):
+        return {"op": "flag", "field": node.field.value, "value": node.value}
     if isinstance(node, f.NameIn):
         return {"op": "name", "field": node.field.value, "names": sorted(node.names)}
     if isinstance(node, f.TextMatch):
@@ -103,6 +105,8 @@ def _load(data: dict[str, Any]) -> f.Node:
         return f.EnumIn(field, frozenset(enum_type(v) for v in data["values"]))
     if op == "id":
         return f.IdIn(f.IdField(data["field"]), frozenset(int(i) for i in data["ids"]))
+    if op == "flag":
+        return f.FlagIs(f.FlagField(data["field"]), bool(data["value"]))
     if op == "name":
         return f.NameIn(f.NameField(data["field"]), frozenset(data["names"]))
     if op == "text":

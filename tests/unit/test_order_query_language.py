@@ -71,6 +71,15 @@ def store(*codes: str) -> f.Node:
         ('no:"2026*"', text("2026*", f.TextField.ORDER_NO)),
         ("phone:1234", text("1234", f.TextField.PHONE)),
         ("phone:+86-138-0013-8000", text("13800138000", f.TextField.PHONE)),
+        ("buyerPhone:1234", text("1234", f.TextField.BUYER_PHONE)),
+        ('buyerphone:"138 0013 8000"', text("13800138000", f.TextField.BUYER_PHONE)),
+        ("storeName:静安", text("静安", f.TextField.STORE_NAME)),
+        ("serial:4200001234", text("4200001234", f.TextField.SERIAL)),
+        ("warehouse:hq", f.flag_is(f.FlagField.HQ_WAREHOUSE, True)),
+        ("warehouse:总部", f.flag_is(f.FlagField.HQ_WAREHOUSE, True)),
+        ("warehouse:STORE", f.flag_is(f.FlagField.HQ_WAREHOUSE, False)),
+        ("campaign:any", f.flag_is(f.FlagField.HAS_CAMPAIGN, True)),
+        ("campaign:None", f.flag_is(f.FlagField.HAS_CAMPAIGN, False)),
         ("consignee:张", text("张", f.TextField.CONSIGNEE)),
         ("product:车厘子", text("车厘子", f.TextField.PRODUCT)),
         ("sku:SKU12", text("SKU12", f.TextField.SKU)),
@@ -295,6 +304,15 @@ def test_the_example_of_the_spec() -> None:
         ("created:2026-11-05..2026-11-01", 9, "created range is empty: its end must come after its start"),
         ("created:9999-12-31", 9, 'bad date "9999-12-31" at column 9'),
         ("phone:12", 7, "phone takes the last 4 digits or the whole number at column 7"),
+        ("buyerphone:12", 12, "buyerphone takes the last 4 digits or the whole number at column 12"),
+        (
+            "warehouse:shop",
+            11,
+            'unknown warehouse "shop" at column 11: expected one of hq, 总部, store, 门店',
+        ),
+        ("warehouse:hq,store", 14, "warehouse takes one value here at column 14"),
+        ("campaign:any,3", 14, "campaign takes one value here at column 14"),
+        ("campaign:3,none", 12, "campaign takes one value here at column 12"),
         ("campaign:abc", 10, 'campaign "abc" is neither a number nor a Campaign id at column 10'),
         (f"campaign:{encode_id('Store', 1)}", 10, "is neither a number nor a Campaign id"),
         ("campaign:0", 10, "campaign ids are positive integers at column 10"),
@@ -370,7 +388,7 @@ def _leaves() -> st.SearchStrategy[f.Node]:
         return f.amount_in(a, b)
 
     cents = st.none() | st.integers(0, f.MAX_AMOUNT_CENTS)
-    text_fields = [t for t in f.TextField if t is not f.TextField.PHONE]
+    text_fields = [t for t in f.TextField if t not in f.PHONE_FIELDS]
     return st.one_of(
         st.sampled_from(list(f.EnumField)).flatmap(enum_leaf),
         st.builds(
@@ -381,8 +399,11 @@ def _leaves() -> st.SearchStrategy[f.Node]:
         st.builds(f.name_in, st.sampled_from(list(f.NameField)), st.sets(TEXTS, min_size=1, max_size=3)),
         st.builds(f.text_match, st.sampled_from(text_fields), TEXTS),
         st.builds(
-            f.text_match, st.just(f.TextField.PHONE), st.from_regex(r"[0-9]{4}|1[0-9]{10}", fullmatch=True)
+            f.text_match,
+            st.sampled_from(sorted(f.PHONE_FIELDS)),
+            st.from_regex(r"[0-9]{4}|1[0-9]{10}", fullmatch=True),
         ),
+        st.builds(f.flag_is, st.sampled_from(list(f.FlagField)), st.booleans()),
         st.builds(time_leaf, st.sampled_from(list(f.TimeField)), st.none() | INSTANTS, st.none() | INSTANTS),
         st.builds(amount_leaf, cents, cents),
     )
@@ -462,6 +483,17 @@ EQUIVALENT = [
         ),
         "NOT (status:CANCELLED OR status:CLOSED) payment:ALIPAY fulfillment:EXPRESS province:浙江省 "
         "district:西湖区 no:2026110100000001",
+    ),
+    (
+        OrderFilter(
+            store_name="静安",
+            buyer_phone="1234",
+            payment_serial_no="4200001234",
+            hq_warehouse=False,
+            or_=[OrderFilter(has_campaign=True), OrderFilter(hq_warehouse=True, has_campaign=False)],
+        ),
+        "storename:静安 buyerphone:1234 serial:4200001234 warehouse:store "
+        "(campaign:any OR warehouse:hq campaign:none)",
     ),
 ]
 
