@@ -132,11 +132,12 @@ class ExportQuery:
             by_column = list(zip(*rows, strict=True))
             if not by_column:
                 return []
-            stores = by_column[1]
+            full: Sequence[bool] | None = None
             out: list[Sequence[Cell]] = []
             for column, values in zip(makers, by_column[2:], strict=True):
                 if column.masked is not None:
-                    full = _full_pii(principal, stores, listing.store is not None)
+                    if full is None:
+                        full = _full_pii(principal, by_column[1], listing.store is not None)
                     mask = column.masked
                     out.append([v if f or v is None else mask(v) for v, f in zip(values, full, strict=True)])
                 elif column.cells is not None:
