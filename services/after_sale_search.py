@@ -35,7 +35,10 @@ class AfterSaleCriteria:
     """Half-open: [created_from, created_to)."""
 
 
-def _conditions(principal: Principal, c: AfterSaleCriteria, with_status: bool = True) -> ColumnElement[bool]:
+def scoped_condition(
+    principal: Principal, c: AfterSaleCriteria, with_status: bool = True
+) -> ColumnElement[bool]:
+    """The after-sales `principal` may see that match `c`: the list's condition, also used by exports."""
     return and_(after_sale_visibility(principal), after_sale_filter(c, with_status))
 
 
@@ -62,7 +65,7 @@ def after_sale_filter(c: AfterSaleCriteria, with_status: bool = True) -> ColumnE
 
 
 def _base(principal: Principal, c: AfterSaleCriteria) -> Select[AfterSale]:
-    return select(AfterSale).where(_conditions(principal, c))
+    return select(AfterSale).where(scoped_condition(principal, c))
 
 
 async def list_after_sales(
@@ -77,7 +80,7 @@ async def count_by_status(
     """Every status's count (zeros included) for the tabs, in one statement; the status filter is ignored."""
     stmt = (
         select(AfterSale.status, func.count())
-        .where(_conditions(principal, criteria, with_status=False))
+        .where(scoped_condition(principal, criteria, with_status=False))
         .group_by(AfterSale.status)
     )
     async with sessions() as session:

@@ -27,7 +27,7 @@ from services.commands import Result, Work
 from services.pagination import PageRequest
 
 
-def _criteria(f: AfterSaleFilter | None) -> after_sale_search.AfterSaleCriteria:
+def after_sale_criteria(f: AfterSaleFilter | None) -> after_sale_search.AfterSaleCriteria:
     f = f or AfterSaleFilter()
     return after_sale_search.AfterSaleCriteria(
         statuses=tuple(f.status or ()),
@@ -70,7 +70,7 @@ class AfterSaleQueries:
         page = await after_sale_search.list_after_sales(
             info.context.sessions,
             info.context.principal,
-            _criteria(filter),
+            after_sale_criteria(filter),
             PageRequest(first, after, last, before),
         )
         return Connection[AfterSale].of(page, AfterSale.from_row)
@@ -80,7 +80,7 @@ class AfterSaleQueries:
         self, info: Info, filter: AfterSaleFilter | None = None
     ) -> AfterSaleStatusCounts:
         counts = await after_sale_search.count_by_status(
-            info.context.sessions, info.context.principal, _criteria(filter)
+            info.context.sessions, info.context.principal, after_sale_criteria(filter)
         )
         return AfterSaleStatusCounts(
             total=sum(counts.values()),

@@ -16,7 +16,7 @@ import strawberry
 from gql.context import Info
 from gql.ids import decode_id
 from gql.permissions import Allowed
-from gql.resolvers.after_sales import _criteria as after_sale_criteria
+from gql.resolvers.after_sales import after_sale_criteria
 from gql.resolvers.order_search import QueryArgument, criteria
 from gql.schema.after_sales import AfterSaleFilter
 from gql.schema.analytics import (

@@ -31,7 +31,7 @@ def _cents(span: CentsRange | None) -> tuple[int | None, int | None]:
     return span.min, span.max
 
 
-def _criteria(f: CustomerFilter, zone: tzinfo) -> customer_service.CustomerCriteria:
+def customer_criteria(f: CustomerFilter, zone: tzinfo) -> customer_service.CustomerCriteria:
     registered_from, registered_to = _span(f.registered_at, zone, "filter.registeredAt")
     last_from, last_to = _span(f.last_order_at, zone, "filter.lastOrderAt")
     spent_min, spent_max = _cents(f.spent)
@@ -69,7 +69,7 @@ class CustomerQueries:
         page = await customer_service.list_customers(
             info.context.sessions,
             info.context.principal,
-            _criteria(filter or CustomerFilter(), zone),
+            customer_criteria(filter or CustomerFilter(), zone),
             PageRequest(first, after, last, before),
             now=utcnow(),
             zone=zone,

@@ -21,8 +21,8 @@ from gql.context import Info
 from gql.ids import decode_id
 from gql.mutations import user_error
 from gql.permissions import Allowed
-from gql.resolvers.after_sales import _criteria as after_sale_criteria
-from gql.resolvers.customers import _criteria as customer_criteria
+from gql.resolvers.after_sales import after_sale_criteria
+from gql.resolvers.customers import customer_criteria
 from gql.resolvers.order_search import criteria
 from gql.schema.customers import CustomerFilter
 from gql.schema.exports import ExportJob, StartExportInput, StartExportPayload, VisitExportFilter

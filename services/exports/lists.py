@@ -33,7 +33,7 @@ from models.principals import Principal
 from models.stores import Store
 from models.visits import VisitEvent
 from services.after_sale_search import AfterSaleCriteria
-from services.after_sale_search import _conditions as after_sale_conditions
+from services.after_sale_search import scoped_condition as after_sale_conditions
 from services.customers import CustomerCriteria, customer_conditions
 from services.exports.rows import Column, Listing, bool_cells
 from services.order_search import OrderCriteria, order_condition
