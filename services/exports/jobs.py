@@ -31,6 +31,7 @@ from services.db import SessionFactory, unit_of_work
 from services.exports import criteria as codec
 from services.exports.links import link_key, sign
 from services.exports.lists import ExportCriteria, condition
+from services.order_search import OrderCriteria, check_store_codes
 from services.scoping import require_signed_in
 
 
@@ -87,6 +88,8 @@ async def start_export(
     except ValueError as exc:
         raise DomainError(ErrorCode.BAD_USER_INPUT, str(exc), "columns") from None
     condition(kind, principal, criteria, now, config.zone)  # refuses now what the list refuses
+    if isinstance(criteria, OrderCriteria):
+        await check_store_codes(sessions, criteria)  # an unknown store code, as the order list
     async with unit_of_work(sessions) as session:
         open_jobs = await session.scalar(
             select(func.count())

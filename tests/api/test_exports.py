@@ -236,6 +236,10 @@ async def test_who_may_export_and_see_the_link(api: Api, shop: Shop, worker: Wor
     assert r.data["startExport"]["userErrors"][0]["field"] == ["input", "orderLineColumns"]
     r = await analyst.execute(START, input={"list": "ORDERS", "query": "status:"})
     assert r.data["startExport"]["userErrors"][0]["code"] == "INVALID_QUERY_SYNTAX"
+    r = await analyst.execute(START, input={"list": "ORDERS", "query": "store:NOPE01"})
+    assert r.data["startExport"]["userErrors"][0]["code"] == "INVALID_QUERY_SYNTAX"
+    r = await analyst.execute(START, input={"list": "ORDERS", "filter": {"storeCodes": ["NOPE01"]}})
+    assert r.data["startExport"]["userErrors"][0]["code"] == "BAD_USER_INPUT"
 
     job = await start(api.as_staff(shop.sh))
     done = await finished(api.as_staff(shop.sh), job["id"], worker)
