@@ -58,6 +58,9 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.verifyPickup": MERCHANTS,
     "Mutation.reallocateOrder": HQ,
     "Mutation.cancelAllocatedOrder": HQ,
+    # Watch lists: each back-office user's own, of the orders they may see.
+    "Mutation.watchOrder": MERCHANTS,
+    "Mutation.unwatchOrder": MERCHANTS,
     # After-sales: buyers ask, withdraw and ship back; stores decide and refund.
     "Query.afterSales": ORDER_READERS,
     "Query.afterSaleStatusCounts": ORDER_READERS,

@@ -68,6 +68,8 @@ class FlagField(StrEnum):
     """The HQ warehouse (总部) fulfils the order: it has no store (only EXPRESS orders can)."""
     HAS_CAMPAIGN = "hascampaign"
     """The order belongs to some campaign (its campaign id is set), whichever it is."""
+    WATCHED = "watched"
+    """The caller watches the order (their own watch list: models/order_watches.py)."""
 
 
 class NameField(StrEnum):
@@ -324,6 +326,11 @@ def leaves(node: Node) -> Iterable[Leaf]:
 def uses_phone(node: Node) -> bool:
     """Whether the filter names a phone outright (free text may also match phones; see the compiler)."""
     return any(isinstance(leaf, TextMatch) and leaf.field in PHONE_FIELDS for leaf in leaves(node))
+
+
+def uses_watch_list(node: Node) -> bool:
+    """Whether the filter reads the caller's watch list (so its SQL depends on who is asking)."""
+    return any(isinstance(leaf, FlagIs) and leaf.field is FlagField.WATCHED for leaf in leaves(node))
 
 
 # ---- statuses and tabs ----------------------------------------------------------------------------

@@ -181,6 +181,7 @@ def _number_or_global_id(text: str, type_name: str) -> int | None:
 _FLAG_WORDS: Final[dict[f.FlagField, dict[str, bool]]] = {
     f.FlagField.HQ_WAREHOUSE: {"hq": True, "总部": True, "store": False, "门店": False},
     f.FlagField.HAS_CAMPAIGN: {"any": True, "none": False},
+    f.FlagField.WATCHED: {"true": True, "yes": True, "false": False, "no": False},
 }
 """The words of a flag, each with the flag's value; `format_leaf` writes the first of each value."""
 
@@ -199,6 +200,10 @@ def _flag(field: f.FlagField, name: str, items: Sequence[Item]) -> f.Node:
 
 def _warehouse(name: str, items: Sequence[Item], _zone: tzinfo) -> f.Node:
     return _flag(f.FlagField.HQ_WAREHOUSE, name, items)
+
+
+def _watched(name: str, items: Sequence[Item], _zone: tzinfo) -> f.Node:
+    return _flag(f.FlagField.WATCHED, name, items)
 
 
 def _campaign(name: str, items: Sequence[Item], zone: tzinfo) -> f.Node:
@@ -353,6 +358,7 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
         "campaign:<Campaign id or number>; campaign:any — in some campaign, campaign:none — in none",
         _campaign,
     ),
+    FieldSpec(("watched",), "watched:true — orders on the caller's watch list (watchOrder)", _watched),
     FieldSpec(
         ("aftersale",),
         "aftersale:PENDING_REVIEW — has an after-sale in that status",

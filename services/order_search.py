@@ -28,6 +28,7 @@ from models.errors import DomainError, ErrorCode
 from models.order_counts import count_scope
 from models.order_query_fields import fail
 from models.order_states import OrderStatus
+from models.order_watches import OrderWatch
 from models.orders import Order, OrderLine
 from models.payments import PaymentTransaction
 from models.principals import Principal
@@ -65,14 +66,17 @@ _STORE_COLUMNS: Final = {
 _TIME_COLUMNS: Final = {f.TimeField.CREATED: Order.created_at, f.TimeField.PAID: Order.paid_at}
 
 
-def compile_filter(node: f.Node, *, phones: bool = True) -> ColumnElement[bool]:
-    """The SQL condition of a filter. With `phones` False, free text does not look at phone numbers."""
+def compile_filter(node: f.Node, *, phones: bool = True, watcher: str | None = None) -> ColumnElement[bool]:
+    """The SQL condition of a filter. With `phones` False, free text does not look at phone numbers.
+
+    `watcher` is whose watch list `watched:` reads (`Principal.key`); with none, nothing is watched.
+    """
     if isinstance(node, f.AllOf):
-        return and_(*(compile_filter(c, phones=phones) for c in node.children))
+        return and_(*(compile_filter(c, phones=phones, watcher=watcher) for c in node.children))
     if isinstance(node, f.AnyOf):
-        return or_(*(compile_filter(c, phones=phones) for c in node.children))
+        return or_(*(compile_filter(c, phones=phones, watcher=watcher) for c in node.children))
     if isinstance(node, f.Not):
-        return not_(compile_filter(node.child, phones=phones))
+        return not_(compile_filter(node.child, phones=phones, watcher=watcher))
     if isinstance(node, f.EnumIn):
         if node.field is f.EnumField.AFTER_SALE:
             return exists(
@@ -84,6 +88,9 @@ def compile_filter(node: f.Node, *, phones: bool = True) -> ColumnElement[bool]:
     if isinstance(node, f.FlagIs):
         if node.field is f.FlagField.HQ_WAREHOUSE:  # the HQ warehouse is "no store" (models/stores.py)
             return Order.store_id.is_(None) if node.value else Order.store_id.is_not(None)
+        if node.field is f.FlagField.WATCHED:
+            watched = Order.id.in_(select(OrderWatch.order_id).where(OrderWatch.watcher_key == watcher))
+            return watched if node.value else not_(watched)
         return Order.campaign_id.is_not(None) if node.value else Order.campaign_id.is_(None)
     if isinstance(node, f.NameIn):
         stores = select(Store.id).where(_STORE_COLUMNS[node.field].in_(sorted(node.names)))
@@ -197,7 +204,7 @@ def order_condition(principal: Principal, criteria: OrderCriteria) -> ColumnElem
             continue
         if analyst and f.uses_phone(node):
             raise DomainError(ErrorCode.FORBIDDEN, "analysts may not search orders by phone", field)
-        parts.append(compile_filter(node, phones=not analyst))
+        parts.append(compile_filter(node, phones=not analyst, watcher=principal.key))
     return and_(*parts)
 
 
@@ -340,11 +347,15 @@ def _listed(principal: Principal, criteria: OrderCriteria) -> Select[Any]:
 
     The SPA sends the same tab's filter again and again; building its condition and having
     SQLAlchemy walk the new statement for its cache key was ~5 % of an order-list request. The
-    statement depends on the principal's role, stores and customer and on the filter's AST (frozen,
-    hashable) only; one that fails to build (an analyst searching by phone) is not remembered, so
-    it fails again. `paginate` keeps the page statements made from it (services/pagination.py).
+    statement depends on the principal's role, stores and customer (and who they are when the filter
+    reads their watch list) and on the filter's AST (frozen, hashable) only; one that fails to build
+    (an analyst searching by phone) is not remembered, so it fails again. `paginate` keeps the page
+    statements made from it (services/pagination.py).
     """
-    key = (principal.role, principal.store_ids, principal.customer_id, criteria)
+    watcher = (
+        principal.key if any(f.uses_watch_list(n) for n in (criteria.filter, criteria.query) if n) else None
+    )
+    key = (principal.role, watcher, principal.store_ids, principal.customer_id, criteria)
     found = _LISTED.get(key)
     if found is None:
         found = select(Order).where(order_condition(principal, criteria))

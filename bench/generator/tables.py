@@ -160,10 +160,12 @@ NOT_GENERATED: Final = frozenset(
         "customer_identities",
         "shopper_sessions",
         "refresh_tokens",
+        "order_watches",
     }
 )
 """Tables the generator does not write: request bookkeeping, the back office's own history, the
-order count parts (the orders' triggers write those) and export jobs (made by their callers)."""
+order count parts (the orders' triggers write those), export jobs (made by their callers) and
+watch lists (each user's own)."""
 
 DERIVED_PREFIX: Final = "metrics_"
 """Rollups are derived from the generated rows by the metrics refresh, never written here."""

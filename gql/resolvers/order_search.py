@@ -168,6 +168,7 @@ def filter_node(
     for name, flag, value in (
         ("hqWarehouse", f.FlagField.HQ_WAREHOUSE, t.hq_warehouse),
         ("hasCampaign", f.FlagField.HAS_CAMPAIGN, t.has_campaign),
+        ("watched", f.FlagField.WATCHED, t.watched),
     ):
         if value is not None:
             leaf(name, f.flag_is, flag, value)

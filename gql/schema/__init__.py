@@ -27,6 +27,7 @@ from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
 from gql.resolvers.metrics import MetricsQueries
 from gql.resolvers.node import NodeQueries
 from gql.resolvers.order_search import OrderSearchQueries
+from gql.resolvers.order_watches import OrderWatchMutations
 from gql.resolvers.orders import OrderMutations, OrderQueries
 from gql.resolvers.reviews import ReviewMutations, ReviewQueries
 from gql.resolvers.sign_in import SignInMutations
@@ -72,6 +73,7 @@ Mutation = merge_types(
     "Mutation",
     (
         OrderMutations,
+        OrderWatchMutations,
         AfterSaleMutations,
         CampaignMutations,
         GroupBuyMutations,

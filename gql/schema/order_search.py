@@ -138,6 +138,10 @@ class OrderFilter:
     has_campaign: bool | None = strawberry.field(
         default=None, description="true: the order belongs to some campaign; false: to none."
     )
+    watched: bool | None = strawberry.field(
+        default=None,
+        description="true: orders on the caller's own watch list (`watchOrder`); false: the others.",
+    )
     after_sale_status: list[AfterSaleStatus] | None = strawberry.field(
         default=None, description="The order has an after-sale in one of these statuses."
     )

@@ -80,6 +80,8 @@ def store(*codes: str) -> f.Node:
         ("warehouse:STORE", f.flag_is(f.FlagField.HQ_WAREHOUSE, False)),
         ("campaign:any", f.flag_is(f.FlagField.HAS_CAMPAIGN, True)),
         ("campaign:None", f.flag_is(f.FlagField.HAS_CAMPAIGN, False)),
+        ("watched:true", f.flag_is(f.FlagField.WATCHED, True)),
+        ("watched:No", f.flag_is(f.FlagField.WATCHED, False)),
         ("consignee:张", text("张", f.TextField.CONSIGNEE)),
         ("product:车厘子", text("车厘子", f.TextField.PRODUCT)),
         ("sku:SKU12", text("SKU12", f.TextField.SKU)),
@@ -490,9 +492,10 @@ EQUIVALENT = [
             buyer_phone="1234",
             payment_serial_no="4200001234",
             hq_warehouse=False,
+            watched=True,
             or_=[OrderFilter(has_campaign=True), OrderFilter(hq_warehouse=True, has_campaign=False)],
         ),
-        "storename:静安 buyerphone:1234 serial:4200001234 warehouse:store "
+        "storename:静安 buyerphone:1234 serial:4200001234 warehouse:store watched:true "
         "(campaign:any OR warehouse:hq campaign:none)",
     ),
 ]
