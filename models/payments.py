@@ -23,6 +23,7 @@ class PaymentTransaction(Base):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         Index("ix_payment_transactions_order_id", "order_id"),
         Index("ix_payment_transactions_pending", "status", "next_attempt_at"),
+        Index("ix_payment_transactions_gateway_reference", "gateway_reference"),
     )
 
     id: Mapped[int] = id_pk()
@@ -37,6 +38,7 @@ class PaymentTransaction(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     gateway_reference: Mapped[str | None] = mapped_column(String(64))
+    """The gateway's serial number (流水号) once it confirms; indexed for the order search's `serial:`."""
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = created_at_column()
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
