@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Callable
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -24,10 +24,12 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
 from gql.auth import AuthError, principal_from_header
 from gql.context import Context, Info
 from gql.errors import CodedError
+from gql.gate import GatedGraphQL
 from gql.ids import decode_id
 from gql.permissions import check_audience
 from gql.schema.orders import Order, OrderEvent
@@ -214,6 +216,30 @@ class FeedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self._closing is None:
             log.warning("closing subscription connection: %s %s", code, reason)
             self._closing = asyncio.create_task(self.websocket.close(code=code, reason=reason))
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """The HTTP gate's document and input checks, then strawberry's own handling.
+
+        Operations over WebSocket never pass the HTTP gate: here they meet the same document checks
+        (length, tokens, shape, validation; cached per document) and the same input checks (list
+        ceilings, NUL bytes, lone surrogates; O(n) in the variables) before anything runs.
+        """
+        refusal = self._refusal(message) if self.connection_acknowledged else None
+        if refusal is not None and message["id"] not in self.operations:
+            await self.send_message({"id": message["id"], "type": "error", "payload": [refusal.formatted]})
+            return
+        await super().handle_subscribe(message)
+
+    def _refusal(self, message: SubscribeMessage) -> GraphQLError | None:
+        payload = message["payload"]
+        query, variables = payload.get("query"), payload.get("variables")
+        if not isinstance(query, str) or not (variables is None or isinstance(variables, dict)):
+            return None  # malformed: strawberry refuses it
+        gate = cast(GatedGraphQL, self.view).gate()
+        checked = gate.documents.check(query, role=self.context.principal.role)
+        if checked.errors:
+            return checked.errors[0]
+        return None if checked.document is None else gate.inputs.check(checked.document, variables)
 
     async def handle(self) -> None:
         heartbeat = asyncio.create_task(self._heartbeat())

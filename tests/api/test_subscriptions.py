@@ -208,6 +208,28 @@ async def test_a_since_too_far_back_is_refused_up_front(db: Database, seed: Seed
         await ws.close()
 
 
+async def test_hostile_subscription_arguments_get_coded_errors(server: LiveServer) -> None:
+    """The HTTP gate's input checks do not see WebSocket operations: these must still be refused."""
+    ws = await GraphQLWs.open(server.ws_url, bearer(server, Role.HQ_ADMIN))
+    attacks: list[dict[str, Any]] = [
+        {"since": "1\u0000"},
+        {"since": "2026-01-01T00:00:00\u0000"},
+        {"storeIds": [encode_id("Store", 2**63)]},
+        {"storeIds": ["not-an-id"]},
+        {"storeIds": [encode_id("Store", n) for n in range(1, 5001)]},
+    ]
+    for variables in attacks:
+        sub = await ws.subscribe(EVENTS, **variables)
+        message = await ws.receive(sub)
+        payload = message["payload"]
+        errors = payload if message["type"] == "error" else payload.get("errors", [])
+        codes = [e["extensions"]["code"] for e in errors]
+        assert codes, (variables, message)
+        assert "INTERNAL_SERVER_ERROR" not in codes, (variables, message)
+        await ws.complete(sub)
+    await ws.close()
+
+
 async def test_a_reallocated_order_is_a_new_order_for_its_new_store(server: LiveServer, seed: Seed) -> None:
     shop = await open_shop(seed)
     a_staff, b_staff = await staff_ws(server, shop.a.id), await staff_ws(server, shop.b.id)
