@@ -1,4 +1,4 @@
-"""What the admin order list may ask for, as pure data: the filter AST, sort specs and status tabs.
+"""What the admin order list may filter on, as pure data: the filter AST and its smart constructors.
 
 Both front ends of the list — the typed `OrderFilter` input and the `query:` string language
 (`models/order_query_language.py`) — build this one AST, and `services/order_search.py` compiles
@@ -7,6 +7,7 @@ filter means the same thing however it was written. The smart constructors below
 `text_match`, `time_in`, ...) are the only way to build leaves: they validate and normalise
 values once, raising `FilterValueError`, which each front end turns into its own coded error
 (with a column for the query string, with an input path for the typed filter).
+The status tabs live in `models/order_tabs.py`, the sort specs in `models/order_sorting.py`.
 
 Pure: no I/O, no ORM, no GraphQL.
 """
@@ -331,105 +332,3 @@ def uses_phone(node: Node) -> bool:
 def uses_watch_list(node: Node) -> bool:
     """Whether the filter reads the caller's watch list (so its SQL depends on who is asking)."""
     return any(isinstance(leaf, FlagIs) and leaf.field is FlagField.WATCHED for leaf in leaves(node))
-
-
-# ---- statuses and tabs ----------------------------------------------------------------------------
-
-STATUS_LIFECYCLE: Final[tuple[OrderStatus, ...]] = (
-    OrderStatus.PENDING_PAYMENT,
-    OrderStatus.AWAITING_GROUP,
-    OrderStatus.PENDING_ACCEPTANCE,
-    OrderStatus.PENDING_ALLOCATION,
-    OrderStatus.PENDING_SHIPMENT,
-    OrderStatus.PENDING_PICKUP,
-    OrderStatus.SHIPPED,
-    OrderStatus.COMPLETED,
-    OrderStatus.CANCELLED,
-    OrderStatus.CLOSED,
-)
-"""The order of the SPA's tabs, of `byStatus` and of the STATUS sort."""
-
-STATUS_RANK: Final[Mapping[OrderStatus, int]] = {s: i for i, s in enumerate(STATUS_LIFECYCLE)}
-
-STATUS_LABELS: Final[Mapping[OrderStatus, str]] = {
-    OrderStatus.PENDING_PAYMENT: "待付款",
-    OrderStatus.AWAITING_GROUP: "待成团",
-    OrderStatus.PENDING_ACCEPTANCE: "待接单",
-    OrderStatus.PENDING_ALLOCATION: "待分配",
-    OrderStatus.PENDING_SHIPMENT: "待发货",
-    OrderStatus.PENDING_PICKUP: "待提货",
-    OrderStatus.SHIPPED: "已发货",
-    OrderStatus.COMPLETED: "交易完成",
-    OrderStatus.CANCELLED: "已取消",
-    OrderStatus.CLOSED: "已关闭",
-}
-
-STATUS_ALIASES: Final[Mapping[str, OrderStatus]] = {
-    **{label: status for status, label in STATUS_LABELS.items()},
-    "已完成": OrderStatus.COMPLETED,
-}
-"""Chinese names the query language accepts for statuses (the tab labels, plus 已完成)."""
-
-
-class OrderTab(StrEnum):
-    ALL = "ALL"
-    PENDING_PAYMENT = "PENDING_PAYMENT"
-    AWAITING_GROUP = "AWAITING_GROUP"
-    PENDING_ACCEPTANCE = "PENDING_ACCEPTANCE"
-    PENDING_ALLOCATION = "PENDING_ALLOCATION"
-    PENDING_SHIPMENT = "PENDING_SHIPMENT"
-    PENDING_PICKUP = "PENDING_PICKUP"
-    SHIPPED = "SHIPPED"
-    COMPLETED = "COMPLETED"
-    CANCELLED_OR_CLOSED = "CANCELLED_OR_CLOSED"
-
-
-@dataclass(frozen=True, slots=True)
-class TabDefinition:
-    tab: OrderTab
-    label: str
-    statuses: tuple[OrderStatus, ...]
-
-
-def _tab(status: OrderStatus) -> TabDefinition:
-    return TabDefinition(OrderTab(status.value), STATUS_LABELS[status], (status,))
-
-
-ORDER_TABS: Final[tuple[TabDefinition, ...]] = (
-    TabDefinition(OrderTab.ALL, "全部", STATUS_LIFECYCLE),
-    *(_tab(s) for s in STATUS_LIFECYCLE[:8]),
-    TabDefinition(OrderTab.CANCELLED_OR_CLOSED, "已取消/已关闭", (OrderStatus.CANCELLED, OrderStatus.CLOSED)),
-)
-"""The admin SPA's status tabs, in display order. The SPA lists a tab with `status: tab.statuses`."""
-
-
-def tab_counts(by_status: Mapping[OrderStatus, int]) -> list[tuple[TabDefinition, int]]:
-    return [(tab, sum(by_status.get(s, 0) for s in tab.statuses)) for tab in ORDER_TABS]
-
-
-# ---- sorting --------------------------------------------------------------------------------------
-
-
-class OrderSortKey(StrEnum):
-    CREATED_AT = "CREATED_AT"
-    PAID_AT = "PAID_AT"
-    """Unpaid orders (no paidAt) come last in both directions."""
-    TOTAL = "TOTAL"
-    """The payable amount."""
-    ORDER_NO = "ORDER_NO"
-    STATUS = "STATUS"
-    """Lifecycle order of the tabs (待付款 first, 已关闭 last), not alphabetical."""
-
-
-class SortDirection(StrEnum):
-    ASC = "ASC"
-    DESC = "DESC"
-
-
-@dataclass(frozen=True, slots=True)
-class OrderSortSpec:
-    key: OrderSortKey
-    direction: SortDirection = SortDirection.DESC
-
-
-DEFAULT_ORDER_SORT: Final[tuple[OrderSortSpec, ...]] = (OrderSortSpec(OrderSortKey.CREATED_AT),)

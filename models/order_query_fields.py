@@ -23,6 +23,7 @@ from typing import Final, TypeVar
 from models import order_filters as f
 from models.errors import DomainError, ErrorCode
 from models.money import format_cents
+from models.order_tabs import STATUS_ALIASES
 
 COLONS: Final = ":："
 """Field separators; the full-width one is what a Chinese input method types."""
@@ -294,7 +295,7 @@ def _amount(name: str, items: Sequence[Item], _zone: tzinfo) -> f.Node:
 _STATUS_HELP = "status:待发货,PENDING_PICKUP — order status (enum names or the tab names 待付款 … 已关闭)"
 
 FIELDS: Final[tuple[FieldSpec, ...]] = (
-    FieldSpec(("status",), _STATUS_HELP, _enum_field(f.EnumField.STATUS, dict(f.STATUS_ALIASES))),
+    FieldSpec(("status",), _STATUS_HELP, _enum_field(f.EnumField.STATUS, dict(STATUS_ALIASES))),
     FieldSpec(("store",), "store:SH001,SH002 — store codes", _name_field(f.NameField.STORE_CODE)),
     FieldSpec(("storeid",), "storeid:<Store id or number>", _id_field(f.IdField.STORE, "Store")),
     FieldSpec(

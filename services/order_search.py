@@ -27,7 +27,9 @@ from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from models.order_counts import count_scope
 from models.order_query_fields import fail
+from models.order_sorting import DEFAULT_ORDER_SORT, OrderSortKey, OrderSortSpec, SortDirection
 from models.order_states import OrderStatus
+from models.order_tabs import STATUS_LIFECYCLE, STATUS_RANK
 from models.order_watches import OrderWatch
 from models.orders import Order, OrderLine
 from models.payments import PaymentTransaction
@@ -212,47 +214,47 @@ def order_condition(principal: Principal, criteria: OrderCriteria) -> ColumnElem
 
 _UNPAID_LAST: Final = case((Order.paid_at.is_(None), 1), else_=0)
 _STATUS_RANK: Final = case(
-    {status.value: rank for status, rank in f.STATUS_RANK.items()},
+    {status.value: rank for status, rank in STATUS_RANK.items()},
     value=Order.status,
-    else_=len(f.STATUS_RANK),
+    else_=len(STATUS_RANK),
 )
 
 _Getter = Callable[[Order], Any]
 
 
-def _keys(spec: f.OrderSortSpec) -> list[tuple[SortKey, _Getter]]:
-    descending = spec.direction is f.SortDirection.DESC
+def _keys(spec: OrderSortSpec) -> list[tuple[SortKey, _Getter]]:
+    descending = spec.direction is SortDirection.DESC
     match spec.key:
-        case f.OrderSortKey.CREATED_AT:
+        case OrderSortKey.CREATED_AT:
             return [(SortKey(Order.created_at, descending, datetime), lambda o: o.created_at)]
-        case f.OrderSortKey.PAID_AT:
+        case OrderSortKey.PAID_AT:
             return [
                 (SortKey(_UNPAID_LAST, False), lambda o: int(o.paid_at is None)),
                 (SortKey(Order.paid_at, descending, datetime, nullable=True), lambda o: o.paid_at),
             ]
-        case f.OrderSortKey.TOTAL:
+        case OrderSortKey.TOTAL:
             return [(SortKey(Order.payable_amount, descending), lambda o: o.payable_amount)]
-        case f.OrderSortKey.ORDER_NO:
+        case OrderSortKey.ORDER_NO:
             return [(SortKey(Order.order_no, descending, str), lambda o: o.order_no)]
-        case f.OrderSortKey.STATUS:
-            return [(SortKey(_STATUS_RANK, descending), lambda o: f.STATUS_RANK[o.status])]
+        case OrderSortKey.STATUS:
+            return [(SortKey(_STATUS_RANK, descending), lambda o: STATUS_RANK[o.status])]
 
 
-def order_sort(specs: Sequence[f.OrderSortSpec]) -> Sort:
+def order_sort(specs: Sequence[OrderSortSpec]) -> Sort:
     """The keyset sort of a sort spec; id (in the last key's direction) breaks every tie.
 
     The sort's name spells the whole spec, so a cursor made under one sort is refused under another.
     One `Sort` per spec (frozen, its keys SQL expressions of the mapped columns): made once.
     """
-    return _order_sort(tuple(specs) or f.DEFAULT_ORDER_SORT)
+    return _order_sort(tuple(specs) or DEFAULT_ORDER_SORT)
 
 
 @lru_cache(maxsize=256)
-def _order_sort(specs: tuple[f.OrderSortSpec, ...]) -> Sort:
+def _order_sort(specs: tuple[OrderSortSpec, ...]) -> Sort:
     if len({s.key for s in specs}) != len(specs):
         raise DomainError(ErrorCode.BAD_USER_INPUT, "give each sort key at most once", "sort")
     pairs = [pair for spec in specs for pair in _keys(spec)]
-    pairs.append((SortKey(Order.id, specs[-1].direction is f.SortDirection.DESC), lambda o: o.id))
+    pairs.append((SortKey(Order.id, specs[-1].direction is SortDirection.DESC), lambda o: o.id))
     getters = [getter for _, getter in pairs]
     return Sort(
         ",".join(f"{s.key.value}:{s.direction.value}" for s in specs),
@@ -263,16 +265,16 @@ def _order_sort(specs: tuple[f.OrderSortSpec, ...]) -> Sort:
 
 
 _SORT_READS: Final = {
-    f.OrderSortKey.CREATED_AT: "created_at",
-    f.OrderSortKey.PAID_AT: "paid_at",
-    f.OrderSortKey.TOTAL: "payable_amount",
-    f.OrderSortKey.ORDER_NO: "order_no",
-    f.OrderSortKey.STATUS: "status",
+    OrderSortKey.CREATED_AT: "created_at",
+    OrderSortKey.PAID_AT: "paid_at",
+    OrderSortKey.TOTAL: "payable_amount",
+    OrderSortKey.ORDER_NO: "order_no",
+    OrderSortKey.STATUS: "status",
 }
 """The row attribute each sort key's getter (`_keys`) reads."""
 
 
-ORDERS_NEWEST_FIRST: Final = order_sort(f.DEFAULT_ORDER_SORT)
+ORDERS_NEWEST_FIRST: Final = order_sort(DEFAULT_ORDER_SORT)
 
 
 async def check_store_codes(sessions: SessionFactory, criteria: OrderCriteria) -> None:
@@ -319,7 +321,7 @@ async def list_orders(
     principal: Principal,
     page: PageRequest,
     criteria: OrderCriteria | None = None,
-    sort: Sequence[f.OrderSortSpec] = (),
+    sort: Sequence[OrderSortSpec] = (),
     columns: frozenset[str] | None = None,
 ) -> Page[Order]:
     """A page of the orders `principal` may see; `columns`: the attributes the caller reads (paginate).
@@ -384,4 +386,4 @@ async def count_by_status(
         stmt = listed.with_only_columns(Order.status, func.count()).group_by(Order.status)
         async with sessions() as session:
             found = {status: int(n) for status, n in (await session.execute(stmt)).all()}
-    return {status: found.get(status, 0) for status in f.STATUS_LIFECYCLE}
+    return {status: found.get(status, 0) for status in STATUS_LIFECYCLE}

@@ -30,6 +30,7 @@ from gql.selection import selected_columns, selected_paths
 from models import order_filters as f
 from models.errors import DomainError, ErrorCode
 from models.order_query_language import parse_query
+from models.order_sorting import OrderSortSpec
 from services import order_search
 from services.order_search import OrderCriteria
 from services.pagination import PageRequest
@@ -71,7 +72,7 @@ class OrderSearchQueries:
             info.context.principal,
             PageRequest(first, after, last, before),
             criteria(info, filter, query),
-            [f.OrderSortSpec(s.key, s.direction) for s in sort or ()],
+            [OrderSortSpec(s.key, s.direction) for s in sort or ()],
             columns=selected_columns(info, paths, ("edges", "node"), ORDER_ROW_FIELDS),
         )
         await prefetch_orders(info, page.rows, paths=paths)

@@ -15,18 +15,11 @@ import strawberry
 from gql.schema import enums as _registered_enums  # noqa: F401  (GraphQL enums first)
 from models.after_sale_states import AfterSaleStatus
 from models.enums import Fulfillment, OrderChannel, OrderType, PaymentMethod
-from models.order_filters import (
-    MAX_TEXT_LENGTH,
-    ORDER_TABS,
-    STATUS_LABELS,
-    STATUS_LIFECYCLE,
-    OrderSortKey,
-    OrderTab,
-    SortDirection,
-    tab_counts,
-)
+from models.order_filters import MAX_TEXT_LENGTH
 from models.order_query_language import MAX_QUERY_LENGTH, describe_fields
+from models.order_sorting import OrderSortKey, SortDirection
 from models.order_states import OrderStatus
+from models.order_tabs import ORDER_TABS, STATUS_LABELS, STATUS_LIFECYCLE, OrderTab, tab_counts
 
 strawberry.enum(
     OrderSortKey,

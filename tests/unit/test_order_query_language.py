@@ -26,6 +26,7 @@ from models.enums import Fulfillment, OrderChannel, OrderType, PaymentMethod
 from models.errors import DomainError, ErrorCode
 from models.order_query_language import QuerySyntaxError, format_query, parse_query
 from models.order_states import OrderStatus as S
+from models.order_tabs import ORDER_TABS, STATUS_LIFECYCLE, OrderTab, tab_counts
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -539,16 +540,16 @@ def test_empty_typed_values_count_as_not_given() -> None:
 
 
 def test_every_status_is_in_exactly_one_tab_besides_all() -> None:
-    tabs = [t for t in f.ORDER_TABS if t.tab is not f.OrderTab.ALL]
+    tabs = [t for t in ORDER_TABS if t.tab is not OrderTab.ALL]
     assert sorted(s for t in tabs for s in t.statuses) == sorted(S)
-    assert f.ORDER_TABS[0].statuses == f.STATUS_LIFECYCLE
+    assert ORDER_TABS[0].statuses == STATUS_LIFECYCLE
     labels = "全部 待付款 待成团 待接单 待分配 待发货 待提货 已发货 交易完成 已取消/已关闭"
-    assert [t.label for t in f.ORDER_TABS] == labels.split()
+    assert [t.label for t in ORDER_TABS] == labels.split()
 
 
 def test_tab_counts_add_up_statuses() -> None:
-    counts = dict(f.tab_counts({S.PENDING_PAYMENT: 2, S.CANCELLED: 3, S.CLOSED: 1}))
+    counts = dict(tab_counts({S.PENDING_PAYMENT: 2, S.CANCELLED: 3, S.CLOSED: 1}))
     by_tab = {tab.tab: n for tab, n in counts.items()}
-    assert by_tab[f.OrderTab.ALL] == 6
-    assert by_tab[f.OrderTab.CANCELLED_OR_CLOSED] == 4
-    assert by_tab[f.OrderTab.SHIPPED] == 0
+    assert by_tab[OrderTab.ALL] == 6
+    assert by_tab[OrderTab.CANCELLED_OR_CLOSED] == 4
+    assert by_tab[OrderTab.SHIPPED] == 0
