@@ -46,7 +46,7 @@ from gql.limits import COUNTERS, coded, cost_budget
 from gql.observability import note_cost, note_refused
 from gql.persisted_queries import PersistedQueries, load_manifest
 from gql.public_pages import PublicPages, pending_of, public_tags
-from gql.rate_limit import Decision, RateLimiter, bucket_of
+from gql.rate_limit import Decision, RateLimiter, buckets_of
 from gql.settings import Settings
 from models.enums import Role
 from models.errors import ErrorCode
@@ -119,8 +119,8 @@ class Gate:
                 f"the query costs {requested} points; this caller may spend at most {budget} in one query",
                 cost={"requestedQueryCost": requested, "maximumAvailable": budget},
             )
-        bucket = bucket_of(self.settings, context.principal, context.request)
-        decision = await self.limiter.take(bucket.key, requested, bucket.capacity, bucket.rate)
+        buckets = buckets_of(self.settings, context.principal, context.request)
+        decision = await self.limiter.take_all(buckets, requested)
         cost = _cost_extension(requested, decision)
         if not decision.allowed:
             retry_after = decision.retry_after_seconds

@@ -9,11 +9,14 @@ cache's circuit breaker (services/redis_breaker.py): after one timeout the limit
 once, without a network wait, until a probe finds Redis answering again; the breaker logs each
 change of state, so a hung Redis is one log line, not one per request.
 
-Anonymous callers (issue 23): a request with a valid `X-Visitor-Id` (an HMAC-signed id from
-`POST /visitor-id`, keyed by a key derived from JWT_SECRET) has a bucket of its own, as big as the
-anonymous query budget; anything else, a forged or garbled id included, falls back to its client
-address, whose bucket is sized for a carrier NAT (RATE_LIMIT_ANONYMOUS_IP_BURST). Ids are issued at
-most VISITOR_ID_ISSUE_BURST at once and VISITOR_ID_ISSUE_RATE a second per address. The client
+Anonymous callers (issue 23): every anonymous request draws from its client address's bucket,
+sized for a carrier NAT (RATE_LIMIT_ANONYMOUS_IP_BURST), so the address caps the total of everyone
+behind it. A request with a valid `X-Visitor-Id` (an HMAC-signed id from `POST /visitor-id`, keyed by
+a key derived from JWT_SECRET) draws from a bucket of its own as well, as big as the anonymous query
+budget: it is served only when both hold its cost, and then pays both (one atomic take), so one noisy
+visitor is throttled without spending the address's budget, and minting more ids buys nothing. A
+forged or garbled id counts as none. Ids are issued at most VISITOR_ID_ISSUE_BURST at once and
+VISITOR_ID_ISSUE_RATE a second per address. `signIn` keys its per-device limit on the same id. The client
 address is the socket's, or X-Forwarded-For's when the peer is a trusted proxy (FORWARDED_ALLOW_IPS,
 applied by uvicorn in `mallgraph serve`).
 """
@@ -27,6 +30,7 @@ import logging
 import math
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, Protocol
@@ -47,25 +51,37 @@ log = logging.getLogger("mallgraph.rate_limit")
 KEY_PREFIX: Final = "mallgraph:rl:"
 
 TAKE_SCRIPT: Final = """
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
+local cost = tonumber(ARGV[1])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1]) or capacity
-local ts = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
-local allowed = 0
-if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
+local tokens = {}
+local allowed = 1
+for i, key in ipairs(KEYS) do
+  local capacity = tonumber(ARGV[2 * i])
+  local rate = tonumber(ARGV[2 * i + 1])
+  local state = redis.call('HMGET', key, 'tokens', 'ts')
+  local t = tonumber(state[1]) or capacity
+  local ts = tonumber(state[2]) or now
+  tokens[i] = math.min(capacity, t + math.max(0, now - ts) * rate)
+  if tokens[i] < cost then
+    allowed = 0
+  end
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
-return {allowed, tostring(tokens)}
+local result = {allowed}
+for i, key in ipairs(KEYS) do
+  local capacity = tonumber(ARGV[2 * i])
+  local rate = tonumber(ARGV[2 * i + 1])
+  if allowed == 1 then
+    tokens[i] = tokens[i] - cost
+  end
+  redis.call('HSET', key, 'tokens', tostring(tokens[i]), 'ts', tostring(now))
+  redis.call('EXPIRE', key, math.ceil(capacity / rate) + 1)
+  result[i + 1] = tostring(tokens[i])
+end
+return result
 """
-"""Refill by elapsed time, then take `cost` if it fits; returns (allowed, points left)."""
+"""Refill each bucket by elapsed time, then take `cost` from all of them if it fits in every one;
+returns (allowed, points left in each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +95,17 @@ class Decision:
     """How long until the bucket holds enough points again (0 when allowed)."""
 
 
+@dataclass(frozen=True, slots=True)
+class BucketSpec:
+    key: str
+    capacity: int
+    rate: float
+
+
 class Bucket(Protocol):
-    async def take(self, key: str, cost: int, capacity: int, rate: float) -> tuple[bool, float]: ...
+    async def take(self, buckets: Sequence[BucketSpec], cost: int) -> tuple[bool, list[float]]:
+        """Refill, then take `cost` from every bucket if each holds it, else from none."""
+        ...
 
 
 class MemoryBucket:
@@ -90,16 +115,19 @@ class MemoryBucket:
         self._state: dict[str, tuple[float, float]] = {}
         self._max_keys = max_keys
 
-    async def take(self, key: str, cost: int, capacity: int, rate: float) -> tuple[bool, float]:
+    async def take(self, buckets: Sequence[BucketSpec], cost: int) -> tuple[bool, list[float]]:
         now = time.monotonic()
-        tokens, ts = self._state.get(key, (float(capacity), now))
-        tokens = min(float(capacity), tokens + max(0.0, now - ts) * rate)
-        allowed = tokens >= cost
+        tokens = []
+        for b in buckets:
+            held, ts = self._state.get(b.key, (float(b.capacity), now))
+            tokens.append(min(float(b.capacity), held + max(0.0, now - ts) * b.rate))
+        allowed = all(t >= cost for t in tokens)
         if allowed:
-            tokens -= cost
-        if len(self._state) >= self._max_keys and key not in self._state:
+            tokens = [t - cost for t in tokens]
+        if len(self._state) + sum(b.key not in self._state for b in buckets) > self._max_keys:
             self._state.clear()  # a flood of distinct callers: forget everyone rather than grow without bound
-        self._state[key] = (tokens, now)
+        for b, t in zip(buckets, tokens, strict=True):
+            self._state[b.key] = (t, now)
         return allowed, tokens
 
 
@@ -109,11 +137,13 @@ class RedisBucket:
         self._script = client.register_script(TAKE_SCRIPT)
         self._breaker = breaker or RedisBreaker()
 
-    async def take(self, key: str, cost: int, capacity: int, rate: float) -> tuple[bool, float]:
-        allowed, tokens = await self._breaker.call(
-            lambda: self._script(keys=[KEY_PREFIX + key], args=[capacity, rate, cost])
-        )
-        return bool(int(allowed)), float(tokens)
+    async def take(self, buckets: Sequence[BucketSpec], cost: int) -> tuple[bool, list[float]]:
+        keys = [KEY_PREFIX + b.key for b in buckets]
+        args: list[float] = [cost]
+        for b in buckets:
+            args += [b.capacity, b.rate]
+        allowed, *tokens = await self._breaker.call(lambda: self._script(keys=keys, args=args))
+        return bool(int(allowed)), [float(t) for t in tokens]
 
 
 class RateLimiter:
@@ -130,19 +160,37 @@ class RateLimiter:
         return cls(bucket, enabled=enabled)
 
     async def take(self, key: str, cost: int, capacity: int, rate: float) -> Decision:
+        """`take_all` of one bucket."""
+        return await self.take_all((BucketSpec(key, capacity, rate),), cost)
+
+    async def take_all(self, buckets: Sequence[BucketSpec], cost: int) -> Decision:
+        """Take `cost` (at least 1) from every bucket, or from none when one of them is short. The
+        decision describes the binding bucket: the one to wait for longest when refused, else the one
+        with the fewest points left. Fails open (allowed, `available` None) when Redis does not answer."""
+        first = buckets[0]
         if not self.enabled:
-            return Decision(True, None, capacity, rate)
+            return Decision(True, None, first.capacity, first.rate)
         charge = max(1, cost)
         try:
-            allowed, tokens = await self.bucket.take(key, charge, capacity, rate)
+            allowed, left = await self.bucket.take(buckets, charge)
         except (TimeoutError, RedisError, OSError) as exc:
             COUNTERS.rate_limit_fail_open += 1
             # faults are logged by the breaker, once per change of state
             quiet = isinstance(exc, (*TRIPS, RedisUnavailable))
             log.log(logging.DEBUG if quiet else logging.WARNING, "rate limiter failed open: %s", exc)
-            return Decision(True, None, capacity, rate)
-        wait = 0.0 if allowed else max(0.0, (charge - tokens) / rate)
-        return Decision(allowed, tokens, capacity, rate, retry_after_seconds=math.ceil(wait * 10) / 10)
+            return Decision(True, None, first.capacity, first.rate)
+        waits = [
+            0.0 if allowed else max(0.0, (charge - t) / b.rate) for b, t in zip(buckets, left, strict=True)
+        ]
+        i = max(range(len(buckets)), key=waits.__getitem__) if not allowed else left.index(min(left))
+        binding = buckets[i]
+        return Decision(
+            allowed,
+            left[i],
+            binding.capacity,
+            binding.rate,
+            retry_after_seconds=math.ceil(waits[i] * 10) / 10,
+        )
 
 
 VISITOR_HEADER: Final = "x-visitor-id"
@@ -186,26 +234,25 @@ def client_host(request: Request | None) -> str:
     return request.client.host if request is not None and request.client is not None else "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class BucketSpec:
-    key: str
-    capacity: int
-    rate: float
-
-
-def bucket_of(settings: Settings, principal: Principal, request: Request | None) -> BucketSpec:
-    """Whose bucket a request draws from and how big it is (see the module's docstring)."""
+def buckets_of(settings: Settings, principal: Principal, request: Request | None) -> tuple[BucketSpec, ...]:
+    """The buckets a request draws from, each as big as given (see the module's docstring): the
+    principal's; for an anonymous caller its visitor id's (when valid) and then its address's."""
     role = principal.role
     if role is not None:
-        return BucketSpec(principal.key, cost_budget(settings, role), restore_rate(settings, role))
-    header = request.headers.get(VISITOR_HEADER) if request is not None else None
-    visitor = verified_visitor(settings.jwt_secret, header)
-    if visitor is not None:
-        return BucketSpec(
-            f"visitor:{visitor}", settings.cost_budget_anonymous, settings.rate_restore_anonymous
-        )
+        return (BucketSpec(principal.key, cost_budget(settings, role), restore_rate(settings, role)),)
     capacity = max(settings.rate_limit_anonymous_ip_burst, settings.cost_budget_anonymous)
-    return BucketSpec(f"anonymous:{client_host(request)}", capacity, settings.rate_restore_anonymous_ip)
+    address = BucketSpec(f"anonymous:{client_host(request)}", capacity, settings.rate_restore_anonymous_ip)
+    visitor = request_visitor(settings, request)
+    if visitor is None:
+        return (address,)
+    own = BucketSpec(f"visitor:{visitor}", settings.cost_budget_anonymous, settings.rate_restore_anonymous)
+    return (own, address)
+
+
+def request_visitor(settings: Settings, request: Request | None) -> str | None:
+    """The verified visitor id of the request's `X-Visitor-Id`; None when absent, forged or garbled."""
+    header = request.headers.get(VISITOR_HEADER) if request is not None else None
+    return verified_visitor(settings.jwt_secret, header)
 
 
 async def issue_visitor_id(request: Request, settings: Settings, limiter: RateLimiter) -> Response:

@@ -107,8 +107,8 @@ class Settings(BaseSettings):
     rate_restore_hq_admin: float = Field(default=1_000.0, gt=0)
     # Public pages and crowds (issue 23): see docs/deployment.md, "Public pages behind a CDN".
     rate_limit_anonymous_ip_burst: int = Field(default=20_000, ge=1)
-    """Bucket of anonymous callers without a valid X-Visitor-Id, shared by everyone behind one address
-    (a carrier NAT); callers with a visitor id get a bucket of COST_BUDGET_ANONYMOUS each instead."""
+    """Bucket of one client address, which every anonymous request draws from (a carrier NAT's crowd);
+    a request with a valid X-Visitor-Id also draws from that id's own bucket of COST_BUDGET_ANONYMOUS."""
     rate_restore_anonymous_ip: float = Field(default=2_000.0, gt=0)
     visitor_id_issue_burst: int = Field(default=30, ge=1)
     """Visitor ids one client address may obtain at once from POST /visitor-id ..."""

@@ -2,7 +2,9 @@
 
 The identity provider comes from the settings (fake in dev and tests, WeChat when configured); one
 instance per process and configuration, so the WeChat adapter's access token is shared. `signIn` is
-rate limited per client address and per device id before the provider is asked (THROTTLED). None of
+rate limited per client address and per device before the provider is asked (THROTTLED); the device
+is the signed visitor id of `X-Visitor-Id` when one is sent (the rate limiter's notion of a device),
+else the client-chosen `deviceId`. None of
 these take an idempotency key: a replayed answer would have to store the tokens, which are never
 stored in clear; a retried sign-in or refresh is safe anyway (a new session, or SESSION_REVOKED).
 """
@@ -20,7 +22,7 @@ from gql.auth import mint_token
 from gql.context import Info
 from gql.mutations import user_error
 from gql.permissions import Allowed
-from gql.rate_limit import RateLimiter
+from gql.rate_limit import RateLimiter, client_host, request_visitor
 from gql.schema.customers import Customer
 from gql.schema.sign_in import (
     BindPhoneInput,
@@ -80,7 +82,8 @@ def _policy(settings: Settings) -> SessionPolicy:
 
 
 async def _admit_sign_in(info: Info, device_id: str | None) -> None:
-    """One point per call from the client's address and from its device id (THROTTLED when spent)."""
+    """One point per call from the client's address and from its device: its verified visitor id
+    when it sends one, else `device_id` (THROTTLED when either is spent)."""
     ctx = info.context
     limiter = _LIMITERS.get(ctx.cache)
     if limiter is None:
@@ -88,9 +91,11 @@ async def _admit_sign_in(info: Info, device_id: str | None) -> None:
             ctx.cache, enabled=ctx.settings.rate_limit_enabled
         )
     per_minute = ctx.settings.sign_in_attempts_per_minute
-    client = ctx.request.client if ctx.request is not None else None
-    keys = [f"sign-in:ip:{client.host if client is not None else 'unknown'}"]
-    if device_id:
+    keys = [f"sign-in:ip:{client_host(ctx.request)}"]
+    visitor = request_visitor(ctx.settings, ctx.request)
+    if visitor is not None:
+        keys.append(f"sign-in:visitor:{visitor}")
+    elif device_id:
         keys.append(f"sign-in:device:{device_id[:128]}")
     for key in keys:
         decision = await limiter.take(key, 1, per_minute, per_minute / 60)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gql.app import Resources, create_app
+from gql.rate_limit import new_visitor_id
 from gql.settings import load_settings
 from models.customers import Customer
 from models.identity import CustomerIdentity, RefreshToken, ShopperSession
@@ -253,6 +254,28 @@ async def test_sign_in_is_rate_limited_per_address_and_device(strict_api: Api) -
         signed_in(await _sign_in(strict_api, code, deviceId="phone-1"))
     r = await _sign_in(strict_api, "kate", deviceId="phone-2")
     assert [e["code"] for e in r.data["signIn"]["userErrors"]] == ["THROTTLED"]
+
+
+async def test_sign_in_keys_its_device_limit_on_the_visitor_id(db: Database) -> None:
+    settings = load_settings(database_url=db.url, environment="test", sign_in_attempts_per_minute=2)
+    resources = Resources(settings, db.engine, db.sessions, MemoryCache(), DevPaymentGateway())
+    app = create_app(resources=resources)
+
+    def client(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 4321))
+        return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+    async with app.router.lifespan_context(app), client("10.0.0.1") as one, client("10.0.0.2") as two:
+        visitor = new_visitor_id(settings.jwt_secret)
+        a, b = Api(one, settings, DevPaymentGateway()), Api(two, settings, DevPaymentGateway())
+        a.http.headers["x-visitor-id"] = visitor
+        for device in ("phone-1", "phone-2"):  # a new deviceId does not make a new device
+            signed_in(await _sign_in(a, "lena", deviceId=device))
+        b.http.headers["x-visitor-id"] = visitor  # the same visitor from a fresh address
+        r = await _sign_in(b, "lena", deviceId="phone-3")
+        assert [e["code"] for e in r.data["signIn"]["userErrors"]] == ["THROTTLED"]
+        del b.http.headers["x-visitor-id"]  # without an id the deviceId is the device again
+        signed_in(await _sign_in(b, "lena", deviceId="phone-1"))
 
 
 @pytest.mark.postgres_only

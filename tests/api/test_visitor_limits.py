@@ -1,6 +1,7 @@
-"""Limits that fit a crowd: signed visitor ids get buckets of their own, everything else falls back to
-the client address (sized for a NAT), ids are rate-limited on issue, and the client address comes
-from X-Forwarded-For only when the peer is a trusted proxy (`mallgraph serve`'s uvicorn options)."""
+"""Limits that fit a crowd: every anonymous request draws from its client address's bucket (sized for
+a NAT), a signed visitor id adds a bucket of its own inside that budget, so minting ids buys nothing;
+ids are rate-limited on issue, and the client address comes from X-Forwarded-For only when the peer
+is a trusted proxy (`mallgraph serve`'s uvicorn options)."""
 
 from __future__ import annotations
 
@@ -60,16 +61,18 @@ def test_visitor_ids_are_signed() -> None:
 
 
 async def test_a_crowd_behind_one_address_is_served_while_an_abuser_is_throttled() -> None:
-    async with gated_api(visitor_id_issue_burst=100, **TIGHT) as api:
+    nat = {**TIGHT, "rate_limit_anonymous_ip_burst": 850}  # the address's budget: the crowd's 820 + 30
+    async with gated_api(visitor_id_issue_burst=100, **nat) as api:
         crowd = [await _visitor(api) for _ in range(40)]
         assert len(set(crowd)) == 40
-        for _ in range(2):  # 40 visitors × 20 points from one address: far beyond its bucket of 30
+        for _ in range(2):  # 40 visitors × 20 points: within the address's budget, 2/3 of each id's
             assert [await _codes(api, v) for v in crowd] == [[]] * 40
         abuser = crowd[0]
         assert await _codes(api, abuser) == []
-        assert await _codes(api, abuser) == ["THROTTLED"]
+        for _ in range(3):  # refused by its own bucket: the address's budget is not spent on it
+            assert await _codes(api, abuser) == ["THROTTLED"]
         assert await _codes(api, crowd[1]) == []  # the others keep their own buckets
-        # without an id, or with one this app did not sign: the address's bucket
+        # without an id, or with one this app did not sign: the address's bucket alone, 30 points left
         forged = abuser[:-2] + ("AA" if not abuser.endswith("AA") else "BB")
         assert [await _codes(api, v) for v in (None, forged, "garbage", None)] == [
             [],
@@ -77,6 +80,19 @@ async def test_a_crowd_behind_one_address_is_served_while_an_abuser_is_throttled
             [],
             ["THROTTLED"],
         ]
+
+
+async def test_minting_visitor_ids_does_not_raise_an_addresses_budget() -> None:
+    async with gated_api(visitor_id_issue_burst=100, **TIGHT) as api:  # the address holds 30 points
+        minted = [await _visitor(api) for _ in range(10)]
+        codes = [await _codes(api, v) for v in minted]  # ten fresh ids, ten points each
+        assert codes == [[]] * 3 + [["THROTTLED"]] * 7
+        assert await _codes(api) == ["THROTTLED"]  # and nothing left without an id either
+        assert await _codes(api, await _visitor(api)) == ["THROTTLED"]
+        r = await api.http.post("/graphql", json={"query": TEN_POINTS}, headers={"x-visitor-id": minted[0]})
+        status = r.json()["extensions"]["cost"]["throttleStatus"]
+        assert status["currentlyAvailable"] < 10  # the refusal names the address's bucket, the short one
+        assert float(r.headers["retry-after"]) >= 1
 
 
 async def test_visitor_ids_are_rate_limited_on_issue() -> None:
