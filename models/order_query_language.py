@@ -4,8 +4,9 @@ A hand-written tokenizer and recursive-descent parser that build the same AST as
 `OrderFilter` (`models/order_filters.py`), plus `format_query`, its inverse, so that a property
 test can check that printing and parsing agree. Every problem — unknown field, bad value,
 unbalanced parenthesis, dangling operator, unterminated quote — is a `QuerySyntaxError` naming
-the 1-based column of the offending token; nothing else ever escapes `parse_query`. What follows
-`field:` is read by `models/order_query_fields.py`.
+the 1-based column of the offending token; nothing else ever escapes `parse_query`. The fields are
+listed in `models/order_query_fields.py`; what follows `field:` is read by
+`models/order_query_values.py`.
 
 Grammar (OR binds looser than AND; AND is implicit between terms; keywords are upper case):
 
@@ -27,17 +28,15 @@ from enum import Enum
 from typing import Final
 
 from models import order_filters as f
-from models.order_query_fields import (
+from models.order_query_fields import FIELD_BY_NAME, describe_fields, format_leaf
+from models.order_query_values import (
     COLONS,
-    FIELD_BY_NAME,
     KEYWORDS,
     QUOTES,
     QuerySyntaxError,
     Segment,
     checked,
-    describe_fields,
     fail,
-    format_leaf,
     split_items,
     suggest,
 )

@@ -26,7 +26,7 @@ from models.customers import Customer
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from models.order_counts import count_scope
-from models.order_query_fields import fail
+from models.order_query_values import fail
 from models.order_sorting import DEFAULT_ORDER_SORT, OrderSortKey, OrderSortSpec, SortDirection
 from models.order_states import OrderStatus
 from models.order_tabs import STATUS_LIFECYCLE, STATUS_RANK
