@@ -4,13 +4,13 @@ A fragment spread stands for its whole selection, so a short document can stand 
 (ten spreads of the previous fragment, nine deep: 10⁹ fields in ~800 bytes). `Shape` measures each
 fragment once per context (data, or inside `__schema`/`__type`) and remembers the measure, so the
 pass visits every selection node at most three times (once looking for fragment cycles, which it
-refuses first, then once per context). Merging a remembered fragment into a selection set that
-spreads it copies its response keys and the names of the fragments it spreads, once per selection
-set (as graphql-core dedupes spreads); those copies are counted in `Shape.merges` and refused past
-`MAX_MERGE_WORK`. So the pass is O(n) in the document's size plus at most a fixed budget of
-merging, whatever the document expands to, and it stops as soon as a limit is passed. It runs
-before graphql-core's validation (`gql/documents.py`), so no validation rule ever sees a document
-past these limits.
+refuses first in `gql/shape_cycles.py`, then once per context). Merging a remembered fragment into
+a selection set that spreads it copies its response keys and the names of the fragments it
+spreads, once per selection set (as graphql-core dedupes spreads); those copies are counted in
+`Shape.merges` and refused past `MAX_MERGE_WORK`. So the pass is O(n) in the document's size
+plus at most a fixed budget of merging, whatever the document expands to, and it stops as soon
+as a limit is passed. It runs before graphql-core's validation (`gql/documents.py`), so no
+validation rule ever sees a document past these limits.
 
 OverlappingFieldsCanBeMerged compares every pair of fields merged into one response path (fields
 sharing a key, through inline fragments, spreads, and the selections of fields merged above) and
@@ -56,6 +56,7 @@ from graphql import (
     SelectionSetNode,
 )
 
+from gql.shape_cycles import refuse_fragment_cycles
 from gql.shape_measure import EMPTY, MAX_SCHEMA_FIELDS, Key, Level, Measure
 from models.errors import ErrorCode
 
@@ -120,7 +121,7 @@ class Shape:
         """The first limit the document passes, or None. O(n) in the document's selection nodes,
         plus at most `max_merge_work` steps merging remembered fragments."""
         try:
-            self._refuse_cycles()
+            self.work += refuse_fragment_cycles(self.fragments)
             for definition in self.document.definitions:
                 if isinstance(definition, OperationDefinitionNode):
                     self._operation(definition)
@@ -130,45 +131,6 @@ class Shape:
         except GraphQLError as error:
             return error
         return None
-
-    def _refuse_cycles(self) -> None:
-        """A fragment that spreads itself, through any chain: iterative, O(n), before any recursion."""
-        spreads: dict[str, list[FragmentSpreadNode]] = {}
-        for name, fragment in self.fragments.items():
-            found = spreads[name] = []
-            stack = [fragment.selection_set]
-            while stack:
-                for selection in stack.pop().selections:
-                    self.work += 1
-                    if isinstance(selection, FragmentSpreadNode):
-                        if selection.name.value in self.fragments:
-                            found.append(selection)
-                    elif isinstance(selection, (FieldNode, InlineFragmentNode)) and selection.selection_set:
-                        stack.append(selection.selection_set)
-        done: set[str] = set()
-        for start in self.fragments:
-            if start in done:
-                continue
-            path = [start]
-            pending = [iter(spreads[start])]
-            while pending:
-                spread = next(pending[-1], None)
-                if spread is None:
-                    done.add(path.pop())
-                    pending.pop()
-                    continue
-                name = spread.name.value
-                if name in path:
-                    via = path[path.index(name) + 1 :]
-                    through = f" via {', '.join(repr(v) for v in via)}" if via else ""
-                    raise _coded(
-                        ErrorCode.GRAPHQL_VALIDATION_FAILED,
-                        f"Cannot spread fragment '{name}' within itself{through}.",
-                        spread,
-                    )
-                if name not in done:
-                    path.append(name)
-                    pending.append(iter(spreads[name]))
 
     def _operation(self, node: OperationDefinitionNode) -> None:
         measure = self._selections(node.selection_set, False, 0)
