@@ -7,9 +7,9 @@ all stores, store staff theirs; shoppers are refused by `Allowed`), translate th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -53,7 +53,16 @@ from models.errors import DomainError, ErrorCode
 from services.after_sale_search import AfterSaleCriteria
 from services.analytics.dimensions import ENTITIES, Dimension, Key
 from services.analytics.measures import AfterSaleMeasure, LineMeasure, OrderMeasure
-from services.analytics.queries import Answer, Fact, Having, Question, SortTerm, TimeField, answer
+from services.analytics.queries import (
+    Answer,
+    Fact,
+    Having,
+    Question,
+    SortTerm,
+    TimeField,
+    Value,
+    answer,
+)
 from services.analytics.visits import VisitCriteria, VisitMeasure
 
 Having_ = OrderAggregateHaving | OrderLineAggregateHaving | AfterSaleAggregateHaving | VisitAggregateHaving
@@ -67,11 +76,28 @@ RANGE = (
 )
 TIME = "Which moment of the order the time buckets (HOUR .. DAY_OF_WEEK) read."
 
+_Aggregate = TypeVar("_Aggregate")
+
 
 def _keys(keys: Sequence[Key]) -> list[AggregateKey]:
     return [
         AggregateKey.of(k.dimension, k.value, k.label, ENTITIES.get(k.dimension), k.entity_id) for k in keys
     ]
+
+
+def _shaped(
+    found: Answer,
+    aggregate: Callable[..., _Aggregate],
+    row: Callable[..., object],
+    value: Callable[[Value], object],
+) -> _Aggregate:
+    """`found` as the fact's typed result: its groups as `row`s, every measure through `value`."""
+    return aggregate(
+        source=AggregateSource.RAW,
+        rows=[row(keys=_keys(g.keys), values=[value(v) for v in g.values]) for g in found.rows],
+        totals=[value(v) for v in found.totals],
+        group_count=found.group_count,
+    )
 
 
 async def _answer(
@@ -153,15 +179,7 @@ class AnalyticsQueries:
             time_field,
             range,
         )
-        return OrderAggregate(
-            source=AggregateSource.RAW,
-            rows=[
-                OrderAggregateRow(keys=_keys(g.keys), values=[OrderAggregateValue.of(v) for v in g.values])
-                for g in found.rows
-            ],
-            totals=[OrderAggregateValue.of(v) for v in found.totals],
-            group_count=found.group_count,
-        )
+        return _shaped(found, OrderAggregate, OrderAggregateRow, OrderAggregateValue.of)
 
     @strawberry.field(
         permission_classes=[Allowed],
@@ -194,17 +212,7 @@ class AnalyticsQueries:
             time_field,
             range,
         )
-        return OrderLineAggregate(
-            source=AggregateSource.RAW,
-            rows=[
-                OrderLineAggregateRow(
-                    keys=_keys(g.keys), values=[OrderLineAggregateValue.of(v) for v in g.values]
-                )
-                for g in found.rows
-            ],
-            totals=[OrderLineAggregateValue.of(v) for v in found.totals],
-            group_count=found.group_count,
-        )
+        return _shaped(found, OrderLineAggregate, OrderLineAggregateRow, OrderLineAggregateValue.of)
 
     @strawberry.field(
         permission_classes=[Allowed],
@@ -239,17 +247,7 @@ class AnalyticsQueries:
             range,
             after_sale=after_sale_criteria(filter),
         )
-        return AfterSaleAggregate(
-            source=AggregateSource.RAW,
-            rows=[
-                AfterSaleAggregateRow(
-                    keys=_keys(g.keys), values=[AfterSaleAggregateValue.of(v) for v in g.values]
-                )
-                for g in found.rows
-            ],
-            totals=[AfterSaleAggregateValue.of(v) for v in found.totals],
-            group_count=found.group_count,
-        )
+        return _shaped(found, AfterSaleAggregate, AfterSaleAggregateRow, AfterSaleAggregateValue.of)
 
     @strawberry.field(
         permission_classes=[Allowed],
@@ -282,15 +280,7 @@ class AnalyticsQueries:
             range,
             visit=_visit_criteria(filter),
         )
-        return VisitAggregate(
-            source=AggregateSource.RAW,
-            rows=[
-                VisitAggregateRow(keys=_keys(g.keys), values=[VisitAggregateValue.of(v) for v in g.values])
-                for g in found.rows
-            ],
-            totals=[VisitAggregateValue.of(v) for v in found.totals],
-            group_count=found.group_count,
-        )
+        return _shaped(found, VisitAggregate, VisitAggregateRow, VisitAggregateValue.of)
 
 
 def _visit_criteria(typed: VisitFilter | None) -> VisitCriteria:
