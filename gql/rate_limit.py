@@ -24,7 +24,6 @@ applied by uvicorn in `mallgraph serve`).
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import logging
 import math
@@ -45,6 +44,7 @@ from gql.settings import Settings
 from models.principals import Principal
 from services.cache import Cache, RedisCache
 from services.redis_breaker import TRIPS, RedisBreaker, RedisUnavailable
+from services.signing import derive_key, mac
 
 log = logging.getLogger("mallgraph.rate_limit")
 
@@ -200,7 +200,7 @@ _VISITOR_VERSION: Final = "v1"
 @lru_cache(maxsize=8)
 def _visitor_key(secret: str) -> bytes:
     """A key of its own for visitor ids, derived from the app's secret (never the JWT key itself)."""
-    return hmac.new(secret.encode(), b"mallgraph visitor id v1", hashlib.sha256).digest()
+    return derive_key(secret, b"mallgraph visitor id v1")
 
 
 def _b64(raw: bytes) -> str:
@@ -208,7 +208,7 @@ def _b64(raw: bytes) -> str:
 
 
 def _signature(secret: str, visitor: str) -> str:
-    return _b64(hmac.new(_visitor_key(secret), visitor.encode(), hashlib.sha256).digest()[:16])
+    return _b64(mac(_visitor_key(secret), visitor.encode())[:16])
 
 
 def new_visitor_id(secret: str) -> str:

@@ -6,18 +6,19 @@ serve as a token's and vice versa. A link is a bearer capability until it expire
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import datetime
 
+from services.signing import derive_key, mac
+
 
 def link_key(secret: str) -> bytes:
-    return hmac.new(secret.encode(), b"mallgraph export download links v1", hashlib.sha256).digest()
+    return derive_key(secret, b"mallgraph export download links v1")
 
 
 def sign(key: bytes, job_id: int, expires: int) -> str:
     """The signature of `job_id` valid until `expires` (Unix seconds)."""
-    return hmac.new(key, f"{job_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+    return mac(key, f"{job_id}:{expires}".encode()).hex()
 
 
 def verify(key: bytes, job_id: int, expires: int, signature: str, now: datetime) -> bool:
