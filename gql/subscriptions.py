@@ -32,7 +32,8 @@ from gql.errors import CodedError
 from gql.gate import GatedGraphQL
 from gql.ids import decode_id
 from gql.permissions import check_audience
-from gql.schema.orders import Order, OrderEvent
+from gql.schema.order_records import OrderEvent
+from gql.schema.orders import Order
 from loaders import Loaders
 from models.enums import Role
 from models.errors import DomainError, ErrorCode

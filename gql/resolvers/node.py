@@ -18,7 +18,8 @@ from gql.schema.catalog import Category, Product, Sku, StoreSku
 from gql.schema.customers import Customer
 from gql.schema.invites import InviteCenter
 from gql.schema.order_lines import OrderLine
-from gql.schema.orders import Order, Parcel
+from gql.schema.order_records import Parcel
+from gql.schema.orders import Order
 from gql.schema.reviews import Review
 from gql.schema.staff import ActionLog, StaffAccount
 from gql.schema.stores import Store

@@ -23,7 +23,8 @@ from gql.schema.order_mutations import (
     ShipOrderInput,
     VerifyPickupInput,
 )
-from gql.schema.orders import Order, Parcel
+from gql.schema.order_records import Parcel
+from gql.schema.orders import Order
 from models.errors import DomainError, ErrorCode
 from models.order_states import OrderStatus
 from services import checkout, order_payments, shipping

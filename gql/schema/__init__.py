@@ -41,8 +41,9 @@ from gql.schema.catalog import Category, Product, Sku, StoreSku
 from gql.schema.common import CENTS_SCALAR, Cents
 from gql.schema.customers import Customer
 from gql.schema.order_lines import OrderLine
+from gql.schema.order_records import Parcel
 from gql.schema.order_search import OrderFilter
-from gql.schema.orders import Order, Parcel
+from gql.schema.orders import Order
 from gql.schema.reviews import Review
 from gql.schema.staff import ActionLog, StaffAccount
 from gql.schema.stores import Store

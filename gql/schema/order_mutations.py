@@ -11,7 +11,8 @@ from datetime import datetime
 import strawberry
 
 from gql.schema.common import UserError
-from gql.schema.orders import Order, Parcel
+from gql.schema.order_records import Parcel
+from gql.schema.orders import Order
 from models.enums import Fulfillment, OrderChannel, PaymentMethod, TraceState
 
 IDEMPOTENCY_HELP = "Same key + same input returns the first result without acting again (24 h)."

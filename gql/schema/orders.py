@@ -1,5 +1,5 @@
-"""GraphQL types of orders, parcels (包裹) with traces, allocations and the timeline (lines:
-gql/schema/order_lines.py)."""
+"""GraphQL type of orders (lines: gql/schema/order_lines.py; parcels, timeline and allocation
+records: gql/schema/order_records.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.scalars import JSON
 
 from gql.context import Info
 from gql.loaded import Relation
@@ -18,6 +17,7 @@ from gql.schema.consignee import CONSIGNEE_READS, Consignee
 from gql.schema.customers import CUSTOMER_FIELDS, Customer
 from gql.schema.order_lines import ORDER_LINE_FIELDS, OrderLine
 from gql.schema.order_payments import OrderPayment
+from gql.schema.order_records import AllocationRecord, OrderEvent, Parcel
 from gql.schema.stores import STORE_FIELDS, Store
 from models import orders as rows
 from models.after_sale_states import AfterSaleInitiator
@@ -31,11 +31,10 @@ from models.enums import (
     PaymentMethod,
     PaymentStatus,
     Role,
-    TraceState,
 )
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand, RefundFacts, available_actions
-from models.order_states import OrderAction, OrderStatus
+from models.order_states import OrderStatus
 from models.refund_policy import LineState, refund_entry
 
 if TYPE_CHECKING:
@@ -45,108 +44,6 @@ if TYPE_CHECKING:
 _STORE: Relation[Store | None] = Relation("store", STORE_FIELDS)
 _CUSTOMER: Relation[Customer] = Relation("customer", CUSTOMER_FIELDS, required=True)
 _LINES: Relation[list[OrderLine]] = Relation("lines_by_order", ORDER_LINE_FIELDS, many=True)
-
-
-@strawberry.type(description="A carrier tracking event (物流轨迹).")
-class ParcelTrace:
-    occurred_at: datetime
-    location: str | None
-    description: str
-    state: TraceState
-
-    @classmethod
-    def from_row(cls, row: rows.ParcelTrace) -> ParcelTrace:
-        return cls(
-            occurred_at=row.occurred_at, location=row.location, description=row.description, state=row.state
-        )
-
-
-@strawberry.type(description="How many units of an order line travel in a parcel.")
-class ParcelLine:
-    quantity: int
-    _line_id: strawberry.Private[int]
-
-    @strawberry.field
-    async def line(self, info: Info) -> OrderLine:
-        row = await info.context.loaders.line.load(self._line_id)
-        assert row is not None, "parcel lines reference an existing order line (foreign key)"
-        return OrderLine.from_row(row)
-
-
-@strawberry.type(description="A parcel (包裹) of a split or whole shipment.")
-class Parcel(relay.Node):
-    id: relay.NodeID[int]
-    carrier: str
-    tracking_no: str
-    shipped_at: datetime
-    latest_state: TraceState | None
-
-    @strawberry.field
-    async def lines(self, info: Info) -> list[ParcelLine]:
-        found = await info.context.loaders.parcel_lines_by_parcel.load(self.id)
-        return [ParcelLine(quantity=r.quantity, _line_id=r.order_line_id) for r in found]
-
-    @strawberry.field(description="Tracking events, oldest first.")
-    async def traces(self, info: Info) -> list[ParcelTrace]:
-        return [ParcelTrace.from_row(r) for r in await info.context.loaders.traces_by_parcel.load(self.id)]
-
-    @classmethod
-    def from_row(cls, row: rows.Parcel) -> Parcel:
-        return cls(
-            id=row.id,
-            carrier=row.carrier,
-            tracking_no=row.tracking_no,
-            shipped_at=row.shipped_at,
-            latest_state=row.latest_state,
-        )
-
-
-@strawberry.type(description="One entry of the order timeline (操作记录).")
-class OrderEvent:
-    id: strawberry.ID
-    action: OrderAction | None = strawberry.field(
-        description="Null for the creation of the order, and for a note that changes no status "
-        "(`payload.event`: AFTER_SALE_REQUESTED when the buyer opens an after-sale)."
-    )
-    from_status: OrderStatus | None
-    to_status: OrderStatus
-    actor_type: ActorType
-    actor_id: str | None
-    payload: JSON
-    created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: rows.OrderEvent) -> OrderEvent:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            action=row.action,
-            from_status=row.from_status,
-            to_status=row.to_status,
-            actor_type=row.actor_type,
-            actor_id=row.actor_id,
-            payload=JSON(row.payload),
-            created_at=row.created_at,
-        )
-
-
-@strawberry.type(description="A store rejecting the order (toStore null) or HQ reallocating it (重新分配).")
-class AllocationRecord:
-    reason: str
-    actor_type: ActorType
-    actor_id: str | None
-    created_at: datetime
-    _from_store_id: strawberry.Private[int | None]
-    _to_store_id: strawberry.Private[int | None]
-
-    @strawberry.field
-    @_STORE.resolver("_from_store_id")
-    def from_store(self, info: Info) -> Store | None:
-        raise AssertionError("the relation's resolver replaces this body")
-
-    @strawberry.field
-    @_STORE.resolver("_to_store_id")
-    def to_store(self, info: Info) -> Store | None:
-        raise AssertionError("the relation's resolver replaces this body")
 
 
 @strawberry.type(
