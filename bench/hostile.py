@@ -7,7 +7,7 @@ Starts the server as production runs it (`bench/server.py`: uvicorn, one worker,
 limiter off so the refusals measured are the limits' own, not throttling). Then `--rounds` rounds
 of three phases of `--seconds` each: the normal client alone (`--concurrency` keep-alive
 connections sending `{ categories { name } }`), the same client while one attacker connection
-replays the attacks of `tests/api/malicious_corpus.py` (`issue21_attacks`) in turn, `--rate` a
+replays the attacks of `tests/api/malicious_corpus_issue21.py` (`issue21_attacks`) in turn, `--rate` a
 second (one client far past its rate limit, which is off here), and, as the control, while that
 connection sends the normal query at the same rate. Prints, per attack, the code the server
 answered with and the refusal's p50/max latency, then the normal client's req/s and p50/p99 in
@@ -35,7 +35,8 @@ from gql.settings import load_settings
 from models.enums import Role
 from services.db import create_engine
 from services.migrations import upgrade
-from tests.api.malicious_corpus import Attack, issue21_attacks  # test data, read from the checkout
+from tests.api.malicious_corpus import Attack  # test data, read from the checkout
+from tests.api.malicious_corpus_issue21 import issue21_attacks
 
 NORMAL = "{ categories { name } }"
 MAX_ATTACKS = 5_000

@@ -22,14 +22,8 @@ import orjson
 from gql.limits import COUNTERS
 from models.enums import Role
 from services.db import count_statements
-from tests.api.malicious_corpus import (
-    Attack,
-    corpus,
-    directive_floods,
-    fuzz_findings,
-    issue21_attacks,
-    merge_floods,
-)
+from tests.api.malicious_corpus import Attack, corpus, directive_floods, merge_floods
+from tests.api.malicious_corpus_issue21 import fuzz_findings, issue21_attacks
 from tests.fuzz.checks import codes, post, problems, still_answers
 from tests.fuzz.conftest import FuzzApp
 

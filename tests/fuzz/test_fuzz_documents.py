@@ -6,7 +6,7 @@ four, operations with one schema violation); `tests/fuzz/strategies.py` aims the
 edges and sends some arguments as variables. In CI the run is derandomized (the same examples
 every time); locally it is random, and `FUZZ_EXAMPLES` makes it longer. The order search language,
 a parser of its own, gets texts made of its words too. A failure is a bug: its shrunk request goes
-into `fuzz_findings` in `tests/api/malicious_corpus.py`, with the code it must be answered with.
+into `fuzz_findings` in `tests/api/malicious_corpus_issue21.py`, with the code it must be answered with.
 """
 
 from __future__ import annotations
