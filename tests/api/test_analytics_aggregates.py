@@ -30,7 +30,7 @@ from models.principals import Principal
 from models.stores import Store
 from models.visits import VisitEvent
 from services.order_search import OrderCriteria, order_condition
-from tests.api.analytics_shop import shop as shop  # re-exported: test_analytics_scope imports it here
+from tests.api.analytics_shop import shop
 from tests.api.conftest import Api
 from tests.conftest import Database
 from tests.factories import Seed
