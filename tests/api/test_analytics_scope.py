@@ -7,8 +7,8 @@ import pytest
 from gql.ids import decode_id
 from models.enums import Role
 from services.analytics import queries
-from tests.api.conftest import Api
 from tests.api.analytics_shop import shop
+from tests.api.conftest import Api
 from tests.factories import Seed
 
 BY_STORE = """query ($q: String) {
