@@ -253,7 +253,11 @@ class PublicPages:
         """The gate found the document public: remember its tags' versions before it runs, so an
         invalidation committed while it runs leaves the stored answer already stale."""
         pending.tags = tags
-        pending.versions = tuple([await public_tag_version(self.cache, tag) for tag in tags])
+        pending.versions = await self._versions(tags)
+
+    async def _versions(self, tags: tuple[str, ...]) -> tuple[bytes, ...]:
+        """The tags' current versions, read at once (one round trip's wait, not one per tag)."""
+        return tuple(await asyncio.gather(*(public_tag_version(self.cache, tag) for tag in tags)))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
         """Serve a GET: from the cache when it holds a valid answer, else through `app`."""
@@ -288,10 +292,7 @@ class PublicPages:
             entry = Entry.decode(raw)
         except (orjson.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
             return None
-        for tag, version in zip(entry.tags, entry.versions, strict=True):
-            if await public_tag_version(self.cache, tag) != version:
-                return None
-        return entry
+        return entry if await self._versions(entry.tags) == entry.versions else None
 
     async def _compute(
         self,
