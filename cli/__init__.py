@@ -251,6 +251,7 @@ def _prometheus_multiprocess_dir() -> str:
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.cheatsheet import dev_subject
     from gql.auth import mint_token
 
     role = Role(args.role)
@@ -263,9 +264,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     store_ids = None
     if args.store or args.customer is not None:
         store_ids = asyncio.run(_checked_scope(settings, args.store, args.customer)) or None
-    subject = args.sub or (
-        f"customer:{args.customer}" if role is Role.SHOPPER else f"dev-{role.value.lower()}"
-    )
+    subject = args.sub or dev_subject(role, args.customer)
     print(
         mint_token(
             settings, role, subject, store_ids=store_ids, customer_id=args.customer, ttl_seconds=args.ttl
@@ -328,9 +327,9 @@ def _cheatsheet(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _export_schema(_settings: Settings, args: argparse.Namespace) -> int:
-    from gql.schema import schema
+    from gql.graphiql import schema_sdl
 
-    sdl = schema.as_str() + "\n"
+    sdl = schema_sdl()
     if args.output:
         try:
             args.output.write_text(sdl, encoding="utf-8")

@@ -52,6 +52,11 @@ class CheatSheet:
         return self.shopper is not None and self.sku is not None and len(self.orders) == len(DEMO_ORDERS)
 
 
+def dev_subject(role: Role, customer_id: int | None = None) -> str:
+    """The subject of a development token: `customer:<id>` for a shopper, else `dev-<role>`."""
+    return f"customer:{customer_id}" if role is Role.SHOPPER else f"dev-{role.value.lower()}"
+
+
 async def cheat_sheet(settings: Settings, sessions: SessionFactory, *, url: str) -> CheatSheet:
     """The sheet for the database behind `sessions`; tokens are signed with `settings`."""
     async with sessions() as s:
@@ -71,33 +76,29 @@ async def cheat_sheet(settings: Settings, sessions: SessionFactory, *, url: str)
             (await s.execute(select(Order.order_no, Order.status).where(Order.order_no.in_(numbers)))).all()
         )
     demo_store = next((row for row in stores if row.code == DEMO_STORE_CODE), None)
+
+    def mint(role: Role, *, store_ids: list[int] | None = None, customer_id: int | None = None) -> str:
+        subject = dev_subject(role, customer_id)
+        return mint_token(
+            settings,
+            role,
+            subject,
+            store_ids=store_ids,
+            customer_id=customer_id,
+            ttl_seconds=TOKEN_TTL_SECONDS,
+        )
+
     tokens = [
-        RoleToken(
-            "--role HQ_ADMIN",
-            mint_token(settings, Role.HQ_ADMIN, "dev-hq_admin", ttl_seconds=TOKEN_TTL_SECONDS),
-        ),
-        RoleToken(
-            "--role ANALYST", mint_token(settings, Role.ANALYST, "dev-analyst", ttl_seconds=TOKEN_TTL_SECONDS)
-        ),
+        RoleToken("--role HQ_ADMIN", mint(Role.HQ_ADMIN)),
+        RoleToken("--role ANALYST", mint(Role.ANALYST)),
     ]
     if demo_store is not None:
-        token = mint_token(
-            settings,
-            Role.STORE_STAFF,
-            "dev-store_staff",
-            store_ids=[demo_store.id],
-            ttl_seconds=TOKEN_TTL_SECONDS,
-        )
+        token = mint(Role.STORE_STAFF, store_ids=[demo_store.id])
         tokens.insert(1, RoleToken(f"--role STORE_STAFF --store {DEMO_STORE_CODE}", token))
     if shopper is not None:
-        token = mint_token(
-            settings,
-            Role.SHOPPER,
-            f"customer:{shopper.id}",
-            customer_id=shopper.id,
-            ttl_seconds=TOKEN_TTL_SECONDS,
+        tokens.append(
+            RoleToken(f"--role SHOPPER --customer {shopper.id}", mint(Role.SHOPPER, customer_id=shopper.id))
         )
-        tokens.append(RoleToken(f"--role SHOPPER --customer {shopper.id}", token))
     return CheatSheet(
         url=url,
         tokens=tokens,
