@@ -37,7 +37,7 @@ from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNod
 from bench.generator import generate
 from bench.generator.demo import DEMO_ORDERS
 from cli import main as cli_main
-from cli.cheatsheet import cheat_sheet, render
+from cli.cheatsheet import cheat_sheet, dev_subject, render
 from gql.app import Resources, create_app
 from gql.auth import mint_token, principal_from_token
 from gql.schema import schema
@@ -205,7 +205,7 @@ class Server:
             assert store is not None, example.where
             store_ids = [store.id]
         customer = int(example.options["customer"]) if "customer" in example.options else None
-        subject = f"customer:{customer}" if customer is not None else f"dev-{role.lower()}"
+        subject = dev_subject(Role(role), customer)
         return mint_token(self.settings, Role(role), subject, store_ids=store_ids, customer_id=customer)
 
     async def run(self, query: str, variables: dict[str, Any], token: str | None) -> dict[str, Any]:
