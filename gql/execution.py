@@ -56,6 +56,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gql.compiled_fields import Fallback as _Fallback
 from gql.walk_steps import ObjectShape, Pending, WalkSteps, Work
+from services.db import error_chain
 
 FAULTS: tuple[type[BaseException], ...] = (
     SQLAlchemyError,
@@ -74,17 +75,7 @@ def is_fault(error: BaseException) -> bool:
     A coded error made from a fault (the metrics' QUERY_TIMEOUT, raised while handling the
     database's cancellation) is a fault too: running it again would wait as long again.
     """
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [error]
-    while todo:
-        current = todo.pop()
-        if current is None or id(current) in seen:
-            continue
-        if isinstance(current, FAULTS):
-            return True
-        seen.add(id(current))
-        todo += (current.__cause__, current.__context__)
-    return False
+    return any(isinstance(current, FAULTS) for current in error_chain(error))
 
 
 class _Fault(Exception):

@@ -198,12 +198,8 @@ QUERY_CANCELED: Final = "57014"
 """PostgreSQL's SQLSTATE for a statement cancelled by `statement_timeout` (or a cancel request)."""
 
 
-def is_statement_timeout(error: BaseException) -> bool:
-    """True when `error`, or an error it was raised from or while handling, is a statement timeout.
-
-    Covers SQLAlchemy's wrapper (`DBAPIError.orig`) and the driver's own error (asyncpg's
-    `QueryCanceledError`, seen unwrapped by the driver reads). Walks the cause chain once.
-    """
+def error_chain(error: BaseException) -> Iterator[BaseException]:
+    """`error`, then every error it was raised from or while handling, each once."""
     seen: set[int] = set()
     todo: list[BaseException | None] = [error]
     while todo:
@@ -211,9 +207,19 @@ def is_statement_timeout(error: BaseException) -> bool:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
+        yield current
+        todo += (current.__cause__, current.__context__)
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """True when `error`, or an error it was raised from or while handling, is a statement timeout.
+
+    Covers SQLAlchemy's wrapper (`DBAPIError.orig`) and the driver's own error (asyncpg's
+    `QueryCanceledError`, seen unwrapped by the driver reads).
+    """
+    for current in error_chain(error):
         for candidate in (current, getattr(current, "orig", None)):
             code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
             if code == QUERY_CANCELED or (candidate is not None and "statement timeout" in str(candidate)):
                 return True
-        todo += (current.__cause__, current.__context__)
     return False
