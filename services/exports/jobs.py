@@ -7,6 +7,7 @@ queued can only fail for reasons outside the caller's input. Only the owner and 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
@@ -31,6 +33,7 @@ from services.db import SessionFactory, unit_of_work
 from services.exports import criteria as codec
 from services.exports.links import link_key, sign
 from services.exports.lists import ExportCriteria, condition
+from services.metrics_sql import dialect_of
 from services.order_search import OrderCriteria, check_store_codes
 from services.scoping import require_signed_in
 
@@ -91,6 +94,7 @@ async def start_export(
     if isinstance(criteria, OrderCriteria):
         await check_store_codes(sessions, criteria)  # an unknown store code, as the order list
     async with unit_of_work(sessions) as session:
+        await _serialise_owner(session, principal.key)
         open_jobs = await session.scalar(
             select(func.count())
             .select_from(ExportJob)
@@ -117,6 +121,17 @@ async def start_export(
         )
         session.add(job)
     return job
+
+
+async def _serialise_owner(session: AsyncSession, owner_key: str) -> None:
+    """Hold the owner's lock until commit, so concurrent starts count each other's jobs.
+
+    On PostgreSQL a transaction-scoped advisory lock keyed by the owner; a SQLite write unit of
+    work already holds the database's write lock from BEGIN.
+    """
+    if dialect_of(session) == "postgresql":
+        key = zlib.crc32(f"mallgraph.exports.{owner_key}".encode())
+        await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 async def find_export(sessions: SessionFactory, principal: Principal, job_id: int) -> ExportJob | None:

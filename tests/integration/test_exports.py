@@ -4,16 +4,19 @@ gives up cleanly after its attempts, and finished files expire; the filter survi
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
+from sqlalchemy import func, select
 
 from models import order_filters as f
 from models.after_sale_states import AfterSaleStatus, AfterSaleType
 from models.customer_lifecycle import LifecycleSegment
 from models.enums import Fulfillment, MemberLevel, PageType, Role, SourceChannel
+from models.errors import DomainError, ErrorCode
 from models.exports import (
     ExportFormat,
     ExportJob,
@@ -25,12 +28,14 @@ from models.exports import (
 )
 from models.order_query_language import parse_query
 from models.order_states import OrderStatus
+from models.principals import Principal
 from services.after_sale_search import AfterSaleCriteria
 from services.customers import CustomerCriteria
 from services.exports import criteria as codec
-from services.exports.jobs import ExportConfig
+from services.exports.jobs import ExportConfig, start_export
 from services.exports.lists import VisitCriteria
 from services.exports.runner import claim, expire_exports, final_path, run_next
+from services.order_search import OrderCriteria
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -215,3 +220,29 @@ def test_cells_of_money_and_times() -> None:
     naive = aware.replace(tzinfo=None)  # as SQLite gives a stored time back
     assert time_cells([aware, naive, None], zone) == ["2026-11-03T10:00:05+08:00"] * 2 + [None]
     assert cell_time(aware, zone) == "2026-11-03T10:00:05+08:00"
+
+
+async def test_concurrent_starts_queue_no_more_than_the_owners_limit(
+    db: Database, config: ExportConfig
+) -> None:
+    """Each start counts the owner's open jobs under the owner's lock: racing starts cannot overshoot."""
+    hq = Principal(Role.HQ_ADMIN, "racer")
+    now = datetime.now(UTC)
+
+    async def attempt() -> ErrorCode | None:
+        try:
+            await start_export(
+                db.sessions, config, hq, ExportList.ORDERS, ExportFormat.CSV, None, OrderCriteria(), None, now
+            )
+        except DomainError as exc:
+            return exc.code
+        return None
+
+    refusals = await asyncio.gather(*(attempt() for _ in range(6)))
+    assert refusals.count(None) == config.max_open_per_owner
+    assert set(refusals) == {None, ErrorCode.THROTTLED}
+    async with db.sessions() as session:
+        open_jobs = await session.scalar(
+            select(func.count()).select_from(ExportJob).where(ExportJob.owner_key == hq.key)
+        )
+    assert open_jobs == config.max_open_per_owner
