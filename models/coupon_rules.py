@@ -29,7 +29,7 @@ class CouponType(StrEnum):
     """活动券: issued by a campaign (e.g. 邀请有礼)."""
 
 
-class CouponState(StrEnum):
+class CouponStatus(StrEnum):
     UNUSED = "UNUSED"
     LOCKED = "LOCKED"
     """Held by an unpaid order; cancellation or payment timeout makes it UNUSED again."""
@@ -96,12 +96,12 @@ def coupon_value(terms: CouponTerms, base: int) -> int:
 
 
 def check_usable(
-    terms: CouponTerms, state: CouponState, store_id: int | None, channel: str, now: datetime, field: str
+    terms: CouponTerms, state: CouponStatus, store_id: int | None, channel: str, now: datetime, field: str
 ) -> None:
     """Refuse a coupon that cannot be used at this store, on this channel, now (the cart aside)."""
-    if state is CouponState.EXPIRED or (terms.valid_until is not None and now >= terms.valid_until):
+    if state is CouponStatus.EXPIRED or (terms.valid_until is not None and now >= terms.valid_until):
         raise DomainError(ErrorCode.COUPON_EXPIRED, f"{terms.title} has expired", field)
-    if state is not CouponState.UNUSED:
+    if state is not CouponStatus.UNUSED:
         raise DomainError(ErrorCode.COUPON_UNAVAILABLE, f"{terms.title} is {state.value}", field)
     if terms.valid_from is not None and now < terms.valid_from:
         raise DomainError(ErrorCode.COUPON_NOT_APPLICABLE, f"{terms.title} is not valid yet", field)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from models.campaign_rules import Tier
 from models.coupon_rules import (
-    CouponState,
+    CouponStatus,
     CouponTerms,
     CouponThreshold,
     CouponType,
@@ -103,7 +103,9 @@ def test_best_coupon_is_the_one_taking_most() -> None:
     b = CouponTerms(2, CouponType.ALL, "减8 满200", amount_off=800, threshold=20000)
     c = CouponTerms(3, CouponType.ALL, "9折", percent_off=10)
     best = best_goods_coupon([Item(1, 6000, 1)], [], [a, b, c])
-    assert best is not None and best[0].coupon_id == 3 and best[1] == 600
+    assert best is not None
+    assert best[0].coupon_id == 3
+    assert best[1] == 600
 
 
 def test_check_usable_codes() -> None:
@@ -115,12 +117,12 @@ def test_check_usable_codes() -> None:
         store_ids=frozenset({5}),
         valid_until=NOW + timedelta(days=1),
     )
-    check_usable(terms, CouponState.UNUSED, 5, "MINI_PROGRAM", NOW, "couponIds")
+    check_usable(terms, CouponStatus.UNUSED, 5, "MINI_PROGRAM", NOW, "couponIds")
     cases = [
-        (CouponState.UNUSED, 6, NOW, ErrorCode.COUPON_NOT_APPLICABLE),
-        (CouponState.UNUSED, 5, NOW + timedelta(days=2), ErrorCode.COUPON_EXPIRED),
-        (CouponState.LOCKED, 5, NOW, ErrorCode.COUPON_UNAVAILABLE),
-        (CouponState.USED, 5, NOW, ErrorCode.COUPON_UNAVAILABLE),
+        (CouponStatus.UNUSED, 6, NOW, ErrorCode.COUPON_NOT_APPLICABLE),
+        (CouponStatus.UNUSED, 5, NOW + timedelta(days=2), ErrorCode.COUPON_EXPIRED),
+        (CouponStatus.LOCKED, 5, NOW, ErrorCode.COUPON_UNAVAILABLE),
+        (CouponStatus.USED, 5, NOW, ErrorCode.COUPON_UNAVAILABLE),
     ]
     for state, store, when, code in cases:
         with pytest.raises(DomainError) as err:
@@ -187,6 +189,7 @@ def test_never_negative_shares_add_up_and_refunds_stay_within_each_layer(
     data: st.DataObject,
 ) -> None:
     shipping = CouponTerms(2, CouponType.SHIPPING, "运费券", amount_off=data.draw(st.integers(1, 3000)))
+    refused = (ErrorCode.COUPON_BELOW_THRESHOLD, ErrorCode.COUPON_NOT_APPLICABLE)
     try:
         p = price_cart(
             items,
@@ -197,11 +200,13 @@ def test_never_negative_shares_add_up_and_refunds_stay_within_each_layer(
             packaging_fee=packaging,
         )
     except DomainError as exc:
-        assert exc.code in (ErrorCode.COUPON_BELOW_THRESHOLD, ErrorCode.COUPON_NOT_APPLICABLE)
+        if exc.code not in refused:
+            raise
         return
     for line in p.lines:
         assert min(line.item, line.order, line.coupon, line.paid) >= 0
-    assert p.payable >= 0 and 0 <= p.shipping_discount <= delivery
+    assert p.payable >= 0
+    assert 0 <= p.shipping_discount <= delivery
     assert sum(a.amount for a in p.adjustments) == p.discount + p.shipping_discount
     assert sum(line.paid for line in p.lines) + p.discount == p.goods
     assert p.payable == sum(line.paid for line in p.lines) + delivery - p.shipping_discount + packaging
@@ -213,7 +218,9 @@ def test_never_negative_shares_add_up_and_refunds_stay_within_each_layer(
             s = refund_slice(line, item.quantity, done, n)
             back = [back[0] + s.paid, back[1] + s.item, back[2] + s.order, back[3] + s.coupon]
             assert min(s.paid, s.item, s.order, s.coupon) >= 0
-            assert back[0] <= line.paid and back[1] <= line.item
-            assert back[2] <= line.order and back[3] <= line.coupon
+            assert back[0] <= line.paid
+            assert back[1] <= line.item
+            assert back[2] <= line.order
+            assert back[3] <= line.coupon
             done += n
         assert back == [line.paid, line.item, line.order, line.coupon]
