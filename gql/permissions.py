@@ -78,6 +78,16 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.campaign": EVERYONE,  # the public campaign page; its figures check the role themselves
     "Query.groupBuyPage": EVERYONE,
     "Query.previewPricing": EVERYONE,
+    # Coupons (优惠券): the back office manages templates; shoppers claim and spend.
+    "Query.couponTemplates": BACK_OFFICE,
+    "Query.couponTemplate": BACK_OFFICE,
+    "Query.availableCoupons": EVERYONE,
+    "Query.myCoupons": SHOPPERS,
+    "Mutation.createCouponTemplate": MERCHANTS,
+    "Mutation.updateCouponTemplate": MERCHANTS,
+    "Mutation.stopCouponTemplate": MERCHANTS,
+    "Mutation.deleteCouponTemplate": MERCHANTS,
+    "Mutation.claimCoupon": SHOPPERS,
     "Mutation.createCampaign": MERCHANTS,
     "Mutation.updateCampaign": MERCHANTS,
     "Mutation.setSpendRewardTiers": MERCHANTS,

@@ -20,7 +20,7 @@ from models.catalog import Product, Sku, StoreSku
 from models.coupon_rules import CouponTerms, pick_coupons
 from models.enums import Fulfillment, OrderChannel, ProductStatus, ThresholdKind
 from models.errors import DomainError, ErrorCode
-from models.pricing.cart import Item, Pricing, price_cart
+from models.pricing.cart import Item, Pricing, best_goods_coupon, price_cart
 from models.store_hours import delivery_fee_at
 from models.store_intake import check_takes_orders
 from models.stores import Store
@@ -313,6 +313,18 @@ async def quote(
         p,
         p.shipping_discount,
     )
+
+
+def best_coupon(q: Quote, coupons: Sequence[CouponTerms]) -> tuple[CouponTerms, int] | None:
+    """The held goods coupon that would take the most off this quote's cart (its promotions kept)."""
+    if q.pricing is None:
+        return None
+    items = [
+        Item(line.product.id, line.unit_price, line.quantity, line.product.category_id)
+        for line in q.lines
+        if not line.is_gift
+    ]
+    return best_goods_coupon(items, [r.promotion for r in q.pricing.offers], coupons)
 
 
 def _stock(lines: Sequence[QuotedLine]) -> list[tuple[int, int]]:

@@ -82,6 +82,8 @@ class Adjustment:
     label: str
     amount: int
     source_id: int | None
+    shares: tuple[int, ...] = ()
+    """Per cart item, what this adjustment took (empty for the shipping coupon)."""
 
     @property
     def text(self) -> str:
@@ -161,11 +163,12 @@ class Pricing:
 def _item_level(items: Sequence[Item]) -> tuple[list[int], list[Adjustment]]:
     """Per item the units' total after the lowest item price (never above the store price)."""
     amounts, adjustments = [], []
-    for item in items:
+    for index, item in enumerate(items):
         best = min(item.item_prices, key=lambda p: (p.unit_price, p.label), default=None)
         if best is not None and 0 <= best.unit_price < item.unit_price:
             off = (item.unit_price - best.unit_price) * item.quantity
-            adjustments.append(Adjustment(Layer.ITEM, best.label, off, best.source_id))
+            shares = tuple(off if i == index else 0 for i in range(len(items)))
+            adjustments.append(Adjustment(Layer.ITEM, best.label, off, best.source_id, shares))
             amounts.append(best.unit_price * item.quantity)
         else:
             amounts.append(item.unit_price * item.quantity)
@@ -281,7 +284,7 @@ def price_cart(
     if fixed_discounts is not None:
         item_off = [min(max(d, 0), g) for d, g in zip(fixed_discounts, gross, strict=True)]
         if sum(item_off):
-            adjustments.append(Adjustment(Layer.ITEM, fixed_label, sum(item_off), None))
+            adjustments.append(Adjustment(Layer.ITEM, fixed_label, sum(item_off), None, tuple(item_off)))
         order_off = [0] * len(items)
     else:
         amounts, adjustments = _item_level(items)
@@ -305,6 +308,7 @@ def price_cart(
                         _promotion_label(applied),
                         applied.reduction,
                         applied.promotion.campaign_id,
+                        applied.shares,
                     )
                 )
             if tier.gift_sku_id is not None:
@@ -314,7 +318,13 @@ def price_cart(
     if goods_coupon is not None:
         coupon_off = goods_coupon_shares(goods_coupon, items, remaining)
         adjustments.append(
-            Adjustment(Layer.COUPON, f"券 {goods_coupon.title}", sum(coupon_off), goods_coupon.coupon_id)
+            Adjustment(
+                Layer.COUPON,
+                f"券 {goods_coupon.title}",
+                sum(coupon_off),
+                goods_coupon.coupon_id,
+                tuple(coupon_off),
+            )
         )
     shipping_off = 0
     if shipping_coupon is not None:

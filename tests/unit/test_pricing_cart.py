@@ -224,3 +224,16 @@ def test_never_negative_shares_add_up_and_refunds_stay_within_each_layer(
             assert back[3] <= line.coupon
             done += n
         assert back == [line.paid, line.item, line.order, line.coupon]
+
+
+def test_each_adjustment_knows_its_lines() -> None:
+    coupon = CouponTerms(7, CouponType.ALL, "减5", amount_off=500)
+    p = price_cart(
+        [Item(1, 3000, 2, item_prices=(ItemPrice("直降", 2500),)), Item(2, 5000, 1)],
+        [FULL_100_OFF_10],
+        goods_coupon=coupon,
+    )
+    assert all(sum(a.shares) == a.amount for a in p.adjustments)
+    for layer, attr in ((Layer.ITEM, "item"), (Layer.ORDER, "order"), (Layer.COUPON, "coupon")):
+        per_line = [sum(a.shares[i] for a in p.adjustments if a.layer is layer) for i in range(2)]
+        assert per_line == [getattr(line, attr) for line in p.lines]
