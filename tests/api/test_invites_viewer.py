@@ -131,9 +131,7 @@ async def test_inviter_sees_code_link_invitees_rewards_and_summary(
     assert voided["coupon"] is None
     assert voided["grantedAt"] is None
     account = await api.as_shopper(a.id).execute(ACCOUNT)
-    assert account.data["viewer"]["customer"]["coupons"] == [
-        {"amount": {"cents": 1000}, "status": "UNUSED"}
-    ]
+    assert account.data["viewer"]["customer"]["coupons"] == [{"amount": {"cents": 1000}, "status": "UNUSED"}]
 
 
 async def test_the_invitee_sees_their_own_reward_and_points(api: Api, seed: Seed, db: Database) -> None:
