@@ -131,7 +131,8 @@ def _shopper(info: Info) -> int:
 @strawberry.type
 class CouponQueries:
     @strawberry.field(
-        permission_classes=[Allowed], description="Coupon templates, newest first; `query`: name or code."
+        permission_classes=[Allowed],
+        description="Coupon templates, newest first; `query`: part of the name or start of the code.",
     )
     async def coupon_templates(
         self,

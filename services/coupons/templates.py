@@ -228,14 +228,14 @@ async def list_templates(
     types: Sequence[CouponType],
     page: PageRequest,
 ) -> Page[CouponTemplate]:
-    """Newest first; `query` matches the name or the code."""
+    """Newest first; `query` is a part of the name or the start of the code."""
     require_signed_in(principal)
     stmt = select(CouponTemplate)
     if query:
         stmt = stmt.where(
             or_(
                 CouponTemplate.name.contains(query.strip(), autoescape=True),
-                CouponTemplate.code == query.strip().upper(),
+                CouponTemplate.code.startswith(query.strip().upper(), autoescape=True),
             )
         )
     if types:
