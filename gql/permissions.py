@@ -88,6 +88,7 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.stopCouponTemplate": MERCHANTS,
     "Mutation.deleteCouponTemplate": MERCHANTS,
     "Mutation.claimCoupon": SHOPPERS,
+    "Mutation.voidCoupon": HQ,
     "Mutation.createCampaign": MERCHANTS,
     "Mutation.updateCampaign": MERCHANTS,
     "Mutation.setSpendRewardTiers": MERCHANTS,

@@ -20,7 +20,7 @@ from models.coupons import CustomerCoupon
 from models.enums import OrderChannel
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
-from services.coupons import claiming, templates
+from services.coupons import claiming, redemption, templates
 from services.pagination import PageRequest
 
 KEY_HELP = "Same key + same input returns the first result without acting again."
@@ -68,6 +68,13 @@ class UpdateCouponTemplateInput:
 @strawberry.input
 class CouponTemplateIdInput:
     template_id: strawberry.ID
+    idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
+
+
+@strawberry.input(description="Void (作废) a coupon that is not in an order; the ledger keeps the reason.")
+class VoidCouponInput:
+    coupon_id: strawberry.ID
+    reason: str
     idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 
@@ -253,4 +260,19 @@ class CouponMutations:
             row = await session.scalar(
                 select(CustomerCoupon).where(CustomerCoupon.id == int(result["couponId"]))
             )
+        return CouponPayload(coupon=Coupon.from_row(row) if row else None, user_errors=[])
+
+    @strawberry.mutation(permission_classes=[Allowed], description="HQ voids an UNUSED (or EXPIRED) coupon.")
+    async def void_coupon(self, info: Info, input: VoidCouponInput) -> CouponPayload:
+        async def use_case(work: Work) -> Result:
+            return await redemption.void_coupon(
+                work, decode_id(input.coupon_id, "Coupon", "couponId"), input.reason
+            )
+
+        try:
+            result = await run(info, "voidCoupon", input, use_case)
+        except DomainError as error:
+            return CouponPayload(coupon=None, user_errors=[user_error(error)])
+        async with info.context.sessions() as session:
+            row = await session.get(CustomerCoupon, int(result["couponId"]))
         return CouponPayload(coupon=Coupon.from_row(row) if row else None, user_errors=[])

@@ -228,7 +228,7 @@ def downgrade() -> None:
     op.execute(
         "CREATE TABLE customer_coupons_0019 AS SELECT id, customer_id, amount, min_spend, title, campaign_id,"
         " invite_reward_id, status, issued_at, expires_at, used_order_id FROM customer_coupons"
-        " WHERE invite_reward_id IS NOT NULL"
+        " WHERE template_id IS NULL AND amount > 0"
     )
     for name in ("ix_customer_coupons_template_status", "ix_customer_coupons_locked_order_id"):
         op.drop_index(name, table_name="customer_coupons")

@@ -23,7 +23,8 @@ from models.coupons import CouponLedgerAction, CustomerCoupon, OrderAdjustment
 from models.errors import DomainError, ErrorCode
 from models.orders import Order
 from models.pricing.cart import Pricing
-from services.commands import Work
+from models.principals import SYSTEM, SYSTEM_PRINCIPAL
+from services.commands import Deps, Result, Work, run_command
 from services.coupons import ledger
 
 
@@ -153,3 +154,43 @@ async def restore_for_order(work: Work, order: Order) -> None:
             order_id=order.id,
             note="order refunded in full before completion",
         )
+
+
+async def expire_coupons(deps: Deps, now: datetime, limit: int = 200) -> int:
+    """Sweep: UNUSED coupons past their end become EXPIRED, each with its ledger row, once."""
+
+    async def expire(work: Work) -> Result:
+        due = (
+            await work.session.scalars(
+                select(CustomerCoupon)
+                .where(CustomerCoupon.status == CouponStatus.UNUSED, CustomerCoupon.expires_at <= work.now)
+                .order_by(CustomerCoupon.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for coupon in due:
+            coupon.status = CouponStatus.EXPIRED
+            ledger.record(work, coupon, CouponLedgerAction.EXPIRED)
+        return {"expired": len(due)}
+
+    result = await run_command(deps, SYSTEM_PRINCIPAL, "expireCoupons", expire, actor=SYSTEM, now=now)
+    return int(result["expired"])
+
+
+async def void_coupon(work: Work, coupon_id: int, reason: str) -> Result:
+    """HQ voids a coupon that is not in an order (UNUSED, or EXPIRED for the record)."""
+    coupon = await work.session.scalar(
+        select(CustomerCoupon).where(CustomerCoupon.id == coupon_id).with_for_update()
+    )
+    if coupon is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "coupon not found", "couponId")
+    if coupon.status not in (CouponStatus.UNUSED, CouponStatus.EXPIRED):
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, f"a {coupon.status.value} coupon cannot be voided", "couponId"
+        )
+    if not 1 <= len(reason.strip()) <= 200:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "give a reason (at most 200 characters)", "reason")
+    coupon.status = CouponStatus.VOIDED
+    ledger.record(work, coupon, CouponLedgerAction.VOIDED, note=reason.strip())
+    return {"couponId": coupon.id}

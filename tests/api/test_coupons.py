@@ -343,3 +343,31 @@ async def test_invite_coupons_are_usable(api: Api, seed: Seed, db: Database) -> 
     assert coupon["type"] == "CAMPAIGN"
     order = ok(await shopper.execute(PLACED, input=_with(shop, coupon["id"], apples=1)), "placeOrder")
     assert [p["text"] for p in order["pricing"]] == ["券 邀请有礼优惠券 −¥3.00"]
+
+
+async def test_the_sweeper_expires_and_hq_voids(api: Api, seed: Seed, db: Database) -> None:
+    shop = await open_shop(seed)
+    t = await create_template(api, validDays=1, validUntil=None, perCustomerLimit=2)
+    old = claimed(await claim(api, shop.customer_id, t["id"]))
+    keep = claimed(await claim(api, shop.customer_id, t["id"]))
+    void = """mutation($input: VoidCouponInput!) { voidCoupon(input: $input) {
+      coupon { status } userErrors { code field } } }"""
+    r = await api.as_hq().execute(void, input={"couponId": keep["id"], "reason": "发错了"})
+    assert r.data["voidCoupon"] == {"coupon": {"status": "VOIDED"}, "userErrors": []}
+    r = await api.as_hq().execute(void, input={"couponId": keep["id"], "reason": "again"})
+    assert r.data["voidCoupon"]["userErrors"] == [
+        {"code": "INVALID_TRANSITION", "field": ["input", "couponId"]}
+    ]
+    shopper = api.as_shopper(shop.customer_id)
+    r = await shopper.execute(void, input={"couponId": keep["id"], "reason": "x"})
+    assert r.error_codes == ["FORBIDDEN"]
+    deps = Deps(db.sessions, api.gateway)
+    assert (await run_sweeps(deps, utcnow() + timedelta(hours=23))).coupons_expired == 0
+    assert (await run_sweeps(deps, utcnow() + timedelta(days=2))).coupons_expired == 1
+    assert (await run_sweeps(deps, utcnow() + timedelta(days=3))).coupons_expired == 0
+    assert await _states(db) == {old["code"]: "EXPIRED", keep["code"]: "VOIDED"}
+    async with db.sessions() as s:
+        actions = [
+            r.action.value for r in (await s.scalars(select(CouponLedger).order_by(CouponLedger.id))).all()
+        ]
+    assert actions == ["ISSUED", "ISSUED", "VOIDED", "EXPIRED"]
