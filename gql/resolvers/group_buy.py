@@ -188,7 +188,7 @@ class GroupBuyQueries:
             gift_unavailable=q.gift_unavailable,
             next_tier=_hint(q.hint),
             adjustments=[
-                PriceAdjustment.of(a.layer, a.label, a.amount) for a in (p.adjustments if p else ())
+                PriceAdjustment.of(a.layer, a.label, a.amount, a.shares) for a in (p.adjustments if p else ())
             ],
             coupon_discount=money(p.coupon_discount() if p else 0),
             shipping_discount=money(q.shipping_discount),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
@@ -170,11 +171,16 @@ class PriceAdjustment:
     label: str
     amount: Money
     text: str = strawberry.field(description="Ready to show: label and amount.")
+    line_shares: list[Money] = strawberry.field(
+        description="What it took from each line, in the order of `lines` (gifts last, 0); "
+        "empty for the shipping coupon. Refunds give each layer back pro rata from these."
+    )
 
     @classmethod
-    def of(cls, layer: Layer, label: str, amount: int) -> PriceAdjustment:
+    def of(cls, layer: Layer, label: str, amount: int, shares: Sequence[int] = ()) -> PriceAdjustment:
+        text = Adjustment(layer, label, amount, None).text
         return cls(
-            layer=layer, label=label, amount=money(amount), text=Adjustment(layer, label, amount, None).text
+            layer=layer, label=label, amount=money(amount), text=text, line_shares=[money(s) for s in shares]
         )
 
 

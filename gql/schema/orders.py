@@ -157,7 +157,7 @@ class Order(relay.Node):
     )
     async def pricing(self, info: Info) -> list[PriceAdjustment]:
         rows = await info.context.loaders.adjustments_by_order.load(self.id)
-        return [PriceAdjustment.of(r.layer, r.label, r.amount) for r in rows]
+        return [PriceAdjustment.of(r.layer, r.label, r.amount, r.line_shares) for r in rows]
 
     @strawberry.field(description="Parcels in shipping order.")
     async def parcels(self, info: Info) -> list[Parcel]:

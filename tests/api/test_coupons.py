@@ -38,7 +38,7 @@ from tests.factories import Seed
 PLACED = PLACE.replace(
     "lines {",
     "discountAmount { cents } deliveryFee { cents } "
-    "pricing { layer text } lines { discountShare { cents } paidAmount { cents } ",
+    "pricing { layer text lineShares { cents } } lines { discountShare { cents } paidAmount { cents } ",
 )
 
 
@@ -216,6 +216,7 @@ async def test_cancel_and_timeout_unlock_full_refund_restores(api: Api, seed: Se
     ok(await api.as_staff(shop.a.id).execute(ACCEPT, input={"orderId": paid["id"]}), "acceptOrder")
     line = paid["lines"][0]
     assert line["discountShare"] == {"cents": 500}
+    assert [p["lineShares"] for p in paid["pricing"]] == [[{"cents": 500}]]
     staff = api.as_staff(shop.a.id)
     one = done(
         await staff.execute(
