@@ -109,6 +109,8 @@ LIST_SIZES: Final[Mapping[str, int]] = {
     "Order.parcels": 3,
     "Query.myCoupons": 20,
     "Query.availableCoupons": 20,
+    "ProductPromotions.campaigns": 10,
+    "ProductPromotions.coupons": 10,
     "OrderAggregateRow.keys": 4,
     "OrderLineAggregateRow.keys": 4,
     "AfterSaleAggregateRow.keys": 4,

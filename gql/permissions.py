@@ -83,6 +83,7 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.couponTemplate": BACK_OFFICE,
     "Query.availableCoupons": EVERYONE,
     "Query.myCoupons": SHOPPERS,
+    "Query.productPromotions": BACK_OFFICE,
     "Mutation.createCouponTemplate": MERCHANTS,
     "Mutation.updateCouponTemplate": MERCHANTS,
     "Mutation.stopCouponTemplate": MERCHANTS,

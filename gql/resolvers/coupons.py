@@ -11,6 +11,7 @@ from gql.context import Info
 from gql.ids import decode_id
 from gql.mutations import UseCase, run, user_error
 from gql.permissions import Allowed
+from gql.schema.campaigns import Campaign
 from gql.schema.common import Connection
 from gql.schema.coupons import Coupon, CouponPayload, CouponTemplate, CouponTemplatePayload
 from models.base import utcnow
@@ -20,7 +21,7 @@ from models.coupons import CustomerCoupon
 from models.enums import OrderChannel
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
-from services.coupons import claiming, redemption, templates
+from services.coupons import claiming, product_promotions, redemption, templates
 from services.pagination import PageRequest
 
 KEY_HELP = "Same key + same input returns the first result without acting again."
@@ -76,6 +77,15 @@ class VoidCouponInput:
     coupon_id: strawberry.ID
     reason: str
     idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
+
+
+@strawberry.type(description="The running or upcoming promotions a product takes part in.")
+class ProductPromotions:
+    campaigns: list[Campaign] = strawberry.field(
+        description="满减赠 and 拼团 campaigns covering it, newest first; at checkout only one "
+        "order-level promotion applies (the best for the buyer)."
+    )
+    coupons: list[CouponTemplate] = strawberry.field(description="Coupon templates valid for it.")
 
 
 @strawberry.type(description="A coupon a shopper may claim (领券) here, and whether they still can.")
@@ -187,6 +197,25 @@ class CouponQueries:
             )
             for c in found
         ]
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="Which promotions a product is in (商品参与的活动), at one store when given.",
+    )
+    async def product_promotions(
+        self, info: Info, product_id: strawberry.ID, store_id: strawberry.ID | None = None
+    ) -> ProductPromotions:
+        async with info.context.sessions() as session:
+            found = await product_promotions.promotions_of(
+                session,
+                decode_id(product_id, "Product", "productId"),
+                decode_id(store_id, "Store", "storeId") if store_id else None,
+                utcnow(),
+            )
+        return ProductPromotions(
+            campaigns=[Campaign.from_row(c) for c in found.campaigns],
+            coupons=[CouponTemplate.from_row(t) for t in found.coupons],
+        )
 
     @strawberry.field(
         permission_classes=[Allowed],

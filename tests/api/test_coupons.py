@@ -372,3 +372,33 @@ async def test_the_sweeper_expires_and_hq_voids(api: Api, seed: Seed, db: Databa
             r.action.value for r in (await s.scalars(select(CouponLedger).order_by(CouponLedger.id))).all()
         ]
     assert actions == ["ISSUED", "ISSUED", "VOIDED", "EXPIRED"]
+
+
+async def test_which_promotions_a_product_is_in(api: Api, seed: Seed) -> None:
+    shop = await open_shop(seed)
+    _, (yogurt,) = await seed.product("风味酸奶", prices=(1000,))
+    apple_gid = encode_id("Product", shop.apple.product_id)
+    yogurt_only = {"productIds": [encode_id("Product", yogurt.product_id)]}
+    hq = api.as_hq()
+    created(await hq.execute(CREATE, input=spend_input([{"threshold": 3000, "reductionCents": 300}])))
+    created(
+        await hq.execute(
+            CREATE, input=spend_input([{"threshold": 2000, "reductionCents": 200}], spend=yogurt_only)
+        )
+    )
+    await create_template(
+        api, name="苹果券", type="PRODUCT", productIds=[apple_gid], amountOffCents=100, threshold=0
+    )
+    await create_template(api, name="酸奶券", type="PRODUCT", **yogurt_only, amountOffCents=100, threshold=0)
+    query = """query($p: ID!, $s: ID) { productPromotions(productId: $p, storeId: $s) {
+      campaigns { name type } coupons { name } } }"""
+    r = await hq.execute(query, p=apple_gid, s=store_gid(shop.a.id))
+    assert r.errors == [], r.errors
+    assert r.data["productPromotions"] == {
+        "campaigns": [{"name": "满减狂欢", "type": "SPEND_REWARD"}],
+        "coupons": [{"name": "苹果券"}],
+    }
+    shopper = api.as_shopper(shop.customer_id)
+    listed = (await shopper.execute(AVAILABLE, product=apple_gid)).data["availableCoupons"]
+    assert [c["template"]["name"] for c in listed] == ["苹果券"]
+    assert (await shopper.execute(query, p=apple_gid)).error_codes == ["FORBIDDEN"]

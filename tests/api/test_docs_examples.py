@@ -145,6 +145,9 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("README.md", "Search"): [_all_demo_orders_found],
     ("coupons.md", "Templates"): [_eq("couponTemplates.totalCount", 4)],
     ("coupons.md", "MoreStock"): [_eq("updateCouponTemplate.template.remaining", 800)],
+    ("coupons.md", "ProductPromotions"): [
+        lambda d: _nonempty([c for c in d["productPromotions"]["coupons"] if c["code"] == "DEMO-PRODUCT"])
+    ],
     ("coupons.md", "Claim"): [_eq("claimCoupon.coupon.status", "UNUSED")],
     ("coupons.md", "Preview"): [lambda d: _nonempty(d["previewPricing"]["bestCoupon"])],
     ("coupons.md", "PlaceWithCoupon"): [
