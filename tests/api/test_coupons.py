@@ -109,6 +109,13 @@ async def test_claim_preview_place_pay_and_explain(api: Api, seed: Seed, db: Dat
         "payOrder",
     )
     assert await _states(db) == {mine["code"]: "USED", free["code"]: "USED"}
+    campaign_id = (await api.as_hq().execute("{ campaigns(first: 1) { edges { node { id } } } }")).data[
+        "campaigns"
+    ]["edges"][0]["node"]["id"]
+    cost = await api.as_hq().execute(
+        "query($id: ID!) { campaign(id: $id) { data { discountCost { cents } } } }", id=campaign_id
+    )
+    assert cost.data["campaign"]["data"]["discountCost"] == {"cents": 600}  # the coupon is not its cost
     figures = (await api.as_hq().execute(FIGURES, id=goods["id"])).data["couponTemplate"]["figures"]
     assert figures == {
         "issued": 1,
