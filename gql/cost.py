@@ -79,6 +79,8 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     "Metrics.sources": 50,
     "Campaign.data": 50,
     "Campaign.stats": 10,
+    # A template's figures: two GROUP BYs over its coupons and their adjustments.
+    "CouponTemplate.figures": 10,
     # Counts per status tab: one GROUP BY over the caller's whole order scope.
     "Query.orderStatusCounts": 20,
     "Query.afterSaleStatusCounts": 20,
@@ -105,6 +107,10 @@ MAX_GROUPS: Final = 1_000
 LIST_SIZES: Final[Mapping[str, int]] = {
     "Product.skus": 5,
     "Order.parcels": 3,
+    "Query.myCoupons": 20,
+    "Query.availableCoupons": 20,
+    "ProductPromotions.campaigns": 10,
+    "ProductPromotions.coupons": 10,
     "OrderAggregateRow.keys": 4,
     "OrderLineAggregateRow.keys": 4,
     "AfterSaleAggregateRow.keys": 4,
@@ -127,6 +133,7 @@ FREE_TYPES: Final[frozenset[str]] = frozenset(
         "OrderLineAggregateValue",
         "AfterSaleAggregateValue",
         "VisitAggregateValue",
+        "PriceAdjustment",
     }
 )
 """Values carried inside their parent's row: selecting them costs no query."""

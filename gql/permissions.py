@@ -78,6 +78,18 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.campaign": EVERYONE,  # the public campaign page; its figures check the role themselves
     "Query.groupBuyPage": EVERYONE,
     "Query.previewPricing": EVERYONE,
+    # Coupons (优惠券): the back office manages templates; shoppers claim and spend.
+    "Query.couponTemplates": BACK_OFFICE,
+    "Query.couponTemplate": BACK_OFFICE,
+    "Query.availableCoupons": EVERYONE,
+    "Query.myCoupons": SHOPPERS,
+    "Query.productPromotions": BACK_OFFICE,
+    "Mutation.createCouponTemplate": MERCHANTS,
+    "Mutation.updateCouponTemplate": MERCHANTS,
+    "Mutation.stopCouponTemplate": MERCHANTS,
+    "Mutation.deleteCouponTemplate": MERCHANTS,
+    "Mutation.claimCoupon": SHOPPERS,
+    "Mutation.voidCoupon": HQ,
     "Mutation.createCampaign": MERCHANTS,
     "Mutation.updateCampaign": MERCHANTS,
     "Mutation.setSpendRewardTiers": MERCHANTS,

@@ -31,7 +31,7 @@ from models.campaigns import (
     SpendRewardTier,
 )
 from models.catalog import Category, Product, Sku, StoreSku
-from models.coupons import CustomerCoupon
+from models.coupons import CustomerCoupon, OrderAdjustment
 from models.customers import Customer
 from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
 from models.payments import PaymentTransaction
@@ -218,6 +218,11 @@ class Loaders:
             CustomerCoupon.issued_at.desc(),
             CustomerCoupon.id.desc(),
         )
+
+    @cached_property
+    def adjustments_by_order(self) -> RowLoader[int, list[OrderAdjustment]]:
+        """An order's price explanation in pricing order (rows are written layer by layer)."""
+        return many_per_key(self._sessions, OrderAdjustment, OrderAdjustment.order_id, OrderAdjustment.id)
 
     @cached_property
     def coupon_by_invite_reward(self) -> RowLoader[int, CustomerCoupon | None]:

@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models.campaigns import GroupBuyTeam, InviteRecord, InviteReward
+from models.coupons import OrderAdjustment
 from models.customers import Customer
 from models.enums import Fulfillment, RewardKind, RewardStatus, TeamStatus
 from models.orders import Order
+from models.pricing.cart import Layer
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,12 @@ async def figures(
         + case((Order.fulfillment == Fulfillment.STORE_DELIVERY, Order.delivery_fee), else_=0)
     )
     first_paid_here = and_(Customer.first_paid_at.is_not(None), Customer.first_paid_at == Order.paid_at)
+    # A coupon on a campaign order is the coupon's cost, not the campaign's.
+    coupon_part = (
+        select(func.coalesce(func.sum(OrderAdjustment.amount), 0))
+        .where(OrderAdjustment.order_id == Order.id, OrderAdjustment.layer == Layer.COUPON)
+        .scalar_subquery()
+    )
     orders = (
         await session.execute(
             select(
@@ -134,7 +142,7 @@ async def figures(
                 func.count(Order.id),
                 func.coalesce(func.sum(Order.paid_amount - Order.refunded_amount), 0),
                 func.count(distinct(case((first_paid_here, Order.customer_id)))),
-                func.coalesce(func.sum(Order.discount_amount), 0),
+                func.coalesce(func.sum(Order.discount_amount - coupon_part), 0),
                 func.coalesce(func.sum(turnover), 0),
             )
             .join(Customer, Customer.id == Order.customer_id)

@@ -13,6 +13,7 @@ from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from services.checkout_quote import CartLine, ConsigneeInput, PlaceOrder, Quote, quote
 from services.commands import Result, Work
+from services.coupons.redemption import lock_for_order, usable_coupons
 from services.order_creation import create_order
 from services.stock import reserve_stock
 
@@ -49,8 +50,12 @@ def check_delivery(q: Quote, cmd: PlaceOrder, work: Work) -> None:
 
 async def place_order(work: Work, cmd: PlaceOrder) -> Result:
     customer = await shopper(work)
-    q = await quote(work.session, cmd, work.now, zone=work.deps.rules.zone)
+    coupons = await usable_coupons(
+        work.session, customer.id, cmd.coupon_ids, cmd.store_id, cmd.channel.value, work.now
+    )
+    q = await quote(work.session, cmd, work.now, zone=work.deps.rules.zone, coupons=coupons)
     check_delivery(q, cmd, work)
     await reserve_stock(work.session, q.store.id if q.store else None, q.stock_items)
     order = await create_order(work, cmd, customer, q)
+    await lock_for_order(work, order, cmd.coupon_ids)
     return {"orderId": order.id}

@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.campaign_rules import TierOutcome
 from models.catalog import Product, Sku, StoreSku
+from models.coupon_rules import CouponTerms, pick_coupons
 from models.enums import Fulfillment, OrderChannel, ProductStatus, ThresholdKind
 from models.errors import DomainError, ErrorCode
+from models.pricing.cart import Item, Pricing, best_goods_coupon, price_cart
 from models.store_hours import delivery_fee_at
 from models.store_intake import check_takes_orders
 from models.stores import Store
-from services.campaign_pricing import CartItem, best_offer, hint_offer, spend_offers
+from services.campaign_pricing import running_promotions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -58,6 +60,8 @@ class PlaceOrder:
     consignee: ConsigneeInput
     channel: OrderChannel = OrderChannel.MINI_PROGRAM
     buyer_remark: str | None = None
+    coupon_ids: tuple[int, ...] = ()
+    """At most one goods coupon and one shipping coupon of the shopper's (locked by the order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +153,10 @@ class QuotedLine:
     unit_price: int
     quantity: int
     discount: int = 0
-    """This line's share of the order discount (exact cents)."""
+    """This line's share of every discount (exact cents): item + order promotion + coupon."""
     is_gift: bool = False
+    item_discount: int = 0
+    coupon_discount: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +183,9 @@ class Quote:
     gift_unavailable: bool = False
     stock_items: list[tuple[int, int]] = field(default_factory=list)
     """(sku, units) to reserve: the bought lines and any gift."""
+    pricing: Pricing | None = None
+    """The layer-by-layer explanation (`models.pricing.cart`)."""
+    shipping_discount: int = 0
 
     @property
     def goods(self) -> int:
@@ -193,7 +202,15 @@ class Quote:
 
     @property
     def payable(self) -> int:
+        """`delivery_fee` is what the order charges, after a shipping coupon."""
         return self.goods - self.discount + self.delivery_fee + self.packaging_fee
+
+    @property
+    def coupon_ids(self) -> list[int]:
+        p = self.pricing
+        if p is None:
+            return []
+        return [c.coupon_id for c in (p.goods_coupon, p.shipping_coupon) if c is not None]
 
 
 def _fees(store: Store | None, fulfillment: Fulfillment, now: datetime, zone: tzinfo) -> tuple[int, int]:
@@ -229,6 +246,10 @@ async def _gift(
     return row[0], row[1]
 
 
+def cart_items(priced: Sequence[_Priced]) -> list[Item]:
+    return [Item(p.product.id, p.unit_price, p.quantity, p.product.category_id) for p in priced]
+
+
 async def quote(
     session: AsyncSession,
     cmd: PlaceOrder,
@@ -237,56 +258,73 @@ async def quote(
     discounts: Sequence[int] | None = None,
     campaign_id: int | None = None,
     zone: tzinfo = SHANGHAI,
+    coupons: Sequence[CouponTerms] = (),
 ) -> Quote:
-    """Price `cmd` at `now` (`zone`: the business time zone, for time-slot fees). Given `discounts`
-    (group-buy prices), those apply instead of 满减赠."""
+    """Price `cmd` at `now` (`zone`: the business time zone, for time-slot fees) through the one
+    pricing function. Given `discounts` (group-buy prices), those apply instead of promotions;
+    `coupons` are the shopper's, already checked usable (`services.coupons`)."""
     _validate_shape(cmd)
     store = await _store(session, cmd)
     priced = await _price(session, cmd, store)
     delivery_fee, packaging_fee = _fees(store, cmd.fulfillment, now, zone)
-    if discounts is not None:
-        lines = [
-            QuotedLine(p.sku, p.product, p.unit_price, p.quantity, d)
-            for p, d in zip(priced, discounts, strict=True)
-        ]
-        return Quote(store, lines, delivery_fee, packaging_fee, campaign_id, None, None, False, _stock(lines))
-    items = [CartItem(p.product.id, p.unit_price * p.quantity, p.quantity) for p in priced]
-    offers = await spend_offers(session, store.id if store else None, items, now)
-    applied = best_offer(offers)
-    shares = applied.shares if applied else (0,) * len(priced)
-    lines = [
-        QuotedLine(p.sku, p.product, p.unit_price, p.quantity, s) for p, s in zip(priced, shares, strict=True)
-    ]
-    hinted = hint_offer(offers, applied)
-    hint = (
-        _hint(
-            hinted.outcome,
-            hinted.campaign_id,
-            hinted.campaign_name,
-            hinted.threshold_kind is ThresholdKind.QUANTITY,
-        )
-        if hinted
-        else None
+    goods_coupon, shipping_coupon = pick_coupons(coupons, "couponIds")
+    promotions = (
+        await running_promotions(session, store.id if store else None, now) if discounts is None else []
     )
+    p = price_cart(
+        cart_items(priced),
+        promotions,
+        goods_coupon=goods_coupon,
+        shipping_coupon=shipping_coupon,
+        delivery_fee=delivery_fee,
+        packaging_fee=packaging_fee,
+        fixed_discounts=discounts,
+    )
+    lines = [
+        QuotedLine(x.sku, x.product, x.unit_price, x.quantity, lp.discount, False, lp.item, lp.coupon)
+        for x, lp in zip(priced, p.lines, strict=True)
+    ]
+    hint = None
+    if p.hinted is not None:
+        hint = _hint(
+            p.hinted.outcome,
+            p.hinted.promotion.campaign_id,
+            p.hinted.promotion.name,
+            p.hinted.promotion.threshold_kind is ThresholdKind.QUANTITY,
+        )
     gift_unavailable = False
-    tier = applied.outcome.reached if applied else None
-    if tier is not None and tier.gift_sku_id is not None:
-        gift = await _gift(session, store, tier.gift_sku_id, tier.gift_quantity)
-        if gift is None:
+    for gift in p.gifts:
+        found = await _gift(session, store, gift.sku_id, gift.quantity)
+        if found is None:
             gift_unavailable = True
         else:
-            lines.append(QuotedLine(gift[0], gift[1], 0, tier.gift_quantity, 0, is_gift=True))
+            lines.append(QuotedLine(found[0], found[1], 0, gift.quantity, 0, is_gift=True))
+    tier = p.applied.outcome.reached if p.applied else None
     return Quote(
         store,
         lines,
-        delivery_fee,
+        p.delivery_charged,
         packaging_fee,
-        applied.campaign_id if applied else None,
+        p.applied.promotion.campaign_id if p.applied else campaign_id,
         tier.id if tier else None,
         hint,
         gift_unavailable,
         _stock(lines),
+        p,
+        p.shipping_discount,
     )
+
+
+def best_coupon(q: Quote, coupons: Sequence[CouponTerms]) -> tuple[CouponTerms, int] | None:
+    """The held goods coupon that would take the most off this quote's cart (its promotions kept)."""
+    if q.pricing is None:
+        return None
+    items = [
+        Item(line.product.id, line.unit_price, line.quantity, line.product.category_id)
+        for line in q.lines
+        if not line.is_gift
+    ]
+    return best_goods_coupon(items, [r.promotion for r in q.pricing.offers], coupons)
 
 
 def _stock(lines: Sequence[QuotedLine]) -> list[tuple[int, int]]:

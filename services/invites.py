@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 
 from models.campaigns import Campaign, InviteRecord, InviteReward, InviteRule
-from models.coupons import CouponStatus, CustomerCoupon
+from models.coupon_rules import CouponThreshold, CouponType
+from models.coupons import CouponLedgerAction, CouponStatus, CustomerCoupon
 from models.customers import Customer
 from models.enums import CampaignType, InviteTrigger, RewardKind, RewardRole, RewardStatus
 from models.errors import DomainError, ErrorCode
@@ -25,6 +26,7 @@ from models.orders import Order
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from models.refund_policy import refund_deadline
 from services.commands import Deps, Result, Work, run_command
+from services.coupons import ledger
 
 COUPON_VALIDITY = timedelta(days=30)
 NEW_CUSTOMER_GRACE = timedelta(days=7)
@@ -223,16 +225,20 @@ async def _pay(work: Work, reward: InviteReward) -> None:
             .values(points=Customer.points + reward.value)
         )
         return
-    work.session.add(
-        CustomerCoupon(
-            customer_id=reward.customer_id,
-            amount=reward.value,
-            min_spend=0,
-            title="邀请有礼优惠券",
-            campaign_id=reward.campaign_id,
-            invite_reward_id=reward.id,
-            status=CouponStatus.AVAILABLE,
-            issued_at=work.now,
-            expires_at=work.now + COUPON_VALIDITY,
-        )
+    coupon = CustomerCoupon(
+        code=ledger.new_code(),
+        customer_id=reward.customer_id,
+        type=CouponType.CAMPAIGN,
+        amount=reward.value,
+        threshold_kind=CouponThreshold.AMOUNT,
+        min_spend=0,
+        title="邀请有礼优惠券",
+        campaign_id=reward.campaign_id,
+        invite_reward_id=reward.id,
+        status=CouponStatus.UNUSED,
+        issued_at=work.now,
+        expires_at=work.now + COUPON_VALIDITY,
     )
+    work.session.add(coupon)
+    await work.session.flush()
+    ledger.record(work, coupon, CouponLedgerAction.ISSUED, note=f"邀请有礼 reward {reward.id}")

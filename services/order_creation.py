@@ -19,6 +19,7 @@ from models.orders import Order, OrderEvent, OrderLine
 from models.pii import phone_last4
 from services.checkout_quote import PlaceOrder, Quote
 from services.commands import Work
+from services.coupons.redemption import write_adjustments
 
 
 def new_order_no(now: datetime, work: Work) -> str:
@@ -86,9 +87,13 @@ async def create_order(
                 is_gift=line.is_gift,
             )
         )
+    if quote.pricing is not None:
+        write_adjustments(work, order, quote.pricing)
     payload: dict[str, object] = {"lines": len(quote.lines), "payable": quote.payable}
     if quote.campaign_id is not None:
         payload.update(campaignId=quote.campaign_id, tierId=quote.tier_id, discount=quote.discount)
+    if quote.coupon_ids:
+        payload["couponIds"] = quote.coupon_ids
     if quote.gift_unavailable:
         payload["giftUnavailable"] = True
     work.session.add(

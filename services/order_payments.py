@@ -22,6 +22,7 @@ from models.payments import PaymentTransaction
 from models.principals import PAYMENT_GATEWAY, SYSTEM, SYSTEM_PRINCIPAL
 from models.stores import Store
 from services.commands import Deps, Result, Work, run_command
+from services.coupons.redemption import use_for_order
 from services.group_buy import member_paid
 from services.order_transitions import lock_order, transition_order
 from services.payments import send_refund
@@ -97,6 +98,7 @@ async def confirm_payment(deps: Deps, payment_no: str, reference: str, now: date
         if customer is not None and customer.first_paid_at is None:
             customer.first_paid_at = work.now
         await member_paid(work, order)
+        await use_for_order(work, order)
         await _auto_accept(work, order)
         return {"orderId": order.id, "paymentNo": payment_no}
 

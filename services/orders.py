@@ -13,6 +13,7 @@ from models.principals import Principal
 from models.store_intake import check_delivery, check_open, check_takes_orders
 from models.stores import Store
 from services.commands import Result, Work
+from services.coupons.redemption import release_for_order
 from services.db import SessionFactory
 from services.order_transitions import (
     check_step,
@@ -60,6 +61,7 @@ async def cancel(
     order.cancel_reason = reason
     await member_left(work, order)
     await release_stock(work.session, order.store_id, await _lines(work, order))
+    await release_for_order(work, order, f"订单取消: {reason}")
     if step.full_refund:
         await refund_in_full(work, order, f"订单取消: {reason}")
     return order_result(order)
@@ -182,6 +184,7 @@ async def apply_system_action(work: Work, order_id: int, action: OrderAction) ->
         await member_left(work, order)
     if action in (A.PAYMENT_TIMEOUT, A.TEAM_FAILED):
         await release_stock(work.session, order.store_id, await _lines(work, order))
+        await release_for_order(work, order, action.value)
 
     if step.full_refund:
         await refund_in_full(work, order, "拼团失败" if action is A.TEAM_FAILED else "系统取消")

@@ -35,6 +35,7 @@ from models.payments import PaymentTransaction
 from models.principals import SYSTEM
 from models.refund_policy import LineRefund
 from services.commands import Work
+from services.coupons.redemption import restore_for_order
 from services.db import SessionFactory, unit_of_work
 from services.order_transitions import transition_order
 from services.payments import PaymentGateway, send_refund
@@ -179,6 +180,7 @@ async def pay_out(work: Work, order: Order, after_sale: AfterSale, *, restock: b
     if everything_back and order.status is not OrderStatus.COMPLETED:
         # Nothing of the order is kept: the fees (delivery, packaging) go back as well.
         after_sale.refund_amount += order.paid_amount - order.refunded_amount - after_sale.refund_amount
+        await restore_for_order(work, order)
     order.refunded_amount += after_sale.refund_amount
     order.updated_at = work.now
     await queue_refund(work, order, after_sale)

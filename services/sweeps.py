@@ -25,6 +25,7 @@ from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from models.stores import Store
 from services import idempotency
 from services.commands import Deps, Work, run_command
+from services.coupons.redemption import expire_coupons
 from services.exports.jobs import ExportConfig
 from services.exports.runner import expire_exports, kick
 from services.group_buy import expire_teams
@@ -55,6 +56,8 @@ class SweepReport:
     """Metric rollup partitions refreshed (services/rollups.py)."""
     count_parts_merged: int = 0
     """Order count parts merged into their pair's sum (services/order_counts.py)."""
+    coupons_expired: int = 0
+    """UNUSED coupons past their end written EXPIRED (services/coupons/redemption.py)."""
 
 
 async def _ids(deps: Deps, stmt: Select[int], kind: str) -> Sequence[int]:
@@ -128,6 +131,7 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         rewards_granted=await grant_rewards(deps, now),
         rollup_partitions=await sweep_rollups(deps.sessions, deps.rules.zone, now),
         count_parts_merged=await merge_parts(deps.sessions),
+        coupons_expired=await expire_coupons(deps, now),
     )
 
 

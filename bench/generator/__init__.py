@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.generator.common import Ids
+from bench.generator.coupons import build_coupons
 from bench.generator.demo import DEMO_ORDERS, demo_orders, wants_demo
 from bench.generator.invites import build_invites
 from bench.generator.people import customer_updates
@@ -165,6 +166,8 @@ async def generate(
                     await writer.write(batch)
             await writer.update_customers(customer_updates(world.customers))
             await writer.write(build_invites(rng, ids, world))
+            if demo:
+                await writer.write(build_coupons(ids, world))
             await writer.reset_sequences()
         # The orders' triggers wrote a count part per (store, status) per COPY: one per pair now.
         await merge_parts(session_factory(engine))

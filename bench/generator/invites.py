@@ -12,6 +12,7 @@ import random
 
 from bench.generator.common import REFUND_WINDOW, Batch, Ids, between, dt, dt_opt
 from bench.generator.world import CustomerInfo, InviteCampaign, World
+from models.coupon_rules import CouponThreshold, CouponType
 from models.coupons import CouponStatus
 from models.enums import InviteTrigger, RewardKind, RewardRole, RewardStatus
 from models.order_states import OrderStatus
@@ -95,19 +96,34 @@ def _coupon(
 ) -> None:
     """The coupon a granted COUPON reward minted (as `services.invites` does), expired after 30 days."""
     expires = granted + COUPON_DAYS * 86_400
+    coupon_id = ids.next("customer_coupons")
     batch.add(
         "customer_coupons",
         (
-            ids.next("customer_coupons"),
+            coupon_id,
             customer_id,
             value,
             0,
             "邀请有礼优惠券",
             campaign_id,
             reward_id,
-            CouponStatus.EXPIRED.value if expires <= now else CouponStatus.AVAILABLE.value,
+            CouponStatus.EXPIRED.value if expires <= now else CouponStatus.UNUSED.value,
             dt(granted),
             dt(expires),
+            None,
+            f"INV{coupon_id}",
+            None,
+            CouponType.CAMPAIGN.value,
+            None,
+            None,
+            CouponThreshold.AMOUNT.value,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
             None,
         ),
     )

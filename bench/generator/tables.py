@@ -103,10 +103,18 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "id campaign_id invite_record_id customer_id role kind value status order_id grant_after "
         "granted_at created_at"
     ),
+    "coupon_templates": _cols(
+        "id code name type amount_off percent_off cap threshold_kind threshold total_stock issued_count "
+        "per_customer_limit valid_from valid_until valid_days product_ids category_ids store_ids channels "
+        "campaign_id description stopped_at created_at updated_at"
+    ),
     "customer_coupons": _cols(
         "id customer_id amount min_spend title campaign_id invite_reward_id status issued_at expires_at "
-        "used_order_id"
+        "used_order_id code template_id type percent_off cap threshold_kind product_ids category_ids "
+        "store_ids channels claim_seq valid_from locked_order_id used_at"
     ),
+    "coupon_ledger": _cols("id coupon_id action order_id actor note created_at"),
+    "order_adjustments": _cols("id order_id layer label amount source_id line_shares"),
     "visit_events": _cols(
         "id event_id visitor_id customer_id session_id page_type product_id campaign_id store_id "
         "source dwell_ms occurred_at received_at"
@@ -128,6 +136,7 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "invite_rules",
     "spend_reward_rules",
     "spend_reward_tiers",
+    "coupon_templates",
     "group_buy_rules",
     "group_buy_skus",
     "group_buy_teams",
@@ -147,6 +156,8 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "invite_records",
     "invite_rewards",
     "customer_coupons",
+    "coupon_ledger",
+    "order_adjustments",
     "visit_events",
 )
 """Foreign-key order: a table comes after every table it references."""

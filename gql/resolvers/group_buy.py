@@ -21,6 +21,7 @@ from gql.schema.campaign_inputs import (
 )
 from gql.schema.campaigns import share_url
 from gql.schema.common import money
+from gql.schema.coupons import Coupon, PriceAdjustment
 from gql.schema.group_buy import (
     GroupBuyPage,
     NextTierHint,
@@ -33,13 +34,15 @@ from gql.schema.group_buy import (
 from gql.schema.order_mutations import CancelAwaitingGroupOrderInput, CartLineInput, OrderPayload
 from gql.selection import selected_paths
 from models.base import utcnow
+from models.coupons import CustomerCoupon
 from models.enums import Fulfillment
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.money import format_cents
 from models.order_states import OrderStatus
 from services import checkout_quote, group_buy, invites
 from services import orders as order_service
 from services.commands import Result, Work
+from services.coupons.redemption import held_coupons, usable_coupons
 from services.group_buy_page import page_campaign_status, shared_page, viewer_verdict
 
 PREVIEW_CONSIGNEE = checkout_quote.ConsigneeInput("预览", "13800000000", city="-", address="-")
@@ -133,7 +136,9 @@ class GroupBuyQueries:
         lines: list[CartLineInput],
         fulfillment: Fulfillment,
         store_id: strawberry.ID | None = None,
+        coupon_ids: list[strawberry.ID] | None = None,
     ) -> PricePreview:
+        chosen = tuple(decode_id(c, "Coupon", f"couponIds.{i}") for i, c in enumerate(coupon_ids or ()))
         cmd = checkout_quote.PlaceOrder(
             store_id=decode_id(store_id, "Store", "storeId") if store_id else None,
             fulfillment=fulfillment,
@@ -143,8 +148,24 @@ class GroupBuyQueries:
             ),
             consignee=PREVIEW_CONSIGNEE,
         )
+        now, customer_id = utcnow(), info.context.principal.customer_id
+        best = best_row = None
         async with info.context.sessions() as session:
-            q = await checkout_quote.quote(session, cmd, utcnow(), zone=info.context.deps.rules.zone)
+            coupons = []
+            if chosen:
+                if customer_id is None:
+                    raise DomainError(ErrorCode.FORBIDDEN, "sign in as a shopper to use coupons", "couponIds")
+                coupons = await usable_coupons(
+                    session, customer_id, chosen, cmd.store_id, cmd.channel.value, now
+                )
+            q = await checkout_quote.quote(
+                session, cmd, now, zone=info.context.deps.rules.zone, coupons=coupons
+            )
+            if customer_id is not None and q.pricing is not None:
+                held = await held_coupons(session, customer_id, cmd.store_id, cmd.channel.value, now)
+                best = checkout_quote.best_coupon(q, held)
+                best_row = await session.get(CustomerCoupon, best[0].coupon_id) if best else None
+        p = q.pricing
         return PricePreview(
             lines=[
                 PricedLine(
@@ -166,6 +187,13 @@ class GroupBuyQueries:
             campaign_id=strawberry.ID(encode_id("Campaign", q.campaign_id)) if q.campaign_id else None,
             gift_unavailable=q.gift_unavailable,
             next_tier=_hint(q.hint),
+            adjustments=[
+                PriceAdjustment.of(a.layer, a.label, a.amount, a.shares) for a in (p.adjustments if p else ())
+            ],
+            coupon_discount=money(p.coupon_discount() if p else 0),
+            shipping_discount=money(q.shipping_discount),
+            best_coupon=Coupon.from_row(best_row, now) if best and best_row else None,
+            best_coupon_saving=money(best[1]) if best else None,
         )
 
 

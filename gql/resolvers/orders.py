@@ -71,6 +71,9 @@ class OrderMutations:
                 consignee=checkout.ConsigneeInput(**vars(input.consignee)),
                 channel=input.channel,
                 buyer_remark=input.buyer_remark,
+                coupon_ids=tuple(
+                    decode_id(c, "Coupon", f"couponIds.{i}") for i, c in enumerate(input.coupon_ids)
+                ),
             )
             return await checkout.place_order(work, cmd)
 

@@ -21,6 +21,7 @@ from gql.resolvers.analytics import AnalyticsQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
+from gql.resolvers.coupons import CouponMutations, CouponQueries
 from gql.resolvers.customers import CustomerQueries
 from gql.resolvers.exports import ExportMutations, ExportQueries
 from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
@@ -60,6 +61,7 @@ Query = merge_types(
         OrderQueries,
         AfterSaleQueries,
         CampaignQueries,
+        CouponQueries,
         GroupBuyQueries,
         StoreSkuQueries,
         StaffQueries,
@@ -77,6 +79,7 @@ Mutation = merge_types(
         OrderWatchMutations,
         AfterSaleMutations,
         CampaignMutations,
+        CouponMutations,
         GroupBuyMutations,
         StoreMutations,
         StaffMutations,

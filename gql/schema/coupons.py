@@ -1,35 +1,196 @@
-"""GraphQL type of a coupon a shopper holds (优惠券); today minted by 邀请有礼 rewards."""
+"""GraphQL types of coupons (优惠券): a held coupon, a template, and an order's price explanation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
 
+from gql.context import Info
+from gql.ids import encode_id
 from gql.schema import enums as _registered_enums  # noqa: F401
-from gql.schema.common import Money, money
-from models.coupons import CouponStatus
+from gql.schema.common import Money, UserError, money
+from models.base import utcnow
+from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
+from models.coupons import CouponTemplate as TemplateRow
 from models.coupons import CustomerCoupon as CouponRow
+from models.enums import Role
+from models.pricing.cart import Adjustment, Layer
+from services.coupons import templates
+
+
+def _ids(type_name: str, values: list[int] | None) -> list[strawberry.ID] | None:
+    return None if values is None else [strawberry.ID(encode_id(type_name, v)) for v in values]
 
 
 @strawberry.type(
-    description="A coupon in the shopper's account (优惠券): its face value, threshold and validity."
+    description="A coupon in the shopper's account (优惠券): its code, value, threshold, scope and state."
 )
 class Coupon:
+    id: strawberry.ID
+    code: str
     title: str
-    amount: Money = strawberry.field(description="Face value taken off an order.")
-    min_spend: Money = strawberry.field(description="Goods amount an order must reach (0: no threshold).")
-    status: CouponStatus
+    type: CouponType
+    amount: Money = strawberry.field(description="Face value (0 for a percentage coupon).")
+    percent_off: int | None = strawberry.field(description="12 takes 12 % off (88折), at most `cap`.")
+    cap: Money | None
+    threshold_kind: CouponThreshold
+    min_spend: Money = strawberry.field(description="AMOUNT threshold: goods in scope the order must reach.")
+    min_quantity: int | None = strawberry.field(description="QUANTITY threshold: units in scope.")
+    status: CouponStatus = strawberry.field(description="UNUSED past its end reads EXPIRED.")
+    store_ids: list[strawberry.ID] | None = strawberry.field(description="Null: every store.")
+    product_ids: list[strawberry.ID] | None
+    category_ids: list[strawberry.ID] | None
     issued_at: datetime
+    valid_from: datetime | None
     expires_at: datetime
+    template_id: strawberry.ID | None
 
     @classmethod
-    def from_row(cls, row: CouponRow) -> Coupon:
+    def from_row(cls, row: CouponRow, now: datetime | None = None) -> Coupon:
+        quantity = row.threshold_kind is CouponThreshold.QUANTITY
         return cls(
+            id=strawberry.ID(encode_id("Coupon", row.id)),
+            code=row.code,
             title=row.title,
+            type=row.type,
             amount=money(row.amount),
-            min_spend=money(row.min_spend),
-            status=row.status,
+            percent_off=row.percent_off,
+            cap=money(row.cap) if row.cap is not None else None,
+            threshold_kind=row.threshold_kind,
+            min_spend=money(0 if quantity else row.min_spend),
+            min_quantity=row.min_spend if quantity else None,
+            status=row.status_at(now) if now else row.status,
+            store_ids=_ids("Store", row.store_ids),
+            product_ids=_ids("Product", row.product_ids),
+            category_ids=_ids("Category", row.category_ids),
             issued_at=row.issued_at,
+            valid_from=row.valid_from,
             expires_at=row.expires_at,
+            template_id=strawberry.ID(encode_id("CouponTemplate", row.template_id))
+            if row.template_id
+            else None,
         )
+
+
+@strawberry.type(description="What a template's coupons did (发放/领取/使用/过期, discount given).")
+class CouponTemplateFigures:
+    issued: int
+    claimed: int = strawberry.field(description="Issued by a shopper's claim (领券).")
+    unused: int
+    locked: int
+    used: int
+    expired: int
+    voided: int
+    discount_given: Money = strawberry.field(description="Money the coupons took off paid orders.")
+    orders: int = strawberry.field(description="Orders that used one of its coupons.")
+
+
+@strawberry.type(description="A coupon template (券模板): what its coupons promise, its stock and limits.")
+class CouponTemplate:
+    id: strawberry.ID
+    code: str
+    name: str
+    type: CouponType
+    amount_off: Money
+    percent_off: int | None
+    cap: Money | None
+    threshold_kind: CouponThreshold
+    threshold: int = strawberry.field(description="Cents (AMOUNT) or units (QUANTITY).")
+    total_stock: int
+    issued_count: int
+    remaining: int
+    per_customer_limit: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    valid_days: int | None = strawberry.field(description="Valid N days after the claim (else the window).")
+    store_ids: list[strawberry.ID] | None
+    product_ids: list[strawberry.ID] | None
+    category_ids: list[strawberry.ID] | None
+    channels: list[str] | None
+    campaign_id: strawberry.ID | None
+    description: str | None
+    stopped_at: datetime | None
+    created_at: datetime
+    _row_id: strawberry.Private[int]
+
+    @strawberry.field(description="Issued, used, expired … and the discount given (back office; else null).")
+    async def figures(self, info: Info) -> CouponTemplateFigures | None:
+        """Null for shoppers and visitors, who meet templates through `availableCoupons`."""
+        if info.context.principal.role not in (Role.HQ_ADMIN, Role.STORE_STAFF, Role.ANALYST):
+            return None
+        async with info.context.sessions() as session:
+            f = await templates.figures(session, self._row_id, utcnow())
+        return CouponTemplateFigures(
+            issued=f.issued,
+            claimed=f.claimed,
+            unused=f.unused,
+            locked=f.locked,
+            used=f.used,
+            expired=f.expired,
+            voided=f.voided,
+            discount_given=money(f.discount_given),
+            orders=f.orders,
+        )
+
+    @classmethod
+    def from_row(cls, row: TemplateRow) -> CouponTemplate:
+        return cls(
+            id=strawberry.ID(encode_id("CouponTemplate", row.id)),
+            code=row.code,
+            name=row.name,
+            type=row.type,
+            amount_off=money(row.amount_off),
+            percent_off=row.percent_off,
+            cap=money(row.cap) if row.cap is not None else None,
+            threshold_kind=row.threshold_kind,
+            threshold=row.threshold,
+            total_stock=row.total_stock,
+            issued_count=row.issued_count,
+            remaining=row.total_stock - row.issued_count,
+            per_customer_limit=row.per_customer_limit,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            valid_days=row.valid_days,
+            store_ids=_ids("Store", row.store_ids),
+            product_ids=_ids("Product", row.product_ids),
+            category_ids=_ids("Category", row.category_ids),
+            channels=row.channels,
+            campaign_id=strawberry.ID(encode_id("Campaign", row.campaign_id)) if row.campaign_id else None,
+            description=row.description,
+            stopped_at=row.stopped_at,
+            created_at=row.created_at,
+            _row_id=row.id,
+        )
+
+
+@strawberry.type(description="One line of a price explanation, e.g. '满100减10 −¥10.00'.")
+class PriceAdjustment:
+    layer: Layer = strawberry.field(description="ITEM → ORDER → COUPON → SHIPPING_COUPON, in that order.")
+    label: str
+    amount: Money
+    text: str = strawberry.field(description="Ready to show: label and amount.")
+    line_shares: list[Money] = strawberry.field(
+        description="What it took from each line, in the order of `lines` (gifts last, 0); "
+        "empty for the shipping coupon. Refunds give each layer back pro rata from these."
+    )
+
+    @classmethod
+    def of(cls, layer: Layer, label: str, amount: int, shares: Sequence[int] = ()) -> PriceAdjustment:
+        text = Adjustment(layer, label, amount, None).text
+        return cls(
+            layer=layer, label=label, amount=money(amount), text=text, line_shares=[money(s) for s in shares]
+        )
+
+
+@strawberry.type
+class CouponPayload:
+    coupon: Coupon | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CouponTemplatePayload:
+    template: CouponTemplate | None
+    user_errors: list[UserError]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import strawberry
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
-from models.coupons import CouponStatus
+from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
 from models.enums import (
     ActorType,
     CampaignStatus,
@@ -38,6 +38,7 @@ from models.enums import (
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand
 from models.order_states import OrderAction, OrderStatus
+from models.pricing.cart import Layer
 
 strawberry.enum(ErrorCode, description="Stable error codes of userErrors and extensions.code.")
 strawberry.enum(Role, description="Role carried by the bearer token.")
@@ -75,4 +76,9 @@ strawberry.enum(RewardKind)
 strawberry.enum(RewardStatus)
 strawberry.enum(ThresholdKind, description="满 an AMOUNT of goods (cents) or a QUANTITY of units.")
 strawberry.enum(ProductScope)
-strawberry.enum(CouponStatus)
+strawberry.enum(CouponStatus, description="UNUSED → LOCKED (by an unpaid order) → USED, or EXPIRED / VOIDED.")
+strawberry.enum(
+    CouponType, description="全场券 ALL, 商品券 PRODUCT, 运费券 SHIPPING, 商家券 STORE, 活动券 CAMPAIGN."
+)
+strawberry.enum(CouponThreshold, description="A coupon's threshold: AMOUNT of goods (cents) or QUANTITY.")
+strawberry.enum(Layer, name="PricingLayer", description="The pricing layers, applied in this order.")

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from gql.schema.common import Money, money
+from gql.schema.coupons import Coupon, PriceAdjustment
 from models.enums import CampaignStatus, GroupBuyKind, TeamStatus
 
 
@@ -142,3 +143,14 @@ class PricePreview:
     campaign_id: strawberry.ID | None
     gift_unavailable: bool
     next_tier: NextTierHint | None
+    adjustments: list[PriceAdjustment] = strawberry.field(
+        description='Why it costs what it costs, layer by layer ("满100减10 −¥10.00").'
+    )
+    coupon_discount: Money = strawberry.field(description="What the chosen coupons take off (goods + fee).")
+    shipping_discount: Money = strawberry.field(
+        description="The shipping coupon's part (deliveryFee is after it)."
+    )
+    best_coupon: Coupon | None = strawberry.field(
+        description="The signed-in shopper's goods coupon that saves most on this cart (null: none applies)."
+    )
+    best_coupon_saving: Money | None

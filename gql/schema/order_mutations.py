@@ -60,6 +60,11 @@ class PlaceOrderInput:
     consignee: ConsigneeInput
     channel: OrderChannel = OrderChannel.MINI_PROGRAM
     buyer_remark: str | None = None
+    coupon_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="The shopper's coupons: at most one goods coupon and one shipping coupon; "
+        "locked by the order until it is paid, cancelled or times out.",
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 

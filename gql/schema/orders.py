@@ -14,6 +14,7 @@ from gql.loaded import Relation
 from gql.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.consignee import CONSIGNEE_READS, Consignee
+from gql.schema.coupons import PriceAdjustment
 from gql.schema.customers import CUSTOMER_FIELDS, Customer
 from gql.schema.order_lines import ORDER_LINE_FIELDS, OrderLine
 from gql.schema.order_payments import OrderPayment
@@ -150,6 +151,13 @@ class Order(relay.Node):
     @_LINES.resolver("id")
     def lines(self, info: Info) -> list[OrderLine]:
         raise AssertionError("the relation's resolver replaces this body")
+
+    @strawberry.field(
+        description='Why it costs what it costs, layer by layer ("限时抢 −¥3.00", "满100减10", "券 −¥5.00").'
+    )
+    async def pricing(self, info: Info) -> list[PriceAdjustment]:
+        rows = await info.context.loaders.adjustments_by_order.load(self.id)
+        return [PriceAdjustment.of(r.layer, r.label, r.amount, r.line_shares) for r in rows]
 
     @strawberry.field(description="Parcels in shipping order.")
     async def parcels(self, info: Info) -> list[Parcel]:

@@ -143,6 +143,18 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("README.md", "Ship"): [_eq("shipOrder.order.status", "SHIPPED")],
     ("README.md", "Pickup"): [_eq("verifyPickup.order.status", "COMPLETED")],
     ("README.md", "Search"): [_all_demo_orders_found],
+    ("coupons.md", "Templates"): [_eq("couponTemplates.totalCount", 4)],
+    ("coupons.md", "MoreStock"): [_eq("updateCouponTemplate.template.remaining", 800)],
+    ("coupons.md", "ProductPromotions"): [
+        lambda d: _nonempty([c for c in d["productPromotions"]["coupons"] if c["code"] == "DEMO-PRODUCT"])
+    ],
+    ("coupons.md", "Claim"): [_eq("claimCoupon.coupon.status", "UNUSED")],
+    ("coupons.md", "Preview"): [lambda d: _nonempty(d["previewPricing"]["bestCoupon"])],
+    ("coupons.md", "PlaceWithCoupon"): [
+        _eq("placeOrder.order.status", "PENDING_PAYMENT"),
+        lambda d: _nonempty([p for p in d["placeOrder"]["order"]["pricing"] if p["layer"] == "COUPON"]),
+    ],
+    ("coupons.md", "Locked"): [_eq("myCoupons.0.status", "LOCKED")],
 }
 
 

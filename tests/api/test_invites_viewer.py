@@ -124,16 +124,14 @@ async def test_inviter_sees_code_link_invitees_rewards_and_summary(
         ("INVITER", "COUPON", "VOIDED", "FRIEND_FIRST_ORDER"),
     ]
     granted = next(w for w in invites["rewards"] if w["status"] == "GRANTED")
-    assert granted["coupon"] == {"title": "邀请有礼优惠券", "amount": {"cents": 1000}, "status": "AVAILABLE"}
+    assert granted["coupon"] == {"title": "邀请有礼优惠券", "amount": {"cents": 1000}, "status": "UNUSED"}
     assert granted["couponValue"] == {"cents": 1000}
     assert granted["points"] is None
     voided = next(w for w in invites["rewards"] if w["status"] == "VOIDED")
     assert voided["coupon"] is None
     assert voided["grantedAt"] is None
     account = await api.as_shopper(a.id).execute(ACCOUNT)
-    assert account.data["viewer"]["customer"]["coupons"] == [
-        {"amount": {"cents": 1000}, "status": "AVAILABLE"}
-    ]
+    assert account.data["viewer"]["customer"]["coupons"] == [{"amount": {"cents": 1000}, "status": "UNUSED"}]
 
 
 async def test_the_invitee_sees_their_own_reward_and_points(api: Api, seed: Seed, db: Database) -> None:

@@ -75,4 +75,35 @@ async def test_order_number_prefix_search_has_its_index_on_postgresql(db: Databa
 
 def test_the_history_has_one_head() -> None:
     """Branches written side by side are merged, so a new migration has exactly one parent."""
-    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0013"]
+    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0019"]
+
+
+async def test_coupons_migration_keeps_invite_coupons(tmp_path: Path) -> None:
+    """0019 turns the 邀请有礼 coupons into 活动券 (AVAILABLE → UNUSED, code INV<id>) and back."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    await asyncio.to_thread(upgrade, url, "0013")
+    engine = create_engine(url)
+    rows = (
+        "INSERT INTO customers (id, nickname, member_level, invite_code, points, registered_at)"
+        " VALUES (1, 'a', 'NORMAL', 'INV1', 0, '2026-11-01 00:00:00.000000');"
+        "INSERT INTO customer_coupons"
+        " (id, customer_id, amount, min_spend, title, status, issued_at, expires_at)"
+        " VALUES (7, 1, 500, 0, '邀请有礼优惠券', 'AVAILABLE', '2026-11-01 00:00:00.000000',"
+        " '2026-12-01 00:00:00.000000')"
+    )
+    try:
+        async with engine.begin() as conn:
+            for statement in rows.split(";"):
+                await conn.exec_driver_sql(statement)
+        await asyncio.to_thread(upgrade, url)
+        async with engine.connect() as conn:
+            got = (
+                await conn.exec_driver_sql("SELECT code, type, status, amount FROM customer_coupons")
+            ).all()
+        assert [tuple(r) for r in got] == [("INV7", "CAMPAIGN", "UNUSED", 500)]
+        await asyncio.to_thread(downgrade, url, "0013")
+        async with engine.connect() as conn:
+            got = (await conn.exec_driver_sql("SELECT id, status FROM customer_coupons")).all()
+        assert [tuple(r) for r in got] == [(7, "AVAILABLE")]
+    finally:
+        await engine.dispose()

@@ -1,4 +1,8 @@
-"""Pure money arithmetic of orders: exact cents, no floats, shares that add up.
+"""Pure pricing of orders: exact cents, no floats, shares that add up.
+
+`models.pricing.cart.price_cart` is the one pricing function (SPEC order: item level → item gifts →
+one order-level promotion → one goods coupon + one shipping coupon → fees); this module holds the
+arithmetic it and the refunds share.
 
 An order-level discount (满减, group price difference…) is spread over the lines in proportion
 to their amounts with the largest-remainder method, so the shares always sum to the discount

@@ -1,0 +1,171 @@
+"""领券: the coupons a shopper may claim at a store or for a product, claiming one, and 我的券.
+
+A claim locks the template row (`FOR UPDATE`), so concurrent claims of one template queue: the
+issued count never passes the stock and a customer never passes the per-customer limit. The
+unique (template, customer, claim_seq) index is the database's own guard for the limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.catalog import Product
+from models.coupon_rules import CouponStatus, CouponType, expiry_on_claim
+from models.coupons import CouponLedgerAction, CouponTemplate, CustomerCoupon
+from models.errors import DomainError, ErrorCode
+from services.commands import Result, Work
+from services.coupons import ledger
+
+CLAIMABLE = (CouponType.ALL, CouponType.PRODUCT, CouponType.SHIPPING, CouponType.STORE)
+"""活动券 (CAMPAIGN) are issued by their campaign, never claimed."""
+MAX_LISTED = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Claimable:
+    template: CouponTemplate
+    claimed: int
+    """How many of it the viewer already holds (0 when anonymous)."""
+
+    @property
+    def can_claim(self) -> bool:
+        t = self.template
+        return t.issued_count < t.total_stock and self.claimed < t.per_customer_limit
+
+
+def _open_now(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        CouponTemplate.stopped_at.is_(None),
+        CouponTemplate.type.in_(CLAIMABLE),
+        or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
+    )
+
+
+async def available(
+    session: AsyncSession,
+    customer_id: int | None,
+    store_id: int | None,
+    product_id: int | None,
+    now: datetime,
+) -> list[Claimable]:
+    """Templates open for claiming now, valid at `store_id` and covering `product_id` when given."""
+    rows = (
+        await session.scalars(
+            select(CouponTemplate)
+            .where(*_open_now(now))
+            .order_by(CouponTemplate.created_at.desc(), CouponTemplate.id.desc())
+            .limit(MAX_LISTED * 2)
+        )
+    ).all()
+    category_id = None
+    if product_id is not None:
+        category_id = await session.scalar(select(Product.category_id).where(Product.id == product_id))
+    chosen = []
+    for t in rows:
+        if store_id is not None and t.store_ids is not None and store_id not in t.store_ids:
+            continue
+        if product_id is not None and (t.product_ids is not None or t.category_ids is not None):
+            in_products = t.product_ids is not None and product_id in t.product_ids
+            in_categories = t.category_ids is not None and category_id in t.category_ids
+            if not (in_products or in_categories):
+                continue
+        chosen.append(t)
+    held: dict[int, int] = {}
+    if customer_id is not None and chosen:
+        held = {
+            tid: int(n)
+            for tid, n in (
+                await session.execute(
+                    select(CustomerCoupon.template_id, func.count())
+                    .where(
+                        CustomerCoupon.customer_id == customer_id,
+                        CustomerCoupon.template_id.in_([t.id for t in chosen]),
+                    )
+                    .group_by(CustomerCoupon.template_id)
+                )
+            ).all()
+            if tid is not None
+        }
+    return [Claimable(t, held.get(t.id, 0)) for t in chosen[:MAX_LISTED]]
+
+
+async def claim(work: Work, customer_id: int, template_id: int) -> Result:
+    """Issue one coupon of the template to the customer, within stock and the per-customer limit."""
+    t = await work.session.scalar(
+        select(CouponTemplate).where(CouponTemplate.id == template_id).with_for_update()
+    )
+    if t is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "coupon template not found", "templateId")
+    if t.stopped_at is not None or t.type not in CLAIMABLE:
+        raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "this coupon cannot be claimed", "templateId")
+    if t.valid_until is not None and work.now >= t.valid_until:
+        raise DomainError(ErrorCode.COUPON_EXPIRED, "this coupon's window has ended", "templateId")
+    if t.issued_count >= t.total_stock:
+        raise DomainError(ErrorCode.COUPON_OUT_OF_STOCK, "all of these coupons are claimed", "templateId")
+    held = int(
+        await work.session.scalar(
+            select(func.count()).where(
+                CustomerCoupon.template_id == t.id, CustomerCoupon.customer_id == customer_id
+            )
+        )
+        or 0
+    )
+    if held >= t.per_customer_limit:
+        raise DomainError(
+            ErrorCode.COUPON_LIMIT_REACHED, f"at most {t.per_customer_limit} per customer", "templateId"
+        )
+    t.issued_count += 1
+    coupon = CustomerCoupon(
+        code=ledger.new_code(),
+        customer_id=customer_id,
+        template_id=t.id,
+        type=t.type,
+        amount=t.amount_off,
+        percent_off=t.percent_off,
+        cap=t.cap,
+        threshold_kind=t.threshold_kind,
+        min_spend=t.threshold,
+        product_ids=t.product_ids,
+        category_ids=t.category_ids,
+        store_ids=t.store_ids,
+        channels=t.channels,
+        title=t.name[:64],
+        campaign_id=t.campaign_id,
+        claim_seq=held + 1,
+        status=CouponStatus.UNUSED,
+        issued_at=work.now,
+        valid_from=t.valid_from if t.valid_days is None else work.now,
+        expires_at=expiry_on_claim(t.valid_until, t.valid_days, work.now),
+    )
+    try:
+        async with work.session.begin_nested():
+            work.session.add(coupon)
+            await work.session.flush()
+    except IntegrityError as exc:
+        raise DomainError(
+            ErrorCode.COUPON_LIMIT_REACHED, f"at most {t.per_customer_limit} per customer", "templateId"
+        ) from exc
+    ledger.record(work, coupon, CouponLedgerAction.ISSUED, note="领券")
+    return {"couponId": coupon.id}
+
+
+async def mine(
+    session: AsyncSession, customer_id: int, statuses: Sequence[CouponStatus], now: datetime
+) -> list[CustomerCoupon]:
+    """The shopper's coupons (我的券): usable first by nearest end, then the rest, newest first."""
+    rows = (
+        await session.scalars(
+            select(CustomerCoupon)
+            .where(CustomerCoupon.customer_id == customer_id)
+            .order_by(CustomerCoupon.expires_at, CustomerCoupon.id)
+            .limit(500)
+        )
+    ).all()
+    wanted = set(statuses)
+    return [r for r in rows if not wanted or r.status_at(now) in wanted][:MAX_LISTED]
