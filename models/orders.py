@@ -147,6 +147,7 @@ class OrderLine(Base):
         Index("ix_order_lines_order_id", "order_id"),
         Index("ix_order_lines_sku_id", "sku_id"),
         Index("ix_order_lines_product_id", "product_id"),
+        Index("ix_order_lines_product_name", "product_name", "order_id"),
     )
 
     id: Mapped[int] = id_pk()
@@ -167,6 +168,16 @@ class OrderLine(Base):
     shipped_quantity: Mapped[int] = mapped_column(Integer, default=0)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
     refunded_amount: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OrderLineName(Base):
+    """Every product name snapshot some order line holds (or held): a product search matches these
+    few names first, then takes the lines of the matching names by index. Triggers on `order_lines`
+    (migration 0015) add names; none is ever removed, so the table is a superset of the lines' names."""
+
+    __tablename__ = "order_line_names"
+
+    product_name: Mapped[str] = mapped_column(String(120), primary_key=True)
 
 
 class Parcel(Base):
