@@ -14,6 +14,10 @@ no b-tree serves: every search read every order, or every order line. This adds:
   thousand at most), filled by triggers on `order_lines`, and an index of lines by
   `(product_name, order_id)`: a product search matches the short list of names first, then takes
   the lines of those exact names from the index.
+- Both dialects: `ix_orders_created_at_id (created_at, id)` replaces `ix_orders_created_at`: the
+  list's default order is `created_at DESC, id DESC`, and with both keys in the index PostgreSQL
+  can walk the newest orders and stop at a full page of matches of a common term, rather than
+  fetch and sort every match.
 
 Revision ID: 0015
 Revises: 0013
@@ -24,6 +28,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0015"
 down_revision: str | None = "0013"
@@ -51,15 +57,16 @@ POSTGRES_UP = [
     """
     CREATE FUNCTION order_line_names_added() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        INSERT INTO order_line_names (product_name)
-        SELECT DISTINCT product_name FROM added ON CONFLICT DO NOTHING;
+        INSERT INTO order_line_names (product_name, sku_id)
+        SELECT DISTINCT product_name, sku_id FROM added ON CONFLICT DO NOTHING;
         RETURN NULL;
     END $$
     """,
     """
     CREATE FUNCTION order_line_names_renamed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        INSERT INTO order_line_names (product_name) VALUES (NEW.product_name) ON CONFLICT DO NOTHING;
+        INSERT INTO order_line_names (product_name, sku_id)
+        VALUES (NEW.product_name, NEW.sku_id) ON CONFLICT DO NOTHING;
         RETURN NULL;
     END $$
     """,
@@ -68,8 +75,8 @@ POSTGRES_UP = [
     REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION order_line_names_added()
     """,
     """
-    CREATE TRIGGER order_lines_names_renamed AFTER UPDATE OF product_name ON order_lines FOR EACH ROW
-    WHEN (OLD.product_name IS DISTINCT FROM NEW.product_name) EXECUTE FUNCTION order_line_names_renamed()
+    CREATE TRIGGER order_lines_names_renamed AFTER UPDATE OF product_name, sku_id ON order_lines
+    FOR EACH ROW EXECUTE FUNCTION order_line_names_renamed()
     """,
 ]
 
@@ -86,12 +93,12 @@ POSTGRES_DOWN = [
 SQLITE_UP = [
     """
     CREATE TRIGGER order_lines_names_added AFTER INSERT ON order_lines BEGIN
-        INSERT OR IGNORE INTO order_line_names (product_name) VALUES (NEW.product_name);
+        INSERT OR IGNORE INTO order_line_names (product_name, sku_id) VALUES (NEW.product_name, NEW.sku_id);
     END
     """,
     """
-    CREATE TRIGGER order_lines_names_renamed AFTER UPDATE OF product_name ON order_lines BEGIN
-        INSERT OR IGNORE INTO order_line_names (product_name) VALUES (NEW.product_name);
+    CREATE TRIGGER order_lines_names_renamed AFTER UPDATE OF product_name, sku_id ON order_lines BEGIN
+        INSERT OR IGNORE INTO order_line_names (product_name, sku_id) VALUES (NEW.product_name, NEW.sku_id);
     END
     """,
 ]
@@ -100,20 +107,29 @@ SQLITE_DOWN = ["DROP TRIGGER order_lines_names_renamed", "DROP TRIGGER order_lin
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_created_at")
+        batch_op.create_index("ix_orders_created_at_id", ["created_at", "id"], unique=False)
     op.create_table(
         "order_line_names",
         sa.Column("product_name", sa.String(length=120), nullable=False),
-        sa.PrimaryKeyConstraint("product_name", name=op.f("pk_order_line_names")),
+        sa.Column("sku_id", ID, nullable=False),
+        sa.PrimaryKeyConstraint("product_name", "sku_id", name=op.f("pk_order_line_names")),
     )
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
-        batch_op.create_index("ix_order_lines_product_name", ["product_name", "order_id"], unique=False)
+        batch_op.create_index(
+            "ix_order_lines_product_name", ["product_name", "sku_id", "order_id"], unique=False
+        )
     postgres = op.get_bind().dialect.name == "postgresql"
     if postgres:
         # No line may be written between the first fill and the triggers' first name.
         op.execute("LOCK TABLE order_lines IN SHARE ROW EXCLUSIVE MODE")
     for statement in POSTGRES_UP if postgres else SQLITE_UP:
         op.execute(statement)
-    op.execute("INSERT INTO order_line_names (product_name) SELECT DISTINCT product_name FROM order_lines")
+    op.execute(
+        "INSERT INTO order_line_names (product_name, sku_id) "
+        "SELECT DISTINCT product_name, sku_id FROM order_lines"
+    )
 
 
 def downgrade() -> None:
@@ -123,3 +139,6 @@ def downgrade() -> None:
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_index("ix_order_lines_product_name")
     op.drop_table("order_line_names")
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_created_at_id")
+        batch_op.create_index("ix_orders_created_at", ["created_at"], unique=False)
