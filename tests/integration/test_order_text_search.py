@@ -1,8 +1,9 @@
 """The indexed text search selects exactly the orders the scanning one does (services/order_text_search.py).
 
 Random filters of text terms — consignee, product, SKU, order-number prefix and bare words of one to
-four characters mixing Chinese, Latin of both cases, digits and LIKE's own wildcards — under AND, OR
-and NOT, over a shop whose names are drawn from the same characters, on SQLite and PostgreSQL.
+four characters mixing Chinese, Latin of both cases, digits, LIKE's own wildcards, quotes and
+backslashes (the indexed terms are written into the SQL as literals) — under AND, OR and NOT, over a
+shop whose names are drawn from the same characters, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from services.order_search import compile_filter
 from tests.conftest import Database
 from tests.factories import Seed
 
-ALPHABET = "王张李三丰车厘子苹果aAbBkK1234%_/ "
+ALPHABET = "王张李三丰车厘子苹果aAbBkK1234%_/'\\ "
 TEXT_FIELDS = [
     f.TextField.CONSIGNEE,
     f.TextField.PRODUCT,
