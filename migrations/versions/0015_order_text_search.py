@@ -10,10 +10,10 @@ no b-tree serves: every search read every order, or every order line. This adds:
   from the index, and the `ILIKE` itself keeps the result exact. Unlike pg_trgm (three-character
   grams: it extracts nothing from a one- or two-character pattern), it serves the one- and
   two-character Chinese searches operators type most (a surname, a given name).
-- Both dialects: `order_line_names`, every product name snapshot any order line holds (a few
-  thousand at most), filled by triggers on `order_lines`, and an index of lines by
-  `(product_name, order_id)`: a product search matches the short list of names first, then takes
-  the lines of those exact names from the index.
+- Both dialects: `order_line_names`, every (product name snapshot, SKU) pair any order line holds
+  (a few thousand), filled by triggers on `order_lines`, and an index of lines by
+  `(product_name, sku_id, order_id)`: a product search matches the short list of names first,
+  then takes the lines of those exact names from the index.
 - Both dialects: `ix_orders_created_at_id (created_at, id)` replaces `ix_orders_created_at`: the
   list's default order is `created_at DESC, id DESC`, and with both keys in the index PostgreSQL
   can walk the newest orders and stop at a full page of matches of a common term, rather than
@@ -122,7 +122,7 @@ def upgrade() -> None:
         )
     postgres = op.get_bind().dialect.name == "postgresql"
     if postgres:
-        # No line may be written between the first fill and the triggers' first name.
+        # No line may be written between the first fill and the triggers' first pair.
         op.execute("LOCK TABLE order_lines IN SHARE ROW EXCLUSIVE MODE")
     for statement in POSTGRES_UP if postgres else SQLITE_UP:
         op.execute(statement)
