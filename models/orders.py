@@ -35,7 +35,7 @@ class Order(Base):
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_orders_status_store_created", "status", "store_id", "created_at"),
         Index("ix_orders_store_created", "store_id", "created_at"),
-        Index("ix_orders_created_at", "created_at"),
+        Index("ix_orders_created_at_id", "created_at", "id"),
         Index("ix_orders_paid_at", "paid_at"),
         Index("ix_orders_customer_created", "customer_id", "created_at"),
         Index("ix_orders_consignee_phone", "consignee_phone"),
@@ -147,6 +147,7 @@ class OrderLine(Base):
         Index("ix_order_lines_order_id", "order_id"),
         Index("ix_order_lines_sku_id", "sku_id"),
         Index("ix_order_lines_product_id", "product_id"),
+        Index("ix_order_lines_product_name", "product_name", "sku_id", "order_id"),
     )
 
     id: Mapped[int] = id_pk()
@@ -167,6 +168,19 @@ class OrderLine(Base):
     shipped_quantity: Mapped[int] = mapped_column(Integer, default=0)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
     refunded_amount: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OrderLineName(Base):
+    """Every (product name snapshot, SKU) pair some order line holds (or held): a product search
+    matches these few pairs by name or SKU code first, then takes the lines of the matching pairs by
+    index. Triggers on `order_lines` (migration 0015) add pairs; none is ever removed, so the table
+    is a superset of the lines' pairs."""
+
+    __tablename__ = "order_line_names"
+
+    product_name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    sku_id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    """The SKU the lines of that name are of (no foreign key: a superset, never cleaned)."""
 
 
 class Parcel(Base):

@@ -16,13 +16,11 @@ from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, not_, or_, select, union
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, not_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from models import order_filters as f
 from models.after_sales import AfterSale
-from models.catalog import Sku
-from models.customers import Customer
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from models.order_counts import count_scope
@@ -31,12 +29,12 @@ from models.order_sorting import DEFAULT_ORDER_SORT, OrderSortKey, OrderSortSpec
 from models.order_states import OrderStatus
 from models.order_tabs import STATUS_LIFECYCLE, STATUS_RANK
 from models.order_watches import OrderWatch
-from models.orders import Order, OrderLine
-from models.payments import PaymentTransaction
+from models.orders import Order
 from models.principals import Principal
 from models.stores import Store
 from services import order_counts
 from services.db import SessionFactory
+from services.order_text_search import text_condition
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import order_visibility
 
@@ -68,17 +66,22 @@ _STORE_COLUMNS: Final = {
 _TIME_COLUMNS: Final = {f.TimeField.CREATED: Order.created_at, f.TimeField.PAID: Order.paid_at}
 
 
-def compile_filter(node: f.Node, *, phones: bool = True, watcher: str | None = None) -> ColumnElement[bool]:
+def compile_filter(
+    node: f.Node, *, phones: bool = True, watcher: str | None = None, indexed: bool = True
+) -> ColumnElement[bool]:
     """The SQL condition of a filter. With `phones` False, free text does not look at phone numbers.
 
     `watcher` is whose watch list `watched:` reads (`Principal.key`); with none, nothing is watched.
+    `indexed` False compiles text terms as plain scans, the reference the indexed ones are tested
+    against (services/order_text_search.py); both select the same orders.
     """
-    if isinstance(node, f.AllOf):
-        return and_(*(compile_filter(c, phones=phones, watcher=watcher) for c in node.children))
-    if isinstance(node, f.AnyOf):
-        return or_(*(compile_filter(c, phones=phones, watcher=watcher) for c in node.children))
+    if isinstance(node, f.AllOf | f.AnyOf):
+        combine = and_ if isinstance(node, f.AllOf) else or_
+        return combine(
+            *(compile_filter(c, phones=phones, watcher=watcher, indexed=indexed) for c in node.children)
+        )
     if isinstance(node, f.Not):
-        return not_(compile_filter(node.child, phones=phones, watcher=watcher))
+        return not_(compile_filter(node.child, phones=phones, watcher=watcher, indexed=indexed))
     if isinstance(node, f.EnumIn):
         if node.field is f.EnumField.AFTER_SALE:
             return exists(
@@ -98,7 +101,7 @@ def compile_filter(node: f.Node, *, phones: bool = True, watcher: str | None = N
         stores = select(Store.id).where(_STORE_COLUMNS[node.field].in_(sorted(node.names)))
         return _present_in(Order.store_id, stores)
     if isinstance(node, f.TextMatch):
-        return _text(node, phones)
+        return text_condition(node, phones=phones, indexed=indexed)
     if isinstance(node, f.TimeIn):
         column = _TIME_COLUMNS[node.field]
         bounds: list[ColumnElement[bool]] = [column.is_not(None)] if _nullable(column) else []
@@ -120,77 +123,6 @@ def _present_in(column: InstrumentedAttribute[Any], values: Any) -> ColumnElemen
 
 def _nullable(column: InstrumentedAttribute[Any]) -> bool:
     return bool(getattr(column.expression, "nullable", True))
-
-
-def _text(node: f.TextMatch, phones: bool) -> ColumnElement[bool]:
-    text = node.text
-    match node.field:
-        case f.TextField.ORDER_NO:
-            return Order.order_no == text
-        case f.TextField.ORDER_NO_PREFIX:
-            return Order.order_no.startswith(text, autoescape=True)
-        case f.TextField.PHONE:
-            return _phone(text)
-        case f.TextField.BUYER_PHONE:
-            customer = Customer.phone_last4 if len(text) == 4 else Customer.phone
-            return Order.customer_id.in_(select(Customer.id).where(customer == text))
-        case f.TextField.STORE_NAME:
-            named = select(Store.id).where(Store.name.icontains(text, autoescape=True))
-            return _present_in(Order.store_id, named)
-        case f.TextField.SERIAL:
-            paid = select(PaymentTransaction.order_id).where(PaymentTransaction.gateway_reference == text)
-            return Order.id.in_(paid)
-        case f.TextField.CONSIGNEE:
-            return Order.consignee_name.icontains(text, autoescape=True)
-        case f.TextField.PRODUCT:
-            return _has_line(
-                or_(
-                    OrderLine.product_name.icontains(text, autoescape=True),
-                    Sku.sku_code.icontains(text, autoescape=True),
-                )
-            )
-        case f.TextField.SKU:
-            return _has_line(or_(Sku.sku_code.icontains(text, autoescape=True), Sku.barcode == text))
-    phone = f.normalize_phone(text) if phones else None
-    return or_(
-        Order.order_no.startswith(text, autoescape=True),
-        Order.consignee_name.icontains(text, autoescape=True),
-        *([_phone(phone)] if phone else []),
-        exists(
-            select(OrderLine.id).where(
-                OrderLine.order_id == Order.id, OrderLine.product_name.icontains(text, autoescape=True)
-            )
-        ),
-    )
-
-
-def _phone(digits: str) -> ColumnElement[bool]:
-    """The order's consignee or its customer has the phone: 4 digits are the last four (尾号).
-
-    Written as `id IN (consignee matches UNION customer matches)` rather than an OR across the
-    two tables, so each side is one index lookup (an OR made PostgreSQL scan every order).
-    """
-    last4 = len(digits) == 4
-    by_consignee, by_customer = aliased(Order), aliased(Order)
-    consignee = by_consignee.consignee_phone_last4 if last4 else by_consignee.consignee_phone
-    customer = Customer.phone_last4 if last4 else Customer.phone
-    return Order.id.in_(
-        union(
-            select(by_consignee.id).where(consignee == digits),
-            select(by_customer.id)
-            .join(Customer, Customer.id == by_customer.customer_id)
-            .where(customer == digits),
-        )
-    )
-
-
-def _has_line(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    """Some line of the order (with its SKU) matches: EXISTS, so an order is counted once."""
-    return exists(
-        select(OrderLine.id)
-        .join(Sku, Sku.id == OrderLine.sku_id)
-        .where(OrderLine.order_id == Order.id, condition)
-    )
 
 
 def order_condition(principal: Principal, criteria: OrderCriteria) -> ColumnElement[bool]:
