@@ -9,6 +9,7 @@ and compares every group with the rows the caller's order list covers, grouped i
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -78,6 +79,9 @@ ORDER_MEASURES = (
     "ACCEPT_SECONDS_AVG",
     "COMPLETE_SECONDS_MAX",
     "REFUND_RATE",
+    "ACCEPT_SECONDS_P50",
+    "ACCEPT_SECONDS_P90",
+    "COMPLETE_SECONDS_P95",
 )
 AFTER_SALE_DIMENSIONS = (*LINE_DIMENSIONS, "REASON", "AFTER_SALE_TYPE", "AFTER_SALE_STATUS", "INITIATOR")
 AFTER_SALE_MEASURES = (
@@ -89,6 +93,8 @@ AFTER_SALE_MEASURES = (
     "REFUND_AMOUNT_AVG",
     "REVIEW_SECONDS_MAX",
     "REFUND_SECONDS_AVG",
+    "REVIEW_SECONDS_P50",
+    "REFUND_SECONDS_P95",
 )
 LINE_MEASURES = (
     "COUNT",
@@ -102,7 +108,11 @@ VISIT_DIMENSIONS = (
     *("STORE", "PROVINCE", "CITY", "PRODUCT", "CATEGORY_L1", "CATEGORY_L2", "MEMBER_LEVEL", "PAGE_TYPE"),
     *("SOURCE", "HOUR", "DAY", "WEEK", "MONTH", "HOUR_OF_DAY", "DAY_OF_WEEK"),
 )
-VISIT_MEASURES = ("COUNT", "VISITORS", "DISTINCT_CUSTOMERS", "SESSIONS", "DWELL_MS_SUM", "DWELL_MS_AVG")
+VISIT_MEASURES = (
+    *("COUNT", "VISITORS", "DISTINCT_CUSTOMERS", "SESSIONS", "DWELL_MS_SUM", "DWELL_MS_AVG"),
+    "DWELL_MS_P90",
+)
+PERCENTILES = {"P50": 0.5, "P90": 0.9, "P95": 0.95}
 FACTS = {  # root field, measure enum, dimensions, measures, time fields
     "orders": ("orderAggregate", "OrderMeasure", ORDER_DIMENSIONS, ORDER_MEASURES, ("CREATED_AT", "PAID_AT")),
     "lines": ("orderLineAggregate", "OrderLineMeasure", LINE_DIMENSIONS, LINE_MEASURES, ("CREATED_AT",)),
@@ -177,6 +187,13 @@ def _avg(values: list[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _percentile(values: list[int], fraction: float) -> int | None:
+    """The k-th smallest value, k the least integer >= fraction * n (PostgreSQL's percentile_disc)."""
+    if not values:
+        return None
+    return sorted(values)[max(1, math.ceil(fraction * len(values))) - 1]
+
+
 def _measure(name: str, rows: list[dict[str, Any]]) -> float | None:
     present: Callable[[str], list[int]] = lambda c: [r[c] for r in rows if r[c] is not None]  # noqa: E731
     paid = [r for r in rows if r.get("paid_at") is not None]
@@ -200,6 +217,8 @@ def _measure(name: str, rows: list[dict[str, Any]]) -> float | None:
         return sum(values)
     if aggregate == "AVG":
         return _avg(values)
+    if aggregate in PERCENTILES:
+        return _percentile(values, PERCENTILES[aggregate])
     return (min if aggregate == "MIN" else max)(values) if values else None
 
 
