@@ -86,6 +86,12 @@ _described(
 @strawberry.enum(description="Where an aggregate was computed.")
 class AggregateSource(Enum):
     RAW = strawberry.enum_value("RAW", description="The order and line rows themselves.")
+    ROLLUP = strawberry.enum_value(
+        "ROLLUP",
+        description="The metrics rollups (orders per store and hour, customers per store and day), "
+        "for a range's whole hours or days; a partial hour or day at its ends from the rows. "
+        "The numbers are the same as from the rows.",
+    )
 
 
 MAX_TOP_DESCRIPTION: Final = (

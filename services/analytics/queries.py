@@ -14,7 +14,7 @@ ascending otherwise; ties end with the keys ascending, NULL last, so every answe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import Enum, StrEnum
@@ -52,6 +52,7 @@ from services.analytics.measures import (
     line_columns,
     order_columns,
 )
+from services.analytics.rollup_source import covered, rollup_statement
 from services.analytics.statement import Plan, grouped_with_totals, percentile_sql
 from services.analytics.visits import VISIT_ALLOWED, VISIT_MEASURES, VisitCriteria, visit_rows
 from services.db import SessionFactory
@@ -143,12 +144,20 @@ class Group:
     values: tuple[Value, ...]
 
 
+class Source(StrEnum):
+    """What the answer was computed from."""
+
+    RAW = "RAW"
+    ROLLUP = "ROLLUP"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     rows: tuple[Group, ...]
     totals: tuple[Value, ...]
     group_count: int
     """Groups the question has (after `having`), before `top` cut them."""
+    source: Source = Source.RAW
 
 
 def _specs(fact: Fact) -> Mapping[StrEnum, MeasureSpec]:
@@ -329,13 +338,24 @@ async def answer(
     dialect: str,
     zone: tzinfo,
     analyst_timeout_ms: int,
+    rollups: Callable[[], Awaitable[frozenset[str]]] | None = None,
 ) -> Answer:
     """The groups and totals of `question` over the rows `principal` may see, run on `sessions`
-    (the analytics replica when configured) within the analysts' statement timeout."""
+    (the analytics replica when configured) within the analysts' statement timeout.
+
+    `rollups` makes the metrics rollups fresh and returns the groups built
+    (`services.rollups.freshen`); when given and the question is covered
+    (`rollup_source.covered`), the answer comes from them, else from the raw rows."""
     check(question)
     if question.criteria is not None:
         await check_store_codes(sessions, question.criteria)
-    facts = _rows(question, principal, zone, dialect)
+    statement = await _from_rollups(question, principal, zone, dialect, rollups)
+    source = Source.ROLLUP
+    if statement is None:
+        statement, source = (
+            _statement(question, _rows(question, principal, zone, dialect), dialect),
+            Source.RAW,
+        )
     engine = Engine(
         sessions=sessions,
         zone=zone,
@@ -345,7 +365,7 @@ async def answer(
         timeout_ms=analyst_timeout_ms if principal.role is Role.ANALYST else 0,
         local_settings=ANALYTICS_SETTINGS,
     )
-    found = await engine.execute(_statement(question, facts, dialect))
+    found = await engine.execute(statement)
     specs = _specs(question.fact)
     total = next(row for row in found if row["t"])
     groups = [row for row in found if not row["t"]]
@@ -369,7 +389,28 @@ async def answer(
         for row in groups
     )
     totals = tuple(_value(m, specs[m], total[f"m{i}"]) for i, m in enumerate(question.measures))
-    return Answer(rows, totals, count)
+    return Answer(rows, totals, count, source)
+
+
+async def _from_rollups(
+    question: Question,
+    principal: Principal,
+    zone: tzinfo,
+    dialect: str,
+    rollups: Callable[[], Awaitable[frozenset[str]]] | None,
+) -> Select[Any] | None:
+    """The statement over the rollups, when they can answer and are built."""
+    used = _used_measures(question)
+    criteria = question.criteria
+    plain = question.fact is Fact.ORDERS and criteria.filter is None and criteria.query is None
+    if rollups is None or question.span is None:
+        return None
+    if not covered(question.time.value, question.group_by, used, plain=plain, principal=principal):
+        return None
+    span = question.span
+    return await rollup_statement(
+        question.time.value, question.group_by, _plan(question), span, zone, dialect, await rollups()
+    )
 
 
 def _passes(having: Having, raw: Any) -> bool:
