@@ -14,7 +14,7 @@ ending on the day of the data set's newest order (the generator's `now`), given 
   the order's creation, the top 1,000 by paid amount;
 - `refund_reason_store` — `afterSaleAggregate` of refunded after-sale lines (status REFUNDED) by
   REASON × STORE of the refund time, count and refunded amount, the top 1,000 by amount;
-- `store_day_rollup` — `orderAggregate` of paid amount and paying customers by STORE × DAY of the
+- `store_day_rollup` — `orderAggregate` of paid amount and paid orders by STORE × DAY of the
   payment time, the first 1,000 groups by day: a question the metrics rollups cover
   (`source: ROLLUP`).
 
@@ -150,7 +150,7 @@ query StoreDay($range: DateRange!) {
     range: $range
     timeField: PAID_AT
     groupBy: [STORE, DAY]
-    measures: [PAID_AMOUNT_SUM, PAYING_CUSTOMERS]
+    measures: [PAID_AMOUNT_SUM, PAID_ORDERS]
     top: 1000
     sort: [{ dimension: DAY, descending: false }]
   ) {

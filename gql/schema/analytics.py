@@ -88,9 +88,9 @@ class AggregateSource(Enum):
     RAW = strawberry.enum_value("RAW", description="The order and line rows themselves.")
     ROLLUP = strawberry.enum_value(
         "ROLLUP",
-        description="The metrics rollups (orders per store and hour, customers per store and day), "
-        "for a range's whole hours or days; a partial hour or day at its ends from the rows. "
-        "The numbers are the same as from the rows.",
+        description="The metrics rollups (orders per store and local hour) for the range's whole "
+        "hours, and the order rows for a partial hour at its end; the numbers are the same as "
+        "from the rows.",
     )
 
 

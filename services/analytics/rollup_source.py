@@ -2,18 +2,15 @@
 
 A question is covered when it reads orders by payment or creation time over a date range, for a
 caller who sees every store, with no filter or query string, grouped by at most the store and
-time buckets, and measuring only what the rollups sum:
+time buckets, and measuring only what the hourly order rollup sums: by PAID_AT, COUNT and
+PAID_ORDERS (`paid_orders`) and PAID_AMOUNT_SUM (`paid_amount`); by CREATED_AT, COUNT
+(`placed_orders`). Distinct customers are not read from the customer days: a day holds about one
+row per order, so they are no cheaper than the orders.
 
-- by PAID_AT: COUNT and PAID_ORDERS (`paid_orders`), PAID_AMOUNT_SUM (`paid_amount`),
-  DISTINCT_CUSTOMERS and PAYING_CUSTOMERS (distinct `customer_id` of the customer days);
-- by CREATED_AT: COUNT (`placed_orders`) and DISTINCT_CUSTOMERS.
-
-Sums come from the hourly order rollup, so any time bucket works; distinct customers come from
-the daily customer rollup, so then only DAY, WEEK, MONTH and DAY_OF_WEEK do. The rows are
-`services.metrics_sources.fact_source`'s: whole buckets from the rollup, a partial hour or day at
-an end of the range from the orders themselves, which is how the metrics read them too. A group
-exists when it holds an order (a rollup row whose count is positive), so the groups, their values
-and the totals are those of the same question over the raw rows.
+The rows are `services.metrics_sources.fact_source`'s: whole hours from the rollup, a partial hour
+at an end of the range from the orders themselves, as the metrics read them. A group exists when
+it holds an order (a rollup row whose count is positive), so the groups, their values and the
+totals are those of the same question over the raw rows.
 """
 
 from __future__ import annotations
@@ -23,41 +20,30 @@ from datetime import tzinfo
 from enum import StrEnum
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal, null, select, union_all
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, null, select
 
 from models.principals import Principal
 from services.analytics.dimensions import Dimension, time_key
 from services.analytics.measures import OrderMeasure
 from services.analytics.statement import Plan, grouped_with_totals
-from services.metrics_facts import PAID, PLACED, Fact, Rows
+from services.metrics_facts import PAID, PLACED, Fact
 from services.metrics_sources import fact_source, rollup_for
 
 ROLLUP_GROUP: Final = "orders"
 """The refresh group of the rollups read here (`services.rollups.GROUPS`)."""
 
-_SUM: Final = "sum"
-_DISTINCT: Final = "distinct"
-
-_COVERED: Final[Mapping[str, tuple[Fact, Mapping[StrEnum, tuple[str, str]]]]] = {
+_COVERED: Final[Mapping[str, tuple[Fact, Mapping[StrEnum, str]]]] = {
     "PAID_AT": (
         PAID,
         {
-            OrderMeasure.COUNT: (_SUM, "paid_orders"),
-            OrderMeasure.PAID_ORDERS: (_SUM, "paid_orders"),
-            OrderMeasure.PAID_AMOUNT_SUM: (_SUM, "paid_amount"),
-            OrderMeasure.DISTINCT_CUSTOMERS: (_DISTINCT, "customer_id"),
-            OrderMeasure.PAYING_CUSTOMERS: (_DISTINCT, "customer_id"),
+            OrderMeasure.COUNT: "paid_orders",
+            OrderMeasure.PAID_ORDERS: "paid_orders",
+            OrderMeasure.PAID_AMOUNT_SUM: "paid_amount",
         },
     ),
-    "CREATED_AT": (
-        PLACED,
-        {
-            OrderMeasure.COUNT: (_SUM, "placed_orders"),
-            OrderMeasure.DISTINCT_CUSTOMERS: (_DISTINCT, "customer_id"),
-        },
-    ),
+    "CREATED_AT": (PLACED, {OrderMeasure.COUNT: "placed_orders"}),
 }
-_HOURLY: Final = frozenset(
+_DIMENSIONS: Final = frozenset(
     {
         Dimension.STORE,
         Dimension.HOUR,
@@ -68,7 +54,6 @@ _HOURLY: Final = frozenset(
         Dimension.DAY_OF_WEEK,
     }
 )
-_DAILY: Final = _HOURLY - {Dimension.HOUR, Dimension.HOUR_OF_DAY}
 
 
 def covered(
@@ -84,10 +69,7 @@ def covered(
     if not plain or not principal.sees_all_stores() or time not in _COVERED:
         return False
     _, measures = _COVERED[time]
-    if not set(used) <= set(measures):
-        return False
-    distinct = any(measures[m][0] == _DISTINCT for m in used)
-    return set(group_by) <= (_DAILY if distinct else _HOURLY)
+    return set(used) <= set(measures) and set(group_by) <= _DIMENSIONS
 
 
 def rollup_facts(
@@ -100,33 +82,18 @@ def rollup_facts(
     dialect: str,
     ready: frozenset[str],
 ) -> Subquery | None:
-    """Rows with keys k0.. and the summed columns (and customer_id) of a covered question, or
-    None when its rollups are not built."""
+    """Rows with keys k0.. and the summed columns of a covered question, or None when its rollup
+    is not built."""
     fact, measures = _COVERED[time]
     presence = fact.presence
     assert presence is not None
-    sums = sorted({presence} | {measures[m][1] for m in used if measures[m][0] == _SUM})
-    distinct = any(measures[m][0] == _DISTINCT for m in used)
+    sums = sorted({presence} | {measures[m] for m in used})
     if ROLLUP_GROUP not in ready or rollup_for(fact, sums, ready) is None:
         return None
-    if distinct and rollup_for(fact, ["customer_id", presence], ready) is None:
-        return None
-
-    def part(needed: list[str], customers: bool) -> Rows:
-        rows = fact_source(
-            fact, needed, [span], None, zone=zone, dialect=dialect, ready=ready, per_store=True
-        )
-        keys = [_key(d, rows, zone, dialect, span).label(f"k{i}") for i, d in enumerate(group_by)]
-        values = [literal(0).label(c) if customers else rows.c[c].label(c) for c in sums]
-        customer = rows.c.customer_id if customers else null()
-        return select(*keys, *values, customer.label("customer_id")).where(rows.c[presence] > 0)
-
-    parts: list[Rows] = [part(sums, customers=False)]
-    if distinct:
-        parts.append(part(["customer_id", presence], customers=True))
-    if len(parts) == 1:
-        return parts[0].subquery("facts")
-    return union_all(*parts).subquery("facts")
+    rows = fact_source(fact, sums, [span], None, zone=zone, dialect=dialect, ready=ready, per_store=True)
+    keys = [_key(d, rows, zone, dialect, span).label(f"k{i}") for i, d in enumerate(group_by)]
+    statement = select(*keys, *(rows.c[c] for c in sums)).where(rows.c[presence] > 0)
+    return statement.subquery("facts")
 
 
 def _key(
@@ -155,9 +122,6 @@ async def rollup_statement(
     measures = _COVERED[time][1]
 
     def measure_sql(measure: StrEnum, u: Subquery) -> ColumnElement[Any]:
-        how, column = measures[measure]
-        if how == _SUM:
-            return func.coalesce(func.sum(u.c[column]), 0)
-        return func.count(func.distinct(u.c[column]))
+        return func.coalesce(func.sum(u.c[measures[measure]]), 0)
 
     return grouped_with_totals(plan, facts, measure_sql, dialect)
