@@ -4,9 +4,9 @@ An aggregate over a time window reads, per order, its time, id, store, channel, 
 amount, and per line its order, product, quantity and paid amount. These indexes hold exactly
 those columns (INCLUDE), so the window is an index-only range scan instead of heap fetches, and
 the lines are read from an index a fraction of the table's size. Each costs one more index entry
-per inserted order or line; the columns they include are set at insert or change together with an
-already indexed column (paid_at, store_id), so no update loses a heap-only (HOT) update to them.
-SQLite has no INCLUDE and needs nothing.
+per inserted order or line and per updated order (an order update already changes an indexed
+column, updated_at, so it is never heap-only); a line's updates touch none of the included columns
+and stay heap-only. SQLite has no INCLUDE and needs nothing.
 
 Revision ID: 0014
 Revises: 0013
