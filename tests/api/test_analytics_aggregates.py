@@ -12,7 +12,7 @@ import asyncio
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -126,8 +126,9 @@ FACTS = {  # root field, measure enum, dimensions, measures, time fields
     "visits": ("visitAggregate", "VisitMeasure", VISIT_DIMENSIONS, VISIT_MEASURES, ("OCCURRED_AT",)),
 }
 
-AGGREGATE = """query ($m: [%(measure)s!]!, $g: [AggregateDimension!], $q: String, $t: AggregateTimeField!) {
-  agg: %(field)s(measures: $m, groupBy: $g, query: $q, top: 200, timeField: $t) {
+AGGREGATE = """query ($m: [%(measure)s!]!, $g: [AggregateDimension!], $q: String, $t: AggregateTimeField!,
+  $r: DateRange) {
+  agg: %(field)s(measures: $m, groupBy: $g, query: $q, top: 200, timeField: $t, range: $r) {
     source groupCount
     rows { keys { dimension value } values { measure value money { cents } } }
     totals { measure value }
@@ -351,7 +352,12 @@ async def test_aggregates_match_a_hand_made_group_by(
     viewer, principal = _viewer(api, role, store_id)
     zone = api.settings.zone
     document = AGGREGATE % {"field": field, "measure": measure_enum}
-    variables = {"m": measures, "g": dimensions, "q": query, "t": time_field}
+    variables: dict[str, Any] = {"m": measures, "g": dimensions, "q": query, "t": time_field}
+    days: tuple[date, date] | None = None
+    if data.draw(st.booleans()):  # local days, both included
+        first = date(2026, 10, 27) + timedelta(days=data.draw(st.integers(0, 20)))
+        days = (first, first + timedelta(days=data.draw(st.integers(0, 12))))
+        variables["r"] = {"from": days[0].isoformat(), "to": days[1].isoformat()}
     if fact == "visits":  # no order query: a typed filter of their own
         document, variables, query = VISITS, {"m": measures, "g": dimensions}, ""
     r = await viewer.execute(document, **variables)
@@ -365,6 +371,13 @@ async def test_aggregates_match_a_hand_made_group_by(
     facts = await (
         _visit_facts(db, principal) if fact == "visits" else _facts(db, principal, query, fact, zone)
     )
+    if days is not None and fact != "visits":
+        facts = [
+            r
+            for r in facts
+            if r[time_field.lower()] is not None
+            and days[0] <= r[time_field.lower()].astimezone(zone).date() <= days[1]
+        ]
     groups: dict[tuple[str | None, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in facts:
         moment = row[time_field.lower()]
