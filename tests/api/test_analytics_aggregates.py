@@ -394,3 +394,46 @@ async def test_aggregates_match_a_hand_made_group_by(
         assert answered[key] == pytest.approx(values), (key, measures)
     totals = [_measure(m, facts) for m in measures]
     assert [t["value"] for t in got["totals"]] == pytest.approx(totals)
+
+
+PERCENTILE_HAVING = """query ($h: Float!) {
+  agg: orderAggregate(
+    groupBy: [STORE]
+    measures: [ACCEPT_SECONDS_P90, ACCEPT_SECONDS_P50, COUNT]
+    having: [{ measure: ACCEPT_SECONDS_P90, comparison: GTE, value: $h }]
+    sort: [{ measure: ACCEPT_SECONDS_P90, descending: true }]
+    top: 10
+  ) {
+    groupCount
+    rows { keys { value } values { measure value } }
+    totals { measure value }
+  }
+}"""
+
+
+async def test_percentiles_filter_and_sort_groups(api: Api, db: Database, seed: Seed) -> None:
+    async with db.sessions() as session:
+        if await session.scalar(select(Order.id).limit(1)) is None:
+            await shop(seed)
+    zone = api.settings.zone
+    facts = await _facts(db, Principal(Role.HQ_ADMIN, "h"), "", "orders", zone)
+    stores: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for row in facts:
+        stores[_key("STORE", row, None, zone)].append(row)
+    p90 = {k: _measure("ACCEPT_SECONDS_P90", rows) for k, rows in stores.items()}
+    bound = sorted(v for v in p90.values() if v is not None)[1]  # keeps all but the lowest one
+    kept = sorted((k for k, v in p90.items() if v is not None and v >= bound), key=lambda k: -(p90[k] or 0))
+
+    r = await api.as_hq().execute(PERCENTILE_HAVING, h=bound)
+
+    assert r.errors == [], r.errors
+    got = r.data["agg"]
+    assert got["groupCount"] == len(kept)
+    assert [row["keys"][0]["value"] for row in got["rows"]] == kept
+    for row in got["rows"]:
+        rows = stores[row["keys"][0]["value"]]
+        expected = [_measure(m, rows) for m in ("ACCEPT_SECONDS_P90", "ACCEPT_SECONDS_P50", "COUNT")]
+        assert [v["value"] for v in row["values"]] == expected
+    assert [t["value"] for t in got["totals"]] == [
+        _measure(m, facts) for m in ("ACCEPT_SECONDS_P90", "ACCEPT_SECONDS_P50", "COUNT")
+    ]
