@@ -58,8 +58,17 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-DIALECT_ONLY_INDEXES = frozenset({"ix_orders_order_no_pattern", "ix_orders_consignee_grams"})
-"""Indexes a migration creates on one dialect only (operator classes, GIN); not declared on the models."""
+DIALECT_ONLY_INDEXES = frozenset(
+    {
+        "ix_orders_order_no_pattern",
+        "ix_orders_consignee_grams",
+        "ix_orders_paid_at_facts",
+        "ix_orders_created_at_facts",
+        "ix_order_lines_order_facts",
+    }
+)
+"""Indexes a migration creates on one dialect only (operator classes, GIN, INCLUDE columns); not
+declared on the models."""
 
 
 def include_in_comparison(

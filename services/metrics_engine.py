@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.date_ranges import zone_name
 from models.errors import DomainError, ErrorCode
@@ -121,6 +122,9 @@ class Engine:
     cache: Cache | None = None
     cache_seconds: float = 0.0
     timeout_ms: int = 0
+    local_settings: tuple[tuple[str, str], ...] = ()
+    """PostgreSQL settings for this engine's transactions only (`set_config(..., true)`), such as
+    the analytics statements' `work_mem`."""
     _ready: asyncio.Task[frozenset[str]] | None = None
     _inflight: dict[str, asyncio.Task[list[Row]]] = field(default_factory=dict)
 
@@ -163,8 +167,8 @@ class Engine:
         """Run on the read sessions, within the role's statement timeout (PostgreSQL)."""
         async with self.sessions() as session:
             try:
-                if self.timeout_ms and self.dialect == "postgresql":
-                    await session.execute(text(f"SET LOCAL statement_timeout = {int(self.timeout_ms)}"))
+                if self.dialect == "postgresql":
+                    await self._configure(session)
                 return [dict(row) for row in (await session.execute(statement)).mappings()]
             except DBAPIError as error:
                 if is_statement_timeout(error):
@@ -173,6 +177,19 @@ class Engine:
                         f"the query ran longer than {self.timeout_ms} ms; narrow the range or the stores",
                     ) from None
                 raise
+
+    async def _configure(self, session: AsyncSession) -> None:
+        """SET LOCAL the statement timeout and `local_settings`, all in one statement."""
+        pairs = list(self.local_settings)
+        if self.timeout_ms:
+            pairs.append(("statement_timeout", str(int(self.timeout_ms))))
+        if not pairs:
+            return
+        calls = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(pairs)))
+        params: dict[str, str] = {}
+        for i, (name, value) in enumerate(pairs):
+            params |= {f"n{i}": name, f"v{i}": value}
+        await session.execute(text(f"SELECT {calls}"), params)
 
     def source(
         self,

@@ -8,6 +8,7 @@ all stores, store staff theirs; shoppers are refused by `Allowed`), translate th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
@@ -64,6 +65,7 @@ from services.analytics.queries import (
     answer,
 )
 from services.analytics.visits import VisitCriteria, VisitMeasure
+from services.rollups import freshen
 
 Having_ = OrderAggregateHaving | OrderLineAggregateHaving | AfterSaleAggregateHaving | VisitAggregateHaving
 Sort_ = OrderAggregateSort | OrderLineAggregateSort | AfterSaleAggregateSort | VisitAggregateSort
@@ -93,7 +95,7 @@ def _shaped(
 ) -> _Aggregate:
     """`found` as the fact's typed result: its groups as `row`s, every measure through `value`."""
     return aggregate(
-        source=AggregateSource.RAW,
+        source=AggregateSource[found.source.value],
         rows=[row(keys=_keys(g.keys), values=[value(v) for v in g.values]) for g in found.rows],
         totals=[value(v) for v in found.totals],
         group_count=found.group_count,
@@ -116,13 +118,20 @@ async def _answer(
     visit: VisitCriteria | None = None,
 ) -> Answer:
     ctx = info.context
+    settings = ctx.settings
+    now = utcnow()
     span = None
     if range_ is not None:
         try:
-            period = resolve_range(ctx.settings.zone, utcnow(), range_.preset, range_.from_, range_.to)
+            period = resolve_range(settings.zone, now, range_.preset, range_.from_, range_.to)
         except RangeError as exc:
             raise DomainError(ErrorCode.BAD_USER_INPUT, str(exc), "range") from None
         span = period.current.counted
+
+    async def rollups() -> frozenset[str]:  # freshened on the primary, as the metrics' are
+        max_age = timedelta(seconds=settings.metrics_rollup_max_age_seconds)
+        return await freshen(ctx.sessions, settings.zone, now, max_age)
+
     question = Question(
         fact=fact,
         criteria=criteria(info, filter, query),
@@ -142,7 +151,8 @@ async def _answer(
         sessions=ctx.analytics_sessions,
         dialect=ctx.analytics_dialect,
         zone=ctx.settings.zone,
-        analyst_timeout_ms=ctx.settings.analyst_statement_timeout_ms,
+        analyst_timeout_ms=settings.analyst_statement_timeout_ms,
+        rollups=rollups if settings.metrics_rollups else None,
     )
 
 

@@ -86,6 +86,12 @@ _described(
 @strawberry.enum(description="Where an aggregate was computed.")
 class AggregateSource(Enum):
     RAW = strawberry.enum_value("RAW", description="The order and line rows themselves.")
+    ROLLUP = strawberry.enum_value(
+        "ROLLUP",
+        description="The metrics rollups (orders per store and local hour) for the range's whole "
+        "hours, and the order rows for a partial hour at its end; the numbers are the same as "
+        "from the rows.",
+    )
 
 
 MAX_TOP_DESCRIPTION: Final = (

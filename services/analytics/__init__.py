@@ -4,5 +4,7 @@ A question names a fact (orders, order lines), the rows it covers (the admin lis
 `query:` string, with the caller's scope: exactly the rows the list shows that caller), the
 dimensions to group by, the measures to compute, `having`, a sort and `top`. `dimensions.py`
 holds the grouping keys (time buckets in the business time zone), `measures.py` the aggregates,
-`queries.py` builds and runs the statement on the analytics sessions.
+`statement.py` the one statement of groups and totals (and exact percentiles), `rollup_source.py`
+the questions the metrics rollups answer, and `queries.py` checks a question, picks its source
+and runs the statement on the analytics sessions.
 """

@@ -176,12 +176,33 @@ def offset_steps(zone: tzinfo) -> tuple[tuple[datetime, ...], tuple[int, ...]]:
     return tuple(datetime.fromtimestamp(c, UTC) for c in cuts), tuple(offsets)
 
 
-def local_seconds(moment: SQLColumnExpression[Any], zone: tzinfo, dialect: str) -> ColumnElement[int]:
-    """Seconds since 1970-01-01 00:00 local time: integer division by 86,400 gives the local day."""
+Span = tuple[datetime, datetime]
+
+
+def steps_within(zone: tzinfo, span: Span | None) -> tuple[list[datetime], list[int]]:
+    """The steps of `offset_steps` that meet [start, end): one offset when the zone did not change
+    inside the span, so the offset is a constant rather than a CASE tree."""
     cuts, offsets = offset_steps(zone)
-    return whole_seconds(moment, dialect) + by_cuts(
-        typed(ColumnElement[Any], moment), list(cuts), list(offsets)
-    )
+    if span is None:
+        return list(cuts), list(offsets)
+    start, end = max(span[0], cuts[0]), min(span[1], cuts[-1])
+    meets = [i for i in range(len(offsets)) if cuts[i] < end and cuts[i + 1] > start]
+    if not meets:
+        return list(cuts), list(offsets)
+    first, last = meets[0], meets[-1]
+    return list(cuts[first : last + 2]), list(offsets[first : last + 1])
+
+
+def local_seconds(
+    moment: SQLColumnExpression[Any], zone: tzinfo, dialect: str, span: Span | None = None
+) -> ColumnElement[int]:
+    """Seconds since 1970-01-01 00:00 local time: integer division by 86,400 gives the local day.
+
+    With `span`, the rows are those whose moment lies in it (the caller filters them)."""
+    cuts, offsets = steps_within(zone, span)
+    if len(offsets) == 1:
+        return whole_seconds(moment, dialect) + offsets[0]
+    return whole_seconds(moment, dialect) + by_cuts(typed(ColumnElement[Any], moment), cuts, offsets)
 
 
 def _month(seconds: ColumnElement[int], dialect: str) -> ColumnElement[str]:
@@ -191,9 +212,13 @@ def _month(seconds: ColumnElement[int], dialect: str) -> ColumnElement[str]:
 
 
 def time_key(
-    dimension: Dimension, moment: SQLColumnExpression[Any], zone: tzinfo, dialect: str
+    dimension: Dimension,
+    moment: SQLColumnExpression[Any],
+    zone: tzinfo,
+    dialect: str,
+    span: Span | None = None,
 ) -> SQLColumnExpression[Any]:
-    seconds = local_seconds(moment, zone, dialect)
+    seconds = local_seconds(moment, zone, dialect, span)
     match dimension:
         case Dimension.HOUR:
             return seconds // 3600
@@ -210,11 +235,16 @@ def time_key(
 
 
 def key_expression(
-    dimension: Dimension, moment: SQLColumnExpression[Any], zone: tzinfo, dialect: str
+    dimension: Dimension,
+    moment: SQLColumnExpression[Any],
+    zone: tzinfo,
+    dialect: str,
+    span: Span | None = None,
 ) -> SQLColumnExpression[Any]:
-    """The SQL value a row is grouped by; the tables of JOINS are aliased as above."""
+    """The SQL value a row is grouped by; the tables of JOINS are aliased as above. With `span`,
+    only rows whose moment lies in it are grouped."""
     if dimension in TIME_BUCKETS:
-        return time_key(dimension, moment, zone, dialect)
+        return time_key(dimension, moment, zone, dialect, span)
     simple = _COLUMNS.get(dimension)
     if simple is not None:
         return simple()

@@ -71,14 +71,23 @@ class OrderMeasure(StrEnum):
     ACCEPT_SECONDS_AVG = "ACCEPT_SECONDS_AVG"
     ACCEPT_SECONDS_MIN = "ACCEPT_SECONDS_MIN"
     ACCEPT_SECONDS_MAX = "ACCEPT_SECONDS_MAX"
+    ACCEPT_SECONDS_P50 = "ACCEPT_SECONDS_P50"
+    ACCEPT_SECONDS_P90 = "ACCEPT_SECONDS_P90"
+    ACCEPT_SECONDS_P95 = "ACCEPT_SECONDS_P95"
     SHIP_SECONDS_SUM = "SHIP_SECONDS_SUM"
     SHIP_SECONDS_AVG = "SHIP_SECONDS_AVG"
     SHIP_SECONDS_MIN = "SHIP_SECONDS_MIN"
     SHIP_SECONDS_MAX = "SHIP_SECONDS_MAX"
+    SHIP_SECONDS_P50 = "SHIP_SECONDS_P50"
+    SHIP_SECONDS_P90 = "SHIP_SECONDS_P90"
+    SHIP_SECONDS_P95 = "SHIP_SECONDS_P95"
     COMPLETE_SECONDS_SUM = "COMPLETE_SECONDS_SUM"
     COMPLETE_SECONDS_AVG = "COMPLETE_SECONDS_AVG"
     COMPLETE_SECONDS_MIN = "COMPLETE_SECONDS_MIN"
     COMPLETE_SECONDS_MAX = "COMPLETE_SECONDS_MAX"
+    COMPLETE_SECONDS_P50 = "COMPLETE_SECONDS_P50"
+    COMPLETE_SECONDS_P90 = "COMPLETE_SECONDS_P90"
+    COMPLETE_SECONDS_P95 = "COMPLETE_SECONDS_P95"
 
 
 class LineMeasure(StrEnum):
@@ -124,10 +133,16 @@ class AfterSaleMeasure(StrEnum):
     REVIEW_SECONDS_AVG = "REVIEW_SECONDS_AVG"
     REVIEW_SECONDS_MIN = "REVIEW_SECONDS_MIN"
     REVIEW_SECONDS_MAX = "REVIEW_SECONDS_MAX"
+    REVIEW_SECONDS_P50 = "REVIEW_SECONDS_P50"
+    REVIEW_SECONDS_P90 = "REVIEW_SECONDS_P90"
+    REVIEW_SECONDS_P95 = "REVIEW_SECONDS_P95"
     REFUND_SECONDS_SUM = "REFUND_SECONDS_SUM"
     REFUND_SECONDS_AVG = "REFUND_SECONDS_AVG"
     REFUND_SECONDS_MIN = "REFUND_SECONDS_MIN"
     REFUND_SECONDS_MAX = "REFUND_SECONDS_MAX"
+    REFUND_SECONDS_P50 = "REFUND_SECONDS_P50"
+    REFUND_SECONDS_P90 = "REFUND_SECONDS_P90"
+    REFUND_SECONDS_P95 = "REFUND_SECONDS_P95"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +154,8 @@ class MeasureSpec:
     build: Callable[[Subquery], ColumnElement[Any]]
     exact: bool
     """True when the value is a whole number (counts, sums, min, max); False for averages and ratios."""
+    percentile: float | None = None
+    """For a percentile of `needs[0]`: its fraction (computed by `statement.percentile_sql`)."""
 
 
 def order_columns(dialect: str) -> dict[str, SQLColumnExpression[Any]]:
@@ -227,11 +244,28 @@ def _ratio(part: str, whole: str) -> MeasureSpec:
     return MeasureSpec(Kind.RATIO, (part, whole), build, False)
 
 
+PERCENTILES: Final = {"P50": 0.5, "P90": 0.9, "P95": 0.95}
+"""The percentiles of each duration, by measure suffix."""
+
+
+def _percentile(column: str, fraction: float, kind: Kind) -> MeasureSpec:
+    def build(u: Subquery) -> ColumnElement[Any]:
+        return func.percentile_disc(fraction).within_group(u.c[column])
+
+    return MeasureSpec(kind, (column,), build, True, fraction)
+
+
 def statistics(measures: type[StrEnum], fields: tuple[str, ...], kind: Kind) -> dict[StrEnum, MeasureSpec]:
+    """SUM, AVG, MIN and MAX of each field, and for durations their percentiles."""
     found: dict[StrEnum, MeasureSpec] = {}
     for field in fields:
         for aggregate in ("SUM", "AVG", "MIN", "MAX"):
             found[measures(f"{field}_{aggregate}")] = _statistic(field.lower(), aggregate, kind)
+        if kind in (Kind.SECONDS, Kind.MILLISECONDS):
+            for suffix, fraction in PERCENTILES.items():
+                name = f"{field}_{suffix}"
+                if name in measures.__members__:
+                    found[measures(name)] = _percentile(field.lower(), fraction, kind)
     return found
 
 
@@ -305,7 +339,15 @@ _FIELDS: Final = {
     "REFUND_SECONDS": "seconds from the request to the refund",
     "DWELL_MS": "time on the page (milliseconds)",
 }
-_AGGREGATES: Final = {"SUM": "Sum", "AVG": "Average", "MIN": "Minimum", "MAX": "Maximum"}
+_AGGREGATES: Final = {
+    "SUM": "Sum",
+    "AVG": "Average",
+    "MIN": "Minimum",
+    "MAX": "Maximum",
+    "P50": "Median (exact discrete 50th percentile: the k-th smallest value, k = ceil(0.5 n))",
+    "P90": "Exact discrete 90th percentile (the k-th smallest value, k = ceil(0.9 n))",
+    "P95": "Exact discrete 95th percentile (the k-th smallest value, k = ceil(0.95 n))",
+}
 
 
 def describe(measure: StrEnum) -> str:

@@ -14,13 +14,13 @@ ascending otherwise; ties end with the keys ascending, NULL last, so every answe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import Enum, StrEnum
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, Subquery, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, select
 
 from models.after_sales import AfterSale, AfterSaleLine
 from models.enums import Role
@@ -52,6 +52,8 @@ from services.analytics.measures import (
     line_columns,
     order_columns,
 )
+from services.analytics.rollup_source import covered, rollup_statement
+from services.analytics.statement import Plan, grouped_with_totals, percentile_sql
 from services.analytics.visits import VISIT_ALLOWED, VISIT_MEASURES, VisitCriteria, visit_rows
 from services.db import SessionFactory
 from services.metrics_engine import Engine
@@ -61,6 +63,11 @@ DEFAULT_TOP: Final = 100
 MAX_GROUPS: Final = 1_000
 MAX_DIMENSIONS: Final = 4
 MAX_MEASURES: Final = 16
+ANALYTICS_SETTINGS: Final = (("work_mem", "64MB"), ("jit", "off"), ("random_page_cost", "1.1"))
+"""PostgreSQL settings of an aggregate's transaction: memory to hash or sort a window's rows
+(hundreds of thousands) without spilling to disk; no JIT, whose compiling costs more than these
+statements save by it; and index probes priced as on SSD or cached pages, so the orders of a
+window's after-sales are fetched by key rather than by scanning every order."""
 
 
 class Fact(Enum):
@@ -137,12 +144,20 @@ class Group:
     values: tuple[Value, ...]
 
 
+class Source(StrEnum):
+    """What the answer was computed from."""
+
+    RAW = "RAW"
+    ROLLUP = "ROLLUP"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     rows: tuple[Group, ...]
     totals: tuple[Value, ...]
     group_count: int
     """Groups the question has (after `having`), before `top` cut them."""
+    source: Source = Source.RAW
 
 
 def _specs(fact: Fact) -> Mapping[StrEnum, MeasureSpec]:
@@ -230,7 +245,8 @@ def _rows(question: Question, principal: Principal, zone: tzinfo, dialect: str) 
         TimeField.REFUNDED_AT: AfterSale.refunded_at,
     }[question.time]
     keys: list[Any] = [
-        key_expression(d, moment, zone, dialect).label(f"k{i}") for i, d in enumerate(question.group_by)
+        key_expression(d, moment, zone, dialect, question.span).label(f"k{i}")
+        for i, d in enumerate(question.group_by)
     ]
     stmt: Select[Any] = select(Order.id.label("order_row"), *keys, *(columns[c].label(c) for c in needed))
     if question.fact is Fact.ORDERS:
@@ -277,36 +293,35 @@ _COMPARE: Final = {
 }
 
 
-def _grouped(question: Question, facts: Subquery) -> Select[Any]:
-    specs = _specs(question.fact)
-    keys = [facts.c[f"k{i}"] for i in range(len(question.group_by))]
-    measures = {m: specs[m].build(facts).label(f"m{i}") for i, m in enumerate(_used_measures(question))}
-    stmt = select(*keys, *measures.values(), func.count().over().label("groups")).select_from(facts)
-    if keys:
-        stmt = stmt.group_by(*keys)
-    for h in question.having:
-        stmt = stmt.having(_COMPARE[h.comparison](specs[h.measure].build(facts), h.value))
-    order: list[ColumnElement[Any]] = []
+def _plan(question: Question) -> Plan:
     terms = question.sort
     if not terms and question.top is not None:
         terms = (SortTerm(question.measures[0], None, True),)
+    order: list[tuple[StrEnum | int, bool]] = []
     for term in terms:
         if term.measure is not None:
-            column: ColumnElement[Any] = measures[term.measure]
+            order.append((term.measure, term.descending))
         else:
             assert term.dimension is not None
-            column = keys[question.group_by.index(term.dimension)]
-        order.append((column.desc() if term.descending else column.asc()).nulls_last())
-    order += [k.asc().nulls_last() for k in keys]
-    top = DEFAULT_TOP + 1 if question.top is None else question.top
-    return stmt.order_by(*order).limit(top)
+            order.append((question.group_by.index(term.dimension), term.descending))
+    return Plan(
+        keys=len(question.group_by),
+        measures=_used_measures(question),
+        having=[(h.measure, _COMPARE[h.comparison], h.value) for h in question.having],
+        order=order,
+        limit=DEFAULT_TOP + 1 if question.top is None else question.top,
+    )
 
 
-def _totals(question: Question, facts: Subquery) -> Select[Any]:
+def _statement(question: Question, facts: Subquery, dialect: str) -> Select[Any]:
     specs = _specs(question.fact)
-    return select(
-        *(specs[m].build(facts).label(f"m{i}") for i, m in enumerate(question.measures))
-    ).select_from(facts)
+
+    def measure_sql(measure: StrEnum, u: Subquery) -> ColumnElement[Any]:
+        spec = specs[measure]
+        return spec.build(u) if spec.percentile is None else percentile_sql(spec, u, dialect)
+
+    ranked = sorted({specs[m].needs[0] for m in _used_measures(question) if specs[m].percentile is not None})
+    return grouped_with_totals(_plan(question), facts, measure_sql, dialect, ranked)
 
 
 def _value(measure: StrEnum, spec: MeasureSpec, raw: Any) -> Value:
@@ -323,13 +338,24 @@ async def answer(
     dialect: str,
     zone: tzinfo,
     analyst_timeout_ms: int,
+    rollups: Callable[[], Awaitable[frozenset[str]]] | None = None,
 ) -> Answer:
     """The groups and totals of `question` over the rows `principal` may see, run on `sessions`
-    (the analytics replica when configured) within the analysts' statement timeout."""
+    (the analytics replica when configured) within the analysts' statement timeout.
+
+    `rollups` makes the metrics rollups fresh and returns the groups built
+    (`services.rollups.freshen`); when given and the question is covered
+    (`rollup_source.covered`), the answer comes from them, else from the raw rows."""
     check(question)
     if question.criteria is not None:
         await check_store_codes(sessions, question.criteria)
-    facts = _rows(question, principal, zone, dialect)
+    statement = await _from_rollups(question, principal, zone, dialect, rollups)
+    source = Source.ROLLUP
+    if statement is None:
+        statement, source = (
+            _statement(question, _rows(question, principal, zone, dialect), dialect),
+            Source.RAW,
+        )
     engine = Engine(
         sessions=sessions,
         zone=zone,
@@ -337,9 +363,17 @@ async def answer(
         stores=None,
         prepare=_no_rollups,
         timeout_ms=analyst_timeout_ms if principal.role is Role.ANALYST else 0,
+        local_settings=ANALYTICS_SETTINGS,
     )
-    found = await engine.execute(_grouped(question, facts))
-    count = int(found[0]["groups"]) if found else 0
+    found = await engine.execute(statement)
+    specs = _specs(question.fact)
+    total = next(row for row in found if row["t"])
+    groups = [row for row in found if not row["t"]]
+    if not question.group_by:  # the one row is the group and the totals; `having` applies here
+        used = _used_measures(question)
+        kept = all(_passes(h, total[f"m{used.index(h.measure)}"]) for h in question.having)
+        groups = [total] if kept else []
+    count = int(found[0]["groups"]) if question.group_by else len(groups)
     if question.top is None and count > DEFAULT_TOP:
         raise DomainError(
             ErrorCode.TOO_MANY_GROUPS,
@@ -347,17 +381,41 @@ async def answer(
             f"{MAX_GROUPS}) and a sort to keep the first ones, or narrow the filter",
             "groupBy",
         )
-    specs = _specs(question.fact)
     rows = tuple(
         Group(
             tuple(decode_key(d, row[f"k{i}"]) for i, d in enumerate(question.group_by)),
             tuple(_value(m, specs[m], row[f"m{i}"]) for i, m in enumerate(question.measures)),
         )
-        for row in found
+        for row in groups
     )
-    (total,) = await engine.execute(_totals(question, facts))
     totals = tuple(_value(m, specs[m], total[f"m{i}"]) for i, m in enumerate(question.measures))
-    return Answer(rows, totals, count)
+    return Answer(rows, totals, count, source)
+
+
+async def _from_rollups(
+    question: Question,
+    principal: Principal,
+    zone: tzinfo,
+    dialect: str,
+    rollups: Callable[[], Awaitable[frozenset[str]]] | None,
+) -> Select[Any] | None:
+    """The statement over the rollups, when they can answer and are built."""
+    used = _used_measures(question)
+    criteria = question.criteria
+    plain = question.fact is Fact.ORDERS and criteria.filter is None and criteria.query is None
+    if rollups is None or question.span is None:
+        return None
+    if not covered(question.time.value, question.group_by, used, plain=plain, principal=principal):
+        return None
+    span = question.span
+    return await rollup_statement(
+        question.time.value, question.group_by, _plan(question), span, zone, dialect, await rollups()
+    )
+
+
+def _passes(having: Having, raw: Any) -> bool:
+    """SQL's HAVING on one value: NULL passes no comparison."""
+    return raw is not None and bool(_COMPARE[having.comparison](raw, having.value))
 
 
 async def _no_rollups() -> frozenset[str]:

@@ -42,6 +42,9 @@ class VisitMeasure(StrEnum):
     DWELL_MS_AVG = "DWELL_MS_AVG"
     DWELL_MS_MIN = "DWELL_MS_MIN"
     DWELL_MS_MAX = "DWELL_MS_MAX"
+    DWELL_MS_P50 = "DWELL_MS_P50"
+    DWELL_MS_P90 = "DWELL_MS_P90"
+    DWELL_MS_P95 = "DWELL_MS_P95"
 
 
 VISIT_MEASURES: Final[Mapping[StrEnum, MeasureSpec]] = {
@@ -100,9 +103,11 @@ _OWN: Final[Mapping[Dimension, Any]] = {
 }
 
 
-def _key(dimension: Dimension, zone: tzinfo, dialect: str) -> SQLColumnExpression[Any]:
+def _key(
+    dimension: Dimension, zone: tzinfo, dialect: str, span: tuple[datetime, datetime] | None
+) -> SQLColumnExpression[Any]:
     if dimension in TIME_BUCKETS:
-        return time_key(dimension, VisitEvent.occurred_at, zone, dialect)
+        return time_key(dimension, VisitEvent.occurred_at, zone, dialect, span)
     own = _OWN.get(dimension)
     if own is not None:
         return own  # type: ignore[no-any-return]
@@ -142,7 +147,7 @@ def visit_rows(
 ) -> Select[Any]:
     """One row per visit event in scope: keys k0.. and the columns the measures read."""
     columns = _columns()
-    keys: list[Any] = [_key(d, zone, dialect).label(f"k{i}") for i, d in enumerate(group_by)]
+    keys: list[Any] = [_key(d, zone, dialect, span).label(f"k{i}") for i, d in enumerate(group_by)]
     stmt: Select[Any] = select(
         VisitEvent.id.label("event_row"), *keys, *(columns[c].label(c) for c in needed)
     )

@@ -9,9 +9,10 @@ and compares every group with the rows the caller's order list covers, grouped i
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -78,6 +79,9 @@ ORDER_MEASURES = (
     "ACCEPT_SECONDS_AVG",
     "COMPLETE_SECONDS_MAX",
     "REFUND_RATE",
+    "ACCEPT_SECONDS_P50",
+    "ACCEPT_SECONDS_P90",
+    "COMPLETE_SECONDS_P95",
 )
 AFTER_SALE_DIMENSIONS = (*LINE_DIMENSIONS, "REASON", "AFTER_SALE_TYPE", "AFTER_SALE_STATUS", "INITIATOR")
 AFTER_SALE_MEASURES = (
@@ -89,6 +93,8 @@ AFTER_SALE_MEASURES = (
     "REFUND_AMOUNT_AVG",
     "REVIEW_SECONDS_MAX",
     "REFUND_SECONDS_AVG",
+    "REVIEW_SECONDS_P50",
+    "REFUND_SECONDS_P95",
 )
 LINE_MEASURES = (
     "COUNT",
@@ -102,7 +108,11 @@ VISIT_DIMENSIONS = (
     *("STORE", "PROVINCE", "CITY", "PRODUCT", "CATEGORY_L1", "CATEGORY_L2", "MEMBER_LEVEL", "PAGE_TYPE"),
     *("SOURCE", "HOUR", "DAY", "WEEK", "MONTH", "HOUR_OF_DAY", "DAY_OF_WEEK"),
 )
-VISIT_MEASURES = ("COUNT", "VISITORS", "DISTINCT_CUSTOMERS", "SESSIONS", "DWELL_MS_SUM", "DWELL_MS_AVG")
+VISIT_MEASURES = (
+    *("COUNT", "VISITORS", "DISTINCT_CUSTOMERS", "SESSIONS", "DWELL_MS_SUM", "DWELL_MS_AVG"),
+    "DWELL_MS_P90",
+)
+PERCENTILES = {"P50": 0.5, "P90": 0.9, "P95": 0.95}
 FACTS = {  # root field, measure enum, dimensions, measures, time fields
     "orders": ("orderAggregate", "OrderMeasure", ORDER_DIMENSIONS, ORDER_MEASURES, ("CREATED_AT", "PAID_AT")),
     "lines": ("orderLineAggregate", "OrderLineMeasure", LINE_DIMENSIONS, LINE_MEASURES, ("CREATED_AT",)),
@@ -116,8 +126,9 @@ FACTS = {  # root field, measure enum, dimensions, measures, time fields
     "visits": ("visitAggregate", "VisitMeasure", VISIT_DIMENSIONS, VISIT_MEASURES, ("OCCURRED_AT",)),
 }
 
-AGGREGATE = """query ($m: [%(measure)s!]!, $g: [AggregateDimension!], $q: String, $t: AggregateTimeField!) {
-  agg: %(field)s(measures: $m, groupBy: $g, query: $q, top: 200, timeField: $t) {
+AGGREGATE = """query ($m: [%(measure)s!]!, $g: [AggregateDimension!], $q: String, $t: AggregateTimeField!,
+  $r: DateRange) {
+  agg: %(field)s(measures: $m, groupBy: $g, query: $q, top: 200, timeField: $t, range: $r) {
     source groupCount
     rows { keys { dimension value } values { measure value money { cents } } }
     totals { measure value }
@@ -177,6 +188,13 @@ def _avg(values: list[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _percentile(values: list[int], fraction: float) -> int | None:
+    """The k-th smallest value, k the least integer >= fraction * n (PostgreSQL's percentile_disc)."""
+    if not values:
+        return None
+    return sorted(values)[max(1, math.ceil(fraction * len(values))) - 1]
+
+
 def _measure(name: str, rows: list[dict[str, Any]]) -> float | None:
     present: Callable[[str], list[int]] = lambda c: [r[c] for r in rows if r[c] is not None]  # noqa: E731
     paid = [r for r in rows if r.get("paid_at") is not None]
@@ -200,6 +218,8 @@ def _measure(name: str, rows: list[dict[str, Any]]) -> float | None:
         return sum(values)
     if aggregate == "AVG":
         return _avg(values)
+    if aggregate in PERCENTILES:
+        return _percentile(values, PERCENTILES[aggregate])
     return (min if aggregate == "MIN" else max)(values) if values else None
 
 
@@ -332,7 +352,12 @@ async def test_aggregates_match_a_hand_made_group_by(
     viewer, principal = _viewer(api, role, store_id)
     zone = api.settings.zone
     document = AGGREGATE % {"field": field, "measure": measure_enum}
-    variables = {"m": measures, "g": dimensions, "q": query, "t": time_field}
+    variables: dict[str, Any] = {"m": measures, "g": dimensions, "q": query, "t": time_field}
+    days: tuple[date, date] | None = None
+    if data.draw(st.booleans()):  # local days, both included
+        first = date(2026, 10, 27) + timedelta(days=data.draw(st.integers(0, 20)))
+        days = (first, first + timedelta(days=data.draw(st.integers(0, 12))))
+        variables["r"] = {"from": days[0].isoformat(), "to": days[1].isoformat()}
     if fact == "visits":  # no order query: a typed filter of their own
         document, variables, query = VISITS, {"m": measures, "g": dimensions}, ""
     r = await viewer.execute(document, **variables)
@@ -346,6 +371,13 @@ async def test_aggregates_match_a_hand_made_group_by(
     facts = await (
         _visit_facts(db, principal) if fact == "visits" else _facts(db, principal, query, fact, zone)
     )
+    if days is not None and fact != "visits":
+        facts = [
+            r
+            for r in facts
+            if r[time_field.lower()] is not None
+            and days[0] <= r[time_field.lower()].astimezone(zone).date() <= days[1]
+        ]
     groups: dict[tuple[str | None, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in facts:
         moment = row[time_field.lower()]
@@ -362,3 +394,46 @@ async def test_aggregates_match_a_hand_made_group_by(
         assert answered[key] == pytest.approx(values), (key, measures)
     totals = [_measure(m, facts) for m in measures]
     assert [t["value"] for t in got["totals"]] == pytest.approx(totals)
+
+
+PERCENTILE_HAVING = """query ($h: Float!) {
+  agg: orderAggregate(
+    groupBy: [STORE]
+    measures: [ACCEPT_SECONDS_P90, ACCEPT_SECONDS_P50, COUNT]
+    having: [{ measure: ACCEPT_SECONDS_P90, comparison: GTE, value: $h }]
+    sort: [{ measure: ACCEPT_SECONDS_P90, descending: true }]
+    top: 10
+  ) {
+    groupCount
+    rows { keys { value } values { measure value } }
+    totals { measure value }
+  }
+}"""
+
+
+async def test_percentiles_filter_and_sort_groups(api: Api, db: Database, seed: Seed) -> None:
+    async with db.sessions() as session:
+        if await session.scalar(select(Order.id).limit(1)) is None:
+            await shop(seed)
+    zone = api.settings.zone
+    facts = await _facts(db, Principal(Role.HQ_ADMIN, "h"), "", "orders", zone)
+    stores: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for row in facts:
+        stores[_key("STORE", row, None, zone)].append(row)
+    p90 = {k: _measure("ACCEPT_SECONDS_P90", rows) for k, rows in stores.items()}
+    bound = sorted(v for v in p90.values() if v is not None)[1]  # keeps all but the lowest one
+    kept = sorted((k for k, v in p90.items() if v is not None and v >= bound), key=lambda k: -(p90[k] or 0))
+
+    r = await api.as_hq().execute(PERCENTILE_HAVING, h=bound)
+
+    assert r.errors == [], r.errors
+    got = r.data["agg"]
+    assert got["groupCount"] == len(kept)
+    assert [row["keys"][0]["value"] for row in got["rows"]] == kept
+    for row in got["rows"]:
+        rows = stores[row["keys"][0]["value"]]
+        expected = [_measure(m, rows) for m in ("ACCEPT_SECONDS_P90", "ACCEPT_SECONDS_P50", "COUNT")]
+        assert [v["value"] for v in row["values"]] == expected
+    assert [t["value"] for t in got["totals"]] == [
+        _measure(m, facts) for m in ("ACCEPT_SECONDS_P90", "ACCEPT_SECONDS_P50", "COUNT")
+    ]
