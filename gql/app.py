@@ -28,6 +28,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gql.auth import AuthMiddleware
 from gql.context import Context
+from gql.courier_webhook import courier_webhook_endpoint
 from gql.gate import Gate, GatedGraphQL
 from gql.graphiql import graphiql_page, schema_endpoint, static_asset
 from gql.health import readiness
@@ -253,6 +254,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     async def visitor_id(request: Request) -> Response:
         return await issue_visitor_id(request, holder["r"].settings, holder["r"].gate.limiter)
 
+    async def courier_webhook(request: Request) -> Response:
+        return await courier_webhook_endpoint(request, holder["r"].settings, holder["r"].deps)
+
     async def schema_sdl(request: Request) -> Response:
         return schema_endpoint(request, holder["r"].settings)
 
@@ -271,6 +275,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/invites/{code}/qr.png", invite_qr),
             Route("/exports/{job_id:int}/download", export_download),
             Route("/visitor-id", visitor_id, methods=["POST"]),
+            Route("/webhooks/courier", courier_webhook, methods=["POST"]),
         ],
         middleware=[
             Middleware(RequestLogMiddleware),

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 
@@ -25,6 +25,7 @@ from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from models.stores import Store
 from services import idempotency
 from services.commands import Deps, Work, run_command
+from services.courier_webhook import purge_nonces
 from services.exports.jobs import ExportConfig
 from services.exports.runner import expire_exports, kick
 from services.group_buy import expire_teams
@@ -37,7 +38,9 @@ from services.telemetry import SWEEP_BACKLOG, SWEEP_ITEMS, SWEEP_RUNS
 
 log = logging.getLogger("mallgraph.sweeps")
 BATCH = 200
-_ROUTINE = frozenset({"rollup_partitions", "count_parts_merged"})
+_ROUTINE = frozenset({"rollup_partitions", "count_parts_merged", "webhook_nonces_purged"})
+NONCE_MEMORY = timedelta(hours=2)
+"""Longer than the largest webhook tolerance the settings allow (one hour)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,8 @@ class SweepReport:
     """Metric rollup partitions refreshed (services/rollups.py)."""
     count_parts_merged: int = 0
     """Order count parts merged into their pair's sum (services/order_counts.py)."""
+    webhook_nonces_purged: int = 0
+    """Courier webhook nonces past any signature's tolerance (services/courier_webhook.py)."""
 
 
 async def _ids(deps: Deps, stmt: Select[int], kind: str) -> Sequence[int]:
@@ -128,6 +133,7 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         rewards_granted=await grant_rewards(deps, now),
         rollup_partitions=await sweep_rollups(deps.sessions, deps.rules.zone, now),
         count_parts_merged=await merge_parts(deps.sessions),
+        webhook_nonces_purged=await purge_nonces(deps.sessions, now - NONCE_MEMORY),
     )
 
 

@@ -22,6 +22,7 @@ from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
 from gql.resolvers.customers import CustomerQueries
+from gql.resolvers.deliveries import DeliveryMutations
 from gql.resolvers.exports import ExportMutations, ExportQueries
 from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
 from gql.resolvers.metrics import MetricsQueries
@@ -74,6 +75,7 @@ Mutation = merge_types(
     "Mutation",
     (
         OrderMutations,
+        DeliveryMutations,
         OrderWatchMutations,
         AfterSaleMutations,
         CampaignMutations,

@@ -143,6 +143,20 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("README.md", "Ship"): [_eq("shipOrder.order.status", "SHIPPED")],
     ("README.md", "Pickup"): [_eq("verifyPickup.order.status", "COMPLETED")],
     ("README.md", "Search"): [_all_demo_orders_found],
+    ("docs/fulfilment.md", "Picking"): [
+        _eq("order.deliveryStage", "PICKING"),
+        _eq("order.id", "T3JkZXI6MQ=="),
+    ],
+    ("docs/fulfilment.md", "Picked"): [_eq("finishPicking.order.deliveryStage", "PICKED")],
+    ("docs/fulfilment.md", "OwnRider"): [
+        _eq("assignOwnRider.order.deliveryStage", "RIDER_ASSIGNED"),
+        _eq("assignOwnRider.order.delivery.riderPhone", "13700001111"),
+    ],
+    ("docs/fulfilment.md", "OnTheWay"): [
+        _eq("markOrderDelivering.order.status", "SHIPPED"),
+        _eq("markOrderDelivering.order.deliveryStage", "DELIVERING"),
+    ],
+    ("docs/fulfilment.md", "AtTheDoor"): [_eq("markOrderDelivered.order.deliveryStage", "DELIVERED")],
 }
 
 
