@@ -43,6 +43,7 @@ from gql.resolvers.exports import download_endpoint, export_config
 from gql.schema import schema
 from gql.settings import Settings, get_settings
 from gql.subscriptions import CONNECTION_INIT_TIMEOUT, FeedTransportWSHandler, authenticate_connection
+from gql.tickets import tickets_endpoint
 from models.principals import ANONYMOUS
 from services.cache import Cache, create_cache
 from services.commands import Deps
@@ -257,6 +258,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     async def courier_webhook(request: Request) -> Response:
         return await courier_webhook_endpoint(request, holder["r"].settings, holder["r"].deps)
 
+    async def tickets(request: Request) -> Response:
+        return await tickets_endpoint(request, holder["r"].settings, holder["r"].sessions)
+
     async def schema_sdl(request: Request) -> Response:
         return schema_endpoint(request, holder["r"].settings)
 
@@ -276,6 +280,8 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/exports/{job_id:int}/download", export_download),
             Route("/visitor-id", visitor_id, methods=["POST"]),
             Route("/webhooks/courier", courier_webhook, methods=["POST"]),
+            Route("/orders/{id}/ticket", tickets),
+            Route("/tickets", tickets),
         ],
         middleware=[
             Middleware(RequestLogMiddleware),
