@@ -193,12 +193,15 @@ def _accepted(f: RawFilter, dialect: str) -> Rows:
         Order.store_id.is_not(None),
         Order.fulfillment != Fulfillment.SELF_PICKUP,
     )
-    pick = seconds_between(Order.shipped_at, Order.accepted_at, dialect)
+    # Picking ends when the store marks it (store delivery) or, failing that, at the hand-over.
+    pick = seconds_between(func.coalesce(Order.picked_at, Order.shipped_at), Order.accepted_at, dialect)
+    # Delivery is measured to the door (送达), never to the buyer's confirmation.
     delivered = and_(
         Order.fulfillment == Fulfillment.STORE_DELIVERY,
         Order.shipped_at.is_not(None),
-        Order.completed_at.is_not(None),
+        Order.delivered_at.is_not(None),
     )
+    late = and_(delivered, Order.promised_at.is_not(None), Order.delivered_at > Order.promised_at)
     return select(
         Order.accepted_at.label("at"),
         _store(Order.store_id),
@@ -209,9 +212,10 @@ def _accepted(f: RawFilter, dialect: str) -> Rows:
         _flag(and_(picked, pick > 15 * 60)).label("picks_over_15m"),
         _flag(and_(picked, pick > 30 * 60)).label("picks_over_30m"),
         _flag(delivered).label("delivered_orders"),
-        case((delivered, seconds_between(Order.completed_at, Order.shipped_at, dialect)), else_=0).label(
+        case((delivered, seconds_between(Order.delivered_at, Order.shipped_at, dialect)), else_=0).label(
             "delivery_seconds"
         ),
+        _flag(late).label("delivery_timeouts"),
     ).where(Order.accepted_at.is_not(None), f(Order.accepted_at, Order.store_id))
 
 

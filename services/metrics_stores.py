@@ -32,6 +32,7 @@ FULFILMENT = {
         "pick_seconds",
         "delivered_orders",
         "delivery_seconds",
+        "delivery_timeouts",
     )
 }
 
@@ -64,6 +65,7 @@ class StoreFigures:
     pick_timeouts: int = 0
     delivered_orders: int = 0
     delivery_seconds: int = 0
+    delivery_timeouts: int = 0
     rejections: int = 0
 
     def add(self, values: Mapping[str, Any]) -> None:
@@ -200,5 +202,5 @@ async def fulfilment(query: MetricsQuery) -> dict[str, Figure]:
     names = ("average_accept_seconds", "average_pick_seconds", "average_delivery_seconds", "reject_rate")
     return {
         name: Figure(getattr(current, name), getattr(previous, name) if previous else None, query.compare)
-        for name in (*names, "pick_timeouts", "accepted_orders", "rejections")
+        for name in (*names, "pick_timeouts", "delivery_timeouts", "accepted_orders", "rejections")
     }

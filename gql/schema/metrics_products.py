@@ -168,6 +168,7 @@ def _figures_fields(f: StoreFigures) -> dict[str, Any]:
         "average_pick_seconds": f.average_pick_seconds,
         "average_delivery_seconds": f.average_delivery_seconds,
         "pick_timeouts": f.pick_timeouts,
+        "delivery_timeouts": f.delivery_timeouts,
         "reject_rate": f.reject_rate,
     }
 
@@ -188,10 +189,14 @@ class StoreSums:
         "of stores; self-pickup has no recorded pick end)."
     )
     average_delivery_seconds: float | None = strawberry.field(
-        description="平均配送时间: hand-over to completion, of store-delivery orders."
+        description="平均配送时间: the rider's pickup (hand-over) to the door (DELIVERED), of store-delivery "
+        "orders delivered; the buyer's confirmation plays no part."
     )
     pick_timeouts: int = strawberry.field(
         description="超时拣货订单数: picks over 30 minutes in large stores, 15 minutes in others."
+    )
+    delivery_timeouts: int = strawberry.field(
+        description="超时配送订单数: store-delivery orders delivered after their promised time."
     )
     reject_rate: float | None = strawberry.field(
         description="拒单率 = rejections (incl. acceptance timeouts) / (rejections + acceptances)."
@@ -226,6 +231,9 @@ class StoreFulfilment:
     average_delivery_seconds: NumberValue
     pick_timeouts: CountValue = strawberry.field(
         description="超时拣货: picks over 30 minutes in large stores, 15 minutes in others."
+    )
+    delivery_timeouts: CountValue = strawberry.field(
+        description="超时配送: store-delivery orders delivered after their promised time."
     )
     reject_rate: NumberValue = strawberry.field(
         description="拒单率 = rejections (incl. acceptance timeouts) / (rejections + acceptances)."
@@ -269,5 +277,6 @@ class StoreMetrics:
             average_pick_seconds=number_value(f["average_pick_seconds"]),
             average_delivery_seconds=number_value(f["average_delivery_seconds"]),
             pick_timeouts=count_value(f["pick_timeouts"]),
+            delivery_timeouts=count_value(f["delivery_timeouts"]),
             reject_rate=number_value(f["reject_rate"]),
         )

@@ -5,7 +5,8 @@
 `delivery_minutes` (the promised delivery time, default 45). New tables: `deliveries` (the rider of
 a store-delivery order: 自配 or a courier platform's dispatch) and `webhook_nonces` (replay guard).
 `order_events.action` takes the five delivery actions (its CHECK constraint is replaced; the
-column's length already fits them).
+column's length already fits them). `metrics_order_hours` gets `delivery_timeouts` (超时配送); its
+rows are refreshed by the rollup sweep like any other figure.
 
 Revision ID: 0017
 Revises: 0013
@@ -109,9 +110,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_webhook_nonces_received_at", "webhook_nonces", ["received_at"])
     _replace_action_check((*_ACTIONS_BEFORE, *_DELIVERY_ACTIONS))
+    op.add_column(
+        "metrics_order_hours",
+        sa.Column(
+            "delivery_timeouts",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            server_default=sa.text("0"),
+            nullable=False,
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("metrics_order_hours", "delivery_timeouts")
     op.execute(
         sa.text(
             "DELETE FROM order_events WHERE action IN "
