@@ -59,6 +59,8 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.reallocateOrder": HQ,
     "Mutation.cancelAllocatedOrder": HQ,
     # Store delivery (O2O): the store's steps; the courier platform calls the signed webhook instead.
+    "Query.deliveryQueue": MERCHANTS,
+    "Query.deliveryQueueCounts": MERCHANTS,
     "Mutation.finishPicking": MERCHANTS,
     "Mutation.assignOwnRider": MERCHANTS,
     "Mutation.requestPlatformRider": MERCHANTS,

@@ -184,6 +184,8 @@ class Settings(BaseSettings):
     courier_webhook_secret: SecretStr | None = None
     """Shared with the courier platform: the HMAC key of its callbacks (≥ 32 characters). Unset: a
     fixed dev secret outside production, and the webhook refuses every call in production."""
+    no_rider_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    """配送异常: minutes a picked order may wait for a rider before it enters the queue."""
     courier_webhook_tolerance_seconds: int = Field(default=300, ge=10, le=3600)
     """A callback whose timestamp is further than this from now is refused."""
 

@@ -8,6 +8,7 @@ from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdType, UtcDateTime, created_at_column, enum_type
+from models.delivery_queues import DeliveryQueue
 from models.delivery_stages import RiderSource
 
 
@@ -53,3 +54,17 @@ class WebhookNonce(Base):
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DeliveryAlert(Base):
+    """An order entered a queue (once per order and queue): the primary key makes the sweeper's
+    alert, and its event on the feed, happen once however many processes sweep."""
+
+    __tablename__ = "delivery_alerts"
+    __table_args__ = (Index("ix_delivery_alerts_raised_at", "raised_at"),)
+
+    order_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    queue: Mapped[DeliveryQueue] = mapped_column(enum_type(DeliveryQueue), primary_key=True)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -40,12 +40,18 @@ class OrderEventType(StrEnum):
     DELIVERED = "DELIVERED"
     DELIVERY_PROGRESS = "DELIVERY_PROGRESS"
     """The rider reported a position on the way (route progress; no status change)."""
+    DELIVERY_OVERDUE = "DELIVERY_OVERDUE"
+    """催单: the order passed its promised time before reaching the door."""
+    NO_RIDER = "NO_RIDER"
+    """配送异常: the picked order has waited too long for a rider."""
 
 
 AFTER_SALE_REQUESTED: Final = "AFTER_SALE_REQUESTED"
 """`payload.event` of a timeline row that records an after-sale request (no status change)."""
 DELIVERY_PROGRESS: Final = "DELIVERY_PROGRESS"
 """`payload.event` of a timeline row that records a rider's position (no status change)."""
+DELIVERY_QUEUE_ENTERED: Final = "DELIVERY_QUEUE_ENTERED"
+"""`payload.event` of a timeline row that records an order entering a delivery queue (`payload.queue`)."""
 
 _BY_ACTION: Final[Mapping[OrderAction, OrderEventType]] = {
     OrderAction.PAY: OrderEventType.NEW_ORDER,
@@ -89,4 +95,7 @@ def event_type(
         return OrderEventType.REFUND_REQUESTED
     if payload.get("event") == DELIVERY_PROGRESS:
         return OrderEventType.DELIVERY_PROGRESS
+    if payload.get("event") == DELIVERY_QUEUE_ENTERED:
+        overdue = payload.get("queue") == "OVERDUE"
+        return OrderEventType.DELIVERY_OVERDUE if overdue else OrderEventType.NO_RIDER
     raise ValueError(f"timeline row without an action and of unknown kind: {dict(payload)!r}")

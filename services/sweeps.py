@@ -26,6 +26,7 @@ from models.stores import Store
 from services import idempotency
 from services.commands import Deps, Work, run_command
 from services.courier_webhook import purge_nonces
+from services.delivery_queues import raise_alerts
 from services.exports.jobs import ExportConfig
 from services.exports.runner import expire_exports, kick
 from services.group_buy import expire_teams
@@ -59,6 +60,8 @@ class SweepReport:
     count_parts_merged: int = 0
     """Order count parts merged into their pair's sum (services/order_counts.py)."""
     webhook_nonces_purged: int = 0
+    delivery_alerts: int = 0
+    """Orders newly in the 催单 / 配送异常 queues (services/delivery_queues.py)."""
     """Courier webhook nonces past any signature's tolerance (services/courier_webhook.py)."""
 
 
@@ -134,6 +137,7 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         rollup_partitions=await sweep_rollups(deps.sessions, deps.rules.zone, now),
         count_parts_merged=await merge_parts(deps.sessions),
         webhook_nonces_purged=await purge_nonces(deps.sessions, now - NONCE_MEMORY),
+        delivery_alerts=await raise_alerts(deps, now),
     )
 
 

@@ -168,6 +168,7 @@ NOT_GENERATED: Final = frozenset(
         "refresh_tokens",
         "order_watches",
         "webhook_nonces",
+        "delivery_alerts",
     }
 )
 """Tables the generator does not write: request bookkeeping, the back office's own history, the

@@ -9,13 +9,69 @@ from gql.ids import decode_id
 from gql.mutations import order_mutation
 from gql.permissions import Allowed
 from gql.schema.delivery_inputs import AssignOwnRiderInput, DeliveryStepInput
+from gql.schema.delivery_queues import DeliveryQueueCount, DeliveryQueuePage
 from gql.schema.order_mutations import OrderPayload
-from services import deliveries
+from gql.schema.orders import Order
+from models.base import utcnow
+from models.delivery_queues import DeliveryQueue
+from models.delivery_stages import DeliveryStage
+from models.errors import DomainError, ErrorCode
+from services import deliveries, delivery_queues
 from services.commands import Result, Work
 
 
 def _order_id(value: strawberry.ID) -> int:
     return decode_id(value, "Order", "orderId")
+
+
+def _store_ids(values: list[strawberry.ID] | None) -> list[int] | None:
+    return [decode_id(v, "Store", "storeIds") for v in values] if values else None
+
+
+@strawberry.type
+class DeliveryQueries:
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="A store-delivery queue in the caller's scope: OVERDUE (催单: past the promised time, "
+        "not yet at the door) or NO_RIDER (配送异常: picked, no rider after the configured minutes). "
+        "Orders leave it by themselves once delivered or given a rider.",
+    )
+    async def delivery_queue(
+        self,
+        info: Info,
+        queue: DeliveryQueue,
+        store_ids: list[strawberry.ID] | None = None,
+        stages: list[DeliveryStage] | None = None,
+        first: int = 20,
+    ) -> DeliveryQueuePage:
+        if not 1 <= first <= delivery_queues.MAX_PAGE:
+            raise DomainError(ErrorCode.BAD_USER_INPUT, f"first is 1 to {delivery_queues.MAX_PAGE}", "first")
+        total, rows = await delivery_queues.list_queue(
+            info.context.sessions,
+            info.context.principal,
+            queue,
+            utcnow(),
+            info.context.deps.rules.no_rider_after,
+            store_ids=_store_ids(store_ids),
+            stages=stages,
+            first=first,
+        )
+        return DeliveryQueuePage(queue=queue, total_count=total, nodes=[Order.from_row(r) for r in rows])
+
+    @strawberry.field(
+        permission_classes=[Allowed], description="How many orders each delivery queue holds now."
+    )
+    async def delivery_queue_counts(
+        self, info: Info, store_ids: list[strawberry.ID] | None = None
+    ) -> list[DeliveryQueueCount]:
+        counts = await delivery_queues.count_queues(
+            info.context.sessions,
+            info.context.principal,
+            utcnow(),
+            info.context.deps.rules.no_rider_after,
+            _store_ids(store_ids),
+        )
+        return [DeliveryQueueCount(queue=q, count=n) for q, n in counts.items()]
 
 
 @strawberry.type

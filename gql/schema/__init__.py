@@ -22,7 +22,7 @@ from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
 from gql.resolvers.customers import CustomerQueries
-from gql.resolvers.deliveries import DeliveryMutations
+from gql.resolvers.deliveries import DeliveryMutations, DeliveryQueries
 from gql.resolvers.exports import ExportMutations, ExportQueries
 from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
 from gql.resolvers.metrics import MetricsQueries
@@ -59,6 +59,7 @@ Query = merge_types(
         CustomerQueries,
         OrderSearchQueries,
         OrderQueries,
+        DeliveryQueries,
         AfterSaleQueries,
         CampaignQueries,
         GroupBuyQueries,

@@ -11,6 +11,7 @@ import strawberry
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.coupons import CouponStatus
+from models.delivery_queues import DeliveryQueue
 from models.delivery_stages import DeliveryStage, RiderSource
 from models.enums import (
     ActorType,
@@ -60,6 +61,10 @@ strawberry.enum(
     DeliveryStage,
     description="Store delivery under 待发货 / 已发货: PICKING 拣货中, PICKED 待配送, "
     "RIDER_ASSIGNED 骑手已接单, DELIVERING 配送中, DELIVERED 已送达.",
+)
+strawberry.enum(
+    DeliveryQueue,
+    description="OVERDUE 催单 (past the promised time), NO_RIDER 配送异常 (no rider after N minutes).",
 )
 strawberry.enum(RiderSource, description="STORE 自配 (the store's own rider), PLATFORM a courier platform.")
 strawberry.enum(OrderCommand, description="A user-facing order action (one mutation each).")

@@ -6,7 +6,8 @@
 a store-delivery order: 自配 or a courier platform's dispatch) and `webhook_nonces` (replay guard).
 `order_events.action` takes the five delivery actions (its CHECK constraint is replaced; the
 column's length already fits them). `metrics_order_hours` gets `delivery_timeouts` (超时配送); its
-rows are refreshed by the rollup sweep like any other figure.
+rows are refreshed by the rollup sweep like any other figure. `delivery_alerts`: an order's entry
+into the 催单 / 配送异常 queues, raised once by the sweeper.
 
 Revision ID: 0017
 Revises: 0013
@@ -109,6 +110,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("source", "nonce", name=op.f("pk_webhook_nonces")),
     )
     op.create_index("ix_webhook_nonces_received_at", "webhook_nonces", ["received_at"])
+    op.create_table(
+        "delivery_alerts",
+        sa.Column("order_id", _ID, nullable=False),
+        sa.Column(
+            "queue",
+            sa.Enum("OVERDUE", "NO_RIDER", name="delivery_queue", native_enum=False, create_constraint=True, length=16),
+            nullable=False,
+        ),
+        sa.Column("raised_at", _AT, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["orders.id"], name=op.f("fk_delivery_alerts_order_id_orders"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("order_id", "queue", name=op.f("pk_delivery_alerts")),
+    )
+    op.create_index("ix_delivery_alerts_raised_at", "delivery_alerts", ["raised_at"])
     _replace_action_check((*_ACTIONS_BEFORE, *_DELIVERY_ACTIONS))
     op.add_column(
         "metrics_order_hours",
@@ -130,6 +146,8 @@ def downgrade() -> None:
         )
     )
     _replace_action_check(_ACTIONS_BEFORE)
+    op.drop_index("ix_delivery_alerts_raised_at", table_name="delivery_alerts")
+    op.drop_table("delivery_alerts")
     op.drop_index("ix_webhook_nonces_received_at", table_name="webhook_nonces")
     op.drop_table("webhook_nonces")
     op.drop_index("ix_deliveries_requested_at", table_name="deliveries")

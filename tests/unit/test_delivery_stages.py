@@ -158,3 +158,17 @@ class StageWalk(RuleBasedStateMachine):
 
 StageWalk.TestCase.settings = settings(max_examples=60, stateful_step_count=60, deadline=None)
 TestStageWalk = StageWalk.TestCase
+
+
+def test_queue_rules() -> None:
+    from models.delivery_queues import is_overdue, lacks_rider
+
+    now = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    assert is_overdue(G.DELIVERING, now - timedelta(minutes=1), now)
+    assert not is_overdue(G.DELIVERED, now - timedelta(minutes=1), now)
+    assert not is_overdue(G.PICKING, now + timedelta(minutes=1), now)
+    assert not is_overdue(None, now - timedelta(minutes=1), now)
+    ten = timedelta(minutes=10)
+    assert lacks_rider(G.PICKED, now - ten, now, ten)
+    assert not lacks_rider(G.PICKED, now - timedelta(minutes=9), now, ten)
+    assert not lacks_rider(G.RIDER_ASSIGNED, now - timedelta(hours=1), now, ten)

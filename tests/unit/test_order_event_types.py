@@ -34,3 +34,13 @@ def test_store_delivery_rows_have_their_own_kinds() -> None:
     assert event_type(OrderAction.DELIVER, OrderStatus.SHIPPED, {}) is OrderEventType.DELIVERED
     progress = {"event": DELIVERY_PROGRESS, "latitude": 31.2, "longitude": 121.5}
     assert event_type(None, OrderStatus.SHIPPED, progress) is OrderEventType.DELIVERY_PROGRESS
+
+
+def test_delivery_queue_rows_have_their_own_kinds() -> None:
+    from models.order_event_types import DELIVERY_QUEUE_ENTERED, OrderEventType, event_type
+    from models.order_states import OrderStatus
+
+    late = {"event": DELIVERY_QUEUE_ENTERED, "queue": "OVERDUE"}
+    waiting = {"event": DELIVERY_QUEUE_ENTERED, "queue": "NO_RIDER"}
+    assert event_type(None, OrderStatus.SHIPPED, late) is OrderEventType.DELIVERY_OVERDUE
+    assert event_type(None, OrderStatus.PENDING_SHIPMENT, waiting) is OrderEventType.NO_RIDER
