@@ -62,6 +62,8 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.deliveryQueue": MERCHANTS,
     "Query.deliveryQueueCounts": MERCHANTS,
     "Mutation.finishPicking": MERCHANTS,
+    "Mutation.followUpDelivery": MERCHANTS,
+    "Mutation.batchDeliveryAction": MERCHANTS,
     "Mutation.assignOwnRider": MERCHANTS,
     "Mutation.requestPlatformRider": MERCHANTS,
     "Mutation.markOrderDelivering": MERCHANTS,

@@ -15,6 +15,14 @@ from typing import Final
 from models.delivery_stages import DeliveryStage
 
 
+class FollowUp(StrEnum):
+    """What the store did about a late or stuck delivery (催单处理)."""
+
+    CONTACTED_RIDER = "CONTACTED_RIDER"  # 联系骑手
+    CONTACTED_BUYER = "CONTACTED_BUYER"  # 联系顾客
+    SENT_PROGRESS = "SENT_PROGRESS"  # 发送配送进度 (the buyer's feed carries the note)
+
+
 class DeliveryQueue(StrEnum):
     OVERDUE = "OVERDUE"  # 催单: past the promised time
     NO_RIDER = "NO_RIDER"  # 配送异常: no rider after N minutes

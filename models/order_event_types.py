@@ -44,12 +44,16 @@ class OrderEventType(StrEnum):
     """催单: the order passed its promised time before reaching the door."""
     NO_RIDER = "NO_RIDER"
     """配送异常: the picked order has waited too long for a rider."""
+    DELIVERY_FOLLOW_UP = "DELIVERY_FOLLOW_UP"
+    """The store followed a late delivery up (contacted the rider or the buyer, sent progress)."""
 
 
 AFTER_SALE_REQUESTED: Final = "AFTER_SALE_REQUESTED"
 """`payload.event` of a timeline row that records an after-sale request (no status change)."""
 DELIVERY_PROGRESS: Final = "DELIVERY_PROGRESS"
 """`payload.event` of a timeline row that records a rider's position (no status change)."""
+DELIVERY_FOLLOW_UP: Final = "DELIVERY_FOLLOW_UP"
+"""`payload.event` of a timeline row that records the store's follow-up of a delivery (`payload.kind`)."""
 DELIVERY_QUEUE_ENTERED: Final = "DELIVERY_QUEUE_ENTERED"
 """`payload.event` of a timeline row that records an order entering a delivery queue (`payload.queue`)."""
 
@@ -95,6 +99,8 @@ def event_type(
         return OrderEventType.REFUND_REQUESTED
     if payload.get("event") == DELIVERY_PROGRESS:
         return OrderEventType.DELIVERY_PROGRESS
+    if payload.get("event") == DELIVERY_FOLLOW_UP:
+        return OrderEventType.DELIVERY_FOLLOW_UP
     if payload.get("event") == DELIVERY_QUEUE_ENTERED:
         overdue = payload.get("queue") == "OVERDUE"
         return OrderEventType.DELIVERY_OVERDUE if overdue else OrderEventType.NO_RIDER

@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import select
 
 from models.deliveries import Delivery
+from models.delivery_queues import NOT_AT_THE_DOOR, FollowUp
 from models.delivery_stages import DeliveryStage, RiderSource, allows, path_to
-from models.enums import Fulfillment
+from models.enums import ActorType, Fulfillment
 from models.errors import DomainError, ErrorCode
-from models.order_event_types import DELIVERY_PROGRESS
+from models.order_event_types import DELIVERY_FOLLOW_UP, DELIVERY_PROGRESS
 from models.order_states import FINAL_STATUSES, OrderAction
 from models.orders import Order, OrderEvent, OrderLine, Parcel, ParcelLine
 from models.pii import phone_last4
@@ -179,6 +180,36 @@ async def mark_delivered(work: Work, order_id: int, *, expected_version: int | N
     check_step(work, order, A.DELIVER)
     _check_stage(order, A.DELIVER)
     await transition_order(work, order, A.DELIVER)
+    return order_result(order)
+
+
+async def follow_up(work: Work, order_id: int, kind: FollowUp, note: str) -> Result:
+    """Record the store's follow-up of a delivery on the timeline (and so on the staff's and the
+    buyer's feeds); the order itself does not change. Only while it is on its way to the door."""
+    note = note.strip()
+    if len(note) > 200:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "a note is at most 200 characters", "note")
+    order = await lock_order(work, order_id)
+    if work.actor.type not in (ActorType.STAFF, ActorType.HQ):
+        raise DomainError(ErrorCode.FORBIDDEN, "only the store or HQ follow deliveries up")
+    if order.status in FINAL_STATUSES or order.delivery_stage not in NOT_AT_THE_DOOR:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, "only a store-delivery order on its way can be followed up"
+        )
+    work.session.add(
+        OrderEvent(
+            order_id=order.id,
+            store_id=order.store_id,
+            action=None,
+            from_status=order.status,
+            to_status=order.status,
+            actor_type=work.actor.type,
+            actor_id=work.actor.id,
+            payload={"event": DELIVERY_FOLLOW_UP, "kind": kind.value, "note": note},
+            created_at=work.now,
+        )
+    )
+    await work.session.flush()
     return order_result(order)
 
 

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import strawberry
 
 from gql.context import Info
 from gql.ids import decode_id
-from gql.mutations import order_mutation
+from gql.mutations import order_mutation, run, user_error, visible_order
 from gql.permissions import Allowed
-from gql.schema.delivery_inputs import AssignOwnRiderInput, DeliveryStepInput
-from gql.schema.delivery_queues import DeliveryQueueCount, DeliveryQueuePage
+from gql.schema.delivery_inputs import (
+    AssignOwnRiderInput,
+    BatchDeliveryAction,
+    BatchDeliveryInput,
+    DeliveryStepInput,
+    FollowUpDeliveryInput,
+)
+from gql.schema.delivery_queues import (
+    BatchDeliveryPayload,
+    BatchDeliveryResult,
+    DeliveryQueueCount,
+    DeliveryQueuePage,
+)
 from gql.schema.order_mutations import OrderPayload
 from gql.schema.orders import Order
 from models.base import utcnow
@@ -135,3 +148,60 @@ class DeliveryMutations:
             )
 
         return await order_mutation(info, "markOrderDelivered", input, use_case)
+
+    @strawberry.mutation(
+        permission_classes=[Allowed],
+        description="催单处理: record that the store contacted the rider or the buyer, or sent the buyer "
+        "the delivery's progress (a DELIVERY_FOLLOW_UP event on the staff's and the buyer's feeds).",
+    )
+    async def follow_up_delivery(self, info: Info, input: FollowUpDeliveryInput) -> OrderPayload:
+        async def use_case(work: Work) -> Result:
+            return await deliveries.follow_up(work, _order_id(input.order_id), input.kind, input.note)
+
+        return await order_mutation(info, "followUpDelivery", input, use_case)
+
+    @strawberry.mutation(
+        permission_classes=[Allowed],
+        description="配送异常 batch: ask the platform again, or give the store's own rider, for up to 50 "
+        "orders; each order is its own transaction with its own result.",
+    )
+    async def batch_delivery_action(self, info: Info, input: BatchDeliveryInput) -> BatchDeliveryPayload:
+        if not 1 <= len(input.order_ids) <= MAX_BATCH:
+            error = DomainError(ErrorCode.BAD_USER_INPUT, f"give 1 to {MAX_BATCH} orders", "orderIds")
+            return BatchDeliveryPayload(results=[], user_errors=[user_error(error)])
+        own = input.action is BatchDeliveryAction.ASSIGN_OWN_RIDER
+        if own and not (input.rider_name and input.rider_phone):
+            error = DomainError(
+                ErrorCode.BAD_USER_INPUT, "ASSIGN_OWN_RIDER needs riderName and riderPhone", "riderName"
+            )
+            return BatchDeliveryPayload(results=[], user_errors=[user_error(error)])
+        results = []
+        for i, raw in enumerate(dict.fromkeys(input.order_ids)):
+
+            async def use_case(work: Work, raw: strawberry.ID = raw, i: int = i) -> Result:
+                order_id = decode_id(raw, "Order", f"orderIds.{i}")
+                if own:
+                    return await deliveries.assign_own_rider(
+                        work, order_id, input.rider_name or "", input.rider_phone or ""
+                    )
+                return await deliveries.request_platform_rider(work, order_id)
+
+            try:
+                result = await run(info, "batchDeliveryAction", _Item(raw, input.action.value), use_case)
+            except DomainError as error:
+                results.append(BatchDeliveryResult(order_id=raw, order=None, user_errors=[user_error(error)]))
+                continue
+            order = await visible_order(info, int(result["orderId"]))
+            results.append(BatchDeliveryResult(order_id=raw, order=order, user_errors=[]))
+        return BatchDeliveryPayload(results=results, user_errors=[])
+
+
+MAX_BATCH = 50
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Item:
+    """One order of a batch, as the command runner records it (no idempotency key)."""
+
+    order_id: str
+    action: str

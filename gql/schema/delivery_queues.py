@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gql.schema.common import UserError
 from gql.schema.orders import Order
 from models.delivery_queues import DeliveryQueue
 
@@ -23,3 +24,18 @@ class DeliveryQueuePage:
 class DeliveryQueueCount:
     queue: DeliveryQueue
     count: int
+
+
+@strawberry.type(description="One order of a batch: the order as it is now, or why it did not change.")
+class BatchDeliveryResult:
+    order_id: strawberry.ID
+    order: Order | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class BatchDeliveryPayload:
+    results: list[BatchDeliveryResult]
+    user_errors: list[UserError] = strawberry.field(
+        description="Errors of the batch as a whole (size, rider)."
+    )

@@ -11,7 +11,7 @@ import strawberry
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.coupons import CouponStatus
-from models.delivery_queues import DeliveryQueue
+from models.delivery_queues import DeliveryQueue, FollowUp
 from models.delivery_stages import DeliveryStage, RiderSource
 from models.enums import (
     ActorType,
@@ -66,6 +66,7 @@ strawberry.enum(
     DeliveryQueue,
     description="OVERDUE 催单 (past the promised time), NO_RIDER 配送异常 (no rider after N minutes).",
 )
+strawberry.enum(FollowUp, description="联系骑手, 联系顾客, 发送配送进度 (the buyer's feed carries the note).")
 strawberry.enum(RiderSource, description="STORE 自配 (the store's own rider), PLATFORM a courier platform.")
 strawberry.enum(OrderCommand, description="A user-facing order action (one mutation each).")
 strawberry.enum(OrderType)

@@ -21,6 +21,8 @@ from services.db import unit_of_work
 from services.delivery_queues import raise_alerts
 from services.sweeps import run_sweeps
 from tests.api.conftest import Api
+from tests.api.delivery_flow import accepted_delivery, picked
+from tests.api.order_flow import open_shop
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -168,3 +170,56 @@ async def test_many_sweepers_raise_each_alert_once(api: Api, seed: Seed, db: Dat
             select(func.count()).where(OrderEvent.action.is_(None), OrderEvent.from_status.is_not(None))
         )
     assert (alerts, events) == (3, 3)
+
+
+FOLLOW_UP = """mutation($input: FollowUpDeliveryInput!) { followUpDelivery(input: $input) {
+  order { events { action } } userErrors { code field } } }"""
+BATCH = """mutation($input: BatchDeliveryInput!) { batchDeliveryAction(input: $input) {
+  results { orderId order { deliveryStage delivery { source riderName } } userErrors { code } }
+  userErrors { code field } } }"""
+
+
+async def test_follow_ups_and_batch_actions(api: Api, seed: Seed, db: Database) -> None:
+    shop = await open_shop(seed)
+    staff = api.as_staff(shop.a.id)
+    first, second = await picked(api, shop), await picked(api, shop)
+    still_picking = await accepted_delivery(api, shop)
+
+    r = await staff.execute(
+        FOLLOW_UP, input={"orderId": first["id"], "kind": "SENT_PROGRESS", "note": "骑手已在路上"}
+    )
+    assert r.data["followUpDelivery"]["userErrors"] == []
+    async with db.sessions() as s:
+        payloads = (await s.scalars(select(OrderEvent.payload).where(OrderEvent.action.is_(None)))).all()
+    assert {"event": "DELIVERY_FOLLOW_UP", "kind": "SENT_PROGRESS", "note": "骑手已在路上"} in payloads
+    long_note = await staff.execute(
+        FOLLOW_UP, input={"orderId": first["id"], "kind": "CONTACTED_RIDER", "note": "x" * 201}
+    )
+    assert long_note.data["followUpDelivery"]["userErrors"] == [
+        {"code": "BAD_USER_INPUT", "field": ["input", "note"]}
+    ]
+    buyer = await api.as_shopper(shop.customer_id).execute(
+        FOLLOW_UP, input={"orderId": first["id"], "kind": "CONTACTED_RIDER"}
+    )
+    assert buyer.error_codes == ["FORBIDDEN"]
+
+    missing = await staff.execute(BATCH, input={"orderIds": [first["id"]], "action": "ASSIGN_OWN_RIDER"})
+    assert missing.data["batchDeliveryAction"]["userErrors"][0]["code"] == "BAD_USER_INPUT"
+    other_store = await api.as_staff(shop.b.id).execute(
+        BATCH, input={"orderIds": [first["id"]], "action": "REQUEST_PLATFORM_RIDER"}
+    )
+    assert other_store.data["batchDeliveryAction"]["results"][0]["userErrors"] == [{"code": "NOT_FOUND"}]
+    r = await staff.execute(
+        BATCH,
+        input={
+            "orderIds": [first["id"], second["id"], still_picking["id"]],
+            "action": "ASSIGN_OWN_RIDER",
+            "riderName": "王师傅",
+            "riderPhone": "13700001111",
+        },
+    )
+    results = r.data["batchDeliveryAction"]["results"]
+    assert [x["userErrors"] for x in results] == [[], [], [{"code": "INVALID_TRANSITION"}]]
+    assert results[0]["order"]["deliveryStage"] == "RIDER_ASSIGNED"
+    assert results[1]["order"]["delivery"] == {"source": "STORE", "riderName": "王师傅"}
+    assert results[2]["order"] is None

@@ -44,3 +44,11 @@ def test_delivery_queue_rows_have_their_own_kinds() -> None:
     waiting = {"event": DELIVERY_QUEUE_ENTERED, "queue": "NO_RIDER"}
     assert event_type(None, OrderStatus.SHIPPED, late) is OrderEventType.DELIVERY_OVERDUE
     assert event_type(None, OrderStatus.PENDING_SHIPMENT, waiting) is OrderEventType.NO_RIDER
+
+
+def test_follow_up_rows_are_announced() -> None:
+    from models.order_event_types import DELIVERY_FOLLOW_UP, OrderEventType, event_type
+    from models.order_states import OrderStatus
+
+    payload = {"event": DELIVERY_FOLLOW_UP, "kind": "SENT_PROGRESS", "note": ""}
+    assert event_type(None, OrderStatus.SHIPPED, payload) is OrderEventType.DELIVERY_FOLLOW_UP
