@@ -34,6 +34,8 @@ from models.after_sale_states import AfterSaleStatus
 from models.after_sales import AfterSale
 from models.customers import Customer
 from models.date_ranges import Granularity
+from models.deliveries import DeliveryAlert
+from models.delivery_queues import DeliveryQueue
 from models.enums import Fulfillment
 from models.metrics import PICK_LIMIT_MINUTES
 from models.metrics_rollups import (
@@ -232,6 +234,21 @@ def _rejected(f: RawFilter, dialect: str) -> Rows:
     )
 
 
+def _delivery_alerts(f: RawFilter, dialect: str) -> Rows:
+    """Abnormal store-delivery orders by cause, counted when the order entered the queue."""
+    alert = DeliveryAlert
+    return (
+        select(
+            alert.raised_at.label("at"),
+            _store(Order.store_id),
+            _flag(alert.queue == DeliveryQueue.OVERDUE).label("overdue_orders"),
+            _flag(alert.queue == DeliveryQueue.NO_RIDER).label("no_rider_orders"),
+        )
+        .join(Order, Order.id == alert.order_id)
+        .where(f(alert.raised_at, Order.store_id))
+    )
+
+
 def _line_sales(f: RawFilter, dialect: str) -> Rows:
     return (
         select(
@@ -329,6 +346,7 @@ PRODUCT_VIEWS = Fact("product_views", _product_views, (PRODUCT_VIEW_DAYS,))
 PAYERS = Fact("payers", _customer_orders(Order.paid_at))
 ORDERERS = Fact("orderers", _customer_orders(Order.created_at))
 REGISTERED = Fact("registered", _registered)
+DELIVERY_ALERTS = Fact("delivery_alerts", _delivery_alerts)
 
 FEEDS: dict[str, tuple[Fact, ...]] = {
     ORDER_HOURS.table.name: (PLACED, PAID, ACCEPTED, REJECTED),

@@ -157,6 +157,15 @@ class RankedCategory:
         ]
 
 
+OVERDUE_HELP = (
+    "异常订单 (催单): store-delivery orders that passed their promised time before reaching the door, "
+    "counted when they did."
+)
+NO_RIDER_HELP = (
+    "异常订单 (配送异常): picked orders that waited too long for a rider, counted when they started to."
+)
+
+
 def _figures_fields(f: StoreFigures) -> dict[str, Any]:
     return {
         "paying_customers": f.paying_customers,
@@ -169,6 +178,8 @@ def _figures_fields(f: StoreFigures) -> dict[str, Any]:
         "average_delivery_seconds": f.average_delivery_seconds,
         "pick_timeouts": f.pick_timeouts,
         "delivery_timeouts": f.delivery_timeouts,
+        "overdue_orders": f.overdue_orders,
+        "no_rider_orders": f.no_rider_orders,
         "reject_rate": f.reject_rate,
     }
 
@@ -198,6 +209,8 @@ class StoreSums:
     delivery_timeouts: int = strawberry.field(
         description="超时配送订单数: store-delivery orders delivered after their promised time."
     )
+    overdue_orders: int = strawberry.field(description=OVERDUE_HELP)
+    no_rider_orders: int = strawberry.field(description=NO_RIDER_HELP)
     reject_rate: float | None = strawberry.field(
         description="拒单率 = rejections (incl. acceptance timeouts) / (rejections + acceptances)."
     )
@@ -235,6 +248,8 @@ class StoreFulfilment:
     delivery_timeouts: CountValue = strawberry.field(
         description="超时配送: store-delivery orders delivered after their promised time."
     )
+    overdue_orders: CountValue = strawberry.field(description=OVERDUE_HELP)
+    no_rider_orders: CountValue = strawberry.field(description=NO_RIDER_HELP)
     reject_rate: NumberValue = strawberry.field(
         description="拒单率 = rejections (incl. acceptance timeouts) / (rejections + acceptances)."
     )
@@ -278,5 +293,7 @@ class StoreMetrics:
             average_delivery_seconds=number_value(f["average_delivery_seconds"]),
             pick_timeouts=count_value(f["pick_timeouts"]),
             delivery_timeouts=count_value(f["delivery_timeouts"]),
+            overdue_orders=count_value(f["overdue_orders"]),
+            no_rider_orders=count_value(f["no_rider_orders"]),
             reject_rate=number_value(f["reject_rate"]),
         )

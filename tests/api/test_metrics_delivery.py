@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
+from models.deliveries import DeliveryAlert
+from models.delivery_queues import DeliveryQueue
 from models.delivery_stages import DeliveryStage
 from models.order_states import OrderStatus
+from models.orders import Order
+from services.db import unit_of_work
 from tests.api.conftest import Api
 from tests.factories import Seed
 
 FULFILMENT = """
 query ($range: DateRange!) { metrics(range: $range) { stores(regionLevel: CITY) {
-  byStore { store { code } averagePickSeconds averageDeliverySeconds deliveryTimeouts }
-  fulfilment { averageDeliverySeconds { value } deliveryTimeouts { value } } } } }
+  byStore { store { code } averagePickSeconds averageDeliverySeconds deliveryTimeouts
+            overdueOrders noRiderOrders }
+  fulfilment { averageDeliverySeconds { value } deliveryTimeouts { value } overdueOrders { value }
+               noRiderOrders { value } } } } }
 """
 MIN = timedelta(minutes=1)
 
@@ -44,6 +52,10 @@ async def test_delivery_time_ends_at_the_door_and_late_ones_count(api: Api, seed
 
     await delivered(20, 60, 2.5)  # confirmed days later: still a 20-minute delivery
     await delivered(40, 45, None)  # at the door after the promise: a timeout
+    async with unit_of_work(seed.sessions) as session:  # the sweeper raised the late one's 催单 alert
+        late = await session.scalar(select(Order.id).order_by(Order.id.desc()).limit(1))
+        assert late is not None
+        session.add(DeliveryAlert(order_id=late, queue=DeliveryQueue.OVERDUE, raised_at=accepted + 46 * MIN))
     r = await api.as_hq().execute(FULFILMENT, range={"from": "2026-11-02", "to": "2026-11-08"})
     assert r.errors == [], r.errors
     stores = r.data["metrics"]["stores"]
@@ -53,9 +65,13 @@ async def test_delivery_time_ends_at_the_door_and_late_ones_count(api: Api, seed
             "averagePickSeconds": 600.0,
             "averageDeliverySeconds": 1800.0,
             "deliveryTimeouts": 1,
+            "overdueOrders": 1,
+            "noRiderOrders": 0,
         }
     ]
     assert stores["fulfilment"] == {
         "averageDeliverySeconds": {"value": 1800.0},
         "deliveryTimeouts": {"value": 1},
+        "overdueOrders": {"value": 1},
+        "noRiderOrders": {"value": 0},
     }
