@@ -28,6 +28,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gql.auth import AuthMiddleware
 from gql.context import Context
+from gql.courier_webhook import courier_webhook_endpoint
 from gql.gate import Gate, GatedGraphQL
 from gql.graphiql import graphiql_page, schema_endpoint, static_asset
 from gql.health import readiness
@@ -42,6 +43,7 @@ from gql.resolvers.exports import download_endpoint, export_config
 from gql.schema import schema
 from gql.settings import Settings, get_settings
 from gql.subscriptions import CONNECTION_INIT_TIMEOUT, FeedTransportWSHandler, authenticate_connection
+from gql.tickets import tickets_endpoint
 from models.principals import ANONYMOUS
 from services.cache import Cache, create_cache
 from services.commands import Deps
@@ -66,6 +68,7 @@ def rules_config(settings: Settings) -> RulesConfig:
         payment_timeout=timedelta(minutes=settings.payment_timeout_minutes),
         acceptance_timeout=timedelta(minutes=settings.acceptance_timeout_minutes),
         auto_complete_after=timedelta(days=settings.auto_complete_days),
+        no_rider_after=timedelta(minutes=settings.no_rider_minutes),
         group_buy_page_ttl=settings.group_buy_page_cache_seconds,
     )
 
@@ -253,6 +256,12 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     async def visitor_id(request: Request) -> Response:
         return await issue_visitor_id(request, holder["r"].settings, holder["r"].gate.limiter)
 
+    async def courier_webhook(request: Request) -> Response:
+        return await courier_webhook_endpoint(request, holder["r"].settings, holder["r"].deps)
+
+    async def tickets(request: Request) -> Response:
+        return await tickets_endpoint(request, holder["r"].settings, holder["r"].sessions)
+
     async def schema_sdl(request: Request) -> Response:
         return schema_endpoint(request, holder["r"].settings)
 
@@ -271,6 +280,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/invites/{code}/qr.png", invite_qr),
             Route("/exports/{job_id:int}/download", export_download),
             Route("/visitor-id", visitor_id, methods=["POST"]),
+            Route("/webhooks/courier", courier_webhook, methods=["POST"]),
+            Route("/orders/{id}/ticket", tickets),
+            Route("/tickets", tickets),
         ],
         middleware=[
             Middleware(RequestLogMiddleware),

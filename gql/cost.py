@@ -83,6 +83,10 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     "CouponTemplate.figures": 10,
     # Counts per status tab: one GROUP BY over the caller's whole order scope.
     "Query.orderStatusCounts": 20,
+    "Query.deliveryQueue": 10,
+    "Query.deliveryQueueCounts": 10,
+    # Up to 50 orders, one transaction each.
+    "Mutation.batchDeliveryAction": 100,
     "Query.afterSaleStatusCounts": 20,
 }
 """Own cost of a field (its children are added on top), by `Type.field`."""

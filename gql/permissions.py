@@ -58,6 +58,16 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.verifyPickup": MERCHANTS,
     "Mutation.reallocateOrder": HQ,
     "Mutation.cancelAllocatedOrder": HQ,
+    # Store delivery (O2O): the store's steps; the courier platform calls the signed webhook instead.
+    "Query.deliveryQueue": MERCHANTS,
+    "Query.deliveryQueueCounts": MERCHANTS,
+    "Mutation.finishPicking": MERCHANTS,
+    "Mutation.followUpDelivery": MERCHANTS,
+    "Mutation.batchDeliveryAction": MERCHANTS,
+    "Mutation.assignOwnRider": MERCHANTS,
+    "Mutation.requestPlatformRider": MERCHANTS,
+    "Mutation.markOrderDelivering": MERCHANTS,
+    "Mutation.markOrderDelivered": MERCHANTS,
     # Watch lists: each back-office user's own, of the orders they may see.
     "Mutation.watchOrder": MERCHANTS,
     "Mutation.unwatchOrder": MERCHANTS,

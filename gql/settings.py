@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'mallgraph.db'}"
 DEV_JWT_SECRET = "mallgraph-dev-secret-change-me-in-production"
+DEV_COURIER_SECRET = "mallgraph-dev-courier-webhook-secret-change-me"
 SUPPORTED_DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
@@ -179,6 +180,15 @@ class Settings(BaseSettings):
     export_lease_seconds: float = Field(default=60.0, ge=5, le=3600)
     """A running export without a heartbeat for this long is taken over by another process."""
 
+    # Store delivery (docs/fulfilment.md): the courier platform's signed callbacks.
+    courier_webhook_secret: SecretStr | None = None
+    """Shared with the courier platform: the HMAC key of its callbacks (≥ 32 characters). Unset: a
+    fixed dev secret outside production, and the webhook refuses every call in production."""
+    no_rider_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    """配送异常: minutes a picked order may wait for a rider before it enters the queue."""
+    courier_webhook_tolerance_seconds: int = Field(default=300, ge=10, le=3600)
+    """A callback whose timestamp is further than this from now is refused."""
+
     # Shopper sign-in (issue 23): see docs/sign_in.md.
     sign_in_provider: Literal["fake", "wechat"] | None = None
     """Who checks the mini-program's login codes. None: `wechat` when WECHAT_APP_ID is set, else the
@@ -260,6 +270,9 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET must be set in production (ENVIRONMENT=prod)")
         if len(self.jwt_secret) < 32:
             raise ValueError("JWT_SECRET must be at least 32 characters")
+        courier = self.courier_webhook_secret
+        if courier is not None and len(courier.get_secret_value()) < 32:
+            raise ValueError("COURIER_WEBHOOK_SECRET must be at least 32 characters")
         return self
 
     @model_validator(mode="after")
@@ -278,6 +291,13 @@ class Settings(BaseSettings):
         if self.wechat_app_id and self.wechat_app_secret:
             return "wechat"
         return None if self.is_prod else "fake"
+
+    @property
+    def courier_secret(self) -> str | None:
+        """The courier webhook's key in effect (None: the webhook is off)."""
+        if self.courier_webhook_secret is not None:
+            return self.courier_webhook_secret.get_secret_value()
+        return None if self.is_prod else DEV_COURIER_SECRET
 
     @property
     def zone(self) -> ZoneInfo:

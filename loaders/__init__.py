@@ -33,6 +33,7 @@ from models.campaigns import (
 from models.catalog import Category, Product, Sku, StoreSku
 from models.coupons import CustomerCoupon, OrderAdjustment
 from models.customers import Customer
+from models.deliveries import Delivery
 from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
 from models.payments import PaymentTransaction
 from models.principals import Principal
@@ -137,6 +138,10 @@ class Loaders:
             PaymentTransaction.created_at,
             PaymentTransaction.id,
         )
+
+    @cached_property
+    def delivery_by_order(self) -> RowLoader[int, Delivery | None]:
+        return one_per_key(self._sessions, Delivery, Delivery.order_id)
 
     @cached_property
     def parcel(self) -> RowLoader[int, Parcel | None]:

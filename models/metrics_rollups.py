@@ -62,6 +62,8 @@ class OrderHour(Base):
     picks_over_30m: Mapped[int] = _total()
     delivered_orders: Mapped[int] = _total()
     delivery_seconds: Mapped[int] = _total()
+    delivery_timeouts: Mapped[int] = _total()
+    """Store-delivery orders delivered after their promised time (超时配送)."""
     rejections: Mapped[int] = _total()
 
 

@@ -30,10 +30,32 @@ class OrderEventType(StrEnum):
     CLOSED = "CLOSED"
     REFUND_REQUESTED = "REFUND_REQUESTED"
     """The buyer opened an after-sale (售后申请): the store has to review it."""
+    PICKED = "PICKED"
+    """Store delivery: picking finished, the order waits for a rider (待配送)."""
+    RIDER_ASSIGNED = "RIDER_ASSIGNED"
+    RIDER_UNASSIGNED = "RIDER_UNASSIGNED"
+    """The rider gave the order up (or the store switched riders): it waits for another."""
+    DELIVERING = "DELIVERING"
+    """The rider took the goods away (已发货)."""
+    DELIVERED = "DELIVERED"
+    DELIVERY_PROGRESS = "DELIVERY_PROGRESS"
+    """The rider reported a position on the way (route progress; no status change)."""
+    DELIVERY_OVERDUE = "DELIVERY_OVERDUE"
+    """催单: the order passed its promised time before reaching the door."""
+    NO_RIDER = "NO_RIDER"
+    """配送异常: the picked order has waited too long for a rider."""
+    DELIVERY_FOLLOW_UP = "DELIVERY_FOLLOW_UP"
+    """The store followed a late delivery up (contacted the rider or the buyer, sent progress)."""
 
 
 AFTER_SALE_REQUESTED: Final = "AFTER_SALE_REQUESTED"
 """`payload.event` of a timeline row that records an after-sale request (no status change)."""
+DELIVERY_PROGRESS: Final = "DELIVERY_PROGRESS"
+"""`payload.event` of a timeline row that records a rider's position (no status change)."""
+DELIVERY_FOLLOW_UP: Final = "DELIVERY_FOLLOW_UP"
+"""`payload.event` of a timeline row that records the store's follow-up of a delivery (`payload.kind`)."""
+DELIVERY_QUEUE_ENTERED: Final = "DELIVERY_QUEUE_ENTERED"
+"""`payload.event` of a timeline row that records an order entering a delivery queue (`payload.queue`)."""
 
 _BY_ACTION: Final[Mapping[OrderAction, OrderEventType]] = {
     OrderAction.PAY: OrderEventType.NEW_ORDER,
@@ -53,6 +75,11 @@ _BY_ACTION: Final[Mapping[OrderAction, OrderEventType]] = {
     OrderAction.AUTO_COMPLETE: OrderEventType.COMPLETED,
     OrderAction.VERIFY_PICKUP: OrderEventType.COMPLETED,
     OrderAction.CLOSE: OrderEventType.CLOSED,
+    OrderAction.FINISH_PICKING: OrderEventType.PICKED,
+    OrderAction.ASSIGN_RIDER: OrderEventType.RIDER_ASSIGNED,
+    OrderAction.UNASSIGN_RIDER: OrderEventType.RIDER_UNASSIGNED,
+    OrderAction.RIDER_PICKUP: OrderEventType.DELIVERING,
+    OrderAction.DELIVER: OrderEventType.DELIVERED,
 }
 
 
@@ -70,4 +97,11 @@ def event_type(
         return OrderEventType.PLACED
     if payload.get("event") == AFTER_SALE_REQUESTED:
         return OrderEventType.REFUND_REQUESTED
+    if payload.get("event") == DELIVERY_PROGRESS:
+        return OrderEventType.DELIVERY_PROGRESS
+    if payload.get("event") == DELIVERY_FOLLOW_UP:
+        return OrderEventType.DELIVERY_FOLLOW_UP
+    if payload.get("event") == DELIVERY_QUEUE_ENTERED:
+        overdue = payload.get("queue") == "OVERDUE"
+        return OrderEventType.DELIVERY_OVERDUE if overdue else OrderEventType.NO_RIDER
     raise ValueError(f"timeline row without an action and of unknown kind: {dict(payload)!r}")

@@ -47,6 +47,12 @@ class OrderAction(StrEnum):
     AUTO_COMPLETE = "AUTO_COMPLETE"
     VERIFY_PICKUP = "VERIFY_PICKUP"
     CLOSE = "CLOSE"
+    # O2O store-delivery steps (models/delivery_stages.py says which stage each needs and makes).
+    FINISH_PICKING = "FINISH_PICKING"
+    ASSIGN_RIDER = "ASSIGN_RIDER"
+    UNASSIGN_RIDER = "UNASSIGN_RIDER"
+    RIDER_PICKUP = "RIDER_PICKUP"
+    DELIVER = "DELIVER"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,14 @@ TRANSITIONS: Final[Mapping[tuple[OrderStatus, OrderAction], Transition]] = {
     (S.SHIPPED, A.CONFIRM_RECEIPT): _t(S.COMPLETED, _BUYER),
     (S.SHIPPED, A.AUTO_COMPLETE): _t(S.COMPLETED, _SYSTEM),
     (S.PENDING_PICKUP, A.VERIFY_PICKUP): _t(S.COMPLETED, _STAFF, _HQ),
+    # Store delivery (O2O) under 待发货 / 已发货: picking and riders change the delivery stage, not
+    # the tab, except the rider taking the goods away (the order is shipped). The courier platform's
+    # callbacks act as SYSTEM; the store's own riders (自配) are driven by its staff.
+    (S.PENDING_SHIPMENT, A.FINISH_PICKING): _t(S.PENDING_SHIPMENT, _STAFF, _HQ),
+    (S.PENDING_SHIPMENT, A.ASSIGN_RIDER): _t(S.PENDING_SHIPMENT, _STAFF, _HQ, _SYSTEM),
+    (S.PENDING_SHIPMENT, A.UNASSIGN_RIDER): _t(S.PENDING_SHIPMENT, _STAFF, _HQ, _SYSTEM),
+    (S.PENDING_SHIPMENT, A.RIDER_PICKUP): _t(S.SHIPPED, _STAFF, _HQ, _SYSTEM),
+    (S.SHIPPED, A.DELIVER): _t(S.SHIPPED, _STAFF, _HQ, _SYSTEM),
     **{(s, A.CLOSE): _t(S.CLOSED, _SYSTEM) for s in sorted(PAID_NON_FINAL_STATUSES)},
 }
 

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, IdType, JsonType, UtcDateTime, created_at_column, enum_type, id_pk
+from models.delivery_stages import DeliveryStage
 from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, PaymentMethod, TraceState
 from models.order_states import OrderAction, OrderStatus
 
@@ -42,6 +43,7 @@ class Order(Base):
         Index("ix_orders_consignee_phone_last4", "consignee_phone_last4"),
         Index("ix_orders_campaign_id", "campaign_id"),
         Index("ix_orders_team_id", "team_id"),
+        Index("ix_orders_stage_promised", "delivery_stage", "promised_at"),
     )
 
     id: Mapped[int] = id_pk()
@@ -54,6 +56,8 @@ class Order(Base):
     fulfillment: Mapped[Fulfillment] = mapped_column(enum_type(Fulfillment))
     status: Mapped[OrderStatus] = mapped_column(enum_type(OrderStatus), default=OrderStatus.PENDING_PAYMENT)
     payment_method: Mapped[PaymentMethod | None] = mapped_column(enum_type(PaymentMethod))
+    delivery_stage: Mapped[DeliveryStage | None] = mapped_column(enum_type(DeliveryStage))
+    """Store delivery only (models.delivery_stages): set on acceptance, moved by the stage table."""
 
     goods_amount: Mapped[int] = mapped_column(Integer)
     goods_original_amount: Mapped[int] = mapped_column(Integer)
@@ -90,6 +94,11 @@ class Order(Base):
     rejected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     allocated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    picked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    rider_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    promised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """Store delivery: when the order is promised at the door (set on payment)."""
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -114,6 +123,10 @@ ACTION_TIMESTAMP: Final[Mapping[OrderAction, str]] = {
     OrderAction.ACCEPTANCE_TIMEOUT: "rejected_at",
     OrderAction.REALLOCATE: "allocated_at",
     OrderAction.SHIP: "shipped_at",
+    OrderAction.FINISH_PICKING: "picked_at",
+    OrderAction.ASSIGN_RIDER: "rider_assigned_at",
+    OrderAction.RIDER_PICKUP: "shipped_at",
+    OrderAction.DELIVER: "delivered_at",
     OrderAction.CONFIRM_RECEIPT: "completed_at",
     OrderAction.AUTO_COMPLETE: "completed_at",
     OrderAction.VERIFY_PICKUP: "completed_at",

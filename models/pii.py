@@ -41,3 +41,8 @@ def phone_last4(phone: str) -> str:
     """The 尾号 used by admin search; stored so that search by last four digits can use an index."""
     digits = "".join(ch for ch in phone if ch.isdigit())
     return digits[-4:]
+
+
+def mask_name(name: str) -> str:
+    """张小明 → 张**: the family name only."""
+    return f"{name[:1]}**" if name else name

@@ -41,9 +41,11 @@ FIELD_PATHS: Final[Mapping[str, str]] = {
     "packaging_fee": "packagingFeeCents",
     "fulfillment_methods": "fulfillmentMethods",
     "auto_accept": "autoAccept",
+    "delivery_minutes": "deliveryMinutes",
 }
 """Store attribute (or pseudo-attribute) → the input path an error names."""
 
+MAX_DELIVERY_MINUTES: Final = 1440
 STAFF_EDITABLE: Final = frozenset({"status", "business_hours", "auto_accept", "phone", "min_order_amount"})
 REQUIRED_ON_CREATE: Final = frozenset(
     {"code", "name", "province", "city", "district", "address", "latitude", "longitude", "business_hours"}
@@ -119,6 +121,10 @@ def normalize_store_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             if not methods:
                 raise DomainError(ErrorCode.BAD_USER_INPUT, "a store offers at least one fulfilment", path)
             out.update({column: method in methods for method, column in _SUPPORTS.items()})
+        elif name == "delivery_minutes":
+            if not 1 <= value <= MAX_DELIVERY_MINUTES:
+                raise DomainError(ErrorCode.BAD_USER_INPUT, f"1 to {MAX_DELIVERY_MINUTES} minutes", path)
+            out[name] = value
         elif name in ("status", "size", "auto_accept"):
             out[name] = value
         else:

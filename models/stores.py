@@ -26,6 +26,7 @@ class Store(Base):
             "min_order_amount >= 0 AND delivery_fee >= 0 AND packaging_fee >= 0", name="fees_non_negative"
         ),
         Index("ix_stores_region", "province", "city", "district"),
+        CheckConstraint("delivery_minutes > 0 AND delivery_minutes <= 1440", name="delivery_minutes_range"),
     )
 
     id: Mapped[int] = id_pk()
@@ -55,6 +56,8 @@ class Store(Base):
     supports_store_delivery: Mapped[bool] = mapped_column(Boolean, default=True)
     supports_express: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivery_minutes: Mapped[int] = mapped_column(Integer, default=45, server_default=text("45"))
+    """配送时长: minutes from payment to the door the store promises for store delivery."""
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
 

@@ -23,6 +23,7 @@ from models.principals import Actor, Principal
 from services import idempotency
 from services.cache import Cache, MemoryCache
 from services.config import RulesConfig
+from services.couriers import CourierPlatform, FakeCourier
 from services.db import SessionFactory, unit_of_work
 from services.event_bus import EventBus, MemoryBus
 from services.order_event_notices import take_notices
@@ -45,6 +46,8 @@ class Deps:
     """For invalidating cached pages after commit (Redis in a fleet, in-process when embedded)."""
     bus: EventBus = field(default_factory=MemoryBus)
     """Where committed order events are announced to live subscribers (Redis pub/sub in a fleet)."""
+    courier: CourierPlatform = field(default_factory=FakeCourier)
+    """The courier platform store-delivery orders ask riders of (a fake in dev and tests)."""
 
 
 @dataclass(slots=True)

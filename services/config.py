@@ -17,5 +17,7 @@ class RulesConfig:
     idempotency_ttl: timedelta = timedelta(hours=24)
     idempotency_lease: timedelta = timedelta(seconds=30)
     """How long an in-flight idempotency key is held before a retry may take it over."""
+    no_rider_after: timedelta = timedelta(minutes=10)
+    """配送异常: a picked store-delivery order still without a rider this long enters the queue."""
     group_buy_page_ttl: float = 60.0
     """Seconds a public group-buy page is served from the cache (0: built from the database every time)."""

@@ -34,6 +34,8 @@ from models.after_sale_states import AfterSaleStatus
 from models.after_sales import AfterSale
 from models.customers import Customer
 from models.date_ranges import Granularity
+from models.deliveries import DeliveryAlert
+from models.delivery_queues import DeliveryQueue
 from models.enums import Fulfillment
 from models.metrics import PICK_LIMIT_MINUTES
 from models.metrics_rollups import (
@@ -193,12 +195,15 @@ def _accepted(f: RawFilter, dialect: str) -> Rows:
         Order.store_id.is_not(None),
         Order.fulfillment != Fulfillment.SELF_PICKUP,
     )
-    pick = seconds_between(Order.shipped_at, Order.accepted_at, dialect)
+    # Picking ends when the store marks it (store delivery) or, failing that, at the hand-over.
+    pick = seconds_between(func.coalesce(Order.picked_at, Order.shipped_at), Order.accepted_at, dialect)
+    # Delivery is measured to the door (送达), never to the buyer's confirmation.
     delivered = and_(
         Order.fulfillment == Fulfillment.STORE_DELIVERY,
         Order.shipped_at.is_not(None),
-        Order.completed_at.is_not(None),
+        Order.delivered_at.is_not(None),
     )
+    late = and_(delivered, Order.promised_at.is_not(None), Order.delivered_at > Order.promised_at)
     return select(
         Order.accepted_at.label("at"),
         _store(Order.store_id),
@@ -209,9 +214,10 @@ def _accepted(f: RawFilter, dialect: str) -> Rows:
         _flag(and_(picked, pick > 15 * 60)).label("picks_over_15m"),
         _flag(and_(picked, pick > 30 * 60)).label("picks_over_30m"),
         _flag(delivered).label("delivered_orders"),
-        case((delivered, seconds_between(Order.completed_at, Order.shipped_at, dialect)), else_=0).label(
+        case((delivered, seconds_between(Order.delivered_at, Order.shipped_at, dialect)), else_=0).label(
             "delivery_seconds"
         ),
+        _flag(late).label("delivery_timeouts"),
     ).where(Order.accepted_at.is_not(None), f(Order.accepted_at, Order.store_id))
 
 
@@ -225,6 +231,21 @@ def _rejected(f: RawFilter, dialect: str) -> Rows:
         record.to_store_id.is_(None),
         record.from_store_id.is_not(None),
         f(record.created_at, record.from_store_id),
+    )
+
+
+def _delivery_alerts(f: RawFilter, dialect: str) -> Rows:
+    """Abnormal store-delivery orders by cause, counted when the order entered the queue."""
+    alert = DeliveryAlert
+    return (
+        select(
+            alert.raised_at.label("at"),
+            _store(Order.store_id),
+            _flag(alert.queue == DeliveryQueue.OVERDUE).label("overdue_orders"),
+            _flag(alert.queue == DeliveryQueue.NO_RIDER).label("no_rider_orders"),
+        )
+        .join(Order, Order.id == alert.order_id)
+        .where(f(alert.raised_at, Order.store_id))
     )
 
 
@@ -325,6 +346,7 @@ PRODUCT_VIEWS = Fact("product_views", _product_views, (PRODUCT_VIEW_DAYS,))
 PAYERS = Fact("payers", _customer_orders(Order.paid_at))
 ORDERERS = Fact("orderers", _customer_orders(Order.created_at))
 REGISTERED = Fact("registered", _registered)
+DELIVERY_ALERTS = Fact("delivery_alerts", _delivery_alerts)
 
 FEEDS: dict[str, tuple[Fact, ...]] = {
     ORDER_HOURS.table.name: (PLACED, PAID, ACCEPTED, REJECTED),

@@ -21,7 +21,7 @@ from models.metrics import PICK_LIMIT_MINUTES, RegionLevel, average_cents, ratio
 from models.stores import Store
 from services.metrics import Figure, MetricsQuery
 from services.metrics_engine import Measure, distinct, total
-from services.metrics_facts import ACCEPTED, PAID, REFUNDED, REJECTED, Rows
+from services.metrics_facts import ACCEPTED, DELIVERY_ALERTS, PAID, REFUNDED, REJECTED, Rows
 
 FULFILMENT = {
     name: total(name)
@@ -32,6 +32,7 @@ FULFILMENT = {
         "pick_seconds",
         "delivered_orders",
         "delivery_seconds",
+        "delivery_timeouts",
     )
 }
 
@@ -64,6 +65,11 @@ class StoreFigures:
     pick_timeouts: int = 0
     delivered_orders: int = 0
     delivery_seconds: int = 0
+    delivery_timeouts: int = 0
+    overdue_orders: int = 0
+    """催单: store-delivery orders that passed their promised time before the door (when they did)."""
+    no_rider_orders: int = 0
+    """配送异常: picked orders that waited too long for a rider (when they started to)."""
     rejections: int = 0
 
     def add(self, values: Mapping[str, Any]) -> None:
@@ -115,6 +121,11 @@ async def _store_rows(
         (ACCEPTED, FULFILMENT, None),
         (ACCEPTED, TIMEOUTS, _with_store),
         (REJECTED, {"rejections": total("rejections")}, None),
+        (
+            DELIVERY_ALERTS,
+            {"overdue_orders": total("overdue_orders"), "no_rider_orders": total("no_rider_orders")},
+            None,
+        ),
     ]
     results = await asyncio.gather(
         *(
@@ -200,5 +211,13 @@ async def fulfilment(query: MetricsQuery) -> dict[str, Figure]:
     names = ("average_accept_seconds", "average_pick_seconds", "average_delivery_seconds", "reject_rate")
     return {
         name: Figure(getattr(current, name), getattr(previous, name) if previous else None, query.compare)
-        for name in (*names, "pick_timeouts", "accepted_orders", "rejections")
+        for name in (
+            *names,
+            "pick_timeouts",
+            "delivery_timeouts",
+            "overdue_orders",
+            "no_rider_orders",
+            "accepted_orders",
+            "rejections",
+        )
     }

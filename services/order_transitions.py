@@ -2,9 +2,10 @@
 
 `lock_order` checks the caller's expected version as soon as the row is locked, so a stale one is
 `VERSION_CONFLICT` whatever else is wrong (the status, the actor, the action's own checks).
-`transition_order` asks the state table whether the action exists and who may cause it, sets the
-step timestamp, bumps the version (the mapper adds `WHERE version = <read>`), and writes the
-timeline event — all in the caller's transaction.
+`transition_order` asks the state table whether the action exists and who may cause it, moves the
+delivery stage of a store-delivery order (`models.delivery_stages`), sets the step timestamp,
+bumps the version (the mapper adds `WHERE version = <read>`), and writes the timeline event —
+all in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from typing import Any
 from sqlalchemy import select
 
 from models.campaigns import GroupBuyTeam
+from models.delivery_stages import DEFAULT_DELIVERY_MINUTES, DeliveryStage, next_stage, promised_delivery_at
+from models.enums import Fulfillment
 from models.errors import DomainError, ErrorCode
 from models.order_states import OrderAction, OrderStatus, Transition, transition
 from models.orders import ACTION_TIMESTAMP, Order, OrderEvent
+from models.stores import Store
 from services.commands import Result, Work
 from services.scoping import order_visibility
 
@@ -80,12 +84,18 @@ async def transition_order(
 ) -> OrderStatus:
     """Apply one transition of the state table to a locked order; returns the previous status."""
     step = check_step(work, order, action)
+    stage = next_stage(order.fulfillment, order.delivery_stage, action)
     previous = order.status
     order.status = step.to
+    order.delivery_stage = stage
     order.updated_at = work.now
     stamp = ACTION_TIMESTAMP.get(action)
     if stamp is not None:
         setattr(order, stamp, work.now)
+    if stage is DeliveryStage.DELIVERED and order.delivered_at is None:
+        order.delivered_at = work.now  # the buyer's confirmation proves a delivery nobody reported
+    if step.to is OrderStatus.PENDING_ACCEPTANCE and order.promised_at is None:
+        await _promise(work, order)
     work.session.add(
         OrderEvent(
             order_id=order.id,
@@ -101,6 +111,14 @@ async def transition_order(
     )
     await work.session.flush()
     return previous
+
+
+async def _promise(work: Work, order: Order) -> None:
+    """A store-delivery order is promised at the door once it reaches its store (paid, team formed)."""
+    if order.fulfillment is not Fulfillment.STORE_DELIVERY or order.store_id is None:
+        return
+    minutes = await work.session.scalar(select(Store.delivery_minutes).where(Store.id == order.store_id))
+    order.promised_at = promised_delivery_at(work.now, minutes or DEFAULT_DELIVERY_MINUTES)
 
 
 def order_result(order: Order) -> Result:

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 
@@ -26,6 +26,8 @@ from models.stores import Store
 from services import idempotency
 from services.commands import Deps, Work, run_command
 from services.coupons.redemption import expire_coupons
+from services.courier_webhook import purge_nonces
+from services.delivery_queues import raise_alerts
 from services.exports.jobs import ExportConfig
 from services.exports.runner import expire_exports, kick
 from services.group_buy import expire_teams
@@ -38,7 +40,9 @@ from services.telemetry import SWEEP_BACKLOG, SWEEP_ITEMS, SWEEP_RUNS
 
 log = logging.getLogger("mallgraph.sweeps")
 BATCH = 200
-_ROUTINE = frozenset({"rollup_partitions", "count_parts_merged"})
+_ROUTINE = frozenset({"rollup_partitions", "count_parts_merged", "webhook_nonces_purged"})
+NONCE_MEMORY = timedelta(hours=2)
+"""Longer than the largest webhook tolerance the settings allow (one hour)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,10 @@ class SweepReport:
     """Order count parts merged into their pair's sum (services/order_counts.py)."""
     coupons_expired: int = 0
     """UNUSED coupons past their end written EXPIRED (services/coupons/redemption.py)."""
+    webhook_nonces_purged: int = 0
+    """Courier webhook nonces past any signature's tolerance (services/courier_webhook.py)."""
+    delivery_alerts: int = 0
+    """Orders newly in the 催单 / 配送异常 queues (services/delivery_queues.py)."""
 
 
 async def _ids(deps: Deps, stmt: Select[int], kind: str) -> Sequence[int]:
@@ -132,6 +140,8 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         rollup_partitions=await sweep_rollups(deps.sessions, deps.rules.zone, now),
         count_parts_merged=await merge_parts(deps.sessions),
         coupons_expired=await expire_coupons(deps, now),
+        webhook_nonces_purged=await purge_nonces(deps.sessions, now - NONCE_MEMORY),
+        delivery_alerts=await raise_alerts(deps, now),
     )
 
 

@@ -88,8 +88,31 @@ class Emitter:
                 dt_opt(sim.closed),
                 dt(sim.updated),
                 sim.version,
+                sim.stage.value if sim.stage is not None else None,
+                dt_opt(sim.picked),
+                dt_opt(sim.rider_assigned),
+                dt_opt(sim.delivered),
+                dt_opt(sim.promised),
             ),
         )
+        if sim.rider is not None:
+            rider_source, platform, dispatch, name, phone, requested = sim.rider
+            batch.add(
+                "deliveries",
+                (
+                    sim.id,
+                    rider_source,
+                    platform,
+                    dispatch,
+                    name,
+                    phone,
+                    dt(requested),
+                    None,
+                    None,
+                    None,
+                    dt(sim.updated),
+                ),
+            )
         for line in sim.lines:
             line.id = ids.next("order_lines")
             add(

@@ -15,6 +15,7 @@ from bench.generator.common import Weighted, between
 from bench.generator.planner import Planner, Step
 from bench.generator.shipping import Shipping
 from bench.generator.sim import OrderSim, actor_id, apply
+from bench.generator.store_delivery import StoreDelivery
 from bench.generator.vocabulary import (
     ACCEPTANCE_CANCEL_REASONS,
     ACCEPTANCE_TIMEOUT_REASON,
@@ -27,6 +28,7 @@ from bench.generator.vocabulary import (
 )
 from bench.generator.world import StoreInfo, World
 from models.after_sale_states import AfterSaleStatus
+from models.delivery_stages import DeliveryStage
 from models.enums import ActorType, OrderChannel, PaymentMethod
 from models.order_states import FINAL_STATUSES, OrderAction, OrderStatus
 
@@ -70,12 +72,15 @@ class Lifecycle:
         self.now = world.now
         self.after_sales = after_sales
         self.shipping = Shipping(rng)
+        self.delivery = StoreDelivery()
 
     def run(self, sim: OrderSim, planner: Planner) -> None:
         """Until the order is final, waits for its team, or its next step lies after now."""
         while sim.status not in FINAL_STATUSES and sim.status is not S.AWAITING_GROUP:
             step = self._next(sim, planner)
             if step is None or step.at >= self.now:
+                if step is not None:
+                    self.delivery.rest(sim, self.now)
                 return
             self.perform(sim, step)
             stage = _STAGE_ACTIONS.get(step.action)
@@ -134,9 +139,16 @@ class Lifecycle:
             apply(sim, action, at, actor, who, {"reason": reason} if action is A.REJECT else None)
         elif action is A.REALLOCATE:
             self._reallocate(sim, step, who)
+        elif action is A.SHIP and sim.stage is not None:
+            self.delivery.before_pickup(sim, at)
+            self.shipping.ship(sim, at, partial=False)
+            apply(sim, A.RIDER_PICKUP, at, actor, who, self.delivery.pickup_payload(sim))
         elif action in (A.SHIP, A.SHIP_PARTIAL):
             parcel = self.shipping.ship(sim, at, partial=action is A.SHIP_PARTIAL)
             apply(sim, action, at, actor, who, {"trackingNos": [parcel.tracking_no]})
+        elif action in (A.CONFIRM_RECEIPT, A.AUTO_COMPLETE) and sim.stage is DeliveryStage.DELIVERING:
+            self.delivery.deliver(sim, at)
+            apply(sim, action, at, actor, who)
         else:
             apply(sim, action, at, actor, who)
 

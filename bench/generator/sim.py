@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from bench.generator.common import json_text, local_date, scramble
 from bench.generator.stores import HQ_ADMIN
 from bench.generator.world import CustomerInfo, SkuInfo, StoreInfo
-from models.enums import ActorType
+from models.delivery_stages import DEFAULT_DELIVERY_MINUTES, DeliveryStage, next_stage
+from models.enums import ActorType, Fulfillment
 from models.order_states import OrderAction, OrderStatus, Transition, transition
 from models.orders import ACTION_TIMESTAMP
 
 A = OrderAction
 S = OrderStatus
+_STORE_DELIVERY = Fulfillment.STORE_DELIVERY.value
 
 
 @dataclass(slots=True)
@@ -133,6 +135,13 @@ class OrderSim:
     completed: float | None = None
     cancelled: float | None = None
     closed: float | None = None
+    stage: DeliveryStage | None = None
+    picked: float | None = None
+    rider_assigned: float | None = None
+    delivered: float | None = None
+    promised: float | None = None
+    rider: tuple[str, str | None, str | None, str, str, float] | None = None
+    """Store delivery: (source, platform, dispatch id, rider name, rider phone, requested at)."""
     t: float = 0.0
     """Time of the latest change: the next step happens after it."""
     updated: float = 0.0
@@ -185,6 +194,7 @@ def apply(
 ) -> Transition:
     """One step of the state table, with its event and timestamp."""
     step = transition(sim.status, action)
+    stage = next_stage(Fulfillment(sim.fulfillment), sim.stage, action)
     if actor not in step.actors:
         raise AssertionError(f"{actor.value} may not {action.value} an order in {sim.status.value}")
     if at < sim.t:
@@ -204,6 +214,11 @@ def apply(
     stamp = ACTION_TIMESTAMP.get(action)
     if stamp is not None:
         setattr(sim, stamp.removesuffix("_at"), at)  # paid_at → sim.paid, ...
+    if stage is DeliveryStage.DELIVERED and sim.delivered is None:
+        sim.delivered = at
+    if step.to is S.PENDING_ACCEPTANCE and sim.promised is None and sim.fulfillment == _STORE_DELIVERY:
+        sim.promised = at + DEFAULT_DELIVERY_MINUTES * 60.0  # generated stores keep the default
+    sim.stage = stage
     sim.status = step.to
     sim.version += 1
     sim.t = at

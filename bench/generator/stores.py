@@ -8,6 +8,7 @@ from bench.generator.common import DAY, Batch, Ids, Weighted, dt, dt_opt, json_t
 from bench.generator.names import mobile, real_name, short_district
 from bench.generator.vocabulary import BRAND, CITIES, City
 from bench.generator.world import StoreInfo
+from models.delivery_stages import DEFAULT_DELIVERY_MINUTES
 from models.enums import Fulfillment, StaffRole, StoreSize, StoreStatus
 
 FULFILLMENT_WEIGHTS = {
@@ -176,6 +177,7 @@ def _store(
             info.auto_accept,
             dt(opened),
             dt(updated),
+            DEFAULT_DELIVERY_MINUTES,
         ),
     )
     return info

@@ -25,7 +25,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "id code name province city district address latitude longitude phone status size "
         "business_hours delivery_radius_m min_order_amount delivery_fee delivery_fee_slots packaging_fee "
         "supports_self_pickup supports_store_delivery supports_express auto_accept created_at "
-        "updated_at"
+        "updated_at delivery_minutes"
     ),
     "staff_accounts": _cols("id username display_name phone role parent_id enabled created_at last_login_at"),
     "staff_stores": _cols("staff_id store_id"),
@@ -64,7 +64,12 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "consignee_address consignee_latitude consignee_longitude pickup_code buyer_remark "
         "cancel_reason reject_reason campaign_id spend_reward_tier_id team_id created_at "
         "payment_deadline paid_at grouped_at accepted_at rejected_at allocated_at shipped_at "
-        "completed_at cancelled_at closed_at updated_at version"
+        "completed_at cancelled_at closed_at updated_at version delivery_stage picked_at "
+        "rider_assigned_at delivered_at promised_at"
+    ),
+    "deliveries": _cols(
+        "order_id source platform external_id rider_name rider_phone requested_at latitude longitude "
+        "position_at updated_at"
     ),
     "order_lines": _cols(
         "id order_id sku_id product_id product_name spec image_url unit_price original_price "
@@ -144,6 +149,7 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "order_lines",
     "order_events",
     "allocation_records",
+    "deliveries",
     "parcels",
     "parcel_lines",
     "parcel_traces",
@@ -172,6 +178,8 @@ NOT_GENERATED: Final = frozenset(
         "shopper_sessions",
         "refresh_tokens",
         "order_watches",
+        "webhook_nonces",
+        "delivery_alerts",
     }
 )
 """Tables the generator does not write: request bookkeeping, the back office's own history, the

@@ -79,6 +79,7 @@ _SETTINGS = {
     "packaging_fee_cents": "packaging_fee",
     "fulfillment_methods": "fulfillment_methods",
     "auto_accept": "auto_accept",
+    "delivery_minutes": "delivery_minutes",
 }
 
 

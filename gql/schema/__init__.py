@@ -23,6 +23,7 @@ from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
 from gql.resolvers.coupons import CouponMutations, CouponQueries
 from gql.resolvers.customers import CustomerQueries
+from gql.resolvers.deliveries import DeliveryMutations, DeliveryQueries
 from gql.resolvers.exports import ExportMutations, ExportQueries
 from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
 from gql.resolvers.metrics import MetricsQueries
@@ -59,6 +60,7 @@ Query = merge_types(
         CustomerQueries,
         OrderSearchQueries,
         OrderQueries,
+        DeliveryQueries,
         AfterSaleQueries,
         CampaignQueries,
         CouponQueries,
@@ -76,6 +78,7 @@ Mutation = merge_types(
     "Mutation",
     (
         OrderMutations,
+        DeliveryMutations,
         OrderWatchMutations,
         AfterSaleMutations,
         CampaignMutations,

@@ -11,6 +11,8 @@ import strawberry
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
+from models.delivery_queues import DeliveryQueue, FollowUp
+from models.delivery_stages import DeliveryStage, RiderSource
 from models.enums import (
     ActorType,
     CampaignStatus,
@@ -56,6 +58,17 @@ strawberry.enum(
     "交易完成 COMPLETED, 已取消 CANCELLED, 已关闭 CLOSED (every unit refunded).",
 )
 strawberry.enum(OrderAction, description="A transition of the order state machine (SPEC §3).")
+strawberry.enum(
+    DeliveryStage,
+    description="Store delivery under 待发货 / 已发货: PICKING 拣货中, PICKED 待配送, "
+    "RIDER_ASSIGNED 骑手已接单, DELIVERING 配送中, DELIVERED 已送达.",
+)
+strawberry.enum(
+    DeliveryQueue,
+    description="OVERDUE 催单 (past the promised time), NO_RIDER 配送异常 (no rider after N minutes).",
+)
+strawberry.enum(FollowUp, description="联系骑手, 联系顾客, 发送配送进度 (the buyer's feed carries the note).")
+strawberry.enum(RiderSource, description="STORE 自配 (the store's own rider), PLATFORM a courier platform.")
 strawberry.enum(OrderCommand, description="A user-facing order action (one mutation each).")
 strawberry.enum(OrderType)
 strawberry.enum(OrderChannel)

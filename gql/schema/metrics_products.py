@@ -157,6 +157,15 @@ class RankedCategory:
         ]
 
 
+OVERDUE_HELP = (
+    "异常订单 (催单): store-delivery orders that passed their promised time before reaching the door, "
+    "counted when they did."
+)
+NO_RIDER_HELP = (
+    "异常订单 (配送异常): picked orders that waited too long for a rider, counted when they started to."
+)
+
+
 def _figures_fields(f: StoreFigures) -> dict[str, Any]:
     return {
         "paying_customers": f.paying_customers,
@@ -168,6 +177,9 @@ def _figures_fields(f: StoreFigures) -> dict[str, Any]:
         "average_pick_seconds": f.average_pick_seconds,
         "average_delivery_seconds": f.average_delivery_seconds,
         "pick_timeouts": f.pick_timeouts,
+        "delivery_timeouts": f.delivery_timeouts,
+        "overdue_orders": f.overdue_orders,
+        "no_rider_orders": f.no_rider_orders,
         "reject_rate": f.reject_rate,
     }
 
@@ -188,11 +200,17 @@ class StoreSums:
         "of stores; self-pickup has no recorded pick end)."
     )
     average_delivery_seconds: float | None = strawberry.field(
-        description="平均配送时间: hand-over to completion, of store-delivery orders."
+        description="平均配送时间: the rider's pickup (hand-over) to the door (DELIVERED), of store-delivery "
+        "orders delivered; the buyer's confirmation plays no part."
     )
     pick_timeouts: int = strawberry.field(
         description="超时拣货订单数: picks over 30 minutes in large stores, 15 minutes in others."
     )
+    delivery_timeouts: int = strawberry.field(
+        description="超时配送订单数: store-delivery orders delivered after their promised time."
+    )
+    overdue_orders: int = strawberry.field(description=OVERDUE_HELP)
+    no_rider_orders: int = strawberry.field(description=NO_RIDER_HELP)
     reject_rate: float | None = strawberry.field(
         description="拒单率 = rejections (incl. acceptance timeouts) / (rejections + acceptances)."
     )
@@ -227,6 +245,11 @@ class StoreFulfilment:
     pick_timeouts: CountValue = strawberry.field(
         description="超时拣货: picks over 30 minutes in large stores, 15 minutes in others."
     )
+    delivery_timeouts: CountValue = strawberry.field(
+        description="超时配送: store-delivery orders delivered after their promised time."
+    )
+    overdue_orders: CountValue = strawberry.field(description=OVERDUE_HELP)
+    no_rider_orders: CountValue = strawberry.field(description=NO_RIDER_HELP)
     reject_rate: NumberValue = strawberry.field(
         description="拒单率 = rejections (incl. acceptance timeouts) / (rejections + acceptances)."
     )
@@ -269,5 +292,8 @@ class StoreMetrics:
             average_pick_seconds=number_value(f["average_pick_seconds"]),
             average_delivery_seconds=number_value(f["average_delivery_seconds"]),
             pick_timeouts=count_value(f["pick_timeouts"]),
+            delivery_timeouts=count_value(f["delivery_timeouts"]),
+            overdue_orders=count_value(f["overdue_orders"]),
+            no_rider_orders=count_value(f["no_rider_orders"]),
             reject_rate=number_value(f["reject_rate"]),
         )

@@ -16,6 +16,7 @@ from gql.schema.common import Money, money
 from gql.schema.consignee import CONSIGNEE_READS, Consignee
 from gql.schema.coupons import PriceAdjustment
 from gql.schema.customers import CUSTOMER_FIELDS, Customer
+from gql.schema.deliveries import Delivery
 from gql.schema.order_lines import ORDER_LINE_FIELDS, OrderLine
 from gql.schema.order_payments import OrderPayment
 from gql.schema.order_records import AllocationRecord, OrderEvent, Parcel
@@ -23,6 +24,7 @@ from gql.schema.stores import STORE_FIELDS, Store
 from models import orders as rows
 from models.after_sale_states import AfterSaleInitiator
 from models.base import utcnow
+from models.delivery_stages import DeliveryStage
 from models.enums import (
     ActorType,
     Fulfillment,
@@ -61,6 +63,9 @@ class Order(relay.Node):
     id: relay.NodeID[int]
     order_no: str
     status: OrderStatus
+    delivery_stage: DeliveryStage | None = strawberry.field(
+        description="Store delivery only: the stage under 待发货 / 已发货 (kept once the order is final)."
+    )
     type: OrderType
     fulfillment: Fulfillment
     channel: OrderChannel
@@ -84,7 +89,18 @@ class Order(relay.Node):
     accepted_at: datetime | None
     rejected_at: datetime | None
     allocated_at: datetime | None
-    shipped_at: datetime | None
+    shipped_at: datetime | None = strawberry.field(
+        description="Goods left the store (the last parcel, or the rider's pickup for store delivery)."
+    )
+    picked_at: datetime | None = strawberry.field(description="Store delivery: picking finished (拣货完成).")
+    rider_assigned_at: datetime | None = strawberry.field(
+        description="Store delivery: a rider took the order."
+    )
+    delivered_at: datetime | None = strawberry.field(description="Store delivery: at the door (送达).")
+    promised_at: datetime | None = strawberry.field(
+        description="Store delivery: when the order is promised at the door (承诺送达时间): payment plus "
+        "the store's deliveryMinutes, fixed when the order reaches its store."
+    )
     completed_at: datetime | None
     cancelled_at: datetime | None
     closed_at: datetime | None
@@ -158,6 +174,13 @@ class Order(relay.Node):
     async def pricing(self, info: Info) -> list[PriceAdjustment]:
         rows = await info.context.loaders.adjustments_by_order.load(self.id)
         return [PriceAdjustment.of(r.layer, r.label, r.amount, r.line_shares) for r in rows]
+
+    @strawberry.field(
+        description="Store delivery: the rider (自配 or a platform's); null until one is sought."
+    )
+    async def delivery(self, info: Info) -> Delivery | None:
+        row = await info.context.loaders.delivery_by_order.load(self.id)
+        return Delivery.of(row, self._store_id) if row else None
 
     @strawberry.field(description="Parcels in shipping order.")
     async def parcels(self, info: Info) -> list[Parcel]:
@@ -267,6 +290,7 @@ ORDER_ROW_FIELDS = RowFields(
         "id": "id",
         "order_no": "order_no",
         "status": "status",
+        "delivery_stage": "delivery_stage",
         "type": "type",
         "fulfillment": "fulfillment",
         "channel": "channel",
@@ -291,6 +315,10 @@ ORDER_ROW_FIELDS = RowFields(
         "rejected_at": "rejected_at",
         "allocated_at": "allocated_at",
         "shipped_at": "shipped_at",
+        "picked_at": "picked_at",
+        "rider_assigned_at": "rider_assigned_at",
+        "delivered_at": "delivered_at",
+        "promised_at": "promised_at",
         "completed_at": "completed_at",
         "cancelled_at": "cancelled_at",
         "closed_at": "closed_at",
@@ -307,6 +335,7 @@ ORDER_ROW_FIELDS = RowFields(
         "refundable_lines": ("id", "status", "completed_at"),
         "pickup_code": ("pickup_code",),
         "store": ("store_id",),
+        "delivery": ("id", "store_id"),
         "customer": ("customer_id",),
         **dict.fromkeys(_BY_ORDER_ID, ("id",)),
     },

@@ -13,6 +13,9 @@ from gql.schema.common import UserError
 from gql.schema.stores import Store
 from models.enums import Fulfillment, StoreSize, StoreStatus
 
+DELIVERY_MINUTES_HELP = (
+    "配送时长: minutes from payment to the door a store-delivery order is promised (1-1440)."
+)
 IDEMPOTENCY_HELP = "Optional: the same key + same input returns the first result without acting again (24 h)."
 
 
@@ -62,6 +65,7 @@ class CreateStoreInput:
         default_factory=lambda: [Fulfillment.SELF_PICKUP, Fulfillment.STORE_DELIVERY]
     )
     auto_accept: bool = False
+    delivery_minutes: int = strawberry.field(default=45, description=DELIVERY_MINUTES_HELP)
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
@@ -87,6 +91,9 @@ class UpdateStoreInput:
     packaging_fee_cents: int | None = strawberry.UNSET
     fulfillment_methods: list[Fulfillment] | None = strawberry.UNSET
     auto_accept: bool | None = strawberry.UNSET
+    delivery_minutes: int | None = strawberry.field(
+        default=strawberry.UNSET, description=DELIVERY_MINUTES_HELP
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 

@@ -61,6 +61,9 @@ class Store(relay.Node):
     packaging_fee: Money
     fulfillment_methods: list[Fulfillment]
     auto_accept: bool = strawberry.field(description="Orders are accepted automatically on payment.")
+    delivery_minutes: int = strawberry.field(
+        description="配送时长: a store-delivery order is promised this many minutes after payment."
+    )
     created_at: datetime
     updated_at: datetime
     _hours: strawberry.Private[list[dict[str, Any]]]
@@ -133,6 +136,7 @@ STORE_FIELDS = RowFields(
         "packaging_fee": computed(money, "packaging_fee"),
         "fulfillment_methods": _fulfillment_methods,
         "auto_accept": "auto_accept",
+        "delivery_minutes": "delivery_minutes",
         "created_at": "created_at",
         "updated_at": "updated_at",
         "_hours": lambda r: list(r.business_hours),

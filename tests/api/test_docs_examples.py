@@ -155,6 +155,20 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         lambda d: _nonempty([p for p in d["placeOrder"]["order"]["pricing"] if p["layer"] == "COUPON"]),
     ],
     ("coupons.md", "Locked"): [_eq("myCoupons.0.status", "LOCKED")],
+    ("fulfilment.md", "Picking"): [
+        _eq("order.deliveryStage", "PICKING"),
+        _eq("order.id", "T3JkZXI6MQ=="),
+    ],
+    ("fulfilment.md", "Picked"): [_eq("finishPicking.order.deliveryStage", "PICKED")],
+    ("fulfilment.md", "OwnRider"): [
+        _eq("assignOwnRider.order.deliveryStage", "RIDER_ASSIGNED"),
+        _eq("assignOwnRider.order.delivery.riderPhone", "13700001111"),
+    ],
+    ("fulfilment.md", "OnTheWay"): [
+        _eq("markOrderDelivering.order.status", "SHIPPED"),
+        _eq("markOrderDelivering.order.deliveryStage", "DELIVERING"),
+    ],
+    ("fulfilment.md", "AtTheDoor"): [_eq("markOrderDelivered.order.deliveryStage", "DELIVERED")],
 }
 
 

@@ -65,7 +65,13 @@ async def build_week(seed: Seed) -> Week:
         accepted = paid + accept * MIN
         shipped = None if pick is None else accepted + pick * MIN
         completed = None if shipped is None or deliver is None else shipped + deliver * MIN
-        return {"paid_at": paid, "accepted_at": accepted, "shipped_at": shipped, "completed_at": completed}
+        return {
+            "paid_at": paid,
+            "accepted_at": accepted,
+            "shipped_at": shipped,
+            "delivered_at": completed,  # at the door, then confirmed by the buyer at once
+            "completed_at": completed,
+        }
 
     orders = {
         # Placed 23:50 on Sunday Nov 1 in Shanghai (previous period), paid at 00:05 on Monday Nov 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +21,22 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from sqlalchemy import select
 
 from models.after_sale_states import AfterSaleType
+from models.delivery_stages import STAGE_STATUS, DeliveryStage
 from models.enums import Fulfillment, PaymentKind, PaymentMethod, PaymentStatus, Role
 from models.errors import DomainError, ErrorCode
-from models.order_states import PAID_NON_FINAL_STATUSES, OrderStatus
+from models.order_states import FINAL_STATUSES, PAID_NON_FINAL_STATUSES, OrderStatus
 from models.orders import Order, OrderLine
 from models.payments import PaymentTransaction
-from models.principals import Principal
-from services import after_sales, checkout, order_payments, shipping
+from models.principals import SYSTEM, SYSTEM_PRINCIPAL, Principal
+from services import after_sales, checkout, deliveries, order_payments, shipping
 from services import orders as order_service
 from services.commands import Deps, Result, Work, run_command
 from services.db import create_engine, session_factory
 from services.migrations import upgrade
 from services.payments import DevPaymentGateway
 from tests.factories import Seed
+
+T_CALLBACK = datetime(2026, 12, 6, 10, tzinfo=UTC)
 
 EXPECTED_REFUSALS = {
     ErrorCode.INVALID_TRANSITION,
@@ -75,10 +79,12 @@ class MoneyMachine(RuleBasedStateMachine):
         self.buyer = Principal(Role.SHOPPER, "buyer", customer_id=customer.id)
         self.staff = Principal(Role.STORE_STAFF, "staff", store_ids=frozenset({self.store.id, self.other.id}))
         self.hq = Principal(Role.HQ_ADMIN, "hq")
+        self.system = SYSTEM_PRINCIPAL
 
     def act(self, principal: Principal, use_case: Callable[[Work], Awaitable[Result]]) -> Result | None:
+        actor = SYSTEM if principal is SYSTEM_PRINCIPAL else None
         try:
-            return self.run(run_command(self.deps, principal, "step", use_case))  # type: ignore[no-any-return]
+            return self.run(run_command(self.deps, principal, "step", use_case, actor=actor))  # type: ignore[no-any-return]
         except DomainError as refusal:
             if refusal.code not in EXPECTED_REFUSALS:
                 raise AssertionError(f"unexpected refusal {refusal!r}") from refusal
@@ -132,10 +138,40 @@ class MoneyMachine(RuleBasedStateMachine):
             self.act(self.buyer, lambda w: order_payments.start_payment(w, order, PaymentMethod.ALIPAY))
         elif status is OrderStatus.PENDING_ACCEPTANCE:
             self.accept(order)
+        elif status is OrderStatus.PENDING_SHIPMENT and self._order(order).delivery_stage is not None:
+            self.delivery_step(order, order % 3)
         elif status is OrderStatus.PENDING_SHIPMENT:
             self.ship_some(order, 4)
+        elif self._order(order).delivery_stage is DeliveryStage.DELIVERING:
+            self.delivery_step(order, 0)
         elif status in (OrderStatus.SHIPPED, OrderStatus.PENDING_PICKUP):
             self.finish(order)
+
+    @rule(order=orders, choice=st.integers(0, 3))
+    def delivery_step(self, order: int, choice: int) -> None:
+        """The store-delivery step the order's stage takes: 自配 or a platform rider (who may give up)."""
+        stage = self._order(order).delivery_stage
+        if stage is DeliveryStage.PICKING:
+            self.act(self.staff, lambda w: deliveries.finish_picking(w, order))
+        elif stage is DeliveryStage.PICKED and choice % 2 == 0:
+            self.act(self.staff, lambda w: deliveries.assign_own_rider(w, order, "王师傅", "13700001111"))
+        elif stage is DeliveryStage.PICKED:
+            asked = self.act(self.staff, lambda w: deliveries.request_platform_rider(w, order))
+            if asked is not None:
+                kind = deliveries.CallbackKind.CANCELLED if choice == 3 else deliveries.CallbackKind.ASSIGNED
+                self._callback(str(asked["dispatchId"]), kind)
+        elif stage is DeliveryStage.RIDER_ASSIGNED:
+            self.act(self.staff, lambda w: deliveries.mark_delivering(w, order))
+        elif stage is DeliveryStage.DELIVERING:
+            self.act(self.staff, lambda w: deliveries.mark_delivered(w, order))
+        else:
+            self.ship_some(order, 4)  # seed 000's parcels stay valid for store delivery
+
+    def _callback(self, dispatch_id: str, kind: deliveries.CallbackKind) -> None:
+        cb = deliveries.CourierCallback(
+            "fake", dispatch_id, kind, T_CALLBACK, rider_name="赵骑手", rider_phone="13500002222"
+        )
+        self.act(self.system, lambda w: deliveries.apply_callback(w, cb))
 
     @rule(order=orders)
     def reject_then_reallocate(self, order: int) -> None:
@@ -244,6 +280,13 @@ class MoneyMachine(RuleBasedStateMachine):
                 if order.status is OrderStatus.SHIPPED:
                     assert all(
                         line.shipped_quantity + line.refunded_quantity >= line.quantity for line in mine
+                    )
+                if order.delivery_stage is not None:
+                    assert order.fulfillment is Fulfillment.STORE_DELIVERY
+                    if order.status not in FINAL_STATUSES:
+                        assert STAGE_STATUS[order.delivery_stage] is order.status
+                    assert (order.delivered_at is not None) == (
+                        order.delivery_stage is DeliveryStage.DELIVERED
                     )
                 if order.status is OrderStatus.CANCELLED and order.paid_amount:
                     assert order.refunded_amount == order.paid_amount

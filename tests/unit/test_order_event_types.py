@@ -23,3 +23,32 @@ def test_rows_without_an_action() -> None:
     assert event_type(None, OrderStatus.SHIPPED, note) is OrderEventType.REFUND_REQUESTED
     with pytest.raises(ValueError, match="unknown kind"):
         event_type(None, OrderStatus.SHIPPED, {"event": "SOMETHING_ELSE"})
+
+
+def test_store_delivery_rows_have_their_own_kinds() -> None:
+    from models.order_event_types import DELIVERY_PROGRESS, OrderEventType, event_type
+    from models.order_states import OrderAction, OrderStatus
+
+    assert event_type(OrderAction.FINISH_PICKING, OrderStatus.PENDING_SHIPMENT, {}) is OrderEventType.PICKED
+    assert event_type(OrderAction.RIDER_PICKUP, OrderStatus.PENDING_SHIPMENT, {}) is OrderEventType.DELIVERING
+    assert event_type(OrderAction.DELIVER, OrderStatus.SHIPPED, {}) is OrderEventType.DELIVERED
+    progress = {"event": DELIVERY_PROGRESS, "latitude": 31.2, "longitude": 121.5}
+    assert event_type(None, OrderStatus.SHIPPED, progress) is OrderEventType.DELIVERY_PROGRESS
+
+
+def test_delivery_queue_rows_have_their_own_kinds() -> None:
+    from models.order_event_types import DELIVERY_QUEUE_ENTERED, OrderEventType, event_type
+    from models.order_states import OrderStatus
+
+    late = {"event": DELIVERY_QUEUE_ENTERED, "queue": "OVERDUE"}
+    waiting = {"event": DELIVERY_QUEUE_ENTERED, "queue": "NO_RIDER"}
+    assert event_type(None, OrderStatus.SHIPPED, late) is OrderEventType.DELIVERY_OVERDUE
+    assert event_type(None, OrderStatus.PENDING_SHIPMENT, waiting) is OrderEventType.NO_RIDER
+
+
+def test_follow_up_rows_are_announced() -> None:
+    from models.order_event_types import DELIVERY_FOLLOW_UP, OrderEventType, event_type
+    from models.order_states import OrderStatus
+
+    payload = {"event": DELIVERY_FOLLOW_UP, "kind": "SENT_PROGRESS", "note": ""}
+    assert event_type(None, OrderStatus.SHIPPED, payload) is OrderEventType.DELIVERY_FOLLOW_UP

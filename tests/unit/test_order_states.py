@@ -66,6 +66,13 @@ SPEC: dict[tuple[OrderStatus, OrderAction], tuple[OrderStatus, set[ActorType], b
     (S.SHIPPED, A.CONFIRM_RECEIPT): (S.COMPLETED, {BUYER}, False),
     (S.SHIPPED, A.AUTO_COMPLETE): (S.COMPLETED, {SYSTEM}, False),
     (S.PENDING_PICKUP, A.VERIFY_PICKUP): (S.COMPLETED, {STAFF, HQ}, False),
+    # extension (issue 25, O2O store delivery): stages under 待发货 / 已发货; the courier platform
+    # acts as SYSTEM, picking is the store's alone
+    (S.PENDING_SHIPMENT, A.FINISH_PICKING): (S.PENDING_SHIPMENT, {STAFF, HQ}, False),
+    (S.PENDING_SHIPMENT, A.ASSIGN_RIDER): (S.PENDING_SHIPMENT, {STAFF, HQ, SYSTEM}, False),
+    (S.PENDING_SHIPMENT, A.UNASSIGN_RIDER): (S.PENDING_SHIPMENT, {STAFF, HQ, SYSTEM}, False),
+    (S.PENDING_SHIPMENT, A.RIDER_PICKUP): (S.SHIPPED, {STAFF, HQ, SYSTEM}, False),
+    (S.SHIPPED, A.DELIVER): (S.SHIPPED, {STAFF, HQ, SYSTEM}, False),
     **{(s, A.CLOSE): (S.CLOSED, {SYSTEM}, False) for s in PAID_NON_FINAL},
 }
 
