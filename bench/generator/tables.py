@@ -173,6 +173,7 @@ NOT_GENERATED: Final = frozenset(
         "idempotency_records",
         "action_logs",
         "order_count_parts",
+        "order_line_names",
         "export_jobs",
         "customer_identities",
         "shopper_sessions",
@@ -183,7 +184,7 @@ NOT_GENERATED: Final = frozenset(
     }
 )
 """Tables the generator does not write: request bookkeeping, the back office's own history, the
-order count parts (the orders' triggers write those), export jobs (made by their callers) and
+order count parts and the line-name dictionary (triggers write those), export jobs (made by their callers) and
 watch lists (each user's own)."""
 
 DERIVED_PREFIX: Final = "metrics_"

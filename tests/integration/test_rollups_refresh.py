@@ -98,7 +98,7 @@ async def test_incremental_refresh_equals_a_rebuild(db: Database) -> None:
     await generate(db.engine, orders=400, seed=11, now=now, progress=False)
     await refresh_rollups(db.sessions, ZONE, now)
     deps = Deps(db.sessions, DevPaymentGateway(), RulesConfig(zone=ZONE))
-    assert await change_everything(db, deps, datetime.now(UTC)) >= 8
+    assert await change_everything(db, deps, now + timedelta(hours=4)) >= 8  # 18:30 in Shanghai: open
     async with db.sessions() as s:
         store_id = await s.scalar(select(Store.id).limit(1))
     at = datetime.now(UTC) - timedelta(hours=30)
