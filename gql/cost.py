@@ -81,6 +81,7 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     "Campaign.stats": 10,
     # Counts per status tab: one GROUP BY over the caller's whole order scope.
     "Query.orderStatusCounts": 20,
+    "Query.orderBookingCounts": 20,
     "Query.afterSaleStatusCounts": 20,
 }
 """Own cost of a field (its children are added on top), by `Type.field`."""

@@ -45,6 +45,7 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.customer": SIGNED_IN,
     "Query.orders": ORDER_READERS,
     "Query.orderStatusCounts": ORDER_READERS,
+    "Query.orderBookingCounts": ORDER_READERS,
     "Query.order": ORDER_READERS,
     # Order mutations: the state table further decides who may cause which transition.
     "Mutation.placeOrder": SHOPPERS,

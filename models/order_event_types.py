@@ -30,10 +30,22 @@ class OrderEventType(StrEnum):
     CLOSED = "CLOSED"
     REFUND_REQUESTED = "REFUND_REQUESTED"
     """The buyer opened an after-sale (售后申请): the store has to review it."""
+    BOOKING_ACCEPT_DUE = "BOOKING_ACCEPT_DUE"
+    """预订单 placed while the store was closed: the store is open now and should accept it."""
+    BOOKING_PICK_DUE = "BOOKING_PICK_DUE"
+    """预订单 accepted: its booked time is near, time to pick (拣货提醒)."""
 
 
 AFTER_SALE_REQUESTED: Final = "AFTER_SALE_REQUESTED"
 """`payload.event` of a timeline row that records an after-sale request (no status change)."""
+BOOKING_ACCEPT_DUE: Final = "BOOKING_ACCEPT_DUE"
+BOOKING_PICK_DUE: Final = "BOOKING_PICK_DUE"
+"""`payload.event` of the pre-order reminders the sweeper writes (no status change)."""
+_NOTES: Final[Mapping[str, OrderEventType]] = {
+    AFTER_SALE_REQUESTED: OrderEventType.REFUND_REQUESTED,
+    BOOKING_ACCEPT_DUE: OrderEventType.BOOKING_ACCEPT_DUE,
+    BOOKING_PICK_DUE: OrderEventType.BOOKING_PICK_DUE,
+}
 
 _BY_ACTION: Final[Mapping[OrderAction, OrderEventType]] = {
     OrderAction.PAY: OrderEventType.NEW_ORDER,
@@ -62,12 +74,14 @@ def event_type(
     """The kind of one timeline row.
 
     A row without an action is either the creation of the order (no previous status) or a
-    note that changes no status (an after-sale request, `payload.event` says which).
+    note that changes no status (an after-sale request, a pre-order reminder: `payload.event`
+    says which).
     """
     if action is not None:
         return _BY_ACTION[action]
     if from_status is None:
         return OrderEventType.PLACED
-    if payload.get("event") == AFTER_SALE_REQUESTED:
-        return OrderEventType.REFUND_REQUESTED
+    note = _NOTES.get(str(payload.get("event")))
+    if note is not None:
+        return note
     raise ValueError(f"timeline row without an action and of unknown kind: {dict(payload)!r}")

@@ -42,6 +42,7 @@ class Order(Base):
         Index("ix_orders_consignee_phone_last4", "consignee_phone_last4"),
         Index("ix_orders_campaign_id", "campaign_id"),
         Index("ix_orders_team_id", "team_id"),
+        Index("ix_orders_booked_for", "booked_for"),
     )
 
     id: Mapped[int] = id_pk()
@@ -93,6 +94,13 @@ class Order(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    booked_for: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """预订单: the time the shopper booked; None for an ordinary order (models/pre_orders.py)."""
+    accept_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """A pre-order placed while the store was closed: its next opening, from which the acceptance
+    window runs and the acceptance reminder is due."""
+    accept_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    pick_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = created_at_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
 

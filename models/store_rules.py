@@ -2,7 +2,7 @@
 
 The seed: "部分门店信息商家不可设置,但是可查询。商家不可设置配送基础运费" — some settings are HQ's
 alone. Store staff run the day-to-day of their own stores (pause and reopen, hours, auto-accept,
-phone, 起送价); where a store is, what it is called, how far it delivers and what it charges are
+phone, 起送价, pre-orders); where a store is, what it is called, how far it delivers and what it charges are
 HQ's. Closing a store for good (CLOSED) is HQ's decision too.
 """
 
@@ -15,6 +15,7 @@ from typing import Any, Final
 from models.enums import Fulfillment, StoreStatus
 from models.errors import DomainError, ErrorCode
 from models.geo import check_coordinates
+from models.pre_orders import check_max_days
 from models.store_hours import fee_slots_json, hours_json, parse_business_hours, parse_fee_slots
 
 CODE: Final = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
@@ -41,10 +42,22 @@ FIELD_PATHS: Final[Mapping[str, str]] = {
     "packaging_fee": "packagingFeeCents",
     "fulfillment_methods": "fulfillmentMethods",
     "auto_accept": "autoAccept",
+    "takes_pre_orders": "takesPreOrders",
+    "pre_order_days": "preOrderDays",
 }
 """Store attribute (or pseudo-attribute) → the input path an error names."""
 
-STAFF_EDITABLE: Final = frozenset({"status", "business_hours", "auto_accept", "phone", "min_order_amount"})
+STAFF_EDITABLE: Final = frozenset(
+    {
+        "status",
+        "business_hours",
+        "auto_accept",
+        "phone",
+        "min_order_amount",
+        "takes_pre_orders",
+        "pre_order_days",
+    }
+)
 REQUIRED_ON_CREATE: Final = frozenset(
     {"code", "name", "province", "city", "district", "address", "latitude", "longitude", "business_hours"}
 )
@@ -119,7 +132,9 @@ def normalize_store_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             if not methods:
                 raise DomainError(ErrorCode.BAD_USER_INPUT, "a store offers at least one fulfilment", path)
             out.update({column: method in methods for method, column in _SUPPORTS.items()})
-        elif name in ("status", "size", "auto_accept"):
+        elif name == "pre_order_days":
+            out[name] = check_max_days(value, path)
+        elif name in ("status", "size", "auto_accept", "takes_pre_orders"):
             out[name] = value
         else:
             raise KeyError(name)

@@ -55,6 +55,10 @@ class Store(Base):
     supports_store_delivery: Mapped[bool] = mapped_column(Boolean, default=True)
     supports_express: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
+    takes_pre_orders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """预订单: while closed, a shopper may book a time instead of being refused (models/pre_orders.py)."""
+    pre_order_days: Mapped[int] = mapped_column(Integer, default=2, server_default=text("2"))
+    """How many days ahead a pre-order may be booked."""
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
 

@@ -58,6 +58,8 @@ class PlaceOrder:
     consignee: ConsigneeInput
     channel: OrderChannel = OrderChannel.MINI_PROGRAM
     buyer_remark: str | None = None
+    booked_for: datetime | None = None
+    """预订单: the booked time (models/pre_orders.py); None for an order to fulfil now."""
 
 
 @dataclass(frozen=True, slots=True)

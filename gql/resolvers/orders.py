@@ -25,6 +25,7 @@ from gql.schema.order_mutations import (
 )
 from gql.schema.order_records import Parcel
 from gql.schema.orders import Order
+from gql.time_input import business_time
 from models.errors import DomainError, ErrorCode
 from models.order_states import OrderStatus
 from services import checkout, order_payments, shipping
@@ -71,6 +72,11 @@ class OrderMutations:
                 consignee=checkout.ConsigneeInput(**vars(input.consignee)),
                 channel=input.channel,
                 buyer_remark=input.buyer_remark,
+                booked_for=(
+                    None
+                    if input.booked_for is None
+                    else business_time(input.booked_for, work.deps.rules.zone)
+                ),
             )
             return await checkout.place_order(work, cmd)
 

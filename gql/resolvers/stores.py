@@ -79,6 +79,8 @@ _SETTINGS = {
     "packaging_fee_cents": "packaging_fee",
     "fulfillment_methods": "fulfillment_methods",
     "auto_accept": "auto_accept",
+    "takes_pre_orders": "takes_pre_orders",
+    "pre_order_days": "pre_order_days",
 }
 
 

@@ -38,6 +38,7 @@ from models.enums import (
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand
 from models.order_states import OrderAction, OrderStatus
+from models.pre_orders import BookingState
 
 strawberry.enum(ErrorCode, description="Stable error codes of userErrors and extensions.code.")
 strawberry.enum(Role, description="Role carried by the bearer token.")
@@ -76,3 +77,7 @@ strawberry.enum(RewardStatus)
 strawberry.enum(ThresholdKind, description="满 an AMOUNT of goods (cents) or a QUANTITY of units.")
 strawberry.enum(ProductScope)
 strawberry.enum(CouponStatus)
+strawberry.enum(
+    BookingState,
+    description="预订单 booking state: NOT_YET 未到时, SOON 即将到时 (within the hour), OVERDUE 已超时.",
+)

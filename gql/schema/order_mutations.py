@@ -60,6 +60,13 @@ class PlaceOrderInput:
     consignee: ConsigneeInput
     channel: OrderChannel = OrderChannel.MINI_PROGRAM
     buyer_remark: str | None = None
+    booked_for: datetime | None = strawberry.field(
+        default=None,
+        description="预订单: the time the shopper books (without an offset: business time). Only stores "
+        "that take pre-orders accept one, also while closed; it must be 30 minutes ahead or more, inside "
+        "the store's hours and within its `preOrderDays` (PRE_ORDERS_NOT_TAKEN, BOOKING_TOO_SOON, "
+        "BOOKING_OUTSIDE_HOURS, BOOKING_TOO_FAR).",
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 

@@ -1,8 +1,9 @@
 """Inputs and payloads of store administration (门店管理).
 
 In `UpdateStoreInput` a field left out keeps its value; amounts are integer cents (分).
-Store staff may send only status (OPEN/PAUSED), businessHours, autoAccept, phone and
-minOrderAmountCents, for their own stores; everything else is HQ's (FORBIDDEN).
+Store staff may send only status (OPEN/PAUSED), businessHours, autoAccept, phone,
+minOrderAmountCents, takesPreOrders and preOrderDays, for their own stores; everything else is
+HQ's (FORBIDDEN).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from gql.schema.stores import Store
 from models.enums import Fulfillment, StoreSize, StoreStatus
 
 IDEMPOTENCY_HELP = "Optional: the same key + same input returns the first result without acting again (24 h)."
+TAKES_PRE_ORDERS_HELP = (
+    "预订单: shoppers may book a time (placeOrder.bookedFor), also while the store is closed."
+)
+PRE_ORDER_DAYS_HELP = "How many days ahead a pre-order may be booked: 1 to 14."
 
 
 @strawberry.input(
@@ -62,6 +67,8 @@ class CreateStoreInput:
         default_factory=lambda: [Fulfillment.SELF_PICKUP, Fulfillment.STORE_DELIVERY]
     )
     auto_accept: bool = False
+    takes_pre_orders: bool = strawberry.field(default=False, description=TAKES_PRE_ORDERS_HELP)
+    pre_order_days: int = strawberry.field(default=2, description=PRE_ORDER_DAYS_HELP)
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
@@ -87,6 +94,10 @@ class UpdateStoreInput:
     packaging_fee_cents: int | None = strawberry.UNSET
     fulfillment_methods: list[Fulfillment] | None = strawberry.UNSET
     auto_accept: bool | None = strawberry.UNSET
+    takes_pre_orders: bool | None = strawberry.field(
+        default=strawberry.UNSET, description=TAKES_PRE_ORDERS_HELP
+    )
+    pre_order_days: int | None = strawberry.field(default=strawberry.UNSET, description=PRE_ORDER_DAYS_HELP)
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 

@@ -61,6 +61,10 @@ class Store(relay.Node):
     packaging_fee: Money
     fulfillment_methods: list[Fulfillment]
     auto_accept: bool = strawberry.field(description="Orders are accepted automatically on payment.")
+    takes_pre_orders: bool = strawberry.field(
+        description="预订单: while closed, shoppers may book a time instead of being refused (STORE_CLOSED)."
+    )
+    pre_order_days: int = strawberry.field(description="How many days ahead a pre-order may be booked.")
     created_at: datetime
     updated_at: datetime
     _hours: strawberry.Private[list[dict[str, Any]]]
@@ -133,6 +137,8 @@ STORE_FIELDS = RowFields(
         "packaging_fee": computed(money, "packaging_fee"),
         "fulfillment_methods": _fulfillment_methods,
         "auto_accept": "auto_accept",
+        "takes_pre_orders": "takes_pre_orders",
+        "pre_order_days": "pre_order_days",
         "created_at": "created_at",
         "updated_at": "updated_at",
         "_hours": lambda r: list(r.business_hours),
