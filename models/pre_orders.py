@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Final
 
@@ -122,6 +122,35 @@ def check_booking(
         )
     accept_from = None if within_hours(hours, now, zone) else next_opening(hours, now, zone)
     return Booking(booked_for, accept_from)
+
+
+SLOT_STEP: Final = timedelta(minutes=30)
+MAX_SLOTS: Final = 48
+
+
+def booking_slots(
+    *, hours: Sequence[Mapping[str, Any]], max_days: int, now: datetime, zone: tzinfo, limit: int
+) -> list[datetime]:
+    """The next bookable times (UTC) on the half hour of the business clock, earliest first, at most
+    `limit`: each one `check_booking` accepts at `now` (ahead by MIN_LEAD, inside the hours, within
+    `max_days`). For a shopper's time picker; any other valid time may be booked as well."""
+    local = (now + MIN_LEAD).astimezone(zone)
+    step = int(SLOT_STEP.total_seconds() // 60)
+    base = local.replace(tzinfo=None, second=0, microsecond=0)
+    extra = -base.minute % step
+    if extra == 0 and (local.second or local.microsecond):
+        extra = step
+    wall = base + timedelta(minutes=extra)  # the first half hour at or after now + MIN_LEAD
+    end = now + timedelta(days=max_days)
+    slots: list[datetime] = []
+    while len(slots) < limit:
+        moment = wall.replace(tzinfo=zone).astimezone(UTC)
+        if moment > end:
+            break
+        if moment >= now + MIN_LEAD and within_hours(hours, moment, zone):
+            slots.append(moment)
+        wall += SLOT_STEP
+    return slots
 
 
 def check_max_days(value: Any, field: str) -> int:

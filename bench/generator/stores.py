@@ -143,6 +143,7 @@ def _store(
         open_until=open_until,
         # SH001 (the docs' store) accepts by hand; the third store always auto-accepts.
         auto_accept=index == 2 or (index > 2 and rng.random() < 0.25),
+        takes_pre_orders=index % 3 == 0,  # not drawn: every later draw stays the same
         fulfillments=Weighted([(f, w) for f, w in FULFILLMENT_WEIGHTS.items() if f in supports]),
         supports=supports,
         delivery_fee=rng.choice((0, 300, 400, 500, 600)),
@@ -174,11 +175,16 @@ def _store(
             delivery,
             express,
             info.auto_accept,
+            info.takes_pre_orders,
+            PRE_ORDER_DAYS,
             dt(opened),
             dt(updated),
         ),
     )
     return info
+
+
+PRE_ORDER_DAYS = 2
 
 
 def _fee_slots(rng: random.Random, base_fee: int) -> list[dict[str, object]]:

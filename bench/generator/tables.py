@@ -24,7 +24,8 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "stores": _cols(
         "id code name province city district address latitude longitude phone status size "
         "business_hours delivery_radius_m min_order_amount delivery_fee delivery_fee_slots packaging_fee "
-        "supports_self_pickup supports_store_delivery supports_express auto_accept created_at "
+        "supports_self_pickup supports_store_delivery supports_express auto_accept takes_pre_orders "
+        "pre_order_days created_at "
         "updated_at"
     ),
     "staff_accounts": _cols("id username display_name phone role parent_id enabled created_at last_login_at"),
@@ -64,7 +65,8 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "consignee_address consignee_latitude consignee_longitude pickup_code buyer_remark "
         "cancel_reason reject_reason campaign_id spend_reward_tier_id team_id created_at "
         "payment_deadline paid_at grouped_at accepted_at rejected_at allocated_at shipped_at "
-        "completed_at cancelled_at closed_at updated_at version"
+        "completed_at cancelled_at closed_at booked_for accept_from accept_reminded_at pick_reminded_at "
+        "updated_at version"
     ),
     "order_lines": _cols(
         "id order_id sku_id product_id product_name spec image_url unit_price original_price "

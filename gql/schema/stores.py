@@ -14,6 +14,7 @@ from gql.schema.common import Money, money
 from gql.time_input import business_time
 from models.base import utcnow
 from models.enums import Fulfillment, StoreSize, StoreStatus
+from models.pre_orders import MAX_SLOTS, booking_slots
 from models.store_hours import delivery_fee_at, is_open_at
 from models.stores import Store as StoreRow
 
@@ -90,6 +91,21 @@ class Store(relay.Node):
     def is_open_at(self, info: Info, time: datetime) -> bool:
         return is_open_at(self.status, self._hours, _business_time(info, time), info.context.deps.rules.zone)
 
+    @strawberry.field(
+        description="预订单 time picker: the next bookable times on the half hour (`placeOrder.bookedFor`), "
+        "earliest first, at most `limit` (≤ 48); empty unless the store is OPEN and takes pre-orders."
+    )
+    def booking_slots(self, info: Info, limit: int = 12) -> list[datetime]:
+        if not (self.takes_pre_orders and self.status is StoreStatus.OPEN):
+            return []
+        return booking_slots(
+            hours=self._hours,
+            max_days=self.pre_order_days,
+            now=utcnow(),
+            zone=info.context.deps.rules.zone,
+            limit=max(0, min(limit, MAX_SLOTS)),
+        )
+
     @strawberry.field(description="isOpenAt the current time.")
     def is_open_now(self, info: Info) -> bool:
         return is_open_at(self.status, self._hours, utcnow(), info.context.deps.rules.zone)
@@ -154,6 +170,7 @@ STORE_FIELDS = RowFields(
         "delivery_fee_slots": ("delivery_fee_slots",),
         "is_open_at": ("status", "business_hours"),
         "is_open_now": ("status", "business_hours"),
+        "booking_slots": ("status", "business_hours", "takes_pre_orders", "pre_order_days"),
         "delivery_fee_at": ("delivery_fee", "delivery_fee_slots"),
     },
 )

@@ -60,7 +60,10 @@ async def test_a_closed_store_refuses_orders_and_says_when_it_opens(
     await _set_hours(db, shop.a, [])
     r = await shopper.execute(PLACE_ERRORS, input=shop.order_input())
     [error] = r.data["placeOrder"]["userErrors"]
-    assert (error["code"], error["extensions"]) == ("STORE_CLOSED", {"nextOpeningAt": None, "takesPreOrders": False})
+    assert (error["code"], error["extensions"]) == (
+        "STORE_CLOSED",
+        {"nextOpeningAt": None, "takesPreOrders": False},
+    )
 
     # inside its hours (this minute is in the range) the same order goes through
     hours, _ = _hours_opening_in(timedelta(minutes=-1))

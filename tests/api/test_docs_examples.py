@@ -126,6 +126,12 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         _eq("products.edges.0.node.skus.0.skuCode", "XF00000101"),
     ],
     ("README.md", "Place"): [_eq("placeOrder.order.status", "PENDING_PAYMENT")],
+    ("orders.md", "Slots"): [
+        _eq("store.takesPreOrders", True),
+        lambda d: _nonempty(d["store"]["bookingSlots"]),
+    ],
+    ("orders.md", "Book"): [_eq("placeOrder.order.status", "PENDING_PAYMENT")],
+    ("orders.md", "PreOrderSettings"): [_eq("updateStore.store.preOrderDays", 3)],
     ("README.md", "Pay"): [
         _eq("payOrder.order.status", "PENDING_ACCEPTANCE"),
         _eq("payOrder.order.version", 3),

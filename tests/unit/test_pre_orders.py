@@ -17,6 +17,7 @@ from models.pre_orders import (
     SOON,
     Booking,
     BookingState,
+    booking_slots,
     booking_state,
     check_booking,
 )
@@ -85,3 +86,29 @@ def test_an_accepted_booking_is_inside_the_hours_and_horizon(offset: int) -> Non
     assert 10 <= local.hour < 22
     assert MIN_LEAD <= booked - NOW <= timedelta(days=2)
     assert booking.accept_from is None or booking.accept_from <= booked
+
+
+@given(st.integers(min_value=0, max_value=3 * 24 * 60 * 60), st.integers(min_value=0, max_value=48))
+def test_every_booking_slot_is_bookable(seconds: int, limit: int) -> None:
+    now = NOW + timedelta(seconds=seconds)
+    slots = booking_slots(hours=HOURS, max_days=2, now=now, zone=SH, limit=limit)
+    assert len(slots) <= limit
+    assert slots == sorted(set(slots))
+    for slot in slots:
+        assert slot.astimezone(SH).minute in (0, 30)
+        assert slot.second == 0
+        assert (
+            check_booking(
+                takes_pre_orders=True, max_days=2, hours=HOURS, booked_for=slot, now=now, zone=SH
+            ).booked_for
+            == slot
+        )
+
+
+def test_slots_start_at_the_next_opening() -> None:
+    slots = booking_slots(hours=HOURS, max_days=2, now=NOW, zone=SH, limit=3)
+    assert [s.astimezone(SH).strftime("%H:%M") for s in slots] == ["10:00", "10:30", "11:00"]
+    late = datetime(2026, 12, 7, 13, 45, tzinfo=UTC)  # 21:45 local: nothing left today
+    assert booking_slots(hours=HOURS, max_days=2, now=late, zone=SH, limit=1)[0] == datetime(
+        2026, 12, 8, 2, 0, tzinfo=UTC
+    )
