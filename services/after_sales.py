@@ -25,7 +25,14 @@ from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from models.order_event_types import AFTER_SALE_REQUESTED
 from models.orders import Order, OrderEvent, OrderLine
-from models.refund_policy import LineRefund, LineState, check_type, line_refund, refund_entry
+from models.refund_policy import (
+    LineRefund,
+    LineState,
+    check_type,
+    difference_refund,
+    line_refund,
+    refund_entry,
+)
 from services.commands import Result, Work
 from services.order_transitions import lock_order
 from services.refunds import after_sale_transition, open_after_sale, pay_out
@@ -52,7 +59,7 @@ def _text(value: str, field: str, limit: int = 200) -> str:
 
 
 async def _priced_items(
-    work: Work, order: Order, asks: Sequence[LineAsk]
+    work: Work, order: Order, asks: Sequence[LineAsk], kind: AfterSaleType
 ) -> list[tuple[OrderLine, LineRefund]]:
     if not asks:
         raise DomainError(ErrorCode.BAD_USER_INPUT, "name at least one line", "lines")
@@ -85,7 +92,8 @@ async def _priced_items(
                 f"lines.{i}.lineId",
             )
         state = LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
-        items.append((line, line_refund(state, ask.quantity, ask.amount, f"lines.{i}")))
+        rule = difference_refund if kind is AfterSaleType.PRICE_DIFFERENCE else line_refund
+        items.append((line, rule(state, ask.quantity, ask.amount, f"lines.{i}")))
     return items
 
 
@@ -170,7 +178,7 @@ async def request(
         raise DomainError(ErrorCode.BAD_USER_INPUT, f"at most {MAX_EVIDENCE} pictures", "evidenceUrls")
     order = await _refundable_order(work, order_id, AfterSaleInitiator.BUYER)
     check_type(kind, order.status)
-    items = await _priced_items(work, order, asks)
+    items = await _priced_items(work, order, asks, kind)
     after_sale = await _open(work, order, A.REQUEST, kind, reason, items, evidence_urls)
     # The order's status does not change, but its store must hear of the request at once
     # (退款申请 in the live order feed): a timeline row with no action records it.
@@ -195,12 +203,23 @@ async def request(
     return _result(after_sale)
 
 
-async def refund_lines(work: Work, order_id: int, asks: Sequence[LineAsk], reason: str) -> Result:
-    """The store refunds on its own (主动退款): money moves at once. Also the 待分配 partial refund."""
+async def refund_lines(
+    work: Work,
+    order_id: int,
+    asks: Sequence[LineAsk],
+    reason: str,
+    kind: AfterSaleType = AfterSaleType.REFUND_ONLY,
+) -> Result:
+    """The store refunds on its own (主动退款): money moves at once. Also the 待分配 partial refund.
+    `kind` PRICE_DIFFERENCE (退差价) gives money back on units the buyer keeps."""
+    if kind is AfterSaleType.RETURN_AND_REFUND:
+        raise DomainError(
+            ErrorCode.BAD_USER_INPUT, "a store refunds units or a price difference, not a return", "type"
+        )
     reason = _text(reason, "reason")
     order = await _refundable_order(work, order_id, AfterSaleInitiator.MERCHANT)
-    items = await _priced_items(work, order, asks)
-    after_sale = await _open(work, order, A.MERCHANT_REFUND, AfterSaleType.REFUND_ONLY, reason, items)
+    items = await _priced_items(work, order, asks, kind)
+    after_sale = await _open(work, order, A.MERCHANT_REFUND, kind, reason, items)
     await pay_out(work, order, after_sale)
     return _result(after_sale)
 

@@ -64,7 +64,11 @@ strawberry.enum(PaymentKind, description="PAY: the buyer pays; REFUND: money goe
 strawberry.enum(PaymentStatus, description="Gateway state of a payment or refund.")
 strawberry.enum(ActorType, description="Who caused an event.")
 strawberry.enum(TraceState, description="Carrier tracking state of a parcel.")
-strawberry.enum(AfterSaleType, description="REFUND_ONLY 仅退款, RETURN_AND_REFUND 退款退货.")
+strawberry.enum(
+    AfterSaleType,
+    description="REFUND_ONLY 仅退款, RETURN_AND_REFUND 退款退货, PRICE_DIFFERENCE 退差价 (money back "
+    "on units the buyer keeps).",
+)
 strawberry.enum(AfterSaleInitiator)
 strawberry.enum(AfterSaleStatus)
 strawberry.enum(CampaignType, description="INVITE_REWARD 邀请有礼, SPEND_REWARD 满减赠, GROUP_BUY 拼团.")

@@ -132,6 +132,11 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ],
     ("orders.md", "Book"): [_eq("placeOrder.order.status", "PENDING_PAYMENT")],
     ("orders.md", "PreOrderSettings"): [_eq("updateStore.store.preOrderDays", 3)],
+    ("orders.md", "Difference"): [
+        _eq("refundLines.afterSale.type", "PRICE_DIFFERENCE"),
+        _eq("refundLines.order.lines.0.refundedQuantity", 0),
+        _eq("refundLines.order.lines.0.refundedAmount.cents", 100),
+    ],
     ("README.md", "Pay"): [
         _eq("payOrder.order.status", "PENDING_ACCEPTANCE"),
         _eq("payOrder.order.version", 3),
