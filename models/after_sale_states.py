@@ -74,7 +74,7 @@ AFTER_SALE_ACTORS: Final[Mapping[AfterSaleAction, frozenset[ActorType]]] = {
     A.WITHDRAW: _BUYER,
     A.SUBMIT_RETURN: _BUYER,
     A.MERCHANT_REFUND: _MERCHANT | {ActorType.SYSTEM},  # the system refunds cancelled orders and failed teams
-    A.APPROVE_REFUND_ONLY: _MERCHANT,
+    A.APPROVE_REFUND_ONLY: _MERCHANT | {ActorType.SYSTEM},  # 极速退款: the store's setting approves
     A.APPROVE_RETURN: _MERCHANT,
     A.REJECT: _MERCHANT,
     A.CONFIRM_RETURN_RECEIVED: _MERCHANT,

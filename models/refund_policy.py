@@ -151,6 +151,20 @@ def apply_refund(line: LineState, refund: LineRefund, *, consumes_units: bool) -
     )
 
 
+INSTANT_STATUSES: Final = frozenset({S.PENDING_SHIPMENT, S.PENDING_PICKUP})
+
+
+def is_instant(kind: AfterSaleType, status: OrderStatus, asks: Sequence[tuple[int, int]]) -> bool:
+    """极速退款 at a store with the setting: a refund-only request on an order not yet shipped or
+    handed over, every unit asked for still in the store. `asks`: (units asked, units of that line
+    neither shipped nor refunded)."""
+    return (
+        kind is AfterSaleType.REFUND_ONLY
+        and status in INSTANT_STATUSES
+        and all(asked <= in_store for asked, in_store in asks)
+    )
+
+
 def line_left(line: LineState) -> LineRefund | None:
     """What one line may still give back (its unrefunded units and their most money); None: nothing."""
     remaining = line.quantity - line.refunded_quantity

@@ -2,8 +2,8 @@
 
 The seed: "部分门店信息商家不可设置,但是可查询。商家不可设置配送基础运费" — some settings are HQ's
 alone. Store staff run the day-to-day of their own stores (pause and reopen, hours, auto-accept,
-phone, 起送价, pre-orders); where a store is, what it is called, how far it delivers and what it charges are
-HQ's. Closing a store for good (CLOSED) is HQ's decision too.
+phone, 起送价, pre-orders, 极速退款); where a store is, what it is called, how far it delivers and
+what it charges are HQ's. Closing a store for good (CLOSED) is HQ's decision too.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ FIELD_PATHS: Final[Mapping[str, str]] = {
     "auto_accept": "autoAccept",
     "takes_pre_orders": "takesPreOrders",
     "pre_order_days": "preOrderDays",
+    "instant_refund": "instantRefund",
 }
 """Store attribute (or pseudo-attribute) → the input path an error names."""
 
@@ -56,6 +57,7 @@ STAFF_EDITABLE: Final = frozenset(
         "min_order_amount",
         "takes_pre_orders",
         "pre_order_days",
+        "instant_refund",
     }
 )
 REQUIRED_ON_CREATE: Final = frozenset(
@@ -134,7 +136,7 @@ def normalize_store_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             out.update({column: method in methods for method, column in _SUPPORTS.items()})
         elif name == "pre_order_days":
             out[name] = check_max_days(value, path)
-        elif name in ("status", "size", "auto_accept", "takes_pre_orders"):
+        elif name in ("status", "size", "auto_accept", "takes_pre_orders", "instant_refund"):
             out[name] = value
         else:
             raise KeyError(name)

@@ -59,6 +59,8 @@ class Store(Base):
     """预订单: while closed, a shopper may book a time instead of being refused (models/pre_orders.py)."""
     pre_order_days: Mapped[int] = mapped_column(Integer, default=2, server_default=text("2"))
     """How many days ahead a pre-order may be booked."""
+    instant_refund: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """极速退款: a buyer's refund-only request for units still in the store is refunded at once."""
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
 

@@ -7,6 +7,7 @@ database CHECKs and the one-open-after-sale-per-line index back that up.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,14 +26,17 @@ from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from models.order_event_types import AFTER_SALE_REQUESTED
 from models.orders import Order, OrderEvent, OrderLine
+from models.principals import SYSTEM
 from models.refund_policy import (
     LineRefund,
     LineState,
     check_type,
     difference_refund,
+    is_instant,
     line_refund,
     refund_entry,
 )
+from models.stores import Store
 from services.commands import Result, Work
 from services.order_transitions import lock_order
 from services.refunds import after_sale_transition, open_after_sale, pay_out
@@ -172,7 +176,8 @@ async def request(
     reason: str,
     evidence_urls: Sequence[str] = (),
 ) -> Result:
-    """The buyer asks for a refund (仅退款) or a return (退款退货) of some units of some lines."""
+    """The buyer asks for a refund (仅退款), a return (退款退货) or a price difference (退差价) of some
+    units of some lines; at a store with 极速退款 an eligible refund-only is refunded at once."""
     reason = _text(reason, "reason")
     if len(evidence_urls) > MAX_EVIDENCE:
         raise DomainError(ErrorCode.BAD_USER_INPUT, f"at most {MAX_EVIDENCE} pictures", "evidenceUrls")
@@ -200,7 +205,26 @@ async def request(
             created_at=work.now,
         )
     )
+    await _instant_refund(work, order, after_sale, items)
     return _result(after_sale)
+
+
+async def _instant_refund(
+    work: Work, order: Order, after_sale: AfterSale, items: Sequence[tuple[OrderLine, LineRefund]]
+) -> bool:
+    """极速退款: the store's setting approves the request at once when `is_instant` says it may
+    (the approval is the system's, on the after-sale's timeline); the money moves as on approval."""
+    store = await work.session.get(Store, order.store_id) if order.store_id is not None else None
+    asks = [
+        (refund.quantity, line.quantity - line.shipped_quantity - line.refunded_quantity)
+        for line, refund in items
+    ]
+    if store is None or not store.instant_refund or not is_instant(after_sale.type, order.status, asks):
+        return False
+    system = dataclasses.replace(work, actor=SYSTEM)
+    await after_sale_transition(system, after_sale, A.APPROVE_REFUND_ONLY, {"instant": True})
+    await pay_out(system, order, after_sale)
+    return True
 
 
 async def refund_lines(

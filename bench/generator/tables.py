@@ -25,7 +25,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "id code name province city district address latitude longitude phone status size "
         "business_hours delivery_radius_m min_order_amount delivery_fee delivery_fee_slots packaging_fee "
         "supports_self_pickup supports_store_delivery supports_express auto_accept takes_pre_orders "
-        "pre_order_days created_at "
+        "pre_order_days instant_refund created_at "
         "updated_at"
     ),
     "staff_accounts": _cols("id username display_name phone role parent_id enabled created_at last_login_at"),

@@ -81,6 +81,7 @@ _SETTINGS = {
     "auto_accept": "auto_accept",
     "takes_pre_orders": "takes_pre_orders",
     "pre_order_days": "pre_order_days",
+    "instant_refund": "instant_refund",
 }
 
 

@@ -2,7 +2,7 @@
 
 In `UpdateStoreInput` a field left out keeps its value; amounts are integer cents (分).
 Store staff may send only status (OPEN/PAUSED), businessHours, autoAccept, phone,
-minOrderAmountCents, takesPreOrders and preOrderDays, for their own stores; everything else is
+minOrderAmountCents, takesPreOrders, preOrderDays and instantRefund, for their own stores; everything else is
 HQ's (FORBIDDEN).
 """
 
@@ -19,6 +19,9 @@ TAKES_PRE_ORDERS_HELP = (
     "预订单: shoppers may book a time (placeOrder.bookedFor), also while the store is closed."
 )
 PRE_ORDER_DAYS_HELP = "How many days ahead a pre-order may be booked: 1 to 14."
+INSTANT_REFUND_HELP = (
+    "极速退款: a buyer's refund-only request for units still in the store is refunded at once."
+)
 
 
 @strawberry.input(
@@ -69,6 +72,7 @@ class CreateStoreInput:
     auto_accept: bool = False
     takes_pre_orders: bool = strawberry.field(default=False, description=TAKES_PRE_ORDERS_HELP)
     pre_order_days: int = strawberry.field(default=2, description=PRE_ORDER_DAYS_HELP)
+    instant_refund: bool = strawberry.field(default=False, description=INSTANT_REFUND_HELP)
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
@@ -98,6 +102,7 @@ class UpdateStoreInput:
         default=strawberry.UNSET, description=TAKES_PRE_ORDERS_HELP
     )
     pre_order_days: int | None = strawberry.field(default=strawberry.UNSET, description=PRE_ORDER_DAYS_HELP)
+    instant_refund: bool | None = strawberry.field(default=strawberry.UNSET, description=INSTANT_REFUND_HELP)
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 

@@ -66,6 +66,10 @@ class Store(relay.Node):
         description="预订单: while closed, shoppers may book a time instead of being refused (STORE_CLOSED)."
     )
     pre_order_days: int = strawberry.field(description="How many days ahead a pre-order may be booked.")
+    instant_refund: bool = strawberry.field(
+        description="极速退款: a buyer's refund-only request for units still in the store is refunded "
+        "at once."
+    )
     created_at: datetime
     updated_at: datetime
     _hours: strawberry.Private[list[dict[str, Any]]]
@@ -155,6 +159,7 @@ STORE_FIELDS = RowFields(
         "auto_accept": "auto_accept",
         "takes_pre_orders": "takes_pre_orders",
         "pre_order_days": "pre_order_days",
+        "instant_refund": "instant_refund",
         "created_at": "created_at",
         "updated_at": "updated_at",
         "_hours": lambda r: list(r.business_hours),

@@ -3,7 +3,7 @@
 `stores.takes_pre_orders` / `stores.pre_order_days`: whether a closed store takes bookings and how
 far ahead; `orders.booked_for` (indexed for the booking states), `orders.accept_from` (the opening
 a pre-order placed while closed waits for) and the two reminder stamps the sweeper sets once each.
-`after_sales.type` takes PRICE_DIFFERENCE: its CHECK constraint is replaced (the column's length
+`stores.instant_refund` is the 极速退款 setting. `after_sales.type` takes PRICE_DIFFERENCE: its CHECK constraint is replaced (the column's length
 already fits it).
 
 Revision ID: 0018
@@ -72,6 +72,9 @@ def upgrade() -> None:
         "stores", sa.Column("takes_pre_orders", sa.Boolean(), server_default=sa.text("false"), nullable=False)
     )
     op.add_column(
+        "stores", sa.Column("instant_refund", sa.Boolean(), server_default=sa.text("false"), nullable=False)
+    )
+    op.add_column(
         "stores", sa.Column("pre_order_days", sa.Integer(), server_default=sa.text("2"), nullable=False)
     )
     for name in _ORDER_COLUMNS:
@@ -88,3 +91,4 @@ def downgrade() -> None:
         op.drop_column("orders", name)
     op.drop_column("stores", "pre_order_days")
     op.drop_column("stores", "takes_pre_orders")
+    op.drop_column("stores", "instant_refund")

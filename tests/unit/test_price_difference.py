@@ -7,10 +7,12 @@ from hypothesis import strategies as st
 
 from models.after_sale_states import AfterSaleType, consumes_units
 from models.errors import DomainError
+from models.order_states import OrderStatus
 from models.refund_policy import (
     LineState,
     apply_refund,
     difference_refund,
+    is_instant,
     line_left,
     line_refund,
     max_refund,
@@ -59,3 +61,19 @@ def test_refunds_and_differences_never_exceed_what_was_paid(
 
 def test_only_a_price_difference_keeps_the_units() -> None:
     assert [consumes_units(k) for k in AfterSaleType] == [True, True, False]
+
+
+@given(
+    kind=st.sampled_from(list(AfterSaleType)),
+    status=st.sampled_from(list(OrderStatus)),
+    asks=st.lists(st.tuples(st.integers(1, 5), st.integers(0, 5)), min_size=1, max_size=4),
+)
+def test_instant_refunds_only_for_refund_only_of_units_in_the_store(
+    kind: AfterSaleType, status: OrderStatus, asks: list[tuple[int, int]]
+) -> None:
+    expected = (
+        kind is AfterSaleType.REFUND_ONLY
+        and status in {OrderStatus.PENDING_SHIPMENT, OrderStatus.PENDING_PICKUP}
+        and all(asked <= in_store for asked, in_store in asks)
+    )
+    assert is_instant(kind, status, asks) is expected
