@@ -294,6 +294,23 @@ async def approve(work: Work, after_sale_id: int, *, expected_version: int | Non
     return await _move(work, after_sale_id, None, expected_version)
 
 
+async def refund_now(work: Work, after_sale_id: int, *, expected_version: int | None = None) -> Result:
+    """Refund whatever step of the after-sale pays: approving a refund-only or price difference in
+    review, confirming a return that arrived; anything else is INVALID_TRANSITION (batch 退款)."""
+    after_sale, _ = await _lock(work, after_sale_id)
+    pays = {
+        AfterSaleStatus.PENDING_REVIEW: approve_action(after_sale.type),
+        AfterSaleStatus.RETURN_SHIPPED: A.CONFIRM_RETURN_RECEIVED,
+    }.get(after_sale.status)
+    if pays is None or pays is A.APPROVE_RETURN:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"after-sale in {after_sale.status.value} has nothing to refund now",
+            "afterSaleId",
+        )
+    return await _move(work, after_sale_id, pays, expected_version)
+
+
 async def reject(
     work: Work, after_sale_id: int, reason: str, *, expected_version: int | None = None
 ) -> Result:

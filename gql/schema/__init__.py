@@ -16,6 +16,7 @@ from gql.documents import PreparedDocument
 from gql.errors import ErrorCodes
 from gql.execution import LevelFirstExecutor
 from gql.observability import OperationMetrics
+from gql.resolvers.after_sale_batches import AfterSaleBatchMutations
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
 from gql.resolvers.analytics import AnalyticsQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
@@ -76,6 +77,7 @@ Mutation = merge_types(
         OrderMutations,
         OrderWatchMutations,
         AfterSaleMutations,
+        AfterSaleBatchMutations,
         CampaignMutations,
         GroupBuyMutations,
         StoreMutations,

@@ -132,6 +132,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ],
     ("orders.md", "Book"): [_eq("placeOrder.order.status", "PENDING_PAYMENT")],
     ("orders.md", "PreOrderSettings"): [_eq("updateStore.store.preOrderDays", 3)],
+    ("orders.md", "BatchApprove"): [_eq("batchApproveAfterSales.succeeded", 1)],
     ("orders.md", "Difference"): [
         _eq("refundLines.afterSale.type", "PRICE_DIFFERENCE"),
         _eq("refundLines.order.lines.0.refundedQuantity", 0),
