@@ -82,6 +82,8 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     # Counts per status tab: one GROUP BY over the caller's whole order scope.
     "Query.orderStatusCounts": 20,
     "Query.orderBookingCounts": 20,
+    # Two bounded reads of the timelines of one customer's orders.
+    "Query.supportLog": 20,
     "Query.afterSaleStatusCounts": 20,
 }
 """Own cost of a field (its children are added on top), by `Type.field`."""

@@ -46,6 +46,7 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.orders": ORDER_READERS,
     "Query.orderStatusCounts": ORDER_READERS,
     "Query.orderBookingCounts": ORDER_READERS,
+    "Query.supportLog": MERCHANTS,
     "Query.order": ORDER_READERS,
     # Order mutations: the state table further decides who may cause which transition.
     "Mutation.placeOrder": SHOPPERS,

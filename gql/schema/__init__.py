@@ -35,6 +35,7 @@ from gql.resolvers.sign_in import SignInMutations
 from gql.resolvers.staff import StaffMutations, StaffQueries
 from gql.resolvers.store_skus import StoreSkuMutations, StoreSkuQueries
 from gql.resolvers.stores import StoreMutations, StoreQueries
+from gql.resolvers.support_log import SupportLogQueries
 from gql.resolvers.visits import VisitMutations
 from gql.schema.after_sales import AfterSale
 from gql.schema.campaigns import Campaign
@@ -68,6 +69,7 @@ Query = merge_types(
         MetricsQueries,
         AnalyticsQueries,
         ExportQueries,
+        SupportLogQueries,
     ),
 )
 

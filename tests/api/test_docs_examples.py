@@ -132,6 +132,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ],
     ("orders.md", "Book"): [_eq("placeOrder.order.status", "PENDING_PAYMENT")],
     ("orders.md", "PreOrderSettings"): [_eq("updateStore.store.preOrderDays", 3)],
+    ("back_office.md", "Support"): [lambda d: _nonempty(d["supportLog"])],
     ("orders.md", "BatchApprove"): [_eq("batchApproveAfterSales.succeeded", 1)],
     ("orders.md", "Difference"): [
         _eq("refundLines.afterSale.type", "PRICE_DIFFERENCE"),
