@@ -54,6 +54,7 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.cancelOrder": frozenset({Role.SHOPPER, Role.STORE_STAFF, Role.HQ_ADMIN}),
     "Mutation.confirmReceipt": SHOPPERS,
     "Mutation.acceptOrder": MERCHANTS,
+    "Mutation.setMerchantOrderNo": MERCHANTS,
     "Mutation.rejectOrder": MERCHANTS,
     "Mutation.shipOrder": MERCHANTS,
     "Mutation.addParcelTrace": MERCHANTS,

@@ -99,6 +99,8 @@ class TextField(StrEnum):
     """The buyer's (customer's) own phone only, never the consignee's; read like PHONE."""
     STORE_NAME = "storename"
     """The fulfilling store's name contains the text (HQ warehouse orders have no store)."""
+    MERCHANT_NO = "merchantno"
+    """Exact merchant order number (商家订单号), as the store or HQ set it."""
     SERIAL = "serial"
     """Exact payment serial number (流水号): the gateway's reference of a payment or refund."""
     CONSIGNEE = "consignee"

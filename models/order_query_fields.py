@@ -78,6 +78,11 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
         text_field(f.TextField.BUYER_PHONE),
     ),
     FieldSpec(
+        ("merchantno",),
+        "merchantno:POS20261123001 — exact merchant order number (商家订单号)",
+        text_field(f.TextField.MERCHANT_NO),
+    ),
+    FieldSpec(
         ("serial",),
         "serial:4200001234 — exact payment serial number (流水号) of a payment or refund",
         text_field(f.TextField.SERIAL),

@@ -179,6 +179,8 @@ def _text(node: f.TextMatch, phones: bool) -> ColumnElement[bool]:
         case f.TextField.STORE_NAME:
             named = select(Store.id).where(Store.name.icontains(text, autoescape=True))
             return _present_in(Order.store_id, named)
+        case f.TextField.MERCHANT_NO:
+            return and_(Order.merchant_order_no.is_not(None), Order.merchant_order_no == text)
         case f.TextField.SERIAL:
             paid = select(PaymentTransaction.order_id).where(PaymentTransaction.gateway_reference == text)
             return Order.id.in_(paid)

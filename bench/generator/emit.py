@@ -41,6 +41,13 @@ def booked_for(sim: OrderSim) -> float | None:
     return (sim.created + ahead) // 1800.0 * 1800.0 + 1800.0
 
 
+def merchant_no(sim: OrderSim) -> str | None:
+    """商家订单号 of the demo: every fifth accepted order carries its store's POS reference."""
+    if sim.accepted is None or sim.id % 5:
+        return None
+    return f"POS{sim.id:08d}"
+
+
 class Emitter:
     def __init__(self, rng: random.Random, ids: Ids, now: float) -> None:
         self.rng = rng
@@ -58,6 +65,7 @@ class Emitter:
             (
                 sim.id,
                 sim.order_no,
+                merchant_no(sim),
                 sim.store_id,
                 sim.customer.id,
                 sim.channel,

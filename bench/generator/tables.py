@@ -58,7 +58,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "opened_at expires_at succeeded_at failed_at version"
     ),
     "orders": _cols(
-        "id order_no store_id customer_id channel type fulfillment status payment_method "
+        "id order_no merchant_order_no store_id customer_id channel type fulfillment status payment_method "
         "goods_amount goods_original_amount discount_amount delivery_fee packaging_fee "
         "payable_amount paid_amount refunded_amount consignee_name consignee_phone "
         "consignee_phone_last4 consignee_province consignee_city consignee_district "

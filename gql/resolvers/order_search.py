@@ -212,6 +212,7 @@ def filter_node(
         ("buyerPhone", f.TextField.BUYER_PHONE, t.buyer_phone),
         ("storeName", f.TextField.STORE_NAME, t.store_name),
         ("paymentSerialNo", f.TextField.SERIAL, t.payment_serial_no),
+        ("merchantOrderNo", f.TextField.MERCHANT_NO, t.merchant_order_no),
         ("consigneeName", f.TextField.CONSIGNEE, t.consignee_name),
         ("product", f.TextField.PRODUCT, t.product),
         ("sku", f.TextField.SKU, t.sku),

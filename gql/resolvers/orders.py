@@ -20,6 +20,7 @@ from gql.schema.order_mutations import (
     PlaceOrderInput,
     ReallocateOrderInput,
     RejectOrderInput,
+    SetMerchantOrderNoInput,
     ShipOrderInput,
     VerifyPickupInput,
 )
@@ -81,6 +82,21 @@ class OrderMutations:
             return await checkout.place_order(work, cmd)
 
         return await order_mutation(info, "placeOrder", input, use_case)
+
+    @strawberry.mutation(
+        permission_classes=[Allowed],
+        description="Store (its orders) or HQ sets the merchant order number (商家订单号).",
+    )
+    async def set_merchant_order_no(self, info: Info, input: SetMerchantOrderNoInput) -> OrderPayload:
+        async def use_case(work: Work) -> Result:
+            return await order_service.set_merchant_order_no(
+                work,
+                _order_id(input.order_id),
+                input.merchant_order_no,
+                expected_version=input.expected_version,
+            )
+
+        return await order_mutation(info, "setMerchantOrderNo", input, use_case)
 
     @strawberry.mutation(permission_classes=[Allowed], description="Shopper pays an unpaid order.")
     async def pay_order(self, info: Info, input: PayOrderInput) -> OrderPayload:

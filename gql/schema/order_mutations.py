@@ -85,6 +85,16 @@ class CancelOrderInput:
     expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
 
 
+@strawberry.input(description="商家订单号: set (or, with null or blank, clear) the merchant's own reference.")
+class SetMerchantOrderNoInput:
+    order_id: strawberry.ID
+    merchant_order_no: str | None = strawberry.field(
+        description="1 to 32 letters, digits, '_' or '-' (not first); null or blank clears it."
+    )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+    expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
+
+
 @strawberry.input
 class AcceptOrderInput:
     order_id: strawberry.ID

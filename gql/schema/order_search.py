@@ -106,6 +106,9 @@ class OrderFilter:
         description="Exact payment serial number (流水号) the gateway gave a payment or refund of the "
         "order (`Order.paymentSerialNo`, `OrderPayment.serialNo`).",
     )
+    merchant_order_no: str | None = strawberry.field(
+        default=None, description="Exact merchant order number (商家订单号, `Order.merchantOrderNo`)."
+    )
     hq_warehouse: bool | None = strawberry.field(
         default=None,
         description="true: shipped by the HQ warehouse (总部, the order has no store); false: by a store.",

@@ -60,6 +60,10 @@ class ActionAvailability:
 class Order(relay.Node):
     id: relay.NodeID[int]
     order_no: str
+    merchant_order_no: str | None = strawberry.field(
+        description="商家订单号: the merchant's own reference, set with `setMerchantOrderNo`; search "
+        "`merchantno:`."
+    )
     status: OrderStatus
     type: OrderType
     fulfillment: Fulfillment
@@ -269,6 +273,7 @@ ORDER_ROW_FIELDS = RowFields(
     {
         "id": "id",
         "order_no": "order_no",
+        "merchant_order_no": "merchant_order_no",
         "status": "status",
         "type": "type",
         "fulfillment": "fulfillment",

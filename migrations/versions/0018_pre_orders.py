@@ -3,7 +3,7 @@
 `stores.takes_pre_orders` / `stores.pre_order_days`: whether a closed store takes bookings and how
 far ahead; `orders.booked_for` (indexed for the booking states), `orders.accept_from` (the opening
 a pre-order placed while closed waits for) and the two reminder stamps the sweeper sets once each.
-`stores.instant_refund` is the 极速退款 setting. `after_sales.type` takes PRICE_DIFFERENCE: its CHECK constraint is replaced (the column's length
+`orders.merchant_order_no` (indexed) is the 商家订单号. `stores.instant_refund` is the 极速退款 setting. `after_sales.type` takes PRICE_DIFFERENCE: its CHECK constraint is replaced (the column's length
 already fits it).
 
 Revision ID: 0018
@@ -80,12 +80,16 @@ def upgrade() -> None:
     for name in _ORDER_COLUMNS:
         op.add_column("orders", sa.Column(name, models.base.UtcDateTime(timezone=True), nullable=True))
     op.create_index("ix_orders_booked_for", "orders", ["booked_for"], unique=False)
+    op.add_column("orders", sa.Column("merchant_order_no", sa.String(length=32), nullable=True))
+    op.create_index("ix_orders_merchant_order_no", "orders", ["merchant_order_no"], unique=False)
 
 
 def downgrade() -> None:
     # A price difference becomes a refund-only of the same lines (the money moved all the same).
     op.execute(sa.text("UPDATE after_sales SET type = 'REFUND_ONLY' WHERE type = 'PRICE_DIFFERENCE'"))
     _replace_check("after_sales", _TYPE_CHECK, "type", _TYPES_BEFORE)
+    op.drop_index("ix_orders_merchant_order_no", table_name="orders")
+    op.drop_column("orders", "merchant_order_no")
     op.drop_index("ix_orders_booked_for", table_name="orders")
     for name in reversed(_ORDER_COLUMNS):
         op.drop_column("orders", name)

@@ -133,6 +133,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("orders.md", "Book"): [_eq("placeOrder.order.status", "PENDING_PAYMENT")],
     ("orders.md", "PreOrderSettings"): [_eq("updateStore.store.preOrderDays", 3)],
     ("back_office.md", "Support"): [lambda d: _nonempty(d["supportLog"])],
+    ("orders.md", "ByMerchantNo"): [_eq("orders.edges.0.node.merchantOrderNo", "POS-DEMO-0001")],
     ("orders.md", "BatchApprove"): [_eq("batchApproveAfterSales.succeeded", 1)],
     ("orders.md", "Difference"): [
         _eq("refundLines.afterSale.type", "PRICE_DIFFERENCE"),
