@@ -47,6 +47,7 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.orderStatusCounts": ORDER_READERS,
     "Query.orderBookingCounts": ORDER_READERS,
     "Query.supportLog": MERCHANTS,
+    "Query.orderBoard": MERCHANTS,
     "Query.order": ORDER_READERS,
     # Order mutations: the state table further decides who may cause which transition.
     "Mutation.placeOrder": SHOPPERS,

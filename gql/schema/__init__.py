@@ -27,6 +27,7 @@ from gql.resolvers.exports import ExportMutations, ExportQueries
 from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
 from gql.resolvers.metrics import MetricsQueries
 from gql.resolvers.node import NodeQueries
+from gql.resolvers.order_board import OrderBoardQueries
 from gql.resolvers.order_search import OrderSearchQueries
 from gql.resolvers.order_watches import OrderWatchMutations
 from gql.resolvers.orders import OrderMutations, OrderQueries
@@ -70,6 +71,7 @@ Query = merge_types(
         AnalyticsQueries,
         ExportQueries,
         SupportLogQueries,
+        OrderBoardQueries,
     ),
 )
 
