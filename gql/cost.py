@@ -87,6 +87,11 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     "Query.deliveryQueueCounts": 10,
     # Up to 50 orders, one transaction each.
     "Mutation.batchDeliveryAction": 100,
+    "Query.orderBookingCounts": 20,
+    # Two bounded reads of the timelines of one customer's orders.
+    "Query.supportLog": 20,
+    # A handful of aggregates over the caller's order scope.
+    "Query.orderBoard": 50,
     "Query.afterSaleStatusCounts": 20,
 }
 """Own cost of a field (its children are added on top), by `Type.field`."""

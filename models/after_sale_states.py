@@ -17,6 +17,7 @@ from models.errors import DomainError, ErrorCode
 class AfterSaleType(StrEnum):
     REFUND_ONLY = "REFUND_ONLY"  # 仅退款
     RETURN_AND_REFUND = "RETURN_AND_REFUND"  # 退款退货
+    PRICE_DIFFERENCE = "PRICE_DIFFERENCE"  # 退差价: money back, the buyer keeps the units
 
 
 class AfterSaleInitiator(StrEnum):
@@ -73,7 +74,7 @@ AFTER_SALE_ACTORS: Final[Mapping[AfterSaleAction, frozenset[ActorType]]] = {
     A.WITHDRAW: _BUYER,
     A.SUBMIT_RETURN: _BUYER,
     A.MERCHANT_REFUND: _MERCHANT | {ActorType.SYSTEM},  # the system refunds cancelled orders and failed teams
-    A.APPROVE_REFUND_ONLY: _MERCHANT,
+    A.APPROVE_REFUND_ONLY: _MERCHANT | {ActorType.SYSTEM},  # 极速退款: the store's setting approves
     A.APPROVE_RETURN: _MERCHANT,
     A.REJECT: _MERCHANT,
     A.CONFIRM_RETURN_RECEIVED: _MERCHANT,
@@ -106,6 +107,11 @@ def allowed_after_sale_actions(status: AfterSaleStatus | None) -> frozenset[Afte
 def approve_action(kind: AfterSaleType) -> AfterSaleAction:
     """Approving a return-and-refund waits for the goods; a refund-only pays at once."""
     return A.APPROVE_RETURN if kind is AfterSaleType.RETURN_AND_REFUND else A.APPROVE_REFUND_ONLY
+
+
+def consumes_units(kind: AfterSaleType) -> bool:
+    """Whether paying the after-sale out refunds its units (a price difference only gives money)."""
+    return kind is not AfterSaleType.PRICE_DIFFERENCE
 
 
 def is_open(status: AfterSaleStatus) -> bool:

@@ -33,6 +33,12 @@ class ErrorCode(StrEnum):
     STORE_CLOSED = "STORE_CLOSED"
     """Outside the store's business hours (营业时间); `nextOpeningAt` (UTC) says when it opens, null
     when it has no hours at all."""
+    PRE_ORDERS_NOT_TAKEN = "PRE_ORDERS_NOT_TAKEN"
+    """A booked time (预订单) was given to a store that does not take pre-orders."""
+    BOOKING_TOO_SOON = "BOOKING_TOO_SOON"
+    BOOKING_TOO_FAR = "BOOKING_TOO_FAR"
+    BOOKING_OUTSIDE_HOURS = "BOOKING_OUTSIDE_HOURS"
+    """The booked time is outside the store's business hours; `nextOpeningAt` as for STORE_CLOSED."""
     FULFILLMENT_NOT_OFFERED = "FULFILLMENT_NOT_OFFERED"
     MIN_ORDER_NOT_MET = "MIN_ORDER_NOT_MET"
     PICKUP_CODE_MISMATCH = "PICKUP_CODE_MISMATCH"

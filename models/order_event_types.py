@@ -46,6 +46,10 @@ class OrderEventType(StrEnum):
     """配送异常: the picked order has waited too long for a rider."""
     DELIVERY_FOLLOW_UP = "DELIVERY_FOLLOW_UP"
     """The store followed a late delivery up (contacted the rider or the buyer, sent progress)."""
+    BOOKING_ACCEPT_DUE = "BOOKING_ACCEPT_DUE"
+    """预订单 placed while the store was closed: the store is open now and should accept it."""
+    BOOKING_PICK_DUE = "BOOKING_PICK_DUE"
+    """预订单 accepted: its booked time is near, time to pick (拣货提醒)."""
 
 
 AFTER_SALE_REQUESTED: Final = "AFTER_SALE_REQUESTED"
@@ -56,6 +60,16 @@ DELIVERY_FOLLOW_UP: Final = "DELIVERY_FOLLOW_UP"
 """`payload.event` of a timeline row that records the store's follow-up of a delivery (`payload.kind`)."""
 DELIVERY_QUEUE_ENTERED: Final = "DELIVERY_QUEUE_ENTERED"
 """`payload.event` of a timeline row that records an order entering a delivery queue (`payload.queue`)."""
+BOOKING_ACCEPT_DUE: Final = "BOOKING_ACCEPT_DUE"
+BOOKING_PICK_DUE: Final = "BOOKING_PICK_DUE"
+"""`payload.event` of the pre-order reminders the sweeper writes (no status change)."""
+_NOTES: Final[Mapping[str, OrderEventType]] = {
+    AFTER_SALE_REQUESTED: OrderEventType.REFUND_REQUESTED,
+    DELIVERY_PROGRESS: OrderEventType.DELIVERY_PROGRESS,
+    DELIVERY_FOLLOW_UP: OrderEventType.DELIVERY_FOLLOW_UP,
+    BOOKING_ACCEPT_DUE: OrderEventType.BOOKING_ACCEPT_DUE,
+    BOOKING_PICK_DUE: OrderEventType.BOOKING_PICK_DUE,
+}
 
 _BY_ACTION: Final[Mapping[OrderAction, OrderEventType]] = {
     OrderAction.PAY: OrderEventType.NEW_ORDER,
@@ -89,19 +103,17 @@ def event_type(
     """The kind of one timeline row.
 
     A row without an action is either the creation of the order (no previous status) or a
-    note that changes no status (an after-sale request, `payload.event` says which).
+    note that changes no status (an after-sale request, a pre-order reminder: `payload.event`
+    says which).
     """
     if action is not None:
         return _BY_ACTION[action]
     if from_status is None:
         return OrderEventType.PLACED
-    if payload.get("event") == AFTER_SALE_REQUESTED:
-        return OrderEventType.REFUND_REQUESTED
-    if payload.get("event") == DELIVERY_PROGRESS:
-        return OrderEventType.DELIVERY_PROGRESS
-    if payload.get("event") == DELIVERY_FOLLOW_UP:
-        return OrderEventType.DELIVERY_FOLLOW_UP
     if payload.get("event") == DELIVERY_QUEUE_ENTERED:
         overdue = payload.get("queue") == "OVERDUE"
         return OrderEventType.DELIVERY_OVERDUE if overdue else OrderEventType.NO_RIDER
+    note = _NOTES.get(str(payload.get("event")))
+    if note is not None:
+        return note
     raise ValueError(f"timeline row without an action and of unknown kind: {dict(payload)!r}")

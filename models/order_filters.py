@@ -25,6 +25,7 @@ from typing import Final, TypeAlias
 from models.after_sale_states import AfterSaleStatus
 from models.enums import Fulfillment, OrderChannel, OrderType, PaymentMethod
 from models.order_states import OrderStatus
+from models.pre_orders import BookingState
 
 MAX_TEXT_LENGTH: Final = 100
 MAX_AMOUNT_CENTS: Final = 2**31 - 1
@@ -47,6 +48,8 @@ class EnumField(StrEnum):
     CHANNEL = "channel"
     AFTER_SALE = "aftersale"
     """An after-sale of the order is in one of the statuses (EXISTS, whatever its lines)."""
+    BOOKING = "booking"
+    """预订单 in one of the booking states at the time the list is read (`models/pre_orders.py`)."""
 
 
 ENUM_TYPES: Final[Mapping[EnumField, type[StrEnum]]] = {
@@ -56,6 +59,7 @@ ENUM_TYPES: Final[Mapping[EnumField, type[StrEnum]]] = {
     EnumField.FULFILLMENT: Fulfillment,
     EnumField.CHANNEL: OrderChannel,
     EnumField.AFTER_SALE: AfterSaleStatus,
+    EnumField.BOOKING: BookingState,
 }
 
 
@@ -71,6 +75,8 @@ class FlagField(StrEnum):
     """The order belongs to some campaign (its campaign id is set), whichever it is."""
     WATCHED = "watched"
     """The caller watches the order (their own watch list: models/order_watches.py)."""
+    PRE_ORDER = "preorder"
+    """The order is a pre-order (预订单): it has a booked time."""
 
 
 class NameField(StrEnum):
@@ -93,6 +99,8 @@ class TextField(StrEnum):
     """The buyer's (customer's) own phone only, never the consignee's; read like PHONE."""
     STORE_NAME = "storename"
     """The fulfilling store's name contains the text (HQ warehouse orders have no store)."""
+    MERCHANT_NO = "merchantno"
+    """Exact merchant order number (商家订单号), as the store or HQ set it."""
     SERIAL = "serial"
     """Exact payment serial number (流水号): the gateway's reference of a payment or refund."""
     CONSIGNEE = "consignee"

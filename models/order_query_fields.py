@@ -28,12 +28,14 @@ from models.order_query_values import (
     name_field,
     parse_amount,
     parse_campaign,
+    parse_pre_order,
     parse_warehouse,
     parse_watched,
     text_field,
     time_field,
 )
 from models.order_tabs import STATUS_ALIASES
+from models.pre_orders import BOOKING_ALIASES
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,11 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
         text_field(f.TextField.BUYER_PHONE),
     ),
     FieldSpec(
+        ("merchantno",),
+        "merchantno:POS20261123001 — exact merchant order number (商家订单号)",
+        text_field(f.TextField.MERCHANT_NO),
+    ),
+    FieldSpec(
         ("serial",),
         "serial:4200001234 — exact payment serial number (流水号) of a payment or refund",
         text_field(f.TextField.SERIAL),
@@ -111,6 +118,13 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
         parse_campaign,
     ),
     FieldSpec(("watched",), "watched:true — orders on the caller's watch list (watchOrder)", parse_watched),
+    FieldSpec(("preorder",), "preorder:true — pre-orders (预订单, with a booked time)", parse_pre_order),
+    FieldSpec(
+        ("booking",),
+        "booking:SOON,OVERDUE — pre-orders in that booking state now (NOT_YET 未到时, SOON 即将到时, "
+        "OVERDUE 已超时)",
+        enum_field(f.EnumField.BOOKING, dict(BOOKING_ALIASES)),
+    ),
     FieldSpec(
         ("aftersale",),
         "aftersale:PENDING_REVIEW — has an after-sale in that status",

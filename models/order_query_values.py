@@ -176,6 +176,7 @@ FLAG_WORDS: Final[dict[f.FlagField, dict[str, bool]]] = {
     f.FlagField.HQ_WAREHOUSE: {"hq": True, "总部": True, "store": False, "门店": False},
     f.FlagField.HAS_CAMPAIGN: {"any": True, "none": False},
     f.FlagField.WATCHED: {"true": True, "yes": True, "false": False, "no": False},
+    f.FlagField.PRE_ORDER: {"true": True, "yes": True, "false": False, "no": False},
 }
 """The words of a flag, each with the flag's value; `format_leaf` writes the first of each value."""
 
@@ -198,6 +199,10 @@ def parse_warehouse(name: str, items: Sequence[Item], _zone: tzinfo) -> f.Node:
 
 def parse_watched(name: str, items: Sequence[Item], _zone: tzinfo) -> f.Node:
     return _flag(f.FlagField.WATCHED, name, items)
+
+
+def parse_pre_order(name: str, items: Sequence[Item], _zone: tzinfo) -> f.Node:
+    return _flag(f.FlagField.PRE_ORDER, name, items)
 
 
 def parse_campaign(name: str, items: Sequence[Item], zone: tzinfo) -> f.Node:

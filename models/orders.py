@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, IdType, JsonType, UtcDateTime, created_at_column, enum_type, id_pk
 from models.delivery_stages import DeliveryStage
 from models.enums import ActorType, Fulfillment, OrderChannel, OrderType, PaymentMethod, TraceState
+from models.errors import DomainError, ErrorCode
 from models.order_states import OrderAction, OrderStatus
 
 
@@ -44,10 +46,14 @@ class Order(Base):
         Index("ix_orders_campaign_id", "campaign_id"),
         Index("ix_orders_team_id", "team_id"),
         Index("ix_orders_stage_promised", "delivery_stage", "promised_at"),
+        Index("ix_orders_booked_for", "booked_for"),
+        Index("ix_orders_merchant_order_no", "merchant_order_no"),
     )
 
     id: Mapped[int] = id_pk()
     order_no: Mapped[str] = mapped_column(String(24), unique=True)
+    merchant_order_no: Mapped[str | None] = mapped_column(String(32))
+    """商家订单号: the merchant's own reference (its POS or ERP), set by the store or HQ."""
     store_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stores.id"))
     """The current fulfiller; None for EXPRESS orders shipped by the HQ warehouse."""
     customer_id: Mapped[int] = mapped_column(IdType, ForeignKey("customers.id"))
@@ -102,6 +108,13 @@ class Order(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    booked_for: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """预订单: the time the shopper booked; None for an ordinary order (models/pre_orders.py)."""
+    accept_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """A pre-order placed while the store was closed: its next opening, from which the acceptance
+    window runs and the acceptance reminder is due."""
+    accept_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    pick_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = created_at_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -111,6 +124,24 @@ class Order(Base):
     # a concurrent change makes the flush fail (StaleDataError → VERSION_CONFLICT) instead of
     # silently overwriting.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it at class creation)
+
+
+MERCHANT_ORDER_NO: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
+
+
+def merchant_order_no(value: str | None) -> str | None:
+    """A merchant order number as stored: 1 to 32 of A-Z, a-z, 0-9, '_' and '-' (not first), trimmed;
+    None or blank clears it. BAD_USER_INPUT otherwise."""
+    if value is None or not value.strip():
+        return None
+    cleaned = value.strip()
+    if not MERCHANT_ORDER_NO.match(cleaned):
+        raise DomainError(
+            ErrorCode.BAD_USER_INPUT,
+            "a merchant order number is 1 to 32 letters, digits, '_' or '-'",
+            "merchantOrderNo",
+        )
+    return cleaned
 
 
 ACTION_TIMESTAMP: Final[Mapping[OrderAction, str]] = {

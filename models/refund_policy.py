@@ -6,6 +6,9 @@
   refunded through the end of 11-16 with a 15-day window.
 * Per line: at most the units not yet refunded; the amount defaults to the pro-rata paid amount of
   those units and may be lowered, never raised.
+* A price difference (退差价) gives money back on units the buyer keeps: it names its amount, which
+  is bounded like a refund of those units (their share, and never more than the line still holds),
+  and consumes no unit — so the line's later refunds are bounded by what is left of its money.
 * Return-and-refund (退款退货) only for goods that left the store.
 * `refund_entry` is the whole question "may this side start a refund on this order now, and of
   what": the refund service raises its reason, `availableActions` shows it, `refundableLines`
@@ -126,6 +129,40 @@ def line_refund(line: LineState, quantity: int, amount: int | None, field: str) 
             f"{field}.amount",
         )
     return LineRefund(quantity, amount)
+
+
+def difference_refund(line: LineState, quantity: int, amount: int | None, field: str) -> LineRefund:
+    """Validate a price difference (退差价) on `quantity` units the buyer keeps: an explicit, positive
+    amount within what a refund of those units could give back now (`max_refund`)."""
+    if amount is None or amount <= 0:
+        raise DomainError(
+            ErrorCode.BAD_USER_INPUT, "a price difference names a positive amount", f"{field}.amount"
+        )
+    return line_refund(line, quantity, amount, field)
+
+
+def apply_refund(line: LineState, refund: LineRefund, *, consumes_units: bool) -> LineState:
+    """The line after a refund is paid out: units and money, or money only (a price difference)."""
+    return LineState(
+        line.quantity,
+        line.paid_amount,
+        line.refunded_quantity + (refund.quantity if consumes_units else 0),
+        line.refunded_amount + refund.amount,
+    )
+
+
+INSTANT_STATUSES: Final = frozenset({S.PENDING_SHIPMENT, S.PENDING_PICKUP})
+
+
+def is_instant(kind: AfterSaleType, status: OrderStatus, asks: Sequence[tuple[int, int]]) -> bool:
+    """极速退款 at a store with the setting: a refund-only request on an order not yet shipped or
+    handed over, every unit asked for still in the store. `asks`: (units asked, units of that line
+    neither shipped nor refunded)."""
+    return (
+        kind is AfterSaleType.REFUND_ONLY
+        and status in INSTANT_STATUSES
+        and all(asked <= in_store for asked, in_store in asks)
+    )
 
 
 def line_left(line: LineState) -> LineRefund | None:

@@ -7,7 +7,8 @@ shopper's `consignee` / `lines`, HQ's `toStoreId`):
 * the store is OPEN (not paused or closed by HQ) and offers the order's fulfilment;
 * it is inside its business hours (营业时间) now, on the business clock — outside them the order is
   refused (STORE_CLOSED) with the next opening time, since nobody would accept it and the
-  acceptance timeout would bounce it to 待分配 (pre-orders while closed are not offered yet);
+  acceptance timeout would bounce it to 待分配 — unless the store takes pre-orders and the shopper
+  books a time (`models/pre_orders.py`);
 * store delivery reaches the consignee's map pin (配送范围, inclusive) and the goods, before any
   discount, reach the store's minimum (起送价). Self-pickup and express orders are not delivered
   by the store, so neither applies to them.
@@ -55,7 +56,8 @@ def check_open(store: Store, now: datetime, zone: tzinfo, field: str) -> None:
     """STORE_CLOSED unless `now` is inside the store's hours (`zone`: the business time zone).
 
     The error's `nextOpeningAt` extension is the next opening in UTC (ISO 8601), or null when the
-    store has no hours; the message gives it on the business clock.
+    store has no hours; the message gives it on the business clock. `takesPreOrders` says whether
+    the same order with a booked time would be taken.
     """
     if within_hours(store.business_hours, now, zone):
         return
@@ -69,7 +71,10 @@ def check_open(store: Store, now: datetime, zone: tzinfo, field: str) -> None:
         ErrorCode.STORE_CLOSED,
         f"{store.name} ({store.code}) is closed now: {when}",
         field,
-        extensions={"nextOpeningAt": None if opens is None else opens.isoformat()},
+        extensions={
+            "nextOpeningAt": None if opens is None else opens.isoformat(),
+            "takesPreOrders": bool(store.takes_pre_orders),
+        },
     )
 
 

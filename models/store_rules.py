@@ -2,8 +2,8 @@
 
 The seed: "部分门店信息商家不可设置,但是可查询。商家不可设置配送基础运费" — some settings are HQ's
 alone. Store staff run the day-to-day of their own stores (pause and reopen, hours, auto-accept,
-phone, 起送价); where a store is, what it is called, how far it delivers and what it charges are
-HQ's. Closing a store for good (CLOSED) is HQ's decision too.
+phone, 起送价, pre-orders, 极速退款); where a store is, what it is called, how far it delivers and
+what it charges are HQ's. Closing a store for good (CLOSED) is HQ's decision too.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, Final
 from models.enums import Fulfillment, StoreStatus
 from models.errors import DomainError, ErrorCode
 from models.geo import check_coordinates
+from models.pre_orders import check_max_days
 from models.store_hours import fee_slots_json, hours_json, parse_business_hours, parse_fee_slots
 
 CODE: Final = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
@@ -42,11 +43,25 @@ FIELD_PATHS: Final[Mapping[str, str]] = {
     "fulfillment_methods": "fulfillmentMethods",
     "auto_accept": "autoAccept",
     "delivery_minutes": "deliveryMinutes",
+    "takes_pre_orders": "takesPreOrders",
+    "pre_order_days": "preOrderDays",
+    "instant_refund": "instantRefund",
 }
 """Store attribute (or pseudo-attribute) → the input path an error names."""
 
 MAX_DELIVERY_MINUTES: Final = 1440
-STAFF_EDITABLE: Final = frozenset({"status", "business_hours", "auto_accept", "phone", "min_order_amount"})
+STAFF_EDITABLE: Final = frozenset(
+    {
+        "status",
+        "business_hours",
+        "auto_accept",
+        "phone",
+        "min_order_amount",
+        "takes_pre_orders",
+        "pre_order_days",
+        "instant_refund",
+    }
+)
 REQUIRED_ON_CREATE: Final = frozenset(
     {"code", "name", "province", "city", "district", "address", "latitude", "longitude", "business_hours"}
 )
@@ -125,7 +140,9 @@ def normalize_store_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             if not 1 <= value <= MAX_DELIVERY_MINUTES:
                 raise DomainError(ErrorCode.BAD_USER_INPUT, f"1 to {MAX_DELIVERY_MINUTES} minutes", path)
             out[name] = value
-        elif name in ("status", "size", "auto_accept"):
+        elif name == "pre_order_days":
+            out[name] = check_max_days(value, path)
+        elif name in ("status", "size", "auto_accept", "takes_pre_orders", "instant_refund"):
             out[name] = value
         else:
             raise KeyError(name)

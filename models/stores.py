@@ -58,6 +58,12 @@ class Store(Base):
     auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
     delivery_minutes: Mapped[int] = mapped_column(Integer, default=45, server_default=text("45"))
     """配送时长: minutes from payment to the door the store promises for store delivery."""
+    takes_pre_orders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """预订单: while closed, a shopper may book a time instead of being refused (models/pre_orders.py)."""
+    pre_order_days: Mapped[int] = mapped_column(Integer, default=2, server_default=text("2"))
+    """How many days ahead a pre-order may be booked."""
+    instant_refund: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """极速退款: a buyer's refund-only request for units still in the store is refunded at once."""
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
 

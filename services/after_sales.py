@@ -7,6 +7,7 @@ database CHECKs and the one-open-after-sale-per-line index back that up.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,17 @@ from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from models.order_event_types import AFTER_SALE_REQUESTED
 from models.orders import Order, OrderEvent, OrderLine
-from models.refund_policy import LineRefund, LineState, check_type, line_refund, refund_entry
+from models.principals import SYSTEM
+from models.refund_policy import (
+    LineRefund,
+    LineState,
+    check_type,
+    difference_refund,
+    is_instant,
+    line_refund,
+    refund_entry,
+)
+from models.stores import Store
 from services.commands import Result, Work
 from services.order_transitions import lock_order
 from services.refunds import after_sale_transition, open_after_sale, pay_out
@@ -52,7 +63,7 @@ def _text(value: str, field: str, limit: int = 200) -> str:
 
 
 async def _priced_items(
-    work: Work, order: Order, asks: Sequence[LineAsk]
+    work: Work, order: Order, asks: Sequence[LineAsk], kind: AfterSaleType
 ) -> list[tuple[OrderLine, LineRefund]]:
     if not asks:
         raise DomainError(ErrorCode.BAD_USER_INPUT, "name at least one line", "lines")
@@ -85,7 +96,8 @@ async def _priced_items(
                 f"lines.{i}.lineId",
             )
         state = LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
-        items.append((line, line_refund(state, ask.quantity, ask.amount, f"lines.{i}")))
+        rule = difference_refund if kind is AfterSaleType.PRICE_DIFFERENCE else line_refund
+        items.append((line, rule(state, ask.quantity, ask.amount, f"lines.{i}")))
     return items
 
 
@@ -164,13 +176,14 @@ async def request(
     reason: str,
     evidence_urls: Sequence[str] = (),
 ) -> Result:
-    """The buyer asks for a refund (仅退款) or a return (退款退货) of some units of some lines."""
+    """The buyer asks for a refund (仅退款), a return (退款退货) or a price difference (退差价) of some
+    units of some lines; at a store with 极速退款 an eligible refund-only is refunded at once."""
     reason = _text(reason, "reason")
     if len(evidence_urls) > MAX_EVIDENCE:
         raise DomainError(ErrorCode.BAD_USER_INPUT, f"at most {MAX_EVIDENCE} pictures", "evidenceUrls")
     order = await _refundable_order(work, order_id, AfterSaleInitiator.BUYER)
     check_type(kind, order.status)
-    items = await _priced_items(work, order, asks)
+    items = await _priced_items(work, order, asks, kind)
     after_sale = await _open(work, order, A.REQUEST, kind, reason, items, evidence_urls)
     # The order's status does not change, but its store must hear of the request at once
     # (退款申请 in the live order feed): a timeline row with no action records it.
@@ -192,15 +205,45 @@ async def request(
             created_at=work.now,
         )
     )
+    await _instant_refund(work, order, after_sale, items)
     return _result(after_sale)
 
 
-async def refund_lines(work: Work, order_id: int, asks: Sequence[LineAsk], reason: str) -> Result:
-    """The store refunds on its own (主动退款): money moves at once. Also the 待分配 partial refund."""
+async def _instant_refund(
+    work: Work, order: Order, after_sale: AfterSale, items: Sequence[tuple[OrderLine, LineRefund]]
+) -> bool:
+    """极速退款: the store's setting approves the request at once when `is_instant` says it may
+    (the approval is the system's, on the after-sale's timeline); the money moves as on approval."""
+    store = await work.session.get(Store, order.store_id) if order.store_id is not None else None
+    asks = [
+        (refund.quantity, line.quantity - line.shipped_quantity - line.refunded_quantity)
+        for line, refund in items
+    ]
+    if store is None or not store.instant_refund or not is_instant(after_sale.type, order.status, asks):
+        return False
+    system = dataclasses.replace(work, actor=SYSTEM)
+    await after_sale_transition(system, after_sale, A.APPROVE_REFUND_ONLY, {"instant": True})
+    await pay_out(system, order, after_sale)
+    return True
+
+
+async def refund_lines(
+    work: Work,
+    order_id: int,
+    asks: Sequence[LineAsk],
+    reason: str,
+    kind: AfterSaleType = AfterSaleType.REFUND_ONLY,
+) -> Result:
+    """The store refunds on its own (主动退款): money moves at once. Also the 待分配 partial refund.
+    `kind` PRICE_DIFFERENCE (退差价) gives money back on units the buyer keeps."""
+    if kind is AfterSaleType.RETURN_AND_REFUND:
+        raise DomainError(
+            ErrorCode.BAD_USER_INPUT, "a store refunds units or a price difference, not a return", "type"
+        )
     reason = _text(reason, "reason")
     order = await _refundable_order(work, order_id, AfterSaleInitiator.MERCHANT)
-    items = await _priced_items(work, order, asks)
-    after_sale = await _open(work, order, A.MERCHANT_REFUND, AfterSaleType.REFUND_ONLY, reason, items)
+    items = await _priced_items(work, order, asks, kind)
+    after_sale = await _open(work, order, A.MERCHANT_REFUND, kind, reason, items)
     await pay_out(work, order, after_sale)
     return _result(after_sale)
 
@@ -249,6 +292,23 @@ async def _move(
 async def approve(work: Work, after_sale_id: int, *, expected_version: int | None = None) -> Result:
     """Approve: a refund-only pays at once; a return waits for the goods to come back."""
     return await _move(work, after_sale_id, None, expected_version)
+
+
+async def refund_now(work: Work, after_sale_id: int, *, expected_version: int | None = None) -> Result:
+    """Refund whatever step of the after-sale pays: approving a refund-only or price difference in
+    review, confirming a return that arrived; anything else is INVALID_TRANSITION (batch 退款)."""
+    after_sale, _ = await _lock(work, after_sale_id)
+    pays = {
+        AfterSaleStatus.PENDING_REVIEW: approve_action(after_sale.type),
+        AfterSaleStatus.RETURN_SHIPPED: A.CONFIRM_RETURN_RECEIVED,
+    }.get(after_sale.status)
+    if pays is None or pays is A.APPROVE_RETURN:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"after-sale in {after_sale.status.value} has nothing to refund now",
+            "afterSaleId",
+        )
+    return await _move(work, after_sale_id, pays, expected_version)
 
 
 async def reject(

@@ -7,7 +7,7 @@ shoppers can never buy the same last unit.
 
 from __future__ import annotations
 
-from models import store_intake
+from models import pre_orders, store_intake
 from models.customers import Customer
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
@@ -30,12 +30,29 @@ async def shopper(work: Work) -> Customer:
     return customer
 
 
-def check_delivery(q: Quote, cmd: PlaceOrder, work: Work) -> None:
-    """Every order, ordinary or group-buy: the store open by its hours now, the consignee within
-    its delivery radius and the goods at its minimum (`models.store_intake`, the same rule HQ's
-    reallocation applies)."""
+def check_delivery(q: Quote, cmd: PlaceOrder, work: Work) -> pre_orders.Booking | None:
+    """Every order, ordinary or group-buy: the store open by its hours now — or, with a booked
+    time, taking pre-orders and open at that time (`models.pre_orders`, the booking returned) —,
+    the consignee within its delivery radius and the goods at its minimum (`models.store_intake`,
+    the same rule HQ's reallocation applies)."""
+    booking = None
+    if q.store is None and cmd.booked_for is not None:
+        raise DomainError(
+            ErrorCode.PRE_ORDERS_NOT_TAKEN, "the HQ warehouse does not take pre-orders", "bookedFor"
+        )
     if q.store is not None:
-        store_intake.check_open(q.store, work.now, work.deps.rules.zone, "storeId")
+        zone = work.deps.rules.zone
+        if cmd.booked_for is None:
+            store_intake.check_open(q.store, work.now, zone, "storeId")
+        else:
+            booking = pre_orders.check_booking(
+                takes_pre_orders=q.store.takes_pre_orders,
+                max_days=q.store.pre_order_days,
+                hours=q.store.business_hours,
+                booked_for=cmd.booked_for,
+                now=work.now,
+                zone=zone,
+            )
         c = cmd.consignee
         store_intake.check_delivery(
             q.store,
@@ -46,6 +63,7 @@ def check_delivery(q: Quote, cmd: PlaceOrder, work: Work) -> None:
             radius_field="consignee",
             minimum_field="lines",
         )
+    return booking
 
 
 async def place_order(work: Work, cmd: PlaceOrder) -> Result:
@@ -54,8 +72,8 @@ async def place_order(work: Work, cmd: PlaceOrder) -> Result:
         work.session, customer.id, cmd.coupon_ids, cmd.store_id, cmd.channel.value, work.now
     )
     q = await quote(work.session, cmd, work.now, zone=work.deps.rules.zone, coupons=coupons)
-    check_delivery(q, cmd, work)
+    booking = check_delivery(q, cmd, work)
     await reserve_stock(work.session, q.store.id if q.store else None, q.stock_items)
-    order = await create_order(work, cmd, customer, q)
+    order = await create_order(work, cmd, customer, q, booking=booking)
     await lock_for_order(work, order, cmd.coupon_ids)
     return {"orderId": order.id}

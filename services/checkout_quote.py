@@ -62,6 +62,8 @@ class PlaceOrder:
     buyer_remark: str | None = None
     coupon_ids: tuple[int, ...] = ()
     """At most one goods coupon and one shipping coupon of the shopper's (locked by the order)."""
+    booked_for: datetime | None = None
+    """预订单: the booked time (models/pre_orders.py); None for an order to fulfil now."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from models.errors import DomainError, ErrorCode
 from models.order_states import OrderStatus
 from models.orders import Order, OrderEvent, OrderLine
 from models.pii import phone_last4
+from models.pre_orders import Booking
 from services.checkout_quote import PlaceOrder, Quote
 from services.commands import Work
 from services.coupons.redemption import write_adjustments
@@ -35,8 +36,10 @@ async def create_order(
     *,
     order_type: OrderType = OrderType.NORMAL,
     team_id: int | None = None,
+    booking: Booking | None = None,
 ) -> Order:
-    """Insert the order (stock must already be reserved by the caller, in the same transaction)."""
+    """Insert the order (stock must already be reserved by the caller, in the same transaction);
+    a pre-order carries its `booking`."""
     c = cmd.consignee
     order = Order(
         store_id=quote.store.id if quote.store else None,
@@ -65,6 +68,8 @@ async def create_order(
         campaign_id=quote.campaign_id,
         spend_reward_tier_id=quote.tier_id,
         team_id=team_id,
+        booked_for=booking.booked_for if booking else None,
+        accept_from=booking.accept_from if booking else None,
         created_at=work.now,
         payment_deadline=work.now + work.deps.rules.payment_timeout,
         updated_at=work.now,
@@ -96,6 +101,8 @@ async def create_order(
         payload["couponIds"] = quote.coupon_ids
     if quote.gift_unavailable:
         payload["giftUnavailable"] = True
+    if booking is not None:
+        payload["bookedFor"] = booking.booked_for.isoformat()
     work.session.add(
         OrderEvent(
             order_id=order.id,

@@ -10,17 +10,31 @@ unpaid orders and `-store:SH001` includes orders of the HQ warehouse.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache, partial
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models import order_filters as f
+from models import pre_orders
 from models.after_sales import AfterSale
+from models.base import UtcDateTime, utcnow
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from models.order_counts import count_scope
@@ -87,6 +101,8 @@ def compile_filter(
             return exists(
                 select(AfterSale.id).where(AfterSale.order_id == Order.id, AfterSale.status.in_(node.values))
             )
+        if node.field is f.EnumField.BOOKING:
+            return booking_condition(node.values)
         return _present_in(_ENUM_COLUMNS[node.field], sorted(node.values))
     if isinstance(node, f.IdIn):
         return _present_in(_ID_COLUMNS[node.field], sorted(node.ids))
@@ -96,6 +112,8 @@ def compile_filter(
         if node.field is f.FlagField.WATCHED:
             watched = Order.id.in_(select(OrderWatch.order_id).where(OrderWatch.watcher_key == watcher))
             return watched if node.value else not_(watched)
+        if node.field is f.FlagField.PRE_ORDER:
+            return Order.booked_for.is_not(None) if node.value else Order.booked_for.is_(None)
         return Order.campaign_id.is_not(None) if node.value else Order.campaign_id.is_(None)
     if isinstance(node, f.NameIn):
         stores = select(Store.id).where(_STORE_COLUMNS[node.field].in_(sorted(node.names)))
@@ -114,6 +132,29 @@ def compile_filter(
     if node.max is not None:
         amounts.append(Order.payable_amount <= node.max)
     return and_(*amounts)
+
+
+# The booking states move with the clock, but list statements are built once and kept (`_listed`):
+# the current time is a parameter whose value is read when each statement runs.
+_NOW: Final = bindparam("booking_now", callable_=utcnow, type_=UtcDateTime())
+_SOON: Final = bindparam("booking_soon", callable_=lambda: utcnow() + pre_orders.SOON, type_=UtcDateTime())
+
+
+def booking_condition(states: Iterable[StrEnum]) -> ColumnElement[bool]:
+    """Pre-orders whose booking state (`models.pre_orders.booking_state`) is one of `states` now."""
+    chosen = set(states)
+    ranges: list[ColumnElement[bool]] = []
+    if pre_orders.BookingState.OVERDUE in chosen:
+        ranges.append(Order.booked_for <= _NOW)
+    if pre_orders.BookingState.SOON in chosen:
+        ranges.append(and_(Order.booked_for > _NOW, Order.booked_for <= _SOON))
+    if pre_orders.BookingState.NOT_YET in chosen:
+        ranges.append(Order.booked_for > _SOON)
+    return and_(
+        Order.booked_for.is_not(None),
+        Order.status.in_(sorted(pre_orders.OPEN_STATUSES)),
+        or_(*ranges),
+    )
 
 
 def _present_in(column: InstrumentedAttribute[Any], values: Any) -> ColumnElement[bool]:

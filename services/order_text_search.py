@@ -88,6 +88,8 @@ def text_condition(node: f.TextMatch, *, phones: bool, indexed: bool = True) -> 
         case f.TextField.STORE_NAME:
             named = select(Store.id).where(Store.name.icontains(text, autoescape=True))
             return and_(Order.store_id.is_not(None), Order.store_id.in_(named))
+        case f.TextField.MERCHANT_NO:
+            return and_(Order.merchant_order_no.is_not(None), Order.merchant_order_no == text)
         case f.TextField.SERIAL:
             paid = select(PaymentTransaction.order_id).where(PaymentTransaction.gateway_reference == text)
             return Order.id.in_(paid)

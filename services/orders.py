@@ -8,7 +8,7 @@ from sqlalchemy import select
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from models.order_states import OrderAction, OrderStatus, accept_action, allowed_actions, transition
-from models.orders import AllocationRecord, Order, OrderLine
+from models.orders import AllocationRecord, Order, OrderLine, merchant_order_no
 from models.principals import Principal
 from models.store_intake import check_delivery, check_open, check_takes_orders
 from models.stores import Store
@@ -189,3 +189,18 @@ async def apply_system_action(work: Work, order_id: int, action: OrderAction) ->
     if step.full_refund:
         await refund_in_full(work, order, "拼团失败" if action is A.TEAM_FAILED else "系统取消")
     return True
+
+
+async def set_merchant_order_no(
+    work: Work, order_id: int, value: str | None, *, expected_version: int | None = None
+) -> Result:
+    """商家订单号: the store (its own orders) or HQ sets or clears the merchant's reference. Setting
+    the number it already has changes nothing (no version bump)."""
+    if work.actor.type not in (ActorType.STAFF, ActorType.HQ):
+        raise DomainError(ErrorCode.FORBIDDEN, "only the store or HQ sets a merchant order number")
+    cleaned = merchant_order_no(value)
+    order = await lock_order(work, order_id, expected_version=expected_version)
+    if order.merchant_order_no != cleaned:
+        order.merchant_order_no = cleaned
+        order.updated_at = work.now
+    return {"orderId": order.id}

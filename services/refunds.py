@@ -3,8 +3,9 @@
 * `after_sale_transition` is the only writer of `after_sales.status` (state table + who may act),
   keeping `after_sale_lines.is_open` in step so the database can enforce one open after-sale per line.
 * `pay_out` moves the money of a REFUNDED after-sale: line and order totals, stock of units that
-  never left the store, closing a fully refunded order, and a PENDING refund row whose gateway
-  call runs after commit (retried by `retry_pending_refunds` with the same refund number).
+  never left the store (a price difference, 退差价, moves money only), closing a fully refunded
+  order, and a PENDING refund row whose gateway call runs after commit (retried by
+  `retry_pending_refunds` with the same refund number).
 * `refund_in_full` is what cancelling a paid order (or a failed group-buy team) uses.
 """
 
@@ -23,6 +24,7 @@ from models.after_sale_states import (
     AfterSaleInitiator,
     AfterSaleStatus,
     AfterSaleType,
+    consumes_units,
     is_open,
     next_after_sale_status,
 )
@@ -167,24 +169,26 @@ async def pay_out(work: Work, order: Order, after_sale: AfterSale, *, restock: b
             await work.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
         ).all()
     }
+    units = consumes_units(after_sale.type)  # a price difference (退差价) leaves the units with the buyer
     back_to_shelf = []
     for row in rows:
         line = lines[row.order_line_id]
-        never_left = max(0, line.quantity - line.shipped_quantity - line.refunded_quantity)
-        back_to_shelf.append((line.sku_id, min(row.quantity, never_left)))
-        line.refunded_quantity += row.quantity
+        if units:
+            never_left = max(0, line.quantity - line.shipped_quantity - line.refunded_quantity)
+            back_to_shelf.append((line.sku_id, min(row.quantity, never_left)))
+            line.refunded_quantity += row.quantity
         line.refunded_amount += row.amount
-    if restock:
+    if restock and back_to_shelf:
         await return_units(work.session, order.store_id, back_to_shelf)
     everything_back = all(line.refunded_quantity >= line.quantity for line in lines.values())
-    if everything_back and order.status is not OrderStatus.COMPLETED:
+    if units and everything_back and order.status is not OrderStatus.COMPLETED:
         # Nothing of the order is kept: the fees (delivery, packaging) go back as well.
         after_sale.refund_amount += order.paid_amount - order.refunded_amount - after_sale.refund_amount
         await restore_for_order(work, order)
     order.refunded_amount += after_sale.refund_amount
     order.updated_at = work.now
     await queue_refund(work, order, after_sale)
-    await _settle_order(work, order, after_sale, list(lines.values()), everything_back)
+    await _settle_order(work, order, after_sale, list(lines.values()), units and everything_back)
 
 
 async def _settle_order(

@@ -1,4 +1,5 @@
-"""Background sweeps: payment timeout, auto-accept, acceptance timeout, auto-complete, refund retries.
+"""Background sweeps: payment timeout, auto-accept, acceptance timeout, auto-complete, refund retries,
+pre-order reminders.
 
 Each order is moved in its own short transaction by `apply_system_action`, which skips rows
 another process holds (SKIP LOCKED) and re-checks the state table, so any number of processes
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from models.base import utcnow
 from models.errors import DomainError
@@ -34,6 +35,7 @@ from services.group_buy import expire_teams
 from services.invites import grant_rewards, note_first_orders
 from services.order_counts import merge_parts
 from services.orders import apply_system_action
+from services.pre_orders import send_reminders
 from services.refunds import retry_pending_refunds
 from services.rollups import sweep_rollups
 from services.telemetry import SWEEP_BACKLOG, SWEEP_ITEMS, SWEEP_RUNS
@@ -66,6 +68,9 @@ class SweepReport:
     """Courier webhook nonces past any signature's tolerance (services/courier_webhook.py)."""
     delivery_alerts: int = 0
     """Orders newly in the 催单 / 配送异常 queues (services/delivery_queues.py)."""
+    booking_accept_reminders: int = 0
+    booking_pick_reminders: int = 0
+    """预订单 reminders sent (services/pre_orders.py)."""
 
 
 async def _ids(deps: Deps, stmt: Select[int], kind: str) -> Sequence[int]:
@@ -116,11 +121,14 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
             Order.status == OrderStatus.PENDING_ACCEPTANCE,
             func.coalesce(Store.auto_accept, False).is_(False),
             waiting_since <= now - rules.acceptance_timeout,
+            # a pre-order placed while closed waits from its store's opening (models/pre_orders.py)
+            or_(Order.accept_from.is_(None), Order.accept_from <= now - rules.acceptance_timeout),
         )
     )
     shipped = select(Order.id).where(
         Order.status == OrderStatus.SHIPPED, Order.shipped_at <= now - rules.auto_complete_after
     )
+    booking_accept, booking_pick = await send_reminders(deps, now)
     return SweepReport(
         payment_timeouts=await _move(
             deps, await _ids(deps, unpaid, "payment_timeouts"), OrderAction.PAYMENT_TIMEOUT, now
@@ -142,6 +150,8 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         coupons_expired=await expire_coupons(deps, now),
         webhook_nonces_purged=await purge_nonces(deps.sessions, now - NONCE_MEMORY),
         delivery_alerts=await raise_alerts(deps, now),
+        booking_accept_reminders=booking_accept,
+        booking_pick_reminders=booking_pick,
     )
 
 

@@ -27,6 +27,27 @@ _REFUNDED = AfterSaleStatus.REFUNDED.value
 _RATING = Weighted([(5, 62.0), (4, 22.0), (3, 8.0), (2, 4.0), (1, 4.0)])
 
 
+_BOOKED_AHEAD = (1800.0, 5400.0, 4 * HOUR)
+"""How far after placing a demo pre-order its booked time lies: the three booking states appear
+among recent orders (not drawn, so the generator's random draws stay the same)."""
+
+
+def booked_for(sim: OrderSim) -> float | None:
+    """预订单 of the demo: every seventh order of a store that takes them, booked ahead of its
+    creation, rounded to the half hour."""
+    if sim.store is None or not sim.store.takes_pre_orders or sim.id % 7:
+        return None
+    ahead = _BOOKED_AHEAD[(sim.id // 7) % len(_BOOKED_AHEAD)]
+    return (sim.created + ahead) // 1800.0 * 1800.0 + 1800.0
+
+
+def merchant_no(sim: OrderSim) -> str | None:
+    """商家订单号 of the demo: every fifth accepted order carries its store's POS reference."""
+    if sim.accepted is None or sim.id % 5:
+        return None
+    return f"POS{sim.id:08d}"
+
+
 class Emitter:
     def __init__(self, rng: random.Random, ids: Ids, now: float) -> None:
         self.rng = rng
@@ -44,6 +65,7 @@ class Emitter:
             (
                 sim.id,
                 sim.order_no,
+                merchant_no(sim),
                 sim.store_id,
                 sim.customer.id,
                 sim.channel,
@@ -86,6 +108,10 @@ class Emitter:
                 dt_opt(sim.completed),
                 dt_opt(sim.cancelled),
                 dt_opt(sim.closed),
+                dt_opt(booked_for(sim)),
+                None,
+                None,
+                None,
                 dt(sim.updated),
                 sim.version,
                 sim.stage.value if sim.stage is not None else None,

@@ -144,6 +144,7 @@ def _store(
         open_until=open_until,
         # SH001 (the docs' store) accepts by hand; the third store always auto-accepts.
         auto_accept=index == 2 or (index > 2 and rng.random() < 0.25),
+        takes_pre_orders=index % 3 == 0,  # not drawn: every later draw stays the same
         fulfillments=Weighted([(f, w) for f, w in FULFILLMENT_WEIGHTS.items() if f in supports]),
         supports=supports,
         delivery_fee=rng.choice((0, 300, 400, 500, 600)),
@@ -175,12 +176,18 @@ def _store(
             delivery,
             express,
             info.auto_accept,
+            info.takes_pre_orders,
+            PRE_ORDER_DAYS,
+            index % 4 == 1,  # 极速退款 at every fourth store from the second (not drawn)
             dt(opened),
             dt(updated),
             DEFAULT_DELIVERY_MINUTES,
         ),
     )
     return info
+
+
+PRE_ORDER_DAYS = 2
 
 
 def _fee_slots(rng: random.Random, base_fee: int) -> list[dict[str, object]]:

@@ -24,7 +24,8 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "stores": _cols(
         "id code name province city district address latitude longitude phone status size "
         "business_hours delivery_radius_m min_order_amount delivery_fee delivery_fee_slots packaging_fee "
-        "supports_self_pickup supports_store_delivery supports_express auto_accept created_at "
+        "supports_self_pickup supports_store_delivery supports_express auto_accept takes_pre_orders "
+        "pre_order_days instant_refund created_at "
         "updated_at delivery_minutes"
     ),
     "staff_accounts": _cols("id username display_name phone role parent_id enabled created_at last_login_at"),
@@ -57,14 +58,15 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "opened_at expires_at succeeded_at failed_at version"
     ),
     "orders": _cols(
-        "id order_no store_id customer_id channel type fulfillment status payment_method "
+        "id order_no merchant_order_no store_id customer_id channel type fulfillment status payment_method "
         "goods_amount goods_original_amount discount_amount delivery_fee packaging_fee "
         "payable_amount paid_amount refunded_amount consignee_name consignee_phone "
         "consignee_phone_last4 consignee_province consignee_city consignee_district "
         "consignee_address consignee_latitude consignee_longitude pickup_code buyer_remark "
         "cancel_reason reject_reason campaign_id spend_reward_tier_id team_id created_at "
         "payment_deadline paid_at grouped_at accepted_at rejected_at allocated_at shipped_at "
-        "completed_at cancelled_at closed_at updated_at version delivery_stage picked_at "
+        "completed_at cancelled_at closed_at booked_for accept_from accept_reminded_at pick_reminded_at "
+        "updated_at version delivery_stage picked_at "
         "rider_assigned_at delivered_at promised_at"
     ),
     "deliveries": _cols(

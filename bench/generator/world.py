@@ -43,6 +43,8 @@ class StoreInfo:
     open_until: float
     """Orders only before this instant (paused or closed stores stop taking orders)."""
     auto_accept: bool
+    takes_pre_orders: bool
+    """预订单: SH001 and every third store; some of their orders carry a booked time."""
     fulfillments: Weighted[str]
     supports: frozenset[str]
     delivery_fee: int

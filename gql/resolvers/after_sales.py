@@ -111,7 +111,9 @@ class AfterSaleMutations:
     async def refund_lines(self, info: Info, input: RefundLinesInput) -> AfterSalePayload:
         async def use_case(work: Work) -> Result:
             order_id = decode_id(input.order_id, "Order", "orderId")
-            return await after_sales.refund_lines(work, order_id, _asks(input.lines), input.reason)
+            return await after_sales.refund_lines(
+                work, order_id, _asks(input.lines), input.reason, input.type
+            )
 
         return await after_sale_mutation(info, "refundLines", input, use_case)
 

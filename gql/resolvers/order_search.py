@@ -1,4 +1,4 @@
-"""Root fields of the admin order list: `orders` and `orderStatusCounts`.
+"""Root fields of the admin order list: `orders`, `orderStatusCounts` and `orderBookingCounts`.
 
 The resolvers only translate input: the typed `OrderFilter` becomes the filter AST here (global
 ids decoded, each bad value a BAD_USER_INPUT error naming its input path), the `query:` string is
@@ -20,6 +20,7 @@ from gql.prefetch import prefetch_orders
 from gql.schema.common import Connection
 from gql.schema.order_search import (
     QUERY_DESCRIPTION,
+    BookingStateCount,
     OrderFilter,
     OrderSort,
     OrderStatusCounts,
@@ -28,10 +29,12 @@ from gql.schema.order_search import (
 from gql.schema.orders import ORDER_ROW_FIELDS, Order
 from gql.selection import selected_columns, selected_paths
 from models import order_filters as f
+from models.base import utcnow
 from models.errors import DomainError, ErrorCode
 from models.order_query_language import parse_query
 from models.order_sorting import OrderSortSpec
-from services import order_search
+from models.pre_orders import BOOKING_LABELS, BookingState
+from services import order_search, pre_orders
 from services.order_search import OrderCriteria
 from services.pagination import PageRequest
 
@@ -90,6 +93,20 @@ class OrderSearchQueries:
             info.context.sessions, info.context.principal, criteria(info, filter, query)
         )
         return OrderStatusCounts.of(counts)
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="The 预订单 tabs: pre-orders per booking state now (NOT_YET, SOON, OVERDUE, zeros "
+        "included), within the caller's scope and `filter` AND `query`; list one with "
+        "`orders(filter: {bookingState: [...]})`.",
+    )
+    async def order_booking_counts(
+        self, info: Info, filter: OrderFilter | None = None, query: QueryArgument = None
+    ) -> list[BookingStateCount]:
+        counts = await pre_orders.count_by_booking(
+            info.context.sessions, info.context.principal, criteria(info, filter, query), utcnow()
+        )
+        return [BookingStateCount(state=s, label=BOOKING_LABELS[s], count=counts[s]) for s in BookingState]
 
 
 def criteria(info: Info, typed: OrderFilter | None, query: str | None) -> OrderCriteria:
@@ -161,6 +178,7 @@ def filter_node(
         ("fulfillment", f.EnumField.FULFILLMENT, t.fulfillment),
         ("channel", f.EnumField.CHANNEL, t.channel),
         ("afterSaleStatus", f.EnumField.AFTER_SALE, t.after_sale_status),
+        ("bookingState", f.EnumField.BOOKING, t.booking_state),
     ):
         if values:
             leaf(name, f.enum_in, kind, values)
@@ -170,6 +188,7 @@ def filter_node(
         ("hqWarehouse", f.FlagField.HQ_WAREHOUSE, t.hq_warehouse),
         ("hasCampaign", f.FlagField.HAS_CAMPAIGN, t.has_campaign),
         ("watched", f.FlagField.WATCHED, t.watched),
+        ("preOrder", f.FlagField.PRE_ORDER, t.pre_order),
     ):
         if value is not None:
             leaf(name, f.flag_is, flag, value)
@@ -193,6 +212,7 @@ def filter_node(
         ("buyerPhone", f.TextField.BUYER_PHONE, t.buyer_phone),
         ("storeName", f.TextField.STORE_NAME, t.store_name),
         ("paymentSerialNo", f.TextField.SERIAL, t.payment_serial_no),
+        ("merchantOrderNo", f.TextField.MERCHANT_NO, t.merchant_order_no),
         ("consigneeName", f.TextField.CONSIGNEE, t.consignee_name),
         ("product", f.TextField.PRODUCT, t.product),
         ("sku", f.TextField.SKU, t.sku),

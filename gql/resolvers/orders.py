@@ -20,11 +20,13 @@ from gql.schema.order_mutations import (
     PlaceOrderInput,
     ReallocateOrderInput,
     RejectOrderInput,
+    SetMerchantOrderNoInput,
     ShipOrderInput,
     VerifyPickupInput,
 )
 from gql.schema.order_records import Parcel
 from gql.schema.orders import Order
+from gql.time_input import business_time
 from models.errors import DomainError, ErrorCode
 from models.order_states import OrderStatus
 from services import checkout, order_payments, shipping
@@ -74,10 +76,30 @@ class OrderMutations:
                 coupon_ids=tuple(
                     decode_id(c, "Coupon", f"couponIds.{i}") for i, c in enumerate(input.coupon_ids)
                 ),
+                booked_for=(
+                    None
+                    if input.booked_for is None
+                    else business_time(input.booked_for, work.deps.rules.zone)
+                ),
             )
             return await checkout.place_order(work, cmd)
 
         return await order_mutation(info, "placeOrder", input, use_case)
+
+    @strawberry.mutation(
+        permission_classes=[Allowed],
+        description="Store (its orders) or HQ sets the merchant order number (商家订单号).",
+    )
+    async def set_merchant_order_no(self, info: Info, input: SetMerchantOrderNoInput) -> OrderPayload:
+        async def use_case(work: Work) -> Result:
+            return await order_service.set_merchant_order_no(
+                work,
+                _order_id(input.order_id),
+                input.merchant_order_no,
+                expected_version=input.expected_version,
+            )
+
+        return await order_mutation(info, "setMerchantOrderNo", input, use_case)
 
     @strawberry.mutation(permission_classes=[Allowed], description="Shopper pays an unpaid order.")
     async def pay_order(self, info: Info, input: PayOrderInput) -> OrderPayload:

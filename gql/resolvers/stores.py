@@ -80,6 +80,9 @@ _SETTINGS = {
     "fulfillment_methods": "fulfillment_methods",
     "auto_accept": "auto_accept",
     "delivery_minutes": "delivery_minutes",
+    "takes_pre_orders": "takes_pre_orders",
+    "pre_order_days": "pre_order_days",
+    "instant_refund": "instant_refund",
 }
 
 

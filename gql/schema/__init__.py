@@ -16,6 +16,7 @@ from gql.documents import PreparedDocument
 from gql.errors import ErrorCodes
 from gql.execution import LevelFirstExecutor
 from gql.observability import OperationMetrics
+from gql.resolvers.after_sale_batches import AfterSaleBatchMutations
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
 from gql.resolvers.analytics import AnalyticsQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
@@ -28,6 +29,7 @@ from gql.resolvers.exports import ExportMutations, ExportQueries
 from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
 from gql.resolvers.metrics import MetricsQueries
 from gql.resolvers.node import NodeQueries
+from gql.resolvers.order_board import OrderBoardQueries
 from gql.resolvers.order_search import OrderSearchQueries
 from gql.resolvers.order_watches import OrderWatchMutations
 from gql.resolvers.orders import OrderMutations, OrderQueries
@@ -36,6 +38,7 @@ from gql.resolvers.sign_in import SignInMutations
 from gql.resolvers.staff import StaffMutations, StaffQueries
 from gql.resolvers.store_skus import StoreSkuMutations, StoreSkuQueries
 from gql.resolvers.stores import StoreMutations, StoreQueries
+from gql.resolvers.support_log import SupportLogQueries
 from gql.resolvers.visits import VisitMutations
 from gql.schema.after_sales import AfterSale
 from gql.schema.campaigns import Campaign
@@ -71,6 +74,8 @@ Query = merge_types(
         MetricsQueries,
         AnalyticsQueries,
         ExportQueries,
+        SupportLogQueries,
+        OrderBoardQueries,
     ),
 )
 
@@ -81,6 +86,7 @@ Mutation = merge_types(
         DeliveryMutations,
         OrderWatchMutations,
         AfterSaleMutations,
+        AfterSaleBatchMutations,
         CampaignMutations,
         CouponMutations,
         GroupBuyMutations,

@@ -216,6 +216,11 @@ class RefundLinesInput:
     order_id: strawberry.ID
     lines: list[AfterSaleLineInput]
     reason: str
+    type: AfterSaleType = strawberry.field(
+        default=AfterSaleType.REFUND_ONLY,
+        description="REFUND_ONLY refunds the units; PRICE_DIFFERENCE (退差价) gives each line's amountCents "
+        "back on units the buyer keeps (required, at most what a refund of them would give now).",
+    )
     idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
 
 

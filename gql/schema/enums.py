@@ -40,6 +40,7 @@ from models.enums import (
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand
 from models.order_states import OrderAction, OrderStatus
+from models.pre_orders import BookingState
 from models.pricing.cart import Layer
 
 strawberry.enum(ErrorCode, description="Stable error codes of userErrors and extensions.code.")
@@ -77,7 +78,11 @@ strawberry.enum(PaymentKind, description="PAY: the buyer pays; REFUND: money goe
 strawberry.enum(PaymentStatus, description="Gateway state of a payment or refund.")
 strawberry.enum(ActorType, description="Who caused an event.")
 strawberry.enum(TraceState, description="Carrier tracking state of a parcel.")
-strawberry.enum(AfterSaleType, description="REFUND_ONLY 仅退款, RETURN_AND_REFUND 退款退货.")
+strawberry.enum(
+    AfterSaleType,
+    description="REFUND_ONLY 仅退款, RETURN_AND_REFUND 退款退货, PRICE_DIFFERENCE 退差价 (money back "
+    "on units the buyer keeps).",
+)
 strawberry.enum(AfterSaleInitiator)
 strawberry.enum(AfterSaleStatus)
 strawberry.enum(CampaignType, description="INVITE_REWARD 邀请有礼, SPEND_REWARD 满减赠, GROUP_BUY 拼团.")
@@ -95,3 +100,7 @@ strawberry.enum(
 )
 strawberry.enum(CouponThreshold, description="A coupon's threshold: AMOUNT of goods (cents) or QUANTITY.")
 strawberry.enum(Layer, name="PricingLayer", description="The pricing layers, applied in this order.")
+strawberry.enum(
+    BookingState,
+    description="预订单 booking state: NOT_YET 未到时, SOON 即将到时 (within the hour), OVERDUE 已超时.",
+)

@@ -65,6 +65,13 @@ class PlaceOrderInput:
         description="The shopper's coupons: at most one goods coupon and one shipping coupon; "
         "locked by the order until it is paid, cancelled or times out.",
     )
+    booked_for: datetime | None = strawberry.field(
+        default=None,
+        description="预订单: the time the shopper books (without an offset: business time). Only stores "
+        "that take pre-orders accept one, also while closed; it must be 30 minutes ahead or more, inside "
+        "the store's hours and within its `preOrderDays` (PRE_ORDERS_NOT_TAKEN, BOOKING_TOO_SOON, "
+        "BOOKING_OUTSIDE_HOURS, BOOKING_TOO_FAR).",
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
@@ -80,6 +87,16 @@ class CancelOrderInput:
     order_id: strawberry.ID
     reason: str
     idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
+    expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
+
+
+@strawberry.input(description="商家订单号: set (or, with null or blank, clear) the merchant's own reference.")
+class SetMerchantOrderNoInput:
+    order_id: strawberry.ID
+    merchant_order_no: str | None = strawberry.field(
+        description="1 to 32 letters, digits, '_' or '-' (not first); null or blank clears it."
+    )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
     expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
 
 

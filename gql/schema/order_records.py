@@ -79,7 +79,8 @@ class OrderEvent:
     id: strawberry.ID
     action: OrderAction | None = strawberry.field(
         description="Null for the creation of the order, and for a note that changes no status "
-        "(`payload.event`: AFTER_SALE_REQUESTED when the buyer opens an after-sale)."
+        "(`payload.event`: AFTER_SALE_REQUESTED when the buyer opens an after-sale; BOOKING_ACCEPT_DUE "
+        "and BOOKING_PICK_DUE, the sweeper's reminders of a pre-order)."
     )
     from_status: OrderStatus | None
     to_status: OrderStatus

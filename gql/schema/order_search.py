@@ -20,6 +20,7 @@ from models.order_query_language import MAX_QUERY_LENGTH, describe_fields
 from models.order_sorting import OrderSortKey, SortDirection
 from models.order_states import OrderStatus
 from models.order_tabs import ORDER_TABS, STATUS_LABELS, STATUS_LIFECYCLE, OrderTab, tab_counts
+from models.pre_orders import BookingState
 
 strawberry.enum(
     OrderSortKey,
@@ -105,6 +106,9 @@ class OrderFilter:
         description="Exact payment serial number (流水号) the gateway gave a payment or refund of the "
         "order (`Order.paymentSerialNo`, `OrderPayment.serialNo`).",
     )
+    merchant_order_no: str | None = strawberry.field(
+        default=None, description="Exact merchant order number (商家订单号, `Order.merchantOrderNo`)."
+    )
     hq_warehouse: bool | None = strawberry.field(
         default=None,
         description="true: shipped by the HQ warehouse (总部, the order has no store); false: by a store.",
@@ -137,6 +141,13 @@ class OrderFilter:
     )
     after_sale_status: list[AfterSaleStatus] | None = strawberry.field(
         default=None, description="The order has an after-sale in one of these statuses."
+    )
+    pre_order: bool | None = strawberry.field(
+        default=None, description="true: pre-orders (预订单, with a booked time); false: the others."
+    )
+    booking_state: list[BookingState] | None = strawberry.field(
+        default=None,
+        description="Pre-orders in one of these booking states now (`Order.bookingState`): the 预订单 tabs.",
     )
     and_: list[OrderFilter] | None = strawberry.field(default=None, name="and", description="All must hold.")
     or_: list[OrderFilter] | None = strawberry.field(
@@ -189,3 +200,10 @@ class OrderStatusCounts:
                 for tab, count in tab_counts(by_status)
             ],
         )
+
+
+@strawberry.type(description="One 预订单 tab (booking state) and how many pre-orders it holds now.")
+class BookingStateCount:
+    state: BookingState
+    label: str = strawberry.field(description="未到时, 即将到时 or 已超时.")
+    count: int

@@ -38,6 +38,7 @@ from models.enums import (
 from models.errors import ErrorCode
 from models.order_actions import OrderCommand, RefundFacts, available_actions
 from models.order_states import OrderStatus
+from models.pre_orders import BookingState, booking_state
 from models.refund_policy import LineState, refund_entry
 
 if TYPE_CHECKING:
@@ -62,6 +63,10 @@ class ActionAvailability:
 class Order(relay.Node):
     id: relay.NodeID[int]
     order_no: str
+    merchant_order_no: str | None = strawberry.field(
+        description="商家订单号: the merchant's own reference, set with `setMerchantOrderNo`; search "
+        "`merchantno:`."
+    )
     status: OrderStatus
     delivery_stage: DeliveryStage | None = strawberry.field(
         description="Store delivery only: the stage under 待发货 / 已发货 (kept once the order is final)."
@@ -104,6 +109,9 @@ class Order(relay.Node):
     completed_at: datetime | None
     cancelled_at: datetime | None
     closed_at: datetime | None
+    booked_for: datetime | None = strawberry.field(
+        description="预订单: the time the shopper booked; null for an order to fulfil at once."
+    )
     updated_at: datetime
     version: int = strawberry.field(description="Bumped by every change; pass it as expectedVersion.")
     _store_id: strawberry.Private[int | None]
@@ -147,6 +155,13 @@ class Order(relay.Node):
             refund=refund,
         )
         return [ActionAvailability(action=a.command, allowed=a.allowed, reason=a.reason) for a in found]
+
+    @strawberry.field(
+        description="预订单 only: NOT_YET, SOON (within the hour) or OVERDUE (its time has passed) while "
+        "the store still owes the goods (待接单, 待分配, 待发货, 待提货); null otherwise."
+    )
+    def booking_state(self) -> BookingState | None:
+        return booking_state(self.booked_for, self.status, utcnow())
 
     @strawberry.field(description="Code the buyer shows at the counter (提货码); hidden from analysts.")
     def pickup_code(self, info: Info) -> str | None:
@@ -289,6 +304,7 @@ ORDER_ROW_FIELDS = RowFields(
     {
         "id": "id",
         "order_no": "order_no",
+        "merchant_order_no": "merchant_order_no",
         "status": "status",
         "delivery_stage": "delivery_stage",
         "type": "type",
@@ -322,6 +338,7 @@ ORDER_ROW_FIELDS = RowFields(
         "completed_at": "completed_at",
         "cancelled_at": "cancelled_at",
         "closed_at": "closed_at",
+        "booked_for": "booked_for",
         "updated_at": "updated_at",
         "version": "version",
         "_store_id": "store_id",
@@ -334,6 +351,7 @@ ORDER_ROW_FIELDS = RowFields(
         "available_actions": ("id", "status", "fulfillment", "type", "completed_at"),
         "refundable_lines": ("id", "status", "completed_at"),
         "pickup_code": ("pickup_code",),
+        "booking_state": ("booked_for", "status"),
         "store": ("store_id",),
         "delivery": ("id", "store_id"),
         "customer": ("customer_id",),

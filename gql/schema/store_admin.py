@@ -1,8 +1,9 @@
 """Inputs and payloads of store administration (门店管理).
 
 In `UpdateStoreInput` a field left out keeps its value; amounts are integer cents (分).
-Store staff may send only status (OPEN/PAUSED), businessHours, autoAccept, phone and
-minOrderAmountCents, for their own stores; everything else is HQ's (FORBIDDEN).
+Store staff may send only status (OPEN/PAUSED), businessHours, autoAccept, phone,
+minOrderAmountCents, takesPreOrders, preOrderDays and instantRefund, for their own stores; everything else is
+HQ's (FORBIDDEN).
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ DELIVERY_MINUTES_HELP = (
     "配送时长: minutes from payment to the door a store-delivery order is promised (1-1440)."
 )
 IDEMPOTENCY_HELP = "Optional: the same key + same input returns the first result without acting again (24 h)."
+TAKES_PRE_ORDERS_HELP = (
+    "预订单: shoppers may book a time (placeOrder.bookedFor), also while the store is closed."
+)
+PRE_ORDER_DAYS_HELP = "How many days ahead a pre-order may be booked: 1 to 14."
+INSTANT_REFUND_HELP = (
+    "极速退款: a buyer's refund-only request for units still in the store is refunded at once."
+)
 
 
 @strawberry.input(
@@ -66,6 +74,9 @@ class CreateStoreInput:
     )
     auto_accept: bool = False
     delivery_minutes: int = strawberry.field(default=45, description=DELIVERY_MINUTES_HELP)
+    takes_pre_orders: bool = strawberry.field(default=False, description=TAKES_PRE_ORDERS_HELP)
+    pre_order_days: int = strawberry.field(default=2, description=PRE_ORDER_DAYS_HELP)
+    instant_refund: bool = strawberry.field(default=False, description=INSTANT_REFUND_HELP)
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
@@ -94,6 +105,11 @@ class UpdateStoreInput:
     delivery_minutes: int | None = strawberry.field(
         default=strawberry.UNSET, description=DELIVERY_MINUTES_HELP
     )
+    takes_pre_orders: bool | None = strawberry.field(
+        default=strawberry.UNSET, description=TAKES_PRE_ORDERS_HELP
+    )
+    pre_order_days: int | None = strawberry.field(default=strawberry.UNSET, description=PRE_ORDER_DAYS_HELP)
+    instant_refund: bool | None = strawberry.field(default=strawberry.UNSET, description=INSTANT_REFUND_HELP)
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 

@@ -14,6 +14,7 @@ from gql.schema.common import Money, money
 from gql.time_input import business_time
 from models.base import utcnow
 from models.enums import Fulfillment, StoreSize, StoreStatus
+from models.pre_orders import MAX_SLOTS, booking_slots
 from models.store_hours import delivery_fee_at, is_open_at
 from models.stores import Store as StoreRow
 
@@ -64,6 +65,14 @@ class Store(relay.Node):
     delivery_minutes: int = strawberry.field(
         description="配送时长: a store-delivery order is promised this many minutes after payment."
     )
+    takes_pre_orders: bool = strawberry.field(
+        description="预订单: while closed, shoppers may book a time instead of being refused (STORE_CLOSED)."
+    )
+    pre_order_days: int = strawberry.field(description="How many days ahead a pre-order may be booked.")
+    instant_refund: bool = strawberry.field(
+        description="极速退款: a buyer's refund-only request for units still in the store is refunded "
+        "at once."
+    )
     created_at: datetime
     updated_at: datetime
     _hours: strawberry.Private[list[dict[str, Any]]]
@@ -88,6 +97,21 @@ class Store(relay.Node):
     )
     def is_open_at(self, info: Info, time: datetime) -> bool:
         return is_open_at(self.status, self._hours, _business_time(info, time), info.context.deps.rules.zone)
+
+    @strawberry.field(
+        description="预订单 time picker: the next bookable times on the half hour (`placeOrder.bookedFor`), "
+        "earliest first, at most `limit` (≤ 48); empty unless the store is OPEN and takes pre-orders."
+    )
+    def booking_slots(self, info: Info, limit: int = 12) -> list[datetime]:
+        if not (self.takes_pre_orders and self.status is StoreStatus.OPEN):
+            return []
+        return booking_slots(
+            hours=self._hours,
+            max_days=self.pre_order_days,
+            now=utcnow(),
+            zone=info.context.deps.rules.zone,
+            limit=max(0, min(limit, MAX_SLOTS)),
+        )
 
     @strawberry.field(description="isOpenAt the current time.")
     def is_open_now(self, info: Info) -> bool:
@@ -137,6 +161,9 @@ STORE_FIELDS = RowFields(
         "fulfillment_methods": _fulfillment_methods,
         "auto_accept": "auto_accept",
         "delivery_minutes": "delivery_minutes",
+        "takes_pre_orders": "takes_pre_orders",
+        "pre_order_days": "pre_order_days",
+        "instant_refund": "instant_refund",
         "created_at": "created_at",
         "updated_at": "updated_at",
         "_hours": lambda r: list(r.business_hours),
@@ -152,6 +179,7 @@ STORE_FIELDS = RowFields(
         "delivery_fee_slots": ("delivery_fee_slots",),
         "is_open_at": ("status", "business_hours"),
         "is_open_now": ("status", "business_hours"),
+        "booking_slots": ("status", "business_hours", "takes_pre_orders", "pre_order_days"),
         "delivery_fee_at": ("delivery_fee", "delivery_fee_slots"),
     },
 )

@@ -5,7 +5,7 @@ are added; a coupon gets a code, a type and the terms copied from its template).
 those 邀请有礼 granted — become 活动券 (CAMPAIGN) with code `INV<id>`.
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0018
 Create Date: 2026-12-06 06:00:00
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 import models.base
 
 revision: str = "0019"
-down_revision: str | None = "0013"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -51,7 +51,7 @@ async def test_a_closed_store_refuses_orders_and_says_when_it_opens(
     r = await shopper.execute(PLACE_ERRORS, input=shop.order_input())
     [error] = r.data["placeOrder"]["userErrors"]
     assert (error["code"], error["field"]) == ("STORE_CLOSED", ["input", "storeId"])
-    assert error["extensions"] == {"nextOpeningAt": opens.isoformat()}
+    assert error["extensions"] == {"nextOpeningAt": opens.isoformat(), "takesPreOrders": False}
     assert f"opens at {opens.astimezone(SH):%Y-%m-%d %H:%M}" in error["message"]
     async with db.sessions() as s:
         assert set((await s.scalars(select(StoreSku.stock))).all()) == {10}  # nothing reserved
@@ -60,7 +60,10 @@ async def test_a_closed_store_refuses_orders_and_says_when_it_opens(
     await _set_hours(db, shop.a, [])
     r = await shopper.execute(PLACE_ERRORS, input=shop.order_input())
     [error] = r.data["placeOrder"]["userErrors"]
-    assert (error["code"], error["extensions"]) == ("STORE_CLOSED", {"nextOpeningAt": None})
+    assert (error["code"], error["extensions"]) == (
+        "STORE_CLOSED",
+        {"nextOpeningAt": None, "takesPreOrders": False},
+    )
 
     # inside its hours (this minute is in the range) the same order goes through
     hours, _ = _hours_opening_in(timedelta(minutes=-1))
@@ -88,7 +91,7 @@ async def test_reallocation_to_a_closed_store_is_refused(api: Api, seed: Seed, d
     r = await api.as_hq().execute(REALLOCATE_ERRORS, input=move)
     [error] = r.data["reallocateOrder"]["userErrors"]
     assert (error["code"], error["field"]) == ("STORE_CLOSED", ["input", "toStoreId"])
-    assert error["extensions"] == {"nextOpeningAt": opens.isoformat()}
+    assert error["extensions"] == {"nextOpeningAt": opens.isoformat(), "takesPreOrders": False}
     await _set_hours(db, shop.b, _hours_opening_in(timedelta(minutes=-1))[0])
     assert ok(await api.as_hq().execute(REALLOCATE, input=move), "reallocateOrder")["store"] == {
         "code": "SHB"

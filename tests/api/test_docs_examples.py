@@ -126,6 +126,20 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         _eq("products.edges.0.node.skus.0.skuCode", "XF00000101"),
     ],
     ("README.md", "Place"): [_eq("placeOrder.order.status", "PENDING_PAYMENT")],
+    ("orders.md", "Slots"): [
+        _eq("store.takesPreOrders", True),
+        lambda d: _nonempty(d["store"]["bookingSlots"]),
+    ],
+    ("orders.md", "Book"): [_eq("placeOrder.order.status", "PENDING_PAYMENT")],
+    ("orders.md", "PreOrderSettings"): [_eq("updateStore.store.preOrderDays", 3)],
+    ("back_office.md", "Support"): [lambda d: _nonempty(d["supportLog"])],
+    ("orders.md", "ByMerchantNo"): [_eq("orders.edges.0.node.merchantOrderNo", "POS-DEMO-0001")],
+    ("orders.md", "BatchApprove"): [_eq("batchApproveAfterSales.succeeded", 1)],
+    ("orders.md", "Difference"): [
+        _eq("refundLines.afterSale.type", "PRICE_DIFFERENCE"),
+        _eq("refundLines.order.lines.0.refundedQuantity", 0),
+        _eq("refundLines.order.lines.0.refundedAmount.cents", 100),
+    ],
     ("README.md", "Pay"): [
         _eq("payOrder.order.status", "PENDING_ACCEPTANCE"),
         _eq("payOrder.order.version", 3),

@@ -318,3 +318,17 @@ async def test_group_buy_teams_match_their_members(generated: tuple[AsyncEngine,
         " WHERE o.type = 'GROUP_BUY' AND (m.id IS NULL OR m.team_id != o.team_id)",
     )
     assert orphans == []
+
+
+async def test_pre_orders_are_booked_ahead_at_stores_that_take_them(
+    generated: tuple[AsyncEngine, GenerationReport],
+) -> None:
+    engine, _ = generated
+    rows = await _rows(
+        engine,
+        "SELECT o.created_at, o.booked_for, s.takes_pre_orders FROM orders o "
+        "JOIN stores s ON s.id = o.store_id WHERE o.booked_for IS NOT NULL",
+    )
+    assert len(rows) > 10
+    assert all(takes for _, _, takes in rows)
+    assert all(str(booked) > str(created) for created, booked, _ in rows)

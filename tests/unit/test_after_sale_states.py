@@ -67,9 +67,10 @@ def test_buyers_ask_merchants_decide() -> None:
     assert buyer == {A.REQUEST, A.WITHDRAW, A.SUBMIT_RETURN}
     merchant = {ActorType.STAFF, ActorType.HQ}
     assert AFTER_SALE_ACTORS[A.MERCHANT_REFUND] == merchant | {ActorType.SYSTEM}
-    assert all(
-        actors == merchant for a, actors in AFTER_SALE_ACTORS.items() if a not in buyer | {A.MERCHANT_REFUND}
-    )
+    # 极速退款: the store's setting approves an unshipped refund-only request as the system
+    assert AFTER_SALE_ACTORS[A.APPROVE_REFUND_ONLY] == merchant | {ActorType.SYSTEM}
+    system = {A.MERCHANT_REFUND, A.APPROVE_REFUND_ONLY}
+    assert all(actors == merchant for a, actors in AFTER_SALE_ACTORS.items() if a not in buyer | system)
 
 
 def test_approval_depends_on_type() -> None:
