@@ -25,7 +25,7 @@ from models.after_sales import AfterSale, AfterSaleLine
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from models.order_event_types import AFTER_SALE_REQUESTED
-from models.orders import Order, OrderEvent, OrderLine
+from models.orders import Order, OrderLine
 from models.principals import SYSTEM
 from models.refund_policy import (
     LineRefund,
@@ -38,7 +38,7 @@ from models.refund_policy import (
 )
 from models.stores import Store
 from services.commands import Result, Work
-from services.order_transitions import lock_order
+from services.order_transitions import lock_order, timeline_note
 from services.refunds import after_sale_transition, open_after_sale, pay_out
 
 A = AfterSaleAction
@@ -187,24 +187,13 @@ async def request(
     after_sale = await _open(work, order, A.REQUEST, kind, reason, items, evidence_urls)
     # The order's status does not change, but its store must hear of the request at once
     # (退款申请 in the live order feed): a timeline row with no action records it.
-    work.session.add(
-        OrderEvent(
-            order_id=order.id,
-            store_id=order.store_id,
-            action=None,
-            from_status=order.status,
-            to_status=order.status,
-            actor_type=work.actor.type,
-            actor_id=work.actor.id,
-            payload={
-                "event": AFTER_SALE_REQUESTED,
-                "afterSaleId": after_sale.id,
-                "afterSaleNo": after_sale.after_sale_no,
-                "type": kind.value,
-            },
-            created_at=work.now,
-        )
-    )
+    payload = {
+        "event": AFTER_SALE_REQUESTED,
+        "afterSaleId": after_sale.id,
+        "afterSaleNo": after_sale.after_sale_no,
+        "type": kind.value,
+    }
+    timeline_note(work, order, payload)
     await _instant_refund(work, order, after_sale, items)
     return _result(after_sale)
 

@@ -23,12 +23,12 @@ from models.enums import ActorType, Fulfillment
 from models.errors import DomainError, ErrorCode
 from models.order_event_types import DELIVERY_FOLLOW_UP, DELIVERY_PROGRESS
 from models.order_states import FINAL_STATUSES, OrderAction
-from models.orders import Order, OrderEvent, OrderLine, Parcel, ParcelLine
+from models.orders import Order, OrderLine, Parcel, ParcelLine
 from models.pii import phone_last4
 from models.stores import Store
 from services.commands import Result, Work
 from services.couriers import DispatchRequest
-from services.order_transitions import check_step, lock_order, order_result, transition_order
+from services.order_transitions import check_step, lock_order, order_result, timeline_note, transition_order
 
 A = OrderAction
 G = DeliveryStage
@@ -196,19 +196,7 @@ async def follow_up(work: Work, order_id: int, kind: FollowUp, note: str) -> Res
         raise DomainError(
             ErrorCode.INVALID_TRANSITION, "only a store-delivery order on its way can be followed up"
         )
-    work.session.add(
-        OrderEvent(
-            order_id=order.id,
-            store_id=order.store_id,
-            action=None,
-            from_status=order.status,
-            to_status=order.status,
-            actor_type=work.actor.type,
-            actor_id=work.actor.id,
-            payload={"event": DELIVERY_FOLLOW_UP, "kind": kind.value, "note": note},
-            created_at=work.now,
-        )
-    )
+    timeline_note(work, order, {"event": DELIVERY_FOLLOW_UP, "kind": kind.value, "note": note})
     await work.session.flush()
     return order_result(order)
 
@@ -260,7 +248,7 @@ async def apply_callback(work: Work, cb: CourierCallback) -> Result:
     if cb.kind is CallbackKind.PROGRESS:
         if stage in (G.RIDER_ASSIGNED, G.DELIVERING) and _newer(delivery, cb.occurred_at):
             _position(delivery, cb, work.now)
-            work.session.add(_progress_event(order, work, cb))
+            timeline_note(work, order, _progress(cb))
             applied.append(DELIVERY_PROGRESS)
         return {"orderId": order_id, "applied": applied}
     if cb.kind is CallbackKind.CANCELLED:
@@ -300,21 +288,11 @@ def _position(delivery: Delivery, cb: CourierCallback, now: datetime) -> None:
     delivery.updated_at = now
 
 
-def _progress_event(order: Order, work: Work, cb: CourierCallback) -> OrderEvent:
-    payload: dict[str, Any] = {
+def _progress(cb: CourierCallback) -> dict[str, Any]:
+    """The timeline payload of a rider's reported position."""
+    return {
         "event": DELIVERY_PROGRESS,
         "latitude": cb.latitude,
         "longitude": cb.longitude,
         "at": cb.occurred_at.isoformat(),
     }
-    return OrderEvent(
-        order_id=order.id,
-        store_id=order.store_id,
-        action=None,
-        from_status=order.status,
-        to_status=order.status,
-        actor_type=work.actor.type,
-        actor_id=work.actor.id,
-        payload=payload,
-        created_at=work.now,
-    )

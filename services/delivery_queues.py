@@ -22,10 +22,11 @@ from models.delivery_queues import NOT_AT_THE_DOOR, DeliveryQueue
 from models.delivery_stages import DeliveryStage
 from models.order_event_types import DELIVERY_QUEUE_ENTERED
 from models.order_states import FINAL_STATUSES
-from models.orders import Order, OrderEvent
+from models.orders import Order
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL, Principal
 from services.commands import Deps, Result, Work, run_command
 from services.db import SessionFactory
+from services.order_transitions import timeline_note
 from services.scoping import order_visibility
 
 log = logging.getLogger("mallgraph.delivery_queues")
@@ -125,19 +126,7 @@ async def raise_alerts(deps: Deps, now: datetime) -> int:
                 order = await work.session.get(Order, order_id)
                 assert order is not None
                 work.session.add(DeliveryAlert(order_id=order_id, queue=queue, raised_at=work.now))
-                work.session.add(
-                    OrderEvent(
-                        order_id=order_id,
-                        store_id=order.store_id,
-                        action=None,
-                        from_status=order.status,
-                        to_status=order.status,
-                        actor_type=work.actor.type,
-                        actor_id=work.actor.id,
-                        payload={"event": DELIVERY_QUEUE_ENTERED, "queue": queue.value},
-                        created_at=work.now,
-                    )
-                )
+                timeline_note(work, order, {"event": DELIVERY_QUEUE_ENTERED, "queue": queue.value})
                 await work.session.flush()
                 return {"orderId": order_id}
 

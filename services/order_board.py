@@ -8,7 +8,8 @@ business day (the configured zone):
 * campaign orders: orders paid today that belong to a campaign;
 * watched: the caller's own watch list, orders not yet final;
 * queues: orders waiting for acceptance, allocation (HQ's), shipment or pickup; after-sales in
-  review and returns arrived; and the 预订单 tabs (`services/pre_orders.py` booking states).
+  review and returns arrived; the 预订单 tabs (`services/pre_orders.py` booking states); and the
+  delivery queues 催单 / 配送异常 (`services/delivery_queues.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from models.after_sale_states import AfterSaleStatus
 from models.after_sales import AfterSale
 from models.date_ranges import local_day_start
+from models.delivery_queues import DeliveryQueue
 from models.enums import PaymentKind, PaymentStatus
 from models.order_states import FINAL_STATUSES, OrderStatus
 from models.order_watches import OrderWatch
@@ -29,6 +31,7 @@ from models.payments import PaymentTransaction
 from models.pre_orders import BookingState
 from models.principals import Principal
 from services.db import SessionFactory
+from services.delivery_queues import count_queues
 from services.order_search import OrderCriteria
 from services.pre_orders import count_by_booking
 from services.scoping import after_sale_visibility, order_visibility
@@ -54,6 +57,7 @@ class Board:
     after_sales_in_review: int
     returns_arrived: int
     bookings: dict[BookingState, int]
+    deliveries: dict[DeliveryQueue, int]
 
     @property
     def income(self) -> int:
@@ -64,7 +68,9 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-async def order_board(sessions: SessionFactory, principal: Principal, now: datetime, zone: tzinfo) -> Board:
+async def order_board(
+    sessions: SessionFactory, principal: Principal, now: datetime, zone: tzinfo, no_rider_after: timedelta
+) -> Board:
     start = local_day_start(now, zone)
     end = start + timedelta(days=1)  # the zone's day: DST days are handled by the next start
     scope = order_visibility(principal)
@@ -103,6 +109,7 @@ async def order_board(sessions: SessionFactory, principal: Principal, now: datet
         watching = int(await session.scalar(watched) or 0)
         in_review, arrived = (await session.execute(after_sales)).one()
     bookings = await count_by_booking(sessions, principal, OrderCriteria(), now)
+    deliveries = await count_queues(sessions, principal, now, no_rider_after)
     return Board(
         day_start=start,
         placed=int(placed),
@@ -115,4 +122,5 @@ async def order_board(sessions: SessionFactory, principal: Principal, now: datet
         after_sales_in_review=int(in_review),
         returns_arrived=int(arrived),
         bookings=bookings,
+        deliveries=deliveries,
     )

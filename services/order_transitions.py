@@ -10,6 +10,7 @@ all in the caller's transaction.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -118,7 +119,27 @@ async def _promise(work: Work, order: Order) -> None:
     if order.fulfillment is not Fulfillment.STORE_DELIVERY or order.store_id is None:
         return
     minutes = await work.session.scalar(select(Store.delivery_minutes).where(Store.id == order.store_id))
-    order.promised_at = promised_delivery_at(work.now, minutes or DEFAULT_DELIVERY_MINUTES)
+    order.promised_at = promised_delivery_at(work.now, minutes or DEFAULT_DELIVERY_MINUTES, order.booked_for)
+
+
+def timeline_note(
+    work: Work, order: Order, payload: dict[str, Any], at: datetime | None = None
+) -> OrderEvent:
+    """Add to the order's timeline a row that changes no status; `payload["event"]` names its kind
+    (`models.order_event_types.event_type`). Written in the caller's transaction, at `at` or now."""
+    event = OrderEvent(
+        order_id=order.id,
+        store_id=order.store_id,
+        action=None,
+        from_status=order.status,
+        to_status=order.status,
+        actor_type=work.actor.type,
+        actor_id=work.actor.id,
+        payload=payload,
+        created_at=at or work.now,
+    )
+    work.session.add(event)
+    return event
 
 
 def order_result(order: Order) -> Result:

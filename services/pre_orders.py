@@ -20,12 +20,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from models.errors import DomainError
 from models.order_event_types import BOOKING_ACCEPT_DUE, BOOKING_PICK_DUE
-from models.orders import Order, OrderEvent
+from models.orders import Order
 from models.pre_orders import ACCEPT_STATUSES, OPEN_STATUSES, PICK_STATUSES, PICKING_LEAD, SOON, BookingState
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL, Principal
 from services.commands import Deps, Work, run_command
 from services.db import SessionFactory
 from services.order_search import OrderCriteria, check_store_codes, order_condition
+from services.order_transitions import timeline_note
 
 log = logging.getLogger("mallgraph.pre_orders")
 BATCH: Final = 200
@@ -108,18 +109,8 @@ async def _remind(
                 return {"sent": False}
             order = await work.session.get(Order, order_id)
             assert order is not None
-            work.session.add(
-                OrderEvent(
-                    order_id=order.id,
-                    store_id=order.store_id,
-                    action=None,
-                    from_status=order.status,
-                    to_status=order.status,
-                    actor_type=work.actor.type,
-                    actor_id=work.actor.id,
-                    payload={"event": _EVENTS[stamp.key], "bookedFor": _iso(order.booked_for)},
-                    created_at=now,
-                )
+            timeline_note(
+                work, order, {"event": _EVENTS[stamp.key], "bookedFor": _iso(order.booked_for)}, now
             )
             return {"sent": True}
 

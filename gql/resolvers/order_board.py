@@ -7,6 +7,7 @@ import strawberry
 from gql.context import Info
 from gql.permissions import Allowed
 from gql.schema.common import money
+from gql.schema.delivery_queues import DeliveryQueueCount
 from gql.schema.order_board import OrderBoard
 from gql.schema.order_search import BookingStateCount, OrderStatusCount
 from models.base import utcnow
@@ -20,11 +21,16 @@ class OrderBoardQueries:
     @strawberry.field(
         permission_classes=[Allowed],
         description="订单看板: today's orders, turnover, refunds, income and campaign orders, the caller's "
-        "watched orders, and the queues (orders, after-sales, 预订单), within the caller's scope.",
+        "watched orders, and the queues (orders, after-sales, 预订单, 催单 / 配送异常), within the "
+        "caller's scope.",
     )
     async def order_board(self, info: Info) -> OrderBoard:
         board = await order_board(
-            info.context.sessions, info.context.principal, utcnow(), info.context.deps.rules.zone
+            info.context.sessions,
+            info.context.principal,
+            utcnow(),
+            info.context.deps.rules.zone,
+            info.context.deps.rules.no_rider_after,
         )
         return OrderBoard(
             day_start=board.day_start,
@@ -44,4 +50,5 @@ class OrderBoardQueries:
                 BookingStateCount(state=s, label=BOOKING_LABELS[s], count=n)
                 for s, n in board.bookings.items()
             ],
+            deliveries=[DeliveryQueueCount(queue=q, count=n) for q, n in board.deliveries.items()],
         )

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from gql.schema.common import Money
+from gql.schema.delivery_queues import DeliveryQueueCount
 from gql.schema.order_search import BookingStateCount, OrderStatusCount
 
 
@@ -28,4 +29,8 @@ class OrderBoard:
     returns_arrived: int = strawberry.field(description="Returns shipped back, to confirm (RETURN_SHIPPED).")
     bookings: list[BookingStateCount] = strawberry.field(
         description="The 预订单 tabs (`orderBookingCounts`)."
+    )
+    deliveries: list[DeliveryQueueCount] = strawberry.field(
+        description="Store deliveries in the 催单 (OVERDUE) and 配送异常 (NO_RIDER) queues "
+        "(`deliveryQueueCounts`; list one with `deliveryQueue`)."
     )

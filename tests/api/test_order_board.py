@@ -15,7 +15,7 @@ from tests.factories import Seed
 
 BOARD = """query { orderBoard { placed paid turnover { cents } refunded { cents } income { cents }
   campaignOrders watched queues { status label count } afterSalesInReview returnsArrived
-  bookings { state count } } }"""
+  bookings { state count } deliveries { queue count } } }"""
 WATCH = """mutation($input: WatchOrderInput!) { watchOrder(input: $input) { watched userErrors { code } } }"""
 
 
@@ -58,6 +58,7 @@ async def test_the_board_counts_today_and_the_queues(api: Api, seed: Seed, db: D
     assert [q["label"] for q in board["queues"]] == ["待接单", "待分配", "待发货", "待提货"]
     assert (board["afterSalesInReview"], board["returnsArrived"]) == (0, 0)
     assert [b["state"] for b in board["bookings"]] == ["NOT_YET", "SOON", "OVERDUE"]
+    assert board["deliveries"] == [{"queue": "OVERDUE", "count": 0}, {"queue": "NO_RIDER", "count": 0}]
 
     # HQ sees the same orders but has its own (empty) watch list; another store sees nothing
     hq = (await api.as_hq().execute(BOARD)).data["orderBoard"]
