@@ -75,4 +75,4 @@ async def test_order_number_prefix_search_has_its_index_on_postgresql(db: Databa
 
 def test_the_history_has_one_head() -> None:
     """Branches written side by side are merged, so a new migration has exactly one parent."""
-    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0013"]
+    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0016"]
