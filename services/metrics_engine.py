@@ -27,7 +27,7 @@ from models.errors import DomainError, ErrorCode
 from services.cache import Cache
 from services.db import SessionFactory, is_statement_timeout
 from services.metrics_facts import Fact, Rows
-from services.metrics_sets import distinct_counts, set_for
+from services.metrics_sets import distinct_counts, distinct_counts_by_store, set_for
 from services.metrics_sources import fact_source, rollup_for
 from services.metrics_sql import Span, at, bucket_ids, by_cuts
 from services.rollups import GROUPS, ROLLUP_VERSION
@@ -255,6 +255,33 @@ class Engine:
         if self.cache is not None and self.cache_seconds > 0:
             await self.cache.set(key, orjson.dumps(counts), self.cache_seconds)
         return counts
+
+    async def distinct_by_store(
+        self, fact: Fact, name: str, measure: Measure, spans: Sequence[Span]
+    ) -> list[Row] | None:
+        """`grouped(fact, {name: measure}, spans, by store)` for a plain COUNT(DISTINCT) a day set
+        answers, from each store's day sets (spans of whole local days); None when it cannot."""
+        found = set_for(fact, measure.distinct_of)
+        live = [s for s in spans if s[0] < s[1]]
+        if found is None or not live:
+            return None
+        kind, group = found
+        spans_key = [(s.isoformat(), e.isoformat()) for s, e in live]
+        key = self._key(f"sets-by-store|{fact.name}|{kind}|{spans_key}")
+        if self.cache is not None and self.cache_seconds > 0:
+            hit = await self.cache.get(key)
+            if hit is not None:
+                cached: list[Row] = orjson.loads(hit)
+                return cached
+        if group not in await self.ready():
+            return None
+        counts = await distinct_counts_by_store(self.execute, kind, live, self.stores, self.zone)
+        if counts is None:
+            return None
+        rows: list[Row] = [{"b": b, "k": store, name: count} for b, store, count in counts]
+        if self.cache is not None and self.cache_seconds > 0:
+            await self.cache.set(key, orjson.dumps(rows), self.cache_seconds)
+        return rows
 
     def _span_statement(
         self, fact: Fact, measures: Mapping[str, Measure], spans: Sequence[Span], ready: frozenset[str]

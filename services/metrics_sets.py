@@ -268,6 +268,31 @@ async def distinct_counts(
     return counts
 
 
+async def distinct_counts_by_store(
+    execute: Execute,
+    kind: SetKind,
+    spans: Sequence[Span],
+    stores: frozenset[int] | None,
+    zone: tzinfo,
+) -> list[tuple[int, int, int]] | None:
+    """(span index, store, distinct count) per store with any id in a span, from each store's
+    day sets; None when a span does not consist of whole local days (the caller counts rows)."""
+    if split_spans(spans, Granularity.DAY, zone)[1]:
+        return None
+    t = DaySet.__table__
+    stmt = select(t.c.day_start, t.c.store_id, t.c.members).where(
+        t.c.kind == kind,
+        in_spans(t.c.day_start, spans),
+        t.c.store_id != ALL_STORES,
+        in_stores(t.c.store_id, stores),
+    )
+    owner = _owner([(span, i) for i, span in enumerate(spans)])
+    blobs: dict[tuple[int, int], list[bytes]] = defaultdict(list)
+    for row in await execute(stmt):
+        blobs[(owner(row["day_start"]), row["store_id"])].append(row["members"])
+    return [(i, store, len(union(parts))) for (i, store), parts in sorted(blobs.items())]
+
+
 def _owner(parts: Sequence[tuple[Span, int]]) -> Any:
     """moment → index of the span whose part holds it."""
     ordered = sorted(parts)

@@ -47,6 +47,7 @@ from services import metrics_sets
 from services.db import SessionFactory, unit_of_work
 from services.metrics_facts import (
     CUSTOMER_DAYS,
+    ORDER_DAYS,
     ORDER_HOURS,
     PRODUCT_SALES_DAYS,
     PRODUCT_VIEW_DAYS,
@@ -73,7 +74,7 @@ STALE_BUILD = timedelta(minutes=30)
 """A build marker older than this belonged to a process that died: build again."""
 
 GROUPS: dict[str, tuple[Rollup, ...]] = {
-    "orders": (ORDER_HOURS, PRODUCT_SALES_DAYS, CUSTOMER_DAYS),
+    "orders": (ORDER_HOURS, ORDER_DAYS, PRODUCT_SALES_DAYS, CUSTOMER_DAYS),
     "refunds": (REFUND_HOURS,),
     "visits": (TRAFFIC_HOURS, PRODUCT_VIEW_DAYS, VISITOR_DAYS, SOURCE_DAYS),
 }

@@ -1,10 +1,11 @@
-"""metrics day sets: exact distinct counts from roaring bitmaps
+"""metrics day sets and order days: dashboards from summaries only
 
-Adds `metrics_day_sets` (serialised roaring bitmaps of customer ids / visitor numbers per kind,
+Adds `metrics_order_days` (the order-hour sums per store and local day, plus all-stores rows),
+`metrics_day_sets` (serialised roaring bitmaps of customer ids / visitor numbers per kind,
 store and local day), `metrics_visitor_numbers` (a dense integer per visitor id) and
-`metrics_day_set_changes` (page-view ingestion's markers of visitor sets to rebuild). The sets
-are derived data: the rollup version bump in the code rebuilds them (with every rollup group)
-on the first refresh after the upgrade.
+`metrics_day_set_changes` (page-view ingestion's markers of visitor sets to rebuild). Sets and
+order days are derived data: the rollup version bump in the code rebuilds them (with every
+rollup group) on the first refresh after the upgrade.
 
 Revision ID: 0016
 Revises: 0013
@@ -26,7 +27,36 @@ depends_on: str | Sequence[str] | None = None
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+SUMS = (
+    "placed_orders",
+    "valid_orders",
+    "valid_turnover",
+    "invalid_orders",
+    "invalid_loss",
+    "paid_orders",
+    "paid_amount",
+    "accepted_orders",
+    "accept_seconds",
+    "picked_orders",
+    "pick_seconds",
+    "picks_over_15m",
+    "picks_over_30m",
+    "delivered_orders",
+    "delivery_seconds",
+    "rejections",
+)
+
+
 def upgrade() -> None:
+    op.create_table(
+        "metrics_order_days",
+        sa.Column("day_start", models.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("store_id", ID, nullable=False),
+        *(sa.Column(name, ID, nullable=False) for name in SUMS),
+        sa.PrimaryKeyConstraint("day_start", "store_id", name=op.f("pk_metrics_order_days")),
+    )
+    with op.batch_alter_table("metrics_order_days", schema=None) as batch_op:
+        batch_op.create_index("ix_metrics_order_days_store", ["store_id", "day_start"], unique=False)
     op.create_table(
         "metrics_day_sets",
         sa.Column(
@@ -73,3 +103,6 @@ def downgrade() -> None:
     with op.batch_alter_table("metrics_day_sets", schema=None) as batch_op:
         batch_op.drop_index("ix_metrics_day_sets_store")
     op.drop_table("metrics_day_sets")
+    with op.batch_alter_table("metrics_order_days", schema=None) as batch_op:
+        batch_op.drop_index("ix_metrics_order_days_store")
+    op.drop_table("metrics_order_days")

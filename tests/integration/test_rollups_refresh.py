@@ -22,6 +22,7 @@ from bench.generator import generate
 from models.enums import PageType, Role, SourceChannel
 from models.errors import DomainError
 from models.metrics_rollups import RollupState
+from models.metrics_sets import DaySet, union
 from models.metrics_visits import PageView
 from models.order_states import OrderAction, OrderStatus
 from models.orders import Order
@@ -47,6 +48,12 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
                 t = rollup.table
                 rows = (await s.execute(select(t).order_by(*t.primary_key.columns))).all()
                 out[t.name] = [tuple(r) for r in rows]
+        sets = (
+            await s.execute(select(DaySet).order_by(DaySet.kind, DaySet.day_start, DaySet.store_id))
+        ).scalars()
+        out[DaySet.__tablename__] = [
+            (d.kind, d.day_start, d.store_id, list(union([d.members]))) for d in sets
+        ]
     return out
 
 
