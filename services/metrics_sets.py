@@ -6,9 +6,10 @@ and counting distinct ids over spans from them.
   rollups the metrics already trust.
 * Visitor sets are rebuilt from `metrics_visitor_days`: by a full build of the visits rollups,
   and for the (store, day)s page-view ingestion marked changed (`metrics_day_set_changes`) by
-  `refresh_visitor_sets`, which the sweeper and the metrics' freshness check run. It takes a
-  PostgreSQL advisory lock (another process skips), reads the markers, recomputes their sets and
-  deletes exactly the markers it read; recomputing is idempotent, so a crash only repeats work.
+  `refresh_visitor_sets`, which the sweeper and the metrics' freshness check run. It takes the
+  visits group's PostgreSQL advisory lock (held by another process or a build: it skips), reads
+  the markers, recomputes their sets and deletes exactly the markers it read; recomputing is
+  idempotent, so a crash only repeats work.
 
 Every rebuild of some stores' sets on some days also rebuilds the all-stores sets of those days
 (the union of every store's), which unscoped questions read: one row per day.
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -37,7 +37,7 @@ from models.metrics_sets import DaySet, DaySetChange, SetKind, VisitorNumber, en
 from services.db import SessionFactory, unit_of_work
 from services.metrics_facts import PAID, PLACED, VISITS, Fact, RawFilter
 from services.metrics_sources import split_spans
-from services.metrics_sql import Span, at, dialect_of, in_spans, in_stores
+from services.metrics_sql import Span, at, dialect_of, in_spans, in_stores, rollup_lock_key
 
 log = logging.getLogger("mallgraph.metrics_sets")
 
@@ -144,9 +144,10 @@ async def _rebuild_visitors(
 
 
 async def _try_lock(session: AsyncSession) -> bool:
+    """The visits group's lock: a refresh never interleaves with a build rewriting the same sets."""
     if dialect_of(session) != "postgresql":
         return True
-    key = zlib.crc32(b"mallgraph.metrics_sets.visitors")
+    key = rollup_lock_key("visits")
     return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(key))))
 
 

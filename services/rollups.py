@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,7 +57,7 @@ from services.metrics_facts import (
     Rollup,
 )
 from services.metrics_sources import build_select
-from services.metrics_sql import at, by_cuts, dialect_of, in_stores
+from services.metrics_sql import at, by_cuts, dialect_of, in_stores, rollup_lock_key
 
 log = logging.getLogger("mallgraph.rollups")
 
@@ -93,16 +92,12 @@ class RefreshReport:
     seconds: float = 0.0
 
 
-def _lock_key(group: str) -> int:
-    return zlib.crc32(f"mallgraph.rollups.{group}".encode())
-
-
 async def _lock(session: AsyncSession, group: str, *, wait: bool) -> bool:
     """Serialise refreshes of a group across processes (PostgreSQL; SQLite writers are exclusive)."""
     if dialect_of(session) != "postgresql":
         return True
     fn = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
-    result = await session.scalar(select(fn(_lock_key(group))))
+    result = await session.scalar(select(fn(rollup_lock_key(group))))
     return True if wait else bool(result)
 
 

@@ -31,6 +31,7 @@ from models.stores import Store
 from services import orders
 from services.commands import Deps, Result, Work, run_command
 from services.config import RulesConfig
+from services.metrics_sets import refresh_visitor_sets
 from services.payments import DevPaymentGateway
 from services.rollups import GROUPS, catch_up, refresh_rollups
 from services.visits import track_events
@@ -127,6 +128,7 @@ async def test_incremental_refresh_equals_a_rebuild(db: Database) -> None:
     assert changed is not None
     assert changed > 0
     assert await catch_up(db.sessions, "refunds", ZONE, datetime.now(UTC)) is not None
+    assert (await refresh_visitor_sets(db.sessions, ZONE)).partitions > 0  # ingestion's markers
     incremental = await snapshot(db)
     async with db.sessions() as s, s.begin():
         await s.execute(delete(RollupState))
