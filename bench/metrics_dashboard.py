@@ -3,13 +3,15 @@
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1/bench .venv/bin/python -m bench.metrics_dashboard
 
 Migrates and seeds the database first if it is empty (`--orders`, default 1,000,000; ~10 minutes).
-The dashboard is one GraphQL request as the HQ back office sends it — trade overview and funnel
+The dashboard is one GraphQL request as the back office sends it — trade overview and funnel
 with the previous period, a per-day series of paid amount, paying customers and visitors, and
 the top-10 product, category and store rankings — over the last 7 and the last 30 complete days
-of the data, through the real HTTP app with the result cache off. It runs `--runs` times per range
-first with METRICS_ROLLUPS=false (every figure from raw rows), then, after building the rollups
-(timed, and a sweeper's incremental refresh timed too), with them. Results also go to
-`bench/results/metrics_dashboard.json`.
+of the data, as HQ and as the staff of the busiest store, through the real HTTP app with the
+result cache off. It runs `--runs` times per range first with METRICS_ROLLUPS=false (every figure
+from raw rows; `--no-raw` skips it), then, after building the rollups (timed; `--keep-rollups`
+reuses them), with them. It also times the sweeper's refresh after 200 orders of the last day
+changed, and the visitor-set refresh after 500 page views posted through `trackEvents` (whose
+batch latency it prints). Results also go to `bench/results/metrics_dashboard.json`.
 """
 
 from __future__ import annotations
@@ -18,23 +20,29 @@ import argparse
 import asyncio
 import json
 import time
-from datetime import timedelta
+import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.prepare import seed_and_vacuum, vacuum_analyze
 from gql.app import Resources, create_app
 from gql.auth import mint_token
+from gql.ids import encode_id
 from gql.settings import Settings, load_settings
-from models.date_ranges import local_day
+from models.base import utcnow
+from models.date_ranges import day_starts, local_day
 from models.enums import Role
 from models.metrics_rollups import RollupState
 from models.orders import Order
+from models.stores import Store
 from services.cache import MemoryCache
-from services.db import create_engine, session_factory
+from services.db import SessionFactory, create_engine, session_factory
+from services.metrics_sets import refresh_visitor_sets
 from services.migrations import upgrade
 from services.payments import DevPaymentGateway
 from services.rollups import refresh_rollups
@@ -67,16 +75,29 @@ query Dashboard($range: DateRange!) {
 """
 
 
+TRACK = """
+mutation Track($events: [VisitEventInput!]!) { trackEvents(events: $events) { accepted rejected { index } } }
+"""
+TOUCHED = 200
+EVENTS = 500
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _dashboard(settings: Settings, ranges: dict[str, dict[str, str]], runs: int) -> dict[str, Any]:
+async def _dashboard(
+    settings: Settings, ranges: dict[str, dict[str, str]], runs: int, store: int
+) -> dict[str, Any]:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, statement_timeout_ms=0)
     resources = Resources(settings, engine, session_factory(engine), MemoryCache(), DevPaymentGateway())
     app = create_app(resources=resources)
-    token = mint_token(settings, Role.HQ_ADMIN, "bench")
+    tokens = {
+        "HQ": mint_token(settings, Role.HQ_ADMIN, "bench"),
+        "store": mint_token(settings, Role.STORE_STAFF, "bench-staff", store_ids=[store]),
+    }
+    questions = [(who, name, days) for who in tokens for name, days in ranges.items()]
     out: dict[str, Any] = {}
     try:
         async with (
@@ -85,14 +106,14 @@ async def _dashboard(settings: Settings, ranges: dict[str, dict[str, str]], runs
                 transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=600
             ) as http,
         ):
-            for name, days in ranges.items():
+            for who, name, days in questions:
                 timings = []
                 for run in range(runs + 1):  # the first run warms caches and the pool; not counted
                     started = time.perf_counter()
                     r = await http.post(
                         "/graphql",
                         json={"query": DASHBOARD, "variables": {"range": days}},
-                        headers={"authorization": f"Bearer {token}"},
+                        headers={"authorization": f"Bearer {tokens[who]}"},
                     )
                     elapsed = (time.perf_counter() - started) * 1000
                     body = r.json()
@@ -101,19 +122,24 @@ async def _dashboard(settings: Settings, ranges: dict[str, dict[str, str]], runs
                     if run:
                         timings.append(elapsed)
                 trade = body["data"]["metrics"]["tradeOverview"]
-                out[name] = {
+                funnel = body["data"]["metrics"]["funnel"]
+                out[f"{who} {name}"] = {
                     "p50_ms": round(percentile(timings, 0.5), 1),
                     "p95_ms": round(percentile(timings, 0.95), 1),
                     "runs": runs,
                     "paid_orders": trade["paidOrders"]["value"],
                     "paid_amount_cents": trade["paidAmount"]["value"]["cents"],
+                    "paying_customers": [trade["payingCustomers"][k] for k in ("value", "previous")]
+                    + [p["value"] for p in trade["payingCustomers"]["series"]],
+                    "visitors": [funnel["visitors"][k] for k in ("value", "previous")]
+                    + [p["value"] for p in funnel["visitors"]["series"]],
                 }
     finally:
         await engine.dispose()
     return out
 
 
-async def run(url: str, orders: int, runs: int, rebuild: bool) -> dict[str, Any]:
+async def run(url: str, orders: int, runs: int, rebuild: bool, raw: bool) -> dict[str, Any]:
     if not url.startswith("postgresql"):
         raise SystemExit("measured on PostgreSQL: set DATABASE_URL=postgresql+asyncpg://…")
     await asyncio.to_thread(upgrade, url)
@@ -126,35 +152,110 @@ async def run(url: str, orders: int, runs: int, rebuild: bool) -> dict[str, Any]
         metrics_rollup_max_age_seconds=3600,
     )
     engine = create_engine(url, statement_timeout_ms=0)
+    sessions = session_factory(engine)
     try:
         await seed_and_vacuum(engine, orders)
         async with engine.connect() as conn:
             newest = await conn.scalar(select(func.max(Order.created_at)))
             total = await conn.scalar(select(func.count()).select_from(Order))
-        assert newest is not None, "the database holds no orders"
+            busiest = await conn.scalar(
+                select(Order.store_id)
+                .where(Order.store_id.is_not(None))
+                .group_by(Order.store_id)
+                .order_by(func.count().desc())
+                .limit(1)
+            )
+        if newest is None or busiest is None:
+            raise SystemExit("the database holds no store orders")
         last = local_day(newest, base.zone) - timedelta(days=1)
         ranges = {
             f"{n} days": {"from": (last - timedelta(days=n - 1)).isoformat(), "to": last.isoformat()}
             for n in (7, 30)
         }
-        results: dict[str, Any] = {"orders": total, "ranges": ranges}
-        results["raw"] = await _dashboard(base.model_copy(update={"metrics_rollups": False}), ranges, runs)
+        results: dict[str, Any] = {"orders": total, "ranges": ranges, "store": busiest}
+        if raw:
+            no_rollups = base.model_copy(update={"metrics_rollups": False})
+            results["raw"] = await _dashboard(no_rollups, ranges, runs, busiest)
         if rebuild:  # time a build from scratch, not a catch-up of rollups built earlier
             async with engine.begin() as conn:
                 await conn.execute(delete(RollupState))
         started = time.perf_counter()
-        built = await refresh_rollups(session_factory(engine), base.zone)
+        built = await refresh_rollups(sessions, base.zone)
         results["rollup_refresh_seconds"] = round(time.perf_counter() - started, 1)
         results["rollup_groups_built"] = built.built
-        started = time.perf_counter()
-        swept = await refresh_rollups(session_factory(engine), base.zone)
-        results["sweeper_refresh_seconds"] = round(time.perf_counter() - started, 2)
-        results["sweeper_refresh_partitions"] = swept.partitions
         await vacuum_analyze(engine)  # the rollup tables just written
-        results["rollups"] = await _dashboard(base, ranges, runs)
+        results["refresh"] = await _refresh_costs(engine, sessions, base, last)
+        results["rollups"] = await _dashboard(base, ranges, runs, busiest)
         return results
     finally:
         await engine.dispose()
+
+
+async def _refresh_costs(engine: AsyncEngine, sessions: SessionFactory, base: Settings, last: date) -> Any:
+    """The sweeper's incremental refresh after a typical burst of writes: `TOUCHED` orders of the
+    last day changed (as payments and shipments change them), then `EVENTS` page views ingested
+    through `trackEvents` (their visitor sets are rebuilt from ingestion's markers)."""
+    costs: dict[str, Any] = {}
+    day_start, day_end = day_starts(last, last, base.zone)
+    async with engine.begin() as conn:
+        ids = (
+            await conn.scalars(
+                select(Order.id)
+                .where(Order.created_at >= day_start, Order.created_at < day_end)
+                .order_by(Order.id)
+                .limit(TOUCHED)
+            )
+        ).all()
+        await conn.execute(update(Order).where(Order.id.in_(ids)).values(updated_at=utcnow()))
+    started = time.perf_counter()
+    swept = await refresh_rollups(sessions, base.zone)
+    costs["orders_touched"] = len(ids)
+    costs["orders_refresh_seconds"] = round(time.perf_counter() - started, 3)
+    costs["orders_refresh_partitions"] = swept.partitions
+    costs.update(await _ingest(sessions, base))
+    started = time.perf_counter()
+    sets = await refresh_visitor_sets(sessions, base.zone)
+    costs["visits_refresh_seconds"] = round(time.perf_counter() - started, 3)
+    costs["visits_refresh_sets"] = sets.partitions
+    return costs
+
+
+async def _ingest(sessions: SessionFactory, base: Settings) -> dict[str, Any]:
+    """Post `EVENTS` page views of now (one batch per store of 10 stores) through the HTTP app."""
+    async with sessions() as session:
+        stores = (await session.scalars(select(Store.id).order_by(Store.id).limit(10))).all()
+    engine = create_engine(base.database_url, statement_timeout_ms=0)
+    resources = Resources(base, engine, session_factory(engine), MemoryCache(), DevPaymentGateway())
+    app = create_app(resources=resources)
+    moment = utcnow().isoformat()
+    timings = []
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http,
+        ):
+            for n, store in enumerate(stores):
+                events = [
+                    {
+                        "eventId": f"bench-{uuid.uuid4().hex}",
+                        "visitorId": f"bench-visitor-{n}-{i % 20}",
+                        "sessionId": f"bench-session-{n}",
+                        "pageType": "HOME",
+                        "storeId": encode_id("Store", store),
+                        "occurredAt": moment,
+                        "dwellMs": 1000,
+                    }
+                    for i in range(EVENTS // len(stores))
+                ]
+                started = time.perf_counter()
+                r = await http.post("/graphql", json={"query": TRACK, "variables": {"events": events}})
+                timings.append((time.perf_counter() - started) * 1000)
+                body = r.json()
+                if body.get("errors") or body["data"]["trackEvents"]["rejected"]:
+                    raise SystemExit(f"trackEvents failed: {body}")
+    finally:
+        await engine.dispose()
+    return {"events": EVENTS, "track_events_batch_p50_ms": round(percentile(timings, 0.5), 1)}
 
 
 def main() -> None:
@@ -166,23 +267,31 @@ def main() -> None:
     parser.add_argument(
         "--keep-rollups", action="store_true", help="reuse rollups already built instead of rebuilding them"
     )
+    parser.add_argument("--no-raw", action="store_true", help="skip the (slow) raw-rows baseline")
     args = parser.parse_args()
-    results = asyncio.run(run(load_settings().database_url, args.orders, args.runs, not args.keep_rollups))
-    print(
-        f"{results['orders']:,} orders; rollup build {results['rollup_refresh_seconds']} s; a sweeper "
-        f"refresh ({results['sweeper_refresh_partitions']} partitions) {results['sweeper_refresh_seconds']} s"
+    results = asyncio.run(
+        run(load_settings().database_url, args.orders, args.runs, not args.keep_rollups, not args.no_raw)
     )
-    print(f"{'range':10} {'mode':8} {'p50 ms':>9} {'p95 ms':>9}")
-    for mode in ("raw", "rollups"):
+    refresh = results["refresh"]
+    print(
+        f"{results['orders']:,} orders; rollup build {results['rollup_refresh_seconds']} s; sweeper refresh "
+        f"after {refresh['orders_touched']} orders changed: {refresh['orders_refresh_seconds']} s "
+        f"({refresh['orders_refresh_partitions']} partitions); after {refresh['events']} page views "
+        f"(trackEvents p50 {refresh['track_events_batch_p50_ms']} ms a batch): "
+        f"{refresh['visits_refresh_seconds']} s ({refresh['visits_refresh_sets']} visitor sets)"
+    )
+    modes = [m for m in ("raw", "rollups") if m in results]
+    print(f"{'dashboard':16} {'mode':8} {'p50 ms':>9} {'p95 ms':>9}")
+    for mode in modes:
         for name, figures in results[mode].items():
-            print(f"{name:10} {mode:8} {figures['p50_ms']:9.1f} {figures['p95_ms']:9.1f}")
-        assert results["raw"].keys() == results["rollups"].keys()
-    for name in results["raw"]:
-        same = all(
-            results["raw"][name][k] == results["rollups"][name][k]
-            for k in ("paid_orders", "paid_amount_cents")
-        )
-        print(f"{name}: raw and rollup figures agree: {same}")
+            print(f"{name:16} {mode:8} {figures['p50_ms']:9.1f} {figures['p95_ms']:9.1f}")
+    if "raw" in results:
+        for name in results["raw"]:
+            same = all(
+                results["raw"][name][k] == results["rollups"][name][k]
+                for k in ("paid_orders", "paid_amount_cents", "visitors", "paying_customers")
+            )
+            print(f"{name}: raw and rollup figures agree: {same}")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written to {RESULTS}")

@@ -67,6 +67,33 @@ class OrderHour(Base):
     rejections: Mapped[int] = _total()
 
 
+class OrderDay(Base):
+    """The order hours of one store summed per local day, and per day for all stores together
+    (store_id ALL_STORES): whole days of a range read one row per day (per store when grouped)."""
+
+    __tablename__ = "metrics_order_days"
+    __table_args__ = (Index("ix_metrics_order_days_store", "store_id", "day_start"),)
+
+    day_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    store_id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    placed_orders: Mapped[int] = _total()
+    valid_orders: Mapped[int] = _total()
+    valid_turnover: Mapped[int] = _total()
+    invalid_orders: Mapped[int] = _total()
+    invalid_loss: Mapped[int] = _total()
+    paid_orders: Mapped[int] = _total()
+    paid_amount: Mapped[int] = _total()
+    accepted_orders: Mapped[int] = _total()
+    accept_seconds: Mapped[int] = _total()
+    picked_orders: Mapped[int] = _total()
+    pick_seconds: Mapped[int] = _total()
+    picks_over_15m: Mapped[int] = _total()
+    picks_over_30m: Mapped[int] = _total()
+    delivered_orders: Mapped[int] = _total()
+    delivery_seconds: Mapped[int] = _total()
+    rejections: Mapped[int] = _total()
+
+
 class RefundHour(Base):
     """Refunds (after-sales that reached REFUNDED) of one store in one local hour of refunded_at."""
 

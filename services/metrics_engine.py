@@ -28,6 +28,7 @@ from models.errors import DomainError, ErrorCode
 from services.cache import Cache
 from services.db import SessionFactory, is_statement_timeout
 from services.metrics_facts import Fact, Rows
+from services.metrics_sets import distinct_counts, distinct_counts_by_store, set_for
 from services.metrics_sources import fact_source, rollup_for
 from services.metrics_sql import Span, at, bucket_ids, by_cuts
 from services.rollups import GROUPS, ROLLUP_VERSION
@@ -220,13 +221,20 @@ class Engine:
         if not live:
             return result
         live_spans = [s for _, s in live]
+        spans_key = [(s.isoformat(), e.isoformat()) for s, e in live_spans]
+        measures = dict(measures)
+        for name, measure in list(measures.items()):
+            counts = await self._from_sets(fact, measure, live_spans, spans_key)
+            if counts is not None:
+                del measures[name]
+                for (index, _), count in zip(live, counts, strict=True):
+                    result[index][name] = count
         # Measures one rollup could serve go together (if its group is not ready when the
         # statement is built, they are read from raw rows together); the rest is one raw statement.
         groups: dict[str, dict[str, Measure]] = {}
         for name, measure in measures.items():
             rollup = rollup_for(fact, measure.needs, ALL_GROUPS)
             groups.setdefault(rollup.table.name if rollup else "raw", {})[name] = measure
-        spans_key = [(s.isoformat(), e.isoformat()) for s, e in live_spans]
         for group in groups.values():
 
             def statement(ready: frozenset[str], group: Mapping[str, Measure] = group) -> Rows:
@@ -239,6 +247,58 @@ class Engine:
                 index = live[row["b"]][0]
                 result[index].update({name: int(row[name] or 0) for name in group})
         return result
+
+    async def _from_sets(
+        self, fact: Fact, measure: Measure, spans: Sequence[Span], spans_key: list[tuple[str, str]]
+    ) -> list[int] | None:
+        """A plain COUNT(DISTINCT) per span from the day sets, when a set answers it and its rollup
+        group is ready; None otherwise (the caller counts rows)."""
+        found = set_for(fact, measure.distinct_of)
+        if found is None or measure.distinct_of is None:
+            return None
+        kind, group = found
+        key = self._key(f"sets|{fact.name}|{kind}|{spans_key}")
+        if self.cache is not None and self.cache_seconds > 0:
+            hit = await self.cache.get(key)
+            if hit is not None:
+                cached: list[int] = orjson.loads(hit)
+                return cached
+        if group not in await self.ready():
+            return None
+        column, when = measure.distinct_of
+        counts = await distinct_counts(
+            self.execute, fact, kind, column, when, spans, self.stores, self.zone, self.dialect
+        )
+        if self.cache is not None and self.cache_seconds > 0:
+            await self.cache.set(key, orjson.dumps(counts), self.cache_seconds)
+        return counts
+
+    async def distinct_by_store(
+        self, fact: Fact, name: str, measure: Measure, spans: Sequence[Span]
+    ) -> list[Row] | None:
+        """`grouped(fact, {name: measure}, spans, by store)` for a plain COUNT(DISTINCT) a day set
+        answers, from each store's day sets (spans of whole local days); None when it cannot."""
+        found = set_for(fact, measure.distinct_of)
+        live = [s for s in spans if s[0] < s[1]]
+        if found is None or not live:
+            return None
+        kind, group = found
+        spans_key = [(s.isoformat(), e.isoformat()) for s, e in live]
+        key = self._key(f"sets-by-store|{fact.name}|{kind}|{spans_key}")
+        if self.cache is not None and self.cache_seconds > 0:
+            hit = await self.cache.get(key)
+            if hit is not None:
+                cached: list[Row] = orjson.loads(hit)
+                return cached
+        if group not in await self.ready():
+            return None
+        counts = await distinct_counts_by_store(self.execute, kind, live, self.stores, self.zone)
+        if counts is None:
+            return None
+        rows: list[Row] = [{"b": b, "k": store, name: count} for b, store, count in counts]
+        if self.cache is not None and self.cache_seconds > 0:
+            await self.cache.set(key, orjson.dumps(rows), self.cache_seconds)
+        return rows
 
     def _span_statement(
         self, fact: Fact, measures: Mapping[str, Measure], spans: Sequence[Span], ready: frozenset[str]

@@ -40,6 +40,7 @@ from models.enums import Fulfillment
 from models.metrics import PICK_LIMIT_MINUTES
 from models.metrics_rollups import (
     CustomerDay,
+    OrderDay,
     OrderHour,
     ProductSalesDay,
     ProductViewDay,
@@ -113,6 +114,7 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 ORDER_HOURS = Rollup(OrderHour.__table__, "bucket_start", Granularity.HOUR, (), "orders")  # type: ignore[arg-type]
+ORDER_DAYS = Rollup(OrderDay.__table__, "day_start", Granularity.DAY, (), "orders", totals=True)  # type: ignore[arg-type]
 PRODUCT_SALES_DAYS = Rollup(
     ProductSalesDay.__table__,  # type: ignore[arg-type]
     "day_start",
@@ -335,10 +337,10 @@ def _registered(f: RawFilter, dialect: str) -> Rows:
     return statement
 
 
-PLACED = Fact("placed", _placed, (ORDER_HOURS, CUSTOMER_DAYS), presence="placed_orders")
-PAID = Fact("paid", _paid, (ORDER_HOURS, CUSTOMER_DAYS), presence="paid_orders")
-ACCEPTED = Fact("accepted", _accepted, (ORDER_HOURS,))
-REJECTED = Fact("rejected", _rejected, (ORDER_HOURS,))
+PLACED = Fact("placed", _placed, (ORDER_DAYS, ORDER_HOURS, CUSTOMER_DAYS), presence="placed_orders")
+PAID = Fact("paid", _paid, (ORDER_DAYS, ORDER_HOURS, CUSTOMER_DAYS), presence="paid_orders")
+ACCEPTED = Fact("accepted", _accepted, (ORDER_DAYS, ORDER_HOURS))
+REJECTED = Fact("rejected", _rejected, (ORDER_DAYS, ORDER_HOURS))
 LINE_SALES = Fact("line_sales", _line_sales, (PRODUCT_SALES_DAYS,))
 REFUNDED = Fact("refunded", _refunded, (REFUND_HOURS,))
 VISITS = Fact("visits", _visits, (TRAFFIC_HOURS, VISITOR_DAYS, SOURCE_DAYS))
@@ -350,6 +352,7 @@ DELIVERY_ALERTS = Fact("delivery_alerts", _delivery_alerts)
 
 FEEDS: dict[str, tuple[Fact, ...]] = {
     ORDER_HOURS.table.name: (PLACED, PAID, ACCEPTED, REJECTED),
+    ORDER_DAYS.table.name: (PLACED, PAID, ACCEPTED, REJECTED),
     PRODUCT_SALES_DAYS.table.name: (LINE_SALES,),
     CUSTOMER_DAYS.table.name: (PLACED, PAID),
     REFUND_HOURS.table.name: (REFUNDED,),
@@ -362,6 +365,7 @@ FEEDS: dict[str, tuple[Fact, ...]] = {
 
 ROLLUPS: tuple[Rollup, ...] = (
     ORDER_HOURS,
+    ORDER_DAYS,
     PRODUCT_SALES_DAYS,
     CUSTOMER_DAYS,
     REFUND_HOURS,

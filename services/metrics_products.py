@@ -181,38 +181,46 @@ def _ranked(sales: list[Row], views: list[Row], key: RankingKey, top: int) -> li
     return [r for r in ordered if getattr(r, field) > 0][:top]
 
 
+def _by_product(u: Subquery) -> list[Any]:
+    return [u.c.product_id.label("k")]
+
+
+async def _product_totals(query: MetricsQuery) -> tuple[list[Row], list[Row]]:
+    """Sales and page views per product over the range (shared by the product and category
+    rankings: one statement each per request)."""
+    span = [query.range.current.counted]
+    engine = query.engine
+    sales = await engine.grouped(LINE_SALES, SALES, span, "product", _by_product, needs=["product_id"])
+    views = await engine.grouped(PRODUCT_VIEWS, VIEWS, span, "product", _by_product, needs=["product_id"])
+    return sales, views
+
+
 async def product_ranking(query: MetricsQuery, key: RankingKey, top: int) -> list[Ranked]:
     """Top products of the range by sales amount (实付), units sold or product page views."""
-    span = [query.range.current.counted]
-
-    def by_product(u: Subquery) -> list[Any]:
-        return [u.c.product_id.label("k")]
-
-    sales = await query.engine.grouped(LINE_SALES, SALES, span, "product", by_product, needs=["product_id"])
-    views = await query.engine.grouped(
-        PRODUCT_VIEWS, VIEWS, span, "product", by_product, needs=["product_id"]
-    )
+    sales, views = await _product_totals(query)
     return _ranked(sales, views, key, top)
 
 
 async def category_ranking(query: MetricsQuery, key: RankingKey, top: int, level: int) -> list[Ranked]:
-    """Top categories (level 1: top-level 一级类目, level 2: the product's own category)."""
-    span = [query.range.current.counted]
+    """Top categories (level 1: top-level 一级类目, level 2: the product's own category): the
+    per-product totals summed per category of the product (products without one are left out)."""
     column = func.coalesce(Category.parent_id, Category.id) if level == 1 else Category.id
 
-    def by_category(u: Subquery) -> list[Any]:
-        return [column.label("k")]
-
-    def join(stmt: Rows, u: Subquery) -> Rows:
-        return stmt.select_from(
-            u.join(Product, Product.id == u.c.product_id).join(Category, Category.id == Product.category_id)
+    def categories(_: frozenset[str]) -> Rows:
+        return select(Product.id.label("p"), column.label("k")).join(
+            Category, Category.id == Product.category_id
         )
 
-    by = f"category{level}"
-    sales = await query.engine.grouped(
-        LINE_SALES, SALES, span, by, by_category, needs=["product_id"], join=join
-    )
-    views = await query.engine.grouped(
-        PRODUCT_VIEWS, VIEWS, span, by, by_category, needs=["product_id"], join=join
-    )
-    return _ranked(sales, views, key, top)
+    sales, views = await _product_totals(query)
+    of = {row["p"]: row["k"] for row in await query.engine.rows(f"product-categories|{level}", categories)}
+    summed: dict[str, dict[int, dict[str, int]]] = {"sales": {}, "views": {}}
+    for name, rows in (("sales", sales), ("views", views)):
+        for row in rows:
+            category = of.get(row["k"])
+            if category is None:
+                continue
+            into = summed[name].setdefault(category, {"k": category})
+            for field in ("sales_amount", "units_sold", "pv"):
+                if field in row:
+                    into[field] = into.get(field, 0) + int(row[field] or 0)
+    return _ranked(list(summed["sales"].values()), list(summed["views"].values()), key, top)

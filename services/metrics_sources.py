@@ -1,7 +1,8 @@
 """Where the rows of a fact come from for a question: rollups where they can serve, raw elsewhere.
 
 `fact_source` returns rows of a fact's shape for a set of time spans: from a rollup where a span
-covers whole rollup buckets and the rollup has every column the figure needs, from the raw rows
+covers whole rollup buckets and the rollup has every column the figure needs (a day rollup for
+the whole days, then an hour rollup of the same rows for the whole hours left), from the raw rows
 elsewhere (the ends of a range that stop mid-day, hourly buckets of a daily rollup, distinct
 customers with their first payment). The same aggregate over either gives the same number.
 `build_select` computes a rollup's rows from the raw rows (used by `services/rollups.py`).
@@ -50,10 +51,19 @@ def split_spans(spans: Sequence[Span], grain: Granularity, zone: tzinfo) -> tupl
 
 def rollup_for(fact: Fact, needed: Sequence[str], ready: frozenset[str]) -> Rollup | None:
     """The first rollup of the fact holding every needed column, if its group is built."""
-    for rollup in fact.rollups:
-        if rollup.group in ready and set(needed) <= {*rollup.keys, *rollup.columns}:
-            return rollup
-    return None
+    found = rollups_for(fact, needed, ready)
+    return found[0] if found else None
+
+
+def rollups_for(fact: Fact, needed: Sequence[str], ready: frozenset[str]) -> list[Rollup]:
+    """The fact's rollups holding every needed column, of built groups, coarsest grain first
+    (day rows serve the whole days of a span, hour rows its whole hours, raw rows the rest)."""
+    found = [r for r in fact.rollups if r.group in ready and set(needed) <= {*r.keys, *r.columns}]
+    if not found:
+        return []
+    first = found[0]
+    same = [r for r in found if r.keys == first.keys]  # one row shape: same keys, several grains
+    return sorted(same, key=lambda r: r.grain is Granularity.HOUR)
 
 
 def _rollup_rows(
@@ -95,13 +105,14 @@ def fact_source(
     `ready=frozenset()` reads raw rows only (the exact computation). `per_store`: the caller groups
     by store_id, so all-stores rollup rows must not be used.
     """
-    rollup = rollup_for(fact, needed, ready)
     parts: list[Rows] = []
     raw_spans: Sequence[Span] = spans
-    if rollup is not None:
-        whole, raw_spans = split_spans(spans, rollup.grain, zone)
+    for rollup in rollups_for(fact, needed, ready):
+        whole, raw_spans = split_spans(raw_spans, rollup.grain, zone)
         if whole:
             parts.append(_rollup_rows(fact, rollup, needed, whole, stores, per_store))
+        if not raw_spans:
+            break
     if raw_spans or not parts:
         raw = fact.project(RawFilter(raw_spans, stores), dialect).subquery()
         parts.append(select(raw.c.at, raw.c.store_id, *(raw.c[name] for name in needed)))

@@ -8,6 +8,7 @@ CASE expressions (about log2(n) comparisons a row, whatever the number of bucket
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -119,6 +120,11 @@ def whole_seconds(moment: SQLColumnExpression[Any], dialect: str) -> ColumnEleme
 
 def seconds_between(later: SQLColumnExpression[Any], earlier: SQLColumnExpression[Any], dialect: str) -> Any:
     return whole_seconds(later, dialect) - whole_seconds(earlier, dialect)
+
+
+def rollup_lock_key(group: str) -> int:
+    """The PostgreSQL advisory-lock key that serialises writers of a rollup group's tables."""
+    return zlib.crc32(f"mallgraph.rollups.{group}".encode())
 
 
 def dialect_of(session: AsyncSession) -> str:

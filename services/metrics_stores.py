@@ -2,7 +2,8 @@
 
 Per-store figures are sums a rollup serves per store (paid orders and amount, refunds, the
 fulfilment durations), plus paying customers, which are distinct people and so are counted from
-raw orders per store and, separately, per region (a customer who paid in two stores of a city
+each store's day sets of paying customers (or its customer-day rows for partial days) and,
+separately, per region (a customer who paid in two stores of a city
 is one paying customer of the city). HQ-warehouse orders belong to no store and no region.
 """
 
@@ -114,9 +115,10 @@ async def _store_rows(
     engine = query.engine
     out: dict[int, dict[int, StoreFigures]] = defaultdict(lambda: defaultdict(StoreFigures))
     paying = {"paying_customers": distinct("customer_id")}
+    from_sets = await engine.distinct_by_store(PAID, "paying_customers", paying["paying_customers"], spans)
     parts = [
         (PAID, {"paid_orders": total("paid_orders"), "paid_amount": total("paid_amount")}, None),
-        (PAID, paying, None),
+        *([(PAID, paying, None)] if from_sets is None else []),
         (REFUNDED, {"refund_amount": total("refund_amount")}, None),
         (ACCEPTED, FULFILMENT, None),
         (ACCEPTED, TIMEOUTS, _with_store),
@@ -133,7 +135,7 @@ async def _store_rows(
             for fact, measures, join in parts
         )
     )
-    for rows in results:
+    for rows in [*results, from_sets or []]:
         for row in rows:
             figures = out[row["b"]][row["k"]]
             figures.add(row)

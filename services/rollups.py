@@ -25,7 +25,7 @@ half-built table.
 from __future__ import annotations
 
 import logging
-import zlib
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,11 +39,14 @@ from models.after_sales import AfterSale
 from models.base import utcnow
 from models.date_ranges import Granularity, day_starts, days_between, local_day, zone_name
 from models.metrics_rollups import ALL_STORES, RollupState
+from models.metrics_sets import DaySet
 from models.orders import AllocationRecord, Order
 from models.visits import VisitEvent
+from services import metrics_sets
 from services.db import SessionFactory, unit_of_work
 from services.metrics_facts import (
     CUSTOMER_DAYS,
+    ORDER_DAYS,
     ORDER_HOURS,
     PRODUCT_SALES_DAYS,
     PRODUCT_VIEW_DAYS,
@@ -54,11 +57,11 @@ from services.metrics_facts import (
     Rollup,
 )
 from services.metrics_sources import build_select
-from services.metrics_sql import at, by_cuts, dialect_of, in_stores
+from services.metrics_sql import at, by_cuts, dialect_of, in_stores, rollup_lock_key
 
 log = logging.getLogger("mallgraph.rollups")
 
-ROLLUP_VERSION = 1
+ROLLUP_VERSION = 2
 """Bump when a fact's definition changes: every group is then rebuilt on its next refresh."""
 BUILDING = -1
 """`version` of a state row while its group is being built."""
@@ -70,7 +73,7 @@ STALE_BUILD = timedelta(minutes=30)
 """A build marker older than this belonged to a process that died: build again."""
 
 GROUPS: dict[str, tuple[Rollup, ...]] = {
-    "orders": (ORDER_HOURS, PRODUCT_SALES_DAYS, CUSTOMER_DAYS),
+    "orders": (ORDER_HOURS, ORDER_DAYS, PRODUCT_SALES_DAYS, CUSTOMER_DAYS),
     "refunds": (REFUND_HOURS,),
     "visits": (TRAFFIC_HOURS, PRODUCT_VIEW_DAYS, VISITOR_DAYS, SOURCE_DAYS),
 }
@@ -84,10 +87,9 @@ class RefreshReport:
     built: list[str] = field(default_factory=list)
     partitions: int = 0
     """(day, store set) partitions recomputed by incremental refreshes."""
-
-
-def _lock_key(group: str) -> int:
-    return zlib.crc32(f"mallgraph.rollups.{group}".encode())
+    visitor_sets: int = 0
+    """(store, day)s whose visitor day sets were rebuilt."""
+    seconds: float = 0.0
 
 
 async def _lock(session: AsyncSession, group: str, *, wait: bool) -> bool:
@@ -95,7 +97,7 @@ async def _lock(session: AsyncSession, group: str, *, wait: bool) -> bool:
     if dialect_of(session) != "postgresql":
         return True
     fn = func.pg_advisory_xact_lock if wait else func.pg_try_advisory_xact_lock
-    result = await session.scalar(select(fn(_lock_key(group))))
+    result = await session.scalar(select(fn(rollup_lock_key(group))))
     return True if wait else bool(result)
 
 
@@ -150,6 +152,7 @@ async def recompute(
         if rollup.totals:
             every_store = build_select(rollup, span, None, bucket, dialect, all_stores=True)
             await session.execute(insert(t).from_select(columns, every_store))
+    await metrics_sets.rebuild(session, group, days[0], days[-1], stores)
 
 
 def _hour_cuts(start: datetime, end: datetime) -> list[datetime]:
@@ -215,6 +218,7 @@ async def build(sessions: SessionFactory, group: str, zone: tzinfo, now: datetim
         await _lock_tables(session, group)
         for rollup in GROUPS[group]:
             await session.execute(delete(rollup.table))
+        await session.execute(delete(DaySet).where(DaySet.kind.in_(metrics_sets.KINDS.get(group, ()))))
     if first is not None and last is not None:
         days = list(days_between(local_day(first, zone), local_day(last, zone)))
         for i in range(0, len(days), BUILD_DAYS):
@@ -323,6 +327,7 @@ async def refresh_rollups(
     `overlap` re-reads changes older than the high-water mark, for transactions that committed
     late; a request path that only wants the newest changes passes 0."""
     now = now or utcnow()
+    began = time.perf_counter()
     report = RefreshReport()
     for group in GROUPS:
         done = await catch_up(sessions, group, zone, now, overlap)
@@ -331,6 +336,15 @@ async def refresh_rollups(
                 report.built.append(group)
         else:
             report.partitions += done
+    report.visitor_sets = (await metrics_sets.refresh_visitor_sets(sessions, zone)).partitions
+    report.seconds = time.perf_counter() - began
+    log.info(
+        "rollup refresh: %d partitions, %d visitor sets, built %s in %.3f s",
+        report.partitions,
+        report.visitor_sets,
+        report.built,
+        report.seconds,
+    )
     return report
 
 
@@ -346,6 +360,8 @@ async def freshen(
     if overlap is not None:
         await refresh_rollups(sessions, zone, now, overlap)
         states = await _states(sessions)
+    else:
+        await metrics_sets.refresh_visitor_sets(sessions, zone)
     return frozenset(name for name, s in states.items() if _is_current(s, zone))
 
 
@@ -388,4 +404,4 @@ async def sweep_rollups(sessions: SessionFactory, zone: tzinfo, now: datetime) -
     except Exception:
         log.exception("rollup refresh failed; the next sweep retries")
         return 0
-    return report.partitions + len(report.built)
+    return report.partitions + report.visitor_sets + len(report.built)

@@ -26,6 +26,7 @@ from models.metrics_visits import MAX_EVENTS, EventRejectReason, PageView, Rejec
 from models.principals import Actor, Principal
 from models.stores import Store
 from models.visits import VisitEvent
+from services import metrics_sets
 from services.commands import Deps, Result, Work, run_command
 from services.metrics_sql import dialect_of, insert_ignoring, upsert_adding
 
@@ -179,6 +180,7 @@ async def _add_to_rollups(work: Work, stored: list[Any]) -> None:
         ("day_start", "store_id", "product_id"),
         {k: [v] for k, v in products.items()},
     )
+    await metrics_sets.mark_changed(work.session, ((day, store) for day, store, _ in visitors))
 
 
 async def _upsert(

@@ -10,7 +10,7 @@ rows are refreshed by the rollup sweep like any other figure. `delivery_alerts`:
 into the 催单 / 配送异常 queues, raised once by the sweeper.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 05:30:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import models.base
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -89,7 +89,7 @@ def comparer(db: Database, zone: ZoneInfo) -> Compare:
             got = await figures(rolled, granularity)
         finally:
             event.remove(db.engine.sync_engine, "before_cursor_execute", record)
-        assert any("metrics_order_hours" in st for st in statements), "the rollups were not read"
+        assert any("metrics_order_" in st for st in statements), "the rollups were not read"
         want = await figures(exact, granularity)
         for key in want:
             assert got[key] == want[key], (key, r.current.first_day, r.current.last_day, stores, granularity)

@@ -22,6 +22,7 @@ from bench.generator import generate
 from models.enums import PageType, Role, SourceChannel
 from models.errors import DomainError
 from models.metrics_rollups import RollupState
+from models.metrics_sets import DaySet, union
 from models.metrics_visits import PageView
 from models.order_states import OrderAction, OrderStatus
 from models.orders import Order
@@ -30,6 +31,7 @@ from models.stores import Store
 from services import orders
 from services.commands import Deps, Result, Work, run_command
 from services.config import RulesConfig
+from services.metrics_sets import refresh_visitor_sets
 from services.payments import DevPaymentGateway
 from services.rollups import GROUPS, catch_up, refresh_rollups
 from services.visits import track_events
@@ -47,6 +49,12 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
                 t = rollup.table
                 rows = (await s.execute(select(t).order_by(*t.primary_key.columns))).all()
                 out[t.name] = [tuple(r) for r in rows]
+        sets = (
+            await s.execute(select(DaySet).order_by(DaySet.kind, DaySet.day_start, DaySet.store_id))
+        ).scalars()
+        out[DaySet.__tablename__] = [
+            (d.kind, d.day_start, d.store_id, list(union([d.members]))) for d in sets
+        ]
     return out
 
 
@@ -120,6 +128,7 @@ async def test_incremental_refresh_equals_a_rebuild(db: Database) -> None:
     assert changed is not None
     assert changed > 0
     assert await catch_up(db.sessions, "refunds", ZONE, datetime.now(UTC)) is not None
+    assert (await refresh_visitor_sets(db.sessions, ZONE)).partitions > 0  # ingestion's markers
     incremental = await snapshot(db)
     async with db.sessions() as s, s.begin():
         await s.execute(delete(RollupState))
