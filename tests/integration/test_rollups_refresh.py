@@ -155,7 +155,7 @@ async def test_refreshes_running_at_once_agree_with_a_rebuild(db: Database) -> N
     await generate(db.engine, orders=150, seed=9, now=now, progress=False)
     await asyncio.gather(*(refresh_rollups(db.sessions, ZONE, now) for _ in range(2)))
     deps = Deps(db.sessions, DevPaymentGateway(), RulesConfig(zone=ZONE))
-    await change_everything(db, deps, datetime.now(UTC))
+    await change_everything(db, deps, now + timedelta(hours=4))
     await asyncio.gather(*(refresh_rollups(db.sessions, ZONE, datetime.now(UTC)) for _ in range(3)))
     concurrent = await snapshot(db)
     async with db.sessions() as s, s.begin():
