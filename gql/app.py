@@ -28,10 +28,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gql.auth import AuthMiddleware
 from gql.context import Context
+from gql.engine.heap import freeze_startup_heap
 from gql.gate import Gate, GatedGraphQL
 from gql.graphiql import graphiql_page, schema_endpoint, static_asset
 from gql.health import readiness
-from gql.heap import freeze_startup_heap
 from gql.http_bodies import GraphQLOverHTTP
 from gql.logging_setup import configure_logging
 from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint

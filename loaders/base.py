@@ -52,7 +52,7 @@ class RowLoader(DataLoader[K, V]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.values: dict[K, V] = {}
-        """The values `fill` loaded, by key: read without a future (gql/loaded.py)."""
+        """The values `fill` loaded, by key: read without a future (gql/engine/loaded.py)."""
 
     def load(self, key: K) -> Future[V]:
         """`DataLoader.load`, looking in the cache first: after a level's `fill` nearly every load
@@ -83,7 +83,7 @@ class RowLoader(DataLoader[K, V]):
         rows of an order-list page that is ~500 done-callbacks and event-loop turns, which cost
         more CPU than the SQL. Here the missing keys go to the batch function in one call and their
         values are kept in `values` — no future per key: the relation fields read them there
-        (gql/loaded.py), and `load` makes a resolved future for one only when asked. Keys another
+        (gql/engine/loaded.py), and `load` makes a resolved future for one only when asked. Keys another
         caller is already loading are awaited, not loaded twice.
         """
         wanted = list(dict.fromkeys(keys))

@@ -8,9 +8,9 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
+from gql.engine.loaded import Relation
+from gql.engine.row_views import RowFields, computed
 from gql.ids import decode_id
-from gql.loaded import Relation
-from gql.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
 from models.catalog import Category as CategoryRow
@@ -115,7 +115,7 @@ def _itself(row: ProductRow) -> ProductRow:
 
 
 # `reads`: what the fields computed by functions and the resolvers read off the row, for narrowed
-# relation loaders (gql/narrowed.py). `audit` reads the whole row (`_row`): selecting it reads all.
+# relation loaders (gql/engine/narrowed.py). `audit` reads the whole row (`_row`): selecting it reads all.
 PRODUCT_FIELDS = RowFields(
     Product,
     {

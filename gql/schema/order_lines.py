@@ -6,7 +6,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.row_views import RowFields, computed
+from gql.engine.row_views import RowFields, computed
 from gql.schema.catalog import PRODUCT, SKU, Product, Sku
 from gql.schema.common import Money, money
 from models import orders as rows
@@ -47,7 +47,7 @@ class OrderLine(relay.Node):
         return ORDER_LINE_FIELDS(row)
 
 
-# `reads`: for the narrowed lines loader (gql/narrowed.py).
+# `reads`: for the narrowed lines loader (gql/engine/narrowed.py).
 ORDER_LINE_FIELDS = RowFields(
     OrderLine,
     {

@@ -10,8 +10,8 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.loaded import Relation
-from gql.row_views import RowFields, computed
+from gql.engine.loaded import Relation
+from gql.engine.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.consignee import CONSIGNEE_READS, Consignee
 from gql.schema.customers import CUSTOMER_FIELDS, Customer
@@ -135,7 +135,8 @@ class Order(relay.Node):
     def pickup_code(self, info: Info) -> str | None:
         return None if info.context.principal.role is Role.ANALYST else self._pickup_code
 
-    # store, customer and lines resolve synchronously when the list prefetched them (gql/prefetch.py).
+    # store, customer and lines resolve synchronously when the list prefetched them
+    # (gql/resolvers/order_prefetch.py).
     @strawberry.field(description="The fulfilling store; null when the HQ warehouse (总部) ships it.")
     @_STORE.resolver("_store_id")
     def store(self, info: Info) -> Store | None:
@@ -250,7 +251,7 @@ _BY_ORDER_ID = (
 )
 
 # What each field and resolver reads off the order row (`reads`): the admin list selects only those
-# columns (gql/selection.py `selected_columns`). A field missing here makes the list read them all;
+# columns (gql/engine/selection.py `selected_columns`). A field missing here makes the list read them all;
 # a wrong entry is an AttributeError on the page, not a wrong answer
 # (tests/api/test_order_list_columns.py selects every field through the list).
 ORDER_ROW_FIELDS = RowFields(

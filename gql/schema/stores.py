@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.row_views import RowFields, computed
+from gql.engine.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.time_input import business_time
 from models.base import utcnow
@@ -113,7 +113,7 @@ def _fulfillment_methods(row: StoreRow) -> list[Fulfillment]:
 
 
 # What each field and resolver reads off the store row (`reads`): a narrowed relation loader reads
-# only those columns (gql/narrowed.py); a field missing here makes it read them all.
+# only those columns (gql/engine/narrowed.py); a field missing here makes it read them all.
 STORE_FIELDS = RowFields(
     Store,
     {

@@ -14,7 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.app import Resources, create_app
 from gql.auth import mint_token
-from gql.execution import LevelFirstExecutor
+from gql.engine.execution import LevelFirstExecutor
 from gql.settings import Settings, load_settings
 from models.enums import Role
 from services.cache import MemoryCache
@@ -111,7 +111,7 @@ def comparable(body: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def executors_agree(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The differential check of gql/execution.py over every query of the API suite.
+    """The differential check of gql/engine/execution.py over every query of the API suite.
 
     Each query the server runs level first is run a second time, in the same request, by
     graphql-core's own executor (outside the test's statement counter); data and errors must be

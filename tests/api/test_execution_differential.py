@@ -1,4 +1,4 @@
-"""Random documents through both executors: level first (gql/execution.py) and graphql-core's own.
+"""Random documents through both executors: level first (gql/engine/execution.py) and graphql-core's own.
 
 Every query the API suite sends is already answered twice and compared (`Api.execute` in
 tests/api/conftest.py). This adds documents nobody wrote by hand: random selections over the
@@ -26,7 +26,7 @@ from graphql import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.execution import LevelFirstExecutor
+from gql.engine.execution import LevelFirstExecutor
 from gql.ids import encode_id
 from gql.schema import schema
 from models.after_sale_states import AfterSaleStatus

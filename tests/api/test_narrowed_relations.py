@@ -1,7 +1,7 @@
 """Relation loaders read only the columns the operation can read, and answer as if they read all.
 
 The order list's stores, customers, lines, SKUs and products come from narrowed loaders
-(gql/narrowed.py): their rows hold only the columns that the fields the operation selects on
+(gql/engine/narrowed.py): their rows hold only the columns that the fields the operation selects on
 those types read (`reads` in each type's RowFields). Every field of each of those types is
 selected alone through the list here and compared with the same object fetched by `node(id:)`,
 which reads whole rows; a missing or wrong `reads` entry would be an error or a difference.
@@ -15,8 +15,8 @@ import pytest
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type, parse
 
 import loaders.base
+from gql.engine.narrowed import readable_columns
 from gql.ids import encode_id
-from gql.narrowed import readable_columns
 from gql.schema import schema
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS

@@ -1,4 +1,4 @@
-"""The generated fills (gql/compiled_fields.py) answer exactly as graphql-core's own execution.
+"""The generated fills (gql/engine/compiled_fields.py) answer exactly as graphql-core's own execution.
 
 Leaves are where the fill takes shortcuts: each field below is given values of the wrong type, out
 of range, null and of mixin enums at run time, and the level-first schema must give the same data
@@ -15,10 +15,10 @@ import pytest
 import strawberry
 from graphql import GraphQLEnumType
 
-from gql import compiled_fields, compiled_objects
-from gql.compiled_fields import enum_names
-from gql.execution import LevelFirstExecutor
-from gql.row_views import EVERY_ROW_FIELDS, RowFields
+from gql.engine import compiled_fields, compiled_objects
+from gql.engine.compiled_fields import enum_names
+from gql.engine.execution import LevelFirstExecutor
+from gql.engine.row_views import EVERY_ROW_FIELDS, RowFields
 
 
 @strawberry.enum

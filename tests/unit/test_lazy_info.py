@@ -9,7 +9,7 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.execution import LevelFirstExecutor
+from gql.engine.execution import LevelFirstExecutor
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""`Relation` (gql/loaded.py): a relation field's objects from the operation's narrowed loader.
+"""`Relation` (gql/engine/loaded.py): a relation field's objects from the operation's narrowed loader.
 
 `now` is what the generated fills ask before calling a relation's resolver: it must give exactly
 what the resolver would give when the row is loaded, and `MISSING` (so the resolver runs) when it
@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from gql.loaded import MISSING, Relation
-from gql.row_views import EVERY_ROW_FIELDS, RowFields
+from gql.engine.loaded import MISSING, Relation
+from gql.engine.row_views import EVERY_ROW_FIELDS, RowFields
 from loaders.base import RowLoader
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy.dialects import postgresql
 
-from gql.loaded import now_or_later
+from gql.engine.loaded import now_or_later
 from loaders.base import IntegerKeys, RowLoader
 
 

@@ -1,5 +1,5 @@
 """`RowFields`: one map from fields to row sources, a lazy view over snapshots and an eager object
-otherwise (gql/row_views.py); tests/integration/test_row_views.py compares them on real rows."""
+otherwise (gql/engine/row_views.py); tests/integration/test_row_views.py compares them on real rows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gql.row_views import EVERY_ROW_FIELDS, RowFields, computed
+from gql.engine.row_views import EVERY_ROW_FIELDS, RowFields, computed
 
 
 class _Row(tuple[int, int]):
@@ -78,7 +78,7 @@ def test_a_computed_field_gets_the_named_attributes_and_reads_exactly_them() -> 
 
 
 def test_a_view_is_read_only() -> None:
-    """Nothing can be set on a view, a `strawberry.cast` mark included (gql/compiled_fields.py
+    """Nothing can be set on a view, a `strawberry.cast` mark included (gql/engine/compiled_fields.py
     relies on it to trust a view class's type check)."""
     fields = RowFields(_Pair, {"left": "a", "total": "b"})
     EVERY_ROW_FIELDS.remove(fields)

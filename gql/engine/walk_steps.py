@@ -1,6 +1,6 @@
-"""The level-first walk's field steps and completion (the executor is gql/execution.py).
+"""The level-first walk's field steps and completion (the executor is gql/engine/execution.py).
 
-The generated fills (gql/compiled_fields.py) do most fields of a selection in line; what they
+The generated fills (gql/engine/compiled_fields.py) do most fields of a selection in line; what they
 hand over comes here: a field with arguments or a resolver graphql-core must call
 (`_field`), an argument-less resolver whose value is not an object (`_call`), and any value the
 fills' in-line object path does not take (`_after_call`, `_list_item`). Completion (`_complete`,
@@ -28,11 +28,11 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.compiled_fields import Fallback as _Fallback
-from gql.compiled_fields import Fill, plan_fill
-from gql.compiled_fields import new_path as _path
-from gql.compiled_objects import NEVER_AWAITABLE as _NEVER_AWAITABLE
-from gql.field_plans import FieldPlan, LazyInfo, ignores_info, raw_info
+from gql.engine.compiled_fields import Fallback as _Fallback
+from gql.engine.compiled_fields import Fill, plan_fill
+from gql.engine.compiled_fields import new_path as _path
+from gql.engine.compiled_objects import NEVER_AWAITABLE as _NEVER_AWAITABLE
+from gql.engine.field_plans import FieldPlan, LazyInfo, ignores_info, raw_info
 
 # (its selection's fill, the fill's argument, value, path, the dict its answer goes into)
 Work = tuple[Fill, tuple[Any, ...], Any, Path, dict[str, Any]]
@@ -43,7 +43,7 @@ Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, 
 
 
 class WalkSteps(StrawberryGraphQLCoreExecutionContext):
-    """The per-field steps of `LevelFirstExecutor` (gql/execution.py), which sets `_objects`,
+    """The per-field steps of `LevelFirstExecutor` (gql/engine/execution.py), which sets `_objects`,
     `_selections` and `_steps` for each operation."""
 
     _objects: dict[tuple[GraphQLObjectType, int], ObjectShape]

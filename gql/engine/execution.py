@@ -10,8 +10,8 @@ server's CPU.
 one level, collects the awaitables of the whole level into one `gather` (so DataLoaders batch
 exactly as before, or better), completes the values, and moves to the next level. The fields of
 a selection are planned once per request (a level holds many objects under one selection) from
-plans made once per process (gql/field_plans.py), and run as one function generated per
-selection shape (gql/compiled_fields.py): fields that strawberry marks as basic (no
+plans made once per process (gql/engine/field_plans.py), and run as one function generated per
+selection shape (gql/engine/compiled_fields.py): fields that strawberry marks as basic (no
 resolver, no permission classes, no extensions: their resolver only reads an attribute and
 ignores `info`) are read directly, and when their type is a scalar or an enum coerced on the
 spot, without a path, a resolve info or a completion; argument-less resolvers without extensions
@@ -20,7 +20,7 @@ argument conversion and extension chain, with an `Info` built only if they read 
 `context` (`LazyInfo`); an object they return, or a list of them, is checked and queued for the
 next level in line. What the generated functions hand over — fields with arguments, values that
 are null, awaitable or of a class not yet seen — goes to the field steps and completion of
-gql/walk_steps.py.
+gql/engine/walk_steps.py.
 
 It only takes the happy path. The moment anything would make graphql-core do more than
 produce data — a resolver raises, a non-null field is null, a value fails to coerce, a runtime
@@ -54,8 +54,8 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields
 from sqlalchemy.exc import SQLAlchemyError
 
-from gql.compiled_fields import Fallback as _Fallback
-from gql.walk_steps import ObjectShape, Pending, WalkSteps, Work
+from gql.engine.compiled_fields import Fallback as _Fallback
+from gql.engine.walk_steps import ObjectShape, Pending, WalkSteps, Work
 from services.db import error_chain
 
 FAULTS: tuple[type[BaseException], ...] = (
@@ -148,11 +148,11 @@ class LevelFirstExecutor(WalkSteps):
         if defers:
             raise _Fallback
         data: dict[str, Any] = {}
-        self.narrowed_loaders: dict[str, Any] = {}  # gql/narrowed.py, per operation
+        self.narrowed_loaders: dict[str, Any] = {}  # gql/engine/narrowed.py, per operation
         self._objects: dict[tuple[GraphQLObjectType, int], ObjectShape] = {}
         # The fill and its argument of each (type, selection), planned once per request: a level
         # holds many objects of one type under one selection (50 orders), and each queued object
-        # carries its selection's fill (gql/compiled_fields.py `plan_fill`).
+        # carries its selection's fill (gql/engine/compiled_fields.py `plan_fill`).
         self._selections = {}
         self._steps = (self._field, self._call, self._after_call, self._list_item, self)  # STEPS
         try:

@@ -7,7 +7,7 @@ product's description and image list, converting every timestamp to an aware UTC
 17 % of an order-list request's instructions (47.1 M → 39.0 M with the relations narrowed).
 
 What a row can be read for is known before any resolver runs: a row loaded for a relation field
-becomes a GraphQL object of the field's type (a Store view, `gql/row_views.py`), and a view is
+becomes a GraphQL object of the field's type (a Store view, `gql/engine/row_views.py`), and a view is
 only read by the fields the document selects on that type. So the columns are those that
 `RowFields.columns` gives for every field the operation selects on that type or on an interface
 of it, anywhere in the operation and its fragments (directives ignored: a field that may be
@@ -37,9 +37,9 @@ from graphql import (
     visit,
 )
 
-from gql.field_plans import LazyInfo
-from gql.row_views import RowFields
-from gql.selection import columns_of
+from gql.engine.field_plans import LazyInfo
+from gql.engine.row_views import RowFields
+from gql.engine.selection import columns_of
 from loaders.base import RowLoader
 
 Names = dict[str, frozenset[str]]

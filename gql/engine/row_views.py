@@ -21,7 +21,7 @@ compares every field of every view with the eager object of the same row.
 
 The map also says what each field reads — its column, `computed`'s columns, and `reads` for
 functions and for the type's resolvers — so a list can select only the columns its document
-needs (`columns`; the admin order list does: gql/selection.py `selected_columns`).
+needs (`columns`; the admin order list does: gql/engine/selection.py `selected_columns`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ EVERY_ROW_FIELDS: list[RowFields[Any]] = []
 VIEW_CLASSES: set[type] = set()
 """Every view class: read-only (no attribute can be set or deleted on a view), so no view can
 carry a `strawberry.cast` mark, and an `is_type_of` that only tests its class answers the same
-for every view of a class (gql/compiled_objects.py trusts them once checked)."""
+for every view of a class (gql/engine/compiled_objects.py trusts them once checked)."""
 
 
 def _read_only(self: Any, name: str, value: Any = None) -> None:
@@ -96,7 +96,7 @@ class RowFields(Generic[T]):
         self._getters = list(functions.items())
         namespace: dict[str, Any] = {
             "__slots__": (_ROW,),
-            "__doc__": f"{cls.__name__} over a row snapshot; fields computed when read (gql/row_views.py).",
+            "__doc__": f"{cls.__name__} over a row snapshot; fields computed when read.",
             "__module__": cls.__module__,
             "__setattr__": _read_only,
             "__delattr__": _read_only,

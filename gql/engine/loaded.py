@@ -3,7 +3,7 @@
 graphql-core awaits whatever a resolver returns that is awaitable, and completes everything
 else synchronously. A coroutine per relation field (store, customer, lines, SKU, product) is
 what made a 50-order page cost ~450 coroutines and futures; once a list resolver has
-prefetched the whole level into the request's loaders (`gql/prefetch.py`), these fields are
+prefetched the whole level into the request's loaders (`gql/resolvers/order_prefetch.py`), these fields are
 plain attribute reads. When nothing was prefetched (a single order, a field reached through
 another path), the same call returns an awaitable and the DataLoader batches as before, so the
 result is the same either way: only the number of event-loop round trips changes.
@@ -15,9 +15,9 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, Generic, TypeVar, cast
 
-from gql.field_plans import LazyInfo
-from gql.narrowed import narrowed
-from gql.row_views import RowFields
+from gql.engine.field_plans import LazyInfo
+from gql.engine.narrowed import narrowed
+from gql.engine.row_views import RowFields
 from loaders.base import RowLoader
 
 R = TypeVar("R")
@@ -49,7 +49,7 @@ def now_or_later(loader: RowLoader[Any, R], key: Any, convert: Callable[[R], T])
 
 class Relation(Generic[T]):
     """A relation field's value in one call: the row(s) of `key` in the request's narrowed loader
-    `name` (gql/narrowed.py), as objects of `fields`' type.
+    `name` (gql/engine/narrowed.py), as objects of `fields`' type.
 
     Written as `narrowed(...)`, `now_or_later(...)` and a conversion function, a relation field
     cost six Python calls per object (resolver, helper, loader lookup, `now_or_later`, conversion,
@@ -85,7 +85,7 @@ class Relation(Generic[T]):
 
     def now(self, executor: Any, key: Any) -> Any:
         """What `self(info, key)` returns, when the operation's narrowed loader (the level-first
-        executor's, gql/narrowed.py) already holds `key`'s value; `MISSING` when it does not (then
+        executor's, gql/engine/narrowed.py) already holds `key`'s value; `MISSING` when it does not (then
         the caller calls the resolver). It reads and makes nothing else, so calling the resolver
         after it is the same as calling the resolver alone."""
         if key is None:
@@ -108,7 +108,7 @@ class Relation(Generic[T]):
 
         The decorated function gives the field its name, annotations and docstring; its body is
         not used. The resolver is marked (`__relation__`), so the level-first walk's generated fills
-        (gql/compiled_objects.py) can call `now` with the executor instead of building an `Info` and
+        (gql/engine/compiled_objects.py) can call `now` with the executor instead of building an `Info` and
         calling the resolver when the row is already loaded.
         """
         relation, get = self, attrgetter(attribute)

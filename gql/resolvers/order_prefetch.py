@@ -7,11 +7,11 @@ coroutines, futures and event-loop turns cost more CPU than the SQL. Here the li
 looks at what the document selects below it and fills the request's loaders level by level
 (one statement per relation, one after another on one pooled connection, and one call of a
 loader's batch function for all its keys rather than a future awaited per row: `RowLoader.fill`);
-the relation fields then find their rows resolved and answer synchronously (`gql/loaded.py`).
+the relation fields then find their rows resolved and answer synchronously (`gql/engine/loaded.py`).
 
 
 Only what is selected is loaded, with the same loaders and the same statements the fields would
-have run — the narrowed loaders of gql/narrowed.py, reading only the columns the operation can
+have run — the narrowed loaders of gql/engine/narrowed.py, reading only the columns the operation can
 read — so results, scoping and statement counts do not change.
 """
 
@@ -21,12 +21,12 @@ from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
 from gql.context import Info
-from gql.narrowed import narrowed
+from gql.engine.narrowed import narrowed
+from gql.engine.selection import Path, selected_paths
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
-from gql.selection import Path, selected_paths
 from models import orders as rows
 from services.driver_reads import one_connection
 

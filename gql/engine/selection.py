@@ -1,9 +1,9 @@
 """What a document selects below the current field, as paths of field names.
 
 Resolvers use it to do only the work the client asked for: the order list prefetches the
-relations it selects (gql/prefetch.py), the group-buy page computes its per-viewer part (the part
-that costs SQL) only when `viewer` is selected. Fragments and inline fragments are looked
-through; aliases do not matter (the paths hold field names).
+relations it selects (gql/resolvers/order_prefetch.py), the group-buy page computes its
+per-viewer part (the part that costs SQL) only when `viewer` is selected. Fragments and inline
+fragments are looked through; aliases do not matter (the paths hold field names).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from graphql import (
 from strawberry.schema.name_converter import NameConverter
 
 from gql.context import Info
-from gql.row_views import RowFields
+from gql.engine.row_views import RowFields
 
 Path = tuple[str, ...]
 

@@ -1,6 +1,6 @@
 """A selection's fields as one generated function: the level-first walk's inner loop, unrolled.
 
-The walk (gql/execution.py) fills each object of a level from the planned fields of its
+The walk (gql/engine/execution.py) fills each object of a level from the planned fields of its
 selection. As a loop, every field of every object paid for the loop itself: unpacking its entry,
 testing which kind of field it is, calling the leaf's output coercion through graphql-core's
 general serializer (`serialize_string` tests six types before it returns a `str` as it is;
@@ -21,10 +21,10 @@ block per field, in the selection's order:
   answer dict and next-level work item are made here, without the walk's resolver-call, completion
   and object steps (three calls and their lookups per object, ~650 objects a 50-order page). Any
   other value (null, awaitable, an unknown class) goes to the walk's completion as before. A
-  relation field (`Relation.resolver`, gql/loaded.py) asks the relation for its loaded row with
+  relation field (`Relation.resolver`, gql/engine/loaded.py) asks the relation for its loaded row with
   the executor and calls the resolver only when it is not loaded; a row view's class is trusted
   once its check has passed; objects whose own selection is all leaves are filled at once instead
-  of queued (`plan_fill`). That code is gql/compiled_objects.py;
+  of queued (`plan_fill`). That code is gql/engine/compiled_objects.py;
 - any other field with an argument-less resolver goes to the walk's resolver-call step (`call`),
   every other field to its general field step (`field`), each with its details.
 
@@ -56,7 +56,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
 
-from gql.compiled_objects import (
+from gql.engine.compiled_objects import (
     NEVER_AWAITABLE,
     OBJECT,
     OBJECTS,
@@ -65,9 +65,9 @@ from gql.compiled_objects import (
     read_expr,
     unwrapped,
 )
-from gql.field_plans import PLANS, UNPLANNED, FieldPlan, LazyInfo, plan_field
-from gql.loaded import MISSING
-from gql.row_views import VIEW_CLASSES
+from gql.engine.field_plans import PLANS, UNPLANNED, FieldPlan, LazyInfo, plan_field
+from gql.engine.loaded import MISSING
+from gql.engine.row_views import VIEW_CLASSES
 
 
 class Fallback(Exception):

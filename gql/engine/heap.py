@@ -16,7 +16,7 @@ that builds a 50-order page holds thousands of container objects alive at once (
 paths, rows), so at 700 a collection ran two or three times per request, each walking whatever
 the request had built so far, all of which was still in use. Nothing a request leaves behind
 needs the collector any more (the executor's reference cycle is cut when a query has run,
-gql/execution.py), so collections are rare either way; at 10,000 they stop running in the middle
+gql/engine/execution.py), so collections are rare either way; at 10,000 they stop running in the middle
 of a request (in process: 768 young collections over ~300 order-list requests → 2), while a
 process that does make cyclic garbage still has it collected after at most 10,000 allocations.
 """

@@ -1,4 +1,4 @@
-"""What the level-first walk (gql/execution.py) knows of each field, worked out once per process.
+"""What the level-first walk (gql/engine/execution.py) knows of each field, worked out once per process.
 
 A `FieldPlan` says how to get a field's value without graphql-core's general machinery: read an
 attribute (strawberry's basic fields), call an argument-less resolver the way strawberry would,
@@ -51,7 +51,7 @@ class FieldPlan:
     `Info` — without its per-call argument conversion and extension chain (`direct_call`)."""
     info_class: type[Info] | None = None
     relation: tuple[Any, str] | None = None
-    """Set with `call` when the resolver is a `Relation`'s (gql/loaded.py): the relation and the
+    """Set with `call` when the resolver is a `Relation`'s (gql/engine/loaded.py): the relation and the
     attribute holding its key, so the fills can ask `relation.now(executor, key)` first."""
 
 
@@ -113,7 +113,7 @@ class LazyInfo:
     ) -> None:
         self.context = executor.context_value
         self.executor: Any = executor
-        """The level-first executor running the operation (its per-operation state: gql/narrowed.py)."""
+        """The level-first executor running the operation (per-operation state: gql/engine/narrowed.py)."""
         self._plan = plan
         self._details = details
         self._parent_type = parent_type

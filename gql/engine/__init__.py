@@ -1,0 +1,1 @@
+"""The level-first executor and the read model it serves (public names: this module)."""
