@@ -28,7 +28,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gql.auth import AuthMiddleware
 from gql.context import Context
-from gql.engine.heap import freeze_startup_heap
+from gql.engine import freeze_startup_heap
 from gql.gate import Gate, GatedGraphQL
 from gql.graphiql import graphiql_page, schema_endpoint, static_asset
 from gql.health import readiness

@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Any, Generic, TypeVar, cast
 
 from gql.engine.field_plans import LazyInfo
-from gql.engine.narrowed import narrowed
+from gql.engine.narrowed import narrowed_loader
 from gql.engine.row_views import RowFields
 from loaders.base import RowLoader
 
@@ -51,7 +51,7 @@ class Relation(Generic[T]):
     """A relation field's value in one call: the row(s) of `key` in the request's narrowed loader
     `name` (gql/engine/narrowed.py), as objects of `fields`' type.
 
-    Written as `narrowed(...)`, `now_or_later(...)` and a conversion function, a relation field
+    Written as `narrowed_loader(...)`, `now_or_later(...)` and a conversion function, a relation field
     cost six Python calls per object (resolver, helper, loader lookup, `now_or_later`, conversion,
     `RowFields`), ~600 objects on a 50-order page. This does the request's loader lookup, the
     filled-value lookup and the view's construction in line, and goes to `now_or_later` only when
@@ -81,7 +81,7 @@ class Relation(Generic[T]):
                 return found  # type: ignore[no-any-return]
         if key is None:
             return self.convert(None)
-        return now_or_later(narrowed(info, self._name, self._fields), key, self.convert)
+        return now_or_later(narrowed_loader(info, self._name, self._fields), key, self.convert)
 
     def now(self, executor: Any, key: Any) -> Any:
         """What `self(info, key)` returns, when the operation's narrowed loader (the level-first

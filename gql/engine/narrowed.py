@@ -45,7 +45,7 @@ from loaders.base import RowLoader
 Names = dict[str, frozenset[str]]
 
 
-def narrowed(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[Any, Any]:
+def narrowed_loader(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[Any, Any]:
     """The request's loader `name`, reading the columns the operation can read of its rows,
     which become `fields`' type (one type per loader name)."""
     if info.__class__ is LazyInfo:

@@ -16,7 +16,7 @@ builds the dataclass eagerly from the same map, exactly as `from_row` always did
 
 A view is an instance of its type, so strawberry's `is_type_of` (`isinstance`) and resolvers
 reading `self.…` behave the same. A field read twice is computed twice: a list field gives two
-equal lists (nothing in the read path mutates what it reads). tests/integration/test_row_views.py
+equal lists (nothing in the read path mutates what it reads). tests/integration/engine/test_row_views.py
 compares every field of every view with the eager object of the same row.
 
 The map also says what each field reads — its column, `computed`'s columns, and `reads` for

@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from gql.context import Info
-from gql.engine.selection import selected_paths
+from gql.engine import selected_paths
 from gql.ids import decode_id, encode_id
 from gql.mutations import UseCase, order_mutation, run, user_error, visible_order
 from gql.permissions import Allowed

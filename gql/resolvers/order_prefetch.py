@@ -21,8 +21,7 @@ from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
 from gql.context import Info
-from gql.engine.narrowed import narrowed
-from gql.engine.selection import Path, selected_paths
+from gql.engine import Path, narrowed_loader, selected_paths
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
@@ -66,20 +65,22 @@ async def _prefetch(info: Info, orders: Sequence[rows.Order], at: Path, paths: f
 
     first: dict[str, Awaitable[dict[int, Any]]] = {}
     if wants("store"):
-        first["stores"] = narrowed(info, "store", STORE_FIELDS).fill(_keys(o.store_id for o in orders))
+        first["stores"] = narrowed_loader(info, "store", STORE_FIELDS).fill(_keys(o.store_id for o in orders))
     if wants("customer"):
-        customers = narrowed(info, "customer", CUSTOMER_FIELDS)
+        customers = narrowed_loader(info, "customer", CUSTOMER_FIELDS)
         first["customers"] = customers.fill(_keys(o.customer_id for o in orders))
     if wants("lines"):
-        first["lines"] = narrowed(info, "lines_by_order", ORDER_LINE_FIELDS).fill([o.id for o in orders])
+        first["lines"] = narrowed_loader(info, "lines_by_order", ORDER_LINE_FIELDS).fill(
+            [o.id for o in orders]
+        )
     filled = await _level(first)
     if "lines" not in filled or not (wants("lines", "sku") or wants("lines", "product")):
         return
     lines = [line for per_order in filled["lines"].values() for line in per_order]
     second: dict[str, Awaitable[dict[int, Any]]] = {}
     if wants("lines", "sku"):
-        second["skus"] = narrowed(info, "sku", SKU_FIELDS).fill(_keys(line.sku_id for line in lines))
-    products = narrowed(info, "product", PRODUCT_FIELDS)
+        second["skus"] = narrowed_loader(info, "sku", SKU_FIELDS).fill(_keys(line.sku_id for line in lines))
+    products = narrowed_loader(info, "product", PRODUCT_FIELDS)
     if wants("lines", "product"):
         second["products"] = products.fill(_keys(line.product_id for line in lines))
     filled = await _level(second)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final
 import strawberry
 
 from gql.context import Info
-from gql.engine.selection import selected_columns, selected_paths
+from gql.engine import selected_columns, selected_paths
 from gql.ids import decode_id
 from gql.permissions import Allowed
 from gql.resolvers.order_prefetch import prefetch_orders

@@ -13,7 +13,7 @@ from strawberry.tools import merge_types
 
 from gql import input_conversion
 from gql.documents import PreparedDocument
-from gql.engine.execution import LevelFirstExecutor
+from gql.engine import LevelFirstExecutor
 from gql.errors import ErrorCodes
 from gql.observability import OperationMetrics
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries

@@ -8,8 +8,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.engine.loaded import Relation
-from gql.engine.row_views import RowFields, computed
+from gql.engine import Relation, RowFields, computed
 from gql.ids import decode_id
 from gql.schema.common import Money, money
 from gql.schema.stores import Store

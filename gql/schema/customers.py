@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.engine.row_views import RowFields
+from gql.engine import RowFields
 from gql.schema import enums as _registered_enums  # noqa: F401
 from gql.schema.common import Connection, Money, money
 from gql.schema.coupons import Coupon

@@ -6,7 +6,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.engine.row_views import RowFields, computed
+from gql.engine import RowFields, computed
 from gql.schema.catalog import PRODUCT, SKU, Product, Sku
 from gql.schema.common import Money, money
 from models import orders as rows

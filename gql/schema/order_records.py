@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from gql.context import Info
-from gql.engine.loaded import Relation
+from gql.engine import Relation
 from gql.schema.order_lines import OrderLine
 from gql.schema.stores import STORE_FIELDS, Store
 from models import orders as rows

@@ -10,8 +10,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.engine.loaded import Relation
-from gql.engine.row_views import RowFields, computed
+from gql.engine import Relation, RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.consignee import CONSIGNEE_READS, Consignee
 from gql.schema.customers import CUSTOMER_FIELDS, Customer

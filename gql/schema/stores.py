@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.engine.row_views import RowFields, computed
+from gql.engine import RowFields, computed
 from gql.schema.common import Money, money
 from gql.time_input import business_time
 from models.base import utcnow

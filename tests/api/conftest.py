@@ -14,7 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from gql.app import Resources, create_app
 from gql.auth import mint_token
-from gql.engine.execution import LevelFirstExecutor
+from gql.engine import LevelFirstExecutor
 from gql.settings import Settings, load_settings
 from models.enums import Role
 from services.cache import MemoryCache

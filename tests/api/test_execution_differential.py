@@ -26,7 +26,7 @@ from graphql import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.engine.execution import LevelFirstExecutor
+from gql.engine import LevelFirstExecutor
 from gql.ids import encode_id
 from gql.schema import schema
 from models.after_sale_states import AfterSaleStatus

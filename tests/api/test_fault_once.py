@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from gql.app import Resources, create_app
-from gql.engine.execution import is_fault
+from gql.engine import is_fault
 from gql.settings import load_settings
 from models.errors import DomainError, ErrorCode
 from services.cache import MemoryCache

@@ -43,7 +43,7 @@ async def test_an_order_list_request_leaves_no_cyclic_garbage(api: Api, seed: Se
 
 
 def test_the_served_process_collects_its_young_generation_less_often() -> None:
-    from gql.engine.heap import YOUNG_THRESHOLD, freeze_startup_heap
+    from gql.engine import YOUNG_THRESHOLD, freeze_startup_heap
 
     before = gc.get_threshold()
     try:

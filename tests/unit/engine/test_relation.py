@@ -3,7 +3,7 @@
 `now` is what the generated fills ask before calling a relation's resolver: it must give exactly
 what the resolver would give when the row is loaded, and `MISSING` (so the resolver runs) when it
 is not. The API suite checks the two paths against graphql-core on real documents
-(tests/api/test_narrowed_relations.py and the executors' differential check).
+(tests/api/engine/test_narrowed_relations.py and the executors' differential check).
 """
 
 from __future__ import annotations

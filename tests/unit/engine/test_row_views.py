@@ -1,5 +1,5 @@
 """`RowFields`: one map from fields to row sources, a lazy view over snapshots and an eager object
-otherwise (gql/engine/row_views.py); tests/integration/test_row_views.py compares them on real rows."""
+otherwise (gql/engine/row_views.py); tests/integration/engine/test_row_views.py compares them on real rows."""
 
 from __future__ import annotations
 
