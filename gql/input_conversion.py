@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from strawberry.relay.types import GlobalID
+from strawberry.scalars import is_scalar
 from strawberry.schema import Schema
-from strawberry.types.arguments import InputContext, _is_leaf_type
+from strawberry.types.arguments import InputContext
 from strawberry.types.base import (
     StrawberryList,
     StrawberryMaybe,
@@ -32,7 +33,7 @@ from strawberry.types.base import (
     StrawberryOptional,
     has_object_definition,
 )
-from strawberry.types.enum import has_enum_definition
+from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.lazy_type import LazyType
 from strawberry.types.unset import UNSET
 
@@ -106,7 +107,11 @@ class _Planner:
             if item is _same:
                 return lambda value, context: list(value)
             return lambda value, context: [x if x is None or x is UNSET else item(x, context) for x in value]
-        if _is_leaf_type(type_, self.registry) or has_enum_definition(type_):
+        if (
+            is_scalar(type_, self.registry)
+            or isinstance(type_, StrawberryEnumDefinition)
+            or has_enum_definition(type_)
+        ):
             return _same
         if has_object_definition(type_):
             build = self.plan(type_)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from asyncio import Future
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -46,11 +46,14 @@ V = TypeVar("V")
 class RowLoader(DataLoader[K, V]):
     """A DataLoader that can also be filled for many keys without a future awaited per key.
 
-    Its cache key is the key itself (DataLoader's default; `fill` and `load` rely on it).
+    Its cache key is the key itself (DataLoader's default; `fill` and `load` rely on it), and its
+    cache is `futures`, the map DataLoader keeps each key's future in (its public `cache_map`).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, batch_load_fn: Callable[[list[K]], Coroutine[Any, Any, list[V]]]) -> None:
+        self.futures: dict[K, Future[V]] = {}
+        """Each loaded or primed key's future, as DataLoader caches it."""
+        super().__init__(batch_load_fn, cache_map=self.futures)
         self.values: dict[K, V] = {}
         """The values `fill` loaded, by key: read without a future (gql/engine/loaded.py)."""
 
@@ -58,12 +61,12 @@ class RowLoader(DataLoader[K, V]):
         """`DataLoader.load`, looking in the cache first: after a level's `fill` nearly every load
         (each order's store, each line's SKU) is a hit, and the hit is all this costs. A filled
         key gets its resolved future when it is first asked for one."""
-        found = self._cache.get(key)
+        found = self.futures.get(key)
         if found is not None:
             return found
         if key in self.values:
             self.prime(key, self.values[key])
-            return self._cache[key]
+            return self.futures[key]
         return super().load(key)
 
     def clear(self, key: K) -> RowLoader[K, V]:
@@ -87,7 +90,7 @@ class RowLoader(DataLoader[K, V]):
         caller is already loading are awaited, not loaded twice.
         """
         wanted = list(dict.fromkeys(keys))
-        values, cache = self.values, self._cache
+        values, cache = self.values, self.futures
         missing = [k for k in wanted if k not in values and k not in cache]
         if missing:
             for key, value in zip(missing, await self.batch_load_fn(missing), strict=True):

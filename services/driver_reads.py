@@ -39,8 +39,8 @@ from typing import Any
 from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import greenlet_spawn
 
+from adapters.sqlalchemy import bound_statement, greenlet_spawn, result_processors
 from services.db import note_statement
 
 # The row conversion of each SQL text: what SQLAlchemy's result processors do to a record, made
@@ -49,35 +49,6 @@ Convert = Callable[[Sequence[Any], type[tuple[Any, ...]]], list[Any]]
 _CONVERTERS: dict[str, Convert] = {}
 _MAX_CONVERTERS = 2_000
 """SQL texts whose conversion is kept (a page's text varies with its filters; cleared when full)."""
-
-
-def _bound_statement(
-    engine: AsyncEngine, stmt: Executable, params: Mapping[str, Any] | None
-) -> tuple[str, list[Any], SQLCompiler]:
-    """The SQL text, its positional arguments and its compiled form, as SQLAlchemy would send them."""
-    dialect = engine.dialect
-    found, extracted, collected, _ = stmt._compile_w_cache(
-        dialect=dialect,
-        compiled_cache=engine.sync_engine._compiled_cache,
-        column_keys=[],
-        for_executemany=False,
-        schema_translate_map=None,
-    )
-    if not isinstance(found, SQLCompiler):
-        raise TypeError(f"not a SQL statement: {stmt!r}")
-    compiled = found
-    values = compiled.construct_params(
-        params, extracted_parameters=extracted, escape_names=False, _collected_params=collected
-    )
-    processors: Mapping[str, Any] = compiled._bind_processors
-    sql: str = compiled.string
-    order: Sequence[str] | None = compiled.positiontup
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        expanded = compiled._process_parameters_for_postcompile(values)
-        sql, order = expanded.statement, expanded.positiontup
-        processors = {**processors, **expanded.processors}
-    args = [processors[key](values[key]) if key in processors else values[key] for key in order or ()]
-    return sql, args, compiled
 
 
 async def driver_rows(
@@ -92,7 +63,7 @@ async def driver_rows(
     rows are made as `tuple.__new__(row_type, values)`, without its `_make`'s length check: the
     converter has checked once that the statement returns as many columns as it compiled.
     """
-    sql, args, compiled = _bound_statement(engine, stmt, params)
+    sql, args, compiled = bound_statement(engine, stmt, params)
     note_statement()
     leased = _LEASED.get()
     if leased is not None and leased.engine is engine and leased.task is asyncio.current_task():
@@ -179,13 +150,9 @@ def _converter(compiled: SQLCompiler, oids: list[int], engine: AsyncEngine) -> C
     read as is, `p<i>(r[i])` for one with a processor. Its source holds only indices and names it
     makes itself; the processors are passed in its namespace.
     """
-    columns = compiled._result_columns
-    if len(columns) != len(oids):
-        raise RuntimeError(f"{len(oids)} columns came back for {len(columns)} compiled ones")
     namespace: dict[str, Any] = {"new": tuple.__new__}
     values = []
-    for index, (column, oid) in enumerate(zip(columns, oids, strict=True)):
-        processor = column[3]._cached_result_processor(engine.dialect, oid)
+    for index, processor in enumerate(result_processors(compiled, oids, engine.dialect)):
         if processor is None:
             values.append(f"r[{index}]")
         else:
@@ -193,6 +160,6 @@ def _converter(compiled: SQLCompiler, oids: list[int], engine: AsyncEngine) -> C
             values.append(f"p{index}(r[{index}])")
     row = "r" if len(namespace) == 1 else f"({', '.join(values)},)"
     source = f"def convert(records, row_type):\n    return [new(row_type, {row}) for r in records]\n"
-    exec(compile(source, f"<driver_reads converter of {len(columns)} columns>", "exec"), namespace)
+    exec(compile(source, f"<driver_reads converter of {len(values)} columns>", "exec"), namespace)
     convert: Convert = namespace["convert"]
     return convert

@@ -37,7 +37,6 @@ and graphql-core answers the operation from the start.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 from graphql import (
@@ -53,9 +52,8 @@ from graphql import (
     GraphQLString,
     Undefined,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.pyutils import Path
 
+from adapters.graphql_core import FieldDetailsList, GroupedFieldSet, new_path
 from gql.engine.compiled_objects import (
     NEVER_AWAITABLE,
     OBJECT,
@@ -82,10 +80,6 @@ CALL = "call"
 """An argument-less resolver called directly (`FieldPlan.call`): the walk's resolver-call step."""
 GENERAL = "general"
 """Anything else: the walk's general field step."""
-
-new_path = partial(tuple.__new__, Path)
-"""`Path(prev, key, typename)` from a tuple without the named tuple's Python-level `__new__`
-(~1,000 paths a page; the same immutable value graphql-core builds)."""
 
 # fill(source, path, target, next_work, pending, per_request) fills `target` with source's fields
 Fill = Callable[[Any, Any, dict[str, Any], list[Any], list[Any], tuple[Any, ...]], None]

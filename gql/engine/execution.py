@@ -51,9 +51,9 @@ from graphql import (
     OperationType,
     located_error,
 )
-from graphql.execution.collect_fields import collect_fields
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.graphql_core import CYCLIC_ATTRIBUTES, collect_root_fields
 from gql.engine.compiled_fields import Fallback as _Fallback
 from gql.engine.walk_steps import ObjectShape, Pending, WalkSteps, Work
 from services.db import error_chain
@@ -115,7 +115,7 @@ class LevelFirstExecutor(WalkSteps):
         try:
             return await self._execute_level_first()
         finally:
-            for cyclic in ("async_helpers", "_selections", "_steps"):
+            for cyclic in (*CYCLIC_ATTRIBUTES, "_selections", "_steps"):
                 self.__dict__.pop(cyclic, None)
 
     async def _execute_level_first(self) -> ExecutionResult:
@@ -135,14 +135,7 @@ class LevelFirstExecutor(WalkSteps):
         if root_type is None:
             raise _Fallback
         try:
-            grouped, defers, _ = collect_fields(
-                self.schema,
-                self.fragments,
-                self.variable_values,
-                root_type,
-                self.operation,
-                self.hide_suggestions,
-            )
+            grouped, defers = collect_root_fields(self, root_type)
         except Exception:
             raise _Fallback from None
         if defers:

@@ -24,12 +24,20 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
 )
-from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.resolvers import is_default_resolver
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
+
+from adapters.graphql_core import FieldDetailsList
+from adapters.strawberry import (
+    ExecutorBase,
+    field_definition,
+    is_strawberry_is_type_of,
+    make_info,
+    strawberry_schema_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +72,10 @@ def plan_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str)
     if field_def is None:
         return None
     plan = FieldPlan(field_def, None, _needs_info(field_def.type))
-    definition = field_def.extensions.get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or field_def.args or definition.extensions:
+    definition = field_definition(field_def)
+    if definition is None or field_def.args or definition.extensions:
         return plan  # arguments to convert, or extensions (permission classes) to run: strawberry's path
-    if getattr(field_def.resolve, "_is_default", False):
+    if field_def.resolve is not None and is_default_resolver(field_def.resolve):
         if definition.is_basic_field and definition.default_resolver is getattr:
             plan = replace(plan, attribute=definition.python_name)
             named = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
@@ -77,7 +85,7 @@ def plan_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str)
                 )
             return plan
         return plan
-    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    strawberry_schema = strawberry_schema_of(schema)
     base = definition.base_resolver
     if base is None or base.arguments or strawberry_schema is None or strawberry_schema.exception_handlers:
         return plan  # strawberry's field exception handlers wrap resolvers: keep its path with them
@@ -105,7 +113,7 @@ class LazyInfo:
 
     def __init__(
         self,
-        executor: StrawberryGraphQLCoreExecutionContext,
+        executor: ExecutorBase,
         plan: FieldPlan,
         details: FieldDetailsList,
         parent_type: GraphQLObjectType,
@@ -132,7 +140,7 @@ class LazyInfo:
     def __getattr__(self, name: str) -> Any:
         if self._info is None:
             info_class = self._plan.info_class or Info
-            self._info = info_class(_raw_info=self.raw(), _field=_definition(self._plan.field_def))
+            self._info = make_info(info_class, self.raw(), _definition(self._plan.field_def))
         return getattr(self._info, name)
 
 
@@ -147,14 +155,14 @@ def ignores_info(is_type_of: Any) -> bool:
     """Whether `is_type_of` is the one strawberry generates (`isinstance`; its info is unused)."""
     found = _IGNORES_INFO.get(is_type_of)
     if found is None:
-        found = _IGNORES_INFO[is_type_of] = getattr(is_type_of, "__module__", "") == (
-            "strawberry.schema.schema_converter"
-        ) and getattr(is_type_of, "__qualname__", "").endswith("._get_is_type_of.<locals>.is_type_of")
+        found = _IGNORES_INFO[is_type_of] = is_strawberry_is_type_of(is_type_of)
     return found
 
 
 def _definition(field_def: GraphQLField) -> StrawberryField:
-    return cast(StrawberryField, field_def.extensions["strawberry-definition"])
+    definition = field_definition(field_def)
+    assert definition is not None, "planned fields with a resolver are strawberry's"
+    return definition
 
 
 def direct_call(resolver: StrawberryResolver[Any]) -> Callable[[Any, Any], Any]:

@@ -37,6 +37,7 @@ from graphql import (
     visit,
 )
 
+from adapters.strawberry import raw_info_of, strawberry_schema_of
 from gql.engine.field_plans import LazyInfo
 from gql.engine.row_views import RowFields
 from gql.engine.selection import columns_of
@@ -56,7 +57,7 @@ def narrowed_loader(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[A
             columns = readable_columns(executor.schema, executor.operation, executor.fragments, fields)
             found = memo[name] = info.context.loaders.narrowed(name, columns)
         return found
-    raw = info._raw_info  # strawberry's Info over graphql-core's resolve info
+    raw = raw_info_of(info)
     columns = readable_columns(raw.schema, raw.operation, raw.fragments, fields)
     loader: RowLoader[Any, Any] = info.context.loaders.narrowed(name, columns)
     return loader
@@ -93,8 +94,10 @@ def _columns(schema: GraphQLSchema, names: Names, fields: RowFields[Any]) -> fro
     selected = set(names.get(object_type.name, ()))
     for interface in object_type.interfaces:
         selected |= names.get(interface.name, set()) & set(object_type.fields)
-    converter = schema._strawberry_schema.config.name_converter  # type: ignore[attr-defined]
-    return columns_of(fields, selected, converter)
+    strawberry_schema = strawberry_schema_of(schema)
+    if strawberry_schema is None:
+        return None
+    return columns_of(fields, selected, strawberry_schema.config.name_converter)
 
 
 def _selected_names(

@@ -20,6 +20,7 @@ from graphql import (
 )
 from strawberry.schema.name_converter import NameConverter
 
+from adapters.strawberry import raw_info_of
 from gql.context import Info
 from gql.engine.row_views import RowFields
 
@@ -34,7 +35,7 @@ def selected_paths(info: Info) -> frozenset[Path]:
     set of field nodes (the document cache keeps one parsed document per query text) instead of
     converting the selection to strawberry's `SelectedField`s on every request.
     """
-    raw = info._raw_info
+    raw = raw_info_of(info)
     nodes = tuple(raw.field_nodes)
     key = tuple(map(id, nodes))
     found = _PATHS.get(key)

@@ -23,14 +23,14 @@ from graphql import (
     GraphQLResolveInfo,
     Undefined,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from adapters.graphql_core import FieldDetailsList, GroupedFieldSet, collect_subfields
+from adapters.graphql_core import new_path as _path
+from adapters.strawberry import ExecutorBase
 from gql.engine.compiled_fields import Fallback as _Fallback
 from gql.engine.compiled_fields import Fill, plan_fill
-from gql.engine.compiled_fields import new_path as _path
 from gql.engine.compiled_objects import NEVER_AWAITABLE as _NEVER_AWAITABLE
 from gql.engine.field_plans import FieldPlan, LazyInfo, ignores_info, raw_info
 
@@ -42,7 +42,7 @@ ObjectShape = tuple[FieldDetailsList, GroupedFieldSet, Callable[[Any, Any], Any]
 Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, Any, Any]
 
 
-class WalkSteps(StrawberryGraphQLCoreExecutionContext):
+class WalkSteps(ExecutorBase):
     """The per-field steps of `LevelFirstExecutor` (gql/engine/execution.py), which sets `_objects`,
     `_selections` and `_steps` for each operation."""
 
@@ -273,7 +273,7 @@ class WalkSteps(StrawberryGraphQLCoreExecutionContext):
         objects of one type under one selection (50 orders, 150 lines)."""
         known = self._objects.get((type_, id(details)))
         if known is None or known[0] is not details:
-            grouped, defers, _ = self.collect_subfields(type_, details)
+            grouped, defers = collect_subfields(self, type_, details)
             if defers:
                 raise _Fallback
             is_type_of = type_.is_type_of
