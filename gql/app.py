@@ -26,6 +26,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from adapters.strawberry import graphql_schema_of
 from gql.auth import AuthMiddleware
 from gql.context import Context
 from gql.engine import freeze_startup_heap
@@ -93,7 +94,7 @@ class Resources:
 
     def __post_init__(self) -> None:
         self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache, self.bus)
-        self.gate = Gate(schema._schema, self.settings, self.cache)
+        self.gate = Gate(graphql_schema_of(schema), self.settings, self.cache)
         self.feed = OrderFeed(
             self.sessions,
             self.bus,

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from graphql import ExecutionResult
 from graphql.execution.executor import CollectedErrors
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from adapters.strawberry import ExecutorBase
 from gql.app import Resources, create_app
 from gql.auth import mint_token
 from gql.engine import LevelFirstExecutor
@@ -126,7 +126,7 @@ def executors_agree(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         first = await level_first(self)
         self.collected_errors = CollectedErrors()
         with uncounted():
-            again = StrawberryGraphQLCoreExecutionContext.execute_operation(self)
+            again = ExecutorBase.execute_operation(self)
             second = cast(ExecutionResult, await again if self.is_awaitable(again) else again)
         ours = (comparable(first.data), [comparable(e.formatted) for e in first.errors or ()])
         theirs = (comparable(second.data), [comparable(e.formatted) for e in second.errors or ()])

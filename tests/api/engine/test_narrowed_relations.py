@@ -15,6 +15,7 @@ import pytest
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type, parse
 
 import loaders.base
+from adapters.strawberry import graphql_schema_of
 from gql.engine.narrowed import readable_columns
 from gql.ids import encode_id
 from gql.schema import schema
@@ -46,7 +47,7 @@ ARGUMENTS = {
 
 
 def _object_type(name: str) -> GraphQLObjectType:
-    found = schema._schema.type_map[name]
+    found = graphql_schema_of(schema).type_map[name]
     assert isinstance(found, GraphQLObjectType)
     return found
 
@@ -138,7 +139,7 @@ def _columns(document: str, fields: Any) -> frozenset[str] | None:
     parsed = parse(document)
     operation = parsed.definitions[0]
     fragments = {d.name.value: d for d in parsed.definitions[1:]}  # type: ignore[attr-defined]
-    return readable_columns(schema._schema, operation, fragments, fields)  # type: ignore[arg-type]
+    return readable_columns(graphql_schema_of(schema), operation, fragments, fields)  # type: ignore[arg-type]
 
 
 def test_fields_are_gathered_from_fragments_interfaces_and_every_path() -> None:

@@ -15,6 +15,7 @@ import pytest
 import strawberry
 from graphql import GraphQLEnumType
 
+from adapters.strawberry import graphql_schema_of
 from gql.engine import compiled_fields, compiled_objects
 from gql.engine.compiled_fields import enum_names
 from gql.engine.execution import LevelFirstExecutor
@@ -96,7 +97,7 @@ def test_leaves_answer_as_graphql_core_does(values: dict[str, Any]) -> None:
 def test_enum_names_map_each_member_to_its_graphql_name() -> None:
     schema = _schema([], None)
     for name, python in (("Colour", Colour), ("Size", Size)):
-        graphql_type = schema._schema.type_map[name]
+        graphql_type = graphql_schema_of(schema).type_map[name]
         assert isinstance(graphql_type, GraphQLEnumType)
         found = enum_names(graphql_type)
         assert found is not None
