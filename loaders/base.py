@@ -82,12 +82,10 @@ class RowLoader(DataLoader[K, V]):
     async def fill(self, keys: Iterable[K]) -> dict[K, V]:
         """The values of `keys`, loading those not yet cached with one call of the batch function.
 
-        `load_many` gives the same values and cache, but gathers one future per key: for the ~500
-        rows of an order-list page that is ~500 done-callbacks and event-loop turns, which cost
-        more CPU than the SQL. Here the missing keys go to the batch function in one call and their
-        values are kept in `values` — no future per key: the relation fields read them there
-        (gql/engine/loaded.py), and `load` makes a resolved future for one only when asked. Keys another
-        caller is already loading are awaited, not loaded twice.
+        The same values and cache as `load_many`, without a future per key: the missing keys go
+        to the batch function in one call and their values are kept in `values`, where the relation
+        fields read them (gql/engine/loaded.py); `load` makes a resolved future for one only when
+        asked. Keys another caller is already loading are awaited, not loaded twice.
         """
         wanted = list(dict.fromkeys(keys))
         values, cache = self.values, self.futures
@@ -149,9 +147,8 @@ class IntegerKeys(TypeDecorator[Sequence[int]]):
 
     asyncpg encodes a list parameter element by element, and tests each element against
     `collections.abc.Iterable` (is it a sub-array?) through ABCMeta's Python-level
-    `__instancecheck__`: ~370 keys on a 50-order page's relation statements. One text parameter
-    costs one join; `int.__repr__` refuses anything that is not an int (a bool is written `1`/`0`,
-    as PostgreSQL's bigint encoding would take it).
+    `__instancecheck__`; one text parameter costs one join, and `int.__repr__` refuses anything
+    that is not an int (a bool is written `1`/`0`, as PostgreSQL's bigint encoding would take it).
     """
 
     impl = Text

@@ -1,30 +1,20 @@
-"""Snapshot reads on PostgreSQL through the pooled connection's asyncpg driver, not a SQLAlchemy Connection.
+"""Snapshot reads on PostgreSQL through the pooled connection's asyncpg driver.
 
-A loader batch or a page is one SELECT whose rows become row snapshots (services/row_snapshots.py).
-Through `AsyncConnection.execute` each such statement paid SQLAlchemy's execution machinery —
-a Connection, its execution context and events, a greenlet hop per await, the cursor adapter
-copying every record, a `Result` — on top of the driver. Measured on this machine kind, CPU per
-`SELECT 1`: 0.56 ms through `AsyncConnection.execute`, 0.22 ms with the same pool's connection
-used through its driver, 0.12 ms for asyncpg alone. An order-list page runs eight of them.
+SQLAlchemy still decides what is sent and what comes back; only the execution is direct:
 
-So here SQLAlchemy still does everything that decides *what* is sent and *what comes back*, and
-only the execution is direct:
-
-- the statement is compiled by SQLAlchemy, through the engine's compiled cache, and its
-  parameters are built and processed as `_init_compiled` builds them (expanding IN lists
-  included);
-- each result column gets the result processor SQLAlchemy would apply (enum members, aware
-  UTC datetimes, floats), chosen by the column's type and the driver's type OID;
+- the statement is compiled through the engine's compiled cache and its parameters bound and
+  processed as SQLAlchemy's execution context would (expanding IN lists included:
+  adapters/sqlalchemy.py `bound_statement`);
+- each result column gets the result processor SQLAlchemy would apply (enum members, aware UTC
+  datetimes, floats), chosen by the column's type and the driver's type OID;
 - the connection comes from the engine's pool, so its checkout event (the idle ping,
   services/db.py), its size and its statement timeout apply, and the statement is counted by
-  `count_statements` as every other statement is.
+  `count_statements` like every other.
 
-The connection is used outside a transaction: a single SELECT in autocommit, as the AUTOCOMMIT
-engine this replaces ran it. A statement that fails or is cancelled drops its connection rather
-than return a connection in an unknown protocol state to the pool. Its error is asyncpg's own: no
-caller of these reads catches database errors, so a failed read is an internal error either way.
-tests/integration/test_driver_reads.py compares both paths for every entity, for parameters and
-for failures.
+A read runs outside a transaction (one SELECT in autocommit). A statement that fails or is
+cancelled drops its connection rather than return one in an unknown protocol state to the pool;
+its error is asyncpg's own. tests/integration/test_driver_reads.py compares both paths for every
+entity, for parameters and for failures.
 """
 
 from __future__ import annotations
@@ -119,9 +109,7 @@ async def one_connection(engine: AsyncEngine) -> AsyncIterator[None]:
     """Run the current task's snapshot reads inside the block on one pooled connection, one after
     another, instead of checking a connection out of the pool and back in for each statement.
 
-    An order list's prefetch runs five relation statements; each checkout and check-in goes
-    through a greenlet and the pool's events (~6 % of the request under cProfile for seven). Only
-    the task that opened the block uses the connection (asyncpg runs one statement at a time on
+    Only the task that opened the block uses the connection (asyncpg runs one statement at a time on
     a connection): a task it starts reads on connections of its own. A block that fails drops the
     connection, as a failed read does. Nothing happens on SQLite, whose reads keep their sessions.
     """
@@ -143,9 +131,6 @@ async def one_connection(engine: AsyncEngine) -> AsyncIterator[None]:
 def _converter(compiled: SQLCompiler, oids: list[int], engine: AsyncEngine) -> Convert:
     """The conversion of this statement's records, generated as one list comprehension.
 
-    A page and its loader batches bring ~550 records; a loop over each record's processors, a
-    list per record and then the snapshot made from that list: 1.2 % of an order-list request's
-    instructions more than this.
     The generated comprehension builds each snapshot straight from the record: `r[i]` for a column
     read as is, `p<i>(r[i])` for one with a processor. Its source holds only indices and names it
     makes itself; the processors are passed in its namespace.

@@ -1,9 +1,9 @@
-"""What the level-first walk (gql/engine/execution.py) knows of each field, worked out once per process.
+"""What the level-first walk (execution.py) knows of each field, worked out once per process.
 
 A `FieldPlan` says how to get a field's value without graphql-core's general machinery: read an
-attribute (strawberry's basic fields), call an argument-less resolver the way strawberry would,
-or leave it to graphql-core's resolver call. `LazyInfo` is the `Info` those resolvers get: it
-builds the real one only when a resolver reads more than `context`.
+attribute (strawberry's basic fields), call an argument-less resolver as strawberry would, or
+leave it to graphql-core's resolver call. `LazyInfo` is the `Info` those resolvers get: the real
+one is built only when a resolver reads more than `context`.
 """
 
 from __future__ import annotations
@@ -101,12 +101,9 @@ class LazyInfo:
     """strawberry's `Info` for an argument-less resolver, built only if the resolver reads more
     than `context`.
 
-    The relation fields of a page (each order's store, customer and lines, each line's SKU and
-    product: ~500 a page) read `info.context.loaders` and nothing else, yet a real `Info` costs a
-    graphql-core resolve info (eleven fields, the field nodes, the path) and strawberry's wrapper
-    around it. This holds what building them takes; any other attribute builds the real `Info`
-    once and reads it from there, so a resolver sees the same values either way. graphql-core's
-    own hooks (`resolve_type`, a custom `is_type_of`) get the real resolve info (`_raw`).
+    It holds what building the real `Info` takes; any attribute but `context` builds it once and
+    reads it from there, so a resolver sees the same values either way. graphql-core's own hooks
+    (`resolve_type`, a custom `is_type_of`) get the real resolve info (`raw()`).
     """
 
     __slots__ = ("_details", "_info", "_parent_type", "_path", "_plan", "_raw", "context", "executor")
@@ -168,10 +165,9 @@ def _definition(field_def: GraphQLField) -> StrawberryField:
 def direct_call(resolver: StrawberryResolver[Any]) -> Callable[[Any, Any], Any]:
     """`call(source, info)`, calling `resolver` with the arguments `call_resolver` gives it.
 
-    Nearly every relation resolver is a method `def field(self, info)` (or `(self)`): for those the
-    function itself is called positionally, without `call_resolver`'s keyword dictionary and
-    strawberry's `__call__` in between — ~500 calls on a 50-order page. Anything else (`root`,
-    `parent`, keyword-only or reordered parameters) goes through `call_resolver`.
+    A method `def field(self, info)` (or `(self)`) is called positionally, without
+    `call_resolver`'s keyword dictionary and strawberry's `__call__` in between; anything else
+    (`root`, `parent`, keyword-only or reordered parameters) goes through `call_resolver`.
     """
     func = resolver.wrapped_func
     params = list(resolver.signature.parameters.values())

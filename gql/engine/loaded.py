@@ -1,12 +1,9 @@
-"""Resolve a relation synchronously when its loader already holds the row, else later.
+"""Relation fields answered from the request's loaders: now when the row is loaded, else later.
 
-graphql-core awaits whatever a resolver returns that is awaitable, and completes everything
-else synchronously. A coroutine per relation field (store, customer, lines, SKU, product) is
-what made a 50-order page cost ~450 coroutines and futures; once a list resolver has
-prefetched the whole level into the request's loaders (`gql/resolvers/order_prefetch.py`), these fields are
-plain attribute reads. When nothing was prefetched (a single order, a field reached through
-another path), the same call returns an awaitable and the DataLoader batches as before, so the
-result is the same either way: only the number of event-loop round trips changes.
+A relation resolver returns the related object(s) at once when the request's narrowed loader
+(narrowed.py) already holds the key's row (a list resolver prefetched the level), and otherwise an
+awaitable of them, which graphql-core and the walk await with the level while the DataLoader
+batches. The answer is the same either way; only the number of event-loop round trips changes.
 """
 
 from __future__ import annotations
@@ -51,13 +48,9 @@ class Relation(Generic[T]):
     """A relation field's value in one call: the row(s) of `key` in the request's narrowed loader
     `name` (gql/engine/narrowed.py), as objects of `fields`' type.
 
-    Written as `narrowed_loader(...)`, `now_or_later(...)` and a conversion function, a relation field
-    cost six Python calls per object (resolver, helper, loader lookup, `now_or_later`, conversion,
-    `RowFields`), ~600 objects on a 50-order page. This does the request's loader lookup, the
-    filled-value lookup and the view's construction in line, and goes to `now_or_later` only when
-    the row is not loaded yet. The objects are the same: a view over a snapshot row, else
-    `RowFields.eager`; `many` makes a list of them from a list of rows; `required` makes a missing
-    row an error (a foreign key that must hold), otherwise it is null; a null key is no row.
+    The objects are views over snapshot rows, else `RowFields.eager` objects; `many` makes a list
+    of them from a list of rows; `required` makes a missing row an error (a foreign key that must
+    hold), otherwise it is null; a null key is no row.
 
     A field declared with `resolver` is marked as this relation's, and the level-first walk's
     fills ask `now(executor, key)` first: with the row loaded (the list prefetched it), the field

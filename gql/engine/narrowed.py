@@ -1,22 +1,15 @@
 """Relation loaders that read only the columns the operation can read of their rows.
 
-An order-list page loads ~500 related rows (its stores, customers, lines, SKUs and products),
-and the document reads two or three attributes of each: a store's name, a customer's nickname.
-Reading every column — transferring and decoding a store's week of hours, its fee slots, a
-product's description and image list, converting every timestamp to an aware UTC datetime — cost
-17 % of an order-list request's instructions (47.1 M → 39.0 M with the relations narrowed).
-
-What a row can be read for is known before any resolver runs: a row loaded for a relation field
-becomes a GraphQL object of the field's type (a Store view, `gql/engine/row_views.py`), and a view is
-only read by the fields the document selects on that type. So the columns are those that
-`RowFields.columns` gives for every field the operation selects on that type or on an interface
-of it, anywhere in the operation and its fragments (directives ignored: a field that may be
-skipped still counts). A field that does not say what it reads makes the loader read every
-column. Only relations whose rows become objects of one type this way use a narrowed loader;
-every other use of a loader (services, checks reading a row) keeps the full rows.
+A row loaded for a relation field becomes a GraphQL object of the field's type (a view,
+row_views.py), and a view is only read by the fields the document selects on that type. So the
+columns are those `RowFields.columns` gives for every field the operation selects on that type or
+on an interface of it, anywhere in the operation and its fragments (directives ignored: a field
+that may be skipped still counts). A field that does not say what it reads makes the loader read
+every column. Only relations whose rows become objects of one type this way use a narrowed
+loader; every other use of a loader (services, checks reading a row) keeps whole rows.
 
 The narrowed loader is `Loaders.narrowed(name, columns)`: one per (loader, column set) in the
-request, so the list's prefetch and the relation fields share its cache and its one statement.
+request, so a list's prefetch and the relation fields share its cache and its one statement.
 """
 
 from __future__ import annotations

@@ -1,27 +1,18 @@
 """Strawberry objects over row snapshots whose fields are computed when they are read.
 
-A page of 50 orders turns ~550 rows (orders, stores, customers, lines, SKUs, products) into
-strawberry objects. `from_row` used to compute every field of each — ~40 for an order, ~20 for
-a store, `Money` and nested values included — while the document reads three or four of them:
-about 13 % of the request's CPU.
+A `RowFields` is a type's `from_row` written once, as a map from each of its dataclass fields to
+the row attribute it copies (a string), a computation over named attributes (`computed`) or a
+function of the row. Called on a row snapshot (a named tuple, services/row_snapshots.py:
+immutable, read for this request) it returns a *view*: an instance of a read-only subclass of the
+type whose fields are properties over the snapshot. Called on anything else (a mapped instance in
+a mutation, which a flush could change under a lazy view) it builds the dataclass eagerly from
+the same map.
 
-A `RowFields` is a type's `from_row` written once, as a map from each of its dataclass fields
-to the row attribute it copies (a string), a computation over named attributes (`computed`) or
-the function of the row that computes it. Called
-on a row snapshot (a named tuple, services/row_snapshots.py: immutable, read for this request)
-it returns a *view*: an instance of a subclass of the type whose fields are properties over the
-snapshot, so a field costs something only when it is read. Called on anything else — a mapped
-instance in a mutation, which a later flush or refresh could change under a lazy view — it
-builds the dataclass eagerly from the same map, exactly as `from_row` always did.
-
-A view is an instance of its type, so strawberry's `is_type_of` (`isinstance`) and resolvers
-reading `self.…` behave the same. A field read twice is computed twice: a list field gives two
-equal lists (nothing in the read path mutates what it reads). tests/integration/engine/test_row_views.py
-compares every field of every view with the eager object of the same row.
-
-The map also says what each field reads — its column, `computed`'s columns, and `reads` for
-functions and for the type's resolvers — so a list can select only the columns its document
-needs (`columns`; the admin order list does: gql/engine/selection.py `selected_columns`).
+Invariants: a view is an instance of its type, so strawberry's `is_type_of` (`isinstance`) and
+resolvers reading `self.…` behave the same; a field read twice is computed twice (nothing in the
+read path mutates what it reads); tests/integration/engine/test_row_views.py compares every field
+of every view with the eager object of the same row. The map also says what each field reads, so
+a list can select only the columns its document needs (`columns`).
 """
 
 from __future__ import annotations
@@ -132,7 +123,7 @@ class RowFields(Generic[T]):
         return frozenset(needed)
 
     def eager(self, row: Any) -> T:
-        """The dataclass with every field computed now (what `from_row` did before views)."""
+        """The dataclass with every field computed now."""
         return self.cls(**{name: get(row) for name, get in self._getters})
 
 

@@ -1,9 +1,9 @@
 """What a document selects below the current field, as paths of field names.
 
-Resolvers use it to do only the work the client asked for: the order list prefetches the
-relations it selects (gql/resolvers/order_prefetch.py), the group-buy page computes its
-per-viewer part (the part that costs SQL) only when `viewer` is selected. Fragments and inline
-fragments are looked through; aliases do not matter (the paths hold field names).
+Resolvers use it to do only the work the client asked for (the order list prefetches the
+relations it selects, the group-buy page computes its per-viewer part only when `viewer` is
+selected). Fragments and inline fragments are looked through; aliases do not matter (the paths
+hold field names); directives are not evaluated.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ def selected_paths(info: Info) -> frozenset[Path]:
 
     The paths depend on the field's nodes and the document's fragments only (directives are not
     evaluated, as strawberry's `selected_fields` does not), so they are read off the AST once per
-    set of field nodes (the document cache keeps one parsed document per query text) instead of
-    converting the selection to strawberry's `SelectedField`s on every request.
+    set of field nodes (the document cache keeps one parsed document per query text).
     """
     raw = raw_info_of(info)
     nodes = tuple(raw.field_nodes)

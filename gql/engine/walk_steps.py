@@ -1,11 +1,10 @@
-"""The level-first walk's field steps and completion (the executor is gql/engine/execution.py).
+"""The level-first walk's field steps and completion (the executor is execution.py).
 
-The generated fills (gql/engine/compiled_fields.py) do most fields of a selection in line; what they
-hand over comes here: a field with arguments or a resolver graphql-core must call
-(`_field`), an argument-less resolver whose value is not an object (`_call`), and any value the
-fills' in-line object path does not take (`_after_call`, `_list_item`). Completion (`_complete`,
-`_object`) does what graphql-core's `complete_value` does on its happy path and raises `Fallback`
-on anything else, so that graphql-core answers the operation from the start.
+The generated fills (compiled_fields.py) do most fields of a selection in line and hand the rest
+here: a field with arguments or a resolver graphql-core must call (`_field`), an argument-less
+resolver whose value is not an object (`_call`), and any value the fills' in-line object path does
+not take (`_after_call`, `_list_item`). Completion (`_complete`, `_object`) does what graphql-core's
+`complete_value` does on its happy path and raises `Fallback` on anything else.
 """
 
 from __future__ import annotations
@@ -62,10 +61,8 @@ class WalkSteps(ExecutorBase):
     def _awaitable(self, value: Any) -> bool:
         """`is_awaitable`, skipped for instances of strawberry object types once their class is known.
 
-        For an object that is not a coroutine, `is_awaitable` ends in `hasattr(value, "__await__")`,
-        which for the ~500 objects a page's relation fields return means a failed lookup and a
-        swallowed AttributeError each. A class with a strawberry definition and no `__await__`
-        never makes awaitable instances (`await` looks special methods up on the type).
+        A class with a strawberry definition and no `__await__` never makes awaitable instances
+        (`await` looks special methods up on the type), so it joins `NEVER_AWAITABLE` once seen.
         """
         cls = type(value)
         if cls in _NEVER_AWAITABLE:

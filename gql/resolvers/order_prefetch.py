@@ -1,18 +1,15 @@
-"""Load whole levels of an order list in one batch per relation, before GraphQL walks it.
+"""Load whole levels of an order list in one batch per relation, before the walk reaches them.
 
-Left to itself, graphql-core completes a 50-order page field by field: each order's `store`,
-`customer` and `lines`, then each line's `sku` and `product`, is a coroutine that parks on a
-DataLoader future. The SQL is already batched (one statement per relation), but the ~450
-coroutines, futures and event-loop turns cost more CPU than the SQL. Here the list resolver
-looks at what the document selects below it and fills the request's loaders level by level
-(one statement per relation, one after another on one pooled connection, and one call of a
-loader's batch function for all its keys rather than a future awaited per row: `RowLoader.fill`);
-the relation fields then find their rows resolved and answer synchronously (`gql/engine/loaded.py`).
+The list resolver looks at what the document selects below each order (`selected_paths`) and fills
+the request's narrowed loaders level by level: stores, customers and lines, then SKUs and
+products, one statement per relation, one after another on one pooled connection
+(`one_connection`), each loader's batch function called once for all its keys
+(`RowLoader.fill`). The relation fields then find their rows loaded and answer synchronously
+(gql/engine/loaded.py).
 
-
-Only what is selected is loaded, with the same loaders and the same statements the fields would
-have run — the narrowed loaders of gql/engine/narrowed.py, reading only the columns the operation can
-read — so results, scoping and statement counts do not change.
+Invariant: only what is selected is loaded, with the loaders and statements the fields would have
+run themselves, so answers, scoping and statement counts are the same with or without it
+(tests/api/test_order_list_prefetch.py).
 """
 
 from __future__ import annotations
