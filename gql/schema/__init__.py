@@ -99,8 +99,7 @@ class RememberingNameConverter(NameConverter):
     """strawberry's name converter, remembering each Python name's GraphQL name.
 
     strawberry converts input arguments to Python on every call, and names each input field by
-    converting its Python name to camelCase again: for the order list's `filter` (27 fields) that
-    was ~0.1 ms of every request. The conversion depends on the name alone.
+    converting its Python name to camelCase again; the conversion depends on the name alone.
     """
 
     def __init__(self, auto_camel_case: bool = True) -> None:
