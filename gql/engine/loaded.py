@@ -12,7 +12,8 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, Generic, TypeVar, cast
 
-from gql.engine.field_plans import LazyInfo
+from strawberry.types import Info
+
 from gql.engine.narrowed import narrowed_loader
 from gql.engine.row_views import RowFields
 from loaders.base import RowLoader
@@ -52,9 +53,9 @@ class Relation(Generic[T]):
     of them from a list of rows; `required` makes a missing row an error (a foreign key that must
     hold), otherwise it is null; a null key is no row.
 
-    A field declared with `resolver` is marked as this relation's, and the level-first walk's
-    fills ask `now(executor, key)` first: with the row loaded (the list prefetched it), the field
-    costs no `Info` and no resolver call at all.
+    A field declared with `strawberry.field(resolver=relation.resolve_by(attribute))` is marked as
+    this relation's, and the level-first walk's fills ask `now(executor, key)` first: with the row
+    loaded (the list prefetched it), the field costs no `Info` and no resolver call at all.
     """
 
     __slots__ = ("_fields", "_many", "_name", "_required", "_set_row", "_view_class")
@@ -68,10 +69,6 @@ class Relation(Generic[T]):
         self._set_row = fields.set_row
 
     def __call__(self, info: Any, key: Any) -> T:
-        if info.__class__ is LazyInfo:  # the level-first walk: its executor holds the operation's loaders
-            found = self.now(info.executor, key)
-            if found is not MISSING:
-                return found  # type: ignore[no-any-return]
         if key is None:
             return self.convert(None)
         return now_or_later(narrowed_loader(info, self._name, self._fields), key, self.convert)
@@ -95,28 +92,24 @@ class Relation(Generic[T]):
             return view
         return self.convert(found)
 
-    def resolver(self, attribute: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
-        """A decorator making a strawberry resolver `def field(self, info) -> T: ...` return
-        `self(info, <the object's attribute>)`.
+    def resolve_by(self, attribute: str) -> Callable[[Any, Info], T]:
+        """The resolver of a relation field whose key is the object's `attribute`, for
+        `strawberry.field(resolver=...)`; the field's type is its annotation on the class.
 
-        The decorated function gives the field its name, annotations and docstring; its body is
-        not used. The resolver is marked (`__relation__`), so the level-first walk's generated fills
-        (gql/engine/compiled_objects.py) can call `now` with the executor instead of building an `Info` and
-        calling the resolver when the row is already loaded.
+        The resolver is marked (`__relation__`), so the level-first walk's generated fills
+        (compiled_objects.py) call `now` with the executor first and call it only when the row is
+        not loaded yet.
         """
         relation, get = self, attrgetter(attribute)
 
-        def decorate(declared: Callable[..., T]) -> Callable[..., T]:
-            # strawberry reads a resolver's parameters by name: `self` is the source, `info` the Info
-            def resolver(self: Any, info: Any) -> T:
-                return relation(info, get(self))
+        # strawberry reads a resolver's parameters by name: `self` is the source, `info` the Info
+        def resolver(self: Any, info: Info) -> T:
+            return relation(info, get(self))
 
-            for name in ("__module__", "__name__", "__qualname__", "__doc__", "__annotations__"):
-                setattr(resolver, name, getattr(declared, name))
-            resolver.__relation__ = (relation, attribute)  # type: ignore[attr-defined]
-            return resolver
-
-        return decorate
+        resolver.__annotations__ = {"info": Info}  # no return type: the class's annotation is the type
+        resolver.__name__ = resolver.__qualname__ = f"relation_{self._name}_by_{attribute}"
+        resolver.__relation__ = (relation, attribute)  # type: ignore[attr-defined]
+        return resolver
 
     def convert(self, found: Any) -> T:
         """The object(s) of what the loader holds for a key."""

@@ -155,10 +155,7 @@ class Sku(relay.Node):
     weight_grams: int | None
     _product_id: strawberry.Private[int]
 
-    @strawberry.field
-    @PRODUCT.resolver("_product_id")
-    def product(self, info: Info) -> Product:
-        raise AssertionError("the relation's resolver replaces this body")
+    product: Product = strawberry.field(resolver=PRODUCT.resolve_by("_product_id"))
 
     @strawberry.field(description="This SKU's listing in a store: its price there, stock and shelf state.")
     async def listing(self, info: Info, store_id: strawberry.ID) -> StoreSku | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from gql.context import Info
 from gql.engine import RowFields, computed
 from gql.schema.catalog import PRODUCT, SKU, Product, Sku
 from gql.schema.common import Money, money
@@ -32,15 +31,8 @@ class OrderLine(relay.Node):
     _sku_id: strawberry.Private[int]
     _product_id: strawberry.Private[int]
 
-    @strawberry.field
-    @SKU.resolver("_sku_id")
-    def sku(self, info: Info) -> Sku:
-        raise AssertionError("the relation's resolver replaces this body")
-
-    @strawberry.field
-    @PRODUCT.resolver("_product_id")
-    def product(self, info: Info) -> Product:
-        raise AssertionError("the relation's resolver replaces this body")
+    sku: Sku = strawberry.field(resolver=SKU.resolve_by("_sku_id"))
+    product: Product = strawberry.field(resolver=PRODUCT.resolve_by("_product_id"))
 
     @classmethod
     def from_row(cls, row: rows.OrderLine) -> OrderLine:

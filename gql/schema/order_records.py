@@ -111,12 +111,5 @@ class AllocationRecord:
     _from_store_id: strawberry.Private[int | None]
     _to_store_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    @_STORE.resolver("_from_store_id")
-    def from_store(self, info: Info) -> Store | None:
-        raise AssertionError("the relation's resolver replaces this body")
-
-    @strawberry.field
-    @_STORE.resolver("_to_store_id")
-    def to_store(self, info: Info) -> Store | None:
-        raise AssertionError("the relation's resolver replaces this body")
+    from_store: Store | None = strawberry.field(resolver=_STORE.resolve_by("_from_store_id"))
+    to_store: Store | None = strawberry.field(resolver=_STORE.resolve_by("_to_store_id"))

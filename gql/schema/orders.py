@@ -136,20 +136,12 @@ class Order(relay.Node):
 
     # store, customer and lines resolve synchronously when the list prefetched them
     # (gql/resolvers/order_prefetch.py).
-    @strawberry.field(description="The fulfilling store; null when the HQ warehouse (总部) ships it.")
-    @_STORE.resolver("_store_id")
-    def store(self, info: Info) -> Store | None:
-        raise AssertionError("the relation's resolver replaces this body")
-
-    @strawberry.field
-    @_CUSTOMER.resolver("_customer_id")
-    def customer(self, info: Info) -> Customer:
-        raise AssertionError("the relation's resolver replaces this body")
-
-    @strawberry.field
-    @_LINES.resolver("id")
-    def lines(self, info: Info) -> list[OrderLine]:
-        raise AssertionError("the relation's resolver replaces this body")
+    store: Store | None = strawberry.field(
+        resolver=_STORE.resolve_by("_store_id"),
+        description="The fulfilling store; null when the HQ warehouse (总部) ships it.",
+    )
+    customer: Customer = strawberry.field(resolver=_CUSTOMER.resolve_by("_customer_id"))
+    lines: list[OrderLine] = strawberry.field(resolver=_LINES.resolve_by("id"))
 
     @strawberry.field(description="Parcels in shipping order.")
     async def parcels(self, info: Info) -> list[Parcel]:
