@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Generic, TypeVar, cast
 
+from sqlalchemy import inspect
+
 T = TypeVar("T")
 
 
@@ -62,15 +64,32 @@ class RowFields(Generic[T]):
     """`from_row` of a strawberry type, lazy over snapshots and eager otherwise (module docstring)."""
 
     def __init__(
-        self, cls: type[T], sources: Mapping[str, Source], reads: Mapping[str, tuple[str, ...]] | None = None
+        self,
+        cls: type[T],
+        sources: Mapping[str, Source],
+        reads: Mapping[str, tuple[str, ...]] | None = None,
+        *,
+        entity: type[Any] | None = None,
     ) -> None:
-        """`sources`: every dataclass field's row attribute, or the function of the row computing it.
+        """`sources`: each dataclass field's row attribute, or the function of the row computing it.
+
+        `entity`: the mapped class the rows are of. With it, a field named as one of its columns
+        copies that column unless `sources` says otherwise, and every attribute named in `sources`
+        must be one of its columns. Without it, `sources` names every field.
 
         `reads`: the row attributes read by a field computed by a function, or by a resolver of the
         type (by its Python name). With them `columns` can tell a page which columns the document
         needs; a field whose reads are not given needs every column.
         """
         wanted = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+        if entity is not None:
+            mapped = {attr.key for attr in inspect(entity).column_attrs}
+            named = {c for source in sources.values() for c in _columns_named(source)}
+            if named - mapped:
+                raise TypeError(
+                    f"{cls.__name__}: {sorted(named - mapped)} are not columns of {entity.__name__}"
+                )
+            sources = {**{name: name for name in sorted(wanted & mapped)}, **sources}
         if set(sources) != wanted:
             raise TypeError(
                 f"{cls.__name__}: fields without a source {sorted(wanted - set(sources))}, "
@@ -128,6 +147,13 @@ class RowFields(Generic[T]):
 
 
 _row_of = attrgetter(_ROW)
+
+
+def _columns_named(source: Source) -> tuple[str, ...]:
+    """The row attributes a source names itself (a function's are not known)."""
+    if isinstance(source, str):
+        return (source,)
+    return source.columns if isinstance(source, Computed) else ()
 
 
 def _function(source: Source) -> Callable[[Any], Any]:
