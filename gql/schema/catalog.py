@@ -119,16 +119,8 @@ PRODUCT_FIELDS = RowFields(
     Product,
     {
         "_row": _itself,
-        "id": "id",
-        "name": "name",
-        "subtitle": "subtitle",
-        "description": "description",
-        "image_url": "image_url",
         "image_urls": lambda r: list(r.image_urls),
         "weight_grams": "weight_g",
-        "status": "status",
-        "created_at": "created_at",
-        "updated_at": "updated_at",
         "_category_id": "category_id",
     },
     reads={
@@ -138,6 +130,7 @@ PRODUCT_FIELDS = RowFields(
         "skus": ("id",),
         "rating": ("id",),
     },
+    entity=ProductRow,
 )
 # SKUs and order lines reference an existing product (a foreign key).
 PRODUCT: Relation[Product] = Relation("product", PRODUCT_FIELDS, required=True)
@@ -171,17 +164,13 @@ class Sku(relay.Node):
 SKU_FIELDS = RowFields(
     Sku,
     {
-        "id": "id",
-        "sku_code": "sku_code",
-        "barcode": "barcode",
-        "spec": "spec",
         "price": computed(money, "price"),
         "original_price": computed(money, "original_price"),
-        "image_url": "image_url",
         "weight_grams": "weight_g",
         "_product_id": "product_id",
     },
     reads={"_id": ("id",), "product": ("product_id",), "listing": ("id",)},
+    entity=SkuRow,
 )
 
 

@@ -119,14 +119,6 @@ class Customer(relay.Node):
 CUSTOMER_FIELDS = RowFields(
     Customer,
     {
-        "id": "id",
-        "nickname": "nickname",
-        "avatar_url": "avatar_url",
-        "member_level": "member_level",
-        "points": "points",
-        "registered_at": "registered_at",
-        "first_paid_at": "first_paid_at",
-        "last_order_at": "last_order_at",
         "_phone": "phone",
     },
     reads={
@@ -138,6 +130,7 @@ CUSTOMER_FIELDS = RowFields(
         "coupons": ("id",),
         "orders": ("id",),
     },
+    entity=CustomerRow,
 )
 
 

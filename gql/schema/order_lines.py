@@ -43,21 +43,14 @@ class OrderLine(relay.Node):
 ORDER_LINE_FIELDS = RowFields(
     OrderLine,
     {
-        "id": "id",
-        "product_name": "product_name",
-        "spec": "spec",
-        "image_url": "image_url",
         "unit_price": computed(money, "unit_price"),
         "original_price": computed(money, "original_price"),
-        "quantity": "quantity",
         "discount_share": computed(money, "discount_share"),
         "paid_amount": computed(money, "paid_amount"),
-        "is_gift": "is_gift",
-        "shipped_quantity": "shipped_quantity",
-        "refunded_quantity": "refunded_quantity",
         "refunded_amount": computed(money, "refunded_amount"),
         "_sku_id": "sku_id",
         "_product_id": "product_id",
     },
     reads={"_id": ("id",), "sku": ("sku_id",), "product": ("product_id",)},
+    entity=rows.OrderLine,
 )

@@ -117,24 +117,12 @@ def _fulfillment_methods(row: StoreRow) -> list[Fulfillment]:
 STORE_FIELDS = RowFields(
     Store,
     {
-        "id": "id",
-        "code": "code",
-        "name": "name",
         "region": lambda r: Region(province=r.province, city=r.city, district=r.district),
-        "address": "address",
-        "latitude": "latitude",
-        "longitude": "longitude",
-        "phone": "phone",
-        "status": "status",
-        "size": "size",
         "delivery_radius_meters": "delivery_radius_m",
         "min_order_amount": computed(money, "min_order_amount"),
         "delivery_fee": computed(money, "delivery_fee"),
         "packaging_fee": computed(money, "packaging_fee"),
         "fulfillment_methods": _fulfillment_methods,
-        "auto_accept": "auto_accept",
-        "created_at": "created_at",
-        "updated_at": "updated_at",
         "_hours": lambda r: list(r.business_hours),
         "_slots": lambda r: list(r.delivery_fee_slots),
     },
@@ -150,6 +138,7 @@ STORE_FIELDS = RowFields(
         "is_open_now": ("status", "business_hours"),
         "delivery_fee_at": ("delivery_fee", "delivery_fee_slots"),
     },
+    entity=StoreRow,
 )
 
 
