@@ -16,11 +16,14 @@ ENGINE_MODULES = {p.stem for p in (ROOT / "gql" / "engine").rglob("*.py") if p.s
 
 
 def _python_files() -> list[Path]:
+    tops = [
+        p for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in SKIPPED_DIRS
+    ]
     return [
         path
-        for path in ROOT.rglob("*.py")
+        for top in tops
+        for path in top.rglob("*.py")
         if not SKIPPED_DIRS.intersection(path.relative_to(ROOT).parts[:-1])
-        and not path.relative_to(ROOT).parts[0].startswith(".")
     ]
 
 

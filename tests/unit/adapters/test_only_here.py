@@ -30,11 +30,14 @@ PRIVATE_IMPORTS = {"_is_leaf_type": "strawberry (strawberry.scalars.is_scalar)"}
 
 
 def _python_files() -> list[Path]:
+    tops = [
+        p for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in SKIPPED_DIRS
+    ]
     return [
         path
-        for path in ROOT.rglob("*.py")
+        for top in tops
+        for path in top.rglob("*.py")
         if not SKIPPED_DIRS.intersection(path.relative_to(ROOT).parts[:-1])
-        and not path.relative_to(ROOT).parts[0].startswith(".")
         and path.relative_to(ROOT).parts[0] != "adapters"
     ]
 
