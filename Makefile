@@ -15,16 +15,17 @@ $(BIN)/python:
 
 # Installs come from the hash-locked files in requirements/ (made by `make lock`), never from the
 # ranges in pyproject.toml: a fresh machine gets exactly what CI tested. The project itself is
-# installed editable on top, without dependencies and with the locked setuptools.
+# installed editable on top, without dependencies and with the locked setuptools (again whenever
+# pyproject.toml changes: the editable install maps each top-level package by name).
 PIP_LOCKED := $(BIN)/python -m pip install --quiet --require-hashes --no-deps
 PIP_PROJECT := PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 
-$(VENV)/.installed: $(BIN)/python requirements/runtime.txt
+$(VENV)/.installed: $(BIN)/python requirements/runtime.txt pyproject.toml
 	$(PIP_LOCKED) -r requirements/runtime.txt
 	$(PIP_PROJECT)
 	touch $@
 
-$(VENV)/.installed-dev: $(BIN)/python requirements/dev.txt
+$(VENV)/.installed-dev: $(BIN)/python requirements/dev.txt pyproject.toml
 	$(PIP_LOCKED) -r requirements/dev.txt
 	$(PIP_PROJECT)
 	touch $@ $(VENV)/.installed

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from graphql import OperationDefinitionNode
 
+from adapters.strawberry import graphql_schema_of
 from gql.cost import CostModel, operation_cost
 from gql.documents import DocumentCache
 from gql.schema import schema
@@ -59,7 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2000)
     rounds = parser.parse_args().rounds
-    graphql_schema = schema._schema
+    graphql_schema = graphql_schema_of(schema)
     cached = DocumentCache(graphql_schema, load_settings())
     uncached = DocumentCache(graphql_schema, load_settings(document_cache_size=0))
     model = CostModel(default_list_size=10, max_page_size=100)

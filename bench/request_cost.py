@@ -33,7 +33,7 @@ import httpx
 from bench.run import bench_settings, token_for
 from bench.scenarios import build_scenarios
 from gql.app import Resources, create_app
-from gql.heap import freeze_startup_heap
+from gql.engine import freeze_startup_heap
 from services.cache import MemoryCache
 from services.db import count_statements, create_engine, session_factory
 from services.payments import DevPaymentGateway

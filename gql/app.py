@@ -26,13 +26,14 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from adapters.strawberry import graphql_schema_of
 from gql.auth import AuthMiddleware
 from gql.context import Context
 from gql.courier_webhook import courier_webhook_endpoint
+from gql.engine import freeze_startup_heap
 from gql.gate import Gate, GatedGraphQL
 from gql.graphiql import graphiql_page, schema_endpoint, static_asset
 from gql.health import readiness
-from gql.heap import freeze_startup_heap
 from gql.http_bodies import GraphQLOverHTTP
 from gql.logging_setup import configure_logging
 from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
@@ -96,7 +97,7 @@ class Resources:
 
     def __post_init__(self) -> None:
         self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache, self.bus)
-        self.gate = Gate(schema._schema, self.settings, self.cache)
+        self.gate = Gate(graphql_schema_of(schema), self.settings, self.cache)
         self.feed = OrderFeed(
             self.sessions,
             self.bus,

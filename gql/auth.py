@@ -60,9 +60,8 @@ _MAX_VERIFIED = 10_000
 def principal_from_token(settings: Settings, token: str) -> Principal:
     """The principal of a valid token; AuthError for anything else.
 
-    A client sends the same token with every request until it expires, and checking its HMAC and
-    claims again each time was ~1 % of an order-list request's instructions. A token that passed is remembered
-    with its expiry under the exact settings that checked it, and accepted again only before that
+    A client sends the same token with every request until it expires. A token that passed is
+    remembered with its expiry under the exact settings that checked it, and accepted again only before that
     expiry: the other time-bound claims (`nbf`, `iat`) can only have become valid since, and an
     expired token is checked again, so it fails as before. Failures are not remembered.
     """

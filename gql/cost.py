@@ -330,10 +330,10 @@ def operation_cost(
     Variables are read as sent (validation already checked their types), falling back to the
     operation's declared defaults, so `first: $n` costs what `n` asks for.
 
-    The walk over the document was ~1.7 % of an order-list request, and a client sends the same
-    document (one parsed object, from the document cache) with the same page size again and again.
-    Which variables the walk reads depends on the document alone, so the cost is remembered per
-    operation object and the values of just those variables; a refused page size is not.
+    A client sends the same document (one parsed object, from the document cache) with the same
+    page size again and again. Which variables the walk reads depends on the document alone, so the
+    cost is remembered per operation object and the values of just those variables; a refused page
+    size is not.
     """
     values: dict[str, Any] = {}
     for definition in operation.variable_definitions or ():

@@ -190,8 +190,8 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 def request_key(scope: Scope) -> str | None:
     """The cache key of a candidate request (see the module's rule), None for any other request.
 
-    A crowd sends the same few query strings again and again, and decoding one was ~40 % of a hit:
-    the key is remembered per query string (at most `_MAX_KEYS` of at most `_MAX_REMEMBERED` bytes)."""
+    A crowd sends the same few query strings again and again, so the key is remembered per query
+    string (at most `_MAX_KEYS` of at most `_MAX_REMEMBERED` bytes)."""
     if scope.get("method") != "GET" or _header(scope, b"authorization") is not None:
         return None
     query_string: bytes = scope.get("query_string", b"")

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     """False: compute every figure from raw rows (diagnostics, and the benchmark's baseline)."""
     level_first_execution: bool = True
     """False: every query through graphql-core's own executor (diagnostics, benchmark baseline);
-    see gql/execution.py."""
+    see gql/engine/execution.py."""
     group_buy_page_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
 
     """How long a public group-buy page is served from the cache; joins and campaign changes

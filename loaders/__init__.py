@@ -69,7 +69,7 @@ class Loaders:
     def narrowed(self, name: str, columns: frozenset[str] | None) -> RowLoader[Any, Any]:
         """The relation loader `name` reading only `columns` of its rows (all of them when None:
         then it is the loader itself). One per (loader, columns) per request, so every reader of
-        the same narrowed rows shares their cache (gql/narrowed.py says who may read them)."""
+        the same narrowed rows shares their cache (gql/engine/narrowed.py says who may read them)."""
         if columns is None:
             loader: RowLoader[Any, Any] = getattr(self, name)
             return loader

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from asyncio import Future
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -46,24 +46,27 @@ V = TypeVar("V")
 class RowLoader(DataLoader[K, V]):
     """A DataLoader that can also be filled for many keys without a future awaited per key.
 
-    Its cache key is the key itself (DataLoader's default; `fill` and `load` rely on it).
+    Its cache key is the key itself (DataLoader's default; `fill` and `load` rely on it), and its
+    cache is `futures`, the map DataLoader keeps each key's future in (its public `cache_map`).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, batch_load_fn: Callable[[list[K]], Coroutine[Any, Any, list[V]]]) -> None:
+        self.futures: dict[K, Future[V]] = {}
+        """Each loaded or primed key's future, as DataLoader caches it."""
+        super().__init__(batch_load_fn, cache_map=self.futures)
         self.values: dict[K, V] = {}
-        """The values `fill` loaded, by key: read without a future (gql/loaded.py)."""
+        """The values `fill` loaded, by key: read without a future (gql/engine/loaded.py)."""
 
     def load(self, key: K) -> Future[V]:
         """`DataLoader.load`, looking in the cache first: after a level's `fill` nearly every load
         (each order's store, each line's SKU) is a hit, and the hit is all this costs. A filled
         key gets its resolved future when it is first asked for one."""
-        found = self._cache.get(key)
+        found = self.futures.get(key)
         if found is not None:
             return found
         if key in self.values:
             self.prime(key, self.values[key])
-            return self._cache[key]
+            return self.futures[key]
         return super().load(key)
 
     def clear(self, key: K) -> RowLoader[K, V]:
@@ -79,15 +82,13 @@ class RowLoader(DataLoader[K, V]):
     async def fill(self, keys: Iterable[K]) -> dict[K, V]:
         """The values of `keys`, loading those not yet cached with one call of the batch function.
 
-        `load_many` gives the same values and cache, but gathers one future per key: for the ~500
-        rows of an order-list page that is ~500 done-callbacks and event-loop turns, which cost
-        more CPU than the SQL. Here the missing keys go to the batch function in one call and their
-        values are kept in `values` — no future per key: the relation fields read them there
-        (gql/loaded.py), and `load` makes a resolved future for one only when asked. Keys another
-        caller is already loading are awaited, not loaded twice.
+        The same values and cache as `load_many`, without a future per key: the missing keys go
+        to the batch function in one call and their values are kept in `values`, where the relation
+        fields read them (gql/engine/loaded.py); `load` makes a resolved future for one only when
+        asked. Keys another caller is already loading are awaited, not loaded twice.
         """
         wanted = list(dict.fromkeys(keys))
-        values, cache = self.values, self._cache
+        values, cache = self.values, self.futures
         missing = [k for k in wanted if k not in values and k not in cache]
         if missing:
             for key, value in zip(missing, await self.batch_load_fn(missing), strict=True):
@@ -146,9 +147,8 @@ class IntegerKeys(TypeDecorator[Sequence[int]]):
 
     asyncpg encodes a list parameter element by element, and tests each element against
     `collections.abc.Iterable` (is it a sub-array?) through ABCMeta's Python-level
-    `__instancecheck__`: ~370 keys on a 50-order page's relation statements. One text parameter
-    costs one join; `int.__repr__` refuses anything that is not an int (a bool is written `1`/`0`,
-    as PostgreSQL's bigint encoding would take it).
+    `__instancecheck__`; one text parameter costs one join, and `int.__repr__` refuses anything
+    that is not an int (a bool is written `1`/`0`, as PostgreSQL's bigint encoding would take it).
     """
 
     impl = Text

@@ -1,9 +1,8 @@
 """Orders counted per (store, status), kept by the database itself, and when a count may use them.
 
-The admin list shows `totalCount` on every page and the status tabs show a count per status; both
-were `count(*)` over the matching orders, so their cost grew with the chain's whole history (84,000
-completed orders: an index-only scan of ~5 ms of PostgreSQL's CPU on every page, more than the rest
-of the request's SQL together). Most of those counts ask only "these statuses, these stores".
+The admin list shows `totalCount` on every page and the status tabs show a count per status; a
+`count(*)` over the matching orders grows with the chain's whole history, and most of those counts
+ask only "these statuses, these stores".
 
 `order_count_parts` answers that from a few hundred rows. Triggers on `orders` (migration 0008)
 append a part for every insert (+1), delete (−1) and change of status or store (−1 for the old

@@ -132,11 +132,9 @@ def create_engine(
 ) -> AsyncEngine:
     """The engine of `url`; on PostgreSQL a fixed pool of up to `pool_size` connections.
 
-    Fixed: a connection opened under a burst stays open (no overflow). With overflow connections,
-    a burst past the pool's size opened connections that were closed again at check-in, and each
-    new one cost PostgreSQL a backend, the driver its TLS attempt and authentication, and asyncpg
-    its prepared statements and type introspection again: under the bench's load ~13 % of the
-    server's CPU, and 15 % fewer order-list requests a second (bench/README.md, third round).
+    Fixed: a connection opened under a burst stays open (no overflow), since each new connection
+    costs PostgreSQL a backend, the driver its TLS attempt and authentication, and asyncpg its
+    prepared statements and type introspection again (bench/README.md, the pool).
     """
     # JSON columns (store hours, payloads, snapshots) are parsed with orjson, as request bodies are.
     kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": orjson.loads}

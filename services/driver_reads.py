@@ -1,30 +1,20 @@
-"""Snapshot reads on PostgreSQL through the pooled connection's asyncpg driver, not a SQLAlchemy Connection.
+"""Snapshot reads on PostgreSQL through the pooled connection's asyncpg driver.
 
-A loader batch or a page is one SELECT whose rows become row snapshots (services/row_snapshots.py).
-Through `AsyncConnection.execute` each such statement paid SQLAlchemy's execution machinery —
-a Connection, its execution context and events, a greenlet hop per await, the cursor adapter
-copying every record, a `Result` — on top of the driver. Measured on this machine kind, CPU per
-`SELECT 1`: 0.56 ms through `AsyncConnection.execute`, 0.22 ms with the same pool's connection
-used through its driver, 0.12 ms for asyncpg alone. An order-list page runs eight of them.
+SQLAlchemy still decides what is sent and what comes back; only the execution is direct:
 
-So here SQLAlchemy still does everything that decides *what* is sent and *what comes back*, and
-only the execution is direct:
-
-- the statement is compiled by SQLAlchemy, through the engine's compiled cache, and its
-  parameters are built and processed as `_init_compiled` builds them (expanding IN lists
-  included);
-- each result column gets the result processor SQLAlchemy would apply (enum members, aware
-  UTC datetimes, floats), chosen by the column's type and the driver's type OID;
+- the statement is compiled through the engine's compiled cache and its parameters bound and
+  processed as SQLAlchemy's execution context would (expanding IN lists included:
+  adapters/sqlalchemy.py `bound_statement`);
+- each result column gets the result processor SQLAlchemy would apply (enum members, aware UTC
+  datetimes, floats), chosen by the column's type and the driver's type OID;
 - the connection comes from the engine's pool, so its checkout event (the idle ping,
   services/db.py), its size and its statement timeout apply, and the statement is counted by
-  `count_statements` as every other statement is.
+  `count_statements` like every other.
 
-The connection is used outside a transaction: a single SELECT in autocommit, as the AUTOCOMMIT
-engine this replaces ran it. A statement that fails or is cancelled drops its connection rather
-than return a connection in an unknown protocol state to the pool. Its error is asyncpg's own: no
-caller of these reads catches database errors, so a failed read is an internal error either way.
-tests/integration/test_driver_reads.py compares both paths for every entity, for parameters and
-for failures.
+A read runs outside a transaction (one SELECT in autocommit). A statement that fails or is
+cancelled drops its connection rather than return one in an unknown protocol state to the pool;
+its error is asyncpg's own. tests/integration/test_driver_reads.py compares both paths for every
+entity, for parameters and for failures.
 """
 
 from __future__ import annotations
@@ -39,8 +29,8 @@ from typing import Any
 from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.util import greenlet_spawn
 
+from adapters.sqlalchemy import bound_statement, greenlet_spawn, result_processors
 from services.db import note_statement
 
 # The row conversion of each SQL text: what SQLAlchemy's result processors do to a record, made
@@ -49,35 +39,6 @@ Convert = Callable[[Sequence[Any], type[tuple[Any, ...]]], list[Any]]
 _CONVERTERS: dict[str, Convert] = {}
 _MAX_CONVERTERS = 2_000
 """SQL texts whose conversion is kept (a page's text varies with its filters; cleared when full)."""
-
-
-def _bound_statement(
-    engine: AsyncEngine, stmt: Executable, params: Mapping[str, Any] | None
-) -> tuple[str, list[Any], SQLCompiler]:
-    """The SQL text, its positional arguments and its compiled form, as SQLAlchemy would send them."""
-    dialect = engine.dialect
-    found, extracted, collected, _ = stmt._compile_w_cache(
-        dialect=dialect,
-        compiled_cache=engine.sync_engine._compiled_cache,
-        column_keys=[],
-        for_executemany=False,
-        schema_translate_map=None,
-    )
-    if not isinstance(found, SQLCompiler):
-        raise TypeError(f"not a SQL statement: {stmt!r}")
-    compiled = found
-    values = compiled.construct_params(
-        params, extracted_parameters=extracted, escape_names=False, _collected_params=collected
-    )
-    processors: Mapping[str, Any] = compiled._bind_processors
-    sql: str = compiled.string
-    order: Sequence[str] | None = compiled.positiontup
-    if compiled.literal_execute_params or compiled.post_compile_params:
-        expanded = compiled._process_parameters_for_postcompile(values)
-        sql, order = expanded.statement, expanded.positiontup
-        processors = {**processors, **expanded.processors}
-    args = [processors[key](values[key]) if key in processors else values[key] for key in order or ()]
-    return sql, args, compiled
 
 
 async def driver_rows(
@@ -92,7 +53,7 @@ async def driver_rows(
     rows are made as `tuple.__new__(row_type, values)`, without its `_make`'s length check: the
     converter has checked once that the statement returns as many columns as it compiled.
     """
-    sql, args, compiled = _bound_statement(engine, stmt, params)
+    sql, args, compiled = bound_statement(engine, stmt, params)
     note_statement()
     leased = _LEASED.get()
     if leased is not None and leased.engine is engine and leased.task is asyncio.current_task():
@@ -148,9 +109,7 @@ async def one_connection(engine: AsyncEngine) -> AsyncIterator[None]:
     """Run the current task's snapshot reads inside the block on one pooled connection, one after
     another, instead of checking a connection out of the pool and back in for each statement.
 
-    An order list's prefetch runs five relation statements; each checkout and check-in goes
-    through a greenlet and the pool's events (~6 % of the request under cProfile for seven). Only
-    the task that opened the block uses the connection (asyncpg runs one statement at a time on
+    Only the task that opened the block uses the connection (asyncpg runs one statement at a time on
     a connection): a task it starts reads on connections of its own. A block that fails drops the
     connection, as a failed read does. Nothing happens on SQLite, whose reads keep their sessions.
     """
@@ -172,20 +131,13 @@ async def one_connection(engine: AsyncEngine) -> AsyncIterator[None]:
 def _converter(compiled: SQLCompiler, oids: list[int], engine: AsyncEngine) -> Convert:
     """The conversion of this statement's records, generated as one list comprehension.
 
-    A page and its loader batches bring ~550 records; a loop over each record's processors, a
-    list per record and then the snapshot made from that list: 1.2 % of an order-list request's
-    instructions more than this.
     The generated comprehension builds each snapshot straight from the record: `r[i]` for a column
     read as is, `p<i>(r[i])` for one with a processor. Its source holds only indices and names it
     makes itself; the processors are passed in its namespace.
     """
-    columns = compiled._result_columns
-    if len(columns) != len(oids):
-        raise RuntimeError(f"{len(oids)} columns came back for {len(columns)} compiled ones")
     namespace: dict[str, Any] = {"new": tuple.__new__}
     values = []
-    for index, (column, oid) in enumerate(zip(columns, oids, strict=True)):
-        processor = column[3]._cached_result_processor(engine.dialect, oid)
+    for index, processor in enumerate(result_processors(compiled, oids, engine.dialect)):
         if processor is None:
             values.append(f"r[{index}]")
         else:
@@ -193,6 +145,6 @@ def _converter(compiled: SQLCompiler, oids: list[int], engine: AsyncEngine) -> C
             values.append(f"p{index}(r[{index}])")
     row = "r" if len(namespace) == 1 else f"({', '.join(values)},)"
     source = f"def convert(records, row_type):\n    return [new(row_type, {row}) for r in records]\n"
-    exec(compile(source, f"<driver_reads converter of {len(columns)} columns>", "exec"), namespace)
+    exec(compile(source, f"<driver_reads converter of {len(values)} columns>", "exec"), namespace)
     convert: Convert = namespace["convert"]
     return convert

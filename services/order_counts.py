@@ -67,7 +67,7 @@ def _where(scope: CountScope) -> tuple[list[ColumnElement[bool]], dict[str, list
 _SUMS: dict[tuple[str, ...], Select[Any]] = {}
 """The count's statement per shape of scope (which of statuses, stores and codes it names): made
 once, so SQLAlchemy walks it for its cache key once (it memoizes the key on the statement), not on
-every request's `totalCount` (24.0 → 23.6 M instructions per order-list request)."""
+every request's `totalCount`."""
 _BY_STATUS: dict[tuple[str, ...], Select[str, int]] = {}
 """The same for the counts per status."""
 

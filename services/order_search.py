@@ -320,12 +320,12 @@ async def list_orders(
 def _listed(principal: Principal, criteria: OrderCriteria) -> Select[Any]:
     """`SELECT orders WHERE <scope AND filter AND query>`, one statement object per (scope, criteria).
 
-    The SPA sends the same tab's filter again and again; building its condition and having
-    SQLAlchemy walk the new statement for its cache key was ~5 % of an order-list request. The
-    statement depends on the principal's role, stores and customer (and who they are when the filter
-    reads their watch list) and on the filter's AST (frozen, hashable) only; one that fails to build
-    (an analyst searching by phone) is not remembered, so it fails again. `paginate` keeps the page
-    statements made from it (services/pagination.py).
+    The SPA sends the same tab's filter again and again, so its condition is built and walked by
+    SQLAlchemy for its cache key once. The statement depends on the principal's role, stores and
+    customer (and who they are when the filter reads their watch list) and on the filter's AST
+    (frozen, hashable) only; one that fails to build (an analyst searching by phone) is not
+    remembered, so it fails again. `paginate` keeps the page statements made from it
+    (services/pagination.py).
     """
     watcher = (
         principal.key if any(f.uses_watch_list(n) for n in (criteria.filter, criteria.query) if n) else None

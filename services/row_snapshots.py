@@ -1,23 +1,16 @@
 """Read-only row snapshots: what the read path builds GraphQL objects from, without the ORM.
 
-A *row snapshot* is a named tuple of an entity's mapped columns, named by their attribute
-names, so `row.store_id` reads exactly as on the mapped class, with the same column types
-applied (the SELECT labels each column with its attribute name; the tuple class is made once
-per entity). Not SQLAlchemy's own `Row`: its attribute access goes through a Python-level
-lookup, ~0.3 µs a read against ~0.03 µs for a named tuple's, and a page reads ~8,000.
-
-Pages of lists (services/pagination.py) and loader batches (loaders/base.py) return them:
-their rows only ever become GraphQL objects (`from_row`), nothing writes through them, so the
-ORM's instance state, identity map and session bookkeeping bought nothing there and cost about
-half the CPU of reading them (~550 instances for a 50-order admin page).
-Snapshots have no relationships and none of the class's Python properties; writes keep using
-sessions and mapped instances.
+A *row snapshot* is a named tuple of an entity's mapped columns, named by their attribute names,
+so `row.store_id` reads exactly as on the mapped class, with the same column types applied (the
+SELECT labels each column with its attribute name; the tuple class is made once per entity and
+column subset). Pages of lists (services/pagination.py) and loader batches (loaders/base.py)
+return them: their rows only ever become GraphQL objects, nothing writes through them. Snapshots
+have no relationships and none of the class's Python properties; writes keep using sessions and
+mapped instances.
 
 Reads run on a connection of their own, outside a transaction on PostgreSQL (through the pooled
-connection's driver: services/driver_reads.py): a single statement sees one snapshot either way,
-and the BEGIN and ROLLBACK round trips around it (two per statement, on the server's CPU and on
-PostgreSQL's) go. SQLite keeps its transactions: its driver and the WAL read lock are managed
-around them (services/db.py).
+connection's driver: services/driver_reads.py): a single statement sees one snapshot either way.
+SQLite keeps its transactions (services/db.py manages its driver and the WAL read lock).
 """
 
 from __future__ import annotations
@@ -39,9 +32,8 @@ from services.driver_reads import driver_rows
 def snapshot_columns(entity: type[Any], keep: frozenset[str] | None = None) -> tuple[Label[Any], ...]:
     """The entity's mapped columns, labelled with their attribute names; JSON columns as their text.
 
-    A JSON column is read as text and parsed when the snapshot's attribute is read (`snapshot_type`):
-    a page's stores carry their week of hours and fee slots, its products their image lists, and
-    the document rarely asks for them — parsing them on arrival was ~4 % of an order-list request.
+    A JSON column is read as text and parsed when the snapshot's attribute is read (`snapshot_type`),
+    so store hours, fee slots and image lists cost nothing unless the document selects them.
     """
     found = _COLUMNS.get((entity, keep))
     if found is None:

@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 
 from gql.context import Info
+from gql.engine import selected_paths
 from gql.ids import decode_id, encode_id
 from gql.mutations import UseCase, order_mutation, run, user_error, visible_order
 from gql.permissions import Allowed
@@ -32,7 +33,6 @@ from gql.schema.group_buy import (
     team_view,
 )
 from gql.schema.order_mutations import CancelAwaitingGroupOrderInput, CartLineInput, OrderPayload
-from gql.selection import selected_paths
 from models.base import utcnow
 from models.coupons import CustomerCoupon
 from models.enums import Fulfillment

@@ -14,9 +14,10 @@ from typing import Annotated, Any, Final
 import strawberry
 
 from gql.context import Info
+from gql.engine import selected_columns, selected_paths
 from gql.ids import decode_id
 from gql.permissions import Allowed
-from gql.prefetch import prefetch_orders
+from gql.resolvers.order_prefetch import prefetch_orders
 from gql.schema.common import Connection
 from gql.schema.order_search import (
     QUERY_DESCRIPTION,
@@ -27,7 +28,6 @@ from gql.schema.order_search import (
     RegionFilter,
 )
 from gql.schema.orders import ORDER_ROW_FIELDS, Order
-from gql.selection import selected_columns, selected_paths
 from models import order_filters as f
 from models.base import utcnow
 from models.errors import DomainError, ErrorCode

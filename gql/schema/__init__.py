@@ -13,8 +13,8 @@ from strawberry.tools import merge_types
 
 from gql import input_conversion
 from gql.documents import PreparedDocument
+from gql.engine import LevelFirstExecutor
 from gql.errors import ErrorCodes
-from gql.execution import LevelFirstExecutor
 from gql.observability import OperationMetrics
 from gql.resolvers.after_sale_batches import AfterSaleBatchMutations
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
@@ -111,8 +111,7 @@ class RememberingNameConverter(NameConverter):
     """strawberry's name converter, remembering each Python name's GraphQL name.
 
     strawberry converts input arguments to Python on every call, and names each input field by
-    converting its Python name to camelCase again: for the order list's `filter` (27 fields) that
-    was ~0.1 ms of every request. The conversion depends on the name alone.
+    converting its Python name to camelCase again; the conversion depends on the name alone.
     """
 
     def __init__(self, auto_camel_case: bool = True) -> None:

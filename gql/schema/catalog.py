@@ -8,9 +8,8 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
+from gql.engine import Relation, RowFields, computed
 from gql.ids import decode_id
-from gql.loaded import Relation
-from gql.row_views import RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
 from models.catalog import Category as CategoryRow
@@ -115,21 +114,13 @@ def _itself(row: ProductRow) -> ProductRow:
 
 
 # `reads`: what the fields computed by functions and the resolvers read off the row, for narrowed
-# relation loaders (gql/narrowed.py). `audit` reads the whole row (`_row`): selecting it reads all.
+# relation loaders (gql/engine/narrowed.py). `audit` reads the whole row (`_row`): selecting it reads all.
 PRODUCT_FIELDS = RowFields(
     Product,
     {
         "_row": _itself,
-        "id": "id",
-        "name": "name",
-        "subtitle": "subtitle",
-        "description": "description",
-        "image_url": "image_url",
         "image_urls": lambda r: list(r.image_urls),
         "weight_grams": "weight_g",
-        "status": "status",
-        "created_at": "created_at",
-        "updated_at": "updated_at",
         "_category_id": "category_id",
     },
     reads={
@@ -139,6 +130,7 @@ PRODUCT_FIELDS = RowFields(
         "skus": ("id",),
         "rating": ("id",),
     },
+    entity=ProductRow,
 )
 # SKUs and order lines reference an existing product (a foreign key).
 PRODUCT: Relation[Product] = Relation("product", PRODUCT_FIELDS, required=True)
@@ -156,10 +148,7 @@ class Sku(relay.Node):
     weight_grams: int | None
     _product_id: strawberry.Private[int]
 
-    @strawberry.field
-    @PRODUCT.resolver("_product_id")
-    def product(self, info: Info) -> Product:
-        raise AssertionError("the relation's resolver replaces this body")
+    product: Product = strawberry.field(resolver=PRODUCT.resolve_by("_product_id"))
 
     @strawberry.field(description="This SKU's listing in a store: its price there, stock and shelf state.")
     async def listing(self, info: Info, store_id: strawberry.ID) -> StoreSku | None:
@@ -175,17 +164,13 @@ class Sku(relay.Node):
 SKU_FIELDS = RowFields(
     Sku,
     {
-        "id": "id",
-        "sku_code": "sku_code",
-        "barcode": "barcode",
-        "spec": "spec",
         "price": computed(money, "price"),
         "original_price": computed(money, "original_price"),
-        "image_url": "image_url",
         "weight_grams": "weight_g",
         "_product_id": "product_id",
     },
     reads={"_id": ("id",), "product": ("product_id",), "listing": ("id",)},
+    entity=SkuRow,
 )
 
 

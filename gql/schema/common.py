@@ -40,10 +40,8 @@ class Money:
 def money(cents: int) -> Money:
     """The `Money` of an amount, shared by every field of that amount.
 
-    A 50-order page builds ~1,400 of them (every price, share and fee of every order, line and
-    store, selected or not), mostly the same few hundred amounts. Nothing assigns to a `Money`,
-    so equal amounts can be one object: a cache hit costs a dict lookup instead of a dataclass
-    construction. Bounded, so a scan over many distinct amounts cannot grow it without limit.
+    Nothing assigns to a `Money`, so equal amounts can be one object. Bounded, so a scan over
+    many distinct amounts cannot grow it without limit.
     """
     return Money(cents=Cents(cents), currency=CURRENCY)
 

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.row_views import RowFields
+from gql.engine import RowFields
 from gql.schema import enums as _registered_enums  # noqa: F401
 from gql.schema.common import Connection, Money, money
 from gql.schema.coupons import Coupon
@@ -115,18 +115,10 @@ class Customer(relay.Node):
         return CUSTOMER_FIELDS(row)
 
 
-# `reads`: what the resolvers read off the row, for narrowed relation loaders (gql/narrowed.py).
+# `reads`: what the resolvers read off the row, for narrowed relation loaders (gql/engine/narrowed.py).
 CUSTOMER_FIELDS = RowFields(
     Customer,
     {
-        "id": "id",
-        "nickname": "nickname",
-        "avatar_url": "avatar_url",
-        "member_level": "member_level",
-        "points": "points",
-        "registered_at": "registered_at",
-        "first_paid_at": "first_paid_at",
-        "last_order_at": "last_order_at",
         "_phone": "phone",
     },
     reads={
@@ -138,6 +130,7 @@ CUSTOMER_FIELDS = RowFields(
         "coupons": ("id",),
         "orders": ("id",),
     },
+    entity=CustomerRow,
 )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
-from gql.context import Info
-from gql.row_views import RowFields, computed
+from gql.engine import RowFields, computed
 from gql.schema.catalog import PRODUCT, SKU, Product, Sku
 from gql.schema.common import Money, money
 from models import orders as rows
@@ -32,40 +31,26 @@ class OrderLine(relay.Node):
     _sku_id: strawberry.Private[int]
     _product_id: strawberry.Private[int]
 
-    @strawberry.field
-    @SKU.resolver("_sku_id")
-    def sku(self, info: Info) -> Sku:
-        raise AssertionError("the relation's resolver replaces this body")
-
-    @strawberry.field
-    @PRODUCT.resolver("_product_id")
-    def product(self, info: Info) -> Product:
-        raise AssertionError("the relation's resolver replaces this body")
+    sku: Sku = strawberry.field(resolver=SKU.resolve_by("_sku_id"))
+    product: Product = strawberry.field(resolver=PRODUCT.resolve_by("_product_id"))
 
     @classmethod
     def from_row(cls, row: rows.OrderLine) -> OrderLine:
         return ORDER_LINE_FIELDS(row)
 
 
-# `reads`: for the narrowed lines loader (gql/narrowed.py).
+# `reads`: for the narrowed lines loader (gql/engine/narrowed.py).
 ORDER_LINE_FIELDS = RowFields(
     OrderLine,
     {
-        "id": "id",
-        "product_name": "product_name",
-        "spec": "spec",
-        "image_url": "image_url",
         "unit_price": computed(money, "unit_price"),
         "original_price": computed(money, "original_price"),
-        "quantity": "quantity",
         "discount_share": computed(money, "discount_share"),
         "paid_amount": computed(money, "paid_amount"),
-        "is_gift": "is_gift",
-        "shipped_quantity": "shipped_quantity",
-        "refunded_quantity": "refunded_quantity",
         "refunded_amount": computed(money, "refunded_amount"),
         "_sku_id": "sku_id",
         "_product_id": "product_id",
     },
     reads={"_id": ("id",), "sku": ("sku_id",), "product": ("product_id",)},
+    entity=rows.OrderLine,
 )

@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from gql.context import Info
-from gql.loaded import Relation
+from gql.engine import Relation
 from gql.schema.order_lines import OrderLine
 from gql.schema.stores import STORE_FIELDS, Store
 from models import orders as rows
@@ -112,12 +112,5 @@ class AllocationRecord:
     _from_store_id: strawberry.Private[int | None]
     _to_store_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    @_STORE.resolver("_from_store_id")
-    def from_store(self, info: Info) -> Store | None:
-        raise AssertionError("the relation's resolver replaces this body")
-
-    @strawberry.field
-    @_STORE.resolver("_to_store_id")
-    def to_store(self, info: Info) -> Store | None:
-        raise AssertionError("the relation's resolver replaces this body")
+    from_store: Store | None = strawberry.field(resolver=_STORE.resolve_by("_from_store_id"))
+    to_store: Store | None = strawberry.field(resolver=_STORE.resolve_by("_to_store_id"))

@@ -10,8 +10,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.loaded import Relation
-from gql.row_views import RowFields, computed
+from gql.engine import Relation, RowFields, computed
 from gql.schema.common import Money, money
 from gql.schema.consignee import CONSIGNEE_READS, Consignee
 from gql.schema.coupons import PriceAdjustment
@@ -167,21 +166,14 @@ class Order(relay.Node):
     def pickup_code(self, info: Info) -> str | None:
         return None if info.context.principal.role is Role.ANALYST else self._pickup_code
 
-    # store, customer and lines resolve synchronously when the list prefetched them (gql/prefetch.py).
-    @strawberry.field(description="The fulfilling store; null when the HQ warehouse (总部) ships it.")
-    @_STORE.resolver("_store_id")
-    def store(self, info: Info) -> Store | None:
-        raise AssertionError("the relation's resolver replaces this body")
-
-    @strawberry.field
-    @_CUSTOMER.resolver("_customer_id")
-    def customer(self, info: Info) -> Customer:
-        raise AssertionError("the relation's resolver replaces this body")
-
-    @strawberry.field
-    @_LINES.resolver("id")
-    def lines(self, info: Info) -> list[OrderLine]:
-        raise AssertionError("the relation's resolver replaces this body")
+    # store, customer and lines resolve synchronously when the list prefetched them
+    # (gql/resolvers/order_prefetch.py).
+    store: Store | None = strawberry.field(
+        resolver=_STORE.resolve_by("_store_id"),
+        description="The fulfilling store; null when the HQ warehouse (总部) ships it.",
+    )
+    customer: Customer = strawberry.field(resolver=_CUSTOMER.resolve_by("_customer_id"))
+    lines: list[OrderLine] = strawberry.field(resolver=_LINES.resolve_by("id"))
 
     @strawberry.field(
         description='Why it costs what it costs, layer by layer ("限时抢 −¥3.00", "满100减10", "券 −¥5.00").'
@@ -296,21 +288,12 @@ _BY_ORDER_ID = (
 )
 
 # What each field and resolver reads off the order row (`reads`): the admin list selects only those
-# columns (gql/selection.py `selected_columns`). A field missing here makes the list read them all;
+# columns (gql/engine/selection.py `selected_columns`). A field missing here makes the list read them all;
 # a wrong entry is an AttributeError on the page, not a wrong answer
 # (tests/api/test_order_list_columns.py selects every field through the list).
 ORDER_ROW_FIELDS = RowFields(
     Order,
     {
-        "id": "id",
-        "order_no": "order_no",
-        "merchant_order_no": "merchant_order_no",
-        "status": "status",
-        "delivery_stage": "delivery_stage",
-        "type": "type",
-        "fulfillment": "fulfillment",
-        "channel": "channel",
-        "payment_method": "payment_method",
         "goods_amount": computed(money, "goods_amount"),
         "goods_original_amount": computed(money, "goods_original_amount"),
         "discount_amount": computed(money, "discount_amount"),
@@ -320,27 +303,6 @@ ORDER_ROW_FIELDS = RowFields(
         "paid_amount": computed(money, "paid_amount"),
         "refunded_amount": computed(money, "refunded_amount"),
         "consignee": Consignee.of,
-        "buyer_remark": "buyer_remark",
-        "cancel_reason": "cancel_reason",
-        "reject_reason": "reject_reason",
-        "created_at": "created_at",
-        "payment_deadline": "payment_deadline",
-        "paid_at": "paid_at",
-        "grouped_at": "grouped_at",
-        "accepted_at": "accepted_at",
-        "rejected_at": "rejected_at",
-        "allocated_at": "allocated_at",
-        "shipped_at": "shipped_at",
-        "picked_at": "picked_at",
-        "rider_assigned_at": "rider_assigned_at",
-        "delivered_at": "delivered_at",
-        "promised_at": "promised_at",
-        "completed_at": "completed_at",
-        "cancelled_at": "cancelled_at",
-        "closed_at": "closed_at",
-        "booked_for": "booked_for",
-        "updated_at": "updated_at",
-        "version": "version",
         "_store_id": "store_id",
         "_customer_id": "customer_id",
         "_pickup_code": "pickup_code",
@@ -357,4 +319,5 @@ ORDER_ROW_FIELDS = RowFields(
         "customer": ("customer_id",),
         **dict.fromkeys(_BY_ORDER_ID, ("id",)),
     },
+    entity=rows.Order,
 )

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.row_views import RowFields, computed
+from gql.engine import RowFields, computed
 from gql.schema.common import Money, money
 from gql.time_input import business_time
 from models.base import utcnow
@@ -140,32 +140,16 @@ def _fulfillment_methods(row: StoreRow) -> list[Fulfillment]:
 
 
 # What each field and resolver reads off the store row (`reads`): a narrowed relation loader reads
-# only those columns (gql/narrowed.py); a field missing here makes it read them all.
+# only those columns (gql/engine/narrowed.py); a field missing here makes it read them all.
 STORE_FIELDS = RowFields(
     Store,
     {
-        "id": "id",
-        "code": "code",
-        "name": "name",
         "region": lambda r: Region(province=r.province, city=r.city, district=r.district),
-        "address": "address",
-        "latitude": "latitude",
-        "longitude": "longitude",
-        "phone": "phone",
-        "status": "status",
-        "size": "size",
         "delivery_radius_meters": "delivery_radius_m",
         "min_order_amount": computed(money, "min_order_amount"),
         "delivery_fee": computed(money, "delivery_fee"),
         "packaging_fee": computed(money, "packaging_fee"),
         "fulfillment_methods": _fulfillment_methods,
-        "auto_accept": "auto_accept",
-        "delivery_minutes": "delivery_minutes",
-        "takes_pre_orders": "takes_pre_orders",
-        "pre_order_days": "pre_order_days",
-        "instant_refund": "instant_refund",
-        "created_at": "created_at",
-        "updated_at": "updated_at",
         "_hours": lambda r: list(r.business_hours),
         "_slots": lambda r: list(r.delivery_fee_slots),
     },
@@ -182,6 +166,7 @@ STORE_FIELDS = RowFields(
         "booking_slots": ("status", "business_hours", "takes_pre_orders", "pre_order_days"),
         "delivery_fee_at": ("delivery_fee", "delivery_fee_slots"),
     },
+    entity=StoreRow,
 )
 
 

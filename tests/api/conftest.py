@@ -10,11 +10,11 @@ import httpx
 import pytest
 from graphql import ExecutionResult
 from graphql.execution.executor import CollectedErrors
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from adapters.strawberry import ExecutorBase
 from gql.app import Resources, create_app
 from gql.auth import mint_token
-from gql.execution import LevelFirstExecutor
+from gql.engine import LevelFirstExecutor
 from gql.settings import Settings, load_settings
 from models.enums import Role
 from services.cache import MemoryCache
@@ -111,7 +111,7 @@ def comparable(body: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def executors_agree(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The differential check of gql/execution.py over every query of the API suite.
+    """The differential check of gql/engine/execution.py over every query of the API suite.
 
     Each query the server runs level first is run a second time, in the same request, by
     graphql-core's own executor (outside the test's statement counter); data and errors must be
@@ -126,7 +126,7 @@ def executors_agree(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         first = await level_first(self)
         self.collected_errors = CollectedErrors()
         with uncounted():
-            again = StrawberryGraphQLCoreExecutionContext.execute_operation(self)
+            again = ExecutorBase.execute_operation(self)
             second = cast(ExecutionResult, await again if self.is_awaitable(again) else again)
         ours = (comparable(first.data), [comparable(e.formatted) for e in first.errors or ()])
         theirs = (comparable(second.data), [comparable(e.formatted) for e in second.errors or ()])

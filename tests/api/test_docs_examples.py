@@ -34,6 +34,7 @@ import httpx
 import pytest
 from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode, parse, print_ast, validate
 
+from adapters.strawberry import graphql_schema_of
 from bench.generator import generate
 from bench.generator.demo import DEMO_ORDERS
 from cli import main as cli_main
@@ -287,7 +288,7 @@ def _operations(document: DocumentNode) -> Iterator[tuple[str, str, OperationDef
 
 async def _run_graphql(server: Server, example: Example, answers: dict[str, Any], file: str) -> None:
     document = parse(example.body)
-    problems = validate(schema._schema, document)
+    problems = validate(graphql_schema_of(schema), document)
     assert not problems, f"{example.where}: the block is not one valid GraphiQL document: {problems}"
     if "validate" in example.options:
         return

@@ -1,32 +1,44 @@
-"""Random documents through both executors: level first (gql/execution.py) and graphql-core's own.
+"""Random documents through both executors: level first (gql/engine/execution.py) and graphql-core's own.
 
 Every query the API suite sends is already answered twice and compared (`Api.execute` in
 tests/api/conftest.py). This adds documents nobody wrote by hand: random selections over the
 schema — random fields at every level, aliases, inline fragments, named fragments, `@include`
-and `@skip` driven by variables, `__typename`, nested connections with `first`, fields that
-raise for the role — under every role, over a small shop with orders, parcels, after-sales and
-rejections. Each must give the same JSON (data and errors) both ways.
+and `@skip` driven by variables, `__typename`, nested connections with `first`, enum and Boolean
+arguments, interfaces and unions (`node`, `nodes` and abstract fields, through inline fragments on
+their possible types), fields that raise for the role — under every role, over a small shop
+with orders, parcels, after-sales and rejections. Each must give the same JSON (data and errors) both ways.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from graphql import (
+    GraphQLArgument,
+    GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLField,
+    GraphQLID,
+    GraphQLInputType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLUnionType,
+    Undefined,
     is_leaf_type,
     is_object_type,
+    parse,
+    validate,
 )
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.execution import LevelFirstExecutor
+from adapters.strawberry import ExecutorBase, graphql_schema_of
+from gql.engine import LevelFirstExecutor
 from gql.ids import encode_id
 from gql.schema import schema
 from models.after_sale_states import AfterSaleStatus
@@ -36,7 +48,18 @@ from services.db import count_statements
 from tests.api.conftest import Api
 from tests.factories import T0, Seed
 
-ROOTS = ("orders", "stores", "products", "afterSales", "customers", "categories", "reviews", "campaigns")
+ROOTS = (
+    "orders",
+    "stores",
+    "products",
+    "afterSales",
+    "customers",
+    "categories",
+    "reviews",
+    "campaigns",
+    "node",
+    "nodes",
+)
 ROLES = ("hq", "staff", "analyst", "shopper", "anonymous")
 DOCUMENTS_PER_ROLE = 12
 
@@ -47,26 +70,64 @@ def _unwrap(type_: GraphQLOutputType) -> GraphQLOutputType:
     return type_
 
 
-def _arguments(field: GraphQLField) -> str | None:
-    """Arguments we can fill: optional ones left out, `first` sometimes set; None if one is required."""
-    if any(isinstance(a.type, GraphQLNonNull) and a.default_value is None for a in field.args.values()):
-        return None
-    return "(first: 3)" if "first" in field.args else ""
-
-
 class DocumentMaker:
     """A random but valid document: fields chosen per type, nested up to `depth` object levels."""
 
-    def __init__(self, gql_schema: GraphQLSchema, rng: random.Random) -> None:
+    def __init__(self, gql_schema: GraphQLSchema, rng: random.Random, ids: list[str]) -> None:
         self.schema = gql_schema
         self.rng = rng
+        self.ids = ids
         self.fragments: dict[str, str] = {}
         self.uses_flag = False
 
-    def selection(self, type_: GraphQLObjectType, depth: int) -> str:
+    def arguments(self, field: GraphQLField) -> str | None:
+        """Arguments we can fill: ids of the shop's objects, enums, Booleans and `first`; others left
+        out when optional; None when a required one cannot be filled."""
+        given = []
+        for name, argument in field.args.items():
+            value = self.argument(name, argument)
+            required = isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
+            if value is None and required:
+                return None
+            if value is not None and (required or self.rng.random() < 0.5):
+                given.append(f"{name}: {value}")
+        return f"({', '.join(given)})" if given else ""
+
+    def argument(self, name: str, argument: GraphQLArgument) -> str | None:
+        type_: GraphQLInputType = argument.type
+        if isinstance(type_, GraphQLNonNull):
+            type_ = type_.of_type
+        if name in ("first", "last"):
+            return "3"
+        if type_ is GraphQLID and name == "id":
+            return f'"{self.rng.choice(self.ids)}"'
+        if isinstance(type_, GraphQLList) and _unwrap(type_) is GraphQLID and name == "ids":
+            return "[" + ", ".join(f'"{i}"' for i in self.rng.sample(self.ids, k=3)) + "]"
+        if type_ is GraphQLBoolean:
+            return self.rng.choice(("true", "false"))
+        if isinstance(type_, GraphQLEnumType):
+            return str(self.rng.choice(sorted(type_.values)))
+        return None
+
+    def abstract(self, type_: GraphQLInterfaceType | GraphQLUnionType, depth: int) -> str:
+        """`__typename`, some of an interface's own fields, and inline fragments on possible types."""
+        parts = ["__typename"]
+        if isinstance(type_, GraphQLInterfaceType):
+            for name in self.rng.sample(sorted(type_.fields), k=min(len(type_.fields), 2)):
+                part = self.field(type_, name, depth)
+                if part:
+                    parts.append(part)
+        possible = sorted(self.schema.get_possible_types(type_), key=lambda t: t.name)
+        for object_type in self.rng.sample(possible, k=min(len(possible), 3)):
+            # aliased per type: possible types may share a field name with different nullability
+            selected = self.selection(object_type, depth, alias=f"{object_type.name.lower()}_")
+            parts.append(f"... on {object_type.name} {{ {selected} }}")
+        return " ".join(parts)
+
+    def selection(self, type_: GraphQLObjectType, depth: int, alias: str = "") -> str:
         names = sorted(type_.fields)
         picked = self.rng.sample(names, k=min(len(names), self.rng.randint(1, 6)))
-        chosen = [self.field(type_, name, depth) for name in picked]
+        chosen = [self.field(type_, name, depth, alias) for name in picked]
         parts = [p for p in chosen if p] or ["__typename"]
 
         if self.rng.random() < 0.2:
@@ -79,22 +140,29 @@ class DocumentMaker:
             parts = [f"...{name}"]
         return " ".join(parts)
 
-    def field(self, parent: GraphQLObjectType, name: str, depth: int) -> str | None:
+    def field(
+        self, parent: GraphQLObjectType | GraphQLInterfaceType, name: str, depth: int, alias: str = ""
+    ) -> str | None:
         field = parent.fields[name]
-        args = _arguments(field)
+        args = self.arguments(field)
         if args is None:
             return None
         target = _unwrap(field.type)
         head = name + args
         if self.rng.random() < 0.15:
             head = f"a{self.rng.randint(0, 99)}_{name}: {head}"
+        if alias:
+            head = f"{alias}{head}" if ":" in head.split("(")[0] else f"{alias}{name}: {head}"
         if self.rng.random() < 0.1:
             self.uses_flag = True
             head += " @include(if: $flag)" if self.rng.random() < 0.5 else " @skip(if: $flag)"
         if is_leaf_type(target):
             return head
-        if not is_object_type(target) or depth <= 0:
-            return None  # interfaces and unions are reached through Node queries; keep documents valid
+        if depth <= 0:
+            return None
+        if isinstance(target, (GraphQLInterfaceType, GraphQLUnionType)):
+            return f"{head} {{ {self.abstract(target, depth - 1)} }}"
+        assert is_object_type(target)
         assert isinstance(target, GraphQLObjectType)
         return f"{head} {{ {self.selection(target, depth - 1)} }}"
 
@@ -110,10 +178,12 @@ class DocumentMaker:
         return f"{head} {{ {' '.join(roots) or '__typename'} }} {' '.join(self.fragments.values())}"
 
 
-async def _shop(seed: Seed) -> dict[str, int]:
+async def _shop(seed: Seed) -> dict[str, Any]:
     north, south = await seed.store("SH001"), await seed.store("SH002")
     alice, bob = await seed.customer(), await seed.customer()
     _, skus = await seed.product(prices=(1299, 2599, 399))
+    ids = [encode_id("Store", s.id) for s in (north, south)] + [encode_id("Customer", alice.id)]
+    ids += [encode_id("Product", p) for p in {s.product_id for s in skus}]
     statuses = [
         OrderStatus.SHIPPED,
         OrderStatus.COMPLETED,
@@ -129,11 +199,13 @@ async def _shop(seed: Seed) -> dict[str, int]:
             created_at=T0 + timedelta(hours=i),
             parcels=1 if statuses[i % 4] in (OrderStatus.SHIPPED, OrderStatus.COMPLETED) else 0,
         )
+        ids.append(encode_id("Order", order.id))
         if i % 4 == 1:
-            await seed.after_sale(order, AfterSaleStatus.PENDING_REVIEW)
+            sale = await seed.after_sale(order, AfterSaleStatus.PENDING_REVIEW)
+            ids.append(encode_id("AfterSale", sale.id))
         if i == 2:
             await seed.rejection(order, north, T0 + timedelta(hours=i, minutes=5))
-    return {"north": north.id, "alice": alice.id}
+    return {"north": north.id, "alice": alice.id, "ids": ids}
 
 
 def _viewer(api: Api, role: str, north: int, alice: int) -> Api:
@@ -153,8 +225,9 @@ async def test_random_documents_answer_the_same_on_both_executors(api: Api, seed
     rng = random.Random(f"differential-{role}")
     answered = 0
     for _ in range(DOCUMENTS_PER_ROLE):
-        maker = DocumentMaker(schema._schema, rng)
+        maker = DocumentMaker(graphql_schema_of(schema), rng, ids["ids"])
         document = maker.document()
+        assert validate(graphql_schema_of(schema), parse(document)) == [], document
         variables = {"flag": rng.random() < 0.5} if maker.uses_flag else {}
         r = await viewer.execute(document, **variables)  # compared with graphql-core inside execute
         assert r.status == 200, document
@@ -201,7 +274,7 @@ async def test_level_first_batches_no_worse_than_graphql_core(
     counts = []
     for executor in ("level first", "graphql-core"):
         if executor == "graphql-core":
-            standard = StrawberryGraphQLCoreExecutionContext.execute_operation
+            standard = ExecutorBase.execute_operation
             monkeypatch.setattr(LevelFirstExecutor, "execute_operation", standard)
 
         with count_statements() as counter:

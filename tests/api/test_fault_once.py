@@ -1,6 +1,6 @@
 """A query that fails because of the database is answered at once, not run a second time.
 
-The level-first executor (gql/execution.py) hands an operation to graphql-core from the start
+The level-first executor (gql/engine/execution.py) hands an operation to graphql-core from the start
 when its happy path breaks; a database timeout is not such a break: running it again would only
 wait as long again.
 """
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from gql.app import Resources, create_app
-from gql.execution import is_fault
+from gql.engine import is_fault
 from gql.settings import load_settings
 from models.errors import DomainError, ErrorCode
 from services.cache import MemoryCache

@@ -16,13 +16,14 @@ from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 
 import services.pagination
 import services.row_snapshots
+from adapters.strawberry import graphql_schema_of
 from gql.schema import schema
 from models.enums import Fulfillment, Role
 from models.order_states import OrderStatus
 from tests.api.conftest import Api
 from tests.factories import T0, Seed
 
-_ORDER = schema._schema.type_map["Order"]
+_ORDER = graphql_schema_of(schema).type_map["Order"]
 assert isinstance(_ORDER, GraphQLObjectType)
 ORDER_TYPE: GraphQLObjectType = _ORDER
 FIELDS = sorted(ORDER_TYPE.fields)

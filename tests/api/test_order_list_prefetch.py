@@ -1,4 +1,4 @@
-"""The order list prefetches whole levels (gql/prefetch.py): same answers, same statements, fewer turns.
+"""The order list prefetches whole levels (gql/resolvers/order_prefetch.py): same answers, fewer turns.
 
 The list answers relation fields from loaders it filled in one batch per level; a single order
 fetched by id walks the same fields lazily. Both paths must give identical JSON — also when the

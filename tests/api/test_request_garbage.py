@@ -1,4 +1,4 @@
-"""A query leaves nothing for the cyclic garbage collector (gql/execution.py, gql/heap.py).
+"""A query leaves nothing for the cyclic garbage collector (gql/engine/execution.py, gql/engine/heap.py).
 
 graphql-core's executor holds bound methods of itself, and through it the request's context, its
 loaders and every row they loaded: ~800 objects a 50-order page that only the collector could
@@ -43,7 +43,7 @@ async def test_an_order_list_request_leaves_no_cyclic_garbage(api: Api, seed: Se
 
 
 def test_the_served_process_collects_its_young_generation_less_often() -> None:
-    from gql.heap import YOUNG_THRESHOLD, freeze_startup_heap
+    from gql.engine import YOUNG_THRESHOLD, freeze_startup_heap
 
     before = gc.get_threshold()
     try:

@@ -30,6 +30,7 @@ from graphql import (
     print_type,
 )
 
+from adapters.strawberry import graphql_schema_of
 from gql.documents import DocumentCache
 from gql.permissions import FIELD_AUDIENCE, ROOT_FIELD_AUDIENCE
 from gql.schema import schema
@@ -37,7 +38,7 @@ from gql.settings import load_settings
 from models.enums import Role
 from tests.api.conftest import Api
 
-SCHEMA = schema._schema
+SCHEMA = graphql_schema_of(schema)
 ANONYMOUS_MUTATIONS = frozenset(
     {"Mutation.trackEvents", "Mutation.signIn", "Mutation.refreshSession", "Mutation.signOut"}
 )

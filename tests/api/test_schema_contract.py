@@ -6,6 +6,7 @@ from pathlib import Path
 
 from graphql import GraphQLObjectType
 
+from adapters.strawberry import graphql_schema_of
 from gql.permissions import ROOT_FIELD_AUDIENCE
 from gql.resolvers.node import NODE_FETCHERS
 from gql.schema import schema
@@ -20,7 +21,7 @@ def test_schema_graphql_is_up_to_date() -> None:
 
 
 def test_every_root_field_has_an_audience() -> None:
-    graphql_schema = schema._schema
+    graphql_schema = graphql_schema_of(schema)
     roots = [
         t
         for t in (graphql_schema.query_type, graphql_schema.mutation_type, graphql_schema.subscription_type)
@@ -33,7 +34,7 @@ def test_every_root_field_has_an_audience() -> None:
 def test_every_node_type_can_be_fetched_by_id() -> None:
     node_types = {
         t.name
-        for t in schema._schema.type_map.values()
+        for t in graphql_schema_of(schema).type_map.values()
         if isinstance(t, GraphQLObjectType) and any(i.name == "Node" for i in t.interfaces)
     }
     assert node_types == set(NODE_FETCHERS)

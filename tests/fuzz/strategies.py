@@ -42,9 +42,10 @@ from graphql import (
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
+from adapters.strawberry import graphql_schema_of
 from gql.schema import schema
 
-SCHEMA: GraphQLSchema = schema._schema
+SCHEMA: GraphQLSchema = graphql_schema_of(schema)
 NODE_TYPES: tuple[str, ...] = tuple(
     sorted(
         name

@@ -26,6 +26,7 @@ from graphql import (
     validate,
 )
 
+from adapters.strawberry import graphql_schema_of
 from gql.cost import CostModel, _Walker
 from gql.documents import DocumentCache
 from gql.limits import COUNTERS
@@ -35,7 +36,7 @@ from gql.shape import MAX_MERGED_FIELDS, MAX_MERGED_PAIRS, MAX_OF_TYPE, Shape, S
 from models.enums import Role
 from tests.api.introspection_queries import INTROSPECTION_QUERIES
 
-SCHEMA = schema._schema
+SCHEMA = graphql_schema_of(schema)
 UNBOUNDED = ShapeLimits(
     max_depth=100,
     introspection=True,

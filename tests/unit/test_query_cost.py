@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLError, OperationDefinitionNode, get_introspection_query, parse
 
+from adapters.strawberry import graphql_schema_of
 from bench.document_cache import ADMIN_ORDER_PAGE
 from gql.cost import CostModel, operation_cost
 from gql.documents import DocumentCache
@@ -16,7 +17,7 @@ from gql.settings import load_settings
 from models.enums import Role
 from tests.api.introspection_queries import INTROSPECTION_QUERIES
 
-SCHEMA = schema._schema
+SCHEMA = graphql_schema_of(schema)
 MODEL = CostModel(default_list_size=10, max_page_size=100)
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import strawberry
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.execution import LevelFirstExecutor
+from adapters.strawberry import ExecutorBase, raw_info_of
+from gql.engine.execution import LevelFirstExecutor
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Leaf:
     @strawberry.field
     def where(self, info: strawberry.Info) -> str:
         path = ".".join(str(p) for p in info.path.as_list())
-        parent = info._raw_info.parent_type.name
+        parent = raw_info_of(info).parent_type.name
         return f"{path}|{info.field_name}|{info.python_name}|{parent}|{info.context.tag}"
 
     @strawberry.field
@@ -40,7 +40,7 @@ class Query:
 
 
 LEVEL_FIRST = strawberry.Schema(query=Query, execution_context_class=LevelFirstExecutor)
-GRAPHQL_CORE = strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext)
+GRAPHQL_CORE = strawberry.Schema(query=Query, execution_context_class=ExecutorBase)
 
 
 async def run(schema: strawberry.Schema, document: str) -> Any:

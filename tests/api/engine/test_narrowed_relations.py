@@ -1,7 +1,7 @@
 """Relation loaders read only the columns the operation can read, and answer as if they read all.
 
 The order list's stores, customers, lines, SKUs and products come from narrowed loaders
-(gql/narrowed.py): their rows hold only the columns that the fields the operation selects on
+(gql/engine/narrowed.py): their rows hold only the columns that the fields the operation selects on
 those types read (`reads` in each type's RowFields). Every field of each of those types is
 selected alone through the list here and compared with the same object fetched by `node(id:)`,
 which reads whole rows; a missing or wrong `reads` entry would be an error or a difference.
@@ -15,8 +15,9 @@ import pytest
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type, parse
 
 import loaders.base
+from adapters.strawberry import graphql_schema_of
+from gql.engine.narrowed import readable_columns
 from gql.ids import encode_id
-from gql.narrowed import readable_columns
 from gql.schema import schema
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
@@ -46,7 +47,7 @@ ARGUMENTS = {
 
 
 def _object_type(name: str) -> GraphQLObjectType:
-    found = schema._schema.type_map[name]
+    found = graphql_schema_of(schema).type_map[name]
     assert isinstance(found, GraphQLObjectType)
     return found
 
@@ -138,7 +139,7 @@ def _columns(document: str, fields: Any) -> frozenset[str] | None:
     parsed = parse(document)
     operation = parsed.definitions[0]
     fragments = {d.name.value: d for d in parsed.definitions[1:]}  # type: ignore[attr-defined]
-    return readable_columns(schema._schema, operation, fragments, fields)  # type: ignore[arg-type]
+    return readable_columns(graphql_schema_of(schema), operation, fragments, fields)  # type: ignore[arg-type]
 
 
 def test_fields_are_gathered_from_fragments_interfaces_and_every_path() -> None:

@@ -1,4 +1,4 @@
-"""A view over a row snapshot answers every field as the eager `from_row` object does (gql/row_views.py).
+"""A view over a row snapshot answers every field as the eager `from_row` object does (gql/engine).
 
 The generator fills the database (both dialects), then for every `RowFields` in the schema the
 first rows of its entity are read twice — as snapshots, the way loaders and pages read them,
@@ -16,7 +16,7 @@ from sqlalchemy import inspect, select
 
 import gql.schema  # noqa: F401  (defines every type, so every RowFields exists)
 from bench.generator import generate
-from gql.row_views import EVERY_ROW_FIELDS, RowFields
+from gql.engine.row_views import EVERY_ROW_FIELDS, RowFields
 from gql.schema.catalog import Product, Sku
 from gql.schema.customers import Customer
 from gql.schema.order_lines import OrderLine

@@ -1,14 +1,16 @@
 """`RowFields`: one map from fields to row sources, a lazy view over snapshots and an eager object
-otherwise (gql/row_views.py); tests/integration/test_row_views.py compares them on real rows."""
+otherwise (gql/engine/row_views.py); tests/integration/engine/test_row_views.py compares them on real rows."""
 
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from gql.row_views import EVERY_ROW_FIELDS, RowFields, computed
+from gql.engine.row_views import EVERY_ROW_FIELDS, RowFields, computed
 
 
 class _Row(tuple[int, int]):
@@ -78,7 +80,7 @@ def test_a_computed_field_gets_the_named_attributes_and_reads_exactly_them() -> 
 
 
 def test_a_view_is_read_only() -> None:
-    """Nothing can be set on a view, a `strawberry.cast` mark included (gql/compiled_fields.py
+    """Nothing can be set on a view, a `strawberry.cast` mark included (gql/engine/compiled_fields.py
     relies on it to trust a view class's type check)."""
     fields = RowFields(_Pair, {"left": "a", "total": "b"})
     EVERY_ROW_FIELDS.remove(fields)
@@ -89,3 +91,29 @@ def test_a_view_is_read_only() -> None:
         with pytest.raises(AttributeError):
             delattr(view, name)
     assert (view.left, view.total) == (2, 3)
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _PairRow(_Base):
+    __tablename__ = "pairs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    left: Mapped[int]
+    a: Mapped[int]
+    b: Mapped[int]
+
+
+def test_with_its_entity_a_map_names_only_what_differs_from_the_columns() -> None:
+    fields = RowFields(_Pair, {"total": computed(lambda a, b: a + b, "a", "b")}, entity=_PairRow)
+    EVERY_ROW_FIELDS.remove(fields)
+    view = fields(_Row((3, 4)))
+    assert fields.columns(["left", "total"]) == frozenset({"left", "a", "b"})  # `left` is its column
+    eager = fields.eager(SimpleNamespace(left=1, a=3, b=4))
+    assert (eager.left, eager.total) == (1, 7)
+    assert view.total == 7
+    with pytest.raises(TypeError, match=r"\['c'\] are not columns of _PairRow"):
+        RowFields(_Pair, {"total": computed(lambda a, c: a + c, "a", "c")}, entity=_PairRow)
+    with pytest.raises(TypeError, match="fields without a source"):
+        RowFields(_Pair, {"left": "a"}, entity=_PairRow)  # `total` is no column: it needs a source

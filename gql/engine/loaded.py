@@ -1,12 +1,9 @@
-"""Resolve a relation synchronously when its loader already holds the row, else later.
+"""Relation fields answered from the request's loaders: now when the row is loaded, else later.
 
-graphql-core awaits whatever a resolver returns that is awaitable, and completes everything
-else synchronously. A coroutine per relation field (store, customer, lines, SKU, product) is
-what made a 50-order page cost ~450 coroutines and futures; once a list resolver has
-prefetched the whole level into the request's loaders (`gql/prefetch.py`), these fields are
-plain attribute reads. When nothing was prefetched (a single order, a field reached through
-another path), the same call returns an awaitable and the DataLoader batches as before, so the
-result is the same either way: only the number of event-loop round trips changes.
+A relation resolver returns the related object(s) at once when the request's narrowed loader
+(narrowed.py) already holds the key's row (a list resolver prefetched the level), and otherwise an
+awaitable of them, which graphql-core and the walk await with the level while the DataLoader
+batches. The answer is the same either way; only the number of event-loop round trips changes.
 """
 
 from __future__ import annotations
@@ -15,9 +12,10 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, Generic, TypeVar, cast
 
-from gql.field_plans import LazyInfo
-from gql.narrowed import narrowed
-from gql.row_views import RowFields
+from strawberry.types import Info
+
+from gql.engine.narrowed import narrowed_loader
+from gql.engine.row_views import RowFields
 from loaders.base import RowLoader
 
 R = TypeVar("R")
@@ -49,19 +47,15 @@ def now_or_later(loader: RowLoader[Any, R], key: Any, convert: Callable[[R], T])
 
 class Relation(Generic[T]):
     """A relation field's value in one call: the row(s) of `key` in the request's narrowed loader
-    `name` (gql/narrowed.py), as objects of `fields`' type.
+    `name` (gql/engine/narrowed.py), as objects of `fields`' type.
 
-    Written as `narrowed(...)`, `now_or_later(...)` and a conversion function, a relation field
-    cost six Python calls per object (resolver, helper, loader lookup, `now_or_later`, conversion,
-    `RowFields`), ~600 objects on a 50-order page. This does the request's loader lookup, the
-    filled-value lookup and the view's construction in line, and goes to `now_or_later` only when
-    the row is not loaded yet. The objects are the same: a view over a snapshot row, else
-    `RowFields.eager`; `many` makes a list of them from a list of rows; `required` makes a missing
-    row an error (a foreign key that must hold), otherwise it is null; a null key is no row.
+    The objects are views over snapshot rows, else `RowFields.eager` objects; `many` makes a list
+    of them from a list of rows; `required` makes a missing row an error (a foreign key that must
+    hold), otherwise it is null; a null key is no row.
 
-    A field declared with `resolver` is marked as this relation's, and the level-first walk's
-    fills ask `now(executor, key)` first: with the row loaded (the list prefetched it), the field
-    costs no `Info` and no resolver call at all.
+    A field declared with `strawberry.field(resolver=relation.resolve_by(attribute))` is marked as
+    this relation's, and the level-first walk's fills ask `now(executor, key)` first: with the row
+    loaded (the list prefetched it), the field costs no `Info` and no resolver call at all.
     """
 
     __slots__ = ("_fields", "_many", "_name", "_required", "_set_row", "_view_class")
@@ -75,17 +69,13 @@ class Relation(Generic[T]):
         self._set_row = fields.set_row
 
     def __call__(self, info: Any, key: Any) -> T:
-        if info.__class__ is LazyInfo:  # the level-first walk: its executor holds the operation's loaders
-            found = self.now(info.executor, key)
-            if found is not MISSING:
-                return found  # type: ignore[no-any-return]
         if key is None:
             return self.convert(None)
-        return now_or_later(narrowed(info, self._name, self._fields), key, self.convert)
+        return now_or_later(narrowed_loader(info, self._name, self._fields), key, self.convert)
 
     def now(self, executor: Any, key: Any) -> Any:
         """What `self(info, key)` returns, when the operation's narrowed loader (the level-first
-        executor's, gql/narrowed.py) already holds `key`'s value; `MISSING` when it does not (then
+        executor's, gql/engine/narrowed.py) already holds `key`'s value; `MISSING` when it does not (then
         the caller calls the resolver). It reads and makes nothing else, so calling the resolver
         after it is the same as calling the resolver alone."""
         if key is None:
@@ -102,28 +92,24 @@ class Relation(Generic[T]):
             return view
         return self.convert(found)
 
-    def resolver(self, attribute: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
-        """A decorator making a strawberry resolver `def field(self, info) -> T: ...` return
-        `self(info, <the object's attribute>)`.
+    def resolve_by(self, attribute: str) -> Callable[[Any, Info], T]:
+        """The resolver of a relation field whose key is the object's `attribute`, for
+        `strawberry.field(resolver=...)`; the field's type is its annotation on the class.
 
-        The decorated function gives the field its name, annotations and docstring; its body is
-        not used. The resolver is marked (`__relation__`), so the level-first walk's generated fills
-        (gql/compiled_objects.py) can call `now` with the executor instead of building an `Info` and
-        calling the resolver when the row is already loaded.
+        The resolver is marked (`__relation__`), so the level-first walk's generated fills
+        (compiled_objects.py) call `now` with the executor first and call it only when the row is
+        not loaded yet.
         """
         relation, get = self, attrgetter(attribute)
 
-        def decorate(declared: Callable[..., T]) -> Callable[..., T]:
-            # strawberry reads a resolver's parameters by name: `self` is the source, `info` the Info
-            def resolver(self: Any, info: Any) -> T:
-                return relation(info, get(self))
+        # strawberry reads a resolver's parameters by name: `self` is the source, `info` the Info
+        def resolver(self: Any, info: Info) -> T:
+            return relation(info, get(self))
 
-            for name in ("__module__", "__name__", "__qualname__", "__doc__", "__annotations__"):
-                setattr(resolver, name, getattr(declared, name))
-            resolver.__relation__ = (relation, attribute)  # type: ignore[attr-defined]
-            return resolver
-
-        return decorate
+        resolver.__annotations__ = {"info": Info}  # no return type: the class's annotation is the type
+        resolver.__name__ = resolver.__qualname__ = f"relation_{self._name}_by_{attribute}"
+        resolver.__relation__ = (relation, attribute)  # type: ignore[attr-defined]
+        return resolver
 
     def convert(self, found: Any) -> T:
         """The object(s) of what the loader holds for a key."""

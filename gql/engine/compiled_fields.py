@@ -1,43 +1,25 @@
-"""A selection's fields as one generated function: the level-first walk's inner loop, unrolled.
+"""A selection's fields as one generated function (a *fill*), made once per process per shape.
 
-The walk (gql/execution.py) fills each object of a level from the planned fields of its
-selection. As a loop, every field of every object paid for the loop itself: unpacking its entry,
-testing which kind of field it is, calling the leaf's output coercion through graphql-core's
-general serializer (`serialize_string` tests six types before it returns a `str` as it is;
-strawberry's enum coercion scans the enum's values). A 50-order page has ~1,200 such fields.
+`plan_entries` sorts the fields of a (type, selection):
 
-So each (object type, selection) gets a function generated once per process, with one straight
-block per field, in the selection's order:
+- LEAF: a scalar or enum read off the object (a strawberry basic field, no arguments), coerced by
+  the fill: by a shortcut where graphql-core's coercion returns the value itself (`FAST_LEAVES`; an
+  enum member through a member → name map), else by the field's own coercion with `leaf`'s checks;
+- OBJECT / OBJECTS: an object or list of objects got by a direct resolver call, a relation's
+  loaded row or an attribute read, checked and queued for the next level in line, or filled at
+  once when its own selection is all leaves (compiled_objects.py);
+- CALL: any other argument-less resolver, for the walk's resolver-call step; GENERAL: the rest,
+  for the walk's general field step (walk_steps.py).
 
-- a scalar or enum read off the object (a strawberry basic field, no arguments) is read with
-  a plain attribute access; a `str` for String or ID, a `bool` for Boolean, an `int` in range for
-  Int and a member of the field's enum take the shortcut whose result graphql-core's coercion
-  would give (`FAST_LEAVES`, and a member → name map per enum); anything else goes through the
-  field's own coercion with the walk's checks (`leaf`);
-- a field whose value is an object or a list of objects (an argument-less resolver called
-  directly, or an attribute read) is got, checked and queued for the next level in line when the
-  value is an instance of a class the walk already knows is a never-awaitable strawberry type
-  (`NEVER_AWAITABLE`): its `is_type_of` is called as the walk's object step calls it, and the
-  answer dict and next-level work item are made here, without the walk's resolver-call, completion
-  and object steps (three calls and their lookups per object, ~650 objects a 50-order page). Any
-  other value (null, awaitable, an unknown class) goes to the walk's completion as before. A
-  relation field (`Relation.resolver`, gql/loaded.py) asks the relation for its loaded row with
-  the executor and calls the resolver only when it is not loaded; a row view's class is trusted
-  once its check has passed; objects whose own selection is all leaves are filled at once instead
-  of queued (`plan_fill`). That code is gql/compiled_objects.py;
-- any other field with an argument-less resolver goes to the walk's resolver-call step (`call`),
-  every other field to its general field step (`field`), each with its details.
-
-The source holds only indices, field keys (GraphQL names, which are identifiers) and attribute
-names checked to be identifiers; values are passed in its namespace. What a field does on the
-unhappy path is unchanged: a null for a non-null field or a failed coercion raises `Fallback`,
-and graphql-core answers the operation from the start.
+Invariants: a fill does what the walk's steps would do on the happy path and raises `Fallback`
+where they would (a null for a non-null field, a failed coercion), so graphql-core answers the
+operation from the start. The generated source holds only indices, field keys (GraphQL names,
+identifiers) and attribute names checked to be identifiers; values are passed in its namespace.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 from graphql import (
@@ -53,10 +35,9 @@ from graphql import (
     GraphQLString,
     Undefined,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.pyutils import Path
 
-from gql.compiled_objects import (
+from adapters.graphql_core import FieldDetailsList, GroupedFieldSet, new_path
+from gql.engine.compiled_objects import (
     NEVER_AWAITABLE,
     OBJECT,
     OBJECTS,
@@ -65,9 +46,9 @@ from gql.compiled_objects import (
     read_expr,
     unwrapped,
 )
-from gql.field_plans import PLANS, UNPLANNED, FieldPlan, LazyInfo, plan_field
-from gql.loaded import MISSING
-from gql.row_views import VIEW_CLASSES
+from gql.engine.field_plans import PLANS, UNPLANNED, FieldPlan, LazyInfo, plan_field
+from gql.engine.loaded import MISSING
+from gql.engine.row_views import VIEW_CLASSES
 
 
 class Fallback(Exception):
@@ -82,10 +63,6 @@ CALL = "call"
 """An argument-less resolver called directly (`FieldPlan.call`): the walk's resolver-call step."""
 GENERAL = "general"
 """Anything else: the walk's general field step."""
-
-new_path = partial(tuple.__new__, Path)
-"""`Path(prev, key, typename)` from a tuple without the named tuple's Python-level `__new__`
-(~1,000 paths a page; the same immutable value graphql-core builds)."""
 
 # fill(source, path, target, next_work, pending, per_request) fills `target` with source's fields
 Fill = Callable[[Any, Any, dict[str, Any], list[Any], list[Any], tuple[Any, ...]], None]

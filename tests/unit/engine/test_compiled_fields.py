@@ -1,4 +1,4 @@
-"""The generated fills (gql/compiled_fields.py) answer exactly as graphql-core's own execution.
+"""The generated fills (gql/engine/compiled_fields.py) answer exactly as graphql-core's own execution.
 
 Leaves are where the fill takes shortcuts: each field below is given values of the wrong type, out
 of range, null and of mixin enums at run time, and the level-first schema must give the same data
@@ -15,10 +15,11 @@ import pytest
 import strawberry
 from graphql import GraphQLEnumType
 
-from gql import compiled_fields, compiled_objects
-from gql.compiled_fields import enum_names
-from gql.execution import LevelFirstExecutor
-from gql.row_views import EVERY_ROW_FIELDS, RowFields
+from adapters.strawberry import graphql_schema_of
+from gql.engine import compiled_fields, compiled_objects
+from gql.engine.compiled_fields import enum_names
+from gql.engine.execution import LevelFirstExecutor
+from gql.engine.row_views import EVERY_ROW_FIELDS, RowFields
 
 
 @strawberry.enum
@@ -96,7 +97,7 @@ def test_leaves_answer_as_graphql_core_does(values: dict[str, Any]) -> None:
 def test_enum_names_map_each_member_to_its_graphql_name() -> None:
     schema = _schema([], None)
     for name, python in (("Colour", Colour), ("Size", Size)):
-        graphql_type = schema._schema.type_map[name]
+        graphql_type = graphql_schema_of(schema).type_map[name]
         assert isinstance(graphql_type, GraphQLEnumType)
         found = enum_names(graphql_type)
         assert found is not None

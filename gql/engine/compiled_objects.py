@@ -1,9 +1,9 @@
-"""The generated fills' code for object-valued fields (gql/compiled_fields.py has the rest).
+"""The generated fills' code for object-valued fields (gql/engine/compiled_fields.py has the rest).
 
 An object or list of objects (an argument-less resolver called directly, a relation's loaded
 row, or an attribute read) is got, checked and queued for the next level — or, when its own
 selection is all leaves, filled at once — in the generated function itself, as the walk's
-resolver-call, completion and object steps (gql/walk_steps.py) would do it; any value they would
+resolver-call, completion and object steps (gql/engine/walk_steps.py) would do it; any value they would
 treat otherwise (null, awaitable, a class not seen yet, a failed check) is handed to them.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
 
-from gql.field_plans import FieldPlan, ignores_info
+from gql.engine.field_plans import FieldPlan, ignores_info
 
 OBJECT = "object"
 """An object got by a direct resolver call or an attribute read, queued in line when it can be."""
@@ -134,7 +134,7 @@ def _checked(
     `_object` does, then queue or fill it (`then`); the caller writes the `else` for anything else.
 
     A class in `NA` (`NEVER_AWAITABLE`) is a strawberry type's: its `is_type_of`, if it has one,
-    is called as `_object` calls it. A row view's class (gql/row_views.py) is remembered per object
+    is called as `_object` calls it. A row view's class (gql/engine/row_views.py) is remembered per object
     type once its `is_type_of` has passed (`TRUSTED`) and not asked again: views are read-only, so
     none can carry a `strawberry.cast` mark, and without one strawberry's `is_type_of` is an
     `isinstance` of the class, the same answer for every instance of it.

@@ -1,40 +1,22 @@
-"""Level-first execution of queries: the same answers as graphql-core, with less work per field.
+"""Level-first execution of queries: graphql-core's answers, with less work per field.
 
-graphql-core completes a result depth first and wraps every field in the same general
-machinery: a resolve-info tuple, the argument check, the awaitable check, `complete_value`'s
-type dispatch, and for every awaitable a coroutine of its own that is gathered level by level
-through nested `gather`s. For a page of 50 orders that is ~1,900 fields and most of the
-server's CPU.
+`LevelFirstExecutor` runs a query breadth first: every field of every object of one level, then
+the level's awaitables in one `gather` (DataLoaders batch as before), then the next level. Each
+(type, selection) is filled by a function generated once per process (compiled_fields.py) from
+per-field plans (field_plans.py); what those hand over goes to the steps of walk_steps.py.
 
-`LevelFirstExecutor` runs a *query* breadth first: it resolves every field of every object of
-one level, collects the awaitables of the whole level into one `gather` (so DataLoaders batch
-exactly as before, or better), completes the values, and moves to the next level. The fields of
-a selection are planned once per request (a level holds many objects under one selection) from
-plans made once per process (gql/field_plans.py), and run as one function generated per
-selection shape (gql/compiled_fields.py): fields that strawberry marks as basic (no
-resolver, no permission classes, no extensions: their resolver only reads an attribute and
-ignores `info`) are read directly, and when their type is a scalar or an enum coerced on the
-spot, without a path, a resolve info or a completion; argument-less resolvers without extensions
-(so without permission classes) are called the way strawberry calls them, minus its per-call
-argument conversion and extension chain, with an `Info` built only if they read more than its
-`context` (`LazyInfo`); an object they return, or a list of them, is checked and queued for the
-next level in line. What the generated functions hand over — fields with arguments, values that
-are null, awaitable or of a class not yet seen — goes to the field steps and completion of
-gql/walk_steps.py.
-
-It only takes the happy path. The moment anything would make graphql-core do more than
-produce data — a resolver raises, a non-null field is null, a value fails to coerce, a runtime
-type is not what the schema allows, an `is_type_of` or `resolve_type` is asynchronous, a
-deferred fragment — it stops, lets the pending awaitables settle, and hands the operation to
-graphql-core's own executor from the start, which then produces the exact errors, paths and
-partial data. Queries only read, so running their resolvers a second time changes nothing but
-cost. A *fault* is never run twice: a resolver that failed because of the world outside (a
-database error or timeout, a lost connection, an expired deadline: `is_fault`) would most likely
-fail again, after as long a wait, so the operation answers at once with that error at its field's
-path and `data: null`. Mutations and subscriptions always take graphql-core's path, and so does
-everything when LEVEL_FIRST_EXECUTION=false (a switch for diagnostics and the benchmark's baseline). The same
-documents give the same JSON either way: every query of the API test suite is answered by both
-and compared (`tests/api/conftest.py`), and `tests/api/test_execution_differential.py` adds random documents.
+Contract:
+- Only the happy path runs here. Where graphql-core would do more than produce data (a resolver
+  raises, a non-null field is null, a value fails to coerce, a runtime type is not allowed, an
+  `is_type_of`/`resolve_type` is asynchronous, a fragment is deferred) the pending awaitables
+  settle and graphql-core executes the operation from the start: its errors, paths and partial
+  data. Queries only read, so running their resolvers again changes nothing but cost.
+- A fault (`is_fault`: the database, the network, the clock) is never run twice: the operation is
+  answered at once with the error at its field's path and `data: null`.
+- Mutations, subscriptions, middleware, abort signals and LEVEL_FIRST_EXECUTION=false take
+  graphql-core's path.
+- Both paths give the same JSON: tests/api/conftest.py answers every API query with both, and
+  tests/api/test_execution_differential.py adds random documents.
 """
 
 from __future__ import annotations
@@ -51,11 +33,11 @@ from graphql import (
     OperationType,
     located_error,
 )
-from graphql.execution.collect_fields import collect_fields
 from sqlalchemy.exc import SQLAlchemyError
 
-from gql.compiled_fields import Fallback as _Fallback
-from gql.walk_steps import ObjectShape, Pending, WalkSteps, Work
+from adapters.graphql_core import CYCLIC_ATTRIBUTES, collect_root_fields
+from gql.engine.compiled_fields import Fallback as _Fallback
+from gql.engine.walk_steps import ObjectShape, Pending, WalkSteps, Work
 from services.db import error_chain
 
 FAULTS: tuple[type[BaseException], ...] = (
@@ -103,19 +85,16 @@ class LevelFirstExecutor(WalkSteps):
         return self._execute_then_detach()
 
     async def _execute_then_detach(self) -> ExecutionResult:
-        """`_execute_level_first`, then the executor's reference cycle cut.
+        """`_execute_level_first`, then the executor's reference cycles cut.
 
-        graphql-core's executor holds bound methods of itself (`async_helpers`): a cycle through
-        which the request's context, its loaders and their ~500 rows could only be freed by the
-        cyclic collector, whose young-generation passes walked them again and again meanwhile.
-        Once the operation has run nothing reads the helpers, so the cycle is cut and the
-        request's objects go as soon as the response no longer needs them; so are the walk's own
-        (its planned selections hold its steps, bound methods too).
+        graphql-core's executor holds bound methods of itself (`CYCLIC_ATTRIBUTES`), and the walk's
+        planned selections hold its steps: dropped once the operation has run (nothing reads them
+        then), so the request's context, loaders and rows are freed by reference counting alone.
         """
         try:
             return await self._execute_level_first()
         finally:
-            for cyclic in ("async_helpers", "_selections", "_steps"):
+            for cyclic in (*CYCLIC_ATTRIBUTES, "_selections", "_steps"):
                 self.__dict__.pop(cyclic, None)
 
     async def _execute_level_first(self) -> ExecutionResult:
@@ -135,24 +114,17 @@ class LevelFirstExecutor(WalkSteps):
         if root_type is None:
             raise _Fallback
         try:
-            grouped, defers, _ = collect_fields(
-                self.schema,
-                self.fragments,
-                self.variable_values,
-                root_type,
-                self.operation,
-                self.hide_suggestions,
-            )
+            grouped, defers = collect_root_fields(self, root_type)
         except Exception:
             raise _Fallback from None
         if defers:
             raise _Fallback
         data: dict[str, Any] = {}
-        self.narrowed_loaders: dict[str, Any] = {}  # gql/narrowed.py, per operation
+        self.narrowed_loaders: dict[str, Any] = {}  # gql/engine/narrowed.py, per operation
         self._objects: dict[tuple[GraphQLObjectType, int], ObjectShape] = {}
         # The fill and its argument of each (type, selection), planned once per request: a level
         # holds many objects of one type under one selection (50 orders), and each queued object
-        # carries its selection's fill (gql/compiled_fields.py `plan_fill`).
+        # carries its selection's fill (gql/engine/compiled_fields.py `plan_fill`).
         self._selections = {}
         self._steps = (self._field, self._call, self._after_call, self._list_item, self)  # STEPS
         try:

@@ -1,9 +1,9 @@
-"""What the level-first walk (gql/execution.py) knows of each field, worked out once per process.
+"""What the level-first walk (execution.py) knows of each field, worked out once per process.
 
 A `FieldPlan` says how to get a field's value without graphql-core's general machinery: read an
-attribute (strawberry's basic fields), call an argument-less resolver the way strawberry would,
-or leave it to graphql-core's resolver call. `LazyInfo` is the `Info` those resolvers get: it
-builds the real one only when a resolver reads more than `context`.
+attribute (strawberry's basic fields), call an argument-less resolver as strawberry would, or
+leave it to graphql-core's resolver call. `LazyInfo` is the `Info` those resolvers get: the real
+one is built only when a resolver reads more than `context`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,20 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
 )
-from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.resolvers import is_default_resolver
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
+
+from adapters.graphql_core import FieldDetailsList
+from adapters.strawberry import (
+    ExecutorBase,
+    field_definition,
+    is_strawberry_is_type_of,
+    make_info,
+    strawberry_schema_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +59,7 @@ class FieldPlan:
     `Info` — without its per-call argument conversion and extension chain (`direct_call`)."""
     info_class: type[Info] | None = None
     relation: tuple[Any, str] | None = None
-    """Set with `call` when the resolver is a `Relation`'s (gql/loaded.py): the relation and the
+    """Set with `call` when the resolver is a `Relation`'s (gql/engine/loaded.py): the relation and the
     attribute holding its key, so the fills can ask `relation.now(executor, key)` first."""
 
 
@@ -64,10 +72,10 @@ def plan_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str)
     if field_def is None:
         return None
     plan = FieldPlan(field_def, None, _needs_info(field_def.type))
-    definition = field_def.extensions.get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or field_def.args or definition.extensions:
+    definition = field_definition(field_def)
+    if definition is None or field_def.args or definition.extensions:
         return plan  # arguments to convert, or extensions (permission classes) to run: strawberry's path
-    if getattr(field_def.resolve, "_is_default", False):
+    if field_def.resolve is not None and is_default_resolver(field_def.resolve):
         if definition.is_basic_field and definition.default_resolver is getattr:
             plan = replace(plan, attribute=definition.python_name)
             named = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
@@ -77,7 +85,7 @@ def plan_field(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str)
                 )
             return plan
         return plan
-    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    strawberry_schema = strawberry_schema_of(schema)
     base = definition.base_resolver
     if base is None or base.arguments or strawberry_schema is None or strawberry_schema.exception_handlers:
         return plan  # strawberry's field exception handlers wrap resolvers: keep its path with them
@@ -93,19 +101,16 @@ class LazyInfo:
     """strawberry's `Info` for an argument-less resolver, built only if the resolver reads more
     than `context`.
 
-    The relation fields of a page (each order's store, customer and lines, each line's SKU and
-    product: ~500 a page) read `info.context.loaders` and nothing else, yet a real `Info` costs a
-    graphql-core resolve info (eleven fields, the field nodes, the path) and strawberry's wrapper
-    around it. This holds what building them takes; any other attribute builds the real `Info`
-    once and reads it from there, so a resolver sees the same values either way. graphql-core's
-    own hooks (`resolve_type`, a custom `is_type_of`) get the real resolve info (`_raw`).
+    It holds what building the real `Info` takes; any attribute but `context` builds it once and
+    reads it from there, so a resolver sees the same values either way. graphql-core's own hooks
+    (`resolve_type`, a custom `is_type_of`) get the real resolve info (`raw()`).
     """
 
     __slots__ = ("_details", "_info", "_parent_type", "_path", "_plan", "_raw", "context", "executor")
 
     def __init__(
         self,
-        executor: StrawberryGraphQLCoreExecutionContext,
+        executor: ExecutorBase,
         plan: FieldPlan,
         details: FieldDetailsList,
         parent_type: GraphQLObjectType,
@@ -113,7 +118,7 @@ class LazyInfo:
     ) -> None:
         self.context = executor.context_value
         self.executor: Any = executor
-        """The level-first executor running the operation (its per-operation state: gql/narrowed.py)."""
+        """The level-first executor running the operation (per-operation state: gql/engine/narrowed.py)."""
         self._plan = plan
         self._details = details
         self._parent_type = parent_type
@@ -132,7 +137,7 @@ class LazyInfo:
     def __getattr__(self, name: str) -> Any:
         if self._info is None:
             info_class = self._plan.info_class or Info
-            self._info = info_class(_raw_info=self.raw(), _field=_definition(self._plan.field_def))
+            self._info = make_info(info_class, self.raw(), _definition(self._plan.field_def))
         return getattr(self._info, name)
 
 
@@ -147,23 +152,22 @@ def ignores_info(is_type_of: Any) -> bool:
     """Whether `is_type_of` is the one strawberry generates (`isinstance`; its info is unused)."""
     found = _IGNORES_INFO.get(is_type_of)
     if found is None:
-        found = _IGNORES_INFO[is_type_of] = getattr(is_type_of, "__module__", "") == (
-            "strawberry.schema.schema_converter"
-        ) and getattr(is_type_of, "__qualname__", "").endswith("._get_is_type_of.<locals>.is_type_of")
+        found = _IGNORES_INFO[is_type_of] = is_strawberry_is_type_of(is_type_of)
     return found
 
 
 def _definition(field_def: GraphQLField) -> StrawberryField:
-    return cast(StrawberryField, field_def.extensions["strawberry-definition"])
+    definition = field_definition(field_def)
+    assert definition is not None, "planned fields with a resolver are strawberry's"
+    return definition
 
 
 def direct_call(resolver: StrawberryResolver[Any]) -> Callable[[Any, Any], Any]:
     """`call(source, info)`, calling `resolver` with the arguments `call_resolver` gives it.
 
-    Nearly every relation resolver is a method `def field(self, info)` (or `(self)`): for those the
-    function itself is called positionally, without `call_resolver`'s keyword dictionary and
-    strawberry's `__call__` in between — ~500 calls on a 50-order page. Anything else (`root`,
-    `parent`, keyword-only or reordered parameters) goes through `call_resolver`.
+    A method `def field(self, info)` (or `(self)`) is called positionally, without
+    `call_resolver`'s keyword dictionary and strawberry's `__call__` in between; anything else
+    (`root`, `parent`, keyword-only or reordered parameters) goes through `call_resolver`.
     """
     func = resolver.wrapped_func
     params = list(resolver.signature.parameters.values())

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy.dialects import postgresql
 
-from gql.loaded import now_or_later
+from gql.engine.loaded import now_or_later
 from loaders.base import IntegerKeys, RowLoader
 
 
@@ -73,7 +73,7 @@ async def test_filled_values_are_read_without_a_future_until_one_is_asked_for() 
     assert loader.values == {4: 40, 0: None}
     assert now_or_later(loader, 4, str) == "40"  # read off `values`, no future made
     assert now_or_later(loader, 0, str) == "None"
-    assert not loader._cache
+    assert not loader.futures
     assert loader.load(4).result() == 40  # a resolved future once a caller asks for one
     loader.clear(4)
     assert 4 not in loader.values

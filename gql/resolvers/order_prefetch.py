@@ -1,18 +1,15 @@
-"""Load whole levels of an order list in one batch per relation, before GraphQL walks it.
+"""Load whole levels of an order list in one batch per relation, before the walk reaches them.
 
-Left to itself, graphql-core completes a 50-order page field by field: each order's `store`,
-`customer` and `lines`, then each line's `sku` and `product`, is a coroutine that parks on a
-DataLoader future. The SQL is already batched (one statement per relation), but the ~450
-coroutines, futures and event-loop turns cost more CPU than the SQL. Here the list resolver
-looks at what the document selects below it and fills the request's loaders level by level
-(one statement per relation, one after another on one pooled connection, and one call of a
-loader's batch function for all its keys rather than a future awaited per row: `RowLoader.fill`);
-the relation fields then find their rows resolved and answer synchronously (`gql/loaded.py`).
+The list resolver looks at what the document selects below each order (`selected_paths`) and fills
+the request's narrowed loaders level by level: stores, customers and lines, then SKUs and
+products, one statement per relation, one after another on one pooled connection
+(`one_connection`), each loader's batch function called once for all its keys
+(`RowLoader.fill`). The relation fields then find their rows loaded and answer synchronously
+(gql/engine/loaded.py).
 
-
-Only what is selected is loaded, with the same loaders and the same statements the fields would
-have run — the narrowed loaders of gql/narrowed.py, reading only the columns the operation can
-read — so results, scoping and statement counts do not change.
+Invariant: only what is selected is loaded, with the loaders and statements the fields would have
+run themselves, so answers, scoping and statement counts are the same with or without it
+(tests/api/test_order_list_prefetch.py).
 """
 
 from __future__ import annotations
@@ -21,12 +18,11 @@ from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
 from gql.context import Info
-from gql.narrowed import narrowed
+from gql.engine import Path, narrowed_loader, selected_paths
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
-from gql.selection import Path, selected_paths
 from models import orders as rows
 from services.driver_reads import one_connection
 
@@ -66,20 +62,22 @@ async def _prefetch(info: Info, orders: Sequence[rows.Order], at: Path, paths: f
 
     first: dict[str, Awaitable[dict[int, Any]]] = {}
     if wants("store"):
-        first["stores"] = narrowed(info, "store", STORE_FIELDS).fill(_keys(o.store_id for o in orders))
+        first["stores"] = narrowed_loader(info, "store", STORE_FIELDS).fill(_keys(o.store_id for o in orders))
     if wants("customer"):
-        customers = narrowed(info, "customer", CUSTOMER_FIELDS)
+        customers = narrowed_loader(info, "customer", CUSTOMER_FIELDS)
         first["customers"] = customers.fill(_keys(o.customer_id for o in orders))
     if wants("lines"):
-        first["lines"] = narrowed(info, "lines_by_order", ORDER_LINE_FIELDS).fill([o.id for o in orders])
+        first["lines"] = narrowed_loader(info, "lines_by_order", ORDER_LINE_FIELDS).fill(
+            [o.id for o in orders]
+        )
     filled = await _level(first)
     if "lines" not in filled or not (wants("lines", "sku") or wants("lines", "product")):
         return
     lines = [line for per_order in filled["lines"].values() for line in per_order]
     second: dict[str, Awaitable[dict[int, Any]]] = {}
     if wants("lines", "sku"):
-        second["skus"] = narrowed(info, "sku", SKU_FIELDS).fill(_keys(line.sku_id for line in lines))
-    products = narrowed(info, "product", PRODUCT_FIELDS)
+        second["skus"] = narrowed_loader(info, "sku", SKU_FIELDS).fill(_keys(line.sku_id for line in lines))
+    products = narrowed_loader(info, "product", PRODUCT_FIELDS)
     if wants("lines", "product"):
         second["products"] = products.fill(_keys(line.product_id for line in lines))
     filled = await _level(second)

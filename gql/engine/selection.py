@@ -1,9 +1,9 @@
 """What a document selects below the current field, as paths of field names.
 
-Resolvers use it to do only the work the client asked for: the order list prefetches the
-relations it selects (gql/prefetch.py), the group-buy page computes its per-viewer part (the part
-that costs SQL) only when `viewer` is selected. Fragments and inline fragments are looked
-through; aliases do not matter (the paths hold field names).
+Resolvers use it to do only the work the client asked for (the order list prefetches the
+relations it selects, the group-buy page computes its per-viewer part only when `viewer` is
+selected). Fragments and inline fragments are looked through; aliases do not matter (the paths
+hold field names); directives are not evaluated.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from graphql import (
 )
 from strawberry.schema.name_converter import NameConverter
 
+from adapters.strawberry import raw_info_of
 from gql.context import Info
-from gql.row_views import RowFields
+from gql.engine.row_views import RowFields
 
 Path = tuple[str, ...]
 
@@ -31,10 +32,9 @@ def selected_paths(info: Info) -> frozenset[Path]:
 
     The paths depend on the field's nodes and the document's fragments only (directives are not
     evaluated, as strawberry's `selected_fields` does not), so they are read off the AST once per
-    set of field nodes (the document cache keeps one parsed document per query text) instead of
-    converting the selection to strawberry's `SelectedField`s on every request.
+    set of field nodes (the document cache keeps one parsed document per query text).
     """
-    raw = info._raw_info
+    raw = raw_info_of(info)
     nodes = tuple(raw.field_nodes)
     key = tuple(map(id, nodes))
     found = _PATHS.get(key)

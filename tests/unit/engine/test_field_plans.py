@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types.fields.resolver import StrawberryResolver
 
-from gql.field_plans import call_resolver, direct_call
+from gql.engine.field_plans import call_resolver, direct_call
 
 
 @strawberry.type

@@ -1,11 +1,10 @@
-"""The level-first walk's field steps and completion (the executor is gql/execution.py).
+"""The level-first walk's field steps and completion (the executor is execution.py).
 
-The generated fills (gql/compiled_fields.py) do most fields of a selection in line; what they
-hand over comes here: a field with arguments or a resolver graphql-core must call
-(`_field`), an argument-less resolver whose value is not an object (`_call`), and any value the
-fills' in-line object path does not take (`_after_call`, `_list_item`). Completion (`_complete`,
-`_object`) does what graphql-core's `complete_value` does on its happy path and raises `Fallback`
-on anything else, so that graphql-core answers the operation from the start.
+The generated fills (compiled_fields.py) do most fields of a selection in line and hand the rest
+here: a field with arguments or a resolver graphql-core must call (`_field`), an argument-less
+resolver whose value is not an object (`_call`), and any value the fills' in-line object path does
+not take (`_after_call`, `_list_item`). Completion (`_complete`, `_object`) does what graphql-core's
+`complete_value` does on its happy path and raises `Fallback` on anything else.
 """
 
 from __future__ import annotations
@@ -23,16 +22,16 @@ from graphql import (
     GraphQLResolveInfo,
     Undefined,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.compiled_fields import Fallback as _Fallback
-from gql.compiled_fields import Fill, plan_fill
-from gql.compiled_fields import new_path as _path
-from gql.compiled_objects import NEVER_AWAITABLE as _NEVER_AWAITABLE
-from gql.field_plans import FieldPlan, LazyInfo, ignores_info, raw_info
+from adapters.graphql_core import FieldDetailsList, GroupedFieldSet, collect_subfields
+from adapters.graphql_core import new_path as _path
+from adapters.strawberry import ExecutorBase
+from gql.engine.compiled_fields import Fallback as _Fallback
+from gql.engine.compiled_fields import Fill, plan_fill
+from gql.engine.compiled_objects import NEVER_AWAITABLE as _NEVER_AWAITABLE
+from gql.engine.field_plans import FieldPlan, LazyInfo, ignores_info, raw_info
 
 # (its selection's fill, the fill's argument, value, path, the dict its answer goes into)
 Work = tuple[Fill, tuple[Any, ...], Any, Path, dict[str, Any]]
@@ -42,8 +41,8 @@ ObjectShape = tuple[FieldDetailsList, GroupedFieldSet, Callable[[Any, Any], Any]
 Pending = tuple[Awaitable[Any], GraphQLOutputType, FieldDetailsList, Any, Path, Any, Any]
 
 
-class WalkSteps(StrawberryGraphQLCoreExecutionContext):
-    """The per-field steps of `LevelFirstExecutor` (gql/execution.py), which sets `_objects`,
+class WalkSteps(ExecutorBase):
+    """The per-field steps of `LevelFirstExecutor` (gql/engine/execution.py), which sets `_objects`,
     `_selections` and `_steps` for each operation."""
 
     _objects: dict[tuple[GraphQLObjectType, int], ObjectShape]
@@ -62,10 +61,8 @@ class WalkSteps(StrawberryGraphQLCoreExecutionContext):
     def _awaitable(self, value: Any) -> bool:
         """`is_awaitable`, skipped for instances of strawberry object types once their class is known.
 
-        For an object that is not a coroutine, `is_awaitable` ends in `hasattr(value, "__await__")`,
-        which for the ~500 objects a page's relation fields return means a failed lookup and a
-        swallowed AttributeError each. A class with a strawberry definition and no `__await__`
-        never makes awaitable instances (`await` looks special methods up on the type).
+        A class with a strawberry definition and no `__await__` never makes awaitable instances
+        (`await` looks special methods up on the type), so it joins `NEVER_AWAITABLE` once seen.
         """
         cls = type(value)
         if cls in _NEVER_AWAITABLE:
@@ -273,7 +270,7 @@ class WalkSteps(StrawberryGraphQLCoreExecutionContext):
         objects of one type under one selection (50 orders, 150 lines)."""
         known = self._objects.get((type_, id(details)))
         if known is None or known[0] is not details:
-            grouped, defers, _ = self.collect_subfields(type_, details)
+            grouped, defers = collect_subfields(self, type_, details)
             if defers:
                 raise _Fallback
             is_type_of = type_.is_type_of

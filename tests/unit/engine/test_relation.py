@@ -1,21 +1,23 @@
-"""`Relation` (gql/loaded.py): a relation field's objects from the operation's narrowed loader.
+"""`Relation` (gql/engine/loaded.py): a relation field's objects from the operation's narrowed loader.
 
 `now` is what the generated fills ask before calling a relation's resolver: it must give exactly
 what the resolver would give when the row is loaded, and `MISSING` (so the resolver runs) when it
 is not. The API suite checks the two paths against graphql-core on real documents
-(tests/api/test_narrowed_relations.py and the executors' differential check).
+(tests/api/engine/test_narrowed_relations.py and the executors' differential check).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from types import SimpleNamespace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import pytest
+import strawberry
+from strawberry.types import Info
 
-from gql.loaded import MISSING, Relation
-from gql.row_views import EVERY_ROW_FIELDS, RowFields
+from gql.engine.loaded import MISSING, Relation
+from gql.engine.row_views import EVERY_ROW_FIELDS, RowFields
 from loaders.base import RowLoader
 
 
@@ -69,18 +71,20 @@ async def test_a_required_relation_refuses_a_missing_row_and_many_makes_lists() 
     assert many.now(_executor({8: []}), 8) == []
 
 
-def test_the_resolver_decorator_keeps_the_declaration_and_marks_the_relation() -> None:
+def test_resolve_by_makes_a_marked_resolver_typed_by_the_field() -> None:
     one: Relation[_Shop | None] = Relation("shop", SHOPS)
-
-    def shop(self: Any, info: Any) -> _Shop | None:
-        """Declared."""
-        raise AssertionError("replaced")
-
-    resolver = one.resolver("_shop_id")(shop)
-    assert (resolver.__name__, resolver.__doc__, resolver.__annotations__) == (
-        "shop",
-        "Declared.",
-        shop.__annotations__,
-    )
+    resolver = one.resolve_by("_shop_id")
+    assert resolver.__annotations__ == {"info": Info}  # no return type: the class's annotation
     assert resolver.__relation__ == (one, "_shop_id")  # type: ignore[attr-defined]
-    assert resolver(SimpleNamespace(_shop_id=None), None) is None  # the relation's own body
+    assert resolver(SimpleNamespace(_shop_id=None), cast(Info, None)) is None  # a null key is no row
+
+    @strawberry.type
+    class Holder:
+        shop: _Shop | None = strawberry.field(resolver=resolver, description="Its shop.")
+
+    field = Holder.__strawberry_definition__.fields[0]  # type: ignore[attr-defined]
+    assert (field.python_name, field.description, field.base_resolver.wrapped_func) == (
+        "shop",
+        "Its shop.",
+        resolver,
+    )

@@ -1,27 +1,18 @@
 """Strawberry objects over row snapshots whose fields are computed when they are read.
 
-A page of 50 orders turns ~550 rows (orders, stores, customers, lines, SKUs, products) into
-strawberry objects. `from_row` used to compute every field of each — ~40 for an order, ~20 for
-a store, `Money` and nested values included — while the document reads three or four of them:
-about 13 % of the request's CPU.
+A `RowFields` is a type's `from_row` written once, as a map from each of its dataclass fields to
+the row attribute it copies (a string), a computation over named attributes (`computed`) or a
+function of the row. Called on a row snapshot (a named tuple, services/row_snapshots.py:
+immutable, read for this request) it returns a *view*: an instance of a read-only subclass of the
+type whose fields are properties over the snapshot. Called on anything else (a mapped instance in
+a mutation, which a flush could change under a lazy view) it builds the dataclass eagerly from
+the same map.
 
-A `RowFields` is a type's `from_row` written once, as a map from each of its dataclass fields
-to the row attribute it copies (a string), a computation over named attributes (`computed`) or
-the function of the row that computes it. Called
-on a row snapshot (a named tuple, services/row_snapshots.py: immutable, read for this request)
-it returns a *view*: an instance of a subclass of the type whose fields are properties over the
-snapshot, so a field costs something only when it is read. Called on anything else — a mapped
-instance in a mutation, which a later flush or refresh could change under a lazy view — it
-builds the dataclass eagerly from the same map, exactly as `from_row` always did.
-
-A view is an instance of its type, so strawberry's `is_type_of` (`isinstance`) and resolvers
-reading `self.…` behave the same. A field read twice is computed twice: a list field gives two
-equal lists (nothing in the read path mutates what it reads). tests/integration/test_row_views.py
-compares every field of every view with the eager object of the same row.
-
-The map also says what each field reads — its column, `computed`'s columns, and `reads` for
-functions and for the type's resolvers — so a list can select only the columns its document
-needs (`columns`; the admin order list does: gql/selection.py `selected_columns`).
+Invariants: a view is an instance of its type, so strawberry's `is_type_of` (`isinstance`) and
+resolvers reading `self.…` behave the same; a field read twice is computed twice (nothing in the
+read path mutates what it reads); tests/integration/engine/test_row_views.py compares every field
+of every view with the eager object of the same row. The map also says what each field reads, so
+a list can select only the columns its document needs (`columns`).
 """
 
 from __future__ import annotations
@@ -31,6 +22,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Generic, TypeVar, cast
+
+from sqlalchemy import inspect
 
 T = TypeVar("T")
 
@@ -60,7 +53,7 @@ EVERY_ROW_FIELDS: list[RowFields[Any]] = []
 VIEW_CLASSES: set[type] = set()
 """Every view class: read-only (no attribute can be set or deleted on a view), so no view can
 carry a `strawberry.cast` mark, and an `is_type_of` that only tests its class answers the same
-for every view of a class (gql/compiled_objects.py trusts them once checked)."""
+for every view of a class (gql/engine/compiled_objects.py trusts them once checked)."""
 
 
 def _read_only(self: Any, name: str, value: Any = None) -> None:
@@ -71,15 +64,32 @@ class RowFields(Generic[T]):
     """`from_row` of a strawberry type, lazy over snapshots and eager otherwise (module docstring)."""
 
     def __init__(
-        self, cls: type[T], sources: Mapping[str, Source], reads: Mapping[str, tuple[str, ...]] | None = None
+        self,
+        cls: type[T],
+        sources: Mapping[str, Source],
+        reads: Mapping[str, tuple[str, ...]] | None = None,
+        *,
+        entity: type[Any] | None = None,
     ) -> None:
-        """`sources`: every dataclass field's row attribute, or the function of the row computing it.
+        """`sources`: each dataclass field's row attribute, or the function of the row computing it.
+
+        `entity`: the mapped class the rows are of. With it, a field named as one of its columns
+        copies that column unless `sources` says otherwise, and every attribute named in `sources`
+        must be one of its columns. Without it, `sources` names every field.
 
         `reads`: the row attributes read by a field computed by a function, or by a resolver of the
         type (by its Python name). With them `columns` can tell a page which columns the document
         needs; a field whose reads are not given needs every column.
         """
         wanted = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+        if entity is not None:
+            mapped = {attr.key for attr in inspect(entity).column_attrs}
+            named = {c for source in sources.values() for c in _columns_named(source)}
+            if named - mapped:
+                raise TypeError(
+                    f"{cls.__name__}: {sorted(named - mapped)} are not columns of {entity.__name__}"
+                )
+            sources = {**{name: name for name in sorted(wanted & mapped)}, **sources}
         if set(sources) != wanted:
             raise TypeError(
                 f"{cls.__name__}: fields without a source {sorted(wanted - set(sources))}, "
@@ -96,7 +106,7 @@ class RowFields(Generic[T]):
         self._getters = list(functions.items())
         namespace: dict[str, Any] = {
             "__slots__": (_ROW,),
-            "__doc__": f"{cls.__name__} over a row snapshot; fields computed when read (gql/row_views.py).",
+            "__doc__": f"{cls.__name__} over a row snapshot; fields computed when read.",
             "__module__": cls.__module__,
             "__setattr__": _read_only,
             "__delattr__": _read_only,
@@ -132,11 +142,18 @@ class RowFields(Generic[T]):
         return frozenset(needed)
 
     def eager(self, row: Any) -> T:
-        """The dataclass with every field computed now (what `from_row` did before views)."""
+        """The dataclass with every field computed now."""
         return self.cls(**{name: get(row) for name, get in self._getters})
 
 
 _row_of = attrgetter(_ROW)
+
+
+def _columns_named(source: Source) -> tuple[str, ...]:
+    """The row attributes a source names itself (a function's are not known)."""
+    if isinstance(source, str):
+        return (source,)
+    return source.columns if isinstance(source, Computed) else ()
 
 
 def _function(source: Source) -> Callable[[Any], Any]:

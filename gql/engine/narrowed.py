@@ -1,22 +1,15 @@
 """Relation loaders that read only the columns the operation can read of their rows.
 
-An order-list page loads ~500 related rows (its stores, customers, lines, SKUs and products),
-and the document reads two or three attributes of each: a store's name, a customer's nickname.
-Reading every column — transferring and decoding a store's week of hours, its fee slots, a
-product's description and image list, converting every timestamp to an aware UTC datetime — cost
-17 % of an order-list request's instructions (47.1 M → 39.0 M with the relations narrowed).
-
-What a row can be read for is known before any resolver runs: a row loaded for a relation field
-becomes a GraphQL object of the field's type (a Store view, `gql/row_views.py`), and a view is
-only read by the fields the document selects on that type. So the columns are those that
-`RowFields.columns` gives for every field the operation selects on that type or on an interface
-of it, anywhere in the operation and its fragments (directives ignored: a field that may be
-skipped still counts). A field that does not say what it reads makes the loader read every
-column. Only relations whose rows become objects of one type this way use a narrowed loader;
-every other use of a loader (services, checks reading a row) keeps the full rows.
+A row loaded for a relation field becomes a GraphQL object of the field's type (a view,
+row_views.py), and a view is only read by the fields the document selects on that type. So the
+columns are those `RowFields.columns` gives for every field the operation selects on that type or
+on an interface of it, anywhere in the operation and its fragments (directives ignored: a field
+that may be skipped still counts). A field that does not say what it reads makes the loader read
+every column. Only relations whose rows become objects of one type this way use a narrowed
+loader; every other use of a loader (services, checks reading a row) keeps whole rows.
 
 The narrowed loader is `Loaders.narrowed(name, columns)`: one per (loader, column set) in the
-request, so the list's prefetch and the relation fields share its cache and its one statement.
+request, so a list's prefetch and the relation fields share its cache and its one statement.
 """
 
 from __future__ import annotations
@@ -37,15 +30,16 @@ from graphql import (
     visit,
 )
 
-from gql.field_plans import LazyInfo
-from gql.row_views import RowFields
-from gql.selection import columns_of
+from adapters.strawberry import raw_info_of, strawberry_schema_of
+from gql.engine.field_plans import LazyInfo
+from gql.engine.row_views import RowFields
+from gql.engine.selection import columns_of
 from loaders.base import RowLoader
 
 Names = dict[str, frozenset[str]]
 
 
-def narrowed(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[Any, Any]:
+def narrowed_loader(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[Any, Any]:
     """The request's loader `name`, reading the columns the operation can read of its rows,
     which become `fields`' type (one type per loader name)."""
     if info.__class__ is LazyInfo:
@@ -56,7 +50,7 @@ def narrowed(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[Any, Any
             columns = readable_columns(executor.schema, executor.operation, executor.fragments, fields)
             found = memo[name] = info.context.loaders.narrowed(name, columns)
         return found
-    raw = info._raw_info  # strawberry's Info over graphql-core's resolve info
+    raw = raw_info_of(info)
     columns = readable_columns(raw.schema, raw.operation, raw.fragments, fields)
     loader: RowLoader[Any, Any] = info.context.loaders.narrowed(name, columns)
     return loader
@@ -93,8 +87,10 @@ def _columns(schema: GraphQLSchema, names: Names, fields: RowFields[Any]) -> fro
     selected = set(names.get(object_type.name, ()))
     for interface in object_type.interfaces:
         selected |= names.get(interface.name, set()) & set(object_type.fields)
-    converter = schema._strawberry_schema.config.name_converter  # type: ignore[attr-defined]
-    return columns_of(fields, selected, converter)
+    strawberry_schema = strawberry_schema_of(schema)
+    if strawberry_schema is None:
+        return None
+    return columns_of(fields, selected, strawberry_schema.config.name_converter)
 
 
 def _selected_names(

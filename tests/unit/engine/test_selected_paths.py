@@ -1,4 +1,4 @@
-"""`selected_paths` reads the paths off the AST once per set of field nodes (gql/selection.py) and
+"""`selected_paths` reads the paths off the AST once per set of field nodes (gql/engine/selection.py) and
 gives what walking strawberry's `selected_fields` gives."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode, parse
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, convert_selections
 
-from gql.selection import selected_paths
+from gql.engine.selection import selected_paths
 
 DOCUMENTS = [
     "{ orders(first: 5) { totalCount edges { node { orderNo store { name } lines { sku { skuCode } } } } } }",

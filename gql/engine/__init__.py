@@ -1,0 +1,36 @@
+"""The level-first executor and the read model it serves: the engine's whole public interface.
+
+- The app installs `LevelFirstExecutor` as strawberry's `execution_context_class` and calls
+  `freeze_startup_heap` once the process is built. Queries run level first on their happy path and
+  give the same JSON as graphql-core's own executor; anything else is graphql-core's (`is_fault`:
+  the failures answered at once instead of being run again).
+- Schema types declare how they are built from row snapshots with `RowFields` (and `computed`),
+  and their relation fields as `strawberry.field(resolver=Relation(...).resolve_by(attribute))`.
+- List resolvers ask what a document selects with `selected_paths` / `selected_columns`, and fill
+  the request's narrowed loaders ahead of the walk with `narrowed_loader(...).fill(keys)`.
+
+Nothing outside gql/engine/ imports its modules (tests/unit/test_engine_seam.py), except the
+engine's own tests under tests/*/engine/.
+"""
+
+from gql.engine.execution import LevelFirstExecutor, is_fault
+from gql.engine.heap import YOUNG_THRESHOLD, freeze_startup_heap
+from gql.engine.loaded import Relation
+from gql.engine.narrowed import narrowed_loader
+from gql.engine.row_views import Computed, RowFields, computed
+from gql.engine.selection import Path, selected_columns, selected_paths
+
+__all__ = [
+    "YOUNG_THRESHOLD",
+    "Computed",
+    "LevelFirstExecutor",
+    "Path",
+    "Relation",
+    "RowFields",
+    "computed",
+    "freeze_startup_heap",
+    "is_fault",
+    "narrowed_loader",
+    "selected_columns",
+    "selected_paths",
+]
