@@ -98,16 +98,20 @@ def fact_source(
     dialect: str,
     ready: frozenset[str],
     per_store: bool = False,
+    hourly: bool = False,
 ) -> Subquery:
     """Rows (at, store_id, *needed) of `fact` inside `spans` and `stores`: from a rollup where the
     spans cover whole buckets of one whose group is `ready`, from raw rows elsewhere.
 
     `ready=frozenset()` reads raw rows only (the exact computation). `per_store`: the caller groups
-    by store_id, so all-stores rollup rows must not be used.
+    by store_id, so all-stores rollup rows must not be used. `hourly`: the caller groups `at` by the
+    hour, so no row may stand for more than an hour (day rollups are skipped).
     """
     parts: list[Rows] = []
     raw_spans: Sequence[Span] = spans
     for rollup in rollups_for(fact, needed, ready):
+        if hourly and rollup.grain is not Granularity.HOUR:
+            continue
         whole, raw_spans = split_spans(raw_spans, rollup.grain, zone)
         if whole:
             parts.append(_rollup_rows(fact, rollup, needed, whole, stores, per_store))

@@ -54,6 +54,10 @@ _DIMENSIONS: Final = frozenset(
         Dimension.DAY_OF_WEEK,
     }
 )
+_DAILY: Final = frozenset(
+    {Dimension.STORE, Dimension.DAY, Dimension.WEEK, Dimension.MONTH, Dimension.DAY_OF_WEEK}
+)
+"""Keys a row of a whole local day can be grouped by; HOUR and HOUR_OF_DAY need hour rows."""
 
 
 def covered(
@@ -90,7 +94,10 @@ def rollup_facts(
     sums = sorted({presence} | {measures[m] for m in used})
     if ROLLUP_GROUP not in ready or rollup_for(fact, sums, ready) is None:
         return None
-    rows = fact_source(fact, sums, [span], None, zone=zone, dialect=dialect, ready=ready, per_store=True)
+    hourly = not _DAILY.issuperset(group_by)
+    rows = fact_source(
+        fact, sums, [span], None, zone=zone, dialect=dialect, ready=ready, per_store=True, hourly=hourly
+    )
     keys = [_key(d, rows, zone, dialect, span).label(f"k{i}") for i, d in enumerate(group_by)]
     statement = select(*keys, *(rows.c[c] for c in sums)).where(rows.c[presence] > 0)
     return statement.subquery("facts")
