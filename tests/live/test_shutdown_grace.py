@@ -31,9 +31,9 @@ STORES = "{ stores(first: 5) { edges { node { name } } } }"
 async def _waiting_on_the_lock(db: Database) -> int:
     async with db.engine.connect() as conn:
         found = await conn.scalar(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND query LIKE '%FROM stores%' AND pid <> pg_backend_pid()"
+            text(  # the lock not granted, not the query's text: pg_stat_activity cuts long queries
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'stores'::regclass"
+                " AND pid <> pg_backend_pid()"
             )
         )
     return int(found or 0)
