@@ -18,7 +18,9 @@ ending on the day of the data set's newest order (the generator's `now`), given 
   payment time, the first 1,000 groups by day: a question the metrics rollups cover
   (`source: ROLLUP`).
 
-The metrics cache, the public response cache and the rate limiter are off; aggregates have no
+The start-up heap is frozen before the first request, as a served process freezes it
+(gql/heap.py; `--no-freeze` leaves it to the collector, whose full collections then walk it during
+requests). The metrics cache, the public response cache and the rate limiter are off; aggregates have no
 cache of their own, so every run computes its answer (from the raw rows, or from the rollups).
 The rollups are built (or caught up) before the first request, timed, and the database vacuumed
 after a build; the requests still check that they are fresh (`services.rollups.freshen`). The
@@ -48,6 +50,7 @@ from bench.prepare import vacuum_analyze
 from bench.server import BENCH_SECRET
 from gql.app import Resources, create_app
 from gql.auth import mint_token
+from gql.heap import freeze_startup_heap
 from gql.settings import Settings, load_settings
 from models.date_ranges import local_day
 from models.enums import Role
@@ -217,8 +220,11 @@ async def window(settings: Settings) -> dict[str, str]:
     return {"from": (last - timedelta(days=29)).isoformat(), "to": last.isoformat()}
 
 
-async def measure(settings: Settings, days: dict[str, str], runs: int) -> dict[str, Any]:
-    """p50/p95 ms over `runs` timed requests and the statements of one request, per document."""
+async def measure(
+    settings: Settings, days: dict[str, str], runs: int, *, freeze: bool = True
+) -> dict[str, Any]:
+    """p50/p95 ms over `runs` timed requests and the statements of one request, per document;
+    `freeze`: exempt the start-up heap from collection first, as a served process does."""
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, statement_timeout_ms=0)
     in_database = _statement_clock(engine)
     resources = Resources(settings, engine, session_factory(engine), MemoryCache(), DevPaymentGateway())
@@ -243,6 +249,8 @@ async def measure(settings: Settings, days: dict[str, str], runs: int) -> dict[s
                 answer: dict[str, Any] = body["data"][doc.root]
                 return answer
 
+            if freeze:
+                freeze_startup_heap()  # as a served process does at start-up (gql/heap.py)
             for doc in DOCUMENTS:
                 await send(doc)  # warm-up: pool, document cache, PostgreSQL's buffers
                 with count_statements() as counter:
@@ -269,7 +277,7 @@ async def measure(settings: Settings, days: dict[str, str], runs: int) -> dict[s
     return out
 
 
-async def run(url: str, runs: int) -> dict[str, Any]:
+async def run(url: str, runs: int, *, freeze: bool = True) -> dict[str, Any]:
     """Migrate `url`, then measure every document over its 30-day window."""
     if not url.startswith("postgresql"):
         raise SystemExit("measured on PostgreSQL: --database-url postgresql+asyncpg://…")
@@ -292,12 +300,13 @@ async def run(url: str, runs: int) -> dict[str, Any]:
     finally:
         await engine.dispose()
     load_before = os.getloadavg()[0]
-    results = await measure(settings, days, runs)
+    results = await measure(settings, days, runs, freeze=freeze)
     return {
         "database": url.rsplit("/", 1)[-1],
         "orders": orders,
         "range": days,
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "frozen_heap": freeze,
         "rollups": {"seconds": rollup_seconds, "built": list(refreshed.built)},
         "documents": results,
     }
@@ -307,8 +316,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--runs", type=int, default=20, help="timed runs per document")
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="leave the start-up heap to the collector (a served process freezes it, gql/heap.py)",
+    )
     args = parser.parse_args()
-    results = asyncio.run(run(args.database_url, args.runs))
+    results = asyncio.run(run(args.database_url, args.runs, freeze=not args.no_freeze))
     print(
         f"{results['orders']:,} orders; range {results['range']['from']} … {results['range']['to']}; "
         f"load average {results['load_average'][0]} → {results['load_average'][1]}; rollups "

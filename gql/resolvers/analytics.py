@@ -29,6 +29,7 @@ from gql.schema.analytics import (
     AfterSaleAggregateValue,
     AggregateKey,
     AggregateSource,
+    Expansions,
     OrderAggregate,
     OrderAggregateHaving,
     OrderAggregateRow,
@@ -81,9 +82,10 @@ TIME = "Which moment of the order the time buckets (HOUR .. DAY_OF_WEEK) read."
 _Aggregate = TypeVar("_Aggregate")
 
 
-def _keys(keys: Sequence[Key]) -> list[AggregateKey]:
+def _keys(keys: Sequence[Key], expansions: Expansions) -> list[AggregateKey]:
     return [
-        AggregateKey.of(k.dimension, k.value, k.label, ENTITIES.get(k.dimension), k.entity_id) for k in keys
+        AggregateKey.of(k.dimension, k.value, k.label, ENTITIES.get(k.dimension), k.entity_id, expansions)
+        for k in keys
     ]
 
 
@@ -94,9 +96,10 @@ def _shaped(
     value: Callable[[Value], object],
 ) -> _Aggregate:
     """`found` as the fact's typed result: its groups as `row`s, every measure through `value`."""
+    expansions = Expansions()
     return aggregate(
         source=AggregateSource[found.source.value],
-        rows=[row(keys=_keys(g.keys), values=[value(v) for v in g.values]) for g in found.rows],
+        rows=[row(keys=_keys(g.keys, expansions), values=[value(v) for v in g.values]) for g in found.rows],
         totals=[value(v) for v in found.totals],
         group_count=found.group_count,
     )

@@ -7,11 +7,14 @@ cents in `money` (an average is rounded half up there; `value` keeps the fractio
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections.abc import Awaitable, Callable, Coroutine
 from enum import Enum
-from typing import Final
+from typing import Any, Final, TypeVar
 
 import strawberry
+from aiodataloader import DataLoader
 
 from gql.context import Info
 from gql.ids import encode_id
@@ -100,6 +103,25 @@ MAX_TOP_DESCRIPTION: Final = (
 )
 
 
+_Entity = TypeVar("_Entity")
+
+
+class Expansions:
+    """The entities one answer's keys expand to: each distinct entity is loaded once (one task,
+    through its DataLoader) and every key naming it awaits that same future."""
+
+    def __init__(self) -> None:
+        self._loads: dict[tuple[str, int], asyncio.Future[Any]] = {}
+
+    def get(
+        self, entity: str, id_: int, load: Callable[[], Coroutine[Any, Any, _Entity]]
+    ) -> Awaitable[_Entity]:
+        found = self._loads.get((entity, id_))
+        if found is None:
+            found = self._loads[(entity, id_)] = asyncio.ensure_future(load())
+        return found
+
+
 @strawberry.type(description="One grouping key of a row.")
 class AggregateKey:
     dimension: Dimension
@@ -111,48 +133,60 @@ class AggregateKey:
     label: str | None = strawberry.field(description="For people; null for entities (expand them instead).")
     _type: strawberry.Private[str | None]
     _id: strawberry.Private[int | None]
+    _expansions: strawberry.Private[Expansions]
 
-    @strawberry.field(description="The store, for STORE.")
-    async def store(self, info: Info) -> Store | None:
-        if self._type != "Store" or self._id is None:
-            return None
-        row = await info.context.loaders.store.load(self._id)
-        return None if row is None else Store.from_row(row)
+    @strawberry.field(description="The store, for STORE.", graphql_type=Store | None)
+    def store(self, info: Info) -> Awaitable[Store | None] | None:
+        return self._expand(info, "Store", "store", Store.from_row)
 
-    @strawberry.field(description="The campaign, for CAMPAIGN.")
-    async def campaign(self, info: Info) -> Campaign | None:
-        if self._type != "Campaign" or self._id is None:
-            return None
-        row = await info.context.loaders.campaign.load(self._id)
-        return None if row is None else Campaign.from_row(row)
+    @strawberry.field(description="The campaign, for CAMPAIGN.", graphql_type=Campaign | None)
+    def campaign(self, info: Info) -> Awaitable[Campaign | None] | None:
+        return self._expand(info, "Campaign", "campaign", Campaign.from_row)
 
-    @strawberry.field(description="The product, for PRODUCT.")
-    async def product(self, info: Info) -> Product | None:
-        if self._type != "Product" or self._id is None:
-            return None
-        row = await info.context.loaders.product.load(self._id)
-        return None if row is None else Product.from_row(row)
+    @strawberry.field(description="The product, for PRODUCT.", graphql_type=Product | None)
+    def product(self, info: Info) -> Awaitable[Product | None] | None:
+        return self._expand(info, "Product", "product", Product.from_row)
 
-    @strawberry.field(description="The SKU, for SKU.")
-    async def sku(self, info: Info) -> Sku | None:
-        if self._type != "Sku" or self._id is None:
-            return None
-        row = await info.context.loaders.sku.load(self._id)
-        return None if row is None else Sku.from_row(row)
+    @strawberry.field(description="The SKU, for SKU.", graphql_type=Sku | None)
+    def sku(self, info: Info) -> Awaitable[Sku | None] | None:
+        return self._expand(info, "Sku", "sku", Sku.from_row)
 
-    @strawberry.field(description="The category, for CATEGORY_L1 and CATEGORY_L2.")
-    async def category(self, info: Info) -> Category | None:
-        if self._type != "Category" or self._id is None:
+    @strawberry.field(
+        description="The category, for CATEGORY_L1 and CATEGORY_L2.", graphql_type=Category | None
+    )
+    def category(self, info: Info) -> Awaitable[Category | None] | None:
+        return self._expand(info, "Category", "category", Category.from_row)
+
+    def _expand(
+        self, info: Info, entity: str, loader: str, convert: Callable[[Any], _Entity]
+    ) -> Awaitable[_Entity | None] | None:
+        """Null at once for a key of another dimension (no awaitable to schedule); else the answer's
+        shared load of the entity."""
+        if self._type != entity or self._id is None:
             return None
-        row = await info.context.loaders.category.load(self._id)
-        return None if row is None else Category.from_row(row)
+        id_ = self._id
+        load: DataLoader[int, Any] = getattr(info.context.loaders, loader)
+
+        async def expanded() -> _Entity | None:
+            row = await load.load(id_)
+            return None if row is None else convert(row)
+
+        return self._expansions.get(entity, id_, expanded)
 
     @classmethod
     def of(
-        cls, dimension: Dimension, value: str | None, label: str | None, entity: str | None, id_: int | None
+        cls,
+        dimension: Dimension,
+        value: str | None,
+        label: str | None,
+        entity: str | None,
+        id_: int | None,
+        expansions: Expansions,
     ) -> AggregateKey:
         shown = value if entity is None or id_ is None else encode_id(entity, id_)
-        return cls(dimension=dimension, value=shown, label=label, _type=entity, _id=id_)
+        return cls(
+            dimension=dimension, value=shown, label=label, _type=entity, _id=id_, _expansions=expansions
+        )
 
 
 def _money(found: Value) -> Money | None:

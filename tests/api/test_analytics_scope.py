@@ -119,6 +119,8 @@ async def test_entities_expand_through_the_loaders(api: Api, seed: Seed) -> None
     rows = r.data["orderLineAggregate"]["rows"]
     assert {row["keys"][0]["category"]["name"] for row in rows} == {"水果"}
     assert {row["keys"][1]["product"]["name"] for row in rows} == {"车厘子", "苹果"}
+    # a key expands only its own dimension's entity; the other fields are null
+    assert all(row["keys"][0]["product"] is None and row["keys"][1]["category"] is None for row in rows)
 
 
 async def test_after_sales_follow_their_list_filter_and_their_orders_scope(api: Api, seed: Seed) -> None:
