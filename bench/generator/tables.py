@@ -183,11 +183,12 @@ NOT_GENERATED: Final = frozenset(
         "order_watches",
         "webhook_nonces",
         "delivery_alerts",
+        "compensation_claims",
     }
 )
 """Tables the generator does not write: request bookkeeping, the back office's own history, the
-order count parts and the line-name dictionary (triggers write those), export jobs (made by their callers) and
-watch lists (each user's own)."""
+order count parts and the line-name dictionary (triggers write those), export jobs (made by their callers),
+watch lists (each user's own) and compensation claims (raised through the API)."""
 
 DERIVED_PREFIX: Final = "metrics_"
 """Rollups are derived from the generated rows by the metrics refresh, never written here."""
