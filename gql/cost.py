@@ -77,6 +77,8 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     "Metrics.customers": 50,
     "Metrics.traffic": 50,
     "Metrics.sources": 50,
+    # One GROUP BY over the paid claims of the range.
+    "Metrics.serviceLosses": 20,
     "Campaign.data": 50,
     "Campaign.stats": 10,
     # A template's figures: two GROUP BYs over its coupons and their adjustments.
@@ -85,6 +87,8 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     "Query.orderStatusCounts": 20,
     "Query.deliveryQueue": 10,
     "Query.deliveryQueueCounts": 10,
+    # A page of claims plus one GROUP BY per state over the caller's claim scope.
+    "Query.claims": 20,
     # Up to 50 orders, one transaction each.
     "Mutation.batchDeliveryAction": 100,
     "Query.orderBookingCounts": 20,

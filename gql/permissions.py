@@ -65,6 +65,11 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     # Store delivery (O2O): the store's steps; the courier platform calls the signed webhook instead.
     "Query.deliveryQueue": MERCHANTS,
     "Query.deliveryQueueCounts": MERCHANTS,
+    "Query.claims": ORDER_READERS,
+    "Mutation.raiseClaim": frozenset({Role.SHOPPER, Role.STORE_STAFF, Role.HQ_ADMIN}),
+    "Mutation.approveClaim": MERCHANTS,
+    "Mutation.rejectClaim": MERCHANTS,
+    "Mutation.payClaim": MERCHANTS,
     "Mutation.finishPicking": MERCHANTS,
     "Mutation.followUpDelivery": MERCHANTS,
     "Mutation.batchDeliveryAction": MERCHANTS,

@@ -50,6 +50,10 @@ class OrderEventType(StrEnum):
     """预订单 placed while the store was closed: the store is open now and should accept it."""
     BOOKING_PICK_DUE = "BOOKING_PICK_DUE"
     """预订单 accepted: its booked time is near, time to pick (拣货提醒)."""
+    CLAIM_RAISED = "CLAIM_RAISED"
+    """餐损赔付: the store or the buyer raised a compensation claim on the order."""
+    CLAIM_DECIDED = "CLAIM_DECIDED"
+    """HQ approved or rejected a compensation claim (`payload.state`), or it was paid."""
 
 
 AFTER_SALE_REQUESTED: Final = "AFTER_SALE_REQUESTED"
@@ -63,12 +67,17 @@ DELIVERY_QUEUE_ENTERED: Final = "DELIVERY_QUEUE_ENTERED"
 BOOKING_ACCEPT_DUE: Final = "BOOKING_ACCEPT_DUE"
 BOOKING_PICK_DUE: Final = "BOOKING_PICK_DUE"
 """`payload.event` of the pre-order reminders the sweeper writes (no status change)."""
+CLAIM_RAISED: Final = "CLAIM_RAISED"
+CLAIM_DECIDED: Final = "CLAIM_DECIDED"
+"""`payload.event` of the timeline rows of a compensation claim (`payload.claimId`, `payload.state`)."""
 _NOTES: Final[Mapping[str, OrderEventType]] = {
     AFTER_SALE_REQUESTED: OrderEventType.REFUND_REQUESTED,
     DELIVERY_PROGRESS: OrderEventType.DELIVERY_PROGRESS,
     DELIVERY_FOLLOW_UP: OrderEventType.DELIVERY_FOLLOW_UP,
     BOOKING_ACCEPT_DUE: OrderEventType.BOOKING_ACCEPT_DUE,
     BOOKING_PICK_DUE: OrderEventType.BOOKING_PICK_DUE,
+    CLAIM_RAISED: OrderEventType.CLAIM_RAISED,
+    CLAIM_DECIDED: OrderEventType.CLAIM_DECIDED,
 }
 
 _BY_ACTION: Final[Mapping[OrderAction, OrderEventType]] = {

@@ -11,6 +11,7 @@ import random
 from bench.generator.after_sales import evidence_urls, open_status
 from bench.generator.catalog import IMAGE_BASE
 from bench.generator.catalog_words import MERCHANT_REPLIES, REVIEW_TEXTS
+from bench.generator.claims import emit_claim
 from bench.generator.common import DAY, HOUR, Batch, Ids, Weighted, between, dt, dt_opt, json_text
 from bench.generator.lifecycle import payment_no
 from bench.generator.sim import OrderSim
@@ -178,6 +179,7 @@ class Emitter:
                     dt(at),
                 ),
             )
+        emit_claim(sim, ids, batch, self.now)
         for at, source, target, reason, actor, actor_id in sim.allocations:
             add(
                 "allocation_records",

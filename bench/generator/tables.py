@@ -100,6 +100,10 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "id transaction_no kind order_id after_sale_id method amount status attempts "
         "next_attempt_at gateway_reference last_error created_at completed_at"
     ),
+    "compensation_claims": _cols(
+        "id order_id store_id cause state asked_amount compensation_amount note evidence_urls "
+        "raised_by_type raised_by_id verdict_note after_sale_id created_at decided_at paid_at version"
+    ),
     "reviews": _cols(
         "id order_id order_line_id product_id sku_id store_id customer_id rating content "
         "image_urls reply replied_at hidden created_at"
@@ -159,6 +163,7 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "after_sale_lines",
     "after_sale_events",
     "payment_transactions",
+    "compensation_claims",
     "reviews",
     "group_buy_team_members",
     "invite_records",

@@ -11,10 +11,12 @@ from strawberry import relay
 from gql.context import Info
 from gql.ids import parse_global_id, primary_key
 from gql.permissions import Allowed
+from gql.resolvers.claims import visible_claim
 from gql.resolvers.invites import viewer_invites
 from gql.schema.after_sales import AfterSale
 from gql.schema.campaigns import Campaign
 from gql.schema.catalog import Category, Product, Sku, StoreSku
+from gql.schema.claims import Claim
 from gql.schema.customers import Customer
 from gql.schema.invites import InviteCenter
 from gql.schema.order_lines import OrderLine
@@ -107,6 +109,11 @@ async def _review(info: Info, pk: int) -> Review | None:
     return Review.from_row(row) if row else None
 
 
+async def _claim(info: Info, pk: int) -> Claim | None:
+    row = await visible_claim(info.context.sessions, info.context.principal, pk)
+    return Claim.from_row(row) if row else None
+
+
 NODE_FETCHERS: dict[str, NodeFetcher] = {
     "Order": _order,
     "OrderLine": _order_line,
@@ -122,6 +129,7 @@ NODE_FETCHERS: dict[str, NodeFetcher] = {
     "StaffAccount": _staff_account,
     "ActionLog": _action_log,
     "Review": _review,
+    "Claim": _claim,
 }
 """Every Node type and how to fetch it; a test checks this covers every type implementing Node."""
 

@@ -22,6 +22,7 @@ from gql.resolvers.analytics import AnalyticsQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
+from gql.resolvers.claims import ClaimMutations, ClaimQueries
 from gql.resolvers.coupons import CouponMutations, CouponQueries
 from gql.resolvers.customers import CustomerQueries
 from gql.resolvers.deliveries import DeliveryMutations, DeliveryQueries
@@ -43,6 +44,7 @@ from gql.resolvers.visits import VisitMutations
 from gql.schema.after_sales import AfterSale
 from gql.schema.campaigns import Campaign
 from gql.schema.catalog import Category, Product, Sku, StoreSku
+from gql.schema.claims import Claim
 from gql.schema.common import CENTS_SCALAR, Cents
 from gql.schema.customers import Customer
 from gql.schema.order_lines import OrderLine
@@ -64,6 +66,7 @@ Query = merge_types(
         OrderSearchQueries,
         OrderQueries,
         DeliveryQueries,
+        ClaimQueries,
         AfterSaleQueries,
         CampaignQueries,
         CouponQueries,
@@ -84,6 +87,7 @@ Mutation = merge_types(
     (
         OrderMutations,
         DeliveryMutations,
+        ClaimMutations,
         OrderWatchMutations,
         AfterSaleMutations,
         AfterSaleBatchMutations,
@@ -140,6 +144,7 @@ schema = MallGraphSchema(
         OrderLine,
         Parcel,
         AfterSale,
+        Claim,
         Campaign,
         StoreSku,
         StaffAccount,

@@ -12,6 +12,8 @@ from datetime import datetime
 import strawberry
 
 from gql.schema import visits as _registered_enums  # noqa: F401  (SourceChannel)
+from gql.schema.claims import ServiceLoss
+from gql.schema.common import money
 from gql.schema.metrics_figures import (
     CountFigure,
     CountValue,
@@ -29,6 +31,7 @@ from models.enums import SourceChannel
 from models.errors import DomainError, ErrorCode
 from models.metrics import MAX_TOP, RankingKey, RegionLevel
 from services import metrics_customers
+from services.claims import losses_by_cause
 from services.metrics import CUSTOMERS, FUNNEL, REFUNDS, TRADE, TRAFFIC, Figure, MetricsQuery
 
 PAYING = "支付客户数 (paying customers): distinct customers with an order paid in the range."
@@ -297,6 +300,15 @@ class Metrics:
     range: MetricsRange = strawberry.field(description="The range and previous period as computed.")
     _q: strawberry.Private[MetricsQuery]
     _now: strawberry.Private[datetime]
+
+    @strawberry.field(
+        description="Revenue lost to service problems (餐损赔付): compensation paid in the range, per cause, "
+        "within the store scope (the current period only)."
+    )
+    async def service_losses(self) -> list[ServiceLoss]:
+        engine = self._q.engine
+        losses = await losses_by_cause(engine.sessions, engine.stores, self._q.range.current.counted)
+        return [ServiceLoss(cause=c, amount=money(total), claims=n) for c, (total, n) in losses.items()]
 
     @strawberry.field(description="交易概览.")
     def trade_overview(self) -> TradeOverview:

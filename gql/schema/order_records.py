@@ -80,7 +80,8 @@ class OrderEvent:
     action: OrderAction | None = strawberry.field(
         description="Null for the creation of the order, and for a note that changes no status "
         "(`payload.event`: AFTER_SALE_REQUESTED when the buyer opens an after-sale; BOOKING_ACCEPT_DUE "
-        "and BOOKING_PICK_DUE, the sweeper's reminders of a pre-order)."
+        "and BOOKING_PICK_DUE, the sweeper's reminders of a pre-order; CLAIM_RAISED and CLAIM_DECIDED "
+        "for a compensation claim, 餐损赔付)."
     )
     from_status: OrderStatus | None
     to_status: OrderStatus

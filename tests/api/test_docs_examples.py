@@ -184,6 +184,10 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         _eq("markOrderDelivering.order.deliveryStage", "DELIVERING"),
     ],
     ("fulfilment.md", "AtTheDoor"): [_eq("markOrderDelivered.order.deliveryStage", "DELIVERED")],
+    ("fulfilment.md", "RaiseClaim"): [_eq("raiseClaim.claim.state", "PENDING")],
+    ("fulfilment.md", "ApproveClaim"): [_eq("approveClaim.claim.compensationAmount.cents", 300)],
+    ("fulfilment.md", "PayClaim"): [_eq("payClaim.claim.state", "PAID")],
+    ("fulfilment.md", "ClaimList"): [lambda d: _nonempty(d["claims"]["nodes"])],
 }
 
 
