@@ -27,6 +27,7 @@ from models.campaigns import (
     GroupBuySku,
     InviteReward,
     InviteRule,
+    ItemPriceSku,
     SpendRewardRule,
     SpendRewardTier,
 )
@@ -251,6 +252,10 @@ class Loaders:
     @cached_property
     def group_skus(self) -> RowLoader[int, list[GroupBuySku]]:
         return many_per_key(self._sessions, GroupBuySku, GroupBuySku.campaign_id, GroupBuySku.sku_id)
+
+    @cached_property
+    def item_price_skus(self) -> RowLoader[int, list[ItemPriceSku]]:
+        return many_per_key(self._sessions, ItemPriceSku, ItemPriceSku.campaign_id, ItemPriceSku.sku_id)
 
     @cached_property
     def campaign_stats(self) -> DataLoader[int, CampaignStats]:

@@ -1,4 +1,4 @@
-"""Campaigns (营销): 邀请有礼 (invite reward), 满减赠 (spend reward), 拼团 (group buy).
+"""Campaigns (营销): 邀请有礼 (invite reward), 满减赠 (spend reward), 拼团 (group buy), 单品直降 (price cut).
 
 A campaign's status is derived from the clock and `stopped_at` (see `campaign_status`), never
 stored, so it cannot disagree with its dates. Type-specific settings live in 1:1 rule tables.
@@ -165,6 +165,19 @@ class GroupBuySku(Base):
     )
     sku_id: Mapped[int] = mapped_column(IdType, ForeignKey("skus.id"), primary_key=True)
     group_price: Mapped[int] = mapped_column(Integer)
+
+
+class ItemPriceSku(Base):
+    """单品直降 / 爆品价: the unit price of one SKU while a PRICE_CUT campaign runs (store price if lower)."""
+
+    __tablename__ = "item_price_skus"
+    __table_args__ = (CheckConstraint("price > 0", name="item_price_positive"),)
+
+    campaign_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    sku_id: Mapped[int] = mapped_column(IdType, ForeignKey("skus.id"), primary_key=True, index=True)
+    price: Mapped[int] = mapped_column(Integer)
 
 
 class GroupBuyTeam(Base):

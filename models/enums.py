@@ -104,6 +104,8 @@ class CampaignType(StrEnum):
     INVITE_REWARD = "INVITE_REWARD"
     SPEND_REWARD = "SPEND_REWARD"
     GROUP_BUY = "GROUP_BUY"
+    PRICE_CUT = "PRICE_CUT"
+    """单品直降 / 爆品价: a fixed lower unit price for chosen SKUs (item level of the pricing)."""
 
 
 class CampaignStatus(StrEnum):

@@ -21,6 +21,7 @@ from models.campaigns import (
     GroupBuyRule,
     GroupBuySku,
     InviteRule,
+    ItemPriceSku,
     SpendRewardRule,
     SpendRewardTier,
 )
@@ -73,6 +74,12 @@ class GroupBuySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PriceCutSettings:
+    skus: tuple[tuple[int, int], ...]
+    """(sku id, unit price in cents while the campaign runs)."""
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignDraft:
     type: CampaignType
     name: str
@@ -84,6 +91,7 @@ class CampaignDraft:
     invite: InviteSettings | None = None
     spend: SpendSettings | None = None
     group_buy: GroupBuySettings | None = None
+    price_cut: PriceCutSettings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +135,17 @@ def _check_settings(draft: CampaignDraft) -> None:
         CampaignType.INVITE_REWARD: draft.invite,
         CampaignType.SPEND_REWARD: draft.spend,
         CampaignType.GROUP_BUY: draft.group_buy,
+        CampaignType.PRICE_CUT: draft.price_cut,
+    }
+    names = {
+        CampaignType.INVITE_REWARD: "inviteReward",
+        CampaignType.SPEND_REWARD: "spendReward",
+        CampaignType.GROUP_BUY: "groupBuy",
+        CampaignType.PRICE_CUT: "priceCut",
     }
     for kind, settings in given.items():
         if (kind is draft.type) != (settings is not None):
-            name = {CampaignType.INVITE_REWARD: "inviteReward", CampaignType.SPEND_REWARD: "spendReward"}.get(
-                kind, "groupBuy"
-            )
+            name = names[kind]
             wanted = "needs" if kind is draft.type else "must not have"
             raise DomainError(
                 ErrorCode.BAD_USER_INPUT, f"a {draft.type.value} campaign {wanted} {name} settings", name
@@ -169,9 +182,15 @@ def _check_settings(draft: CampaignDraft) -> None:
             )
         if not g.skus or len({s for s, _ in g.skus}) != len(g.skus):
             raise DomainError(ErrorCode.BAD_USER_INPUT, "list each SKU once, at least one", "groupBuy.skus")
+    if draft.price_cut is not None:
+        skus = draft.price_cut.skus
+        if not skus or len({s for s, _ in skus}) != len(skus):
+            raise DomainError(ErrorCode.BAD_USER_INPUT, "list each SKU once, at least one", "priceCut.skus")
 
 
-async def _check_group_prices(work: Work, prices: Sequence[tuple[int, int]]) -> None:
+async def _check_group_prices(
+    work: Work, prices: Sequence[tuple[int, int]], field: str = "groupBuy.skus", label: str = "group"
+) -> None:
     skus = {
         s.id: s
         for s in (await work.session.scalars(select(Sku).where(Sku.id.in_([i for i, _ in prices])))).all()
@@ -179,12 +198,12 @@ async def _check_group_prices(work: Work, prices: Sequence[tuple[int, int]]) -> 
     for i, (sku_id, price) in enumerate(prices):
         sku = skus.get(sku_id)
         if sku is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"unknown SKU {sku_id}", f"groupBuy.skus.{i}.skuId")
+            raise DomainError(ErrorCode.NOT_FOUND, f"unknown SKU {sku_id}", f"{field}.{i}.skuId")
         if not 0 < price < sku.price:
             raise DomainError(
                 ErrorCode.BAD_USER_INPUT,
-                f"the group price must be above 0 and below the price ({sku.price} cents)",
-                f"groupBuy.skus.{i}.groupPrice",
+                f"the {label} price must be above 0 and below the price ({sku.price} cents)",
+                f"{field}.{i}.{label}Price",
             )
 
 
@@ -240,6 +259,10 @@ async def create(work: Work, draft: CampaignDraft) -> Result:
             )
         )
         work.session.add_all(GroupBuySku(campaign_id=campaign.id, sku_id=s, group_price=p) for s, p in g.skus)
+    if draft.price_cut is not None:
+        skus = draft.price_cut.skus
+        await _check_group_prices(work, skus, "priceCut.skus", "item")
+        work.session.add_all(ItemPriceSku(campaign_id=campaign.id, sku_id=s, price=p) for s, p in skus)
     return {"campaignId": campaign.id}
 
 

@@ -1,42 +1,80 @@
-"""满减赠 at checkout: the spend-reward campaigns running at a store, as the pricing's order promotions.
+"""Campaigns at checkout: 满减赠 running at a store as the pricing's order promotions, and 单品直降
+prices as its item prices.
 
-Which one applies (the most money off, a gift breaking ties) and how its reduction is spread is
-decided by `models.pricing.cart.price_cart`.
+Which order promotion applies (the most money off, a gift breaking ties), which item price wins
+(the lowest; they never stack) and how each reduction is spread is decided by
+`models.pricing.cart.price_cart`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.campaign_rules import Tier
-from models.campaigns import Campaign, CampaignProduct, CampaignStore, SpendRewardRule, SpendRewardTier
+from models.campaigns import (
+    Campaign,
+    CampaignProduct,
+    CampaignStore,
+    ItemPriceSku,
+    SpendRewardRule,
+    SpendRewardTier,
+)
 from models.enums import CampaignType, ProductScope
-from models.pricing.cart import OrderPromotion
+from models.pricing.cart import ItemPrice, OrderPromotion
+
+PRICE_CUT_LABEL = "单品直降"
+
+
+def _running_at(store_id: int | None, now: datetime) -> list[ColumnElement[bool]]:
+    """Running now at this store (an HQ order, store None: only campaigns of every store)."""
+    in_scope = or_(
+        Campaign.all_stores.is_(True),
+        Campaign.id.in_(select(CampaignStore.campaign_id).where(CampaignStore.store_id == store_id)),
+    )
+    return [
+        Campaign.starts_at <= now,
+        Campaign.ends_at > now,
+        or_(Campaign.stopped_at.is_(None), Campaign.stopped_at > now),
+        in_scope if store_id is not None else Campaign.all_stores.is_(True),
+    ]
+
+
+async def running_item_prices(
+    session: AsyncSession, store_id: int | None, sku_ids: Sequence[int], now: datetime
+) -> dict[int, tuple[ItemPrice, ...]]:
+    """Per SKU, the 单品直降 prices of the PRICE_CUT campaigns running at this store now."""
+    if not sku_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(ItemPriceSku.sku_id, ItemPriceSku.price, Campaign.id)
+            .join(Campaign, Campaign.id == ItemPriceSku.campaign_id)
+            .where(ItemPriceSku.sku_id.in_(set(sku_ids)), *_running_at(store_id, now))
+            .order_by(Campaign.id)
+        )
+    ).all()
+    prices: dict[int, list[ItemPrice]] = defaultdict(list)
+    for sku_id, price, campaign_id in rows:
+        prices[sku_id].append(ItemPrice(PRICE_CUT_LABEL, price, campaign_id))
+    return {sku: tuple(found) for sku, found in prices.items()}
 
 
 async def running_promotions(
     session: AsyncSession, store_id: int | None, now: datetime
 ) -> list[OrderPromotion]:
     """Every spend-reward campaign running at this store now, newest first (the pricing's tie order)."""
-
-    in_scope = or_(
-        Campaign.all_stores.is_(True),
-        Campaign.id.in_(select(CampaignStore.campaign_id).where(CampaignStore.store_id == store_id)),
-    )
     running = (
         await session.execute(
             select(Campaign, SpendRewardRule)
             .join(SpendRewardRule, SpendRewardRule.campaign_id == Campaign.id)
             .where(
                 Campaign.type == CampaignType.SPEND_REWARD,
-                Campaign.starts_at <= now,
-                Campaign.ends_at > now,
-                or_(Campaign.stopped_at.is_(None), Campaign.stopped_at > now),
-                in_scope if store_id is not None else Campaign.all_stores.is_(True),
+                *_running_at(store_id, now),
             )
             .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
         )

@@ -20,11 +20,11 @@ from models.catalog import Product, Sku, StoreSku
 from models.coupon_rules import CouponTerms, pick_coupons
 from models.enums import Fulfillment, OrderChannel, ProductStatus, ThresholdKind
 from models.errors import DomainError, ErrorCode
-from models.pricing.cart import Item, Pricing, best_goods_coupon, price_cart
+from models.pricing.cart import Item, ItemPrice, OrderPromotion, Pricing, best_goods_coupon, price_cart
 from models.store_hours import delivery_fee_at
 from models.store_intake import check_takes_orders
 from models.stores import Store
-from services.campaign_pricing import running_promotions
+from services.campaign_pricing import running_item_prices, running_promotions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -188,6 +188,8 @@ class Quote:
     pricing: Pricing | None = None
     """The layer-by-layer explanation (`models.pricing.cart`)."""
     shipping_discount: int = 0
+    items: tuple[Item, ...] = ()
+    """The cart as priced (item prices on offer included), gifts left out."""
 
     @property
     def goods(self) -> int:
@@ -248,8 +250,14 @@ async def _gift(
     return row[0], row[1]
 
 
-def cart_items(priced: Sequence[_Priced]) -> list[Item]:
-    return [Item(p.product.id, p.unit_price, p.quantity, p.product.category_id) for p in priced]
+def cart_items(
+    priced: Sequence[_Priced], item_prices: dict[int, tuple[ItemPrice, ...]] | None = None
+) -> list[Item]:
+    offered = item_prices or {}
+    return [
+        Item(p.product.id, p.unit_price, p.quantity, p.product.category_id, offered.get(p.sku.id, ()))
+        for p in priced
+    ]
 
 
 async def quote(
@@ -270,11 +278,15 @@ async def quote(
     priced = await _price(session, cmd, store)
     delivery_fee, packaging_fee = _fees(store, cmd.fulfillment, now, zone)
     goods_coupon, shipping_coupon = pick_coupons(coupons, "couponIds")
-    promotions = (
-        await running_promotions(session, store.id if store else None, now) if discounts is None else []
-    )
+    store_id = store.id if store else None
+    promotions: list[OrderPromotion] = []
+    item_prices: dict[int, tuple[ItemPrice, ...]] = {}
+    if discounts is None:
+        promotions = await running_promotions(session, store_id, now)
+        item_prices = await running_item_prices(session, store_id, [x.sku.id for x in priced], now)
+    items = cart_items(priced, item_prices)
     p = price_cart(
-        cart_items(priced),
+        items,
         promotions,
         goods_coupon=goods_coupon,
         shipping_coupon=shipping_coupon,
@@ -314,6 +326,7 @@ async def quote(
         _stock(lines),
         p,
         p.shipping_discount,
+        tuple(items),
     )
 
 
@@ -321,12 +334,7 @@ def best_coupon(q: Quote, coupons: Sequence[CouponTerms]) -> tuple[CouponTerms, 
     """The held goods coupon that would take the most off this quote's cart (its promotions kept)."""
     if q.pricing is None:
         return None
-    items = [
-        Item(line.product.id, line.unit_price, line.quantity, line.product.category_id)
-        for line in q.lines
-        if not line.is_gift
-    ]
-    return best_goods_coupon(items, [r.promotion for r in q.pricing.offers], coupons)
+    return best_goods_coupon(q.items, [r.promotion for r in q.pricing.offers], coupons)
 
 
 def _stock(lines: Sequence[QuotedLine]) -> list[tuple[int, int]]:

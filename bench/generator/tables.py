@@ -53,6 +53,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "spend_reward_tiers": _cols("id campaign_id threshold reduction_amount gift_sku_id gift_quantity"),
     "group_buy_rules": _cols("campaign_id kind team_size validity_hours per_customer_limit"),
     "group_buy_skus": _cols("campaign_id sku_id group_price"),
+    "item_price_skus": _cols("campaign_id sku_id price"),
     "group_buy_teams": _cols(
         "id campaign_id leader_customer_id store_id status team_size member_count paid_count "
         "opened_at expires_at succeeded_at failed_at version"
@@ -146,6 +147,7 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "coupon_templates",
     "group_buy_rules",
     "group_buy_skus",
+    "item_price_skus",
     "group_buy_teams",
     "orders",
     "order_lines",

@@ -79,6 +79,14 @@ def _draft(i: CreateCampaignInput) -> campaign_admin.CampaignDraft:
         invite=invite,
         spend=_spend(i.spend_reward) if i.spend_reward else None,
         group_buy=group,
+        price_cut=campaign_admin.PriceCutSettings(
+            tuple(
+                (decode_id(s.sku_id, "Sku", f"priceCut.skus.{n}.skuId"), s.item_price_cents)
+                for n, s in enumerate(i.price_cut.skus)
+            )
+        )
+        if i.price_cut
+        else None,
     )
 
 

@@ -65,6 +65,17 @@ class GroupBuyInput:
     per_customer_limit: int | None = None
 
 
+@strawberry.input
+class ItemPriceSkuInput:
+    sku_id: strawberry.ID
+    item_price_cents: int = strawberry.field(description="Above 0 and below the SKU's price.")
+
+
+@strawberry.input(description="单品直降 / 爆品价: a fixed lower unit price for each listed SKU.")
+class PriceCutInput:
+    skus: list[ItemPriceSkuInput]
+
+
 @strawberry.input(description="Exactly the settings of the campaign's type must be given.")
 class CreateCampaignInput:
     type: CampaignType
@@ -76,6 +87,7 @@ class CreateCampaignInput:
     invite_reward: InviteRewardInput | None = None
     spend_reward: SpendRewardInput | None = None
     group_buy: GroupBuyInput | None = None
+    price_cut: PriceCutInput | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 

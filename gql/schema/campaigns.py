@@ -90,6 +90,25 @@ class GroupBuySettings:
     skus: list[GroupBuySkuPrice]
 
 
+@strawberry.type(description="A SKU's 单品直降 price while the campaign runs.")
+class ItemPriceSkuPrice:
+    item_price: Money
+    _sku_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def sku(self, info: Info) -> Sku:
+        row = await info.context.loaders.sku.load(self._sku_id)
+        assert row is not None
+        return Sku.from_row(row)
+
+
+@strawberry.type(
+    description="单品直降 / 爆品价 settings: the unit price of each SKU (a lower store price still wins)."
+)
+class PriceCutSettings:
+    skus: list[ItemPriceSkuPrice]
+
+
 @strawberry.type(
     description="The list view's figures: customers, paid orders and sales kept (paid − refunded)."
 )
@@ -209,6 +228,15 @@ class Campaign(relay.Node):
             validity_hours=rule.validity_hours,
             per_customer_limit=rule.per_customer_limit,
             skus=[GroupBuySkuPrice(group_price=money(s.group_price), _sku_id=s.sku_id) for s in skus],
+        )
+
+    @strawberry.field
+    async def price_cut(self, info: Info) -> PriceCutSettings | None:
+        if self.type is not CampaignType.PRICE_CUT:
+            return None
+        skus = await info.context.loaders.item_price_skus.load(self.id)
+        return PriceCutSettings(
+            skus=[ItemPriceSkuPrice(item_price=money(s.price), _sku_id=s.sku_id) for s in skus]
         )
 
     @strawberry.field(description="List-view figures (back office only: refused at validation for others).")
