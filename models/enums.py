@@ -106,6 +106,8 @@ class CampaignType(StrEnum):
     GROUP_BUY = "GROUP_BUY"
     PRICE_CUT = "PRICE_CUT"
     """单品直降 / 爆品价: a fixed lower unit price for chosen SKUs (item level of the pricing)."""
+    FLASH_SALE = "FLASH_SALE"
+    """限时抢: a time-boxed item price with its own stock and a per-customer limit."""
 
 
 class CampaignStatus(StrEnum):

@@ -80,6 +80,14 @@ class PriceCutSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FlashSaleSettings:
+    skus: tuple[tuple[int, int, int], ...]
+    """(sku id, unit price in cents, units on offer at that price)."""
+    per_customer_limit: int | None = None
+    """Units of each SKU one customer may hold at the flash price."""
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignDraft:
     type: CampaignType
     name: str
@@ -92,6 +100,7 @@ class CampaignDraft:
     spend: SpendSettings | None = None
     group_buy: GroupBuySettings | None = None
     price_cut: PriceCutSettings | None = None
+    flash_sale: FlashSaleSettings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +145,14 @@ def _check_settings(draft: CampaignDraft) -> None:
         CampaignType.SPEND_REWARD: draft.spend,
         CampaignType.GROUP_BUY: draft.group_buy,
         CampaignType.PRICE_CUT: draft.price_cut,
+        CampaignType.FLASH_SALE: draft.flash_sale,
     }
     names = {
         CampaignType.INVITE_REWARD: "inviteReward",
         CampaignType.SPEND_REWARD: "spendReward",
         CampaignType.GROUP_BUY: "groupBuy",
         CampaignType.PRICE_CUT: "priceCut",
+        CampaignType.FLASH_SALE: "flashSale",
     }
     for kind, settings in given.items():
         if (kind is draft.type) != (settings is not None):
@@ -186,6 +197,22 @@ def _check_settings(draft: CampaignDraft) -> None:
         skus = draft.price_cut.skus
         if not skus or len({s for s, _ in skus}) != len(skus):
             raise DomainError(ErrorCode.BAD_USER_INPUT, "list each SKU once, at least one", "priceCut.skus")
+    if draft.flash_sale is not None:
+        _check_flash_sale(draft.flash_sale)
+
+
+def _check_flash_sale(flash: FlashSaleSettings) -> None:
+    if not flash.skus or len({s for s, _, _ in flash.skus}) != len(flash.skus):
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "list each SKU once, at least one", "flashSale.skus")
+    for n, (_, _, stock) in enumerate(flash.skus):
+        if stock <= 0:
+            raise DomainError(
+                ErrorCode.BAD_USER_INPUT, "the stock must be positive", f"flashSale.skus.{n}.stock"
+            )
+    if flash.per_customer_limit is not None and flash.per_customer_limit <= 0:
+        raise DomainError(
+            ErrorCode.BAD_USER_INPUT, "the limit must be positive", "flashSale.perCustomerLimit"
+        )
 
 
 async def _check_group_prices(
@@ -263,6 +290,20 @@ async def create(work: Work, draft: CampaignDraft) -> Result:
         skus = draft.price_cut.skus
         await _check_group_prices(work, skus, "priceCut.skus", "item")
         work.session.add_all(ItemPriceSku(campaign_id=campaign.id, sku_id=s, price=p) for s, p in skus)
+    if draft.flash_sale is not None:
+        flash = draft.flash_sale
+        await _check_group_prices(work, [(s, p) for s, p, _ in flash.skus], "flashSale.skus", "item")
+        work.session.add_all(
+            ItemPriceSku(
+                campaign_id=campaign.id,
+                sku_id=s,
+                price=p,
+                stock=n,
+                sold=0,
+                per_customer_limit=flash.per_customer_limit,
+            )
+            for s, p, n in flash.skus
+        )
     return {"campaignId": campaign.id}
 
 

@@ -1,5 +1,5 @@
-"""Campaigns at checkout: 满减赠 running at a store as the pricing's order promotions, and 单品直降
-prices as its item prices.
+"""Campaigns at checkout: 满减赠 running at a store as the pricing's order promotions, and 单品直降 /
+限时抢 prices as its item prices.
 
 Which order promotion applies (the most money off, a gift breaking ties), which item price wins
 (the lowest; they never stack) and how each reduction is spread is decided by
@@ -9,7 +9,7 @@ Which order promotion applies (the most money off, a gift breaking ties), which 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select
@@ -28,6 +28,7 @@ from models.enums import CampaignType, ProductScope
 from models.pricing.cart import ItemPrice, OrderPromotion
 
 PRICE_CUT_LABEL = "单品直降"
+FLASH_SALE_LABEL = "限时抢"
 
 
 def _running_at(store_id: int | None, now: datetime) -> list[ColumnElement[bool]]:
@@ -45,22 +46,32 @@ def _running_at(store_id: int | None, now: datetime) -> list[ColumnElement[bool]
 
 
 async def running_item_prices(
-    session: AsyncSession, store_id: int | None, sku_ids: Sequence[int], now: datetime
+    session: AsyncSession, store_id: int | None, quantities: Mapping[int, int], now: datetime
 ) -> dict[int, tuple[ItemPrice, ...]]:
-    """Per SKU, the 单品直降 prices of the PRICE_CUT campaigns running at this store now."""
-    if not sku_ids:
+    """Per SKU (of `quantities`: sku → units in the cart), the item prices running at this store now:
+    单品直降, and 限时抢 while its stock left covers the cart's units."""
+    if not quantities:
         return {}
     rows = (
         await session.execute(
-            select(ItemPriceSku.sku_id, ItemPriceSku.price, Campaign.id)
+            select(ItemPriceSku, Campaign.type)
             .join(Campaign, Campaign.id == ItemPriceSku.campaign_id)
-            .where(ItemPriceSku.sku_id.in_(set(sku_ids)), *_running_at(store_id, now))
+            .where(
+                ItemPriceSku.sku_id.in_(set(quantities)),
+                Campaign.type.in_((CampaignType.PRICE_CUT, CampaignType.FLASH_SALE)),
+                *_running_at(store_id, now),
+            )
             .order_by(Campaign.id)
         )
     ).all()
     prices: dict[int, list[ItemPrice]] = defaultdict(list)
-    for sku_id, price, campaign_id in rows:
-        prices[sku_id].append(ItemPrice(PRICE_CUT_LABEL, price, campaign_id))
+    for row, kind in rows:
+        if kind is CampaignType.FLASH_SALE:
+            if row.stock is None or row.stock - row.sold < quantities[row.sku_id]:
+                continue
+            prices[row.sku_id].append(ItemPrice(FLASH_SALE_LABEL, row.price, row.campaign_id))
+        else:
+            prices[row.sku_id].append(ItemPrice(PRICE_CUT_LABEL, row.price, row.campaign_id))
     return {sku: tuple(found) for sku, found in prices.items()}
 
 

@@ -20,11 +20,12 @@ from models.catalog import Product, Sku, StoreSku
 from models.coupon_rules import CouponTerms, pick_coupons
 from models.enums import Fulfillment, OrderChannel, ProductStatus, ThresholdKind
 from models.errors import DomainError, ErrorCode
-from models.pricing.cart import Item, ItemPrice, OrderPromotion, Pricing, best_goods_coupon, price_cart
+from models.pricing.cart import Item, ItemPrice, Layer, OrderPromotion, Pricing, best_goods_coupon, price_cart
 from models.store_hours import delivery_fee_at
 from models.store_intake import check_takes_orders
 from models.stores import Store
-from services.campaign_pricing import running_item_prices, running_promotions
+from services.campaign_pricing import FLASH_SALE_LABEL, running_item_prices, running_promotions
+from services.flash_sales import FlashTake
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -190,6 +191,8 @@ class Quote:
     shipping_discount: int = 0
     items: tuple[Item, ...] = ()
     """The cart as priced (item prices on offer included), gifts left out."""
+    flash_takes: tuple[FlashTake, ...] = ()
+    """限时抢 units this cart is priced with, to take from the campaigns' stock at placeOrder."""
 
     @property
     def goods(self) -> int:
@@ -283,7 +286,8 @@ async def quote(
     item_prices: dict[int, tuple[ItemPrice, ...]] = {}
     if discounts is None:
         promotions = await running_promotions(session, store_id, now)
-        item_prices = await running_item_prices(session, store_id, [x.sku.id for x in priced], now)
+        quantities = {x.sku.id: x.quantity for x in priced}
+        item_prices = await running_item_prices(session, store_id, quantities, now)
     items = cart_items(priced, item_prices)
     p = price_cart(
         items,
@@ -327,7 +331,19 @@ async def quote(
         p,
         p.shipping_discount,
         tuple(items),
+        _flash_takes(priced, p),
     )
+
+
+def _flash_takes(priced: Sequence[_Priced], p: Pricing) -> tuple[FlashTake, ...]:
+    """The lines whose winning item price is a 限时抢 one (each item-level adjustment is one line's)."""
+    takes = []
+    for adjustment in p.adjustments:
+        if adjustment.layer is Layer.ITEM and adjustment.label == FLASH_SALE_LABEL:
+            assert adjustment.source_id is not None
+            line = next(i for i, share in enumerate(adjustment.shares) if share)
+            takes.append(FlashTake(adjustment.source_id, priced[line].sku.id, priced[line].quantity, line))
+    return tuple(takes)
 
 
 def best_coupon(q: Quote, coupons: Sequence[CouponTerms]) -> tuple[CouponTerms, int] | None:

@@ -87,6 +87,15 @@ def _draft(i: CreateCampaignInput) -> campaign_admin.CampaignDraft:
         )
         if i.price_cut
         else None,
+        flash_sale=campaign_admin.FlashSaleSettings(
+            tuple(
+                (decode_id(s.sku_id, "Sku", f"flashSale.skus.{n}.skuId"), s.item_price_cents, s.stock)
+                for n, s in enumerate(i.flash_sale.skus)
+            ),
+            i.flash_sale.per_customer_limit,
+        )
+        if i.flash_sale
+        else None,
     )
 
 

@@ -76,6 +76,21 @@ class PriceCutInput:
     skus: list[ItemPriceSkuInput]
 
 
+@strawberry.input
+class FlashSaleSkuInput:
+    sku_id: strawberry.ID
+    item_price_cents: int = strawberry.field(description="Above 0 and below the SKU's price.")
+    stock: int = strawberry.field(description="Units on offer at this price (the campaign's own stock).")
+
+
+@strawberry.input(description="限时抢: a time-boxed item price with its own stock per SKU.")
+class FlashSaleInput:
+    skus: list[FlashSaleSkuInput]
+    per_customer_limit: int | None = strawberry.field(
+        default=None, description="Units of each SKU one customer may hold at the flash price."
+    )
+
+
 @strawberry.input(description="Exactly the settings of the campaign's type must be given.")
 class CreateCampaignInput:
     type: CampaignType
@@ -88,6 +103,7 @@ class CreateCampaignInput:
     spend_reward: SpendRewardInput | None = None
     group_buy: GroupBuyInput | None = None
     price_cut: PriceCutInput | None = None
+    flash_sale: FlashSaleInput | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 

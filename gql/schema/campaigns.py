@@ -14,6 +14,7 @@ from gql.schema.common import Money, money
 from gql.schema.stores import Store
 from models.base import utcnow
 from models.campaigns import Campaign as CampaignRow
+from models.campaigns import ItemPriceSku
 from models.enums import (
     CampaignStatus,
     CampaignType,
@@ -90,9 +91,11 @@ class GroupBuySettings:
     skus: list[GroupBuySkuPrice]
 
 
-@strawberry.type(description="A SKU's 单品直降 price while the campaign runs.")
+@strawberry.type(description="A SKU's 单品直降 / 限时抢 price while the campaign runs.")
 class ItemPriceSkuPrice:
     item_price: Money
+    stock: int | None = strawberry.field(description="限时抢: units on offer; null for 单品直降.")
+    sold: int = strawberry.field(description="限时抢: units held by orders not cancelled.")
     _sku_id: strawberry.Private[int]
 
     @strawberry.field
@@ -106,6 +109,12 @@ class ItemPriceSkuPrice:
     description="单品直降 / 爆品价 settings: the unit price of each SKU (a lower store price still wins)."
 )
 class PriceCutSettings:
+    skus: list[ItemPriceSkuPrice]
+
+
+@strawberry.type(description="限时抢 settings: each SKU's price and stock, and the per-customer limit.")
+class FlashSaleSettings:
+    per_customer_limit: int | None
     skus: list[ItemPriceSkuPrice]
 
 
@@ -144,6 +153,10 @@ class CampaignData:
     invites: int = strawberry.field(description="Invitees attributed (邀请人数).")
     first_orders: int = strawberry.field(description="Invitees whose first order completed.")
     rewards_granted: int
+
+
+def _item_price(row: ItemPriceSku) -> ItemPriceSkuPrice:
+    return ItemPriceSkuPrice(item_price=money(row.price), stock=row.stock, sold=row.sold, _sku_id=row.sku_id)
 
 
 @strawberry.type(description="A campaign (营销活动). Its status is derived from its dates and stop time.")
@@ -235,9 +248,15 @@ class Campaign(relay.Node):
         if self.type is not CampaignType.PRICE_CUT:
             return None
         skus = await info.context.loaders.item_price_skus.load(self.id)
-        return PriceCutSettings(
-            skus=[ItemPriceSkuPrice(item_price=money(s.price), _sku_id=s.sku_id) for s in skus]
-        )
+        return PriceCutSettings(skus=[_item_price(s) for s in skus])
+
+    @strawberry.field
+    async def flash_sale(self, info: Info) -> FlashSaleSettings | None:
+        if self.type is not CampaignType.FLASH_SALE:
+            return None
+        skus = await info.context.loaders.item_price_skus.load(self.id)
+        limit = skus[0].per_customer_limit if skus else None
+        return FlashSaleSettings(per_customer_limit=limit, skus=[_item_price(s) for s in skus])
 
     @strawberry.field(description="List-view figures (back office only: refused at validation for others).")
     async def stats(self, info: Info) -> CampaignStats:

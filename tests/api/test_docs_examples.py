@@ -177,6 +177,10 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("promotions.md", "CutPreview"): [
         lambda d: _nonempty([a for a in d["previewPricing"]["adjustments"] if a["label"] == "单品直降"])
     ],
+    ("promotions.md", "FlashSale"): [_eq("createCampaign.campaign.flashSale.skus.0.stock", 50)],
+    ("promotions.md", "FlashPreview"): [
+        lambda d: _nonempty([a for a in d["previewPricing"]["adjustments"] if a["label"] == "限时抢"])
+    ],
     ("fulfilment.md", "Picking"): [
         _eq("order.deliveryStage", "PICKING"),
         _eq("order.id", "T3JkZXI6MQ=="),
