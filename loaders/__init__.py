@@ -28,6 +28,7 @@ from models.campaigns import (
     InviteReward,
     InviteRule,
     ItemPriceSku,
+    ProductDiscountRule,
     SpendRewardRule,
     SpendRewardTier,
 )
@@ -252,6 +253,10 @@ class Loaders:
     @cached_property
     def group_skus(self) -> RowLoader[int, list[GroupBuySku]]:
         return many_per_key(self._sessions, GroupBuySku, GroupBuySku.campaign_id, GroupBuySku.sku_id)
+
+    @cached_property
+    def discount_rule(self) -> RowLoader[int, ProductDiscountRule | None]:
+        return one_per_key(self._sessions, ProductDiscountRule, ProductDiscountRule.campaign_id)
 
     @cached_property
     def item_price_skus(self) -> RowLoader[int, list[ItemPriceSku]]:

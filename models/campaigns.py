@@ -73,7 +73,7 @@ class CampaignStore(Base):
 
 
 class CampaignProduct(Base):
-    """Products taking part in a SPEND_REWARD campaign whose scope is LISTED."""
+    """Products taking part in a SPEND_REWARD campaign whose scope is LISTED, or a PRODUCT_DISCOUNT."""
 
     __tablename__ = "campaign_products"
 
@@ -189,6 +189,18 @@ class ItemPriceSku(Base):
     sold: Mapped[int] = mapped_column(Integer, default=0)
     per_customer_limit: Mapped[int | None] = mapped_column(Integer)
     """FLASH_SALE: units one customer may hold at this price (orders not cancelled)."""
+
+
+class ProductDiscountRule(Base):
+    """商品折扣: `percent_off` % off every SKU of the campaign's products (campaign_products)."""
+
+    __tablename__ = "product_discount_rules"
+    __table_args__ = (CheckConstraint("percent_off > 0 AND percent_off < 100", name="percent_off_range"),)
+
+    campaign_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    percent_off: Mapped[int] = mapped_column(Integer)
 
 
 class FlashSaleTake(Base):

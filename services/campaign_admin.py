@@ -21,7 +21,6 @@ from models.campaigns import (
     GroupBuyRule,
     GroupBuySku,
     InviteRule,
-    ItemPriceSku,
     SpendRewardRule,
     SpendRewardTier,
 )
@@ -38,6 +37,14 @@ from models.enums import (
 )
 from models.errors import DomainError, ErrorCode
 from models.stores import Store
+from services.campaign_item_prices import (
+    DiscountSettings,
+    FlashSaleSettings,
+    PriceCutSettings,
+    add_rows,
+    check_settings,
+    check_sku_prices,
+)
 from services.commands import Result, Work
 from services.group_buy_cache import invalidate_campaign_pages
 
@@ -74,20 +81,6 @@ class GroupBuySettings:
 
 
 @dataclass(frozen=True, slots=True)
-class PriceCutSettings:
-    skus: tuple[tuple[int, int], ...]
-    """(sku id, unit price in cents while the campaign runs)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FlashSaleSettings:
-    skus: tuple[tuple[int, int, int], ...]
-    """(sku id, unit price in cents, units on offer at that price)."""
-    per_customer_limit: int | None = None
-    """Units of each SKU one customer may hold at the flash price."""
-
-
-@dataclass(frozen=True, slots=True)
 class CampaignDraft:
     type: CampaignType
     name: str
@@ -101,6 +94,7 @@ class CampaignDraft:
     group_buy: GroupBuySettings | None = None
     price_cut: PriceCutSettings | None = None
     flash_sale: FlashSaleSettings | None = None
+    product_discount: DiscountSettings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +140,7 @@ def _check_settings(draft: CampaignDraft) -> None:
         CampaignType.GROUP_BUY: draft.group_buy,
         CampaignType.PRICE_CUT: draft.price_cut,
         CampaignType.FLASH_SALE: draft.flash_sale,
+        CampaignType.PRODUCT_DISCOUNT: draft.product_discount,
     }
     names = {
         CampaignType.INVITE_REWARD: "inviteReward",
@@ -153,6 +148,7 @@ def _check_settings(draft: CampaignDraft) -> None:
         CampaignType.GROUP_BUY: "groupBuy",
         CampaignType.PRICE_CUT: "priceCut",
         CampaignType.FLASH_SALE: "flashSale",
+        CampaignType.PRODUCT_DISCOUNT: "productDiscount",
     }
     for kind, settings in given.items():
         if (kind is draft.type) != (settings is not None):
@@ -193,45 +189,7 @@ def _check_settings(draft: CampaignDraft) -> None:
             )
         if not g.skus or len({s for s, _ in g.skus}) != len(g.skus):
             raise DomainError(ErrorCode.BAD_USER_INPUT, "list each SKU once, at least one", "groupBuy.skus")
-    if draft.price_cut is not None:
-        skus = draft.price_cut.skus
-        if not skus or len({s for s, _ in skus}) != len(skus):
-            raise DomainError(ErrorCode.BAD_USER_INPUT, "list each SKU once, at least one", "priceCut.skus")
-    if draft.flash_sale is not None:
-        _check_flash_sale(draft.flash_sale)
-
-
-def _check_flash_sale(flash: FlashSaleSettings) -> None:
-    if not flash.skus or len({s for s, _, _ in flash.skus}) != len(flash.skus):
-        raise DomainError(ErrorCode.BAD_USER_INPUT, "list each SKU once, at least one", "flashSale.skus")
-    for n, (_, _, stock) in enumerate(flash.skus):
-        if stock <= 0:
-            raise DomainError(
-                ErrorCode.BAD_USER_INPUT, "the stock must be positive", f"flashSale.skus.{n}.stock"
-            )
-    if flash.per_customer_limit is not None and flash.per_customer_limit <= 0:
-        raise DomainError(
-            ErrorCode.BAD_USER_INPUT, "the limit must be positive", "flashSale.perCustomerLimit"
-        )
-
-
-async def _check_group_prices(
-    work: Work, prices: Sequence[tuple[int, int]], field: str = "groupBuy.skus", label: str = "group"
-) -> None:
-    skus = {
-        s.id: s
-        for s in (await work.session.scalars(select(Sku).where(Sku.id.in_([i for i, _ in prices])))).all()
-    }
-    for i, (sku_id, price) in enumerate(prices):
-        sku = skus.get(sku_id)
-        if sku is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"unknown SKU {sku_id}", f"{field}.{i}.skuId")
-        if not 0 < price < sku.price:
-            raise DomainError(
-                ErrorCode.BAD_USER_INPUT,
-                f"the {label} price must be above 0 and below the price ({sku.price} cents)",
-                f"{field}.{i}.{label}Price",
-            )
+    check_settings(draft.price_cut, draft.flash_sale, draft.product_discount)
 
 
 async def create(work: Work, draft: CampaignDraft) -> Result:
@@ -275,7 +233,7 @@ async def create(work: Work, draft: CampaignDraft) -> Result:
         await _add_spend(work, campaign, draft.spend)
     if draft.group_buy is not None:
         g = draft.group_buy
-        await _check_group_prices(work, g.skus)
+        await check_sku_prices(work, g.skus)
         work.session.add(
             GroupBuyRule(
                 campaign_id=campaign.id,
@@ -286,24 +244,7 @@ async def create(work: Work, draft: CampaignDraft) -> Result:
             )
         )
         work.session.add_all(GroupBuySku(campaign_id=campaign.id, sku_id=s, group_price=p) for s, p in g.skus)
-    if draft.price_cut is not None:
-        skus = draft.price_cut.skus
-        await _check_group_prices(work, skus, "priceCut.skus", "item")
-        work.session.add_all(ItemPriceSku(campaign_id=campaign.id, sku_id=s, price=p) for s, p in skus)
-    if draft.flash_sale is not None:
-        flash = draft.flash_sale
-        await _check_group_prices(work, [(s, p) for s, p, _ in flash.skus], "flashSale.skus", "item")
-        work.session.add_all(
-            ItemPriceSku(
-                campaign_id=campaign.id,
-                sku_id=s,
-                price=p,
-                stock=n,
-                sold=0,
-                per_customer_limit=flash.per_customer_limit,
-            )
-            for s, p, n in flash.skus
-        )
+    await add_rows(work, campaign, draft.price_cut, draft.flash_sale, draft.product_discount)
     return {"campaignId": campaign.id}
 
 
@@ -371,7 +312,7 @@ async def update(work: Work, campaign_id: int, patch: CampaignPatch) -> Result:
             raise DomainError(
                 ErrorCode.BAD_USER_INPUT, "only group-buy campaigns have group prices", "groupPrices"
             )
-        await _check_group_prices(work, patch.group_prices)
+        await check_sku_prices(work, patch.group_prices)
         listed = set(
             (
                 await work.session.scalars(

@@ -1,5 +1,5 @@
 """Campaigns at checkout: 满减赠 running at a store as the pricing's order promotions, and 单品直降 /
-限时抢 prices as its item prices.
+限时抢 / 商品折扣 prices as its item prices.
 
 Which order promotion applies (the most money off, a gift breaking ties), which item price wins
 (the lowest; they never stack) and how each reduction is spread is decided by
@@ -9,7 +9,7 @@ Which order promotion applies (the most money off, a gift breaking ties), which 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, or_, select
@@ -21,6 +21,7 @@ from models.campaigns import (
     CampaignProduct,
     CampaignStore,
     ItemPriceSku,
+    ProductDiscountRule,
     SpendRewardRule,
     SpendRewardTier,
 )
@@ -29,6 +30,7 @@ from models.pricing.cart import ItemPrice, OrderPromotion
 
 PRICE_CUT_LABEL = "单品直降"
 FLASH_SALE_LABEL = "限时抢"
+DISCOUNT_LABEL = "商品折扣"
 
 
 def _running_at(store_id: int | None, now: datetime) -> list[ColumnElement[bool]]:
@@ -73,6 +75,32 @@ async def running_item_prices(
         else:
             prices[row.sku_id].append(ItemPrice(PRICE_CUT_LABEL, row.price, row.campaign_id))
     return {sku: tuple(found) for sku, found in prices.items()}
+
+
+async def running_discounts(
+    session: AsyncSession, store_id: int | None, product_ids: Collection[int], now: datetime
+) -> dict[int, tuple[tuple[int, int], ...]]:
+    """Per product, the (campaign id, percent off) of the 商品折扣 running at this store now, oldest
+    first; `models.pricing.percent_price` turns each into an item price of the store's price."""
+    if not product_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(CampaignProduct.product_id, Campaign.id, ProductDiscountRule.percent_off)
+            .join(Campaign, Campaign.id == CampaignProduct.campaign_id)
+            .join(ProductDiscountRule, ProductDiscountRule.campaign_id == Campaign.id)
+            .where(
+                CampaignProduct.product_id.in_(set(product_ids)),
+                Campaign.type == CampaignType.PRODUCT_DISCOUNT,
+                *_running_at(store_id, now),
+            )
+            .order_by(Campaign.id)
+        )
+    ).all()
+    found: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for product_id, campaign_id, percent_off in rows:
+        found[product_id].append((campaign_id, percent_off))
+    return {product: tuple(offers) for product, offers in found.items()}
 
 
 async def running_promotions(

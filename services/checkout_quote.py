@@ -20,11 +20,18 @@ from models.catalog import Product, Sku, StoreSku
 from models.coupon_rules import CouponTerms, pick_coupons
 from models.enums import Fulfillment, OrderChannel, ProductStatus, ThresholdKind
 from models.errors import DomainError, ErrorCode
+from models.pricing import percent_price
 from models.pricing.cart import Item, ItemPrice, Layer, OrderPromotion, Pricing, best_goods_coupon, price_cart
 from models.store_hours import delivery_fee_at
 from models.store_intake import check_takes_orders
 from models.stores import Store
-from services.campaign_pricing import FLASH_SALE_LABEL, running_item_prices, running_promotions
+from services.campaign_pricing import (
+    DISCOUNT_LABEL,
+    FLASH_SALE_LABEL,
+    running_discounts,
+    running_item_prices,
+    running_promotions,
+)
 from services.flash_sales import FlashTake
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -254,11 +261,25 @@ async def _gift(
 
 
 def cart_items(
-    priced: Sequence[_Priced], item_prices: dict[int, tuple[ItemPrice, ...]] | None = None
+    priced: Sequence[_Priced],
+    item_prices: dict[int, tuple[ItemPrice, ...]] | None = None,
+    discounts: dict[int, tuple[tuple[int, int], ...]] | None = None,
 ) -> list[Item]:
-    offered = item_prices or {}
+    """The cart for the pricing: per line its store price and the item prices on offer (per SKU,
+    and each 商品折扣 of its product applied to the store price)."""
+    offered, percents = item_prices or {}, discounts or {}
     return [
-        Item(p.product.id, p.unit_price, p.quantity, p.product.category_id, offered.get(p.sku.id, ()))
+        Item(
+            p.product.id,
+            p.unit_price,
+            p.quantity,
+            p.product.category_id,
+            offered.get(p.sku.id, ())
+            + tuple(
+                ItemPrice(DISCOUNT_LABEL, percent_price(p.unit_price, pct), campaign_id)
+                for campaign_id, pct in percents.get(p.product.id, ())
+            ),
+        )
         for p in priced
     ]
 
@@ -284,11 +305,13 @@ async def quote(
     store_id = store.id if store else None
     promotions: list[OrderPromotion] = []
     item_prices: dict[int, tuple[ItemPrice, ...]] = {}
+    percents: dict[int, tuple[tuple[int, int], ...]] = {}
     if discounts is None:
         promotions = await running_promotions(session, store_id, now)
         quantities = {x.sku.id: x.quantity for x in priced}
         item_prices = await running_item_prices(session, store_id, quantities, now)
-    items = cart_items(priced, item_prices)
+        percents = await running_discounts(session, store_id, {x.product.id for x in priced}, now)
+    items = cart_items(priced, item_prices, percents)
     p = price_cart(
         items,
         promotions,

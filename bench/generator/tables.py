@@ -53,6 +53,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "spend_reward_tiers": _cols("id campaign_id threshold reduction_amount gift_sku_id gift_quantity"),
     "group_buy_rules": _cols("campaign_id kind team_size validity_hours per_customer_limit"),
     "group_buy_skus": _cols("campaign_id sku_id group_price"),
+    "product_discount_rules": _cols("campaign_id percent_off"),
     "item_price_skus": _cols("campaign_id sku_id price stock sold per_customer_limit"),
     "flash_sale_takes": _cols("id campaign_id sku_id order_id customer_id quantity released_at"),
     "group_buy_teams": _cols(
@@ -149,6 +150,7 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "group_buy_rules",
     "group_buy_skus",
     "item_price_skus",
+    "product_discount_rules",
     "group_buy_teams",
     "orders",
     "order_lines",

@@ -91,6 +91,14 @@ class FlashSaleInput:
     )
 
 
+@strawberry.input(description="商品折扣: a percentage off every SKU of the listed products.")
+class ProductDiscountInput:
+    percent_off: int = strawberry.field(
+        description="1 to 99, of each unit's store price; the cents off are rounded down."
+    )
+    product_ids: list[strawberry.ID]
+
+
 @strawberry.input(description="Exactly the settings of the campaign's type must be given.")
 class CreateCampaignInput:
     type: CampaignType
@@ -104,6 +112,7 @@ class CreateCampaignInput:
     group_buy: GroupBuyInput | None = None
     price_cut: PriceCutInput | None = None
     flash_sale: FlashSaleInput | None = None
+    product_discount: ProductDiscountInput | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 

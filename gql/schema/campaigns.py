@@ -112,6 +112,19 @@ class PriceCutSettings:
     skus: list[ItemPriceSkuPrice]
 
 
+@strawberry.type(
+    description="商品折扣 settings: the percentage off each unit's store price, and the products."
+)
+class ProductDiscountSettings:
+    percent_off: int
+    _product_ids: strawberry.Private[list[int]]
+
+    @strawberry.field
+    async def products(self, info: Info) -> list[Product]:
+        rows = await info.context.loaders.product.load_many(self._product_ids)
+        return [Product.from_row(r) for r in rows if r is not None]
+
+
 @strawberry.type(description="限时抢 settings: each SKU's price and stock, and the per-customer limit.")
 class FlashSaleSettings:
     per_customer_limit: int | None
@@ -249,6 +262,18 @@ class Campaign(relay.Node):
             return None
         skus = await info.context.loaders.item_price_skus.load(self.id)
         return PriceCutSettings(skus=[_item_price(s) for s in skus])
+
+    @strawberry.field
+    async def product_discount(self, info: Info) -> ProductDiscountSettings | None:
+        if self.type is not CampaignType.PRODUCT_DISCOUNT:
+            return None
+        rule = await info.context.loaders.discount_rule.load(self.id)
+        if rule is None:
+            return None
+        products = await info.context.loaders.campaign_products.load(self.id)
+        return ProductDiscountSettings(
+            percent_off=rule.percent_off, _product_ids=[p.product_id for p in products]
+        )
 
     @strawberry.field
     async def flash_sale(self, info: Info) -> FlashSaleSettings | None:

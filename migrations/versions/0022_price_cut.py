@@ -1,7 +1,8 @@
-"""Item-level price promotions: 单品直降 (PRICE_CUT) and 限时抢 (FLASH_SALE)
+"""Item-level price promotions: 单品直降 (PRICE_CUT), 限时抢 (FLASH_SALE), 商品折扣 (PRODUCT_DISCOUNT)
 
-`campaigns.type` takes PRICE_CUT and FLASH_SALE (its CHECK constraint is replaced; the column's
-length already fits them). New tables: `item_price_skus` (the unit price of each SKU while the
+`campaigns.type` takes PRICE_CUT, FLASH_SALE and PRODUCT_DISCOUNT (its CHECK constraint is replaced;
+the column widens to fit them). `product_discount_rules`: a 商品折扣's percentage (its
+products are in `campaign_products`). New tables: `item_price_skus` (the unit price of each SKU while the
 campaign runs, with a flash sale's stock, units sold and per-customer limit) and
 `flash_sale_takes` (the flash-sale units each order holds, released on cancellation).
 
@@ -28,14 +29,30 @@ _TYPES_BEFORE = ("INVITE_REWARD", "SPEND_REWARD", "GROUP_BUY")
 _TYPE_CHECK = "ck_campaigns_campaign_type"
 
 
-def _replace_type_check(values: Sequence[str]) -> None:
+def _replace_type_check(values: Sequence[str], length: int) -> None:
     with op.batch_alter_table("campaigns") as batch:
         batch.drop_constraint(op.f(_TYPE_CHECK), type_="check")
+        batch.alter_column("type", existing_type=sa.String(), type_=sa.String(length), existing_nullable=False)
         batch.create_check_constraint(op.f(_TYPE_CHECK), sa.column("type").in_(values))
 
 
 def upgrade() -> None:
-    _replace_type_check((*_TYPES_BEFORE, "PRICE_CUT", "FLASH_SALE"))
+    _replace_type_check((*_TYPES_BEFORE, "PRICE_CUT", "FLASH_SALE", "PRODUCT_DISCOUNT"), 24)
+    op.create_table(
+        "product_discount_rules",
+        sa.Column("campaign_id", _ID, nullable=False),
+        sa.Column("percent_off", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "percent_off > 0 AND percent_off < 100", name=op.f("ck_product_discount_rules_percent_off_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_product_discount_rules_campaign_id_campaigns"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("campaign_id", name=op.f("pk_product_discount_rules")),
+    )
     op.create_table(
         "item_price_skus",
         sa.Column("campaign_id", _ID, nullable=False),
@@ -95,5 +112,9 @@ def downgrade() -> None:
     op.drop_table("flash_sale_takes")
     op.drop_index(op.f("ix_item_price_skus_sku_id"), table_name="item_price_skus")
     op.drop_table("item_price_skus")
-    op.execute("DELETE FROM campaigns WHERE type IN ('PRICE_CUT', 'FLASH_SALE')")
-    _replace_type_check(_TYPES_BEFORE)
+    op.drop_table("product_discount_rules")
+    ours = "SELECT id FROM campaigns WHERE type IN ('PRICE_CUT', 'FLASH_SALE', 'PRODUCT_DISCOUNT')"
+    for table in ("campaign_products", "campaign_stores"):
+        op.execute(f"DELETE FROM {table} WHERE campaign_id IN ({ours})")  # noqa: S608 (constant SQL)
+    op.execute("DELETE FROM campaigns WHERE type IN ('PRICE_CUT', 'FLASH_SALE', 'PRODUCT_DISCOUNT')")
+    _replace_type_check(_TYPES_BEFORE, 21)

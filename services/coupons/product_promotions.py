@@ -1,6 +1,6 @@
 """Which promotions a product is in (商品参与的活动): the audit question an operator asks before
-starting another campaign. Running or upcoming 满减赠, 拼团, 单品直降 and 限时抢 campaigns that cover
-the product, and the coupon templates that can still be claimed for it (at one store, when given).
+starting another campaign. Running or upcoming 满减赠, 拼团, 单品直降, 限时抢 and 商品折扣 campaigns that
+cover the product, and the coupon templates that can still be claimed for it (at one store, when given).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ async def promotions_of(
         or_(
             (Campaign.type == CampaignType.SPEND_REWARD)
             & (Campaign.id.in_(spend_all) | Campaign.id.in_(listed)),
+            (Campaign.type == CampaignType.PRODUCT_DISCOUNT) & Campaign.id.in_(listed),
             (Campaign.type == CampaignType.GROUP_BUY) & Campaign.id.in_(grouped),
             Campaign.type.in_((CampaignType.PRICE_CUT, CampaignType.FLASH_SALE)) & Campaign.id.in_(cut),
         ),

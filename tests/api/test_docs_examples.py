@@ -181,6 +181,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("promotions.md", "FlashPreview"): [
         lambda d: _nonempty([a for a in d["previewPricing"]["adjustments"] if a["label"] == "限时抢"])
     ],
+    ("promotions.md", "Discount"): [_eq("createCampaign.campaign.productDiscount.percentOff", 10)],
     ("fulfilment.md", "Picking"): [
         _eq("order.deliveryStage", "PICKING"),
         _eq("order.id", "T3JkZXI6MQ=="),

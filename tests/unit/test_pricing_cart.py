@@ -17,6 +17,7 @@ from models.coupon_rules import (
 )
 from models.enums import ThresholdKind
 from models.errors import DomainError, ErrorCode
+from models.pricing import percent_price
 from models.pricing.cart import (
     Item,
     ItemPrice,
@@ -263,3 +264,16 @@ def test_item_level_is_the_lowest_offer_one_adjustment_per_line(items: list[Item
             assert sum(a.shares) == a.amount
             winner = [o for o in item.item_prices if o.label == a.label and o.unit_price == best]
             assert any(o.source_id == a.source_id for o in winner)
+
+
+@given(st.integers(0, 10**7), st.integers(0, 100))
+def test_percent_price_rounds_the_discount_down_in_whole_cents(price: int, percent: int) -> None:
+    discounted = percent_price(price, percent)
+    off = price - discounted
+    assert 0 <= discounted <= price
+    assert off * 100 <= price * percent < (off + 1) * 100  # floor(price × percent / 100)
+
+
+def test_percent_price_example() -> None:
+    assert percent_price(999, 15) == 850  # 149.85 cents off → 149
+    assert percent_price(1500, 15) == 1275
