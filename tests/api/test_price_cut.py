@@ -131,8 +131,17 @@ async def test_the_order_keeps_the_cut_per_line_and_refunds_exactly(
         "reason": "缺货",
         "idempotencyKey": key(),
     }
+    figures = """query($id: ID!) { campaign(id: $id) { stats { participants orders sales { cents } }
+      data { orders discountCost { cents } } } }"""
+    seen = (await api.as_hq().execute(figures, id=campaign["id"])).data["campaign"]
+    assert seen["stats"] == {"participants": 1, "orders": 1, "sales": {"cents": 3702 + 800 + _fee(order)}}
+    assert seen["data"] == {"orders": 1, "discountCost": {"cents": 798}}
     r = done(await staff.execute(REFUND_LINES, input=refund), "refundLines")
     assert r["afterSale"]["refundAmount"] == {"cents": 1234}
+
+
+def _fee(order: dict[str, Any]) -> int:
+    return int(order["payableAmount"]["cents"]) - 3702 - 800
 
 
 async def test_bad_input_is_refused_and_writes_nothing(api: Api, seed: Seed, db: Database) -> None:
