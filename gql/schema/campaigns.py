@@ -24,6 +24,7 @@ from models.enums import (
     RewardKind,
     ThresholdKind,
 )
+from services.campaign_conflicts import price_conflicts
 from services.campaign_data import day_bounds, figures
 
 
@@ -123,6 +124,29 @@ class ProductDiscountSettings:
     async def products(self, info: Info) -> list[Product]:
         rows = await info.context.loaders.product.load_many(self._product_ids)
         return [Product.from_row(r) for r in rows if r is not None]
+
+
+@strawberry.type(
+    description="Another item-level promotion pricing one of this campaign's SKUs then and there."
+)
+class PriceConflict:
+    price: Money = strawberry.field(description="This campaign's unit price (at the SKU's list price).")
+    other_price: Money
+    wins: bool = strawberry.field(description="This campaign's price is charged where both apply.")
+    _sku_id: strawberry.Private[int]
+    _other_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def sku(self, info: Info) -> Sku:
+        row = await info.context.loaders.sku.load(self._sku_id)
+        assert row is not None
+        return Sku.from_row(row)
+
+    @strawberry.field
+    async def other_campaign(self, info: Info) -> Campaign:
+        row = await info.context.loaders.campaign.load(self._other_id)
+        assert row is not None
+        return Campaign.from_row(row)
 
 
 @strawberry.type(description="限时抢 settings: each SKU's price and stock, and the per-customer limit.")
@@ -274,6 +298,26 @@ class Campaign(relay.Node):
         return ProductDiscountSettings(
             percent_off=rule.percent_off, _product_ids=[p.product_id for p in products]
         )
+
+    @strawberry.field(
+        description="单品直降 / 限时抢 / 商品折扣: the other such campaigns pricing its SKUs at an "
+        "overlapping time and store, and which price wins (the lowest; nothing stacks). Empty once "
+        "it is over."
+    )
+    async def price_conflicts(self, info: Info) -> list[PriceConflict]:
+        async with info.context.sessions() as session:
+            row = await session.get(CampaignRow, self.id)
+            found = await price_conflicts(session, row, utcnow()) if row else []
+        return [
+            PriceConflict(
+                price=money(c.price),
+                other_price=money(c.other_price),
+                wins=c.wins,
+                _sku_id=c.sku_id,
+                _other_id=c.other_campaign_id,
+            )
+            for c in found
+        ]
 
     @strawberry.field
     async def flash_sale(self, info: Info) -> FlashSaleSettings | None:

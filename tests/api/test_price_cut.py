@@ -177,3 +177,30 @@ async def test_stopping_ends_the_price_and_product_promotions_lists_it(api: Api,
     assert stopped.data["stopCampaign"]["campaign"]["status"] == "STOPPED"
     assert (await _preview(api, shop, 1))["discountAmount"] == {"cents": 0}
     assert (await hq.execute(query, p=product)).data["productPromotions"]["campaigns"] == []
+
+
+async def test_conflicts_show_which_price_wins(api: Api, seed: Seed) -> None:
+    shop = await open_shop(seed, stock=50)  # apple 15.00, pear 8.00 (one product)
+    hq = api.as_hq()
+    mine = created(await hq.execute(CREATE, input=cut_input(shop, 1300, stores=[shop.a.id], name="A")))
+    created(await hq.execute(CREATE, input=cut_input(shop, 1100, name="B")))
+    created(await hq.execute(CREATE, input=cut_input(shop, 1000, stores=[shop.b.id], name="elsewhere")))
+    discount = {
+        "type": "PRODUCT_DISCOUNT",
+        "name": "9折",
+        **window(),
+        "productDiscount": {"percentOff": 10, "productIds": [encode_id("Product", shop.apple.product_id)]},
+        "idempotencyKey": key(),
+    }
+    created(await hq.execute(CREATE, input=discount))
+    query = """query($id: ID!) { campaign(id: $id) { priceConflicts {
+      sku { skuCode } otherCampaign { name } price { cents } otherPrice { cents } wins } } }"""
+    r = await hq.execute(query, id=mine["id"])
+    assert r.errors == [], r.errors
+    rows = r.data["campaign"]["priceConflicts"]
+    assert [(c["otherCampaign"]["name"], c["otherPrice"]["cents"], c["wins"]) for c in rows] == [
+        ("B", 1100, False),
+        ("9折", 1350, True),  # the store-B-only campaign never meets store A's
+    ]
+    assert {c["sku"]["skuCode"] for c in rows} == {shop.apple.sku_code}
+    assert (await api.execute(query, id=mine["id"])).error_codes  # back office only
