@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from gql.ids import encode_id
 from models.base import utcnow
 from models.campaigns import FlashSaleTake, ItemPriceSku
+from models.coupons import OrderAdjustment
 from models.orders import Order
 from services.commands import Deps
 from services.sweeps import run_sweeps
@@ -150,6 +151,10 @@ async def test_concurrent_orders_never_oversell_the_flash_stock(api: Api, seed: 
     async with db.sessions() as session:
         takes = (await session.scalars(select(FlashSaleTake))).all()
         orders = await session.scalar(select(func.count()).select_from(Order))
+        flash_priced = await session.scalar(
+            select(func.count()).select_from(OrderAdjustment).where(OrderAdjustment.label == "限时抢")
+        )
     assert 1 <= sold == held == len(takes) <= 5
     assert len({t.customer_id for t in takes}) == len(takes)  # nobody past the limit of 1
     assert orders == outcomes["OK"]
+    assert flash_priced == len(takes)  # every order priced at the flash price holds its unit
