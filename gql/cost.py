@@ -81,6 +81,8 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     "Metrics.serviceLosses": 20,
     "Campaign.data": 50,
     "Campaign.stats": 10,
+    # The other item-level campaigns overlapping it, one or two reads each (at most 100 rows).
+    "Campaign.priceConflicts": 20,
     # A template's figures: two GROUP BYs over its coupons and their adjustments.
     "CouponTemplate.figures": 10,
     # Counts per status tab: one GROUP BY over the caller's whole order scope.

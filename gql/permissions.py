@@ -173,6 +173,7 @@ FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     # Sales figures of a campaign are the back office's; its public page shows the campaign itself.
     "Campaign.stats": BACK_OFFICE,
     "Campaign.data": BACK_OFFICE,
+    "Campaign.priceConflicts": BACK_OFFICE,
 }
 """Fields below the root that only some roles may select (others get FORBIDDEN / UNAUTHENTICATED)."""
 

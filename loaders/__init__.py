@@ -27,6 +27,8 @@ from models.campaigns import (
     GroupBuySku,
     InviteReward,
     InviteRule,
+    ItemPriceSku,
+    ProductDiscountRule,
     SpendRewardRule,
     SpendRewardTier,
 )
@@ -251,6 +253,14 @@ class Loaders:
     @cached_property
     def group_skus(self) -> RowLoader[int, list[GroupBuySku]]:
         return many_per_key(self._sessions, GroupBuySku, GroupBuySku.campaign_id, GroupBuySku.sku_id)
+
+    @cached_property
+    def discount_rule(self) -> RowLoader[int, ProductDiscountRule | None]:
+        return one_per_key(self._sessions, ProductDiscountRule, ProductDiscountRule.campaign_id)
+
+    @cached_property
+    def item_price_skus(self) -> RowLoader[int, list[ItemPriceSku]]:
+        return many_per_key(self._sessions, ItemPriceSku, ItemPriceSku.campaign_id, ItemPriceSku.sku_id)
 
     @cached_property
     def campaign_stats(self) -> DataLoader[int, CampaignStats]:

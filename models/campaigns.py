@@ -1,4 +1,4 @@
-"""Campaigns (营销): 邀请有礼 (invite reward), 满减赠 (spend reward), 拼团 (group buy).
+"""Campaigns (营销): 邀请有礼 (invite reward), 满减赠 (spend reward), 拼团 (group buy), 单品直降 (price cut).
 
 A campaign's status is derived from the clock and `stopped_at` (see `campaign_status`), never
 stored, so it cannot disagree with its dates. Type-specific settings live in 1:1 rule tables.
@@ -73,7 +73,7 @@ class CampaignStore(Base):
 
 
 class CampaignProduct(Base):
-    """Products taking part in a SPEND_REWARD campaign whose scope is LISTED."""
+    """Products taking part in a SPEND_REWARD campaign whose scope is LISTED, or a PRODUCT_DISCOUNT."""
 
     __tablename__ = "campaign_products"
 
@@ -165,6 +165,61 @@ class GroupBuySku(Base):
     )
     sku_id: Mapped[int] = mapped_column(IdType, ForeignKey("skus.id"), primary_key=True)
     group_price: Mapped[int] = mapped_column(Integer)
+
+
+class ItemPriceSku(Base):
+    """The unit price of one SKU while a PRICE_CUT (单品直降) or FLASH_SALE (限时抢) campaign runs (the
+    store price if lower). A flash sale has its own `stock`: `sold` only grows by conditional updates
+    within it (the CHECK backs them) and shrinks when an order holding units is cancelled."""
+
+    __tablename__ = "item_price_skus"
+    __table_args__ = (
+        CheckConstraint("price > 0", name="item_price_positive"),
+        CheckConstraint("sold >= 0 AND (stock IS NULL OR sold <= stock)", name="item_price_sold_within"),
+        CheckConstraint("per_customer_limit IS NULL OR per_customer_limit > 0", name="item_price_limit"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    sku_id: Mapped[int] = mapped_column(IdType, ForeignKey("skus.id"), primary_key=True, index=True)
+    price: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int | None] = mapped_column(Integer)
+    """FLASH_SALE: units on offer at this price; None (PRICE_CUT): unlimited."""
+    sold: Mapped[int] = mapped_column(Integer, default=0)
+    per_customer_limit: Mapped[int | None] = mapped_column(Integer)
+    """FLASH_SALE: units one customer may hold at this price (orders not cancelled)."""
+
+
+class ProductDiscountRule(Base):
+    """商品折扣: `percent_off` % off every SKU of the campaign's products (campaign_products)."""
+
+    __tablename__ = "product_discount_rules"
+    __table_args__ = (CheckConstraint("percent_off > 0 AND percent_off < 100", name="percent_off_range"),)
+
+    campaign_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    percent_off: Mapped[int] = mapped_column(Integer)
+
+
+class FlashSaleTake(Base):
+    """Units of a flash sale's stock held by one order; released (once) when the order is cancelled
+    or times out unpaid."""
+
+    __tablename__ = "flash_sale_takes"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="take_quantity_positive"),
+        Index("ix_flash_sale_takes_holder", "campaign_id", "sku_id", "customer_id"),
+    )
+
+    id: Mapped[int] = id_pk()
+    campaign_id: Mapped[int] = mapped_column(IdType, ForeignKey("campaigns.id"))
+    sku_id: Mapped[int] = mapped_column(IdType, ForeignKey("skus.id"))
+    order_id: Mapped[int] = mapped_column(IdType, ForeignKey("orders.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(IdType, ForeignKey("customers.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class GroupBuyTeam(Base):

@@ -104,6 +104,12 @@ class CampaignType(StrEnum):
     INVITE_REWARD = "INVITE_REWARD"
     SPEND_REWARD = "SPEND_REWARD"
     GROUP_BUY = "GROUP_BUY"
+    PRICE_CUT = "PRICE_CUT"
+    """单品直降 / 爆品价: a fixed lower unit price for chosen SKUs (item level of the pricing)."""
+    FLASH_SALE = "FLASH_SALE"
+    """限时抢: a time-boxed item price with its own stock and a per-customer limit."""
+    PRODUCT_DISCOUNT = "PRODUCT_DISCOUNT"
+    """商品折扣: a percentage off every SKU of chosen products (item level of the pricing)."""
 
 
 class CampaignStatus(StrEnum):

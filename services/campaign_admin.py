@@ -37,6 +37,14 @@ from models.enums import (
 )
 from models.errors import DomainError, ErrorCode
 from models.stores import Store
+from services.campaign_item_prices import (
+    DiscountSettings,
+    FlashSaleSettings,
+    PriceCutSettings,
+    add_rows,
+    check_settings,
+    check_sku_prices,
+)
 from services.commands import Result, Work
 from services.group_buy_cache import invalidate_campaign_pages
 
@@ -84,6 +92,9 @@ class CampaignDraft:
     invite: InviteSettings | None = None
     spend: SpendSettings | None = None
     group_buy: GroupBuySettings | None = None
+    price_cut: PriceCutSettings | None = None
+    flash_sale: FlashSaleSettings | None = None
+    product_discount: DiscountSettings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +138,21 @@ def _check_settings(draft: CampaignDraft) -> None:
         CampaignType.INVITE_REWARD: draft.invite,
         CampaignType.SPEND_REWARD: draft.spend,
         CampaignType.GROUP_BUY: draft.group_buy,
+        CampaignType.PRICE_CUT: draft.price_cut,
+        CampaignType.FLASH_SALE: draft.flash_sale,
+        CampaignType.PRODUCT_DISCOUNT: draft.product_discount,
+    }
+    names = {
+        CampaignType.INVITE_REWARD: "inviteReward",
+        CampaignType.SPEND_REWARD: "spendReward",
+        CampaignType.GROUP_BUY: "groupBuy",
+        CampaignType.PRICE_CUT: "priceCut",
+        CampaignType.FLASH_SALE: "flashSale",
+        CampaignType.PRODUCT_DISCOUNT: "productDiscount",
     }
     for kind, settings in given.items():
         if (kind is draft.type) != (settings is not None):
-            name = {CampaignType.INVITE_REWARD: "inviteReward", CampaignType.SPEND_REWARD: "spendReward"}.get(
-                kind, "groupBuy"
-            )
+            name = names[kind]
             wanted = "needs" if kind is draft.type else "must not have"
             raise DomainError(
                 ErrorCode.BAD_USER_INPUT, f"a {draft.type.value} campaign {wanted} {name} settings", name
@@ -169,23 +189,7 @@ def _check_settings(draft: CampaignDraft) -> None:
             )
         if not g.skus or len({s for s, _ in g.skus}) != len(g.skus):
             raise DomainError(ErrorCode.BAD_USER_INPUT, "list each SKU once, at least one", "groupBuy.skus")
-
-
-async def _check_group_prices(work: Work, prices: Sequence[tuple[int, int]]) -> None:
-    skus = {
-        s.id: s
-        for s in (await work.session.scalars(select(Sku).where(Sku.id.in_([i for i, _ in prices])))).all()
-    }
-    for i, (sku_id, price) in enumerate(prices):
-        sku = skus.get(sku_id)
-        if sku is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"unknown SKU {sku_id}", f"groupBuy.skus.{i}.skuId")
-        if not 0 < price < sku.price:
-            raise DomainError(
-                ErrorCode.BAD_USER_INPUT,
-                f"the group price must be above 0 and below the price ({sku.price} cents)",
-                f"groupBuy.skus.{i}.groupPrice",
-            )
+    check_settings(draft.price_cut, draft.flash_sale, draft.product_discount)
 
 
 async def create(work: Work, draft: CampaignDraft) -> Result:
@@ -229,7 +233,7 @@ async def create(work: Work, draft: CampaignDraft) -> Result:
         await _add_spend(work, campaign, draft.spend)
     if draft.group_buy is not None:
         g = draft.group_buy
-        await _check_group_prices(work, g.skus)
+        await check_sku_prices(work, g.skus)
         work.session.add(
             GroupBuyRule(
                 campaign_id=campaign.id,
@@ -240,6 +244,7 @@ async def create(work: Work, draft: CampaignDraft) -> Result:
             )
         )
         work.session.add_all(GroupBuySku(campaign_id=campaign.id, sku_id=s, group_price=p) for s, p in g.skus)
+    await add_rows(work, campaign, draft.price_cut, draft.flash_sale, draft.product_discount)
     return {"campaignId": campaign.id}
 
 
@@ -307,7 +312,7 @@ async def update(work: Work, campaign_id: int, patch: CampaignPatch) -> Result:
             raise DomainError(
                 ErrorCode.BAD_USER_INPUT, "only group-buy campaigns have group prices", "groupPrices"
             )
-        await _check_group_prices(work, patch.group_prices)
+        await check_sku_prices(work, patch.group_prices)
         listed = set(
             (
                 await work.session.scalars(

@@ -1,7 +1,9 @@
 """Campaign figures: the list view's participants / orders / sales, and the data view of one campaign.
 
 Orders count once paid (and not refunded in full); sales are paid minus refunded. Spend-reward and
-group-buy orders carry their campaign; an invite campaign's orders are its invitees' first orders.
+group-buy orders carry their campaign; an invite campaign's orders are its invitees' first orders;
+an item-level promotion's (单品直降 / 限时抢 / 商品折扣) are the orders with an item-level adjustment of
+it, and its discount cost is those adjustments only (a 满减 on the same order is the other's cost).
 Day ranges are business days (the configured time zone), turned into UTC instants before querying.
 ROI follows SPEC §5: cost / campaign turnover (lower is better), turnover = goods at original price +
 packaging + delivery fee of store deliveries.
@@ -87,12 +89,17 @@ def _within(
 _PAID_KEPT = and_(Order.paid_at.is_not(None), Order.refunded_amount < Order.paid_amount)
 
 
+def _item_level(campaign_ids: Sequence[int]) -> ColumnElement[bool]:
+    return (OrderAdjustment.layer == Layer.ITEM) & OrderAdjustment.source_id.in_(campaign_ids)
+
+
 def _order_membership(campaign_ids: Sequence[int]) -> ColumnElement[bool]:
-    """Orders of these campaigns: linked directly, or an invitee's first order."""
+    """Orders of these campaigns: linked directly, an invitee's first order, or priced by it."""
     first_orders = select(InviteRecord.first_order_id).where(
         InviteRecord.campaign_id.in_(campaign_ids), InviteRecord.first_order_id.is_not(None)
     )
-    return Order.campaign_id.in_(campaign_ids) | Order.id.in_(first_orders)
+    priced = select(OrderAdjustment.order_id).where(_item_level(campaign_ids))
+    return Order.campaign_id.in_(campaign_ids) | Order.id.in_(first_orders) | Order.id.in_(priced)
 
 
 async def list_stats(session: AsyncSession, campaign_ids: Sequence[int]) -> dict[int, CampaignStats]:
@@ -115,7 +122,28 @@ async def list_stats(session: AsyncSession, campaign_ids: Sequence[int]) -> dict
             .group_by(owner)
         )
     ).all()
-    return {int(cid): CampaignStats(int(p), int(o), int(s)) for cid, p, o, s in rows if cid is not None}
+    stats = {int(cid): CampaignStats(int(p), int(o), int(s)) for cid, p, o, s in rows if cid is not None}
+    priced = (
+        select(OrderAdjustment.order_id, OrderAdjustment.source_id)
+        .where(_item_level(campaign_ids))
+        .distinct()
+        .subquery()
+    )
+    item_rows = (
+        await session.execute(
+            select(
+                priced.c.source_id,
+                func.count(distinct(Order.customer_id)),
+                func.count(Order.id),
+                func.coalesce(func.sum(Order.paid_amount - Order.refunded_amount), 0),
+            )
+            .join(Order, Order.id == priced.c.order_id)
+            .where(_PAID_KEPT)
+            .group_by(priced.c.source_id)
+        )
+    ).all()
+    stats.update({int(cid): CampaignStats(int(p), int(o), int(s)) for cid, p, o, s in item_rows})
+    return stats
 
 
 async def figures(
@@ -135,6 +163,14 @@ async def figures(
         .where(OrderAdjustment.order_id == Order.id, OrderAdjustment.layer == Layer.COUPON)
         .scalar_subquery()
     )
+    item_part = (
+        select(func.coalesce(func.sum(OrderAdjustment.amount), 0))
+        .where(OrderAdjustment.order_id == Order.id, _item_level([campaign_id]))
+        .scalar_subquery()
+    )
+    # An item-level promotion's cost is its own adjustments; any other campaign's is the order's
+    # discount less coupons.
+    cost = case((item_part > 0, item_part), else_=Order.discount_amount - coupon_part)
     orders = (
         await session.execute(
             select(
@@ -142,7 +178,7 @@ async def figures(
                 func.count(Order.id),
                 func.coalesce(func.sum(Order.paid_amount - Order.refunded_amount), 0),
                 func.count(distinct(case((first_paid_here, Order.customer_id)))),
-                func.coalesce(func.sum(Order.discount_amount - coupon_part), 0),
+                func.coalesce(func.sum(cost), 0),
                 func.coalesce(func.sum(turnover), 0),
             )
             .join(Customer, Customer.id == Order.customer_id)

@@ -14,6 +14,7 @@ from models.errors import DomainError, ErrorCode
 from services.checkout_quote import CartLine, ConsigneeInput, PlaceOrder, Quote, quote
 from services.commands import Result, Work
 from services.coupons.redemption import lock_for_order, usable_coupons
+from services.flash_sales import take_for_order
 from services.order_creation import create_order
 from services.stock import reserve_stock
 
@@ -76,4 +77,5 @@ async def place_order(work: Work, cmd: PlaceOrder) -> Result:
     await reserve_stock(work.session, q.store.id if q.store else None, q.stock_items)
     order = await create_order(work, cmd, customer, q, booking=booking)
     await lock_for_order(work, order, cmd.coupon_ids)
+    await take_for_order(work, order, q.flash_takes)
     return {"orderId": order.id}

@@ -20,11 +20,19 @@ from models.catalog import Product, Sku, StoreSku
 from models.coupon_rules import CouponTerms, pick_coupons
 from models.enums import Fulfillment, OrderChannel, ProductStatus, ThresholdKind
 from models.errors import DomainError, ErrorCode
-from models.pricing.cart import Item, Pricing, best_goods_coupon, price_cart
+from models.pricing import percent_price
+from models.pricing.cart import Item, ItemPrice, Layer, OrderPromotion, Pricing, best_goods_coupon, price_cart
 from models.store_hours import delivery_fee_at
 from models.store_intake import check_takes_orders
 from models.stores import Store
-from services.campaign_pricing import running_promotions
+from services.campaign_pricing import (
+    DISCOUNT_LABEL,
+    FLASH_SALE_LABEL,
+    running_discounts,
+    running_item_prices,
+    running_promotions,
+)
+from services.flash_sales import FlashTake
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -188,6 +196,10 @@ class Quote:
     pricing: Pricing | None = None
     """The layer-by-layer explanation (`models.pricing.cart`)."""
     shipping_discount: int = 0
+    items: tuple[Item, ...] = ()
+    """The cart as priced (item prices on offer included), gifts left out."""
+    flash_takes: tuple[FlashTake, ...] = ()
+    """限时抢 units this cart is priced with, to take from the campaigns' stock at placeOrder."""
 
     @property
     def goods(self) -> int:
@@ -248,8 +260,28 @@ async def _gift(
     return row[0], row[1]
 
 
-def cart_items(priced: Sequence[_Priced]) -> list[Item]:
-    return [Item(p.product.id, p.unit_price, p.quantity, p.product.category_id) for p in priced]
+def cart_items(
+    priced: Sequence[_Priced],
+    item_prices: dict[int, tuple[ItemPrice, ...]] | None = None,
+    discounts: dict[int, tuple[tuple[int, int], ...]] | None = None,
+) -> list[Item]:
+    """The cart for the pricing: per line its store price and the item prices on offer (per SKU,
+    and each 商品折扣 of its product applied to the store price)."""
+    offered, percents = item_prices or {}, discounts or {}
+    return [
+        Item(
+            p.product.id,
+            p.unit_price,
+            p.quantity,
+            p.product.category_id,
+            offered.get(p.sku.id, ())
+            + tuple(
+                ItemPrice(DISCOUNT_LABEL, percent_price(p.unit_price, pct), campaign_id)
+                for campaign_id, pct in percents.get(p.product.id, ())
+            ),
+        )
+        for p in priced
+    ]
 
 
 async def quote(
@@ -270,11 +302,18 @@ async def quote(
     priced = await _price(session, cmd, store)
     delivery_fee, packaging_fee = _fees(store, cmd.fulfillment, now, zone)
     goods_coupon, shipping_coupon = pick_coupons(coupons, "couponIds")
-    promotions = (
-        await running_promotions(session, store.id if store else None, now) if discounts is None else []
-    )
+    store_id = store.id if store else None
+    promotions: list[OrderPromotion] = []
+    item_prices: dict[int, tuple[ItemPrice, ...]] = {}
+    percents: dict[int, tuple[tuple[int, int], ...]] = {}
+    if discounts is None:
+        promotions = await running_promotions(session, store_id, now)
+        quantities = {x.sku.id: x.quantity for x in priced}
+        item_prices = await running_item_prices(session, store_id, quantities, now)
+        percents = await running_discounts(session, store_id, {x.product.id for x in priced}, now)
+    items = cart_items(priced, item_prices, percents)
     p = price_cart(
-        cart_items(priced),
+        items,
         promotions,
         goods_coupon=goods_coupon,
         shipping_coupon=shipping_coupon,
@@ -314,19 +353,27 @@ async def quote(
         _stock(lines),
         p,
         p.shipping_discount,
+        tuple(items),
+        _flash_takes(priced, p),
     )
+
+
+def _flash_takes(priced: Sequence[_Priced], p: Pricing) -> tuple[FlashTake, ...]:
+    """The lines whose winning item price is a 限时抢 one (each item-level adjustment is one line's)."""
+    takes = []
+    for adjustment in p.adjustments:
+        if adjustment.layer is Layer.ITEM and adjustment.label == FLASH_SALE_LABEL:
+            assert adjustment.source_id is not None
+            line = next(i for i, share in enumerate(adjustment.shares) if share)
+            takes.append(FlashTake(adjustment.source_id, priced[line].sku.id, priced[line].quantity, line))
+    return tuple(takes)
 
 
 def best_coupon(q: Quote, coupons: Sequence[CouponTerms]) -> tuple[CouponTerms, int] | None:
     """The held goods coupon that would take the most off this quote's cart (its promotions kept)."""
     if q.pricing is None:
         return None
-    items = [
-        Item(line.product.id, line.unit_price, line.quantity, line.product.category_id)
-        for line in q.lines
-        if not line.is_gift
-    ]
-    return best_goods_coupon(items, [r.promotion for r in q.pricing.offers], coupons)
+    return best_goods_coupon(q.items, [r.promotion for r in q.pricing.offers], coupons)
 
 
 def _stock(lines: Sequence[QuotedLine]) -> list[tuple[int, int]]:

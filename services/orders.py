@@ -12,6 +12,7 @@ from models.orders import AllocationRecord, Order, OrderLine, merchant_order_no
 from models.principals import Principal
 from models.store_intake import check_delivery, check_open, check_takes_orders
 from models.stores import Store
+from services import flash_sales
 from services.commands import Result, Work
 from services.coupons.redemption import release_for_order
 from services.db import SessionFactory
@@ -62,6 +63,7 @@ async def cancel(
     await member_left(work, order)
     await release_stock(work.session, order.store_id, await _lines(work, order))
     await release_for_order(work, order, f"订单取消: {reason}")
+    await flash_sales.release_for_order(work, order)
     if step.full_refund:
         await refund_in_full(work, order, f"订单取消: {reason}")
     return order_result(order)
@@ -185,6 +187,7 @@ async def apply_system_action(work: Work, order_id: int, action: OrderAction) ->
     if action in (A.PAYMENT_TIMEOUT, A.TEAM_FAILED):
         await release_stock(work.session, order.store_id, await _lines(work, order))
         await release_for_order(work, order, action.value)
+        await flash_sales.release_for_order(work, order)
 
     if step.full_refund:
         await refund_in_full(work, order, "拼团失败" if action is A.TEAM_FAILED else "系统取消")

@@ -53,6 +53,9 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "spend_reward_tiers": _cols("id campaign_id threshold reduction_amount gift_sku_id gift_quantity"),
     "group_buy_rules": _cols("campaign_id kind team_size validity_hours per_customer_limit"),
     "group_buy_skus": _cols("campaign_id sku_id group_price"),
+    "product_discount_rules": _cols("campaign_id percent_off"),
+    "item_price_skus": _cols("campaign_id sku_id price stock sold per_customer_limit"),
+    "flash_sale_takes": _cols("id campaign_id sku_id order_id customer_id quantity released_at"),
     "group_buy_teams": _cols(
         "id campaign_id leader_customer_id store_id status team_size member_count paid_count "
         "opened_at expires_at succeeded_at failed_at version"
@@ -150,6 +153,8 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "coupon_templates",
     "group_buy_rules",
     "group_buy_skus",
+    "item_price_skus",
+    "product_discount_rules",
     "group_buy_teams",
     "orders",
     "order_lines",
@@ -171,6 +176,7 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "customer_coupons",
     "coupon_ledger",
     "order_adjustments",
+    "flash_sale_takes",
     "visit_events",
 )
 """Foreign-key order: a table comes after every table it references."""

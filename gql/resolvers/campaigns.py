@@ -24,7 +24,7 @@ from models.base import utcnow
 from models.campaign_rules import Tier
 from models.campaigns import Campaign as CampaignRow
 from models.errors import DomainError
-from services import campaign_admin, campaign_search
+from services import campaign_admin, campaign_item_prices, campaign_search
 from services.commands import Result, Work
 from services.pagination import PageRequest
 
@@ -79,6 +79,31 @@ def _draft(i: CreateCampaignInput) -> campaign_admin.CampaignDraft:
         invite=invite,
         spend=_spend(i.spend_reward) if i.spend_reward else None,
         group_buy=group,
+        price_cut=campaign_item_prices.PriceCutSettings(
+            tuple(
+                (decode_id(s.sku_id, "Sku", f"priceCut.skus.{n}.skuId"), s.item_price_cents)
+                for n, s in enumerate(i.price_cut.skus)
+            )
+        )
+        if i.price_cut
+        else None,
+        flash_sale=campaign_item_prices.FlashSaleSettings(
+            tuple(
+                (decode_id(s.sku_id, "Sku", f"flashSale.skus.{n}.skuId"), s.item_price_cents, s.stock)
+                for n, s in enumerate(i.flash_sale.skus)
+            ),
+            i.flash_sale.per_customer_limit,
+        )
+        if i.flash_sale
+        else None,
+        product_discount=campaign_item_prices.DiscountSettings(
+            i.product_discount.percent_off,
+            tuple(
+                decode_id(p, "Product", "productDiscount.productIds") for p in i.product_discount.product_ids
+            ),
+        )
+        if i.product_discount
+        else None,
     )
 
 

@@ -65,6 +65,40 @@ class GroupBuyInput:
     per_customer_limit: int | None = None
 
 
+@strawberry.input
+class ItemPriceSkuInput:
+    sku_id: strawberry.ID
+    item_price_cents: int = strawberry.field(description="Above 0 and below the SKU's price.")
+
+
+@strawberry.input(description="单品直降 / 爆品价: a fixed lower unit price for each listed SKU.")
+class PriceCutInput:
+    skus: list[ItemPriceSkuInput]
+
+
+@strawberry.input
+class FlashSaleSkuInput:
+    sku_id: strawberry.ID
+    item_price_cents: int = strawberry.field(description="Above 0 and below the SKU's price.")
+    stock: int = strawberry.field(description="Units on offer at this price (the campaign's own stock).")
+
+
+@strawberry.input(description="限时抢: a time-boxed item price with its own stock per SKU.")
+class FlashSaleInput:
+    skus: list[FlashSaleSkuInput]
+    per_customer_limit: int | None = strawberry.field(
+        default=None, description="Units of each SKU one customer may hold at the flash price."
+    )
+
+
+@strawberry.input(description="商品折扣: a percentage off every SKU of the listed products.")
+class ProductDiscountInput:
+    percent_off: int = strawberry.field(
+        description="1 to 99, of each unit's store price; the cents off are rounded down."
+    )
+    product_ids: list[strawberry.ID]
+
+
 @strawberry.input(description="Exactly the settings of the campaign's type must be given.")
 class CreateCampaignInput:
     type: CampaignType
@@ -76,6 +110,9 @@ class CreateCampaignInput:
     invite_reward: InviteRewardInput | None = None
     spend_reward: SpendRewardInput | None = None
     group_buy: GroupBuyInput | None = None
+    price_cut: PriceCutInput | None = None
+    flash_sale: FlashSaleInput | None = None
+    product_discount: ProductDiscountInput | None = None
     idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 

@@ -14,6 +14,7 @@ from gql.schema.common import Money, money
 from gql.schema.stores import Store
 from models.base import utcnow
 from models.campaigns import Campaign as CampaignRow
+from models.campaigns import ItemPriceSku
 from models.enums import (
     CampaignStatus,
     CampaignType,
@@ -23,6 +24,7 @@ from models.enums import (
     RewardKind,
     ThresholdKind,
 )
+from services.campaign_conflicts import price_conflicts
 from services.campaign_data import day_bounds, figures
 
 
@@ -90,6 +92,69 @@ class GroupBuySettings:
     skus: list[GroupBuySkuPrice]
 
 
+@strawberry.type(description="A SKU's 单品直降 / 限时抢 price while the campaign runs.")
+class ItemPriceSkuPrice:
+    item_price: Money
+    stock: int | None = strawberry.field(description="限时抢: units on offer; null for 单品直降.")
+    sold: int = strawberry.field(description="限时抢: units held by orders not cancelled.")
+    _sku_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def sku(self, info: Info) -> Sku:
+        row = await info.context.loaders.sku.load(self._sku_id)
+        assert row is not None
+        return Sku.from_row(row)
+
+
+@strawberry.type(
+    description="单品直降 / 爆品价 settings: the unit price of each SKU (a lower store price still wins)."
+)
+class PriceCutSettings:
+    skus: list[ItemPriceSkuPrice]
+
+
+@strawberry.type(
+    description="商品折扣 settings: the percentage off each unit's store price, and the products."
+)
+class ProductDiscountSettings:
+    percent_off: int
+    _product_ids: strawberry.Private[list[int]]
+
+    @strawberry.field
+    async def products(self, info: Info) -> list[Product]:
+        rows = await info.context.loaders.product.load_many(self._product_ids)
+        return [Product.from_row(r) for r in rows if r is not None]
+
+
+@strawberry.type(
+    description="Another item-level promotion pricing one of this campaign's SKUs then and there."
+)
+class PriceConflict:
+    price: Money = strawberry.field(description="This campaign's unit price (at the SKU's list price).")
+    other_price: Money
+    wins: bool = strawberry.field(description="This campaign's price is charged where both apply.")
+    _sku_id: strawberry.Private[int]
+    _other_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def sku(self, info: Info) -> Sku:
+        row = await info.context.loaders.sku.load(self._sku_id)
+        assert row is not None
+        return Sku.from_row(row)
+
+    @strawberry.field
+    async def other_campaign(self, info: Info) -> Campaign:
+        row = await info.context.loaders.campaign.load(self._other_id)
+        assert row is not None
+        return Campaign.from_row(row)
+
+
+@strawberry.type(description="限时抢 settings: each SKU's price and stock, and the per-customer limit.")
+class FlashSaleSettings:
+    per_customer_limit: int | None
+    skus: list[ItemPriceSkuPrice]
+
+
 @strawberry.type(
     description="The list view's figures: customers, paid orders and sales kept (paid − refunded)."
 )
@@ -125,6 +190,10 @@ class CampaignData:
     invites: int = strawberry.field(description="Invitees attributed (邀请人数).")
     first_orders: int = strawberry.field(description="Invitees whose first order completed.")
     rewards_granted: int
+
+
+def _item_price(row: ItemPriceSku) -> ItemPriceSkuPrice:
+    return ItemPriceSkuPrice(item_price=money(row.price), stock=row.stock, sold=row.sold, _sku_id=row.sku_id)
 
 
 @strawberry.type(description="A campaign (营销活动). Its status is derived from its dates and stop time.")
@@ -210,6 +279,53 @@ class Campaign(relay.Node):
             per_customer_limit=rule.per_customer_limit,
             skus=[GroupBuySkuPrice(group_price=money(s.group_price), _sku_id=s.sku_id) for s in skus],
         )
+
+    @strawberry.field
+    async def price_cut(self, info: Info) -> PriceCutSettings | None:
+        if self.type is not CampaignType.PRICE_CUT:
+            return None
+        skus = await info.context.loaders.item_price_skus.load(self.id)
+        return PriceCutSettings(skus=[_item_price(s) for s in skus])
+
+    @strawberry.field
+    async def product_discount(self, info: Info) -> ProductDiscountSettings | None:
+        if self.type is not CampaignType.PRODUCT_DISCOUNT:
+            return None
+        rule = await info.context.loaders.discount_rule.load(self.id)
+        if rule is None:
+            return None
+        products = await info.context.loaders.campaign_products.load(self.id)
+        return ProductDiscountSettings(
+            percent_off=rule.percent_off, _product_ids=[p.product_id for p in products]
+        )
+
+    @strawberry.field(
+        description="单品直降 / 限时抢 / 商品折扣: the other such campaigns pricing its SKUs at an "
+        "overlapping time and store, and which price wins (the lowest; nothing stacks). Empty once "
+        "it is over."
+    )
+    async def price_conflicts(self, info: Info) -> list[PriceConflict]:
+        async with info.context.sessions() as session:
+            row = await session.get(CampaignRow, self.id)
+            found = await price_conflicts(session, row, utcnow()) if row else []
+        return [
+            PriceConflict(
+                price=money(c.price),
+                other_price=money(c.other_price),
+                wins=c.wins,
+                _sku_id=c.sku_id,
+                _other_id=c.other_campaign_id,
+            )
+            for c in found
+        ]
+
+    @strawberry.field
+    async def flash_sale(self, info: Info) -> FlashSaleSettings | None:
+        if self.type is not CampaignType.FLASH_SALE:
+            return None
+        skus = await info.context.loaders.item_price_skus.load(self.id)
+        limit = skus[0].per_customer_limit if skus else None
+        return FlashSaleSettings(per_customer_limit=limit, skus=[_item_price(s) for s in skus])
 
     @strawberry.field(description="List-view figures (back office only: refused at validation for others).")
     async def stats(self, info: Info) -> CampaignStats:

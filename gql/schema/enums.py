@@ -85,7 +85,11 @@ strawberry.enum(
 )
 strawberry.enum(AfterSaleInitiator)
 strawberry.enum(AfterSaleStatus)
-strawberry.enum(CampaignType, description="INVITE_REWARD 邀请有礼, SPEND_REWARD 满减赠, GROUP_BUY 拼团.")
+strawberry.enum(
+    CampaignType,
+    description="INVITE_REWARD 邀请有礼, SPEND_REWARD 满减赠, GROUP_BUY 拼团, PRICE_CUT 单品直降 / 爆品价, "
+    "FLASH_SALE 限时抢, PRODUCT_DISCOUNT 商品折扣.",
+)
 strawberry.enum(CampaignStatus, description="Derived from the dates and the stop time.")
 strawberry.enum(GroupBuyKind, description="NORMAL, or NEW_USER_LED (老带新: only new customers may join).")
 strawberry.enum(TeamStatus)

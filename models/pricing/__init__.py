@@ -41,3 +41,12 @@ def units_share(paid: int, quantity: int, first_unit: int, units: int) -> int:
     if quantity <= 0 or units <= 0 or first_unit < 0 or first_unit + units > quantity:
         raise ValueError("units must lie within the line's quantity")
     return paid * (first_unit + units) // quantity - paid * first_unit // quantity
+
+
+def percent_price(unit_price: int, percent_off: int) -> int:
+    """商品折扣: the unit price `percent_off` % below `unit_price`, in whole cents. The discount is
+    rounded down (the buyer never gets more than the percentage), so the price is rounded up:
+    ¥9.99 at 15% off → 149.85 cents off → 149 → ¥8.50."""
+    if unit_price < 0 or not 0 <= percent_off <= 100:
+        raise ValueError("a non-negative price and a percentage of 0 to 100")
+    return unit_price - unit_price * percent_off // 100

@@ -1,6 +1,6 @@
 """Which promotions a product is in (商品参与的活动): the audit question an operator asks before
-starting another campaign. Running or upcoming 满减赠 and 拼团 campaigns that cover the product,
-and the coupon templates that can still be claimed for it (at one store, when given).
+starting another campaign. Running or upcoming 满减赠, 拼团, 单品直降, 限时抢 and 商品折扣 campaigns that
+cover the product, and the coupon templates that can still be claimed for it (at one store, when given).
 """
 
 from __future__ import annotations
@@ -11,7 +11,14 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.campaigns import Campaign, CampaignProduct, CampaignStore, GroupBuySku, SpendRewardRule
+from models.campaigns import (
+    Campaign,
+    CampaignProduct,
+    CampaignStore,
+    GroupBuySku,
+    ItemPriceSku,
+    SpendRewardRule,
+)
 from models.catalog import Product, Sku
 from models.coupons import CouponTemplate
 from models.enums import CampaignStatus, CampaignType, ProductScope
@@ -24,7 +31,8 @@ MAX_ROWS = 100
 @dataclass(frozen=True, slots=True)
 class ProductPromotions:
     campaigns: list[Campaign]
-    """Newest first; at checkout only one order-level promotion applies (the best for the buyer)."""
+    """Newest first. At checkout only one order-level promotion applies (the best for the buyer), and
+    of several 单品直降 prices of one SKU only the lowest (they never stack)."""
     coupons: list[CouponTemplate]
 
 
@@ -41,11 +49,18 @@ async def promotions_of(
         .join(Sku, Sku.id == GroupBuySku.sku_id)
         .where(Sku.product_id == product_id)
     )
+    cut = (
+        select(ItemPriceSku.campaign_id)
+        .join(Sku, Sku.id == ItemPriceSku.sku_id)
+        .where(Sku.product_id == product_id)
+    )
     stmt = select(Campaign).where(
         or_(
             (Campaign.type == CampaignType.SPEND_REWARD)
             & (Campaign.id.in_(spend_all) | Campaign.id.in_(listed)),
+            (Campaign.type == CampaignType.PRODUCT_DISCOUNT) & Campaign.id.in_(listed),
             (Campaign.type == CampaignType.GROUP_BUY) & Campaign.id.in_(grouped),
+            Campaign.type.in_((CampaignType.PRICE_CUT, CampaignType.FLASH_SALE)) & Campaign.id.in_(cut),
         ),
         or_(status_condition(CampaignStatus.ONGOING, now), status_condition(CampaignStatus.NOT_STARTED, now)),
     )

@@ -170,6 +170,18 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         lambda d: _nonempty([p for p in d["placeOrder"]["order"]["pricing"] if p["layer"] == "COUPON"]),
     ],
     ("coupons.md", "Locked"): [_eq("myCoupons.0.status", "LOCKED")],
+    ("promotions.md", "PriceCut"): [_eq("createCampaign.campaign.type", "PRICE_CUT")],
+    ("promotions.md", "InPromotions"): [
+        lambda d: _nonempty([c for c in d["productPromotions"]["campaigns"] if c["type"] == "PRICE_CUT"])
+    ],
+    ("promotions.md", "CutPreview"): [
+        lambda d: _nonempty([a for a in d["previewPricing"]["adjustments"] if a["label"] == "单品直降"])
+    ],
+    ("promotions.md", "FlashSale"): [_eq("createCampaign.campaign.flashSale.skus.0.stock", 50)],
+    ("promotions.md", "FlashPreview"): [
+        lambda d: _nonempty([a for a in d["previewPricing"]["adjustments"] if a["label"] == "限时抢"])
+    ],
+    ("promotions.md", "Discount"): [_eq("createCampaign.campaign.productDiscount.percentOff", 10)],
     ("fulfilment.md", "Picking"): [
         _eq("order.deliveryStage", "PICKING"),
         _eq("order.id", "T3JkZXI6MQ=="),

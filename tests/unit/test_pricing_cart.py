@@ -17,6 +17,7 @@ from models.coupon_rules import (
 )
 from models.enums import ThresholdKind
 from models.errors import DomainError, ErrorCode
+from models.pricing import percent_price
 from models.pricing.cart import (
     Item,
     ItemPrice,
@@ -138,7 +139,13 @@ items_st = st.lists(
         quantity=st.integers(1, 9),
         category_id=st.sampled_from([None, 1, 2]),
         item_prices=st.lists(
-            st.builds(ItemPrice, label=st.just("直降"), unit_price=st.integers(0, 20000)), max_size=2
+            st.builds(
+                ItemPrice,
+                label=st.sampled_from(["单品直降", "限时抢", "会员价"]),
+                unit_price=st.integers(0, 20000),
+                source_id=st.integers(1, 9),
+            ),
+            max_size=3,
         ).map(tuple),
     ),
     min_size=1,
@@ -237,3 +244,36 @@ def test_each_adjustment_knows_its_lines() -> None:
     for layer, attr in ((Layer.ITEM, "item"), (Layer.ORDER, "order"), (Layer.COUPON, "coupon")):
         per_line = [sum(a.shares[i] for a in p.adjustments if a.layer is layer) for i in range(2)]
         assert per_line == [getattr(line, attr) for line in p.lines]
+
+
+@settings(max_examples=200, deadline=None)
+@given(items_st)
+def test_item_level_is_the_lowest_offer_one_adjustment_per_line(items: list[Item]) -> None:
+    """单品直降 / 限时抢 / member prices never stack: a line pays its lowest offer (never above the store
+    price), and its item-level adjustment names that offer and touches that line only — checkout
+    reads the winning 限时抢 (label, source) from it to take the flash stock."""
+    p = price_cart(items)
+    item_adjustments = [a for a in p.adjustments if a.layer is Layer.ITEM]
+    for index, (item, line) in enumerate(zip(items, p.lines, strict=True)):
+        best = min((o.unit_price for o in item.item_prices), default=item.unit_price)
+        assert line.item == max(item.unit_price - best, 0) * item.quantity
+        mine = [a for a in item_adjustments if a.shares[index]]
+        assert len(mine) == (1 if line.item else 0)
+        for a in mine:
+            assert a.amount == line.item
+            assert sum(a.shares) == a.amount
+            winner = [o for o in item.item_prices if o.label == a.label and o.unit_price == best]
+            assert any(o.source_id == a.source_id for o in winner)
+
+
+@given(st.integers(0, 10**7), st.integers(0, 100))
+def test_percent_price_rounds_the_discount_down_in_whole_cents(price: int, percent: int) -> None:
+    discounted = percent_price(price, percent)
+    off = price - discounted
+    assert 0 <= discounted <= price
+    assert off * 100 <= price * percent < (off + 1) * 100  # floor(price × percent / 100)
+
+
+def test_percent_price_example() -> None:
+    assert percent_price(999, 15) == 850  # 149.85 cents off → 149
+    assert percent_price(1500, 15) == 1275

@@ -1,0 +1,106 @@
+"""Conflicts of item-level price promotions (单品直降 / 限时抢 / 商品折扣): the other such campaigns
+that price one of this campaign's SKUs at an overlapping time in an overlapping store, and which
+price wins there — the lowest, as at checkout (`models.pricing.cart`; ties by label, then the older
+campaign). Prices compare at the SKU's list price (a 商品折扣 taken from it); a store's own lower
+price beats both wherever it applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.campaigns import Campaign, CampaignProduct, CampaignStore, ItemPriceSku, ProductDiscountRule
+from models.catalog import Sku
+from models.enums import CampaignType
+from models.pricing import percent_price
+from services.campaign_pricing import DISCOUNT_LABEL, FLASH_SALE_LABEL, PRICE_CUT_LABEL
+
+ITEM_LEVEL = (CampaignType.PRICE_CUT, CampaignType.FLASH_SALE, CampaignType.PRODUCT_DISCOUNT)
+LABELS = {
+    CampaignType.PRICE_CUT: PRICE_CUT_LABEL,
+    CampaignType.FLASH_SALE: FLASH_SALE_LABEL,
+    CampaignType.PRODUCT_DISCOUNT: DISCOUNT_LABEL,
+}
+MAX_CONFLICTS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PriceConflict:
+    sku_id: int
+    other_campaign_id: int
+    price: int
+    """This campaign's unit price of the SKU."""
+    other_price: int
+    wins: bool
+    """True: this campaign's price is the one charged where both apply."""
+
+
+async def _prices(session: AsyncSession, campaign: Campaign, sku_ids: Sequence[int] | None) -> dict[int, int]:
+    if campaign.type is CampaignType.PRODUCT_DISCOUNT:
+        percent = await session.scalar(
+            select(ProductDiscountRule.percent_off).where(ProductDiscountRule.campaign_id == campaign.id)
+        )
+        stmt = select(Sku.id, Sku.price).where(
+            Sku.product_id.in_(
+                select(CampaignProduct.product_id).where(CampaignProduct.campaign_id == campaign.id)
+            )
+        )
+        if sku_ids is not None:
+            stmt = stmt.where(Sku.id.in_(sku_ids))
+        return {sku: percent_price(price, percent or 0) for sku, price in (await session.execute(stmt)).all()}
+    stmt2 = select(ItemPriceSku.sku_id, ItemPriceSku.price).where(ItemPriceSku.campaign_id == campaign.id)
+    if sku_ids is not None:
+        stmt2 = stmt2.where(ItemPriceSku.sku_id.in_(sku_ids))
+    return {int(sku): int(price) for sku, price in (await session.execute(stmt2)).all()}
+
+
+async def _stores(session: AsyncSession, campaign: Campaign) -> set[int] | None:
+    if campaign.all_stores:
+        return None
+    rows = await session.scalars(
+        select(CampaignStore.store_id).where(CampaignStore.campaign_id == campaign.id)
+    )
+    return set(rows.all())
+
+
+async def price_conflicts(session: AsyncSession, campaign: Campaign, now: datetime) -> list[PriceConflict]:
+    """Empty for other campaign types and for a campaign that is over."""
+    if (
+        campaign.type not in ITEM_LEVEL
+        or campaign.ends_at <= now
+        or (campaign.stopped_at is not None and campaign.stopped_at <= now)
+    ):
+        return []
+    mine = await _prices(session, campaign, None)
+    stores = await _stores(session, campaign)
+    others = (
+        await session.scalars(
+            select(Campaign)
+            .where(
+                Campaign.id != campaign.id,
+                Campaign.type.in_(ITEM_LEVEL),
+                Campaign.starts_at < campaign.ends_at,
+                Campaign.ends_at > max(campaign.starts_at, now),
+                or_(Campaign.stopped_at.is_(None), Campaign.stopped_at > now),
+            )
+            .order_by(Campaign.id)
+        )
+    ).all()
+    found: list[PriceConflict] = []
+    for other in others:
+        theirs = await _stores(session, other)
+        if stores is not None and theirs is not None and not stores & theirs:
+            continue
+        for sku_id, other_price in sorted((await _prices(session, other, list(mine))).items()):
+            price = mine[sku_id]
+            key = (price, LABELS[campaign.type], campaign.id)
+            wins = key < (other_price, LABELS[other.type], other.id)
+            found.append(PriceConflict(sku_id, other.id, price, other_price, wins))
+            if len(found) >= MAX_CONFLICTS:
+                return found
+    return found
