@@ -19,7 +19,7 @@ ending on the day of the data set's newest order (the generator's `now`), given 
   (`source: ROLLUP`).
 
 The start-up heap is frozen before the first request, as a served process freezes it
-(gql/heap.py; `--no-freeze` leaves it to the collector, whose full collections then walk it during
+(gql/engine/heap.py; `--no-freeze` leaves it to the collector, whose full collections then walk it during
 requests). The metrics cache, the public response cache and the rate limiter are off; aggregates have no
 cache of their own, so every run computes its answer (from the raw rows, or from the rollups).
 The rollups are built (or caught up) before the first request, timed, and the database vacuumed
@@ -50,7 +50,7 @@ from bench.prepare import vacuum_analyze
 from bench.server import BENCH_SECRET
 from gql.app import Resources, create_app
 from gql.auth import mint_token
-from gql.heap import freeze_startup_heap
+from gql.engine import freeze_startup_heap
 from gql.settings import Settings, load_settings
 from models.date_ranges import local_day
 from models.enums import Role
@@ -250,7 +250,7 @@ async def measure(
                 return answer
 
             if freeze:
-                freeze_startup_heap()  # as a served process does at start-up (gql/heap.py)
+                freeze_startup_heap()  # as a served process does at start-up (gql/engine/heap.py)
             for doc in DOCUMENTS:
                 await send(doc)  # warm-up: pool, document cache, PostgreSQL's buffers
                 with count_statements() as counter:
@@ -319,7 +319,7 @@ def main() -> None:
     parser.add_argument(
         "--no-freeze",
         action="store_true",
-        help="leave the start-up heap to the collector (a served process freezes it, gql/heap.py)",
+        help="leave the start-up heap to the collector (a served process freezes it, gql/engine/heap.py)",
     )
     args = parser.parse_args()
     results = asyncio.run(run(args.database_url, args.runs, freeze=not args.no_freeze))
