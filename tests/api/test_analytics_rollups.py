@@ -47,7 +47,7 @@ async def _ask(viewer: Api, **variables: Any) -> Response:
     return r
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data(), time_field=st.sampled_from(sorted(SUMS)), role=st.sampled_from(("hq", "analyst")))
 async def test_rollup_answers_equal_raw_answers(
     api: Api, db: Database, seed: Seed, data: st.DataObject, time_field: str, role: str
