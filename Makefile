@@ -54,8 +54,11 @@ node-client:
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/node --silent --no-audit --no-fund; \
 	else echo "npm not found: the graphql-ws npm client test will skip"; fi
 
+# Every core runs tests (pytest-xdist; each worker has its own PostgreSQL and Redis database):
+# `make pytest PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 pytest: dev node-client
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
 

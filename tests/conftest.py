@@ -2,7 +2,8 @@
 
 Database tests take the `db` fixture and so run once on SQLite and once on PostgreSQL. In CI
 (`CI=true`) an unreachable PostgreSQL or Redis is a failure, never a skip; locally those tests
-skip with the reason.
+skip with the reason. Under pytest-xdist each worker gets a PostgreSQL database and a Redis
+database of its own (`test` → `test_gw1`, Redis db 0 → 1), since a test empties what it uses.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models
@@ -22,8 +23,31 @@ from services.db import SessionFactory, create_engine, session_factory
 from services.migrations import upgrade
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# "gw0", "gw1", … in a pytest-xdist worker; absent in a plain run.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+BASE_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def _worker_number() -> int:
+    return int(XDIST_WORKER.removeprefix("gw")) if XDIST_WORKER else 0
+
+
+def _worker_postgres_url(url: str) -> str:
+    if not XDIST_WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{XDIST_WORKER}").render_as_string(hide_password=False)
+
+
+def _worker_redis_url(url: str) -> str:
+    base, _, number = url.rpartition("/")
+    if not XDIST_WORKER or not number.isdigit():
+        return url
+    return f"{base}/{(int(number) + _worker_number()) % 16}"
+
+
+POSTGRES_URL = _worker_postgres_url(BASE_POSTGRES_URL)
+REDIS_URL = _worker_redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
 
 
 def unavailable(what: str, why: str) -> None:
@@ -53,9 +77,26 @@ class Database:
                 await conn.execute(text("DELETE FROM order_count_parts"))
 
 
+async def _create_worker_database(url: str) -> None:
+    """CREATE DATABASE for this xdist worker from the configured one (a no-op when it exists)."""
+    name = make_url(url).database
+    admin = create_engine(BASE_POSTGRES_URL, pool_size=1)
+    try:
+        async with admin.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            found = text("SELECT 1 FROM pg_database WHERE datname = :name")
+            exists = await conn.scalar(found, {"name": name})
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+
+
 async def _postgres(url: str) -> AsyncEngine:
     engine = create_engine(url, pool_size=20)
     try:
+        if url != BASE_POSTGRES_URL:
+            await _create_worker_database(url)
         async with engine.begin() as conn:
             await conn.execute(text("DROP SCHEMA public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))

@@ -44,6 +44,7 @@ async def _app_statements_on_stores(db: Database) -> int:
         found = await conn.scalar(
             text(
                 "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid()"
+                " AND datname = current_database()"
                 " AND query LIKE '%FROM stores%' AND query NOT LIKE '%pg_stat_activity%'"
             )
         )

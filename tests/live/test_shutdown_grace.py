@@ -34,6 +34,7 @@ async def _waiting_on_the_lock(db: Database) -> int:
             text(  # the lock not granted, not the query's text: pg_stat_activity cuts long queries
                 "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'stores'::regclass"
                 " AND pid <> pg_backend_pid()"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             )
         )
     return int(found or 0)
