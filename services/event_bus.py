@@ -70,31 +70,54 @@ Item = EventNotice | Resync
 
 @dataclass(eq=False)
 class LocalSubscription:
-    """One live subscriber in this process: a filter and a bounded queue."""
+    """One live subscriber in this process: a filter and a bounded queue.
+
+    Items are taken with `get` / `get_nowait` only, so the subscription knows whether a `RESYNC`
+    is still waiting: at most one is ever queued, since one re-read covers any number.
+    """
 
     accepts: Callable[[EventNotice], bool]
     max_queue: int
     on_overflow: Callable[[], None] | None = None
-    queue: asyncio.Queue[Item] = field(init=False)
     overflowed: bool = False
+    _items: asyncio.Queue[Item] = field(init=False)
+    _resync_queued: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
-        self.queue = asyncio.Queue(maxsize=self.max_queue)
+        self._items = asyncio.Queue(maxsize=self.max_queue)
 
     def offer(self, item: Item) -> None:
         if self.overflowed:
             return
-        if isinstance(item, Resync) and any(isinstance(i, Resync) for i in self._pending()):
-            return  # one pending resync covers any number
+        resync = isinstance(item, Resync)
+        if resync and self._resync_queued:
+            return
         try:
-            self.queue.put_nowait(item)
+            self._items.put_nowait(item)
         except asyncio.QueueFull:
             self.overflowed = True
             if self.on_overflow is not None:
                 self.on_overflow()
+            return
+        self._resync_queued = self._resync_queued or resync
 
-    def _pending(self) -> Sequence[Item]:
-        return list(self.queue._queue)  # type: ignore[attr-defined]  # a deque; read-only peek
+    async def get(self) -> Item:
+        return self._taken(await self._items.get())
+
+    def get_nowait(self) -> Item:
+        """The next item; `asyncio.QueueEmpty` when there is none."""
+        return self._taken(self._items.get_nowait())
+
+    def empty(self) -> bool:
+        return self._items.empty()
+
+    def qsize(self) -> int:
+        return self._items.qsize()
+
+    def _taken(self, item: Item) -> Item:
+        if isinstance(item, Resync):
+            self._resync_queued = False
+        return item
 
 
 class EventBus(Protocol):

@@ -164,7 +164,7 @@ class OrderFeed:
                 timeout = max(0.0, self.config.catchup_interval - (time.monotonic() - last_catch_up))
                 item: EventNotice | Resync | None = None
                 with contextlib.suppress(TimeoutError):
-                    item = await asyncio.wait_for(sub.queue.get(), timeout)
+                    item = await asyncio.wait_for(sub.get(), timeout)
                 if isinstance(item, EventNotice):
                     if item.event_id not in seen:
                         for event in await self._load([item.event_id], scope):

@@ -34,13 +34,13 @@ async def test_a_notice_published_by_one_process_reaches_the_other(buses: tuple[
     one, two = buses
     with two.subscribe(lambda n: n.store_id == 7, max_queue=10) as sub:
         # The first item is the resync every listener hands out when it (re)connects.
-        while not sub.queue.empty():
-            assert isinstance(sub.queue.get_nowait(), Resync)
+        while not sub.empty():
+            assert isinstance(sub.get_nowait(), Resync)
         await one.publish([EventNotice(1, 10, 7, 3, "NEW_ORDER"), EventNotice(2, 11, 8, 3, "NEW_ORDER")])
-        got = await asyncio.wait_for(sub.queue.get(), 5)
+        got = await asyncio.wait_for(sub.get(), 5)
         assert got == EventNotice(1, 10, 7, 3, "NEW_ORDER")
         await asyncio.sleep(0.1)
-        assert sub.queue.empty()  # store 8's notice was filtered out
+        assert sub.empty()  # store 8's notice was filtered out
     assert await one.ping()
 
 
@@ -52,11 +52,11 @@ async def test_buses_on_different_databases_do_not_hear_each_other(buses: tuple[
     try:
         assert other.channel != one.channel
         with other.subscribe(lambda _n: True, max_queue=10) as sub:
-            while not sub.queue.empty():
-                sub.queue.get_nowait()
+            while not sub.empty():
+                sub.get_nowait()
             await one.publish([EventNotice(3, 12, 7, 3, "CANCELLED")])
             await asyncio.sleep(0.3)
-            assert sub.queue.empty()
+            assert sub.empty()
     finally:
         await other.close()
 
@@ -67,7 +67,7 @@ async def test_an_unreachable_redis_is_reported_down_and_publishing_resyncs_loca
     try:
         with bus.subscribe(lambda _n: True, max_queue=10) as sub:
             await bus.publish([EventNotice(4, 13, 7, 3, "PLACED")])  # fails fast, does not raise
-            assert isinstance(sub.queue.get_nowait(), Resync)  # local subscribers re-read the table
+            assert isinstance(sub.get_nowait(), Resync)  # local subscribers re-read the table
             await bus.publish([EventNotice(5, 14, 7, 3, "PLACED")])  # paused: skipped at once
         assert not await bus.ping()
     finally:

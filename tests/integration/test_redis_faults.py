@@ -88,7 +88,7 @@ async def test_cache_limiter_and_bus_fail_open_at_once_then_recover(
                 await cache.set("k2", b"v", 60)
                 assert (await limiter.take("caller", 10, 100, 10.0)).allowed
                 await bus.publish([EventNotice(1, 2, 3, 4, "PLACED")])
-            assert isinstance(sub.queue.get_nowait(), Resync)  # local subscribers re-read the table
+            assert isinstance(sub.get_nowait(), Resync)  # local subscribers re-read the table
         assert not await cache.ping()
         assert not await bus.ping()
         assert breaker.network_calls == attempts  # none of the 100 calls above touched the network

@@ -36,13 +36,13 @@ async def test_fan_out_filters_by_scope_and_bounds_each_queue() -> None:
     ):
         assert bus.subscriber_count == 2
         await bus.publish([notice(1), notice(2, store_id=2), notice(3, kind="CANCELLED")])
-        assert [a.queue.get_nowait(), a.queue.get_nowait()] == [notice(1), notice(3, kind="CANCELLED")]
-        assert b.queue.get_nowait() == notice(3, kind="CANCELLED")
+        assert [a.get_nowait(), a.get_nowait()] == [notice(1), notice(3, kind="CANCELLED")]
+        assert b.get_nowait() == notice(3, kind="CANCELLED")
         await bus.publish([notice(4), notice(5), notice(6)])  # one too many for a's queue of two
         assert a.overflowed
         assert overflowed == ["staff"]  # said once, then the subscriber is left alone
         await bus.publish([notice(7)])
-        assert a.queue.qsize() == 2
+        assert a.qsize() == 2
     assert bus.subscriber_count == 0
 
 
@@ -53,7 +53,7 @@ async def test_resync_markers_coalesce() -> None:
         bus.resync_all()
         await bus.publish([notice(1)])
         bus.resync_all()
-        items = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+        items = [sub.get_nowait() for _ in range(sub.qsize())]
     assert [type(i) for i in items] == [Resync, EventNotice]
     assert items[0] is RESYNC
 
