@@ -4,6 +4,7 @@ completes it and the starter gets the coupon once; expired assists fail cleanly.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -29,8 +30,8 @@ from tests.conftest import Database
 from tests.factories import Seed
 
 
-async def _offer(api: Api, **overrides: object) -> dict[str, object]:
-    template = await create_template(api, name="助力得5元", totalStock=overrides.pop("stock", 10))  # type: ignore[arg-type]
+async def _offer(api: Api, **overrides: Any) -> dict[str, Any]:
+    template = await create_template(api, name="助力得5元", totalStock=overrides.pop("stock", 10))
     return await create_rule(
         api,
         "ASSIST",
