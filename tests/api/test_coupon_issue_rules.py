@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from models.base import utcnow
 from models.campaigns import InviteRecord, InviteReward
 from models.enums import CampaignType, OrderChannel, RewardKind, RewardRole, RewardStatus
 from models.order_states import OrderStatus
+from tests.api.campaign_flow import CREATE, created, window
 from tests.api.conftest import Api
 from tests.api.coupon_flow import create_template, store_gid
 from tests.api.coupon_issue_flow import (
@@ -25,6 +27,7 @@ from tests.api.coupon_issue_flow import (
     sweep,
 )
 from tests.api.order_flow import key
+from tests.api.test_invites import ACCEPT
 from tests.conftest import Database
 from tests.factories import T0, Seed
 
@@ -201,3 +204,57 @@ async def test_bad_rules_have_their_codes(api: Api, seed: Seed, db: Database) ->
     assert codes(again) == ["COUPON_NOT_EDITABLE"]
     await seed.customer(registered_at=T0)
     assert (await sweep(api, db, NOW)).coupons_issued_by_rules == 0  # a stopped rule issues nothing
+
+
+async def test_invite_rewards_carry_the_rule_coupon(api: Api, seed: Seed, db: Database) -> None:
+    """邀请有礼 decides the reward; the ON_INVITE rule adds its coupon in the same sweep, once."""
+    campaign = created(
+        await api.as_hq().execute(
+            CREATE,
+            input={
+                "type": "INVITE_REWARD",
+                "name": "邀请好友",
+                **window(),
+                "inviteReward": {
+                    "trigger": "INVITEE_REGISTERED",
+                    "inviterRewardKind": "POINTS",
+                    "inviterRewardValue": 100,
+                    "inviteeRewardKind": "POINTS",
+                    "inviteeRewardValue": 50,
+                },
+            },
+        )
+    )
+    template = await create_template(api, name="邀请加赠券", perCustomerLimit=3)
+    await create_rule(
+        api,
+        "ON_INVITE",
+        template["id"],
+        inviteRole="INVITER",
+        inviteCampaignId=campaign["id"],
+        startsAt=(utcnow() - timedelta(hours=1)).isoformat(),
+    )
+    inviter = await seed.customer()
+    for _ in range(2):
+        invitee = await seed.customer(registered_at=utcnow() - timedelta(minutes=5))
+        r = await api.as_shopper(invitee.id).execute(ACCEPT, input={"inviteCode": inviter.invite_code})
+        assert r.data["acceptInvite"]["accepted"] is True
+    report = await sweep(api, db, utcnow())
+    assert (report.rewards_granted, report.coupons_issued_by_rules) == (4, 2)
+    assert await held(db) == [(inviter.id, "邀请加赠券"), (inviter.id, "邀请加赠券")]
+    assert (await sweep(api, db, utcnow())).coupons_issued_by_rules == 0
+
+
+async def test_rule_window_and_grace(api: Api, seed: Seed, db: Database) -> None:
+    """Causes count from the start to the end; an ended rule is still swept a day for the late ones."""
+    template = await create_template(api, perCustomerLimit=1)
+    ends = T0 + timedelta(hours=2)
+    await create_rule(api, "ON_REGISTRATION", template["id"], endsAt=ends.isoformat())
+    inside = await seed.customer(registered_at=T0 + timedelta(hours=1))
+    await seed.customer(registered_at=ends + timedelta(minutes=1))  # after the end: never
+    assert (await sweep(api, db, ends + timedelta(hours=20))).coupons_issued_by_rules == 1
+    assert await held(db) == [(inside.id, template["name"])]
+    late = await seed.customer(registered_at=ends - timedelta(minutes=1))
+    assert (await sweep(api, db, ends + timedelta(days=2))).coupons_issued_by_rules == 0  # past the grace
+    assert [c for c, _ in await held(db)] == [inside.id]
+    assert late.id not in [c for c, _, _ in await issues(db)]
