@@ -112,6 +112,17 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.deleteCouponTemplate": MERCHANTS,
     "Mutation.claimCoupon": SHOPPERS,
     "Mutation.voidCoupon": HQ,
+    # 返券: the back office configures issuing rules; shoppers start and help 助力 assists.
+    "Query.couponIssueRules": BACK_OFFICE,
+    "Query.couponIssueRule": BACK_OFFICE,
+    "Query.assistOffers": EVERYONE,
+    "Query.myAssists": SHOPPERS,
+    "Query.assist": EVERYONE,  # the share page: helpers' nicknames masked, the coupon only to its starter
+    "Mutation.createCouponIssueRule": MERCHANTS,
+    "Mutation.updateCouponIssueRule": MERCHANTS,
+    "Mutation.stopCouponIssueRule": MERCHANTS,
+    "Mutation.startAssist": SHOPPERS,
+    "Mutation.joinAssist": SHOPPERS,
     "Mutation.createCampaign": MERCHANTS,
     "Mutation.updateCampaign": MERCHANTS,
     "Mutation.setSpendRewardTiers": MERCHANTS,

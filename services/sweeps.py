@@ -1,5 +1,5 @@
 """Background sweeps: payment timeout, auto-accept, acceptance timeout, auto-complete, refund retries,
-pre-order reminders.
+pre-order reminders, coupons (expiry, 返券 rules, 助力 expiry).
 
 Each order is moved in its own short transaction by `apply_system_action`, which skips rows
 another process holds (SKIP LOCKED) and re-checks the state table, so any number of processes
@@ -26,6 +26,8 @@ from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from models.stores import Store
 from services import idempotency
 from services.commands import Deps, Work, run_command
+from services.coupons.assists import expire_assists
+from services.coupons.issuing import issue_by_rules
 from services.coupons.redemption import expire_coupons
 from services.courier_webhook import purge_nonces
 from services.delivery_queues import raise_alerts
@@ -64,6 +66,10 @@ class SweepReport:
     """Order count parts merged into their pair's sum (services/order_counts.py)."""
     coupons_expired: int = 0
     """UNUSED coupons past their end written EXPIRED (services/coupons/redemption.py)."""
+    coupons_issued_by_rules: int = 0
+    """返券: coupons issued by rules for new causes (services/coupons/issuing.py)."""
+    assists_expired: int = 0
+    """助力 assists past their end without their helpers (services/coupons/assists.py)."""
     webhook_nonces_purged: int = 0
     """Courier webhook nonces past any signature's tolerance (services/courier_webhook.py)."""
     delivery_alerts: int = 0
@@ -148,6 +154,8 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         rollup_partitions=await sweep_rollups(deps.sessions, deps.rules.zone, now),
         count_parts_merged=await merge_parts(deps.sessions),
         coupons_expired=await expire_coupons(deps, now),
+        coupons_issued_by_rules=await issue_by_rules(deps, now),
+        assists_expired=await expire_assists(deps.sessions, now),
         webhook_nonces_purged=await purge_nonces(deps.sessions, now - NONCE_MEMORY),
         delivery_alerts=await raise_alerts(deps, now),
         booking_accept_reminders=booking_accept,

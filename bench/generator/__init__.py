@@ -34,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.generator.common import Ids
+from bench.generator.coupon_issues import build_coupon_issues
 from bench.generator.coupons import build_coupons
 from bench.generator.demo import DEMO_ORDERS, demo_orders, wants_demo
 from bench.generator.invites import build_invites
@@ -168,6 +169,7 @@ async def generate(
             await writer.write(build_invites(rng, ids, world))
             if demo:
                 await writer.write(build_coupons(ids, world))
+                await writer.write(build_coupon_issues(ids, world))
             await writer.reset_sequences()
         # The orders' triggers wrote a count part per (store, status) per COPY: one per pair now.
         await merge_parts(session_factory(engine))

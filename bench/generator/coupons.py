@@ -42,36 +42,23 @@ def build_coupons(ids: Ids, world: World) -> Batch:
         template_ids.append(template_id)
         batch.add(
             "coupon_templates",
-            (
+            template_row(
                 template_id,
                 code,
                 name,
-                kind.value,
+                kind,
                 off,
-                None,
-                None,
-                CouponThreshold.AMOUNT.value,
                 threshold,
                 stock,
                 issued[i],
                 limit,
-                None,
-                None,
-                30,
-                json_text([product_id]) if by_product else None,
-                None,
-                json_text([DEMO_STORE_ID]) if by_store else None,
-                None,
-                None,
-                None,
-                None,
-                dt(now - 60 * DAY),
-                dt(now - 60 * DAY),
+                now - 60 * DAY,
+                product_ids=[product_id] if by_product else None,
+                store_ids=[DEMO_STORE_ID] if by_store else None,
             ),
         )
     seq: dict[int, int] = {}
     for index, status, days_ago, valid in HELD:
-        code, name, kind, off, threshold, *_rest = TEMPLATES[index]
         by_store, by_product = TEMPLATES[index][7], TEMPLATES[index][8]
         coupon_id = ids.next("customer_coupons")
         seq[index] = seq.get(index, 0) + 1
@@ -79,46 +66,125 @@ def build_coupons(ids: Ids, world: World) -> Batch:
         used_at = claimed + DAY if status is CouponStatus.USED else None
         batch.add(
             "customer_coupons",
-            (
+            coupon_row(
                 coupon_id,
                 DEMO_CUSTOMER_ID,
-                off,
-                threshold,
-                name,
-                None,
-                None,
-                status.value,
-                dt(claimed),
-                dt(claimed + valid * DAY),
-                None,
-                f"DEMO{coupon_id:08d}",
                 template_ids[index],
-                kind.value,
-                None,
-                None,
-                CouponThreshold.AMOUNT.value,
-                json_text([product_id]) if by_product else None,
-                None,
-                json_text([DEMO_STORE_ID]) if by_store else None,
-                None,
-                seq[index],
-                dt(claimed),
-                None,
-                dt(used_at) if used_at else None,
+                TEMPLATES[index],
+                status,
+                claimed,
+                claimed + valid * DAY,
+                claim_seq=seq[index],
+                used_at=used_at,
+                product_ids=[product_id] if by_product else None,
+                store_ids=[DEMO_STORE_ID] if by_store else None,
             ),
         )
-        _ledger(batch, ids, coupon_id, CouponLedgerAction.ISSUED, claimed, "领券")
+        ledger_row(batch, ids, coupon_id, CouponLedgerAction.ISSUED, claimed, "领券")
         after = {
             CouponStatus.USED: CouponLedgerAction.USED,
             CouponStatus.EXPIRED: CouponLedgerAction.EXPIRED,
             CouponStatus.VOIDED: CouponLedgerAction.VOIDED,
         }.get(status)
         if after is not None:
-            _ledger(batch, ids, coupon_id, after, min(now, claimed + DAY), "demo")
+            ledger_row(batch, ids, coupon_id, after, min(now, claimed + DAY), "demo")
     return batch
 
 
-def _ledger(batch: Batch, ids: Ids, coupon_id: int, action: CouponLedgerAction, at: float, note: str) -> None:
+def template_row(
+    template_id: int,
+    code: str,
+    name: str,
+    kind: CouponType,
+    off: int,
+    threshold: int,
+    stock: int,
+    issued: int,
+    limit: int,
+    created: float,
+    *,
+    product_ids: list[int] | None = None,
+    store_ids: list[int] | None = None,
+    valid_days: int = 30,
+) -> tuple[object, ...]:
+    """A `coupon_templates` row: a face-value AMOUNT template valid `valid_days` after each issue."""
+    return (
+        template_id,
+        code,
+        name,
+        kind.value,
+        off,
+        None,
+        None,
+        CouponThreshold.AMOUNT.value,
+        threshold,
+        stock,
+        issued,
+        limit,
+        None,
+        None,
+        valid_days,
+        json_text(product_ids) if product_ids else None,
+        None,
+        json_text(store_ids) if store_ids else None,
+        None,
+        None,
+        None,
+        None,
+        dt(created),
+        dt(created),
+    )
+
+
+def coupon_row(
+    coupon_id: int,
+    customer_id: int,
+    template_id: int,
+    template: tuple[object, ...],
+    status: CouponStatus,
+    issued: float,
+    expires: float,
+    *,
+    claim_seq: int | None,
+    used_at: float | None = None,
+    product_ids: list[int] | None = None,
+    store_ids: list[int] | None = None,
+) -> tuple[object, ...]:
+    """A `customer_coupons` row of `template` (code, name, type, amount off, threshold, …)."""
+    _code, name, kind, off, threshold, *_rest = template
+    assert isinstance(kind, CouponType)
+    return (
+        coupon_id,
+        customer_id,
+        off,
+        threshold,
+        name,
+        None,
+        None,
+        status.value,
+        dt(issued),
+        dt(expires),
+        None,
+        f"DEMO{coupon_id:08d}",
+        template_id,
+        kind.value,
+        None,
+        None,
+        CouponThreshold.AMOUNT.value,
+        json_text(product_ids) if product_ids else None,
+        None,
+        json_text(store_ids) if store_ids else None,
+        None,
+        claim_seq,
+        dt(issued),
+        None,
+        dt(used_at) if used_at else None,
+    )
+
+
+def ledger_row(
+    batch: Batch, ids: Ids, coupon_id: int, action: CouponLedgerAction, at: float, note: str
+) -> None:
     batch.add(
         "coupon_ledger",
         (ids.next("coupon_ledger"), coupon_id, action.value, None, "SYSTEM:demo", note, dt(at)),

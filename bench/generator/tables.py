@@ -128,6 +128,16 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "store_ids channels claim_seq valid_from locked_order_id used_at"
     ),
     "coupon_ledger": _cols("id coupon_id action order_id actor note created_at"),
+    "coupon_issue_rules": _cols(
+        "id name kind template_id starts_at ends_at store_ids channels min_paid min_rating invite_role "
+        "invite_campaign_id helpers_needed assist_hours stopped_at created_by created_at updated_at"
+    ),
+    "coupon_issues": _cols("id rule_id cause_id customer_id outcome skip_reason coupon_id created_at"),
+    "coupon_assists": _cols(
+        "id rule_id starter_id status open_key helpers_needed helper_count started_at expires_at "
+        "completed_at expired_at"
+    ),
+    "coupon_assist_helpers": _cols("id assist_id helper_id joined_at"),
     "order_adjustments": _cols("id order_id layer label amount source_id line_shares"),
     "visit_events": _cols(
         "id event_id visitor_id customer_id session_id page_type product_id campaign_id store_id "
@@ -175,6 +185,10 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "invite_rewards",
     "customer_coupons",
     "coupon_ledger",
+    "coupon_issue_rules",
+    "coupon_issues",
+    "coupon_assists",
+    "coupon_assist_helpers",
     "order_adjustments",
     "flash_sale_takes",
     "visit_events",

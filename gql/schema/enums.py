@@ -10,6 +10,7 @@ from __future__ import annotations
 import strawberry
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
+from models.coupon_issue_rules import AssistStatus, InviteRole, IssueRuleKind, SkipReason
 from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
 from models.delivery_queues import DeliveryQueue, FollowUp
 from models.delivery_stages import DeliveryStage, RiderSource
@@ -103,6 +104,16 @@ strawberry.enum(
     CouponType, description="全场券 ALL, 商品券 PRODUCT, 运费券 SHIPPING, 商家券 STORE, 活动券 CAMPAIGN."
 )
 strawberry.enum(CouponThreshold, description="A coupon's threshold: AMOUNT of goods (cents) or QUANTITY.")
+strawberry.enum(
+    IssueRuleKind,
+    description="返券 rule kinds: 新客 ON_REGISTRATION, 邀请有礼 ON_INVITE, ON_ORDER_COMPLETED, "
+    "好评返券 ON_GOOD_REVIEW, 助力 ASSIST.",
+)
+strawberry.enum(InviteRole, description="Whose granted 邀请有礼 reward an ON_INVITE rule follows.")
+strawberry.enum(SkipReason, description="Why a 返券 rule recorded a cause without issuing.")
+strawberry.enum(
+    AssistStatus, description="助力: OPEN until its helpers joined (COMPLETED) or its time is up."
+)
 strawberry.enum(Layer, name="PricingLayer", description="The pricing layers, applied in this order.")
 strawberry.enum(
     BookingState,

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import Product
-from models.coupon_rules import CouponStatus, CouponType, expiry_on_claim
-from models.coupons import CouponLedgerAction, CouponTemplate, CustomerCoupon
+from models.coupon_rules import CouponStatus, CouponType
+from models.coupons import CouponTemplate, CustomerCoupon
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
 from services.coupons import ledger
@@ -95,6 +95,18 @@ async def available(
     return [Claimable(t, held.get(t.id, 0)) for t in chosen[:MAX_LISTED]]
 
 
+async def held_of(session: AsyncSession, template_id: int, customer_id: int) -> int:
+    """How many coupons of the template the customer holds, in any state (the per-customer limit)."""
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                CustomerCoupon.template_id == template_id, CustomerCoupon.customer_id == customer_id
+            )
+        )
+        or 0
+    )
+
+
 async def claim(work: Work, customer_id: int, template_id: int) -> Result:
     """Issue one coupon of the template to the customer, within stock and the per-customer limit."""
     t = await work.session.scalar(
@@ -108,50 +120,18 @@ async def claim(work: Work, customer_id: int, template_id: int) -> Result:
         raise DomainError(ErrorCode.COUPON_EXPIRED, "this coupon's window has ended", "templateId")
     if t.issued_count >= t.total_stock:
         raise DomainError(ErrorCode.COUPON_OUT_OF_STOCK, "all of these coupons are claimed", "templateId")
-    held = int(
-        await work.session.scalar(
-            select(func.count()).where(
-                CustomerCoupon.template_id == t.id, CustomerCoupon.customer_id == customer_id
-            )
-        )
-        or 0
-    )
+    held = await held_of(work.session, t.id, customer_id)
     if held >= t.per_customer_limit:
         raise DomainError(
             ErrorCode.COUPON_LIMIT_REACHED, f"at most {t.per_customer_limit} per customer", "templateId"
         )
-    t.issued_count += 1
-    coupon = CustomerCoupon(
-        code=ledger.new_code(),
-        customer_id=customer_id,
-        template_id=t.id,
-        type=t.type,
-        amount=t.amount_off,
-        percent_off=t.percent_off,
-        cap=t.cap,
-        threshold_kind=t.threshold_kind,
-        min_spend=t.threshold,
-        product_ids=t.product_ids,
-        category_ids=t.category_ids,
-        store_ids=t.store_ids,
-        channels=t.channels,
-        title=t.name[:64],
-        campaign_id=t.campaign_id,
-        claim_seq=held + 1,
-        status=CouponStatus.UNUSED,
-        issued_at=work.now,
-        valid_from=t.valid_from if t.valid_days is None else work.now,
-        expires_at=expiry_on_claim(t.valid_until, t.valid_days, work.now),
-    )
     try:
         async with work.session.begin_nested():
-            work.session.add(coupon)
-            await work.session.flush()
+            coupon = await ledger.issue(work, t, customer_id, note="领券", claim_seq=held + 1)
     except IntegrityError as exc:
         raise DomainError(
             ErrorCode.COUPON_LIMIT_REACHED, f"at most {t.per_customer_limit} per customer", "templateId"
         ) from exc
-    ledger.record(work, coupon, CouponLedgerAction.ISSUED, note="领券")
     return {"couponId": coupon.id}
 
 

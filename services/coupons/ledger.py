@@ -1,10 +1,11 @@
-"""Issued coupons' codes and ledger rows."""
+"""Issued coupons: minting one from its template, codes and ledger rows."""
 
 from __future__ import annotations
 
 import secrets
 
-from models.coupons import CouponLedger, CouponLedgerAction, CustomerCoupon
+from models.coupon_rules import CouponStatus, expiry_on_claim
+from models.coupons import CouponLedger, CouponLedgerAction, CouponTemplate, CustomerCoupon
 from services.commands import Work
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -35,3 +36,38 @@ def record(
             created_at=work.now,
         )
     )
+
+
+async def issue(
+    work: Work, t: CouponTemplate, customer_id: int, *, note: str, claim_seq: int | None = None
+) -> CustomerCoupon:
+    """Mint one coupon of `t` (locked by the caller, within its stock and limits): the coupon copies
+    the template's promise, counts against its stock and gets its ISSUED ledger row. `claim_seq`
+    is set by 领券 only (so a template's figures tell claims from other issues)."""
+    t.issued_count += 1
+    coupon = CustomerCoupon(
+        code=new_code(),
+        customer_id=customer_id,
+        template_id=t.id,
+        type=t.type,
+        amount=t.amount_off,
+        percent_off=t.percent_off,
+        cap=t.cap,
+        threshold_kind=t.threshold_kind,
+        min_spend=t.threshold,
+        product_ids=t.product_ids,
+        category_ids=t.category_ids,
+        store_ids=t.store_ids,
+        channels=t.channels,
+        title=t.name[:64],
+        campaign_id=t.campaign_id,
+        claim_seq=claim_seq,
+        status=CouponStatus.UNUSED,
+        issued_at=work.now,
+        valid_from=t.valid_from if t.valid_days is None else work.now,
+        expires_at=expiry_on_claim(t.valid_until, t.valid_days, work.now),
+    )
+    work.session.add(coupon)
+    await work.session.flush()
+    record(work, coupon, CouponLedgerAction.ISSUED, note=note[:200])
+    return coupon

@@ -170,6 +170,25 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         lambda d: _nonempty([p for p in d["placeOrder"]["order"]["pricing"] if p["layer"] == "COUPON"]),
     ],
     ("coupons.md", "Locked"): [_eq("myCoupons.0.status", "LOCKED")],
+    ("coupons.md", "Rules"): [
+        _eq("couponIssueRules.totalCount", 5),
+        lambda d: _nonempty(
+            [
+                e
+                for e in d["couponIssueRules"]["edges"]
+                if e["node"]["kind"] == "ON_REGISTRATION"
+                and e["node"]["figures"]["skippedByReason"] == [{"reason": "OUT_OF_STOCK", "count": 2}]
+            ]
+        ),
+    ],
+    ("coupons.md", "OrderRebate"): [_eq("createCouponIssueRule.rule.running", True)],
+    ("coupons.md", "StopRebate"): [_eq("stopCouponIssueRule.rule.running", False)],
+    ("coupons.md", "MyAssists"): [_eq("myAssists.0.status", "OPEN"), _eq("myAssists.0.helperCount", 1)],
+    ("coupons.md", "Share"): [_eq("startAssist.assist.id", "QXNzaXN0OjE=")],
+    ("coupons.md", "Help"): [
+        _eq("joinAssist.assist.helperCount", 2),
+        _eq("joinAssist.assist.helpedByMe", True),
+    ],
     ("promotions.md", "PriceCut"): [_eq("createCampaign.campaign.type", "PRICE_CUT")],
     ("promotions.md", "InPromotions"): [
         lambda d: _nonempty([c for c in d["productPromotions"]["campaigns"] if c["type"] == "PRICE_CUT"])

@@ -349,3 +349,33 @@ async def test_pending_claims_sit_on_delivered_store_deliveries(
         " JOIN orders o ON o.id = c.order_id",
     )
     assert {tuple(r) for r in rows} == {("PENDING", True, "STORE_DELIVERY", True, True, 1)}
+
+
+async def test_coupon_issue_rules_demo(generated: tuple[AsyncEngine, GenerationReport]) -> None:
+    """One 返券 rule of each kind; issues match the coupons and the stock; assists in every state."""
+    engine, _ = generated
+    kinds = {k for (k,) in await _rows(engine, "SELECT kind FROM coupon_issue_rules")}
+    assert kinds == {"ON_REGISTRATION", "ON_INVITE", "ON_ORDER_COMPLETED", "ON_GOOD_REVIEW", "ASSIST"}
+    outcomes = await _rows(
+        engine,
+        "SELECT r.kind, i.outcome, COUNT(*) FROM coupon_issues i"
+        " JOIN coupon_issue_rules r ON r.id = i.rule_id"
+        " GROUP BY r.kind, i.outcome ORDER BY r.kind, i.outcome",
+    )
+    assert [tuple(o) for o in outcomes] == [
+        ("ASSIST", "ISSUED", 1),
+        ("ON_REGISTRATION", "ISSUED", 3),
+        ("ON_REGISTRATION", "SKIPPED", 2),
+    ]
+    mismatched = await _rows(
+        engine,
+        "SELECT t.code FROM coupon_templates t JOIN coupon_issue_rules r ON r.template_id = t.id"
+        " WHERE t.issued_count != (SELECT COUNT(*) FROM customer_coupons c WHERE c.template_id = t.id)",
+    )
+    assert mismatched == []
+    assists = await _rows(
+        engine, "SELECT status, helper_count, open_key IS NULL FROM coupon_assists ORDER BY id"
+    )
+    assert [tuple(a) for a in assists] == [("OPEN", 1, 0), ("COMPLETED", 3, 1), ("EXPIRED", 1, 1)]
+    helpers = await _rows(engine, "SELECT COUNT(*) FROM coupon_assist_helpers")
+    assert helpers[0][0] == 5
