@@ -9,6 +9,13 @@ from strawberry import relay
 
 from gql.context import Info
 from gql.qr import share_link
+from gql.schema.campaign_discounts import (
+    ORDER_DISCOUNTS,
+    BuyGiftSettings,
+    OrderDiscountSettings,
+    buy_gift_settings,
+    order_discount_settings,
+)
 from gql.schema.catalog import Product, Sku
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
@@ -207,6 +214,9 @@ class Campaign(relay.Node):
     stopped_at: datetime | None
     all_stores: bool
     created_at: datetime
+    priority: int = strawberry.field(
+        description="Order-level promotions: the highest applies; among equals the best for the buyer."
+    )
 
     @strawberry.field(description="NOT_STARTED, ONGOING, ENDED or STOPPED, now.")
     def status(self) -> CampaignStatus:
@@ -319,6 +329,18 @@ class Campaign(relay.Node):
             for c in found
         ]
 
+    @strawberry.field(description="满额折扣 / 满件折扣, 多买多折 and X元Y件 settings.")
+    async def order_discount(self, info: Info) -> OrderDiscountSettings | None:
+        if self.type not in ORDER_DISCOUNTS:
+            return None
+        return await order_discount_settings(info, self.id)
+
+    @strawberry.field(description="单品买赠 settings.")
+    async def buy_gift(self, info: Info) -> BuyGiftSettings | None:
+        if self.type is not CampaignType.BUY_GIFT:
+            return None
+        return await buy_gift_settings(info, self.id)
+
     @strawberry.field
     async def flash_sale(self, info: Info) -> FlashSaleSettings | None:
         if self.type is not CampaignType.FLASH_SALE:
@@ -377,4 +399,5 @@ class Campaign(relay.Node):
             stopped_at=row.stopped_at,
             all_stores=row.all_stores,
             created_at=row.created_at,
+            priority=row.priority,
         )
