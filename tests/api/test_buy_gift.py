@@ -146,7 +146,7 @@ async def test_concurrent_orders_never_give_more_gifts_than_the_stock(
     assert set(outcomes) <= {"OK", "GIFT_SOLD_OUT"}, outcomes
     async with db.sessions() as session:
         given = int(await session.scalar(select(BuyGiftRule.given)) or 0)
-        held = await session.scalar(select(func.coalesce(func.sum(FlashSaleTake.quantity), 0)))
+        held = int(await session.scalar(select(func.coalesce(func.sum(FlashSaleTake.quantity), 0))) or 0)
         orders = await session.scalar(select(func.count()).select_from(Order))
     assert 1 <= given == held <= 5
     assert orders == outcomes["OK"]
