@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from gql.context import Info
 from gql.schema.catalog import Product, Sku
 from gql.schema.common import Money, money
+from models.base import utcnow
+from models.campaigns import Campaign as CampaignRow
 from models.enums import CampaignType, ThresholdKind
 from models.pricing.order_promotions import zhe
+from services.campaign_conflicts import order_conflicts
+
+if TYPE_CHECKING:
+    from gql.schema.campaigns import Campaign
 
 
 async def _products(info: Info, product_ids: list[int]) -> list[Product]:
@@ -97,3 +105,29 @@ async def buy_gift_settings(info: Info, campaign_id: int) -> BuyGiftSettings | N
         _gift_sku_id=rule.gift_sku_id,
         _product_ids=[p.product_id for p in products],
     )
+
+
+@strawberry.type(description="Another order-level promotion competing with this one for the same carts.")
+class OrderPromotionConflict:
+    wins: bool | None = strawberry.field(
+        description="True / false: the priorities decide where both apply; null: equal priorities, so "
+        "each cart gets whichever takes more off (one order-level promotion per order)."
+    )
+    _other_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def other_campaign(
+        self, info: Info
+    ) -> Annotated[Campaign, strawberry.lazy("gql.schema.campaigns")]:
+        from gql.schema.campaigns import Campaign
+
+        row = await info.context.loaders.campaign.load(self._other_id)
+        assert row is not None
+        return Campaign.from_row(row)
+
+
+async def promotion_conflicts(info: Info, campaign_id: int) -> list[OrderPromotionConflict]:
+    async with info.context.sessions() as session:
+        row = await session.get(CampaignRow, campaign_id)
+        found = await order_conflicts(session, row, utcnow()) if row else []
+    return [OrderPromotionConflict(wins=c.wins, _other_id=c.other_campaign_id) for c in found]

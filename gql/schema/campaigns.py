@@ -13,8 +13,10 @@ from gql.schema.campaign_discounts import (
     ORDER_DISCOUNTS,
     BuyGiftSettings,
     OrderDiscountSettings,
+    OrderPromotionConflict,
     buy_gift_settings,
     order_discount_settings,
+    promotion_conflicts,
 )
 from gql.schema.catalog import Product, Sku
 from gql.schema.common import Money, money
@@ -334,6 +336,13 @@ class Campaign(relay.Node):
         if self.type not in ORDER_DISCOUNTS:
             return None
         return await order_discount_settings(info, self.id)
+
+    @strawberry.field(
+        description="满减赠 / 满折 / 多买多折 / X元Y件: the other order-level promotions competing with it "
+        "at an overlapping time, store and products (both not over)."
+    )
+    async def promotion_conflicts(self, info: Info) -> list[OrderPromotionConflict]:
+        return await promotion_conflicts(info, self.id)
 
     @strawberry.field(description="单品买赠 settings.")
     async def buy_gift(self, info: Info) -> BuyGiftSettings | None:

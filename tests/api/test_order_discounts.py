@@ -222,3 +222,34 @@ async def test_stopping_ends_the_discount_and_the_audit_query_lists_it(api: Api,
         r = await hq.execute(stop, input={"campaignId": c["id"], "idempotencyKey": key()})
         assert r.data["stopCampaign"]["userErrors"] == []
     assert (await _preview(api, shop, 3))["discountAmount"] == {"cents": 0}
+
+
+async def test_conflicts_with_other_order_promotions_before_the_start(api: Api, seed: Seed) -> None:
+    shop = await open_shop(seed, stock=50)
+    _, (yogurt,) = await seed.product("风味酸奶", prices=(600,))
+    hq = api.as_hq()
+    later = window(hours_before=-24)
+    multi = created(await hq.execute(CREATE, input={**multi_buy_input(shop, [(2, 10)]), **later}))
+    spend = created(await hq.execute(CREATE, input=spend_input([{"threshold": 3000, "reductionCents": 300}])))
+    elsewhere = {"productIds": [encode_id("Product", yogurt.product_id)]}
+    created(
+        await hq.execute(
+            CREATE,
+            input={
+                **bundle_input(shop, 2, 500),
+                "bundlePrice": {"quantity": 2, "priceCents": 500, **elsewhere},
+            },
+        )
+    )
+    query = """query($id: ID!) { campaign(id: $id) {
+      priority promotionConflicts { wins otherCampaign { id } } } }"""
+    seen = (await hq.execute(query, id=multi["id"])).data["campaign"]
+    assert seen["promotionConflicts"] == [{"wins": None, "otherCampaign": {"id": spend["id"]}}]
+    raised = await hq.execute(
+        UPDATE.replace("name endsAt", "name endsAt priority"),
+        input={"campaignId": multi["id"], "priority": 5, "idempotencyKey": key()},
+    )
+    assert raised.data["updateCampaign"]["userErrors"] == []
+    assert raised.data["updateCampaign"]["campaign"]["priority"] == 5
+    seen = (await hq.execute(query, id=multi["id"])).data["campaign"]
+    assert seen["promotionConflicts"] == [{"wins": True, "otherCampaign": {"id": spend["id"]}}]
