@@ -253,3 +253,24 @@ async def test_conflicts_with_other_order_promotions_before_the_start(api: Api, 
     assert raised.data["updateCampaign"]["campaign"]["priority"] == 5
     seen = (await hq.execute(query, id=multi["id"])).data["campaign"]
     assert seen["promotionConflicts"] == [{"wins": True, "otherCampaign": {"id": spend["id"]}}]
+
+
+async def test_store_staff_run_discounts_for_their_own_stores_only(api: Api, seed: Seed) -> None:
+    shop = await open_shop(seed, stock=50)
+    staff = api.as_staff(shop.a.id)
+    mine = created(
+        await staff.execute(
+            CREATE, input=multi_buy_input(shop, [(2, 10)], storeIds=[encode_id("Store", shop.a.id)])
+        )
+    )
+    assert mine["allStores"] is False
+    for scope in ([], [encode_id("Store", shop.b.id)]):
+        r = await staff.execute(CREATE, input=multi_buy_input(shop, [(2, 10)], storeIds=scope))
+        assert [e["code"] for e in r.data["createCampaign"]["userErrors"]] == ["FORBIDDEN"]
+    at_b = await api.execute(
+        PREVIEW.replace("SELF_PICKUP", "STORE_DELIVERY"),
+        lines=[{"skuId": encode_id("Sku", shop.apple.id), "quantity": 2}],
+        store=encode_id("Store", shop.b.id),
+    )
+    assert at_b.data["previewPricing"]["discountAmount"] == {"cents": 0}  # not a store of the campaign
+    assert (await _preview(api, shop, 2))["discountAmount"] == {"cents": 300}
