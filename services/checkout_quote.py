@@ -182,7 +182,7 @@ class TierHint:
     reduction: int
     gift_sku_id: int | None
     gives: str | None = None
-    """What the next step gives when it is not a reduction or a gift ("8折", "10元3件")."""
+    """What the next step gives when it is not a reduction or a gift ("享8折", "凑10元3件")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +248,8 @@ def _hint(result: PromotionResult) -> TierHint | None:
     if nxt is None:
         return None
     gives = {
-        PromotionKind.PERCENT: zhe(nxt.percent_off),
-        PromotionKind.BUNDLE: f"{yuan(p.bundle_price)}元{p.bundle_size}件",
+        PromotionKind.PERCENT: f"享{zhe(nxt.percent_off)}",
+        PromotionKind.BUNDLE: f"凑{yuan(p.bundle_price)}元{p.bundle_size}件",
     }.get(p.kind)
     by_quantity = p.threshold_kind is ThresholdKind.QUANTITY
     return TierHint(

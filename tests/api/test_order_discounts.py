@@ -95,10 +95,10 @@ async def test_multi_buy_tiers_place_and_refund_in_exact_cents(api: Api, seed: S
     assert settings["products"] == [{"name": "红富士苹果"}]
     one = await _preview(api, shop, 1)
     assert one["discountAmount"] == {"cents": 0}
-    assert one["nextTier"] == {"text": "再买1件9折"}
+    assert one["nextTier"] == {"text": "再买1件享9折"}
     two = await _preview(api, shop, 1, 1)  # both SKUs of the product count: 23.00 at 9折
     assert two["adjustments"] == [{"layer": "ORDER", "text": "多买多折: 满2件9折 −¥2.30"}]
-    assert two["nextTier"] == {"text": "再买1件8折"}
+    assert two["nextTier"] == {"text": "再买1件享8折"}
     shopper = api.as_shopper(shop.customer_id)
     order = ok(
         await shopper.execute(PLACED, input=shop.order_input((shop.apple, 2), (shop.pear, 1))), "placeOrder"
@@ -161,7 +161,7 @@ async def test_bundle_groups_repeat_and_stop_when_they_would_cost_more(api: Api,
     # apples 15, 15, 15 and pears 8, 8: groups (15, 15) → 10 off, (15, 8) → 3 off; (8) alone
     preview = await _preview(api, shop, 3, 2)
     assert preview["adjustments"] == [{"layer": "ORDER", "text": "任选: 20元2件 ×2 −¥13.00"}]
-    assert (await _preview(api, shop, 0 + 1))["nextTier"] == {"text": "再买1件20元2件"}
+    assert (await _preview(api, shop, 0 + 1))["nextTier"] == {"text": "再买1件凑20元2件"}
 
 
 async def test_bad_order_discounts_are_refused_and_write_nothing(api: Api, seed: Seed, db: Database) -> None:
