@@ -74,7 +74,7 @@ def _plans(world: World, catalog: Catalog) -> list[tuple[str, Days, PromoCampaig
     plan("满200享9折", (-25, 25, None), T.ORDER_DISCOUNT, promotion=amount, store_ids=not_first)
     units = OrderPromotion(0, "", ThresholdKind.QUANTITY, _percent((3, 5)))
     plan("满3件95折（已结束）", (-80, -50, None), T.ORDER_DISCOUNT, promotion=units)
-    multi = OrderPromotion(0, "", ThresholdKind.QUANTITY, _percent((2, 10), (3, 20)))
+    multi = OrderPromotion(0, "", ThresholdKind.QUANTITY, _percent((2, 10), (3, 20)), priority=5)
     plan(
         "零食多买多折",
         (-30, 30, None),
@@ -108,18 +108,7 @@ def build_promotions(ids: Ids, batch: Batch, world: World, catalog: Catalog) -> 
         c.id, c.starts, c.ends, c.stopped = ids.next("campaigns"), w.starts, w.ends, w.stopped
         if (p := c.promotion) is not None:
             kind = PromotionKind.BUNDLE if p.bundle_size else PromotionKind.PERCENT
-            c.promotion = OrderPromotion(
-                c.id,
-                name,
-                p.threshold_kind,
-                p.tiers,
-                c.products or None,
-                0,
-                kind,
-                p.cap,
-                p.bundle_size,
-                p.bundle_price,
-            )
+            c.promotion = replace(p, campaign_id=c.id, name=name, product_ids=c.products or None, kind=kind)
             bundle = (p.bundle_size, p.bundle_price) if p.bundle_size else (None, None)
             batch.add("order_discount_rules", (c.id, p.threshold_kind.value, p.cap, *bundle))
             for t in p.tiers:
@@ -128,10 +117,10 @@ def build_promotions(ids: Ids, batch: Batch, world: World, catalog: Catalog) -> 
                     (ids.next("order_discount_tiers"), c.id, t.threshold, t.percent_off),
                 )
         if (g := c.gift) is not None:
-            c.gift = GiftOffer(c.id, name, g.product_ids, g.buy_quantity, g.gift_sku_id, g.gift_quantity)
+            c.gift = replace(g, campaign_id=c.id, name=name)
         if c.kind is T.PRODUCT_DISCOUNT:
             batch.add("product_discount_rules", (c.id, c.percent_off))
-        campaign_row(batch, world.now, c, c.kind, name)
+        campaign_row(batch, world.now, c, c.kind, name, c.promotion.priority if c.promotion else 0)
         for product_id in sorted(c.products):
             batch.add("campaign_products", (c.id, product_id))
         world.promotions.append(c)
