@@ -310,7 +310,7 @@ def test_each_adjustment_knows_its_lines() -> None:
         assert per_line == [getattr(line, attr) for line in p.lines]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(items_st)
 def test_item_level_is_the_lowest_offer_one_adjustment_per_line(items: list[Item]) -> None:
     """单品直降 / 限时抢 / member prices never stack: a line pays its lowest offer (never above the store
