@@ -20,6 +20,7 @@ from loaders.store_skus import listing_by_store_sku
 from models.action_log import ActionLog
 from models.after_sales import AfterSale, AfterSaleEvent, AfterSaleLine
 from models.campaigns import (
+    BuyGiftRule,
     Campaign,
     CampaignProduct,
     CampaignStore,
@@ -28,6 +29,8 @@ from models.campaigns import (
     InviteReward,
     InviteRule,
     ItemPriceSku,
+    OrderDiscountRule,
+    OrderDiscountTier,
     ProductDiscountRule,
     SpendRewardRule,
     SpendRewardTier,
@@ -257,6 +260,20 @@ class Loaders:
     @cached_property
     def discount_rule(self) -> RowLoader[int, ProductDiscountRule | None]:
         return one_per_key(self._sessions, ProductDiscountRule, ProductDiscountRule.campaign_id)
+
+    @cached_property
+    def order_discount_rule(self) -> RowLoader[int, OrderDiscountRule | None]:
+        return one_per_key(self._sessions, OrderDiscountRule, OrderDiscountRule.campaign_id)
+
+    @cached_property
+    def order_discount_tiers(self) -> RowLoader[int, list[OrderDiscountTier]]:
+        return many_per_key(
+            self._sessions, OrderDiscountTier, OrderDiscountTier.campaign_id, OrderDiscountTier.threshold
+        )
+
+    @cached_property
+    def buy_gift_rule(self) -> RowLoader[int, BuyGiftRule | None]:
+        return one_per_key(self._sessions, BuyGiftRule, BuyGiftRule.campaign_id)
 
     @cached_property
     def item_price_skus(self) -> RowLoader[int, list[ItemPriceSku]]:

@@ -26,6 +26,8 @@ class Tier:
     reduction: int
     gift_sku_id: int | None = None
     gift_quantity: int = 0
+    percent_off: int = 0
+    """满额折扣 / 满件折扣 / 多买多折 tiers: the percentage off instead of `reduction`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,32 @@ def validate_tiers(kind: ThresholdKind, tiers: Sequence[Tier]) -> None:
                 ErrorCode.BAD_USER_INPUT,
                 f"the tier at {higher.threshold} gives less than the one at {lower.threshold}",
                 "spendReward.tiers",
+            )
+
+
+def validate_percent_tiers(tiers: Sequence[tuple[int, int]], field: str) -> None:
+    """(threshold, percent off) tiers: 1 to MAX_TIERS, thresholds positive and distinct, 1 to 99 %
+    off, and a higher threshold never gives less."""
+    if not 1 <= len(tiers) <= MAX_TIERS:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, f"give 1 to {MAX_TIERS} tiers", f"{field}.tiers")
+    ordered = sorted(tiers)
+    for i, (threshold, percent) in enumerate(tiers):
+        if threshold <= 0:
+            raise DomainError(
+                ErrorCode.BAD_USER_INPUT, "threshold must be positive", f"{field}.tiers.{i}.threshold"
+            )
+        if not 1 <= percent <= 99:
+            raise DomainError(
+                ErrorCode.BAD_USER_INPUT, "percentOff is 1 to 99", f"{field}.tiers.{i}.percentOff"
+            )
+    for (low, low_pct), (high, high_pct) in itertools.pairwise(ordered):
+        if low == high:
+            raise DomainError(ErrorCode.BAD_USER_INPUT, "two tiers share a threshold", f"{field}.tiers")
+        if high_pct < low_pct:
+            raise DomainError(
+                ErrorCode.BAD_USER_INPUT,
+                f"the tier at {high} gives less than the one at {low}",
+                f"{field}.tiers",
             )
 
 

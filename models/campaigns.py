@@ -1,4 +1,5 @@
-"""Campaigns (营销): 邀请有礼 (invite reward), 满减赠 (spend reward), 拼团 (group buy), 单品直降 (price cut).
+"""Campaigns (营销): 邀请有礼, 满减赠, 拼团, the item-level price promotions (单品直降, 限时抢, 商品折扣),
+the order-level discounts (满额/满件折扣, 多买多折, X元Y件) and 单品买赠.
 
 A campaign's status is derived from the clock and `stopped_at` (see `campaign_status`), never
 stored, so it cannot disagree with its dates. Type-specific settings live in 1:1 rule tables.
@@ -42,6 +43,8 @@ class Campaign(Base):
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Order-level promotions: the highest priority applies, the best for the buyer among equals."""
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
@@ -73,7 +76,8 @@ class CampaignStore(Base):
 
 
 class CampaignProduct(Base):
-    """Products taking part in a SPEND_REWARD campaign whose scope is LISTED, or a PRODUCT_DISCOUNT."""
+    """Products taking part in a SPEND_REWARD campaign whose scope is LISTED, a PRODUCT_DISCOUNT, an
+    order discount limited to some products, a MULTI_BUY_DISCOUNT, a BUNDLE_PRICE or a BUY_GIFT."""
 
     __tablename__ = "campaign_products"
 
@@ -203,9 +207,70 @@ class ProductDiscountRule(Base):
     percent_off: Mapped[int] = mapped_column(Integer)
 
 
+class OrderDiscountRule(Base):
+    """满额折扣 / 满件折扣 and 多买多折 (tiers in order_discount_tiers, at most `cap` cents off), or
+    X元Y件 (`bundle_size` units for `bundle_price`). Products: campaign_products (none: every one)."""
+
+    __tablename__ = "order_discount_rules"
+    __table_args__ = (
+        CheckConstraint("cap IS NULL OR cap > 0", name="cap_positive"),
+        CheckConstraint(
+            "(bundle_size IS NULL AND bundle_price IS NULL) OR (bundle_size >= 2 AND bundle_price > 0)",
+            name="bundle_consistent",
+        ),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    threshold_kind: Mapped[ThresholdKind] = mapped_column(enum_type(ThresholdKind))
+    cap: Mapped[int | None] = mapped_column(Integer)
+    bundle_size: Mapped[int | None] = mapped_column(Integer)
+    bundle_price: Mapped[int | None] = mapped_column(Integer)
+
+
+class OrderDiscountTier(Base):
+    """满 threshold (cents or units) → `percent_off` % off the goods in scope; the highest reached."""
+
+    __tablename__ = "order_discount_tiers"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "threshold"),
+        CheckConstraint("threshold > 0", name="discount_threshold_positive"),
+        CheckConstraint("percent_off > 0 AND percent_off < 100", name="tier_percent_range"),
+    )
+
+    id: Mapped[int] = id_pk()
+    campaign_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    threshold: Mapped[int] = mapped_column(Integer)
+    percent_off: Mapped[int] = mapped_column(Integer)
+
+
+class BuyGiftRule(Base):
+    """单品买赠: every `buy_quantity` units of the campaign's products give `gift_quantity` units of
+    the gift SKU, from the campaign's own gift `stock`; `given` grows only by conditional updates
+    within it (the CHECK backs them) and shrinks when an order holding gifts is cancelled."""
+
+    __tablename__ = "buy_gift_rules"
+    __table_args__ = (
+        CheckConstraint("buy_quantity > 0 AND gift_quantity > 0", name="buy_gift_positive"),
+        CheckConstraint("given >= 0 AND given <= stock", name="gift_given_within"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    buy_quantity: Mapped[int] = mapped_column(Integer)
+    gift_sku_id: Mapped[int] = mapped_column(IdType, ForeignKey("skus.id"))
+    gift_quantity: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer)
+    given: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class FlashSaleTake(Base):
-    """Units of a flash sale's stock held by one order; released (once) when the order is cancelled
-    or times out unpaid."""
+    """Units of a campaign's own stock held by one order — 限时抢 units or 单品买赠 gift units (the
+    gift SKU); released (once) when the order is cancelled or times out unpaid."""
 
     __tablename__ = "flash_sale_takes"
     __table_args__ = (

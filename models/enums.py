@@ -110,6 +110,14 @@ class CampaignType(StrEnum):
     """限时抢: a time-boxed item price with its own stock and a per-customer limit."""
     PRODUCT_DISCOUNT = "PRODUCT_DISCOUNT"
     """商品折扣: a percentage off every SKU of chosen products (item level of the pricing)."""
+    ORDER_DISCOUNT = "ORDER_DISCOUNT"
+    """满额折扣 / 满件折扣: a percentage off the order's goods from an amount or unit threshold."""
+    MULTI_BUY_DISCOUNT = "MULTI_BUY_DISCOUNT"
+    """多买多折: N units of the listed products → a percentage off them (2件9折, 3件8折)."""
+    BUNDLE_PRICE = "BUNDLE_PRICE"
+    """X元Y件: any Y units of the listed products for X."""
+    BUY_GIFT = "BUY_GIFT"
+    """单品买赠: buy N of a listed product, get M of a gift SKU free, from a gift stock."""
 
 
 class CampaignStatus(StrEnum):

@@ -45,11 +45,20 @@ from services.campaign_item_prices import (
     check_settings,
     check_sku_prices,
 )
+from services.campaign_order_discounts import (
+    BundleSettings,
+    BuyGiftSettings,
+    MultiBuySettings,
+    OrderDiscountSettings,
+)
+from services.campaign_order_discounts import add_rows as add_order_discount_rows
+from services.campaign_order_discounts import check_settings as check_order_discounts
 from services.commands import Result, Work
 from services.group_buy_cache import invalidate_campaign_pages
 
 MAX_TEAM_SIZE = 50
 MAX_VALIDITY_HOURS = 30 * 24
+MAX_PRIORITY = 99
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +104,12 @@ class CampaignDraft:
     price_cut: PriceCutSettings | None = None
     flash_sale: FlashSaleSettings | None = None
     product_discount: DiscountSettings | None = None
+    order_discount: OrderDiscountSettings | None = None
+    multi_buy: MultiBuySettings | None = None
+    bundle: BundleSettings | None = None
+    buy_gift: BuyGiftSettings | None = None
+    priority: int = 0
+    """Order-level promotions: the highest priority applies (0 to 99; equals: the best for the buyer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +117,8 @@ class CampaignPatch:
     name: str | None = None
     description: str | None = None
     ends_at: datetime | None = None
+    priority: int | None = None
+    """Only before the campaign starts (shoppers rely on which promotion applies after)."""
     group_prices: tuple[tuple[int, int], ...] = field(default=())
 
 
@@ -134,25 +151,20 @@ async def _check_exist(
 
 
 def _check_settings(draft: CampaignDraft) -> None:
-    given = {
-        CampaignType.INVITE_REWARD: draft.invite,
-        CampaignType.SPEND_REWARD: draft.spend,
-        CampaignType.GROUP_BUY: draft.group_buy,
-        CampaignType.PRICE_CUT: draft.price_cut,
-        CampaignType.FLASH_SALE: draft.flash_sale,
-        CampaignType.PRODUCT_DISCOUNT: draft.product_discount,
+    given: dict[CampaignType, tuple[object, str]] = {
+        CampaignType.INVITE_REWARD: (draft.invite, "inviteReward"),
+        CampaignType.SPEND_REWARD: (draft.spend, "spendReward"),
+        CampaignType.GROUP_BUY: (draft.group_buy, "groupBuy"),
+        CampaignType.PRICE_CUT: (draft.price_cut, "priceCut"),
+        CampaignType.FLASH_SALE: (draft.flash_sale, "flashSale"),
+        CampaignType.PRODUCT_DISCOUNT: (draft.product_discount, "productDiscount"),
+        CampaignType.ORDER_DISCOUNT: (draft.order_discount, "orderDiscount"),
+        CampaignType.MULTI_BUY_DISCOUNT: (draft.multi_buy, "multiBuyDiscount"),
+        CampaignType.BUNDLE_PRICE: (draft.bundle, "bundlePrice"),
+        CampaignType.BUY_GIFT: (draft.buy_gift, "buyGift"),
     }
-    names = {
-        CampaignType.INVITE_REWARD: "inviteReward",
-        CampaignType.SPEND_REWARD: "spendReward",
-        CampaignType.GROUP_BUY: "groupBuy",
-        CampaignType.PRICE_CUT: "priceCut",
-        CampaignType.FLASH_SALE: "flashSale",
-        CampaignType.PRODUCT_DISCOUNT: "productDiscount",
-    }
-    for kind, settings in given.items():
+    for kind, (settings, name) in given.items():
         if (kind is draft.type) != (settings is not None):
-            name = names[kind]
             wanted = "needs" if kind is draft.type else "must not have"
             raise DomainError(
                 ErrorCode.BAD_USER_INPUT, f"a {draft.type.value} campaign {wanted} {name} settings", name
@@ -190,6 +202,13 @@ def _check_settings(draft: CampaignDraft) -> None:
         if not g.skus or len({s for s, _ in g.skus}) != len(g.skus):
             raise DomainError(ErrorCode.BAD_USER_INPUT, "list each SKU once, at least one", "groupBuy.skus")
     check_settings(draft.price_cut, draft.flash_sale, draft.product_discount)
+    check_order_discounts(draft.order_discount, draft.multi_buy, draft.bundle, draft.buy_gift)
+    _check_priority(draft.priority)
+
+
+def _check_priority(priority: int) -> None:
+    if not 0 <= priority <= MAX_PRIORITY:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, f"priority is 0 to {MAX_PRIORITY}", "priority")
 
 
 async def create(work: Work, draft: CampaignDraft) -> Result:
@@ -207,6 +226,7 @@ async def create(work: Work, draft: CampaignDraft) -> Result:
         all_stores=not draft.store_ids,
         starts_at=draft.starts_at,
         ends_at=draft.ends_at,
+        priority=draft.priority,
         created_by=work.actor.id,
         created_at=work.now,
         updated_at=work.now,
@@ -245,6 +265,9 @@ async def create(work: Work, draft: CampaignDraft) -> Result:
         )
         work.session.add_all(GroupBuySku(campaign_id=campaign.id, sku_id=s, group_price=p) for s, p in g.skus)
     await add_rows(work, campaign, draft.price_cut, draft.flash_sale, draft.product_discount)
+    await add_order_discount_rows(
+        work, campaign, draft.order_discount, draft.multi_buy, draft.bundle, draft.buy_gift
+    )
     return {"campaignId": campaign.id}
 
 
@@ -307,6 +330,15 @@ async def update(work: Work, campaign_id: int, patch: CampaignPatch) -> Result:
                 ErrorCode.BAD_USER_INPUT, "the new end is already past; stop the campaign instead", "endsAt"
             )
         campaign.ends_at = patch.ends_at
+    if patch.priority is not None:
+        _check_priority(patch.priority)
+        if status is not CampaignStatus.NOT_STARTED:
+            raise DomainError(
+                ErrorCode.CAMPAIGN_NOT_EDITABLE,
+                "the priority is fixed once the campaign has started",
+                "priority",
+            )
+        campaign.priority = patch.priority
     if patch.group_prices:
         if campaign.type is not CampaignType.GROUP_BUY:
             raise DomainError(

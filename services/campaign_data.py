@@ -3,7 +3,9 @@
 Orders count once paid (and not refunded in full); sales are paid minus refunded. Spend-reward and
 group-buy orders carry their campaign; an invite campaign's orders are its invitees' first orders;
 an item-level promotion's (单品直降 / 限时抢 / 商品折扣) are the orders with an item-level adjustment of
-it, and its discount cost is those adjustments only (a 满减 on the same order is the other's cost).
+it, and its discount cost is those adjustments only (a 满减 on the same order is the other's cost); a
+单品买赠's are the orders holding its gifts, and its cost is those gifts at their list price.
+Order-level discounts (满折, 多买多折, X元Y件) carry their campaign like 满减赠.
 Day ranges are business days (the configured time zone), turned into UTC instants before querying.
 ROI follows SPEC §5: cost / campaign turnover (lower is better), turnover = goods at original price +
 packaging + delivery fee of store deliveries.
@@ -20,7 +22,8 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from models.campaigns import GroupBuyTeam, InviteRecord, InviteReward
+from models.campaigns import FlashSaleTake, GroupBuyTeam, InviteRecord, InviteReward
+from models.catalog import Sku
 from models.coupons import OrderAdjustment
 from models.customers import Customer
 from models.enums import Fulfillment, RewardKind, RewardStatus, TeamStatus
@@ -93,13 +96,25 @@ def _item_level(campaign_ids: Sequence[int]) -> ColumnElement[bool]:
     return (OrderAdjustment.layer == Layer.ITEM) & OrderAdjustment.source_id.in_(campaign_ids)
 
 
+def _gift_takes(campaign_ids: Sequence[int]) -> ColumnElement[bool]:
+    """Campaign stock an order still holds: 单品买赠 gifts (and 限时抢 units, priced anyway)."""
+    return FlashSaleTake.campaign_id.in_(campaign_ids) & FlashSaleTake.released_at.is_(None)
+
+
 def _order_membership(campaign_ids: Sequence[int]) -> ColumnElement[bool]:
-    """Orders of these campaigns: linked directly, an invitee's first order, or priced by it."""
+    """Orders of these campaigns: linked directly, an invitee's first order, priced by it, or
+    holding its gifts."""
     first_orders = select(InviteRecord.first_order_id).where(
         InviteRecord.campaign_id.in_(campaign_ids), InviteRecord.first_order_id.is_not(None)
     )
     priced = select(OrderAdjustment.order_id).where(_item_level(campaign_ids))
-    return Order.campaign_id.in_(campaign_ids) | Order.id.in_(first_orders) | Order.id.in_(priced)
+    gifted = select(FlashSaleTake.order_id).where(_gift_takes(campaign_ids))
+    return (
+        Order.campaign_id.in_(campaign_ids)
+        | Order.id.in_(first_orders)
+        | Order.id.in_(priced)
+        | Order.id.in_(gifted)
+    )
 
 
 async def list_stats(session: AsyncSession, campaign_ids: Sequence[int]) -> dict[int, CampaignStats]:
@@ -126,7 +141,11 @@ async def list_stats(session: AsyncSession, campaign_ids: Sequence[int]) -> dict
     priced = (
         select(OrderAdjustment.order_id, OrderAdjustment.source_id)
         .where(_item_level(campaign_ids))
-        .distinct()
+        .union(
+            select(FlashSaleTake.order_id, FlashSaleTake.campaign_id.label("source_id")).where(
+                _gift_takes(campaign_ids)
+            )
+        )
         .subquery()
     )
     item_rows = (
@@ -168,9 +187,17 @@ async def figures(
         .where(OrderAdjustment.order_id == Order.id, _item_level([campaign_id]))
         .scalar_subquery()
     )
-    # An item-level promotion's cost is its own adjustments; any other campaign's is the order's
-    # discount less coupons.
-    cost = case((item_part > 0, item_part), else_=Order.discount_amount - coupon_part)
+    gift_part = (
+        select(func.coalesce(func.sum(FlashSaleTake.quantity * Sku.price), 0))
+        .join(Sku, Sku.id == FlashSaleTake.sku_id)
+        .where(FlashSaleTake.order_id == Order.id, _gift_takes([campaign_id]))
+        .scalar_subquery()
+    )
+    # An item-level promotion's cost is its own adjustments, a 单品买赠's its gifts; any other
+    # campaign's is the order's discount less coupons.
+    cost = case(
+        (item_part > 0, item_part), (gift_part > 0, gift_part), else_=Order.discount_amount - coupon_part
+    )
     orders = (
         await session.execute(
             select(

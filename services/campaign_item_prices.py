@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from models.campaigns import Campaign, CampaignProduct, ItemPriceSku, ProductDiscountRule
-from models.catalog import Product, Sku
+from models.catalog import Sku
 from models.errors import DomainError, ErrorCode
+from services.campaign_order_discounts import check_products_exist
 from services.commands import Work
 
 
@@ -113,10 +114,6 @@ async def add_rows(
         )
     if discount is not None:
         ids = set(discount.product_ids)
-        found = set((await work.session.scalars(select(Product.id).where(Product.id.in_(ids)))).all())
-        if ids - found:
-            raise DomainError(
-                ErrorCode.NOT_FOUND, f"unknown ids {sorted(ids - found)}", "productDiscount.productIds"
-            )
+        await check_products_exist(work, discount.product_ids, "productDiscount.productIds")
         work.session.add(ProductDiscountRule(campaign_id=campaign.id, percent_off=discount.percent_off))
         work.session.add_all(CampaignProduct(campaign_id=campaign.id, product_id=p) for p in sorted(ids))

@@ -1,7 +1,7 @@
-"""Campaigns at checkout: 满减赠 running at a store as the pricing's order promotions, and 单品直降 /
-限时抢 / 商品折扣 prices as its item prices.
+"""Campaigns at checkout: 满减赠, 满额/满件折扣, 多买多折 and X元Y件 running at a store as the pricing's
+order promotions, 单品直降 / 限时抢 / 商品折扣 prices as its item prices, 单品买赠 as its gift offers.
 
-Which order promotion applies (the most money off, a gift breaking ties), which item price wins
+Which order promotion applies (the highest priority, then the most money off), which item price wins
 (the lowest; they never stack) and how each reduction is spread is decided by
 `models.pricing.cart.price_cart`.
 """
@@ -17,16 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.campaign_rules import Tier
 from models.campaigns import (
+    BuyGiftRule,
     Campaign,
     CampaignProduct,
     CampaignStore,
     ItemPriceSku,
+    OrderDiscountRule,
+    OrderDiscountTier,
     ProductDiscountRule,
     SpendRewardRule,
     SpendRewardTier,
 )
 from models.enums import CampaignType, ProductScope
-from models.pricing.cart import ItemPrice, OrderPromotion
+from models.pricing.cart import ItemPrice
+from models.pricing.item_gifts import GiftOffer
+from models.pricing.order_promotions import OrderPromotion, PromotionKind
 
 PRICE_CUT_LABEL = "单品直降"
 FLASH_SALE_LABEL = "限时抢"
@@ -103,24 +108,36 @@ async def running_discounts(
     return {product: tuple(offers) for product, offers in found.items()}
 
 
+async def _listed(session: AsyncSession, ids: Collection[int]) -> dict[int, set[int]]:
+    listed: dict[int, set[int]] = defaultdict(set)
+    for cp in (
+        await session.scalars(select(CampaignProduct).where(CampaignProduct.campaign_id.in_(ids)))
+    ).all():
+        listed[cp.campaign_id].add(cp.product_id)
+    return listed
+
+
 async def running_promotions(
     session: AsyncSession, store_id: int | None, now: datetime
 ) -> list[OrderPromotion]:
-    """Every spend-reward campaign running at this store now, newest first (the pricing's tie order)."""
-    running = (
+    """Every order-level promotion running at this store now, newest first (the pricing's tie order)."""
+    spend = (
         await session.execute(
             select(Campaign, SpendRewardRule)
             .join(SpendRewardRule, SpendRewardRule.campaign_id == Campaign.id)
-            .where(
-                Campaign.type == CampaignType.SPEND_REWARD,
-                *_running_at(store_id, now),
-            )
-            .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+            .where(Campaign.type == CampaignType.SPEND_REWARD, *_running_at(store_id, now))
         )
     ).all()
-    if not running:
+    discounts = (
+        await session.execute(
+            select(Campaign, OrderDiscountRule)
+            .join(OrderDiscountRule, OrderDiscountRule.campaign_id == Campaign.id)
+            .where(*_running_at(store_id, now))
+        )
+    ).all()
+    if not spend and not discounts:
         return []
-    ids = [c.id for c, _ in running]
+    ids = [c.id for c, _ in spend] + [c.id for c, _ in discounts]
     tiers: dict[int, list[Tier]] = defaultdict(list)
     for t in (
         await session.scalars(select(SpendRewardTier).where(SpendRewardTier.campaign_id.in_(ids)))
@@ -128,18 +145,73 @@ async def running_promotions(
         tiers[t.campaign_id].append(
             Tier(t.id, t.threshold, t.reduction_amount, t.gift_sku_id, t.gift_quantity)
         )
-    listed: dict[int, set[int]] = defaultdict(set)
-    for cp in (
-        await session.scalars(select(CampaignProduct).where(CampaignProduct.campaign_id.in_(ids)))
+    for d in (
+        await session.scalars(select(OrderDiscountTier).where(OrderDiscountTier.campaign_id.in_(ids)))
     ).all():
-        listed[cp.campaign_id].add(cp.product_id)
-    return [
+        tiers[d.campaign_id].append(Tier(d.id, d.threshold, 0, percent_off=d.percent_off))
+    listed = await _listed(session, ids)
+    found = [
         OrderPromotion(
             campaign.id,
             campaign.name,
             rule.threshold_kind,
             tuple(tiers[campaign.id]),
             None if rule.product_scope is ProductScope.ALL else frozenset(listed[campaign.id]),
+            campaign.priority,
         )
-        for campaign, rule in running
+        for campaign, rule in spend
+    ] + [
+        OrderPromotion(
+            campaign.id,
+            campaign.name,
+            rule.threshold_kind,
+            tuple(tiers[campaign.id]),
+            frozenset(listed[campaign.id]) if listed[campaign.id] else None,
+            campaign.priority,
+            PromotionKind.PERCENT if rule.bundle_size is None else PromotionKind.BUNDLE,
+            rule.cap,
+            rule.bundle_size or 0,
+            rule.bundle_price or 0,
+        )
+        for campaign, rule in discounts
+    ]
+    starts = {c.id: c.starts_at for c, _ in (*spend, *discounts)}
+    return sorted(found, key=lambda p: (starts[p.campaign_id], p.campaign_id), reverse=True)
+
+
+async def running_gift_offers(
+    session: AsyncSession, store_id: int | None, product_ids: Collection[int], now: datetime
+) -> list[GiftOffer]:
+    """The 单品买赠 running at this store now for any of these products, newest first, with the
+    gift units their stock has left."""
+    if not product_ids:
+        return []
+    rows = (
+        await session.execute(
+            select(Campaign, BuyGiftRule)
+            .join(BuyGiftRule, BuyGiftRule.campaign_id == Campaign.id)
+            .where(
+                Campaign.id.in_(
+                    select(CampaignProduct.campaign_id).where(
+                        CampaignProduct.product_id.in_(set(product_ids))
+                    )
+                ),
+                *_running_at(store_id, now),
+            )
+            .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+        )
+    ).all()
+    listed = await _listed(session, [c.id for c, _ in rows])
+    return [
+        GiftOffer(
+            campaign.id,
+            campaign.name,
+            frozenset(listed[campaign.id]),
+            rule.buy_quantity,
+            rule.gift_sku_id,
+            rule.gift_quantity,
+            rule.stock - rule.given,
+            campaign.priority,
+        )
+        for campaign, rule in rows
     ]

@@ -14,7 +14,7 @@ from models.errors import DomainError, ErrorCode
 from services.checkout_quote import CartLine, ConsigneeInput, PlaceOrder, Quote, quote
 from services.commands import Result, Work
 from services.coupons.redemption import lock_for_order, usable_coupons
-from services.flash_sales import take_for_order
+from services.flash_sales import take_for_order, take_gifts_for_order
 from services.order_creation import create_order
 from services.stock import reserve_stock
 
@@ -78,4 +78,5 @@ async def place_order(work: Work, cmd: PlaceOrder) -> Result:
     order = await create_order(work, cmd, customer, q, booking=booking)
     await lock_for_order(work, order, cmd.coupon_ids)
     await take_for_order(work, order, q.flash_takes)
+    await take_gifts_for_order(work, order, q.gift_takes)
     return {"orderId": order.id}

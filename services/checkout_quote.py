@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.campaign_rules import TierOutcome
 from models.catalog import Product, Sku, StoreSku
 from models.coupon_rules import CouponTerms, pick_coupons
 from models.enums import Fulfillment, OrderChannel, ProductStatus, ThresholdKind
 from models.errors import DomainError, ErrorCode
 from models.pricing import percent_price
-from models.pricing.cart import Item, ItemPrice, Layer, OrderPromotion, Pricing, best_goods_coupon, price_cart
+from models.pricing.cart import Item, ItemPrice, Layer, Pricing, best_goods_coupon, price_cart
+from models.pricing.item_gifts import GiftOffer
+from models.pricing.order_promotions import OrderPromotion, PromotionKind, PromotionResult, yuan, zhe
 from models.store_hours import delivery_fee_at
 from models.store_intake import check_takes_orders
 from models.stores import Store
@@ -29,6 +30,7 @@ from services.campaign_pricing import (
     DISCOUNT_LABEL,
     FLASH_SALE_LABEL,
     running_discounts,
+    running_gift_offers,
     running_item_prices,
     running_promotions,
 )
@@ -179,6 +181,8 @@ class TierHint:
     by_quantity: bool
     reduction: int
     gift_sku_id: int | None
+    gives: str | None = None
+    """What the next step gives when it is not a reduction or a gift ("享8折", "凑10元3件")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +204,8 @@ class Quote:
     """The cart as priced (item prices on offer included), gifts left out."""
     flash_takes: tuple[FlashTake, ...] = ()
     """限时抢 units this cart is priced with, to take from the campaigns' stock at placeOrder."""
+    gift_takes: tuple[FlashTake, ...] = ()
+    """单品买赠 gift units (the gift SKU) to take from the campaigns' gift stock at placeOrder."""
 
     @property
     def goods(self) -> int:
@@ -237,11 +243,18 @@ def _fees(store: Store | None, fulfillment: Fulfillment, now: datetime, zone: tz
     return delivery, store.packaging_fee
 
 
-def _hint(outcome: TierOutcome, campaign_id: int, name: str, by_quantity: bool) -> TierHint | None:
-    nxt = outcome.next_tier
+def _hint(result: PromotionResult) -> TierHint | None:
+    nxt, p = result.outcome.next_tier, result.promotion
     if nxt is None:
         return None
-    return TierHint(campaign_id, name, outcome.missing, by_quantity, nxt.reduction, nxt.gift_sku_id)
+    gives = {
+        PromotionKind.PERCENT: f"享{zhe(nxt.percent_off)}",
+        PromotionKind.BUNDLE: f"凑{yuan(p.bundle_price)}元{p.bundle_size}件",
+    }.get(p.kind)
+    by_quantity = p.threshold_kind is ThresholdKind.QUANTITY
+    return TierHint(
+        p.campaign_id, p.name, result.outcome.missing, by_quantity, nxt.reduction, nxt.gift_sku_id, gives
+    )
 
 
 async def _gift(
@@ -304,6 +317,7 @@ async def quote(
     goods_coupon, shipping_coupon = pick_coupons(coupons, "couponIds")
     store_id = store.id if store else None
     promotions: list[OrderPromotion] = []
+    offers: list[GiftOffer] = []
     item_prices: dict[int, tuple[ItemPrice, ...]] = {}
     percents: dict[int, tuple[tuple[int, int], ...]] = {}
     if discounts is None:
@@ -311,10 +325,12 @@ async def quote(
         quantities = {x.sku.id: x.quantity for x in priced}
         item_prices = await running_item_prices(session, store_id, quantities, now)
         percents = await running_discounts(session, store_id, {x.product.id for x in priced}, now)
+        offers = await running_gift_offers(session, store_id, {x.product.id for x in priced}, now)
     items = cart_items(priced, item_prices, percents)
     p = price_cart(
         items,
         promotions,
+        gift_offers=offers,
         goods_coupon=goods_coupon,
         shipping_coupon=shipping_coupon,
         delivery_fee=delivery_fee,
@@ -325,22 +341,21 @@ async def quote(
         QuotedLine(x.sku, x.product, x.unit_price, x.quantity, lp.discount, False, lp.item, lp.coupon)
         for x, lp in zip(priced, p.lines, strict=True)
     ]
-    hint = None
-    if p.hinted is not None:
-        hint = _hint(
-            p.hinted.outcome,
-            p.hinted.promotion.campaign_id,
-            p.hinted.promotion.name,
-            p.hinted.promotion.threshold_kind is ThresholdKind.QUANTITY,
-        )
+    hint = _hint(p.hinted) if p.hinted is not None else None
     gift_unavailable = False
+    gift_takes = []
     for gift in p.gifts:
         found = await _gift(session, store, gift.sku_id, gift.quantity)
         if found is None:
             gift_unavailable = True
-        else:
-            lines.append(QuotedLine(found[0], found[1], 0, gift.quantity, 0, is_gift=True))
-    tier = p.applied.outcome.reached if p.applied else None
+            continue
+        lines.append(QuotedLine(found[0], found[1], 0, gift.quantity, 0, is_gift=True))
+        if gift.source_id is not None:
+            offer = next(o for o in offers if o.campaign_id == gift.source_id)
+            line = next(i for i, x in enumerate(priced) if x.product.id in offer.product_ids)
+            gift_takes.append(FlashTake(gift.source_id, gift.sku_id, gift.quantity, line))
+    applied = p.applied
+    tier = applied.outcome.reached if applied and applied.promotion.kind is PromotionKind.REDUCTION else None
     return Quote(
         store,
         lines,
@@ -355,6 +370,7 @@ async def quote(
         p.shipping_discount,
         tuple(items),
         _flash_takes(priced, p),
+        tuple(gift_takes),
     )
 
 

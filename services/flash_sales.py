@@ -1,5 +1,6 @@
-"""限时抢 stock at checkout: an order takes its flash-sale units from the campaign's own stock in the
-order's transaction, and gives them back (once) when it is cancelled or times out unpaid.
+"""Campaign stock at checkout: an order takes its 限时抢 units and its 单品买赠 gift units from the
+campaigns' own stock in the order's transaction, and gives them back (once) when it is cancelled
+or times out unpaid.
 
 The take is a conditional update (`sold + n <= stock`), so concurrent orders can never sell more
 than the stock; it also locks the SKU's row, so the per-customer count that follows it sees every
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from models.campaigns import FlashSaleTake, ItemPriceSku
+from models.campaigns import BuyGiftRule, FlashSaleTake, ItemPriceSku
 from models.errors import DomainError, ErrorCode
 from models.orders import Order
 from services.commands import Work
@@ -62,19 +63,47 @@ async def take_for_order(work: Work, order: Order, takes: Sequence[FlashTake]) -
                     f"at most {limit} per customer at the flash-sale price",
                     f"lines.{take.line}.quantity",
                 )
-        work.session.add(
-            FlashSaleTake(
-                campaign_id=take.campaign_id,
-                sku_id=take.sku_id,
-                order_id=order.id,
-                customer_id=order.customer_id,
-                quantity=take.quantity,
-            )
+        _record(work, order, take)
+
+
+def _record(work: Work, order: Order, take: FlashTake) -> None:
+    work.session.add(
+        FlashSaleTake(
+            campaign_id=take.campaign_id,
+            sku_id=take.sku_id,
+            order_id=order.id,
+            customer_id=order.customer_id,
+            quantity=take.quantity,
         )
+    )
+
+
+async def take_gifts_for_order(work: Work, order: Order, takes: Sequence[FlashTake]) -> None:
+    """Hold each 单品买赠 take's gift units (`sku_id`: the gift SKU) for `order`; GIFT_SOLD_OUT when
+    another order took them first (the caller's transaction then writes nothing)."""
+    for take in takes:
+        taken = await work.session.execute(
+            update(BuyGiftRule)
+            .where(
+                BuyGiftRule.campaign_id == take.campaign_id,
+                BuyGiftRule.gift_sku_id == take.sku_id,
+                BuyGiftRule.given + take.quantity <= BuyGiftRule.stock,
+            )
+            .values(given=BuyGiftRule.given + take.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise DomainError(
+                ErrorCode.GIFT_SOLD_OUT,
+                "the gift's stock ran out meanwhile; preview the cart again",
+                f"lines.{take.line}.quantity",
+            )
+        _record(work, order, take)
 
 
 async def release_for_order(work: Work, order: Order) -> None:
-    """Give the order's held flash-sale units back to their campaigns (a second call does nothing)."""
+    """Give the order's held flash-sale and gift units back to their campaigns (a second call does
+    nothing)."""
     held = (
         await work.session.scalars(
             select(FlashSaleTake)
@@ -88,5 +117,11 @@ async def release_for_order(work: Work, order: Order) -> None:
             update(ItemPriceSku)
             .where(ItemPriceSku.campaign_id == take.campaign_id, ItemPriceSku.sku_id == take.sku_id)
             .values(sold=ItemPriceSku.sold - take.quantity)
+        )
+        await work.session.execute(
+            update(BuyGiftRule)
+            .where(BuyGiftRule.campaign_id == take.campaign_id, BuyGiftRule.gift_sku_id == take.sku_id)
+            .values(given=BuyGiftRule.given - take.quantity)
+            .execution_options(synchronize_session=False)
         )
         take.released_at = work.now

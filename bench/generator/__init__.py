@@ -40,6 +40,7 @@ from bench.generator.demo import DEMO_ORDERS, demo_orders, wants_demo
 from bench.generator.invites import build_invites
 from bench.generator.people import customer_updates
 from bench.generator.pipeline import Simulation
+from bench.generator.promotions import stock_rows
 from bench.generator.reference import build_reference
 from bench.generator.tables import check_columns, table
 from bench.generator.writer import Writer
@@ -165,6 +166,7 @@ async def generate(
             async with contextlib.aclosing(_ahead(simulation.chunks(CHUNK_ORDERS))) as chunks:
                 async for batch, _placed in chunks:
                     await writer.write(batch)
+            await writer.write(stock_rows(world))
             await writer.update_customers(customer_updates(world.customers))
             await writer.write(build_invites(rng, ids, world))
             if demo:

@@ -41,13 +41,15 @@ class _Window:
     stopped: float | None = None
 
 
-def _window(now: float, start_day: float, end_day: float, stopped_day: float | None = None) -> _Window:
+def window(now: float, start_day: float, end_day: float, stopped_day: float | None = None) -> _Window:
     return _Window(
         now + start_day * DAY, now + end_day * DAY, None if stopped_day is None else now + stopped_day * DAY
     )
 
 
-def _campaign_row(batch: Batch, now: float, info: CampaignInfo, kind: CampaignType, description: str) -> None:
+def campaign_row(
+    batch: Batch, now: float, info: CampaignInfo, kind: CampaignType, description: str, priority: int = 0
+) -> None:
     created = min(now - HOUR, info.starts - 7 * DAY)
     batch.add(
         "campaigns",
@@ -60,6 +62,7 @@ def _campaign_row(batch: Batch, now: float, info: CampaignInfo, kind: CampaignTy
             dt(info.starts),
             dt(info.ends),
             dt_opt(info.stopped),
+            priority,
             "admin",
             dt(created),
             dt(info.stopped if info.stopped is not None else created),
@@ -97,7 +100,7 @@ def _invites(ids: Ids, batch: Batch, world: World) -> None:
     plans = (
         (
             "老友邀新·春季版",
-            _window(now, -240, -120),
+            window(now, -240, -120),
             InviteTrigger.INVITEE_REGISTERED,
             (RewardKind.COUPON, 1000),
             (RewardKind.COUPON, 500),
@@ -105,7 +108,7 @@ def _invites(ids: Ids, batch: Batch, world: World) -> None:
         ),
         (
             "邀请有礼·首单返积分",
-            _window(now, -120, 30, -60),
+            window(now, -120, 30, -60),
             InviteTrigger.FIRST_ORDER_COMPLETED,
             (RewardKind.POINTS, 500),
             (RewardKind.COUPON, 1000),
@@ -113,7 +116,7 @@ def _invites(ids: Ids, batch: Batch, world: World) -> None:
         ),
         (
             "邀好友得20元券",
-            _window(now, -60, 60),
+            window(now, -60, 60),
             InviteTrigger.FIRST_ORDER_COMPLETED,
             (RewardKind.COUPON, 2000),
             (RewardKind.COUPON, 1000),
@@ -121,7 +124,7 @@ def _invites(ids: Ids, batch: Batch, world: World) -> None:
         ),
         (
             "年货节邀新",
-            _window(now, 20, 50),
+            window(now, 20, 50),
             InviteTrigger.INVITEE_REGISTERED,
             (RewardKind.POINTS, 300),
             (RewardKind.POINTS, 100),
@@ -144,7 +147,7 @@ def _invites(ids: Ids, batch: Batch, world: World) -> None:
             cap,
         )
         world.invite.append(info)
-        _campaign_row(batch, now, info, CampaignType.INVITE_REWARD, "邀请好友注册下单，双方均可获得奖励")
+        campaign_row(batch, now, info, CampaignType.INVITE_REWARD, "邀请好友注册下单，双方均可获得奖励")
         batch.add(
             "invite_rules",
             (info.id, trigger.value, inviter[0].value, inviter[1], invitee[0].value, invitee[1], cap),
@@ -168,7 +171,7 @@ def _spend(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Ca
     plans = (
         (
             "周年庆 满99减10",
-            _window(now, -95, -62),
+            window(now, -95, -62),
             ThresholdKind.AMOUNT,
             None,
             False,
@@ -176,7 +179,7 @@ def _spend(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Ca
         ),
         (
             "鲜果节 满减赠",
-            _window(now, -50, 10),
+            window(now, -50, 10),
             ThresholdKind.AMOUNT,
             listed_fruit or None,
             False,
@@ -184,7 +187,7 @@ def _spend(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Ca
         ),
         (
             "零食任选3件减15",
-            _window(now, -30, 30),
+            window(now, -30, 30),
             ThresholdKind.QUANTITY,
             listed_snacks or None,
             True,
@@ -192,7 +195,7 @@ def _spend(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Ca
         ),
         (
             "周末满减（已停止）",
-            _window(now, -58, -20, -40),
+            window(now, -58, -20, -40),
             ThresholdKind.AMOUNT,
             None,
             False,
@@ -200,7 +203,7 @@ def _spend(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Ca
         ),
         (
             "双十二预热 满199减40",
-            _window(now, 15, 25),
+            window(now, 15, 25),
             ThresholdKind.AMOUNT,
             None,
             False,
@@ -218,7 +221,7 @@ def _spend(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Ca
             kind,
             products,
         )
-        _campaign_row(
+        campaign_row(
             batch, now, info, CampaignType.SPEND_REWARD, "活动期间下单满额自动减免，部分档位赠送好礼"
         )
         scope = ProductScope.ALL if products is None else ProductScope.LISTED
@@ -252,12 +255,12 @@ def _spend(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Ca
 def _group(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Catalog) -> None:
     now = world.now
     plans = (
-        ("两人拼·鲜果特惠", _window(now, -100, -45), GroupBuyKind.NORMAL, 2, 24, 3, (FRUIT,), False),
-        ("老带新三人团", _window(now, -60, 30), GroupBuyKind.NEW_USER_LED, 3, 24, 2, (DAIRY, FRUIT), False),
-        ("五人成团·粮油囤货", _window(now, -40, 20), GroupBuyKind.NORMAL, 5, 48, None, (GRAIN,), True),
+        ("两人拼·鲜果特惠", window(now, -100, -45), GroupBuyKind.NORMAL, 2, 24, 3, (FRUIT,), False),
+        ("老带新三人团", window(now, -60, 30), GroupBuyKind.NEW_USER_LED, 3, 24, 2, (DAIRY, FRUIT), False),
+        ("五人成团·粮油囤货", window(now, -40, 20), GroupBuyKind.NORMAL, 5, 48, None, (GRAIN,), True),
         (
             "拼团尝鲜（已停止）",
-            _window(now, -80, 10, -50),
+            window(now, -80, 10, -50),
             GroupBuyKind.NORMAL,
             3,
             24,
@@ -265,7 +268,7 @@ def _group(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Ca
             (SNACKS, DRINKS),
             False,
         ),
-        ("年货拼团", _window(now, 5, 35), GroupBuyKind.NORMAL, 4, 24, None, (GRAIN, SNACKS), False),
+        ("年货拼团", window(now, 5, 35), GroupBuyKind.NORMAL, 4, 24, None, (GRAIN, SNACKS), False),
     )
     for name, w, kind, size, hours, limit, tops, scoped in plans:
         info = GroupCampaign(
@@ -280,7 +283,7 @@ def _group(rng: random.Random, ids: Ids, batch: Batch, world: World, catalog: Ca
             hours,
             limit,
         )
-        _campaign_row(batch, now, info, CampaignType.GROUP_BUY, f"{size}人成团，超值拼团价")
+        campaign_row(batch, now, info, CampaignType.GROUP_BUY, f"{size}人成团，超值拼团价")
         batch.add("group_buy_rules", (info.id, kind.value, size, hours, limit))
         for sku in _pick_skus(rng, catalog, tops, rng.randint(2, 3)):
             price = _group_price(sku.price, rng)

@@ -14,6 +14,7 @@ from bench.generator.catalog_words import MERCHANT_REPLIES, REVIEW_TEXTS
 from bench.generator.claims import emit_claim
 from bench.generator.common import DAY, HOUR, Batch, Ids, Weighted, between, dt, dt_opt, json_text
 from bench.generator.lifecycle import payment_no
+from bench.generator.promotions import emit_pricing
 from bench.generator.sim import OrderSim
 from bench.generator.teams import TeamSim
 from bench.generator.world import FirstOrder
@@ -163,6 +164,7 @@ class Emitter:
                     line.refunded_amount,
                 ),
             )
+        emit_pricing(sim, ids, batch)
         for at, store_id, action, from_, to, actor, actor_id, payload in sim.events:
             add(
                 "order_events",

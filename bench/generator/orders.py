@@ -11,6 +11,7 @@ import random
 
 from bench.generator.common import Weighted, skewed_index
 from bench.generator.names import mobile, real_name, street_address
+from bench.generator.promotions import price_order
 from bench.generator.showcase import Scenario
 from bench.generator.sim import LineSim, Numbers, OrderSim, created_event
 from bench.generator.vocabulary import BUYER_REMARKS, CITIES
@@ -280,6 +281,8 @@ class OrderFactory:
         sim.delivery_fee = store.delivery_fee if store is not None and sim.fulfillment == _DELIVERY else 0
         sim.packaging_fee = store.packaging_fee if store is not None else 0
         sim.payable = sim.goods - discount + sim.delivery_fee + sim.packaging_fee
+        if campaigns:
+            price_order(self.world, sim, ts)  # a price promotion, when one touches it, prices it instead
 
     def _best_tier(self, sim: OrderSim, ts: float) -> tuple[SpendCampaign, SpendTier, list[LineSim]] | None:
         """The highest reached tier of the most generous running 满减 campaign, if any."""

@@ -14,6 +14,7 @@ from bench.generator.campaigns import build_campaigns
 from bench.generator.catalog import build_catalog, build_listings
 from bench.generator.common import DAY, Batch, Ids
 from bench.generator.people import build_customers
+from bench.generator.promotions import build_promotions
 from bench.generator.stores import build_staff, build_stores
 from bench.generator.timeline import ORDER_DAYS
 from bench.generator.world import World
@@ -51,6 +52,7 @@ def build_reference(rng: random.Random, ids: Ids, orders: int, now: float) -> tu
         world.customers = build_customers(rng, ids, people, orders, stores, now)
         world.registered = [c.registered for c in world.customers]
         build_campaigns(rng, ids, people, world, catalog)
+        build_promotions(ids, people, world, catalog)
         yield people
 
     return world, batches()

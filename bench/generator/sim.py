@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bench.generator.common import json_text, local_date, scramble
 from bench.generator.stores import HQ_ADMIN
-from bench.generator.world import CustomerInfo, SkuInfo, StoreInfo
+from bench.generator.world import CustomerInfo, PromoCampaign, SkuInfo, StoreInfo
 from models.delivery_stages import DEFAULT_DELIVERY_MINUTES, DeliveryStage, next_stage
 from models.enums import ActorType, Fulfillment
 from models.order_states import OrderAction, OrderStatus, Transition, transition
@@ -154,6 +154,11 @@ class OrderSim:
         default_factory=list
     )
     parcels: list[ParcelSim] = field(default_factory=list)
+    adjustments: list[tuple[str, str, int, int | None, list[int]]] = field(default_factory=list)
+    """The pricing's explanation when a price promotion priced the order: (layer, label, amount,
+    source id, line shares)."""
+    takes: list[tuple[PromoCampaign, int, int]] = field(default_factory=list)
+    """限时抢 units and 单品买赠 gifts taken from a campaign's stock: (campaign, SKU, units)."""
     after_sales: list[AfterSaleSim] = field(default_factory=list)
 
     @property

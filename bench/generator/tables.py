@@ -41,7 +41,8 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "registered_at first_paid_at last_order_at"
     ),
     "campaigns": _cols(
-        "id type name description all_stores starts_at ends_at stopped_at created_by created_at updated_at"
+        "id type name description all_stores starts_at ends_at stopped_at priority created_by created_at "
+        "updated_at"
     ),
     "campaign_stores": _cols("campaign_id store_id"),
     "campaign_products": _cols("campaign_id product_id"),
@@ -56,6 +57,9 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "product_discount_rules": _cols("campaign_id percent_off"),
     "item_price_skus": _cols("campaign_id sku_id price stock sold per_customer_limit"),
     "flash_sale_takes": _cols("id campaign_id sku_id order_id customer_id quantity released_at"),
+    "order_discount_rules": _cols("campaign_id threshold_kind cap bundle_size bundle_price"),
+    "order_discount_tiers": _cols("id campaign_id threshold percent_off"),
+    "buy_gift_rules": _cols("campaign_id buy_quantity gift_sku_id gift_quantity stock given"),
     "group_buy_teams": _cols(
         "id campaign_id leader_customer_id store_id status team_size member_count paid_count "
         "opened_at expires_at succeeded_at failed_at version"
@@ -165,6 +169,9 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "group_buy_skus",
     "item_price_skus",
     "product_discount_rules",
+    "order_discount_rules",
+    "order_discount_tiers",
+    "buy_gift_rules",
     "group_buy_teams",
     "orders",
     "order_lines",

@@ -12,7 +12,9 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from bench.generator.common import Weighted
-from models.enums import GroupBuyKind, InviteTrigger, RewardKind, ThresholdKind
+from models.enums import CampaignType, GroupBuyKind, InviteTrigger, RewardKind, ThresholdKind
+from models.pricing.item_gifts import GiftOffer
+from models.pricing.order_promotions import OrderPromotion
 
 
 @dataclass(slots=True)
@@ -149,6 +151,29 @@ class InviteCampaign(CampaignInfo):
 
 
 @dataclass(slots=True)
+class PromoCampaign(CampaignInfo):
+    """A price promotion (单品直降, 限时抢, 商品折扣, 满折, 多买多折, X元Y件, 单品买赠) for the pricing."""
+
+    kind: CampaignType = CampaignType.PRICE_CUT
+    item_prices: dict[int, int] = field(default_factory=dict)
+    """单品直降 / 限时抢: SKU → unit price."""
+    percent_off: int = 0
+    """商品折扣."""
+    products: frozenset[int] = frozenset()
+    promotion: OrderPromotion | None = None
+    gift: GiftOffer | None = None
+    stock: int = 0
+    """限时抢: units per SKU; 单品买赠: gift units."""
+    taken: dict[int, int] = field(default_factory=dict)
+    """SKU → units taken by orders while simulating (bounds later offers by the stock)."""
+    held: dict[int, int] = field(default_factory=dict)
+    """SKU → units held by orders not cancelled (the rows' sold / given), counted when written."""
+
+    def left(self, sku_id: int) -> int:
+        return self.stock - self.taken.get(sku_id, 0)
+
+
+@dataclass(slots=True)
 class World:
     now: float
     window_start: float
@@ -163,6 +188,7 @@ class World:
     spend: list[SpendCampaign] = field(default_factory=list)
     group: list[GroupCampaign] = field(default_factory=list)
     invite: list[InviteCampaign] = field(default_factory=list)
+    promotions: list[PromoCampaign] = field(default_factory=list)
     stores_by_city: dict[int, list[StoreInfo]] = field(default_factory=dict)
     product_ids: list[int] = field(default_factory=list)
 

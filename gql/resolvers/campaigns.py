@@ -10,9 +10,13 @@ from gql.ids import decode_id
 from gql.mutations import UseCase, run, user_error
 from gql.permissions import Allowed
 from gql.schema.campaign_inputs import (
+    BundlePriceInput,
+    BuyGiftInput,
     CampaignFilter,
     CampaignPayload,
     CreateCampaignInput,
+    MultiBuyDiscountInput,
+    OrderDiscountInput,
     SetSpendRewardTiersInput,
     SpendRewardInput,
     StopCampaignInput,
@@ -24,7 +28,7 @@ from models.base import utcnow
 from models.campaign_rules import Tier
 from models.campaigns import Campaign as CampaignRow
 from models.errors import DomainError
-from services import campaign_admin, campaign_item_prices, campaign_search
+from services import campaign_admin, campaign_item_prices, campaign_order_discounts, campaign_search
 from services.commands import Result, Work
 from services.pagination import PageRequest
 
@@ -45,6 +49,41 @@ def _spend(s: SpendRewardInput) -> campaign_admin.SpendSettings:
             for i, t in enumerate(s.tiers)
         ),
         product_ids=tuple(decode_id(p, "Product", "spendReward.productIds") for p in s.product_ids),
+    )
+
+
+def _products(ids: list[strawberry.ID], field: str) -> tuple[int, ...]:
+    return tuple(decode_id(p, "Product", f"{field}.productIds") for p in ids)
+
+
+def _order_discount(d: OrderDiscountInput) -> campaign_order_discounts.OrderDiscountSettings:
+    return campaign_order_discounts.OrderDiscountSettings(
+        d.threshold_kind,
+        tuple((t.threshold, t.percent_off) for t in d.tiers),
+        _products(d.product_ids, "orderDiscount"),
+        d.cap_cents,
+    )
+
+
+def _multi_buy(m: MultiBuyDiscountInput) -> campaign_order_discounts.MultiBuySettings:
+    return campaign_order_discounts.MultiBuySettings(
+        tuple((t.quantity, t.percent_off) for t in m.tiers), _products(m.product_ids, "multiBuyDiscount")
+    )
+
+
+def _bundle(b: BundlePriceInput) -> campaign_order_discounts.BundleSettings:
+    return campaign_order_discounts.BundleSettings(
+        b.quantity, b.price_cents, _products(b.product_ids, "bundlePrice")
+    )
+
+
+def _buy_gift(g: BuyGiftInput) -> campaign_order_discounts.BuyGiftSettings:
+    return campaign_order_discounts.BuyGiftSettings(
+        _products(g.product_ids, "buyGift"),
+        g.buy_quantity,
+        decode_id(g.gift_sku_id, "Sku", "buyGift.giftSkuId"),
+        g.gift_quantity,
+        g.gift_stock,
     )
 
 
@@ -104,6 +143,11 @@ def _draft(i: CreateCampaignInput) -> campaign_admin.CampaignDraft:
         )
         if i.product_discount
         else None,
+        order_discount=_order_discount(i.order_discount) if i.order_discount else None,
+        multi_buy=_multi_buy(i.multi_buy_discount) if i.multi_buy_discount else None,
+        bundle=_bundle(i.bundle_price) if i.bundle_price else None,
+        buy_gift=_buy_gift(i.buy_gift) if i.buy_gift else None,
+        priority=i.priority,
     )
 
 
@@ -176,6 +220,7 @@ class CampaignMutations:
                 name=input.name,
                 description=input.description,
                 ends_at=input.ends_at,
+                priority=input.priority,
                 group_prices=tuple(
                     (decode_id(p.sku_id, "Sku", f"groupPrices.{i}.skuId"), p.group_price_cents)
                     for i, p in enumerate(input.group_prices)

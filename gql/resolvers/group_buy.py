@@ -77,7 +77,7 @@ def _hint(h: checkout_quote.TierHint | None) -> NextTierHint | None:
     if h is None:
         return None
     more = f"{h.missing}件" if h.by_quantity else f"¥{format_cents(h.missing)}"
-    gives = f"减¥{format_cents(h.reduction)}" if h.reduction else "送赠品"
+    gives = h.gives or (f"减¥{format_cents(h.reduction)}" if h.reduction else "送赠品")
     return NextTierHint(
         campaign_id=strawberry.ID(encode_id("Campaign", h.campaign_id)),
         campaign_name=h.campaign_name,

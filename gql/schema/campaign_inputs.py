@@ -99,6 +99,58 @@ class ProductDiscountInput:
     product_ids: list[strawberry.ID]
 
 
+@strawberry.input
+class PercentTierInput:
+    threshold: int = strawberry.field(description="Cents of the goods in scope (AMOUNT) or units (QUANTITY).")
+    percent_off: int = strawberry.field(description="1 to 99 (20 is 8折); a higher tier never gives less.")
+
+
+@strawberry.input(description="满额折扣 (AMOUNT) / 满件折扣 (QUANTITY): a percentage off the goods in scope.")
+class OrderDiscountInput:
+    threshold_kind: ThresholdKind
+    tiers: list[PercentTierInput]
+    product_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Empty: every product takes part."
+    )
+    cap_cents: int | None = strawberry.field(default=None, description="The most taken off one order.")
+
+
+@strawberry.input
+class MultiBuyTierInput:
+    quantity: int = strawberry.field(description="Units of the listed products, 2 or more.")
+    percent_off: int
+
+
+@strawberry.input(
+    description="多买多折: N units of the listed products → a percentage off them (2件9折, 3件8折)."
+)
+class MultiBuyDiscountInput:
+    tiers: list[MultiBuyTierInput]
+    product_ids: list[strawberry.ID]
+
+
+@strawberry.input(
+    description="X元Y件: any `quantity` units of the listed products for `priceCents`, repeatedly."
+)
+class BundlePriceInput:
+    quantity: int = strawberry.field(description="Y: 2 to 99 units a group.")
+    price_cents: int = strawberry.field(description="X: what a group costs.")
+    product_ids: list[strawberry.ID]
+
+
+@strawberry.input(
+    description="单品买赠: every buyQuantity units of a listed product give giftQuantity of the gift SKU."
+)
+class BuyGiftInput:
+    product_ids: list[strawberry.ID]
+    buy_quantity: int
+    gift_sku_id: strawberry.ID
+    gift_quantity: int
+    gift_stock: int = strawberry.field(
+        description="Gift units on offer (taken by orders, given back on cancel)."
+    )
+
+
 @strawberry.input(description="Exactly the settings of the campaign's type must be given.")
 class CreateCampaignInput:
     type: CampaignType
@@ -113,15 +165,26 @@ class CreateCampaignInput:
     price_cut: PriceCutInput | None = None
     flash_sale: FlashSaleInput | None = None
     product_discount: ProductDiscountInput | None = None
+    order_discount: OrderDiscountInput | None = None
+    multi_buy_discount: MultiBuyDiscountInput | None = None
+    bundle_price: BundlePriceInput | None = None
+    buy_gift: BuyGiftInput | None = None
+    priority: int = strawberry.field(
+        default=0, description="0 to 99: among order-level promotions the highest applies."
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 
-@strawberry.input(description="Once started, only name, description, end and group prices may change.")
+@strawberry.input(
+    description="Once started, only name, description, end and group prices may change "
+    "(priority: before the start only)."
+)
 class UpdateCampaignInput:
     campaign_id: strawberry.ID
     name: str | None = None
     description: str | None = None
     ends_at: datetime | None = None
+    priority: int | None = None
     group_prices: list[GroupBuySkuInput] = strawberry.field(default_factory=list)
     idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 

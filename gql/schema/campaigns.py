@@ -9,6 +9,16 @@ from strawberry import relay
 
 from gql.context import Info
 from gql.qr import share_link
+from gql.schema.campaign_discounts import (
+    ORDER_DISCOUNTS,
+    BuyGiftSettings,
+    OrderDiscountSettings,
+    OrderPromotionConflict,
+    buy_gift_settings,
+    order_discount_settings,
+    promotion_conflicts,
+)
+from gql.schema.campaign_figures import CampaignData, CampaignStats
 from gql.schema.catalog import Product, Sku
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
@@ -155,43 +165,6 @@ class FlashSaleSettings:
     skus: list[ItemPriceSkuPrice]
 
 
-@strawberry.type(
-    description="The list view's figures: customers, paid orders and sales kept (paid − refunded)."
-)
-class CampaignStats:
-    participants: int
-    orders: int
-    sales: Money
-
-
-@strawberry.type(description="活动数据 of one campaign over a range of business days (all of it by default).")
-class CampaignData:
-    participants: int = strawberry.field(
-        description="Customers with a paid campaign order not refunded in full."
-    )
-    orders: int
-    sales: Money = strawberry.field(description="Paid minus refunded.")
-    new_customers: int = strawberry.field(
-        description="Customers whose first paid order was a campaign order."
-    )
-    discount_cost: Money = strawberry.field(description="Reductions and group-price differences given.")
-    reward_cost: Money = strawberry.field(description="Coupons granted by 邀请有礼.")
-    reward_points: int
-    cost: Money
-    turnover: Money = strawberry.field(
-        description="Goods at original price + packaging + store-delivery fees."
-    )
-    roi: float | None = strawberry.field(
-        description="cost / turnover (lower is better); null without turnover."
-    )
-    teams_opened: int
-    teams_succeeded: int
-    team_success_rate: float | None
-    invites: int = strawberry.field(description="Invitees attributed (邀请人数).")
-    first_orders: int = strawberry.field(description="Invitees whose first order completed.")
-    rewards_granted: int
-
-
 def _item_price(row: ItemPriceSku) -> ItemPriceSkuPrice:
     return ItemPriceSkuPrice(item_price=money(row.price), stock=row.stock, sold=row.sold, _sku_id=row.sku_id)
 
@@ -207,6 +180,9 @@ class Campaign(relay.Node):
     stopped_at: datetime | None
     all_stores: bool
     created_at: datetime
+    priority: int = strawberry.field(
+        description="Order-level promotions: the highest applies; among equals the best for the buyer."
+    )
 
     @strawberry.field(description="NOT_STARTED, ONGOING, ENDED or STOPPED, now.")
     def status(self) -> CampaignStatus:
@@ -319,6 +295,25 @@ class Campaign(relay.Node):
             for c in found
         ]
 
+    @strawberry.field(description="满额折扣 / 满件折扣, 多买多折 and X元Y件 settings.")
+    async def order_discount(self, info: Info) -> OrderDiscountSettings | None:
+        if self.type not in ORDER_DISCOUNTS:
+            return None
+        return await order_discount_settings(info, self.id)
+
+    @strawberry.field(
+        description="满减赠 / 满折 / 多买多折 / X元Y件: the other order-level promotions competing with it "
+        "at an overlapping time, store and products (both not over)."
+    )
+    async def promotion_conflicts(self, info: Info) -> list[OrderPromotionConflict]:
+        return await promotion_conflicts(info, self.id)
+
+    @strawberry.field(description="单品买赠 settings.")
+    async def buy_gift(self, info: Info) -> BuyGiftSettings | None:
+        if self.type is not CampaignType.BUY_GIFT:
+            return None
+        return await buy_gift_settings(info, self.id)
+
     @strawberry.field
     async def flash_sale(self, info: Info) -> FlashSaleSettings | None:
         if self.type is not CampaignType.FLASH_SALE:
@@ -377,4 +372,5 @@ class Campaign(relay.Node):
             stopped_at=row.stopped_at,
             all_stores=row.all_stores,
             created_at=row.created_at,
+            priority=row.priority,
         )

@@ -4,7 +4,7 @@ New tables: `coupon_issue_rules`, `coupon_issues` (unique per rule and cause), `
 and `coupon_assist_helpers` (unique per assist and helper).
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0025
 Create Date: 2026-12-06 08:30:00
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 import models.base
 
 revision: str = "0026"
-down_revision: str | None = "0022"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,10 @@ a line-by-line explainable price out. Pure; the checkout loads the rows and call
 Order of the layers (each works on what the previous left):
 1. item level — the lowest of the store price and the item prices offered (member price, 单品直降,
    限时抢, 爆品价); they never stack;
-2. item gifts (单品买赠) and the gift of the order promotion's tier are zero-price lines;
-3. one order-level promotion (满减 …) — the highest `priority`, then the most money off for the buyer;
+2. item gifts (单品买赠, `models.pricing.item_gifts`) and the gift of the order promotion's tier are
+   zero-price lines;
+3. one order-level promotion (满减 / 满折 / 多买多折 / X元Y件, `models.pricing.order_promotions`) —
+   the highest `priority`, then the most money off for the buyer;
 4. one goods coupon on the goods it covers, and one shipping coupon on the delivery fee;
 5. fees (delivery, packaging).
 Every discount is spread over the lines it touches pro rata in exact cents, so each line knows what
@@ -18,12 +20,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from models.campaign_rules import Tier, TierOutcome, reached_tier
 from models.coupon_rules import CouponTerms, CouponThreshold, coupon_value
-from models.enums import ThresholdKind
 from models.errors import DomainError, ErrorCode
 from models.money import format_cents
 from models.pricing import allocate, units_share
+from models.pricing.item_gifts import Gift, GiftOffer, item_gifts
+from models.pricing.order_promotions import (
+    OrderPromotion,
+    PromotionResult,
+    ScopedLine,
+    best_promotion,
+    evaluate_promotion,
+    hint_promotion,
+    promotion_label,
+)
 
 
 class Layer(StrEnum):
@@ -50,28 +60,6 @@ class Item:
     quantity: int
     category_id: int | None = None
     item_prices: tuple[ItemPrice, ...] = ()
-    gift: Gift | None = None
-    """单品买赠: the gift each time this item is bought (quantity × gift.quantity units)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Gift:
-    sku_id: int
-    quantity: int
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class OrderPromotion:
-    """A running order-level promotion (满减赠 today): tiers over the goods in its scope."""
-
-    campaign_id: int
-    name: str
-    threshold_kind: ThresholdKind
-    tiers: tuple[Tier, ...]
-    product_ids: frozenset[int] | None = None
-    """None: every product."""
-    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,21 +94,6 @@ class LinePrice:
     @property
     def paid(self) -> int:
         return self.gross - self.discount
-
-
-@dataclass(frozen=True, slots=True)
-class PromotionResult:
-    promotion: OrderPromotion
-    outcome: TierOutcome
-    shares: tuple[int, ...]
-
-    @property
-    def reduction(self) -> int:
-        return sum(self.shares)
-
-    @property
-    def gives_gift(self) -> bool:
-        return self.outcome.reached is not None and self.outcome.reached.gift_sku_id is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,53 +148,6 @@ def _item_level(items: Sequence[Item]) -> tuple[list[int], list[Adjustment]]:
     return amounts, adjustments
 
 
-def evaluate_promotion(
-    promotion: OrderPromotion, items: Sequence[Item], amounts: Sequence[int]
-) -> PromotionResult:
-    """The promotion's tier for the goods in its scope and the reduction spread over them."""
-    inside = [promotion.product_ids is None or item.product_id in promotion.product_ids for item in items]
-    amount = sum(a for a, ok in zip(amounts, inside, strict=True) if ok)
-    quantity = sum(item.quantity for item, ok in zip(items, inside, strict=True) if ok)
-    outcome = reached_tier(promotion.threshold_kind, promotion.tiers, amount, quantity)
-    reduction = outcome.reached.reduction if outcome.reached else 0
-    weights = [a if ok else 0 for a, ok in zip(amounts, inside, strict=True)]
-    shares = (
-        allocate(min(reduction, sum(weights)), weights) if reduction and sum(weights) else [0] * len(items)
-    )
-    return PromotionResult(promotion, outcome, tuple(shares))
-
-
-def best_promotion(results: Sequence[PromotionResult]) -> PromotionResult | None:
-    """Highest priority first, then most money off, then a gift; earlier promotions win ties."""
-    reached = [r for r in results if r.outcome.reached is not None]
-    if not reached:
-        return None
-    return max(reached, key=lambda r: (r.promotion.priority, r.reduction, r.gives_gift))
-
-
-def hint_promotion(
-    results: Sequence[PromotionResult], applied: PromotionResult | None
-) -> PromotionResult | None:
-    if applied is not None:
-        return applied if applied.outcome.next_tier else None
-    waiting = [r for r in results if r.outcome.next_tier is not None]
-    return min(waiting, key=lambda r: r.outcome.missing) if waiting else None
-
-
-def _yuan(cents: int) -> str:
-    """1000 → "10", 1050 → "10.50" (how a promotion's name reads: 满100减10)."""
-    text = format_cents(cents)
-    return text[:-3] if text.endswith(".00") else text
-
-
-def _promotion_label(result: PromotionResult) -> str:
-    tier = result.outcome.reached
-    assert tier is not None
-    unit = "件" if result.promotion.threshold_kind is ThresholdKind.QUANTITY else ""
-    threshold = str(tier.threshold) if unit else _yuan(tier.threshold)
-    return f"{result.promotion.name}: 满{threshold}{unit}减{_yuan(tier.reduction)}"
-
-
 def coupon_base(
     coupon: CouponTerms, items: Sequence[Item], remaining: Sequence[int]
 ) -> tuple[list[int], int]:
@@ -262,10 +188,15 @@ def goods_coupon_shares(
     return allocate(coupon_value(coupon, sum(weights)), weights)
 
 
+def scoped_lines(items: Sequence[Item], amounts: Sequence[int]) -> list[ScopedLine]:
+    return [ScopedLine(i.product_id, i.quantity, a) for i, a in zip(items, amounts, strict=True)]
+
+
 def price_cart(
     items: Sequence[Item],
     promotions: Sequence[OrderPromotion] = (),
     *,
+    gift_offers: Sequence[GiftOffer] = (),
     goods_coupon: CouponTerms | None = None,
     shipping_coupon: CouponTerms | None = None,
     delivery_fee: int = 0,
@@ -289,12 +220,9 @@ def price_cart(
     else:
         amounts, adjustments = _item_level(items)
         item_off = [g - a for g, a in zip(gross, amounts, strict=True)]
-        gifts.extend(
-            Gift(i.gift.sku_id, i.gift.quantity * i.quantity, i.gift.label)
-            for i in items
-            if i.gift is not None
-        )
-        results = [evaluate_promotion(p, items, amounts) for p in promotions]
+        gifts.extend(item_gifts(gift_offers, [(i.product_id, i.quantity) for i in items]))
+        scoped = scoped_lines(items, amounts)
+        results = [evaluate_promotion(p, scoped) for p in promotions]
         applied = best_promotion(results)
         hinted = hint_promotion(results, applied)
         order_off = list(applied.shares) if applied else [0] * len(items)
@@ -305,7 +233,7 @@ def price_cart(
                 adjustments.append(
                     Adjustment(
                         Layer.ORDER,
-                        _promotion_label(applied),
+                        promotion_label(applied),
                         applied.reduction,
                         applied.promotion.campaign_id,
                         applied.shares,

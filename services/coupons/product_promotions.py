@@ -1,6 +1,7 @@
 """Which promotions a product is in (商品参与的活动): the audit question an operator asks before
-starting another campaign. Running or upcoming 满减赠, 拼团, 单品直降, 限时抢 and 商品折扣 campaigns that
-cover the product, and the coupon templates that can still be claimed for it (at one store, when given).
+starting another campaign. Running or upcoming campaigns of every pricing type (满减赠, 拼团, 单品直降,
+限时抢, 商品折扣, 满额/满件折扣, 多买多折, X元Y件, 单品买赠) that cover the product, and the coupon
+templates that can still be claimed for it (at one store, when given).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from models.campaigns import (
     CampaignStore,
     GroupBuySku,
     ItemPriceSku,
+    OrderDiscountRule,
     SpendRewardRule,
 )
 from models.catalog import Product, Sku
@@ -26,13 +28,22 @@ from models.errors import DomainError, ErrorCode
 from services.campaign_search import status_condition
 
 MAX_ROWS = 100
+LISTED_TYPES = (
+    CampaignType.PRODUCT_DISCOUNT,
+    CampaignType.ORDER_DISCOUNT,
+    CampaignType.MULTI_BUY_DISCOUNT,
+    CampaignType.BUNDLE_PRICE,
+    CampaignType.BUY_GIFT,
+)
+"""Campaigns whose products are the rows of campaign_products (an order discount without rows
+covers every product)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ProductPromotions:
     campaigns: list[Campaign]
-    """Newest first. At checkout only one order-level promotion applies (the best for the buyer), and
-    of several 单品直降 prices of one SKU only the lowest (they never stack)."""
+    """Newest first. At checkout only one order-level promotion applies (the highest priority, then
+    the best for the buyer), and of several 单品直降 prices of one SKU only the lowest (no stacking)."""
     coupons: list[CouponTemplate]
 
 
@@ -44,6 +55,9 @@ async def promotions_of(
         raise DomainError(ErrorCode.NOT_FOUND, "product not found", "productId")
     spend_all = select(SpendRewardRule.campaign_id).where(SpendRewardRule.product_scope == ProductScope.ALL)
     listed = select(CampaignProduct.campaign_id).where(CampaignProduct.product_id == product_id)
+    every_product = select(OrderDiscountRule.campaign_id).where(
+        ~OrderDiscountRule.campaign_id.in_(select(CampaignProduct.campaign_id))
+    )
     grouped = (
         select(GroupBuySku.campaign_id)
         .join(Sku, Sku.id == GroupBuySku.sku_id)
@@ -58,7 +72,8 @@ async def promotions_of(
         or_(
             (Campaign.type == CampaignType.SPEND_REWARD)
             & (Campaign.id.in_(spend_all) | Campaign.id.in_(listed)),
-            (Campaign.type == CampaignType.PRODUCT_DISCOUNT) & Campaign.id.in_(listed),
+            Campaign.type.in_(LISTED_TYPES) & Campaign.id.in_(listed),
+            Campaign.id.in_(every_product),
             (Campaign.type == CampaignType.GROUP_BUY) & Campaign.id.in_(grouped),
             Campaign.type.in_((CampaignType.PRICE_CUT, CampaignType.FLASH_SALE)) & Campaign.id.in_(cut),
         ),

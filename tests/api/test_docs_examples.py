@@ -201,6 +201,30 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         lambda d: _nonempty([a for a in d["previewPricing"]["adjustments"] if a["label"] == "限时抢"])
     ],
     ("promotions.md", "Discount"): [_eq("createCampaign.campaign.productDiscount.percentOff", 10)],
+    ("order_promotions.md", "MultiBuy"): [_eq("createCampaign.campaign.orderDiscount.tiers.1.label", "8折")],
+    ("order_promotions.md", "MultiBuyPreview"): [
+        _eq("previewPricing.adjustments.0.text", "多买多折: 满3件8折 −¥17.94"),
+        _eq("previewPricing.discountAmount.amount", "17.94"),
+    ],
+    ("order_promotions.md", "BundlePreview"): [
+        _eq("previewPricing.adjustments.0.text", "任选2件: 50元2件 ×1 −¥36.80"),
+        lambda d: _nonempty([x for x in d["previewPricing"]["lines"] if x["isGift"]]),
+    ],
+    ("order_promotions.md", "PlaceWithGift"): [
+        _eq("placeOrder.order.status", "PENDING_PAYMENT"),
+        _eq("placeOrder.order.pricing.0.text", "任选2件: 50元2件 ×1 −¥9.80"),
+        lambda d: _nonempty([x for x in d["placeOrder"]["order"]["lines"] if x["isGift"]]),
+    ],
+    ("order_promotions.md", "ProductIsIn"): [
+        lambda d: _nonempty(
+            [
+                c
+                for c in d["productPromotions"]["campaigns"]
+                if c["type"] == "BUNDLE_PRICE" and c["priority"] == 20
+            ]
+        ),
+        lambda d: _nonempty([c for c in d["productPromotions"]["campaigns"] if c["type"] == "BUY_GIFT"]),
+    ],
     ("fulfilment.md", "Picking"): [
         _eq("order.deliveryStage", "PICKING"),
         _eq("order.id", "T3JkZXI6MQ=="),

@@ -22,11 +22,12 @@ from models.pricing.cart import (
     Item,
     ItemPrice,
     Layer,
-    OrderPromotion,
     best_goods_coupon,
     price_cart,
     refund_slice,
 )
+from models.pricing.item_gifts import GiftOffer
+from models.pricing.order_promotions import OrderPromotion, PromotionKind
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
 FULL_100_OFF_10 = OrderPromotion(1, "双十二", ThresholdKind.AMOUNT, (Tier(1, 10000, 1000),))
@@ -151,7 +152,18 @@ items_st = st.lists(
     min_size=1,
     max_size=6,
 )
-promotions_st = st.lists(
+percent_tiers_st = st.lists(
+    st.builds(
+        Tier,
+        id=st.integers(1, 99),
+        threshold=st.integers(1, 30000),
+        reduction=st.just(0),
+        percent_off=st.integers(1, 99),
+    ),
+    min_size=1,
+    max_size=3,
+).map(tuple)
+promotion_st = st.one_of(
     st.builds(
         OrderPromotion,
         campaign_id=st.integers(1, 9),
@@ -167,7 +179,44 @@ promotions_st = st.lists(
         product_ids=st.one_of(st.none(), st.frozensets(st.integers(1, 6), min_size=1)),
         priority=st.integers(0, 2),
     ),
-    max_size=3,
+    st.builds(
+        OrderPromotion,
+        campaign_id=st.integers(1, 9),
+        name=st.just("满折"),
+        threshold_kind=st.sampled_from(list(ThresholdKind)),
+        tiers=percent_tiers_st,
+        product_ids=st.one_of(st.none(), st.frozensets(st.integers(1, 6), min_size=1)),
+        priority=st.integers(0, 2),
+        kind=st.just(PromotionKind.PERCENT),
+        cap=st.one_of(st.none(), st.integers(1, 5000)),
+    ),
+    st.builds(
+        OrderPromotion,
+        campaign_id=st.integers(1, 9),
+        name=st.just("X元Y件"),
+        threshold_kind=st.just(ThresholdKind.QUANTITY),
+        tiers=st.just(()),
+        product_ids=st.one_of(st.none(), st.frozensets(st.integers(1, 6), min_size=1)),
+        priority=st.integers(0, 2),
+        kind=st.just(PromotionKind.BUNDLE),
+        bundle_size=st.integers(2, 4),
+        bundle_price=st.integers(1, 30000),
+    ),
+)
+promotions_st = st.lists(promotion_st, max_size=3)
+gift_offers_st = st.lists(
+    st.builds(
+        GiftOffer,
+        campaign_id=st.integers(1, 9),
+        name=st.just("买赠"),
+        product_ids=st.frozensets(st.integers(1, 6), min_size=1),
+        buy_quantity=st.integers(1, 4),
+        gift_sku_id=st.integers(1, 3),
+        gift_quantity=st.integers(1, 3),
+        stock_left=st.one_of(st.none(), st.integers(0, 10)),
+        priority=st.integers(0, 2),
+    ),
+    max_size=2,
 )
 coupon_st = st.one_of(
     st.none(),
@@ -185,14 +234,17 @@ coupon_st = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(items_st, promotions_st, coupon_st, st.integers(0, 2000), st.integers(0, 500), st.data())
+@settings(max_examples=150, deadline=None)
+@given(
+    items_st, promotions_st, coupon_st, st.integers(0, 2000), st.integers(0, 500), gift_offers_st, st.data()
+)
 def test_never_negative_shares_add_up_and_refunds_stay_within_each_layer(
     items: list[Item],
     promotions: list[OrderPromotion],
     coupon: CouponTerms | None,
     delivery: int,
     packaging: int,
+    offers: list[GiftOffer],
     data: st.DataObject,
 ) -> None:
     shipping = CouponTerms(2, CouponType.SHIPPING, "运费券", amount_off=data.draw(st.integers(1, 3000)))
@@ -205,11 +257,23 @@ def test_never_negative_shares_add_up_and_refunds_stay_within_each_layer(
             shipping_coupon=shipping,
             delivery_fee=delivery,
             packaging_fee=packaging,
+            gift_offers=offers,
         )
     except DomainError as exc:
         if exc.code not in refused:
             raise
         return
+    assert all(g.quantity > 0 for g in p.gifts)
+    for gift in p.gifts:
+        stocks = [o.stock_left for o in offers if o.campaign_id == gift.source_id]
+        assert None in stocks or gift.quantity <= max(s for s in stocks if s is not None)
+    if p.applied is not None:
+        order_adjustments = [a for a in p.adjustments if a.layer is Layer.ORDER]
+        assert sum(a.amount for a in order_adjustments) == sum(line.order for line in p.lines)
+        assert all(
+            not applied_share or p.applied.promotion.covers(item.product_id)
+            for item, applied_share in zip(items, p.applied.shares, strict=True)
+        )
     for line in p.lines:
         assert min(line.item, line.order, line.coupon, line.paid) >= 0
     assert p.payable >= 0
@@ -277,3 +341,114 @@ def test_percent_price_rounds_the_discount_down_in_whole_cents(price: int, perce
 def test_percent_price_example() -> None:
     assert percent_price(999, 15) == 850  # 149.85 cents off → 149
     assert percent_price(1500, 15) == 1275
+
+
+def _units_percent(name: str, tiers: tuple[tuple[int, int], ...], **kw: object) -> OrderPromotion:
+    return OrderPromotion(
+        5,
+        name,
+        ThresholdKind.QUANTITY,
+        tuple(Tier(i, t, 0, percent_off=p) for i, (t, p) in enumerate(tiers)),
+        kind=PromotionKind.PERCENT,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_multi_buy_takes_the_highest_reached_tier_and_reads_like_the_shelf() -> None:
+    multi = _units_percent("多买多折", ((2, 10), (3, 20)), product_ids=frozenset({1}))
+    p = price_cart([Item(1, 1000, 3), Item(2, 5000, 1)], [multi])
+    assert [a.text for a in p.adjustments] == ["多买多折: 满3件8折 −¥6.00"]
+    assert [line.order for line in p.lines] == [600, 0]
+    two = price_cart([Item(1, 1000, 2)], [multi])
+    assert two.adjustments[0].text == "多买多折: 满2件9折 −¥2.00"
+    assert two.hinted is not None
+    assert two.hinted.outcome.missing == 1
+
+
+def test_amount_discount_rounds_down_and_respects_its_cap() -> None:
+    amount = OrderPromotion(
+        6, "满额折", ThresholdKind.AMOUNT, (Tier(1, 9000, 0, percent_off=15),), kind=PromotionKind.PERCENT
+    )
+    p = price_cart([Item(1, 3333, 3)], [amount])
+    assert [a.text for a in p.adjustments] == ["满额折: 满90元8.5折 −¥14.99"]  # 9999 × 15 % = 1499.85
+    capped = OrderPromotion(
+        6,
+        "满额折",
+        ThresholdKind.AMOUNT,
+        (Tier(1, 10000, 0, percent_off=50),),
+        kind=PromotionKind.PERCENT,
+        cap=2000,
+    )
+    assert price_cart([Item(1, 10000, 3)], [capped]).adjustments[0].amount == 2000
+
+
+def _bundle(size: int, price: int, products: frozenset[int] | None = None) -> OrderPromotion:
+    return OrderPromotion(
+        7,
+        "任选",
+        ThresholdKind.QUANTITY,
+        (),
+        products,
+        kind=PromotionKind.BUNDLE,
+        bundle_size=size,
+        bundle_price=price,
+    )
+
+
+def test_bundle_groups_the_dearest_units_and_repeats() -> None:
+    # 7 units: 3 × ¥5, 2 × ¥4, 2 × ¥2; 9元3件 → groups (5,5,5) and (4,4,2); the last ¥2 stays.
+    p = price_cart([Item(1, 200, 2), Item(2, 500, 3), Item(3, 400, 2)], [_bundle(3, 900)])
+    assert [a.text for a in p.adjustments] == ["任选: 9元3件 ×2 −¥7.00"]
+    assert sum(line.order for line in p.lines) == 600 + 100
+    assert p.lines[0].order <= 200  # only one ¥2 unit was grouped
+
+
+def test_bundle_never_forms_a_group_that_costs_the_buyer_more() -> None:
+    p = price_cart([Item(1, 500, 3), Item(2, 100, 3)], [_bundle(3, 1000)])
+    assert p.applied is not None
+    assert p.applied.groups == 1
+    assert p.applied.reduction == 500
+    assert price_cart([Item(2, 100, 3)], [_bundle(3, 1000)]).applied is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 3), st.integers(0, 2000), st.integers(1, 3)), min_size=1, max_size=4),
+    st.integers(2, 4),
+    st.integers(1, 5000),
+)
+def test_bundle_is_the_best_grouping_for_the_buyer(
+    lines: list[tuple[int, int, int]], size: int, price: int
+) -> None:
+    """Whatever units are put in g groups, the buyer saves at most (the g × size dearest) − g × price."""
+    items = [Item(pid, unit, qty) for pid, unit, qty in lines]
+    scope = frozenset({1, 2})
+    p = price_cart(items, [_bundle(size, price, scope)])
+    units = sorted(
+        (i.unit_price for i in items if i.product_id in scope for _ in range(i.quantity)), reverse=True
+    )
+    best = max(sum(units[: g * size]) - g * price for g in range(len(units) // size + 1))
+    assert (p.applied.reduction if p.applied else 0) == best
+    assert all(line.order == 0 for i, line in zip(items, p.lines, strict=True) if i.product_id not in scope)
+    again = price_cart(items, [_bundle(size, price, scope)])
+    assert again.lines == p.lines  # deterministic
+
+
+def test_priority_beats_the_bigger_saving_and_equal_priority_takes_the_bigger() -> None:
+    items = [Item(1, 5000, 3)]
+    small = OrderPromotion(1, "满减", ThresholdKind.AMOUNT, (Tier(1, 10000, 500),), priority=1)
+    big = _units_percent("多买多折", ((3, 20),))
+    equal = OrderPromotion(1, "满减", ThresholdKind.AMOUNT, (Tier(1, 10000, 500),))
+    for promotions, winner in (([small, big], small), ([equal, big], big)):
+        applied = price_cart(items, promotions).applied
+        assert applied is not None
+        assert applied.promotion is winner
+
+
+def test_buy_gift_counts_a_product_once_and_stops_at_its_stock() -> None:
+    offer = GiftOffer(3, "买二赠一", frozenset({1}), 2, 99, 1, stock_left=2)
+    other = GiftOffer(4, "也送", frozenset({1, 2}), 1, 98, 1)
+    p = price_cart([Item(1, 1000, 7), Item(2, 1000, 1)], gift_offers=[offer, other])
+    assert [(g.sku_id, g.quantity, g.source_id) for g in p.gifts] == [(99, 2, 3), (98, 1, 4)]
+    assert p.gifts[0].label == "买二赠一: 买2赠1"
+    assert p.discount == 0
