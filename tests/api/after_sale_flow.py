@@ -28,6 +28,14 @@ APPROVE = mutation("approveAfterSale", "AfterSaleActionInput", PAYLOAD)
 REJECT = mutation("rejectAfterSale", "AfterSaleReasonInput", PAYLOAD)
 CONFIRM_RETURN = mutation("confirmReturnReceived", "AfterSaleActionInput", PAYLOAD)
 REFUSE_RETURN = mutation("refuseReturnReceipt", "AfterSaleReasonInput", PAYLOAD)
+SHIP_REPLACEMENT = mutation("shipReplacement", "ShipReplacementInput", PAYLOAD)
+CONFIRM_REPLACEMENT = mutation("confirmReplacementReceived", "AfterSaleActionInput", PAYLOAD)
+ESCALATION_FIELDS = """id state fromStatus raisedByType reason evidence verdictNote version decidedAt
+  afterSale { id status type refundAmount { cents } }
+  order { refundedAmount { cents } lines { refundedQuantity refundedAmount { cents } } }"""
+ESCALATION_PAYLOAD = f"escalation {{ {ESCALATION_FIELDS} }} userErrors {{ code field message }}"
+ESCALATE = mutation("escalateAfterSale", "EscalateAfterSaleInput", ESCALATION_PAYLOAD)
+DECIDE = mutation("decideEscalation", "DecideEscalationInput", ESCALATION_PAYLOAD)
 
 
 def done(r: Response, field: str) -> dict[str, Any]:
