@@ -60,9 +60,9 @@ async def _stock(db: Database, store_id: int, sku_id: int) -> int:
 async def exchange_in_reship(api: Api, shop: Shop, order: dict[str, Any], **line: Any) -> dict[str, Any]:
     """An exchange of 1 unit of the order's first line, approved, sent back and received."""
     buyer, staff = api.as_shopper(shop.customer_id), api.as_staff(shop.a.id)
-    a = done(await buyer.execute(REQUEST, input=ask(order, "EXCHANGE", **line)), "requestAfterSale")[
-        "afterSale"
-    ]
+    a: dict[str, Any] = done(
+        await buyer.execute(REQUEST, input=ask(order, "EXCHANGE", **line)), "requestAfterSale"
+    )["afterSale"]
     a = done(await staff.execute(APPROVE, input=_step(a)), "approveAfterSale")["afterSale"]
     assert a["status"] == "AWAITING_RETURN"
     ret = _step(a, carrier="顺丰速运", trackingNo="SF100")
