@@ -115,5 +115,24 @@ async def after_sale_in(api: Api, shop: Shop, status: str) -> tuple[dict[str, An
     return order, a
 
 
+def step_input(after_sale: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"afterSaleId": after_sale["id"], "idempotencyKey": key(), **extra}
+
+
+async def exchange_in_reship(api: Api, shop: Shop, order: dict[str, Any], **line: Any) -> dict[str, Any]:
+    """An exchange of 1 unit of the order's first line, approved, sent back and received."""
+    buyer, staff = api.as_shopper(shop.customer_id), api.as_staff(shop.a.id)
+    a: dict[str, Any] = done(
+        await buyer.execute(REQUEST, input=ask(order, "EXCHANGE", **line)), "requestAfterSale"
+    )["afterSale"]
+    a = done(await staff.execute(APPROVE, input=step_input(a)), "approveAfterSale")["afterSale"]
+    assert a["status"] == "AWAITING_RETURN"
+    ret = step_input(a, carrier="顺丰速运", trackingNo="SF100")
+    a = done(await buyer.execute(SUBMIT_RETURN, input=ret), "submitReturnShipment")["afterSale"]
+    a = done(await staff.execute(CONFIRM_RETURN, input=step_input(a)), "confirmReturnReceived")["afterSale"]
+    assert a["status"] == "AWAITING_RESHIP"
+    return a
+
+
 def _lines(order: dict[str, Any]) -> dict[str, Any]:
     return {"orderId": order["id"], "lines": [{"lineId": order["lines"][0]["id"], "quantity": 1}]}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -18,18 +17,18 @@ from services.sweeps import run_sweeps
 from tests.api.after_sale_flow import (
     APPROVE,
     CONFIRM_REPLACEMENT,
-    CONFIRM_RETURN,
     REFUND_LINES,
     REQUEST,
     SHIP_REPLACEMENT,
-    SUBMIT_RETURN,
     ask,
     codes,
     done,
+    exchange_in_reship,
     shipped_order,
+    step_input,
 )
 from tests.api.conftest import Api
-from tests.api.order_flow import ACCEPT, PAY, PLACE, SHIP, Shop, key, ok, open_shop, place_and_pay
+from tests.api.order_flow import ACCEPT, PAY, PLACE, SHIP, key, ok, open_shop, place_and_pay
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -44,10 +43,6 @@ def _gid(sku_id: int) -> str:
     return encode_id("Sku", sku_id)
 
 
-def _step(after_sale: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"afterSaleId": after_sale["id"], "idempotencyKey": key(), **extra}
-
-
 async def _stock(db: Database, store_id: int, sku_id: int) -> int:
     async with db.sessions() as s:
         stock = await s.scalar(
@@ -55,21 +50,6 @@ async def _stock(db: Database, store_id: int, sku_id: int) -> int:
         )
     assert stock is not None
     return int(stock)
-
-
-async def exchange_in_reship(api: Api, shop: Shop, order: dict[str, Any], **line: Any) -> dict[str, Any]:
-    """An exchange of 1 unit of the order's first line, approved, sent back and received."""
-    buyer, staff = api.as_shopper(shop.customer_id), api.as_staff(shop.a.id)
-    a: dict[str, Any] = done(
-        await buyer.execute(REQUEST, input=ask(order, "EXCHANGE", **line)), "requestAfterSale"
-    )["afterSale"]
-    a = done(await staff.execute(APPROVE, input=_step(a)), "approveAfterSale")["afterSale"]
-    assert a["status"] == "AWAITING_RETURN"
-    ret = _step(a, carrier="顺丰速运", trackingNo="SF100")
-    a = done(await buyer.execute(SUBMIT_RETURN, input=ret), "submitReturnShipment")["afterSale"]
-    a = done(await staff.execute(CONFIRM_RETURN, input=_step(a)), "confirmReturnReceived")["afterSale"]
-    assert a["status"] == "AWAITING_RESHIP"
-    return a
 
 
 async def test_an_exchange_from_request_to_replacement(api: Api, seed: Seed, db: Database) -> None:
@@ -81,11 +61,11 @@ async def test_an_exchange_from_request_to_replacement(api: Api, seed: Seed, db:
     assert a["refundAmount"] == {"cents": 0}
     before = await _stock(db, shop.a.id, shop.apple.id)
 
-    shipped = _step(a, carrier="门店配送", trackingNo="EX-1")
+    shipped = step_input(a, carrier="门店配送", trackingNo="EX-1")
     p = done(await staff.execute(SHIP_REPLACEMENT, input=shipped), "shipReplacement")
     assert p["afterSale"]["status"] == "RESHIPPED"
     assert await _stock(db, shop.a.id, shop.apple.id) == before - 1  # the replacement left the shelf
-    p = done(await buyer.execute(CONFIRM_REPLACEMENT, input=_step(a)), "confirmReplacementReceived")
+    p = done(await buyer.execute(CONFIRM_REPLACEMENT, input=step_input(a)), "confirmReplacementReceived")
     assert p["afterSale"]["status"] == "EXCHANGED"
     assert [t["action"] for t in p["afterSale"]["timeline"]] == [
         "REQUEST",
@@ -144,7 +124,7 @@ async def test_another_spec_at_the_same_price(api: Api, seed: Seed, db: Database
     one = (await staff.execute(EXCHANGE_FIELDS, id=a["id"])).data["afterSale"]
     assert one["replacements"] == [{"line": {"id": order["lines"][0]["id"]}, "sku": {"id": _gid(blue.id)}}]
     done(
-        await staff.execute(SHIP_REPLACEMENT, input=_step(a, carrier="门店配送", trackingNo="EX-2")),
+        await staff.execute(SHIP_REPLACEMENT, input=step_input(a, carrier="门店配送", trackingNo="EX-2")),
         "shipReplacement",
     )
     assert (await _stock(db, shop.a.id, red.id), await _stock(db, shop.a.id, blue.id)) == (4, 4)
@@ -157,7 +137,7 @@ async def test_out_of_stock_replacement_changes_nothing(api: Api, seed: Seed, db
     async with db.sessions() as s, s.begin():
         await s.execute(update(StoreSku).where(StoreSku.store_id == shop.a.id).values(stock=0))
     staff = api.as_staff(shop.a.id)
-    r = await staff.execute(SHIP_REPLACEMENT, input=_step(a, carrier="门店配送", trackingNo="EX-3"))
+    r = await staff.execute(SHIP_REPLACEMENT, input=step_input(a, carrier="门店配送", trackingNo="EX-3"))
     assert codes(r, "shipReplacement") == ["OUT_OF_STOCK"]
     one = (await staff.execute(EXCHANGE_FIELDS, id=a["id"])).data["afterSale"]
     assert (one["status"], one["replacementTrackingNo"]) == ("AWAITING_RESHIP", None)
@@ -191,12 +171,12 @@ async def test_bad_exchanges_are_refused(api: Api, seed: Seed) -> None:
     assert codes(r, "refundLines") == ["BAD_USER_INPUT"]
 
     a = done(await buyer.execute(REQUEST, input=ask(order, "EXCHANGE")), "requestAfterSale")["afterSale"]
-    r = await staff.execute(SHIP_REPLACEMENT, input=_step(a, carrier="门店配送", trackingNo="X"))
+    r = await staff.execute(SHIP_REPLACEMENT, input=step_input(a, carrier="门店配送", trackingNo="X"))
     assert codes(r, "shipReplacement") == ["INVALID_TRANSITION"]  # not received back yet
     foreign = api.as_staff(shop.b.id)
-    r = await foreign.execute(APPROVE, input=_step(a))
+    r = await foreign.execute(APPROVE, input=step_input(a))
     assert codes(r, "approveAfterSale") == ["NOT_FOUND"]
-    r = await buyer.execute(CONFIRM_REPLACEMENT, input=_step(a))
+    r = await buyer.execute(CONFIRM_REPLACEMENT, input=step_input(a))
     assert codes(r, "confirmReplacementReceived") == ["INVALID_TRANSITION"]
     r = await buyer.execute(REQUEST, input=ask(order, "EXCHANGE"))
     assert codes(r, "requestAfterSale") == ["LINE_HAS_OPEN_AFTER_SALE"]
@@ -210,7 +190,7 @@ async def test_the_sweeper_confirms_a_replacement_after_the_configured_days(
     a = await exchange_in_reship(api, shop, order)
     staff = api.as_staff(shop.a.id)
     done(
-        await staff.execute(SHIP_REPLACEMENT, input=_step(a, carrier="门店配送", trackingNo="EX-4")),
+        await staff.execute(SHIP_REPLACEMENT, input=step_input(a, carrier="门店配送", trackingNo="EX-4")),
         "shipReplacement",
     )
     deps = Deps(db.sessions, api.gateway)  # auto-complete after 7 days
