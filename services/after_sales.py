@@ -194,8 +194,9 @@ async def request(
     reason: str,
     evidence_urls: Sequence[str] = (),
 ) -> Result:
-    """The buyer asks for a refund (仅退款), a return (退款退货) or a price difference (退差价) of some
-    units of some lines; at a store with 极速退款 an eligible refund-only is refunded at once."""
+    """The buyer asks for a refund (仅退款), a return (退款退货), a price difference (退差价) or an
+    exchange (换货; `services.exchanges.request_exchange` adds the chosen specs) of some units of
+    some lines; at a store with 极速退款 an eligible refund-only is refunded at once."""
     reason = required_text(reason, "reason")
     if len(evidence_urls) > MAX_EVIDENCE:
         raise DomainError(ErrorCode.BAD_USER_INPUT, f"at most {MAX_EVIDENCE} pictures", "evidenceUrls")
