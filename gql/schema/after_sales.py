@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import strawberry
 from strawberry import relay
@@ -29,7 +29,6 @@ from models.base import utcnow
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from models.escalation_rules import check_escalation
-from services.config import RulesConfig
 
 _CREATING = frozenset({AfterSaleAction.REQUEST, AfterSaleAction.MERCHANT_REFUND})
 IDEMPOTENCY_HELP = "Required: the same key + input returns the first result without moving money again."
@@ -178,10 +177,11 @@ class AfterSale(relay.Node):
             if actor in actors and a not in _CREATING and a in kind_actions
         ]
 
-        return [self._availability(a, a in possible, actor, info.context.deps.rules) for a in offered]
+        sla = info.context.deps.rules.after_sale_review_sla
+        return [self._availability(a, a in possible, actor, sla) for a in offered]
 
     def _availability(
-        self, action: AfterSaleAction, possible: bool, actor: ActorType, rules: RulesConfig
+        self, action: AfterSaleAction, possible: bool, actor: ActorType, review_sla: timedelta
     ) -> AfterSaleActionAvailability:
         if not possible:
             return AfterSaleActionAvailability(
@@ -195,7 +195,7 @@ class AfterSale(relay.Node):
                     created_at=self.created_at,
                     reviewed_at=self.reviewed_at,
                     now=utcnow(),
-                    review_sla=rules.after_sale_review_sla,
+                    review_sla=review_sla,
                 )
             except DomainError as no:
                 return AfterSaleActionAvailability(action=action, allowed=False, reason=no.code)
