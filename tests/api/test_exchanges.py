@@ -141,6 +141,9 @@ async def test_out_of_stock_replacement_changes_nothing(api: Api, seed: Seed, db
     assert codes(r, "shipReplacement") == ["OUT_OF_STOCK"]
     one = (await staff.execute(EXCHANGE_FIELDS, id=a["id"])).data["afterSale"]
     assert (one["status"], one["replacementTrackingNo"]) == ("AWAITING_RESHIP", None)
+    assert {x["action"] for x in one["availableActions"] if x["allowed"]} == {"SHIP_REPLACEMENT"}
+    offered = {x["action"] for x in one["availableActions"]}
+    assert "CONFIRM_RETURN_RECEIVED" not in offered  # a return's step, not an exchange's
     assert await _stock(db, shop.a.id, shop.apple.id) == 0
 
 
