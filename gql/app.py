@@ -69,6 +69,7 @@ def rules_config(settings: Settings) -> RulesConfig:
         payment_timeout=timedelta(minutes=settings.payment_timeout_minutes),
         acceptance_timeout=timedelta(minutes=settings.acceptance_timeout_minutes),
         auto_complete_after=timedelta(days=settings.auto_complete_days),
+        after_sale_review_sla=timedelta(hours=settings.after_sale_review_hours),
         no_rider_after=timedelta(minutes=settings.no_rider_minutes),
         group_buy_page_ttl=settings.group_buy_page_cache_seconds,
     )

@@ -95,6 +95,12 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.rejectAfterSale": MERCHANTS,
     "Mutation.confirmReturnReceived": MERCHANTS,
     "Mutation.refuseReturnReceipt": MERCHANTS,
+    "Mutation.shipReplacement": MERCHANTS,
+    "Mutation.confirmReplacementReceived": SHOPPERS,
+    # 客服介入: the buyer or the store escalates; only HQ decides.
+    "Query.afterSaleEscalations": ORDER_READERS,
+    "Mutation.escalateAfterSale": frozenset({Role.SHOPPER, Role.STORE_STAFF}),
+    "Mutation.decideEscalation": HQ,
     # Campaigns (营销): the back office manages; the mini-program shows pages and places team orders.
     "Query.campaigns": BACK_OFFICE,
     "Query.campaign": EVERYONE,  # the public campaign page; its figures check the role themselves

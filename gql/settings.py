@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     payment_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
     acceptance_timeout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     auto_complete_days: int = Field(default=7, ge=1, le=60)
+    """Also the days after which an exchange's replacement parcel counts as received."""
+    after_sale_review_hours: int = Field(default=48, ge=1, le=30 * 24)
+    """客服介入: hours a store has to review a request before the buyer may escalate it to HQ."""
     sweep_interval_seconds: float = Field(default=10.0, ge=0)
     """0 disables the in-process sweeper (e.g. when a separate worker runs it)."""
 

@@ -18,7 +18,13 @@ from loaders.customers import customer_trading
 from loaders.reviews import product_ratings
 from loaders.store_skus import listing_by_store_sku
 from models.action_log import ActionLog
-from models.after_sales import AfterSale, AfterSaleEvent, AfterSaleLine
+from models.after_sales import (
+    AfterSale,
+    AfterSaleEscalation,
+    AfterSaleEvent,
+    AfterSaleLine,
+    AfterSaleReplacement,
+)
 from models.campaigns import (
     BuyGiftRule,
     Campaign,
@@ -193,6 +199,20 @@ class Loaders:
     @cached_property
     def after_sale_events(self) -> RowLoader[int, list[AfterSaleEvent]]:
         return many_per_key(self._sessions, AfterSaleEvent, AfterSaleEvent.after_sale_id, AfterSaleEvent.id)
+
+    @cached_property
+    def after_sale_replacements(self) -> RowLoader[int, list[AfterSaleReplacement]]:
+        return many_per_key(
+            self._sessions,
+            AfterSaleReplacement,
+            AfterSaleReplacement.after_sale_id,
+            AfterSaleReplacement.order_line_id,
+        )
+
+    @cached_property
+    def after_sale_escalation(self) -> RowLoader[int, AfterSaleEscalation | None]:
+        """By after-sale id (at most one each); visible with its after-sale."""
+        return one_per_key(self._sessions, AfterSaleEscalation, AfterSaleEscalation.after_sale_id)
 
     # Campaigns: settings by campaign, and the list view's figures for a page in one statement.
     @cached_property

@@ -1,4 +1,5 @@
-"""After-sales (售后): refund-only or return-and-refund requests, and merchant refunds."""
+"""After-sales (售后): refund, return, price-difference and exchange requests, merchant refunds,
+and their escalations to HQ (客服介入)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.after_sale_states import AfterSaleAction, AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.base import Base, IdType, JsonType, UtcDateTime, created_at_column, enum_type, id_pk
 from models.enums import ActorType
+from models.escalation_rules import EscalationState
 
 
 class AfterSale(Base):
@@ -40,9 +42,13 @@ class AfterSale(Base):
     reject_reason: Mapped[str | None] = mapped_column(String(200))
     return_carrier: Mapped[str | None] = mapped_column(String(32))
     return_tracking_no: Mapped[str | None] = mapped_column(String(40))
+    replacement_carrier: Mapped[str | None] = mapped_column(String(32))
+    replacement_tracking_no: Mapped[str | None] = mapped_column(String(40))
+    """换货: the parcel the store sent the replacement in."""
     created_at: Mapped[datetime] = created_at_column()
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     return_shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    replacement_shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = created_at_column()
@@ -97,3 +103,47 @@ class AfterSaleEvent(Base):
     actor_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class AfterSaleReplacement(Base):
+    """换货: the SKU the store sends in place of an exchanged line's units (the same product at the
+    same price; the line's own SKU unless the buyer chose another spec)."""
+
+    __tablename__ = "after_sale_replacements"
+
+    after_sale_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("after_sales.id", ondelete="CASCADE"), primary_key=True
+    )
+    order_line_id: Mapped[int] = mapped_column(IdType, ForeignKey("order_lines.id"), primary_key=True)
+    sku_id: Mapped[int] = mapped_column(IdType, ForeignKey("skus.id"))
+
+
+class AfterSaleEscalation(Base):
+    """客服介入: an after-sale handed to HQ, with the claimant's reason and HQ's verdict.
+
+    At most one per after-sale (unique), decided exactly once: the verdict locks the order and
+    the after-sale and finds it PENDING, or fails."""
+
+    __tablename__ = "after_sale_escalations"
+    __table_args__ = (
+        Index("ix_after_sale_escalations_state_created", "state", "created_at"),
+        Index("ix_after_sale_escalations_store_state", "store_id", "state"),
+    )
+
+    id: Mapped[int] = id_pk()
+    after_sale_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("after_sales.id", ondelete="CASCADE"), unique=True
+    )
+    order_id: Mapped[int] = mapped_column(IdType, ForeignKey("orders.id"), index=True)
+    store_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stores.id"))
+    state: Mapped[EscalationState] = mapped_column(enum_type(EscalationState))
+    from_status: Mapped[AfterSaleStatus] = mapped_column(enum_type(AfterSaleStatus, "escalated_from"))
+    raised_by_type: Mapped[ActorType] = mapped_column(enum_type(ActorType, "escalation_raised_by"))
+    raised_by_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(200))
+    evidence: Mapped[str | None] = mapped_column(String(1000))
+    verdict_note: Mapped[str | None] = mapped_column(String(200))
+    decided_by_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = created_at_column()
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -54,6 +54,12 @@ class OrderEventType(StrEnum):
     """餐损赔付: the store or the buyer raised a compensation claim on the order."""
     CLAIM_DECIDED = "CLAIM_DECIDED"
     """HQ approved or rejected a compensation claim (`payload.state`), or it was paid."""
+    REPLACEMENT_SHIPPED = "REPLACEMENT_SHIPPED"
+    """换货: the store sent the replacement parcel (`payload.afterSaleNo`, `payload.trackingNo`)."""
+    AFTER_SALE_ESCALATED = "AFTER_SALE_ESCALATED"
+    """客服介入: the buyer or the store handed an after-sale to HQ."""
+    ESCALATION_DECIDED = "ESCALATION_DECIDED"
+    """HQ gave its verdict on an escalation (`payload.state`)."""
 
 
 AFTER_SALE_REQUESTED: Final = "AFTER_SALE_REQUESTED"
@@ -70,6 +76,11 @@ BOOKING_PICK_DUE: Final = "BOOKING_PICK_DUE"
 CLAIM_RAISED: Final = "CLAIM_RAISED"
 CLAIM_DECIDED: Final = "CLAIM_DECIDED"
 """`payload.event` of the timeline rows of a compensation claim (`payload.claimId`, `payload.state`)."""
+REPLACEMENT_SHIPPED: Final = "REPLACEMENT_SHIPPED"
+AFTER_SALE_ESCALATED: Final = "AFTER_SALE_ESCALATED"
+ESCALATION_DECIDED: Final = "ESCALATION_DECIDED"
+"""`payload.event` of the timeline rows of an exchange's replacement parcel and of an escalation
+(`payload.afterSaleId`, `payload.afterSaleNo`; an escalation's `payload.state`)."""
 _NOTES: Final[Mapping[str, OrderEventType]] = {
     AFTER_SALE_REQUESTED: OrderEventType.REFUND_REQUESTED,
     DELIVERY_PROGRESS: OrderEventType.DELIVERY_PROGRESS,
@@ -78,6 +89,9 @@ _NOTES: Final[Mapping[str, OrderEventType]] = {
     BOOKING_PICK_DUE: OrderEventType.BOOKING_PICK_DUE,
     CLAIM_RAISED: OrderEventType.CLAIM_RAISED,
     CLAIM_DECIDED: OrderEventType.CLAIM_DECIDED,
+    REPLACEMENT_SHIPPED: OrderEventType.REPLACEMENT_SHIPPED,
+    AFTER_SALE_ESCALATED: OrderEventType.AFTER_SALE_ESCALATED,
+    ESCALATION_DECIDED: OrderEventType.ESCALATION_DECIDED,
 }
 
 _BY_ACTION: Final[Mapping[OrderAction, OrderEventType]] = {

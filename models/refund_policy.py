@@ -9,7 +9,9 @@
 * A price difference (退差价) gives money back on units the buyer keeps: it names its amount, which
   is bounded like a refund of those units (their share, and never more than the line still holds),
   and consumes no unit — so the line's later refunds are bounded by what is left of its money.
-* Return-and-refund (退款退货) only for goods that left the store.
+* Return-and-refund (退款退货) and exchange (换货) only for goods that left the store. An exchange
+  moves no money and consumes no unit: exchanged units stay bought, so they may still be refunded
+  afterwards (same window, same pro-rata share) — never twice, since a refund consumes them.
 * `refund_entry` is the whole question "may this side start a refund on this order now, and of
   what": the refund service raises its reason, `availableActions` shows it, `refundableLines`
   lists its lines — so a button is never offered that the mutation would refuse.
@@ -75,10 +77,10 @@ def check_refundable(
 
 
 def check_type(kind: AfterSaleType, status: OrderStatus) -> None:
-    if kind is AfterSaleType.RETURN_AND_REFUND and status not in GOODS_LEFT_STORE:
+    if kind in (AfterSaleType.RETURN_AND_REFUND, AfterSaleType.EXCHANGE) and status not in GOODS_LEFT_STORE:
         raise DomainError(
             ErrorCode.BAD_USER_INPUT,
-            "return-and-refund is only for goods that were shipped or collected",
+            "return-and-refund and exchange are only for goods that were shipped or collected",
             "type",
         )
 
@@ -139,6 +141,23 @@ def difference_refund(line: LineState, quantity: int, amount: int | None, field:
             ErrorCode.BAD_USER_INPUT, "a price difference names a positive amount", f"{field}.amount"
         )
     return line_refund(line, quantity, amount, field)
+
+
+def exchange_units(line: LineState, quantity: int, amount: int | None, field: str) -> LineRefund:
+    """Validate an exchange (换货) of `quantity` units: units not yet refunded (every one of them has
+    left the store, `check_type`), no money (`amount` absent or 0). The units stay bought."""
+    if amount:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "an exchange moves no money", f"{field}.amountCents")
+    if quantity <= 0:
+        raise DomainError(ErrorCode.BAD_USER_INPUT, "quantity must be positive", f"{field}.quantity")
+    remaining = line.quantity - line.refunded_quantity
+    if quantity > remaining:
+        raise DomainError(
+            ErrorCode.EXCHANGE_EXCEEDS_QUANTITY,
+            f"{quantity} units asked, {remaining} may be exchanged",
+            f"{field}.quantity",
+        )
+    return LineRefund(quantity, 0)
 
 
 def apply_refund(line: LineState, refund: LineRefund, *, consumes_units: bool) -> LineState:

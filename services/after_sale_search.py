@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import aliased
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
-from models.after_sales import AfterSale
+from models.after_sales import AfterSale, AfterSaleEscalation
 from models.orders import Order
 from models.principals import Principal
 from services.db import SessionFactory
@@ -30,6 +30,8 @@ class AfterSaleCriteria:
     initiators: tuple[AfterSaleInitiator, ...] = ()
     store_ids: tuple[int, ...] = ()
     order_no: str | None = None
+    escalated: bool | None = None
+    """True: only after-sales escalated to HQ (客服介入); False: only the others."""
     created_from: datetime | None = None
     created_to: datetime | None = None
     """Half-open: [created_from, created_to)."""
@@ -57,6 +59,9 @@ def after_sale_filter(c: AfterSaleCriteria, with_status: bool = True) -> ColumnE
     if c.order_no:
         of = aliased(Order)  # never correlated with an `orders` the caller may join
         parts.append(select(of.id).where(of.id == AfterSale.order_id, of.order_no == c.order_no).exists())
+    if c.escalated is not None:
+        escalated = select(AfterSaleEscalation.id).where(AfterSaleEscalation.after_sale_id == AfterSale.id)
+        parts.append(escalated.exists() if c.escalated else ~escalated.exists())
     if c.created_from:
         parts.append(AfterSale.created_at >= c.created_from)
     if c.created_to:

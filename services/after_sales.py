@@ -8,10 +8,10 @@ database CHECKs and the one-open-after-sale-per-line index back that up.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from models.after_sale_states import (
@@ -20,10 +20,12 @@ from models.after_sale_states import (
     AfterSaleStatus,
     AfterSaleType,
     approve_action,
+    receipt_action,
 )
-from models.after_sales import AfterSale, AfterSaleLine
+from models.after_sales import AfterSale, AfterSaleEscalation, AfterSaleLine
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
+from models.escalation_rules import EscalationState
 from models.order_event_types import AFTER_SALE_REQUESTED
 from models.orders import Order, OrderLine
 from models.principals import SYSTEM
@@ -32,6 +34,7 @@ from models.refund_policy import (
     LineState,
     check_type,
     difference_refund,
+    exchange_units,
     is_instant,
     line_refund,
     refund_entry,
@@ -43,6 +46,12 @@ from services.refunds import after_sale_transition, open_after_sale, pay_out
 
 A = AfterSaleAction
 MAX_EVIDENCE = 9
+_LINE_RULES = {AfterSaleType.PRICE_DIFFERENCE: difference_refund, AfterSaleType.EXCHANGE: exchange_units}
+
+
+def line_rule(kind: AfterSaleType) -> Callable[[LineState, int, int | None, str], LineRefund]:
+    """How a type validates a line's units and amount (refunds: a refund of those units)."""
+    return _LINE_RULES.get(kind, line_refund)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +60,11 @@ class LineAsk:
     quantity: int
     amount: int | None = None
     """None: the default, the pro-rata paid amount of those units."""
+    replacement_sku_id: int | None = None
+    """换货 only: another SKU of the same product at the same price (None: the line's own)."""
 
 
-def _text(value: str, field: str, limit: int = 200) -> str:
+def required_text(value: str, field: str, limit: int = 200) -> str:
     value = value.strip()
     if not value or len(value) > limit:
         raise DomainError(
@@ -95,9 +106,16 @@ async def _priced_items(
                 f"{line.product_name} already has an after-sale in progress",
                 f"lines.{i}.lineId",
             )
+        if ask.replacement_sku_id is not None and kind is not AfterSaleType.EXCHANGE:
+            raise DomainError(
+                ErrorCode.BAD_USER_INPUT,
+                "only an exchange names a replacement",
+                f"lines.{i}.replacementSkuId",
+            )
         state = LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
-        rule = difference_refund if kind is AfterSaleType.PRICE_DIFFERENCE else line_refund
-        items.append((line, rule(state, ask.quantity, ask.amount, f"lines.{i}")))
+        items.append(
+            (line, _LINE_RULES.get(kind, line_refund)(state, ask.quantity, ask.amount, f"lines.{i}"))
+        )
     return items
 
 
@@ -163,7 +181,7 @@ async def _refundable_order(work: Work, order_id: int, initiator: AfterSaleIniti
     return order
 
 
-def _result(after_sale: AfterSale) -> Result:
+def after_sale_result(after_sale: AfterSale) -> Result:
 
     return {"afterSaleId": after_sale.id, "orderId": after_sale.order_id}
 
@@ -176,9 +194,10 @@ async def request(
     reason: str,
     evidence_urls: Sequence[str] = (),
 ) -> Result:
-    """The buyer asks for a refund (仅退款), a return (退款退货) or a price difference (退差价) of some
-    units of some lines; at a store with 极速退款 an eligible refund-only is refunded at once."""
-    reason = _text(reason, "reason")
+    """The buyer asks for a refund (仅退款), a return (退款退货), a price difference (退差价) or an
+    exchange (换货; `services.exchanges.request_exchange` adds the chosen specs) of some units of
+    some lines; at a store with 极速退款 an eligible refund-only is refunded at once."""
+    reason = required_text(reason, "reason")
     if len(evidence_urls) > MAX_EVIDENCE:
         raise DomainError(ErrorCode.BAD_USER_INPUT, f"at most {MAX_EVIDENCE} pictures", "evidenceUrls")
     order = await _refundable_order(work, order_id, AfterSaleInitiator.BUYER)
@@ -195,7 +214,7 @@ async def request(
     }
     timeline_note(work, order, payload)
     await _instant_refund(work, order, after_sale, items)
-    return _result(after_sale)
+    return after_sale_result(after_sale)
 
 
 async def _instant_refund(
@@ -225,19 +244,21 @@ async def refund_lines(
 ) -> Result:
     """The store refunds on its own (主动退款): money moves at once. Also the 待分配 partial refund.
     `kind` PRICE_DIFFERENCE (退差价) gives money back on units the buyer keeps."""
-    if kind is AfterSaleType.RETURN_AND_REFUND:
+    if kind not in (AfterSaleType.REFUND_ONLY, AfterSaleType.PRICE_DIFFERENCE):
         raise DomainError(
-            ErrorCode.BAD_USER_INPUT, "a store refunds units or a price difference, not a return", "type"
+            ErrorCode.BAD_USER_INPUT,
+            "a store refunds units or a price difference, not a return or an exchange",
+            "type",
         )
-    reason = _text(reason, "reason")
+    reason = required_text(reason, "reason")
     order = await _refundable_order(work, order_id, AfterSaleInitiator.MERCHANT)
     items = await _priced_items(work, order, asks, kind)
     after_sale = await _open(work, order, A.MERCHANT_REFUND, kind, reason, items)
     await pay_out(work, order, after_sale)
-    return _result(after_sale)
+    return after_sale_result(after_sale)
 
 
-async def _lock(work: Work, after_sale_id: int) -> tuple[AfterSale, Order]:
+async def lock_after_sale(work: Work, after_sale_id: int) -> tuple[AfterSale, Order]:
     """The after-sale and its order (locked), if the caller may see the order; else NOT_FOUND."""
     order_id = await work.session.scalar(select(AfterSale.order_id).where(AfterSale.id == after_sale_id))
     if order_id is None:
@@ -253,7 +274,7 @@ async def _lock(work: Work, after_sale_id: int) -> tuple[AfterSale, Order]:
     return after_sale, order
 
 
-def _check_version(after_sale: AfterSale, expected_version: int | None) -> None:
+def check_version(after_sale: AfterSale, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != after_sale.version:
         raise DomainError(
             ErrorCode.VERSION_CONFLICT,
@@ -265,28 +286,29 @@ def _check_version(after_sale: AfterSale, expected_version: int | None) -> None:
 async def _move(
     work: Work,
     after_sale_id: int,
-    action: AfterSaleAction | None,
+    action: AfterSaleAction | Callable[[AfterSaleType], AfterSaleAction],
     expected_version: int | None,
     **payload: str,
 ) -> Result:
-    after_sale, order = await _lock(work, after_sale_id)
-    _check_version(after_sale, expected_version)
-    chosen = action or approve_action(after_sale.type)
+    """Take `action` (or the one it picks for the after-sale's type); pay out when it refunds."""
+    after_sale, order = await lock_after_sale(work, after_sale_id)
+    check_version(after_sale, expected_version)
+    chosen = action if isinstance(action, AfterSaleAction) else action(after_sale.type)
     await after_sale_transition(work, after_sale, chosen, dict(payload))
     if after_sale.status is AfterSaleStatus.REFUNDED:
         await pay_out(work, order, after_sale)
-    return _result(after_sale)
+    return after_sale_result(after_sale)
 
 
 async def approve(work: Work, after_sale_id: int, *, expected_version: int | None = None) -> Result:
-    """Approve: a refund-only pays at once; a return waits for the goods to come back."""
-    return await _move(work, after_sale_id, None, expected_version)
+    """Approve: a refund-only pays at once; a return or an exchange waits for the goods to come back."""
+    return await _move(work, after_sale_id, approve_action, expected_version)
 
 
 async def refund_now(work: Work, after_sale_id: int, *, expected_version: int | None = None) -> Result:
     """Refund whatever step of the after-sale pays: approving a refund-only or price difference in
     review, confirming a return that arrived; anything else is INVALID_TRANSITION (batch 退款)."""
-    after_sale, _ = await _lock(work, after_sale_id)
+    after_sale, _ = await lock_after_sale(work, after_sale_id)
     pays = {
         AfterSaleStatus.PENDING_REVIEW: approve_action(after_sale.type),
         AfterSaleStatus.RETURN_SHIPPED: A.CONFIRM_RETURN_RECEIVED,
@@ -303,46 +325,56 @@ async def refund_now(work: Work, after_sale_id: int, *, expected_version: int | 
 async def reject(
     work: Work, after_sale_id: int, reason: str, *, expected_version: int | None = None
 ) -> Result:
-    reason = _text(reason, "reason")
-    after_sale, _ = await _lock(work, after_sale_id)
-    _check_version(after_sale, expected_version)
+    reason = required_text(reason, "reason")
+    after_sale, _ = await lock_after_sale(work, after_sale_id)
+    check_version(after_sale, expected_version)
     await after_sale_transition(work, after_sale, A.REJECT, {"reason": reason})
     after_sale.reject_reason = reason
-    return _result(after_sale)
+    return after_sale_result(after_sale)
 
 
 async def withdraw(work: Work, after_sale_id: int, *, expected_version: int | None = None) -> Result:
-    return await _move(work, after_sale_id, A.WITHDRAW, expected_version)
+    """The buyer withdraws; a pending escalation of it (客服介入) is withdrawn with it."""
+    result = await _move(work, after_sale_id, A.WITHDRAW, expected_version)
+    await work.session.execute(
+        update(AfterSaleEscalation)
+        .where(
+            AfterSaleEscalation.after_sale_id == after_sale_id,
+            AfterSaleEscalation.state == EscalationState.PENDING,
+        )
+        .values(state=EscalationState.WITHDRAWN, decided_at=work.now, version=AfterSaleEscalation.version + 1)
+    )
+    return result
 
 
 async def submit_return(
     work: Work, after_sale_id: int, carrier: str, tracking_no: str, *, expected_version: int | None = None
 ) -> Result:
     """The buyer ships the goods back and says how."""
-    carrier, tracking_no = _text(carrier, "carrier", 32), _text(tracking_no, "trackingNo", 40)
-    after_sale, _ = await _lock(work, after_sale_id)
-    _check_version(after_sale, expected_version)
+    carrier, tracking_no = required_text(carrier, "carrier", 32), required_text(tracking_no, "trackingNo", 40)
+    after_sale, _ = await lock_after_sale(work, after_sale_id)
+    check_version(after_sale, expected_version)
     await after_sale_transition(
         work, after_sale, A.SUBMIT_RETURN, {"carrier": carrier, "trackingNo": tracking_no}
     )
     after_sale.return_carrier, after_sale.return_tracking_no = carrier, tracking_no
-    return _result(after_sale)
+    return after_sale_result(after_sale)
 
 
 async def confirm_return_received(
     work: Work, after_sale_id: int, *, expected_version: int | None = None
 ) -> Result:
-    """The store has the goods back: the money goes to the buyer."""
-    return await _move(work, after_sale_id, A.CONFIRM_RETURN_RECEIVED, expected_version)
+    """The store has the goods back: the money goes to the buyer (an exchange owes the replacement)."""
+    return await _move(work, after_sale_id, receipt_action, expected_version)
 
 
 async def refuse_return_receipt(
     work: Work, after_sale_id: int, reason: str, *, expected_version: int | None = None
 ) -> Result:
     """The goods came back damaged or wrong (拒绝收货): no refund."""
-    reason = _text(reason, "reason")
-    after_sale, _ = await _lock(work, after_sale_id)
-    _check_version(after_sale, expected_version)
+    reason = required_text(reason, "reason")
+    after_sale, _ = await lock_after_sale(work, after_sale_id)
+    check_version(after_sale, expected_version)
     await after_sale_transition(work, after_sale, A.REFUSE_RETURN_RECEIPT, {"reason": reason})
     after_sale.reject_reason = reason
-    return _result(after_sale)
+    return after_sale_result(after_sale)

@@ -17,6 +17,8 @@ class RulesConfig:
     idempotency_ttl: timedelta = timedelta(hours=24)
     idempotency_lease: timedelta = timedelta(seconds=30)
     """How long an in-flight idempotency key is held before a retry may take it over."""
+    after_sale_review_sla: timedelta = timedelta(hours=48)
+    """客服介入: a request left in review this long may be escalated to HQ by the buyer."""
     no_rider_after: timedelta = timedelta(minutes=10)
     """配送异常: a picked store-delivery order still without a rider this long enters the queue."""
     group_buy_page_ttl: float = 60.0

@@ -51,6 +51,7 @@ _STAMPS = {
     A.APPROVE_RETURN: "reviewed_at",
     A.REJECT: "reviewed_at",
     A.SUBMIT_RETURN: "return_shipped_at",
+    A.SHIP_REPLACEMENT: "replacement_shipped_at",
 }
 
 
@@ -88,20 +89,21 @@ async def after_sale_transition(
     """Move an existing after-sale by the table; its lines' `is_open` follows in the same flush."""
     _check_actor(work, action)
     before = after_sale.status
-    after_sale.status = next_after_sale_status(before, action)
+    after_sale.status = next_after_sale_status(before, action, after_sale.type)
     after_sale.updated_at = work.now
     after_sale.version += 1
     if stamp := _STAMPS.get(action):
         setattr(after_sale, stamp, work.now)
     if after_sale.status is AfterSaleStatus.REFUNDED:
         after_sale.refunded_at = work.now
-    if not is_open(after_sale.status):
-        after_sale.closed_at = work.now
+    still_open = is_open(after_sale.status)
+    if still_open != is_open(before):  # closing, or an escalation reopening a rejected request
+        after_sale.closed_at = None if still_open else work.now
         lines = await work.session.scalars(
             select(AfterSaleLine).where(AfterSaleLine.after_sale_id == after_sale.id)
         )
         for line in lines:
-            line.is_open = False
+            line.is_open = still_open
     _record(work, after_sale, action, before, payload or {})
     await work.session.flush()
 
@@ -118,7 +120,7 @@ async def open_after_sale(
 ) -> AfterSale:
     """Create an after-sale (a buyer's request, or a merchant refund that is REFUNDED at once)."""
     _check_actor(work, action)
-    status = next_after_sale_status(None, action)
+    status = next_after_sale_status(None, action, kind)
     existing = await work.session.scalars(select(AfterSale.id).where(AfterSale.order_id == order.id))
     after_sale = AfterSale(
         after_sale_no=f"{order.order_no}R{len(existing.all()) + 1:02d}",

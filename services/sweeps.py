@@ -1,5 +1,5 @@
 """Background sweeps: payment timeout, auto-accept, acceptance timeout, auto-complete, refund retries,
-pre-order reminders, coupons (expiry, 返券 rules, 助力 expiry).
+pre-order reminders, exchanges' replacements received, coupons (expiry, 返券 rules, 助力 expiry).
 
 Each order is moved in its own short transaction by `apply_system_action`, which skips rows
 another process holds (SKIP LOCKED) and re-checks the state table, so any number of processes
@@ -31,6 +31,7 @@ from services.coupons.issuing import issue_by_rules
 from services.coupons.redemption import expire_coupons
 from services.courier_webhook import purge_nonces
 from services.delivery_queues import raise_alerts
+from services.exchanges import auto_confirm_replacements
 from services.exports.jobs import ExportConfig
 from services.exports.runner import expire_exports, kick
 from services.group_buy import expire_teams
@@ -77,6 +78,8 @@ class SweepReport:
     booking_accept_reminders: int = 0
     booking_pick_reminders: int = 0
     """预订单 reminders sent (services/pre_orders.py)."""
+    replacements_confirmed: int = 0
+    """换货 whose replacement parcel counts as received (services/exchanges.py)."""
 
 
 async def _ids(deps: Deps, stmt: Select[int], kind: str) -> Sequence[int]:
@@ -160,6 +163,7 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         delivery_alerts=await raise_alerts(deps, now),
         booking_accept_reminders=booking_accept,
         booking_pick_reminders=booking_pick,
+        replacements_confirmed=await auto_confirm_replacements(deps, now),
     )
 
 

@@ -17,13 +17,17 @@ from typing import Protocol
 
 from bench.generator.catalog import IMAGE_BASE
 from bench.generator.common import between, json_text
+from bench.generator.escalations import escalate, give_verdict
 from bench.generator.sim import AfterSaleSim, LineSim, OrderSim, actor_id
 from bench.generator.vocabulary import (
     AFTER_SALE_REJECT_REASONS,
+    EXCHANGE_REASONS,
+    PRICE_DIFFERENCE_REASONS,
     RECEIPT_REJECT_REASONS,
     REFUND_ONLY_REASONS,
     RETURN_CARRIERS,
     RETURN_REASONS,
+    STORE_CARRIER,
 )
 from models.after_sale_states import (
     AFTER_SALE_ACTORS,
@@ -32,6 +36,7 @@ from models.after_sale_states import (
     AfterSaleInitiator,
     AfterSaleStatus,
     AfterSaleType,
+    consumes_units,
     is_open,
     next_after_sale_status,
 )
@@ -45,8 +50,16 @@ _TERMINAL = frozenset(
         AfterSaleStatus.REJECTED,
         AfterSaleStatus.CANCELLED,
         AfterSaleStatus.RECEIPT_REJECTED,
+        AfterSaleStatus.EXCHANGED,
+        AfterSaleStatus.CLOSED,
     }
 )
+_REASONS = {
+    AfterSaleType.REFUND_ONLY: REFUND_ONLY_REASONS,
+    AfterSaleType.RETURN_AND_REFUND: RETURN_REASONS,
+    AfterSaleType.PRICE_DIFFERENCE: PRICE_DIFFERENCE_REASONS,
+    AfterSaleType.EXCHANGE: EXCHANGE_REASONS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +142,11 @@ class AfterSales:
         return [(line, quantity, line.refund_for(quantity))]
 
     def _move_money(self, sim: OrderSim, after_sale: AfterSaleSim, at: float) -> None:
+        units = consumes_units(AfterSaleType(after_sale.type))  # a price difference keeps the units
         for line, quantity, amount in after_sale.lines:
-            line.refunded_qty += quantity
+            line.refunded_qty += quantity if units else 0
             line.refunded_amount += amount
-        if sim.all_units_refunded() and sim.status is not OrderStatus.COMPLETED:
+        if units and sim.all_units_refunded() and sim.status is not OrderStatus.COMPLETED:
             # Nothing of the order is kept: the fees go back too (what is left of paid_amount).
             after_sale.refund_amount = sim.paid_amount - sim.refunded
         sim.refunded += after_sale.refund_amount
@@ -193,8 +207,14 @@ class AfterSales:
         lines = self._select(sim, plan.full)
         if not lines:
             return None
-        reasons = REFUND_ONLY_REASONS if plan.type is AfterSaleType.REFUND_ONLY else RETURN_REASONS
-        reason = rng.choice(reasons)
+        if plan.type is AfterSaleType.EXCHANGE:  # no money: the units come back and go out again
+            lines = [(line, quantity, 0) for line, quantity, _ in lines]
+        elif plan.type is AfterSaleType.PRICE_DIFFERENCE:  # part of those units' share, units kept
+            lines = [
+                (line, quantity, max(1, amount * rng.randint(5, 30) // 100))
+                for line, quantity, amount in lines
+            ]
+        reason = rng.choice(_REASONS[plan.type])
         after_sale = AfterSaleSim(
             no=refund_no(sim),
             type=plan.type.value,
@@ -229,10 +249,22 @@ class AfterSales:
                 after_sale.return_carrier = rng.choice(RETURN_CARRIERS)
                 after_sale.return_tracking = f"{rng.randrange(10**12, 10**13)}"
                 payload = {"carrier": after_sale.return_carrier, "trackingNo": after_sale.return_tracking}
-            if ActorType.CUSTOMER in AFTER_SALE_ACTORS[action]:
+            elif action is AA.SHIP_REPLACEMENT:
+                after_sale.replacement_shipped = at
+                after_sale.replacement_carrier = STORE_CARRIER
+                after_sale.replacement_tracking = f"EX{rng.randrange(10**10, 10**11)}"
+                payload = {"carrier": STORE_CARRIER, "trackingNo": after_sale.replacement_tracking}
+            allowed = AFTER_SALE_ACTORS[action]
+            if ActorType.CUSTOMER in allowed:
                 actor, who = ActorType.CUSTOMER, buyer
+            elif ActorType.STAFF not in allowed:  # HQ's verdict on an escalation
+                actor, who = ActorType.HQ, actor_id(rng, sim, ActorType.HQ)
             else:
                 actor, who = self._merchant(sim)
+            if action is AA.ESCALATE:
+                payload = {"reason": escalate(rng, after_sale, status, actor, who, at).reason}
+            elif actor is ActorType.HQ and after_sale.escalation is not None:
+                payload = give_verdict(rng, after_sale.escalation, action, who, at)
             status = _record(after_sale, at, action, status, actor, who, payload)
             after_sale.version += 1
             if action in MONEY_MOVING_ACTIONS:

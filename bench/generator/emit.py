@@ -13,6 +13,7 @@ from bench.generator.catalog import IMAGE_BASE
 from bench.generator.catalog_words import MERCHANT_REPLIES, REVIEW_TEXTS
 from bench.generator.claims import emit_claim
 from bench.generator.common import DAY, HOUR, Batch, Ids, Weighted, between, dt, dt_opt, json_text
+from bench.generator.escalations import emit_escalation
 from bench.generator.lifecycle import payment_no
 from bench.generator.promotions import emit_pricing
 from bench.generator.sim import OrderSim
@@ -259,8 +260,12 @@ class Emitter:
                     dt_opt(a.closed),
                     dt(a.updated),
                     a.version,
+                    a.replacement_carrier,
+                    a.replacement_tracking,
+                    dt_opt(a.replacement_shipped),
                 ),
             )
+            emit_escalation(sim, a, after_sale_id, ids, batch)
             still_open = open_status(a)
             for line, quantity, amount in a.lines:
                 batch.add("after_sale_lines", (after_sale_id, line.id, quantity, amount, still_open))

@@ -2,9 +2,10 @@
 
 Natural odds give every status at scale, but a 300-order demo would rarely contain an order
 created in the last 30 minutes (still 待付款) or an after-sale waiting for its return parcel.
-These ~30 scripted orders guarantee that every order status, every after-sale status and every
-path (rejection, reallocation, split shipping, team success and failure, closing by refund) is
-present in any data set, each at an age at which a real order would be in that state.
+These ~40 scripted orders guarantee that every order status, every after-sale status and every
+path (rejection, reallocation, split shipping, team success and failure, closing by refund,
+exchanges, escalations to HQ, price differences) is present in any data set, each at an age at
+which a real order would be in that state.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ DELIVERY = Fulfillment.STORE_DELIVERY
 EXPRESS = Fulfillment.EXPRESS
 REFUND_ONLY = AfterSaleType.REFUND_ONLY
 RETURN = AfterSaleType.RETURN_AND_REFUND
+EXCHANGE = AfterSaleType.EXCHANGE
+DIFFERENCE = AfterSaleType.PRICE_DIFFERENCE
+_EXCHANGE_WALK = (
+    AA.REQUEST,
+    AA.APPROVE_RETURN,
+    AA.SUBMIT_RETURN,
+    AA.CONFIRM_EXCHANGE_RETURN,
+    AA.SHIP_REPLACEMENT,
+    AA.CONFIRM_REPLACEMENT,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +183,39 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         (A.PAY, A.ACCEPT_SHIP, A.SHIP),
         EXPRESS,
         after_sale=AfterSaleScript(S.SHIPPED, REFUND_ONLY, (AA.REQUEST,)),
+    ),
+    # 换货 in each state (a replacement on its way younger than the auto-confirmation days)
+    *(
+        _completed_with(f"exchange_{n}", hours, AfterSaleScript(S.COMPLETED, EXCHANGE, _EXCHANGE_WALK[:n]))
+        for n, hours in ((1, (60, 200)), (2, (80, 250)), (3, (100, 300)), (4, (100, 300)), (5, (30, 100)))
+    ),
+    _completed_with("exchange_done", (200, 1500), AfterSaleScript(S.COMPLETED, EXCHANGE, _EXCHANGE_WALK)),
+    # 客服介入: waiting for HQ, and decided either way
+    _completed_with(
+        "escalation_pending",
+        (60, 200),
+        AfterSaleScript(S.COMPLETED, REFUND_ONLY, (AA.REQUEST, AA.REJECT, AA.ESCALATE)),
+    ),
+    _completed_with(
+        "escalation_for_buyer",
+        (100, 1500),
+        AfterSaleScript(
+            S.COMPLETED, REFUND_ONLY, (AA.REQUEST, AA.REJECT, AA.ESCALATE, AA.SUPPORT_BUYER_REFUND)
+        ),
+    ),
+    _completed_with(
+        "escalation_for_store",
+        (100, 1500),
+        AfterSaleScript(S.COMPLETED, EXCHANGE, (AA.REQUEST, AA.REJECT, AA.ESCALATE, AA.SUPPORT_STORE)),
+    ),
+    # 退差价: asked and paid, and one waiting for review
+    _completed_with(
+        "price_difference_refunded",
+        (100, 1500),
+        AfterSaleScript(S.COMPLETED, DIFFERENCE, (AA.REQUEST, AA.APPROVE_REFUND_ONLY)),
+    ),
+    _completed_with(
+        "price_difference_in_review", (40, 150), AfterSaleScript(S.COMPLETED, DIFFERENCE, (AA.REQUEST,))
     ),
 )
 

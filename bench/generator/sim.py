@@ -92,6 +92,27 @@ class AfterSaleSim:
     version: int = 1
     events: list[tuple[float, str, str | None, str, str, str | None, str]] = field(default_factory=list)
     """(time, action, from status, to status, actor type, actor id, payload JSON)."""
+    replacement_carrier: str | None = None
+    replacement_tracking: str | None = None
+    replacement_shipped: float | None = None
+    escalation: EscalationSim | None = None
+
+
+@dataclass(slots=True)
+class EscalationSim:
+    """客服介入: who escalated from which status, when, and HQ's verdict (state) if any."""
+
+    state: str
+    from_status: str
+    raised_by: str
+    raised_by_id: str | None
+    reason: str
+    evidence: str
+    created: float
+    verdict_note: str | None = None
+    decided_by: str | None = None
+    decided: float | None = None
+    version: int = 1
 
 
 @dataclass(slots=True)

@@ -97,7 +97,12 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "after_sales": _cols(
         "id after_sale_no order_id store_id customer_id type initiator status reason "
         "evidence_urls refund_amount reject_reason return_carrier return_tracking_no created_at "
-        "reviewed_at return_shipped_at refunded_at closed_at updated_at version"
+        "reviewed_at return_shipped_at refunded_at closed_at updated_at version "
+        "replacement_carrier replacement_tracking_no replacement_shipped_at"
+    ),
+    "after_sale_escalations": _cols(
+        "id after_sale_id order_id store_id state from_status raised_by_type raised_by_id reason evidence "
+        "verdict_note decided_by_id created_at decided_at version"
     ),
     "after_sale_lines": _cols("after_sale_id order_line_id quantity amount is_open"),
     "after_sale_events": _cols(
@@ -184,6 +189,7 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "after_sales",
     "after_sale_lines",
     "after_sale_events",
+    "after_sale_escalations",
     "payment_transactions",
     "compensation_claims",
     "reviews",
@@ -215,11 +221,12 @@ NOT_GENERATED: Final = frozenset(
         "order_watches",
         "webhook_nonces",
         "delivery_alerts",
+        "after_sale_replacements",
     }
 )
 """Tables the generator does not write: request bookkeeping, the back office's own history, the
-order count parts and the line-name dictionary (triggers write those), export jobs (made by their callers) and
-watch lists (each user's own)."""
+order count parts and the line-name dictionary (triggers write those), export jobs (made by their callers),
+watch lists (each user's own) and exchanges' other specs (the demo's exchanges send the line's own SKU)."""
 
 DERIVED_PREFIX: Final = "metrics_"
 """Rollups are derived from the generated rows by the metrics refresh, never written here."""

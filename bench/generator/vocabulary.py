@@ -327,6 +327,15 @@ AFTER_SALE_REJECT_REASONS: Final = (
 )
 RECEIPT_REJECT_REASONS: Final = ("退回商品已损坏，影响二次销售", "退回商品与订单不符", "退回商品缺少配件")
 MERCHANT_PARTIAL_REASON: Final = "门店缺货，部分商品退款"
+EXCHANGE_REASONS: Final = ("尺码不合适", "颜色与图片不符", "商品有瑕疵，想换一个", "收到的规格不对")
+PRICE_DIFFERENCE_REASONS: Final = ("称重差价", "下单后降价，申请保价", "实际重量不足")
+ESCALATION_REASONS: Final = ("商家拒绝理由不成立，请客服介入", "有照片为证，商家仍拒绝", "商家长时间未处理")
+ESCALATION_EVIDENCE: Final = ("已上传商品照片与聊天记录", "签收时即发现破损，快递员可作证", "附开箱视频")
+VERDICT_NOTES: Final = (
+    "凭证充分，支持买家诉求",
+    "经核实商品无质量问题，支持商家",
+    "双方协商后按买家诉求处理",
+)
 
 EXPRESS_CARRIERS: Final = (("顺丰速运", "SF"), ("中通快递", "ZT"), ("圆通速递", "YT"), ("京东物流", "JD"))
 STORE_CARRIER: Final = "门店配送"

@@ -19,10 +19,12 @@ from gql.schema.after_sales import (
     AfterSaleStatusCounts,
     RefundLinesInput,
     RequestAfterSaleInput,
+    ShipReplacementInput,
     SubmitReturnShipmentInput,
 )
 from gql.schema.common import Connection
-from services import after_sale_search, after_sales
+from models.after_sale_states import AfterSaleType
+from services import after_sale_search, after_sales, exchanges
 from services.commands import Result, Work
 from services.pagination import PageRequest
 
@@ -35,6 +37,7 @@ def after_sale_criteria(f: AfterSaleFilter | None) -> after_sale_search.AfterSal
         initiators=tuple(f.initiator or ()),
         store_ids=tuple(decode_id(s, "Store", "filter.storeIds") for s in f.store_ids or ()),
         order_no=f.order_no,
+        escalated=f.escalated,
         created_from=f.created_from,
         created_to=f.created_to,
     )
@@ -43,7 +46,12 @@ def after_sale_criteria(f: AfterSaleFilter | None) -> after_sale_search.AfterSal
 def _asks(lines: list[AfterSaleLineInput]) -> list[after_sales.LineAsk]:
     return [
         after_sales.LineAsk(
-            decode_id(line.line_id, "OrderLine", f"lines.{i}.lineId"), line.quantity, line.amount_cents
+            decode_id(line.line_id, "OrderLine", f"lines.{i}.lineId"),
+            line.quantity,
+            line.amount_cents,
+            None
+            if line.replacement_sku_id is None
+            else decode_id(line.replacement_sku_id, "Sku", f"lines.{i}.replacementSkuId"),
         )
         for i, line in enumerate(lines)
     ]
@@ -95,10 +103,17 @@ class AfterSaleQueries:
 
 @strawberry.type
 class AfterSaleMutations:
-    @strawberry.mutation(permission_classes=[Allowed], description="Buyer asks for a refund or a return.")
+    @strawberry.mutation(
+        permission_classes=[Allowed],
+        description="Buyer asks for a refund, a return, a price difference or an exchange (换货).",
+    )
     async def request_after_sale(self, info: Info, input: RequestAfterSaleInput) -> AfterSalePayload:
         async def use_case(work: Work) -> Result:
             order_id = decode_id(input.order_id, "Order", "orderId")
+            if input.type is AfterSaleType.EXCHANGE:
+                return await exchanges.request_exchange(
+                    work, order_id, _asks(input.lines), input.reason, input.evidence_urls
+                )
             return await after_sales.request(
                 work, order_id, input.type, _asks(input.lines), input.reason, input.evidence_urls
             )
@@ -184,3 +199,30 @@ class AfterSaleMutations:
             )
 
         return await after_sale_mutation(info, "refuseReturnReceipt", input, use_case)
+
+    @strawberry.mutation(
+        permission_classes=[Allowed],
+        description="换货: the store ships the replacement (stock taken; OUT_OF_STOCK changes nothing).",
+    )
+    async def ship_replacement(self, info: Info, input: ShipReplacementInput) -> AfterSalePayload:
+        async def use_case(work: Work) -> Result:
+            return await exchanges.ship_replacement(
+                work,
+                _id(input.after_sale_id),
+                input.carrier,
+                input.tracking_no,
+                expected_version=input.expected_version,
+            )
+
+        return await after_sale_mutation(info, "shipReplacement", input, use_case)
+
+    @strawberry.mutation(
+        permission_classes=[Allowed], description="换货: the buyer received the replacement (EXCHANGED)."
+    )
+    async def confirm_replacement_received(self, info: Info, input: AfterSaleActionInput) -> AfterSalePayload:
+        async def use_case(work: Work) -> Result:
+            return await exchanges.confirm_replacement(
+                work, _id(input.after_sale_id), expected_version=input.expected_version
+            )
+
+        return await after_sale_mutation(info, "confirmReplacementReceived", input, use_case)

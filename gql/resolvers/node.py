@@ -12,12 +12,14 @@ from gql.context import Info
 from gql.ids import parse_global_id, primary_key
 from gql.permissions import Allowed
 from gql.resolvers.claims import visible_claim
+from gql.resolvers.escalations import visible_escalation
 from gql.resolvers.invites import viewer_invites
 from gql.schema.after_sales import AfterSale
 from gql.schema.campaigns import Campaign
 from gql.schema.catalog import Category, Product, Sku, StoreSku
 from gql.schema.claims import Claim
 from gql.schema.customers import Customer
+from gql.schema.escalations import AfterSaleEscalation
 from gql.schema.invites import InviteCenter
 from gql.schema.order_lines import OrderLine
 from gql.schema.order_records import Parcel
@@ -53,6 +55,11 @@ async def _parcel(info: Info, pk: int) -> Parcel | None:
 async def _after_sale(info: Info, pk: int) -> AfterSale | None:
     row = await info.context.loaders.visible_after_sale.load(pk)
     return AfterSale.from_row(row) if row else None
+
+
+async def _escalation(info: Info, pk: int) -> AfterSaleEscalation | None:
+    row = await visible_escalation(info.context.sessions, info.context.principal, pk)
+    return AfterSaleEscalation.from_row(row) if row else None
 
 
 async def _campaign(info: Info, pk: int) -> Campaign | None:
@@ -130,6 +137,7 @@ NODE_FETCHERS: dict[str, NodeFetcher] = {
     "ActionLog": _action_log,
     "Review": _review,
     "Claim": _claim,
+    "AfterSaleEscalation": _escalation,
 }
 """Every Node type and how to fetch it; a test checks this covers every type implementing Node."""
 

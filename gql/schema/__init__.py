@@ -27,6 +27,7 @@ from gql.resolvers.coupon_issues import CouponIssueMutations, CouponIssueQueries
 from gql.resolvers.coupons import CouponMutations, CouponQueries
 from gql.resolvers.customers import CustomerQueries
 from gql.resolvers.deliveries import DeliveryMutations, DeliveryQueries
+from gql.resolvers.escalations import EscalationMutations, EscalationQueries
 from gql.resolvers.exports import ExportMutations, ExportQueries
 from gql.resolvers.group_buy import GroupBuyMutations, GroupBuyQueries
 from gql.resolvers.metrics import MetricsQueries
@@ -48,6 +49,7 @@ from gql.schema.catalog import Category, Product, Sku, StoreSku
 from gql.schema.claims import Claim
 from gql.schema.common import CENTS_SCALAR, Cents
 from gql.schema.customers import Customer
+from gql.schema.escalations import AfterSaleEscalation
 from gql.schema.order_lines import OrderLine
 from gql.schema.order_records import Parcel
 from gql.schema.order_search import OrderFilter
@@ -69,6 +71,7 @@ Query = merge_types(
         DeliveryQueries,
         ClaimQueries,
         AfterSaleQueries,
+        EscalationQueries,
         CampaignQueries,
         CouponQueries,
         CouponIssueQueries,
@@ -93,6 +96,7 @@ Mutation = merge_types(
         OrderWatchMutations,
         AfterSaleMutations,
         AfterSaleBatchMutations,
+        EscalationMutations,
         CampaignMutations,
         CouponMutations,
         CouponIssueMutations,
@@ -147,6 +151,7 @@ schema = MallGraphSchema(
         OrderLine,
         Parcel,
         AfterSale,
+        AfterSaleEscalation,
         Claim,
         Campaign,
         StoreSku,

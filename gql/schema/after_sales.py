@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
 from gql.context import Info
+from gql.schema.catalog import Sku
 from gql.schema.common import Money, UserError, money
+from gql.schema.escalations import AfterSaleEscalation
 from gql.schema.order_lines import OrderLine
 from gql.schema.orders import Order
 from gql.schema.stores import Store
 from models.after_sale_states import (
     AFTER_SALE_ACTORS,
+    KIND_ACTIONS,
     AfterSaleAction,
     AfterSaleInitiator,
     AfterSaleStatus,
     AfterSaleType,
     allowed_after_sale_actions,
-    approve_action,
 )
 from models.after_sales import AfterSale as AfterSaleRow
+from models.base import utcnow
 from models.enums import ActorType
-from models.errors import ErrorCode
+from models.errors import DomainError, ErrorCode
+from models.escalation_rules import check_escalation
 
 _CREATING = frozenset({AfterSaleAction.REQUEST, AfterSaleAction.MERCHANT_REFUND})
-_APPROVALS = frozenset({AfterSaleAction.APPROVE_REFUND_ONLY, AfterSaleAction.APPROVE_RETURN})
 IDEMPOTENCY_HELP = "Required: the same key + input returns the first result without moving money again."
 VERSION_HELP = "Fail with VERSION_CONFLICT unless the after-sale is still at this version."
 
@@ -43,6 +46,24 @@ class AfterSaleLine:
         row = await info.context.loaders.line.load(self._line_id)
         assert row is not None, "after-sale lines reference an existing order line (foreign key)"
         return OrderLine.from_row(row)
+
+
+@strawberry.type(description="换货: the SKU sent in place of an exchanged line's units.")
+class AfterSaleReplacement:
+    _line_id: strawberry.Private[int]
+    _sku_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def line(self, info: Info) -> OrderLine:
+        row = await info.context.loaders.line.load(self._line_id)
+        assert row is not None
+        return OrderLine.from_row(row)
+
+    @strawberry.field
+    async def sku(self, info: Info) -> Sku:
+        row = await info.context.loaders.sku.load(self._sku_id)
+        assert row is not None, "replacements reference an existing SKU (foreign key)"
+        return Sku.from_row(row)
 
 
 @strawberry.type(description="One step of the after-sale timeline.")
@@ -78,9 +99,12 @@ class AfterSale(relay.Node):
     reject_reason: str | None
     return_carrier: str | None
     return_tracking_no: str | None
+    replacement_carrier: str | None = strawberry.field(description="换货: the replacement parcel's carrier.")
+    replacement_tracking_no: str | None
     created_at: datetime
     reviewed_at: datetime | None
     return_shipped_at: datetime | None
+    replacement_shipped_at: datetime | None
     refunded_at: datetime | None
     closed_at: datetime | None
     version: int
@@ -107,6 +131,19 @@ class AfterSale(relay.Node):
             AfterSaleLine(quantity=r.quantity, amount=money(r.amount), _line_id=r.order_line_id) for r in rows
         ]
 
+    @strawberry.field(
+        description="换货: the SKU sent per exchanged line where the buyer chose another spec "
+        "(the other lines get their own)."
+    )
+    async def replacements(self, info: Info) -> list[AfterSaleReplacement]:
+        rows = await info.context.loaders.after_sale_replacements.load(self.id)
+        return [AfterSaleReplacement(_line_id=r.order_line_id, _sku_id=r.sku_id) for r in rows]
+
+    @strawberry.field(description="客服介入: the escalation to HQ, if any.")
+    async def escalation(self, info: Info) -> AfterSaleEscalation | None:
+        row = await info.context.loaders.after_sale_escalation.load(self.id)
+        return AfterSaleEscalation.from_row(row) if row else None
+
     @strawberry.field(description="Every step, oldest first.")
     async def timeline(self, info: Info) -> list[AfterSaleEvent]:
         rows = await info.context.loaders.after_sale_events.load(self.id)
@@ -128,20 +165,41 @@ class AfterSale(relay.Node):
         actor = info.context.principal.actor_type
         if actor is None:
             return []
-        possible = allowed_after_sale_actions(self.status)
+        possible = allowed_after_sale_actions(self.status, self.type)
         # Creating one (REQUEST, MERCHANT_REFUND) is an action on the order, not on this after-sale;
-        # of the two approvals only the one for this type is ever possible (approveAfterSale picks it).
-        hidden = _CREATING | (_APPROVALS - {approve_action(self.type)})
-        offered = [a for a, actors in AFTER_SALE_ACTORS.items() if actor in actors and a not in hidden]
-
-        return [
-            AfterSaleActionAvailability(
-                action=a,
-                allowed=a in possible,
-                reason=None if a in possible else ErrorCode.INVALID_TRANSITION,
-            )
-            for a in offered
+        # only the actions of this type are offered (approveAfterSale and confirmReturnReceived
+        # pick the type's own step). The table alone does not tell when an escalation is due or
+        # who may escalate from which status: escalateAfterSale answers that.
+        kind_actions = KIND_ACTIONS[self.type]
+        offered = [
+            a
+            for a, actors in AFTER_SALE_ACTORS.items()
+            if actor in actors and a not in _CREATING and a in kind_actions
         ]
+
+        sla = info.context.deps.rules.after_sale_review_sla
+        return [self._availability(a, a in possible, actor, sla) for a in offered]
+
+    def _availability(
+        self, action: AfterSaleAction, possible: bool, actor: ActorType, review_sla: timedelta
+    ) -> AfterSaleActionAvailability:
+        if not possible:
+            return AfterSaleActionAvailability(
+                action=action, allowed=False, reason=ErrorCode.INVALID_TRANSITION
+            )
+        if action is AfterSaleAction.ESCALATE:  # who may escalate when: the escalation rule itself
+            try:
+                check_escalation(
+                    self.status,
+                    actor,
+                    created_at=self.created_at,
+                    reviewed_at=self.reviewed_at,
+                    now=utcnow(),
+                    review_sla=review_sla,
+                )
+            except DomainError as no:
+                return AfterSaleActionAvailability(action=action, allowed=False, reason=no.code)
+        return AfterSaleActionAvailability(action=action, allowed=True, reason=None)
 
     @classmethod
     def from_row(cls, row: AfterSaleRow) -> AfterSale:
@@ -157,9 +215,12 @@ class AfterSale(relay.Node):
             reject_reason=row.reject_reason,
             return_carrier=row.return_carrier,
             return_tracking_no=row.return_tracking_no,
+            replacement_carrier=row.replacement_carrier,
+            replacement_tracking_no=row.replacement_tracking_no,
             created_at=row.created_at,
             reviewed_at=row.reviewed_at,
             return_shipped_at=row.return_shipped_at,
+            replacement_shipped_at=row.replacement_shipped_at,
             refunded_at=row.refunded_at,
             closed_at=row.closed_at,
             version=row.version,
@@ -197,11 +258,20 @@ class AfterSaleLineInput:
     quantity: int
     amount_cents: int | None = strawberry.field(
         default=None,
-        description="Defaults to the pro-rata paid amount of the units; may be lowered, never raised.",
+        description="Defaults to the pro-rata paid amount of the units; may be lowered, never raised. "
+        "An exchange moves no money: leave it out.",
+    )
+    replacement_sku_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="EXCHANGE only: another SKU of the same product at the same price "
+        "(default: the line's own).",
     )
 
 
-@strawberry.input(description="A buyer asks for a refund (仅退款) or a return (退款退货).")
+@strawberry.input(
+    description="A buyer asks for a refund (仅退款), a return (退款退货), a price difference (退差价) or an "
+    "exchange (换货)."
+)
 class RequestAfterSaleInput:
     order_id: strawberry.ID
     type: AfterSaleType
@@ -248,6 +318,15 @@ class SubmitReturnShipmentInput:
     expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
 
 
+@strawberry.input(description="The store ships an exchange's replacement parcel.")
+class ShipReplacementInput:
+    after_sale_id: strawberry.ID
+    carrier: str
+    tracking_no: str
+    idempotency_key: str = strawberry.field(description=IDEMPOTENCY_HELP)
+    expected_version: int | None = strawberry.field(default=None, description=VERSION_HELP)
+
+
 @strawberry.input(description="Narrow the after-sale list; all given conditions must hold.")
 class AfterSaleFilter:
     status: list[AfterSaleStatus] | None = None
@@ -255,6 +334,9 @@ class AfterSaleFilter:
     initiator: list[AfterSaleInitiator] | None = None
     store_ids: list[strawberry.ID] | None = None
     order_no: str | None = None
+    escalated: bool | None = strawberry.field(
+        default=None, description="true: only after-sales escalated to HQ (客服介入); false: only the others."
+    )
     created_from: datetime | None = strawberry.field(default=None, description="Inclusive.")
     created_to: datetime | None = strawberry.field(default=None, description="Exclusive.")
 

@@ -7,7 +7,7 @@ X元Y件 bundle), `buy_gift_rules` (单品买赠 with its gift stock; gift units
 `flash_sale_takes`).
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-06 08:40:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -28,6 +28,14 @@ APPROVE = mutation("approveAfterSale", "AfterSaleActionInput", PAYLOAD)
 REJECT = mutation("rejectAfterSale", "AfterSaleReasonInput", PAYLOAD)
 CONFIRM_RETURN = mutation("confirmReturnReceived", "AfterSaleActionInput", PAYLOAD)
 REFUSE_RETURN = mutation("refuseReturnReceipt", "AfterSaleReasonInput", PAYLOAD)
+SHIP_REPLACEMENT = mutation("shipReplacement", "ShipReplacementInput", PAYLOAD)
+CONFIRM_REPLACEMENT = mutation("confirmReplacementReceived", "AfterSaleActionInput", PAYLOAD)
+ESCALATION_FIELDS = """id state fromStatus raisedByType reason evidence verdictNote version decidedAt
+  afterSale { id status type refundAmount { cents } }
+  order { refundedAmount { cents } lines { refundedQuantity refundedAmount { cents } } }"""
+ESCALATION_PAYLOAD = f"escalation {{ {ESCALATION_FIELDS} }} userErrors {{ code field message }}"
+ESCALATE = mutation("escalateAfterSale", "EscalateAfterSaleInput", ESCALATION_PAYLOAD)
+DECIDE = mutation("decideEscalation", "DecideEscalationInput", ESCALATION_PAYLOAD)
 
 
 def done(r: Response, field: str) -> dict[str, Any]:
@@ -105,6 +113,25 @@ async def after_sale_in(api: Api, shop: Shop, status: str) -> tuple[dict[str, An
             await who.execute(doc, input={"afterSaleId": a["id"], "idempotencyKey": key(), **extra}), field
         )["afterSale"]
     return order, a
+
+
+def step_input(after_sale: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"afterSaleId": after_sale["id"], "idempotencyKey": key(), **extra}
+
+
+async def exchange_in_reship(api: Api, shop: Shop, order: dict[str, Any], **line: Any) -> dict[str, Any]:
+    """An exchange of 1 unit of the order's first line, approved, sent back and received."""
+    buyer, staff = api.as_shopper(shop.customer_id), api.as_staff(shop.a.id)
+    a: dict[str, Any] = done(
+        await buyer.execute(REQUEST, input=ask(order, "EXCHANGE", **line)), "requestAfterSale"
+    )["afterSale"]
+    a = done(await staff.execute(APPROVE, input=step_input(a)), "approveAfterSale")["afterSale"]
+    assert a["status"] == "AWAITING_RETURN"
+    ret = step_input(a, carrier="顺丰速运", trackingNo="SF100")
+    a = done(await buyer.execute(SUBMIT_RETURN, input=ret), "submitReturnShipment")["afterSale"]
+    a = done(await staff.execute(CONFIRM_RETURN, input=step_input(a)), "confirmReturnReceived")["afterSale"]
+    assert a["status"] == "AWAITING_RESHIP"
+    return a
 
 
 def _lines(order: dict[str, Any]) -> dict[str, Any]:

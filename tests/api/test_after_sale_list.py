@@ -71,9 +71,11 @@ async def test_one_after_sale_with_timeline_and_buttons(api: Api, seed: Seed) ->
         {"action": "REQUEST", "fromStatus": None, "toStatus": "PENDING_REVIEW", "actorType": "CUSTOMER"}
     ]
     allowed = {a["action"] for a in one["availableActions"] if a["allowed"]}
-    assert allowed == {"APPROVE_RETURN", "REJECT"}
+    assert allowed == {"APPROVE_RETURN", "REJECT", "ESCALATE"}  # the store may hand it to HQ (客服介入)
     buyer_view = (await api.as_shopper(shop.customer_id).execute(ONE, id=made[1]["id"])).data["afterSale"]
     assert {a["action"] for a in buyer_view["availableActions"] if a["allowed"]} == {"WITHDRAW"}
+    too_early = [a for a in buyer_view["availableActions"] if a["action"] == "ESCALATE"]
+    assert too_early == [{"action": "ESCALATE", "allowed": False, "reason": "ESCALATION_NOT_DUE"}]
 
 
 async def test_scope(api: Api, seed: Seed) -> None:

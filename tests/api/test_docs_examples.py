@@ -136,6 +136,15 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("back_office.md", "Support"): [lambda d: _nonempty(d["supportLog"])],
     ("orders.md", "ByMerchantNo"): [_eq("orders.edges.0.node.merchantOrderNo", "POS-DEMO-0001")],
     ("orders.md", "BatchApprove"): [_eq("batchApproveAfterSales.succeeded", 1)],
+    ("orders.md", "Reship"): [
+        _eq("shipReplacement.afterSale.status", "RESHIPPED"),
+        _eq("shipReplacement.afterSale.refundAmount.cents", 0),
+    ],
+    ("orders.md", "Escalations"): [lambda d: _nonempty(d["afterSaleEscalations"]["nodes"])],
+    ("orders.md", "Verdict"): [
+        _eq("decideEscalation.escalation.state", "BUYER_SUPPORTED"),
+        _eq("decideEscalation.escalation.afterSale.status", "REFUNDED"),
+    ],
     ("orders.md", "Difference"): [
         _eq("refundLines.afterSale.type", "PRICE_DIFFERENCE"),
         _eq("refundLines.order.lines.0.refundedQuantity", 0),

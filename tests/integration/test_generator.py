@@ -289,6 +289,39 @@ async def test_after_sale_timeline_follows_its_table(generated: tuple[AsyncEngin
         assert (previous, version) == (status, len(timeline)), after_sale_id
 
 
+async def test_exchanges_escalations_and_price_differences_are_shown(
+    generated: tuple[AsyncEngine, GenerationReport],
+) -> None:
+    engine, _ = generated
+    kinds = {tuple(r) for r in await _rows(engine, "SELECT DISTINCT type, status FROM after_sales")}
+    exchange_states = {s for t, s in kinds if t == "EXCHANGE"}
+    assert {
+        "PENDING_REVIEW",
+        "AWAITING_RETURN",
+        "RETURN_SHIPPED",
+        "AWAITING_RESHIP",
+        "RESHIPPED",
+    } <= exchange_states
+    assert "EXCHANGED" in exchange_states
+    assert {s for t, s in kinds if t == "PRICE_DIFFERENCE"} >= {"REFUNDED", "PENDING_REVIEW"}
+    moved = await _rows(
+        engine,
+        "SELECT count(*) FROM after_sales a JOIN payment_transactions p ON p.after_sale_id = a.id"
+        " WHERE a.type = 'EXCHANGE' OR a.refund_amount != 0 AND a.type = 'EXCHANGE'",
+    )
+    assert moved == [(0,)]
+    escalations = await _rows(
+        engine,
+        "SELECT e.state, a.status FROM after_sale_escalations e JOIN after_sales a ON a.id = e.after_sale_id",
+    )
+    assert {tuple(r) for r in escalations} >= {
+        ("PENDING", "ESCALATED"),
+        ("BUYER_SUPPORTED", "REFUNDED"),
+        ("STORE_SUPPORTED", "CLOSED"),
+    }
+    assert all((state == "PENDING") == (status == "ESCALATED") for state, status in escalations)
+
+
 async def test_group_buy_teams_match_their_members(generated: tuple[AsyncEngine, GenerationReport]) -> None:
     engine, _ = generated
     teams = await _rows(

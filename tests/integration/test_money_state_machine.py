@@ -1,9 +1,11 @@
-"""A hypothesis state machine: random mixes of order transitions and refunds, invariants after every step.
+"""A hypothesis state machine: random mixes of order transitions, refunds, exchanges (换货) and
+escalations to HQ (客服介入), invariants after every step.
 
 It drives the services (the same use cases the API runs) on a fresh SQLite database and checks,
 from the database, that refunds never exceed what was paid (per line and per order), that statuses
-agree with quantities, that money in = money out + money kept, and that the gateway returned
-exactly the confirmed refunds.
+agree with quantities, that money in = money out + money kept, that the gateway returned exactly
+the confirmed refunds, that exchanges never move money and that every pending escalation is the
+one of an ESCALATED after-sale.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +22,20 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from sqlalchemy import select
 
-from models.after_sale_states import AfterSaleType
+from models.after_sale_states import AfterSaleStatus, AfterSaleType
+from models.after_sales import AfterSale, AfterSaleEscalation
 from models.delivery_stages import STAGE_STATUS, DeliveryStage
 from models.enums import Fulfillment, PaymentKind, PaymentMethod, PaymentStatus, Role
 from models.errors import DomainError, ErrorCode
+from models.escalation_rules import EscalationState, EscalationVerdict
 from models.order_states import FINAL_STATUSES, PAID_NON_FINAL_STATUSES, OrderStatus
 from models.orders import Order, OrderLine
 from models.payments import PaymentTransaction
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL, Principal
-from services import after_sales, checkout, deliveries, order_payments, shipping
+from services import after_sales, checkout, deliveries, escalations, exchanges, order_payments, shipping
 from services import orders as order_service
 from services.commands import Deps, Result, Work, run_command
+from services.config import RulesConfig
 from services.db import create_engine, session_factory
 from services.migrations import upgrade
 from services.payments import DevPaymentGateway
@@ -46,6 +51,8 @@ EXPECTED_REFUSALS = {
     ErrorCode.SHIPMENT_EXCEEDS_QUANTITY,
     ErrorCode.BAD_USER_INPUT,
     ErrorCode.FORBIDDEN,
+    ErrorCode.EXCHANGE_EXCEEDS_QUANTITY,
+    ErrorCode.ESCALATION_NOT_DUE,
 }
 
 
@@ -61,7 +68,8 @@ class MoneyMachine(RuleBasedStateMachine):
         self.engine = create_engine(url)
         self.sessions = session_factory(self.engine)
         self.gateway = DevPaymentGateway()
-        self.deps = Deps(self.sessions, self.gateway)
+        # A zero review SLA: the buyer may escalate any request still in review.
+        self.deps = Deps(self.sessions, self.gateway, RulesConfig(after_sale_review_sla=timedelta(0)))
         self.run(self._world())
 
     def run(self, coro: Awaitable[Any]) -> Any:
@@ -232,6 +240,67 @@ class MoneyMachine(RuleBasedStateMachine):
             self.act(self.buyer, lambda w: after_sales.submit_return(w, sale, "中通快递", "ZT1"))
             self.act(self.staff, lambda w: after_sales.confirm_return_received(w, sale))
 
+    @rule(order=orders, units=st.integers(1, 3), steps=st.integers(1, 6), by_sweeper=st.booleans())
+    def buyer_exchange(self, order: int, units: int, steps: int, by_sweeper: bool) -> None:
+        """换货 walked `steps` steps along its happy path (a refusal anywhere stops the walk)."""
+        line = self._lines(order)[-1]
+        asked = self.act(
+            self.buyer,
+            lambda w: exchanges.request_exchange(w, order, [after_sales.LineAsk(line.id, units)], "尺码不对"),
+        )
+        if asked is None:
+            return
+        sale = int(asked["afterSaleId"])
+        walk: list[tuple[Principal, Callable[[Work], Awaitable[Result]]]] = [
+            (self.staff, lambda w: after_sales.approve(w, sale)),
+            (self.buyer, lambda w: after_sales.submit_return(w, sale, "中通快递", "ZT2")),
+            (self.staff, lambda w: after_sales.confirm_return_received(w, sale)),
+            (self.staff, lambda w: exchanges.ship_replacement(w, sale, "门店配送", "EX9")),
+        ]
+        for who, step in walk[:steps]:
+            if self.act(who, step) is None:
+                return
+        if steps < 5:
+            return
+        if by_sweeper:
+            later = datetime.now(UTC) + timedelta(days=8)
+            self.run(exchanges.auto_confirm_replacements(self.deps, later))
+        else:
+            self.act(self.buyer, lambda w: exchanges.confirm_replacement(w, sale))
+
+    @rule(
+        order=orders,
+        ret=st.booleans(),
+        store_escalates=st.booleans(),
+        support_buyer=st.booleans(),
+        withdraw=st.booleans(),
+    )
+    def escalation(
+        self, order: int, ret: bool, store_escalates: bool, support_buyer: bool, withdraw: bool
+    ) -> None:
+        """客服介入: a request rejected (the buyer escalates) or handed over by the store, then a verdict."""
+        line = self._lines(order)[0]
+        kind = AfterSaleType.RETURN_AND_REFUND if ret else AfterSaleType.REFUND_ONLY
+        asked = self.act(
+            self.buyer,
+            lambda w: after_sales.request(w, order, kind, [after_sales.LineAsk(line.id, 1)], "不满意"),
+        )
+        if asked is None:
+            return
+        sale = int(asked["afterSaleId"])
+        if not store_escalates:
+            self.act(self.staff, lambda w: after_sales.reject(w, sale, "不同意"))
+        who = self.staff if store_escalates else self.buyer
+        raised = self.act(who, lambda w: escalations.escalate(w, sale, "请客服裁定", "聊天记录"))
+        if raised is None:
+            return
+        if withdraw:
+            self.act(self.buyer, lambda w: after_sales.withdraw(w, sale))
+        verdict = EscalationVerdict.SUPPORT_BUYER if support_buyer else EscalationVerdict.SUPPORT_STORE
+        escalation_id = int(raised["escalationId"])
+        self.act(self.staff, lambda w: escalations.decide(w, escalation_id, verdict, "门店无权裁定"))
+        self.act(self.hq, lambda w: escalations.decide(w, escalation_id, verdict, "核实后裁定"))
+
     @rule()
     def gateway_hiccup(self) -> None:
         self.gateway.fail_next = 1  # the next gateway call fails; its refund stays PENDING
@@ -254,6 +323,34 @@ class MoneyMachine(RuleBasedStateMachine):
                 return list((await s.scalars(stmt)).all())
 
         return self.run(load())  # type: ignore[no-any-return]
+
+    @invariant()
+    def exchanges_move_no_money_and_escalations_match(self) -> None:
+        async def check() -> None:
+            async with self.sessions() as s:
+                sales = {a.id: a for a in (await s.scalars(select(AfterSale))).all()}
+                escalated = (await s.scalars(select(AfterSaleEscalation))).all()
+                paid_sales = set(
+                    (
+                        await s.scalars(
+                            select(PaymentTransaction.after_sale_id).where(
+                                PaymentTransaction.after_sale_id.is_not(None)
+                            )
+                        )
+                    ).all()
+                )
+            for a in sales.values():
+                if a.type is AfterSaleType.EXCHANGE:
+                    assert a.refund_amount == 0
+                    assert a.id not in paid_sales
+            for e in escalated:
+                status = sales[e.after_sale_id].status
+                assert (e.state is EscalationState.PENDING) == (status is AfterSaleStatus.ESCALATED)
+                if e.state is EscalationState.STORE_SUPPORTED:
+                    assert status is AfterSaleStatus.CLOSED
+            assert len({e.after_sale_id for e in escalated}) == len(escalated)
+
+        self.run(check())
 
     @invariant()
     def money_is_conserved(self) -> None:

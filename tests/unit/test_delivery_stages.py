@@ -37,7 +37,9 @@ STEPS = {
 }
 
 
-@pytest.mark.parametrize(("stage", "action"), list(itertools.product(DeliveryStage, sorted(DELIVERY_ACTIONS))))
+@pytest.mark.parametrize(
+    ("stage", "action"), list(itertools.product(DeliveryStage, sorted(DELIVERY_ACTIONS)))
+)
 def test_every_delivery_cell(stage: DeliveryStage, action: OrderAction) -> None:
     expected = STEPS.get((stage, action))
     if expected is None:

@@ -52,3 +52,15 @@ def test_follow_up_rows_are_announced() -> None:
 
     payload = {"event": DELIVERY_FOLLOW_UP, "kind": "SENT_PROGRESS", "note": ""}
     assert event_type(None, OrderStatus.SHIPPED, payload) is OrderEventType.DELIVERY_FOLLOW_UP
+
+
+def test_exchange_and_escalation_rows_are_announced() -> None:
+    from models.order_event_types import AFTER_SALE_ESCALATED, ESCALATION_DECIDED, REPLACEMENT_SHIPPED
+
+    kinds = {
+        REPLACEMENT_SHIPPED: OrderEventType.REPLACEMENT_SHIPPED,
+        AFTER_SALE_ESCALATED: OrderEventType.AFTER_SALE_ESCALATED,
+        ESCALATION_DECIDED: OrderEventType.ESCALATION_DECIDED,
+    }
+    for event, kind in kinds.items():
+        assert event_type(None, OrderStatus.COMPLETED, {"event": event, "afterSaleId": 1}) is kind

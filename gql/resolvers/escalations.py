@@ -1,0 +1,114 @@
+"""Root fields of 客服介入: the escalation queue with counts, escalating, and HQ's verdict."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import exists, select
+
+from gql.context import Info
+from gql.ids import decode_id
+from gql.mutations import UseCase, run, user_error
+from gql.permissions import Allowed
+from gql.schema.escalations import (
+    AfterSaleEscalation,
+    DecideEscalationInput,
+    EscalateAfterSaleInput,
+    EscalationFilter,
+    EscalationPage,
+    EscalationPayload,
+    EscalationStateCount,
+)
+from models.after_sales import AfterSaleEscalation as EscalationRow
+from models.errors import DomainError
+from models.orders import Order as OrderRow
+from models.principals import Principal
+from services import escalations
+from services.commands import Result, Work
+from services.db import SessionFactory
+from services.scoping import order_visibility
+
+
+def _criteria(f: EscalationFilter | None) -> escalations.EscalationCriteria:
+    f = f or EscalationFilter()
+    return escalations.EscalationCriteria(
+        store_ids=tuple(decode_id(s, "Store", "filter.storeIds") for s in f.store_ids or ()),
+        states=tuple(f.states or ()),
+        raised_by=tuple(f.raised_by or ()),
+        types=tuple(f.types or ()),
+    )
+
+
+async def visible_escalation(sessions: SessionFactory, principal: Principal, pk: int) -> EscalationRow | None:
+    """The escalation when the caller may see its order; else None."""
+    seen = exists(
+        select(OrderRow.id).where(OrderRow.id == EscalationRow.order_id, order_visibility(principal))
+    )
+    async with sessions() as session:
+        return await session.scalar(select(EscalationRow).where(EscalationRow.id == pk, seen))
+
+
+async def _mutation(info: Info, operation: str, input_: object, use_case: UseCase) -> EscalationPayload:
+    try:
+        result = await run(info, operation, input_, use_case)
+    except DomainError as error:
+        return EscalationPayload(escalation=None, user_errors=[user_error(error)])
+    row = await visible_escalation(info.context.sessions, info.context.principal, int(result["escalationId"]))
+    return EscalationPayload(escalation=AfterSaleEscalation.from_row(row) if row else None, user_errors=[])
+
+
+@strawberry.type
+class EscalationQueries:
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="客服介入: after-sales escalated to HQ in the caller's scope, oldest first, with "
+        "counts per state (HQ's queue: states [PENDING]).",
+    )
+    async def after_sale_escalations(
+        self, info: Info, filter: EscalationFilter | None = None, first: int = 20
+    ) -> EscalationPage:
+        criteria = _criteria(filter)
+        ctx = info.context
+        total, rows = await escalations.list_escalations(ctx.sessions, ctx.principal, criteria, first)
+        counts = await escalations.count_escalations(ctx.sessions, ctx.principal, criteria)
+        return EscalationPage(
+            total_count=total,
+            nodes=[AfterSaleEscalation.from_row(r) for r in rows],
+            counts=[EscalationStateCount(state=s, count=n) for s, n in counts.items()],
+        )
+
+
+@strawberry.type
+class EscalationMutations:
+    @strawberry.mutation(
+        permission_classes=[Allowed],
+        description="客服介入: the buyer (a rejected request, or one unanswered past the review time) or the "
+        "store (a request in review) hands an after-sale to HQ (ESCALATED).",
+    )
+    async def escalate_after_sale(self, info: Info, input: EscalateAfterSaleInput) -> EscalationPayload:
+        async def use_case(work: Work) -> Result:
+            return await escalations.escalate(
+                work,
+                decode_id(input.after_sale_id, "AfterSale", "afterSaleId"),
+                input.reason,
+                input.evidence,
+                expected_version=input.expected_version,
+            )
+
+        return await _mutation(info, "escalateAfterSale", input, use_case)
+
+    @strawberry.mutation(
+        permission_classes=[Allowed],
+        description="HQ decides a PENDING escalation: SUPPORT_BUYER (the after-sale proceeds as approved; "
+        "a refund is paid) or SUPPORT_STORE (CLOSED).",
+    )
+    async def decide_escalation(self, info: Info, input: DecideEscalationInput) -> EscalationPayload:
+        async def use_case(work: Work) -> Result:
+            return await escalations.decide(
+                work,
+                decode_id(input.escalation_id, "AfterSaleEscalation", "escalationId"),
+                input.verdict,
+                input.note,
+                expected_version=input.expected_version,
+            )
+
+        return await _mutation(info, "decideEscalation", input, use_case)
