@@ -38,6 +38,15 @@ class CouponStatus(StrEnum):
     VOIDED = "VOIDED"
 
 
+class CouponIssueCause(StrEnum):
+    """Why a coupon was issued (its path): every issuing service names one; figures group by it."""
+
+    CLAIM = "CLAIM"
+    """领券: the shopper claimed it from a template."""
+    INVITE = "INVITE"
+    """邀请有礼: an invite reward granted it."""
+
+
 class CouponThreshold(StrEnum):
     AMOUNT = "AMOUNT"
     QUANTITY = "QUANTITY"

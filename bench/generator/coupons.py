@@ -11,7 +11,7 @@ from typing import Final
 from bench.generator.common import DAY, Batch, Ids, dt, json_text
 from bench.generator.demo import DEMO_CUSTOMER_ID, DEMO_SKU_ID, DEMO_STORE_ID
 from bench.generator.world import World
-from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
+from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
 from models.coupons import CouponLedgerAction
 
 # (code, name, type, amount off, threshold, stock, limit, scope: stores?, products?)
@@ -105,6 +105,7 @@ def build_coupons(ids: Ids, world: World) -> Batch:
                 dt(claimed),
                 None,
                 dt(used_at) if used_at else None,
+                CouponIssueCause.CLAIM.value,
             ),
         )
         _ledger(batch, ids, coupon_id, CouponLedgerAction.ISSUED, claimed, "领券")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import Product
-from models.coupon_rules import CouponStatus, CouponType, expiry_on_claim
+from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType, expiry_on_claim
 from models.coupons import CouponLedgerAction, CouponTemplate, CustomerCoupon
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
@@ -138,6 +138,7 @@ async def claim(work: Work, customer_id: int, template_id: int) -> Result:
         title=t.name[:64],
         campaign_id=t.campaign_id,
         claim_seq=held + 1,
+        issue_cause=CouponIssueCause.CLAIM,
         status=CouponStatus.UNUSED,
         issued_at=work.now,
         valid_from=t.valid_from if t.valid_days is None else work.now,
