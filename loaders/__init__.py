@@ -19,6 +19,7 @@ from loaders.reviews import product_ratings
 from loaders.store_skus import listing_by_store_sku
 from models.action_log import ActionLog
 from models.after_sales import AfterSale, AfterSaleEvent, AfterSaleLine
+from models.base import utcnow
 from models.campaigns import (
     Campaign,
     CampaignProduct,
@@ -38,13 +39,16 @@ from models.customers import Customer
 from models.deliveries import Delivery
 from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
 from models.payments import PaymentTransaction
+from models.pricing.refunds import RefundLayers
 from models.principals import Principal
 from models.reviews import Review
 from models.stores import StaffAccount, StaffStore, Store
 from services.action_log import log_visibility
 from services.campaign_data import CampaignStats, list_stats
+from services.coupons.templates import Figures, figures_of
 from services.customers import TradingSummary
 from services.db import SessionFactory
+from services.refund_layers import layers_of
 from services.reviews import RatingSummary, review_visibility
 from services.scoping import after_sale_visibility, customer_visibility, order_visibility
 from services.staff import staff_visibility
@@ -270,6 +274,29 @@ class Loaders:
             async with sessions() as session:
                 found = await list_stats(session, list(ids))
             return [found.get(i, CampaignStats()) for i in ids]
+
+        return DataLoader(batch)
+
+    @cached_property
+    def coupon_template_figures(self) -> DataLoader[int, Figures]:
+        sessions = self._sessions
+
+        async def batch(ids: Sequence[int]) -> list[Figures]:
+            async with sessions() as session:
+                found = await figures_of(session, list(ids), utcnow())
+            return [found.get(i, Figures()) for i in ids]
+
+        return DataLoader(batch)
+
+    @cached_property
+    def refund_layers(self) -> DataLoader[int, RefundLayers | None]:
+        """An after-sale's refund by pricing layer; read through an after-sale the caller sees."""
+        sessions = self._sessions
+
+        async def batch(ids: Sequence[int]) -> list[RefundLayers | None]:
+            async with sessions() as session:
+                found = await layers_of(session, list(ids))
+            return [found.get(i) for i in ids]
 
         return DataLoader(batch)
 

@@ -26,8 +26,8 @@ from models.coupon_rules import (
 from models.pricing.cart import Layer
 
 __all__ = [
-    "CouponLedger",
     "CouponIssueCause",
+    "CouponLedger",
     "CouponLedgerAction",
     "CouponStatus",
     "CouponTemplate",

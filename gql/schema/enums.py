@@ -10,7 +10,7 @@ from __future__ import annotations
 import strawberry
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
-from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
+from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
 from models.delivery_queues import DeliveryQueue, FollowUp
 from models.delivery_stages import DeliveryStage, RiderSource
 from models.enums import (
@@ -103,6 +103,7 @@ strawberry.enum(
     CouponType, description="全场券 ALL, 商品券 PRODUCT, 运费券 SHIPPING, 商家券 STORE, 活动券 CAMPAIGN."
 )
 strawberry.enum(CouponThreshold, description="A coupon's threshold: AMOUNT of goods (cents) or QUANTITY.")
+strawberry.enum(CouponIssueCause, description="The path a coupon was issued by: 领券 CLAIM, 邀请有礼 INVITE.")
 strawberry.enum(Layer, name="PricingLayer", description="The pricing layers, applied in this order.")
 strawberry.enum(
     BookingState,

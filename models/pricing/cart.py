@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
 
 from models.campaign_rules import Tier, TierOutcome, reached_tier
 from models.coupon_rules import CouponTerms, CouponThreshold, coupon_value
@@ -31,6 +32,9 @@ class Layer(StrEnum):
     ORDER = "ORDER"
     COUPON = "COUPON"
     SHIPPING_COUPON = "SHIPPING_COUPON"
+
+
+COUPON_LAYERS: Final = (Layer.COUPON, Layer.SHIPPING_COUPON)
 
 
 @dataclass(frozen=True, slots=True)
