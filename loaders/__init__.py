@@ -34,7 +34,7 @@ from models.campaigns import (
     SpendRewardTier,
 )
 from models.catalog import Category, Product, Sku, StoreSku
-from models.coupons import CustomerCoupon, OrderAdjustment
+from models.coupons import CouponTemplate, CustomerCoupon, OrderAdjustment
 from models.customers import Customer
 from models.deliveries import Delivery
 from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
@@ -276,6 +276,10 @@ class Loaders:
             return [found.get(i, CampaignStats()) for i in ids]
 
         return DataLoader(batch)
+
+    @cached_property
+    def coupon_template(self) -> RowLoader[int, CouponTemplate | None]:
+        return one_per_key(self._sessions, CouponTemplate, CouponTemplate.id)
 
     @cached_property
     def coupon_template_figures(self) -> DataLoader[int, Figures]:

@@ -1,4 +1,4 @@
-"""Types of the analysts' aggregate queries (`orderAggregate`, `orderLineAggregate`).
+"""Types of the analysts' aggregate queries (`orderAggregate` … `couponAggregate`).
 
 A result row is `{ keys { dimension value label } values { measure value } }`; an entity key
 (store, campaign, product, SKU, category) expands through the loaders. Money measures carry exact
@@ -22,8 +22,11 @@ from gql.schema import visits as _registered_enums  # noqa: F401  (PageType, Sou
 from gql.schema.campaigns import Campaign
 from gql.schema.catalog import Category, Product, Sku
 from gql.schema.common import Money, money
+from gql.schema.coupons import CouponTemplate
 from gql.schema.stores import Store
+from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType
 from models.enums import PageType, SourceChannel
+from services.analytics.coupons import CouponMeasure
 from services.analytics.dimensions import DESCRIPTIONS, Dimension
 from services.analytics.measures import AfterSaleMeasure, Kind, LineMeasure, OrderMeasure, describe
 from services.analytics.queries import Comparison, TimeField, Value
@@ -67,6 +70,12 @@ _described(
     {m.name: describe(m) for m in VisitMeasure},
 )
 _described(
+    CouponMeasure,
+    "CouponMeasure",
+    "What a coupon aggregate computes per group (rows: issued coupons).",
+    {m.name: describe(m) for m in CouponMeasure},
+)
+_described(
     TimeField,
     "AggregateTimeField",
     "Which moment of the order the time buckets read.",
@@ -76,6 +85,8 @@ _described(
         "REQUESTED_AT": "After-sales only: when the after-sale was opened.",
         "REFUNDED_AT": "After-sales only: when it was refunded (others: null key).",
         "OCCURRED_AT": "Visit events only: when the page was viewed.",
+        "ISSUED_AT": "Coupons only: when the coupon was issued.",
+        "USED_AT": "Coupons only: when its order was paid (unused coupons: null key).",
     },
 )
 _described(
@@ -150,6 +161,10 @@ class AggregateKey:
     @strawberry.field(description="The SKU, for SKU.", graphql_type=Sku | None)
     def sku(self, info: Info) -> Awaitable[Sku | None] | None:
         return self._expand(info, "Sku", "sku", Sku.from_row)
+
+    @strawberry.field(description="The template, for COUPON_TEMPLATE.", graphql_type=CouponTemplate | None)
+    def coupon_template(self, info: Info) -> Awaitable[CouponTemplate | None] | None:
+        return self._expand(info, "CouponTemplate", "coupon_template", CouponTemplate.from_row)
 
     @strawberry.field(
         description="The category, for CATEGORY_L1 and CATEGORY_L2.", graphql_type=Category | None
@@ -311,6 +326,56 @@ class VisitFilter:
     sources: list[SourceChannel] | None = None
     product_ids: list[strawberry.ID] | None = None
     campaign_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.type(description="A measure of a coupon aggregate.")
+class CouponAggregateValue:
+    measure: CouponMeasure
+    value: float | None = strawberry.field(description="The number: a count, cents or a fraction.")
+    money: Money | None = strawberry.field(description="Money measures: exact cents.")
+
+    @classmethod
+    def of(cls, found: Value) -> CouponAggregateValue:
+        return cls(measure=CouponMeasure(found.measure), value=found.value, money=_money(found))
+
+
+@strawberry.type(description="One group of issued coupons: its keys (in groupBy order) and measures.")
+class CouponAggregateRow:
+    keys: list[AggregateKey]
+    values: list[CouponAggregateValue]
+
+
+@strawberry.type(description="Issued coupons grouped and measured.")
+class CouponAggregate:
+    source: AggregateSource
+    rows: list[CouponAggregateRow]
+    totals: list[CouponAggregateValue] = strawberry.field(description="Measures over all matching coupons.")
+    group_count: int = strawberry.field(description="Groups in all (after `having`), before `top`.")
+
+
+@strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
+class CouponAggregateHaving:
+    measure: CouponMeasure
+    comparison: Comparison
+    value: float
+
+
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class CouponAggregateSort:
+    measure: CouponMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True
+
+
+@strawberry.input(description="Which issued coupons to aggregate; each given part narrows (empty: any).")
+class CouponFilter:
+    template_ids: list[strawberry.ID] | None = None
+    types: list[CouponType] | None = None
+    causes: list[CouponIssueCause] | None = None
+    statuses: list[CouponStatus] | None = None
+    store_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Stores the coupons were used at."
+    )
 
 
 @strawberry.type(description="One group of orders: its keys (in groupBy order) and measures.")
