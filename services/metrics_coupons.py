@@ -6,8 +6,8 @@ sales driven; raw rows only (no rollup), through the same engine, ranges and sto
 * used / coupon orders / discount — paid orders (counted at payment, at their store) whose coupon
   is still USED by them: a refund of every unit before completion gives the coupon back, and the
   order then no longer counts; discount = the coupon layers (goods and shipping coupon) of those
-  orders, as priced; refunded units' coupon share is not deducted (each refund shows it in
-  `AfterSale.refundLayers.goodsCoupon`);
+  orders, less the goods coupon's share of the units refunded since (`services.coupons.costs`,
+  the sum of the refunds' `refundLayers.goodsCoupon`);
 * sales driven — those orders' paid amount net of refunds (as campaigns count their sales).
 """
 
@@ -21,6 +21,7 @@ from models.coupons import CustomerCoupon, OrderAdjustment
 from models.metrics import ratio
 from models.orders import Order
 from models.pricing.cart import COUPON_LAYERS
+from services.coupons.costs import net_coupon_cost
 from services.metrics import Section
 from services.metrics_engine import total
 from services.metrics_facts import Fact, RawFilter, Rows
@@ -63,7 +64,7 @@ def _used(f: RawFilter, dialect: str) -> Rows:
             Order.paid_at.label("at"),
             _store_id(),
             literal(1).label("coupons_used"),
-            a.amount.label("coupon_discount"),
+            net_coupon_cost(a, dialect).label("coupon_discount"),
             Order.id.label("order_id"),
         )
         .join(c, and_(c.used_order_id == Order.id, c.status == CouponStatus.USED))

@@ -95,7 +95,8 @@ class CouponTemplateFigures:
         description="used / issued (a fraction); null when none issued."
     )
     discount_given: Money = strawberry.field(
-        description="What its USED coupons took off their paid orders (the coupon layers)."
+        description="What its USED coupons took off their paid orders (the coupon layers), less the goods "
+        "coupon's share of units refunded since."
     )
     orders: int = strawberry.field(description="Paid orders a USED coupon of it is in.")
     sales: Money = strawberry.field(description="Those orders' paid amount net of refunds (GMV driven).")

@@ -33,7 +33,7 @@ class CouponOverview:
 
     @strawberry.field(
         description="优惠成本 (discount cost): what those coupons took off their orders (goods and "
-        "shipping coupon layers, as priced; refunded units' share is not deducted)."
+        "shipping coupon layers), less the goods coupon's share of the units refunded since."
     )
     async def discount_cost(self) -> MoneyFigure:
         return await amount(self._q, COUPONS, "coupon_discount")

@@ -2,11 +2,11 @@
 used it (when it is USED) and what its coupon layer took off that order.
 
 Measures: ISSUED counts coupons; USED / EXPIRED / VOIDED those in that state now; DISCOUNT_SUM the
-coupon layers (goods or shipping coupon) of their orders; ORDERS the distinct orders they are used
-in; GMV those orders' paid amount net of refunds, each order once (under its first coupon, by id,
-when it used two). STORE and CHANNEL are the using order's (null: not used); time buckets read
-ISSUED_AT or USED_AT. Scope: HQ and analysts every coupon; store staff the coupons valid at one of
-their stores, less those spent at another store.
+coupon layers (goods or shipping coupon) of their orders net of refunds (`services.coupons.costs`);
+ORDERS the distinct orders they are used in; GMV those orders' paid amount net of refunds, each
+order once (under its first coupon, by id, when it used two). STORE and CHANNEL are the using
+order's (null: not used); time buckets read ISSUED_AT or USED_AT. Scope: HQ and analysts every
+coupon; store staff the coupons valid at one of their stores, less those spent at another store.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from models.pricing.cart import COUPON_LAYERS
 from models.principals import Principal
 from services.analytics.dimensions import TIME_BUCKETS, Dimension, time_key
 from services.analytics.measures import Kind, MeasureSpec, count_rows, distinct_of, ratio_of, sum_of
+from services.coupons.costs import net_coupon_cost
 from services.metrics_coupons import valid_at
 
 
@@ -108,7 +109,7 @@ def _first_of_order() -> ColumnElement[bool]:
     return ~earlier.exists()
 
 
-def _columns() -> dict[str, SQLColumnExpression[Any]]:
+def _columns(dialect: str) -> dict[str, SQLColumnExpression[Any]]:
     c, o = CustomerCoupon, _UsedOrder
 
     def flag(status: CouponStatus) -> ColumnElement[int]:
@@ -120,7 +121,7 @@ def _columns() -> dict[str, SQLColumnExpression[Any]]:
         "expired": flag(CouponStatus.EXPIRED),
         "voided": flag(CouponStatus.VOIDED),
         "customer_id": c.customer_id,
-        "discount": func.coalesce(_Layer.amount, 0),
+        "discount": func.coalesce(net_coupon_cost(_Layer, dialect), 0),
         "order_id": o.id,
         "gmv": case((and_(o.id.is_not(None), _first_of_order()), o.paid_amount - o.refunded_amount), else_=0),
     }
@@ -177,7 +178,7 @@ def coupon_rows(
     dialect: str,
 ) -> Select[Any]:
     """One row per issued coupon in scope: keys k0.. and the columns the measures read."""
-    columns, moment = _columns(), moment_of(time)
+    columns, moment = _columns(dialect), moment_of(time)
     keys: list[Any] = [
         (time_key(d, moment, zone, dialect, span) if d in TIME_BUCKETS else _OWN[d]).label(f"k{i}")
         for i, d in enumerate(group_by)

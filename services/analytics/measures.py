@@ -324,7 +324,8 @@ _DESCRIBED: Final = {
     "EXPIRED": "Coupons in the EXPIRED state (the sweeper marks them within minutes of their end).",
     "VOIDED": "Coupons voided by HQ.",
     "USAGE_RATE": "Used / issued, a fraction (null without coupons).",
-    "DISCOUNT_SUM": "What the used coupons took off their paid orders (their coupon layer, cents).",
+    "DISCOUNT_SUM": "What the used coupons took off their paid orders (their coupon layer, net of "
+    "the goods coupon's share of refunded units; cents).",
     "ORDERS": "Distinct paid orders the used coupons are in.",
     "GMV": "Those orders' paid amount net of refunds, each order once (cents).",
 }

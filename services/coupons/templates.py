@@ -38,7 +38,9 @@ from models.pricing.cart import COUPON_LAYERS
 from models.principals import Principal
 from models.stores import Store
 from services.commands import Result, Work
+from services.coupons.costs import net_coupon_cost
 from services.db import SessionFactory
+from services.metrics_sql import dialect_of
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import require_signed_in
 
@@ -279,7 +281,8 @@ class Figures:
 
 async def figures_of(session: AsyncSession, template_ids: Sequence[int], now: datetime) -> dict[int, Figures]:
     """Figures of a page of templates in two statements: the coupons by state and cause (UNUSED
-    past its end counts as expired), and the paid orders their USED coupons are in."""
+    past its end counts as expired), and the paid orders their USED coupons are in (the discount
+    net of refunds, `services.coupons.costs`)."""
     if not template_ids:
         return {}
     c = CustomerCoupon
@@ -304,7 +307,7 @@ async def figures_of(session: AsyncSession, template_ids: Sequence[int], now: da
             await session.execute(
                 select(
                     c.template_id,
-                    func.sum(a.amount),
+                    func.sum(net_coupon_cost(a, dialect_of(session))),
                     func.count(func.distinct(Order.id)),
                     func.sum(Order.paid_amount - Order.refunded_amount),
                 )

@@ -57,10 +57,17 @@ async def test_template_figures_match_sql_in_constant_statements(api: Api, seed:
             f["orders"],
             f["sales"]["cents"],
         )
+    # the coupon layers net of what refunds took back: `kept`'s refund of 1 unit took back the goods
+    # coupon's 1.25 (its refundLayers.goodsCoupon), `returned`'s coupons are unused again
+    layers = (await api.as_hq().execute(REFUND_LAYERS, id=world.refunds[0])).data["afterSale"]["refundLayers"]
+    back = layers["goodsCoupon"]["cents"]
+    goods_id = int(parse_global_id(world.goods["id"]).node_id)
+    want[goods_id] = (*want[goods_id][:4], want[goods_id][4] - back, *want[goods_id][5:])
     assert got == want
     edges = r.data["couponTemplates"]["edges"]
     goods = next(e["node"]["figures"] for e in edges if e["node"]["id"] == world.goods["id"])
-    # 3 claimed; `kept` still uses one (¥5.00 off, paid 50.00 − 12.25 refunded), `returned`'s came back
+    # 3 claimed; `kept` still uses one (¥5.00 off, 1.25 of it taken back with the refunded unit; paid
+    # 50.00 − 12.25 refunded), `returned`'s came back
     assert goods == {
         "issued": 3,
         "claimed": 3,
@@ -71,7 +78,7 @@ async def test_template_figures_match_sql_in_constant_statements(api: Api, seed:
         "expired": 0,
         "voided": 0,
         "usageRate": 1 / 3,
-        "discountGiven": {"cents": 500},
+        "discountGiven": {"cents": 500 - 125},
         "orders": 1,
         "sales": {"cents": 5000 - 1225},
     }

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from tests.api.conftest import Api
-from tests.api.coupon_flow import claim, claimed, coupon_orders, create_template, store_gid
+from tests.api.coupon_flow import REFUND_LAYERS, claim, claimed, coupon_orders, create_template, store_gid
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -60,11 +60,15 @@ async def test_coupon_figures_match_sql_and_follow_the_store_scope(
     r = await api.as_hq().execute(COUPONS, range=_days())
     assert r.errors == [], r.errors
     async with db.sessions() as s:
-        want = tuple(int(v) for v in (await s.execute(HAND)).one())
+        hand = [int(v) for v in (await s.execute(HAND)).one()]
+    # the coupon layers less what `kept`'s refund took back of the goods coupon (its refund layers)
+    refund = await api.as_hq().execute(REFUND_LAYERS, id=world.refunds[0])
+    hand[2] -= refund.data["afterSale"]["refundLayers"]["goodsCoupon"]["cents"]
+    want = tuple(hand)
     assert _flat(r.data) == want
-    # 3 goods + 2 shipping + 1 store coupon issued; `kept`'s two coupons are used (5.00 + 5.00 off),
-    # `returned`'s came back; kept paid 50.00 and got 12.25 back.
-    assert want == (6, 2, 1000, 1, 3775)
+    # 3 goods + 2 shipping + 1 store coupon issued; `kept`'s two coupons are used (5.00 + 5.00 off,
+    # 1.25 taken back with the refunded unit), `returned`'s came back; kept paid 50.00, got 12.25 back.
+    assert want == (6, 2, 875, 1, 3775)
     coupons = r.data["metrics"]["coupons"]
     assert coupons["usageRate"]["value"] == 2 / 6
     assert sum(p["value"]["cents"] for p in coupons["sales"]["series"]) == 3775
