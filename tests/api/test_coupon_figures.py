@@ -114,3 +114,20 @@ async def test_refund_layers_add_up_to_each_refund(api: Api, seed: Seed) -> None
         "heldBack": 225,
         "amount": 4000,
     }
+
+
+PAGE_LAYERS = (
+    """query($n: Int!) { afterSales(first: $n) { edges { node { refundLayers { amount { cents } } } } } }"""
+)
+
+
+async def test_a_page_of_refund_layers_is_read_in_constant_statements(api: Api, seed: Seed) -> None:
+    await coupon_orders(api, seed)
+    counts = []
+    for n in (1, 3):
+        with count_statements() as counted:
+            r = await api.as_hq().execute(PAGE_LAYERS, n=n)
+        assert r.errors == [], r.errors
+        assert len(r.data["afterSales"]["edges"]) == n
+        counts.append(counted.count)
+    assert counts[0] == counts[1]
