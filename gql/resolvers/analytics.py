@@ -29,12 +29,6 @@ from gql.schema.analytics import (
     AfterSaleAggregateValue,
     AggregateKey,
     AggregateSource,
-    CouponAggregate,
-    CouponAggregateHaving,
-    CouponAggregateRow,
-    CouponAggregateSort,
-    CouponAggregateValue,
-    CouponFilter,
     Expansions,
     OrderAggregate,
     OrderAggregateHaving,
@@ -52,6 +46,14 @@ from gql.schema.analytics import (
     VisitAggregateSort,
     VisitAggregateValue,
     VisitFilter,
+)
+from gql.schema.analytics_coupons import (
+    CouponAggregate,
+    CouponAggregateHaving,
+    CouponAggregateRow,
+    CouponAggregateSort,
+    CouponAggregateValue,
+    CouponFilter,
 )
 from gql.schema.metrics_figures import DateRange
 from gql.schema.order_search import OrderFilter

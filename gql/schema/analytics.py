@@ -24,7 +24,6 @@ from gql.schema.catalog import Category, Product, Sku
 from gql.schema.common import Money, money
 from gql.schema.coupons import CouponTemplate
 from gql.schema.stores import Store
-from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType
 from models.enums import PageType, SourceChannel
 from services.analytics.coupons import CouponMeasure
 from services.analytics.dimensions import DESCRIPTIONS, Dimension
@@ -204,7 +203,7 @@ class AggregateKey:
         )
 
 
-def _money(found: Value) -> Money | None:
+def money_of(found: Value) -> Money | None:
     if found.kind is not Kind.MONEY or found.value is None:
         return None
     if isinstance(found.value, int):
@@ -222,7 +221,7 @@ class OrderAggregateValue:
 
     @classmethod
     def of(cls, found: Value) -> OrderAggregateValue:
-        return cls(measure=OrderMeasure(found.measure), value=found.value, money=_money(found))
+        return cls(measure=OrderMeasure(found.measure), value=found.value, money=money_of(found))
 
 
 @strawberry.type(description="A measure of an order-line aggregate.")
@@ -235,7 +234,7 @@ class OrderLineAggregateValue:
 
     @classmethod
     def of(cls, found: Value) -> OrderLineAggregateValue:
-        return cls(measure=LineMeasure(found.measure), value=found.value, money=_money(found))
+        return cls(measure=LineMeasure(found.measure), value=found.value, money=money_of(found))
 
 
 @strawberry.type(description="A measure of an after-sale aggregate.")
@@ -248,7 +247,7 @@ class AfterSaleAggregateValue:
 
     @classmethod
     def of(cls, found: Value) -> AfterSaleAggregateValue:
-        return cls(measure=AfterSaleMeasure(found.measure), value=found.value, money=_money(found))
+        return cls(measure=AfterSaleMeasure(found.measure), value=found.value, money=money_of(found))
 
 
 @strawberry.type(description="One group of after-sale lines: its keys (in groupBy order) and measures.")
@@ -326,56 +325,6 @@ class VisitFilter:
     sources: list[SourceChannel] | None = None
     product_ids: list[strawberry.ID] | None = None
     campaign_ids: list[strawberry.ID] | None = None
-
-
-@strawberry.type(description="A measure of a coupon aggregate.")
-class CouponAggregateValue:
-    measure: CouponMeasure
-    value: float | None = strawberry.field(description="The number: a count, cents or a fraction.")
-    money: Money | None = strawberry.field(description="Money measures: exact cents.")
-
-    @classmethod
-    def of(cls, found: Value) -> CouponAggregateValue:
-        return cls(measure=CouponMeasure(found.measure), value=found.value, money=_money(found))
-
-
-@strawberry.type(description="One group of issued coupons: its keys (in groupBy order) and measures.")
-class CouponAggregateRow:
-    keys: list[AggregateKey]
-    values: list[CouponAggregateValue]
-
-
-@strawberry.type(description="Issued coupons grouped and measured.")
-class CouponAggregate:
-    source: AggregateSource
-    rows: list[CouponAggregateRow]
-    totals: list[CouponAggregateValue] = strawberry.field(description="Measures over all matching coupons.")
-    group_count: int = strawberry.field(description="Groups in all (after `having`), before `top`.")
-
-
-@strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
-class CouponAggregateHaving:
-    measure: CouponMeasure
-    comparison: Comparison
-    value: float
-
-
-@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
-class CouponAggregateSort:
-    measure: CouponMeasure | None = None
-    dimension: Dimension | None = None
-    descending: bool = True
-
-
-@strawberry.input(description="Which issued coupons to aggregate; each given part narrows (empty: any).")
-class CouponFilter:
-    template_ids: list[strawberry.ID] | None = None
-    types: list[CouponType] | None = None
-    causes: list[CouponIssueCause] | None = None
-    statuses: list[CouponStatus] | None = None
-    store_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Stores the coupons were used at."
-    )
 
 
 @strawberry.type(description="One group of orders: its keys (in groupBy order) and measures.")
