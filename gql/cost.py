@@ -113,6 +113,7 @@ AGGREGATES: Final[Mapping[str, int]] = {
     "Query.orderLineAggregate": 50,
     "Query.afterSaleAggregate": 50,
     "Query.visitAggregate": 50,
+    "Query.couponAggregate": 50,
 }
 """Own cost of the aggregate queries; their rows are counted per group they may return."""
 DEFAULT_GROUPS: Final = 100
@@ -130,6 +131,7 @@ LIST_SIZES: Final[Mapping[str, int]] = {
     "OrderLineAggregateRow.keys": 4,
     "AfterSaleAggregateRow.keys": 4,
     "VisitAggregateRow.keys": 4,
+    "CouponAggregateRow.keys": 4,
 }
 """Assumed length of a list without `first`/`last`/`top`, where the default is wrong."""
 

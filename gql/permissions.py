@@ -171,6 +171,7 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Query.orderLineAggregate": BACK_OFFICE,
     "Query.afterSaleAggregate": BACK_OFFICE,
     "Query.visitAggregate": BACK_OFFICE,
+    "Query.couponAggregate": BACK_OFFICE,
     "Mutation.trackEvents": frozenset({None, Role.SHOPPER}),
     # Live order events (issue 11): staff their stores (scope in the feed), shoppers their orders.
     "Subscription.orderEvents": MERCHANTS,

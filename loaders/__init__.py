@@ -25,6 +25,7 @@ from models.after_sales import (
     AfterSaleLine,
     AfterSaleReplacement,
 )
+from models.base import utcnow
 from models.campaigns import (
     BuyGiftRule,
     Campaign,
@@ -42,18 +43,21 @@ from models.campaigns import (
     SpendRewardTier,
 )
 from models.catalog import Category, Product, Sku, StoreSku
-from models.coupons import CustomerCoupon, OrderAdjustment
+from models.coupons import CouponTemplate, CustomerCoupon, OrderAdjustment
 from models.customers import Customer
 from models.deliveries import Delivery
 from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
 from models.payments import PaymentTransaction
+from models.pricing.refunds import RefundLayers
 from models.principals import Principal
 from models.reviews import Review
 from models.stores import StaffAccount, StaffStore, Store
 from services.action_log import log_visibility
 from services.campaign_data import CampaignStats, list_stats
+from services.coupons.templates import Figures, figures_of
 from services.customers import TradingSummary
 from services.db import SessionFactory
+from services.refund_layers import layers_of
 from services.reviews import RatingSummary, review_visibility
 from services.scoping import after_sale_visibility, customer_visibility, order_visibility
 from services.staff import staff_visibility
@@ -307,6 +311,33 @@ class Loaders:
             async with sessions() as session:
                 found = await list_stats(session, list(ids))
             return [found.get(i, CampaignStats()) for i in ids]
+
+        return DataLoader(batch)
+
+    @cached_property
+    def coupon_template(self) -> RowLoader[int, CouponTemplate | None]:
+        return one_per_key(self._sessions, CouponTemplate, CouponTemplate.id)
+
+    @cached_property
+    def coupon_template_figures(self) -> DataLoader[int, Figures]:
+        sessions = self._sessions
+
+        async def batch(ids: Sequence[int]) -> list[Figures]:
+            async with sessions() as session:
+                found = await figures_of(session, list(ids), utcnow())
+            return [found.get(i, Figures()) for i in ids]
+
+        return DataLoader(batch)
+
+    @cached_property
+    def refund_layers(self) -> DataLoader[int, RefundLayers | None]:
+        """An after-sale's refund by pricing layer; read through an after-sale the caller sees."""
+        sessions = self._sessions
+
+        async def batch(ids: Sequence[int]) -> list[RefundLayers | None]:
+            async with sessions() as session:
+                found = await layers_of(session, list(ids))
+            return [found.get(i) for i in ids]
 
         return DataLoader(batch)
 

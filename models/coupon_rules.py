@@ -38,6 +38,19 @@ class CouponStatus(StrEnum):
     VOIDED = "VOIDED"
 
 
+class CouponIssueCause(StrEnum):
+    """Why a coupon was issued (its path): every issuing service names one; figures group by it."""
+
+    CLAIM = "CLAIM"
+    """领券: the shopper claimed it from a template."""
+    INVITE = "INVITE"
+    """邀请有礼: an invite reward granted it."""
+    RULE = "RULE"
+    """返券: an issuing rule (new customer, invite, completed order, good review) granted it."""
+    ASSIST = "ASSIST"
+    """助力: the starter's reward once enough helpers joined."""
+
+
 class CouponThreshold(StrEnum):
     AMOUNT = "AMOUNT"
     QUANTITY = "QUANTITY"

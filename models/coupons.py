@@ -15,10 +15,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdType, JsonType, UtcDateTime, enum_type, id_pk
-from models.coupon_rules import CouponStatus, CouponTerms, CouponThreshold, CouponType, TemplateShape
+from models.coupon_rules import (
+    CouponIssueCause,
+    CouponStatus,
+    CouponTerms,
+    CouponThreshold,
+    CouponType,
+    TemplateShape,
+)
 from models.pricing.cart import Layer
 
 __all__ = [
+    "CouponIssueCause",
     "CouponLedger",
     "CouponLedgerAction",
     "CouponStatus",
@@ -124,6 +132,8 @@ class CustomerCoupon(Base):
     status: Mapped[CouponStatus] = mapped_column(
         enum_type(CouponStatus, "coupon_status"), default=CouponStatus.UNUSED
     )
+    issue_cause: Mapped[CouponIssueCause] = mapped_column(enum_type(CouponIssueCause))
+    """The path it was issued by (领券, 邀请有礼 …)."""
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
     valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())

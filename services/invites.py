@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 
 from models.campaigns import Campaign, InviteRecord, InviteReward, InviteRule
-from models.coupon_rules import CouponThreshold, CouponType
+from models.coupon_rules import CouponIssueCause, CouponThreshold, CouponType
 from models.coupons import CouponLedgerAction, CouponStatus, CustomerCoupon
 from models.customers import Customer
 from models.enums import CampaignType, InviteTrigger, RewardKind, RewardRole, RewardStatus
@@ -235,6 +235,7 @@ async def _pay(work: Work, reward: InviteReward) -> None:
         title="邀请有礼优惠券",
         campaign_id=reward.campaign_id,
         invite_reward_id=reward.id,
+        issue_cause=CouponIssueCause.INVITE,
         status=CouponStatus.UNUSED,
         issued_at=work.now,
         expires_at=work.now + COUPON_VALIDITY,

@@ -13,7 +13,7 @@ from bench.generator.coupons import coupon_row, ledger_row, template_row
 from bench.generator.demo import DEMO_CUSTOMER_ID
 from bench.generator.world import World
 from models.coupon_issue_rules import AssistStatus, InviteRole, IssueOutcome, IssueRuleKind, SkipReason
-from models.coupon_rules import CouponStatus, CouponType
+from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType
 from models.coupons import CouponLedgerAction
 
 # (code, name, type, amount off, threshold, stock, limit) of each kind's template
@@ -110,6 +110,7 @@ def build_coupon_issues(ids: Ids, world: World) -> Batch:
                 at,
                 at + 30 * DAY,
                 claim_seq=None,
+                cause=CouponIssueCause.ASSIST if kind is IssueRuleKind.ASSIST else CouponIssueCause.RULE,
             ),
         )
         note = f"返券 {kind.value} rule {rule_ids[kind]} cause {cause_id}"

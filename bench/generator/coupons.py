@@ -11,7 +11,7 @@ from typing import Final
 from bench.generator.common import DAY, Batch, Ids, dt, json_text
 from bench.generator.demo import DEMO_CUSTOMER_ID, DEMO_SKU_ID, DEMO_STORE_ID
 from bench.generator.world import World
-from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
+from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
 from models.coupons import CouponLedgerAction
 
 # (code, name, type, amount off, threshold, stock, limit, scope: stores?, products?)
@@ -146,6 +146,7 @@ def coupon_row(
     expires: float,
     *,
     claim_seq: int | None,
+    cause: CouponIssueCause = CouponIssueCause.CLAIM,
     used_at: float | None = None,
     product_ids: list[int] | None = None,
     store_ids: list[int] | None = None,
@@ -179,6 +180,7 @@ def coupon_row(
         dt(issued),
         None,
         dt(used_at) if used_at else None,
+        cause.value,
     )
 
 

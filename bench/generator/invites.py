@@ -12,7 +12,7 @@ import random
 
 from bench.generator.common import REFUND_WINDOW, Batch, Ids, between, dt, dt_opt
 from bench.generator.world import CustomerInfo, InviteCampaign, World
-from models.coupon_rules import CouponThreshold, CouponType
+from models.coupon_rules import CouponIssueCause, CouponThreshold, CouponType
 from models.coupons import CouponStatus
 from models.enums import InviteTrigger, RewardKind, RewardRole, RewardStatus
 from models.order_states import OrderStatus
@@ -125,6 +125,7 @@ def _coupon(
             None,
             None,
             None,
+            CouponIssueCause.INVITE.value,
         ),
     )
 

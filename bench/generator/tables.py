@@ -134,7 +134,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "customer_coupons": _cols(
         "id customer_id amount min_spend title campaign_id invite_reward_id status issued_at expires_at "
         "used_order_id code template_id type percent_off cap threshold_kind product_ids category_ids "
-        "store_ids channels claim_seq valid_from locked_order_id used_at"
+        "store_ids channels claim_seq valid_from locked_order_id used_at issue_cause"
     ),
     "coupon_ledger": _cols("id coupon_id action order_id actor note created_at"),
     "coupon_issue_rules": _cols(

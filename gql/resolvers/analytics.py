@@ -1,4 +1,4 @@
-"""Root fields `orderAggregate` and `orderLineAggregate`: the analysts' typed GROUP BY (SPEC §9).
+"""Root fields `orderAggregate` … `couponAggregate`: the analysts' typed GROUP BY (SPEC §9).
 
 They take the admin order list's `filter` and `query:` (same grammar, same scope: HQ and analysts
 all stores, store staff theirs; shoppers are refused by `Allowed`), translate the arguments into a
@@ -47,12 +47,21 @@ from gql.schema.analytics import (
     VisitAggregateValue,
     VisitFilter,
 )
+from gql.schema.analytics_coupons import (
+    CouponAggregate,
+    CouponAggregateHaving,
+    CouponAggregateRow,
+    CouponAggregateSort,
+    CouponAggregateValue,
+    CouponFilter,
+)
 from gql.schema.metrics_figures import DateRange
 from gql.schema.order_search import OrderFilter
 from models.base import utcnow
 from models.date_ranges import RangeError, resolve_range
 from models.errors import DomainError, ErrorCode
 from services.after_sale_search import AfterSaleCriteria
+from services.analytics.coupons import CouponCriteria, CouponMeasure
 from services.analytics.dimensions import ENTITIES, Dimension, Key
 from services.analytics.measures import AfterSaleMeasure, LineMeasure, OrderMeasure
 from services.analytics.queries import (
@@ -68,8 +77,20 @@ from services.analytics.queries import (
 from services.analytics.visits import VisitCriteria, VisitMeasure
 from services.rollups import freshen
 
-Having_ = OrderAggregateHaving | OrderLineAggregateHaving | AfterSaleAggregateHaving | VisitAggregateHaving
-Sort_ = OrderAggregateSort | OrderLineAggregateSort | AfterSaleAggregateSort | VisitAggregateSort
+Having_ = (
+    OrderAggregateHaving
+    | OrderLineAggregateHaving
+    | AfterSaleAggregateHaving
+    | VisitAggregateHaving
+    | CouponAggregateHaving
+)
+Sort_ = (
+    OrderAggregateSort
+    | OrderLineAggregateSort
+    | AfterSaleAggregateSort
+    | VisitAggregateSort
+    | CouponAggregateSort
+)
 
 GROUP_BY = "Dimensions to group by, at most 4 (none: one row, the totals)."
 MEASURES = "Measures to compute per group, 1 to 16."
@@ -119,6 +140,7 @@ async def _answer(
     range_: DateRange | None,
     after_sale: AfterSaleCriteria | None = None,
     visit: VisitCriteria | None = None,
+    coupon: CouponCriteria | None = None,
 ) -> Answer:
     ctx = info.context
     settings = ctx.settings
@@ -147,6 +169,7 @@ async def _answer(
         span=span,
         after_sale=after_sale,
         visit=visit,
+        coupon=coupon,
     )
     return await answer(
         question,
@@ -295,6 +318,44 @@ class AnalyticsQueries:
         )
         return _shaped(found, VisitAggregate, VisitAggregateRow, VisitAggregateValue.of)
 
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="Issued coupons matching `filter`, grouped by `groupBy` (template, type, issue "
+        "cause, status, campaign, the store and channel they were used at, time buckets of issue or "
+        "use) and measured (docs/analytics.md). HQ and analysts: every coupon; store staff: those "
+        "valid at their stores, less those spent at another store.",
+    )
+    async def coupon_aggregate(
+        self,
+        info: Info,
+        measures: Annotated[list[CouponMeasure], strawberry.argument(description=MEASURES)],
+        group_by: Annotated[list[Dimension] | None, strawberry.argument(description=GROUP_BY)] = None,
+        filter: CouponFilter | None = None,
+        having: list[CouponAggregateHaving] | None = None,
+        sort: list[CouponAggregateSort] | None = None,
+        top: Annotated[int | None, strawberry.argument(description=MAX_TOP_DESCRIPTION)] = None,
+        time_field: Annotated[
+            TimeField,
+            strawberry.argument(description="ISSUED_AT or USED_AT: what time buckets and range read."),
+        ] = TimeField.ISSUED_AT,
+        range: Annotated[DateRange | None, strawberry.argument(description=RANGE)] = None,
+    ) -> CouponAggregate:
+        found = await _answer(
+            info,
+            Fact.COUPONS,
+            None,
+            None,
+            group_by,
+            measures,
+            having or (),
+            sort or (),
+            top,
+            time_field,
+            range,
+            coupon=_coupon_criteria(filter),
+        )
+        return _shaped(found, CouponAggregate, CouponAggregateRow, CouponAggregateValue.of)
+
 
 def _visit_criteria(typed: VisitFilter | None) -> VisitCriteria:
     f = typed or VisitFilter()
@@ -308,4 +369,19 @@ def _visit_criteria(typed: VisitFilter | None) -> VisitCriteria:
         sources=tuple(f.sources or ()),
         product_ids=ids(f.product_ids, "Product", "productIds"),
         campaign_ids=ids(f.campaign_ids, "Campaign", "campaignIds"),
+    )
+
+
+def _coupon_criteria(typed: CouponFilter | None) -> CouponCriteria:
+    f = typed or CouponFilter()
+
+    def ids(values: list[strawberry.ID] | None, kind: str, name: str) -> tuple[int, ...]:
+        return tuple(decode_id(v, kind, f"filter.{name}.{i}") for i, v in enumerate(values or ()))
+
+    return CouponCriteria(
+        template_ids=ids(f.template_ids, "CouponTemplate", "templateIds"),
+        types=tuple(f.types or ()),
+        causes=tuple(f.causes or ()),
+        statuses=tuple(f.statuses or ()),
+        store_ids=ids(f.store_ids, "Store", "storeIds"),
     )

@@ -29,6 +29,7 @@ from models.base import utcnow
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
 from models.escalation_rules import check_escalation
+from models.pricing.refunds import RefundLayers as RefundLayersRow
 
 _CREATING = frozenset({AfterSaleAction.REQUEST, AfterSaleAction.MERCHANT_REFUND})
 IDEMPOTENCY_HELP = "Required: the same key + input returns the first result without moving money again."
@@ -64,6 +65,47 @@ class AfterSaleReplacement:
         row = await info.context.loaders.sku.load(self._sku_id)
         assert row is not None, "replacements reference an existing SKU (foreign key)"
         return Sku.from_row(row)
+
+
+@strawberry.type(
+    description="Where each cent of a refund came from, by pricing layer: amount = goods − itemPromotion"
+    " − orderPromotion − goodsCoupon − lowered + priceDifference + deliveryFee − shippingCoupon"
+    " + packagingFee + heldBack, exactly."
+)
+class RefundLayers:
+    goods: Money = strawberry.field(description="Store price of the refunded units.")
+    item_promotion: Money = strawberry.field(description="Item-level discount those units had (ITEM).")
+    order_promotion: Money = strawberry.field(description="Their share of the order promotion (ORDER).")
+    goods_coupon: Money = strawberry.field(description="Their share of the goods coupon (COUPON).")
+    lowered: Money = strawberry.field(description="How far the refund was lowered below their paid share.")
+    price_difference: Money = strawberry.field(description="退差价: money back on units the buyer keeps.")
+    delivery_fee: Money = strawberry.field(
+        description="The delivery fee returned (before the shipping coupon)."
+    )
+    shipping_coupon: Money = strawberry.field(
+        description="The shipping coupon's part of that fee (SHIPPING_COUPON)."
+    )
+    packaging_fee: Money
+    held_back: Money = strawberry.field(
+        description="Money earlier lowered refunds kept, returned with the last units."
+    )
+    amount: Money = strawberry.field(description="The sum: the after-sale's refund amount.")
+
+    @classmethod
+    def of(cls, r: RefundLayersRow) -> RefundLayers:
+        return cls(
+            goods=money(r.goods),
+            item_promotion=money(r.item),
+            order_promotion=money(r.order),
+            goods_coupon=money(r.coupon),
+            lowered=money(r.lowered),
+            price_difference=money(r.price_difference),
+            delivery_fee=money(r.delivery_fee),
+            shipping_coupon=money(r.shipping_coupon),
+            packaging_fee=money(r.packaging_fee),
+            held_back=money(r.held_back),
+            amount=money(r.amount),
+        )
 
 
 @strawberry.type(description="One step of the after-sale timeline.")
@@ -143,6 +185,14 @@ class AfterSale(relay.Node):
     async def escalation(self, info: Info) -> AfterSaleEscalation | None:
         row = await info.context.loaders.after_sale_escalation.load(self.id)
         return AfterSaleEscalation.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The refund split by pricing layer (as if refunded next while open); null when it"
+        " closed without a refund."
+    )
+    async def refund_layers(self, info: Info) -> RefundLayers | None:
+        row = await info.context.loaders.refund_layers.load(self.id)
+        return RefundLayers.of(row) if row else None
 
     @strawberry.field(description="Every step, oldest first.")
     async def timeline(self, info: Info) -> list[AfterSaleEvent]:

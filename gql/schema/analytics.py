@@ -1,4 +1,4 @@
-"""Types of the analysts' aggregate queries (`orderAggregate`, `orderLineAggregate`).
+"""Types of the analysts' aggregate queries (`orderAggregate` … `couponAggregate`).
 
 A result row is `{ keys { dimension value label } values { measure value } }`; an entity key
 (store, campaign, product, SKU, category) expands through the loaders. Money measures carry exact
@@ -22,8 +22,10 @@ from gql.schema import visits as _registered_enums  # noqa: F401  (PageType, Sou
 from gql.schema.campaigns import Campaign
 from gql.schema.catalog import Category, Product, Sku
 from gql.schema.common import Money, money
+from gql.schema.coupons import CouponTemplate
 from gql.schema.stores import Store
 from models.enums import PageType, SourceChannel
+from services.analytics.coupons import CouponMeasure
 from services.analytics.dimensions import DESCRIPTIONS, Dimension
 from services.analytics.measures import AfterSaleMeasure, Kind, LineMeasure, OrderMeasure, describe
 from services.analytics.queries import Comparison, TimeField, Value
@@ -67,6 +69,12 @@ _described(
     {m.name: describe(m) for m in VisitMeasure},
 )
 _described(
+    CouponMeasure,
+    "CouponMeasure",
+    "What a coupon aggregate computes per group (rows: issued coupons).",
+    {m.name: describe(m) for m in CouponMeasure},
+)
+_described(
     TimeField,
     "AggregateTimeField",
     "Which moment of the order the time buckets read.",
@@ -76,6 +84,8 @@ _described(
         "REQUESTED_AT": "After-sales only: when the after-sale was opened.",
         "REFUNDED_AT": "After-sales only: when it was refunded (others: null key).",
         "OCCURRED_AT": "Visit events only: when the page was viewed.",
+        "ISSUED_AT": "Coupons only: when the coupon was issued.",
+        "USED_AT": "Coupons only: when its order was paid (unused coupons: null key).",
     },
 )
 _described(
@@ -151,6 +161,10 @@ class AggregateKey:
     def sku(self, info: Info) -> Awaitable[Sku | None] | None:
         return self._expand(info, "Sku", "sku", Sku.from_row)
 
+    @strawberry.field(description="The template, for COUPON_TEMPLATE.", graphql_type=CouponTemplate | None)
+    def coupon_template(self, info: Info) -> Awaitable[CouponTemplate | None] | None:
+        return self._expand(info, "CouponTemplate", "coupon_template", CouponTemplate.from_row)
+
     @strawberry.field(
         description="The category, for CATEGORY_L1 and CATEGORY_L2.", graphql_type=Category | None
     )
@@ -189,7 +203,7 @@ class AggregateKey:
         )
 
 
-def _money(found: Value) -> Money | None:
+def money_of(found: Value) -> Money | None:
     if found.kind is not Kind.MONEY or found.value is None:
         return None
     if isinstance(found.value, int):
@@ -207,7 +221,7 @@ class OrderAggregateValue:
 
     @classmethod
     def of(cls, found: Value) -> OrderAggregateValue:
-        return cls(measure=OrderMeasure(found.measure), value=found.value, money=_money(found))
+        return cls(measure=OrderMeasure(found.measure), value=found.value, money=money_of(found))
 
 
 @strawberry.type(description="A measure of an order-line aggregate.")
@@ -220,7 +234,7 @@ class OrderLineAggregateValue:
 
     @classmethod
     def of(cls, found: Value) -> OrderLineAggregateValue:
-        return cls(measure=LineMeasure(found.measure), value=found.value, money=_money(found))
+        return cls(measure=LineMeasure(found.measure), value=found.value, money=money_of(found))
 
 
 @strawberry.type(description="A measure of an after-sale aggregate.")
@@ -233,7 +247,7 @@ class AfterSaleAggregateValue:
 
     @classmethod
     def of(cls, found: Value) -> AfterSaleAggregateValue:
-        return cls(measure=AfterSaleMeasure(found.measure), value=found.value, money=_money(found))
+        return cls(measure=AfterSaleMeasure(found.measure), value=found.value, money=money_of(found))
 
 
 @strawberry.type(description="One group of after-sale lines: its keys (in groupBy order) and measures.")

@@ -11,8 +11,7 @@ from gql.context import Info
 from gql.ids import encode_id
 from gql.schema import enums as _registered_enums  # noqa: F401
 from gql.schema.common import Money, UserError, money
-from models.base import utcnow
-from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
+from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
 from models.coupons import CouponTemplate as TemplateRow
 from models.coupons import CustomerCoupon as CouponRow
 from models.enums import Role
@@ -74,17 +73,50 @@ class Coupon:
         )
 
 
-@strawberry.type(description="What a template's coupons did (发放/领取/使用/过期, discount given).")
+@strawberry.type(description="Coupons issued by one path (领券, 邀请有礼 …).")
+class CouponIssueCount:
+    cause: CouponIssueCause
+    count: int
+
+
+@strawberry.type(
+    description="What a template's coupons did (发放/领取/使用/过期, discount given, sales driven)."
+)
 class CouponTemplateFigures:
-    issued: int
+    issued: int = strawberry.field(description="Coupons of the template ever issued (every state).")
     claimed: int = strawberry.field(description="Issued by a shopper's claim (领券).")
-    unused: int
-    locked: int
+    by_cause: list[CouponIssueCount] = strawberry.field(description="Issued, by path (none listed: 0).")
+    unused: int = strawberry.field(description="UNUSED and still within their window.")
+    locked: int = strawberry.field(description="Held by an unpaid order right now.")
     used: int
-    expired: int
+    expired: int = strawberry.field(description="EXPIRED, or UNUSED past their end (not yet swept).")
     voided: int
-    discount_given: Money = strawberry.field(description="Money the coupons took off paid orders.")
-    orders: int = strawberry.field(description="Orders that used one of its coupons.")
+    usage_rate: float | None = strawberry.field(
+        description="used / issued (a fraction); null when none issued."
+    )
+    discount_given: Money = strawberry.field(
+        description="What its USED coupons took off their paid orders (the coupon layers), less the goods "
+        "coupon's share of units refunded since."
+    )
+    orders: int = strawberry.field(description="Paid orders a USED coupon of it is in.")
+    sales: Money = strawberry.field(description="Those orders' paid amount net of refunds (GMV driven).")
+
+    @classmethod
+    def of(cls, f: templates.Figures) -> CouponTemplateFigures:
+        return cls(
+            issued=f.issued,
+            claimed=f.claimed,
+            by_cause=[CouponIssueCount(cause=k, count=n) for k, n in f.by_cause],
+            unused=f.unused,
+            locked=f.locked,
+            used=f.used,
+            expired=f.expired,
+            voided=f.voided,
+            usage_rate=f.usage_rate,
+            discount_given=money(f.discount_given),
+            orders=f.orders,
+            sales=money(f.sales),
+        )
 
 
 @strawberry.type(description="A coupon template (券模板): what its coupons promise, its stock and limits.")
@@ -117,22 +149,11 @@ class CouponTemplate:
 
     @strawberry.field(description="Issued, used, expired … and the discount given (back office; else null).")
     async def figures(self, info: Info) -> CouponTemplateFigures | None:
-        """Null for shoppers and visitors, who meet templates through `availableCoupons`."""
+        """Null for shoppers and visitors, who meet templates through `availableCoupons`. A page of
+        templates reads its figures in a constant number of statements (a loader)."""
         if info.context.principal.role not in (Role.HQ_ADMIN, Role.STORE_STAFF, Role.ANALYST):
             return None
-        async with info.context.sessions() as session:
-            f = await templates.figures(session, self._row_id, utcnow())
-        return CouponTemplateFigures(
-            issued=f.issued,
-            claimed=f.claimed,
-            unused=f.unused,
-            locked=f.locked,
-            used=f.used,
-            expired=f.expired,
-            voided=f.voided,
-            discount_given=money(f.discount_given),
-            orders=f.orders,
-        )
+        return CouponTemplateFigures.of(await info.context.loaders.coupon_template_figures.load(self._row_id))
 
     @classmethod
     def from_row(cls, row: TemplateRow) -> CouponTemplate:

@@ -11,7 +11,7 @@ import strawberry
 
 from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.coupon_issue_rules import AssistStatus, InviteRole, IssueRuleKind, SkipReason
-from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
+from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
 from models.delivery_queues import DeliveryQueue, FollowUp
 from models.delivery_stages import DeliveryStage, RiderSource
 from models.enums import (
@@ -113,6 +113,10 @@ strawberry.enum(InviteRole, description="Whose granted 邀请有礼 reward an ON
 strawberry.enum(SkipReason, description="Why a 返券 rule recorded a cause without issuing.")
 strawberry.enum(
     AssistStatus, description="助力: OPEN until its helpers joined (COMPLETED) or its time is up."
+)
+strawberry.enum(
+    CouponIssueCause,
+    description="The path a coupon was issued by: 领券 CLAIM, 邀请有礼 INVITE, 返券 RULE, 助力 ASSIST.",
 )
 strawberry.enum(Layer, name="PricingLayer", description="The pricing layers, applied in this order.")
 strawberry.enum(

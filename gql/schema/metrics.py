@@ -14,6 +14,7 @@ import strawberry
 from gql.schema import visits as _registered_enums  # noqa: F401  (SourceChannel)
 from gql.schema.claims import ServiceLoss
 from gql.schema.common import money
+from gql.schema.metrics_coupons import CouponOverview
 from gql.schema.metrics_figures import (
     CountFigure,
     CountValue,
@@ -321,6 +322,10 @@ class Metrics:
     @strawberry.field(description="退款概览.")
     def refunds(self) -> RefundOverview:
         return RefundOverview(_q=self._q)
+
+    @strawberry.field(description="优惠券数据.")
+    def coupons(self) -> CouponOverview:
+        return CouponOverview(_q=self._q)
 
     @strawberry.field(description="商品概览.")
     def products(self) -> ProductOverview:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
 
 from models.coupon_rules import CouponTerms, CouponThreshold, coupon_value
 from models.errors import DomainError, ErrorCode
@@ -41,6 +42,9 @@ class Layer(StrEnum):
     ORDER = "ORDER"
     COUPON = "COUPON"
     SHIPPING_COUPON = "SHIPPING_COUPON"
+
+
+COUPON_LAYERS: Final = (Layer.COUPON, Layer.SHIPPING_COUPON)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,10 @@ class Dimension(StrEnum):
     INITIATOR = "INITIATOR"
     PAGE_TYPE = "PAGE_TYPE"
     SOURCE = "SOURCE"
+    COUPON_TEMPLATE = "COUPON_TEMPLATE"
+    COUPON_TYPE = "COUPON_TYPE"
+    ISSUE_CAUSE = "ISSUE_CAUSE"
+    COUPON_STATUS = "COUPON_STATUS"
 
 
 DESCRIPTIONS: Final[Mapping[Dimension, str]] = {
@@ -89,6 +93,10 @@ DESCRIPTIONS: Final[Mapping[Dimension, str]] = {
     Dimension.INITIATOR: "After-sales only: BUYER or MERCHANT.",
     Dimension.PAGE_TYPE: "Visit events only: the page viewed.",
     Dimension.SOURCE: "Visit events only: the channel the visitor came from.",
+    Dimension.COUPON_TEMPLATE: "Coupons only: the template it was issued from (null: none, e.g. 邀请有礼).",
+    Dimension.COUPON_TYPE: "Coupons only: ALL, PRODUCT, SHIPPING, STORE or CAMPAIGN.",
+    Dimension.ISSUE_CAUSE: "Coupons only: the path it was issued by (CLAIM, INVITE, …).",
+    Dimension.COUPON_STATUS: "Coupons only: its current state (UNUSED, LOCKED, USED, EXPIRED, VOIDED).",
 }
 
 LINE_DIMENSIONS: Final = frozenset(
@@ -101,6 +109,10 @@ AFTER_SALE_DIMENSIONS: Final = frozenset(
 """Dimensions of an after-sale only."""
 VISIT_DIMENSIONS: Final = frozenset({Dimension.PAGE_TYPE, Dimension.SOURCE})
 """Dimensions of a visit event only."""
+COUPON_DIMENSIONS: Final = frozenset(
+    {Dimension.COUPON_TEMPLATE, Dimension.COUPON_TYPE, Dimension.ISSUE_CAUSE, Dimension.COUPON_STATUS}
+)
+"""Dimensions of an issued coupon only."""
 
 ENTITIES: Final[Mapping[Dimension, str]] = {
     Dimension.STORE: "Store",
@@ -109,6 +121,7 @@ ENTITIES: Final[Mapping[Dimension, str]] = {
     Dimension.SKU: "Sku",
     Dimension.CATEGORY_L1: "Category",
     Dimension.CATEGORY_L2: "Category",
+    Dimension.COUPON_TEMPLATE: "CouponTemplate",
 }
 """Dimensions whose value is an entity's id (the GraphQL type named here)."""
 

@@ -235,7 +235,7 @@ def _statistic(column: str, aggregate: str, kind: Kind) -> MeasureSpec:
     return MeasureSpec(kind, (column,), lambda u: build(u.c[column]), True)
 
 
-def _ratio(part: str, whole: str) -> MeasureSpec:
+def ratio_of(part: str, whole: str) -> MeasureSpec:
     def build(u: Subquery) -> ColumnElement[Any]:
         denominator = func.sum(u.c[whole])
         fraction = cast(func.sum(u.c[part]), Float) / cast(denominator, Float)
@@ -280,7 +280,7 @@ ORDER_MEASURES: Final[Mapping[StrEnum, MeasureSpec]] = {
         True,
     ),
     OrderMeasure.REFUNDED_ORDERS: sum_of("refunded"),
-    OrderMeasure.REFUND_RATE: _ratio("refunded", "paid"),
+    OrderMeasure.REFUND_RATE: ratio_of("refunded", "paid"),
     **statistics(OrderMeasure, _ORDER_MONEY, Kind.MONEY),
     **statistics(OrderMeasure, _ORDER_SECONDS, Kind.SECONDS),
 }
@@ -319,6 +319,15 @@ _DESCRIBED: Final = {
     "UNITS": "Units ordered (after-sales: units asked back), the sum of quantities.",
     "SHIPPED_UNITS": "Units shipped.",
     "REFUNDED_UNITS": "Units refunded.",
+    "ISSUED": "Coupons issued (every state).",
+    "USED": "Coupons in the USED state.",
+    "EXPIRED": "Coupons in the EXPIRED state (the sweeper marks them within minutes of their end).",
+    "VOIDED": "Coupons voided by HQ.",
+    "USAGE_RATE": "Used / issued, a fraction (null without coupons).",
+    "DISCOUNT_SUM": "What the used coupons took off their paid orders (their coupon layer, net of "
+    "the goods coupon's share of refunded units; cents).",
+    "ORDERS": "Distinct paid orders the used coupons are in.",
+    "GMV": "Those orders' paid amount net of refunds, each order once (cents).",
 }
 _FIELDS: Final = {
     "ACCEPT_SECONDS": "seconds from payment to acceptance",

@@ -28,8 +28,10 @@ from models.errors import DomainError, ErrorCode
 from models.orders import Order, OrderLine
 from models.principals import Principal
 from services.after_sale_search import AfterSaleCriteria, after_sale_filter
+from services.analytics.coupons import COUPON_ALLOWED, COUPON_MEASURES, CouponCriteria, coupon_rows
 from services.analytics.dimensions import (
     AFTER_SALE_DIMENSIONS,
+    COUPON_DIMENSIONS,
     JOINS,
     LINE_DIMENSIONS,
     VISIT_DIMENSIONS,
@@ -75,6 +77,7 @@ class Fact(Enum):
     ORDER_LINES = "order lines"
     AFTER_SALES = "after-sale lines"
     VISITS = "visit events"
+    COUPONS = "coupons"
 
 
 class TimeField(StrEnum):
@@ -83,6 +86,8 @@ class TimeField(StrEnum):
     REQUESTED_AT = "REQUESTED_AT"
     REFUNDED_AT = "REFUNDED_AT"
     OCCURRED_AT = "OCCURRED_AT"
+    ISSUED_AT = "ISSUED_AT"
+    USED_AT = "USED_AT"
 
 
 AFTER_SALE_TIMES: Final = frozenset({TimeField.REQUESTED_AT, TimeField.REFUNDED_AT})
@@ -128,6 +133,8 @@ class Question:
     """The after-sale list's filter (after-sales only), ANDed with `criteria` on their orders."""
     visit: VisitCriteria | None = None
     """The visits' filter (visits only; `criteria` does not apply to them)."""
+    coupon: CouponCriteria | None = None
+    """The coupons' filter (coupons only; `criteria` does not apply to them)."""
     """[start, end) in UTC the time field must lie in (a date range in the business zone), if given."""
 
 
@@ -166,27 +173,31 @@ def _specs(fact: Fact) -> Mapping[StrEnum, MeasureSpec]:
         Fact.ORDER_LINES: LINE_MEASURES,
         Fact.AFTER_SALES: AFTER_SALE_MEASURES,
         Fact.VISITS: VISIT_MEASURES,
+        Fact.COUPONS: COUPON_MEASURES,
     }[fact]
 
 
-_ORDER_FACTS: Final = frozenset(Dimension) - VISIT_DIMENSIONS
+_ORDER_FACTS: Final = frozenset(Dimension) - VISIT_DIMENSIONS - COUPON_DIMENSIONS
 _DIMENSIONS: Final = {
     Fact.ORDERS: _ORDER_FACTS - LINE_DIMENSIONS - AFTER_SALE_DIMENSIONS,
     Fact.ORDER_LINES: _ORDER_FACTS - AFTER_SALE_DIMENSIONS,
     Fact.AFTER_SALES: _ORDER_FACTS,
     Fact.VISITS: VISIT_ALLOWED,
+    Fact.COUPONS: COUPON_ALLOWED,
 }
 _MOMENTS: Final = {
     Fact.ORDERS: frozenset({TimeField.CREATED_AT, TimeField.PAID_AT}),
     Fact.ORDER_LINES: frozenset({TimeField.CREATED_AT, TimeField.PAID_AT}),
     Fact.AFTER_SALES: frozenset({TimeField.CREATED_AT, TimeField.PAID_AT, *AFTER_SALE_TIMES}),
     Fact.VISITS: frozenset({TimeField.OCCURRED_AT}),
+    Fact.COUPONS: frozenset({TimeField.ISSUED_AT, TimeField.USED_AT}),
 }
 _FIELDS: Final = {
     Fact.ORDERS: "orderAggregate",
     Fact.ORDER_LINES: "orderLineAggregate",
     Fact.AFTER_SALES: "afterSaleAggregate",
     Fact.VISITS: "visitAggregate",
+    Fact.COUPONS: "couponAggregate",
 }
 
 
@@ -200,7 +211,9 @@ def check(question: Question) -> None:
     for dimension in question.group_by:
         if dimension not in _DIMENSIONS[question.fact]:
             owner = next(
-                f for f in (Fact.ORDER_LINES, Fact.AFTER_SALES, Fact.VISITS) if dimension in _DIMENSIONS[f]
+                f
+                for f in (Fact.ORDER_LINES, Fact.AFTER_SALES, Fact.VISITS, Fact.COUPONS)
+                if dimension in _DIMENSIONS[f]
             )
             raise bad(
                 ErrorCode.BAD_USER_INPUT,
@@ -232,6 +245,19 @@ def _rows(question: Question, principal: Principal, zone: tzinfo, dialect: str) 
         criteria = question.visit or VisitCriteria()
         visits = visit_rows(question.group_by, needed, criteria, principal, question.span, zone, dialect)
         return visits.subquery("facts")
+    if question.fact is Fact.COUPONS:
+        needed = sorted({c for m in _used_measures(question) for c in specs[m].needs})
+        coupons = coupon_rows(
+            question.group_by,
+            needed,
+            question.time.value,
+            question.coupon or CouponCriteria(),
+            principal,
+            question.span,
+            zone,
+            dialect,
+        )
+        return coupons.subquery("facts")
     columns = {
         Fact.ORDERS: order_columns,
         Fact.ORDER_LINES: line_columns,

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import Product
-from models.coupon_rules import CouponStatus, CouponType
+from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType
 from models.coupons import CouponTemplate, CustomerCoupon
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
@@ -127,7 +127,9 @@ async def claim(work: Work, customer_id: int, template_id: int) -> Result:
         )
     try:
         async with work.session.begin_nested():
-            coupon = await ledger.issue(work, t, customer_id, note="领券", claim_seq=held + 1)
+            coupon = await ledger.issue(
+                work, t, customer_id, CouponIssueCause.CLAIM, note="领券", claim_seq=held + 1
+            )
     except IntegrityError as exc:
         raise DomainError(
             ErrorCode.COUPON_LIMIT_REACHED, f"at most {t.per_customer_limit} per customer", "templateId"

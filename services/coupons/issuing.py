@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from models.campaigns import InviteReward
 from models.coupon_issue_rules import GRACE, IssueOutcome, IssueRuleKind, SkipReason, skip_reason
 from models.coupon_issues import CouponIssue, CouponIssueRule
+from models.coupon_rules import CouponIssueCause
 from models.coupons import CouponTemplate
 from models.customers import Customer
 from models.enums import RewardRole, RewardStatus
@@ -85,7 +86,8 @@ async def issue_for_cause(
     try:
         async with work.session.begin_nested():
             note = f"返券 {rule.kind.value} rule {rule.id} cause {cause_id}"
-            coupon = await ledger.issue(work, t, customer_id, note=note)
+            cause = CouponIssueCause.ASSIST if rule.kind is IssueRuleKind.ASSIST else CouponIssueCause.RULE
+            coupon = await ledger.issue(work, t, customer_id, cause, note=note)
             if not await _record(
                 work, rule, cause_id, customer_id, outcome=IssueOutcome.ISSUED, coupon_id=coupon.id
             ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from models.coupon_rules import CouponStatus, expiry_on_claim
+from models.coupon_rules import CouponIssueCause, CouponStatus, expiry_on_claim
 from models.coupons import CouponLedger, CouponLedgerAction, CouponTemplate, CustomerCoupon
 from services.commands import Work
 
@@ -39,7 +39,13 @@ def record(
 
 
 async def issue(
-    work: Work, t: CouponTemplate, customer_id: int, *, note: str, claim_seq: int | None = None
+    work: Work,
+    t: CouponTemplate,
+    customer_id: int,
+    cause: CouponIssueCause,
+    *,
+    note: str,
+    claim_seq: int | None = None,
 ) -> CustomerCoupon:
     """Mint one coupon of `t` (locked by the caller, within its stock and limits): the coupon copies
     the template's promise, counts against its stock and gets its ISSUED ledger row. `claim_seq`
@@ -62,6 +68,7 @@ async def issue(
         title=t.name[:64],
         campaign_id=t.campaign_id,
         claim_seq=claim_seq,
+        issue_cause=cause,
         status=CouponStatus.UNUSED,
         issued_at=work.now,
         valid_from=t.valid_from if t.valid_days is None else work.now,

@@ -9,26 +9,38 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.campaigns import Campaign
 from models.catalog import Category, Product
-from models.coupon_rules import CouponStatus, CouponThreshold, CouponType, TemplateShape, check_update
+from models.coupon_rules import (
+    CouponIssueCause,
+    CouponStatus,
+    CouponThreshold,
+    CouponType,
+    TemplateShape,
+    check_update,
+)
 from models.coupon_rules import validate_template as validate_shape
 from models.coupons import CouponTemplate, CustomerCoupon, OrderAdjustment
 from models.enums import ActorType, OrderChannel
 from models.errors import DomainError, ErrorCode
-from models.pricing.cart import Layer
+from models.metrics import ratio
+from models.orders import Order
+from models.pricing.cart import COUPON_LAYERS
 from models.principals import Principal
 from models.stores import Store
 from services.commands import Result, Work
+from services.coupons.costs import net_coupon_cost
 from services.db import SessionFactory
+from services.metrics_sql import dialect_of
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import require_signed_in
 
@@ -245,53 +257,83 @@ async def list_templates(
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    issued: int
-    claimed: int
-    unused: int
-    locked: int
-    used: int
-    expired: int
-    voided: int
-    discount_given: int
-    orders: int
+    """What a template's coupons did (docs/coupons.md defines each figure)."""
+
+    issued: int = 0
+    by_cause: tuple[tuple[CouponIssueCause, int], ...] = ()
+    unused: int = 0
+    locked: int = 0
+    used: int = 0
+    expired: int = 0
+    voided: int = 0
+    discount_given: int = 0
+    orders: int = 0
+    sales: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return dict(self.by_cause).get(CouponIssueCause.CLAIM, 0)
+
+    @property
+    def usage_rate(self) -> float | None:
+        return ratio(self.used, self.issued)
 
 
-async def figures(session: AsyncSession, template_id: int, now: datetime) -> Figures:
-    """Counts by state (UNUSED past its end counts as expired) and the discount its used coupons gave."""
+async def figures_of(session: AsyncSession, template_ids: Sequence[int], now: datetime) -> dict[int, Figures]:
+    """Figures of a page of templates in two statements: the coupons by state and cause (UNUSED
+    past its end counts as expired), and the paid orders their USED coupons are in (the discount
+    net of refunds, `services.coupons.costs`)."""
+    if not template_ids:
+        return {}
     c = CustomerCoupon
-    of_template = c.template_id == template_id
-    rows = (
+    overdue = and_(c.status == CouponStatus.UNUSED, c.expires_at <= now)
+    counted = (
         await session.execute(
-            select(c.status, func.count(), func.count(c.claim_seq)).where(of_template).group_by(c.status)
+            select(c.template_id, c.status, c.issue_cause, overdue, func.count())
+            .where(c.template_id.in_(template_ids))
+            .group_by(c.template_id, c.status, c.issue_cause, overdue)
         )
     ).all()
-    counts = {CouponStatus(s): int(n) for s, n, _ in rows}
-    overdue = int(
-        await session.scalar(
-            select(func.count()).where(of_template, c.status == CouponStatus.UNUSED, c.expires_at <= now)
-        )
-        or 0
-    )
-    used_ids = select(c.id).where(of_template, c.status == CouponStatus.USED)
-    given, orders = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(OrderAdjustment.amount), 0),
-                func.count(func.distinct(OrderAdjustment.order_id)),
-            ).where(
-                OrderAdjustment.layer.in_((Layer.COUPON, Layer.SHIPPING_COUPON)),
-                OrderAdjustment.source_id.in_(used_ids),
+    states: dict[int, Counter[CouponStatus]] = defaultdict(Counter)
+    causes: dict[int, Counter[CouponIssueCause]] = defaultdict(Counter)
+    for template_id, status, cause, late, n in counted:
+        assert template_id is not None, "filtered by template"
+        states[template_id][CouponStatus.EXPIRED if late else CouponStatus(status)] += n
+        causes[template_id][CouponIssueCause(cause)] += n
+    a = OrderAdjustment
+    money = {
+        t: (int(g), int(o), int(v))
+        for t, g, o, v in (
+            await session.execute(
+                select(
+                    c.template_id,
+                    func.sum(net_coupon_cost(a, dialect_of(session))),
+                    func.count(func.distinct(Order.id)),
+                    func.sum(Order.paid_amount - Order.refunded_amount),
+                )
+                .join(Order, Order.id == c.used_order_id)
+                .join(a, and_(a.order_id == Order.id, a.source_id == c.id, a.layer.in_(COUPON_LAYERS)))
+                .where(
+                    c.template_id.in_(template_ids), c.status == CouponStatus.USED, Order.paid_at.is_not(None)
+                )
+                .group_by(c.template_id)
             )
+        ).all()
+        if t is not None
+    }
+    found: dict[int, Figures] = {}
+    for t in template_ids:
+        by_state, (given, orders, sales) = states.get(t, Counter()), money.get(t, (0, 0, 0))
+        found[t] = Figures(
+            issued=sum(by_state.values()),
+            by_cause=tuple((k, causes[t][k]) for k in CouponIssueCause if causes[t][k]),
+            unused=by_state[CouponStatus.UNUSED],
+            locked=by_state[CouponStatus.LOCKED],
+            used=by_state[CouponStatus.USED],
+            expired=by_state[CouponStatus.EXPIRED],
+            voided=by_state[CouponStatus.VOIDED],
+            discount_given=given,
+            orders=orders,
+            sales=sales,
         )
-    ).one()
-    return Figures(
-        issued=sum(counts.values()),
-        claimed=sum(int(k) for _, _, k in rows),
-        unused=counts.get(CouponStatus.UNUSED, 0) - overdue,
-        locked=counts.get(CouponStatus.LOCKED, 0),
-        used=counts.get(CouponStatus.USED, 0),
-        expired=counts.get(CouponStatus.EXPIRED, 0) + overdue,
-        voided=counts.get(CouponStatus.VOIDED, 0),
-        discount_given=int(given),
-        orders=int(orders),
-    )
+    return found

@@ -327,7 +327,7 @@ async def test_template_rules_stock_limit_stop_delete(api: Api, seed: Seed) -> N
 
 
 async def test_invite_coupons_are_usable(api: Api, seed: Seed, db: Database) -> None:
-    from models.coupon_rules import CouponThreshold, CouponType
+    from models.coupon_rules import CouponIssueCause, CouponThreshold, CouponType
     from models.coupons import CouponStatus
 
     shop = await open_shop(seed, stock=50)
@@ -341,6 +341,7 @@ async def test_invite_coupons_are_usable(api: Api, seed: Seed, db: Database) -> 
                 threshold_kind=CouponThreshold.AMOUNT,
                 min_spend=0,
                 title="邀请有礼优惠券",
+                issue_cause=CouponIssueCause.INVITE,
                 status=CouponStatus.UNUSED,
                 issued_at=utcnow(),
                 expires_at=utcnow() + timedelta(days=30),

@@ -112,6 +112,18 @@ def _eq(path: str, expected: object) -> Check:
     return check
 
 
+def _refund_layers_add_up(data: Any) -> None:
+    nodes = [edge["node"] for edge in data["afterSales"]["edges"]]
+    _nonempty([n for n in nodes if n["refundLayers"] is not None])
+    for node in nodes:
+        if node["refundLayers"] is not None:
+            assert node["refundLayers"]["amount"] == node["refundAmount"], node
+
+
+def _positive(value: int) -> None:
+    assert value > 0, value
+
+
 PROMISES: dict[tuple[str, str], list[Check]] = {
     ("README.md", "Viewer"): [_eq("viewer.role", "HQ_ADMIN")],
     ("README.md", "Order"): [
@@ -198,6 +210,10 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         _eq("joinAssist.assist.helperCount", 2),
         _eq("joinAssist.assist.helpedByMe", True),
     ],
+    ("coupons.md", "TemplateFigures"): [_eq("couponTemplate.figures.issued", 2)],
+    ("coupons.md", "RefundLayers"): [_refund_layers_add_up],
+    ("metrics.md", "CouponFigures"): [lambda d: _positive(d["metrics"]["coupons"]["issued"]["value"])],
+    ("analytics.md", "CouponsByTemplate"): [lambda d: _nonempty(d["couponAggregate"]["rows"])],
     ("promotions.md", "PriceCut"): [_eq("createCampaign.campaign.type", "PRICE_CUT")],
     ("promotions.md", "InPromotions"): [
         lambda d: _nonempty([c for c in d["productPromotions"]["campaigns"] if c["type"] == "PRICE_CUT"])

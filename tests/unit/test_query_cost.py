@@ -72,6 +72,11 @@ def test_aggregates_cost_per_group_they_may_return() -> None:
         "{ rows { keys { product { name } } } totals { value } } }"
     )
     assert cost(expanded) == 50 + 10 * (1 + 4 * 1)
+    coupons = (
+        "{ couponAggregate(measures: [ISSUED], groupBy: [COUPON_TEMPLATE], top: 20) "
+        "{ rows { keys { couponTemplate { name } } } } }"
+    )
+    assert cost(coupons) == 50 + 20 * (1 + 4 * 1)
     with pytest.raises(GraphQLError) as refused:
         cost("{ orderAggregate(measures: [COUNT], top: 1001) { groupCount } }")
     assert refused.value.extensions == {"code": "TOO_MANY_GROUPS", "field": "top"}
