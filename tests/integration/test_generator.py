@@ -27,12 +27,18 @@ from models.after_sale_states import (
     AfterSaleAction,
     AfterSaleStatus,
 )
+from models.delivery_queues import DeliveryQueue
+from models.delivery_stages import STAGE_STATUS, DeliveryStage
 from models.enums import ActorType
-from models.order_states import TRANSITIONS, OrderAction, OrderStatus
-from services.db import create_engine
+from models.order_states import FINAL_STATUSES, TRANSITIONS, OrderAction, OrderStatus
+from models.principals import SYSTEM_PRINCIPAL
+from services.config import RulesConfig
+from services.db import create_engine, session_factory
+from services.delivery_queues import count_queues
 from services.migrations import upgrade
 
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
+G = DeliveryStage
 ORDERS = 300
 SEED = 7
 
@@ -349,3 +355,22 @@ async def test_pending_claims_sit_on_delivered_store_deliveries(
         " JOIN orders o ON o.id = c.order_id",
     )
     assert {tuple(r) for r in rows} == {("PENDING", True, "STORE_DELIVERY", True, True, 1)}
+
+
+async def test_delivery_stages_sit_under_their_status_and_some_are_overdue(
+    generated: tuple[AsyncEngine, GenerationReport],
+) -> None:
+    """Only store deliveries have a stage, each open one under its status (`STAGE_STATUS`), and
+    the 催单 queue has orders at the generation time (as the queue service counts them)."""
+    engine, _ = generated
+    rows = await _rows(
+        engine,
+        "SELECT fulfillment, status, delivery_stage FROM orders WHERE delivery_stage IS NOT NULL",
+    )
+    assert {DeliveryStage(stage) for _, _, stage in rows} >= {G.PICKING, G.DELIVERING, G.DELIVERED}
+    for fulfillment, status, stage in rows:
+        assert fulfillment == "STORE_DELIVERY"
+        if status not in FINAL_STATUSES:
+            assert STAGE_STATUS[DeliveryStage(stage)] == status, (status, stage)
+    counts = await count_queues(session_factory(engine), SYSTEM_PRINCIPAL, NOW, RulesConfig().no_rider_after)
+    assert counts[DeliveryQueue.OVERDUE] > 0, counts
