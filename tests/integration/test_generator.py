@@ -357,20 +357,22 @@ async def test_pending_claims_sit_on_delivered_store_deliveries(
     assert {tuple(r) for r in rows} == {("PENDING", True, "STORE_DELIVERY", True, True, 1)}
 
 
-async def test_delivery_stages_sit_under_their_status_and_some_are_overdue(
+async def test_store_deliveries_rest_in_every_stage_and_both_queues(
     generated: tuple[AsyncEngine, GenerationReport],
 ) -> None:
-    """Only store deliveries have a stage, each open one under its status (`STAGE_STATUS`), and
-    the 催单 queue has orders at the generation time (as the queue service counts them)."""
+    """Only store deliveries have a stage; open ones are in every stage, each under its status
+    (`STAGE_STATUS`), and the 催单 and 配送异常 queues hold orders at the generation time (as the
+    queue service counts them)."""
     engine, _ = generated
     rows = await _rows(
         engine,
         "SELECT fulfillment, status, delivery_stage FROM orders WHERE delivery_stage IS NOT NULL",
     )
-    assert {DeliveryStage(stage) for _, _, stage in rows} >= {G.PICKING, G.DELIVERING, G.DELIVERED}
+    assert {DeliveryStage(stage) for _, status, stage in rows if status not in FINAL_STATUSES} == set(G)
     for fulfillment, status, stage in rows:
         assert fulfillment == "STORE_DELIVERY"
         if status not in FINAL_STATUSES:
             assert STAGE_STATUS[DeliveryStage(stage)] == status, (status, stage)
     counts = await count_queues(session_factory(engine), SYSTEM_PRINCIPAL, NOW, RulesConfig().no_rider_after)
     assert counts[DeliveryQueue.OVERDUE] > 0, counts
+    assert counts[DeliveryQueue.NO_RIDER] > 0, counts
