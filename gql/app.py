@@ -264,6 +264,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     async def tickets(request: Request) -> Response:
         return await tickets_endpoint(request, holder["r"].settings, holder["r"].sessions)
 
+    async def tickets_pdf(request: Request) -> Response:
+        return await tickets_endpoint(request, holder["r"].settings, holder["r"].sessions, pdf=True)
+
     async def schema_sdl(request: Request) -> Response:
         return schema_endpoint(request, holder["r"].settings)
 
@@ -284,7 +287,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/visitor-id", visitor_id, methods=["POST"]),
             Route("/webhooks/courier", courier_webhook, methods=["POST"]),
             Route("/orders/{id}/ticket", tickets),
+            Route("/orders/{id}/ticket.pdf", tickets_pdf),
             Route("/tickets", tickets),
+            Route("/tickets.pdf", tickets_pdf),
         ],
         middleware=[
             Middleware(RequestLogMiddleware),

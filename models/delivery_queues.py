@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Final
 
 from models.delivery_stages import DeliveryStage
+from models.enums import ActorType
+from models.order_states import FINAL_STATUSES, OrderStatus
 
 
 class FollowUp(StrEnum):
@@ -34,6 +36,15 @@ NOT_AT_THE_DOOR: Final = (
     DeliveryStage.RIDER_ASSIGNED,
     DeliveryStage.DELIVERING,
 )
+
+
+FOLLOW_UP_ACTORS: Final = frozenset({ActorType.STAFF, ActorType.HQ})
+"""Who follows a delivery up: the store or HQ."""
+
+
+def may_follow_up(status: OrderStatus, stage: DeliveryStage | None) -> bool:
+    """A delivery is followed up while the order is on its way to the door (not final)."""
+    return status not in FINAL_STATUSES and stage in NOT_AT_THE_DOOR
 
 
 def is_overdue(stage: DeliveryStage | None, promised_at: datetime | None, now: datetime) -> bool:

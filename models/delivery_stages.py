@@ -100,8 +100,23 @@ def next_stage(
     return _CARRIED.get((stage, action), stage)
 
 
-def allows(stage: DeliveryStage | None, action: OrderAction) -> bool:
-    return stage is not None and (stage, action) in STAGE_STEPS
+PLATFORM_REQUEST_STAGE: Final = G.PICKED
+"""A courier platform is asked for a rider only once the order is picked and has none (a rider
+already on the order is replaced by 自配, `ASSIGN_RIDER` from RIDER_ASSIGNED)."""
+
+
+def allows(
+    fulfillment: Fulfillment,
+    stage: DeliveryStage | None,
+    action: OrderAction,
+    *,
+    platform_request: bool = False,
+) -> bool:
+    """Whether the stage table lets a delivery action happen on this order now (the status table
+    is asked separately); `platform_request`: the ASSIGN_RIDER is a request to the courier platform."""
+    if fulfillment is not Fulfillment.STORE_DELIVERY or stage is None or (stage, action) not in STAGE_STEPS:
+        return False
+    return not platform_request or stage is PLATFORM_REQUEST_STAGE
 
 
 def path_to(stage: DeliveryStage, target: DeliveryStage) -> tuple[OrderAction, ...] | None:

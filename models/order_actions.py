@@ -14,6 +14,8 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from models.after_sale_states import AfterSaleInitiator
+from models.delivery_queues import FOLLOW_UP_ACTORS, may_follow_up
+from models.delivery_stages import DeliveryStage, allows
 from models.enums import ActorType, Fulfillment, OrderType, Role
 from models.errors import ErrorCode
 from models.order_states import TRANSITIONS, OrderAction, OrderStatus, accept_action, pay_action
@@ -33,17 +35,39 @@ class OrderCommand(StrEnum):
     CONFIRM_RECEIPT = "CONFIRM_RECEIPT"
     REQUEST_AFTER_SALE = "REQUEST_AFTER_SALE"
     REFUND_LINES = "REFUND_LINES"
+    # Store delivery (O2O), shown on STORE_DELIVERY orders only.
+    FINISH_PICKING = "FINISH_PICKING"  # finishPicking: 拣货完成
+    REQUEST_PLATFORM_RIDER = "REQUEST_PLATFORM_RIDER"  # requestPlatformRider: 呼叫骑手
+    ASSIGN_OWN_RIDER = "ASSIGN_OWN_RIDER"  # assignOwnRider: 自配, or switch a platform's rider to 自配
+    MARK_DELIVERING = "MARK_DELIVERING"  # markOrderDelivering: 骑手取货
+    MARK_DELIVERED = "MARK_DELIVERED"  # markOrderDelivered: 送达
+    FOLLOW_UP_DELIVERY = "FOLLOW_UP_DELIVERY"  # followUpDelivery: 联系骑手 / 联系顾客 / 发送进度
 
 
 C = OrderCommand
 
+DELIVERY_COMMANDS: Final[Mapping[OrderCommand, OrderAction]] = {
+    C.FINISH_PICKING: OrderAction.FINISH_PICKING,
+    C.REQUEST_PLATFORM_RIDER: OrderAction.ASSIGN_RIDER,
+    C.ASSIGN_OWN_RIDER: OrderAction.ASSIGN_RIDER,
+    C.MARK_DELIVERING: OrderAction.RIDER_PICKUP,
+    C.MARK_DELIVERED: OrderAction.DELIVER,
+}
+"""The store-delivery steps and the state-table action each performs (services/deliveries.py)."""
+
+_DELIVERY: Final = (*DELIVERY_COMMANDS, C.FOLLOW_UP_DELIVERY)
+
 EXPECTED_BY_ROLE: Final[Mapping[Role, tuple[OrderCommand, ...]]] = {
     Role.SHOPPER: (C.PAY, C.CANCEL, C.CONFIRM_RECEIPT, C.REQUEST_AFTER_SALE),
-    Role.STORE_STAFF: (C.ACCEPT, C.REJECT, C.SHIP, C.VERIFY_PICKUP, C.CANCEL, C.REFUND_LINES),
-    Role.HQ_ADMIN: (C.ACCEPT, C.REJECT, C.REALLOCATE, C.SHIP, C.VERIFY_PICKUP, C.CANCEL, C.REFUND_LINES),
+    Role.STORE_STAFF: (C.ACCEPT, C.REJECT, C.SHIP, C.VERIFY_PICKUP, C.CANCEL, C.REFUND_LINES, *_DELIVERY),
+    Role.HQ_ADMIN: (
+        *(C.ACCEPT, C.REJECT, C.REALLOCATE, C.SHIP, C.VERIFY_PICKUP, C.CANCEL, C.REFUND_LINES),
+        *_DELIVERY,
+    ),
     Role.ANALYST: (),
 }
-"""The actions each role's client shows; analysts are read-only."""
+"""The actions each role's client shows (the delivery steps on store-delivery orders only);
+analysts are read-only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +83,10 @@ payment, the gateway's notification moves the order."""
 
 
 def table_action(command: OrderCommand, fulfillment: Fulfillment, order_type: OrderType) -> OrderAction:
-    """The state-table action a command performs on this kind of order."""
+    """The state-table action a command performs on this kind of order (not FOLLOW_UP_DELIVERY,
+    which changes no status)."""
+    if command in DELIVERY_COMMANDS:
+        return DELIVERY_COMMANDS[command]
     if command is C.PAY:
         return pay_action(order_type)
     if command is C.ACCEPT:
@@ -110,6 +137,16 @@ def _refund_availability(
     return Availability(command, True, None)
 
 
+def _follow_up_availability(
+    status: OrderStatus, stage: DeliveryStage | None, actor: ActorType | None
+) -> Availability:
+    if actor not in FOLLOW_UP_ACTORS:
+        return Availability(C.FOLLOW_UP_DELIVERY, False, ErrorCode.FORBIDDEN)
+    if not may_follow_up(status, stage):
+        return Availability(C.FOLLOW_UP_DELIVERY, False, ErrorCode.INVALID_TRANSITION)
+    return Availability(C.FOLLOW_UP_DELIVERY, True, None)
+
+
 def available_actions(
     status: OrderStatus,
     fulfillment: Fulfillment,
@@ -117,11 +154,13 @@ def available_actions(
     role: Role | None,
     actor: ActorType | None,
     *,
+    stage: DeliveryStage | None = None,
     completed_at: datetime | None = None,
     refund: RefundFacts | None = None,
 ) -> list[Availability]:
     """Each command the role's client shows; refund commands follow `refund_policy.refund_entry`
-    exactly, the function the refund service decides with (given the `refund` facts)."""
+    exactly, the function the refund service decides with (given the `refund` facts); delivery
+    steps check status, then actor, then `delivery_stages.allows`, in the services' order."""
     if role is None:
         return []
     out = []
@@ -130,11 +169,21 @@ def available_actions(
             if refund is not None:
                 out.append(_refund_availability(command, status, completed_at, refund, actor))
             continue
-        step = TRANSITIONS.get((status, table_action(command, fulfillment, order_type)))
+        if command in _DELIVERY and fulfillment is not Fulfillment.STORE_DELIVERY:
+            continue
+        if command is C.FOLLOW_UP_DELIVERY:
+            out.append(_follow_up_availability(status, stage, actor))
+            continue
+        action = table_action(command, fulfillment, order_type)
+        step = TRANSITIONS.get((status, action))
         if step is None:
             out.append(Availability(command, False, ErrorCode.INVALID_TRANSITION))
         elif actor is None or actor not in INITIATED_BY.get(command, step.actors):
             out.append(Availability(command, False, ErrorCode.FORBIDDEN))
+        elif command in DELIVERY_COMMANDS and not allows(
+            fulfillment, stage, action, platform_request=command is C.REQUEST_PLATFORM_RIDER
+        ):
+            out.append(Availability(command, False, ErrorCode.INVALID_TRANSITION))
         else:
             out.append(Availability(command, True, None))
     return out

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 
 from models.deliveries import Delivery
-from models.delivery_queues import NOT_AT_THE_DOOR, FollowUp
+from models.delivery_queues import FOLLOW_UP_ACTORS, FollowUp, may_follow_up
 from models.delivery_stages import DeliveryStage, RiderSource, allows, path_to
-from models.enums import ActorType, Fulfillment
+from models.enums import Fulfillment
 from models.errors import DomainError, ErrorCode
 from models.order_event_types import DELIVERY_FOLLOW_UP, DELIVERY_PROGRESS
 from models.order_states import FINAL_STATUSES, OrderAction
@@ -34,13 +34,15 @@ A = OrderAction
 G = DeliveryStage
 
 
-def _check_stage(order: Order, action: OrderAction) -> None:
-    """INVALID_TRANSITION (status or stage) or FORBIDDEN before any check of the use case's own."""
+def _check_stage(order: Order, action: OrderAction, *, platform_request: bool = False) -> None:
+    """INVALID_TRANSITION when the stage table refuses the step (after `check_step`'s status and
+    actor checks, before any check of the use case's own) — the rule `availableActions` shows."""
     if order.fulfillment is not Fulfillment.STORE_DELIVERY:
         raise DomainError(ErrorCode.INVALID_TRANSITION, "only store-delivery orders have delivery stages")
-    if not allows(order.delivery_stage, action):
+    if not allows(order.fulfillment, order.delivery_stage, action, platform_request=platform_request):
         stage = order.delivery_stage.value if order.delivery_stage else "no delivery stage"
-        raise DomainError(ErrorCode.INVALID_TRANSITION, f"order at {stage} does not allow {action.value}")
+        what = "a courier-platform rider request" if platform_request else action.value
+        raise DomainError(ErrorCode.INVALID_TRANSITION, f"order at {stage} does not allow {what}")
 
 
 async def _delivery(work: Work, order_id: int) -> Delivery | None:
@@ -110,9 +112,7 @@ async def request_platform_rider(work: Work, order_id: int, *, expected_version:
     """
     order = await lock_order(work, order_id, expected_version=expected_version)
     check_step(work, order, A.ASSIGN_RIDER)
-    if order.delivery_stage is not G.PICKED:
-        _check_stage(order, A.FINISH_PICKING if order.delivery_stage is G.PICKING else A.RIDER_PICKUP)
-        raise DomainError(ErrorCode.INVALID_TRANSITION, "a rider is asked for once the order is PICKED")
+    _check_stage(order, A.ASSIGN_RIDER, platform_request=True)
     courier = work.deps.courier
     delivery = await _delivery(work, order.id)
     if delivery is None:
@@ -190,9 +190,9 @@ async def follow_up(work: Work, order_id: int, kind: FollowUp, note: str) -> Res
     if len(note) > 200:
         raise DomainError(ErrorCode.BAD_USER_INPUT, "a note is at most 200 characters", "note")
     order = await lock_order(work, order_id)
-    if work.actor.type not in (ActorType.STAFF, ActorType.HQ):
+    if work.actor.type not in FOLLOW_UP_ACTORS:
         raise DomainError(ErrorCode.FORBIDDEN, "only the store or HQ follow deliveries up")
-    if order.status in FINAL_STATUSES or order.delivery_stage not in NOT_AT_THE_DOOR:
+    if not may_follow_up(order.status, order.delivery_stage):
         raise DomainError(
             ErrorCode.INVALID_TRANSITION, "only a store-delivery order on its way can be followed up"
         )

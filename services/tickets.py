@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from models.catalog import Sku
 from models.deliveries import Delivery
 from models.orders import Order, OrderLine
 from models.principals import Principal
@@ -27,6 +28,8 @@ class Ticket:
     lines: list[OrderLine]
     store: Store | None
     delivery: Delivery | None
+    sku_codes: dict[int, str]
+    """SKU code (货号) of each line's SKU, by SKU id."""
 
 
 async def load_tickets(
@@ -46,6 +49,9 @@ async def load_tickets(
         stores = {
             s.id: s for s in (await session.scalars(select(Store).where(Store.id.in_(store_ids)))).all()
         }
+        sku_ids = {line.sku_id for line in lines}
+        found_skus = await session.execute(select(Sku.id, Sku.sku_code).where(Sku.id.in_(sku_ids)))
+        sku_codes: dict[int, str] = dict(found_skus.all())
         deliveries = {
             d.order_id: d
             for d in (await session.scalars(select(Delivery).where(Delivery.order_id.in_(ids)))).all()
@@ -59,5 +65,5 @@ async def load_tickets(
         order = found.get(i)
         if order is not None:
             store = stores.get(order.store_id) if order.store_id is not None else None
-            tickets.append(Ticket(order, by_order.get(i, []), store, deliveries.get(i)))
+            tickets.append(Ticket(order, by_order.get(i, []), store, deliveries.get(i), sku_codes))
     return tickets

@@ -81,6 +81,8 @@ class Lifecycle:
             if step is None or step.at >= self.now:
                 if step is not None:
                     self.delivery.rest(sim, self.now)
+                elif planner.rests_at is not None:
+                    self.delivery.rest(sim, self.now, planner.rests_at)
                 return
             self.perform(sim, step)
             stage = _STAGE_ACTIONS.get(step.action)

@@ -26,6 +26,7 @@ from bench.generator.shipping import splittable
 from bench.generator.showcase import Scenario
 from bench.generator.sim import OrderSim
 from models.after_sale_states import AfterSaleAction, AfterSaleType
+from models.delivery_stages import DeliveryStage
 from models.enums import ActorType, Fulfillment, OrderChannel, OrderType
 from models.order_states import TRANSITIONS, OrderAction, OrderStatus, accept_action, pay_action
 
@@ -53,6 +54,8 @@ class Planner:
         self.rng = rng
         self.after_sales = after_sales
         self.now = now
+        self.rests_at: DeliveryStage | None = None
+        """Where a store-delivery order whose steps have run out rests (None: it stops as it is)."""
 
     # -- timing shared with ScriptPlanner ---------------------------------------------------------
 
@@ -213,6 +216,7 @@ class ScriptPlanner(Planner):
         self.actions = list(scenario.actions)
         self.scenario = scenario
         self.pending_after_sale = scenario.after_sale
+        self.rests_at = scenario.rests_at
 
     def _remaining(self) -> tuple[int, float]:
         count = sum(1 for a in self.actions if a not in _FIXED)

@@ -2,10 +2,11 @@
 
 Natural odds give every status at scale, but a 300-order demo would rarely contain an order
 created in the last 30 minutes (still 待付款) or an after-sale waiting for its return parcel.
-These ~40 scripted orders guarantee that every order status, every after-sale status and every
+These ~45 scripted orders guarantee that every order status, every after-sale status and every
 path (rejection, reallocation, split shipping, team success and failure, closing by refund,
 exchanges, escalations to HQ, price differences) is present in any data set, each at an age at
-which a real order would be in that state.
+which a real order would be in that state; so are the store-delivery stages before the rider's
+pickup (`rests_at`), a picked one waiting for a rider.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Final
 
 from bench.generator.common import HOUR
 from models.after_sale_states import AfterSaleAction, AfterSaleType
+from models.delivery_stages import DeliveryStage
 from models.enums import Fulfillment, OrderType
 from models.order_states import OrderAction, OrderStatus
 
@@ -62,6 +64,8 @@ class Scenario:
     team: str | None = None
     """Group buy: "forming" (nobody joins yet), "fail" (nobody joins), "fill" (the team fills)."""
     partial_refund: bool = False
+    rests_at: DeliveryStage | None = None
+    """Store delivery: the stage the order has reached once its script is done (before its pickup)."""
 
 
 _PAID_PICKUP = (A.PAY, A.ACCEPT_PICKUP, A.VERIFY_PICKUP)
@@ -216,6 +220,11 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
     ),
     _completed_with(
         "price_difference_in_review", (40, 150), AfterSaleScript(S.COMPLETED, DIFFERENCE, (AA.REQUEST,))
+    ),
+    # Picked well before now and still without a rider (配送异常), and one with its rider.
+    Scenario("picked_no_rider", (0.6, 1.0), (A.PAY, A.ACCEPT_SHIP), DELIVERY, rests_at=DeliveryStage.PICKED),
+    Scenario(
+        "rider_assigned", (0.4, 0.8), (A.PAY, A.ACCEPT_SHIP), DELIVERY, rests_at=DeliveryStage.RIDER_ASSIGNED
     ),
 )
 

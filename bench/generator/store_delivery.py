@@ -36,13 +36,15 @@ class StoreDelivery:
         """The steps an order takes before its rider's pickup at `pickup_at`."""
         self._advance(sim, pickup_at, pickup_at)
 
-    def rest(self, sim: OrderSim, now: float) -> None:
+    def rest(self, sim: OrderSim, now: float, stage: DeliveryStage | None = None) -> None:
         """The order's next step lies after now: resting orders take turns at the stages before
-        the pickup (so every stage has orders), reached before now."""
+        the pickup (so every stage has orders), reached before now; `stage`: this one."""
         if sim.stage is G.PICKING and sim.status is OrderStatus.PENDING_SHIPMENT:
             start = sim.accepted if sim.accepted is not None else sim.t
-            self._rested += 1
-            self._advance(sim, now, now, stop=_REST[self._rested % len(_REST)], start=start)
+            if stage is None:
+                self._rested += 1
+                stage = _REST[self._rested % len(_REST)]
+            self._advance(sim, now, now, stop=stage, start=start)
         elif sim.stage is G.DELIVERING and sim.shipped is not None and sim.id % 2:
             at = min(sim.shipped + DELIVERY_TRIP, (sim.t + now) / 2)
             if at < now:

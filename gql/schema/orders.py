@@ -137,7 +137,8 @@ class Order(relay.Node):
     @strawberry.field(
         description="The actions the viewer's client offers, each allowed or not with a reason. "
         "REFUND_LINES and REQUEST_AFTER_SALE follow the refund policy exactly as the mutations do "
-        "(state, window, units left, after-sales in progress)."
+        "(state, window, units left, after-sales in progress). Store-delivery orders add the "
+        "delivery steps (FINISH_PICKING … FOLLOW_UP_DELIVERY) as the status and stage tables allow them."
     )
     async def available_actions(self, info: Info) -> list[ActionAvailability]:
         principal = info.context.principal
@@ -150,6 +151,7 @@ class Order(relay.Node):
             self.type,
             principal.role,
             principal.actor_type,
+            stage=self.delivery_stage,
             completed_at=self.completed_at,
             refund=refund,
         )
@@ -310,7 +312,7 @@ ORDER_ROW_FIELDS = RowFields(
     reads={
         "consignee": CONSIGNEE_READS,
         "_id": ("id",),
-        "available_actions": ("id", "status", "fulfillment", "type", "completed_at"),
+        "available_actions": ("id", "status", "fulfillment", "type", "delivery_stage", "completed_at"),
         "refundable_lines": ("id", "status", "completed_at"),
         "pickup_code": ("pickup_code",),
         "booking_state": ("booked_for", "status"),

@@ -254,6 +254,12 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         _eq("order.deliveryStage", "PICKING"),
         _eq("order.id", "T3JkZXI6MQ=="),
     ],
+    ("fulfilment.md", "Buttons"): [
+        lambda d: _nonempty(
+            {"FINISH_PICKING", "FOLLOW_UP_DELIVERY"}
+            <= {a["action"] for a in d["order"]["availableActions"] if a["allowed"]}
+        )
+    ],
     ("fulfilment.md", "Picked"): [_eq("finishPicking.order.deliveryStage", "PICKED")],
     ("fulfilment.md", "OwnRider"): [
         _eq("assignOwnRider.order.deliveryStage", "RIDER_ASSIGNED"),

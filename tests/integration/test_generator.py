@@ -27,12 +27,18 @@ from models.after_sale_states import (
     AfterSaleAction,
     AfterSaleStatus,
 )
+from models.delivery_queues import DeliveryQueue
+from models.delivery_stages import STAGE_STATUS, DeliveryStage
 from models.enums import ActorType
-from models.order_states import TRANSITIONS, OrderAction, OrderStatus
-from services.db import create_engine
+from models.order_states import FINAL_STATUSES, TRANSITIONS, OrderAction, OrderStatus
+from models.principals import SYSTEM_PRINCIPAL
+from services.config import RulesConfig
+from services.db import create_engine, session_factory
+from services.delivery_queues import count_queues
 from services.migrations import upgrade
 
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
+G = DeliveryStage
 ORDERS = 300
 SEED = 7
 
@@ -445,3 +451,24 @@ async def test_price_promotions_priced_orders_and_hold_their_stock(
     )
     assert stock
     assert all(sold == taken <= total for sold, total, taken in stock)
+
+
+async def test_store_deliveries_rest_in_every_stage_and_both_queues(
+    generated: tuple[AsyncEngine, GenerationReport],
+) -> None:
+    """Only store deliveries have a stage; open ones are in every stage, each under its status
+    (`STAGE_STATUS`), and the 催单 and 配送异常 queues hold orders at the generation time (as the
+    queue service counts them)."""
+    engine, _ = generated
+    rows = await _rows(
+        engine,
+        "SELECT fulfillment, status, delivery_stage FROM orders WHERE delivery_stage IS NOT NULL",
+    )
+    assert {DeliveryStage(stage) for _, status, stage in rows if status not in FINAL_STATUSES} == set(G)
+    for fulfillment, status, stage in rows:
+        assert fulfillment == "STORE_DELIVERY"
+        if status not in FINAL_STATUSES:
+            assert STAGE_STATUS[DeliveryStage(stage)] == status, (status, stage)
+    counts = await count_queues(session_factory(engine), SYSTEM_PRINCIPAL, NOW, RulesConfig().no_rider_after)
+    assert counts[DeliveryQueue.OVERDUE] > 0, counts
+    assert counts[DeliveryQueue.NO_RIDER] > 0, counts
