@@ -25,6 +25,7 @@ __all__ = [
     "CouponTemplate",
     "CouponType",
     "CustomerCoupon",
+    "IssueCause",
     "OrderAdjustment",
 ]
 
@@ -41,6 +42,11 @@ class CouponTemplate(Base):
         CheckConstraint("issued_count >= 0 AND issued_count <= total_stock", name="issued_within_stock"),
         CheckConstraint("amount_off >= 0 AND threshold >= 0", name="amounts_non_negative"),
         CheckConstraint("per_customer_limit >= 1", name="limit_positive"),
+        CheckConstraint(
+            "reserved_count >= 0 AND issued_count + reserved_count <= total_stock",
+            name="reserved_within_stock",
+        ),
+        CheckConstraint("sale_price IS NULL OR sale_price > 0", name="sale_price_positive"),
     )
 
     id: Mapped[int] = id_pk()
@@ -54,6 +60,10 @@ class CouponTemplate(Base):
     threshold: Mapped[int] = mapped_column(Integer, default=0)
     total_stock: Mapped[int] = mapped_column(Integer)
     issued_count: Mapped[int] = mapped_column(Integer, default=0)
+    reserved_count: Mapped[int] = mapped_column(Integer, default=0)
+    """Units held by unpaid purchases (卖券): not issued yet, not claimable either."""
+    sale_price: Mapped[int | None] = mapped_column(Integer)
+    """On sale (卖券) for this many cents; null: not for sale."""
     per_customer_limit: Mapped[int] = mapped_column(Integer, default=1)
     valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
     valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -166,6 +176,17 @@ class CouponLedgerAction(StrEnum):
     VOIDED = "VOIDED"
 
 
+class IssueCause(StrEnum):
+    """How a coupon came to its holder (on its ISSUED ledger row)."""
+
+    CLAIM = "CLAIM"
+    """领券, in the mini-program or through a store's QR claim link."""
+    SALE = "SALE"
+    """卖券: bought and paid."""
+    PUSH = "PUSH"
+    """发券: a push job."""
+
+
 class CouponLedger(Base):
     """One row per change of an issued coupon: what happened, for which order, by whom."""
 
@@ -178,6 +199,8 @@ class CouponLedger(Base):
     order_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("orders.id"))
     actor: Mapped[str] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(String(200))
+    cause: Mapped[IssueCause | None] = mapped_column(enum_type(IssueCause))
+    """Set on ISSUED rows written since issue causes were recorded."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -23,6 +23,7 @@ from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
 from gql.resolvers.claims import ClaimMutations, ClaimQueries
+from gql.resolvers.coupon_ops import CouponOpsMutations, CouponOpsQueries
 from gql.resolvers.coupons import CouponMutations, CouponQueries
 from gql.resolvers.customers import CustomerQueries
 from gql.resolvers.deliveries import DeliveryMutations, DeliveryQueries
@@ -70,6 +71,7 @@ Query = merge_types(
         AfterSaleQueries,
         CampaignQueries,
         CouponQueries,
+        CouponOpsQueries,
         GroupBuyQueries,
         StoreSkuQueries,
         StaffQueries,
@@ -93,6 +95,7 @@ Mutation = merge_types(
         AfterSaleBatchMutations,
         CampaignMutations,
         CouponMutations,
+        CouponOpsMutations,
         GroupBuyMutations,
         StoreMutations,
         StaffMutations,

@@ -100,7 +100,11 @@ class CouponTemplate:
     threshold: int = strawberry.field(description="Cents (AMOUNT) or units (QUANTITY).")
     total_stock: int
     issued_count: int
+    reserved: int = strawberry.field(description="Units held by unpaid purchases (卖券).")
     remaining: int
+    sale_price: Money | None = strawberry.field(
+        description="On sale (卖券) at this price; null: not for sale."
+    )
     per_customer_limit: int
     valid_from: datetime | None
     valid_until: datetime | None
@@ -148,7 +152,9 @@ class CouponTemplate:
             threshold=row.threshold,
             total_stock=row.total_stock,
             issued_count=row.issued_count,
-            remaining=row.total_stock - row.issued_count,
+            reserved=row.reserved_count,
+            remaining=row.total_stock - row.issued_count - row.reserved_count,
+            sale_price=money(row.sale_price) if row.sale_price is not None else None,
             per_customer_limit=row.per_customer_limit,
             valid_from=row.valid_from,
             valid_until=row.valid_until,

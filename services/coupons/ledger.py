@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from models.coupons import CouponLedger, CouponLedgerAction, CustomerCoupon
+from models.coupons import CouponLedger, CouponLedgerAction, CustomerCoupon, IssueCause
 from services.commands import Work
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -23,6 +23,7 @@ def record(
     *,
     order_id: int | None = None,
     note: str | None = None,
+    cause: IssueCause | None = None,
 ) -> None:
     """Write one ledger row for `coupon` (which must have its id)."""
     work.session.add(
@@ -32,6 +33,7 @@ def record(
             order_id=order_id,
             actor=f"{work.actor.type.value}:{work.actor.id or ''}"[:40],
             note=note,
+            cause=cause,
             created_at=work.now,
         )
     )
