@@ -192,14 +192,19 @@ class _Step:
         return {"more": True}
 
 
+async def run_step(deps: Deps, job_id: int, attempt: int, now: datetime | None = None) -> bool:
+    """One transaction of the attempt (resolve, or one batch); True while there is more to do.
+    Raises _TakenOver when the attempt is no longer the job's."""
+    step = _Step(job_id, attempt)
+    result = await run_command(deps, SYSTEM_PRINCIPAL, "couponPush", step.run, actor=SYSTEM, now=now)
+    return bool(result["more"])
+
+
 async def run_job(deps: Deps, job_id: int, attempt: int, now: datetime | None = None) -> None:
     """Run one claimed attempt until the job is done, taken over, or an error (left for a retry)."""
-    step = _Step(job_id, attempt)
     try:
-        while True:
-            result = await run_command(deps, SYSTEM_PRINCIPAL, "couponPush", step.run, actor=SYSTEM, now=now)
-            if not result["more"]:
-                return
+        while await run_step(deps, job_id, attempt, now):
+            pass
     except _TakenOver:
         log.info("coupon push %s attempt %s was taken over by another process", job_id, attempt)
 
@@ -218,4 +223,4 @@ def kick(deps: Deps) -> None:
     background.kick("coupon-pushes", deps.sessions, lambda: run_next(deps))
 
 
-__all__ = ["PushTarget", "claim_job", "find_push", "kick", "run_job", "run_next", "start_push"]
+__all__ = ["PushTarget", "claim_job", "find_push", "kick", "run_job", "run_next", "run_step", "start_push"]
