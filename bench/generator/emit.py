@@ -204,6 +204,7 @@ class Emitter:
                     None,
                     dt(max(sim.created, sim.paid - between(self.rng, 3, 40))),
                     dt(sim.paid),
+                    None,
                 ),
             )
         self._after_sales(sim, batch)
@@ -294,6 +295,7 @@ class Emitter:
                         None,
                         dt(a.refunded),
                         dt(done),
+                        None,
                     ),
                 )
 
