@@ -18,7 +18,7 @@ from models.errors import DomainError, ErrorCode
 from models.principals import Principal
 from models.stores import Store
 from services.commands import Result, Work
-from services.coupons.claiming import CLAIMABLE, claim
+from services.coupons.claiming import CLAIMABLE, check_not_sold, claim
 from services.signing import derive_key, mac
 
 
@@ -50,6 +50,7 @@ async def _check_pair(session: AsyncSession, template_id: int, store_id: int) ->
         raise DomainError(ErrorCode.NOT_FOUND, "store not found", "storeId")
     if template.type not in CLAIMABLE:
         raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "this coupon cannot be claimed", "templateId")
+    check_not_sold(template)
     if template.store_ids is not None and store_id not in template.store_ids:
         raise DomainError(ErrorCode.COUPON_NOT_APPLICABLE, "the coupon is not valid at this store", "storeId")
     return store

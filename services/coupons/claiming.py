@@ -45,6 +45,7 @@ class Claimable:
 def _open_now(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         CouponTemplate.stopped_at.is_(None),
+        CouponTemplate.sale_price.is_(None),
         CouponTemplate.type.in_(CLAIMABLE),
         or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
     )
@@ -114,6 +115,12 @@ def check_open(t: CouponTemplate, now: datetime, field: str = "templateId") -> N
         raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "this coupon cannot be issued", field)
     if t.valid_until is not None and now >= t.valid_until:
         raise DomainError(ErrorCode.COUPON_EXPIRED, "this coupon's window has ended", field)
+
+
+def check_not_sold(t: CouponTemplate, field: str = "templateId") -> None:
+    """A template on sale (卖券) is bought, not claimed for free (a push may still give it)."""
+    if t.sale_price is not None:
+        raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "this coupon is sold, not claimed", field)
 
 
 async def holdings(session: AsyncSession, template_id: int, customer_id: int) -> tuple[int, int, bool]:
@@ -190,6 +197,7 @@ async def claim(work: Work, customer_id: int, template_id: int, note: str = "领
     """Issue one coupon of the template to the customer, within stock and the per-customer limit."""
     t = await locked_template(work, template_id)
     check_open(t, work.now)
+    check_not_sold(t)
     held, reserved, _ = await holdings(work.session, t.id, customer_id)
     check_room(t, held, reserved)
     coupon = await issue(work, t, customer_id, held, IssueCause.CLAIM, note)

@@ -93,9 +93,9 @@ async def test_unpaid_purchase_expires_and_late_money_goes_back(api: Api, seed: 
     template = await on_sale(api, price=500, totalStock=1)
     buyer, other = (await seed.customer()).id, (await seed.customer()).id
     bought = payload(await buy(api, buyer, template["id"]), "buyCoupon")["purchase"]
-    # the last unit is reserved: neither a claim nor another buyer gets it
-    assert refused(await claim(api, other, template["id"]), "claimCoupon") == ["COUPON_OUT_OF_STOCK"]
+    # the last unit is reserved: another buyer does not get it (nor a claim: it is sold, not claimed)
     assert refused(await buy(api, other, template["id"]), "buyCoupon") == ["COUPON_OUT_OF_STOCK"]
+    assert refused(await claim(api, other, template["id"]), "claimCoupon") == ["COUPON_UNAVAILABLE"]
     api.gateway.fail_next = 1  # the buyer pays, the gateway's notification is late
     payment_no = payload(await pay(api, buyer, bought["id"]), "payCouponPurchase")["paymentNo"]
     deps = Deps(db.sessions, api.gateway)
@@ -138,7 +138,7 @@ async def test_sale_refusals_have_their_codes(api: Api, seed: Seed, db: Database
     )["template"]
     assert on["salePrice"] == {"cents": 100}
     bought = payload(await buy(api, shopper, plain["id"]), "buyCoupon")["purchase"]
-    assert refused(await claim(api, shopper, plain["id"]), "claimCoupon") == ["COUPON_LIMIT_REACHED"]
+    assert refused(await claim(api, stranger, plain["id"]), "claimCoupon") == ["COUPON_UNAVAILABLE"]
     assert refused(await pay(api, stranger, bought["id"]), "payCouponPurchase") == ["NOT_FOUND"]
     payload(await pay(api, shopper, bought["id"]), "payCouponPurchase")
     assert refused(await buy(api, shopper, plain["id"]), "buyCoupon") == ["COUPON_LIMIT_REACHED"]
@@ -151,6 +151,7 @@ async def test_sale_refusals_have_their_codes(api: Api, seed: Seed, db: Database
     assert refused(blank, "refundCouponPurchase") == ["BAD_USER_INPUT"]
     off = await set_price.execute(SET_PRICE, input={"templateId": plain["id"], "priceCents": None})
     assert payload(off, "setCouponSalePrice")["template"]["salePrice"] is None
+    assert refused(await claim(api, shopper, plain["id"]), "claimCoupon") == ["COUPON_LIMIT_REACHED"]
     async with db.sessions() as s:
         assert len((await s.scalars(select(CustomerCoupon))).all()) == 1
         assert len((await s.scalars(select(CouponPurchase))).all()) == 1
