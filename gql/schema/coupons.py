@@ -77,7 +77,9 @@ class Coupon:
 @strawberry.type(description="What a template's coupons did (发放/领取/使用/过期, discount given).")
 class CouponTemplateFigures:
     issued: int
-    claimed: int = strawberry.field(description="Issued by a shopper's claim (领券).")
+    claimed: int = strawberry.field(description="Issued by a shopper's claim (领券, or by a store's QR).")
+    sold: int = strawberry.field(description="Issued by a paid purchase (卖券).")
+    pushed: int = strawberry.field(description="Issued by a push job (发券).")
     unused: int
     locked: int
     used: int
@@ -129,6 +131,8 @@ class CouponTemplate:
         return CouponTemplateFigures(
             issued=f.issued,
             claimed=f.claimed,
+            sold=f.sold,
+            pushed=f.pushed,
             unused=f.unused,
             locked=f.locked,
             used=f.used,

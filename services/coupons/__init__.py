@@ -1,4 +1,5 @@
-"""Coupons (优惠券): templates (`templates`), claiming (`claiming`), use in orders (`redemption`).
+"""Coupons (优惠券): templates (`templates`), claiming (`claiming`, `claim_links` for 扫码领券), sale
+(`sales`, 卖券), push jobs (`pushes`, `push_targets`, 发券), use in orders (`redemption`).
 
 The pure rules live in `models.coupon_rules`; the price a coupon takes off is decided by
 `models.pricing.cart.price_cart`. Every change of an issued coupon writes a ledger row (`ledger`).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from math import cos, radians
 from typing import Any
 
@@ -149,7 +149,7 @@ def _ordered(data: dict[str, Any], before: datetime) -> ColumnElement[bool]:
     return exists(select(Order.id).where(and_(*parts)))
 
 
-async def resolve(session: AsyncSession, job: CouponPushJob, owner: Principal, zone: Any) -> list[int]:
+async def resolve(session: AsyncSession, job: CouponPushJob, owner: Principal, zone: tzinfo) -> list[int]:
     """The job's customers, ascending ids, as of `job.created_at` and within the owner's scope."""
     visible = customer_visibility(owner)
     target = job.target

@@ -21,7 +21,14 @@ from models.campaigns import Campaign
 from models.catalog import Category, Product
 from models.coupon_rules import CouponStatus, CouponThreshold, CouponType, TemplateShape, check_update
 from models.coupon_rules import validate_template as validate_shape
-from models.coupons import CouponTemplate, CustomerCoupon, OrderAdjustment
+from models.coupons import (
+    CouponLedger,
+    CouponLedgerAction,
+    CouponTemplate,
+    CustomerCoupon,
+    IssueCause,
+    OrderAdjustment,
+)
 from models.enums import ActorType, OrderChannel
 from models.errors import DomainError, ErrorCode
 from models.pricing.cart import Layer
@@ -245,6 +252,8 @@ async def list_templates(
 class Figures:
     issued: int
     claimed: int
+    sold: int
+    pushed: int
     unused: int
     locked: int
     used: int
@@ -255,7 +264,8 @@ class Figures:
 
 
 async def figures(session: AsyncSession, template_id: int, now: datetime) -> Figures:
-    """Counts by state (UNUSED past its end counts as expired) and the discount its used coupons gave."""
+    """Counts by state (UNUSED past its end counts as expired), by how they were issued (claimed,
+    sold, pushed; the rest were granted by campaigns), and the discount its used coupons gave."""
     c = CustomerCoupon
     of_template = c.template_id == template_id
     rows = (
@@ -270,6 +280,22 @@ async def figures(session: AsyncSession, template_id: int, now: datetime) -> Fig
         )
         or 0
     )
+    by_cause: dict[IssueCause | None, int] = {
+        cause: int(n)
+        for cause, n in (
+            await session.execute(
+                select(CouponLedger.cause, func.count())
+                .join(c, c.id == CouponLedger.coupon_id)
+                .where(
+                    of_template,
+                    CouponLedger.action == CouponLedgerAction.ISSUED,
+                    CouponLedger.cause.in_((IssueCause.SALE, IssueCause.PUSH)),
+                )
+                .group_by(CouponLedger.cause)
+            )
+        ).all()
+    }
+    sold, pushed = by_cause.get(IssueCause.SALE, 0), by_cause.get(IssueCause.PUSH, 0)
     used_ids = select(c.id).where(of_template, c.status == CouponStatus.USED)
     given, orders = (
         await session.execute(
@@ -284,7 +310,9 @@ async def figures(session: AsyncSession, template_id: int, now: datetime) -> Fig
     ).one()
     return Figures(
         issued=sum(counts.values()),
-        claimed=sum(int(k) for _, _, k in rows),
+        claimed=sum(int(k) for _, _, k in rows) - sold - pushed,
+        sold=sold,
+        pushed=pushed,
         unused=counts.get(CouponStatus.UNUSED, 0) - overdue,
         locked=counts.get(CouponStatus.LOCKED, 0),
         used=counts.get(CouponStatus.USED, 0),

@@ -27,6 +27,7 @@ JOB_FIELDS = """id state targetKind targeted issued done error
 START_PUSH = f"""mutation($input: StartCouponPushInput!) {{ startCouponPush(input: $input) {{
   job {{ {JOB_FIELDS} }} userErrors {{ code field message }} }} }}"""
 JOB = f"""query($id: ID!) {{ couponPushJob(id: $id) {{ {JOB_FIELDS} }} }}"""
+ISSUED_BY = """query($id: ID!) { couponTemplate(id: $id) { figures { issued claimed sold pushed } } }"""
 CLAIM_LINK = """query($t: ID!, $s: ID!) { couponClaimLink(templateId: $t, storeId: $s) {
   templateId storeId signature url qrUrl } }"""
 CLAIM_BY_LINK = """mutation($input: ClaimCouponByLinkInput!) { claimCouponByLink(input: $input) {

@@ -21,6 +21,7 @@ from tests.api.coupon_flow import claim, claimed, create_template, store_gid
 from tests.api.coupon_ops_flow import (
     CLAIM_BY_LINK,
     CLAIM_LINK,
+    ISSUED_BY,
     JOB,
     START_PUSH,
     customer_gids,
@@ -77,6 +78,8 @@ async def test_push_to_customers_counts_every_outcome(api: Api, seed: Seed, db: 
     async with db.sessions() as s:
         causes = (await s.scalars(select(CouponLedger.cause).where(CouponLedger.action == "ISSUED"))).all()
     assert Counter(causes) == Counter({IssueCause.CLAIM: 2, IssueCause.PUSH: 1})
+    figures = (await api.as_hq().execute(ISSUED_BY, id=template["id"])).data["couponTemplate"]["figures"]
+    assert figures == {"issued": 3, "claimed": 2, "sold": 0, "pushed": 1}
 
 
 async def test_push_by_criteria_and_by_radius(api: Api, seed: Seed, db: Database) -> None:

@@ -16,8 +16,9 @@ from services.commands import Deps
 from services.order_payments import confirm_payment
 from services.sweeps import run_sweeps
 from tests.api.conftest import Api
-from tests.api.coupon_flow import claim, create_template
+from tests.api.coupon_flow import claim, create_template, store_gid
 from tests.api.coupon_ops_flow import (
+    ISSUED_BY,
     PURCHASES,
     REFUND_PURCHASE,
     SET_PRICE,
@@ -57,6 +58,8 @@ async def test_buy_pay_refund_moves_the_price_exactly_once(api: Api, seed: Seed,
         issued = (await s.scalars(select(CouponLedger).where(CouponLedger.action == "ISSUED"))).all()
     assert len(coupons) == 1
     assert [(r.cause, r.coupon_id) for r in issued] == [(IssueCause.SALE, coupons[0].id)]
+    figures = (await api.as_hq().execute(ISSUED_BY, id=template["id"])).data["couponTemplate"]["figures"]
+    assert figures == {"issued": 1, "claimed": 0, "sold": 1, "pushed": 0}
 
     done = payload(await refund(api, bought["id"], api.as_shopper(shopper)), "refundCouponPurchase")
     assert done["purchase"]["status"] == "REFUNDED"
@@ -131,6 +134,9 @@ async def test_sale_refusals_have_their_codes(api: Api, seed: Seed, db: Database
     staff = api.as_staff(store.id)
     r = await staff.execute(SET_PRICE, input={"templateId": plain["id"], "priceCents": 100})
     assert refused(r, "setCouponSalePrice") == ["FORBIDDEN"]  # an HQ 全场券 is not the store's
+    own = await create_template(api, type="STORE", storeIds=[store_gid(store.id)])
+    r = await staff.execute(SET_PRICE, input={"templateId": own["id"], "priceCents": 290})
+    assert payload(r, "setCouponSalePrice")["template"]["salePrice"] == {"cents": 290}
     assert refused(await buy(api, shopper, plain["id"]), "buyCoupon") == ["COUPON_UNAVAILABLE"]
     on = payload(
         await set_price.execute(SET_PRICE, input={"templateId": plain["id"], "priceCents": 100}),

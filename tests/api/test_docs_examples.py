@@ -192,6 +192,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         _eq("couponPushJob.issued", 6),
         _eq("couponPushJob.skipped", {"alreadyHas": 1, "limit": 0, "stock": 1}),
     ],
+    ("coupons.md", "PushFigures"): [_eq("couponTemplate.figures", {"issued": 7, "claimed": 1, "pushed": 6})],
     ("coupons.md", "PushToTwo"): [_eq("startCouponPush.job.targetKind", "CUSTOMERS")],
     ("coupons.md", "ClaimByQr"): [_eq("claimCouponByLink.coupon.status", "UNUSED")],
     ("promotions.md", "PriceCut"): [_eq("createCampaign.campaign.type", "PRICE_CUT")],
