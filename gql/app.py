@@ -37,7 +37,7 @@ from gql.health import readiness
 from gql.http_bodies import GraphQLOverHTTP
 from gql.logging_setup import configure_logging
 from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
-from gql.qr import invite_qr_endpoint, qr_endpoint
+from gql.qr import coupon_claim_qr_endpoint, invite_qr_endpoint, qr_endpoint
 from gql.rate_limit import issue_visitor_id
 from gql.request_guard import security_middleware
 from gql.resolvers.exports import download_endpoint, export_config
@@ -252,6 +252,9 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     async def invite_qr(request: Request) -> Response:
         return await invite_qr_endpoint(request, holder["r"].settings, holder["r"].sessions)
 
+    async def coupon_claim_qr(request: Request) -> Response:
+        return await coupon_claim_qr_endpoint(request, holder["r"].settings)
+
     async def export_download(request: Request) -> Response:
         return await download_endpoint(request, holder["r"].settings, holder["r"].sessions)
 
@@ -283,6 +286,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
             Route("/campaigns/{campaign_id:int}/qr.png", campaign_qr),
             Route("/campaigns/{campaign_id:int}/teams/{team_id:int}/qr.png", campaign_qr),
             Route("/invites/{code}/qr.png", invite_qr),
+            Route("/coupons/claim-qr.png", coupon_claim_qr),
             Route("/exports/{job_id:int}/download", export_download),
             Route("/visitor-id", visitor_id, methods=["POST"]),
             Route("/webhooks/courier", courier_webhook, methods=["POST"]),

@@ -1,21 +1,25 @@
 """Promotion QR codes (推广二维码): PNG images of the share links, served by the app.
 
-Campaigns and teams have one each; so does every shopper's invite code (邀请有礼, per inviter).
+Campaigns and teams have one each; so does every shopper's invite code (邀请有礼, per inviter), and
+every (coupon template, store) pair a store prints for 扫码领券.
 """
 
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 import segno
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gql.ids import encode_id
+from gql.ids import decode_id, encode_id
 from gql.settings import Settings
 from models.campaigns import Campaign, GroupBuyTeam
 from models.customers import Customer
+from models.errors import DomainError
+from services.coupons import claim_links
 from services.db import SessionFactory
 
 
@@ -31,6 +35,22 @@ def invite_link(settings: Settings, invite_code: str) -> str:
 
 def invite_qr_path(invite_code: str) -> str:
     return f"/invites/{invite_code}/qr.png"
+
+
+def coupon_claim_query(template_id: int, store_id: int, signature: str) -> str:
+    return urlencode(
+        {
+            "template": encode_id("CouponTemplate", template_id),
+            "store": encode_id("Store", store_id),
+            "sig": signature,
+        }
+    )
+
+
+def coupon_claim_link(settings: Settings, template_id: int, store_id: int, signature: str) -> str:
+    """扫码领券: the mini-program opens it and calls `claimCouponByLink` with its three parameters."""
+    query = coupon_claim_query(template_id, store_id, signature)
+    return f"{settings.share_base_url.rstrip('/')}/coupons/claim?{query}"
 
 
 def qr_png(text: str, scale: int = 8) -> bytes:
@@ -55,6 +75,22 @@ async def qr_endpoint(request: Request, settings: Settings, sessions: SessionFac
         return JSONResponse({"error": "not found"}, status_code=404)
     png = qr_png(share_link(settings, campaign_id, int(team_id) if team_id is not None else None))
     return Response(png, media_type="image/png", headers={"cache-control": "public, max-age=3600"})
+
+
+async def coupon_claim_qr_endpoint(request: Request, settings: Settings) -> Response:
+    """/coupons/claim-qr.png?template=…&store=…&sig=…: the QR of a store's claim link; 404 unless
+    the signature is right (only the back office's `couponClaimLink` makes one)."""
+    params = request.query_params
+    try:
+        template_id = decode_id(params.get("template", ""), "CouponTemplate")
+        store_id = decode_id(params.get("store", ""), "Store")
+    except DomainError:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    signature = params.get("sig", "")
+    if not claim_links.verify(claim_links.link_key(settings.jwt_secret), template_id, store_id, signature):
+        return JSONResponse({"error": "not found"}, status_code=404)
+    png = qr_png(coupon_claim_link(settings, template_id, store_id, signature))
+    return Response(png, media_type="image/png", headers={"cache-control": "public, max-age=86400"})
 
 
 async def invite_qr_endpoint(request: Request, settings: Settings, sessions: SessionFactory) -> Response:

@@ -42,13 +42,17 @@ class CouponIssueCause(StrEnum):
     """Why a coupon was issued (its path): every issuing service names one; figures group by it."""
 
     CLAIM = "CLAIM"
-    """领券: the shopper claimed it from a template."""
+    """领券: the shopper claimed it from a template (in the mini-program or by a store's QR)."""
     INVITE = "INVITE"
     """邀请有礼: an invite reward granted it."""
     RULE = "RULE"
     """返券: an issuing rule (new customer, invite, completed order, good review) granted it."""
     ASSIST = "ASSIST"
     """助力: the starter's reward once enough helpers joined."""
+    SALE = "SALE"
+    """卖券: bought and paid."""
+    PUSH = "PUSH"
+    """发券: a push job."""
 
 
 class CouponThreshold(StrEnum):

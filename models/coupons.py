@@ -49,6 +49,11 @@ class CouponTemplate(Base):
         CheckConstraint("issued_count >= 0 AND issued_count <= total_stock", name="issued_within_stock"),
         CheckConstraint("amount_off >= 0 AND threshold >= 0", name="amounts_non_negative"),
         CheckConstraint("per_customer_limit >= 1", name="limit_positive"),
+        CheckConstraint(
+            "reserved_count >= 0 AND issued_count + reserved_count <= total_stock",
+            name="reserved_within_stock",
+        ),
+        CheckConstraint("sale_price IS NULL OR sale_price > 0", name="sale_price_positive"),
     )
 
     id: Mapped[int] = id_pk()
@@ -62,6 +67,10 @@ class CouponTemplate(Base):
     threshold: Mapped[int] = mapped_column(Integer, default=0)
     total_stock: Mapped[int] = mapped_column(Integer)
     issued_count: Mapped[int] = mapped_column(Integer, default=0)
+    reserved_count: Mapped[int] = mapped_column(Integer, default=0)
+    """Units held by unpaid purchases (卖券): not issued yet, not claimable either."""
+    sale_price: Mapped[int | None] = mapped_column(Integer)
+    """On sale (卖券) for this many cents; null: not for sale."""
     per_customer_limit: Mapped[int] = mapped_column(Integer, default=1)
     valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
     valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -24,13 +24,17 @@ class PaymentTransaction(Base):
         Index("ix_payment_transactions_order_id", "order_id"),
         Index("ix_payment_transactions_pending", "status", "next_attempt_at"),
         Index("ix_payment_transactions_gateway_reference", "gateway_reference"),
+        Index("ix_payment_transactions_coupon_purchase_id", "coupon_purchase_id"),
+        CheckConstraint("(order_id IS NULL) <> (coupon_purchase_id IS NULL)", name="order_or_purchase"),
     )
 
     id: Mapped[int] = id_pk()
     transaction_no: Mapped[str] = mapped_column(String(32), unique=True)
     """Payment number, or the refundNo of the after-sale that caused a refund."""
     kind: Mapped[PaymentKind] = mapped_column(enum_type(PaymentKind))
-    order_id: Mapped[int] = mapped_column(IdType, ForeignKey("orders.id"))
+    order_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("orders.id"))
+    coupon_purchase_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("coupon_purchases.id"))
+    """A coupon purchase (卖券) instead of an order: exactly one of the two is set."""
     after_sale_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("after_sales.id"), unique=True)
     method: Mapped[PaymentMethod | None] = mapped_column(enum_type(PaymentMethod))
     amount: Mapped[int] = mapped_column(Integer)

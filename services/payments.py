@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
+from models.coupon_sales import CouponPurchase
 from models.enums import PaymentKind, PaymentStatus
 from models.orders import Order
 from models.payments import PaymentTransaction
@@ -92,12 +93,14 @@ async def next_transaction_no(session: AsyncSession, prefix: str, order_id: int,
 async def send_refund(
     sessions: SessionFactory, gateway: PaymentGateway, transaction_no: str, now: datetime | None = None
 ) -> bool:
-    """Call the gateway for one PENDING refund; True when it is (or already was) confirmed."""
+    """Call the gateway for one PENDING refund (of an order or a coupon purchase); True when it is
+    (or already was) confirmed."""
     async with sessions() as session:
         found = (
             await session.execute(
-                select(PaymentTransaction, Order.order_no)
-                .join(Order, Order.id == PaymentTransaction.order_id)
+                select(PaymentTransaction, func.coalesce(Order.order_no, CouponPurchase.purchase_no))
+                .outerjoin(Order, Order.id == PaymentTransaction.order_id)
+                .outerjoin(CouponPurchase, CouponPurchase.id == PaymentTransaction.coupon_purchase_id)
                 .where(PaymentTransaction.transaction_no == transaction_no)
             )
         ).one_or_none()

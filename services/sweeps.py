@@ -26,9 +26,11 @@ from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from models.stores import Store
 from services import idempotency
 from services.commands import Deps, Work, run_command
+from services.coupons import pushes
 from services.coupons.assists import expire_assists
 from services.coupons.issuing import issue_by_rules
 from services.coupons.redemption import expire_coupons
+from services.coupons.sales import expire_unpaid
 from services.courier_webhook import purge_nonces
 from services.delivery_queues import raise_alerts
 from services.exchanges import auto_confirm_replacements
@@ -71,6 +73,8 @@ class SweepReport:
     """返券: coupons issued by rules for new causes (services/coupons/issuing.py)."""
     assists_expired: int = 0
     """助力 assists past their end without their helpers (services/coupons/assists.py)."""
+    coupon_purchases_expired: int = 0
+    """Unpaid coupon purchases (卖券) past their deadline (services/coupons/sales.py)."""
     webhook_nonces_purged: int = 0
     """Courier webhook nonces past any signature's tolerance (services/courier_webhook.py)."""
     delivery_alerts: int = 0
@@ -159,6 +163,7 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         coupons_expired=await expire_coupons(deps, now),
         coupons_issued_by_rules=await issue_by_rules(deps, now),
         assists_expired=await expire_assists(deps.sessions, now),
+        coupon_purchases_expired=await expire_unpaid(deps, now),
         webhook_nonces_purged=await purge_nonces(deps.sessions, now - NONCE_MEMORY),
         delivery_alerts=await raise_alerts(deps, now),
         booking_accept_reminders=booking_accept,
@@ -170,7 +175,8 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
 class SweepRunner:
     """Runs the sweeps every `interval` seconds inside the server process until stopped.
 
-    With `exports`, each run also expires old export files and wakes this process's export
+    Each run wakes this process's coupon push runner (services/coupons/pushes.py). With
+    `exports`, each run also expires old export files and wakes this process's export
     worker, which claims queued jobs and those a dead process left (services/exports/runner.py).
     """
 
@@ -197,6 +203,7 @@ class SweepRunner:
                 routine = not any(count for kind, count in done.items() if kind not in _ROUTINE)
                 if any(done.values()):
                     log.log(logging.DEBUG if routine else logging.INFO, "sweep: %s", report)
+                pushes.kick(self.deps)  # coupon push jobs queued, or left by a dead process
                 if self.exports is not None:
                     expired = await expire_exports(self.deps.sessions, utcnow())
                     if expired:

@@ -1,26 +1,50 @@
 """Demo coupons: one template of each claimable type (codes DEMO-ALL, DEMO-PRODUCT, DEMO-SHIPPING,
-DEMO-STORE) and coupons of the demo shopper (customer 1) in the states a shopper meets: UNUSED,
-USED, EXPIRED and VOIDED, each with its ledger. Written only with the demo handles, after the
-orders, so the orders' ids are what they would be without them.
+DEMO-STORE), one on sale (DEMO-SALE, 卖券) and one pushed (DEMO-PUSH, 发券); coupons of the demo
+shopper (customer 1) in the states a shopper meets (UNUSED, USED, EXPIRED, VOIDED) and a LOCKED
+one held by the newest unpaid order of the data set, each with its ledger. The sales and the push
+are in `coupon_ops`. Written only with the demo handles, after the orders, so the orders' ids are
+what they would be without them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from bench.generator.common import DAY, Batch, Ids, dt, json_text
+from bench.generator.coupon_ops import build_push, build_sales
 from bench.generator.demo import DEMO_CUSTOMER_ID, DEMO_SKU_ID, DEMO_STORE_ID
+from bench.generator.tables import COLUMNS
 from bench.generator.world import World
 from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
 from models.coupons import CouponLedgerAction
+from models.order_states import OrderStatus
 
-# (code, name, type, amount off, threshold, stock, limit, scope: stores?, products?)
+
+@dataclass(frozen=True, slots=True)
+class DemoTemplate:
+    code: str
+    name: str
+    type: CouponType
+    amount_off: int
+    threshold: int
+    stock: int
+    limit: int
+    by_store: bool = False
+    by_product: bool = False
+    sale_price: int | None = None
+
+
 TEMPLATES: Final = (
-    ("DEMO-ALL", "全场满50减5", CouponType.ALL, 500, 5000, 1000, 2, False, False),
-    ("DEMO-PRODUCT", "招牌单品立减3元", CouponType.PRODUCT, 300, 0, 500, 1, False, True),
-    ("DEMO-SHIPPING", "免运费券", CouponType.SHIPPING, 1000, 0, 1000, 3, False, False),
-    ("DEMO-STORE", "SH001 店铺满30减4", CouponType.STORE, 400, 3000, 200, 1, True, False),
+    DemoTemplate("DEMO-ALL", "全场满50减5", CouponType.ALL, 500, 5000, 1000, 2),
+    DemoTemplate("DEMO-PRODUCT", "招牌单品立减3元", CouponType.PRODUCT, 300, 0, 500, 1, by_product=True),
+    DemoTemplate("DEMO-SHIPPING", "免运费券", CouponType.SHIPPING, 1000, 0, 1000, 3),
+    DemoTemplate("DEMO-STORE", "SH001 店铺满30减4", CouponType.STORE, 400, 3000, 200, 1, by_store=True),
+    DemoTemplate("DEMO-SALE", "9.9元购 满50减10", CouponType.ALL, 1000, 5000, 100, 3, sale_price=990),
+    DemoTemplate("DEMO-PUSH", "老客回馈 满40减6", CouponType.ALL, 600, 4000, 7, 1),
 )
+SALE, PUSH = 4, 5
+"""Indexes of the template on sale and of the pushed one."""
 # (template index, status, days since the claim, days valid)
 HELD: Final = (
     (0, CouponStatus.UNUSED, 1, 30),
@@ -29,66 +53,157 @@ HELD: Final = (
     (3, CouponStatus.EXPIRED, 40, 30),
     (2, CouponStatus.VOIDED, 5, 30),
 )
+_AFTER: Final = {
+    CouponStatus.USED: CouponLedgerAction.USED,
+    CouponStatus.EXPIRED: CouponLedgerAction.EXPIRED,
+    CouponStatus.VOIDED: CouponLedgerAction.VOIDED,
+    CouponStatus.LOCKED: CouponLedgerAction.LOCKED,
+}
 
 
-def build_coupons(ids: Ids, world: World) -> Batch:
-    batch = Batch()
-    now = world.now
-    product_id = next(s.product_id for s in world.skus if s.id == DEMO_SKU_ID)
-    template_ids = []
-    issued = [sum(1 for h in HELD if h[0] == i) for i in range(len(TEMPLATES))]
-    for i, (code, name, kind, off, threshold, stock, limit, by_store, by_product) in enumerate(TEMPLATES):
-        template_id = ids.next("coupon_templates")
-        template_ids.append(template_id)
-        batch.add(
-            "coupon_templates",
-            template_row(
-                template_id,
-                code,
-                name,
-                kind,
-                off,
-                threshold,
-                stock,
-                issued[i],
-                limit,
-                now - 60 * DAY,
-                product_ids=[product_id] if by_product else None,
-                store_ids=[DEMO_STORE_ID] if by_store else None,
-            ),
-        )
-    seq: dict[int, int] = {}
-    for index, status, days_ago, valid in HELD:
-        by_store, by_product = TEMPLATES[index][7], TEMPLATES[index][8]
-        coupon_id = ids.next("customer_coupons")
-        seq[index] = seq.get(index, 0) + 1
-        claimed = now - days_ago * DAY
+@dataclass
+class Coupons:
+    """Writes templates, coupons and ledger rows; remembers each customer's claims per template."""
+
+    ids: Ids
+    world: World
+    batch: Batch
+    template_ids: list[int]
+    seq: dict[tuple[int, int], int]
+
+    def coupon(
+        self,
+        index: int,
+        customer_id: int,
+        status: CouponStatus,
+        claimed: float,
+        valid_days: int,
+        cause: CouponIssueCause,
+        note: str,
+        order_id: int | None = None,
+    ) -> int:
+        """One coupon of template `index` with its ISSUED ledger row (and one for its state)."""
+        t = TEMPLATES[index]
+        coupon_id = self.ids.next("customer_coupons")
+        seq = self.seq[(index, customer_id)] = self.seq.get((index, customer_id), 0) + 1
+        claim_seq = seq if cause is CouponIssueCause.CLAIM else None  # as services.coupons.claiming
         used_at = claimed + DAY if status is CouponStatus.USED else None
-        batch.add(
+        product_id = next(s.product_id for s in self.world.skus if s.id == DEMO_SKU_ID)
+        self.batch.add(
             "customer_coupons",
-            coupon_row(
+            (
                 coupon_id,
-                DEMO_CUSTOMER_ID,
-                template_ids[index],
-                TEMPLATES[index],
-                status,
-                claimed,
-                claimed + valid * DAY,
-                claim_seq=seq[index],
-                used_at=used_at,
-                product_ids=[product_id] if by_product else None,
-                store_ids=[DEMO_STORE_ID] if by_store else None,
+                customer_id,
+                t.amount_off,
+                t.threshold,
+                t.name,
+                None,
+                None,
+                status.value,
+                dt(claimed),
+                dt(claimed + valid_days * DAY),
+                None,
+                f"DEMO{coupon_id:08d}",
+                self.template_ids[index],
+                t.type.value,
+                None,
+                None,
+                CouponThreshold.AMOUNT.value,
+                json_text([product_id]) if t.by_product else None,
+                None,
+                json_text([DEMO_STORE_ID]) if t.by_store else None,
+                None,
+                claim_seq,
+                dt(claimed),
+                order_id if status is CouponStatus.LOCKED else None,
+                dt(used_at) if used_at else None,
+                cause.value,
             ),
         )
-        ledger_row(batch, ids, coupon_id, CouponLedgerAction.ISSUED, claimed, "领券")
-        after = {
-            CouponStatus.USED: CouponLedgerAction.USED,
-            CouponStatus.EXPIRED: CouponLedgerAction.EXPIRED,
-            CouponStatus.VOIDED: CouponLedgerAction.VOIDED,
-        }.get(status)
+        self.ledger(coupon_id, CouponLedgerAction.ISSUED, claimed, note)
+        after = _AFTER.get(status)
         if after is not None:
-            ledger_row(batch, ids, coupon_id, after, min(now, claimed + DAY), "demo")
-    return batch
+            self.ledger(coupon_id, after, min(self.world.now, claimed + DAY), "demo", order_id=order_id)
+        return coupon_id
+
+    def ledger(
+        self,
+        coupon_id: int,
+        action: CouponLedgerAction,
+        at: float,
+        note: str,
+        *,
+        order_id: int | None = None,
+    ) -> None:
+        row = (self.ids.next("coupon_ledger"), coupon_id, action.value, order_id, "SYSTEM:demo", note, dt(at))
+        self.batch.add("coupon_ledger", row)
+
+
+_ORDER_ID, _CUSTOMER_ID, _STATUS = (COLUMNS["orders"].index(c) for c in ("id", "customer_id", "status"))
+
+
+def newest_unpaid(batch: Batch) -> tuple[int, int] | None:
+    """(order id, customer id) of the last unpaid order among the batch's rows, if any."""
+    unpaid = [r for r in batch.rows.get("orders", ()) if r[_STATUS] == OrderStatus.PENDING_PAYMENT.value]
+    return (unpaid[-1][_ORDER_ID], unpaid[-1][_CUSTOMER_ID]) if unpaid else None
+
+
+def build_coupons(ids: Ids, world: World, unpaid: tuple[int, int] | None) -> Batch:
+    """`unpaid`: (order id, customer id) of an unpaid order to lock a DEMO-ALL coupon with."""
+    now = world.now
+    out = Coupons(ids, world, Batch(), [], {})
+    product_id = next(s.product_id for s in world.skus if s.id == DEMO_SKU_ID)
+    sales = build_sales(now)
+    push = build_push(now, TEMPLATES[PUSH].stock)
+    issued = [sum(1 for h in HELD if h[0] == i) for i in range(len(TEMPLATES))]
+    issued[0] += unpaid is not None
+    issued[SALE] += sales.issued
+    issued[PUSH] += push.issued + len(push.claimed_before)
+    for i, t in enumerate(TEMPLATES):
+        template_id = ids.next("coupon_templates")
+        out.template_ids.append(template_id)
+        out.batch.add(
+            "coupon_templates",
+            (
+                template_id,
+                t.code,
+                t.name,
+                t.type.value,
+                t.amount_off,
+                None,
+                None,
+                CouponThreshold.AMOUNT.value,
+                t.threshold,
+                t.stock,
+                issued[i],
+                t.limit,
+                None,
+                None,
+                30,
+                json_text([product_id]) if t.by_product else None,
+                None,
+                json_text([DEMO_STORE_ID]) if t.by_store else None,
+                None,
+                None,
+                None,
+                None,
+                dt(now - 60 * DAY),
+                dt(now - 60 * DAY),
+                sales.reserved if i == SALE else 0,
+                t.sale_price,
+            ),
+        )
+    for index, status, days_ago, valid in HELD:
+        claimed = now - days_ago * DAY
+        out.coupon(index, DEMO_CUSTOMER_ID, status, claimed, valid, CouponIssueCause.CLAIM, "领券")
+    if unpaid is not None:
+        order_id, customer_id = unpaid
+        out.coupon(
+            0, customer_id, CouponStatus.LOCKED, now - DAY, 30, CouponIssueCause.CLAIM, "领券", order_id
+        )
+    sales.write(out, SALE, TEMPLATES[SALE].sale_price or 0)
+    push.write(out, PUSH)
+    return out.batch
 
 
 def template_row(
@@ -133,6 +248,8 @@ def template_row(
         None,
         dt(created),
         dt(created),
+        0,
+        None,
     )
 
 

@@ -207,6 +207,7 @@ class Emitter:
                     None,
                     dt(max(sim.created, sim.paid - between(self.rng, 3, 40))),
                     dt(sim.paid),
+                    None,
                 ),
             )
         self._after_sales(sim, batch)
@@ -301,6 +302,7 @@ class Emitter:
                         None,
                         dt(a.refunded),
                         dt(done),
+                        None,
                     ),
                 )
 

@@ -110,7 +110,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "payment_transactions": _cols(
         "id transaction_no kind order_id after_sale_id method amount status attempts "
-        "next_attempt_at gateway_reference last_error created_at completed_at"
+        "next_attempt_at gateway_reference last_error created_at completed_at coupon_purchase_id"
     ),
     "compensation_claims": _cols(
         "id order_id store_id cause state asked_amount compensation_amount note evidence_urls "
@@ -129,7 +129,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "coupon_templates": _cols(
         "id code name type amount_off percent_off cap threshold_kind threshold total_stock issued_count "
         "per_customer_limit valid_from valid_until valid_days product_ids category_ids store_ids channels "
-        "campaign_id description stopped_at created_at updated_at"
+        "campaign_id description stopped_at created_at updated_at reserved_count sale_price"
     ),
     "customer_coupons": _cols(
         "id customer_id amount min_spend title campaign_id invite_reward_id status issued_at expires_at "
@@ -147,6 +147,16 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "completed_at expired_at"
     ),
     "coupon_assist_helpers": _cols("id assist_id helper_id joined_at"),
+    "coupon_purchases": _cols(
+        "id purchase_no template_id customer_id price status coupon_id payment_deadline created_at "
+        "paid_at refunded_at expired_at"
+    ),
+    "coupon_push_jobs": _cols(
+        "id template_id owner_key owner_role owner_store_ids target_kind target state targeted issued "
+        "skipped_already_has skipped_limit skipped_stock attempt error created_at started_at "
+        "heartbeat_at finished_at"
+    ),
+    "coupon_push_recipients": _cols("id job_id customer_id outcome coupon_id"),
     "order_adjustments": _cols("id order_id layer label amount source_id line_shares"),
     "visit_events": _cols(
         "id event_id visitor_id customer_id session_id page_type product_id campaign_id store_id "
@@ -190,7 +200,6 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "after_sale_lines",
     "after_sale_events",
     "after_sale_escalations",
-    "payment_transactions",
     "compensation_claims",
     "reviews",
     "group_buy_team_members",
@@ -202,6 +211,10 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "coupon_issues",
     "coupon_assists",
     "coupon_assist_helpers",
+    "coupon_purchases",
+    "payment_transactions",
+    "coupon_push_jobs",
+    "coupon_push_recipients",
     "order_adjustments",
     "flash_sale_takes",
     "visit_events",

@@ -122,11 +122,11 @@ def _draft(t: CouponTemplateInput, code: str | None = None) -> templates.Templat
     )
 
 
-def _template_id(value: strawberry.ID) -> int:
+def template_id_of(value: strawberry.ID) -> int:
     return decode_id(value, "CouponTemplate", "templateId")
 
 
-async def _template_payload(
+async def template_payload(
     info: Info, operation: str, input_: object, use_case: UseCase
 ) -> CouponTemplatePayload:
     try:
@@ -138,7 +138,7 @@ async def _template_payload(
     return CouponTemplatePayload(template=CouponTemplate.from_row(row) if row else None, user_errors=[])
 
 
-def _shopper(info: Info) -> int:
+def shopper_id(info: Info) -> int:
     customer_id = info.context.principal.customer_id
     if customer_id is None:
         raise DomainError(ErrorCode.FORBIDDEN, "sign in as a shopper")
@@ -173,7 +173,7 @@ class CouponQueries:
     @strawberry.field(permission_classes=[Allowed], description="One coupon template.")
     async def coupon_template(self, info: Info, id: strawberry.ID) -> CouponTemplate | None:
         async with info.context.sessions() as session:
-            row = await session.get(TemplateRow, _template_id(id))
+            row = await session.get(TemplateRow, template_id_of(id))
         return CouponTemplate.from_row(row) if row else None
 
     @strawberry.field(
@@ -224,7 +224,7 @@ class CouponQueries:
     async def my_coupons(self, info: Info, status: list[CouponStatus] | None = None) -> list[Coupon]:
         now = utcnow()
         async with info.context.sessions() as session:
-            rows = await claiming.mine(session, _shopper(info), status or (), now)
+            rows = await claiming.mine(session, shopper_id(info), status or (), now)
         return [Coupon.from_row(r, now) for r in rows]
 
 
@@ -240,32 +240,32 @@ class CouponMutations:
         async def use_case(work: Work) -> Result:
             return await templates.create(work, _draft(input.template, input.code))
 
-        return await _template_payload(info, "createCouponTemplate", input, use_case)
+        return await template_payload(info, "createCouponTemplate", input, use_case)
 
     @strawberry.mutation(permission_classes=[Allowed], description="Change a template by the update rules.")
     async def update_coupon_template(
         self, info: Info, input: UpdateCouponTemplateInput
     ) -> CouponTemplatePayload:
         async def use_case(work: Work) -> Result:
-            return await templates.update(work, _template_id(input.template_id), _draft(input.template))
+            return await templates.update(work, template_id_of(input.template_id), _draft(input.template))
 
-        return await _template_payload(info, "updateCouponTemplate", input, use_case)
+        return await template_payload(info, "updateCouponTemplate", input, use_case)
 
     @strawberry.mutation(
         permission_classes=[Allowed], description="Stop issuing; coupons already held stay valid."
     )
     async def stop_coupon_template(self, info: Info, input: CouponTemplateIdInput) -> CouponTemplatePayload:
         async def use_case(work: Work) -> Result:
-            return await templates.stop(work, _template_id(input.template_id))
+            return await templates.stop(work, template_id_of(input.template_id))
 
-        return await _template_payload(info, "stopCouponTemplate", input, use_case)
+        return await template_payload(info, "stopCouponTemplate", input, use_case)
 
     @strawberry.mutation(
         permission_classes=[Allowed], description="Delete a template that never issued a coupon."
     )
     async def delete_coupon_template(self, info: Info, input: CouponTemplateIdInput) -> CouponTemplatePayload:
         async def use_case(work: Work) -> Result:
-            return await templates.delete(work, _template_id(input.template_id))
+            return await templates.delete(work, template_id_of(input.template_id))
 
         try:
             await run(info, "deleteCouponTemplate", input, use_case)
@@ -279,7 +279,7 @@ class CouponMutations:
     )
     async def claim_coupon(self, info: Info, input: CouponTemplateIdInput) -> CouponPayload:
         async def use_case(work: Work) -> Result:
-            return await claiming.claim(work, _shopper(info), _template_id(input.template_id))
+            return await claiming.claim(work, shopper_id(info), template_id_of(input.template_id))
 
         try:
             result = await run(info, "claimCoupon", input, use_case)

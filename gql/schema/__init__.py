@@ -24,6 +24,7 @@ from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
 from gql.resolvers.claims import ClaimMutations, ClaimQueries
 from gql.resolvers.coupon_issues import CouponIssueMutations, CouponIssueQueries
+from gql.resolvers.coupon_ops import CouponOpsMutations, CouponOpsQueries
 from gql.resolvers.coupons import CouponMutations, CouponQueries
 from gql.resolvers.customers import CustomerQueries
 from gql.resolvers.deliveries import DeliveryMutations, DeliveryQueries
@@ -75,6 +76,7 @@ Query = merge_types(
         CampaignQueries,
         CouponQueries,
         CouponIssueQueries,
+        CouponOpsQueries,
         GroupBuyQueries,
         StoreSkuQueries,
         StaffQueries,
@@ -100,6 +102,7 @@ Mutation = merge_types(
         CampaignMutations,
         CouponMutations,
         CouponIssueMutations,
+        CouponOpsMutations,
         GroupBuyMutations,
         StoreMutations,
         StaffMutations,

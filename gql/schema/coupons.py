@@ -84,7 +84,9 @@ class CouponIssueCount:
 )
 class CouponTemplateFigures:
     issued: int = strawberry.field(description="Coupons of the template ever issued (every state).")
-    claimed: int = strawberry.field(description="Issued by a shopper's claim (领券).")
+    claimed: int = strawberry.field(description="Issued by a shopper's claim (领券, or by a store's QR).")
+    sold: int = strawberry.field(description="Issued by a paid purchase (卖券).")
+    pushed: int = strawberry.field(description="Issued by a push job (发券).")
     by_cause: list[CouponIssueCount] = strawberry.field(description="Issued, by path (none listed: 0).")
     unused: int = strawberry.field(description="UNUSED and still within their window.")
     locked: int = strawberry.field(description="Held by an unpaid order right now.")
@@ -106,6 +108,8 @@ class CouponTemplateFigures:
         return cls(
             issued=f.issued,
             claimed=f.claimed,
+            sold=f.sold,
+            pushed=f.pushed,
             by_cause=[CouponIssueCount(cause=k, count=n) for k, n in f.by_cause],
             unused=f.unused,
             locked=f.locked,
@@ -132,7 +136,11 @@ class CouponTemplate:
     threshold: int = strawberry.field(description="Cents (AMOUNT) or units (QUANTITY).")
     total_stock: int
     issued_count: int
+    reserved: int = strawberry.field(description="Units held by unpaid purchases (卖券).")
     remaining: int
+    sale_price: Money | None = strawberry.field(
+        description="On sale (卖券) at this price; null: not for sale."
+    )
     per_customer_limit: int
     valid_from: datetime | None
     valid_until: datetime | None
@@ -169,7 +177,9 @@ class CouponTemplate:
             threshold=row.threshold,
             total_stock=row.total_stock,
             issued_count=row.issued_count,
-            remaining=row.total_stock - row.issued_count,
+            reserved=row.reserved_count,
+            remaining=row.total_stock - row.issued_count - row.reserved_count,
+            sale_price=money(row.sale_price) if row.sale_price is not None else None,
             per_customer_limit=row.per_customer_limit,
             valid_from=row.valid_from,
             valid_until=row.valid_until,

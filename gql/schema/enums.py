@@ -116,7 +116,8 @@ strawberry.enum(
 )
 strawberry.enum(
     CouponIssueCause,
-    description="The path a coupon was issued by: 领券 CLAIM, 邀请有礼 INVITE, 返券 RULE, 助力 ASSIST.",
+    description="The path a coupon was issued by: 领券 CLAIM, 邀请有礼 INVITE, 返券 RULE, 助力 ASSIST, "
+    "卖券 SALE, 发券 PUSH.",
 )
 strawberry.enum(Layer, name="PricingLayer", description="The pricing layers, applied in this order.")
 strawberry.enum(

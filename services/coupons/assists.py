@@ -81,7 +81,7 @@ async def start(work: Work, rule_id: int) -> Result:
     reason = skip_reason(
         t.stopped_at is not None,
         t.valid_until,
-        t.issued_count,
+        t.issued_count + t.reserved_count,
         t.total_stock,
         held,
         t.per_customer_limit,

@@ -1,8 +1,10 @@
 """领券: the coupons a shopper may claim at a store or for a product, claiming one, and 我的券.
 
-A claim locks the template row (`FOR UPDATE`), so concurrent claims of one template queue: the
-issued count never passes the stock and a customer never passes the per-customer limit. The
-unique (template, customer, claim_seq) index is the database's own guard for the limit.
+Every issue of a template — a claim, a paid purchase (卖券, `sales`), a push (发券, `pushes`) —
+locks the template row (`FOR UPDATE`) and mints through `issue`, so concurrent issues queue: the
+issued count (plus units unpaid purchases reserve) never passes the stock and a customer never
+passes the per-customer limit. The unique (template, customer, claim_seq) index is the database's
+own guard for the limit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog import Product
 from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType
+from models.coupon_sales import CouponPurchase, PurchaseStatus
 from models.coupons import CouponTemplate, CustomerCoupon
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
@@ -36,12 +39,13 @@ class Claimable:
     @property
     def can_claim(self) -> bool:
         t = self.template
-        return t.issued_count < t.total_stock and self.claimed < t.per_customer_limit
+        return t.issued_count + t.reserved_count < t.total_stock and self.claimed < t.per_customer_limit
 
 
 def _open_now(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         CouponTemplate.stopped_at.is_(None),
+        CouponTemplate.sale_price.is_(None),
         CouponTemplate.type.in_(CLAIMABLE),
         or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
     )
@@ -95,45 +99,92 @@ async def available(
     return [Claimable(t, held.get(t.id, 0)) for t in chosen[:MAX_LISTED]]
 
 
-async def held_of(session: AsyncSession, template_id: int, customer_id: int) -> int:
-    """How many coupons of the template the customer holds, in any state (the per-customer limit)."""
-    return int(
-        await session.scalar(
-            select(func.count()).where(
-                CustomerCoupon.template_id == template_id, CustomerCoupon.customer_id == customer_id
-            )
-        )
-        or 0
-    )
-
-
-async def claim(work: Work, customer_id: int, template_id: int) -> Result:
-    """Issue one coupon of the template to the customer, within stock and the per-customer limit."""
+async def locked_template(work: Work, template_id: int) -> CouponTemplate:
+    """The template, row-locked: every issue of it (claim, sale, push) queues on this lock."""
     t = await work.session.scalar(
         select(CouponTemplate).where(CouponTemplate.id == template_id).with_for_update()
     )
     if t is None:
         raise DomainError(ErrorCode.NOT_FOUND, "coupon template not found", "templateId")
+    return t
+
+
+def check_open(t: CouponTemplate, now: datetime, field: str = "templateId") -> None:
+    """Refuse a template that issues no more: stopped, a 活动券, or past its window."""
     if t.stopped_at is not None or t.type not in CLAIMABLE:
-        raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "this coupon cannot be claimed", "templateId")
-    if t.valid_until is not None and work.now >= t.valid_until:
-        raise DomainError(ErrorCode.COUPON_EXPIRED, "this coupon's window has ended", "templateId")
-    if t.issued_count >= t.total_stock:
-        raise DomainError(ErrorCode.COUPON_OUT_OF_STOCK, "all of these coupons are claimed", "templateId")
-    held = await held_of(work.session, t.id, customer_id)
-    if held >= t.per_customer_limit:
-        raise DomainError(
-            ErrorCode.COUPON_LIMIT_REACHED, f"at most {t.per_customer_limit} per customer", "templateId"
+        raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "this coupon cannot be issued", field)
+    if t.valid_until is not None and now >= t.valid_until:
+        raise DomainError(ErrorCode.COUPON_EXPIRED, "this coupon's window has ended", field)
+
+
+def check_not_sold(t: CouponTemplate, field: str = "templateId") -> None:
+    """A template on sale (卖券) is bought, not claimed for free (a push may still give it)."""
+    if t.sale_price is not None:
+        raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "this coupon is sold, not claimed", field)
+
+
+async def holdings(session: AsyncSession, template_id: int, customer_id: int) -> tuple[int, int, bool]:
+    """(coupons of the template the customer holds in any state, units their unpaid purchases
+    reserve, whether one held coupon is UNUSED)."""
+    c = CustomerCoupon
+    held, unused = (
+        await session.execute(
+            select(func.count(), func.count().filter(c.status == CouponStatus.UNUSED)).where(
+                c.template_id == template_id, c.customer_id == customer_id
+            )
         )
+    ).one()
+    reserved = await session.scalar(
+        select(func.count()).where(
+            CouponPurchase.template_id == template_id,
+            CouponPurchase.customer_id == customer_id,
+            CouponPurchase.status == PurchaseStatus.UNPAID,
+        )
+    )
+    return int(held), int(reserved or 0), bool(unused)
+
+
+def check_room(t: CouponTemplate, held: int, reserved: int, field: str = "templateId") -> None:
+    """One more unit for this customer: within the stock (unpaid purchases hold theirs) and the limit."""
+    if t.issued_count + t.reserved_count >= t.total_stock:
+        raise DomainError(ErrorCode.COUPON_OUT_OF_STOCK, "all of these coupons are taken", field)
+    if held + reserved >= t.per_customer_limit:
+        raise DomainError(
+            ErrorCode.COUPON_LIMIT_REACHED, f"at most {t.per_customer_limit} per customer", field
+        )
+
+
+async def held_of(session: AsyncSession, template_id: int, customer_id: int) -> int:
+    """What counts against the per-customer limit: coupons held in any state plus units the
+    customer's unpaid purchases reserve."""
+    held, reserved, _ = await holdings(session, template_id, customer_id)
+    return held + reserved
+
+
+async def issue(
+    work: Work, t: CouponTemplate, customer_id: int, held: int, cause: CouponIssueCause, note: str
+) -> CustomerCoupon:
+    """Mint one coupon of the locked template `t` for a customer holding `held` of it. A claim
+    takes sequence held + 1, so the unique (template, customer, claim_seq) index refuses a
+    concurrent claim past the limit (COUPON_LIMIT_REACHED)."""
+    claim_seq = held + 1 if cause is CouponIssueCause.CLAIM else None
     try:
         async with work.session.begin_nested():
-            coupon = await ledger.issue(
-                work, t, customer_id, CouponIssueCause.CLAIM, note="领券", claim_seq=held + 1
-            )
+            return await ledger.issue(work, t, customer_id, cause, note=note, claim_seq=claim_seq)
     except IntegrityError as exc:
         raise DomainError(
             ErrorCode.COUPON_LIMIT_REACHED, f"at most {t.per_customer_limit} per customer", "templateId"
         ) from exc
+
+
+async def claim(work: Work, customer_id: int, template_id: int, note: str = "领券") -> Result:
+    """Issue one coupon of the template to the customer, within stock and the per-customer limit."""
+    t = await locked_template(work, template_id)
+    check_open(t, work.now)
+    check_not_sold(t)
+    held, reserved, _ = await holdings(work.session, t.id, customer_id)
+    check_room(t, held, reserved)
+    coupon = await issue(work, t, customer_id, held, CouponIssueCause.CLAIM, note)
     return {"couponId": coupon.id}
 
 

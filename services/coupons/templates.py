@@ -38,6 +38,7 @@ from models.pricing.cart import COUPON_LAYERS
 from models.principals import Principal
 from models.stores import Store
 from services.commands import Result, Work
+from services.coupons.claiming import locked_template
 from services.coupons.costs import net_coupon_cost
 from services.db import SessionFactory
 from services.metrics_sql import dialect_of
@@ -177,24 +178,21 @@ async def create(work: Work, draft: TemplateDraft) -> Result:
     return {"templateId": row.id}
 
 
-async def _locked(work: Work, template_id: int) -> CouponTemplate:
-    row = await work.session.scalar(
-        select(CouponTemplate).where(CouponTemplate.id == template_id).with_for_update()
-    )
-    if row is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "coupon template not found", "templateId")
+async def locked_for_manager(work: Work, template_id: int) -> CouponTemplate:
+    """The template, row-locked, when the caller may manage it (FORBIDDEN otherwise)."""
+    row = await locked_template(work, template_id)
     _check_manager(work, row.type, row.store_ids)
     return row
 
 
 async def update(work: Work, template_id: int, draft: TemplateDraft) -> Result:
     """Replace the template's settings; once coupons are issued only what `check_update` allows."""
-    row = await _locked(work, template_id)
+    row = await locked_for_manager(work, template_id)
     if row.stopped_at is not None:
         raise DomainError(ErrorCode.COUPON_NOT_EDITABLE, "the template is stopped", "templateId")
     with _under_template():
         d = dataclasses.replace(_clean(draft), code=None)
-        check_update(row.shape(), d.shape(), row.issued_count)
+        check_update(row.shape(), d.shape(), row.issued_count + row.reserved_count)
         _check_manager(work, d.type, d.store_ids)
         await _check_refs(work, d)
         if row.issued_count and (
@@ -216,7 +214,7 @@ def _sorted(ids: Sequence[int] | None) -> list[int] | None:
 
 async def stop(work: Work, template_id: int) -> Result:
     """No more claims or issues; coupons already held stay valid until their own end."""
-    row = await _locked(work, template_id)
+    row = await locked_for_manager(work, template_id)
     if row.stopped_at is None:
         row.stopped_at = row.updated_at = work.now
     return {"templateId": row.id}
@@ -224,8 +222,8 @@ async def stop(work: Work, template_id: int) -> Result:
 
 async def delete(work: Work, template_id: int) -> Result:
     """Only a template that never issued a coupon may be deleted."""
-    row = await _locked(work, template_id)
-    if row.issued_count:
+    row = await locked_for_manager(work, template_id)
+    if row.issued_count or row.reserved_count:
         raise DomainError(
             ErrorCode.COUPON_NOT_EDITABLE, "coupons were issued: stop the template instead", "templateId"
         )
@@ -273,6 +271,14 @@ class Figures:
     @property
     def claimed(self) -> int:
         return dict(self.by_cause).get(CouponIssueCause.CLAIM, 0)
+
+    @property
+    def sold(self) -> int:
+        return dict(self.by_cause).get(CouponIssueCause.SALE, 0)
+
+    @property
+    def pushed(self) -> int:
+        return dict(self.by_cause).get(CouponIssueCause.PUSH, 0)
 
     @property
     def usage_rate(self) -> float | None:

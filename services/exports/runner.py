@@ -10,7 +10,6 @@ file that exists is complete. Past `max_attempts` a job is FAILED with the reaso
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import csv
 import logging
@@ -25,6 +24,7 @@ from sqlalchemy import and_, or_, select, update
 
 from models.base import utcnow
 from models.exports import ExportFormat, ExportJob, ExportState, header
+from services import background
 from services.db import SessionFactory, unit_of_work
 from services.exports.jobs import ExportConfig, job_criteria, owner
 from services.exports.lists import condition, listing
@@ -217,33 +217,9 @@ def _remove(path: str) -> None:
     Path(path).unlink(missing_ok=True)
 
 
-@dataclass(slots=True)
-class _Drainer:
-    sessions: SessionFactory
-    task: asyncio.Task[None] | None = None
-    wanted: bool = False
-
-
-_DRAINERS: dict[int, _Drainer] = {}
-
-
 def kick(sessions: SessionFactory, config: ExportConfig) -> None:
     """Run waiting jobs in the background of this process (one job at a time per database).
 
-    Called after `startExport` commits and on every sweep; a kick during a drain makes the drain
-    look again before it ends, so a job committed meanwhile is never left waiting.
+    Called after `startExport` commits and on every sweep (services/background.py).
     """
-    drainer = _DRAINERS.setdefault(id(sessions), _Drainer(sessions))
-    drainer.wanted = True
-    if drainer.task is None or drainer.task.done():
-        drainer.task = asyncio.create_task(_drain(drainer, config), name="mallgraph-exports")
-
-
-async def _drain(drainer: _Drainer, config: ExportConfig) -> None:
-    while drainer.wanted:
-        drainer.wanted = False
-        try:
-            while await run_next(drainer.sessions, config):
-                pass
-        except Exception:
-            log.exception("running exports failed; the next sweep retries")
+    background.kick("exports", sessions, lambda: run_next(sessions, config))

@@ -105,6 +105,11 @@ def _all_demo_orders_found(data: Any) -> None:
     assert "2026112300000003" in numbers, numbers
 
 
+def _every_purchase_state(data: Any) -> None:
+    states = {p["status"] for p in data["couponPurchases"]}
+    assert states == {"UNPAID", "PAID", "REFUNDED", "EXPIRED"}, states
+
+
 def _eq(path: str, expected: object) -> Check:
     def check(data: Any) -> None:
         assert _dig(data, path) == expected, (path, data)
@@ -179,7 +184,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("README.md", "Ship"): [_eq("shipOrder.order.status", "SHIPPED")],
     ("README.md", "Pickup"): [_eq("verifyPickup.order.status", "COMPLETED")],
     ("README.md", "Search"): [_all_demo_orders_found],
-    ("coupons.md", "Templates"): [_eq("couponTemplates.totalCount", 4)],
+    ("coupons.md", "Templates"): [_eq("couponTemplates.totalCount", 6)],
     ("coupons.md", "MoreStock"): [_eq("updateCouponTemplate.template.remaining", 800)],
     ("coupons.md", "ProductPromotions"): [
         lambda d: _nonempty([c for c in d["productPromotions"]["coupons"] if c["code"] == "DEMO-PRODUCT"])
@@ -214,6 +219,26 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("coupons.md", "RefundLayers"): [_refund_layers_add_up],
     ("metrics.md", "CouponFigures"): [lambda d: _positive(d["metrics"]["coupons"]["issued"]["value"])],
     ("analytics.md", "CouponsByTemplate"): [lambda d: _nonempty(d["couponAggregate"]["rows"])],
+    ("coupons.md", "PutOnSale"): [_eq("setCouponSalePrice.template.salePrice.amount", "5.00")],
+    ("coupons.md", "Purchases"): [_every_purchase_state],
+    ("coupons.md", "Buy"): [_eq("buyCoupon.purchase.status", "UNPAID")],
+    ("coupons.md", "PayPurchase"): [
+        _eq("payCouponPurchase.purchase.status", "PAID"),
+        _eq("payCouponPurchase.purchase.coupon.status", "UNUSED"),
+    ],
+    ("coupons.md", "RefundPurchase"): [
+        _eq("refundCouponPurchase.purchase.status", "REFUNDED"),
+        _eq("refundCouponPurchase.purchase.coupon.status", "VOIDED"),
+    ],
+    ("coupons.md", "PushJob"): [
+        _eq("couponPushJob.state", "SUCCEEDED"),
+        _eq("couponPushJob.targeted", 8),
+        _eq("couponPushJob.issued", 6),
+        _eq("couponPushJob.skipped", {"alreadyHas": 1, "limit": 0, "stock": 1}),
+    ],
+    ("coupons.md", "PushFigures"): [_eq("couponTemplate.figures", {"issued": 7, "claimed": 1, "pushed": 6})],
+    ("coupons.md", "PushToTwo"): [_eq("startCouponPush.job.targetKind", "CUSTOMERS")],
+    ("coupons.md", "ClaimByQr"): [_eq("claimCouponByLink.coupon.status", "UNUSED")],
     ("promotions.md", "PriceCut"): [_eq("createCampaign.campaign.type", "PRICE_CUT")],
     ("promotions.md", "InPromotions"): [
         lambda d: _nonempty([c for c in d["productPromotions"]["campaigns"] if c["type"] == "PRICE_CUT"])
