@@ -161,6 +161,8 @@ class Emitter:
                     line.shipped,
                     line.refunded_qty,
                     line.refunded_amount,
+                    dt(sim.created),  # the triggers of migration 0029 copy the order's anyway
+                    dt_opt(sim.paid),
                 ),
             )
         for at, store_id, action, from_, to, actor, actor_id, payload in sim.events:

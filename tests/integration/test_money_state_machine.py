@@ -2,8 +2,8 @@
 
 It drives the services (the same use cases the API runs) on a fresh SQLite database and checks,
 from the database, that refunds never exceed what was paid (per line and per order), that statuses
-agree with quantities, that money in = money out + money kept, and that the gateway returned
-exactly the confirmed refunds.
+agree with quantities, that money in = money out + money kept, that the gateway returned
+exactly the confirmed refunds, and that order lines carry their order's moments (migration 0029).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from services.db import create_engine, session_factory
 from services.migrations import upgrade
 from services.payments import DevPaymentGateway
 from tests.factories import Seed
+from tests.integration.test_line_moments import mismatched_lines
 
 T_CALLBACK = datetime(2026, 12, 6, 10, tzinfo=UTC)
 
@@ -254,6 +255,14 @@ class MoneyMachine(RuleBasedStateMachine):
                 return list((await s.scalars(stmt)).all())
 
         return self.run(load())  # type: ignore[no-any-return]
+
+    @invariant()
+    def lines_carry_their_orders_moments(self) -> None:
+        async def check() -> int:
+            async with self.sessions() as s:
+                return await mismatched_lines(s)
+
+        assert self.run(check()) == 0
 
     @invariant()
     def money_is_conserved(self) -> None:
