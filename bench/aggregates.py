@@ -11,7 +11,7 @@ ending on the day of the data set's newest order (the generator's `now`), given 
 - `store_day_channel` — `orderAggregate` of paid amount and paying customers by STORE × DAY ×
   CHANNEL of the payment time, the first 1,000 groups by day;
 - `category_hour` — `orderLineAggregate` of units and paid amount by CATEGORY_L1 × HOUR_OF_DAY of
-  the order's creation, the top 1,000 by paid amount;
+  the order's creation (the lines' copy of it), the top 1,000 by paid amount;
 - `refund_reason_store` — `afterSaleAggregate` of refunded after-sale lines (status REFUNDED) by
   REASON × STORE of the refund time, count and refunded amount, the top 1,000 by amount;
 - `store_day_rollup` — `orderAggregate` of paid amount and paid orders by STORE × DAY of the
@@ -26,8 +26,10 @@ The rollups are built (or caught up) before the first request, timed, and the da
 after a build; the requests still check that they are fresh (`services.rollups.freshen`). The
 database is migrated (which adds tables and indexes) but not seeded: point it at a generated
 one. Each document is sent once to warm the pool, the document cache and PostgreSQL's buffers,
-then once more inside `count_statements`, then `--runs` times timed. Results also go to
-`bench/results/aggregates.json`.
+then once more inside `count_statements`, then `--runs` times timed: the request, the database
+(its statements' execution and fetch) and the analytics service (`answer`: the database plus the
+Python that builds and reads the statements; the rest of the request is GraphQL). `--only NAME`
+measures the named documents alone. Results also go to `bench/results/aggregates.json`.
 """
 
 from __future__ import annotations
