@@ -11,7 +11,7 @@ ending on the day of the data set's newest order (the generator's `now`), given 
 - `store_day_channel` — `orderAggregate` of paid amount and paying customers by STORE × DAY ×
   CHANNEL of the payment time, the first 1,000 groups by day;
 - `category_hour` — `orderLineAggregate` of units and paid amount by CATEGORY_L1 × HOUR_OF_DAY of
-  the order's creation, the top 1,000 by paid amount;
+  the order's creation (the lines' copy of it), the top 1,000 by paid amount;
 - `refund_reason_store` — `afterSaleAggregate` of refunded after-sale lines (status REFUNDED) by
   REASON × STORE of the refund time, count and refunded amount, the top 1,000 by amount;
 - `store_day_rollup` — `orderAggregate` of paid amount and paid orders by STORE × DAY of the
@@ -26,8 +26,10 @@ The rollups are built (or caught up) before the first request, timed, and the da
 after a build; the requests still check that they are fresh (`services.rollups.freshen`). The
 database is migrated (which adds tables and indexes) but not seeded: point it at a generated
 one. Each document is sent once to warm the pool, the document cache and PostgreSQL's buffers,
-then once more inside `count_statements`, then `--runs` times timed. Results also go to
-`bench/results/aggregates.json`.
+then once more inside `count_statements`, then `--runs` times timed: the request, the database
+(its statements' execution and fetch) and the analytics service (`answer`: the database plus the
+Python that builds and reads the statements; the rest of the request is GraphQL). `--only NAME`
+measures the named documents alone. Results also go to `bench/results/aggregates.json`.
 """
 
 from __future__ import annotations
@@ -37,10 +39,13 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 from sqlalchemy import event, func, select
@@ -220,11 +225,37 @@ async def window(settings: Settings) -> dict[str, str]:
     return {"from": (last - timedelta(days=29)).isoformat(), "to": last.isoformat()}
 
 
+@asynccontextmanager
+async def _service_clock() -> AsyncIterator[list[float]]:
+    """Seconds each call of the analytics service (`answer`: its SQL and the Python around it, not
+    the GraphQL that shapes the answer) took, appended as they finish."""
+    from gql.resolvers import analytics as analytics_resolvers  # after gql.app: import cycle
+
+    spent: list[float] = []
+    original = vars(analytics_resolvers)["answer"]
+
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    with patch.object(analytics_resolvers, "answer", timed):
+        yield spent
+
+
 async def measure(
-    settings: Settings, days: dict[str, str], runs: int, *, freeze: bool = True
+    settings: Settings,
+    days: dict[str, str],
+    runs: int,
+    *,
+    freeze: bool = True,
+    only: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """p50/p95 ms over `runs` timed requests and the statements of one request, per document;
-    `freeze`: exempt the start-up heap from collection first, as a served process does."""
+    """p50/p95 ms over `runs` timed requests and the statements of one request, per document
+    (those named in `only`, or all); `freeze`: exempt the start-up heap from collection first, as a
+    served process does."""
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, statement_timeout_ms=0)
     in_database = _statement_clock(engine)
     resources = Resources(settings, engine, session_factory(engine), MemoryCache(), DevPaymentGateway())
@@ -234,6 +265,7 @@ async def measure(
     try:
         async with (
             app.router.lifespan_context(app),
+            _service_clock() as in_service,
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=600
             ) as http,
@@ -252,20 +284,25 @@ async def measure(
             if freeze:
                 freeze_startup_heap()  # as a served process does at start-up (gql/engine/heap.py)
             for doc in DOCUMENTS:
+                if only and doc.name not in only:
+                    continue
                 await send(doc)  # warm-up: pool, document cache, PostgreSQL's buffers
                 with count_statements() as counter:
                     answer = await send(doc)
-                timings, database = [], []
+                timings, database, service = [], [], []
                 for _ in range(runs):
                     in_database.clear()
+                    in_service.clear()
                     started = time.perf_counter()
                     await send(doc)
                     timings.append((time.perf_counter() - started) * 1000)
                     database.append(sum(in_database) * 1000)
+                    service.append(sum(in_service) * 1000)
                 out[doc.name] = {
                     "p50_ms": round(percentile(timings, 0.5), 1),
                     "p95_ms": round(percentile(timings, 0.95), 1),
                     "database_p50_ms": round(percentile(database, 0.5), 1),
+                    "service_p50_ms": round(percentile(service, 0.5), 1),
                     "runs": runs,
                     "statements": counter.count,
                     "source": answer["source"],
@@ -277,7 +314,9 @@ async def measure(
     return out
 
 
-async def run(url: str, runs: int, *, freeze: bool = True) -> dict[str, Any]:
+async def run(
+    url: str, runs: int, *, freeze: bool = True, only: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Migrate `url`, then measure every document over its 30-day window."""
     if not url.startswith("postgresql"):
         raise SystemExit("measured on PostgreSQL: --database-url postgresql+asyncpg://…")
@@ -300,7 +339,7 @@ async def run(url: str, runs: int, *, freeze: bool = True) -> dict[str, Any]:
     finally:
         await engine.dispose()
     load_before = os.getloadavg()[0]
-    results = await measure(settings, days, runs, freeze=freeze)
+    results = await measure(settings, days, runs, freeze=freeze, only=only)
     return {
         "database": url.rsplit("/", 1)[-1],
         "orders": orders,
@@ -321,18 +360,30 @@ def main() -> None:
         action="store_true",
         help="leave the start-up heap to the collector (a served process freezes it, gql/engine/heap.py)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        choices=[d.name for d in DOCUMENTS],
+        help="measure this document",
+    )
     args = parser.parse_args()
-    results = asyncio.run(run(args.database_url, args.runs, freeze=not args.no_freeze))
+    results = asyncio.run(
+        run(args.database_url, args.runs, freeze=not args.no_freeze, only=frozenset(args.only))
+    )
     print(
         f"{results['orders']:,} orders; range {results['range']['from']} … {results['range']['to']}; "
         f"load average {results['load_average'][0]} → {results['load_average'][1]}; rollups "
         f"{results['rollups']['built'] or 'already built'} in {results['rollups']['seconds']} s"
     )
-    header = f"{'p50 ms':>9} {'p95 ms':>9} {'db p50':>8} {'stmts':>6} {'groups':>7} {'rows':>5}"
+    header = (
+        f"{'p50 ms':>9} {'p95 ms':>9} {'db p50':>8} {'svc p50':>8} {'stmts':>6} {'groups':>7} {'rows':>5}"
+    )
     print(f"{'document':22} {header} source")
     for name, f in results["documents"].items():
         print(
             f"{name:22} {f['p50_ms']:9.1f} {f['p95_ms']:9.1f} {f['database_p50_ms']:8.1f} "
+            f"{f['service_p50_ms']:8.1f} "
             f"{f['statements']:6d} "
             f"{f['group_count']:7d} {f['rows']:5d} {f['source']}"
         )

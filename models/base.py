@@ -65,6 +65,8 @@ DIALECT_ONLY_INDEXES = frozenset(
         "ix_orders_paid_at_facts",
         "ix_orders_created_at_facts",
         "ix_order_lines_order_facts",
+        "ix_order_lines_created_facts",
+        "ix_order_lines_paid_facts",
     }
 )
 """Indexes a migration creates on one dialect only (operator classes, GIN, INCLUDE columns); not

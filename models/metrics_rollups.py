@@ -38,15 +38,10 @@ def _total() -> Mapped[int]:
     return mapped_column(Total, default=0, nullable=False)
 
 
-class OrderHour(Base):
-    """Orders of one store in one local hour, each figure counted at its own moment:
-    placed (created_at), paid (paid_at), accepted (accepted_at), rejected (the allocation record)."""
+class OrderSums:
+    """The order figures of one store, each counted at its own moment: placed (created_at), paid
+    (paid_at), accepted and fulfilled (accepted_at), rejected (the allocation record)."""
 
-    __tablename__ = "metrics_order_hours"
-    __table_args__ = (Index("ix_metrics_order_hours_store", "store_id", "bucket_start"),)
-
-    bucket_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
-    store_id: Mapped[int] = mapped_column(IdType, primary_key=True)
     placed_orders: Mapped[int] = _total()
     valid_orders: Mapped[int] = _total()
     valid_turnover: Mapped[int] = _total()
@@ -67,7 +62,17 @@ class OrderHour(Base):
     rejections: Mapped[int] = _total()
 
 
-class OrderDay(Base):
+class OrderHour(OrderSums, Base):
+    """Orders of one store in one local hour."""
+
+    __tablename__ = "metrics_order_hours"
+    __table_args__ = (Index("ix_metrics_order_hours_store", "store_id", "bucket_start"),)
+
+    bucket_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    store_id: Mapped[int] = mapped_column(IdType, primary_key=True)
+
+
+class OrderDay(OrderSums, Base):
     """The order hours of one store summed per local day, and per day for all stores together
     (store_id ALL_STORES): whole days of a range read one row per day (per store when grouped)."""
 
@@ -76,22 +81,6 @@ class OrderDay(Base):
 
     day_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
     store_id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    placed_orders: Mapped[int] = _total()
-    valid_orders: Mapped[int] = _total()
-    valid_turnover: Mapped[int] = _total()
-    invalid_orders: Mapped[int] = _total()
-    invalid_loss: Mapped[int] = _total()
-    paid_orders: Mapped[int] = _total()
-    paid_amount: Mapped[int] = _total()
-    accepted_orders: Mapped[int] = _total()
-    accept_seconds: Mapped[int] = _total()
-    picked_orders: Mapped[int] = _total()
-    pick_seconds: Mapped[int] = _total()
-    picks_over_15m: Mapped[int] = _total()
-    picks_over_30m: Mapped[int] = _total()
-    delivered_orders: Mapped[int] = _total()
-    delivery_seconds: Mapped[int] = _total()
-    rejections: Mapped[int] = _total()
 
 
 class RefundHour(Base):

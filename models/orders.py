@@ -212,6 +212,11 @@ class OrderLine(Base):
     shipped_quantity: Mapped[int] = mapped_column(Integer, default=0)
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
     refunded_amount: Mapped[int] = mapped_column(Integer, default=0)
+    order_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), deferred=True)
+    """The order's created_at, copied by triggers (migration 0029) so that lines are read by time
+    without their orders. The database writes it (whatever the application sends); read it in SQL."""
+    order_paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), deferred=True)
+    """The order's paid_at (null while unpaid), kept equal to it by the same triggers."""
 
 
 class OrderLineName(Base):

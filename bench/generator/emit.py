@@ -163,6 +163,8 @@ class Emitter:
                     line.shipped,
                     line.refunded_qty,
                     line.refunded_amount,
+                    dt(sim.created),  # the triggers of migration 0029 copy the order's anyway
+                    dt_opt(sim.paid),
                 ),
             )
         emit_pricing(sim, ids, batch)

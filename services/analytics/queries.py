@@ -20,7 +20,7 @@ from datetime import datetime, tzinfo
 from enum import Enum, StrEnum
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, Subquery, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, Subquery, select
 
 from models.after_sales import AfterSale, AfterSaleLine
 from models.enums import Role
@@ -237,6 +237,19 @@ def check(question: Question) -> None:
             raise bad(ErrorCode.BAD_USER_INPUT, "sort by a dimension of groupBy", f"sort.{i}.dimension")
 
 
+_MOMENT: Final[Mapping[TimeField, SQLColumnExpression[Any]]] = {
+    TimeField.CREATED_AT: Order.created_at,
+    TimeField.PAID_AT: Order.paid_at,
+    TimeField.REQUESTED_AT: AfterSale.created_at,
+    TimeField.REFUNDED_AT: AfterSale.refunded_at,
+}
+_LINE_MOMENTS: Final[Mapping[TimeField, SQLColumnExpression[Any]]] = {
+    TimeField.CREATED_AT: OrderLine.order_created_at,
+    TimeField.PAID_AT: OrderLine.order_paid_at,
+}
+"""A line's copies of its order's moments (equal to them, kept by triggers): indexed on the lines."""
+
+
 def _rows(question: Question, principal: Principal, zone: tzinfo, dialect: str) -> Subquery:
     """One row per order (line, after-sale line, visit event): keys k0.. and the columns measures read."""
     specs = _specs(question.fact)
@@ -264,27 +277,26 @@ def _rows(question: Question, principal: Principal, zone: tzinfo, dialect: str) 
         Fact.AFTER_SALES: after_sale_columns,
     }[question.fact](dialect)
     needed = sorted({c for m in _used_measures(question) for c in specs[m].needs})
-    moment = {
-        TimeField.CREATED_AT: Order.created_at,
-        TimeField.PAID_AT: Order.paid_at,
-        TimeField.REQUESTED_AT: AfterSale.created_at,
-        TimeField.REFUNDED_AT: AfterSale.refunded_at,
-    }[question.time]
+    moment = _LINE_MOMENTS[question.time] if question.fact is Fact.ORDER_LINES else _MOMENT[question.time]
     keys: list[Any] = [
         key_expression(d, moment, zone, dialect, question.span).label(f"k{i}")
         for i, d in enumerate(question.group_by)
     ]
-    stmt: Select[Any] = select(Order.id.label("order_row"), *keys, *(columns[c].label(c) for c in needed))
+    row = OrderLine.order_id if question.fact is Fact.ORDER_LINES else Order.id
+    stmt: Select[Any] = select(row.label("order_row"), *keys, *(columns[c].label(c) for c in needed))
     if question.fact is Fact.ORDERS:
         stmt = stmt.select_from(Order)
     elif question.fact is Fact.ORDER_LINES:
-        stmt = stmt.select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        # Every line has its order, so the outer join is the inner join; when nothing reads the
+        # order (no filter, scope, key or measure of it), the database leaves it out. The same
+        # holds for an after-sale line's order line below.
+        stmt = stmt.select_from(OrderLine).outerjoin(Order, Order.id == OrderLine.order_id)
     else:
         stmt = (
             stmt.select_from(AfterSaleLine)
             .join(AfterSale, AfterSale.id == AfterSaleLine.after_sale_id)
             .join(Order, Order.id == AfterSale.order_id)
-            .join(OrderLine, OrderLine.id == AfterSaleLine.order_line_id)
+            .outerjoin(OrderLine, OrderLine.id == AfterSaleLine.order_line_id)  # left out when unread
         )
     joins = {JOINS[d] for d in question.group_by if d in JOINS}
     if "store" in joins:

@@ -95,8 +95,9 @@ def rollup_facts(
     if ROLLUP_GROUP not in ready or rollup_for(fact, sums, ready) is None:
         return None
     hourly = not _DAILY.issuperset(group_by)
+    per_store = Dimension.STORE in group_by  # else a day reads its one all-stores row
     rows = fact_source(
-        fact, sums, [span], None, zone=zone, dialect=dialect, ready=ready, per_store=True, hourly=hourly
+        fact, sums, [span], None, zone=zone, dialect=dialect, ready=ready, per_store=per_store, hourly=hourly
     )
     keys = [_key(d, rows, zone, dialect, span).label(f"k{i}") for i, d in enumerate(group_by)]
     statement = select(*keys, *(rows.c[c] for c in sums)).where(rows.c[presence] > 0)

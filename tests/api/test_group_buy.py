@@ -7,11 +7,12 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gql.ids import parse_global_id
 from models.base import utcnow
 from models.enums import PaymentKind
+from models.orders import OrderLine
 from models.payments import PaymentTransaction
 from services.cache import MemoryCache
 from services.commands import Deps
@@ -38,6 +39,7 @@ from tests.api.conftest import Api
 from tests.api.order_flow import Shop, key, open_shop
 from tests.conftest import Database
 from tests.factories import Seed
+from tests.integration.test_line_moments import mismatched_lines
 
 STATUS = """query($id: ID!) { node(id: $id) { ... on Order {
   status refundedAmount { cents } paidAmount { cents } } } }"""
@@ -66,7 +68,7 @@ async def _status(api: Api, order_id: str) -> dict[str, Any]:
     return node
 
 
-async def test_a_team_forms_when_the_last_member_pays(api: Api, seed: Seed) -> None:
+async def test_a_team_forms_when_the_last_member_pays(api: Api, seed: Seed, db: Database) -> None:
     shop, campaign, opened = await _team(api, seed, size=2)
     assert opened["order"]["discountAmount"] == {"cents": 1500 - 990}
     assert opened["order"]["payableAmount"] == {"cents": 990 + 100}  # group price + packaging
@@ -89,6 +91,10 @@ async def test_a_team_forms_when_the_last_member_pays(api: Api, seed: Seed) -> N
         assert (await _status(api, order_id))["status"] == "PENDING_ACCEPTANCE"
     page = (await api.execute(PAGE, c=campaign["id"], t=opened["teamId"])).data["groupBuyPage"]
     assert page["team"]["status"] == "SUCCEEDED"
+    async with db.sessions() as session:  # group-buy payments stamp the lines too (migration 0029)
+        assert await mismatched_lines(session) == 0
+        unpaid = select(func.count()).where(OrderLine.order_paid_at.is_(None))
+        assert await session.scalar(unpaid) == 0
 
 
 async def test_full_teams_new_customer_teams_and_limits(api: Api, seed: Seed) -> None:

@@ -4,8 +4,8 @@ escalations to HQ (客服介入), invariants after every step.
 It drives the services (the same use cases the API runs) on a fresh SQLite database and checks,
 from the database, that refunds never exceed what was paid (per line and per order), that statuses
 agree with quantities, that money in = money out + money kept, that the gateway returned exactly
-the confirmed refunds, that exchanges never move money and that every pending escalation is the
-one of an ESCALATED after-sale.
+the confirmed refunds, that exchanges never move money, that every pending escalation is the one
+of an ESCALATED after-sale, and that order lines carry their order's moments.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from services.db import create_engine, session_factory
 from services.migrations import upgrade
 from services.payments import DevPaymentGateway
 from tests.factories import Seed
+from tests.integration.test_line_moments import mismatched_lines
 
 T_CALLBACK = datetime(2026, 12, 6, 10, tzinfo=UTC)
 
@@ -351,6 +352,14 @@ class MoneyMachine(RuleBasedStateMachine):
             assert len({e.after_sale_id for e in escalated}) == len(escalated)
 
         self.run(check())
+
+    @invariant()
+    def lines_carry_their_orders_moments(self) -> None:
+        async def check() -> int:
+            async with self.sessions() as s:
+                return await mismatched_lines(s)
+
+        assert self.run(check()) == 0
 
     @invariant()
     def money_is_conserved(self) -> None:
