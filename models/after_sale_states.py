@@ -189,8 +189,9 @@ def support_buyer_action(kind: AfterSaleType) -> AfterSaleAction:
 
 
 def consumes_units(kind: AfterSaleType) -> bool:
-    """Whether paying the after-sale out refunds its units (a price difference only gives money)."""
-    return kind is not AfterSaleType.PRICE_DIFFERENCE
+    """Whether paying the after-sale out refunds its units: a price difference only gives money,
+    and an exchange pays nothing out (its units stay bought)."""
+    return kind in (AfterSaleType.REFUND_ONLY, AfterSaleType.RETURN_AND_REFUND)
 
 
 def is_open(status: AfterSaleStatus) -> bool:

@@ -60,7 +60,7 @@ def test_refunds_and_differences_never_exceed_what_was_paid(
 
 
 def test_only_a_price_difference_keeps_the_units() -> None:
-    assert [consumes_units(k) for k in AfterSaleType] == [True, True, False]
+    assert [consumes_units(k) for k in AfterSaleType] == [True, True, False, False]
 
 
 @given(
