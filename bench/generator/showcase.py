@@ -226,6 +226,14 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
     Scenario(
         "rider_assigned", (0.4, 0.8), (A.PAY, A.ACCEPT_SHIP), DELIVERY, rests_at=DeliveryStage.RIDER_ASSIGNED
     ),
+    # At the door, the buyer not yet confirming (送达, still 已发货).
+    Scenario(
+        "delivered_unconfirmed",
+        (1.5, 3.0),
+        (A.PAY, A.ACCEPT_SHIP, A.SHIP),
+        DELIVERY,
+        rests_at=DeliveryStage.DELIVERED,
+    ),
 )
 
 

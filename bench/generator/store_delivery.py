@@ -38,14 +38,15 @@ class StoreDelivery:
 
     def rest(self, sim: OrderSim, now: float, stage: DeliveryStage | None = None) -> None:
         """The order's next step lies after now: resting orders take turns at the stages before
-        the pickup (so every stage has orders), reached before now; `stage`: this one."""
+        the pickup (so every stage has orders), reached before now; `stage`: this one (DELIVERED:
+        a shipped order reaches the door)."""
         if sim.stage is G.PICKING and sim.status is OrderStatus.PENDING_SHIPMENT:
             start = sim.accepted if sim.accepted is not None else sim.t
             if stage is None:
                 self._rested += 1
                 stage = _REST[self._rested % len(_REST)]
             self._advance(sim, now, now, stop=stage, start=start)
-        elif sim.stage is G.DELIVERING and sim.shipped is not None and sim.id % 2:
+        elif sim.stage is G.DELIVERING and sim.shipped is not None and (sim.id % 2 or stage is G.DELIVERED):
             at = min(sim.shipped + DELIVERY_TRIP, (sim.t + now) / 2)
             if at < now:
                 self._deliver_at(sim, at)

@@ -215,7 +215,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         _eq("joinAssist.assist.helperCount", 2),
         _eq("joinAssist.assist.helpedByMe", True),
     ],
-    ("coupons.md", "TemplateFigures"): [_eq("couponTemplate.figures.issued", 2)],
+    ("coupons.md", "TemplateFigures"): [_eq("couponTemplate.figures.issued", 3)],
     ("coupons.md", "RefundLayers"): [_refund_layers_add_up],
     ("metrics.md", "CouponFigures"): [lambda d: _positive(d["metrics"]["coupons"]["issued"]["value"])],
     ("analytics.md", "CouponsByTemplate"): [lambda d: _nonempty(d["couponAggregate"]["rows"])],
