@@ -154,7 +154,6 @@ class DocumentMaker:
         if alias:
             head = f"{alias}{head}" if ":" in head.split("(")[0] else f"{alias}{name}: {head}"
         if self.rng.random() < 0.1:
-            self.uses_flag = True
             head += " @include(if: $flag)" if self.rng.random() < 0.5 else " @skip(if: $flag)"
         if is_leaf_type(target):
             return head
@@ -174,8 +173,10 @@ class DocumentMaker:
             part = self.field(query, root, depth=4)
             if part:
                 roots.append(part)
-        head = "query Random($flag: Boolean!)" if self.uses_flag else "query Random"
-        return f"{head} {{ {' '.join(roots) or '__typename'} }} {' '.join(self.fragments.values())}"
+        body = f"{{ {' '.join(roots) or '__typename'} }} {' '.join(self.fragments.values())}"
+        # a directive may sit on a field dropped afterwards (depth, arguments): declare what is used
+        self.uses_flag = "$flag" in body
+        return f"query Random($flag: Boolean!) {body}" if self.uses_flag else f"query Random {body}"
 
 
 async def _shop(seed: Seed) -> dict[str, Any]:
