@@ -4,8 +4,10 @@ the stores that opted in, who may opt, the refusals, and the one applicability r
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from gql.ids import encode_id
@@ -13,7 +15,7 @@ from models.base import utcnow
 from models.campaign_scope import CampaignOptIn, applies_at_store, applies_at_store_clause
 from models.campaigns import Campaign, CampaignStore
 from models.enums import CampaignType
-from tests.api.campaign_flow import CREATE, STOP, created, group_input
+from tests.api.campaign_flow import CREATE, STOP, created, group_input, spend_input
 from tests.api.conftest import Api
 from tests.api.order_flow import Shop, key, open_shop
 from tests.api.test_order_discounts import order_discount_input
@@ -93,14 +95,22 @@ async def test_an_opt_in_price_applies_only_where_the_store_opted_in(api: Api, s
     assert back["optedOutAt"] is None
 
 
-async def test_an_opt_in_order_discount_applies_only_where_opted_in(api: Api, seed: Seed) -> None:
+@pytest.mark.parametrize(
+    ("make", "cents"),
+    [
+        (lambda: order_discount_input([(1000, 10)]), 300),  # 30.00 at 9折
+        (lambda: spend_input([{"threshold": 2000, "reductionCents": 500}]), 500),  # 满20减5
+    ],
+    ids=["ORDER_DISCOUNT", "SPEND_REWARD"],
+)
+async def test_an_opt_in_order_promotion_applies_only_where_opted_in(
+    api: Api, seed: Seed, make: Callable[[], dict[str, Any]], cents: int
+) -> None:
     shop = await open_shop(seed, stock=50)
-    campaign = created(
-        await api.as_hq().execute(CREATE, input={**order_discount_input([(1000, 10)]), "optIn": True})
-    )
+    campaign = created(await api.as_hq().execute(CREATE, input={**make(), "optIn": True}))
     assert (await _preview(api, shop, 2))["discountAmount"] == {"cents": 0}
     await _ok(api.as_staff(shop.a.id), OPT_IN, campaign, shop.a.id)
-    assert (await _preview(api, shop, 2))["discountAmount"] == {"cents": 300}  # 30.00 at 9折
+    assert (await _preview(api, shop, 2))["discountAmount"] == {"cents": cents}
     assert (await _preview(api, shop, 2, shop.b.id))["discountAmount"] == {"cents": 0}
 
 

@@ -12,7 +12,7 @@ from models.errors import DomainError, ErrorCode
 
 
 @pytest.mark.parametrize(
-    ("all_stores", "in_scope", "opt_in", "opted_in"), itertools.product((False, True), repeat=4)
+    ("all_stores", "in_scope", "opt_in", "opted_in"), list(itertools.product((False, True), repeat=4))
 )
 def test_a_store_takes_a_campaign_in_its_scope_and_opted_in_when_required(
     all_stores: bool, in_scope: bool, opt_in: bool, opted_in: bool
