@@ -144,6 +144,9 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Mutation.updateCampaign": MERCHANTS,
     "Mutation.setSpendRewardTiers": MERCHANTS,
     "Mutation.stopCampaign": MERCHANTS,
+    "Mutation.optInCampaign": MERCHANTS,
+    "Mutation.optOutCampaign": MERCHANTS,
+    "Query.campaignInvitations": MERCHANTS,
     "Mutation.openTeam": SHOPPERS,
     "Mutation.joinTeam": SHOPPERS,
     # 待成团: the member or HQ (not stores: the order is not theirs until the team forms).
@@ -203,6 +206,7 @@ FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     "Campaign.stats": BACK_OFFICE,
     "Campaign.data": BACK_OFFICE,
     "Campaign.priceConflicts": BACK_OFFICE,
+    "Campaign.optIns": MERCHANTS,
 }
 """Fields below the root that only some roles may select (others get FORBIDDEN / UNAUTHENTICATED)."""
 

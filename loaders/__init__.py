@@ -26,6 +26,7 @@ from models.after_sales import (
     AfterSaleReplacement,
 )
 from models.base import utcnow
+from models.campaign_scope import CampaignOptIn
 from models.campaigns import (
     BuyGiftRule,
     Campaign,
@@ -226,6 +227,10 @@ class Loaders:
     @cached_property
     def campaign_stores(self) -> RowLoader[int, list[CampaignStore]]:
         return many_per_key(self._sessions, CampaignStore, CampaignStore.campaign_id, CampaignStore.store_id)
+
+    @cached_property
+    def campaign_opt_ins(self) -> RowLoader[int, list[CampaignOptIn]]:
+        return many_per_key(self._sessions, CampaignOptIn, CampaignOptIn.campaign_id, CampaignOptIn.store_id)
 
     @cached_property
     def campaign_products(self) -> RowLoader[int, list[CampaignProduct]]:

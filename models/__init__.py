@@ -6,6 +6,7 @@ Importing this package registers every table on `Base.metadata` (Alembic and tes
 from models import (
     action_log,
     after_sales,
+    campaign_scope,
     campaigns,
     catalog,
     claims,
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "action_log",
     "after_sales",
+    "campaign_scope",
     "campaigns",
     "catalog",
     "claims",

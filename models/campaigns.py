@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdType, UtcDateTime, created_at_column, enum_type, id_pk
@@ -40,6 +50,8 @@ class Campaign(Base):
     description: Mapped[str | None] = mapped_column(Text)
     all_stores: Mapped[bool] = mapped_column(Boolean, default=True)
     """False: only the stores in campaign_stores take part."""
+    opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """报名制: applies only at the stores in scope that opted in (`models.campaign_scope`)."""
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

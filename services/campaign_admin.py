@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from models.campaign_rules import Tier, validate_tiers, validate_window
+from models.campaign_scope import check_opt_in_setting
 from models.campaigns import (
     Campaign,
     CampaignProduct,
@@ -110,6 +111,8 @@ class CampaignDraft:
     buy_gift: BuyGiftSettings | None = None
     priority: int = 0
     """Order-level promotions: the highest priority applies (0 to 99; equals: the best for the buyer)."""
+    opt_in: bool = False
+    """报名制 (HQ): applies only at the stores in scope that opt in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,12 +221,14 @@ async def create(work: Work, draft: CampaignDraft) -> Result:
         raise DomainError(ErrorCode.BAD_USER_INPUT, "the campaign would already be over", "endsAt")
     _check_scope(work, draft.store_ids)
     _check_settings(draft)
+    check_opt_in_setting(draft.type, draft.opt_in, work.principal.sees_all_stores())
     await _check_exist(work, Store, draft.store_ids, "storeIds")
     campaign = Campaign(
         type=draft.type,
         name=name,
         description=draft.description,
         all_stores=not draft.store_ids,
+        opt_in=draft.opt_in,
         starts_at=draft.starts_at,
         ends_at=draft.ends_at,
         priority=draft.priority,

@@ -16,11 +16,11 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.campaign_rules import Tier
+from models.campaign_scope import applies_at_store_clause
 from models.campaigns import (
     BuyGiftRule,
     Campaign,
     CampaignProduct,
-    CampaignStore,
     ItemPriceSku,
     OrderDiscountRule,
     OrderDiscountTier,
@@ -39,16 +39,12 @@ DISCOUNT_LABEL = "商品折扣"
 
 
 def _running_at(store_id: int | None, now: datetime) -> list[ColumnElement[bool]]:
-    """Running now at this store (an HQ order, store None: only campaigns of every store)."""
-    in_scope = or_(
-        Campaign.all_stores.is_(True),
-        Campaign.id.in_(select(CampaignStore.campaign_id).where(CampaignStore.store_id == store_id)),
-    )
+    """Running now and applying at this store (`models.campaign_scope.applies_at_store`)."""
     return [
         Campaign.starts_at <= now,
         Campaign.ends_at > now,
         or_(Campaign.stopped_at.is_(None), Campaign.stopped_at > now),
-        in_scope if store_id is not None else Campaign.all_stores.is_(True),
+        applies_at_store_clause(store_id),
     ]
 
 

@@ -48,7 +48,13 @@ def window(now: float, start_day: float, end_day: float, stopped_day: float | No
 
 
 def campaign_row(
-    batch: Batch, now: float, info: CampaignInfo, kind: CampaignType, description: str, priority: int = 0
+    batch: Batch,
+    now: float,
+    info: CampaignInfo,
+    kind: CampaignType,
+    description: str,
+    priority: int = 0,
+    opt_in: bool = False,
 ) -> None:
     created = min(now - HOUR, info.starts - 7 * DAY)
     batch.add(
@@ -66,6 +72,7 @@ def campaign_row(
             "admin",
             dt(created),
             dt(info.stopped if info.stopped is not None else created),
+            opt_in,
         ),
     )
     for store_id in sorted(info.store_ids or ()):

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from bench.generator.campaigns import DAIRY, DRINKS, FRUIT, GRAIN, SNACKS, campaign_row, window
 from bench.generator.catalog import Catalog
-from bench.generator.common import Batch, Ids, dt_opt, json_text
+from bench.generator.common import DAY, Batch, Ids, dt, dt_opt, json_text
 from bench.generator.sim import LineSim, OrderSim
 from bench.generator.world import PromoCampaign, SkuInfo, World
 from models.campaign_rules import Tier
@@ -26,6 +26,8 @@ from services.campaign_pricing import DISCOUNT_LABEL, FLASH_SALE_LABEL, PRICE_CU
 
 DOCS_PRODUCTS = 3
 """The docs price products 1-3 (and their SKUs) at store SH001: the demo promotions leave them be."""
+OPT_IN_DEMO = "新品直降·门店报名（未开始）"
+"""HQ's opt-in (报名制) campaign: store SH001 has opted in, no other store."""
 T = CampaignType
 Days = tuple[float, float, float | None]
 
@@ -98,6 +100,8 @@ def _plans(world: World, catalog: Catalog) -> list[tuple[str, Days, PromoCampaig
     for name, days in (("买二赠一·乳品", (-30, 20, None)), ("买赠尝鲜（未开始）", (5, 35, None))):
         gift = GiftOffer(0, "", _products(catalog, DAIRY, 5), 2, gift_sku, 1)
         plan(name, days, T.BUY_GIFT, gift=gift, products=gift.product_ids, stock=80)
+    opt_in = {s.id: max(100, s.price * 9 // 1000 * 100 - 10) for s in _skus(world, (GRAIN,), 3)}
+    plan(OPT_IN_DEMO, (3, 30, None), T.PRICE_CUT, item_prices=opt_in, stock=60)
     return plans
 
 
@@ -120,7 +124,10 @@ def build_promotions(ids: Ids, batch: Batch, world: World, catalog: Catalog) -> 
             c.gift = replace(g, campaign_id=c.id, name=name)
         if c.kind is T.PRODUCT_DISCOUNT:
             batch.add("product_discount_rules", (c.id, c.percent_off))
-        campaign_row(batch, world.now, c, c.kind, name, c.promotion.priority if c.promotion else 0)
+        priority = c.promotion.priority if c.promotion else 0
+        campaign_row(batch, world.now, c, c.kind, name, priority, opt_in=name == OPT_IN_DEMO)
+        if name == OPT_IN_DEMO:
+            batch.add("campaign_opt_ins", (c.id, world.stores[0].id, dt(world.now - DAY), None, None))
         for product_id in sorted(c.products):
             batch.add("campaign_products", (c.id, product_id))
         world.promotions.append(c)

@@ -42,9 +42,10 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "campaigns": _cols(
         "id type name description all_stores starts_at ends_at stopped_at priority created_by created_at "
-        "updated_at"
+        "updated_at opt_in"
     ),
     "campaign_stores": _cols("campaign_id store_id"),
+    "campaign_opt_ins": _cols("campaign_id store_id opted_in_at opted_out_at changed_by"),
     "campaign_products": _cols("campaign_id product_id"),
     "invite_rules": _cols(
         "campaign_id trigger inviter_reward_kind inviter_reward_value invitee_reward_kind "
@@ -175,6 +176,7 @@ WRITE_ORDER: Final[tuple[str, ...]] = (
     "customers",
     "campaigns",
     "campaign_stores",
+    "campaign_opt_ins",
     "campaign_products",
     "invite_rules",
     "spend_reward_rules",

@@ -148,6 +148,7 @@ def _draft(i: CreateCampaignInput) -> campaign_admin.CampaignDraft:
         bundle=_bundle(i.bundle_price) if i.bundle_price else None,
         buy_gift=_buy_gift(i.buy_gift) if i.buy_gift else None,
         priority=i.priority,
+        opt_in=i.opt_in,
     )
 
 

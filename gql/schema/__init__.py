@@ -19,6 +19,7 @@ from gql.observability import OperationMetrics
 from gql.resolvers.after_sale_batches import AfterSaleBatchMutations
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
 from gql.resolvers.analytics import AnalyticsQueries
+from gql.resolvers.campaign_opt_ins import CampaignOptInMutations, CampaignOptInQueries
 from gql.resolvers.campaigns import CampaignMutations, CampaignQueries
 from gql.resolvers.catalog import CatalogQueries
 from gql.resolvers.catalog_admin import CatalogAdminMutations
@@ -74,6 +75,7 @@ Query = merge_types(
         AfterSaleQueries,
         EscalationQueries,
         CampaignQueries,
+        CampaignOptInQueries,
         CouponQueries,
         CouponIssueQueries,
         CouponOpsQueries,
@@ -100,6 +102,7 @@ Mutation = merge_types(
         AfterSaleBatchMutations,
         EscalationMutations,
         CampaignMutations,
+        CampaignOptInMutations,
         CouponMutations,
         CouponIssueMutations,
         CouponOpsMutations,

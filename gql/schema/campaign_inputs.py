@@ -172,6 +172,9 @@ class CreateCampaignInput:
     priority: int = strawberry.field(
         default=0, description="0 to 99: among order-level promotions the highest applies."
     )
+    opt_in: bool = strawberry.field(
+        default=False, description="报名制 (HQ): applies only at the stores in scope that opt in."
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=KEY_HELP)
 
 

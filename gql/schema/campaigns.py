@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -36,6 +37,9 @@ from models.enums import (
 )
 from services.campaign_conflicts import price_conflicts
 from services.campaign_data import day_bounds, figures
+
+if TYPE_CHECKING:
+    from gql.schema.campaign_opt_ins import CampaignOptIn
 
 
 def share_url(info: Info, campaign_id: int, team_id: int | None = None) -> str:
@@ -179,6 +183,7 @@ class Campaign(relay.Node):
     ends_at: datetime
     stopped_at: datetime | None
     all_stores: bool
+    opt_in: bool = strawberry.field(description="报名制: applies only at the stores that opted in.")
     created_at: datetime
     priority: int = strawberry.field(
         description="Order-level promotions: the highest applies; among equals the best for the buyer."
@@ -203,6 +208,16 @@ class Campaign(relay.Node):
         links = await info.context.loaders.campaign_stores.load(self.id)
         rows = await info.context.loaders.store.load_many([link.store_id for link in links])
         return [Store.from_row(r) for r in rows if r is not None]
+
+    @strawberry.field(description="Opt-in campaigns: the stores' opt-ins (staff: their own stores).")
+    async def opt_ins(
+        self, info: Info
+    ) -> list[Annotated[CampaignOptIn, strawberry.lazy("gql.schema.campaign_opt_ins")]]:
+        from gql.schema.campaign_opt_ins import visible_opt_ins
+
+        return visible_opt_ins(
+            info.context.principal, await info.context.loaders.campaign_opt_ins.load(self.id)
+        )
 
     @strawberry.field
     async def invite_reward(self, info: Info) -> InviteRewardSettings | None:
@@ -371,6 +386,7 @@ class Campaign(relay.Node):
             ends_at=row.ends_at,
             stopped_at=row.stopped_at,
             all_stores=row.all_stores,
+            opt_in=row.opt_in,
             created_at=row.created_at,
             priority=row.priority,
         )

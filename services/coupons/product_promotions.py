@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.campaign_scope import applies_at_store_clause
 from models.campaigns import (
     Campaign,
     CampaignProduct,
-    CampaignStore,
     GroupBuySku,
     ItemPriceSku,
     OrderDiscountRule,
@@ -80,12 +80,7 @@ async def promotions_of(
         or_(status_condition(CampaignStatus.ONGOING, now), status_condition(CampaignStatus.NOT_STARTED, now)),
     )
     if store_id is not None:
-        stmt = stmt.where(
-            or_(
-                Campaign.all_stores.is_(True),
-                Campaign.id.in_(select(CampaignStore.campaign_id).where(CampaignStore.store_id == store_id)),
-            )
-        )
+        stmt = stmt.where(applies_at_store_clause(store_id))
     campaigns = list(
         (
             await session.scalars(

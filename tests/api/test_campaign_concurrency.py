@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from gql.ids import encode_id
 from models.base import utcnow
+from models.campaign_scope import CampaignOptIn
 from models.campaigns import GroupBuyTeam, GroupBuyTeamMember, InviteReward
 from models.coupons import CustomerCoupon
 from models.enums import RewardStatus
@@ -18,7 +20,9 @@ from services.invites import grant_rewards
 from tests.api.campaign_flow import CREATE, JOIN, OPEN, created, group_input, member_order, team_ok
 from tests.api.conftest import Api
 from tests.api.order_flow import open_shop
+from tests.api.test_campaign_opt_ins import OPT_IN, OPT_OUT
 from tests.api.test_invites import ACCEPT, _campaign
+from tests.api.test_price_cut import cut_input
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -62,3 +66,21 @@ async def test_racing_reward_sweepers_grant_once(api: Api, seed: Seed, db: Datab
         coupons = await s.scalar(select(func.count()).select_from(CustomerCoupon))
     assert statuses == {RewardStatus.GRANTED: 10}
     assert coupons == 5
+
+
+async def test_racing_opt_ins_and_outs_leave_one_consistent_row(api: Api, seed: Seed, db: Database) -> None:
+    shop = await open_shop(seed)
+    campaign = created(
+        await api.as_hq().execute(CREATE, input={**cut_input(shop, 1200, stores=[shop.a.id]), "optIn": True})
+    )
+    staff = api.as_staff(shop.a.id)
+    docs = [OPT_IN if i % 2 == 0 else OPT_OUT for i in range(12)]
+    inputs = [{"campaignId": campaign["id"], "storeId": encode_id("Store", shop.a.id)} for _ in docs]
+    responses = await asyncio.gather(*(staff.execute(d, input=i) for d, i in zip(docs, inputs, strict=True)))
+    for r in responses:
+        assert r.errors == [], r.errors
+        assert next(iter(r.data.values()))["userErrors"] == []
+    async with db.sessions() as s:
+        rows = (await s.scalars(select(CampaignOptIn))).all()
+    assert len(rows) == 1
+    assert rows[0].opted_out_at is None or rows[0].opted_out_at >= rows[0].opted_in_at

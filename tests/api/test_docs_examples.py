@@ -110,6 +110,11 @@ def _every_purchase_state(data: Any) -> None:
     assert states == {"UNPAID", "PAID", "REFUNDED", "EXPIRED"}, states
 
 
+def _no_price_cut(data: Any) -> None:
+    labels = [a["label"] for a in data["previewPricing"]["adjustments"]]
+    assert "单品直降" not in labels, labels
+
+
 def _eq(path: str, expected: object) -> Check:
     def check(data: Any) -> None:
         assert _dig(data, path) == expected, (path, data)
@@ -251,6 +256,18 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         lambda d: _nonempty([a for a in d["previewPricing"]["adjustments"] if a["label"] == "限时抢"])
     ],
     ("promotions.md", "Discount"): [_eq("createCampaign.campaign.productDiscount.percentOff", 10)],
+    ("campaign_opt_in.md", "OptInCut"): [_eq("createCampaign.campaign.optIn", True)],
+    ("campaign_opt_in.md", "CartBefore"): [_no_price_cut],
+    ("campaign_opt_in.md", "Invitations"): [
+        lambda d: _nonempty([i for i in d["campaignInvitations"] if i["optedIn"]]),
+        lambda d: _nonempty([i for i in d["campaignInvitations"] if not i["optedIn"]]),
+    ],
+    ("campaign_opt_in.md", "OptIn"): [_eq("optInCampaign.optIn.optedIn", True)],
+    ("campaign_opt_in.md", "CartAfter"): [
+        lambda d: _nonempty([a for a in d["previewPricing"]["adjustments"] if a["label"] == "单品直降"])
+    ],
+    ("campaign_opt_in.md", "WhoOptedIn"): [_eq("campaign.optIns.0.store.code", "SH001")],
+    ("campaign_opt_in.md", "OptOut"): [_eq("optOutCampaign.optIn.optedIn", False)],
     ("order_promotions.md", "MultiBuy"): [_eq("createCampaign.campaign.orderDiscount.tiers.1.label", "8折")],
     ("order_promotions.md", "MultiBuyPreview"): [
         _eq("previewPricing.adjustments.0.text", "多买多折: 满3件8折 −¥17.94"),
