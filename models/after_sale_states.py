@@ -3,8 +3,9 @@
 Creation is a transition from `None` (no after-sale yet): a buyer's request starts in review,
 a merchant's proactive refund (主动退款) is refunded at once. An exchange (换货) shares the review
 and the return parcel with a return-and-refund, then the store ships a replacement instead of
-paying. 客服介入: a rejected request (or one left in review) is escalated to HQ, whose verdict
-lets it proceed as approved or closes it. `KIND_ACTIONS` says which actions apply to which
+paying. 客服介入: a rejected request (or one left in review), or a return the store refused to
+take back, is escalated to HQ, whose verdict lets it proceed as approved (a refused return as
+received) or closes it. `KIND_ACTIONS` says which actions apply to which
 type, so one table serves every type. Pure: no I/O, no ORM.
 """
 
@@ -61,6 +62,8 @@ class AfterSaleAction(StrEnum):
     ESCALATE = "ESCALATE"
     SUPPORT_BUYER_REFUND = "SUPPORT_BUYER_REFUND"
     SUPPORT_BUYER_RETURN = "SUPPORT_BUYER_RETURN"
+    SUPPORT_BUYER_RECEIVED = "SUPPORT_BUYER_RECEIVED"  # a refused return counts as received: refund
+    SUPPORT_BUYER_RESHIP = "SUPPORT_BUYER_RESHIP"  # a refused exchange return counts as received
     SUPPORT_STORE = "SUPPORT_STORE"
 
 
@@ -83,8 +86,11 @@ AFTER_SALE_TRANSITIONS: Final[Mapping[tuple[AfterSaleStatus | None, AfterSaleAct
     (S.RESHIPPED, A.CONFIRM_REPLACEMENT): S.EXCHANGED,
     (S.PENDING_REVIEW, A.ESCALATE): S.ESCALATED,
     (S.REJECTED, A.ESCALATE): S.ESCALATED,
+    (S.RECEIPT_REJECTED, A.ESCALATE): S.ESCALATED,
     (S.ESCALATED, A.SUPPORT_BUYER_REFUND): S.REFUNDED,
     (S.ESCALATED, A.SUPPORT_BUYER_RETURN): S.AWAITING_RETURN,
+    (S.ESCALATED, A.SUPPORT_BUYER_RECEIVED): S.REFUNDED,
+    (S.ESCALATED, A.SUPPORT_BUYER_RESHIP): S.AWAITING_RESHIP,
     (S.ESCALATED, A.SUPPORT_STORE): S.CLOSED,
     (S.ESCALATED, A.WITHDRAW): S.CANCELLED,
 }
@@ -113,13 +119,21 @@ AFTER_SALE_ACTORS: Final[Mapping[AfterSaleAction, frozenset[ActorType]]] = {
     A.ESCALATE: _BUYER | {ActorType.STAFF},  # models/escalation_rules.py says who may when
     A.SUPPORT_BUYER_REFUND: frozenset({ActorType.HQ}),
     A.SUPPORT_BUYER_RETURN: frozenset({ActorType.HQ}),
+    A.SUPPORT_BUYER_RECEIVED: frozenset({ActorType.HQ}),
+    A.SUPPORT_BUYER_RESHIP: frozenset({ActorType.HQ}),
     A.SUPPORT_STORE: frozenset({ActorType.HQ}),
 }
 """Who may cause each after-sale action: the buyer asks, withdraws and ships back; the store decides;
 HQ customer service (客服) gives the verdict on an escalation."""
 
 MONEY_MOVING_ACTIONS: Final = frozenset(
-    {A.MERCHANT_REFUND, A.APPROVE_REFUND_ONLY, A.CONFIRM_RETURN_RECEIVED, A.SUPPORT_BUYER_REFUND}
+    {
+        A.MERCHANT_REFUND,
+        A.APPROVE_REFUND_ONLY,
+        A.CONFIRM_RETURN_RECEIVED,
+        A.SUPPORT_BUYER_REFUND,
+        A.SUPPORT_BUYER_RECEIVED,
+    }
 )
 
 _EVERY_KIND: Final = frozenset({A.REQUEST, A.REJECT, A.WITHDRAW, A.ESCALATE, A.SUPPORT_STORE})
@@ -133,9 +147,9 @@ _GOODS_COME_BACK: Final = _EVERY_KIND | {
 KIND_ACTIONS: Final[Mapping[AfterSaleType, frozenset[AfterSaleAction]]] = {
     AfterSaleType.REFUND_ONLY: _PAYS_AT_ONCE,
     AfterSaleType.PRICE_DIFFERENCE: _PAYS_AT_ONCE,
-    AfterSaleType.RETURN_AND_REFUND: _GOODS_COME_BACK | {A.CONFIRM_RETURN_RECEIVED},
+    AfterSaleType.RETURN_AND_REFUND: _GOODS_COME_BACK | {A.CONFIRM_RETURN_RECEIVED, A.SUPPORT_BUYER_RECEIVED},
     AfterSaleType.EXCHANGE: _GOODS_COME_BACK
-    | {A.CONFIRM_EXCHANGE_RETURN, A.SHIP_REPLACEMENT, A.CONFIRM_REPLACEMENT},
+    | {A.CONFIRM_EXCHANGE_RETURN, A.SHIP_REPLACEMENT, A.CONFIRM_REPLACEMENT, A.SUPPORT_BUYER_RESHIP},
 }
 """The actions that apply to each type: a refund pays on approval, a return once the goods are
 back, an exchange ships a replacement instead of paying."""
@@ -183,9 +197,18 @@ def receipt_action(kind: AfterSaleType) -> AfterSaleAction:
     return A.CONFIRM_EXCHANGE_RETURN if kind is AfterSaleType.EXCHANGE else A.CONFIRM_RETURN_RECEIVED
 
 
-def support_buyer_action(kind: AfterSaleType) -> AfterSaleAction:
-    """HQ supports the buyer: the after-sale proceeds as if the store had approved it."""
+def support_buyer_action(kind: AfterSaleType, *, goods_returned: bool = False) -> AfterSaleAction:
+    """HQ supports the buyer: the after-sale proceeds as if the store had approved it or, when the
+    goods came back and the store refused them (`goods_returned`), as if it had taken them back."""
+    if goods_returned:
+        return A.SUPPORT_BUYER_RESHIP if kind is AfterSaleType.EXCHANGE else A.SUPPORT_BUYER_RECEIVED
     return A.SUPPORT_BUYER_RETURN if goods_come_back(kind) else A.SUPPORT_BUYER_REFUND
+
+
+SUPPORT_BUYER_ACTIONS: Final = frozenset(
+    {A.SUPPORT_BUYER_REFUND, A.SUPPORT_BUYER_RETURN, A.SUPPORT_BUYER_RECEIVED, A.SUPPORT_BUYER_RESHIP}
+)
+"""The table allows each of a type's own from ESCALATED; `support_buyer_action` picks the one."""
 
 
 def consumes_units(kind: AfterSaleType) -> bool:

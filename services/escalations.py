@@ -1,11 +1,12 @@
 """客服介入: the buyer or the store hands an after-sale to HQ; HQ's verdict; the escalation queue.
 
 Escalating locks the order, then the after-sale (as every after-sale step does), checks who may
-escalate now (`models.escalation_rules`) and, for a rejected request, that its lines have no
-other after-sale in progress and that its units and money still fit the line (other refunds may
-have happened meanwhile): the after-sale is open again (ESCALATED) and holds its lines. A
+escalate now (`models.escalation_rules`) and, for a rejected request or a refused return, that
+its lines have no other after-sale in progress and that its units and money still fit the line
+(other refunds may have happened meanwhile): the after-sale is open again (ESCALATED) and holds its lines. A
 verdict takes the same locks, so of concurrent verdicts exactly one finds the escalation PENDING;
-supporting the buyer moves the after-sale on as approved and pays a refund through `pay_out`.
+supporting the buyer moves the after-sale on as approved (a refused return as received) and pays
+a refund through `pay_out`.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def _note(
 
 
 async def _check_lines_still_fit(work: Work, after_sale: AfterSale) -> None:
-    """A rejected request reopens: no other after-sale may hold its lines, and its units and
-    amounts must still be within what each line holds now (the type's own rule)."""
+    """A rejected request (or a refused return) reopens: no other after-sale may hold its lines,
+    and its units and amounts must still be within what each line holds now (the type's own rule)."""
     rows = (
         await work.session.scalars(select(AfterSaleLine).where(AfterSaleLine.after_sale_id == after_sale.id))
     ).all()
@@ -97,8 +98,9 @@ async def escalate(
     *,
     expected_version: int | None = None,
 ) -> Result:
-    """The buyer (a rejected request, or one unanswered past the review SLA) or the store (a request
-    in review) asks HQ to decide; the after-sale becomes ESCALATED and the queue gets a PENDING entry."""
+    """The buyer (a rejected request, one unanswered past the review SLA, a refused return) or the
+    store (a request in review, a refused return) asks HQ to decide; the after-sale becomes
+    ESCALATED and the queue gets a PENDING entry."""
     reason = required_text(reason, "reason")
     evidence = required_text(evidence, "evidence", MAX_EVIDENCE) if evidence and evidence.strip() else None
     after_sale, order = await lock_after_sale(work, after_sale_id)
@@ -108,11 +110,12 @@ async def escalate(
         work.actor.type,
         created_at=after_sale.created_at,
         reviewed_at=after_sale.reviewed_at,
+        closed_at=after_sale.closed_at,
         now=work.now,
         review_sla=work.deps.rules.after_sale_review_sla,
     )
     before = after_sale.status
-    if before is AfterSaleStatus.REJECTED:
+    if before in (AfterSaleStatus.REJECTED, AfterSaleStatus.RECEIPT_REJECTED):
         await _check_lines_still_fit(work, after_sale)
     await after_sale_transition(work, after_sale, AfterSaleAction.ESCALATE, {"reason": reason})
     escalation = AfterSaleEscalation(
@@ -141,8 +144,9 @@ async def decide(
     *,
     expected_version: int | None = None,
 ) -> Result:
-    """HQ's verdict: support the buyer (the after-sale proceeds as approved; a refund is paid at
-    once) or the store (CLOSED). Anyone but HQ: FORBIDDEN; decided already: INVALID_TRANSITION."""
+    """HQ's verdict: support the buyer (the after-sale proceeds as approved, a refused return as
+    received; a refund is paid at once) or the store (CLOSED). Anyone but HQ: FORBIDDEN; decided
+    already: INVALID_TRANSITION."""
     note = required_text(note, "note")
     if work.actor.type is not ActorType.HQ:
         raise DomainError(ErrorCode.FORBIDDEN, "only HQ customer service decides escalations")
@@ -168,7 +172,8 @@ async def decide(
             f"the escalation is {escalation.state.value} already",
             "escalationId",
         )
-    action = verdict_action(verdict, after_sale.type)
+    returned = escalation.from_status is AfterSaleStatus.RECEIPT_REJECTED
+    action = verdict_action(verdict, after_sale.type, goods_returned=returned)
     await after_sale_transition(work, after_sale, action, {"verdict": verdict.value, "note": note})
     if after_sale.status is AfterSaleStatus.REFUNDED:
         await pay_out(work, order, after_sale)

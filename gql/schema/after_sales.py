@@ -18,11 +18,13 @@ from gql.schema.stores import Store
 from models.after_sale_states import (
     AFTER_SALE_ACTORS,
     KIND_ACTIONS,
+    SUPPORT_BUYER_ACTIONS,
     AfterSaleAction,
     AfterSaleInitiator,
     AfterSaleStatus,
     AfterSaleType,
     allowed_after_sale_actions,
+    support_buyer_action,
 )
 from models.after_sales import AfterSale as AfterSaleRow
 from models.base import utcnow
@@ -233,7 +235,13 @@ class AfterSale(relay.Node):
     def _availability(
         self, action: AfterSaleAction, possible: bool, actor: ActorType, review_sla: timedelta
     ) -> AfterSaleActionAvailability:
-        if not possible:
+        # Of the buyer-supporting verdicts the table allows, HQ's verdict takes the one for where
+        # the escalation came from: the goods are back only when it came from a refused return.
+        returned = self.return_shipped_at is not None
+        if not possible or (
+            action in SUPPORT_BUYER_ACTIONS
+            and action is not support_buyer_action(self.type, goods_returned=returned)
+        ):
             return AfterSaleActionAvailability(
                 action=action, allowed=False, reason=ErrorCode.INVALID_TRANSITION
             )
@@ -244,6 +252,7 @@ class AfterSale(relay.Node):
                     actor,
                     created_at=self.created_at,
                     reviewed_at=self.reviewed_at,
+                    closed_at=self.closed_at,
                     now=utcnow(),
                     review_sla=review_sla,
                 )

@@ -77,8 +77,11 @@ def ask(
     }
 
 
-async def after_sale_in(api: Api, shop: Shop, status: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(order, after-sale) with the after-sale driven to `status` through GraphQL."""
+async def after_sale_in(
+    api: Api, shop: Shop, status: str, kind: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(order, after-sale) with the after-sale driven to `status` through GraphQL (a return unless
+    the status names a refund-only, or `kind` says otherwise)."""
     order = await shipped_order(api, shop)
     buyer, staff = api.as_shopper(shop.customer_id), api.as_staff(shop.a.id)
     if status == "REFUNDED":
@@ -89,7 +92,7 @@ async def after_sale_in(api: Api, shop: Shop, status: str) -> tuple[dict[str, An
             "refundLines",
         )
         return order, p["afterSale"]
-    kind = "REFUND_ONLY" if status == "PENDING_REVIEW_REFUND_ONLY" else "RETURN_AND_REFUND"
+    kind = kind or ("REFUND_ONLY" if status == "PENDING_REVIEW_REFUND_ONLY" else "RETURN_AND_REFUND")
     p = done(await buyer.execute(REQUEST, input=ask(order, kind)), "requestAfterSale")
     a = p["afterSale"]
     steps: dict[str, list[tuple[Api, str, str, dict[str, Any]]]] = {

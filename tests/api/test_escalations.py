@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from gql.ids import parse_global_id, primary_key
@@ -17,6 +18,7 @@ from tests.api.after_sale_flow import (
     ESCALATION_FIELDS,
     REFUND_LINES,
     REQUEST,
+    SHIP_REPLACEMENT,
     WITHDRAW,
     after_sale_in,
     ask,
@@ -207,3 +209,109 @@ async def test_bad_ids(api: Api, seed: Seed) -> None:
         DECIDE, input={"escalationId": a["id"], "verdict": "SUPPORT_BUYER", "note": "x"}
     )
     assert codes(r, "decideEscalation") == ["BAD_USER_INPUT"]  # an after-sale's id, not an escalation's
+
+
+BUTTONS = """query($id: ID!) { afterSale(id: $id) { status availableActions { action allowed reason } } }"""
+
+
+async def _buttons(api: Api, after_sale: dict[str, Any]) -> dict[str, tuple[bool, str | None]]:
+    r = await api.execute(BUTTONS, id=after_sale["id"])
+    return {a["action"]: (a["allowed"], a["reason"]) for a in r.data["afterSale"]["availableActions"]}
+
+
+async def _refund_total(db: Database) -> int:
+    async with db.sessions() as s:
+        moved = await s.scalar(
+            select(func.sum(PaymentTransaction.amount)).where(PaymentTransaction.kind == PaymentKind.REFUND)
+        )
+    return int(moved or 0)
+
+
+async def test_hq_supports_the_buyer_on_a_refused_return(api: Api, seed: Seed, db: Database) -> None:
+    """拒绝收货 escalated: the goods count as received, so the return is refunded at once."""
+    shop = await open_shop(seed)
+    _, refused = await after_sale_in(api, shop, "RECEIPT_REJECTED")  # 1 of 2 apples at 15.00
+    buyer, hq = api.as_shopper(shop.customer_id), api.as_hq()
+    assert (await _buttons(buyer, refused))["ESCALATE"] == (True, None)
+    e = done(await buyer.execute(ESCALATE, input=_escalate(refused)), "escalateAfterSale")["escalation"]
+    assert (e["fromStatus"], e["raisedByType"], e["afterSale"]["status"]) == (
+        "RECEIPT_REJECTED",
+        "CUSTOMER",
+        "ESCALATED",
+    )
+    buttons = await _buttons(hq, refused)
+    assert buttons["SUPPORT_BUYER_RECEIVED"] == (True, None)
+    assert buttons["SUPPORT_BUYER_RETURN"] == (False, "INVALID_TRANSITION")  # the goods are back already
+    assert buttons["SUPPORT_STORE"] == (True, None)
+    d = done(await hq.execute(DECIDE, input=_decide(e, "SUPPORT_BUYER")), "decideEscalation")["escalation"]
+    assert (d["state"], d["afterSale"]["status"]) == ("BUYER_SUPPORTED", "REFUNDED")
+    assert d["order"]["refundedAmount"] == {"cents": 1500}
+    assert d["order"]["lines"][0] == {"refundedQuantity": 1, "refundedAmount": {"cents": 1500}}
+    assert await _refund_total(db) == 1500
+
+
+async def test_hq_supports_the_buyer_on_a_refused_exchange(api: Api, seed: Seed, db: Database) -> None:
+    """The store may escalate a refused exchange too; supporting the buyer owes the replacement."""
+    shop = await open_shop(seed)
+    _, refused = await after_sale_in(api, shop, "RECEIPT_REJECTED", kind="EXCHANGE")
+    staff, hq = api.as_staff(shop.a.id), api.as_hq()
+    assert (await _buttons(staff, refused))["ESCALATE"] == (True, None)
+    e = done(await staff.execute(ESCALATE, input=_escalate(refused)), "escalateAfterSale")["escalation"]
+    assert (e["fromStatus"], e["raisedByType"]) == ("RECEIPT_REJECTED", "STAFF")
+    buttons = await _buttons(hq, refused)
+    assert buttons["SUPPORT_BUYER_RESHIP"] == (True, None)
+    assert buttons["SUPPORT_BUYER_RETURN"] == (False, "INVALID_TRANSITION")
+    d = done(await hq.execute(DECIDE, input=_decide(e, "SUPPORT_BUYER")), "decideEscalation")["escalation"]
+    assert (d["state"], d["afterSale"]["status"]) == ("BUYER_SUPPORTED", "AWAITING_RESHIP")
+    assert d["order"]["refundedAmount"] == {"cents": 0}  # an exchange moves no money
+    assert await _refund_total(db) == 0
+    ship = {"afterSaleId": refused["id"], "carrier": "门店配送", "trackingNo": "EX1", "idempotencyKey": key()}
+    shipped = done(await staff.execute(SHIP_REPLACEMENT, input=ship), "shipReplacement")
+    assert shipped["afterSale"]["status"] == "RESHIPPED"
+
+
+@pytest.mark.parametrize("kind", ["RETURN_AND_REFUND", "EXCHANGE"])
+async def test_hq_supports_the_store_on_a_refused_return(
+    api: Api, seed: Seed, db: Database, kind: str
+) -> None:
+    shop = await open_shop(seed)
+    order, refused = await after_sale_in(api, shop, "RECEIPT_REJECTED", kind=kind)
+    buyer, hq = api.as_shopper(shop.customer_id), api.as_hq()
+    e = done(await buyer.execute(ESCALATE, input=_escalate(refused)), "escalateAfterSale")["escalation"]
+    d = done(await hq.execute(DECIDE, input=_decide(e, "SUPPORT_STORE")), "decideEscalation")["escalation"]
+    assert (d["state"], d["afterSale"]["status"]) == ("STORE_SUPPORTED", "CLOSED")
+    assert d["order"]["refundedAmount"] == {"cents": 0}
+    assert await _refund_total(db) == 0
+    assert (await _buttons(buyer, refused))["ESCALATE"] == (False, "INVALID_TRANSITION")  # once only
+    again = await buyer.execute(REQUEST, input=ask(order, "REFUND_ONLY"))
+    assert codes(again, "requestAfterSale") == []  # the line is free again
+
+
+async def test_who_may_escalate_a_refused_return_and_until_when(api: Api, seed: Seed, db: Database) -> None:
+    shop = await open_shop(seed)
+    _, refused = await after_sale_in(api, shop, "RECEIPT_REJECTED")
+    buyer, staff, hq = api.as_shopper(shop.customer_id), api.as_staff(shop.a.id), api.as_hq()
+    r = await hq.execute(ESCALATE, input=_escalate(refused))
+    assert [x["extensions"]["code"] for x in r.errors] == ["FORBIDDEN"]  # HQ decides, it does not escalate
+    r = await api.as_staff(shop.b.id).execute(ESCALATE, input=_escalate(refused))
+    assert codes(r, "escalateAfterSale") == ["NOT_FOUND"]  # another store's
+    await _backdate(db, _pk(refused["id"]), closed_at=timedelta(days=7, minutes=1))
+    for who in (buyer, staff):
+        r = await who.execute(ESCALATE, input=_escalate(refused))
+        assert codes(r, "escalateAfterSale") == ["ESCALATION_WINDOW_CLOSED"]
+        assert (await _buttons(who, refused))["ESCALATE"] == (False, "ESCALATION_WINDOW_CLOSED")
+    queue = await hq.execute(QUEUE)
+    assert queue.data["afterSaleEscalations"]["totalCount"] == 0  # nothing was escalated
+
+
+async def test_an_overdue_request_offers_the_buyer_escalate(api: Api, seed: Seed, db: Database) -> None:
+    """Past the review SLA the buyer's ESCALATE button is allowed; HQ's queue stays empty until then
+    (nothing escalates by itself)."""
+    shop = await open_shop(seed)
+    _, a = await after_sale_in(api, shop, "PENDING_REVIEW")
+    buyer = api.as_shopper(shop.customer_id)
+    assert (await _buttons(buyer, a))["ESCALATE"] == (False, "ESCALATION_NOT_DUE")
+    await _backdate(db, _pk(a["id"]), created_at=timedelta(hours=49))
+    assert (await _buttons(buyer, a))["ESCALATE"] == (True, None)
+    assert (await api.as_hq().execute(QUEUE)).data["afterSaleEscalations"]["totalCount"] == 0
+    done(await buyer.execute(ESCALATE, input=_escalate(a)), "escalateAfterSale")

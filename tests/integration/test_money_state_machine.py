@@ -57,6 +57,11 @@ EXPECTED_REFUSALS = {
 }
 
 
+OPEN_BEFORE_SHIPPING = frozenset(
+    {OrderStatus.PENDING_PAYMENT, OrderStatus.PENDING_ACCEPTANCE, OrderStatus.PENDING_SHIPMENT}
+)
+
+
 class MoneyMachine(RuleBasedStateMachine):
     orders = Bundle("orders")
 
@@ -280,18 +285,28 @@ class MoneyMachine(RuleBasedStateMachine):
         self, order: int, ret: bool, store_escalates: bool, support_buyer: bool, withdraw: bool
     ) -> None:
         """客服介入: a request rejected (the buyer escalates) or handed over by the store, then a verdict."""
-        line = self._lines(order)[0]
-        kind = AfterSaleType.RETURN_AND_REFUND if ret else AfterSaleType.REFUND_ONLY
-        asked = self.act(
-            self.buyer,
-            lambda w: after_sales.request(w, order, kind, [after_sales.LineAsk(line.id, 1)], "不满意"),
-        )
-        if asked is None:
+        sale = self._rejectable(order, self._lines(order)[0].id, ret)
+        if sale is None:
             return
-        sale = int(asked["afterSaleId"])
         if not store_escalates:
             self.act(self.staff, lambda w: after_sales.reject(w, sale, "不同意"))
-        who = self.staff if store_escalates else self.buyer
+        self._escalate_and_decide(
+            sale, self.staff if store_escalates else self.buyer, support_buyer, withdraw
+        )
+
+    @rule(order=orders, ret=st.booleans(), store_escalates=st.booleans(), support_buyer=st.booleans())
+    def refused_return_escalation(
+        self, order: int, ret: bool, store_escalates: bool, support_buyer: bool
+    ) -> None:
+        """客服介入 on a return (an exchange when not `ret`) whose goods the store refused: either side
+        escalates; supporting the buyer counts the goods as received."""
+        sale = self._refused_return(order, self._lines(order)[0].id, ret)
+        if sale is not None:
+            self._escalate_and_decide(
+                sale, self.staff if store_escalates else self.buyer, support_buyer, False
+            )
+
+    def _escalate_and_decide(self, sale: int, who: Principal, support_buyer: bool, withdraw: bool) -> None:
         raised = self.act(who, lambda w: escalations.escalate(w, sale, "请客服裁定", "聊天记录"))
         if raised is None:
             return
@@ -301,6 +316,39 @@ class MoneyMachine(RuleBasedStateMachine):
         escalation_id = int(raised["escalationId"])
         self.act(self.staff, lambda w: escalations.decide(w, escalation_id, verdict, "门店无权裁定"))
         self.act(self.hq, lambda w: escalations.decide(w, escalation_id, verdict, "核实后裁定"))
+
+    def _rejectable(self, order: int, line_id: int, ret: bool) -> int | None:
+        kind = AfterSaleType.RETURN_AND_REFUND if ret else AfterSaleType.REFUND_ONLY
+        asks = [after_sales.LineAsk(line_id, 1)]
+        asked = self.act(self.buyer, lambda w: after_sales.request(w, order, kind, asks, "不满意"))
+        return None if asked is None else int(asked["afterSaleId"])
+
+    def _refused_return(self, order: int, line_id: int, ret: bool) -> int | None:
+        """A return (or an exchange) whose goods came back and the store refused (拒绝收货); the order
+        is moved along first, since only goods that left the store come back."""
+        for _ in range(6):
+            if self._order(order).status not in OPEN_BEFORE_SHIPPING:
+                break
+            self.advance(order)
+        asks = [after_sales.LineAsk(line_id, 1)]
+        asked = self.act(
+            self.buyer,
+            (lambda w: after_sales.request(w, order, AfterSaleType.RETURN_AND_REFUND, asks, "不满意"))
+            if ret
+            else (lambda w: exchanges.request_exchange(w, order, asks, "尺码不对")),
+        )
+        if asked is None:
+            return None
+        sale = int(asked["afterSaleId"])
+        walk: list[tuple[Principal, Callable[[Work], Awaitable[Result]]]] = [
+            (self.staff, lambda w: after_sales.approve(w, sale)),
+            (self.buyer, lambda w: after_sales.submit_return(w, sale, "中通快递", "ZT3")),
+            (self.staff, lambda w: after_sales.refuse_return_receipt(w, sale, "退回商品已损坏")),
+        ]
+        for who, step in walk:
+            if self.act(who, step) is None:
+                return None
+        return sale
 
     @rule()
     def gateway_hiccup(self) -> None:
@@ -349,6 +397,18 @@ class MoneyMachine(RuleBasedStateMachine):
                 assert (e.state is EscalationState.PENDING) == (status is AfterSaleStatus.ESCALATED)
                 if e.state is EscalationState.STORE_SUPPORTED:
                     assert status is AfterSaleStatus.CLOSED
+                if (
+                    e.state is EscalationState.BUYER_SUPPORTED
+                    and e.from_status is AfterSaleStatus.RECEIPT_REJECTED
+                ):
+                    # the refused goods count as received: a return is refunded, an exchange reships
+                    assert status in (
+                        AfterSaleStatus.REFUNDED,
+                        AfterSaleStatus.AWAITING_RESHIP,
+                        AfterSaleStatus.RESHIPPED,
+                        AfterSaleStatus.EXCHANGED,
+                    )
+                    assert (status is AfterSaleStatus.REFUNDED) == (e.after_sale_id in paid_sales)
             assert len({e.after_sale_id for e in escalated}) == len(escalated)
 
         self.run(check())

@@ -44,8 +44,11 @@ SPEC: dict[tuple[AfterSaleStatus | None, AfterSaleAction], AfterSaleStatus] = {
     # 客服介入
     (S.PENDING_REVIEW, A.ESCALATE): S.ESCALATED,
     (S.REJECTED, A.ESCALATE): S.ESCALATED,
+    (S.RECEIPT_REJECTED, A.ESCALATE): S.ESCALATED,  # the store refused the returned goods
     (S.ESCALATED, A.SUPPORT_BUYER_REFUND): S.REFUNDED,
     (S.ESCALATED, A.SUPPORT_BUYER_RETURN): S.AWAITING_RETURN,
+    (S.ESCALATED, A.SUPPORT_BUYER_RECEIVED): S.REFUNDED,  # the refused return counts as received
+    (S.ESCALATED, A.SUPPORT_BUYER_RESHIP): S.AWAITING_RESHIP,
     (S.ESCALATED, A.SUPPORT_STORE): S.CLOSED,
     (S.ESCALATED, A.WITHDRAW): S.CANCELLED,
 }
@@ -59,6 +62,8 @@ KIND_ONLY = {
     A.SUBMIT_RETURN: {T.RETURN_AND_REFUND, T.EXCHANGE},
     A.REFUSE_RETURN_RECEIPT: {T.RETURN_AND_REFUND, T.EXCHANGE},
     A.SUPPORT_BUYER_RETURN: {T.RETURN_AND_REFUND, T.EXCHANGE},
+    A.SUPPORT_BUYER_RECEIVED: {T.RETURN_AND_REFUND},
+    A.SUPPORT_BUYER_RESHIP: {T.EXCHANGE},
     A.CONFIRM_RETURN_RECEIVED: {T.RETURN_AND_REFUND},
     A.CONFIRM_EXCHANGE_RETURN: {T.EXCHANGE},
     A.SHIP_REPLACEMENT: {T.EXCHANGE},
@@ -85,10 +90,12 @@ def test_table_matches_spec_exactly() -> None:
 
 
 def test_open_statuses_are_the_ones_that_can_still_move() -> None:
-    """A rejected request is closed (its lines are free) yet may still be escalated to HQ."""
+    """A rejected request or a refused return is closed (its lines are free) yet may still be
+    escalated to HQ."""
     movable = {s for s in AfterSaleStatus if allowed_after_sale_actions(s)}
-    assert movable == OPEN_AFTER_SALE_STATUSES | {S.REJECTED}
+    assert movable == OPEN_AFTER_SALE_STATUSES | {S.REJECTED, S.RECEIPT_REJECTED}
     assert allowed_after_sale_actions(S.REJECTED) == {A.ESCALATE}
+    assert allowed_after_sale_actions(S.RECEIPT_REJECTED) == {A.ESCALATE}
     assert all(is_open(s) == (s in OPEN_AFTER_SALE_STATUSES) for s in AfterSaleStatus)
 
 
@@ -134,6 +141,12 @@ def test_verdicts_follow_the_approval_of_the_type() -> None:
         assert after is next_after_sale_status(S.PENDING_REVIEW, approve_action(kind), kind)
 
 
+def test_supporting_the_buyer_on_a_refused_return_takes_the_goods_back() -> None:
+    for kind in (T.RETURN_AND_REFUND, T.EXCHANGE):
+        after = next_after_sale_status(S.ESCALATED, support_buyer_action(kind, goods_returned=True), kind)
+        assert after is next_after_sale_status(S.RETURN_SHIPPED, receipt_action(kind), kind)
+
+
 def test_buyers_ask_merchants_decide() -> None:
     assert set(AFTER_SALE_ACTORS) == set(AfterSaleAction)
     buyer = {a for a, actors in AFTER_SALE_ACTORS.items() if ActorType.CUSTOMER in actors}
@@ -148,6 +161,7 @@ def test_buyers_ask_merchants_decide() -> None:
     # 客服介入: the buyer or the store escalates, only HQ decides
     assert AFTER_SALE_ACTORS[A.ESCALATE] == {ActorType.CUSTOMER, ActorType.STAFF}
     verdicts = {A.SUPPORT_BUYER_REFUND, A.SUPPORT_BUYER_RETURN, A.SUPPORT_STORE}
+    verdicts |= {A.SUPPORT_BUYER_RECEIVED, A.SUPPORT_BUYER_RESHIP}
     assert all(AFTER_SALE_ACTORS[a] == {ActorType.HQ} for a in verdicts)
     others = buyer | system | verdicts | {A.CONFIRM_REPLACEMENT, A.ESCALATE}
     assert all(actors == merchant for a, actors in AFTER_SALE_ACTORS.items() if a not in others)
