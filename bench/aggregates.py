@@ -23,7 +23,7 @@ The start-up heap is frozen before the first request, as a served process freeze
 requests). The metrics cache, the public response cache and the rate limiter are off; aggregates have no
 cache of their own, so every run computes its answer (from the raw rows, or from the rollups).
 The rollups are built (or caught up) before the first request, timed, and the database vacuumed
-after a build; the requests still check that they are fresh (`services.rollups.freshen`). The
+after a build; the requests still check that they are fresh (`services.metrics.rollups.freshen`). The
 database is migrated (which adds tables and indexes) but not seeded: point it at a generated
 one. Each document is sent once to warm the pool, the document cache and PostgreSQL's buffers,
 then once more inside `count_statements`, then `--runs` times timed: the request, the database
@@ -54,17 +54,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.prepare import vacuum_analyze
 from bench.server import BENCH_SECRET
 from gql.app import Resources, create_app
-from gql.auth import mint_token
 from gql.engine import freeze_startup_heap
+from gql.gate.auth import mint_token
 from gql.settings import Settings, load_settings
 from models.date_ranges import local_day
 from models.enums import Role
-from models.orders import Order
+from models.orders.rows import Order
 from services.cache import MemoryCache
 from services.db import count_statements, create_engine, session_factory
+from services.metrics.rollups import refresh_rollups
 from services.migrations import upgrade
 from services.payments import DevPaymentGateway
-from services.rollups import refresh_rollups
 
 RESULTS = Path(__file__).resolve().parent / "results" / "aggregates.json"
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_export"

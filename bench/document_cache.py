@@ -18,8 +18,8 @@ from collections.abc import Callable
 from graphql import OperationDefinitionNode
 
 from adapters.strawberry import graphql_schema_of
-from gql.cost import CostModel, operation_cost
-from gql.documents import DocumentCache
+from gql.gate.cost import CostModel, operation_cost
+from gql.gate.documents import DocumentCache
 from gql.schema import schema
 from gql.settings import load_settings
 from models.enums import Role

@@ -24,13 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.prepare import seed_and_vacuum
 from gql.settings import load_settings
 from models.enums import Role
-from models.order_query_language import parse_query
-from models.orders import Order
+from models.orders.query_language import parse_query
+from models.orders.rows import Order
 from models.principals import Principal
-from models.stores import Store
+from models.stores.rows import Store
 from services.db import create_engine
 from services.migrations import upgrade
-from services.order_search import OrderCriteria, order_condition, order_sort
+from services.orders.search import OrderCriteria, order_condition, order_sort
 from services.pagination import PageRequest, page_statement
 
 RESULTS = Path(__file__).resolve().parent / "results" / "explain_order_list.json"

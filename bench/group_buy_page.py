@@ -24,7 +24,7 @@ from bench.prepare import seed_and_vacuum
 from gql.app import Resources, create_app
 from gql.ids import encode_id
 from gql.settings import load_settings
-from models.campaigns import GroupBuyTeam
+from models.campaigns.rows import GroupBuyTeam
 from models.enums import TeamStatus
 from services.cache import Cache, MemoryCache
 from services.db import count_statements, create_engine, session_factory

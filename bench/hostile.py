@@ -30,7 +30,7 @@ import orjson
 from bench.loadgen import LoadResult, Request, _read_response, graphql, run_load
 from bench.prepare import seed_and_vacuum
 from bench.server import BENCH_SECRET, running_server
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.settings import load_settings
 from models.enums import Role
 from services.db import create_engine

@@ -31,21 +31,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.prepare import seed_and_vacuum, vacuum_analyze
 from gql.app import Resources, create_app
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.ids import encode_id
 from gql.settings import Settings, load_settings
 from models.base import utcnow
 from models.date_ranges import day_starts, local_day
 from models.enums import Role
-from models.metrics_rollups import RollupState
-from models.orders import Order
-from models.stores import Store
+from models.metrics.rollups import RollupState
+from models.orders.rows import Order
+from models.stores.rows import Store
 from services.cache import MemoryCache
 from services.db import SessionFactory, create_engine, session_factory
-from services.metrics_sets import refresh_visitor_sets
+from services.metrics.rollups import refresh_rollups
+from services.metrics.sets import refresh_visitor_sets
 from services.migrations import upgrade
 from services.payments import DevPaymentGateway
-from services.rollups import refresh_rollups
 
 RESULTS = Path(__file__).resolve().parent / "results" / "metrics_dashboard.json"
 

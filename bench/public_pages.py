@@ -45,7 +45,7 @@ from bench.loadgen import Request, run_load
 from bench.prepare import seed_and_vacuum
 from bench.server import Server, free_port, running_server
 from gql.ids import encode_id
-from models.campaigns import GroupBuyTeam
+from models.campaigns.rows import GroupBuyTeam
 from models.enums import TeamStatus
 from services.db import create_engine, session_factory
 from services.migrations import upgrade

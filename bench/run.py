@@ -43,7 +43,7 @@ from bench.server import (
     running_server,
 )
 from gql.app import Resources, create_app
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.settings import Settings, load_settings
 from models.enums import Role
 from services.cache import MemoryCache

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.metrics_dashboard import DASHBOARD
 from gql.ids import encode_id
-from models.campaigns import GroupBuyTeam
+from models.campaigns.rows import GroupBuyTeam
 from models.date_ranges import local_day
 from models.enums import TeamStatus
-from models.order_states import OrderStatus
-from models.orders import Order
-from models.stores import Store
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
+from models.stores.rows import Store
 
 # The admin order list as issue 10 measures it: a 50-order page, four scalars, the store, the
 # customer and each line's SKU and product (about 1,900 fields). PostGraphile runs the same shape.

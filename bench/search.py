@@ -32,11 +32,11 @@ from sqlalchemy import text
 
 from gql.settings import load_settings
 from models.enums import Role
-from models.order_query_language import parse_query
+from models.orders.query_language import parse_query
 from models.principals import Principal
-from services import order_search
 from services.db import create_engine, session_factory
-from services.order_search import OrderCriteria, count_by_status, list_orders
+from services.orders import search as order_search
+from services.orders.search import OrderCriteria, count_by_status, list_orders
 from services.pagination import PageRequest
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -107,8 +107,8 @@ async def _measure(url: str, terms: list[str], rounds: int, explain: bool) -> li
 async def _explain(engine: Any, criteria: OrderCriteria) -> None:
     from sqlalchemy import func, select
 
-    from models.orders import Order
-    from services.order_search import order_condition, order_sort
+    from models.orders.rows import Order
+    from services.orders.search import order_condition, order_sort
     from services.pagination import page_statement
 
     condition = order_condition(HQ, criteria)
@@ -126,7 +126,7 @@ async def _explain(engine: Any, criteria: OrderCriteria) -> None:
 async def _write(url: str, rounds: int) -> dict[str, Any]:
     from sqlalchemy import delete, select
 
-    from models.orders import Order, OrderEvent, OrderLine
+    from models.orders.rows import Order, OrderEvent, OrderLine
     from services.db import unit_of_work
 
     engine = create_engine(url)

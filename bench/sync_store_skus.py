@@ -24,13 +24,13 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.app import Resources, create_app
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.ids import encode_id
 from gql.settings import load_settings
 from models.action_log import ActionLog
-from models.catalog import Category, Product, Sku, StoreSku
+from models.catalog.rows import Category, Product, Sku, StoreSku
 from models.enums import Role
-from models.stores import Store
+from models.stores.rows import Store
 from services.cache import MemoryCache
 from services.db import count_statements, create_engine, session_factory
 from services.migrations import upgrade

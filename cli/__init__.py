@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli.errors import CliError, check_sqlite_folder, explain, redact, unexpected_line
-from gql.logging_setup import configure_logging
+from gql.http.logging_setup import configure_logging
 from gql.settings import DEFAULT_SQLITE_URL, PROJECT_ROOT, Settings, load_settings
 from models.enums import Role
 
@@ -163,9 +163,9 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _recount_orders(settings: Settings, args: argparse.Namespace) -> int:
-    """The operator's check of `order_count_parts` (models/order_counts.py), and its repair."""
+    """The operator's check of `order_count_parts` (models/orders/counts.py), and its repair."""
     from services.db import session_factory
-    from services.order_counts import mismatches, rebuild_parts
+    from services.orders.counts import mismatches, rebuild_parts
 
     async def run() -> int:
         engine = _engine(settings.database_url, statement_timeout_ms=0)
@@ -217,7 +217,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         reload=args.reload,
         reload_dirs=[str(PROJECT_ROOT)] if args.reload else None,
         log_level=settings.log_level.value.lower(),
-        log_config=None,  # the app's JSON logging (gql/logging_setup.py) in every worker
+        log_config=None,  # the app's JSON logging (gql/http/logging_setup.py) in every worker
         access_log=False,  # one request line comes from RequestLogMiddleware, with more in it
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,  # whole seconds for uvicorn
         **proxy_options(settings),
@@ -252,7 +252,7 @@ def _prometheus_multiprocess_dir() -> str:
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     from cli.cheatsheet import dev_subject
-    from gql.auth import mint_token
+    from gql.gate.auth import mint_token
 
     role = Role(args.role)
     if role is Role.STORE_STAFF and not args.store:
@@ -275,10 +275,10 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _checked_scope(settings: Settings, refs: list[str], customer_id: int | None) -> list[int]:
     """Store ids from ids or codes (`--store SH001` works); every store and the customer must exist."""
-    from models.customers import Customer
-    from models.stores import Store
+    from models.customers.rows import Customer
+    from models.stores.rows import Store
     from services.db import session_factory
-    from services.stores import store_by_code
+    from services.stores.reads import store_by_code
 
     ids: list[int] = []
     engine = _engine(settings.database_url)
@@ -327,7 +327,7 @@ def _cheatsheet(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _export_schema(_settings: Settings, args: argparse.Namespace) -> int:
-    from gql.graphiql import schema_sdl
+    from gql.http.graphiql import schema_sdl
 
     sdl = schema_sdl()
     if args.output:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bench.generator.demo import DEMO_CUSTOMER_ID, DEMO_ORDERS, DEMO_SKU_CODE, DEMO_STORE_CODE
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.settings import Settings
-from models.catalog import Sku
-from models.customers import Customer
+from models.catalog.rows import Sku
+from models.customers.rows import Customer
 from models.enums import Role, StoreStatus
-from models.orders import Order
-from models.stores import Store
+from models.orders.rows import Order
+from models.stores.rows import Store
 from services.db import SessionFactory
 
 TOKEN_TTL_SECONDS = 7 * 24 * 3600

@@ -17,7 +17,7 @@ from strawberry.types.unset import UnsetType
 from gql.context import Info
 from gql.mutations import user_error
 from gql.schema.common import UserError
-from models.catalog_rules import BatchRejected
+from models.catalog.rules import BatchRejected
 from models.errors import DomainError
 from services.commands import Result, Work, run_command
 

@@ -27,31 +27,31 @@ from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from adapters.strawberry import graphql_schema_of
-from gql.auth import AuthMiddleware
 from gql.context import Context
-from gql.courier_webhook import courier_webhook_endpoint
 from gql.engine import freeze_startup_heap
-from gql.gate import Gate, GatedGraphQL
-from gql.graphiql import graphiql_page, schema_endpoint, static_asset
-from gql.health import readiness
-from gql.http_bodies import GraphQLOverHTTP
-from gql.logging_setup import configure_logging
-from gql.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
-from gql.qr import coupon_claim_qr_endpoint, invite_qr_endpoint, qr_endpoint
-from gql.rate_limit import issue_visitor_id
-from gql.request_guard import security_middleware
+from gql.gate.admission import Gate, GatedGraphQL
+from gql.gate.auth import AuthMiddleware
+from gql.gate.rate_limit import issue_visitor_id
+from gql.gate.request_guard import security_middleware
+from gql.http.bodies import GraphQLOverHTTP
+from gql.http.courier_webhook import courier_webhook_endpoint
+from gql.http.graphiql import graphiql_page, schema_endpoint, static_asset
+from gql.http.health import readiness
+from gql.http.logging_setup import configure_logging
+from gql.http.observability import RequestLogMiddleware, forget_this_process, metrics_endpoint
+from gql.http.qr import coupon_claim_qr_endpoint, invite_qr_endpoint, qr_endpoint
+from gql.http.subscriptions import CONNECTION_INIT_TIMEOUT, FeedTransportWSHandler, authenticate_connection
+from gql.http.tickets import tickets_endpoint
 from gql.resolvers.exports import download_endpoint, export_config
 from gql.schema import schema
 from gql.settings import Settings, get_settings
-from gql.subscriptions import CONNECTION_INIT_TIMEOUT, FeedTransportWSHandler, authenticate_connection
-from gql.tickets import tickets_endpoint
 from models.principals import ANONYMOUS
 from services.cache import Cache, create_cache
 from services.commands import Deps
 from services.config import RulesConfig
 from services.db import SessionFactory, create_engine, session_factory
 from services.event_bus import EventBus, MemoryBus, create_event_bus
-from services.order_feed import FeedConfig, OrderFeed
+from services.orders.feed import FeedConfig, OrderFeed
 from services.payments import DevPaymentGateway, PaymentGateway
 from services.redis_breaker import RedisBreaker
 from services.sweeps import SweepRunner
@@ -94,7 +94,7 @@ class Resources:
     """Order-event notices: Redis pub/sub when REDIS_URL is set, else in-process."""
     feed: OrderFeed = field(init=False)
     gate: Gate = field(init=False)
-    """Issue 8: persisted queries, document cache, limits, cost and rate limits (gql/gate.py)."""
+    """Issue 8: persisted queries, document cache, limits, cost and rate limits (gql/gate/admission.py)."""
 
     def __post_init__(self) -> None:
         self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache, self.bus)
@@ -156,7 +156,7 @@ class Resources:
 
 
 class MallGraphView(GraphQLOverHTTP, GatedGraphQL):
-    """strawberry's view behind the gate; bodies read and HTTP errors answered by `gql/http_bodies.py`."""
+    """strawberry's view behind the gate; bodies read and HTTP errors answered by `gql/http/bodies.py`."""
 
     graphql_transport_ws_handler_class = FeedTransportWSHandler
 
@@ -182,7 +182,7 @@ class MallGraphView(GraphQLOverHTTP, GatedGraphQL):
             return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        """Our own GraphiQL page, whose assets the app serves (gql/graphiql.py): no CDN."""
+        """Our own GraphiQL page, whose assets the app serves (gql/http/graphiql.py): no CDN."""
         return await graphiql_page(request)
 
     async def on_ws_connect(self, context: Context) -> None:

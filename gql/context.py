@@ -10,14 +10,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
-from gql.admitted import Admitted
+from gql.gate.admitted import Admitted
 from gql.settings import Settings
 from loaders import Loaders
 from models.principals import Principal
 from services.cache import Cache
 from services.commands import Deps
 from services.db import SessionFactory
-from services.order_feed import OrderFeed
+from services.orders.feed import OrderFeed
 
 
 @dataclass(slots=True)
@@ -34,7 +34,7 @@ class Context:
     """Metrics read here: the read replica when ANALYTICS_DATABASE_URL is set, else the primary."""
     analytics_dialect: str
     admitted: Admitted | None = None
-    """Set by the HTTP gate (`gql/gate.py`): the parsed, validated document and its cost."""
+    """Set by the HTTP gate (`gql/gate/admission.py`): the parsed, validated document and its cost."""
     feed: OrderFeed | None = None
     """The live order feed (subscriptions)."""
     connection_params: dict[str, Any] | None = None

@@ -19,9 +19,9 @@ from gql.schema.after_sales import AfterSale, AfterSalePayload
 from gql.schema.common import UserError
 from gql.schema.order_mutations import OrderPayload
 from gql.schema.orders import Order
-from models.after_sales import AfterSale as AfterSaleRow
+from models.after_sales.rows import AfterSale as AfterSaleRow
 from models.errors import DomainError
-from models.orders import Order as OrderRow
+from models.orders.rows import Order as OrderRow
 from services.commands import Result, Work, run_command
 from services.scoping import after_sale_visibility, order_visibility
 

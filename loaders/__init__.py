@@ -18,7 +18,7 @@ from loaders.customers import customer_trading
 from loaders.reviews import product_ratings
 from loaders.store_skus import listing_by_store_sku
 from models.action_log import ActionLog
-from models.after_sales import (
+from models.after_sales.rows import (
     AfterSale,
     AfterSaleEscalation,
     AfterSaleEvent,
@@ -26,8 +26,7 @@ from models.after_sales import (
     AfterSaleReplacement,
 )
 from models.base import utcnow
-from models.campaign_scope import CampaignOptIn
-from models.campaigns import (
+from models.campaigns.rows import (
     BuyGiftRule,
     Campaign,
     CampaignProduct,
@@ -43,22 +42,23 @@ from models.campaigns import (
     SpendRewardRule,
     SpendRewardTier,
 )
-from models.catalog import Category, Product, Sku, StoreSku
-from models.coupons import CouponTemplate, CustomerCoupon, OrderAdjustment
-from models.customers import Customer
-from models.deliveries import Delivery
-from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
+from models.campaigns.scope import CampaignOptIn
+from models.catalog.rows import Category, Product, Sku, StoreSku
+from models.coupons.rows import CouponTemplate, CustomerCoupon, OrderAdjustment
+from models.customers.rows import Customer
+from models.deliveries.rows import Delivery
+from models.orders.rows import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
 from models.payments import PaymentTransaction
 from models.pricing.refunds import RefundLayers
 from models.principals import Principal
 from models.reviews import Review
-from models.stores import StaffAccount, StaffStore, Store
+from models.stores.rows import StaffAccount, StaffStore, Store
 from services.action_log import log_visibility
-from services.campaign_data import CampaignStats, list_stats
+from services.after_sales.refund_layers import layers_of
+from services.campaigns.data import CampaignStats, list_stats
 from services.coupons.templates import Figures, figures_of
 from services.customers import TradingSummary
 from services.db import SessionFactory
-from services.refund_layers import layers_of
 from services.reviews import RatingSummary, review_visibility
 from services.scoping import after_sale_visibility, customer_visibility, order_visibility
 from services.staff import staff_visibility

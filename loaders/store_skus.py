@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aiodataloader import DataLoader
 from sqlalchemy import select, tuple_
 
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from services.db import SessionFactory
 
 

@@ -1,6 +1,6 @@
 """Enumerations shared by several domains (stored by value, exposed as GraphQL enums).
 
-State enums live beside their transition tables (`order_states.py`, `after_sale_states.py`).
+State enums live beside their transition tables (`models/orders/states.py`, `models/after_sales/states.py`).
 """
 
 from __future__ import annotations

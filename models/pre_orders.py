@@ -26,8 +26,8 @@ from enum import StrEnum
 from typing import Any, Final
 
 from models.errors import DomainError, ErrorCode
-from models.order_states import OrderStatus
-from models.store_hours import next_opening, within_hours
+from models.orders.states import OrderStatus
+from models.stores.hours import next_opening, within_hours
 
 MIN_LEAD: Final = timedelta(minutes=30)
 SOON: Final = timedelta(minutes=60)

@@ -3,7 +3,7 @@
 Every step locks the order first and then the claim (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
 transaction serialises writers), so of two verdicts on one claim exactly one finds it PENDING.
 Paying opens a merchant price difference (退差价) spread over the lines that have no after-sale in
-progress and hands it to `services.refunds.pay_out`: order totals, line totals and the refund row
+progress and hands it to `services.after_sales.refunds.pay_out`: order totals, line totals and the refund row
 move together and can never pass what was paid.
 """
 
@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
 
-from models.after_sale_states import AfterSaleAction, AfterSaleType
-from models.after_sales import AfterSaleLine
-from models.claim_rules import (
+from models.after_sales.refund_policy import LineRefund, LineState, line_left
+from models.after_sales.rows import AfterSaleLine
+from models.after_sales.states import AfterSaleAction, AfterSaleType
+from models.claims.rows import CompensationClaim
+from models.claims.rules import (
     ClaimAction,
     ClaimCause,
     ClaimState,
@@ -26,18 +28,16 @@ from models.claim_rules import (
     check_compensation,
     next_claim_state,
 )
-from models.claims import CompensationClaim
 from models.enums import Fulfillment
 from models.errors import DomainError, ErrorCode
-from models.order_event_types import CLAIM_DECIDED, CLAIM_RAISED
-from models.order_states import OrderStatus
-from models.orders import Order, OrderLine
+from models.orders.event_types import CLAIM_DECIDED, CLAIM_RAISED
+from models.orders.rows import Order, OrderLine
+from models.orders.states import OrderStatus
 from models.principals import Principal
-from models.refund_policy import LineRefund, LineState, line_left
+from services.after_sales.refunds import open_after_sale, pay_out
 from services.commands import Result, Work
 from services.db import SessionFactory
-from services.order_transitions import lock_order, timeline_note
-from services.refunds import open_after_sale, pay_out
+from services.orders.transitions import lock_order, timeline_note
 from services.scoping import order_visibility
 
 MAX_PAGE = 100

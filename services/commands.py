@@ -23,10 +23,10 @@ from models.principals import Actor, Principal
 from services import idempotency
 from services.cache import Cache, MemoryCache
 from services.config import RulesConfig
-from services.couriers import CourierPlatform, FakeCourier
 from services.db import SessionFactory, unit_of_work
+from services.deliveries.couriers import CourierPlatform, FakeCourier
 from services.event_bus import EventBus, MemoryBus
-from services.order_event_notices import take_notices
+from services.orders.event_notices import take_notices
 from services.payments import PaymentGateway
 
 log = logging.getLogger("mallgraph.commands")

@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
-from models.customer_lifecycle import LifecycleSegment, segment_window
-from models.customers import Customer
+from models.customers.lifecycle import LifecycleSegment, segment_window
+from models.customers.rows import Customer
 from models.enums import MemberLevel, Role
 from models.errors import DomainError, ErrorCode
-from models.orders import Order
+from models.orders.rows import Order
 from models.principals import Principal
 from services.db import SessionFactory
-from services.order_search import ORDERS_NEWEST_FIRST
+from services.orders.search import ORDERS_NEWEST_FIRST
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import customer_visibility, order_visibility
 

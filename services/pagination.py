@@ -173,7 +173,7 @@ async def paginate(
     four fields). Without either it selects them all.
 
     `count_base` is the same filter for `totalCount`; it runs only if the client asks for it.
-    `count`, when given, is how the caller counts the same rows instead (services/order_counts.py).
+    `count`, when given, is how the caller counts the same rows instead (services/orders/counts.py).
     `lasting_base`: the caller passes the same `base` object for the same filter again (`_page_of`).
     """
     request = request.validated()
@@ -211,7 +211,7 @@ def _page_of(
     base: Select[Any], sort: Sort, request: PageRequest, keep: frozenset[str] | None
 ) -> tuple[type[Any], Select[Any]]:
     """The page's snapshot statement; a first page's is remembered per `base` object (one per
-    filter and scope when the caller keeps its bases: services/order_search.py `_listed`), sort,
+    filter and scope when the caller keeps its bases: services/orders/search.py `_listed`), sort,
     size, direction and columns, so SQLAlchemy walks it for its cache key once. A page after or
     before a cursor carries the cursor's values and is made anew."""
     if request.after is not None or request.before is not None:

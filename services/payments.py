@@ -17,9 +17,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import utcnow
-from models.coupon_sales import CouponPurchase
+from models.coupons.sales import CouponPurchase
 from models.enums import PaymentKind, PaymentStatus
-from models.orders import Order
+from models.orders.rows import Order
 from models.payments import PaymentTransaction
 from services.db import SessionFactory, unit_of_work
 

@@ -1,7 +1,7 @@
 """Pre-orders (预订单) in the back office: the booking tabs' counts and the sweeper's reminders.
 
 The rules live in `models/pre_orders.py`; the list filter (`booking:` / `OrderFilter.bookingState`)
-is compiled with every other filter in `services/order_search.py`. The reminders are written as
+is compiled with every other filter in `services/orders/search.py`. The reminders are written as
 timeline rows without a status change (`payload.event`: BOOKING_ACCEPT_DUE / BOOKING_PICK_DUE), so
 they reach the live feed like any other event. Each is claimed with a conditional UPDATE of its
 stamp (`accept_reminded_at` / `pick_reminded_at` still null), so however many processes sweep at
@@ -19,14 +19,14 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from models.errors import DomainError
-from models.order_event_types import BOOKING_ACCEPT_DUE, BOOKING_PICK_DUE
-from models.orders import Order
+from models.orders.event_types import BOOKING_ACCEPT_DUE, BOOKING_PICK_DUE
+from models.orders.rows import Order
 from models.pre_orders import ACCEPT_STATUSES, OPEN_STATUSES, PICK_STATUSES, PICKING_LEAD, SOON, BookingState
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL, Principal
 from services.commands import Deps, Work, run_command
 from services.db import SessionFactory
-from services.order_search import OrderCriteria, check_store_codes, order_condition
-from services.order_transitions import timeline_note
+from services.orders.search import OrderCriteria, check_store_codes, order_condition
+from services.orders.transitions import timeline_note
 
 log = logging.getLogger("mallgraph.pre_orders")
 BATCH: Final = 200

@@ -21,8 +21,8 @@ from sqlalchemy.types import Integer
 from models.action_log import LoggedAction, LoggedEntity
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
-from models.order_states import OrderStatus
-from models.orders import Order, OrderLine
+from models.orders.rows import Order, OrderLine
+from models.orders.states import OrderStatus
 from models.principals import Principal
 from models.reviews import Review, check_reply, check_review
 from services import action_log

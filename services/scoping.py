@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, select, true
 
-from models.after_sales import AfterSale
-from models.customers import Customer
+from models.after_sales.rows import AfterSale
+from models.customers.rows import Customer
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
-from models.orders import Order
+from models.orders.rows import Order
 from models.principals import Principal
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from models.enums import TraceState
 from models.errors import DomainError, ErrorCode
-from models.order_states import OrderAction, transition
-from models.orders import Order, OrderLine, Parcel, ParcelLine, ParcelTrace
+from models.orders.rows import Order, OrderLine, Parcel, ParcelLine, ParcelTrace
+from models.orders.states import OrderAction, transition
 from services.commands import Result, Work
-from services.order_transitions import lock_order, transition_order
+from services.orders.transitions import lock_order, transition_order
 
 MAX_PARCELS = 20
 

@@ -26,7 +26,7 @@ from models.staff_rules import (
     check_sub_account,
     check_username,
 )
-from models.stores import StaffAccount, StaffStore, Store
+from models.stores.rows import StaffAccount, StaffStore, Store
 from services import action_log
 from services.commands import Result, Work
 from services.db import SessionFactory

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.errors import DomainError, ErrorCode
-from models.orders import OrderLine
+from models.orders.rows import OrderLine
 
 
 async def reserve_stock(

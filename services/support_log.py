@@ -15,18 +15,18 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, or_, select, true
 
-from models import order_filters as f
-from models.after_sales import AfterSale, AfterSaleEvent
-from models.customers import Customer
+from models.after_sales.rows import AfterSale, AfterSaleEvent
+from models.customers.rows import Customer
 from models.enums import ActorType, Role
 from models.errors import DomainError, ErrorCode
-from models.orders import Order, OrderEvent
+from models.orders import filters as f
+from models.orders.rows import Order, OrderEvent
 from models.principals import Principal
 from services.db import SessionFactory
 from services.scoping import order_visibility
 
 MAX_ENTRIES: Final = 100
-"""The page-size limit every `first` argument has (gql/limits.py)."""
+"""The page-size limit every `first` argument has (gql/gate/limits.py)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,29 +20,29 @@ from sqlalchemy import Select, func, or_, select
 
 from models.base import utcnow
 from models.errors import DomainError
-from models.order_states import OrderAction, OrderStatus, accept_action
-from models.orders import Order
+from models.orders.rows import Order
+from models.orders.states import OrderAction, OrderStatus, accept_action
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL
-from models.stores import Store
+from models.stores.rows import Store
 from services import idempotency
+from services.after_sales.exchanges import auto_confirm_replacements
+from services.after_sales.refunds import retry_pending_refunds
 from services.commands import Deps, Work, run_command
 from services.coupons import pushes
 from services.coupons.assists import expire_assists
 from services.coupons.issuing import issue_by_rules
 from services.coupons.redemption import expire_coupons
 from services.coupons.sales import expire_unpaid
-from services.courier_webhook import purge_nonces
-from services.delivery_queues import raise_alerts
-from services.exchanges import auto_confirm_replacements
+from services.deliveries.courier_webhook import purge_nonces
+from services.deliveries.queues import raise_alerts
 from services.exports.jobs import ExportConfig
 from services.exports.runner import expire_exports, kick
-from services.group_buy import expire_teams
-from services.invites import grant_rewards, note_first_orders
-from services.order_counts import merge_parts
-from services.orders import apply_system_action
+from services.group_buy.teams import expire_teams
+from services.invites.rewards import grant_rewards, note_first_orders
+from services.metrics.rollups import sweep_rollups
+from services.orders.counts import merge_parts
+from services.orders.lifecycle import apply_system_action
 from services.pre_orders import send_reminders
-from services.refunds import retry_pending_refunds
-from services.rollups import sweep_rollups
 from services.telemetry import SWEEP_BACKLOG, SWEEP_ITEMS, SWEEP_RUNS
 
 log = logging.getLogger("mallgraph.sweeps")
@@ -64,9 +64,9 @@ class SweepReport:
     invite_first_orders: int = 0
     rewards_granted: int = 0
     rollup_partitions: int = 0
-    """Metric rollup partitions refreshed (services/rollups.py)."""
+    """Metric rollup partitions refreshed (services/metrics/rollups.py)."""
     count_parts_merged: int = 0
-    """Order count parts merged into their pair's sum (services/order_counts.py)."""
+    """Order count parts merged into their pair's sum (services/orders/counts.py)."""
     coupons_expired: int = 0
     """UNUSED coupons past their end written EXPIRED (services/coupons/redemption.py)."""
     coupons_issued_by_rules: int = 0
@@ -76,14 +76,14 @@ class SweepReport:
     coupon_purchases_expired: int = 0
     """Unpaid coupon purchases (卖券) past their deadline (services/coupons/sales.py)."""
     webhook_nonces_purged: int = 0
-    """Courier webhook nonces past any signature's tolerance (services/courier_webhook.py)."""
+    """Courier webhook nonces past any signature's tolerance (services/deliveries/courier_webhook.py)."""
     delivery_alerts: int = 0
-    """Orders newly in the 催单 / 配送异常 queues (services/delivery_queues.py)."""
+    """Orders newly in the 催单 / 配送异常 queues (services/deliveries/queues.py)."""
     booking_accept_reminders: int = 0
     booking_pick_reminders: int = 0
     """预订单 reminders sent (services/pre_orders.py)."""
     replacements_confirmed: int = 0
-    """换货 whose replacement parcel counts as received (services/exchanges.py)."""
+    """换货 whose replacement parcel counts as received (services/after_sales/exchanges.py)."""
 
 
 async def _ids(deps: Deps, stmt: Select[int], kind: str) -> Sequence[int]:

@@ -1,7 +1,7 @@
 """What a picking ticket / receipt (拣货单 / 小票) shows: orders in the caller's scope with their lines.
 
 Read-only; the caller's visibility applies (another store's order is simply absent). Pure data
-out; the edge (gql/tickets.py) renders it.
+out; the edge (gql/http/tickets.py) renders it.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from models.catalog import Sku
-from models.deliveries import Delivery
-from models.orders import Order, OrderLine
+from models.catalog.rows import Sku
+from models.deliveries.rows import Delivery
+from models.orders.rows import Order, OrderLine
 from models.principals import Principal
-from models.stores import Store
+from models.stores.rows import Store
 from services.db import SessionFactory
 from services.scoping import order_visibility
 

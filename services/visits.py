@@ -16,19 +16,19 @@ from typing import Any
 
 from sqlalchemy import Table, select
 
-from models.campaigns import Campaign
-from models.catalog import Product
+from models.campaigns.rows import Campaign
+from models.catalog.rows import Product
 from models.date_ranges import local_day_start, local_hour_start
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
-from models.metrics_rollups import ALL_STORES, ProductViewDay, SourceDay, TrafficHour, VisitorDay
-from models.metrics_visits import MAX_EVENTS, EventRejectReason, PageView, Rejection, check
+from models.metrics.rollups import ALL_STORES, ProductViewDay, SourceDay, TrafficHour, VisitorDay
+from models.metrics.visits import MAX_EVENTS, EventRejectReason, PageView, Rejection, check
 from models.principals import Actor, Principal
-from models.stores import Store
+from models.stores.rows import Store
 from models.visits import VisitEvent
-from services import metrics_sets
 from services.commands import Deps, Result, Work, run_command
-from services.metrics_sql import dialect_of, insert_ignoring, upsert_adding
+from services.metrics import sets as metrics_sets
+from services.metrics.sql import dialect_of, insert_ignoring, upsert_adding
 
 _REFERENCES: tuple[tuple[str, Any, EventRejectReason], ...] = (
     ("product_id", Product, EventRejectReason.UNKNOWN_PRODUCT),

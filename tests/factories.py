@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
-from models.after_sales import AfterSale
-from models.campaigns import Campaign
-from models.catalog import Category, Product, Sku, StoreSku
-from models.customers import Customer
+from models.after_sales.rows import AfterSale
+from models.after_sales.states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
+from models.campaigns.rows import Campaign
+from models.catalog.rows import Category, Product, Sku, StoreSku
+from models.customers.rows import Customer
 from models.enums import (
     ActorType,
     CampaignType,
@@ -29,10 +29,10 @@ from models.enums import (
     StaffRole,
     TraceState,
 )
-from models.order_states import OrderStatus
-from models.orders import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
+from models.orders.rows import AllocationRecord, Order, OrderEvent, OrderLine, Parcel, ParcelLine, ParcelTrace
+from models.orders.states import OrderStatus
 from models.reviews import Review
-from models.stores import StaffAccount, StaffStore, Store
+from models.stores.rows import StaffAccount, StaffStore, Store
 from models.visits import VisitEvent
 from services.db import SessionFactory, unit_of_work
 

@@ -6,14 +6,14 @@ parcels, allocation records, payments, after-sales and reviews, group-buy teams,
 and page views. The output depends only on (N, S, T): one `random.Random(S)` drives everything,
 primary keys are assigned here, and nothing reads the clock or uuid4 while generating.
 
-Every order status change goes through `models.order_states` and every after-sale step through
-`models.after_sale_states`, so the data cannot contain a transition the services would refuse.
+Every order status change goes through `models.orders.states` and every after-sale step through
+`models.after_sales.states`, so the data cannot contain a transition the services would refuse.
 Data sets of 50 orders or more include the docs' demo orders (`bench/generator/demo.py`): fixed
 order numbers, ids 1-3, counted in N.
 
 Money note: a refund that brings back every unit of an order that is not completed (a
 cancellation after payment, or refunds that close the order) returns the delivery and packaging
-fees too, as `services.refunds.pay_out` does. Those fees belong to no order line, so for such
+fees too, as `services.after_sales.refunds.pay_out` does. Those fees belong to no order line, so for such
 orders `orders.refunded_amount` (= `paid_amount`) exceeds the sum of the lines' refunded amounts
 by exactly the fees, and that after-sale's `refund_amount` exceeds the sum of its lines likewise.
 """
@@ -45,7 +45,7 @@ from bench.generator.reference import build_reference
 from bench.generator.tables import check_columns, table
 from bench.generator.writer import Writer
 from services.db import session_factory
-from services.order_counts import merge_parts
+from services.orders.counts import merge_parts
 
 __all__ = ["DatabaseNotEmptyError", "GenerationReport", "database_is_empty", "generate"]
 

@@ -5,7 +5,7 @@ actor the table allows. Only a REFUNDED after-sale moves money: it adds its quan
 pro-rata amounts to the order lines and the order, in exact cents. When it brings back every unit
 of an order that is not completed (a cancellation after payment, or refunds that close the order),
 it also returns the delivery and packaging fees, which belong to no line — as
-`services.refunds.pay_out` does.
+`services.after_sales.refunds.pay_out` does.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bench.generator.vocabulary import (
     RETURN_REASONS,
     STORE_CARRIER,
 )
-from models.after_sale_states import (
+from models.after_sales.states import (
     AFTER_SALE_ACTORS,
     MONEY_MOVING_ACTIONS,
     AfterSaleAction,
@@ -41,7 +41,7 @@ from models.after_sale_states import (
     next_after_sale_status,
 )
 from models.enums import ActorType
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 
 AA = AfterSaleAction
 _TERMINAL = frozenset(

@@ -12,10 +12,10 @@ from typing import Final
 
 from bench.generator.common import MINUTE, Batch, Ids, dt, json_text, scramble
 from bench.generator.sim import OrderSim
-from models.claim_rules import ClaimCause, ClaimState
+from models.claims.rules import ClaimCause, ClaimState
 from models.enums import ActorType, Fulfillment
-from models.order_event_types import CLAIM_RAISED
-from models.order_states import OrderStatus
+from models.orders.event_types import CLAIM_RAISED
+from models.orders.states import OrderStatus
 
 EVERY: Final = 40
 _CAUSES: Final = tuple(ClaimCause)

@@ -12,9 +12,9 @@ from bench.generator.common import DAY, HOUR, Batch, Ids, dt
 from bench.generator.coupons import coupon_row, ledger_row, template_row
 from bench.generator.demo import DEMO_CUSTOMER_ID
 from bench.generator.world import World
-from models.coupon_issue_rules import AssistStatus, InviteRole, IssueOutcome, IssueRuleKind, SkipReason
-from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType
-from models.coupons import CouponLedgerAction
+from models.coupons.issue_rules import AssistStatus, InviteRole, IssueOutcome, IssueRuleKind, SkipReason
+from models.coupons.rows import CouponLedgerAction
+from models.coupons.rules import CouponIssueCause, CouponStatus, CouponType
 
 # (code, name, type, amount off, threshold, stock, limit) of each kind's template
 TEMPLATES: Final = {

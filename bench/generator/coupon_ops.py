@@ -1,6 +1,6 @@
 """Demo 卖券 and 发券: purchases of DEMO-SALE in each state (PAID by the demo shopper, UNPAID,
 REFUNDED, EXPIRED) with their gateway rows, and a finished push job of DEMO-PUSH to customers 1-8
-whose counts come from the push rule itself (`models.coupon_pushes.push_outcome`).
+whose counts come from the push rule itself (`models.coupons.pushes.push_outcome`).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from bench.generator.common import DAY, HOUR, MINUTE, dt, json_text
-from models.coupon_pushes import PushOutcome, PushState, PushTargetKind, push_outcome
-from models.coupon_rules import CouponIssueCause, CouponStatus
-from models.coupon_sales import PurchaseStatus
+from models.coupons.pushes import PushOutcome, PushState, PushTargetKind, push_outcome
+from models.coupons.rules import CouponIssueCause, CouponStatus
+from models.coupons.sales import PurchaseStatus
 from models.enums import PaymentKind, PaymentMethod, PaymentStatus, Role
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from bench.generator.coupon_ops import build_push, build_sales
 from bench.generator.demo import DEMO_CUSTOMER_ID, DEMO_SKU_ID, DEMO_STORE_ID
 from bench.generator.tables import COLUMNS
 from bench.generator.world import World
-from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
-from models.coupons import CouponLedgerAction
-from models.order_states import OrderStatus
+from models.coupons.rows import CouponLedgerAction
+from models.coupons.rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
+from models.orders.states import OrderStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from bench.generator.planner import Step
 from bench.generator.sim import LineSim, Numbers, created_event
 from bench.generator.world import SkuInfo, StoreInfo, World
 from models.enums import ActorType, Fulfillment
-from models.order_states import OrderAction
+from models.orders.states import OrderAction
 
 A = OrderAction
 

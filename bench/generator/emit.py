@@ -19,9 +19,9 @@ from bench.generator.promotions import emit_pricing
 from bench.generator.sim import OrderSim
 from bench.generator.teams import TeamSim
 from bench.generator.world import FirstOrder
-from models.after_sale_states import AfterSaleStatus
+from models.after_sales.states import AfterSaleStatus
 from models.enums import PaymentKind, PaymentStatus, TeamStatus
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 
 _PAY = PaymentKind.PAY.value
 _REFUND = PaymentKind.REFUND.value

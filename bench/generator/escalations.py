@@ -13,9 +13,9 @@ from typing import Final
 from bench.generator.common import Batch, Ids, dt, dt_opt
 from bench.generator.sim import AfterSaleSim, EscalationSim, OrderSim
 from bench.generator.vocabulary import ESCALATION_EVIDENCE, ESCALATION_REASONS, VERDICT_NOTES
-from models.after_sale_states import AfterSaleAction, AfterSaleStatus
+from models.after_sales.escalation_rules import EscalationState
+from models.after_sales.states import AfterSaleAction, AfterSaleStatus
 from models.enums import ActorType
-from models.escalation_rules import EscalationState
 
 _VERDICTS: Final = {
     AfterSaleAction.SUPPORT_BUYER_REFUND: EscalationState.BUYER_SUPPORTED,

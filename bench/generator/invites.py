@@ -12,10 +12,10 @@ import random
 
 from bench.generator.common import REFUND_WINDOW, Batch, Ids, between, dt, dt_opt
 from bench.generator.world import CustomerInfo, InviteCampaign, World
-from models.coupon_rules import CouponIssueCause, CouponThreshold, CouponType
-from models.coupons import CouponStatus
+from models.coupons.rows import CouponStatus
+from models.coupons.rules import CouponIssueCause, CouponThreshold, CouponType
 from models.enums import InviteTrigger, RewardKind, RewardRole, RewardStatus
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 
 _GRANTED = RewardStatus.GRANTED.value
 _PENDING = RewardStatus.PENDING.value
@@ -94,7 +94,8 @@ def _coupon(
     granted: float,
     now: float,
 ) -> None:
-    """The coupon a granted COUPON reward minted (as `services.invites` does), expired after 30 days."""
+    """The coupon a granted COUPON reward minted (as `services.invites.rewards` does), expired after 30
+    days."""
     expires = granted + COUPON_DAYS * 86_400
     coupon_id = ids.next("customer_coupons")
     batch.add(

@@ -27,10 +27,10 @@ from bench.generator.vocabulary import (
     TEAM_FAILED_REASON,
 )
 from bench.generator.world import StoreInfo, World
-from models.after_sale_states import AfterSaleStatus
-from models.delivery_stages import DeliveryStage
+from models.after_sales.states import AfterSaleStatus
+from models.deliveries.stages import DeliveryStage
 from models.enums import ActorType, OrderChannel, PaymentMethod
-from models.order_states import FINAL_STATUSES, OrderAction, OrderStatus
+from models.orders.states import FINAL_STATUSES, OrderAction, OrderStatus
 
 A = OrderAction
 S = OrderStatus

@@ -25,10 +25,10 @@ from bench.generator.common import (
 from bench.generator.shipping import splittable
 from bench.generator.showcase import Scenario
 from bench.generator.sim import OrderSim
-from models.after_sale_states import AfterSaleAction, AfterSaleType
-from models.delivery_stages import DeliveryStage
+from models.after_sales.states import AfterSaleAction, AfterSaleType
+from models.deliveries.stages import DeliveryStage
 from models.enums import ActorType, Fulfillment, OrderChannel, OrderType
-from models.order_states import TRANSITIONS, OrderAction, OrderStatus, accept_action, pay_action
+from models.orders.states import TRANSITIONS, OrderAction, OrderStatus, accept_action, pay_action
 
 A = OrderAction
 S = OrderStatus

@@ -16,13 +16,13 @@ from bench.generator.catalog import Catalog
 from bench.generator.common import DAY, Batch, Ids, dt, dt_opt, json_text
 from bench.generator.sim import LineSim, OrderSim
 from bench.generator.world import PromoCampaign, SkuInfo, World
-from models.campaign_rules import Tier
+from models.campaigns.rules import Tier
 from models.enums import CampaignType, ThresholdKind
 from models.pricing import percent_price
 from models.pricing.cart import Item, ItemPrice, Layer, Pricing, price_cart
 from models.pricing.item_gifts import GiftOffer
 from models.pricing.order_promotions import OrderPromotion, PromotionKind
-from services.campaign_pricing import DISCOUNT_LABEL, FLASH_SALE_LABEL, PRICE_CUT_LABEL
+from services.campaigns.pricing import DISCOUNT_LABEL, FLASH_SALE_LABEL, PRICE_CUT_LABEL
 
 DOCS_PRODUCTS = 3
 """The docs price products 1-3 (and their SKUs) at store SH001: the demo promotions leave them be."""

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from bench.generator.common import HOUR
-from models.after_sale_states import AfterSaleAction, AfterSaleType
-from models.delivery_stages import DeliveryStage
+from models.after_sales.states import AfterSaleAction, AfterSaleType
+from models.deliveries.stages import DeliveryStage
 from models.enums import Fulfillment, OrderType
-from models.order_states import OrderAction, OrderStatus
+from models.orders.states import OrderAction, OrderStatus
 
 A = OrderAction
 AA = AfterSaleAction

@@ -1,7 +1,7 @@
 """The simulated order: its lines, parcels, after-sales and timeline, and the one way to move it.
 
 `apply` is the only function that changes an order's status. It asks the state table in
-`models.order_states` for every step and checks that the actor may cause it, so generated data
+`models.orders.states` for every step and checks that the actor may cause it, so generated data
 can never contain a transition the services would refuse.
 """
 
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from bench.generator.common import json_text, local_date, scramble
 from bench.generator.stores import HQ_ADMIN
 from bench.generator.world import CustomerInfo, PromoCampaign, SkuInfo, StoreInfo
-from models.delivery_stages import DEFAULT_DELIVERY_MINUTES, DeliveryStage, next_stage
+from models.deliveries.stages import DEFAULT_DELIVERY_MINUTES, DeliveryStage, next_stage
 from models.enums import ActorType, Fulfillment
-from models.order_states import OrderAction, OrderStatus, Transition, transition
-from models.orders import ACTION_TIMESTAMP
+from models.orders.rows import ACTION_TIMESTAMP
+from models.orders.states import OrderAction, OrderStatus, Transition, transition
 
 A = OrderAction
 S = OrderStatus

@@ -13,9 +13,9 @@ from typing import Final
 
 from bench.generator.common import MINUTE
 from bench.generator.sim import OrderSim, apply
-from models.delivery_stages import DeliveryStage, RiderSource
+from models.deliveries.stages import DeliveryStage, RiderSource
 from models.enums import ActorType
-from models.order_states import OrderAction, OrderStatus
+from models.orders.states import OrderAction, OrderStatus
 
 A, G = OrderAction, DeliveryStage
 

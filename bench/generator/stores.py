@@ -8,7 +8,7 @@ from bench.generator.common import DAY, Batch, Ids, Weighted, dt, dt_opt, json_t
 from bench.generator.names import mobile, real_name, short_district
 from bench.generator.vocabulary import BRAND, CITIES, City
 from bench.generator.world import StoreInfo
-from models.delivery_stages import DEFAULT_DELIVERY_MINUTES
+from models.deliveries.stages import DEFAULT_DELIVERY_MINUTES
 from models.enums import Fulfillment, StaffRole, StoreSize, StoreStatus
 
 FULFILLMENT_WEIGHTS = {

@@ -22,7 +22,7 @@ from bench.generator.showcase import Scenario
 from bench.generator.sim import OrderSim
 from bench.generator.world import CustomerInfo, GroupCampaign, SkuInfo, StoreInfo, World
 from models.enums import Fulfillment, GroupBuyKind, TeamStatus
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 
 _JOIN, _EXPIRE = 0, 1
 _IN_STORE = frozenset({Fulfillment.SELF_PICKUP.value, Fulfillment.STORE_DELIVERY.value})

@@ -1,4 +1,4 @@
-"""Batch after-sale mutations: decode the ids, run each item (services/after_sale_batches.py), and
+"""Batch after-sale mutations: decode the ids, run each item (services/after_sales/batches.py), and
 answer per item with the after-sale as it is now."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import strawberry
 from sqlalchemy import select
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import request_of, user_error
-from gql.permissions import Allowed
 from gql.schema.after_sale_batches import (
     BatchAfterSaleInput,
     BatchAfterSalePayload,
@@ -18,9 +18,9 @@ from gql.schema.after_sale_batches import (
 )
 from gql.schema.after_sales import AfterSale
 from gql.schema.common import UserError
-from models.after_sales import AfterSale as AfterSaleRow
+from models.after_sales.rows import AfterSale as AfterSaleRow
 from models.errors import DomainError
-from services import after_sale_batches as batches
+from services.after_sales import batches
 from services.scoping import after_sale_visibility
 
 

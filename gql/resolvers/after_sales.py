@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import after_sale_mutation
-from gql.permissions import Allowed
 from gql.schema.after_sales import (
     AfterSale,
     AfterSaleActionInput,
@@ -23,8 +23,10 @@ from gql.schema.after_sales import (
     SubmitReturnShipmentInput,
 )
 from gql.schema.common import Connection
-from models.after_sale_states import AfterSaleType
-from services import after_sale_search, after_sales, exchanges
+from models.after_sales.states import AfterSaleType
+from services.after_sales import exchanges
+from services.after_sales import lifecycle as after_sales
+from services.after_sales import search as after_sale_search
 from services.commands import Result, Work
 from services.pagination import PageRequest
 

@@ -15,8 +15,8 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.permissions import Allowed
 from gql.resolvers.after_sales import after_sale_criteria
 from gql.resolvers.order_search import QueryArgument, criteria
 from gql.schema.after_sales import AfterSaleFilter
@@ -60,7 +60,7 @@ from gql.schema.order_search import OrderFilter
 from models.base import utcnow
 from models.date_ranges import RangeError, resolve_range
 from models.errors import DomainError, ErrorCode
-from services.after_sale_search import AfterSaleCriteria
+from services.after_sales.search import AfterSaleCriteria
 from services.analytics.coupons import CouponCriteria, CouponMeasure
 from services.analytics.dimensions import ENTITIES, Dimension, Key
 from services.analytics.measures import AfterSaleMeasure, LineMeasure, OrderMeasure
@@ -75,7 +75,7 @@ from services.analytics.queries import (
     answer,
 )
 from services.analytics.visits import VisitCriteria, VisitMeasure
-from services.rollups import freshen
+from services.metrics.rollups import freshen
 
 Having_ = (
     OrderAggregateHaving

@@ -5,14 +5,14 @@ from __future__ import annotations
 import strawberry
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import run, user_error
-from gql.permissions import Allowed
 from gql.schema.campaign_opt_ins import CampaignOptIn, CampaignOptInInput, CampaignOptInPayload
 from models.base import utcnow
-from models.campaign_scope import CampaignOptIn as OptInRow
+from models.campaigns.scope import CampaignOptIn as OptInRow
 from models.errors import DomainError
-from services import campaign_opt_ins
+from services.campaigns import opt_ins as campaign_opt_ins
 from services.commands import Result, Work
 
 

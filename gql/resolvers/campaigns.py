@@ -6,9 +6,9 @@ import strawberry
 from sqlalchemy import select
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import UseCase, run, user_error
-from gql.permissions import Allowed
 from gql.schema.campaign_inputs import (
     BundlePriceInput,
     BuyGiftInput,
@@ -25,10 +25,13 @@ from gql.schema.campaign_inputs import (
 from gql.schema.campaigns import Campaign
 from gql.schema.common import Connection
 from models.base import utcnow
-from models.campaign_rules import Tier
-from models.campaigns import Campaign as CampaignRow
+from models.campaigns.rows import Campaign as CampaignRow
+from models.campaigns.rules import Tier
 from models.errors import DomainError
-from services import campaign_admin, campaign_item_prices, campaign_order_discounts, campaign_search
+from services.campaigns import admin as campaign_admin
+from services.campaigns import item_prices as campaign_item_prices
+from services.campaigns import order_discounts as campaign_order_discounts
+from services.campaigns import search as campaign_search
 from services.commands import Result, Work
 from services.pagination import PageRequest
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.permissions import Allowed
 from gql.schema.catalog import Category, Product, ProductFilter
 from gql.schema.common import Connection
-from services import catalog as catalog_service
+from services.catalog import reads as catalog_service
 from services.pagination import PageRequest
 
 

@@ -8,8 +8,8 @@ import strawberry
 
 from gql.admin_mutations import given, run_admin
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id, encode_id
-from gql.permissions import Allowed
 from gql.schema.catalog import Category, Product, Sku
 from gql.schema.catalog_admin import (
     CategoryPayload,
@@ -27,11 +27,13 @@ from gql.schema.catalog_admin import (
     UpdateProductInput,
     UpdateSkuInput,
 )
-from models.catalog import Category as CategoryRow
-from models.catalog import Product as ProductRow
-from models.catalog import Sku as SkuRow
+from models.catalog.rows import Category as CategoryRow
+from models.catalog.rows import Product as ProductRow
+from models.catalog.rows import Sku as SkuRow
 from models.errors import DomainError, ErrorCode
-from services import catalog, catalog_admin, category_admin
+from services.catalog import admin as catalog_admin
+from services.catalog import categories as category_admin
+from services.catalog import reads as catalog
 from services.commands import Result, Work
 
 _SKU_FIELDS = {

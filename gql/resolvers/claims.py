@@ -6,9 +6,9 @@ import strawberry
 from sqlalchemy import exists, select
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import UseCase, run, user_error, visible_order
-from gql.permissions import Allowed
 from gql.schema.claims import (
     ApproveClaimInput,
     Claim,
@@ -20,9 +20,9 @@ from gql.schema.claims import (
     RaiseClaimInput,
     RejectClaimInput,
 )
-from models.claims import CompensationClaim
+from models.claims.rows import CompensationClaim
 from models.errors import DomainError
-from models.orders import Order as OrderRow
+from models.orders.rows import Order as OrderRow
 from models.principals import Principal
 from services import claims
 from services.commands import Result, Work

@@ -8,9 +8,9 @@ import strawberry
 from sqlalchemy import select
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id, encode_id
 from gql.mutations import UseCase, run, user_error
-from gql.permissions import Allowed
 from gql.schema.common import Connection
 from gql.schema.coupon_issues import (
     Assist,
@@ -21,9 +21,9 @@ from gql.schema.coupon_issues import (
 )
 from gql.schema.coupons import CouponTemplate
 from models.base import utcnow
-from models.coupon_issue_rules import InviteRole, IssueRuleKind
-from models.coupon_issues import CouponIssueRule as RuleRow
-from models.coupons import CouponTemplate as TemplateRow
+from models.coupons.issue_rules import InviteRole, IssueRuleKind
+from models.coupons.issues import CouponIssueRule as RuleRow
+from models.coupons.rows import CouponTemplate as TemplateRow
 from models.enums import OrderChannel
 from models.errors import DomainError
 from services.commands import Result, Work

@@ -6,10 +6,10 @@ import strawberry
 from sqlalchemy import select
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
+from gql.http.qr import coupon_claim_link, coupon_claim_query
 from gql.ids import decode_id
 from gql.mutations import UseCase, run, user_error
-from gql.permissions import Allowed
-from gql.qr import coupon_claim_link, coupon_claim_query
 from gql.resolvers.coupons import (
     KEY_HELP,
     CouponTemplateIdInput,
@@ -29,16 +29,16 @@ from gql.schema.coupons import Coupon, CouponPayload, CouponTemplatePayload
 from gql.schema.customers import CustomerFilter
 from gql.schema.order_search import DateTimeRange
 from gql.time_input import half_open
-from models.coupon_pushes import CouponPushJob as PushRow
-from models.coupon_sales import CouponPurchase as PurchaseRow
-from models.coupon_sales import PurchaseStatus
-from models.coupons import CustomerCoupon
+from models.coupons.pushes import CouponPushJob as PushRow
+from models.coupons.rows import CustomerCoupon
+from models.coupons.sales import CouponPurchase as PurchaseRow
+from models.coupons.sales import PurchaseStatus
 from models.enums import PaymentMethod, Role
 from models.errors import DomainError
 from services.commands import Result, Work
 from services.coupons import claim_links, pushes, sales
 from services.coupons.push_targets import OrderedWithin, PushTarget, Radius
-from services.order_payments import start_purchase_payment
+from services.orders.payments import start_purchase_payment
 from services.scoping import require_signed_in
 
 MONEY_KEY_HELP = f"Required: money moves. {KEY_HELP}"

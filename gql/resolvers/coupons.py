@@ -8,16 +8,16 @@ import strawberry
 from sqlalchemy import select
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import UseCase, run, user_error
-from gql.permissions import Allowed
 from gql.schema.campaigns import Campaign
 from gql.schema.common import Connection
 from gql.schema.coupons import Coupon, CouponPayload, CouponTemplate, CouponTemplatePayload
 from models.base import utcnow
-from models.coupon_rules import CouponStatus, CouponThreshold, CouponType
-from models.coupons import CouponTemplate as TemplateRow
-from models.coupons import CustomerCoupon
+from models.coupons.rows import CouponTemplate as TemplateRow
+from models.coupons.rows import CustomerCoupon
+from models.coupons.rules import CouponStatus, CouponThreshold, CouponType
 from models.enums import OrderChannel
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work

@@ -7,8 +7,8 @@ from datetime import datetime, tzinfo
 import strawberry
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.permissions import Allowed
 from gql.schema.common import Connection
 from gql.schema.customers import Customer, CustomerFilter
 from gql.schema.order_search import CentsRange, DateTimeRange

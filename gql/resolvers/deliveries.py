@@ -1,4 +1,4 @@
-"""Mutations of store delivery (O2O): picking, riders and delivery (services/deliveries.py)."""
+"""Mutations of store delivery (O2O): picking, riders and delivery (services/deliveries/lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import dataclasses
 import strawberry
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import order_mutation, run, user_error, visible_order
-from gql.permissions import Allowed
 from gql.schema.delivery_inputs import (
     AssignOwnRiderInput,
     BatchDeliveryAction,
@@ -26,11 +26,12 @@ from gql.schema.delivery_queues import (
 from gql.schema.order_mutations import OrderPayload
 from gql.schema.orders import Order
 from models.base import utcnow
-from models.delivery_queues import DeliveryQueue
-from models.delivery_stages import DeliveryStage
+from models.deliveries.queues import DeliveryQueue
+from models.deliveries.stages import DeliveryStage
 from models.errors import DomainError, ErrorCode
-from services import deliveries, delivery_queues
 from services.commands import Result, Work
+from services.deliveries import lifecycle as deliveries
+from services.deliveries import queues as delivery_queues
 
 
 def _order_id(value: strawberry.ID) -> int:

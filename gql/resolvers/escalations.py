@@ -6,9 +6,9 @@ import strawberry
 from sqlalchemy import exists, select
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import UseCase, run, user_error
-from gql.permissions import Allowed
 from gql.schema.escalations import (
     AfterSaleEscalation,
     DecideEscalationInput,
@@ -18,11 +18,11 @@ from gql.schema.escalations import (
     EscalationPayload,
     EscalationStateCount,
 )
-from models.after_sales import AfterSaleEscalation as EscalationRow
+from models.after_sales.rows import AfterSaleEscalation as EscalationRow
 from models.errors import DomainError
-from models.orders import Order as OrderRow
+from models.orders.rows import Order as OrderRow
 from models.principals import Principal
-from services import escalations
+from services.after_sales import escalations
 from services.commands import Result, Work
 from services.db import SessionFactory
 from services.scoping import order_visibility

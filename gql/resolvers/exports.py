@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import user_error
-from gql.permissions import Allowed
 from gql.resolvers.after_sales import after_sale_criteria
 from gql.resolvers.customers import customer_criteria
 from gql.resolvers.order_search import criteria

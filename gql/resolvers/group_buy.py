@@ -9,9 +9,9 @@ import strawberry
 
 from gql.context import Info
 from gql.engine import selected_paths
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id, encode_id
 from gql.mutations import UseCase, order_mutation, run, user_error, visible_order
-from gql.permissions import Allowed
 from gql.schema.campaign_inputs import (
     AcceptInviteInput,
     AcceptInvitePayload,
@@ -34,16 +34,18 @@ from gql.schema.group_buy import (
 )
 from gql.schema.order_mutations import CancelAwaitingGroupOrderInput, CartLineInput, OrderPayload
 from models.base import utcnow
-from models.coupons import CustomerCoupon
+from models.coupons.rows import CustomerCoupon
 from models.enums import Fulfillment
 from models.errors import DomainError, ErrorCode
 from models.money import format_cents
-from models.order_states import OrderStatus
-from services import checkout_quote, group_buy, invites
-from services import orders as order_service
+from models.orders.states import OrderStatus
+from services.checkout import quoting as checkout_quote
 from services.commands import Result, Work
 from services.coupons.redemption import held_coupons, usable_coupons
-from services.group_buy_page import page_campaign_status, shared_page, viewer_verdict
+from services.group_buy import teams as group_buy
+from services.group_buy.page import page_campaign_status, shared_page, viewer_verdict
+from services.invites import rewards as invites
+from services.orders import lifecycle as order_service
 
 PREVIEW_CONSIGNEE = checkout_quote.ConsigneeInput("预览", "13800000000", city="-", address="-")
 

@@ -1,7 +1,7 @@
 """Root field `metrics`: reads the arguments, resolves range and store scope, opens the query.
 
 Everything below the root is lazy: only the sections and figures a client selects are computed,
-and those selected together share their SQL (see `services/metrics.py`).
+and those selected together share their SQL (see `services/metrics/sections.py`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import timedelta
 import strawberry
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.permissions import Allowed
 from gql.schema.metrics import Metrics
 from gql.schema.metrics_figures import Comparison, DateRange, MetricsRange
 from gql.schema.order_search import RegionFilter
@@ -20,7 +20,7 @@ from models.base import utcnow
 from models.date_ranges import Range, RangeError, resolve_range
 from models.errors import DomainError, ErrorCode
 from services.db import SessionFactory
-from services.metrics import MetricsConfig, open_metrics, scope_of
+from services.metrics.sections import MetricsConfig, open_metrics, scope_of
 
 
 def _analytics(info: Info) -> tuple[SessionFactory, str]:

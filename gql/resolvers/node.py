@@ -9,8 +9,8 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import parse_global_id, primary_key
-from gql.permissions import Allowed
 from gql.resolvers.claims import visible_claim
 from gql.resolvers.escalations import visible_escalation
 from gql.resolvers.invites import viewer_invites

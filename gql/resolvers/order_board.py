@@ -1,19 +1,19 @@
-"""`orderBoard`: the back office's landing figures (services/order_board.py)."""
+"""`orderBoard`: the back office's landing figures (services/orders/board.py)."""
 
 from __future__ import annotations
 
 import strawberry
 
 from gql.context import Info
-from gql.permissions import Allowed
+from gql.gate.permissions import Allowed
 from gql.schema.common import money
 from gql.schema.delivery_queues import DeliveryQueueCount
 from gql.schema.order_board import OrderBoard
 from gql.schema.order_search import BookingStateCount, OrderStatusCount
 from models.base import utcnow
-from models.order_tabs import STATUS_LABELS
+from models.orders.tabs import STATUS_LABELS
 from models.pre_orders import BOOKING_LABELS
-from services.order_board import order_board
+from services.orders.board import order_board
 
 
 @strawberry.type

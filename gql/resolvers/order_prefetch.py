@@ -23,7 +23,7 @@ from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
-from models import orders as rows
+from models.orders import rows
 from services.driver_reads import one_connection
 
 

@@ -2,7 +2,7 @@
 
 The resolvers only translate input: the typed `OrderFilter` becomes the filter AST here (global
 ids decoded, each bad value a BAD_USER_INPUT error naming its input path), the `query:` string is
-parsed by `models/order_query_language.py`, and `services/order_search.py` does the rest.
+parsed by `models/orders/query_language.py`, and `services/orders/search.py` does the rest.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import strawberry
 
 from gql.context import Info
 from gql.engine import selected_columns, selected_paths
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.permissions import Allowed
 from gql.resolvers.order_prefetch import prefetch_orders
 from gql.schema.common import Connection
 from gql.schema.order_search import (
@@ -28,14 +28,15 @@ from gql.schema.order_search import (
     RegionFilter,
 )
 from gql.schema.orders import ORDER_ROW_FIELDS, Order
-from models import order_filters as f
 from models.base import utcnow
 from models.errors import DomainError, ErrorCode
-from models.order_query_language import parse_query
-from models.order_sorting import OrderSortSpec
+from models.orders import filters as f
+from models.orders.query_language import parse_query
+from models.orders.sorting import OrderSortSpec
 from models.pre_orders import BOOKING_LABELS, BookingState
-from services import order_search, pre_orders
-from services.order_search import OrderCriteria
+from services import pre_orders
+from services.orders import search as order_search
+from services.orders.search import OrderCriteria
 from services.pagination import PageRequest
 
 MAX_FILTER_DEPTH: Final = 8

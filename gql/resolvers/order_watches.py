@@ -10,12 +10,12 @@ import strawberry
 
 from gql.admin_mutations import run_admin
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import visible_order
-from gql.permissions import Allowed
 from gql.schema.order_watches import WatchOrderInput, WatchOrderPayload
-from services import order_watches
 from services.commands import Result, Work
+from services.orders import watches as order_watches
 
 
 async def _set(info: Info, operation: str, input: WatchOrderInput, watched: bool) -> WatchOrderPayload:

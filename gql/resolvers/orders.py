@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import order_mutation, run, user_error, visible_order
-from gql.permissions import Allowed
 from gql.schema.order_mutations import (
     AcceptOrderInput,
     AddParcelTraceInput,
@@ -28,10 +28,12 @@ from gql.schema.order_records import Parcel
 from gql.schema.orders import Order
 from gql.time_input import business_time
 from models.errors import DomainError, ErrorCode
-from models.order_states import OrderStatus
-from services import checkout, order_payments, shipping
-from services import orders as order_service
+from models.orders.states import OrderStatus
+from services import shipping
+from services.checkout import placing as checkout
 from services.commands import Result, Work
+from services.orders import lifecycle as order_service
+from services.orders import payments as order_payments
 
 
 @strawberry.type

@@ -6,8 +6,8 @@ import strawberry
 
 from gql.admin_mutations import run_admin
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.permissions import Allowed
 from gql.schema.common import Connection, UserError
 from gql.schema.reviews import (
     CreateReviewInput,

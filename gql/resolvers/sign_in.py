@@ -18,11 +18,11 @@ from datetime import timedelta
 import strawberry
 from sqlalchemy import select
 
-from gql.auth import mint_token
 from gql.context import Info
+from gql.gate.auth import mint_token
+from gql.gate.permissions import Allowed
+from gql.gate.rate_limit import RateLimiter, client_host, request_visitor
 from gql.mutations import user_error
-from gql.permissions import Allowed
-from gql.rate_limit import RateLimiter, client_host, request_visitor
 from gql.schema.customers import Customer
 from gql.schema.sign_in import (
     BindPhoneInput,
@@ -37,7 +37,7 @@ from gql.schema.sign_in import (
 )
 from gql.settings import Settings
 from models.base import utcnow
-from models.customers import Customer as CustomerRow
+from models.customers.rows import Customer as CustomerRow
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from services.cache import Cache

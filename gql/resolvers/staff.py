@@ -8,8 +8,8 @@ import strawberry
 
 from gql.admin_mutations import run_admin
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id, parse_global_id
-from gql.permissions import Allowed
 from gql.schema.common import Connection, UserError
 from gql.schema.staff import (
     ActionLog,
@@ -23,7 +23,7 @@ from gql.schema.staff import (
 from gql.time_input import half_open
 from models.action_log import LoggedEntity
 from models.errors import DomainError, ErrorCode
-from models.stores import StaffAccount as StaffAccountRow
+from models.stores.rows import StaffAccount as StaffAccountRow
 from services import action_log, staff
 from services.commands import Result, Work
 from services.pagination import PageRequest

@@ -6,8 +6,8 @@ import strawberry
 
 from gql.admin_mutations import given, run_admin
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.permissions import Allowed
 from gql.schema.catalog import StoreSku
 from gql.schema.catalog_admin import (
     SetShelfInput,
@@ -20,11 +20,12 @@ from gql.schema.catalog_admin import (
     SyncStoreSkusPayload,
 )
 from gql.schema.common import Connection
-from models.catalog import StoreSku as StoreSkuRow
+from models.catalog.rows import StoreSku as StoreSkuRow
 from models.errors import DomainError, ErrorCode
-from services import store_sku_sync, store_skus
 from services.commands import Result, Work
 from services.pagination import PageRequest
+from services.stores import sku_sync as store_sku_sync
+from services.stores import skus as store_skus
 
 _LISTING_FIELDS = {
     "price_override_cents": "price_override",

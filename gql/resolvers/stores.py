@@ -8,18 +8,18 @@ import strawberry
 
 from gql.admin_mutations import given, run_admin
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.permissions import Allowed
 from gql.schema.common import Connection, UserError
 from gql.schema.store_admin import CreateStoreInput, StorePayload, UpdateStoreInput
 from gql.schema.stores import Store, StoreFilter
 from models.errors import DomainError, ErrorCode
-from models.store_rules import FIELD_PATHS
-from models.stores import Store as StoreRow
-from services import store_admin
-from services import stores as store_service
+from models.stores.rows import Store as StoreRow
+from models.stores.rules import FIELD_PATHS
 from services.commands import Result, Work
 from services.pagination import PageRequest
+from services.stores import admin as store_admin
+from services.stores import reads as store_service
 
 
 @strawberry.type

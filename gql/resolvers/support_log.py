@@ -9,8 +9,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import encode_id
-from gql.permissions import Allowed
 from gql.schema.support_log import SupportLogEntry
 from gql.time_input import half_open
 from services import support_log

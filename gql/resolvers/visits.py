@@ -5,12 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from gql.context import Info
+from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import user_error
-from gql.permissions import Allowed
 from gql.schema.visits import RejectedEvent, TrackEventsPayload, VisitEventInput
 from models.errors import DomainError
-from models.metrics_visits import MAX_EVENTS, EventRejectReason, PageView, Rejection
+from models.metrics.visits import MAX_EVENTS, EventRejectReason, PageView, Rejection
 from services.visits import track_events
 
 _ID_TYPES = (

@@ -12,10 +12,11 @@ from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 
 from gql import input_conversion
-from gql.documents import PreparedDocument
 from gql.engine import LevelFirstExecutor
 from gql.errors import ErrorCodes
-from gql.observability import OperationMetrics
+from gql.gate.documents import PreparedDocument
+from gql.http.observability import OperationMetrics
+from gql.http.subscriptions import OrderSubscriptions
 from gql.resolvers.after_sale_batches import AfterSaleBatchMutations
 from gql.resolvers.after_sales import AfterSaleMutations, AfterSaleQueries
 from gql.resolvers.analytics import AnalyticsQueries
@@ -59,7 +60,6 @@ from gql.schema.orders import Order
 from gql.schema.reviews import Review
 from gql.schema.staff import ActionLog, StaffAccount
 from gql.schema.stores import Store
-from gql.subscriptions import OrderSubscriptions
 
 Query = merge_types(
     "Query",

@@ -15,7 +15,9 @@ from gql.schema.escalations import AfterSaleEscalation
 from gql.schema.order_lines import OrderLine
 from gql.schema.orders import Order
 from gql.schema.stores import Store
-from models.after_sale_states import (
+from models.after_sales.escalation_rules import check_escalation
+from models.after_sales.rows import AfterSale as AfterSaleRow
+from models.after_sales.states import (
     AFTER_SALE_ACTORS,
     KIND_ACTIONS,
     SUPPORT_BUYER_ACTIONS,
@@ -26,11 +28,9 @@ from models.after_sale_states import (
     allowed_after_sale_actions,
     support_buyer_action,
 )
-from models.after_sales import AfterSale as AfterSaleRow
 from models.base import utcnow
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
-from models.escalation_rules import check_escalation
 from models.pricing.refunds import RefundLayers as RefundLayersRow
 
 _CREATING = frozenset({AfterSaleAction.REQUEST, AfterSaleAction.MERCHANT_REFUND})

@@ -6,7 +6,7 @@ import strawberry
 
 from gql.schema.analytics import AggregateKey, AggregateSource, money_of
 from gql.schema.common import Money
-from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType
+from models.coupons.rules import CouponIssueCause, CouponStatus, CouponType
 from services.analytics.coupons import CouponMeasure
 from services.analytics.dimensions import Dimension
 from services.analytics.queries import Comparison, Value

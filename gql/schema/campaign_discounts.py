@@ -10,10 +10,10 @@ from gql.context import Info
 from gql.schema.catalog import Product, Sku
 from gql.schema.common import Money, money
 from models.base import utcnow
-from models.campaigns import Campaign as CampaignRow
+from models.campaigns.rows import Campaign as CampaignRow
 from models.enums import CampaignType, ThresholdKind
 from models.pricing.order_promotions import zhe
-from services.campaign_conflicts import order_conflicts
+from services.campaigns.conflicts import order_conflicts
 
 if TYPE_CHECKING:
     from gql.schema.campaigns import Campaign

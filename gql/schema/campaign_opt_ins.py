@@ -11,7 +11,7 @@ from gql.schema.campaign_inputs import KEY_HELP
 from gql.schema.campaigns import Campaign
 from gql.schema.common import UserError
 from gql.schema.stores import Store
-from models.campaign_scope import CampaignOptIn as OptInRow
+from models.campaigns.scope import CampaignOptIn as OptInRow
 from models.principals import Principal
 
 

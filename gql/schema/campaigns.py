@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.qr import share_link
+from gql.http.qr import share_link
 from gql.schema.campaign_discounts import (
     ORDER_DISCOUNTS,
     BuyGiftSettings,
@@ -24,8 +24,8 @@ from gql.schema.catalog import Product, Sku
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
 from models.base import utcnow
-from models.campaigns import Campaign as CampaignRow
-from models.campaigns import ItemPriceSku
+from models.campaigns.rows import Campaign as CampaignRow
+from models.campaigns.rows import ItemPriceSku
 from models.enums import (
     CampaignStatus,
     CampaignType,
@@ -35,8 +35,8 @@ from models.enums import (
     RewardKind,
     ThresholdKind,
 )
-from services.campaign_conflicts import price_conflicts
-from services.campaign_data import day_bounds, figures
+from services.campaigns.conflicts import price_conflicts
+from services.campaigns.data import day_bounds, figures
 
 if TYPE_CHECKING:
     from gql.schema.campaign_opt_ins import CampaignOptIn
@@ -191,7 +191,7 @@ class Campaign(relay.Node):
 
     @strawberry.field(description="NOT_STARTED, ONGOING, ENDED or STOPPED, now.")
     def status(self) -> CampaignStatus:
-        from models.campaigns import campaign_status
+        from models.campaigns.rows import campaign_status
 
         return campaign_status(self.starts_at, self.ends_at, self.stopped_at, utcnow())
 

@@ -12,11 +12,11 @@ from gql.engine import Relation, RowFields, computed
 from gql.ids import decode_id
 from gql.schema.common import Money, money
 from gql.schema.stores import Store
-from models.catalog import Category as CategoryRow
-from models.catalog import Product as ProductRow
-from models.catalog import Sku as SkuRow
-from models.catalog import StoreSku as StoreSkuRow
-from models.catalog_rules import AuditReason, ShelfState, audit_product, shelf_state
+from models.catalog.rows import Category as CategoryRow
+from models.catalog.rows import Product as ProductRow
+from models.catalog.rows import Sku as SkuRow
+from models.catalog.rows import StoreSku as StoreSkuRow
+from models.catalog.rules import AuditReason, ShelfState, audit_product, shelf_state
 from models.enums import ProductStatus
 
 strawberry.enum(

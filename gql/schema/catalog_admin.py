@@ -11,7 +11,7 @@ import strawberry
 from gql.schema.catalog import Category, Product, Sku, StoreSku
 from gql.schema.common import UserError
 from gql.schema.store_admin import IDEMPOTENCY_HELP
-from models.catalog_rules import ShelfState
+from models.catalog.rules import ShelfState
 from models.enums import ProductStatus
 from models.errors import ErrorCode
 

@@ -10,8 +10,8 @@ from strawberry import relay
 from gql.context import Info
 from gql.schema.common import Money, UserError, money
 from gql.schema.orders import Order
-from models.claim_rules import ClaimCause, ClaimState
-from models.claims import CompensationClaim
+from models.claims.rows import CompensationClaim
+from models.claims.rules import ClaimCause, ClaimState
 from models.enums import ActorType
 
 IDEMPOTENCY_HELP = "Optional: the same key + input returns the first result without acting again."

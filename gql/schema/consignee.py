@@ -11,7 +11,7 @@ import strawberry
 from gql.context import Info
 from gql.schema.customers import visible_phone
 from gql.schema.stores import Region
-from models import orders as rows
+from models.orders import rows
 from models.pii import mask_address, sees_full_pii
 
 

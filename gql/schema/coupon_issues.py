@@ -11,8 +11,8 @@ from gql.ids import encode_id
 from gql.schema.common import Money, UserError, money
 from gql.schema.coupons import Coupon, CouponTemplate
 from models.base import utcnow
-from models.coupon_issue_rules import AssistStatus, InviteRole, IssueRuleKind, SkipReason, rule_running
-from models.coupon_issues import CouponIssueRule as RuleRow
+from models.coupons.issue_rules import AssistStatus, InviteRole, IssueRuleKind, SkipReason, rule_running
+from models.coupons.issues import CouponIssueRule as RuleRow
 from models.reviews import masked_nickname
 from services.coupons import rules
 from services.coupons.assists import AssistView

@@ -12,12 +12,12 @@ from gql.schema import enums as _registered_enums  # noqa: F401
 from gql.schema.common import Money, UserError, money
 from gql.schema.coupons import Coupon, CouponTemplate
 from models.base import utcnow
-from models.coupon_pushes import CouponPushJob as PushRow
-from models.coupon_pushes import PushState, PushTargetKind
-from models.coupon_sales import CouponPurchase as PurchaseRow
-from models.coupon_sales import PurchaseStatus
-from models.coupons import CouponTemplate as TemplateRow
-from models.coupons import CustomerCoupon
+from models.coupons.pushes import CouponPushJob as PushRow
+from models.coupons.pushes import PushState, PushTargetKind
+from models.coupons.rows import CouponTemplate as TemplateRow
+from models.coupons.rows import CustomerCoupon
+from models.coupons.sales import CouponPurchase as PurchaseRow
+from models.coupons.sales import PurchaseStatus
 
 strawberry.enum(PurchaseStatus, description="UNPAID → PAID → REFUNDED, or UNPAID → EXPIRED.")
 strawberry.enum(PushState, description="QUEUED → RUNNING → SUCCEEDED, or FAILED (see `error`).")

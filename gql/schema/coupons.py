@@ -11,9 +11,9 @@ from gql.context import Info
 from gql.ids import encode_id
 from gql.schema import enums as _registered_enums  # noqa: F401
 from gql.schema.common import Money, UserError, money
-from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
-from models.coupons import CouponTemplate as TemplateRow
-from models.coupons import CustomerCoupon as CouponRow
+from models.coupons.rows import CouponTemplate as TemplateRow
+from models.coupons.rows import CustomerCoupon as CouponRow
+from models.coupons.rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
 from models.enums import Role
 from models.pricing.cart import Adjustment, Layer
 from services.coupons import templates

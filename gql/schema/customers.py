@@ -15,8 +15,8 @@ from gql.schema.common import Connection, Money, money
 from gql.schema.coupons import Coupon
 from gql.schema.order_search import CentsRange, DateTimeRange
 from models.base import utcnow
-from models.customer_lifecycle import LifecycleSegment, segment_of
-from models.customers import Customer as CustomerRow
+from models.customers.lifecycle import LifecycleSegment, segment_of
+from models.customers.rows import Customer as CustomerRow
 from models.enums import MemberLevel
 from models.pii import mask_phone, sees_full_pii
 from services.customers import customer_orders

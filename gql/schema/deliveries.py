@@ -7,8 +7,8 @@ from datetime import datetime
 import strawberry
 
 from gql.context import Info
-from models.deliveries import Delivery as DeliveryRow
-from models.delivery_stages import RiderSource
+from models.deliveries.rows import Delivery as DeliveryRow
+from models.deliveries.stages import RiderSource
 from models.pii import mask_name, mask_phone, sees_full_pii
 
 

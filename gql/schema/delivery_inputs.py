@@ -7,7 +7,7 @@ from enum import Enum
 import strawberry
 
 from gql.schema.order_mutations import IDEMPOTENCY_HELP, VERSION_HELP
-from models.delivery_queues import FollowUp
+from models.deliveries.queues import FollowUp
 
 
 @strawberry.input(description="A store-delivery step on one order (拣货完成, 骑手取货, 送达, 呼叫骑手).")

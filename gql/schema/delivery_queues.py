@@ -6,7 +6,7 @@ import strawberry
 
 from gql.schema.common import UserError
 from gql.schema.orders import Order
-from models.delivery_queues import DeliveryQueue
+from models.deliveries.queues import DeliveryQueue
 
 
 @strawberry.type(

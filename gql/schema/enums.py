@@ -1,6 +1,6 @@
 """Registers the domain enums as GraphQL enums (with descriptions), once.
 
-Types annotate fields with the model enums themselves (`models.order_states.OrderStatus`), so
+Types annotate fields with the model enums themselves (`models.orders.states.OrderStatus`), so
 there is one enum per concept in Python and in GraphQL. `gql/schema/common.py` imports this
 module, so the registration happens before any type is converted.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import strawberry
 
-from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
-from models.coupon_issue_rules import AssistStatus, InviteRole, IssueRuleKind, SkipReason
-from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
-from models.delivery_queues import DeliveryQueue, FollowUp
-from models.delivery_stages import DeliveryStage, RiderSource
+from models.after_sales.states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
+from models.coupons.issue_rules import AssistStatus, InviteRole, IssueRuleKind, SkipReason
+from models.coupons.rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
+from models.deliveries.queues import DeliveryQueue, FollowUp
+from models.deliveries.stages import DeliveryStage, RiderSource
 from models.enums import (
     ActorType,
     CampaignStatus,
@@ -39,8 +39,8 @@ from models.enums import (
     TraceState,
 )
 from models.errors import ErrorCode
-from models.order_actions import OrderCommand
-from models.order_states import OrderAction, OrderStatus
+from models.orders.actions import OrderCommand
+from models.orders.states import OrderAction, OrderStatus
 from models.pre_orders import BookingState
 from models.pricing.cart import Layer
 

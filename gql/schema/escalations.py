@@ -11,10 +11,10 @@ from strawberry import relay
 from gql.context import Info
 from gql.schema.common import UserError
 from gql.schema.orders import Order
-from models.after_sale_states import AfterSaleStatus, AfterSaleType
-from models.after_sales import AfterSaleEscalation as EscalationRow
+from models.after_sales.escalation_rules import EscalationState, EscalationVerdict
+from models.after_sales.rows import AfterSaleEscalation as EscalationRow
+from models.after_sales.states import AfterSaleStatus, AfterSaleType
 from models.enums import ActorType
-from models.escalation_rules import EscalationState, EscalationVerdict
 
 if TYPE_CHECKING:
     from gql.schema.after_sales import AfterSale

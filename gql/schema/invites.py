@@ -13,13 +13,13 @@ from datetime import datetime
 import strawberry
 
 from gql.context import Info
-from gql.qr import invite_link, invite_qr_path
+from gql.http.qr import invite_link, invite_qr_path
 from gql.schema import enums as _registered_enums  # noqa: F401
 from gql.schema.common import Connection, Money, money
 from gql.schema.coupons import Coupon
-from models.campaign_rules import mask_nickname
-from models.campaigns import InviteRecord
-from models.campaigns import InviteReward as InviteRewardRow
+from models.campaigns.rows import InviteRecord
+from models.campaigns.rows import InviteReward as InviteRewardRow
+from models.campaigns.rules import mask_nickname
 from models.enums import RewardKind, RewardRole, RewardStatus
 from models.invite_states import (
     InviteeStanding,
@@ -30,7 +30,7 @@ from models.invite_states import (
     reward_reason,
 )
 from models.pii import mask_phone
-from services.invites_viewer import MAX_REWARDS, invite_summary, invitee_page, my_rewards
+from services.invites.viewer import MAX_REWARDS, invite_summary, invitee_page, my_rewards
 from services.pagination import PageRequest
 
 strawberry.enum(RewardRole, description="INVITER 邀请人, INVITEE 被邀请人.")

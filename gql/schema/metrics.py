@@ -27,13 +27,13 @@ from gql.schema.metrics_figures import (
     number,
 )
 from gql.schema.metrics_products import ProductOverview, RankedCategory, RankedProduct, StoreMetrics
-from models.customer_lifecycle import LifecycleSegment
+from models.customers.lifecycle import LifecycleSegment
 from models.enums import SourceChannel
 from models.errors import DomainError, ErrorCode
-from models.metrics import MAX_TOP, RankingKey, RegionLevel
-from services import metrics_customers
+from models.metrics.rules import MAX_TOP, RankingKey, RegionLevel
 from services.claims import losses_by_cause
-from services.metrics import CUSTOMERS, FUNNEL, REFUNDS, TRADE, TRAFFIC, Figure, MetricsQuery
+from services.metrics import customers as metrics_customers
+from services.metrics.sections import CUSTOMERS, FUNNEL, REFUNDS, TRADE, TRAFFIC, Figure, MetricsQuery
 
 PAYING = "支付客户数 (paying customers): distinct customers with an order paid in the range."
 VISITORS = "访客数 (visitors, UV): distinct visitor ids with a page view in the range."

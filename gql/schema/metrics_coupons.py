@@ -1,12 +1,12 @@
-"""GraphQL type of the coupon figures (优惠券数据) of `metrics` (services/metrics_coupons.py)."""
+"""GraphQL type of the coupon figures (优惠券数据) of `metrics` (services/metrics/coupons.py)."""
 
 from __future__ import annotations
 
 import strawberry
 
 from gql.schema.metrics_figures import CountFigure, MoneyFigure, NumberFigure, amount, count, number
-from services.metrics import MetricsQuery
-from services.metrics_coupons import COUPONS
+from services.metrics.coupons import COUPONS
+from services.metrics.sections import MetricsQuery
 
 
 @strawberry.type(description="优惠券数据 (coupons): what coupons were issued, used, cost and drove.")

@@ -16,8 +16,8 @@ import strawberry
 from gql.schema.common import Money, money
 from models.date_ranges import Granularity, RangeError, RangePreset
 from models.errors import DomainError, ErrorCode
-from models.metrics import RankingKey, RegionLevel
-from services.metrics import Figure, MetricsQuery, Point, Section
+from models.metrics.rules import RankingKey, RegionLevel
+from services.metrics.sections import Figure, MetricsQuery, Point, Section
 
 # Amounts use the shared `Money` (64-bit `Cents`) of gql/schema/common.py: totals exceed 32 bits.
 

@@ -21,10 +21,11 @@ from gql.schema.metrics_figures import (
 )
 from gql.schema.stores import Store
 from models.errors import DomainError, ErrorCode
-from models.metrics import MAX_TOP, RankingKey, RegionLevel
-from services import metrics_products, metrics_stores
-from services.metrics import PRODUCTS, Figure, MetricsQuery
-from services.metrics_stores import StoreFigures
+from models.metrics.rules import MAX_TOP, RankingKey, RegionLevel
+from services.metrics import products as metrics_products
+from services.metrics import stores as metrics_stores
+from services.metrics.sections import PRODUCTS, Figure, MetricsQuery
+from services.metrics.stores import StoreFigures
 
 ON_SALE = (
     "store products on sale (在售商品): (store, product) pairs with a SKU on the shelf, sold-out ones "

@@ -8,7 +8,7 @@ from strawberry import relay
 from gql.engine import RowFields, computed
 from gql.schema.catalog import PRODUCT, SKU, Product, Sku
 from gql.schema.common import Money, money
-from models import orders as rows
+from models.orders import rows
 
 
 @strawberry.type(description="A SKU in an order, with the snapshot taken when the order was placed.")

@@ -13,9 +13,9 @@ from gql.context import Info
 from gql.engine import Relation
 from gql.schema.order_lines import OrderLine
 from gql.schema.stores import STORE_FIELDS, Store
-from models import orders as rows
 from models.enums import ActorType, TraceState
-from models.order_states import OrderAction, OrderStatus
+from models.orders import rows
+from models.orders.states import OrderAction, OrderStatus
 
 _STORE: Relation[Store | None] = Relation("store", STORE_FIELDS)
 

@@ -1,7 +1,7 @@
 """GraphQL inputs and types of the admin order list: `OrderFilter`, `OrderSort`, status-tab counts.
 
 Only shapes live here; `gql/resolvers/order_search.py` turns an `OrderFilter` into the filter AST
-of `models/order_filters.py`, the same AST the `query:` string parses into.
+of `models/orders/filters.py`, the same AST the `query:` string parses into.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from typing import Final
 import strawberry
 
 from gql.schema import enums as _registered_enums  # noqa: F401  (GraphQL enums first)
-from models.after_sale_states import AfterSaleStatus
+from models.after_sales.states import AfterSaleStatus
 from models.enums import Fulfillment, OrderChannel, OrderType, PaymentMethod
-from models.order_filters import MAX_TEXT_LENGTH
-from models.order_query_language import MAX_QUERY_LENGTH, describe_fields
-from models.order_sorting import OrderSortKey, SortDirection
-from models.order_states import OrderStatus
-from models.order_tabs import ORDER_TABS, STATUS_LABELS, STATUS_LIFECYCLE, OrderTab, tab_counts
+from models.orders.filters import MAX_TEXT_LENGTH
+from models.orders.query_language import MAX_QUERY_LENGTH, describe_fields
+from models.orders.sorting import OrderSortKey, SortDirection
+from models.orders.states import OrderStatus
+from models.orders.tabs import ORDER_TABS, STATUS_LABELS, STATUS_LIFECYCLE, OrderTab, tab_counts
 from models.pre_orders import BookingState
 
 strawberry.enum(

@@ -20,10 +20,10 @@ from gql.schema.order_lines import ORDER_LINE_FIELDS, OrderLine
 from gql.schema.order_payments import OrderPayment
 from gql.schema.order_records import AllocationRecord, OrderEvent, Parcel
 from gql.schema.stores import STORE_FIELDS, Store
-from models import orders as rows
-from models.after_sale_states import AfterSaleInitiator
+from models.after_sales.refund_policy import LineState, refund_entry
+from models.after_sales.states import AfterSaleInitiator
 from models.base import utcnow
-from models.delivery_stages import DeliveryStage
+from models.deliveries.stages import DeliveryStage
 from models.enums import (
     ActorType,
     Fulfillment,
@@ -35,10 +35,10 @@ from models.enums import (
     Role,
 )
 from models.errors import ErrorCode
-from models.order_actions import OrderCommand, RefundFacts, available_actions
-from models.order_states import OrderStatus
+from models.orders import rows
+from models.orders.actions import OrderCommand, RefundFacts, available_actions
+from models.orders.states import OrderStatus
 from models.pre_orders import BookingState, booking_state
-from models.refund_policy import LineState, refund_entry
 
 if TYPE_CHECKING:
     from gql.schema.after_sales import AfterSale, RefundableLine

@@ -16,7 +16,7 @@ from gql.schema.stores import Store
 from models.action_log import ActionLog as ActionLogRow
 from models.action_log import LoggedAction, LoggedEntity
 from models.enums import ActorType, StaffRole
-from models.stores import StaffAccount as StaffAccountRow
+from models.stores.rows import StaffAccount as StaffAccountRow
 
 strawberry.enum(StaffRole, description="Role of a back-office account (the role its tokens carry).")
 strawberry.enum(LoggedEntity, description="What an action-log entry is about.")

@@ -15,8 +15,8 @@ from gql.time_input import business_time
 from models.base import utcnow
 from models.enums import Fulfillment, StoreSize, StoreStatus
 from models.pre_orders import MAX_SLOTS, booking_slots
-from models.store_hours import delivery_fee_at, is_open_at
-from models.stores import Store as StoreRow
+from models.stores.hours import delivery_fee_at, is_open_at
+from models.stores.rows import Store as StoreRow
 
 
 @strawberry.type(description="Province / city / district of a store or address.")

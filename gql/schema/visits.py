@@ -8,7 +8,7 @@ import strawberry
 
 from gql.schema.common import UserError
 from models.enums import PageType, SourceChannel
-from models.metrics_visits import MAX_EVENTS, EventRejectReason
+from models.metrics.visits import MAX_EVENTS, EventRejectReason
 
 strawberry.enum(PageType, description="Kind of mini-program page viewed.")
 strawberry.enum(

@@ -1,6 +1,6 @@
 """metrics: rollup tables, their refresh state, and the indexes their incremental refresh needs
 
-Rollups are derived data (see services/rollups.py and docs/metrics.md): the tables start empty and
+Rollups are derived data (see services/metrics/rollups.py and docs/metrics.md): the tables start empty and
 are built from the raw rows by the first refresh. The new indexes on orders, after_sales and
 allocation_records let a refresh find rows changed since its high-water mark and recompute one day
 of a figure counted at accepted_at, refunded_at or the allocation time.

@@ -1,7 +1,7 @@
 """order counts per (store, status): the parts table, the triggers that keep it, and its first fill
 
 The admin list's `totalCount` and the status tabs counted every matching order on every request;
-`order_count_parts` (models/order_counts.py) lets a count by status and store sum a few hundred
+`order_count_parts` (models/orders/counts.py) lets a count by status and store sum a few hundred
 rows instead. The triggers append a part in every transaction that inserts, deletes or moves an
 order between statuses or stores, so the parts stay exact whatever writes the orders. The table is
 filled from the orders already there, one part per pair, in the same transaction as the triggers.

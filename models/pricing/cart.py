@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from models.coupon_rules import CouponTerms, CouponThreshold, coupon_value
+from models.coupons.rules import CouponTerms, CouponThreshold, coupon_value
 from models.errors import DomainError, ErrorCode
 from models.money import format_cents
 from models.pricing import allocate, units_share

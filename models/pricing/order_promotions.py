@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from models.campaign_rules import Tier, TierOutcome, reached_tier
+from models.campaigns.rules import Tier, TierOutcome, reached_tier
 from models.enums import ThresholdKind
 from models.money import format_cents
 from models.pricing import allocate

@@ -32,16 +32,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType
-from models.coupons import CustomerCoupon, OrderAdjustment
+from models.coupons.rows import CustomerCoupon, OrderAdjustment
+from models.coupons.rules import CouponIssueCause, CouponStatus, CouponType
 from models.enums import Role
-from models.orders import Order
+from models.orders.rows import Order
 from models.pricing.cart import COUPON_LAYERS
 from models.principals import Principal
 from services.analytics.dimensions import TIME_BUCKETS, Dimension, time_key
 from services.analytics.measures import Kind, MeasureSpec, count_rows, distinct_of, ratio_of, sum_of
 from services.coupons.costs import net_coupon_cost
-from services.metrics_coupons import valid_at
+from services.metrics.coupons import valid_at
 
 
 class CouponMeasure(StrEnum):

@@ -2,7 +2,7 @@
 
 Time buckets are computed from the moment's whole seconds since the epoch shifted by the business
 zone's UTC offset at that moment: the offset is a step function whose steps (DST changes, found
-once per zone in Python with `zoneinfo`) become a CASE tree (`services.metrics_sql.by_cuts`), so
+once per zone in Python with `zoneinfo`) become a CASE tree (`services.metrics.sql.by_cuts`), so
 SQL does integer arithmetic only and SQLite and PostgreSQL agree to the second. Two offset changes
 less than a week apart are seen as one (no zone has them since 1970).
 """
@@ -20,12 +20,12 @@ from typing import cast as typed
 from sqlalchemy import ColumnElement, SQLColumnExpression, case, func
 from sqlalchemy.orm import aliased
 
-from models.after_sales import AfterSale
-from models.catalog import Category, Product
-from models.customers import Customer
-from models.orders import Order, OrderLine
-from models.stores import Store
-from services.metrics_sql import by_cuts, whole_seconds
+from models.after_sales.rows import AfterSale
+from models.catalog.rows import Category, Product
+from models.customers.rows import Customer
+from models.orders.rows import Order, OrderLine
+from models.stores.rows import Store
+from services.metrics.sql import by_cuts, whole_seconds
 
 
 class Dimension(StrEnum):

@@ -15,9 +15,9 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Float, SQLColumnExpression, Subquery, case, cast, func, null
 
-from models.after_sales import AfterSale, AfterSaleLine
-from models.orders import Order, OrderLine
-from services.metrics_sql import seconds_between
+from models.after_sales.rows import AfterSale, AfterSaleLine
+from models.orders.rows import Order, OrderLine
+from services.metrics.sql import seconds_between
 
 
 class Kind(Enum):

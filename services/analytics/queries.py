@@ -1,7 +1,7 @@
 """Builds and runs one aggregate question: one GROUP BY over the rows the admin list would show.
 
 The rows are `orders` (or `order_lines` joined to their order) WHERE the admin list's condition
-(`services.order_search.order_condition`: the caller's scope AND the filter AND the query), so an
+(`services.orders.search.order_condition`: the caller's scope AND the filter AND the query), so an
 aggregate over a filter counts exactly the orders that caller's list shows. Stores, customers and
 categories are joined one row per order or line, never multiplying rows.
 
@@ -22,12 +22,12 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, Subquery, select
 
-from models.after_sales import AfterSale, AfterSaleLine
+from models.after_sales.rows import AfterSale, AfterSaleLine
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
-from models.orders import Order, OrderLine
+from models.orders.rows import Order, OrderLine
 from models.principals import Principal
-from services.after_sale_search import AfterSaleCriteria, after_sale_filter
+from services.after_sales.search import AfterSaleCriteria, after_sale_filter
 from services.analytics.coupons import COUPON_ALLOWED, COUPON_MEASURES, CouponCriteria, coupon_rows
 from services.analytics.dimensions import (
     AFTER_SALE_DIMENSIONS,
@@ -58,8 +58,8 @@ from services.analytics.rollup_source import covered, rollup_statement
 from services.analytics.statement import Plan, grouped_with_totals, percentile_sql
 from services.analytics.visits import VISIT_ALLOWED, VISIT_MEASURES, VisitCriteria, visit_rows
 from services.db import SessionFactory
-from services.metrics_engine import Engine
-from services.order_search import OrderCriteria, check_store_codes, order_condition
+from services.metrics.engine import Engine
+from services.orders.search import OrderCriteria, check_store_codes, order_condition
 
 DEFAULT_TOP: Final = 100
 MAX_GROUPS: Final = 1_000
@@ -382,7 +382,7 @@ async def answer(
     (the analytics replica when configured) within the analysts' statement timeout.
 
     `rollups` makes the metrics rollups fresh and returns the groups built
-    (`services.rollups.freshen`); when given and the question is covered
+    (`services.metrics.rollups.freshen`); when given and the question is covered
     (`rollup_source.covered`), the answer comes from them, else from the raw rows."""
     check(question)
     if question.criteria is not None:

@@ -7,7 +7,7 @@ PAID_ORDERS (`paid_orders`) and PAID_AMOUNT_SUM (`paid_amount`); by CREATED_AT, 
 (`placed_orders`). Distinct customers are not read from the customer days: a day holds about one
 row per order, so they are no cheaper than the orders.
 
-The rows are `services.metrics_sources.fact_source`'s: whole hours from the rollup, a partial hour
+The rows are `services.metrics.sources.fact_source`'s: whole hours from the rollup, a partial hour
 at an end of the range from the orders themselves, as the metrics read them. A group exists when
 it holds an order (a rollup row whose count is positive), so the groups, their values and the
 totals are those of the same question over the raw rows.
@@ -26,11 +26,11 @@ from models.principals import Principal
 from services.analytics.dimensions import Dimension, time_key
 from services.analytics.measures import OrderMeasure
 from services.analytics.statement import Plan, grouped_with_totals
-from services.metrics_facts import PAID, PLACED, Fact
-from services.metrics_sources import fact_source, rollup_for
+from services.metrics.facts import PAID, PLACED, Fact
+from services.metrics.sources import fact_source, rollup_for
 
 ROLLUP_GROUP: Final = "orders"
-"""The refresh group of the rollups read here (`services.rollups.GROUPS`)."""
+"""The refresh group of the rollups read here (`services.metrics.rollups.GROUPS`)."""
 
 _COVERED: Final[Mapping[str, tuple[Fact, Mapping[StrEnum, str]]]] = {
     "PAID_AT": (

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.coupon_issue_rules import (
+from models.coupons.issue_rules import (
     SKIP_ERRORS,
     AssistStatus,
     IssueRuleKind,
@@ -25,9 +25,9 @@ from models.coupon_issue_rules import (
     rule_running,
     skip_reason,
 )
-from models.coupon_issues import CouponAssist, CouponAssistHelper, CouponIssue, CouponIssueRule
-from models.coupons import CouponTemplate, CustomerCoupon
-from models.customers import Customer
+from models.coupons.issues import CouponAssist, CouponAssistHelper, CouponIssue, CouponIssueRule
+from models.coupons.rows import CouponTemplate, CustomerCoupon
+from models.customers.rows import Customer
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
 from services.coupons.claiming import held_of

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.coupons import CouponTemplate
+from models.coupons.rows import CouponTemplate
 from models.errors import DomainError, ErrorCode
 from models.principals import Principal
-from models.stores import Store
+from models.stores.rows import Store
 from services.commands import Result, Work
 from services.coupons.claiming import CLAIMABLE, check_not_sold, claim
 from services.signing import derive_key, mac

@@ -17,10 +17,10 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.catalog import Product
-from models.coupon_rules import CouponIssueCause, CouponStatus, CouponType
-from models.coupon_sales import CouponPurchase, PurchaseStatus
-from models.coupons import CouponTemplate, CustomerCoupon
+from models.catalog.rows import Product
+from models.coupons.rows import CouponTemplate, CustomerCoupon
+from models.coupons.rules import CouponIssueCause, CouponStatus, CouponType
+from models.coupons.sales import CouponPurchase, PurchaseStatus
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
 from services.coupons import ledger

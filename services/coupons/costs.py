@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Integer, case, cast, func, select, type_co
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
-from models.orders import OrderLine
+from models.orders.rows import OrderLine
 from models.pricing.cart import Layer
 
 

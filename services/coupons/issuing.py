@@ -17,21 +17,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models.campaigns import InviteReward
-from models.coupon_issue_rules import GRACE, IssueOutcome, IssueRuleKind, SkipReason, skip_reason
-from models.coupon_issues import CouponIssue, CouponIssueRule
-from models.coupon_rules import CouponIssueCause
-from models.coupons import CouponTemplate
-from models.customers import Customer
+from models.campaigns.rows import InviteReward
+from models.coupons.issue_rules import GRACE, IssueOutcome, IssueRuleKind, SkipReason, skip_reason
+from models.coupons.issues import CouponIssue, CouponIssueRule
+from models.coupons.rows import CouponTemplate
+from models.coupons.rules import CouponIssueCause
+from models.customers.rows import Customer
 from models.enums import RewardRole, RewardStatus
-from models.order_states import OrderStatus
-from models.orders import Order
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from models.reviews import Review
 from services.commands import Deps, Result, Work, run_command
 from services.coupons import ledger
 from services.coupons.claiming import held_of
-from services.metrics_sql import dialect_of
+from services.metrics.sql import dialect_of
 
 BATCH = 200
 _LOCK_SPACE = 0x5245  # "RE" (返券): the first key of the two-key advisory lock, the rule id the second

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from models.coupon_rules import CouponIssueCause, CouponStatus, expiry_on_claim
-from models.coupons import CouponLedger, CouponLedgerAction, CouponTemplate, CustomerCoupon
+from models.coupons.rows import CouponLedger, CouponLedgerAction, CouponTemplate, CustomerCoupon
+from models.coupons.rules import CouponIssueCause, CouponStatus, expiry_on_claim
 from services.commands import Work
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.campaign_scope import applies_at_store_clause
-from models.campaigns import (
+from models.campaigns.rows import (
     Campaign,
     CampaignProduct,
     GroupBuySku,
@@ -21,11 +20,12 @@ from models.campaigns import (
     OrderDiscountRule,
     SpendRewardRule,
 )
-from models.catalog import Product, Sku
-from models.coupons import CouponTemplate
+from models.campaigns.scope import applies_at_store_clause
+from models.catalog.rows import Product, Sku
+from models.coupons.rows import CouponTemplate
 from models.enums import CampaignStatus, CampaignType, ProductScope
 from models.errors import DomainError, ErrorCode
-from services.campaign_search import status_condition
+from services.campaigns.search import status_condition
 
 MAX_ROWS = 100
 LISTED_TYPES = (

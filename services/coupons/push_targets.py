@@ -1,6 +1,6 @@
 """Who a push (发券) goes to: checking a target when the job starts, resolving it when it runs.
 
-Three kinds (`models.coupon_pushes.PushTargetKind`): explicit customer ids; a criteria set — the
+Three kinds (`models.coupons.pushes.PushTargetKind`): explicit customer ids; a criteria set — the
 customer list's own filter (new vs returning, spend, registration, segment …) plus "ordered at
 these stores" and "ordered within this period"; or a radius around a point or a store, placing
 each customer at the delivery address of their latest order with coordinates (customers carry no
@@ -19,14 +19,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.coupon_pushes import MAX_CUSTOMER_IDS, MAX_RADIUS_M, CouponPushJob, PushTargetKind
-from models.customers import Customer
+from models.coupons.pushes import MAX_CUSTOMER_IDS, MAX_RADIUS_M, CouponPushJob, PushTargetKind
+from models.customers.rows import Customer
 from models.errors import DomainError, ErrorCode
 from models.exports import ExportList
 from models.geo import check_coordinates, distance_m
-from models.orders import Order
+from models.orders.rows import Order
 from models.principals import Principal
-from models.stores import Store
+from models.stores.rows import Store
 from services.customers import CustomerCriteria, customer_conditions
 from services.exports.criteria import dump_criteria, load_criteria
 from services.scoping import customer_visibility

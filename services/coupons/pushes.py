@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, insert, or_, select
 
 from models.base import utcnow
-from models.coupon_pushes import (
+from models.coupons.pushes import (
     MAX_TARGETED,
     CouponPushJob,
     CouponPushRecipient,
@@ -26,7 +26,7 @@ from models.coupon_pushes import (
     PushState,
     push_outcome,
 )
-from models.coupon_rules import CouponIssueCause
+from models.coupons.rules import CouponIssueCause
 from models.enums import Role
 from models.errors import DomainError
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL, Principal

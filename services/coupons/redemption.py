@@ -18,10 +18,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.coupon_rules import CouponStatus, CouponTerms, check_usable
-from models.coupons import CouponLedgerAction, CustomerCoupon, OrderAdjustment
+from models.coupons.rows import CouponLedgerAction, CustomerCoupon, OrderAdjustment
+from models.coupons.rules import CouponStatus, CouponTerms, check_usable
 from models.errors import DomainError, ErrorCode
-from models.orders import Order
+from models.orders.rows import Order
 from models.pricing.cart import Pricing
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from services.commands import Deps, Result, Work, run_command

@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.campaigns import Campaign
-from models.coupon_issue_rules import (
+from models.campaigns.rows import Campaign
+from models.coupons.issue_rules import (
     AssistStatus,
     InviteRole,
     IssueOutcome,
@@ -26,13 +26,13 @@ from models.coupon_issue_rules import (
     SkipReason,
     validate_rule,
 )
-from models.coupon_issues import CouponAssist, CouponIssue, CouponIssueRule
-from models.coupon_rules import CouponType
-from models.coupons import CouponTemplate
+from models.coupons.issues import CouponAssist, CouponIssue, CouponIssueRule
+from models.coupons.rows import CouponTemplate
+from models.coupons.rules import CouponType
 from models.enums import ActorType, CampaignType, OrderChannel
 from models.errors import DomainError, ErrorCode
 from models.principals import Principal
-from models.stores import Store
+from models.stores.rows import Store
 from services.commands import Result, Work
 from services.db import SessionFactory
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate

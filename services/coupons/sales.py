@@ -1,7 +1,7 @@
 """卖券: putting a template on sale, buying, payment, refund and the unpaid-purchase sweep.
 
 Money moves through the order payments' outbox (`payment_transactions`, keyed by purchase instead
-of order): `services.order_payments.start_purchase_payment` opens the PAY row and the gateway's
+of order): `services.orders.payments.start_purchase_payment` opens the PAY row and the gateway's
 notification (`confirm_payment`, idempotent by payment number) calls `apply_payment`, which
 issues the coupon once (cause SALE). Refunding writes one REFUND row for the whole price, sent
 after commit and retried by the refund sweep with the same number.
@@ -18,9 +18,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from models.coupon_rules import CouponIssueCause, CouponStatus
-from models.coupon_sales import CouponPurchase, PurchaseAction, PurchaseStatus, next_purchase_status
-from models.coupons import CouponLedgerAction, CouponTemplate, CustomerCoupon
+from models.coupons.rows import CouponLedgerAction, CouponTemplate, CustomerCoupon
+from models.coupons.rules import CouponIssueCause, CouponStatus
+from models.coupons.sales import CouponPurchase, PurchaseAction, PurchaseStatus, next_purchase_status
 from models.enums import PaymentKind, PaymentStatus, Role
 from models.errors import DomainError, ErrorCode
 from models.payments import PaymentTransaction

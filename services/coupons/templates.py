@@ -1,4 +1,4 @@
-"""Coupon templates (券模板): create, update (by `models.coupon_rules.check_update`), stop, delete while
+"""Coupon templates (券模板): create, update (by `models.coupons.rules.check_update`), stop, delete while
 unused, list and search, and each template's figures.
 
 HQ manages every template; store staff manage only 商家券 (STORE) limited to their own stores. The
@@ -18,9 +18,10 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.campaigns import Campaign
-from models.catalog import Category, Product
-from models.coupon_rules import (
+from models.campaigns.rows import Campaign
+from models.catalog.rows import Category, Product
+from models.coupons.rows import CouponTemplate, CustomerCoupon, OrderAdjustment
+from models.coupons.rules import (
     CouponIssueCause,
     CouponStatus,
     CouponThreshold,
@@ -28,20 +29,19 @@ from models.coupon_rules import (
     TemplateShape,
     check_update,
 )
-from models.coupon_rules import validate_template as validate_shape
-from models.coupons import CouponTemplate, CustomerCoupon, OrderAdjustment
+from models.coupons.rules import validate_template as validate_shape
 from models.enums import ActorType, OrderChannel
 from models.errors import DomainError, ErrorCode
-from models.metrics import ratio
-from models.orders import Order
+from models.metrics.rules import ratio
+from models.orders.rows import Order
 from models.pricing.cart import COUPON_LAYERS
 from models.principals import Principal
-from models.stores import Store
+from models.stores.rows import Store
 from services.commands import Result, Work
 from services.coupons.claiming import locked_template
 from services.coupons.costs import net_coupon_cost
 from services.db import SessionFactory
-from services.metrics_sql import dialect_of
+from services.metrics.sql import dialect_of
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import require_signed_in
 

@@ -1,6 +1,6 @@
 """A list's criteria as JSON, so a job row can hold what the list ran.
 
-`dump` and `load` are inverse for the order filter AST (models/order_filters.py):
+`dump` and `load` are inverse for the order filter AST (models/orders/filters.py):
 `load(dump(node)) == node` for every node the front ends build. `dump_criteria` and
 `load_criteria` are inverse for every list's criteria (the other lists' are flat dataclasses of
 enums, ids, times, numbers and text). Enum values are stored by value and times as ISO-8601 UTC;
@@ -17,10 +17,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from models import order_filters as f
 from models.exports import ExportList
+from models.orders import filters as f
 from services.exports.lists import CRITERIA_TYPES, ExportCriteria
-from services.order_search import OrderCriteria
+from services.orders.search import OrderCriteria
 
 
 def dump_criteria(criteria: ExportCriteria) -> dict[str, Any]:

@@ -33,8 +33,8 @@ from services.db import SessionFactory, unit_of_work
 from services.exports import criteria as codec
 from services.exports.links import link_key, sign
 from services.exports.lists import ExportCriteria, condition
-from services.metrics_sql import dialect_of
-from services.order_search import OrderCriteria, check_store_codes
+from services.metrics.sql import dialect_of
+from services.orders.search import OrderCriteria, check_store_codes
 from services.scoping import require_signed_in
 
 

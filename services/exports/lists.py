@@ -17,10 +17,10 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Select, and_, false, true
 from sqlalchemy.orm import aliased
 
-from models.after_sales import AfterSale
-from models.catalog import Product, Sku
-from models.customer_lifecycle import segment_of
-from models.customers import Customer
+from models.after_sales.rows import AfterSale
+from models.catalog.rows import Product, Sku
+from models.customers.lifecycle import segment_of
+from models.customers.rows import Customer
 from models.enums import PageType, Role, SourceChannel
 from models.exports import AfterSaleExportColumn as A
 from models.exports import CustomerExportColumn as C
@@ -28,15 +28,15 @@ from models.exports import ExportList
 from models.exports import OrderExportColumn as O
 from models.exports import OrderLineExportColumn as L
 from models.exports import VisitExportColumn as V
-from models.orders import Order, OrderLine
+from models.orders.rows import Order, OrderLine
 from models.principals import Principal
-from models.stores import Store
+from models.stores.rows import Store
 from models.visits import VisitEvent
-from services.after_sale_search import AfterSaleCriteria
-from services.after_sale_search import scoped_condition as after_sale_conditions
+from services.after_sales.search import AfterSaleCriteria
+from services.after_sales.search import scoped_condition as after_sale_conditions
 from services.customers import CustomerCriteria, customer_conditions
 from services.exports.rows import Column, Listing, bool_cells
-from services.order_search import OrderCriteria, order_condition
+from services.orders.search import OrderCriteria, order_condition
 from services.scoping import require_signed_in
 
 

@@ -20,16 +20,16 @@ from typing import Final, TypeVar
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models.customers import Customer
+from models.customers.rows import Customer
 from models.enums import MemberLevel, Role, SourceChannel
 from models.errors import DomainError, ErrorCode
 from models.identity import DEFAULT_NICKNAME, CustomerIdentity, new_invite_code
 from models.pii import phone_last4
 from models.principals import Principal
-from services import invites
 from services.commands import Deps, Result, Work, run_command
 from services.identity.port import CodeRefused, IdentityPort, ProviderIdentity, ProviderUnavailable
 from services.identity.sessions import IssuedSession, SessionPolicy, open_session, session_actor
+from services.invites import rewards as invites
 
 log = logging.getLogger("mallgraph.sign_in")
 
@@ -163,7 +163,7 @@ async def _find_or_create(
 
 
 async def _accept_invite(work: Work, customer_id: int, invite_code: str) -> bool:
-    """The invite rules of `services.invites` as the new customer; a refused invite leaves the
+    """The invite rules of `services.invites.rewards` as the new customer; a refused invite leaves the
     sign-in standing (savepoint), the visit simply counts as uninvited."""
     shopper = Principal(Role.SHOPPER, f"customer:{customer_id}", customer_id=customer_id)
     as_invitee = Work(work.session, work.deps, shopper, session_actor(customer_id), work.now, work.effects)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
-from models.after_sales import AfterSaleLine
+from models.after_sales.rows import AfterSaleLine
+from models.after_sales.states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.enums import Fulfillment, MemberLevel, OrderChannel, PageType, PaymentMethod, SourceChannel
-from models.order_states import OrderStatus
-from models.orders import Order
-from models.stores import Store
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
+from models.stores.rows import Store
 from tests.factories import T0, Seed
 
 

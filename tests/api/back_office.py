@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.ids import encode_id
 from models.enums import Role
 from tests.api.conftest import Api, Response

@@ -13,8 +13,8 @@ from graphql.execution.executor import CollectedErrors
 
 from adapters.strawberry import ExecutorBase
 from gql.app import Resources, create_app
-from gql.auth import mint_token
 from gql.engine import LevelFirstExecutor
+from gql.gate.auth import mint_token
 from gql.settings import Settings, load_settings
 from models.enums import Role
 from services.cache import MemoryCache

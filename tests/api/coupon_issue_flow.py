@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models.coupon_issues import CouponIssue
-from models.coupons import CouponLedger, CustomerCoupon
+from models.coupons.issues import CouponIssue
+from models.coupons.rows import CouponLedger, CustomerCoupon
 from services.commands import Deps
 from services.sweeps import SweepReport, run_sweeps
 from tests.api.conftest import Api, Response

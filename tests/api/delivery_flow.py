@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from services.courier_webhook import signature
+from services.deliveries.courier_webhook import signature
 from tests.api.conftest import Api, Response
 from tests.api.order_flow import Shop, mutation, ok, place_and_pay
 

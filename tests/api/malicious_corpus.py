@@ -186,7 +186,7 @@ def garbage(rng: random.Random) -> list[Attack]:
 
 
 def huge_input_lists() -> list[Attack]:
-    """Lists past their ceiling (gql/input_checks.py), inline and in variables, at several depths."""
+    """Lists past their ceiling (gql/gate/input_checks.py), inline and in variables, at several depths."""
     orders = "query($f: OrderFilter) { orders(first: 1, filter: $f) { totalCount } }"
     attacks = []
     for n in (101, 1_000, 5_000, 50_000):
@@ -285,7 +285,7 @@ def directive_floods() -> list[Attack]:
 
 def merge_floods() -> list[Attack]:
     """Fields sharing a response key, and fragments spread side by side: graphql-core's
-    OverlappingFieldsCanBeMerged compares each pair, so `gql/shape.py` bounds them first."""
+    OverlappingFieldsCanBeMerged compares each pair, so `gql/gate/shape.py` bounds them first."""
     attacks = []
     for n in (33, 100, 200, 490):  # one key, n times: 1 s of validation at 490, under the token limit
         attacks.append(

@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from gql.ids import encode_id
-from models.catalog import Sku
+from models.catalog.rows import Sku
 from models.enums import Fulfillment
-from models.order_states import OrderStatus
-from models.stores import Store
+from models.orders.states import OrderStatus
+from models.stores.rows import Store
 from tests.api.conftest import Api, Response
 from tests.factories import T0, Seed
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import PaymentKind
-from models.orders import Order, OrderLine
+from models.orders.rows import Order, OrderLine
 from models.payments import PaymentTransaction
 from tests.api.after_sale_flow import APPROVE, REFUND_LINES, REQUEST, ask, codes, done, shipped_order
 from tests.api.conftest import Api

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.settings import load_settings
 from models.enums import Role
 from tests.api.after_sale_flow import (

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from gql.ids import encode_id
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import PaymentKind
 from models.payments import PaymentTransaction
-from models.stores import Store
+from models.stores.rows import Store
 from tests.api.after_sale_flow import REQUEST, ask, done, shipped_order
 from tests.api.conftest import Api
 from tests.api.order_flow import ACCEPT, ok, open_shop, place_and_pay

@@ -8,9 +8,9 @@ from sqlalchemy import select, update
 
 from gql.ids import decode_id, encode_id
 from models.base import utcnow
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import PaymentKind, PaymentStatus
-from models.orders import Order
+from models.orders.rows import Order
 from models.payments import PaymentTransaction
 from tests.api.after_sale_flow import (
     APPROVE,

@@ -22,16 +22,16 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from gql.ids import encode_id
-from models.after_sales import AfterSale, AfterSaleLine
-from models.catalog import Category, Product
-from models.customers import Customer
+from models.after_sales.rows import AfterSale, AfterSaleLine
+from models.catalog.rows import Category, Product
+from models.customers.rows import Customer
 from models.enums import Role
-from models.order_query_language import parse_query
-from models.orders import Order, OrderLine
+from models.orders.query_language import parse_query
+from models.orders.rows import Order, OrderLine
 from models.principals import Principal
-from models.stores import Store
+from models.stores.rows import Store
 from models.visits import VisitEvent
-from services.order_search import OrderCriteria, order_condition
+from services.orders.search import OrderCriteria, order_condition
 from tests.api.analytics_shop import shop
 from tests.api.conftest import Api
 from tests.conftest import Database

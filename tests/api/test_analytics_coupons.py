@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from gql.ids import encode_id
-from models.coupon_rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
-from models.coupons import CouponTemplate, CustomerCoupon, OrderAdjustment
+from models.coupons.rows import CouponTemplate, CustomerCoupon, OrderAdjustment
+from models.coupons.rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
 from models.enums import OrderChannel, Role
-from models.order_states import OrderStatus
-from models.orders import Order, OrderLine
+from models.orders.rows import Order, OrderLine
+from models.orders.states import OrderStatus
 from models.pricing.cart import Layer
 from models.principals import Principal
 from tests.api.conftest import Api

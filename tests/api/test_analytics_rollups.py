@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from models.enums import Role
-from models.orders import Order
+from models.orders.rows import Order
 from tests.api.analytics_shop import shop
 from tests.api.conftest import Api, Response
 from tests.conftest import Database

@@ -8,8 +8,8 @@ import pytest
 
 from gql.ids import encode_id
 from models.enums import Fulfillment, Role
-from models.orders import Order
-from models.stores import Store
+from models.orders.rows import Order
+from models.stores.rows import Store
 from tests.api.conftest import Api
 from tests.factories import Seed
 
@@ -142,7 +142,7 @@ async def test_bad_global_ids_are_coded_errors(api: Api, world: World) -> None:
 async def test_unexpected_errors_are_masked_with_a_request_id(
     api: Api, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services import order_search
+    from services.orders import search as order_search
 
     async def boom(*_args: object, **_kw: object) -> None:
         raise RuntimeError("secret internals: password=hunter2")

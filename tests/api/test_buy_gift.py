@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from gql.ids import encode_id
-from models.campaigns import BuyGiftRule, Campaign, FlashSaleTake
-from models.catalog import Sku
-from models.orders import Order
+from models.campaigns.rows import BuyGiftRule, Campaign, FlashSaleTake
+from models.catalog.rows import Sku
+from models.orders.rows import Order
 from tests.api.campaign_flow import CREATE, created, window
 from tests.api.conftest import Api
 from tests.api.order_flow import CANCEL, PAY, PLACE, Shop, key, ok, open_shop, refused

@@ -11,12 +11,12 @@ from sqlalchemy import func, select
 
 from gql.ids import encode_id
 from models.base import utcnow
-from models.campaign_scope import CampaignOptIn
-from models.campaigns import GroupBuyTeam, GroupBuyTeamMember, InviteReward
-from models.coupons import CustomerCoupon
+from models.campaigns.rows import GroupBuyTeam, GroupBuyTeamMember, InviteReward
+from models.campaigns.scope import CampaignOptIn
+from models.coupons.rows import CustomerCoupon
 from models.enums import RewardStatus
 from services.commands import Deps
-from services.invites import grant_rewards
+from services.invites.rewards import grant_rewards
 from tests.api.campaign_flow import CREATE, JOIN, OPEN, created, group_input, member_order, team_ok
 from tests.api.conftest import Api
 from tests.api.order_flow import open_shop

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from gql.ids import encode_id
 from models.base import utcnow
-from models.campaign_scope import CampaignOptIn, applies_at_store, applies_at_store_clause
-from models.campaigns import Campaign, CampaignStore
+from models.campaigns.rows import Campaign, CampaignStore
+from models.campaigns.scope import CampaignOptIn, applies_at_store, applies_at_store_clause
 from models.enums import CampaignType
 from tests.api.campaign_flow import CREATE, STOP, created, group_input, spend_input
 from tests.api.conftest import Api

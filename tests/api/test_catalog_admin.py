@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from models.catalog import Category, Product, Sku, StoreSku
+from models.catalog.rows import Category, Product, Sku, StoreSku
 from models.enums import ProductStatus
 from tests.api.back_office import ERRORS, gid, key, mutation, payload, refusal
 from tests.api.conftest import Api

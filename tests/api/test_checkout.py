@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 
 from gql.ids import encode_id
 from models.base import utcnow
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import Fulfillment, StoreStatus
-from models.stores import Store
+from models.stores.rows import Store
 from tests.api.conftest import Api
 from tests.api.order_flow import PLACE, Shop, ok, open_shop, refused
 from tests.conftest import Database

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from gql.ids import encode_id
-from models.catalog import StoreSku
-from models.stores import Store
+from models.catalog.rows import StoreSku
+from models.stores.rows import Store
 from tests.api.conftest import Api
 from tests.api.order_flow import PAY, PLACE, REALLOCATE, REJECT, key, ok, open_shop
 from tests.conftest import Database

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import Fulfillment
-from models.stores import Store
+from models.stores.rows import Store
 from tests.api.conftest import Api
 from tests.api.order_flow import PLACE, ok, open_shop, refused
 from tests.conftest import Database

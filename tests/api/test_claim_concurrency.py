@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from models.claims import CompensationClaim
+from models.claims.rows import CompensationClaim
 from models.enums import PaymentKind
-from models.orders import Order, OrderLine
+from models.orders.rows import Order, OrderLine
 from models.payments import PaymentTransaction
 from tests.api.after_sale_flow import done, shipped_order
 from tests.api.claim_flow import APPROVE, PAY, RAISE, REJECT, raise_input

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 
 from gql.ids import encode_id
 from models.enums import PaymentKind
-from models.orders import OrderEvent
+from models.orders.rows import OrderEvent
 from models.payments import PaymentTransaction
 from tests.api.after_sale_flow import codes, done, shipped_order
 from tests.api.claim_flow import APPROVE, CLAIMS, PAY, RAISE, REJECT, raise_input

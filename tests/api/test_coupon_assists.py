@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from models.base import utcnow
-from models.coupon_issues import CouponAssist
-from models.coupons import CouponTemplate
+from models.coupons.issues import CouponAssist
+from models.coupons.rows import CouponTemplate
 from tests.api.conftest import Api
 from tests.api.coupon_flow import create_template
 from tests.api.coupon_issue_flow import (

@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from models.coupons import CouponTemplate, CustomerCoupon
-from models.orders import Order
+from models.coupons.rows import CouponTemplate, CustomerCoupon
+from models.orders.rows import Order
 from tests.api.conftest import Api
 from tests.api.coupon_flow import claim, claimed, create_template
 from tests.api.order_flow import key, open_shop

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from models.base import utcnow
-from models.coupon_issues import CouponAssist, CouponAssistHelper, CouponIssue
-from models.coupons import CouponTemplate, CustomerCoupon
+from models.coupons.issues import CouponAssist, CouponAssistHelper, CouponIssue
+from models.coupons.rows import CouponTemplate, CustomerCoupon
 from tests.api.conftest import Api
 from tests.api.coupon_flow import create_template
 from tests.api.coupon_issue_flow import codes, create_rule, held, join, start, sweep

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models.base import utcnow
-from models.campaigns import InviteRecord, InviteReward
+from models.campaigns.rows import InviteRecord, InviteReward
 from models.enums import CampaignType, OrderChannel, RewardKind, RewardRole, RewardStatus
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from tests.api.campaign_flow import CREATE, created, window
 from tests.api.conftest import Api
 from tests.api.coupon_flow import create_template, store_gid

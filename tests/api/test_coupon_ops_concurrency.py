@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models.base import utcnow
-from models.coupons import CouponTemplate, CustomerCoupon
+from models.coupons.rows import CouponTemplate, CustomerCoupon
 from services.commands import Deps
 from services.coupons import pushes
-from services.order_payments import confirm_payment
+from services.orders.payments import confirm_payment
 from tests.api.conftest import Api, Response
 from tests.api.coupon_flow import claim
 from tests.api.coupon_ops_flow import SET_PRICE, START_PUSH, buy, customer_gids, on_sale, pay, payload

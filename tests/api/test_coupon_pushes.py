@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models.base import utcnow
-from models.coupon_pushes import CouponPushRecipient
-from models.coupon_rules import CouponIssueCause
-from models.coupons import CouponLedger, CustomerCoupon
-from models.order_states import OrderStatus
+from models.coupons.pushes import CouponPushRecipient
+from models.coupons.rows import CouponLedger, CustomerCoupon
+from models.coupons.rules import CouponIssueCause
+from models.orders.states import OrderStatus
 from services.commands import Deps
 from services.coupons import pushes
 from tests.api.conftest import Api

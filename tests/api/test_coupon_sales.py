@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from models.base import utcnow
-from models.coupon_rules import CouponIssueCause
-from models.coupon_sales import CouponPurchase
-from models.coupons import CouponLedger, CouponTemplate, CustomerCoupon
+from models.coupons.rows import CouponLedger, CouponTemplate, CustomerCoupon
+from models.coupons.rules import CouponIssueCause
+from models.coupons.sales import CouponPurchase
 from models.enums import PaymentKind, PaymentStatus
 from models.payments import PaymentTransaction
 from services.commands import Deps
-from services.order_payments import confirm_payment
+from services.orders.payments import confirm_payment
 from services.sweeps import run_sweeps
 from tests.api.conftest import Api
 from tests.api.coupon_flow import claim, create_template, store_gid

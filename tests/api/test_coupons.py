@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gql.ids import encode_id
 from models.base import utcnow
-from models.coupons import CouponLedger, CustomerCoupon, OrderAdjustment
+from models.coupons.rows import CouponLedger, CustomerCoupon, OrderAdjustment
 from models.enums import Fulfillment
 from services.commands import Deps
 from services.sweeps import run_sweeps
@@ -327,8 +327,8 @@ async def test_template_rules_stock_limit_stop_delete(api: Api, seed: Seed) -> N
 
 
 async def test_invite_coupons_are_usable(api: Api, seed: Seed, db: Database) -> None:
-    from models.coupon_rules import CouponIssueCause, CouponThreshold, CouponType
-    from models.coupons import CouponStatus
+    from models.coupons.rows import CouponStatus
+    from models.coupons.rules import CouponIssueCause, CouponThreshold, CouponType
 
     shop = await open_shop(seed, stock=50)
     async with db.sessions() as s, s.begin():

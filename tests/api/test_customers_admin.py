@@ -7,7 +7,7 @@ from typing import Any
 
 from models.base import utcnow
 from models.enums import MemberLevel, Role
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from services.db import count_statements
 from tests.api.back_office import gid
 from tests.api.conftest import Api

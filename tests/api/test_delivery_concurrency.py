@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models.order_states import OrderAction
-from models.orders import Order, OrderEvent
+from models.orders.rows import Order, OrderEvent
+from models.orders.states import OrderAction
 from tests.api.conftest import Api, Response
 from tests.api.delivery_flow import (
     DELIVERED,

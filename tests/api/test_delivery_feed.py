@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.settings import load_settings
 from models.base import utcnow
 from models.enums import Role
-from services.delivery_queues import raise_alerts
+from services.deliveries.queues import raise_alerts
 from tests.api.delivery_flow import (
     FINISH_PICKING,
     REQUEST_PLATFORM,

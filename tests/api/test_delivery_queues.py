@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 
 from gql.ids import encode_id
 from models.base import utcnow
-from models.deliveries import Delivery, DeliveryAlert
-from models.delivery_stages import DeliveryStage, RiderSource
-from models.order_states import OrderStatus
-from models.orders import Order, OrderEvent
+from models.deliveries.rows import Delivery, DeliveryAlert
+from models.deliveries.stages import DeliveryStage, RiderSource
+from models.orders.rows import Order, OrderEvent
+from models.orders.states import OrderStatus
 from services.commands import Deps
 from services.config import RulesConfig
 from services.db import unit_of_work
-from services.delivery_queues import raise_alerts
+from services.deliveries.queues import raise_alerts
 from services.sweeps import run_sweeps
 from tests.api.conftest import Api
 from tests.api.delivery_flow import accepted_delivery, picked

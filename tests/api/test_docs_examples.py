@@ -40,7 +40,7 @@ from bench.generator.demo import DEMO_ORDERS
 from cli import main as cli_main
 from cli.cheatsheet import cheat_sheet, dev_subject, render
 from gql.app import Resources, create_app
-from gql.auth import mint_token, principal_from_token
+from gql.gate.auth import mint_token, principal_from_token
 from gql.schema import schema
 from gql.settings import PROJECT_ROOT, Settings, load_settings
 from models.enums import Role
@@ -48,7 +48,7 @@ from services.cache import MemoryCache
 from services.db import create_engine, session_factory
 from services.migrations import upgrade
 from services.payments import DevPaymentGateway
-from services.stores import store_by_code
+from services.stores.reads import store_by_code
 
 DOCS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
 DEMO_ORDER_COUNT = 3000  # the Makefile's DEMO_ORDERS

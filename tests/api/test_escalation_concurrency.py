@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from models.after_sales import AfterSale, AfterSaleEscalation
+from models.after_sales.rows import AfterSale, AfterSaleEscalation
 from models.enums import PaymentKind
 from models.payments import PaymentTransaction
 from tests.api.after_sale_flow import DECIDE, ESCALATE, after_sale_in, done

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gql.ids import parse_global_id, primary_key
-from models.after_sales import AfterSale
+from models.after_sales.rows import AfterSale
 from models.enums import PaymentKind
 from models.payments import PaymentTransaction
 from tests.api.after_sale_flow import (

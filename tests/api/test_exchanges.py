@@ -8,11 +8,11 @@ from sqlalchemy import func, select, update
 
 from gql.ids import encode_id
 from models.base import utcnow
-from models.catalog import StoreSku
-from models.orders import OrderEvent
+from models.catalog.rows import StoreSku
+from models.orders.rows import OrderEvent
 from models.payments import PaymentTransaction
+from services.after_sales.exchanges import auto_confirm_replacements
 from services.commands import Deps
-from services.exchanges import auto_confirm_replacements
 from services.sweeps import run_sweeps
 from tests.api.after_sale_flow import (
     APPROVE,

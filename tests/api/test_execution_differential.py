@@ -41,9 +41,9 @@ from adapters.strawberry import ExecutorBase, graphql_schema_of
 from gql.engine import LevelFirstExecutor
 from gql.ids import encode_id
 from gql.schema import schema
-from models.after_sale_states import AfterSaleStatus
+from models.after_sales.states import AfterSaleStatus
 from models.enums import Role
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from services.db import count_statements
 from tests.api.conftest import Api
 from tests.factories import T0, Seed

@@ -22,7 +22,7 @@ from gql.ids import decode_id
 from gql.resolvers.exports import export_config
 from models.enums import Fulfillment, PaymentMethod, Role
 from models.exports import ExportFormat, ExportJob, ExportList, ExportState
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from models.pii import mask_address, mask_phone
 from services.exports.jobs import download_query
 from services.exports.runner import kick, run_next

@@ -17,11 +17,11 @@ import orjson
 import pytest
 
 from gql.ids import encode_id
-from models.after_sale_states import AfterSaleStatus
+from models.after_sales.states import AfterSaleStatus
 from models.enums import PageType, Role, SourceChannel
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from models.pii import mask_phone
-from models.stores import Store
+from models.stores.rows import Store
 from tests.api.conftest import Api
 from tests.api.test_exports import START, Worker, csv_rows, download, finished, start
 from tests.conftest import Database

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from gql.ids import encode_id
 from models.base import utcnow
-from models.campaigns import FlashSaleTake, ItemPriceSku
-from models.coupons import OrderAdjustment
-from models.orders import Order
+from models.campaigns.rows import FlashSaleTake, ItemPriceSku
+from models.coupons.rows import OrderAdjustment
+from models.orders.rows import Order
 from services.commands import Deps
 from services.sweeps import run_sweeps
 from tests.api.campaign_flow import CREATE, created, window

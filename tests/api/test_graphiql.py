@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from gql.graphiql import CSP, SCRIPTS, STATIC_DIR, STYLESHEETS
+from gql.http.graphiql import CSP, SCRIPTS, STATIC_DIR, STYLESHEETS
 from models.enums import Role
 from tests.api.gated_app import gated_api
 

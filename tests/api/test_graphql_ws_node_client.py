@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import pytest
 
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.settings import load_settings
 from models.enums import Role
 from tests.api.live_server import LiveServer, live_server

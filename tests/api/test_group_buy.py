@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from gql.ids import parse_global_id
 from models.base import utcnow
 from models.enums import PaymentKind
-from models.orders import OrderLine
+from models.orders.rows import OrderLine
 from models.payments import PaymentTransaction
 from services.cache import MemoryCache
 from services.commands import Deps
 from services.config import RulesConfig
 from services.db import count_statements
-from services.group_buy_cache import page_key
-from services.group_buy_page import shared_page
+from services.group_buy.cache import page_key
+from services.group_buy.page import shared_page
 from services.payments import DevPaymentGateway
 from services.sweeps import run_sweeps
 from tests.api.campaign_flow import (

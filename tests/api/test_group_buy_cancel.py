@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from gql.ids import parse_global_id
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import PaymentKind
 from models.payments import PaymentTransaction
 from tests.api.campaign_flow import (

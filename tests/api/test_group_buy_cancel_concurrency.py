@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from models.campaigns import GroupBuyTeam, GroupBuyTeamMember
+from models.campaigns.rows import GroupBuyTeam, GroupBuyTeamMember
 from tests.api.campaign_flow import CANCEL_AWAITING_GROUP, JOIN, member_order, pay
 from tests.api.conftest import Api, Response
 from tests.api.order_flow import key

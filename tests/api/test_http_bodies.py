@@ -1,4 +1,4 @@
-"""Requests that are not GraphQL requests (gql/request_guard.py, gql/http_bodies.py): each is a 4xx
+"""Requests that are not GraphQL requests (gql/gate/request_guard.py, gql/http/bodies.py): each is a 4xx
 with a GraphQL error body coded BAD_REQUEST, never a 5xx or a plain-text answer, and the connection
 stays usable (GraphQL over HTTP: a POST must be `application/json`, the body a JSON object)."""
 
@@ -9,7 +9,7 @@ import asyncio
 import orjson
 import pytest
 
-from gql.limits import COUNTERS
+from gql.gate.limits import COUNTERS
 from gql.settings import load_settings
 from tests.api.conftest import Api
 from tests.api.gated_app import gated_api

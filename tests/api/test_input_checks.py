@@ -1,4 +1,4 @@
-"""Argument values refused before execution (gql/input_checks.py): lists past their ceiling, strings
+"""Argument values refused before execution (gql/gate/input_checks.py): lists past their ceiling, strings
 with NUL or a lone surrogate — inline or in variables, at any depth — with a code naming the value,
 and not one resolver run."""
 
@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 import pytest
 
-from gql.input_checks import DEFAULT_LIST_CEILING
-from gql.limits import COUNTERS
+from gql.gate.input_checks import DEFAULT_LIST_CEILING
+from gql.gate.limits import COUNTERS
 from models.enums import Role
 from tests.api.conftest import Api, Response
 from tests.api.gated_app import gated_api

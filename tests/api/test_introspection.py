@@ -2,7 +2,7 @@
 
 The real query texts (`introspection_queries.py`) answer with the schema for every caller allowed
 to introspect; they cost no data points and are bounded by the introspection rules instead
-(`gql/shape.py`): `ofType` and list nesting, one `__schema` per operation, aliases and the expanded
+(`gql/gate/shape.py`): `ofType` and list nesting, one `__schema` per operation, aliases and the expanded
 size of the introspection selection.
 """
 

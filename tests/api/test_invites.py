@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select, update
 
 from models.base import utcnow
-from models.campaigns import InviteReward
-from models.coupons import CustomerCoupon
-from models.customers import Customer
+from models.campaigns.rows import InviteReward
+from models.coupons.rows import CustomerCoupon
+from models.customers.rows import Customer
 from models.enums import RewardStatus
-from models.orders import Order
+from models.orders.rows import Order
 from services.commands import Deps
 from services.sweeps import run_sweeps
 from tests.api.campaign_flow import CREATE, created, window

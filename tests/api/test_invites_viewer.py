@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import update
 
 from models.base import utcnow
-from models.customers import Customer
-from models.order_states import OrderStatus
-from models.orders import Order
+from models.customers.rows import Customer
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
 from services.commands import Deps
 from services.db import count_statements
 from services.sweeps import run_sweeps

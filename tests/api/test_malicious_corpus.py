@@ -6,7 +6,7 @@ from collections import Counter
 
 import orjson
 
-from gql.limits import COUNTERS
+from gql.gate.limits import COUNTERS
 from models.enums import Role
 from tests.api.conftest import Api
 from tests.api.gated_app import gated_api

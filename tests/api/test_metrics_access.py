@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import event, func, select
 
 from gql.app import Resources, create_app
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.settings import load_settings
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from services.cache import MemoryCache
-from services.metrics_engine import Engine
+from services.metrics.engine import Engine
 from services.payments import DevPaymentGateway
 from tests.api.test_metrics_trade import TRADE, WEEK, build_week
 from tests.conftest import Database

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from models.deliveries import DeliveryAlert
-from models.delivery_queues import DeliveryQueue
-from models.delivery_stages import DeliveryStage
-from models.order_states import OrderStatus
-from models.orders import Order
+from models.deliveries.queues import DeliveryQueue
+from models.deliveries.rows import DeliveryAlert
+from models.deliveries.stages import DeliveryStage
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
 from services.db import unit_of_work
 from tests.api.conftest import Api
 from tests.factories import Seed

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from models.catalog import Product
-from models.customers import Customer
+from models.catalog.rows import Product
+from models.customers.rows import Customer
 from models.enums import Fulfillment, PageType, SourceChannel, StoreSize
-from models.order_states import OrderStatus
-from models.orders import Order
-from models.stores import Store
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
+from models.stores.rows import Store
 from tests.api.conftest import Api
 from tests.factories import Seed
 

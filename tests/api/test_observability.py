@@ -8,7 +8,7 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
-from gql.logging_setup import JsonFormatter
+from gql.http.logging_setup import JsonFormatter
 from services.cache import MemoryCache
 from services.db import count_statements
 from services.telemetry import cache_family, operation_label

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gql.limits import COUNTERS
+from gql.gate.limits import COUNTERS
 from tests.api.conftest import Response
 from tests.api.gated_app import gated_api
 

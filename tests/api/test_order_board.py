@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from models.stores import Store
+from models.stores.rows import Store
 from tests.api.after_sale_flow import REFUND_LINES, done
 from tests.api.conftest import Api
 from tests.api.order_flow import ACCEPT, PLACE, key, ok, open_shop, place_and_pay

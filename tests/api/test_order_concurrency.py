@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import PaymentKind
-from models.orders import Order, OrderEvent
+from models.orders.rows import Order, OrderEvent
 from models.payments import PaymentTransaction
 from tests.api.conftest import Api
 from tests.api.order_flow import ACCEPT, CANCEL, PLACE, key, open_shop, place_and_pay

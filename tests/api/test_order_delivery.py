@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from gql.ids import encode_id
-from models.deliveries import WebhookNonce
+from models.deliveries.rows import WebhookNonce
 from models.enums import Fulfillment, Role
-from models.order_states import OrderAction
-from models.orders import OrderEvent
+from models.orders.rows import OrderEvent
+from models.orders.states import OrderAction
 from tests.api.conftest import Api
 from tests.api.delivery_flow import (
     ASSIGN_OWN,

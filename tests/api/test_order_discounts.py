@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from gql.ids import encode_id
-from models.campaigns import Campaign, CampaignProduct, OrderDiscountRule, OrderDiscountTier
+from models.campaigns.rows import Campaign, CampaignProduct, OrderDiscountRule, OrderDiscountTier
 from tests.api.after_sale_flow import REFUND_LINES, done
 from tests.api.campaign_flow import CREATE, UPDATE, created, spend_input, window
 from tests.api.conftest import Api

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from gql.ids import encode_id
-from models.after_sale_states import AfterSaleStatus
-from models.catalog import Sku
+from models.after_sales.states import AfterSaleStatus
+from models.catalog.rows import Sku
 from models.enums import Fulfillment, OrderChannel, OrderType, PaymentMethod, Role
-from models.order_states import OrderStatus as S
-from models.stores import Store
+from models.orders.states import OrderStatus as S
+from models.stores.rows import Store
 from services.db import count_statements
 from tests.api.conftest import Api, Response
 from tests.factories import Seed

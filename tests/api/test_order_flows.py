@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gql.ids import encode_id
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import Fulfillment, PaymentKind, PaymentStatus
 from models.payments import PaymentTransaction
 from tests.api.conftest import Api

@@ -19,7 +19,7 @@ import services.row_snapshots
 from adapters.strawberry import graphql_schema_of
 from gql.schema import schema
 from models.enums import Fulfillment, Role
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from tests.api.conftest import Api
 from tests.factories import T0, Seed
 

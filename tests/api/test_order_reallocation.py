@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import select, update
 
 from gql.ids import encode_id
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import Fulfillment, StoreStatus
-from models.order_states import OrderStatus
-from models.orders import Order
-from models.stores import Store
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
+from models.stores.rows import Store
 from tests.api.conftest import Api
 from tests.api.order_flow import PAY, PLACE, REALLOCATE, REJECT, Shop, key, ok, open_shop, refused
 from tests.conftest import Database

@@ -10,8 +10,8 @@ from sqlalchemy import update
 
 from gql.ids import decode_id
 from models.base import utcnow
-from models.order_states import OrderStatus
-from models.orders import Order
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
 from tests.api.after_sale_flow import REFUND_LINES, REQUEST, ask, codes, done, shipped_order
 from tests.api.conftest import Api
 from tests.api.order_flow import Shop, key, open_shop

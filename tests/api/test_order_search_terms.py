@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from models.enums import Fulfillment, PaymentKind, PaymentMethod, PaymentStatus, Role
-from models.order_states import OrderStatus as S
+from models.orders.states import OrderStatus as S
 from models.payments import PaymentTransaction
 from tests.api.conftest import Api, Response
 from tests.factories import Seed

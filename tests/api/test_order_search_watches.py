@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
 from gql.ids import encode_id
 from models.enums import Fulfillment, Role
-from models.order_states import OrderStatus as S
-from models.order_watches import OrderWatch
+from models.orders.states import OrderStatus as S
+from models.orders.watches import OrderWatch
 from tests.api.conftest import Api, Response
 from tests.conftest import Database
 from tests.factories import Seed

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import pytest
 
-from models.order_states import OrderStatus as S
-from models.order_tabs import STATUS_RANK
+from models.orders.states import OrderStatus as S
+from models.orders.tabs import STATUS_RANK
 from tests.api.conftest import Api
 from tests.factories import T0, Seed
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from models.order_counts import OrderCountPart
-from models.order_states import OrderStatus as S
-from models.stores import Store
+from models.orders.counts import OrderCountPart
+from models.orders.states import OrderStatus as S
+from models.stores.rows import Store
 from services.db import count_statements, unit_of_work
 from tests.api.conftest import Api
 from tests.conftest import Database

@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from models.base import utcnow
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import PaymentKind, PaymentStatus
 from models.payments import PaymentTransaction
-from models.stores import Store
+from models.stores.rows import Store
 from services.commands import Deps
-from services.order_payments import confirm_payment
+from services.orders.payments import confirm_payment
 from services.sweeps import run_sweeps
 from tests.api.conftest import Api
 from tests.api.order_flow import ACCEPT, PAY, PLACE, SHIP, key, ok, open_shop, place_and_pay, refused

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from services.db import count_statements
 from tests.api.conftest import Api
 from tests.factories import T0, Seed

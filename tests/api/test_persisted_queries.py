@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 import pytest
 
-from gql.limits import COUNTERS
-from gql.persisted_queries import ManifestError, load_manifest
+from gql.gate.limits import COUNTERS
+from gql.gate.persisted_queries import ManifestError, load_manifest
 from services.cache import MemoryCache, RedisCache
 from tests.api.conftest import Api
 from tests.api.gated_app import gated_api

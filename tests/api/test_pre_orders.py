@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 
 from gql.ids import encode_id
 from models.base import utcnow
-from models.catalog import StoreSku
-from models.orders import Order, OrderEvent
-from models.stores import Store
+from models.catalog.rows import StoreSku
+from models.orders.rows import Order, OrderEvent
+from models.stores.rows import Store
 from services.commands import Deps
 from services.event_bus import EventNotice, MemoryBus
 from services.sweeps import run_sweeps

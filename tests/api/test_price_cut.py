@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from gql.ids import encode_id
-from models.campaigns import Campaign, ItemPriceSku
-from models.catalog import StoreSku
-from models.coupons import OrderAdjustment
+from models.campaigns.rows import Campaign, ItemPriceSku
+from models.catalog.rows import StoreSku
+from models.coupons.rows import OrderAdjustment
 from tests.api.after_sale_flow import REFUND_LINES, done
 from tests.api.campaign_flow import CREATE, STOP, created, spend_input, window
 from tests.api.conftest import Api

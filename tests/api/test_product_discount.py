@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from gql.ids import encode_id
-from models.campaigns import Campaign, ProductDiscountRule
-from models.catalog import StoreSku
+from models.campaigns.rows import Campaign, ProductDiscountRule
+from models.catalog.rows import StoreSku
 from tests.api.campaign_flow import CREATE, created, window
 from tests.api.conftest import Api
 from tests.api.order_flow import PLACE, Shop, key, ok, open_shop

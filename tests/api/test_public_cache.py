@@ -11,8 +11,8 @@ import httpx
 import orjson
 
 from gql.app import Resources, create_app
+from gql.gate.limits import COUNTERS
 from gql.ids import encode_id
-from gql.limits import COUNTERS
 from gql.settings import load_settings
 from services.cache import RedisCache
 from services.db import count_statements

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from gql.limits import COUNTERS
+from gql.gate.limits import COUNTERS
 from models.enums import Role
 from services.cache import RedisCache
 from tests.api.conftest import Api

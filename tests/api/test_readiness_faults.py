@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.app import Resources, create_app
-from gql.health import ANSWER_WITHIN
+from gql.http.health import ANSWER_WITHIN
 from gql.settings import load_settings
 from services.cache import MemoryCache
 from services.db import create_engine, session_factory

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from models.enums import PaymentKind
-from models.orders import Order, OrderLine
+from models.orders.rows import Order, OrderLine
 from models.payments import PaymentTransaction
 from tests.api.after_sale_flow import REFUND_LINES
 from tests.api.conftest import Api

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gql.app import Resources, create_app
-from gql.gate import Gate
+from gql.gate.admission import Gate
 from gql.settings import load_settings
 from services.cache import MemoryCache
 from services.db import create_engine, session_factory

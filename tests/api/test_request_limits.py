@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gql.limits import COUNTERS
+from gql.gate.limits import COUNTERS
 from models.enums import Role
 from tests.api.conftest import Api
 from tests.api.gated_app import gated_api
@@ -136,12 +136,12 @@ async def test_limits_are_settings() -> None:
 async def test_a_failure_inside_the_gate_is_masked_like_any_unexpected_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import gql.gate
+    import gql.gate.admission
 
     def boom(*_: object) -> int:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(gql.gate, "operation_cost", boom)
+    monkeypatch.setattr(gql.gate.admission, "operation_cost", boom)
     async with gated_api() as api:
         r = await api.with_header("x-request-id", "req-gate").execute("{ viewer { role } }")
         assert r.status == 200

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from models.reviews import Review
 from services.db import count_statements
 from tests.api.back_office import gid, key, mutation, payload, refusal

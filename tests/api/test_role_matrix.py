@@ -1,7 +1,7 @@
 """Role × operation: every root query and mutation, generated from the live schema, for every role.
 
 A new field is covered the day it is added: the document and its required arguments are built
-from the schema's types. A role outside the field's audience (`gql/permissions.py`) must get
+from the schema's types. A role outside the field's audience (`gql/gate/permissions.py`) must get
 FORBIDDEN (UNAUTHENTICATED when anonymous) and no data; a role inside it must get past the check
 — a coded error about its made-up input at most, never the audience refusal, never an internal
 error. Scope and masking are checked with real rows in `test_scope_and_masking.py`.
@@ -31,8 +31,8 @@ from graphql import (
 )
 
 from adapters.strawberry import graphql_schema_of
-from gql.documents import DocumentCache
-from gql.permissions import FIELD_AUDIENCE, ROOT_FIELD_AUDIENCE
+from gql.gate.documents import DocumentCache
+from gql.gate.permissions import FIELD_AUDIENCE, ROOT_FIELD_AUDIENCE
 from gql.schema import schema
 from gql.settings import load_settings
 from models.enums import Role

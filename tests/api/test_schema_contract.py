@@ -7,7 +7,7 @@ from pathlib import Path
 from graphql import GraphQLObjectType
 
 from adapters.strawberry import graphql_schema_of
-from gql.permissions import ROOT_FIELD_AUDIENCE
+from gql.gate.permissions import ROOT_FIELD_AUDIENCE
 from gql.resolvers.node import NODE_FETCHERS
 from gql.schema import schema
 
@@ -28,7 +28,7 @@ def test_every_root_field_has_an_audience() -> None:
         if t
     ]
     fields = {f"{root.name}.{name}" for root in roots for name in root.fields}
-    assert fields == set(ROOT_FIELD_AUDIENCE), "add the new root field to gql/permissions.py"
+    assert fields == set(ROOT_FIELD_AUDIENCE), "add the new root field to gql/gate/permissions.py"
 
 
 def test_every_node_type_can_be_fetched_by_id() -> None:

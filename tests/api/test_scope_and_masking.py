@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from gql.gate.permissions import NODE_SCOPE, ROOT_FIELD_AUDIENCE, Scope
 from gql.ids import encode_id, parse_global_id
-from gql.permissions import NODE_SCOPE, ROOT_FIELD_AUDIENCE, Scope
-from models.after_sale_states import AfterSaleStatus
+from models.after_sales.states import AfterSaleStatus
 from models.enums import Fulfillment, Role
 from models.pii import mask_address, mask_phone, sees_full_pii
 from models.principals import Principal

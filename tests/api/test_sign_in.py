@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from gql.app import Resources, create_app
-from gql.rate_limit import new_visitor_id
+from gql.gate.rate_limit import new_visitor_id
 from gql.settings import load_settings
-from models.customers import Customer
+from models.customers.rows import Customer
 from models.identity import CustomerIdentity, RefreshToken, ShopperSession
 from models.visits import VisitEvent
 from services.cache import MemoryCache

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import update
 
 from gql.ids import encode_id
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import Fulfillment
 from tests.api.after_sale_flow import REFUND_LINES, done
 from tests.api.campaign_flow import CREATE, created, spend_input

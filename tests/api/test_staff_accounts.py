@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from models.enums import Role, StaffRole
-from models.stores import StaffAccount, StaffStore
+from models.stores.rows import StaffAccount, StaffStore
 from tests.api.back_office import ERRORS, as_account, gid, key, payload, refusal
 from tests.api.conftest import Api
 from tests.conftest import Database

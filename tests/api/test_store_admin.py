@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models.action_log import ActionLog, LoggedAction
 from models.enums import Fulfillment, Role, StoreStatus
-from models.stores import Store
+from models.stores.rows import Store
 from tests.api.back_office import ERRORS, gid, key, payload, refusal
 from tests.api.conftest import Api
 from tests.conftest import Database

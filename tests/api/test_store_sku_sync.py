@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models.action_log import ActionLog, LoggedAction
-from models.catalog import Sku, StoreSku
-from models.stores import Store
+from models.catalog.rows import Sku, StoreSku
+from models.stores.rows import Store
 from services.db import count_statements
 from tests.api.back_office import gid, key
 from tests.api.conftest import Api, Response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.action_log import ActionLog, LoggedAction
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import Role
 from tests.api.back_office import gid, mutation, payload, refusal
 from tests.api.conftest import Api

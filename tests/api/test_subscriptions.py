@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gql.auth import mint_token
+from gql.gate.auth import mint_token
+from gql.gate.permissions import ROOT_FIELD_AUDIENCE
 from gql.ids import encode_id
-from gql.permissions import ROOT_FIELD_AUDIENCE
 from gql.settings import load_settings
 from models.enums import Role
-from models.orders import OrderEvent
+from models.orders.rows import OrderEvent
 from services.event_bus import EventNotice
 from tests.api.after_sale_flow import REQUEST, ask, done, shipped_order
 from tests.api.live_server import LiveServer, live_server

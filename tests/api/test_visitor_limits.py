@@ -15,7 +15,7 @@ import uvicorn
 
 from cli import proxy_options
 from gql.app import Resources, create_app
-from gql.rate_limit import new_visitor_id, verified_visitor
+from gql.gate.rate_limit import new_visitor_id, verified_visitor
 from gql.settings import load_settings
 from services.cache import MemoryCache
 from services.db import create_engine, session_factory

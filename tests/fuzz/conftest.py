@@ -18,9 +18,9 @@ import pytest
 
 from gql.app import Resources, create_app
 from gql.settings import load_settings
-from models.after_sale_states import AfterSaleStatus
+from models.after_sales.states import AfterSaleStatus
 from models.enums import CampaignType, Fulfillment, Role
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from services.cache import MemoryCache
 from services.db import create_engine, session_factory
 from services.migrations import upgrade

@@ -2,7 +2,7 @@
 budget of counted work, and a normal query answered after every family.
 
 Work is counted, not timed: SQL statements (`services.db.count_statements`), operations that
-reached the executor, parses and validations (`gql.limits.COUNTERS`). Almost every attack is
+reached the executor, parses and validations (`gql.gate.limits.COUNTERS`). Almost every attack is
 refused before execution — no statement, no resolver; those refused by the document's shape never
 reach graphql-core's validation; ids past 64 bits are refused by the resolver decoding them, before
 its first query (`BUDGETS`). Time is only a sanity bound (`SANITY_SECONDS`), in CPU seconds of
@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from gql.limits import COUNTERS
+from gql.gate.limits import COUNTERS
 from models.enums import Role
 from services.db import count_statements
 from tests.api.malicious_corpus import Attack, corpus, directive_floods, merge_floods
@@ -43,7 +43,7 @@ BEFORE_EXECUTION = Budget()
 most, no statement, no resolver."""
 
 BEFORE_VALIDATION = Budget(validations=0)
-"""Refused by the document's shape (`gql/shape.py`): graphql-core's validation never sees it."""
+"""Refused by the document's shape (`gql/gate/shape.py`): graphql-core's validation never sees it."""
 
 WHILE_READING_INPUT = Budget(statements=2, executions=1)
 """Refused by a resolver decoding its ids: it ran, but before any query of its own (a mutation's

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from models.after_sale_states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
-from models.after_sales import AfterSale, AfterSaleLine
-from models.orders import Order, OrderLine
+from models.after_sales.rows import AfterSale, AfterSaleLine
+from models.after_sales.states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
+from models.orders.rows import Order, OrderLine
 from services.db import unit_of_work
 from tests.conftest import Database
 from tests.factories import T0, Seed

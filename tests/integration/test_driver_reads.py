@@ -17,8 +17,8 @@ from sqlalchemy.pool import QueuePool
 from bench.generator import generate
 from models.base import Base
 from models.enums import Fulfillment
-from models.order_states import OrderStatus
-from models.orders import Order
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
 from services.db import count_statements
 from services.driver_reads import driver_rows, one_connection
 from services.row_snapshots import read_rows, read_scalar, read_snapshots, snapshot_columns

@@ -12,9 +12,8 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from models import order_filters as f
-from models.after_sale_states import AfterSaleStatus, AfterSaleType
-from models.customer_lifecycle import LifecycleSegment
+from models.after_sales.states import AfterSaleStatus, AfterSaleType
+from models.customers.lifecycle import LifecycleSegment
 from models.enums import Fulfillment, MemberLevel, PageType, Role, SourceChannel
 from models.errors import DomainError, ErrorCode
 from models.exports import (
@@ -26,16 +25,17 @@ from models.exports import (
     money_cells,
     time_cells,
 )
-from models.order_query_language import parse_query
-from models.order_states import OrderStatus
+from models.orders import filters as f
+from models.orders.query_language import parse_query
+from models.orders.states import OrderStatus
 from models.principals import Principal
-from services.after_sale_search import AfterSaleCriteria
+from services.after_sales.search import AfterSaleCriteria
 from services.customers import CustomerCriteria
 from services.exports import criteria as codec
 from services.exports.jobs import ExportConfig, start_export
 from services.exports.lists import VisitCriteria
 from services.exports.runner import claim, expire_exports, final_path, run_next
-from services.order_search import OrderCriteria
+from services.orders.search import OrderCriteria
 from tests.conftest import Database
 from tests.factories import Seed
 

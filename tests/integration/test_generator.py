@@ -20,21 +20,21 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.generator import DatabaseNotEmptyError, GenerationReport, database_is_empty, generate
-from models.after_sale_states import (
+from models.after_sales.states import (
     AFTER_SALE_ACTORS,
     AFTER_SALE_TRANSITIONS,
     OPEN_AFTER_SALE_STATUSES,
     AfterSaleAction,
     AfterSaleStatus,
 )
-from models.delivery_queues import DeliveryQueue
-from models.delivery_stages import STAGE_STATUS, DeliveryStage
+from models.deliveries.queues import DeliveryQueue
+from models.deliveries.stages import STAGE_STATUS, DeliveryStage
 from models.enums import ActorType
-from models.order_states import FINAL_STATUSES, TRANSITIONS, OrderAction, OrderStatus
+from models.orders.states import FINAL_STATUSES, TRANSITIONS, OrderAction, OrderStatus
 from models.principals import SYSTEM_PRINCIPAL
 from services.config import RulesConfig
 from services.db import create_engine, session_factory
-from services.delivery_queues import count_queues
+from services.deliveries.queues import count_queues
 from services.migrations import upgrade
 
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from models.enums import OrderType, PaymentKind, PaymentStatus
-from models.order_states import OrderAction, OrderStatus
-from models.orders import Order, OrderEvent
+from models.orders.rows import Order, OrderEvent
+from models.orders.states import OrderAction, OrderStatus
 from models.payments import PaymentTransaction
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from services.commands import Deps, Work, run_command
-from services.orders import apply_system_action
+from services.orders.lifecycle import apply_system_action
 from services.payments import DevPaymentGateway
 from tests.conftest import Database
 from tests.factories import Seed

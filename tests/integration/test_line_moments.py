@@ -17,19 +17,19 @@ from hypothesis import strategies as st
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.catalog import Sku
-from models.customers import Customer
+from models.catalog.rows import Sku
+from models.customers.rows import Customer
 from models.enums import PaymentMethod, Role
 from models.errors import DomainError
-from models.metrics_rollups import ALL_STORES, OrderDay
-from models.order_states import OrderStatus
-from models.orders import Order, OrderLine
+from models.metrics.rollups import ALL_STORES, OrderDay
+from models.orders.rows import Order, OrderLine
+from models.orders.states import OrderStatus
 from models.principals import Principal
-from models.stores import Store
-from services import order_payments
+from models.stores.rows import Store
 from services.commands import Deps, Result, Work, run_command
 from services.db import create_engine, session_factory, unit_of_work
 from services.migrations import downgrade, upgrade
+from services.orders import payments as order_payments
 from services.payments import DevPaymentGateway
 from tests.conftest import Database
 from tests.factories import T0, Seed

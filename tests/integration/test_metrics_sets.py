@@ -24,23 +24,23 @@ from hypothesis import strategies as st
 from sqlalchemy import event, insert, select, update
 
 from bench.generator import generate
-from models.catalog import Product
-from models.customers import Customer
+from models.catalog.rows import Product
+from models.customers.rows import Customer
 from models.date_ranges import local_midnight
 from models.enums import PageType, Role, SourceChannel
-from models.metrics_visits import PageView
-from models.order_states import OrderStatus
-from models.orders import Order
+from models.metrics.visits import PageView
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
 from models.principals import Principal
-from models.stores import Store
-from services import orders
+from models.stores.rows import Store
 from services.commands import Deps, run_command
 from services.config import RulesConfig
-from services.metrics_engine import Engine, distinct
-from services.metrics_facts import PAID, PLACED, VISITS
-from services.metrics_sql import Span
+from services.metrics.engine import Engine, distinct
+from services.metrics.facts import PAID, PLACED, VISITS
+from services.metrics.rollups import GROUPS, refresh_rollups
+from services.metrics.sql import Span
+from services.orders import lifecycle as orders
 from services.payments import DevPaymentGateway
-from services.rollups import GROUPS, refresh_rollups
 from services.visits import track_events
 from tests.conftest import Database
 

@@ -22,22 +22,27 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from sqlalchemy import select
 
-from models.after_sale_states import AfterSaleStatus, AfterSaleType
-from models.after_sales import AfterSale, AfterSaleEscalation
-from models.delivery_stages import STAGE_STATUS, DeliveryStage
+from models.after_sales.escalation_rules import EscalationState, EscalationVerdict
+from models.after_sales.rows import AfterSale, AfterSaleEscalation
+from models.after_sales.states import AfterSaleStatus, AfterSaleType
+from models.deliveries.stages import STAGE_STATUS, DeliveryStage
 from models.enums import Fulfillment, PaymentKind, PaymentMethod, PaymentStatus, Role
 from models.errors import DomainError, ErrorCode
-from models.escalation_rules import EscalationState, EscalationVerdict
-from models.order_states import FINAL_STATUSES, PAID_NON_FINAL_STATUSES, OrderStatus
-from models.orders import Order, OrderLine
+from models.orders.rows import Order, OrderLine
+from models.orders.states import FINAL_STATUSES, PAID_NON_FINAL_STATUSES, OrderStatus
 from models.payments import PaymentTransaction
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL, Principal
-from services import after_sales, checkout, deliveries, escalations, exchanges, order_payments, shipping
-from services import orders as order_service
+from services import shipping
+from services.after_sales import escalations, exchanges
+from services.after_sales import lifecycle as after_sales
+from services.checkout import placing as checkout
 from services.commands import Deps, Result, Work, run_command
 from services.config import RulesConfig
 from services.db import create_engine, session_factory
+from services.deliveries import lifecycle as deliveries
 from services.migrations import upgrade
+from services.orders import lifecycle as order_service
+from services.orders import payments as order_payments
 from services.payments import DevPaymentGateway
 from tests.factories import Seed
 from tests.integration.test_line_moments import mismatched_lines

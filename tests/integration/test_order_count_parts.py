@@ -1,5 +1,5 @@
 """The order count parts equal `count(*)` over the orders after any mix of writes, merges and
-concurrent transactions (models/order_counts.py, services/order_counts.py, migration 0008)."""
+concurrent transactions (models/orders/counts.py, services/orders/counts.py, migration 0008)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 
 import cli
-from models.catalog import Sku
-from models.customers import Customer
-from models.order_counts import CountScope, OrderCountPart
-from models.order_states import OrderStatus
-from models.orders import Order
-from models.stores import Store
+from models.catalog.rows import Sku
+from models.customers.rows import Customer
+from models.orders.counts import CountScope, OrderCountPart
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
+from models.stores.rows import Store
 from services.db import count_statements, create_engine, session_factory, unit_of_work
 from services.migrations import downgrade, upgrade
-from services.order_counts import (
+from services.orders.counts import (
     Mismatch,
     count_by_status,
     count_orders,

@@ -15,10 +15,10 @@ import pytest
 
 from models.base import utcnow
 from models.enums import ActorType
-from models.order_states import OrderAction, OrderStatus
-from models.orders import OrderEvent
+from models.orders.rows import OrderEvent
+from models.orders.states import OrderAction, OrderStatus
 from services.event_bus import EventNotice, MemoryBus
-from services.order_feed import FeedConfig, FeedEvent, FeedScope, OrderFeed
+from services.orders.feed import FeedConfig, FeedEvent, FeedScope, OrderFeed
 from tests.conftest import Database
 from tests.factories import Seed
 

@@ -1,4 +1,4 @@
-"""The indexed text search selects exactly the orders the scanning one does (services/order_text_search.py).
+"""The indexed text search selects exactly the orders the scanning one does (services/orders/text_search.py).
 
 Random filters of text terms — consignee, product, SKU, order-number prefix and bare words of one to
 four characters mixing Chinese, Latin of both cases, digits, LIKE's own wildcards, quotes and
@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from models import order_filters as f
-from models.orders import Order, OrderLine, OrderLineName
+from models.orders import filters as f
+from models.orders.rows import Order, OrderLine, OrderLineName
 from services.db import unit_of_work
-from services.order_search import compile_filter
+from services.orders.search import compile_filter
 from tests.conftest import Database
 from tests.factories import Seed
 

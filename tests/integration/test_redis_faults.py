@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from gql.limits import COUNTERS
-from gql.rate_limit import RateLimiter
+from gql.gate.limits import COUNTERS
+from gql.gate.rate_limit import RateLimiter
 from services.cache import RedisCache
 from services.event_bus import EventNotice, RedisBus, Resync
 from services.redis_breaker import BreakerState, RedisBreaker

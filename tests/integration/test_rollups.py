@@ -20,12 +20,14 @@ from sqlalchemy import event, select
 
 from bench.generator import generate
 from models.date_ranges import Granularity, Range, RangePreset, local_day, resolve_range
-from models.metrics import RankingKey, RegionLevel
-from models.stores import Store
-from services import metrics_customers, metrics_products, metrics_stores
-from services.metrics import CUSTOMERS, FUNNEL, PRODUCTS, REFUNDS, TRADE, TRAFFIC, MetricsQuery
-from services.metrics_engine import Engine
-from services.rollups import GROUPS, refresh_rollups
+from models.metrics.rules import RankingKey, RegionLevel
+from models.stores.rows import Store
+from services.metrics import customers as metrics_customers
+from services.metrics import products as metrics_products
+from services.metrics import stores as metrics_stores
+from services.metrics.engine import Engine
+from services.metrics.rollups import GROUPS, refresh_rollups
+from services.metrics.sections import CUSTOMERS, FUNNEL, PRODUCTS, REFUNDS, TRADE, TRAFFIC, MetricsQuery
 from tests.conftest import Database
 
 NOW = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)

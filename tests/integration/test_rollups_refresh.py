@@ -21,19 +21,19 @@ from sqlalchemy import delete, select
 from bench.generator import generate
 from models.enums import PageType, Role, SourceChannel
 from models.errors import DomainError
-from models.metrics_rollups import RollupState
-from models.metrics_sets import DaySet, union
-from models.metrics_visits import PageView
-from models.order_states import OrderAction, OrderStatus
-from models.orders import Order
+from models.metrics.rollups import RollupState
+from models.metrics.sets import DaySet, union
+from models.metrics.visits import PageView
+from models.orders.rows import Order
+from models.orders.states import OrderAction, OrderStatus
 from models.principals import SYSTEM, Principal
-from models.stores import Store
-from services import orders
+from models.stores.rows import Store
 from services.commands import Deps, Result, Work, run_command
 from services.config import RulesConfig
-from services.metrics_sets import refresh_visitor_sets
+from services.metrics.rollups import GROUPS, catch_up, refresh_rollups
+from services.metrics.sets import refresh_visitor_sets
+from services.orders import lifecycle as orders
 from services.payments import DevPaymentGateway
-from services.rollups import GROUPS, catch_up, refresh_rollups
 from services.visits import track_events
 from tests.conftest import Database
 

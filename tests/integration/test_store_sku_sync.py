@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from models.action_log import ActionLog
-from models.catalog import Sku, StoreSku
+from models.catalog.rows import Sku, StoreSku
 from models.enums import Role
 from models.principals import Principal
 from services import action_log
 from services.commands import Deps, Work, run_command
 from services.payments import DevPaymentGateway
 from services.stock import reserve_stock
-from services.store_sku_sync import SyncItem, sync_store_skus
+from services.stores.sku_sync import SyncItem, sync_store_skus
 from tests.conftest import Database
 from tests.factories import Seed
 

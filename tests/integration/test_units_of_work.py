@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import select, update
 
-from models.catalog import StoreSku
+from models.catalog.rows import StoreSku
 from services.db import unit_of_work
 from tests.conftest import Database
 from tests.factories import Seed

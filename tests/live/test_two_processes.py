@@ -23,8 +23,8 @@ from sqlalchemy import func, select, update
 from gql.settings import Settings, load_settings
 from models.base import utcnow
 from models.enums import ActorType, Role
-from models.order_states import OrderAction, OrderStatus
-from models.orders import Order, OrderEvent
+from models.orders.rows import Order, OrderEvent
+from models.orders.states import OrderAction, OrderStatus
 from services.payments import DevPaymentGateway
 from tests.api.conftest import Api
 from tests.api.live_server import free_port

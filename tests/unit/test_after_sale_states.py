@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from models.after_sale_states import (
+from models.after_sales.states import (
     AFTER_SALE_ACTORS,
     AFTER_SALE_TRANSITIONS,
     OPEN_AFTER_SALE_STATUSES,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.metrics_rollups import ALL_STORES
+from models.metrics.rollups import ALL_STORES
 from services.analytics.dimensions import Dimension
 from services.analytics.measures import OrderMeasure
 from services.analytics.rollup_source import rollup_facts

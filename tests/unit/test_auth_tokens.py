@@ -7,7 +7,7 @@ import time
 import jwt
 import pytest
 
-from gql.auth import AuthError, mint_token, principal_from_header
+from gql.gate.auth import AuthError, mint_token, principal_from_header
 from gql.settings import load_settings
 from models.enums import Role
 

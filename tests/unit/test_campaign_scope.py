@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from models.campaign_scope import OPT_IN_TYPES, applies_at_store, check_can_opt, check_opt_in_setting
+from models.campaigns.scope import OPT_IN_TYPES, applies_at_store, check_can_opt, check_opt_in_setting
 from models.enums import CampaignStatus, CampaignType
 from models.errors import DomainError, ErrorCode
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from models.campaigns import campaign_status
+from models.campaigns.rows import campaign_status
 from models.enums import CampaignStatus
 
 START = datetime(2026, 11, 1, tzinfo=UTC)

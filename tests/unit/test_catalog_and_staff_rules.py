@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.catalog import Product, Sku
-from models.catalog_rules import (
+from models.catalog.rows import Product, Sku
+from models.catalog.rules import (
     AuditReason,
     BatchRejected,
     ShelfState,

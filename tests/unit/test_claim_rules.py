@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from models.claim_rules import (
+from models.after_sales.refund_policy import LineRefund, LineState, apply_refund, line_left, line_refund
+from models.claims.rules import (
     CLAIM_ACTORS,
     CLAIM_TRANSITIONS,
     ClaimAction,
@@ -18,7 +19,6 @@ from models.claim_rules import (
 )
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
-from models.refund_policy import LineRefund, LineState, apply_refund, line_left, line_refund
 
 HQ = ActorType.HQ
 

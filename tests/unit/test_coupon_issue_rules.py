@@ -1,4 +1,4 @@
-"""The pure rules of 返券 and 助力 (`models.coupon_issue_rules`): each kind's settings, why a
+"""The pure rules of 返券 and 助力 (`models.coupons.issue_rules`): each kind's settings, why a
 template skips, and who may help an assist — any sequence of joins counts exactly N helpers."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.coupon_issue_rules import (
+from models.coupons.issue_rules import (
     AssistStatus,
     IssueRuleKind,
     RuleShape,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.coupon_pushes import PushOutcome, push_outcome
-from models.coupon_sales import (
+from models.coupons.pushes import PushOutcome, push_outcome
+from models.coupons.sales import (
     PURCHASE_TRANSITIONS,
     PurchaseAction,
     PurchaseStatus,

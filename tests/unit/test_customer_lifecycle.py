@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.customer_lifecycle import LifecycleSegment, segment_of, segment_window
+from models.customers.lifecycle import LifecycleSegment, segment_of, segment_window
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SH)

@@ -17,8 +17,8 @@ from models.date_ranges import (
     resolve_range,
     series_buckets,
 )
-from services.metrics_sources import split_spans
-from services.metrics_sql import bucket_ids, merge_spans
+from services.metrics.sources import split_spans
+from services.metrics.sql import bucket_ids, merge_spans
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -10,7 +10,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from models.delivery_stages import (
+from models.deliveries.stages import (
     DELIVERY_ACTIONS,
     MAIN_LINE,
     STAGE_STATUS,
@@ -22,7 +22,7 @@ from models.delivery_stages import (
 )
 from models.enums import ActorType, Fulfillment
 from models.errors import DomainError
-from models.order_states import FINAL_STATUSES, TRANSITIONS, OrderAction, OrderStatus, transition
+from models.orders.states import FINAL_STATUSES, TRANSITIONS, OrderAction, OrderStatus, transition
 
 G, A, S = DeliveryStage, OrderAction, OrderStatus
 
@@ -163,7 +163,7 @@ TestStageWalk = StageWalk.TestCase
 
 
 def test_queue_rules() -> None:
-    from models.delivery_queues import is_overdue, lacks_rider
+    from models.deliveries.queues import is_overdue, lacks_rider
 
     now = datetime(2026, 12, 6, 12, tzinfo=UTC)
     assert is_overdue(G.DELIVERING, now - timedelta(minutes=1), now)

@@ -1,7 +1,7 @@
 """Every check before execution is linear in the document: work is counted (nodes visited), not timed.
 
 The documents grow by a constant amount per step while what they expand to grows tenfold; the
-work of `gql/shape.py`'s pass and of the cost walk must grow by a constant too.
+work of `gql/gate/shape.py`'s pass and of the cost walk must grow by a constant too.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from graphql import (
 )
 
 from adapters.strawberry import graphql_schema_of
-from gql.cost import CostModel, _Walker
-from gql.documents import DocumentCache
-from gql.limits import COUNTERS
+from gql.gate.cost import CostModel, _Walker
+from gql.gate.documents import DocumentCache
+from gql.gate.limits import COUNTERS
+from gql.gate.shape import MAX_MERGED_FIELDS, MAX_MERGED_PAIRS, MAX_OF_TYPE, Shape, ShapeLimits
 from gql.schema import schema
 from gql.settings import load_settings
-from gql.shape import MAX_MERGED_FIELDS, MAX_MERGED_PAIRS, MAX_OF_TYPE, Shape, ShapeLimits
 from models.enums import Role
 from tests.api.introspection_queries import INTROSPECTION_QUERIES
 

@@ -6,10 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.after_sale_states import AfterSaleAction, AfterSaleStatus, AfterSaleType
+from models.after_sales.escalation_rules import (
+    ESCALATION_WINDOW,
+    EscalationVerdict,
+    check_escalation,
+    verdict_action,
+)
+from models.after_sales.states import AfterSaleAction, AfterSaleStatus, AfterSaleType
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
-from models.escalation_rules import ESCALATION_WINDOW, EscalationVerdict, check_escalation, verdict_action
 
 S, C = AfterSaleStatus, ActorType
 T0 = datetime(2026, 12, 1, 10, tzinfo=UTC)

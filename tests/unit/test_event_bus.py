@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from models.errors import DomainError
-from models.order_event_types import OrderEventType
+from models.orders.event_types import OrderEventType
 from services.event_bus import RESYNC, EventNotice, MemoryBus, Resync
-from services.order_feed import FeedScope, _Seen, parse_since
+from services.orders.feed import FeedScope, _Seen, parse_since
 
 
 def notice(

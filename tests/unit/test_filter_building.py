@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models import order_filters as f
-from models.order_query_language import MAX_DEPTH, MAX_QUERY_LENGTH, MAX_TERMS, QuerySyntaxError, parse_query
+from models.orders import filters as f
+from models.orders.query_language import MAX_DEPTH, MAX_QUERY_LENGTH, MAX_TERMS, QuerySyntaxError, parse_query
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -59,7 +59,7 @@ def test_combining_keeps_the_first_of_each_duplicate_in_order() -> None:
 
 
 def _parse_work(text: str, monkeypatch: pytest.MonkeyPatch) -> int:
-    from models import order_query_language as q
+    from models.orders import query_language as q
 
     taken = 0
     take = q._Parser.take

@@ -7,7 +7,7 @@ import pytest
 from models.enums import Fulfillment, StoreStatus
 from models.errors import DomainError, ErrorCode
 from models.geo import distance_m, ensure_within_radius
-from models.store_rules import check_staff_may_change, normalize_store_changes
+from models.stores.rules import check_staff_may_change, normalize_store_changes
 
 PEOPLES_SQUARE = (31.2304, 121.4737)
 LUJIAZUI = (31.2397, 121.4998)  # about 2.7 km east, across the river

@@ -18,9 +18,9 @@ from strawberry.types.unset import UNSET
 from gql import input_conversion
 from gql.schema import schema
 from gql.schema.order_search import CentsRange, DateTimeRange, OrderFilter, RegionFilter
-from models.after_sale_states import AfterSaleStatus
+from models.after_sales.states import AfterSaleStatus
 from models.enums import Fulfillment, OrderChannel, OrderType, PaymentMethod
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 
 REGISTRY = schema.schema_converter.scalar_registry
 CONFIG = schema.config

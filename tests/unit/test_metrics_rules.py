@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from models.enums import PageType, SourceChannel
-from models.metrics import average_cents, change, ratio
-from models.metrics_visits import EventRejectReason, PageView, check
+from models.metrics.rules import average_cents, change, ratio
+from models.metrics.visits import EventRejectReason, PageView, check
 
 NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
 

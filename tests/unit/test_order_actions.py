@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from models.enums import ActorType, Fulfillment, OrderType, Role
 from models.errors import ErrorCode
-from models.order_actions import OrderCommand as C
-from models.order_actions import available_actions
-from models.order_states import OrderStatus as S
+from models.orders.actions import OrderCommand as C
+from models.orders.actions import available_actions
+from models.orders.states import OrderStatus as S
 
 
 def _allowed(

@@ -1,4 +1,4 @@
-"""Which counts the order count parts may answer (models/order_counts.py `count_scope`)."""
+"""Which counts the order count parts may answer (models/orders/counts.py `count_scope`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models import order_filters as f
 from models.enums import PaymentMethod, Role
-from models.order_counts import CountScope, count_scope
-from models.order_states import OrderStatus as S
+from models.orders import filters as f
+from models.orders.counts import CountScope, count_scope
+from models.orders.states import OrderStatus as S
 from models.principals import Principal
 
 HQ = Principal(Role.HQ_ADMIN, "hq")

@@ -3,7 +3,7 @@
 For random orders (status, stage, fulfilment, type) and viewers, each delivery step offered
 succeeds when applied with the tables' own functions (and lands on a stage that sits under the new
 status), and each step not offered is refused by them with the reason shown. The reference below
-is what `services/deliveries.py` checks, in its order: status, actor, stage, the step's own rule.
+is what `services/deliveries/lifecycle.py` checks, in its order: status, actor, stage, the step's own rule.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.delivery_queues import NOT_AT_THE_DOOR
-from models.delivery_stages import STAGE_STATUS, DeliveryStage, InvalidStage, next_stage
+from models.deliveries.queues import NOT_AT_THE_DOOR
+from models.deliveries.stages import STAGE_STATUS, DeliveryStage, InvalidStage, next_stage
 from models.enums import ActorType, Fulfillment, OrderType, Role
 from models.errors import ErrorCode
-from models.order_actions import OrderCommand as C
-from models.order_actions import available_actions
-from models.order_states import FINAL_STATUSES, InvalidTransition, OrderAction, OrderStatus, transition
+from models.orders.actions import OrderCommand as C
+from models.orders.actions import available_actions
+from models.orders.states import FINAL_STATUSES, InvalidTransition, OrderAction, OrderStatus, transition
 
 G, A, S = DeliveryStage, OrderAction, OrderStatus
 
@@ -72,7 +72,7 @@ def refusal(
 
 @st.composite
 def kinds(draw: st.DrawFn) -> tuple[Fulfillment, DeliveryStage | None]:
-    """A fulfilment and a stage: only store-delivery orders ever have one (models.delivery_stages)."""
+    """A fulfilment and a stage: only store-delivery orders ever have one (models.deliveries.stages)."""
     fulfillment = draw(st.sampled_from(sorted(Fulfillment)))
     if fulfillment is not Fulfillment.STORE_DELIVERY:
         return fulfillment, None

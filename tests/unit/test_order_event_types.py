@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.order_event_types import AFTER_SALE_REQUESTED, OrderEventType, event_type
-from models.order_states import TRANSITIONS, OrderAction, OrderStatus
+from models.orders.event_types import AFTER_SALE_REQUESTED, OrderEventType, event_type
+from models.orders.states import TRANSITIONS, OrderAction, OrderStatus
 
 
 def test_every_action_of_the_state_table_has_a_kind() -> None:
@@ -26,8 +26,8 @@ def test_rows_without_an_action() -> None:
 
 
 def test_store_delivery_rows_have_their_own_kinds() -> None:
-    from models.order_event_types import DELIVERY_PROGRESS, OrderEventType, event_type
-    from models.order_states import OrderAction, OrderStatus
+    from models.orders.event_types import DELIVERY_PROGRESS, OrderEventType, event_type
+    from models.orders.states import OrderAction, OrderStatus
 
     assert event_type(OrderAction.FINISH_PICKING, OrderStatus.PENDING_SHIPMENT, {}) is OrderEventType.PICKED
     assert event_type(OrderAction.RIDER_PICKUP, OrderStatus.PENDING_SHIPMENT, {}) is OrderEventType.DELIVERING
@@ -37,8 +37,8 @@ def test_store_delivery_rows_have_their_own_kinds() -> None:
 
 
 def test_delivery_queue_rows_have_their_own_kinds() -> None:
-    from models.order_event_types import DELIVERY_QUEUE_ENTERED, OrderEventType, event_type
-    from models.order_states import OrderStatus
+    from models.orders.event_types import DELIVERY_QUEUE_ENTERED, OrderEventType, event_type
+    from models.orders.states import OrderStatus
 
     late = {"event": DELIVERY_QUEUE_ENTERED, "queue": "OVERDUE"}
     waiting = {"event": DELIVERY_QUEUE_ENTERED, "queue": "NO_RIDER"}
@@ -47,15 +47,15 @@ def test_delivery_queue_rows_have_their_own_kinds() -> None:
 
 
 def test_follow_up_rows_are_announced() -> None:
-    from models.order_event_types import DELIVERY_FOLLOW_UP, OrderEventType, event_type
-    from models.order_states import OrderStatus
+    from models.orders.event_types import DELIVERY_FOLLOW_UP, OrderEventType, event_type
+    from models.orders.states import OrderStatus
 
     payload = {"event": DELIVERY_FOLLOW_UP, "kind": "SENT_PROGRESS", "note": ""}
     assert event_type(None, OrderStatus.SHIPPED, payload) is OrderEventType.DELIVERY_FOLLOW_UP
 
 
 def test_exchange_and_escalation_rows_are_announced() -> None:
-    from models.order_event_types import AFTER_SALE_ESCALATED, ESCALATION_DECIDED, REPLACEMENT_SHIPPED
+    from models.orders.event_types import AFTER_SALE_ESCALATED, ESCALATION_DECIDED, REPLACEMENT_SHIPPED
 
     kinds = {
         REPLACEMENT_SHIPPED: OrderEventType.REPLACEMENT_SHIPPED,

@@ -1,4 +1,4 @@
-"""The admin list's statements are made once per (scope, filter) and first page (services/order_search.py
+"""The admin list's statements are made once per (scope, filter) and first page (services/orders/search.py
 `_listed`, services/pagination.py `_page_of`), and never shared where they differ."""
 
 from __future__ import annotations
@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from models import order_filters as f
 from models.enums import Role
 from models.errors import DomainError
-from models.order_states import OrderStatus
+from models.orders import filters as f
+from models.orders.states import OrderStatus
 from models.principals import Principal
-from services.order_search import OrderCriteria, _listed, order_sort
+from services.orders.search import OrderCriteria, _listed, order_sort
 from services.pagination import PageRequest, _page_of, encode_cursor
 
 HQ = Principal(Role.HQ_ADMIN, "hq")

@@ -18,13 +18,13 @@ import gql.schema  # noqa: F401  (the schema package first: the resolvers are im
 from gql.ids import encode_id
 from gql.resolvers.order_search import filter_node
 from gql.schema.order_search import CentsRange, DateTimeRange, OrderFilter, RegionFilter
-from models import order_filters as f
-from models.after_sale_states import AfterSaleStatus
+from models.after_sales.states import AfterSaleStatus
 from models.enums import Fulfillment, OrderChannel, OrderType, PaymentMethod
 from models.errors import DomainError, ErrorCode
-from models.order_query_language import QuerySyntaxError, format_query, parse_query
-from models.order_states import OrderStatus as S
-from models.order_tabs import ORDER_TABS, STATUS_LIFECYCLE, OrderTab, tab_counts
+from models.orders import filters as f
+from models.orders.query_language import QuerySyntaxError, format_query, parse_query
+from models.orders.states import OrderStatus as S
+from models.orders.tabs import ORDER_TABS, STATUS_LIFECYCLE, OrderTab, tab_counts
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

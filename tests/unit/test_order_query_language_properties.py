@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from models import order_filters as f
 from models.errors import DomainError, ErrorCode
-from models.order_query_language import QuerySyntaxError, format_query, parse_query
+from models.orders import filters as f
+from models.orders.query_language import QuerySyntaxError, format_query, parse_query
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

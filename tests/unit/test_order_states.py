@@ -1,6 +1,6 @@
 """Every cell of the order state table (SPEC §3): status × action → next status or refusal.
 
-The expectation below is transcribed from the spec independently of `models.order_states`,
+The expectation below is transcribed from the spec independently of `models.orders.states`,
 so a wrong edit to the table fails here.
 """
 
@@ -12,7 +12,7 @@ import pytest
 
 from models.enums import ActorType, Fulfillment, OrderType
 from models.errors import ErrorCode
-from models.order_states import (
+from models.orders.states import (
     FINAL_STATUSES,
     TRANSITIONS,
     InvalidTransition,

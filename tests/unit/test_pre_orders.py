@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.errors import DomainError, ErrorCode
-from models.order_states import OrderStatus
+from models.orders.states import OrderStatus
 from models.pre_orders import (
     MIN_LEAD,
     OPEN_STATUSES,

@@ -5,10 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.after_sale_states import AfterSaleType, consumes_units
-from models.errors import DomainError
-from models.order_states import OrderStatus
-from models.refund_policy import (
+from models.after_sales.refund_policy import (
     LineState,
     apply_refund,
     difference_refund,
@@ -17,6 +14,9 @@ from models.refund_policy import (
     line_refund,
     max_refund,
 )
+from models.after_sales.states import AfterSaleType, consumes_units
+from models.errors import DomainError
+from models.orders.states import OrderStatus
 
 # (is a price difference, units, amount as a fraction of the ceiling or None for the default / over it)
 _STEP = st.tuples(st.booleans(), st.integers(1, 6), st.one_of(st.none(), st.floats(0, 1.2)))

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.campaign_rules import Tier
-from models.coupon_rules import (
+from models.campaigns.rules import Tier
+from models.coupons.rules import (
     CouponStatus,
     CouponTerms,
     CouponThreshold,

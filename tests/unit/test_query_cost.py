@@ -9,9 +9,9 @@ from graphql import GraphQLError, OperationDefinitionNode, get_introspection_que
 
 from adapters.strawberry import graphql_schema_of
 from bench.document_cache import ADMIN_ORDER_PAGE
-from gql.cost import CostModel, operation_cost
-from gql.documents import DocumentCache
-from gql.limits import cost_budget
+from gql.gate.cost import CostModel, operation_cost
+from gql.gate.documents import DocumentCache
+from gql.gate.limits import cost_budget
 from gql.schema import schema
 from gql.settings import load_settings
 from models.enums import Role
@@ -120,7 +120,7 @@ def test_graphiql_introspection_fits_the_default_limits() -> None:
 
 
 def test_introspection_costs_no_data_points() -> None:
-    """It reads no table; `gql/shape.py` bounds it instead (the query cost 16,424 points before)."""
+    """It reads no table; `gql/gate/shape.py` bounds it instead (the query cost 16,424 points before)."""
     for name, text in INTROSPECTION_QUERIES.items():
         assert cost(text) == 0, name
     assert cost('{ viewer { role } __type(name: "Order") { fields { type { name } } } }') == 1
@@ -137,7 +137,7 @@ def test_suggestions_are_hidden_in_production() -> None:
 def test_a_remembered_cost_is_the_walks_cost_for_those_variables() -> None:
     """The cost is remembered per operation object and the values of the variables the walk reads;
     other variables do not matter, and a page size over the limit is refused every time."""
-    from gql.cost import _walk
+    from gql.gate.cost import _walk
 
     document = parse(
         "query($n: Int, $t: Int, $ids: [ID!]!, $f: OrderFilter) { orders(first: $n, filter: $f)"

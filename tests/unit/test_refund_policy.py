@@ -9,11 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.after_sale_states import AfterSaleInitiator as I
-from models.after_sale_states import AfterSaleType
-from models.errors import DomainError, ErrorCode
-from models.order_states import OrderStatus as S
-from models.refund_policy import (
+from models.after_sales.refund_policy import (
     LineState,
     check_refundable,
     check_type,
@@ -22,6 +18,10 @@ from models.refund_policy import (
     refund_deadline,
     refund_entry,
 )
+from models.after_sales.states import AfterSaleInitiator as I
+from models.after_sales.states import AfterSaleType
+from models.errors import DomainError, ErrorCode
+from models.orders.states import OrderStatus as S
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import JSON, select
 
 from models.base import Base
-from models.orders import Order
-from models.stores import Store
+from models.orders.rows import Order
+from models.stores.rows import Store
 from services.row_snapshots import as_snapshots, snapshot_columns, snapshot_type
 
 MAPPERS = sorted(Base.registry.mappers, key=lambda m: m.class_.__name__)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from models.enums import StoreStatus
 from models.errors import DomainError, ErrorCode
-from models.store_hours import (
+from models.stores.hours import (
     delivery_fee_at,
     hours_json,
     is_open_at,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import jwt
 import pytest
 
-from gql.auth import AuthError, mint_token, principal_from_token
+from gql.gate.auth import AuthError, mint_token, principal_from_token
 from gql.settings import load_settings
 from models.enums import Role
 

@@ -22,12 +22,12 @@ from gql.schema.customers import Customer
 from gql.schema.order_lines import OrderLine
 from gql.schema.orders import Order
 from gql.schema.stores import Store
-from models.catalog import Product as ProductRow
-from models.catalog import Sku as SkuRow
-from models.customers import Customer as CustomerRow
-from models.orders import Order as OrderRow
-from models.orders import OrderLine as OrderLineRow
-from models.stores import Store as StoreRow
+from models.catalog.rows import Product as ProductRow
+from models.catalog.rows import Sku as SkuRow
+from models.customers.rows import Customer as CustomerRow
+from models.orders.rows import Order as OrderRow
+from models.orders.rows import OrderLine as OrderLineRow
+from models.stores.rows import Store as StoreRow
 from services.row_snapshots import read_snapshots, snapshot_columns
 from tests.conftest import Database
 

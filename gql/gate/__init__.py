@@ -1,0 +1,1 @@
+"""The request gate: auth, permissions, document shape and limits, cost, rate limit, persisted queries."""

@@ -1,0 +1,1 @@
+"""Campaigns (营销): mapped classes (`rows`) and their pure rules."""

@@ -1,0 +1,1 @@
+"""The catalogue: mapped classes (`rows`) and its pure rules."""

@@ -1,0 +1,1 @@
+"""Coupons (优惠券): mapped classes (`rows`) and their pure rules."""

@@ -1,0 +1,1 @@
+"""Customers: mapped classes (`rows`) and lifecycle segments."""

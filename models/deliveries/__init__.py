@@ -1,0 +1,1 @@
+"""Store delivery (O2O): mapped classes (`rows`), stages and exception queues."""

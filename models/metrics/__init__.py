@@ -1,0 +1,1 @@
+"""Metrics: pure rules, rollup tables, day sets and visit events."""

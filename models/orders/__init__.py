@@ -1,0 +1,1 @@
+"""Orders: mapped classes (`rows`), the state table, actions, counts, filters and query language."""

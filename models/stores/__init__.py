@@ -1,0 +1,1 @@
+"""Stores: mapped classes (`rows`), settings rules, business hours, intake."""

@@ -1,0 +1,1 @@
+"""Campaigns (营销): administration, the list, figures, conflicts and pricing at checkout."""

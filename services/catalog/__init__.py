@@ -1,0 +1,1 @@
+"""The catalogue: reads, product and SKU administration, categories."""

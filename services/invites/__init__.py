@@ -1,0 +1,1 @@
+"""邀请有礼: attribution and rewards, and the inviter's own view."""

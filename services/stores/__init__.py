@@ -1,0 +1,1 @@
+"""Stores: reads, administration, per-store listings and their batch sync."""
