@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from models.after_sales.refund_policy import LineRefund, LineState, line_left
 from models.after_sales.rows import AfterSaleLine
@@ -38,9 +38,10 @@ from services.after_sales.refunds import open_after_sale, pay_out
 from services.commands import Result, Work
 from services.db import SessionFactory
 from services.orders.transitions import lock_order, timeline_note
-from services.scoping import order_visibility
+from services.pagination import Page, PageRequest, Sort, SortKey, paginate
+from services.scoping import visible_through_order
+from services.tabs import tab_counts
 
-MAX_PAGE = 100
 MAX_EVIDENCE = 9
 CLAIMABLE = frozenset({OrderStatus.PENDING_SHIPMENT, OrderStatus.SHIPPED, OrderStatus.COMPLETED})
 """Paid store-delivery orders still holding money: being prepared or delivered, or delivered."""
@@ -237,10 +238,7 @@ class ClaimCriteria:
 
 
 def _where(principal: Principal, criteria: ClaimCriteria, *, with_states: bool = True) -> ColumnElement[bool]:
-    visible = exists(
-        select(Order.id).where(Order.id == CompensationClaim.order_id, order_visibility(principal))
-    )
-    clauses: list[ColumnElement[bool]] = [visible]
+    clauses: list[ColumnElement[bool]] = [visible_through_order(CompensationClaim.order_id, principal)]
     if criteria.store_ids:
         clauses.append(CompensationClaim.store_id.in_(sorted(set(criteria.store_ids))))
     if criteria.causes:
@@ -250,24 +248,19 @@ def _where(principal: Principal, criteria: ClaimCriteria, *, with_states: bool =
     return and_(*clauses)
 
 
+CLAIMS_NEWEST_FIRST = Sort(
+    "CLAIMS_NEWEST_FIRST",
+    (SortKey(CompensationClaim.created_at, True, datetime), SortKey(CompensationClaim.id, True)),
+    lambda c: (c.created_at, c.id),
+)
+
+
 async def list_claims(
-    sessions: SessionFactory, principal: Principal, criteria: ClaimCriteria, first: int = 20
-) -> tuple[int, list[CompensationClaim]]:
-    """(how many claims match in the caller's scope, the newest `first` of them)."""
-    if not 1 <= first <= MAX_PAGE:
-        raise DomainError(ErrorCode.BAD_USER_INPUT, f"first is 1 to {MAX_PAGE}", "first")
-    where = _where(principal, criteria)
-    async with sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(CompensationClaim).where(where))
-        rows = (
-            await session.scalars(
-                select(CompensationClaim)
-                .where(where)
-                .order_by(CompensationClaim.created_at.desc(), CompensationClaim.id.desc())
-                .limit(first)
-            )
-        ).all()
-    return int(total or 0), list(rows)
+    sessions: SessionFactory, principal: Principal, criteria: ClaimCriteria, page: PageRequest
+) -> Page[CompensationClaim]:
+    """One page of the claims that match in the caller's scope, newest first."""
+    base = select(CompensationClaim).where(_where(principal, criteria))
+    return await paginate(sessions, base, CLAIMS_NEWEST_FIRST, page)
 
 
 async def count_claims(
@@ -275,15 +268,16 @@ async def count_claims(
 ) -> dict[ClaimState, int]:
     """Claims per state (the list's tabs), under every filter but the state."""
     where = _where(principal, criteria, with_states=False)
+    return await tab_counts(sessions, CompensationClaim.state, where, ClaimState)
+
+
+async def visible_claim(
+    sessions: SessionFactory, principal: Principal, claim_id: int
+) -> CompensationClaim | None:
+    """The claim when the caller may see its order; else None."""
+    seen = visible_through_order(CompensationClaim.order_id, principal)
     async with sessions() as session:
-        rows = (
-            await session.execute(
-                select(CompensationClaim.state, func.count()).where(where).group_by(CompensationClaim.state)
-            )
-        ).all()
-    counts = dict.fromkeys(ClaimState, 0)
-    counts.update({ClaimState(state): int(n) for state, n in rows})
-    return counts
+        return await session.scalar(select(CompensationClaim).where(CompensationClaim.id == claim_id, seen))
 
 
 async def losses_by_cause(

@@ -8,6 +8,7 @@ guessing an id (they get "not found", not the row).
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from models.after_sales.rows import AfterSale
 from models.customers.rows import Customer
@@ -50,6 +51,13 @@ def customer_visibility(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def visible_through_order(
+    order_id: ColumnElement[int] | InstrumentedAttribute[int], principal: Principal
+) -> ColumnElement[bool]:
+    """A row that belongs to an order (`order_id` is its column) is visible exactly when the order is."""
+    return exists(select(Order.id).where(Order.id == order_id, order_visibility(principal)))
+
+
 def after_sale_visibility(principal: Principal) -> ColumnElement[bool]:
     """An after-sale is visible exactly when its order is."""
-    return exists(select(Order.id).where(Order.id == AfterSale.order_id, order_visibility(principal)))
+    return visible_through_order(AfterSale.order_id, principal)

@@ -89,8 +89,9 @@ FIELD_COSTS: Final[Mapping[str, int]] = {
     "Query.orderStatusCounts": 20,
     "Query.deliveryQueue": 10,
     "Query.deliveryQueueCounts": 10,
-    # A page of claims plus one GROUP BY per state over the caller's claim scope.
-    "Query.claims": 20,
+    # Counts per state tab: one GROUP BY over the caller's claim or escalation scope.
+    "ClaimConnection.counts": 20,
+    "AfterSaleEscalationConnection.counts": 20,
     # Up to 50 orders, one transaction each.
     "Mutation.batchDeliveryAction": 100,
     "Query.orderBookingCounts": 20,

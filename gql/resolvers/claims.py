@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import exists, select
 
 from gql.context import Info
 from gql.gate.permissions import Allowed
@@ -12,22 +11,17 @@ from gql.mutations import UseCase, run, user_error, visible_order
 from gql.schema.claims import (
     ApproveClaimInput,
     Claim,
+    ClaimConnection,
     ClaimFilter,
-    ClaimPage,
     ClaimPayload,
-    ClaimStateCount,
     PayClaimInput,
     RaiseClaimInput,
     RejectClaimInput,
 )
-from models.claims.rows import CompensationClaim
 from models.errors import DomainError
-from models.orders.rows import Order as OrderRow
-from models.principals import Principal
 from services import claims
 from services.commands import Result, Work
-from services.db import SessionFactory
-from services.scoping import order_visibility
+from services.pagination import PageRequest
 
 
 def _claim_id(value: strawberry.ID) -> int:
@@ -43,23 +37,13 @@ def _criteria(f: ClaimFilter | None) -> claims.ClaimCriteria:
     )
 
 
-async def visible_claim(
-    sessions: SessionFactory, principal: Principal, claim_id: int
-) -> CompensationClaim | None:
-    """The claim when the caller may see its order; else None."""
-    seen = exists(
-        select(OrderRow.id).where(OrderRow.id == CompensationClaim.order_id, order_visibility(principal))
-    )
-    async with sessions() as session:
-        return await session.scalar(select(CompensationClaim).where(CompensationClaim.id == claim_id, seen))
-
-
 async def _mutation(info: Info, operation: str, input_: object, use_case: UseCase) -> ClaimPayload:
     try:
         result = await run(info, operation, input_, use_case)
     except DomainError as error:
         return ClaimPayload(claim=None, order=None, user_errors=[user_error(error)])
-    row = await visible_claim(info.context.sessions, info.context.principal, int(result["claimId"]))
+    ctx = info.context
+    row = await claims.visible_claim(ctx.sessions, ctx.principal, int(result["claimId"]))
     return ClaimPayload(
         claim=Claim.from_row(row) if row else None,
         order=await visible_order(info, int(result["orderId"])),
@@ -74,15 +58,22 @@ class ClaimQueries:
         description="Compensation claims (餐损赔付) in the caller's scope, newest first, "
         "with counts per state.",
     )
-    async def claims(self, info: Info, filter: ClaimFilter | None = None, first: int = 20) -> ClaimPage:
+    async def claims(
+        self,
+        info: Info,
+        filter: ClaimFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ClaimConnection:
         criteria = _criteria(filter)
         ctx = info.context
-        total, rows = await claims.list_claims(ctx.sessions, ctx.principal, criteria, first)
-        counts = await claims.count_claims(ctx.sessions, ctx.principal, criteria)
-        return ClaimPage(
-            total_count=total,
-            nodes=[Claim.from_row(r) for r in rows],
-            counts=[ClaimStateCount(state=s, count=n) for s, n in counts.items()],
+        page = await claims.list_claims(
+            ctx.sessions, ctx.principal, criteria, PageRequest(first, after, last, before)
+        )
+        return ClaimConnection.of(
+            page, Claim.from_row, _counts=lambda: claims.count_claims(ctx.sessions, ctx.principal, criteria)
         )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import exists, select
 
 from gql.context import Info
 from gql.gate.permissions import Allowed
@@ -11,21 +10,16 @@ from gql.ids import decode_id
 from gql.mutations import UseCase, run, user_error
 from gql.schema.escalations import (
     AfterSaleEscalation,
+    AfterSaleEscalationConnection,
     DecideEscalationInput,
     EscalateAfterSaleInput,
     EscalationFilter,
-    EscalationPage,
     EscalationPayload,
-    EscalationStateCount,
 )
-from models.after_sales.rows import AfterSaleEscalation as EscalationRow
 from models.errors import DomainError
-from models.orders.rows import Order as OrderRow
-from models.principals import Principal
 from services.after_sales import escalations
 from services.commands import Result, Work
-from services.db import SessionFactory
-from services.scoping import order_visibility
+from services.pagination import PageRequest
 
 
 def _criteria(f: EscalationFilter | None) -> escalations.EscalationCriteria:
@@ -38,21 +32,13 @@ def _criteria(f: EscalationFilter | None) -> escalations.EscalationCriteria:
     )
 
 
-async def visible_escalation(sessions: SessionFactory, principal: Principal, pk: int) -> EscalationRow | None:
-    """The escalation when the caller may see its order; else None."""
-    seen = exists(
-        select(OrderRow.id).where(OrderRow.id == EscalationRow.order_id, order_visibility(principal))
-    )
-    async with sessions() as session:
-        return await session.scalar(select(EscalationRow).where(EscalationRow.id == pk, seen))
-
-
 async def _mutation(info: Info, operation: str, input_: object, use_case: UseCase) -> EscalationPayload:
     try:
         result = await run(info, operation, input_, use_case)
     except DomainError as error:
         return EscalationPayload(escalation=None, user_errors=[user_error(error)])
-    row = await visible_escalation(info.context.sessions, info.context.principal, int(result["escalationId"]))
+    ctx = info.context
+    row = await escalations.visible_escalation(ctx.sessions, ctx.principal, int(result["escalationId"]))
     return EscalationPayload(escalation=AfterSaleEscalation.from_row(row) if row else None, user_errors=[])
 
 
@@ -64,16 +50,23 @@ class EscalationQueries:
         "counts per state (HQ's queue: states [PENDING]).",
     )
     async def after_sale_escalations(
-        self, info: Info, filter: EscalationFilter | None = None, first: int = 20
-    ) -> EscalationPage:
+        self,
+        info: Info,
+        filter: EscalationFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> AfterSaleEscalationConnection:
         criteria = _criteria(filter)
         ctx = info.context
-        total, rows = await escalations.list_escalations(ctx.sessions, ctx.principal, criteria, first)
-        counts = await escalations.count_escalations(ctx.sessions, ctx.principal, criteria)
-        return EscalationPage(
-            total_count=total,
-            nodes=[AfterSaleEscalation.from_row(r) for r in rows],
-            counts=[EscalationStateCount(state=s, count=n) for s, n in counts.items()],
+        page = await escalations.list_escalations(
+            ctx.sessions, ctx.principal, criteria, PageRequest(first, after, last, before)
+        )
+        return AfterSaleEscalationConnection.of(
+            page,
+            AfterSaleEscalation.from_row,
+            _counts=lambda: escalations.count_escalations(ctx.sessions, ctx.principal, criteria),
         )
 
 

@@ -11,8 +11,6 @@ from strawberry import relay
 from gql.context import Info
 from gql.gate.permissions import Allowed
 from gql.ids import parse_global_id, primary_key
-from gql.resolvers.claims import visible_claim
-from gql.resolvers.escalations import visible_escalation
 from gql.resolvers.invites import viewer_invites
 from gql.schema.after_sales import AfterSale
 from gql.schema.campaigns import Campaign
@@ -29,6 +27,8 @@ from gql.schema.staff import ActionLog, StaffAccount
 from gql.schema.stores import Store
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
+from services import claims
+from services.after_sales import escalations
 
 NodeFetcher = Callable[[Info, int], Awaitable[relay.Node | None]]
 
@@ -58,7 +58,7 @@ async def _after_sale(info: Info, pk: int) -> AfterSale | None:
 
 
 async def _escalation(info: Info, pk: int) -> AfterSaleEscalation | None:
-    row = await visible_escalation(info.context.sessions, info.context.principal, pk)
+    row = await escalations.visible_escalation(info.context.sessions, info.context.principal, pk)
     return AfterSaleEscalation.from_row(row) if row else None
 
 
@@ -117,7 +117,7 @@ async def _review(info: Info, pk: int) -> Review | None:
 
 
 async def _claim(info: Info, pk: int) -> Claim | None:
-    row = await visible_claim(info.context.sessions, info.context.principal, pk)
+    row = await claims.visible_claim(info.context.sessions, info.context.principal, pk)
     return Claim.from_row(row) if row else None
 
 

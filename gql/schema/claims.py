@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.schema.common import Money, UserError, money
+from gql.schema.common import Connection, Money, UserError, money
 from gql.schema.orders import Order
 from models.claims.rows import CompensationClaim
 from models.claims.rules import ClaimCause, ClaimState
@@ -70,13 +71,18 @@ class ClaimStateCount:
     count: int
 
 
-@strawberry.type(description="Claims in the caller's scope matching the filter: how many, the newest first.")
-class ClaimPage:
-    total_count: int
-    nodes: list[Claim]
-    counts: list[ClaimStateCount] = strawberry.field(
-        description="Per state, under every filter but `states` (the tabs)."
+@strawberry.type(
+    description="Claims in the caller's scope matching the filter, newest first, with keyset cursors (at "
+    "most 100 a page)."
+)
+class ClaimConnection(Connection[Claim]):
+    _counts: strawberry.Private[Callable[[], Awaitable[Mapping[ClaimState, int]]]]
+
+    @strawberry.field(
+        description="Per state, under every filter but `states` (the tabs; counted only when asked)."
     )
+    async def counts(self) -> list[ClaimStateCount]:
+        return [ClaimStateCount(state=s, count=n) for s, n in (await self._counts()).items()]
 
 
 @strawberry.input

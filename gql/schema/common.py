@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
-from typing import Any, Generic, NewType, TypeVar
+from typing import Any, Generic, NewType, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -93,7 +93,9 @@ class Connection(Generic[NodeT]):
         return await self._count()
 
     @classmethod
-    def of(cls, page: Page[Any], convert: Callable[[Any], NodeT]) -> Connection[NodeT]:
+    def of(cls, page: Page[Any], convert: Callable[[Any], NodeT], **extra: Any) -> Self:
+        """The connection of `page`, its rows made nodes by `convert`; `extra` sets a subclass's
+        own fields (a list's tab counts)."""
         edges: list[Edge[NodeT]] = [_PageEdge(page, i, convert(r)) for i, r in enumerate(page.rows)]
         return cls(
             edges=edges,
@@ -104,4 +106,5 @@ class Connection(Generic[NodeT]):
                 end_cursor=page.cursor(-1) if page.rows else None,
             ),
             _count=page.count,
+            **extra,
         )

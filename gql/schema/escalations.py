@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 from gql.context import Info
-from gql.schema.common import UserError
+from gql.schema.common import Connection, UserError
 from gql.schema.orders import Order
 from models.after_sales.escalation_rules import EscalationState, EscalationVerdict
 from models.after_sales.rows import AfterSaleEscalation as EscalationRow
@@ -78,13 +79,18 @@ class EscalationStateCount:
     count: int
 
 
-@strawberry.type(description="Escalations in the caller's scope matching the filter, oldest first (a queue).")
-class EscalationPage:
-    total_count: int
-    nodes: list[AfterSaleEscalation]
-    counts: list[EscalationStateCount] = strawberry.field(
-        description="Per state, under every filter but `states` (the tabs)."
+@strawberry.type(
+    description="Escalations in the caller's scope matching the filter, oldest first (a queue), with keyset "
+    "cursors (at most 100 a page)."
+)
+class AfterSaleEscalationConnection(Connection[AfterSaleEscalation]):
+    _counts: strawberry.Private[Callable[[], Awaitable[Mapping[EscalationState, int]]]]
+
+    @strawberry.field(
+        description="Per state, under every filter but `states` (the tabs; counted only when asked)."
     )
+    async def counts(self) -> list[EscalationStateCount]:
+        return [EscalationStateCount(state=s, count=n) for s, n in (await self._counts()).items()]
 
 
 @strawberry.input

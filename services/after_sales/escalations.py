@@ -12,6 +12,7 @@ a refund through `pay_out`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
@@ -36,9 +37,10 @@ from services.after_sales.refunds import after_sale_transition, pay_out
 from services.commands import Result, Work
 from services.db import SessionFactory
 from services.orders.transitions import timeline_note
-from services.scoping import order_visibility
+from services.pagination import Page, PageRequest, Sort, SortKey, paginate
+from services.scoping import visible_through_order
+from services.tabs import tab_counts
 
-MAX_PAGE = 100
 MAX_EVIDENCE = 1000
 
 
@@ -195,10 +197,7 @@ class EscalationCriteria:
 def _where(
     principal: Principal, criteria: EscalationCriteria, *, with_states: bool = True
 ) -> ColumnElement[bool]:
-    visible = exists(
-        select(Order.id).where(Order.id == AfterSaleEscalation.order_id, order_visibility(principal))
-    )
-    clauses: list[ColumnElement[bool]] = [visible]
+    clauses: list[ColumnElement[bool]] = [visible_through_order(AfterSaleEscalation.order_id, principal)]
     if criteria.store_ids:
         clauses.append(AfterSaleEscalation.store_id.in_(sorted(set(criteria.store_ids))))
     if criteria.raised_by:
@@ -213,25 +212,20 @@ def _where(
     return and_(*clauses)
 
 
+ESCALATION_QUEUE = Sort(
+    "ESCALATION_QUEUE",
+    (SortKey(AfterSaleEscalation.created_at, False, datetime), SortKey(AfterSaleEscalation.id, False)),
+    lambda e: (e.created_at, e.id),
+)
+"""Oldest first: a queue is worked from its oldest entry."""
+
+
 async def list_escalations(
-    sessions: SessionFactory, principal: Principal, criteria: EscalationCriteria, first: int = 20
-) -> tuple[int, list[AfterSaleEscalation]]:
-    """(how many escalations match in the caller's scope, the oldest `first` of them: a queue is
-    worked from its oldest entry)."""
-    if not 1 <= first <= MAX_PAGE:
-        raise DomainError(ErrorCode.BAD_USER_INPUT, f"first is 1 to {MAX_PAGE}", "first")
-    where = _where(principal, criteria)
-    async with sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(AfterSaleEscalation).where(where))
-        rows = (
-            await session.scalars(
-                select(AfterSaleEscalation)
-                .where(where)
-                .order_by(AfterSaleEscalation.created_at, AfterSaleEscalation.id)
-                .limit(first)
-            )
-        ).all()
-    return int(total or 0), list(rows)
+    sessions: SessionFactory, principal: Principal, criteria: EscalationCriteria, page: PageRequest
+) -> Page[AfterSaleEscalation]:
+    """One page of the escalations that match in the caller's scope (`ESCALATION_QUEUE`)."""
+    base = select(AfterSaleEscalation).where(_where(principal, criteria))
+    return await paginate(sessions, base, ESCALATION_QUEUE, page)
 
 
 async def count_escalations(
@@ -239,14 +233,15 @@ async def count_escalations(
 ) -> dict[EscalationState, int]:
     """Escalations per state (the queue's tabs), under every filter but the state."""
     where = _where(principal, criteria, with_states=False)
+    return await tab_counts(sessions, AfterSaleEscalation.state, where, EscalationState)
+
+
+async def visible_escalation(
+    sessions: SessionFactory, principal: Principal, escalation_id: int
+) -> AfterSaleEscalation | None:
+    """The escalation when the caller may see its order; else None."""
+    seen = visible_through_order(AfterSaleEscalation.order_id, principal)
     async with sessions() as session:
-        rows = (
-            await session.execute(
-                select(AfterSaleEscalation.state, func.count())
-                .where(where)
-                .group_by(AfterSaleEscalation.state)
-            )
-        ).all()
-    counts = dict.fromkeys(EscalationState, 0)
-    counts.update({EscalationState(state): int(n) for state, n in rows})
-    return counts
+        return await session.scalar(
+            select(AfterSaleEscalation).where(AfterSaleEscalation.id == escalation_id, seen)
+        )

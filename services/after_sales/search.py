@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, select, true
 from sqlalchemy.orm import aliased
 
 from models.after_sales.rows import AfterSale, AfterSaleEscalation
@@ -15,6 +15,7 @@ from models.principals import Principal
 from services.db import SessionFactory
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import after_sale_visibility
+from services.tabs import tab_counts
 
 AFTER_SALES_NEWEST_FIRST = Sort(
     "CREATED_AT",
@@ -83,11 +84,5 @@ async def count_by_status(
     sessions: SessionFactory, principal: Principal, criteria: AfterSaleCriteria
 ) -> dict[AfterSaleStatus, int]:
     """Every status's count (zeros included) for the tabs, in one statement; the status filter is ignored."""
-    stmt = (
-        select(AfterSale.status, func.count())
-        .where(scoped_condition(principal, criteria, with_status=False))
-        .group_by(AfterSale.status)
-    )
-    async with sessions() as session:
-        found = {status: int(n) for status, n in (await session.execute(stmt)).all()}
-    return {status: found.get(status, 0) for status in AfterSaleStatus}
+    where = scoped_condition(principal, criteria, with_status=False)
+    return await tab_counts(sessions, AfterSale.status, where, AfterSaleStatus)

@@ -16,9 +16,15 @@ RAISE = mutation("raiseClaim", "RaiseClaimInput", PAYLOAD)
 APPROVE = mutation("approveClaim", "ApproveClaimInput", PAYLOAD)
 REJECT = mutation("rejectClaim", "RejectClaimInput", PAYLOAD)
 PAY = mutation("payClaim", "PayClaimInput", PAYLOAD)
-CLAIMS = f"""query($filter: ClaimFilter, $first: Int) {{
-  claims(filter: $filter, first: $first) {{ totalCount nodes {{ {CLAIM_FIELDS} }} counts {{ state count }} }}
+CLAIMS = f"""query($filter: ClaimFilter, $first: Int, $after: String) {{
+  claims(filter: $filter, first: $first, after: $after) {{
+    totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {CLAIM_FIELDS} }} }}
+    counts {{ state count }} }}
 }}"""
+
+
+def claim_ids(connection: dict[str, Any]) -> list[str]:
+    return [edge["node"]["id"] for edge in connection["edges"]]
 
 
 def raise_input(order_id: str, cause: str = "DAMAGED", amount: int = 1000, **extra: Any) -> dict[str, Any]:

@@ -11,9 +11,10 @@ from models.enums import PaymentKind
 from models.orders.rows import OrderEvent
 from models.payments import PaymentTransaction
 from tests.api.after_sale_flow import codes, done, shipped_order
-from tests.api.claim_flow import APPROVE, CLAIMS, PAY, RAISE, REJECT, raise_input
+from tests.api.claim_flow import APPROVE, CLAIMS, PAY, RAISE, REJECT, claim_ids, raise_input
 from tests.api.conftest import Api
 from tests.api.order_flow import key, open_shop
+from tests.api.page_walk import walk
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -129,11 +130,11 @@ async def test_claims_list_filters_counts_and_scope(api: Api, seed: Seed) -> Non
 
     page = (await hq.execute(CLAIMS)).data["claims"]
     assert page["totalCount"] == 3
-    assert [n["id"] for n in page["nodes"]] == ids[::-1]
+    assert claim_ids(page) == ids[::-1]
     counts = {c["state"]: c["count"] for c in page["counts"]}
     assert counts == {"PENDING": 2, "APPROVED": 0, "PAID": 0, "REJECTED": 1}
     r = await staff.execute(CLAIMS, filter={"causes": ["DAMAGED", "RIDER_LATE"], "states": ["PENDING"]})
-    assert [n["id"] for n in r.data["claims"]["nodes"]] == [ids[0]]
+    assert claim_ids(r.data["claims"]) == [ids[0]]
     assert {c["state"]: c["count"] for c in r.data["claims"]["counts"]}["REJECTED"] == 1
     other = api.as_staff(shop.b.id)
     assert (await other.execute(CLAIMS)).data["claims"]["totalCount"] == 0
@@ -151,6 +152,31 @@ async def test_claims_list_filters_counts_and_scope(api: Api, seed: Seed) -> Non
     for item in bad:
         assert codes(await staff.execute(RAISE, input=item), "raiseClaim") == ["BAD_USER_INPUT"]
     assert (await hq.execute(CLAIMS)).data["claims"]["totalCount"] == 3
+
+
+async def test_claims_page_by_cursor(api: Api, seed: Seed) -> None:
+    shop = await open_shop(seed)
+    order = await shipped_order(api, shop)
+    staff, hq = api.as_staff(shop.a.id), api.as_hq()
+    for cause in ("DAMAGED", "RIDER_LATE", "LOCATION", "SYSTEM", "DAMAGED"):
+        done(await staff.execute(RAISE, input=raise_input(order["id"], cause, 100)), "raiseClaim")
+    everything = claim_ids((await hq.execute(CLAIMS, first=100)).data["claims"])
+    assert len(everything) == 5
+    for size in (1, 2, 5):
+        assert [n["id"] for n in await walk(hq, CLAIMS, "claims", size)] == everything, size
+    damaged = {"causes": ["DAMAGED"]}
+    walked = await walk(hq, CLAIMS, "claims", 1, filter=damaged)
+    assert [n["id"] for n in walked] == claim_ids((await hq.execute(CLAIMS, filter=damaged)).data["claims"])
+    assert len(walked) == 2
+    page = (await hq.execute(CLAIMS, first=2)).data["claims"]
+    assert (page["totalCount"], page["pageInfo"]["hasNextPage"]) == (5, True)
+    assert {c["state"]: c["count"] for c in page["counts"]}["PENDING"] == 5  # counts span every page
+
+    r = await hq.execute(CLAIMS, first=2, after="bm90IGEgY3Vyc29y")
+    assert r.error_codes == ["INVALID_CURSOR"]
+    assert r.errors[0]["extensions"]["field"] == "after"
+    orders = (await hq.execute("{ orders(first: 1) { edges { cursor } } }")).data["orders"]["edges"]
+    assert (await hq.execute(CLAIMS, first=2, after=orders[0]["cursor"])).error_codes == ["INVALID_CURSOR"]
 
 
 async def test_revenue_lost_to_service_problems_matches_sql(api: Api, seed: Seed, db: Database) -> None:

@@ -162,7 +162,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         _eq("shipReplacement.afterSale.status", "RESHIPPED"),
         _eq("shipReplacement.afterSale.refundAmount.cents", 0),
     ],
-    ("orders.md", "Escalations"): [lambda d: _nonempty(d["afterSaleEscalations"]["nodes"])],
+    ("orders.md", "Escalations"): [lambda d: _nonempty(d["afterSaleEscalations"]["edges"])],
     ("orders.md", "Verdict"): [
         _eq("decideEscalation.escalation.state", "BUYER_SUPPORTED"),
         _eq("decideEscalation.escalation.afterSale.status", "REFUNDED"),
@@ -315,7 +315,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
     ("fulfilment.md", "RaiseClaim"): [_eq("raiseClaim.claim.state", "PENDING")],
     ("fulfilment.md", "ApproveClaim"): [_eq("approveClaim.claim.compensationAmount.cents", 300)],
     ("fulfilment.md", "PayClaim"): [_eq("payClaim.claim.state", "PAID")],
-    ("fulfilment.md", "ClaimList"): [lambda d: _nonempty(d["claims"]["nodes"])],
+    ("fulfilment.md", "ClaimList"): [lambda d: _nonempty(d["claims"]["edges"])],
 }
 
 

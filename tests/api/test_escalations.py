@@ -27,11 +27,18 @@ from tests.api.after_sale_flow import (
 )
 from tests.api.conftest import Api
 from tests.api.order_flow import key, open_shop
+from tests.api.page_walk import walk
 from tests.conftest import Database
 from tests.factories import Seed
 
-QUEUE = f"""query($filter: EscalationFilter) {{ afterSaleEscalations(filter: $filter) {{
-  totalCount nodes {{ {ESCALATION_FIELDS} }} counts {{ state count }} }} }}"""
+QUEUE = f"""query($filter: EscalationFilter, $first: Int, $after: String) {{
+  afterSaleEscalations(filter: $filter, first: $first, after: $after) {{
+    totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {ESCALATION_FIELDS} }} }}
+    counts {{ state count }} }} }}"""
+
+
+def _ids(r: Any) -> list[str]:
+    return [edge["node"]["id"] for edge in r.data["afterSaleEscalations"]["edges"]]
 
 
 def _escalate(after_sale: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -73,7 +80,7 @@ async def test_hq_supports_the_buyer_and_the_refund_is_paid(api: Api, seed: Seed
     assert e["afterSale"]["status"] == "ESCALATED"
 
     queue = await hq.execute(QUEUE, filter={"states": ["PENDING"]})
-    assert [n["id"] for n in queue.data["afterSaleEscalations"]["nodes"]] == [e["id"]]
+    assert _ids(queue) == [e["id"]]
     assert _counts(queue) == {"PENDING": 1}
     assert (await staff.execute(QUEUE)).data["afterSaleEscalations"]["totalCount"] == 1  # its own store's
     assert (await api.as_staff(shop.b.id).execute(QUEUE)).data["afterSaleEscalations"]["totalCount"] == 0
@@ -315,3 +322,28 @@ async def test_an_overdue_request_offers_the_buyer_escalate(api: Api, seed: Seed
     assert (await _buttons(buyer, a))["ESCALATE"] == (True, None)
     assert (await api.as_hq().execute(QUEUE)).data["afterSaleEscalations"]["totalCount"] == 0
     done(await buyer.execute(ESCALATE, input=_escalate(a)), "escalateAfterSale")
+
+
+async def test_the_queue_pages_by_cursor(api: Api, seed: Seed) -> None:
+    shop = await open_shop(seed)
+    staff, hq = api.as_staff(shop.a.id), api.as_hq()
+    raised = []
+    for _ in range(3):
+        _, a = await after_sale_in(api, shop, "PENDING_REVIEW")  # the store may hand a request in review
+        raised.append(done(await staff.execute(ESCALATE, input=_escalate(a)), "escalateAfterSale"))
+    oldest_first = [p["escalation"]["id"] for p in raised]
+    assert _ids(await hq.execute(QUEUE, first=100)) == oldest_first
+    for size in (1, 2, 3):
+        walked = await walk(hq, QUEUE, "afterSaleEscalations", size, filter={"states": ["PENDING"]})
+        assert [n["id"] for n in walked] == oldest_first, size
+    page = (await hq.execute(QUEUE, first=1)).data["afterSaleEscalations"]
+    assert (page["totalCount"], page["pageInfo"]["hasNextPage"]) == (3, True)
+    assert {c["state"]: c["count"] for c in page["counts"]}["PENDING"] == 3  # counts span every page
+    assert (await walk(hq, QUEUE, "afterSaleEscalations", 2, filter={"raisedBy": ["CUSTOMER"]})) == []
+
+    r = await hq.execute(QUEUE, first=2, after="bm90IGEgY3Vyc29y")
+    assert r.error_codes == ["INVALID_CURSOR"]
+    assert r.errors[0]["extensions"]["field"] == "after"
+    listed = (await hq.execute("{ afterSales(first: 1) { edges { cursor } } }")).data["afterSales"]["edges"]
+    assert (await hq.execute(QUEUE, first=2, after=listed[0]["cursor"])).error_codes == ["INVALID_CURSOR"]
+    assert (await hq.execute(QUEUE, first=101)).error_codes == ["PAGE_SIZE_EXCEEDED"]
