@@ -9,13 +9,12 @@ from __future__ import annotations
 import random
 
 from bench.generator.after_sales import evidence_urls, open_status
-from bench.generator.catalog import IMAGE_BASE
-from bench.generator.catalog_words import MERCHANT_REPLIES, REVIEW_TEXTS
 from bench.generator.claims import emit_claim
-from bench.generator.common import DAY, HOUR, Batch, Ids, Weighted, between, dt, dt_opt, json_text
+from bench.generator.common import HOUR, Batch, Ids, between, dt, dt_opt, json_text
 from bench.generator.escalations import emit_escalation
 from bench.generator.lifecycle import payment_no
 from bench.generator.promotions import emit_pricing
+from bench.generator.reviews import emit_reviews
 from bench.generator.sim import OrderSim
 from bench.generator.teams import TeamSim
 from bench.generator.world import FirstOrder
@@ -27,7 +26,6 @@ _PAY = PaymentKind.PAY.value
 _REFUND = PaymentKind.REFUND.value
 _SUCCEEDED = PaymentStatus.SUCCEEDED.value
 _REFUNDED = AfterSaleStatus.REFUNDED.value
-_RATING = Weighted([(5, 62.0), (4, 22.0), (3, 8.0), (2, 4.0), (1, 4.0)])
 
 
 _BOOKED_AHEAD = (1800.0, 5400.0, 4 * HOUR)
@@ -214,7 +212,7 @@ class Emitter:
             )
         self._after_sales(sim, batch)
         if sim.status is OrderStatus.COMPLETED:
-            self._reviews(sim, batch)
+            emit_reviews(sim, self.ids, batch, self.rng, self.now)
         self._customer(sim)
 
     def _parcels(self, sim: OrderSim, batch: Batch) -> None:
@@ -307,48 +305,6 @@ class Emitter:
                         None,
                     ),
                 )
-
-    def _reviews(self, sim: OrderSim, batch: Batch) -> None:
-        rng = self.rng
-        completed = sim.completed if sim.completed is not None else sim.t
-        for line in sim.lines:
-            if line.is_gift or line.refunded_qty == line.quantity or rng.random() >= 0.3:
-                continue
-            created = completed + between(rng, HOUR, 10 * DAY, 1.6)
-            if created >= self.now:
-                continue
-            review_id = self.ids.next("reviews")
-            rating = _RATING.pick(rng)
-            content = rng.choice(REVIEW_TEXTS[rating]) if rng.random() < 0.85 else None
-            images = [f"{IMAGE_BASE}/reviews/{review_id}/{k}.jpg" for k in range(1, rng.randint(1, 3) + 1)]
-            reply, replied = None, None
-            if rng.random() < (0.7 if rating <= 2 else 0.3):
-                replied_at = created + between(rng, HOUR, 3 * DAY, 1.5)
-                if replied_at < self.now:
-                    reply, replied = (
-                        rng.choice(MERCHANT_REPLIES[2:] if rating <= 3 else MERCHANT_REPLIES[:2]),
-                        replied_at,
-                    )
-            hidden = rng.random() < (0.1 if rating <= 2 else 0.02)
-            batch.add(
-                "reviews",
-                (
-                    review_id,
-                    sim.id,
-                    line.id,
-                    line.sku.product_id,
-                    line.sku.id,
-                    sim.store_id,
-                    sim.customer.id,
-                    rating,
-                    content,
-                    json_text(images if rng.random() < 0.2 else []),
-                    reply,
-                    dt_opt(replied),
-                    hidden,
-                    dt(created),
-                ),
-            )
 
     def _customer(self, sim: OrderSim) -> None:
         customer = sim.customer
