@@ -162,3 +162,14 @@ class DomainError(Exception):
 
     def __repr__(self) -> str:
         return f"DomainError({self.code.value}, {self.message!r}, field={self.field!r})"
+
+
+def check_version(noun: str, version: int, expected: int | None) -> None:
+    """Optimistic locking: VERSION_CONFLICT (on `expectedVersion`) when the caller gave the version
+    it last saw and the record has moved on since."""
+    if expected is not None and expected != version:
+        raise DomainError(
+            ErrorCode.VERSION_CONFLICT,
+            f"{noun} is at version {version}, not {expected}: reload it",
+            "expectedVersion",
+        )

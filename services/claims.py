@@ -29,7 +29,7 @@ from models.claims.rules import (
     next_claim_state,
 )
 from models.enums import Fulfillment
-from models.errors import DomainError, ErrorCode
+from models.errors import DomainError, ErrorCode, check_version
 from models.orders.event_types import CLAIM_DECIDED, CLAIM_RAISED
 from models.orders.rows import Order, OrderLine
 from models.orders.states import OrderStatus
@@ -126,12 +126,7 @@ async def _lock(work: Work, claim_id: int, expected_version: int | None) -> tupl
         select(CompensationClaim).where(CompensationClaim.id == claim_id).with_for_update()
     )
     assert claim is not None
-    if expected_version is not None and expected_version != claim.version:
-        raise DomainError(
-            ErrorCode.VERSION_CONFLICT,
-            f"claim is at version {claim.version}, not {expected_version}: reload it",
-            "expectedVersion",
-        )
+    check_version("claim", claim.version, expected_version)
     return claim, order
 
 

@@ -28,11 +28,11 @@ from models.after_sales.refund_policy import LineState
 from models.after_sales.rows import AfterSale, AfterSaleEscalation, AfterSaleLine
 from models.after_sales.states import AfterSaleAction, AfterSaleStatus, AfterSaleType
 from models.enums import ActorType
-from models.errors import DomainError, ErrorCode
+from models.errors import DomainError, ErrorCode, check_version
 from models.orders.event_types import AFTER_SALE_ESCALATED, ESCALATION_DECIDED
 from models.orders.rows import Order, OrderLine
 from models.principals import Principal
-from services.after_sales.lifecycle import check_version, line_rule, lock_after_sale, required_text
+from services.after_sales.lifecycle import line_rule, lock_after_sale, required_text
 from services.after_sales.refunds import after_sale_transition, pay_out
 from services.commands import Result, Work
 from services.db import SessionFactory
@@ -106,7 +106,7 @@ async def escalate(
     reason = required_text(reason, "reason")
     evidence = required_text(evidence, "evidence", MAX_EVIDENCE) if evidence and evidence.strip() else None
     after_sale, order = await lock_after_sale(work, after_sale_id)
-    check_version(after_sale, expected_version)
+    check_version("after-sale", after_sale.version, expected_version)
     check_escalation(
         after_sale.status,
         work.actor.type,
@@ -162,12 +162,7 @@ async def decide(
         select(AfterSaleEscalation).where(AfterSaleEscalation.id == escalation_id).with_for_update()
     )
     assert escalation is not None
-    if expected_version is not None and expected_version != escalation.version:
-        raise DomainError(
-            ErrorCode.VERSION_CONFLICT,
-            f"escalation is at version {escalation.version}, not {expected_version}: reload it",
-            "expectedVersion",
-        )
+    check_version("escalation", escalation.version, expected_version)
     if escalation.state is not EscalationState.PENDING:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,

@@ -19,14 +19,13 @@ from sqlalchemy import select
 from models.after_sales.rows import AfterSale, AfterSaleLine, AfterSaleReplacement
 from models.after_sales.states import AfterSaleAction, AfterSaleStatus, AfterSaleType, next_after_sale_status
 from models.catalog.rows import Sku, StoreSku
-from models.errors import DomainError, ErrorCode
+from models.errors import DomainError, ErrorCode, check_version
 from models.orders.event_types import REPLACEMENT_SHIPPED
 from models.orders.rows import Order, OrderLine
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL
 from services.after_sales.lifecycle import (
     LineAsk,
     after_sale_result,
-    check_version,
     lock_after_sale,
     request,
     required_text,
@@ -115,7 +114,7 @@ async def ship_replacement(
     """The store sends the replacement: its stock is taken (or OUT_OF_STOCK, nothing changed)."""
     carrier, tracking_no = required_text(carrier, "carrier", 32), required_text(tracking_no, "trackingNo", 40)
     after_sale, order = await lock_after_sale(work, after_sale_id)
-    check_version(after_sale, expected_version)
+    check_version("after-sale", after_sale.version, expected_version)
     next_after_sale_status(after_sale.status, A.SHIP_REPLACEMENT, after_sale.type)  # refuse before stock
     await reserve_stock(
         work.session, order.store_id, await replacement_units(work, after_sale), "afterSaleId"
@@ -143,7 +142,7 @@ async def confirm_replacement(
 ) -> Result:
     """The buyer has the replacement: the exchange is done (EXCHANGED)."""
     after_sale, _ = await lock_after_sale(work, after_sale_id)
-    check_version(after_sale, expected_version)
+    check_version("after-sale", after_sale.version, expected_version)
     await after_sale_transition(work, after_sale, A.CONFIRM_REPLACEMENT)
     return after_sale_result(after_sale)
 

@@ -35,7 +35,7 @@ from models.after_sales.states import (
     receipt_action,
 )
 from models.enums import ActorType
-from models.errors import DomainError, ErrorCode
+from models.errors import DomainError, ErrorCode, check_version
 from models.orders.event_types import AFTER_SALE_REQUESTED
 from models.orders.rows import Order, OrderLine
 from models.principals import SYSTEM
@@ -274,15 +274,6 @@ async def lock_after_sale(work: Work, after_sale_id: int) -> tuple[AfterSale, Or
     return after_sale, order
 
 
-def check_version(after_sale: AfterSale, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != after_sale.version:
-        raise DomainError(
-            ErrorCode.VERSION_CONFLICT,
-            f"after-sale is at version {after_sale.version}, not {expected_version}: reload it",
-            "expectedVersion",
-        )
-
-
 async def _move(
     work: Work,
     after_sale_id: int,
@@ -292,7 +283,7 @@ async def _move(
 ) -> Result:
     """Take `action` (or the one it picks for the after-sale's type); pay out when it refunds."""
     after_sale, order = await lock_after_sale(work, after_sale_id)
-    check_version(after_sale, expected_version)
+    check_version("after-sale", after_sale.version, expected_version)
     chosen = action if isinstance(action, AfterSaleAction) else action(after_sale.type)
     await after_sale_transition(work, after_sale, chosen, dict(payload))
     if after_sale.status is AfterSaleStatus.REFUNDED:
@@ -327,7 +318,7 @@ async def reject(
 ) -> Result:
     reason = required_text(reason, "reason")
     after_sale, _ = await lock_after_sale(work, after_sale_id)
-    check_version(after_sale, expected_version)
+    check_version("after-sale", after_sale.version, expected_version)
     await after_sale_transition(work, after_sale, A.REJECT, {"reason": reason})
     after_sale.reject_reason = reason
     return after_sale_result(after_sale)
@@ -353,7 +344,7 @@ async def submit_return(
     """The buyer ships the goods back and says how."""
     carrier, tracking_no = required_text(carrier, "carrier", 32), required_text(tracking_no, "trackingNo", 40)
     after_sale, _ = await lock_after_sale(work, after_sale_id)
-    check_version(after_sale, expected_version)
+    check_version("after-sale", after_sale.version, expected_version)
     await after_sale_transition(
         work, after_sale, A.SUBMIT_RETURN, {"carrier": carrier, "trackingNo": tracking_no}
     )
@@ -374,7 +365,7 @@ async def refuse_return_receipt(
     """The goods came back damaged or wrong (拒绝收货): no refund."""
     reason = required_text(reason, "reason")
     after_sale, _ = await lock_after_sale(work, after_sale_id)
-    check_version(after_sale, expected_version)
+    check_version("after-sale", after_sale.version, expected_version)
     await after_sale_transition(work, after_sale, A.REFUSE_RETURN_RECEIPT, {"reason": reason})
     after_sale.reject_reason = reason
     return after_sale_result(after_sale)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from models.campaigns.rows import GroupBuyTeam
 from models.deliveries.stages import DEFAULT_DELIVERY_MINUTES, DeliveryStage, next_stage, promised_delivery_at
 from models.enums import Fulfillment
-from models.errors import DomainError, ErrorCode
+from models.errors import DomainError, ErrorCode, check_version
 from models.orders.rows import ACTION_TIMESTAMP, Order, OrderEvent
 from models.orders.states import OrderAction, OrderStatus, Transition, transition
 from models.stores.rows import Store
@@ -50,17 +50,8 @@ async def lock_order(work: Work, order_id: int, *, expected_version: int | None 
     order = await work.session.scalar(stmt)
     if order is None:
         raise DomainError(ErrorCode.NOT_FOUND, "order not found", "orderId")
-    check_version(order, expected_version)
+    check_version("order", order.version, expected_version)
     return order
-
-
-def check_version(order: Order, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != order.version:
-        raise DomainError(
-            ErrorCode.VERSION_CONFLICT,
-            f"order is at version {order.version}, not {expected_version}: reload it",
-            "expectedVersion",
-        )
 
 
 def check_step(work: Work, order: Order, action: OrderAction) -> Transition:
