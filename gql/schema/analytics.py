@@ -11,7 +11,7 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable, Coroutine
 from enum import Enum
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import strawberry
 from aiodataloader import DataLoader
@@ -203,6 +203,37 @@ class AggregateKey:
         )
 
 
+MeasureT = TypeVar("MeasureT", bound=Enum)
+ValueT = TypeVar("ValueT")
+SORT_HELP: Final = "Sort groups by one measure or one groupBy dimension (exactly one)."
+
+
+@strawberry.type
+class AggregateRowOf(Generic[ValueT]):
+    """What every source's result row holds; each source names its own (`OrderAggregateRow` …)."""
+
+    keys: list[AggregateKey]
+    values: list[ValueT]
+
+
+@strawberry.input
+class AggregateHavingOf(Generic[MeasureT]):
+    """What every source's `having` holds; each source names its own (`OrderAggregateHaving` …)."""
+
+    measure: MeasureT
+    comparison: Comparison
+    value: float
+
+
+@strawberry.input
+class AggregateSortOf(Generic[MeasureT]):
+    """What every source's sort holds; each source names its own (`OrderAggregateSort` …)."""
+
+    measure: MeasureT | None = None
+    dimension: Dimension | None = None
+    descending: bool = True
+
+
 def money_of(found: Value) -> Money | None:
     if found.kind is not Kind.MONEY or found.value is None:
         return None
@@ -251,9 +282,8 @@ class AfterSaleAggregateValue:
 
 
 @strawberry.type(description="One group of after-sale lines: its keys (in groupBy order) and measures.")
-class AfterSaleAggregateRow:
-    keys: list[AggregateKey]
-    values: list[AfterSaleAggregateValue]
+class AfterSaleAggregateRow(AggregateRowOf[AfterSaleAggregateValue]):
+    pass
 
 
 @strawberry.type(description="After-sale lines grouped and measured.")
@@ -265,17 +295,13 @@ class AfterSaleAggregate:
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
-class AfterSaleAggregateHaving:
-    measure: AfterSaleMeasure
-    comparison: Comparison
-    value: float
+class AfterSaleAggregateHaving(AggregateHavingOf[AfterSaleMeasure]):
+    pass
 
 
-@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
-class AfterSaleAggregateSort:
-    measure: AfterSaleMeasure | None = None
-    dimension: Dimension | None = None
-    descending: bool = True
+@strawberry.input(description=SORT_HELP)
+class AfterSaleAggregateSort(AggregateSortOf[AfterSaleMeasure]):
+    pass
 
 
 @strawberry.type(description="A measure of a visit-event aggregate.")
@@ -291,9 +317,8 @@ class VisitAggregateValue:
 
 
 @strawberry.type(description="One group of page views: its keys (in groupBy order) and measures.")
-class VisitAggregateRow:
-    keys: list[AggregateKey]
-    values: list[VisitAggregateValue]
+class VisitAggregateRow(AggregateRowOf[VisitAggregateValue]):
+    pass
 
 
 @strawberry.type(description="Visit events (page views) grouped and measured.")
@@ -305,17 +330,13 @@ class VisitAggregate:
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value`.")
-class VisitAggregateHaving:
-    measure: VisitMeasure
-    comparison: Comparison
-    value: float
+class VisitAggregateHaving(AggregateHavingOf[VisitMeasure]):
+    pass
 
 
-@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
-class VisitAggregateSort:
-    measure: VisitMeasure | None = None
-    dimension: Dimension | None = None
-    descending: bool = True
+@strawberry.input(description=SORT_HELP)
+class VisitAggregateSort(AggregateSortOf[VisitMeasure]):
+    pass
 
 
 @strawberry.input(description="Which page views to aggregate; each given part narrows (empty: any).")
@@ -328,15 +349,13 @@ class VisitFilter:
 
 
 @strawberry.type(description="One group of orders: its keys (in groupBy order) and measures.")
-class OrderAggregateRow:
-    keys: list[AggregateKey]
-    values: list[OrderAggregateValue]
+class OrderAggregateRow(AggregateRowOf[OrderAggregateValue]):
+    pass
 
 
 @strawberry.type(description="One group of order lines: its keys (in groupBy order) and measures.")
-class OrderLineAggregateRow:
-    keys: list[AggregateKey]
-    values: list[OrderLineAggregateValue]
+class OrderLineAggregateRow(AggregateRowOf[OrderLineAggregateValue]):
+    pass
 
 
 @strawberry.type(description="Orders grouped and measured.")
@@ -356,28 +375,20 @@ class OrderLineAggregate:
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
-class OrderAggregateHaving:
-    measure: OrderMeasure
-    comparison: Comparison
-    value: float
+class OrderAggregateHaving(AggregateHavingOf[OrderMeasure]):
+    pass
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
-class OrderLineAggregateHaving:
-    measure: LineMeasure
-    comparison: Comparison
-    value: float
+class OrderLineAggregateHaving(AggregateHavingOf[LineMeasure]):
+    pass
 
 
-@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
-class OrderAggregateSort:
-    measure: OrderMeasure | None = None
-    dimension: Dimension | None = None
-    descending: bool = True
+@strawberry.input(description=SORT_HELP)
+class OrderAggregateSort(AggregateSortOf[OrderMeasure]):
+    pass
 
 
-@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
-class OrderLineAggregateSort:
-    measure: LineMeasure | None = None
-    dimension: Dimension | None = None
-    descending: bool = True
+@strawberry.input(description=SORT_HELP)
+class OrderLineAggregateSort(AggregateSortOf[LineMeasure]):
+    pass

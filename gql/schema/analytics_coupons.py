@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import strawberry
 
-from gql.schema.analytics import AggregateKey, AggregateSource, money_of
+from gql.schema.analytics import (
+    SORT_HELP,
+    AggregateHavingOf,
+    AggregateRowOf,
+    AggregateSortOf,
+    AggregateSource,
+    money_of,
+)
 from gql.schema.common import Money
 from models.coupons.rules import CouponIssueCause, CouponStatus, CouponType
 from services.analytics.coupons import CouponMeasure
-from services.analytics.dimensions import Dimension
-from services.analytics.queries import Comparison, Value
+from services.analytics.queries import Value
 
 
 @strawberry.type(description="A measure of a coupon aggregate.")
@@ -24,9 +30,8 @@ class CouponAggregateValue:
 
 
 @strawberry.type(description="One group of issued coupons: its keys (in groupBy order) and measures.")
-class CouponAggregateRow:
-    keys: list[AggregateKey]
-    values: list[CouponAggregateValue]
+class CouponAggregateRow(AggregateRowOf[CouponAggregateValue]):
+    pass
 
 
 @strawberry.type(description="Issued coupons grouped and measured.")
@@ -38,17 +43,13 @@ class CouponAggregate:
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
-class CouponAggregateHaving:
-    measure: CouponMeasure
-    comparison: Comparison
-    value: float
+class CouponAggregateHaving(AggregateHavingOf[CouponMeasure]):
+    pass
 
 
-@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
-class CouponAggregateSort:
-    measure: CouponMeasure | None = None
-    dimension: Dimension | None = None
-    descending: bool = True
+@strawberry.input(description=SORT_HELP)
+class CouponAggregateSort(AggregateSortOf[CouponMeasure]):
+    pass
 
 
 @strawberry.input(description="Which issued coupons to aggregate; each given part narrows (empty: any).")
