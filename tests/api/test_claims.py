@@ -172,6 +172,13 @@ async def test_claims_page_by_cursor(api: Api, seed: Seed) -> None:
     assert (page["totalCount"], page["pageInfo"]["hasNextPage"]) == (5, True)
     assert {c["state"]: c["count"] for c in page["counts"]}["PENDING"] == 5  # counts span every page
 
+    node = "query($id: ID!) { node(id: $id) { id ... on Claim { state } } }"
+    assert (await hq.execute(node, id=everything[0])).data["node"] == {
+        "id": everything[0],
+        "state": "PENDING",
+    }
+    assert (await api.as_staff(shop.b.id).execute(node, id=everything[0])).data["node"] is None
+
     r = await hq.execute(CLAIMS, first=2, after="bm90IGEgY3Vyc29y")
     assert r.error_codes == ["INVALID_CURSOR"]
     assert r.errors[0]["extensions"]["field"] == "after"

@@ -341,6 +341,11 @@ async def test_the_queue_pages_by_cursor(api: Api, seed: Seed) -> None:
     assert {c["state"]: c["count"] for c in page["counts"]}["PENDING"] == 3  # counts span every page
     assert (await walk(hq, QUEUE, "afterSaleEscalations", 2, filter={"raisedBy": ["CUSTOMER"]})) == []
 
+    node = "query($id: ID!) { node(id: $id) { id ... on AfterSaleEscalation { state } } }"
+    first = oldest_first[0]
+    assert (await hq.execute(node, id=first)).data["node"] == {"id": first, "state": "PENDING"}
+    assert (await api.as_staff(shop.b.id).execute(node, id=first)).data["node"] is None
+
     r = await hq.execute(QUEUE, first=2, after="bm90IGEgY3Vyc29y")
     assert r.error_codes == ["INVALID_CURSOR"]
     assert r.errors[0]["extensions"]["field"] == "after"
