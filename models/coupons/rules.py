@@ -60,6 +60,27 @@ class CouponThreshold(StrEnum):
     QUANTITY = "QUANTITY"
 
 
+class CouponRestorePolicy(StrEnum):
+    """When a USED coupon comes back after its order's refunds (the template's setting, copied on
+    each coupon it issues). A partial refund never restores: the refunded money already excludes
+    the coupon's share, so giving the coupon back too would pay its value twice."""
+
+    NEVER = "NEVER"
+    """Used is used, whatever is refunded later."""
+    FULL_REFUND_BEFORE_COMPLETION = "FULL_REFUND_BEFORE_COMPLETION"
+    """Every unit refunded before the order completes (SPEC §8's default)."""
+    FULL_REFUND = "FULL_REFUND"
+    """Every unit refunded, before or after the order completes."""
+
+
+def restores_on_refund(policy: CouponRestorePolicy, *, everything_back: bool, completed: bool) -> bool:
+    """Whether a USED coupon of an order comes back once this refund is paid out: every unit of the
+    order is refunded (`everything_back`), and the policy allows it at this stage (`completed`)."""
+    if not everything_back or policy is CouponRestorePolicy.NEVER:
+        return False
+    return policy is CouponRestorePolicy.FULL_REFUND or not completed
+
+
 MAX_PERCENT = 99
 
 
@@ -161,6 +182,7 @@ class TemplateShape:
     valid_days: int | None
     store_ids: frozenset[int] | None
     campaign_id: int | None
+    restore_on_refund: CouponRestorePolicy = CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION
 
 
 def validate_template(t: TemplateShape) -> None:
@@ -213,10 +235,17 @@ FROZEN_AFTER_ISSUE = (
     "valid_days",
     "store_ids",
     "campaign_id",
+    "restore_on_refund",
 )
-"""Once a coupon is issued its promise is fixed: value, threshold, scope start and validity rule.
+"""Once a coupon is issued its promise is fixed: value, threshold, scope start, validity rule and
+when a refund gives it back.
 Afterwards only the name, the stock (never below what is issued), the per-customer limit (never
 lowered), a later end of the window, and stopping may change."""
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def check_update(before: TemplateShape, after: TemplateShape, issued: int) -> None:
@@ -226,8 +255,9 @@ def check_update(before: TemplateShape, after: TemplateShape, issued: int) -> No
         return
     for name in FROZEN_AFTER_ISSUE:
         if getattr(before, name) != getattr(after, name):
+            field = _camel(name)
             raise DomainError(
-                ErrorCode.COUPON_NOT_EDITABLE, f"{name} cannot change once coupons are issued", name
+                ErrorCode.COUPON_NOT_EDITABLE, f"{field} cannot change once coupons are issued", field
             )
     if after.total_stock < issued:
         raise DomainError(ErrorCode.COUPON_NOT_EDITABLE, f"{issued} coupons are already issued", "totalStock")

@@ -23,6 +23,7 @@ from models.catalog.rows import Category, Product
 from models.coupons.rows import CouponTemplate, CustomerCoupon, OrderAdjustment
 from models.coupons.rules import (
     CouponIssueCause,
+    CouponRestorePolicy,
     CouponStatus,
     CouponThreshold,
     CouponType,
@@ -73,6 +74,7 @@ class TemplateDraft:
     campaign_id: int | None = None
     description: str | None = None
     code: str | None = None
+    restore_on_refund: CouponRestorePolicy = CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION
 
     def shape(self) -> TemplateShape:
         return TemplateShape(
@@ -89,6 +91,7 @@ class TemplateDraft:
             valid_days=self.valid_days,
             store_ids=None if self.store_ids is None else frozenset(self.store_ids),
             campaign_id=self.campaign_id,
+            restore_on_refund=self.restore_on_refund,
         )
 
 
@@ -148,6 +151,7 @@ def _apply(row: CouponTemplate, d: TemplateDraft, now: datetime) -> None:
     row.category_ids = None if d.category_ids is None else sorted(set(d.category_ids))
     row.channels = None if d.channels is None else sorted({c.value for c in d.channels})
     row.campaign_id = d.campaign_id
+    row.restore_on_refund = d.restore_on_refund
     row.updated_at = now
 
 
