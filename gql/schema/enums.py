@@ -11,6 +11,7 @@ import strawberry
 
 from models.after_sales.states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.coupons.issue_rules import AssistStatus, InviteRole, IssueRuleKind, SkipReason
+from models.coupons.rows import CouponLedgerAction
 from models.coupons.rules import (
     CouponIssueCause,
     CouponRestorePolicy,
@@ -110,6 +111,12 @@ strawberry.enum(
     CouponType, description="全场券 ALL, 商品券 PRODUCT, 运费券 SHIPPING, 商家券 STORE, 活动券 CAMPAIGN."
 )
 strawberry.enum(CouponThreshold, description="A coupon's threshold: AMOUNT of goods (cents) or QUANTITY.")
+strawberry.enum(
+    CouponLedgerAction,
+    name="CouponEventType",
+    description="What happened to a coupon: ISSUED (领券, 发券, 返券 …), LOCKED by an unpaid order, UNLOCKED "
+    "(cancelled or timed out), USED (paid), RESTORED (given back by a refund), EXPIRED, VOIDED.",
+)
 strawberry.enum(
     CouponRestorePolicy,
     description="When a refund gives a used coupon back: NEVER, FULL_REFUND_BEFORE_COMPLETION (every "
