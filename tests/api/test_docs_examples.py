@@ -130,7 +130,7 @@ def _refund_layers_add_up(data: Any) -> None:
             assert node["refundLayers"]["amount"] == node["refundAmount"], node
 
 
-def _positive(value: int) -> None:
+def _positive(value: float) -> None:
     assert value > 0, value
 
 
