@@ -18,6 +18,7 @@ from bench.generator.demo import DEMO_CUSTOMER_ID, DEMO_SKU_ID, DEMO_STORE_ID
 from bench.generator.world import World
 from models.coupons.rows import CouponLedgerAction
 from models.coupons.rules import (
+    CouponClaimPath,
     CouponIssueCause,
     CouponRestorePolicy,
     CouponStatus,
@@ -52,6 +53,11 @@ TEMPLATES: Final = (
 RESTORE_DEFAULT: Final = CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION.value
 """Every demo template keeps the default restore policy (and so does each coupon it issued)."""
 SALE, PUSH = 4, 5
+CLAIM_PATH: Final = tuple(
+    (CouponClaimPath.LINK if t.by_store else CouponClaimPath.CENTER).value for t in TEMPLATES
+)
+"""The store's own coupon is claimed by its QR at the till (扫码领券); the others in the coupon centre.
+The 返券 rules' templates (`template_row`) are ISSUE_ONLY: given by their rules, never claimed."""
 """Indexes of the template on sale and of the pushed one."""
 # (template index, status, days since the claim, days valid)
 HELD: Final = (
@@ -130,6 +136,7 @@ class Coupons:
                 dt(used_at) if used_at else None,
                 cause.value,
                 RESTORE_DEFAULT,
+                None,
             ),
         )
         self.ledger(coupon_id, CouponLedgerAction.ISSUED, claimed, note, store_id=own_store)
@@ -218,6 +225,8 @@ def build_coupons(ids: Ids, world: World, orders: CouponOrders) -> Batch:
                 sales.reserved if i == SALE else 0,
                 t.sale_price,
                 RESTORE_DEFAULT,
+                CLAIM_PATH[i],
+                None,
             ),
         )
     for index, status, days_ago, valid in HELD:
@@ -285,6 +294,8 @@ def template_row(
         0,
         None,
         RESTORE_DEFAULT,
+        CouponClaimPath.ISSUE_ONLY.value,
+        None,
     )
 
 
@@ -334,6 +345,7 @@ def coupon_row(
         dt(used_at) if used_at else None,
         cause.value,
         RESTORE_DEFAULT,
+        None,
     )
 
 

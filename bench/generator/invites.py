@@ -128,6 +128,7 @@ def _coupon(
             None,
             CouponIssueCause.INVITE.value,
             CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION.value,
+            None,
         ),
     )
 

@@ -14,6 +14,7 @@ from gql.schema.common import Money, UserError, money
 from models.coupons.rows import CouponTemplate as TemplateRow
 from models.coupons.rows import CustomerCoupon as CouponRow
 from models.coupons.rules import (
+    CouponClaimPath,
     CouponIssueCause,
     CouponRestorePolicy,
     CouponStatus,
@@ -54,6 +55,9 @@ class Coupon:
     restore_on_refund: CouponRestorePolicy = strawberry.field(
         description="When a refund of the order it was used in gives it back."
     )
+    fulfillments: list[str] | None = strawberry.field(
+        description="Scenes (适用场景): the fulfilments it may be used with; null: every one."
+    )
 
     @classmethod
     def from_row(cls, row: CouponRow, now: datetime | None = None) -> Coupon:
@@ -80,6 +84,7 @@ class Coupon:
             if row.template_id
             else None,
             restore_on_refund=row.restore_on_refund,
+            fulfillments=row.fulfillments,
         )
 
 
@@ -164,6 +169,12 @@ class CouponTemplate:
     restore_on_refund: CouponRestorePolicy = strawberry.field(
         description="When a refund gives a used coupon back (each coupon keeps the policy it had at issue)."
     )
+    claim_path: CouponClaimPath = strawberry.field(
+        description="How shoppers may claim it for free (领券中心, only a store's link, or never)."
+    )
+    fulfillments: list[str] | None = strawberry.field(
+        description="Scenes (适用场景); null: every fulfilment."
+    )
     stopped_at: datetime | None
     created_at: datetime
     _row_id: strawberry.Private[int]
@@ -204,6 +215,8 @@ class CouponTemplate:
             campaign_id=strawberry.ID(encode_id("Campaign", row.campaign_id)) if row.campaign_id else None,
             description=row.description,
             restore_on_refund=row.restore_on_refund,
+            claim_path=row.claim_path,
+            fulfillments=row.fulfillments,
             stopped_at=row.stopped_at,
             created_at=row.created_at,
             _row_id=row.id,

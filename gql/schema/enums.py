@@ -13,6 +13,7 @@ from models.after_sales.states import AfterSaleInitiator, AfterSaleStatus, After
 from models.coupons.issue_rules import AssistStatus, InviteRole, IssueRuleKind, SkipReason
 from models.coupons.rows import CouponLedgerAction
 from models.coupons.rules import (
+    CouponClaimPath,
     CouponIssueCause,
     CouponRestorePolicy,
     CouponStatus,
@@ -116,6 +117,11 @@ strawberry.enum(
     name="CouponEventType",
     description="What happened to a coupon: ISSUED (领券, 发券, 返券 …), LOCKED by an unpaid order, UNLOCKED "
     "(cancelled or timed out), USED (paid), RESTORED (given back by a refund), EXPIRED, VOIDED.",
+)
+strawberry.enum(
+    CouponClaimPath,
+    description="How shoppers claim a template for free: CENTER (领券中心 and store links), LINK (only a "
+    "store's signed link / QR), ISSUE_ONLY (never: pushes, rules and sales only).",
 )
 strawberry.enum(
     CouponRestorePolicy,

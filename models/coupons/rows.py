@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdType, JsonType, UtcDateTime, enum_type, id_pk
 from models.coupons.rules import (
+    CouponClaimPath,
     CouponIssueCause,
     CouponRestorePolicy,
     CouponStatus,
@@ -88,6 +89,14 @@ class CouponTemplate(Base):
         server_default=CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION.value,
     )
     """When a refund gives a used coupon back (copied on every coupon issued)."""
+    claim_path: Mapped[CouponClaimPath] = mapped_column(
+        enum_type(CouponClaimPath),
+        default=CouponClaimPath.CENTER,
+        server_default=CouponClaimPath.CENTER.value,
+    )
+    """How shoppers may claim it for free (领券中心, only by a store's link, or never)."""
+    fulfillments: Mapped[list[str] | None] = mapped_column(JsonType)
+    """Scenes (适用场景): the fulfilments its coupons may be used with; null: every one."""
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -163,6 +172,8 @@ class CustomerCoupon(Base):
         server_default=CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION.value,
     )
     """Its template's restore policy when it was issued (the default for a coupon without one)."""
+    fulfillments: Mapped[list[str] | None] = mapped_column(JsonType)
+    """Scenes (适用场景) copied from its template; null: every fulfilment."""
 
     def terms(self) -> CouponTerms:
         return CouponTerms(
@@ -178,6 +189,7 @@ class CustomerCoupon(Base):
             category_ids=_ids(self.category_ids),
             store_ids=_ids(self.store_ids),
             channels=None if self.channels is None else frozenset(self.channels),
+            fulfillments=None if self.fulfillments is None else frozenset(self.fulfillments),
             valid_from=self.valid_from,
             valid_until=self.expires_at,
         )

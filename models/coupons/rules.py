@@ -60,6 +60,18 @@ class CouponThreshold(StrEnum):
     QUANTITY = "QUANTITY"
 
 
+class CouponClaimPath(StrEnum):
+    """How shoppers may claim a template's coupons for free (领取方式); pushes, rules, sales and
+    campaigns issue whatever the path."""
+
+    CENTER = "CENTER"
+    """领券中心: listed by `availableCoupons`, claimed there or through a store's QR link."""
+    LINK = "LINK"
+    """Only through a store's signed claim link (扫码领券): not listed, `claimCoupon` refuses it."""
+    ISSUE_ONLY = "ISSUE_ONLY"
+    """Never claimed: given only by a push, a 返券 rule or a sale."""
+
+
 class CouponRestorePolicy(StrEnum):
     """When a USED coupon comes back after its order's refunds (the template's setting, copied on
     each coupon it issues). A partial refund never restores: the refunded money already excludes
@@ -104,6 +116,8 @@ class CouponTerms:
     """Scope: a product is in when it or its category is listed; both None: every product."""
     store_ids: frozenset[int] | None = None
     channels: frozenset[str] | None = None
+    fulfillments: frozenset[str] | None = None
+    """Scenes (适用场景): the fulfilments it may be used with (自提, 外卖配送, 快递); None: every one."""
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
@@ -134,9 +148,16 @@ def coupon_value(terms: CouponTerms, base: int) -> int:
 
 
 def check_usable(
-    terms: CouponTerms, state: CouponStatus, store_id: int | None, channel: str, now: datetime, field: str
+    terms: CouponTerms,
+    state: CouponStatus,
+    store_id: int | None,
+    channel: str,
+    now: datetime,
+    field: str,
+    fulfillment: str | None = None,
 ) -> None:
-    """Refuse a coupon that cannot be used at this store, on this channel, now (the cart aside)."""
+    """Refuse a coupon that cannot be used at this store, on this channel, for this fulfilment
+    (scene; None: not known yet), now (the cart aside)."""
     if state is CouponStatus.EXPIRED or (terms.valid_until is not None and now >= terms.valid_until):
         raise DomainError(ErrorCode.COUPON_EXPIRED, f"{terms.title} has expired", field)
     if state is not CouponStatus.UNUSED:
@@ -147,6 +168,10 @@ def check_usable(
         raise DomainError(ErrorCode.COUPON_NOT_APPLICABLE, f"{terms.title} is not valid at this store", field)
     if terms.channels is not None and channel not in terms.channels:
         raise DomainError(ErrorCode.COUPON_NOT_APPLICABLE, f"{terms.title} is not valid on {channel}", field)
+    if fulfillment is not None and terms.fulfillments is not None and fulfillment not in terms.fulfillments:
+        raise DomainError(
+            ErrorCode.COUPON_NOT_APPLICABLE, f"{terms.title} is not valid for {fulfillment}", field
+        )
 
 
 def pick_coupons(coupons: Sequence[CouponTerms], field: str) -> tuple[CouponTerms | None, CouponTerms | None]:

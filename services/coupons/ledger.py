@@ -70,6 +70,7 @@ async def issue(
         category_ids=t.category_ids,
         store_ids=t.store_ids,
         channels=t.channels,
+        fulfillments=t.fulfillments,
         title=t.name[:64],
         campaign_id=t.campaign_id,
         restore_on_refund=t.restore_on_refund,

@@ -37,8 +37,10 @@ async def usable_coupons(
     store_id: int | None,
     channel: str,
     now: datetime,
+    fulfillment: str | None = None,
 ) -> list[CouponTerms]:
-    """The terms of the shopper's chosen coupons, each checked usable here and now (own code each)."""
+    """The terms of the shopper's chosen coupons, each checked usable here, for this fulfilment
+    (scene), now (own code each)."""
     if not coupon_ids:
         return []
     rows = {
@@ -53,15 +55,21 @@ async def usable_coupons(
         field = f"couponIds.{i}"
         if row is None or row.customer_id != customer_id:
             raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "no such coupon in your account", field)
-        check_usable(row.terms(), row.status_at(now), store_id, channel, now, field)
+        check_usable(row.terms(), row.status_at(now), store_id, channel, now, field, fulfillment)
         terms.append(row.terms())
     return terms
 
 
 async def held_coupons(
-    session: AsyncSession, customer_id: int, store_id: int | None, channel: str, now: datetime
+    session: AsyncSession,
+    customer_id: int,
+    store_id: int | None,
+    channel: str,
+    now: datetime,
+    fulfillment: str | None = None,
 ) -> list[CouponTerms]:
-    """Every coupon of the shopper usable at this store now (the cart aside), for 'best coupon'."""
+    """Every coupon of the shopper usable at this store, for this fulfilment, now (the cart aside),
+    for 'best coupon'."""
     rows = (
         await session.scalars(
             select(CustomerCoupon)
@@ -77,7 +85,7 @@ async def held_coupons(
     usable = []
     for row in rows:
         try:
-            check_usable(row.terms(), row.status_at(now), store_id, channel, now, "couponIds")
+            check_usable(row.terms(), row.status_at(now), store_id, channel, now, "couponIds", fulfillment)
         except DomainError:
             continue
         usable.append(row.terms())

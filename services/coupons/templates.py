@@ -22,6 +22,7 @@ from models.campaigns.rows import Campaign
 from models.catalog.rows import Category, Product
 from models.coupons.rows import CouponTemplate, CustomerCoupon, OrderAdjustment
 from models.coupons.rules import (
+    CouponClaimPath,
     CouponIssueCause,
     CouponRestorePolicy,
     CouponStatus,
@@ -31,7 +32,7 @@ from models.coupons.rules import (
     check_update,
 )
 from models.coupons.rules import validate_template as validate_shape
-from models.enums import ActorType, OrderChannel
+from models.enums import ActorType, Fulfillment, OrderChannel
 from models.errors import DomainError, ErrorCode
 from models.metrics.rules import ratio
 from models.orders.rows import Order
@@ -75,6 +76,8 @@ class TemplateDraft:
     description: str | None = None
     code: str | None = None
     restore_on_refund: CouponRestorePolicy = CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION
+    claim_path: CouponClaimPath = CouponClaimPath.CENTER
+    fulfillments: tuple[Fulfillment, ...] | None = None
 
     def shape(self) -> TemplateShape:
         return TemplateShape(
@@ -152,6 +155,8 @@ def _apply(row: CouponTemplate, d: TemplateDraft, now: datetime) -> None:
     row.channels = None if d.channels is None else sorted({c.value for c in d.channels})
     row.campaign_id = d.campaign_id
     row.restore_on_refund = d.restore_on_refund
+    row.claim_path = d.claim_path
+    row.fulfillments = _scenes(d.fulfillments)
     row.updated_at = now
 
 
@@ -208,8 +213,16 @@ async def update(work: Work, template_id: int, draft: TemplateDraft) -> Result:
             raise DomainError(
                 ErrorCode.COUPON_NOT_EDITABLE, "the scope cannot change once issued", "productIds"
             )
+        if row.issued_count and row.fulfillments != _scenes(d.fulfillments):
+            raise DomainError(
+                ErrorCode.COUPON_NOT_EDITABLE, "the scenes cannot change once issued", "fulfillments"
+            )
     _apply(row, d, work.now)
     return {"templateId": row.id}
+
+
+def _scenes(fulfillments: Sequence[Fulfillment] | None) -> list[str] | None:
+    return None if fulfillments is None else sorted({f.value for f in fulfillments})
 
 
 def _sorted(ids: Sequence[int] | None) -> list[int] | None:

@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 
 from models.coupons.rules import (
     CouponRestorePolicy,
+    CouponStatus,
+    CouponTerms,
     CouponThreshold,
     CouponType,
     TemplateShape,
     check_update,
+    check_usable,
     restores_on_refund,
 )
 from models.errors import DomainError, ErrorCode
@@ -80,3 +83,15 @@ def test_the_policy_changes_freely_until_coupons_are_issued_then_is_frozen() -> 
     # what may still change does, with the policy as it was
     later = dataclasses.replace(SHAPE, valid_until=datetime(2099, 1, 2, tzinfo=UTC))
     check_update(SHAPE, later, issued=1)
+
+
+def test_scenes_refuse_another_fulfilment_with_their_own_code() -> None:
+    terms = CouponTerms(1, CouponType.ALL, "自提券", amount_off=500, fulfillments=frozenset({"SELF_PICKUP"}))
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    check_usable(terms, CouponStatus.UNUSED, 1, "MINI_PROGRAM", now, "couponIds.0", "SELF_PICKUP")
+    check_usable(terms, CouponStatus.UNUSED, 1, "MINI_PROGRAM", now, "couponIds.0")  # scene not known yet
+    with pytest.raises(DomainError) as refused:
+        check_usable(terms, CouponStatus.UNUSED, 1, "MINI_PROGRAM", now, "couponIds.0", "STORE_DELIVERY")
+    assert (refused.value.code, refused.value.field) == (ErrorCode.COUPON_NOT_APPLICABLE, "couponIds.0")
+    anywhere = CouponTerms(2, CouponType.ALL, "全场券", amount_off=500)
+    check_usable(anywhere, CouponStatus.UNUSED, 1, "MINI_PROGRAM", now, "couponIds.0", "EXPRESS")
