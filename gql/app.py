@@ -49,6 +49,7 @@ from models.principals import ANONYMOUS
 from services.cache import Cache, create_cache
 from services.commands import Deps
 from services.config import RulesConfig
+from services.coupons.feed import CouponFeed
 from services.db import SessionFactory, create_engine, session_factory
 from services.event_bus import EventBus, MemoryBus, create_event_bus
 from services.orders.feed import FeedConfig, OrderFeed
@@ -93,21 +94,20 @@ class Resources:
     bus: EventBus = field(default_factory=MemoryBus)
     """Order-event notices: Redis pub/sub when REDIS_URL is set, else in-process."""
     feed: OrderFeed = field(init=False)
+    coupon_feed: CouponFeed = field(init=False)
     gate: Gate = field(init=False)
     """Issue 8: persisted queries, document cache, limits, cost and rate limits (gql/gate/admission.py)."""
 
     def __post_init__(self) -> None:
         self.deps = Deps(self.sessions, self.gateway, rules_config(self.settings), self.cache, self.bus)
         self.gate = Gate(graphql_schema_of(schema), self.settings, self.cache)
-        self.feed = OrderFeed(
-            self.sessions,
-            self.bus,
-            FeedConfig(
-                max_queue=self.settings.subscription_queue_size,
-                catchup_interval=self.settings.subscription_catchup_seconds,
-                max_replay=self.settings.subscription_replay_limit,
-            ),
+        feed_config = FeedConfig(
+            max_queue=self.settings.subscription_queue_size,
+            catchup_interval=self.settings.subscription_catchup_seconds,
+            max_replay=self.settings.subscription_replay_limit,
         )
+        self.feed = OrderFeed(self.sessions, self.bus, feed_config)
+        self.coupon_feed = CouponFeed(self.sessions, self.bus, feed_config)
         if self.analytics_engine is None and self.settings.analytics_database_url:
             self.analytics_engine = create_engine(
                 self.settings.analytics_database_url,
@@ -203,6 +203,7 @@ class MallGraphView(GraphQLOverHTTP, GatedGraphQL):
             analytics_sessions=r.analytics_sessions,
             analytics_dialect=r.analytics_dialect,
             feed=r.feed,
+            coupon_feed=r.coupon_feed,
         )
 
 

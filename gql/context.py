@@ -16,6 +16,7 @@ from loaders import Loaders
 from models.principals import Principal
 from services.cache import Cache
 from services.commands import Deps
+from services.coupons.feed import CouponFeed
 from services.db import SessionFactory
 from services.orders.feed import OrderFeed
 
@@ -37,6 +38,8 @@ class Context:
     """Set by the HTTP gate (`gql/gate/admission.py`): the parsed, validated document and its cost."""
     feed: OrderFeed | None = None
     """The live order feed (subscriptions)."""
+    coupon_feed: CouponFeed | None = None
+    """The live coupon feed (subscriptions)."""
     connection_params: dict[str, Any] | None = None
     """WebSocket only: the `connection_init` payload (where the bearer token comes from)."""
     close_connection: Callable[[int, str], None] = field(default=lambda _code, _reason: None)

@@ -23,6 +23,7 @@ from models.principals import Actor, Principal
 from services import idempotency
 from services.cache import Cache, MemoryCache
 from services.config import RulesConfig
+from services.coupons.feed import take_coupon_notices
 from services.db import SessionFactory, unit_of_work
 from services.deliveries.couriers import CourierPlatform, FakeCourier
 from services.event_bus import EventBus, MemoryBus
@@ -45,7 +46,7 @@ class Deps:
     cache: Cache = field(default_factory=MemoryCache)
     """For invalidating cached pages after commit (Redis in a fleet, in-process when embedded)."""
     bus: EventBus = field(default_factory=MemoryBus)
-    """Where committed order events are announced to live subscribers (Redis pub/sub in a fleet)."""
+    """Where committed order and coupon events are announced to subscribers (Redis pub/sub in a fleet)."""
     courier: CourierPlatform = field(default_factory=FakeCourier)
     """The courier platform store-delivery orders ask riders of (a fake in dev and tests)."""
 
@@ -111,13 +112,13 @@ async def run_command(
         if claim is not None:
             await idempotency.release(deps.sessions, claim)
         raise
-    notices = take_notices(work.session.sync_session)
+    notices = take_notices(work.session.sync_session) + take_coupon_notices(work.session.sync_session)
     if notices:
         # The table already holds the events; a failed publish only delays live subscribers.
         try:
             await deps.bus.publish(notices)
         except Exception:
-            log.exception("publishing order events of %s failed; subscribers will catch up", operation)
+            log.exception("publishing events of %s failed; subscribers will catch up", operation)
     for effect in work.effects:
         try:
             await effect()

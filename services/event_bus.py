@@ -41,23 +41,45 @@ LISTEN_POLL_SECONDS: Final = 1.0
 """The listener looks at the breaker at least this often, between notices."""
 
 
+ORDER_FEED: Final = "orders"
+COUPON_FEED: Final = "coupons"
+
+
 @dataclass(frozen=True, slots=True)
 class EventNotice:
-    """What is published after commit: enough to filter by scope without touching the database."""
+    """What is published after commit: enough to filter by scope without touching the database.
+
+    `feed` names the timeline the id belongs to (ids of different tables overlap): the order
+    timeline (`order_id` its order), or the coupon ledger (`order_id` the order the row names, 0
+    for none). An order notice encodes as five fields, as before feeds had names.
+    """
 
     event_id: int
     order_id: int
     store_id: int | None
     customer_id: int | None
     type: str
+    feed: str = ORDER_FEED
 
     def encode(self) -> bytes:
-        return orjson.dumps([self.event_id, self.order_id, self.store_id, self.customer_id, self.type])
+        fields: list[object] = [self.event_id, self.order_id, self.store_id, self.customer_id, self.type]
+        if self.feed != ORDER_FEED:
+            fields.append(self.feed)
+        return orjson.dumps(fields)
 
     @classmethod
     def decode(cls, raw: bytes | str) -> EventNotice:
-        event_id, order_id, store_id, customer_id, kind = orjson.loads(raw)
-        return cls(int(event_id), int(order_id), store_id, customer_id, str(kind))
+        event_id, order_id, store_id, customer_id, kind, *feed = orjson.loads(raw)
+        if len(feed) > 1:
+            raise ValueError("too many fields in an event notice")
+        return cls(
+            int(event_id),
+            int(order_id),
+            store_id,
+            customer_id,
+            str(kind),
+            str(feed[0]) if feed else ORDER_FEED,
+        )
 
 
 class Resync:

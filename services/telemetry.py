@@ -47,7 +47,7 @@ SWEEP_BACKLOG: Final = Gauge(
 )
 ACTIVE_SUBSCRIPTIONS: Final = Gauge(
     "mallgraph_active_subscriptions",
-    "GraphQL subscriptions open now (orderEvents, myOrderUpdates).",
+    "GraphQL subscriptions open now (order and coupon events).",
     multiprocess_mode="livesum",
 )
 EVENTS_PUBLISHED: Final = Counter(

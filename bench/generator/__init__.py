@@ -35,7 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.generator.common import Ids
 from bench.generator.coupon_issues import build_coupon_issues
-from bench.generator.coupons import build_coupons, newest_unpaid
+from bench.generator.coupon_orders import CouponOrders
+from bench.generator.coupons import build_coupons
 from bench.generator.demo import DEMO_ORDERS, demo_orders, wants_demo
 from bench.generator.invites import build_invites
 from bench.generator.people import customer_updates
@@ -163,17 +164,17 @@ async def generate(
             simulation = Simulation(rng, world, ids, orders - demo, seed, lambda n: on_placed(n + demo))
             if demo:  # first, so the demo orders' ids are the same in every data set
                 await writer.write(demo_orders(seed, world, ids, simulation.factory))
-            unpaid = None
             async with contextlib.aclosing(_ahead(simulation.chunks(CHUNK_ORDERS))) as chunks:
                 async for batch, _placed in chunks:
                     await writer.write(batch)
-                    unpaid = newest_unpaid(batch) or unpaid
             await writer.write(stock_rows(world))
-            await writer.update_customers(customer_updates(world.customers))
             await writer.write(build_invites(rng, ids, world))
             if demo:
-                await writer.write(build_coupons(ids, world, unpaid))
+                coupon_orders = CouponOrders(seed, world, ids, simulation.factory)
+                await writer.write(build_coupons(ids, world, coupon_orders))
                 await writer.write(build_coupon_issues(ids, world))
+            # After the demo's coupon orders, so their buyers' facts count them.
+            await writer.update_customers(customer_updates(world.customers))
             await writer.reset_sequences()
         # The orders' triggers wrote a count part per (store, status) per COPY: one per pair now.
         await merge_parts(session_factory(engine))

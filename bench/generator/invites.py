@@ -13,7 +13,7 @@ import random
 from bench.generator.common import REFUND_WINDOW, Batch, Ids, between, dt, dt_opt
 from bench.generator.world import CustomerInfo, InviteCampaign, World
 from models.coupons.rows import CouponStatus
-from models.coupons.rules import CouponIssueCause, CouponThreshold, CouponType
+from models.coupons.rules import CouponIssueCause, CouponRestorePolicy, CouponThreshold, CouponType
 from models.enums import InviteTrigger, RewardKind, RewardRole, RewardStatus
 from models.orders.states import OrderStatus
 
@@ -127,6 +127,8 @@ def _coupon(
             None,
             None,
             CouponIssueCause.INVITE.value,
+            CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION.value,
+            None,
         ),
     )
 

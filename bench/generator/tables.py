@@ -130,14 +130,16 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "coupon_templates": _cols(
         "id code name type amount_off percent_off cap threshold_kind threshold total_stock issued_count "
         "per_customer_limit valid_from valid_until valid_days product_ids category_ids store_ids channels "
-        "campaign_id description stopped_at created_at updated_at reserved_count sale_price"
+        "campaign_id description stopped_at created_at updated_at reserved_count sale_price "
+        "restore_on_refund claim_path fulfillments"
     ),
     "customer_coupons": _cols(
         "id customer_id amount min_spend title campaign_id invite_reward_id status issued_at expires_at "
         "used_order_id code template_id type percent_off cap threshold_kind product_ids category_ids "
-        "store_ids channels claim_seq valid_from locked_order_id used_at issue_cause"
+        "store_ids channels claim_seq valid_from locked_order_id used_at issue_cause restore_on_refund "
+        "fulfillments"
     ),
-    "coupon_ledger": _cols("id coupon_id action order_id actor note created_at"),
+    "coupon_ledger": _cols("id coupon_id action order_id actor note created_at store_id"),
     "coupon_issue_rules": _cols(
         "id name kind template_id starts_at ends_at store_ids channels min_paid min_rating invite_role "
         "invite_campaign_id helpers_needed assist_hours stopped_at created_by created_at updated_at"

@@ -190,6 +190,9 @@ ROOT_FIELD_AUDIENCE: Final[Mapping[str, Audience]] = {
     # Live order events (issue 11): staff their stores (scope in the feed), shoppers their orders.
     "Subscription.orderEvents": MERCHANTS,
     "Subscription.myOrderUpdates": SHOPPERS,
+    # Live coupon events (issue 26): staff the events at their stores, shoppers their own coupons.
+    "Subscription.couponEvents": MERCHANTS,
+    "Subscription.myCouponUpdates": SHOPPERS,
     # Bulk export (issue 22): the back office exports what its lists show; a job is its owner's (and HQ's).
     "Mutation.startExport": BACK_OFFICE,
     "Query.export": BACK_OFFICE,

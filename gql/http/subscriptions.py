@@ -1,8 +1,10 @@
-"""Live order events over graphql-transport-ws: `orderEvents` (staff, HQ) and `myOrderUpdates` (shoppers).
+"""Live events over graphql-transport-ws: orders (`orderEvents` for staff and HQ, `myOrderUpdates`
+for shoppers) and coupons (`couponEvents`, `myCouponUpdates`).
 
 The connection authenticates once, with the bearer token in the `connection_init` payload
 (`{"Authorization": "Bearer …"}` or `{"token": "…"}`); a missing or bad token closes it with
-4403. The feed itself (replay, live, catch-up) is `services/orders/feed.py`; this module maps it
+4403. The feeds themselves (replay, live, catch-up) are `services/timeline_feed.py` over the order
+timeline (`services/orders/feed.py`) and the coupon ledger (`services/coupons/feed.py`); this module maps them
 to GraphQL, keeps the connection alive with server pings, and closes a connection whose
 subscriber cannot keep up with 4413 (see docs/deployment.md for every close code).
 """
@@ -16,7 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Callable
 from datetime import timedelta
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -32,14 +34,18 @@ from gql.gate.admission import GatedGraphQL
 from gql.gate.auth import AuthError, principal_from_header
 from gql.gate.permissions import check_audience
 from gql.ids import decode_id
+from gql.schema.coupon_events import CouponEventMessage
 from gql.schema.order_records import OrderEvent
 from gql.schema.orders import Order
 from loaders import Loaders
+from models.coupons.rows import CouponLedgerAction
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from models.orders.event_types import OrderEventType
-from services.orders.feed import FeedEvent, FeedScope, SlowConsumer, parse_since
+from services.coupons.feed import CouponFeedScope
+from services.orders.feed import FeedEvent, FeedScope
 from services.telemetry import ACTIVE_SUBSCRIPTIONS
+from services.timeline_feed import SlowConsumer, TimelineFeed, parse_since
 
 log = logging.getLogger("mallgraph.subscriptions")
 
@@ -102,9 +108,19 @@ def _staff_scope(info: Info, store_ids: list[strawberry.ID] | None) -> frozenset
     return asked or principal.store_ids
 
 
+ScopeT = TypeVar("ScopeT")
+ItemT = TypeVar("ItemT")
+MessageT = TypeVar("MessageT")
+
+
 async def _messages(
-    info: Info, field: str, scope_of: Callable[[], FeedScope], since: str | None
-) -> AsyncGenerator[OrderEventMessage]:
+    info: Info,
+    field: str,
+    feed: TimelineFeed[ScopeT, ItemT] | None,
+    scope_of: Callable[[], ScopeT],
+    message_of: Callable[[ItemT], MessageT],
+    since: str | None,
+) -> AsyncGenerator[MessageT]:
     """The stream of one subscription.
 
     Errors of a stream do not pass through the ErrorCodes extension, so the audience check
@@ -112,7 +128,7 @@ async def _messages(
     leave as coded GraphQL errors, and anything unexpected is logged and masked here.
     """
     try:
-        async for message in _stream(info, field, scope_of, since):
+        async for message in _stream(info, field, feed, scope_of, message_of, since):
             yield message
     except DomainError as exc:
         extra = {"field": exc.field} if exc.field else {}
@@ -128,20 +144,23 @@ async def _messages(
 
 
 async def _stream(
-    info: Info, field: str, scope_of: Callable[[], FeedScope], since: str | None
-) -> AsyncGenerator[OrderEventMessage]:
+    info: Info,
+    field: str,
+    feed: TimelineFeed[ScopeT, ItemT] | None,
+    scope_of: Callable[[], ScopeT],
+    message_of: Callable[[ItemT], MessageT],
+    since: str | None,
+) -> AsyncGenerator[MessageT]:
     context = info.context
     check_audience(field, context.principal.role)
     scope = scope_of()
     cursor = parse_since(since)
-    feed = context.feed
     if feed is None:
         raise DomainError(ErrorCode.BAD_USER_INPUT, "subscriptions run over WebSocket (graphql-transport-ws)")
+    max_queue = feed.config.max_queue
 
     def overflow() -> None:
-        context.close_connection(
-            SLOW_CONSUMER_CLOSE_CODE, f"slow consumer: over {feed.config.max_queue} events behind"
-        )
+        context.close_connection(SLOW_CONSUMER_CLOSE_CODE, f"slow consumer: over {max_queue} events behind")
 
     ACTIVE_SUBSCRIPTIONS.inc()
     loaders_since = -LOADER_TTL  # the first event always gets fresh loaders
@@ -153,7 +172,7 @@ async def _stream(
             if time.monotonic() - loaders_since > LOADER_TTL:
                 context.loaders = Loaders(context.sessions, context.principal)
                 loaders_since = time.monotonic()
-            yield OrderEventMessage.from_feed(item)
+            yield message_of(item)
     except SlowConsumer as exc:
         context.close_connection(SLOW_CONSUMER_CLOSE_CODE, f"slow consumer: {exc}")
     finally:
@@ -178,9 +197,11 @@ class OrderSubscriptions:
         async for message in _messages(
             info,
             "Subscription.orderEvents",
+            info.context.feed,
             lambda: FeedScope(
                 store_ids=_staff_scope(info, store_ids), types=frozenset(types) if types else None
             ),
+            OrderEventMessage.from_feed,
             since,
         ):
             yield message
@@ -194,7 +215,50 @@ class OrderSubscriptions:
         async for message in _messages(
             info,
             "Subscription.myOrderUpdates",
+            info.context.feed,
             lambda: FeedScope(customer_id=info.context.principal.customer_id),
+            OrderEventMessage.from_feed,
+            since,
+        ):
+            yield message
+
+    @strawberry.subscription(
+        description="Staff and HQ: coupon events (issued, locked, used, unlocked, restored, expired, "
+        "voided). HQ sees every coupon; staff the events at their stores (an order's store, or a "
+        "商家券 of one store). `since` as in orderEvents, over the coupon ledger's cursors.",
+    )
+    async def coupon_events(
+        self,
+        info: Info,
+        store_ids: list[strawberry.ID] | None = None,
+        types: list[CouponLedgerAction] | None = None,
+        since: str | None = None,
+    ) -> AsyncGenerator[CouponEventMessage]:
+        async for message in _messages(
+            info,
+            "Subscription.couponEvents",
+            info.context.coupon_feed,
+            lambda: CouponFeedScope(
+                store_ids=_staff_scope(info, store_ids), types=frozenset(types) if types else None
+            ),
+            CouponEventMessage.from_feed,
+            since,
+        ):
+            yield message
+
+    @strawberry.subscription(
+        description="Shoppers: every change of their own coupons (a coupon received, locked by an "
+        "order, used, given back, expired …; `since` as in couponEvents).",
+    )
+    async def my_coupon_updates(
+        self, info: Info, since: str | None = None
+    ) -> AsyncGenerator[CouponEventMessage]:
+        async for message in _messages(
+            info,
+            "Subscription.myCouponUpdates",
+            info.context.coupon_feed,
+            lambda: CouponFeedScope(customer_id=info.context.principal.customer_id),
+            CouponEventMessage.from_feed,
             since,
         ):
             yield message

@@ -17,8 +17,14 @@ from gql.schema.coupons import Coupon, CouponPayload, CouponTemplate, CouponTemp
 from models.base import utcnow
 from models.coupons.rows import CouponTemplate as TemplateRow
 from models.coupons.rows import CustomerCoupon
-from models.coupons.rules import CouponStatus, CouponThreshold, CouponType
-from models.enums import OrderChannel
+from models.coupons.rules import (
+    CouponClaimPath,
+    CouponRestorePolicy,
+    CouponStatus,
+    CouponThreshold,
+    CouponType,
+)
+from models.enums import Fulfillment, OrderChannel
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
 from services.coupons import claiming, product_promotions, redemption, templates
@@ -45,8 +51,19 @@ class CouponTemplateInput:
     product_ids: list[strawberry.ID] | None = None
     category_ids: list[strawberry.ID] | None = None
     channels: list[OrderChannel] | None = strawberry.field(default=None, description="Null: every channel.")
+    fulfillments: list[Fulfillment] | None = strawberry.field(
+        default=None, description="Scenes (适用场景): the fulfilments it may be used with; null: every one."
+    )
+    claim_path: CouponClaimPath = strawberry.field(
+        default=CouponClaimPath.CENTER,
+        description="How shoppers may claim it for free: the coupon centre, only a store's link, or never.",
+    )
     campaign_id: strawberry.ID | None = strawberry.field(default=None, description="活动券: its campaign.")
     description: str | None = None
+    restore_on_refund: CouponRestorePolicy = strawberry.field(
+        default=CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION,
+        description="When a refund gives a used coupon back; fixed once coupons are issued.",
+    )
 
 
 @strawberry.input
@@ -58,7 +75,8 @@ class CreateCouponTemplateInput:
 
 @strawberry.input(
     description="Replace the settings; once coupons are issued only the name, a larger stock, "
-    "a higher per-customer limit, a later end and the description may change (COUPON_NOT_EDITABLE)."
+    "a higher per-customer limit, a later end and the description may change (COUPON_NOT_EDITABLE); "
+    "the value, threshold, scope, validity rule and restoreOnRefund stay."
 )
 class UpdateCouponTemplateInput:
     template_id: strawberry.ID
@@ -119,6 +137,9 @@ def _draft(t: CouponTemplateInput, code: str | None = None) -> templates.Templat
         campaign_id=decode_id(t.campaign_id, "Campaign", "campaignId") if t.campaign_id else None,
         description=t.description,
         code=code,
+        restore_on_refund=t.restore_on_refund,
+        claim_path=t.claim_path,
+        fulfillments=None if t.fulfillments is None else tuple(t.fulfillments),
     )
 
 

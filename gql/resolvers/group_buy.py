@@ -158,13 +158,15 @@ class GroupBuyQueries:
                 if customer_id is None:
                     raise DomainError(ErrorCode.FORBIDDEN, "sign in as a shopper to use coupons", "couponIds")
                 coupons = await usable_coupons(
-                    session, customer_id, chosen, cmd.store_id, cmd.channel.value, now
+                    session, customer_id, chosen, cmd.store_id, cmd.channel.value, now, cmd.fulfillment.value
                 )
             q = await checkout_quote.quote(
                 session, cmd, now, zone=info.context.deps.rules.zone, coupons=coupons
             )
             if customer_id is not None and q.pricing is not None:
-                held = await held_coupons(session, customer_id, cmd.store_id, cmd.channel.value, now)
+                held = await held_coupons(
+                    session, customer_id, cmd.store_id, cmd.channel.value, now, cmd.fulfillment.value
+                )
                 best = checkout_quote.best_coupon(q, held)
                 best_row = await session.get(CustomerCoupon, best[0].coupon_id) if best else None
         p = q.pricing

@@ -13,7 +13,14 @@ from gql.schema import enums as _registered_enums  # noqa: F401
 from gql.schema.common import Money, UserError, money
 from models.coupons.rows import CouponTemplate as TemplateRow
 from models.coupons.rows import CustomerCoupon as CouponRow
-from models.coupons.rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
+from models.coupons.rules import (
+    CouponClaimPath,
+    CouponIssueCause,
+    CouponRestorePolicy,
+    CouponStatus,
+    CouponThreshold,
+    CouponType,
+)
 from models.enums import Role
 from models.pricing.cart import Adjustment, Layer
 from services.coupons import templates
@@ -45,6 +52,12 @@ class Coupon:
     valid_from: datetime | None
     expires_at: datetime
     template_id: strawberry.ID | None
+    restore_on_refund: CouponRestorePolicy = strawberry.field(
+        description="When a refund of the order it was used in gives it back."
+    )
+    fulfillments: list[str] | None = strawberry.field(
+        description="Scenes (适用场景): the fulfilments it may be used with; null: every one."
+    )
 
     @classmethod
     def from_row(cls, row: CouponRow, now: datetime | None = None) -> Coupon:
@@ -70,6 +83,8 @@ class Coupon:
             template_id=strawberry.ID(encode_id("CouponTemplate", row.template_id))
             if row.template_id
             else None,
+            restore_on_refund=row.restore_on_refund,
+            fulfillments=row.fulfillments,
         )
 
 
@@ -151,6 +166,15 @@ class CouponTemplate:
     channels: list[str] | None
     campaign_id: strawberry.ID | None
     description: str | None
+    restore_on_refund: CouponRestorePolicy = strawberry.field(
+        description="When a refund gives a used coupon back (each coupon keeps the policy it had at issue)."
+    )
+    claim_path: CouponClaimPath = strawberry.field(
+        description="How shoppers may claim it for free (领券中心, only a store's link, or never)."
+    )
+    fulfillments: list[str] | None = strawberry.field(
+        description="Scenes (适用场景); null: every fulfilment."
+    )
     stopped_at: datetime | None
     created_at: datetime
     _row_id: strawberry.Private[int]
@@ -190,6 +214,9 @@ class CouponTemplate:
             channels=row.channels,
             campaign_id=strawberry.ID(encode_id("Campaign", row.campaign_id)) if row.campaign_id else None,
             description=row.description,
+            restore_on_refund=row.restore_on_refund,
+            claim_path=row.claim_path,
+            fulfillments=row.fulfillments,
             stopped_at=row.stopped_at,
             created_at=row.created_at,
             _row_id=row.id,

@@ -11,7 +11,15 @@ import strawberry
 
 from models.after_sales.states import AfterSaleInitiator, AfterSaleStatus, AfterSaleType
 from models.coupons.issue_rules import AssistStatus, InviteRole, IssueRuleKind, SkipReason
-from models.coupons.rules import CouponIssueCause, CouponStatus, CouponThreshold, CouponType
+from models.coupons.rows import CouponLedgerAction
+from models.coupons.rules import (
+    CouponClaimPath,
+    CouponIssueCause,
+    CouponRestorePolicy,
+    CouponStatus,
+    CouponThreshold,
+    CouponType,
+)
 from models.deliveries.queues import DeliveryQueue, FollowUp
 from models.deliveries.stages import DeliveryStage, RiderSource
 from models.enums import (
@@ -104,6 +112,22 @@ strawberry.enum(
     CouponType, description="全场券 ALL, 商品券 PRODUCT, 运费券 SHIPPING, 商家券 STORE, 活动券 CAMPAIGN."
 )
 strawberry.enum(CouponThreshold, description="A coupon's threshold: AMOUNT of goods (cents) or QUANTITY.")
+strawberry.enum(
+    CouponLedgerAction,
+    name="CouponEventType",
+    description="What happened to a coupon: ISSUED (领券, 发券, 返券 …), LOCKED by an unpaid order, UNLOCKED "
+    "(cancelled or timed out), USED (paid), RESTORED (given back by a refund), EXPIRED, VOIDED.",
+)
+strawberry.enum(
+    CouponClaimPath,
+    description="How shoppers claim a template for free: CENTER (领券中心 and store links), LINK (only a "
+    "store's signed link / QR), ISSUE_ONLY (never: pushes, rules and sales only).",
+)
+strawberry.enum(
+    CouponRestorePolicy,
+    description="When a refund gives a used coupon back: NEVER, FULL_REFUND_BEFORE_COMPLETION (every "
+    "unit refunded before the order completes; the default) or FULL_REFUND (also after completion).",
+)
 strawberry.enum(
     IssueRuleKind,
     description="返券 rule kinds: 新客 ON_REGISTRATION, 邀请有礼 ON_INVITE, ON_ORDER_COMPLETED, "

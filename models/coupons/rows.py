@@ -16,7 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdType, JsonType, UtcDateTime, enum_type, id_pk
 from models.coupons.rules import (
+    CouponClaimPath,
     CouponIssueCause,
+    CouponRestorePolicy,
     CouponStatus,
     CouponTerms,
     CouponThreshold,
@@ -81,6 +83,20 @@ class CouponTemplate(Base):
     channels: Mapped[list[str] | None] = mapped_column(JsonType)
     campaign_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("campaigns.id"))
     description: Mapped[str | None] = mapped_column(String(200))
+    restore_on_refund: Mapped[CouponRestorePolicy] = mapped_column(
+        enum_type(CouponRestorePolicy),
+        default=CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION,
+        server_default=CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION.value,
+    )
+    """When a refund gives a used coupon back (copied on every coupon issued)."""
+    claim_path: Mapped[CouponClaimPath] = mapped_column(
+        enum_type(CouponClaimPath),
+        default=CouponClaimPath.CENTER,
+        server_default=CouponClaimPath.CENTER.value,
+    )
+    """How shoppers may claim it for free (领券中心, only by a store's link, or never)."""
+    fulfillments: Mapped[list[str] | None] = mapped_column(JsonType)
+    """Scenes (适用场景): the fulfilments its coupons may be used with; null: every one."""
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -100,6 +116,7 @@ class CouponTemplate(Base):
             valid_days=self.valid_days,
             store_ids=_ids(self.store_ids),
             campaign_id=self.campaign_id,
+            restore_on_refund=self.restore_on_refund,
         )
 
 
@@ -149,6 +166,14 @@ class CustomerCoupon(Base):
     locked_order_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("orders.id"))
     used_order_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("orders.id"))
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    restore_on_refund: Mapped[CouponRestorePolicy] = mapped_column(
+        enum_type(CouponRestorePolicy),
+        default=CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION,
+        server_default=CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION.value,
+    )
+    """Its template's restore policy when it was issued (the default for a coupon without one)."""
+    fulfillments: Mapped[list[str] | None] = mapped_column(JsonType)
+    """Scenes (适用场景) copied from its template; null: every fulfilment."""
 
     def terms(self) -> CouponTerms:
         return CouponTerms(
@@ -164,6 +189,7 @@ class CustomerCoupon(Base):
             category_ids=_ids(self.category_ids),
             store_ids=_ids(self.store_ids),
             channels=None if self.channels is None else frozenset(self.channels),
+            fulfillments=None if self.fulfillments is None else frozenset(self.fulfillments),
             valid_from=self.valid_from,
             valid_until=self.expires_at,
         )
@@ -186,15 +212,22 @@ class CouponLedgerAction(StrEnum):
 
 
 class CouponLedger(Base):
-    """One row per change of an issued coupon: what happened, for which order, by whom."""
+    """One row per change of an issued coupon: what happened, for which order, by whom. It is also
+    the timeline the live coupon feed replays (`services.coupons.feed`)."""
 
     __tablename__ = "coupon_ledger"
-    __table_args__ = (Index("ix_coupon_ledger_coupon_id", "coupon_id"),)
+    __table_args__ = (
+        Index("ix_coupon_ledger_coupon_id", "coupon_id"),
+        Index("ix_coupon_ledger_store_id_id", "store_id", "id"),
+    )
 
     id: Mapped[int] = id_pk()
     coupon_id: Mapped[int] = mapped_column(IdType, ForeignKey("customer_coupons.id"))
     action: Mapped[CouponLedgerAction] = mapped_column(enum_type(CouponLedgerAction))
     order_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("orders.id"))
+    store_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("stores.id"))
+    """Where it happened, for the staff's coupon feed: the order's store, else the coupon's only
+    store (a 商家券 of one store); null: HQ's alone."""
     actor: Mapped[str] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

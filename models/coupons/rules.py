@@ -60,6 +60,39 @@ class CouponThreshold(StrEnum):
     QUANTITY = "QUANTITY"
 
 
+class CouponClaimPath(StrEnum):
+    """How shoppers may claim a template's coupons for free (领取方式); pushes, rules, sales and
+    campaigns issue whatever the path."""
+
+    CENTER = "CENTER"
+    """领券中心: listed by `availableCoupons`, claimed there or through a store's QR link."""
+    LINK = "LINK"
+    """Only through a store's signed claim link (扫码领券): not listed, `claimCoupon` refuses it."""
+    ISSUE_ONLY = "ISSUE_ONLY"
+    """Never claimed: given only by a push, a 返券 rule or a sale."""
+
+
+class CouponRestorePolicy(StrEnum):
+    """When a USED coupon comes back after its order's refunds (the template's setting, copied on
+    each coupon it issues). A partial refund never restores: the refunded money already excludes
+    the coupon's share, so giving the coupon back too would pay its value twice."""
+
+    NEVER = "NEVER"
+    """Used is used, whatever is refunded later."""
+    FULL_REFUND_BEFORE_COMPLETION = "FULL_REFUND_BEFORE_COMPLETION"
+    """Every unit refunded before the order completes (SPEC §8's default)."""
+    FULL_REFUND = "FULL_REFUND"
+    """Every unit refunded, before or after the order completes."""
+
+
+def restores_on_refund(policy: CouponRestorePolicy, *, everything_back: bool, completed: bool) -> bool:
+    """Whether a USED coupon of an order comes back once this refund is paid out: every unit of the
+    order is refunded (`everything_back`), and the policy allows it at this stage (`completed`)."""
+    if not everything_back or policy is CouponRestorePolicy.NEVER:
+        return False
+    return policy is CouponRestorePolicy.FULL_REFUND or not completed
+
+
 MAX_PERCENT = 99
 
 
@@ -83,6 +116,8 @@ class CouponTerms:
     """Scope: a product is in when it or its category is listed; both None: every product."""
     store_ids: frozenset[int] | None = None
     channels: frozenset[str] | None = None
+    fulfillments: frozenset[str] | None = None
+    """Scenes (适用场景): the fulfilments it may be used with (自提, 外卖配送, 快递); None: every one."""
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
@@ -113,9 +148,16 @@ def coupon_value(terms: CouponTerms, base: int) -> int:
 
 
 def check_usable(
-    terms: CouponTerms, state: CouponStatus, store_id: int | None, channel: str, now: datetime, field: str
+    terms: CouponTerms,
+    state: CouponStatus,
+    store_id: int | None,
+    channel: str,
+    now: datetime,
+    field: str,
+    fulfillment: str | None = None,
 ) -> None:
-    """Refuse a coupon that cannot be used at this store, on this channel, now (the cart aside)."""
+    """Refuse a coupon that cannot be used at this store, on this channel, for this fulfilment
+    (scene; None: not known yet), now (the cart aside)."""
     if state is CouponStatus.EXPIRED or (terms.valid_until is not None and now >= terms.valid_until):
         raise DomainError(ErrorCode.COUPON_EXPIRED, f"{terms.title} has expired", field)
     if state is not CouponStatus.UNUSED:
@@ -126,6 +168,10 @@ def check_usable(
         raise DomainError(ErrorCode.COUPON_NOT_APPLICABLE, f"{terms.title} is not valid at this store", field)
     if terms.channels is not None and channel not in terms.channels:
         raise DomainError(ErrorCode.COUPON_NOT_APPLICABLE, f"{terms.title} is not valid on {channel}", field)
+    if fulfillment is not None and terms.fulfillments is not None and fulfillment not in terms.fulfillments:
+        raise DomainError(
+            ErrorCode.COUPON_NOT_APPLICABLE, f"{terms.title} is not valid for {fulfillment}", field
+        )
 
 
 def pick_coupons(coupons: Sequence[CouponTerms], field: str) -> tuple[CouponTerms | None, CouponTerms | None]:
@@ -161,6 +207,7 @@ class TemplateShape:
     valid_days: int | None
     store_ids: frozenset[int] | None
     campaign_id: int | None
+    restore_on_refund: CouponRestorePolicy = CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION
 
 
 def validate_template(t: TemplateShape) -> None:
@@ -213,10 +260,17 @@ FROZEN_AFTER_ISSUE = (
     "valid_days",
     "store_ids",
     "campaign_id",
+    "restore_on_refund",
 )
-"""Once a coupon is issued its promise is fixed: value, threshold, scope start and validity rule.
+"""Once a coupon is issued its promise is fixed: value, threshold, scope start, validity rule and
+when a refund gives it back.
 Afterwards only the name, the stock (never below what is issued), the per-customer limit (never
 lowered), a later end of the window, and stopping may change."""
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def check_update(before: TemplateShape, after: TemplateShape, issued: int) -> None:
@@ -226,8 +280,9 @@ def check_update(before: TemplateShape, after: TemplateShape, issued: int) -> No
         return
     for name in FROZEN_AFTER_ISSUE:
         if getattr(before, name) != getattr(after, name):
+            field = _camel(name)
             raise DomainError(
-                ErrorCode.COUPON_NOT_EDITABLE, f"{name} cannot change once coupons are issued", name
+                ErrorCode.COUPON_NOT_EDITABLE, f"{field} cannot change once coupons are issued", field
             )
     if after.total_stock < issued:
         raise DomainError(ErrorCode.COUPON_NOT_EDITABLE, f"{issued} coupons are already issued", "totalStock")

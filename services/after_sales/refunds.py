@@ -183,10 +183,12 @@ async def pay_out(work: Work, order: Order, after_sale: AfterSale, *, restock: b
     if restock and back_to_shelf:
         await return_units(work.session, order.store_id, back_to_shelf)
     everything_back = all(line.refunded_quantity >= line.quantity for line in lines.values())
-    if units and everything_back and order.status is not OrderStatus.COMPLETED:
+    completed = order.status is OrderStatus.COMPLETED
+    if units and everything_back and not completed:
         # Nothing of the order is kept: the fees (delivery, packaging) go back as well.
         after_sale.refund_amount += order.paid_amount - order.refunded_amount - after_sale.refund_amount
-        await restore_for_order(work, order)
+    if units and everything_back:
+        await restore_for_order(work, order, completed=completed)
     order.refunded_amount += after_sale.refund_amount
     order.updated_at = work.now
     await queue_refund(work, order, after_sale)

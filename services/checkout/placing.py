@@ -71,7 +71,13 @@ def check_delivery(q: Quote, cmd: PlaceOrder, work: Work) -> pre_orders.Booking 
 async def place_order(work: Work, cmd: PlaceOrder) -> Result:
     customer = await shopper(work)
     coupons = await usable_coupons(
-        work.session, customer.id, cmd.coupon_ids, cmd.store_id, cmd.channel.value, work.now
+        work.session,
+        customer.id,
+        cmd.coupon_ids,
+        cmd.store_id,
+        cmd.channel.value,
+        work.now,
+        cmd.fulfillment.value,
     )
     q = await quote(work.session, cmd, work.now, zone=work.deps.rules.zone, coupons=coupons)
     booking = check_delivery(q, cmd, work)

@@ -18,7 +18,7 @@ from models.errors import DomainError, ErrorCode
 from models.principals import Principal
 from models.stores.rows import Store
 from services.commands import Result, Work
-from services.coupons.claiming import CLAIMABLE, check_not_sold, claim
+from services.coupons.claiming import CLAIMABLE, check_claim_path, check_not_sold, claim
 from services.signing import derive_key, mac
 
 
@@ -51,6 +51,7 @@ async def _check_pair(session: AsyncSession, template_id: int, store_id: int) ->
     if template.type not in CLAIMABLE:
         raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "this coupon cannot be claimed", "templateId")
     check_not_sold(template)
+    check_claim_path(template, by_link=True)
     if template.store_ids is not None and store_id not in template.store_ids:
         raise DomainError(ErrorCode.COUPON_NOT_APPLICABLE, "the coupon is not valid at this store", "storeId")
     return store
@@ -71,4 +72,4 @@ async def claim_by_link(work: Work, customer_id: int, key: bytes, link: ClaimLin
     if not verify(key, link.template_id, link.store_id, link.signature):
         raise DomainError(ErrorCode.BAD_USER_INPUT, "this claim link is not valid", "signature")
     store = await _check_pair(work.session, link.template_id, link.store_id)
-    return await claim(work, customer_id, link.template_id, note=f"扫码领券 {store.code}")
+    return await claim(work, customer_id, link.template_id, note=f"扫码领券 {store.code}", by_link=True)

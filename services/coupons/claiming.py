@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.catalog.rows import Product
 from models.coupons.rows import CouponTemplate, CustomerCoupon
-from models.coupons.rules import CouponIssueCause, CouponStatus, CouponType
+from models.coupons.rules import CouponClaimPath, CouponIssueCause, CouponStatus, CouponType
 from models.coupons.sales import CouponPurchase, PurchaseStatus
 from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
@@ -58,11 +58,12 @@ async def available(
     product_id: int | None,
     now: datetime,
 ) -> list[Claimable]:
-    """Templates open for claiming now, valid at `store_id` and covering `product_id` when given."""
+    """Templates of the coupon centre (claim path CENTER) open for claiming now, valid at `store_id`
+    and covering `product_id` when given."""
     rows = (
         await session.scalars(
             select(CouponTemplate)
-            .where(*_open_now(now))
+            .where(*_open_now(now), CouponTemplate.claim_path == CouponClaimPath.CENTER)
             .order_by(CouponTemplate.created_at.desc(), CouponTemplate.id.desc())
             .limit(MAX_LISTED * 2)
         )
@@ -115,6 +116,15 @@ def check_open(t: CouponTemplate, now: datetime, field: str = "templateId") -> N
         raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "this coupon cannot be issued", field)
     if t.valid_until is not None and now >= t.valid_until:
         raise DomainError(ErrorCode.COUPON_EXPIRED, "this coupon's window has ended", field)
+
+
+def check_claim_path(t: CouponTemplate, by_link: bool, field: str = "templateId") -> None:
+    """A shopper's free claim takes the template's claim path: the centre (or a link to it), only a
+    store's link, or none (COUPON_UNAVAILABLE)."""
+    allowed = {CouponClaimPath.CENTER, CouponClaimPath.LINK} if by_link else {CouponClaimPath.CENTER}
+    if t.claim_path not in allowed:
+        how = "only through a store's claim link" if t.claim_path is CouponClaimPath.LINK else "not claimed"
+        raise DomainError(ErrorCode.COUPON_UNAVAILABLE, f"this coupon is {how}", field)
 
 
 def check_not_sold(t: CouponTemplate, field: str = "templateId") -> None:
@@ -177,10 +187,14 @@ async def issue(
         ) from exc
 
 
-async def claim(work: Work, customer_id: int, template_id: int, note: str = "领券") -> Result:
-    """Issue one coupon of the template to the customer, within stock and the per-customer limit."""
+async def claim(
+    work: Work, customer_id: int, template_id: int, note: str = "领券", *, by_link: bool = False
+) -> Result:
+    """Issue one coupon of the template to the customer, within stock and the per-customer limit
+    (`by_link`: through a store's claim link, which a LINK template also allows)."""
     t = await locked_template(work, template_id)
     check_open(t, work.now)
+    check_claim_path(t, by_link)
     check_not_sold(t)
     held, reserved, _ = await holdings(work.session, t.id, customer_id)
     check_room(t, held, reserved)

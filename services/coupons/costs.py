@@ -4,19 +4,20 @@ A refund of units takes back each discount layer by its cumulative share (`refun
 goods coupon's share taken back from a line after R of its Q units were refunded is exactly
 floor(share × R / Q), however many refunds it took. The coupon's cost is its adjustment less those
 shares over the order's lines (`line_shares` is aligned with the lines by id). A shipping coupon
-comes back only with the fees, i.e. when the whole order is refunded before completion, and then
-the coupon itself is restored: its cost is its amount while it stays used.
+costs its amount, unless the fees went back (every unit refunded before completion): then the
+delivery never took place and it cost nothing, whether or not its policy restored it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, cast, func, select, type_coerce
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
-from models.orders.rows import OrderLine
+from models.orders.rows import Order, OrderLine
+from models.orders.states import OrderStatus
 from models.pricing.cart import Layer
 
 
@@ -43,4 +44,13 @@ def net_coupon_cost(adjustment: Any, dialect: str) -> ColumnElement[int]:
         .where(line.order_id == adjustment.order_id, line.refunded_quantity > 0)
         .scalar_subquery()
     )
-    return case((adjustment.layer == Layer.COUPON, adjustment.amount - back), else_=adjustment.amount)
+    kept, closed = aliased(OrderLine, name="kept_line"), aliased(Order, name="fees_back_order")
+    fees_back = and_(
+        ~exists().where(kept.order_id == adjustment.order_id, kept.refunded_quantity < kept.quantity),
+        exists().where(closed.id == adjustment.order_id, closed.status != OrderStatus.COMPLETED),
+    )
+    return case(
+        (adjustment.layer == Layer.COUPON, adjustment.amount - back),
+        (fees_back, 0),
+        else_=adjustment.amount,
+    )

@@ -23,14 +23,19 @@ def record(
     action: CouponLedgerAction,
     *,
     order_id: int | None = None,
+    store_id: int | None = None,
     note: str | None = None,
 ) -> None:
-    """Write one ledger row for `coupon` (which must have its id)."""
+    """Write one ledger row for `coupon` (which must have its id). `store_id`: where it happened (the
+    order's store); none given, the coupon's only store if it is valid at exactly one."""
+    if store_id is None and coupon.store_ids is not None and len(coupon.store_ids) == 1:
+        store_id = int(coupon.store_ids[0])
     work.session.add(
         CouponLedger(
             coupon_id=coupon.id,
             action=action,
             order_id=order_id,
+            store_id=store_id,
             actor=f"{work.actor.type.value}:{work.actor.id or ''}"[:40],
             note=note,
             created_at=work.now,
@@ -65,8 +70,10 @@ async def issue(
         category_ids=t.category_ids,
         store_ids=t.store_ids,
         channels=t.channels,
+        fulfillments=t.fulfillments,
         title=t.name[:64],
         campaign_id=t.campaign_id,
+        restore_on_refund=t.restore_on_refund,
         claim_seq=claim_seq,
         issue_cause=cause,
         status=CouponStatus.UNUSED,

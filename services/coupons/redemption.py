@@ -1,13 +1,15 @@
 """Coupons in orders: checked before pricing, locked by the unpaid order, used on payment, unlocked
-on cancellation or payment timeout, restored by a full refund before completion.
+on cancellation or payment timeout, restored by a full refund as each coupon's policy says.
 
 Locking is a conditional update (`UNUSED → LOCKED` only if still UNUSED) in the order's own
 transaction: two concurrent orders can never hold the same coupon — the second finds it taken and
 its whole order rolls back with COUPON_UNAVAILABLE.
 
-The restore rule: a USED coupon comes back (UNUSED, or EXPIRED if its window has passed) only when
-every unit of the order is refunded before the order completes; a partial refund, or any refund
-of a completed order, keeps it used (the refunded money already excludes the coupon's share).
+The restore rule (`models.coupons.rules.restores_on_refund`, per coupon by its template's policy,
+by default FULL_REFUND_BEFORE_COMPLETION): a USED coupon comes back (UNUSED, or EXPIRED if its
+window has passed) only when every unit of the order is refunded; a partial refund keeps it used
+(the refunded money already excludes the coupon's share). The caller holds the order's row lock,
+so two refunds of the same order restore a coupon once.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.coupons.rows import CouponLedgerAction, CustomerCoupon, OrderAdjustment
-from models.coupons.rules import CouponStatus, CouponTerms, check_usable
+from models.coupons.rules import CouponStatus, CouponTerms, check_usable, restores_on_refund
 from models.errors import DomainError, ErrorCode
 from models.orders.rows import Order
 from models.pricing.cart import Pricing
@@ -35,8 +37,10 @@ async def usable_coupons(
     store_id: int | None,
     channel: str,
     now: datetime,
+    fulfillment: str | None = None,
 ) -> list[CouponTerms]:
-    """The terms of the shopper's chosen coupons, each checked usable here and now (own code each)."""
+    """The terms of the shopper's chosen coupons, each checked usable here, for this fulfilment
+    (scene), now (own code each)."""
     if not coupon_ids:
         return []
     rows = {
@@ -51,15 +55,21 @@ async def usable_coupons(
         field = f"couponIds.{i}"
         if row is None or row.customer_id != customer_id:
             raise DomainError(ErrorCode.COUPON_UNAVAILABLE, "no such coupon in your account", field)
-        check_usable(row.terms(), row.status_at(now), store_id, channel, now, field)
+        check_usable(row.terms(), row.status_at(now), store_id, channel, now, field, fulfillment)
         terms.append(row.terms())
     return terms
 
 
 async def held_coupons(
-    session: AsyncSession, customer_id: int, store_id: int | None, channel: str, now: datetime
+    session: AsyncSession,
+    customer_id: int,
+    store_id: int | None,
+    channel: str,
+    now: datetime,
+    fulfillment: str | None = None,
 ) -> list[CouponTerms]:
-    """Every coupon of the shopper usable at this store now (the cart aside), for 'best coupon'."""
+    """Every coupon of the shopper usable at this store, for this fulfilment, now (the cart aside),
+    for 'best coupon'."""
     rows = (
         await session.scalars(
             select(CustomerCoupon)
@@ -75,7 +85,7 @@ async def held_coupons(
     usable = []
     for row in rows:
         try:
-            check_usable(row.terms(), row.status_at(now), store_id, channel, now, "couponIds")
+            check_usable(row.terms(), row.status_at(now), store_id, channel, now, "couponIds", fulfillment)
         except DomainError:
             continue
         usable.append(row.terms())
@@ -97,7 +107,7 @@ async def lock_for_order(work: Work, order: Order, coupon_ids: Sequence[int]) ->
             )
         coupon = await work.session.get(CustomerCoupon, coupon_id, populate_existing=True)
         assert coupon is not None
-        ledger.record(work, coupon, CouponLedgerAction.LOCKED, order_id=order.id)
+        ledger.record(work, coupon, CouponLedgerAction.LOCKED, order_id=order.id, store_id=order.store_id)
 
 
 def write_adjustments(work: Work, order: Order, pricing: Pricing) -> None:
@@ -131,19 +141,24 @@ async def use_for_order(work: Work, order: Order) -> None:
     for coupon in await _of_order(work, order, CouponStatus.LOCKED):
         coupon.status, coupon.used_order_id, coupon.used_at = CouponStatus.USED, order.id, work.now
         coupon.locked_order_id = None
-        ledger.record(work, coupon, CouponLedgerAction.USED, order_id=order.id)
+        ledger.record(work, coupon, CouponLedgerAction.USED, order_id=order.id, store_id=order.store_id)
 
 
 async def release_for_order(work: Work, order: Order, reason: str) -> None:
     """The unpaid order is gone (cancelled, payment timeout): its coupons are UNUSED again."""
     for coupon in await _of_order(work, order, CouponStatus.LOCKED):
         coupon.status, coupon.locked_order_id = CouponStatus.UNUSED, None
-        ledger.record(work, coupon, CouponLedgerAction.UNLOCKED, order_id=order.id, note=reason)
+        ledger.record(
+            work, coupon, CouponLedgerAction.UNLOCKED, order_id=order.id, store_id=order.store_id, note=reason
+        )
 
 
-async def restore_for_order(work: Work, order: Order) -> None:
-    """Every unit refunded before completion: the coupons come back (EXPIRED if past their end)."""
+async def restore_for_order(work: Work, order: Order, *, completed: bool) -> None:
+    """Every unit of `order` is refunded: each USED coupon its policy restores at this stage
+    (`completed`: the order had completed) comes back, EXPIRED if past its end."""
     for coupon in await _of_order(work, order, CouponStatus.USED):
+        if not restores_on_refund(coupon.restore_on_refund, everything_back=True, completed=completed):
+            continue
         expired = work.now >= coupon.expires_at
         coupon.status = CouponStatus.EXPIRED if expired else CouponStatus.UNUSED
         coupon.used_order_id, coupon.used_at = None, None
@@ -152,7 +167,8 @@ async def restore_for_order(work: Work, order: Order) -> None:
             coupon,
             CouponLedgerAction.EXPIRED if expired else CouponLedgerAction.RESTORED,
             order_id=order.id,
-            note="order refunded in full before completion",
+            store_id=order.store_id,
+            note="order refunded in full after completion" if completed else "order refunded in full",
         )
 
 

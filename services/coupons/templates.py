@@ -22,7 +22,9 @@ from models.campaigns.rows import Campaign
 from models.catalog.rows import Category, Product
 from models.coupons.rows import CouponTemplate, CustomerCoupon, OrderAdjustment
 from models.coupons.rules import (
+    CouponClaimPath,
     CouponIssueCause,
+    CouponRestorePolicy,
     CouponStatus,
     CouponThreshold,
     CouponType,
@@ -30,7 +32,7 @@ from models.coupons.rules import (
     check_update,
 )
 from models.coupons.rules import validate_template as validate_shape
-from models.enums import ActorType, OrderChannel
+from models.enums import ActorType, Fulfillment, OrderChannel
 from models.errors import DomainError, ErrorCode
 from models.metrics.rules import ratio
 from models.orders.rows import Order
@@ -73,6 +75,9 @@ class TemplateDraft:
     campaign_id: int | None = None
     description: str | None = None
     code: str | None = None
+    restore_on_refund: CouponRestorePolicy = CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION
+    claim_path: CouponClaimPath = CouponClaimPath.CENTER
+    fulfillments: tuple[Fulfillment, ...] | None = None
 
     def shape(self) -> TemplateShape:
         return TemplateShape(
@@ -89,6 +94,7 @@ class TemplateDraft:
             valid_days=self.valid_days,
             store_ids=None if self.store_ids is None else frozenset(self.store_ids),
             campaign_id=self.campaign_id,
+            restore_on_refund=self.restore_on_refund,
         )
 
 
@@ -148,6 +154,9 @@ def _apply(row: CouponTemplate, d: TemplateDraft, now: datetime) -> None:
     row.category_ids = None if d.category_ids is None else sorted(set(d.category_ids))
     row.channels = None if d.channels is None else sorted({c.value for c in d.channels})
     row.campaign_id = d.campaign_id
+    row.restore_on_refund = d.restore_on_refund
+    row.claim_path = d.claim_path
+    row.fulfillments = _scenes(d.fulfillments)
     row.updated_at = now
 
 
@@ -204,8 +213,16 @@ async def update(work: Work, template_id: int, draft: TemplateDraft) -> Result:
             raise DomainError(
                 ErrorCode.COUPON_NOT_EDITABLE, "the scope cannot change once issued", "productIds"
             )
+        if row.issued_count and row.fulfillments != _scenes(d.fulfillments):
+            raise DomainError(
+                ErrorCode.COUPON_NOT_EDITABLE, "the scenes cannot change once issued", "fulfillments"
+            )
     _apply(row, d, work.now)
     return {"templateId": row.id}
+
+
+def _scenes(fulfillments: Sequence[Fulfillment] | None) -> list[str] | None:
+    return None if fulfillments is None else sorted({f.value for f in fulfillments})
 
 
 def _sorted(ids: Sequence[int] | None) -> list[int] | None:

@@ -15,7 +15,8 @@ from tests.api.order_flow import ACCEPT, PAY, PLACE, Shop, key, ok, open_shop
 from tests.factories import Seed
 
 TEMPLATE_FIELDS = """id code name type amountOff { cents } percentOff cap { cents } thresholdKind threshold
-  totalStock issuedCount remaining perCustomerLimit validUntil validDays storeIds stoppedAt"""
+  totalStock issuedCount remaining perCustomerLimit validUntil validDays storeIds stoppedAt
+  restoreOnRefund claimPath fulfillments"""
 CREATE_TEMPLATE = f"""mutation($input: CreateCouponTemplateInput!) {{ createCouponTemplate(input: $input) {{
   template {{ {TEMPLATE_FIELDS} }} userErrors {{ code field message }} }} }}"""
 UPDATE_TEMPLATE = f"""mutation($input: UpdateCouponTemplateInput!) {{ updateCouponTemplate(input: $input) {{

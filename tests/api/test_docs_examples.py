@@ -130,7 +130,7 @@ def _refund_layers_add_up(data: Any) -> None:
             assert node["refundLayers"]["amount"] == node["refundAmount"], node
 
 
-def _positive(value: int) -> None:
+def _positive(value: float) -> None:
     assert value > 0, value
 
 
@@ -220,9 +220,21 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         _eq("joinAssist.assist.helperCount", 2),
         _eq("joinAssist.assist.helpedByMe", True),
     ],
-    ("coupons.md", "TemplateFigures"): [_eq("couponTemplate.figures.issued", 3)],
+    ("coupons.md", "TemplateFigures"): [
+        _eq("couponTemplate.figures.issued", 4),
+        _eq("couponTemplate.figures.used", 1),
+        _eq("couponTemplate.figures.locked", 1),
+        _eq("couponTemplate.figures.orders", 1),
+        _eq("couponTemplate.figures.discountGiven.amount", "5.00"),
+        lambda d: _positive(float(d["couponTemplate"]["figures"]["sales"]["amount"])),
+    ],
     ("coupons.md", "RefundLayers"): [_refund_layers_add_up],
-    ("metrics.md", "CouponFigures"): [lambda d: _positive(d["metrics"]["coupons"]["issued"]["value"])],
+    ("metrics.md", "CouponFigures"): [
+        lambda d: _positive(d["metrics"]["coupons"]["issued"]["value"]),
+        lambda d: _positive(d["metrics"]["coupons"]["orders"]["value"]),
+        lambda d: _positive(float(d["metrics"]["coupons"]["discountCost"]["value"]["amount"])),
+        lambda d: _positive(float(d["metrics"]["coupons"]["sales"]["value"]["amount"])),
+    ],
     ("analytics.md", "CouponsByTemplate"): [lambda d: _nonempty(d["couponAggregate"]["rows"])],
     ("coupons.md", "PutOnSale"): [_eq("setCouponSalePrice.template.salePrice.amount", "5.00")],
     ("coupons.md", "Purchases"): [_every_purchase_state],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.generator import DatabaseNotEmptyError, GenerationReport, database_is_empty, generate
+from bench.generator.coupon_orders import COUPON_ORDERS
 from models.after_sales.states import (
     AFTER_SALE_ACTORS,
     AFTER_SALE_TRANSITIONS,
@@ -27,12 +29,14 @@ from models.after_sales.states import (
     AfterSaleAction,
     AfterSaleStatus,
 )
+from models.coupons.rows import CouponTemplate
 from models.deliveries.queues import DeliveryQueue
 from models.deliveries.stages import STAGE_STATUS, DeliveryStage
 from models.enums import ActorType
 from models.orders.states import FINAL_STATUSES, TRANSITIONS, OrderAction, OrderStatus
 from models.principals import SYSTEM_PRINCIPAL
 from services.config import RulesConfig
+from services.coupons.templates import figures_of
 from services.db import create_engine, session_factory
 from services.deliveries.queues import count_queues
 from services.migrations import upgrade
@@ -94,7 +98,7 @@ async def test_same_input_same_data(generated: tuple[AsyncEngine, GenerationRepo
         assert await _digest(other) == await _digest(engine)
     finally:
         await other.dispose()
-    assert report.rows["orders"] == ORDERS
+    assert report.rows["orders"] == ORDERS + len(COUPON_ORDERS)  # the demo's coupon orders come on top
     assert report.total_rows == sum(report.rows.values())
 
 
@@ -136,7 +140,7 @@ async def test_money_adds_up(generated: tuple[AsyncEngine, GenerationReport]) ->
         FROM orders o JOIN order_lines l ON l.order_id = o.id GROUP BY o.id
         """,
     )
-    assert len(rows) == ORDERS
+    assert len(rows) == ORDERS + len(COUPON_ORDERS)
     for (oid, status, goods, original, discount, delivery, packaging, payable, paid, refunded, paid_at,
          lines_paid, shares, lines_refunded, lines_goods, lines_original) in rows:  # fmt: skip
         assert lines_paid == goods - discount, oid
@@ -472,3 +476,39 @@ async def test_store_deliveries_rest_in_every_stage_and_both_queues(
     counts = await count_queues(session_factory(engine), SYSTEM_PRINCIPAL, NOW, RulesConfig().no_rider_after)
     assert counts[DeliveryQueue.OVERDUE] > 0, counts
     assert counts[DeliveryQueue.NO_RIDER] > 0, counts
+
+
+async def test_demo_coupons_are_spent_by_real_orders(generated: tuple[AsyncEngine, GenerationReport]) -> None:
+    """USED and LOCKED coupons name their orders, whose COUPON adjustment is the coupon's discount;
+    one coupon came back after a full refund; so the template's figures are not zero."""
+    engine, _ = generated
+    spent = await _rows(
+        engine,
+        "SELECT c.status, o.status, a.amount, a.line_shares, o.discount_amount, o.payable_amount, "
+        "o.goods_amount + o.delivery_fee + o.packaging_fee FROM customer_coupons c "
+        "JOIN orders o ON o.id = coalesce(c.used_order_id, c.locked_order_id) "
+        "JOIN order_adjustments a ON a.order_id = o.id AND a.layer = 'COUPON' AND a.source_id = c.id",
+    )
+    assert sorted((r[0], r[1]) for r in spent) == [("LOCKED", "PENDING_PAYMENT"), ("USED", "COMPLETED")]
+    for _, _, amount, shares, discount, payable, gross in spent:
+        assert amount == 500 == discount == sum(json.loads(shares))
+        assert payable == gross - discount
+    orphans = await _rows(
+        engine,
+        "SELECT id FROM customer_coupons WHERE (status = 'USED' AND used_order_id IS NULL) "
+        "OR (status = 'LOCKED' AND locked_order_id IS NULL)",
+    )
+    assert orphans == []
+    restored = await _rows(
+        engine,
+        "SELECT c.status, o.status, o.refunded_amount = o.paid_amount FROM coupon_ledger l "
+        "JOIN customer_coupons c ON c.id = l.coupon_id JOIN orders o ON o.id = l.order_id "
+        "WHERE l.action = 'RESTORED'",
+    )
+    assert restored == [("UNUSED", "CANCELLED", 1)]
+    async with AsyncSession(engine) as session:
+        template_id = await session.scalar(select(CouponTemplate.id).where(CouponTemplate.code == "DEMO-ALL"))
+        assert template_id is not None
+        figures = (await figures_of(session, [template_id], NOW))[template_id]
+    assert (figures.used, figures.locked, figures.orders, figures.discount_given) == (1, 1, 1, 500)
+    assert figures.sales > 0

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
+import orjson
 import pytest
 
 from models.errors import DomainError
 from models.orders.event_types import OrderEventType
-from services.event_bus import RESYNC, EventNotice, MemoryBus, Resync
+from services.coupons.feed import CouponFeedScope
+from services.event_bus import COUPON_FEED, RESYNC, EventNotice, MemoryBus, Resync
 from services.orders.feed import FeedScope, _Seen, parse_since
 
 
@@ -92,3 +94,19 @@ def test_since_is_a_cursor_or_a_time_with_an_offset() -> None:
     for bad in ("2026-11-23T08:00:00", "yesterday", "-3"):
         with pytest.raises(DomainError):
             parse_since(bad)
+
+
+def test_coupon_notices_carry_their_feed_and_stay_out_of_the_order_feed() -> None:
+    coupon = EventNotice(7, 0, 3, 5, "ISSUED", feed=COUPON_FEED)
+    order = EventNotice(7, 12, 3, 5, "NEW_ORDER")
+    assert EventNotice.decode(coupon.encode()) == coupon
+    assert len(orjson.loads(order.encode())) == 5  # the order notice's wire format is unchanged
+    assert not FeedScope().accepts(coupon)
+    assert FeedScope().accepts(order)
+    assert CouponFeedScope().accepts(coupon)
+    assert not CouponFeedScope().accepts(order)
+    assert CouponFeedScope(customer_id=5).accepts(coupon)
+    assert not CouponFeedScope(customer_id=6).accepts(coupon)
+    assert not CouponFeedScope(store_ids=frozenset({4})).accepts(coupon)
+    with pytest.raises(ValueError, match="too many"):
+        EventNotice.decode(orjson.dumps([1, 2, 3, 4, "X", "coupons", "extra"]))
