@@ -1,8 +1,8 @@
 """Load whole levels of an order list in one batch per relation, before the walk reaches them.
 
 The list resolver looks at what the document selects below each order (`selected_paths`) and fills
-the request's narrowed loaders level by level: stores, customers and lines, then SKUs and
-products, one statement per relation, one after another on one pooled connection
+the request's narrowed loaders: stores and customers one statement each, the lines with their SKUs
+and those SKUs' products in one (loaders/joined.py), one after another on one pooled connection
 (`one_connection`), each loader's batch function called once for all its keys
 (`RowLoader.fill`). The relation fields then find their rows loaded and answer synchronously
 (gql/engine/loaded.py).
@@ -23,7 +23,10 @@ from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
+from loaders.joined import Join, fill_joined
+from models.catalog.rows import Sku
 from models.orders import rows
+from models.orders.rows import OrderLine
 from services.driver_reads import one_connection
 
 
@@ -66,24 +69,21 @@ async def _prefetch(info: Info, orders: Sequence[rows.Order], at: Path, paths: f
     if wants("customer"):
         customers = narrowed_loader(info, "customer", CUSTOMER_FIELDS)
         first["customers"] = customers.fill(_keys(o.customer_id for o in orders))
+    products = narrowed_loader(info, "product", PRODUCT_FIELDS)
     if wants("lines"):
-        first["lines"] = narrowed_loader(info, "lines_by_order", ORDER_LINE_FIELDS).fill(
-            [o.id for o in orders]
+        # The lines with their SKUs and those SKUs' products, when selected, in one statement.
+        joins: list[Join] = []
+        if wants("lines", "sku"):
+            joins.append((narrowed_loader(info, "sku", SKU_FIELDS), OrderLine.sku_id))
+            if wants("lines", "sku", "product"):
+                joins.append((products, Sku.product_id))
+        first["lines"] = fill_joined(
+            info.context.sessions,
+            narrowed_loader(info, "lines_by_order", ORDER_LINE_FIELDS),
+            [o.id for o in orders],
+            *joins,
         )
     filled = await _level(first)
-    if "lines" not in filled or not (wants("lines", "sku") or wants("lines", "product")):
-        return
-    lines = [line for per_order in filled["lines"].values() for line in per_order]
-    second: dict[str, Awaitable[dict[int, Any]]] = {}
-    if wants("lines", "sku"):
-        second["skus"] = narrowed_loader(info, "sku", SKU_FIELDS).fill(_keys(line.sku_id for line in lines))
-    products = narrowed_loader(info, "product", PRODUCT_FIELDS)
-    if wants("lines", "product"):
-        second["products"] = products.fill(_keys(line.product_id for line in lines))
-    filled = await _level(second)
-    if wants("lines", "sku", "product"):
-        # The SKUs' products, read off the SKU rows: the lines' rows hold only the columns their own
-        # fields read. When `lines.product` is selected too they are the lines' products, already
-        # loaded, so this costs no statement.
-        skus = filled["skus"].values()
-        await products.fill(_keys(s.product_id for s in skus if s is not None))
+    if "lines" in filled and wants("lines", "product"):
+        lines = [line for per_order in filled["lines"].values() for line in per_order]
+        await products.fill(_keys(line.product_id for line in lines))
