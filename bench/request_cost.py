@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from bench.run import bench_settings, token_for
+from bench.run import bench_settings, token_for, uncounted
 from bench.scenarios import build_scenarios
 from gql.app import Resources, create_app
 from gql.engine import freeze_startup_heap
@@ -41,7 +41,9 @@ from services.payments import DevPaymentGateway
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
 
 
-async def drive(url: str, scenario: str, requests: int, rounds: int, instrument: bool) -> None:
+async def drive(
+    url: str, scenario: str, requests: int, rounds: int, instrument: bool, counted: bool = True
+) -> None:
     engine = create_engine(url, statement_timeout_ms=0)
     settings = bench_settings(url)
     chosen = [s for s in await build_scenarios(engine, settings.timezone) if s.name == scenario]
@@ -53,7 +55,7 @@ async def drive(url: str, scenario: str, requests: int, rounds: int, instrument:
     )
     token = token_for(settings, s.role)
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    body: dict[str, Any] = {"query": s.query, "variables": s.variables[0]}
+    body: dict[str, Any] = {"query": s.query if counted else uncounted(s.query), "variables": s.variables[0]}
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
@@ -94,10 +96,12 @@ async def _instrumentation_on() -> None:
     await control.wait()
 
 
-def instructions(url: str, scenario: str) -> float:
-    """Instructions per request: (30 requests − 10 requests) ÷ 20, both runs under callgrind."""
+def instructions(url: str, scenario: str, counted: bool = True, keep: Path | None = None) -> float:
+    """Instructions per request: (30 requests − 10 requests) ÷ 20, both runs under callgrind
+    (`keep`: a folder to keep both callgrind files in, for `callgrind_annotate`)."""
     totals: dict[int, int] = {}
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = keep or Path(temporary)
         runs = {}
         for n in (10, 30):
             out = Path(folder) / f"callgrind.{n}"
@@ -105,6 +109,7 @@ def instructions(url: str, scenario: str) -> float:
                 "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
                 sys.executable, "-m", "bench.request_cost", "--database-url", url,
                 "--scenario", scenario, "--requests", str(n), "--instrumented",
+                *([] if counted else ["--uncounted"]),
             ]  # fmt: skip
             runs[n] = (out, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for n, (out, process) in runs.items():
@@ -126,13 +131,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--instructions", action="store_true", help="count instructions with callgrind")
+    parser.add_argument("--uncounted", action="store_true", help="the order list without totalCount")
+    parser.add_argument("--keep", type=Path, help="--instructions: keep the callgrind files in this folder")
     parser.add_argument("--instrumented", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.instructions:
-        count = instructions(args.database_url, args.scenario)
-        print(f"{args.scenario}: {count / 1e6:.1f} M instructions/request")
+        count = instructions(args.database_url, args.scenario, not args.uncounted, args.keep)
+        print(f"{args.scenario}: {count / 1e6:.2f} M instructions/request")
         return
-    asyncio.run(drive(args.database_url, args.scenario, args.requests, args.rounds, args.instrumented))
+    asyncio.run(
+        drive(
+            args.database_url,
+            args.scenario,
+            args.requests,
+            args.rounds,
+            args.instrumented,
+            not args.uncounted,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 from asyncio import Future
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -43,6 +44,18 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """An unscoped loader's read: the `entity` rows whose `key` is a key, `keep` columns (all when
+    None, else these and the key), a list per key in `order_by` order when `many`."""
+
+    entity: type[Any]
+    key: InstrumentedAttribute[Any]
+    keep: frozenset[str] | None
+    many: bool = False
+    order_by: tuple[Any, ...] = ()
+
+
 class RowLoader(DataLoader[K, V]):
     """A DataLoader that can also be filled for many keys without a future awaited per key.
 
@@ -50,7 +63,13 @@ class RowLoader(DataLoader[K, V]):
     cache is `futures`, the map DataLoader keeps each key's future in (its public `cache_map`).
     """
 
-    def __init__(self, batch_load_fn: Callable[[list[K]], Coroutine[Any, Any, list[V]]]) -> None:
+    def __init__(
+        self,
+        batch_load_fn: Callable[[list[K]], Coroutine[Any, Any, list[V]]],
+        shape: Shape | None = None,
+    ) -> None:
+        self.shape = shape
+        """What its batch selects, when that is an unscoped read by key (loaders/joined.py)."""
         self.futures: dict[K, Future[V]] = {}
         """Each loaded or primed key's future, as DataLoader caches it."""
         super().__init__(batch_load_fn, cache_map=self.futures)
@@ -126,13 +145,7 @@ def _by_keys(
     cache_key = (entity, key.key, dialect, tuple(id(o) for o in order_by), keep)
     if where is None and (found := _STATEMENTS.get(cache_key)) is not None:
         return found
-    if dialect == "postgresql" and isinstance(key.type, Integer):
-        condition = key == any_(cast(bindparam("keys", type_=IntegerKeys()), ARRAY(key.type)))
-    elif dialect == "postgresql":
-        condition = key == any_(bindparam("keys", type_=ARRAY(key.type)))
-    else:
-        condition = key.in_(bindparam("keys", expanding=True))
-    stmt = select(*snapshot_columns(entity, keep)).where(condition)
+    stmt = select(*snapshot_columns(entity, keep)).where(key_condition(key, dialect))
     if where is not None:
         return stmt.where(where).order_by(*order_by)
     stmt = _STATEMENTS[cache_key] = stmt.order_by(*order_by)
@@ -140,6 +153,15 @@ def _by_keys(
 
 
 _STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def key_condition(key: InstrumentedAttribute[Any], dialect: str) -> ColumnElement[bool]:
+    """`key` is one of the `keys` parameter: one array parameter on PostgreSQL, else an IN list."""
+    if dialect == "postgresql" and isinstance(key.type, Integer):
+        return key == any_(cast(bindparam("keys", type_=IntegerKeys()), ARRAY(key.type)))
+    if dialect == "postgresql":
+        return key == any_(bindparam("keys", type_=ARRAY(key.type)))
+    return key.in_(bindparam("keys", expanding=True))
 
 
 class IntegerKeys(TypeDecorator[Sequence[int]]):
@@ -180,7 +202,7 @@ def one_per_key(
         by_key = {getattr(r, name): r for r in rows}
         return [by_key.get(k) for k in keys]
 
-    return RowLoader(batch)
+    return RowLoader(batch, None if where is not None else Shape(entity, key, keep))
 
 
 def many_per_key(
@@ -204,4 +226,4 @@ def many_per_key(
             grouped[getattr(row, name)].append(row)
         return [grouped.get(k, []) for k in keys]
 
-    return RowLoader(batch)
+    return RowLoader(batch, Shape(entity, key, keep, many=True, order_by=order_by))

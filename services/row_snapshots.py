@@ -100,6 +100,13 @@ async def read_snapshots(
     return await _rows(sessions, stmt, params, snapshot_type(entity, keep))
 
 
+async def read_tuples(
+    sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """The rows of `stmt` as plain tuples, the column types applied as for snapshots."""
+    return await _rows(sessions, stmt, params, tuple)
+
+
 async def read_scalar(
     sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None = None
 ) -> Any:

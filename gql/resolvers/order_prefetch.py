@@ -1,21 +1,20 @@
-"""Load whole levels of an order list in one batch per relation, before the walk reaches them.
+"""Load an order list's relations in one statement, before the walk reaches them.
 
 The list resolver looks at what the document selects below each order (`selected_paths`) and fills
-the request's narrowed loaders level by level: stores, customers and lines, then SKUs and
-products, one statement per relation, one after another on one pooled connection
-(`one_connection`), each loader's batch function called once for all its keys
-(`RowLoader.fill`). The relation fields then find their rows loaded and answer synchronously
-(gql/engine/loaded.py).
+the request's narrowed loaders from one statement (loaders/joined.py): the page's orders joined
+with their stores, customers and lines, the lines with their SKUs and those SKUs' products, each
+only when selected. The lines' own products (`lines.product`) take a second statement, on the same
+pooled connection (`one_connection`). The relation fields then find their rows loaded and answer
+synchronously (gql/engine/loaded.py).
 
-Invariant: only what is selected is loaded, with the loaders and statements the fields would have
-run themselves, so answers, scoping and statement counts are the same with or without it
-(tests/api/test_order_list_prefetch.py).
+Invariant: only what is selected is loaded, into the loaders the fields would have read and with
+the columns they would have read, so answers and scoping are the same with or without it
+(tests/api/test_order_list_prefetch.py); statements: the page and at most two.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from gql.context import Info
 from gql.engine import Path, narrowed_loader, selected_paths
@@ -23,15 +22,11 @@ from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
+from loaders.joined import Join, fill_joined
+from models.catalog.rows import Sku
 from models.orders import rows
+from models.orders.rows import Order, OrderLine
 from services.driver_reads import one_connection
-
-
-async def _level(fills: dict[str, Awaitable[dict[int, Any]]]) -> dict[str, dict[int, Any]]:
-    """The relations of one level, one after another on the prefetch's connection
-    (`one_connection`): on a machine kept busy, checking out a connection per statement and
-    running them side by side costs more CPU than the round trips it overlaps."""
-    return {name: await fill for name, fill in fills.items()}
 
 
 def _keys(values: Iterable[int | None]) -> list[int]:
@@ -60,30 +55,22 @@ async def _prefetch(info: Info, orders: Sequence[rows.Order], at: Path, paths: f
     def wants(*path: str) -> bool:
         return (*at, *path) in paths
 
-    first: dict[str, Awaitable[dict[int, Any]]] = {}
+    joins: list[Join] = []
     if wants("store"):
-        first["stores"] = narrowed_loader(info, "store", STORE_FIELDS).fill(_keys(o.store_id for o in orders))
+        joins.append((narrowed_loader(info, "store", STORE_FIELDS), Order.store_id))
     if wants("customer"):
-        customers = narrowed_loader(info, "customer", CUSTOMER_FIELDS)
-        first["customers"] = customers.fill(_keys(o.customer_id for o in orders))
-    if wants("lines"):
-        first["lines"] = narrowed_loader(info, "lines_by_order", ORDER_LINE_FIELDS).fill(
-            [o.id for o in orders]
-        )
-    filled = await _level(first)
-    if "lines" not in filled or not (wants("lines", "sku") or wants("lines", "product")):
-        return
-    lines = [line for per_order in filled["lines"].values() for line in per_order]
-    second: dict[str, Awaitable[dict[int, Any]]] = {}
-    if wants("lines", "sku"):
-        second["skus"] = narrowed_loader(info, "sku", SKU_FIELDS).fill(_keys(line.sku_id for line in lines))
+        joins.append((narrowed_loader(info, "customer", CUSTOMER_FIELDS), Order.customer_id))
     products = narrowed_loader(info, "product", PRODUCT_FIELDS)
+    lines = narrowed_loader(info, "lines_by_order", ORDER_LINE_FIELDS)
+    if wants("lines"):
+        joins.append((lines, Order.id))
+        if wants("lines", "sku"):
+            joins.append((narrowed_loader(info, "sku", SKU_FIELDS), OrderLine.sku_id))
+            if wants("lines", "sku", "product"):
+                joins.append((products, Sku.product_id))
+    if joins:
+        await fill_joined(info.context.sessions, Order.id, [o.id for o in orders], *joins)
     if wants("lines", "product"):
-        second["products"] = products.fill(_keys(line.product_id for line in lines))
-    filled = await _level(second)
-    if wants("lines", "sku", "product"):
-        # The SKUs' products, read off the SKU rows: the lines' rows hold only the columns their own
-        # fields read. When `lines.product` is selected too they are the lines' products, already
-        # loaded, so this costs no statement.
-        skus = filled["skus"].values()
-        await products.fill(_keys(s.product_id for s in skus if s is not None))
+        # The lines' own products: those the SKUs' products did not already bring.
+        per_order = await lines.fill([o.id for o in orders])
+        await products.fill(_keys(line.product_id for rows_ in per_order.values() for line in rows_))

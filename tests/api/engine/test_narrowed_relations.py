@@ -15,6 +15,7 @@ import pytest
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type, parse
 
 import loaders.base
+import loaders.joined
 from adapters.strawberry import graphql_schema_of
 from gql.engine.narrowed import readable_columns
 from gql.ids import encode_id
@@ -24,7 +25,7 @@ from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
 from models.enums import Role
-from services.row_snapshots import read_snapshots
+from services.row_snapshots import read_snapshots, snapshot_type
 from tests.api.conftest import Api
 from tests.api.order_flow import seed_order_page
 from tests.factories import Seed
@@ -121,7 +122,12 @@ async def test_the_relations_read_only_the_columns_the_operation_reads(
         kept[entity.__name__] = args[-1]
         return await read(sessions, entity, *args)
 
+    def spy_joined(entity: type[Any], keep: frozenset[str] | None = None) -> type[tuple[Any, ...]]:
+        kept[entity.__name__] = keep  # the lines, SKUs and products read in one statement
+        return snapshot_type(entity, keep)
+
     monkeypatch.setattr(loaders.base, "read_snapshots", spy)
+    monkeypatch.setattr(loaders.joined, "snapshot_type", spy_joined)
     document = """{ orders(first: 5) { edges { node {
         store { name } customer { nickname } lines { quantity sku { skuCode product { name } } }
     } } } }"""

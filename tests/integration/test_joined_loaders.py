@@ -1,0 +1,103 @@
+"""`fill_joined` fills each loader with what its own batch would load (loaders/joined.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from bench.generator import generate
+from loaders import Loaders
+from loaders.joined import fill_joined
+from models.catalog.rows import Sku
+from models.enums import Role
+from models.orders.rows import Order, OrderLine
+from models.principals import Principal
+from services.db import count_statements
+from tests.conftest import Database
+
+HQ = Principal(Role.HQ_ADMIN, "hq")
+NARROW = {
+    "store": frozenset({"name"}),
+    "customer": None,
+    "lines_by_order": frozenset({"quantity", "sku_id"}),
+    "sku": frozenset({"sku_code", "product_id"}),
+    "product": frozenset({"name"}),
+}
+
+
+def _loaders(db: Database) -> tuple[Loaders, dict[str, Any]]:
+    loaders = Loaders(db.sessions, HQ)
+    return loaders, {name: loaders.narrowed(name, columns) for name, columns in NARROW.items()}
+
+
+async def test_each_loader_holds_what_its_own_batch_loads(db: Database) -> None:
+    await generate(db.engine, orders=30, seed=3, now=datetime(2026, 11, 23, 8, tzinfo=UTC), progress=False)
+    async with db.sessions() as session:
+        order_ids = list((await session.scalars(select(Order.id).order_by(Order.id))).all())
+    lineless = None
+    for order_id in order_ids:  # an order without lines: the first whose lines nothing refers to
+        try:
+            async with db.engine.begin() as conn:
+                await conn.execute(delete(OrderLine).where(OrderLine.order_id == order_id))
+        except IntegrityError:
+            continue
+        lineless = order_id
+        break
+    assert lineless is not None
+    _, joined = _loaders(db)
+    _, own = _loaders(db)
+    held = object()
+    joined["store"].values[-1] = held  # a key held already keeps its value
+    with count_statements() as counter:
+        await fill_joined(
+            db.sessions,
+            Order.id,
+            [*order_ids, 10**9],  # an id without an order fills nothing
+            (joined["store"], Order.store_id),
+            (joined["customer"], Order.customer_id),
+            (joined["lines_by_order"], Order.id),
+            (joined["sku"], OrderLine.sku_id),
+            (joined["product"], Sku.product_id),
+        )
+    assert counter.count == 1
+    assert joined["store"].values.pop(-1) is held
+    assert 10**9 not in joined["lines_by_order"].values
+    assert joined["lines_by_order"].values[lineless] == []
+    expected = await own["lines_by_order"].fill(order_ids)
+    assert joined["lines_by_order"].values == expected
+    lines = [line for per_order in expected.values() for line in per_order]
+    for name, keys in (
+        ("store", {o.store_id for o in await _orders(db, order_ids)}),
+        ("customer", {o.customer_id for o in await _orders(db, order_ids)} - {None}),
+        ("sku", {line.sku_id for line in lines} - {None}),
+    ):
+        assert joined[name].values == await own[name].fill(keys), name
+        for key, row in joined[name].values.items():
+            assert type(row) is type(own[name].values[key]), name
+    skus = own["sku"].values.values()
+    assert joined["product"].values == await own["product"].fill({s.product_id for s in skus})
+
+
+async def _orders(db: Database, ids: list[int]) -> list[Any]:
+    async with db.sessions() as session:
+        return list(
+            (await session.execute(select(Order.store_id, Order.customer_id).where(Order.id.in_(ids)))).all()
+        )
+
+
+async def test_scoped_and_second_list_loaders_are_refused(db: Database) -> None:
+    loaders, narrowed = _loaders(db)
+    with pytest.raises(ValueError, match="unscoped"):
+        await fill_joined(db.sessions, Order.id, [1], (loaders.visible_customer, Order.customer_id))
+    with pytest.raises(ValueError, match="one list"):
+        await fill_joined(
+            db.sessions,
+            Order.id,
+            [1],
+            (narrowed["lines_by_order"], Order.id),
+            (Loaders(db.sessions, HQ).narrowed("lines_by_order", None), Order.id),
+        )
