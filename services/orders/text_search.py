@@ -11,8 +11,11 @@ Each term has two compilations that select exactly the same orders:
   (on SQLite it compiles to nothing). Product names go through `order_line_names`, the few
   thousand distinct names of the lines: the names that contain the text, then the lines of those
   exact names from the `(product_name, order_id)` index. SKU codes go through the small `skus`
-  table, then the lines of those SKUs. A bare word is one `id IN (… UNION …)` of its parts, so
-  each part is its own index lookup rather than one OR that no index serves.
+  table, then the lines of those SKUs. A bare word's order-number, consignee and phone parts are
+  one `id IN (… UNION …)`, so each is its own index lookup rather than one OR no index serves.
+  Product terms and bare words have two such compilations: their lookups ORed (a term with many
+  matches, whose page walks the newest orders) or all in one UNION (`sparse`: few matches, fetched
+  and sorted; and every count); `sparse_terms` tells which a term is.
 
 The two agree by construction and by test (a hypothesis property over random terms, CJK and Latin,
 on SQLite and PostgreSQL); the scanning one is the reference.
