@@ -48,7 +48,13 @@ from models.principals import Principal
 from models.stores.rows import Store
 from services.db import SessionFactory
 from services.orders import counts as order_counts
-from services.orders.text_search import sparse_terms, text_condition, two_plan_terms
+from services.orders.text_search import (
+    SPARSE_FIELDS,
+    count_term,
+    sparse_terms,
+    text_condition,
+    two_plan_terms,
+)
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import order_visibility
 
@@ -316,6 +322,9 @@ async def list_orders(
     await check_store_codes(sessions, criteria)
     scope = count_scope(principal, (criteria.filter, criteria.query))
     count = None if scope is None else partial(order_counts.count_orders, sessions, scope)
+    if count is None and (term := _lone_term(principal, criteria)) is not None:
+        phones = principal.role is not Role.ANALYST
+        count = partial(count_term, sessions, term, phones=phones)
     return await paginate(
         sessions,
         _listed(principal, criteria, await _sparse(sessions, principal, criteria)),
@@ -326,6 +335,16 @@ async def list_orders(
         count=count,
         lasting_base=True,
     )
+
+
+def _lone_term(principal: Principal, criteria: OrderCriteria) -> f.TextMatch | None:
+    """The criteria's one product term or bare word when it is all they ask of a caller who sees
+    every order: its count is then its lookups' (`count_term`)."""
+    nodes = [n for n in (criteria.filter, criteria.query) if n is not None]
+    if not principal.sees_all_stores() or len(nodes) != 1:
+        return None
+    node = nodes[0]
+    return node if isinstance(node, f.TextMatch) and node.field in SPARSE_FIELDS else None
 
 
 def _counted(principal: Principal, criteria: OrderCriteria) -> Select[Any]:

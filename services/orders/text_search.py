@@ -200,6 +200,15 @@ async def sparse_terms(
     return frozenset(found)
 
 
+async def count_term(sessions: SessionFactory, term: f.TextMatch, *, phones: bool) -> int:
+    """How many orders a product term or bare word matches, with no other condition: the distinct
+    order ids of its lookups, without reading the orders (every id a lookup finds is an order's:
+    the lookups read orders, or lines, whose order always exists)."""
+    found = union(*_id_selects(term, phones)).subquery()
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(found)) or 0)
+
+
 SPARSE_LIMIT: Final = 2_000
 """Below this many matching lines, names, numbers and phones a term's matches are fetched and sorted;
 from it on the page walks the newest orders until it is full (bench/README.md, "Order search")."""

@@ -94,6 +94,8 @@ async def test_indexed_search_selects_what_the_scan_selects(db: Database, node: 
             found[name] = set((await session.scalars(stmt)).all())
     assert found["indexed"] == found["scan"], node
     assert found["sparse"] == found["scan"], node
+    if isinstance(node, f.TextMatch) and node.field in text_search.SPARSE_FIELDS:
+        assert await text_search.count_term(db.sessions, node, phones=phones) == len(found["scan"]), node
 
 
 async def test_sparse_terms_are_the_terms_with_few_matches(db: Database) -> None:
