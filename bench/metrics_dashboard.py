@@ -9,7 +9,8 @@ the top-10 product, category and store rankings — over the last 7 and the last
 of the data, as HQ and as the staff of the busiest store, through the real HTTP app with the
 result cache off. It runs `--runs` times per range first with METRICS_ROLLUPS=false (every figure
 from raw rows; `--no-raw` skips it), then, after building the rollups (timed; `--keep-rollups`
-reuses them), with them. It also times the sweeper's refresh after 200 orders of the last day
+reuses them), with them. `--sections` also times each section of the dashboard alone
+(p50), to show where the time goes. It also times the sweeper's refresh after 200 orders of the last day
 changed, and the visitor-set refresh after 500 page views posted through `trackEvents` (whose
 batch latency it prints). Results also go to `bench/results/metrics_dashboard.json`.
 """
@@ -49,9 +50,8 @@ from services.payments import DevPaymentGateway
 
 RESULTS = Path(__file__).resolve().parent / "results" / "metrics_dashboard.json"
 
-DASHBOARD = """
-query Dashboard($range: DateRange!) {
-  metrics(range: $range, compare: PREVIOUS_PERIOD) {
+SECTIONS = {
+    "tradeOverview": """
     tradeOverview {
       payingCustomers { value previous change series(granularity: DAY) { label value } }
       paidOrders { value previous change }
@@ -62,17 +62,39 @@ query Dashboard($range: DateRange!) {
       validOrders { value previous } invalidOrders { value previous }
       invalidOrderLoss { value { cents } } turnover { value { cents } previous { cents } }
     }
+""",
+    "funnel": """
     funnel {
       visitors { value previous change series(granularity: DAY) { label value } }
       orderingCustomers { value previous } payingCustomers { value previous }
       visitToOrderRate { value } orderToPayRate { value } visitToPayRate { value }
     }
+""",
+    "productRanking": """
     productRanking(top: 10) { rank product { name } salesAmount { cents } unitsSold pv }
+""",
+    "categoryRanking": """
     categoryRanking(top: 10) { rank category { name } salesAmount { cents } unitsSold pv }
+""",
+    "stores": """
     stores { byStore(top: 10) { rank store { code } paidAmount { cents } payingCustomers } }
-  }
+""",
 }
+"""The dashboard's sections (top-level fields of `metrics`), each also timed alone (`--sections`)."""
+
+
+def dashboard_query(*sections: str) -> str:
+    """The dashboard request with the given sections (all of them when none is named)."""
+    fields = "".join(SECTIONS[name].lstrip("\n") for name in sections or SECTIONS)
+    return f"""
+query Dashboard($range: DateRange!) {{
+  metrics(range: $range, compare: PREVIOUS_PERIOD) {{
+{fields}  }}
+}}
 """
+
+
+DASHBOARD = dashboard_query()
 
 
 TRACK = """
@@ -88,7 +110,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def _dashboard(
-    settings: Settings, ranges: dict[str, dict[str, str]], runs: int, store: int
+    settings: Settings, ranges: dict[str, dict[str, str]], runs: int, store: int, sections: bool = False
 ) -> dict[str, Any]:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, statement_timeout_ms=0)
     resources = Resources(settings, engine, session_factory(engine), MemoryCache(), DevPaymentGateway())
@@ -107,26 +129,36 @@ async def _dashboard(
             ) as http,
         ):
             for who, name, days in questions:
-                timings = []
-                for run in range(runs + 1):  # the first run warms caches and the pool; not counted
+
+                async def timed(query: str, who: str = who, days: dict[str, str] = days) -> Any:
                     started = time.perf_counter()
                     r = await http.post(
                         "/graphql",
-                        json={"query": DASHBOARD, "variables": {"range": days}},
+                        json={"query": query, "variables": {"range": days}},
                         headers={"authorization": f"Bearer {tokens[who]}"},
                     )
                     elapsed = (time.perf_counter() - started) * 1000
                     body = r.json()
                     if body.get("errors"):
                         raise SystemExit(f"dashboard failed: {body['errors']}")
+                    return elapsed, body
+
+                timings = []
+                for run in range(runs + 1):  # the first run warms caches and the pool; not counted
+                    elapsed, body = await timed(DASHBOARD)
                     if run:
                         timings.append(elapsed)
+                parts = {}
+                for section in SECTIONS if sections else ():
+                    alone = [(await timed(dashboard_query(section)))[0] for _ in range(runs + 1)][1:]
+                    parts[section] = round(percentile(alone, 0.5), 1)
                 trade = body["data"]["metrics"]["tradeOverview"]
                 funnel = body["data"]["metrics"]["funnel"]
                 out[f"{who} {name}"] = {
                     "p50_ms": round(percentile(timings, 0.5), 1),
                     "p95_ms": round(percentile(timings, 0.95), 1),
                     "runs": runs,
+                    "section_p50_ms": parts,
                     "paid_orders": trade["paidOrders"]["value"],
                     "paid_amount_cents": trade["paidAmount"]["value"]["cents"],
                     "paying_customers": [trade["payingCustomers"][k] for k in ("value", "previous")]
@@ -139,7 +171,9 @@ async def _dashboard(
     return out
 
 
-async def run(url: str, orders: int, runs: int, rebuild: bool, raw: bool) -> dict[str, Any]:
+async def run(
+    url: str, orders: int, runs: int, rebuild: bool, raw: bool, sections: bool = False
+) -> dict[str, Any]:
     if not url.startswith("postgresql"):
         raise SystemExit("measured on PostgreSQL: set DATABASE_URL=postgresql+asyncpg://…")
     await asyncio.to_thread(upgrade, url)
@@ -185,7 +219,7 @@ async def run(url: str, orders: int, runs: int, rebuild: bool, raw: bool) -> dic
         results["rollup_groups_built"] = built.built
         await vacuum_analyze(engine)  # the rollup tables just written
         results["refresh"] = await _refresh_costs(engine, sessions, base, last)
-        results["rollups"] = await _dashboard(base, ranges, runs, busiest)
+        results["rollups"] = await _dashboard(base, ranges, runs, busiest, sections)
         return results
     finally:
         await engine.dispose()
@@ -268,9 +302,13 @@ def main() -> None:
         "--keep-rollups", action="store_true", help="reuse rollups already built instead of rebuilding them"
     )
     parser.add_argument("--no-raw", action="store_true", help="skip the (slow) raw-rows baseline")
+    parser.add_argument(
+        "--sections", action="store_true", help="also time each section alone (from the rollups)"
+    )
     args = parser.parse_args()
+    url = load_settings().database_url
     results = asyncio.run(
-        run(load_settings().database_url, args.orders, args.runs, not args.keep_rollups, not args.no_raw)
+        run(url, args.orders, args.runs, not args.keep_rollups, not args.no_raw, args.sections)
     )
     refresh = results["refresh"]
     print(
@@ -285,6 +323,8 @@ def main() -> None:
     for mode in modes:
         for name, figures in results[mode].items():
             print(f"{name:16} {mode:8} {figures['p50_ms']:9.1f} {figures['p95_ms']:9.1f}")
+            for section, p50 in figures["section_p50_ms"].items():
+                print(f"    {section:20} alone p50 {p50:9.1f} ms")
     if "raw" in results:
         for name in results["raw"]:
             same = all(

@@ -109,12 +109,16 @@ async def _explain(engine: Any, criteria: OrderCriteria) -> None:
 
     from models.orders.rows import Order
     from services.orders.search import order_condition, order_sort
+    from services.orders.text_search import sparse_terms, two_plan_terms
     from services.pagination import page_statement
 
-    condition = order_condition(HQ, criteria)
+    nodes = (criteria.filter, criteria.query)
+    sparse = await sparse_terms(session_factory(engine), nodes, phones=True)
+    condition = order_condition(HQ, criteria, sparse)  # the page's plan, as list_orders chooses it
+    counted = order_condition(HQ, criteria, two_plan_terms(nodes))  # the count's
     statements = [
         page_statement(select(Order).where(condition), order_sort(()), PageRequest(first=20)),
-        select(func.count()).where(condition),
+        select(func.count()).where(counted),
     ]
     async with engine.connect() as conn:
         for stmt in statements:

@@ -265,8 +265,7 @@ class StoreMetrics:
     async def by_store(self, top: int = 20) -> list[StoreRank]:
         if not 1 <= top <= MAX_TOP:
             raise DomainError(ErrorCode.BAD_USER_INPUT, f"top must be between 1 and {MAX_TOP}", "top")
-        stores = await metrics_stores.by_store(self._q)
-        ordered = sorted(stores.items(), key=lambda kv: (-kv[1].paid_amount, kv[0]))[:top]
+        ordered = await metrics_stores.store_ranking(self._q, top)
         return [StoreRank(rank=i + 1, _id=sid, **_figures_fields(f)) for i, (sid, f) in enumerate(ordered)]
 
     @strawberry.field(description="Regions at the chosen level (regionLevel), by paid amount.")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Subquery, case, func, select
@@ -20,7 +20,7 @@ from sqlalchemy import Subquery, case, func, select
 from models.enums import StoreSize
 from models.metrics.rules import PICK_LIMIT_MINUTES, RegionLevel, average_cents, ratio
 from models.stores.rows import Store
-from services.metrics.engine import Measure, distinct, total
+from services.metrics.engine import Engine, Measure, Row, distinct, total
 from services.metrics.facts import ACCEPTED, DELIVERY_ALERTS, PAID, REFUNDED, REJECTED, Rows
 from services.metrics.sections import Figure, MetricsQuery
 
@@ -108,17 +108,27 @@ def _with_store(stmt: Rows, u: Subquery) -> Rows:
     return stmt.select_from(u.join(Store, Store.id == u.c.store_id))
 
 
+async def _paying_rows(engine: Engine, spans: list[tuple[Any, Any]]) -> list[Row]:
+    """Paying customers per span and store of the engine's scope: from the stores' day sets when
+    they answer, else counted from rows."""
+    paying = distinct("customer_id")
+    from_sets = await engine.distinct_by_store(PAID, "paying_customers", paying, spans)
+    if from_sets is not None:
+        return from_sets
+    measures = {"paying_customers": paying}
+    return await engine.grouped(PAID, measures, spans, "store", _by_store, per_store=True)
+
+
 async def _store_rows(
-    query: MetricsQuery, spans: list[tuple[Any, Any]]
+    query: MetricsQuery, spans: list[tuple[Any, Any]], *, paying: bool = True
 ) -> dict[int, dict[int, StoreFigures]]:
-    """span index → store id → sums, for every store with activity in the scope."""
+    """span index → store id → sums, for every store with activity in the scope; without `paying`,
+    paying customers are left at 0 (a store with a paying customer has a paid order, so the same
+    stores have activity)."""
     engine = query.engine
     out: dict[int, dict[int, StoreFigures]] = defaultdict(lambda: defaultdict(StoreFigures))
-    paying = {"paying_customers": distinct("customer_id")}
-    from_sets = await engine.distinct_by_store(PAID, "paying_customers", paying["paying_customers"], spans)
     parts = [
         (PAID, {"paid_orders": total("paid_orders"), "paid_amount": total("paid_amount")}, None),
-        *([(PAID, paying, None)] if from_sets is None else []),
         (REFUNDED, {"refund_amount": total("refund_amount")}, None),
         (ACCEPTED, FULFILMENT, None),
         (ACCEPTED, TIMEOUTS, _with_store),
@@ -133,9 +143,10 @@ async def _store_rows(
         *(
             engine.grouped(fact, measures, spans, "store", _by_store, join=join, per_store=True)
             for fact, measures, join in parts
-        )
+        ),
+        *([_paying_rows(engine, spans)] if paying else []),
     )
-    for rows in [*results, from_sets or []]:
+    for rows in results:
         for row in rows:
             figures = out[row["b"]][row["k"]]
             figures.add(row)
@@ -152,6 +163,23 @@ async def _store_rows(
 async def by_store(query: MetricsQuery) -> dict[int, StoreFigures]:
     """Current-period figures per store with activity in the scope."""
     return dict((await _store_rows(query, [query.range.current.counted])).get(0, {}))
+
+
+async def store_ranking(query: MetricsQuery, top: int) -> list[tuple[int, StoreFigures]]:
+    """The first `top` of `by_store` by paid amount (ties by store id), with the same figures.
+
+    Paying customers (distinct people: a union of day sets per store) are counted for the ranked
+    stores only, not for every store of the scope.
+    """
+    span = [query.range.current.counted]
+    sums = (await _store_rows(query, span, paying=False)).get(0, {})
+    ranked = sorted(sums.items(), key=lambda kv: (-kv[1].paid_amount, kv[0]))[:top]
+    if ranked:
+        chosen = replace(query.engine, stores=frozenset(store for store, _ in ranked))
+        paying = {row["k"]: int(row["paying_customers"]) for row in await _paying_rows(chosen, span)}
+        for store, figures in ranked:
+            figures.paying_customers = paying.get(store, 0)
+    return ranked
 
 
 async def by_region(query: MetricsQuery, level: RegionLevel) -> dict[tuple[str, ...], StoreFigures]:

@@ -48,7 +48,13 @@ from models.principals import Principal
 from models.stores.rows import Store
 from services.db import SessionFactory
 from services.orders import counts as order_counts
-from services.orders.text_search import text_condition
+from services.orders.text_search import (
+    SPARSE_FIELDS,
+    count_term,
+    sparse_terms,
+    text_condition,
+    two_plan_terms,
+)
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import order_visibility
 
@@ -81,21 +87,27 @@ _TIME_COLUMNS: Final = {f.TimeField.CREATED: Order.created_at, f.TimeField.PAID:
 
 
 def compile_filter(
-    node: f.Node, *, phones: bool = True, watcher: str | None = None, indexed: bool = True
+    node: f.Node,
+    *,
+    phones: bool = True,
+    watcher: str | None = None,
+    indexed: bool = True,
+    sparse: frozenset[f.TextMatch] = frozenset(),
 ) -> ColumnElement[bool]:
     """The SQL condition of a filter. With `phones` False, free text does not look at phone numbers.
 
     `watcher` is whose watch list `watched:` reads (`Principal.key`); with none, nothing is watched.
     `indexed` False compiles text terms as plain scans, the reference the indexed ones are tested
-    against (services/orders/text_search.py); both select the same orders.
+    against (services/orders/text_search.py); both select the same orders. `sparse`: the product
+    terms and bare words to compile as one UNION of their lookups (`text_condition`); it changes
+    plans, never results.
     """
+    compile_child = partial(compile_filter, phones=phones, watcher=watcher, indexed=indexed, sparse=sparse)
     if isinstance(node, f.AllOf | f.AnyOf):
         combine = and_ if isinstance(node, f.AllOf) else or_
-        return combine(
-            *(compile_filter(c, phones=phones, watcher=watcher, indexed=indexed) for c in node.children)
-        )
+        return combine(*(compile_child(c) for c in node.children))
     if isinstance(node, f.Not):
-        return not_(compile_filter(node.child, phones=phones, watcher=watcher, indexed=indexed))
+        return not_(compile_child(node.child))
     if isinstance(node, f.EnumIn):
         if node.field is f.EnumField.AFTER_SALE:
             return exists(
@@ -119,7 +131,7 @@ def compile_filter(
         stores = select(Store.id).where(_STORE_COLUMNS[node.field].in_(sorted(node.names)))
         return _present_in(Order.store_id, stores)
     if isinstance(node, f.TextMatch):
-        return text_condition(node, phones=phones, indexed=indexed)
+        return text_condition(node, phones=phones, indexed=indexed, sparse=node in sparse)
     if isinstance(node, f.TimeIn):
         column = _TIME_COLUMNS[node.field]
         bounds: list[ColumnElement[bool]] = [column.is_not(None)] if _nullable(column) else []
@@ -166,11 +178,14 @@ def _nullable(column: InstrumentedAttribute[Any]) -> bool:
     return bool(getattr(column.expression, "nullable", True))
 
 
-def order_condition(principal: Principal, criteria: OrderCriteria) -> ColumnElement[bool]:
+def order_condition(
+    principal: Principal, criteria: OrderCriteria, sparse: frozenset[f.TextMatch] = frozenset()
+) -> ColumnElement[bool]:
     """The caller's scope AND the filter AND the query: the WHERE of the list and of the counts.
 
     Analysts see phones masked, so they may not search by phone either (that would confirm a
-    number by probing); their free text simply does not look at phones.
+    number by probing); their free text simply does not look at phones. `sparse`: as in
+    `compile_filter`.
     """
     analyst = principal.role is Role.ANALYST
     parts = [order_visibility(principal)]
@@ -179,7 +194,7 @@ def order_condition(principal: Principal, criteria: OrderCriteria) -> ColumnElem
             continue
         if analyst and f.uses_phone(node):
             raise DomainError(ErrorCode.FORBIDDEN, "analysts may not search orders by phone", field)
-        parts.append(compile_filter(node, phones=not analyst, watcher=principal.key))
+        parts.append(compile_filter(node, phones=not analyst, watcher=principal.key, sparse=sparse))
     return and_(*parts)
 
 
@@ -303,22 +318,55 @@ async def list_orders(
     (models/orders/counts.py), and counts the matching orders otherwise.
     """
     criteria = criteria or OrderCriteria()
+    _listed(principal, criteria)  # refuses what the list refuses, before any lookup
     await check_store_codes(sessions, criteria)
     scope = count_scope(principal, (criteria.filter, criteria.query))
     count = None if scope is None else partial(order_counts.count_orders, sessions, scope)
+    if count is None and (term := _lone_term(principal, criteria)) is not None:
+        phones = principal.role is not Role.ANALYST
+        count = partial(count_term, sessions, term, phones=phones)
     return await paginate(
         sessions,
-        _listed(principal, criteria),
+        _listed(principal, criteria, await _sparse(sessions, principal, criteria)),
         order_sort(sort),
         page,
+        count_base=_counted(principal, criteria),
         columns=columns,
         count=count,
         lasting_base=True,
     )
 
 
-def _listed(principal: Principal, criteria: OrderCriteria) -> Select[Any]:
-    """`SELECT orders WHERE <scope AND filter AND query>`, one statement object per (scope, criteria).
+def _lone_term(principal: Principal, criteria: OrderCriteria) -> f.TextMatch | None:
+    """The criteria's one product term or bare word when it is all they ask of a caller who sees
+    every order: its count is then its lookups' (`count_term`)."""
+    nodes = [n for n in (criteria.filter, criteria.query) if n is not None]
+    if not principal.sees_all_stores() or len(nodes) != 1:
+        return None
+    node = nodes[0]
+    return node if isinstance(node, f.TextMatch) and node.field in SPARSE_FIELDS else None
+
+
+def _counted(principal: Principal, criteria: OrderCriteria) -> Select[Any]:
+    """The orders a count reads: `_listed` with every product term and bare word as one UNION of its
+    lookups. A count reads every match whatever its order, so it joins the orders to their matched
+    ids rather than testing each order of the scope against two lookups."""
+    return _listed(principal, criteria, two_plan_terms((criteria.filter, criteria.query)))
+
+
+async def _sparse(
+    sessions: SessionFactory, principal: Principal, criteria: OrderCriteria
+) -> frozenset[f.TextMatch]:
+    """The criteria's product terms and bare words that match few orders (text_search.py)."""
+    nodes = (criteria.filter, criteria.query)
+    return await sparse_terms(sessions, nodes, phones=principal.role is not Role.ANALYST)
+
+
+def _listed(
+    principal: Principal, criteria: OrderCriteria, sparse: frozenset[f.TextMatch] = frozenset()
+) -> Select[Any]:
+    """`SELECT orders WHERE <scope AND filter AND query>`, one statement object per (scope, criteria,
+    sparse terms).
 
     The SPA sends the same tab's filter again and again, so its condition is built and walked by
     SQLAlchemy for its cache key once. The statement depends on the principal's role, stores and
@@ -330,10 +378,10 @@ def _listed(principal: Principal, criteria: OrderCriteria) -> Select[Any]:
     watcher = (
         principal.key if any(f.uses_watch_list(n) for n in (criteria.filter, criteria.query) if n) else None
     )
-    key = (principal.role, watcher, principal.store_ids, principal.customer_id, criteria)
+    key = (principal.role, watcher, principal.store_ids, principal.customer_id, criteria, sparse)
     found = _LISTED.get(key)
     if found is None:
-        found = select(Order).where(order_condition(principal, criteria))
+        found = select(Order).where(order_condition(principal, criteria, sparse))
         if len(_LISTED) >= _MAX_LISTED:
             _LISTED.clear()
         _LISTED[key] = found
@@ -350,13 +398,15 @@ async def count_by_status(
     """Orders per status (every status present, zeros included) in one GROUP BY statement: over the
     order count parts when the filter is about statuses and stores only, over the orders otherwise."""
     criteria = criteria or OrderCriteria()
-    listed = _listed(principal, criteria)  # refuses what the list refuses, in any case
+    _listed(principal, criteria)  # refuses what the list refuses, in any case
     await check_store_codes(sessions, criteria)
     scope = count_scope(principal, (criteria.filter, criteria.query))
     if scope is not None:
         found = await order_counts.count_by_status(sessions, scope)
     else:
-        stmt = listed.with_only_columns(Order.status, func.count()).group_by(Order.status)
+        stmt = (
+            _counted(principal, criteria).with_only_columns(Order.status, func.count()).group_by(Order.status)
+        )
         async with sessions() as session:
             found = {status: int(n) for status, n in (await session.execute(stmt)).all()}
     return {status: found.get(status, 0) for status in STATUS_LIFECYCLE}

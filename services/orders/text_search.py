@@ -11,8 +11,11 @@ Each term has two compilations that select exactly the same orders:
   (on SQLite it compiles to nothing). Product names go through `order_line_names`, the few
   thousand distinct names of the lines: the names that contain the text, then the lines of those
   exact names from the `(product_name, order_id)` index. SKU codes go through the small `skus`
-  table, then the lines of those SKUs. A bare word is one `id IN (… UNION …)` of its parts, so
-  each part is its own index lookup rather than one OR that no index serves.
+  table, then the lines of those SKUs. A bare word's order-number, consignee and phone parts are
+  one `id IN (… UNION …)`, so each is its own index lookup rather than one OR no index serves.
+  Product terms and bare words have two such compilations: their lookups ORed (a term with many
+  matches, whose page walks the newest orders) or all in one UNION (`sparse`: few matches, fetched
+  and sorted; and every count); `sparse_terms` tells which a term is.
 
 The two agree by construction and by test (a hypothesis property over random terms, CJK and Latin,
 on SQLite and PostgreSQL); the scanning one is the reference.
@@ -20,7 +23,9 @@ on SQLite and PostgreSQL); the scanning one is the reference.
 
 from __future__ import annotations
 
-from typing import Any, cast
+import time
+from collections.abc import Iterable
+from typing import Any, Final, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -31,9 +36,11 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -46,6 +53,7 @@ from models.orders import filters as f
 from models.orders.rows import Order, OrderLine, OrderLineName
 from models.payments import PaymentTransaction
 from models.stores.rows import Store
+from services.db import SessionFactory
 
 
 class grams_cover(FunctionElement[bool]):
@@ -72,9 +80,18 @@ def _grams_cover_postgresql(element: grams_cover, compiler: SQLCompiler, **kw: A
     return f"search_grams({grams}) @> search_query_grams({wanted})"
 
 
-def text_condition(node: f.TextMatch, *, phones: bool, indexed: bool = True) -> ColumnElement[bool]:
-    """The SQL condition of one text term. With `phones` False, free text does not look at phones."""
+def text_condition(
+    node: f.TextMatch, *, phones: bool, indexed: bool = True, sparse: bool = False
+) -> ColumnElement[bool]:
+    """The SQL condition of one text term. With `phones` False, free text does not look at phones.
+
+    `sparse` (indexed product terms and bare words only): the term's lookups as one
+    `id IN (… UNION …)`, for a term that matches few orders (`sparse_terms`); otherwise they are
+    ORed. Both select the same orders.
+    """
     text = node.text
+    if indexed and sparse and node.field in SPARSE_FIELDS:
+        return Order.id.in_(union(*_id_selects(node, phones)))
     match node.field:
         case f.TextField.ORDER_NO:
             return Order.order_no == text
@@ -110,11 +127,7 @@ def text_condition(node: f.TextMatch, *, phones: bool, indexed: bool = True) -> 
             return Order.id.in_(_coded_lines(coded)) if indexed else _has_line(coded)
     phone = f.normalize_phone(text) if phones else None
     if indexed:
-        parts: list[Select[Any]] = [
-            select(Order.id).where(Order.order_no.startswith(text, autoescape=True)),
-            select(Order.id).where(_consignee(text, indexed=True)),
-            *(_phone_selects(phone) if phone else []),
-        ]
+        parts = _word_selects(text, phone)
         return or_(Order.id.in_(union(*parts)), Order.id.in_(_named_lines(text)))
     return or_(
         Order.order_no.startswith(text, autoescape=True),
@@ -126,6 +139,82 @@ def text_condition(node: f.TextMatch, *, phones: bool, indexed: bool = True) -> 
             )
         ),
     )
+
+
+SPARSE_FIELDS: Final = frozenset({f.TextField.PRODUCT, f.TextField.ANY})
+"""The terms with two compilations of their lookups, ORed (many matches) or one UNION (few)."""
+
+
+def _word_selects(text: str, phone: str | None) -> list[Select[Any]]:
+    """A bare word's lookups but the product names': order number prefix, consignee, phones."""
+    return [
+        select(Order.id).where(Order.order_no.startswith(text, autoescape=True)),
+        select(Order.id).where(_consignee(text, indexed=True)),
+        *(_phone_selects(phone) if phone else []),
+    ]
+
+
+def _id_selects(node: f.TextMatch, phones: bool) -> list[Select[Any]]:
+    """Each index lookup of a product term or bare word, as a select of order ids (with repeats)."""
+    if node.field is f.TextField.PRODUCT:
+        return [_named_lines(node.text), _coded_lines(_contains(Sku.sku_code, node.text))]
+    phone = f.normalize_phone(node.text) if phones else None
+    return [*_word_selects(node.text, phone), _named_lines(node.text)]
+
+
+def two_plan_terms(nodes: Iterable[f.Node | None]) -> frozenset[f.TextMatch]:
+    """The product terms and bare words of `nodes`: the terms `text_condition`'s `sparse` changes."""
+    return frozenset(
+        leaf
+        for node in nodes
+        if node is not None
+        for leaf in f.leaves(node)
+        if isinstance(leaf, f.TextMatch) and leaf.field in SPARSE_FIELDS
+    )
+
+
+async def sparse_terms(
+    sessions: SessionFactory, nodes: Iterable[f.Node | None], *, phones: bool
+) -> frozenset[f.TextMatch]:
+    """The product terms and bare words of `nodes` that match fewer than `SPARSE_LIMIT` orders.
+
+    Each term's lookups are read up to the limit (`SELECT count(*) FROM (… UNION ALL … LIMIT n)`:
+    at most n index entries, a millisecond or two), and remembered for `SPARSE_TTL_SECONDS`. The
+    answer only chooses a plan (`text_condition`'s `sparse`), never which orders match, so one a
+    little out of date is harmless.
+    """
+    now = time.monotonic()
+    found = set()
+    for term in sorted(two_plan_terms(nodes), key=lambda t: (t.field.value, t.text)):
+        key = (term, phones)
+        known = _SPARSE.get(key)
+        if known is None or known[0] < now:
+            lookups = union_all(*_id_selects(term, phones)).limit(SPARSE_LIMIT).subquery()
+            async with sessions() as session:
+                n = int(await session.scalar(select(func.count()).select_from(lookups)) or 0)
+            if len(_SPARSE) >= _MAX_SPARSE:
+                _SPARSE.clear()
+            known = _SPARSE[key] = (now + SPARSE_TTL_SECONDS, n < SPARSE_LIMIT)
+        if known[1]:
+            found.add(term)
+    return frozenset(found)
+
+
+async def count_term(sessions: SessionFactory, term: f.TextMatch, *, phones: bool) -> int:
+    """How many orders a product term or bare word matches, with no other condition: the distinct
+    order ids of its lookups, without reading the orders (every id a lookup finds is an order's:
+    the lookups read orders, or lines, whose order always exists)."""
+    found = union(*_id_selects(term, phones)).subquery()
+    async with sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(found)) or 0)
+
+
+SPARSE_LIMIT: Final = 2_000
+"""Below this many matching lines, names, numbers and phones a term's matches are fetched and sorted;
+from it on the page walks the newest orders until it is full (bench/README.md, "Order search")."""
+SPARSE_TTL_SECONDS: Final = 60.0
+_SPARSE: dict[tuple[f.TextMatch, bool], tuple[float, bool]] = {}
+_MAX_SPARSE: Final = 10_000
 
 
 def _consignee(text: str, indexed: bool) -> ColumnElement[bool]:

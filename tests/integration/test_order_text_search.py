@@ -9,6 +9,7 @@ shop whose names are drawn from the same characters, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import random
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from sqlalchemy import select, update
 from models.orders import filters as f
 from models.orders.rows import Order, OrderLine, OrderLineName
 from services.db import unit_of_work
+from services.orders import text_search
 from services.orders.search import compile_filter
 from tests.conftest import Database
 from tests.factories import Seed
@@ -81,11 +83,31 @@ async def test_indexed_search_selects_what_the_scan_selects(db: Database, node: 
     async with db.sessions() as session:
         if await session.scalar(select(Order.id).limit(1)) is None:  # examples share one shop
             await _shop(Seed(db.sessions))
+        terms = frozenset(leaf for leaf in f.leaves(node) if isinstance(leaf, f.TextMatch))
         found = {}
-        for indexed in (True, False):
-            stmt = select(Order.id).where(compile_filter(node, phones=phones, indexed=indexed))
-            found[indexed] = set((await session.scalars(stmt)).all())
-    assert found[True] == found[False], node
+        for name, options in (
+            ("scan", {"indexed": False}),
+            ("indexed", {}),
+            ("sparse", {"sparse": terms}),  # every product term and bare word as one UNION
+        ):
+            stmt = select(Order.id).where(compile_filter(node, phones=phones, **options))
+            found[name] = set((await session.scalars(stmt)).all())
+    assert found["indexed"] == found["scan"], node
+    assert found["sparse"] == found["scan"], node
+    if isinstance(node, f.TextMatch) and node.field in text_search.SPARSE_FIELDS:
+        assert await text_search.count_term(db.sessions, node, phones=phones) == len(found["scan"]), node
+
+
+async def test_sparse_terms_are_the_terms_with_few_matches(db: Database) -> None:
+    """`sparse_terms` picks the product terms and bare words whose lookups stop short of the limit."""
+    await _shop(Seed(db.sessions))
+    rare, absent = f.text_match(f.TextField.PRODUCT, "新车厘子"), f.text_match(f.TextField.ANY, "不存在")
+    common = f.text_match(f.TextField.ANY, "2026")  # every order number of the shop's third starts so
+    consignee = f.text_match(f.TextField.CONSIGNEE, "王")  # not a term with two plans
+    node = f.all_of(rare, f.negate(absent), common, consignee)
+    with patch.object(text_search, "SPARSE_LIMIT", 10):
+        found = await text_search.sparse_terms(db.sessions, [node, None], phones=True)
+    assert found == {rare, absent}
 
 
 async def test_every_line_name_is_in_the_dictionary(db: Database) -> None:

@@ -68,6 +68,10 @@ async def figures(query: MetricsQuery, granularity: Granularity) -> dict[str, An
     out["products"] = await metrics_products.product_ranking(query, key, 10)
     out["categories"] = await metrics_products.category_ranking(query, RankingKey.UNITS, 10, 1)
     out["stores"] = await metrics_stores.by_store(query)
+    out["store_ranking"] = await metrics_stores.store_ranking(query, 3)
+    assert (
+        out["store_ranking"] == sorted(out["stores"].items(), key=lambda kv: (-kv[1].paid_amount, kv[0]))[:3]
+    )
     out["regions"] = await metrics_stores.by_region(query, RegionLevel.CITY)
     out["fulfilment"] = await metrics_stores.fulfilment(query)
     out["sources"] = await metrics_customers.source_ranking(query, 10)
