@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 
-from gql.schema.analytics import AggregateKey, AggregateSource, money_of
+from gql.schema.analytics import AggregateKey, AggregateSource, as_float, money_of
 from gql.schema.common import Money
 from models.coupons.rules import CouponIssueCause, CouponStatus, CouponType
 from services.analytics.coupons import CouponMeasure
 from services.analytics.dimensions import Dimension
-from services.analytics.queries import Comparison, Value
+from services.analytics.queries import Measured, Number
+from services.analytics.questions import Comparison
 
 
 @strawberry.type(description="A measure of a coupon aggregate.")
@@ -19,8 +22,10 @@ class CouponAggregateValue:
     money: Money | None = strawberry.field(description="Money measures: exact cents.")
 
     @classmethod
-    def of(cls, found: Value) -> CouponAggregateValue:
-        return cls(measure=CouponMeasure(found.measure), value=found.value, money=money_of(found))
+    def column(cls, measured: Measured) -> Callable[[Number], CouponAggregateValue]:
+        """The value objects of one measure's numbers."""
+        measure, kind = CouponMeasure(measured.measure), measured.kind
+        return lambda v: cls(measure=measure, value=as_float(v), money=money_of(kind, v))
 
 
 @strawberry.type(description="One group of issued coupons: its keys (in groupBy order) and measures.")
