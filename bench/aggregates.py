@@ -23,7 +23,7 @@ The start-up heap is frozen before the first request, as a served process freeze
 requests). The metrics cache, the public response cache and the rate limiter are off; aggregates have no
 cache of their own, so every run computes its answer (from the raw rows, or from the rollups).
 The rollups are built (or caught up) before the first request, timed, and the database vacuumed
-after a build; the requests still check that they are fresh (`services.metrics.rollups.freshen`). The
+after a build; the requests still check that they are fresh (`services.metrics.freshness.freshen`). The
 database is migrated (which adds tables and indexes) but not seeded: point it at a generated
 one. Each document is sent once to warm the pool, the document cache and PostgreSQL's buffers,
 then once more inside `count_statements`, then `--runs` times timed: the request, the database

@@ -25,6 +25,7 @@ from typing import Any
 from graphql import (
     GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLFloat,
     GraphQLID,
     GraphQLInt,
     GraphQLLeafType,
@@ -76,6 +77,7 @@ FAST_LEAVES: dict[Any, str] = {
     GraphQLID: "v.__class__ is str",
     GraphQLBoolean: "v.__class__ is bool",
     GraphQLInt: f"v.__class__ is int and {_INT_MIN} <= v <= {_INT_MAX}",
+    GraphQLFloat: "v.__class__ is float and v - v == 0.0",  # finite: inf - inf and NaN are NaN
 }
 
 

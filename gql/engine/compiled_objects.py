@@ -62,7 +62,8 @@ def object_lines(
     """An OBJECT or OBJECTS field: its value got as the walk's `_call` or `_field` gets it, then each
     object of a known class checked and queued as the walk's `_object` does (`x[at]` its details,
     `x[at + 1]` its grouped subfields, `x[at + 2]` and `x[at + 3]` their fill and its argument),
-    or with `inline` filled at once; anything else handed to the walk's completion."""
+    or with `inline` filled at once; a null of a nullable OBJECT field set at once, as the completion
+    would; anything else handed to the walk's completion."""
     field_type = plan.field_def.type
     object_type = object_type_of(field_type if kind is OBJECT else unwrapped(field_type).of_type)  # type: ignore[union-attr]
     assert object_type is not None
@@ -120,6 +121,8 @@ def object_lines(
             *([f"        {late_info}"] if plan.relation is not None else []),
             f"                list_item(t{index}, d, info, ip, item, items, n, next_work, pending)",
         ]
+    if kind is OBJECT and not isinstance(field_type, GraphQLNonNull):
+        lines += ["    elif r is None:", f"        target[{key!r}] = None"]  # null, as completion makes it
     lines += ["    else:", f"        target[{key!r}] = None"]
     if plan.relation is not None or (plan.call is None and kind is OBJECT):
         lines += [late_info]

@@ -7,10 +7,10 @@ all stores, store staff theirs; shoppers are refused by `Allowed`), translate th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import strawberry
 
@@ -18,6 +18,7 @@ from gql.context import Info
 from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.resolvers.after_sales import after_sale_criteria
+from gql.resolvers.analytics_rows import shaped
 from gql.resolvers.order_search import QueryArgument, criteria
 from gql.schema.after_sales import AfterSaleFilter
 from gql.schema.analytics import (
@@ -27,9 +28,6 @@ from gql.schema.analytics import (
     AfterSaleAggregateRow,
     AfterSaleAggregateSort,
     AfterSaleAggregateValue,
-    AggregateKey,
-    AggregateSource,
-    Expansions,
     OrderAggregate,
     OrderAggregateHaving,
     OrderAggregateRow,
@@ -62,20 +60,12 @@ from models.date_ranges import RangeError, resolve_range
 from models.errors import DomainError, ErrorCode
 from services.after_sales.search import AfterSaleCriteria
 from services.analytics.coupons import CouponCriteria, CouponMeasure
-from services.analytics.dimensions import ENTITIES, Dimension, Key
+from services.analytics.dimensions import Dimension
 from services.analytics.measures import AfterSaleMeasure, LineMeasure, OrderMeasure
-from services.analytics.queries import (
-    Answer,
-    Fact,
-    Having,
-    Question,
-    SortTerm,
-    TimeField,
-    Value,
-    answer,
-)
+from services.analytics.queries import Answer, answer
+from services.analytics.questions import Fact, Having, Question, SortTerm, TimeField
 from services.analytics.visits import VisitCriteria, VisitMeasure
-from services.metrics.rollups import freshen
+from services.metrics.freshness import freshen
 
 Having_ = (
     OrderAggregateHaving
@@ -99,31 +89,6 @@ RANGE = (
     "that includes the present counts up to the end of the current hour."
 )
 TIME = "Which moment of the order the time buckets (HOUR .. DAY_OF_WEEK) read."
-
-_Aggregate = TypeVar("_Aggregate")
-
-
-def _keys(keys: Sequence[Key], expansions: Expansions) -> list[AggregateKey]:
-    return [
-        AggregateKey.of(k.dimension, k.value, k.label, ENTITIES.get(k.dimension), k.entity_id, expansions)
-        for k in keys
-    ]
-
-
-def _shaped(
-    found: Answer,
-    aggregate: Callable[..., _Aggregate],
-    row: Callable[..., object],
-    value: Callable[[Value], object],
-) -> _Aggregate:
-    """`found` as the fact's typed result: its groups as `row`s, every measure through `value`."""
-    expansions = Expansions()
-    return aggregate(
-        source=AggregateSource[found.source.value],
-        rows=[row(keys=_keys(g.keys, expansions), values=[value(v) for v in g.values]) for g in found.rows],
-        totals=[value(v) for v in found.totals],
-        group_count=found.group_count,
-    )
 
 
 async def _answer(
@@ -215,7 +180,7 @@ class AnalyticsQueries:
             time_field,
             range,
         )
-        return _shaped(found, OrderAggregate, OrderAggregateRow, OrderAggregateValue.of)
+        return await shaped(info, found, OrderAggregate, OrderAggregateRow, OrderAggregateValue.column)
 
     @strawberry.field(
         permission_classes=[Allowed],
@@ -248,7 +213,9 @@ class AnalyticsQueries:
             time_field,
             range,
         )
-        return _shaped(found, OrderLineAggregate, OrderLineAggregateRow, OrderLineAggregateValue.of)
+        return await shaped(
+            info, found, OrderLineAggregate, OrderLineAggregateRow, OrderLineAggregateValue.column
+        )
 
     @strawberry.field(
         permission_classes=[Allowed],
@@ -283,7 +250,9 @@ class AnalyticsQueries:
             range,
             after_sale=after_sale_criteria(filter),
         )
-        return _shaped(found, AfterSaleAggregate, AfterSaleAggregateRow, AfterSaleAggregateValue.of)
+        return await shaped(
+            info, found, AfterSaleAggregate, AfterSaleAggregateRow, AfterSaleAggregateValue.column
+        )
 
     @strawberry.field(
         permission_classes=[Allowed],
@@ -316,7 +285,7 @@ class AnalyticsQueries:
             range,
             visit=_visit_criteria(filter),
         )
-        return _shaped(found, VisitAggregate, VisitAggregateRow, VisitAggregateValue.of)
+        return await shaped(info, found, VisitAggregate, VisitAggregateRow, VisitAggregateValue.column)
 
     @strawberry.field(
         permission_classes=[Allowed],
@@ -354,7 +323,7 @@ class AnalyticsQueries:
             range,
             coupon=_coupon_criteria(filter),
         )
-        return _shaped(found, CouponAggregate, CouponAggregateRow, CouponAggregateValue.of)
+        return await shaped(info, found, CouponAggregate, CouponAggregateRow, CouponAggregateValue.column)
 
 
 def _visit_criteria(typed: VisitFilter | None) -> VisitCriteria:

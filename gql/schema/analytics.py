@@ -7,17 +7,13 @@ cents in `money` (an average is rounded half up there; `value` keeps the fractio
 
 from __future__ import annotations
 
-import asyncio
 import math
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
 from enum import Enum
-from typing import Any, Final, Generic, TypeVar
+from typing import Final
 
 import strawberry
-from aiodataloader import DataLoader
 
-from gql.context import Info
-from gql.ids import encode_id
 from gql.schema import visits as _registered_enums  # noqa: F401  (PageType, SourceChannel)
 from gql.schema.campaigns import Campaign
 from gql.schema.catalog import Category, Product, Sku
@@ -28,7 +24,8 @@ from models.enums import PageType, SourceChannel
 from services.analytics.coupons import CouponMeasure
 from services.analytics.dimensions import DESCRIPTIONS, Dimension
 from services.analytics.measures import AfterSaleMeasure, Kind, LineMeasure, OrderMeasure, describe
-from services.analytics.queries import Comparison, TimeField, Value
+from services.analytics.queries import Measured, Number
+from services.analytics.questions import Comparison, TimeField
 from services.analytics.visits import VisitMeasure
 
 
@@ -113,27 +110,12 @@ MAX_TOP_DESCRIPTION: Final = (
 )
 
 
-_Entity = TypeVar("_Entity")
-
-
-class Expansions:
-    """The entities one answer's keys expand to: each distinct entity is loaded once (one task,
-    through its DataLoader) and every key naming it awaits that same future."""
-
-    def __init__(self) -> None:
-        self._loads: dict[tuple[str, int], asyncio.Future[Any]] = {}
-
-    def get(
-        self, entity: str, id_: int, load: Callable[[], Coroutine[Any, Any, _Entity]]
-    ) -> Awaitable[_Entity]:
-        found = self._loads.get((entity, id_))
-        if found is None:
-            found = self._loads[(entity, id_)] = asyncio.ensure_future(load())
-        return found
-
-
 @strawberry.type(description="One grouping key of a row.")
 class AggregateKey:
+    """Built once per distinct key of an answer and shared by the rows holding it; the entity of
+    an entity key is loaded (one batch per entity type) only when the document expands it
+    (gql/resolvers/analytics_rows.py), so the other expansion fields are null."""
+
     dimension: Dimension
     value: str | None = strawberry.field(
         description="Machine value: an enum value, a date (2026-11-01), an hour (2026-11-01T13), a month "
@@ -141,105 +123,30 @@ class AggregateKey:
         "without one (e.g. the HQ warehouse's store)."
     )
     label: str | None = strawberry.field(description="For people; null for entities (expand them instead).")
-    _type: strawberry.Private[str | None]
-    _id: strawberry.Private[int | None]
-    _expansions: strawberry.Private[Expansions]
-
-    @strawberry.field(description="The store, for STORE.", graphql_type=Store | None)
-    def store(self, info: Info) -> Awaitable[Store | None] | None:
-        return self._expand(info, "Store", "store", Store.from_row)
-
-    @strawberry.field(description="The campaign, for CAMPAIGN.", graphql_type=Campaign | None)
-    def campaign(self, info: Info) -> Awaitable[Campaign | None] | None:
-        return self._expand(info, "Campaign", "campaign", Campaign.from_row)
-
-    @strawberry.field(description="The product, for PRODUCT.", graphql_type=Product | None)
-    def product(self, info: Info) -> Awaitable[Product | None] | None:
-        return self._expand(info, "Product", "product", Product.from_row)
-
-    @strawberry.field(description="The SKU, for SKU.", graphql_type=Sku | None)
-    def sku(self, info: Info) -> Awaitable[Sku | None] | None:
-        return self._expand(info, "Sku", "sku", Sku.from_row)
-
-    @strawberry.field(description="The template, for COUPON_TEMPLATE.", graphql_type=CouponTemplate | None)
-    def coupon_template(self, info: Info) -> Awaitable[CouponTemplate | None] | None:
-        return self._expand(info, "CouponTemplate", "coupon_template", CouponTemplate.from_row)
-
-    @strawberry.field(
-        description="The category, for CATEGORY_L1 and CATEGORY_L2.", graphql_type=Category | None
+    store: Store | None = strawberry.field(default=None, description="The store, for STORE.")
+    campaign: Campaign | None = strawberry.field(default=None, description="The campaign, for CAMPAIGN.")
+    product: Product | None = strawberry.field(default=None, description="The product, for PRODUCT.")
+    sku: Sku | None = strawberry.field(default=None, description="The SKU, for SKU.")
+    coupon_template: CouponTemplate | None = strawberry.field(
+        default=None, description="The template, for COUPON_TEMPLATE."
     )
-    def category(self, info: Info) -> Awaitable[Category | None] | None:
-        return self._expand(info, "Category", "category", Category.from_row)
-
-    def _expand(
-        self, info: Info, entity: str, loader: str, convert: Callable[[Any], _Entity]
-    ) -> Awaitable[_Entity | None] | None:
-        """Null at once for a key of another dimension (no awaitable to schedule); else the answer's
-        shared load of the entity."""
-        if self._type != entity or self._id is None:
-            return None
-        id_ = self._id
-        load: DataLoader[int, Any] = getattr(info.context.loaders, loader)
-
-        async def expanded() -> _Entity | None:
-            row = await load.load(id_)
-            return None if row is None else convert(row)
-
-        return self._expansions.get(entity, id_, expanded)
-
-    @classmethod
-    def of(
-        cls,
-        dimension: Dimension,
-        value: str | None,
-        label: str | None,
-        entity: str | None,
-        id_: int | None,
-        expansions: Expansions,
-    ) -> AggregateKey:
-        shown = value if entity is None or id_ is None else encode_id(entity, id_)
-        return cls(
-            dimension=dimension, value=shown, label=label, _type=entity, _id=id_, _expansions=expansions
-        )
+    category: Category | None = strawberry.field(
+        default=None, description="The category, for CATEGORY_L1 and CATEGORY_L2."
+    )
 
 
-MeasureT = TypeVar("MeasureT", bound=Enum)
-ValueT = TypeVar("ValueT")
-SORT_HELP: Final = "Sort groups by one measure or one groupBy dimension (exactly one)."
-
-
-@strawberry.type
-class AggregateRowOf(Generic[ValueT]):
-    """What every source's result row holds; each source names its own (`OrderAggregateRow` …)."""
-
-    keys: list[AggregateKey]
-    values: list[ValueT]
-
-
-@strawberry.input
-class AggregateHavingOf(Generic[MeasureT]):
-    """What every source's `having` holds; each source names its own (`OrderAggregateHaving` …)."""
-
-    measure: MeasureT
-    comparison: Comparison
-    value: float
-
-
-@strawberry.input
-class AggregateSortOf(Generic[MeasureT]):
-    """What every source's sort holds; each source names its own (`OrderAggregateSort` …)."""
-
-    measure: MeasureT | None = None
-    dimension: Dimension | None = None
-    descending: bool = True
-
-
-def money_of(found: Value) -> Money | None:
-    if found.kind is not Kind.MONEY or found.value is None:
+def money_of(kind: Kind, value: Number) -> Money | None:
+    """The exact `Money` of a money measure (an average rounded half up to a cent); None otherwise."""
+    if kind is not Kind.MONEY or value is None:
         return None
-    if isinstance(found.value, int):
-        return money(found.value)
-    return money(math.floor(found.value + 0.5))  # an average: half a cent rounds up
+    if isinstance(value, int):
+        return money(value)
+    return money(math.floor(value + 0.5))  # an average: half a cent rounds up
+
+
+def as_float(value: Number) -> float | None:
+    """What graphql-core's Float makes of the number, done once here (its fast path is a float)."""
+    return None if value is None else float(value)
 
 
 @strawberry.type(description="A measure of an order aggregate.")
@@ -251,8 +158,10 @@ class OrderAggregateValue:
     money: Money | None = strawberry.field(description="Money measures: exact cents (averages rounded).")
 
     @classmethod
-    def of(cls, found: Value) -> OrderAggregateValue:
-        return cls(measure=OrderMeasure(found.measure), value=found.value, money=money_of(found))
+    def column(cls, measured: Measured) -> Callable[[Number], OrderAggregateValue]:
+        """The value objects of one measure's numbers."""
+        measure, kind = OrderMeasure(measured.measure), measured.kind
+        return lambda v: cls(measure=measure, value=as_float(v), money=money_of(kind, v))
 
 
 @strawberry.type(description="A measure of an order-line aggregate.")
@@ -264,8 +173,10 @@ class OrderLineAggregateValue:
     money: Money | None = strawberry.field(description="Money measures: exact cents (averages rounded).")
 
     @classmethod
-    def of(cls, found: Value) -> OrderLineAggregateValue:
-        return cls(measure=LineMeasure(found.measure), value=found.value, money=money_of(found))
+    def column(cls, measured: Measured) -> Callable[[Number], OrderLineAggregateValue]:
+        """The value objects of one measure's numbers."""
+        measure, kind = LineMeasure(measured.measure), measured.kind
+        return lambda v: cls(measure=measure, value=as_float(v), money=money_of(kind, v))
 
 
 @strawberry.type(description="A measure of an after-sale aggregate.")
@@ -277,13 +188,16 @@ class AfterSaleAggregateValue:
     money: Money | None = strawberry.field(description="Money measures: exact cents (averages rounded).")
 
     @classmethod
-    def of(cls, found: Value) -> AfterSaleAggregateValue:
-        return cls(measure=AfterSaleMeasure(found.measure), value=found.value, money=money_of(found))
+    def column(cls, measured: Measured) -> Callable[[Number], AfterSaleAggregateValue]:
+        """The value objects of one measure's numbers."""
+        measure, kind = AfterSaleMeasure(measured.measure), measured.kind
+        return lambda v: cls(measure=measure, value=as_float(v), money=money_of(kind, v))
 
 
 @strawberry.type(description="One group of after-sale lines: its keys (in groupBy order) and measures.")
-class AfterSaleAggregateRow(AggregateRowOf[AfterSaleAggregateValue]):
-    pass
+class AfterSaleAggregateRow:
+    keys: list[AggregateKey]
+    values: list[AfterSaleAggregateValue]
 
 
 @strawberry.type(description="After-sale lines grouped and measured.")
@@ -295,13 +209,17 @@ class AfterSaleAggregate:
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
-class AfterSaleAggregateHaving(AggregateHavingOf[AfterSaleMeasure]):
-    pass
+class AfterSaleAggregateHaving:
+    measure: AfterSaleMeasure
+    comparison: Comparison
+    value: float
 
 
-@strawberry.input(description=SORT_HELP)
-class AfterSaleAggregateSort(AggregateSortOf[AfterSaleMeasure]):
-    pass
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class AfterSaleAggregateSort:
+    measure: AfterSaleMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True
 
 
 @strawberry.type(description="A measure of a visit-event aggregate.")
@@ -312,13 +230,16 @@ class VisitAggregateValue:
     )
 
     @classmethod
-    def of(cls, found: Value) -> VisitAggregateValue:
-        return cls(measure=VisitMeasure(found.measure), value=found.value)
+    def column(cls, measured: Measured) -> Callable[[Number], VisitAggregateValue]:
+        """The value objects of one measure's numbers."""
+        measure = VisitMeasure(measured.measure)
+        return lambda v: cls(measure=measure, value=as_float(v))
 
 
 @strawberry.type(description="One group of page views: its keys (in groupBy order) and measures.")
-class VisitAggregateRow(AggregateRowOf[VisitAggregateValue]):
-    pass
+class VisitAggregateRow:
+    keys: list[AggregateKey]
+    values: list[VisitAggregateValue]
 
 
 @strawberry.type(description="Visit events (page views) grouped and measured.")
@@ -330,13 +251,17 @@ class VisitAggregate:
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value`.")
-class VisitAggregateHaving(AggregateHavingOf[VisitMeasure]):
-    pass
+class VisitAggregateHaving:
+    measure: VisitMeasure
+    comparison: Comparison
+    value: float
 
 
-@strawberry.input(description=SORT_HELP)
-class VisitAggregateSort(AggregateSortOf[VisitMeasure]):
-    pass
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class VisitAggregateSort:
+    measure: VisitMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True
 
 
 @strawberry.input(description="Which page views to aggregate; each given part narrows (empty: any).")
@@ -349,13 +274,15 @@ class VisitFilter:
 
 
 @strawberry.type(description="One group of orders: its keys (in groupBy order) and measures.")
-class OrderAggregateRow(AggregateRowOf[OrderAggregateValue]):
-    pass
+class OrderAggregateRow:
+    keys: list[AggregateKey]
+    values: list[OrderAggregateValue]
 
 
 @strawberry.type(description="One group of order lines: its keys (in groupBy order) and measures.")
-class OrderLineAggregateRow(AggregateRowOf[OrderLineAggregateValue]):
-    pass
+class OrderLineAggregateRow:
+    keys: list[AggregateKey]
+    values: list[OrderLineAggregateValue]
 
 
 @strawberry.type(description="Orders grouped and measured.")
@@ -375,20 +302,28 @@ class OrderLineAggregate:
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
-class OrderAggregateHaving(AggregateHavingOf[OrderMeasure]):
-    pass
+class OrderAggregateHaving:
+    measure: OrderMeasure
+    comparison: Comparison
+    value: float
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
-class OrderLineAggregateHaving(AggregateHavingOf[LineMeasure]):
-    pass
+class OrderLineAggregateHaving:
+    measure: LineMeasure
+    comparison: Comparison
+    value: float
 
 
-@strawberry.input(description=SORT_HELP)
-class OrderAggregateSort(AggregateSortOf[OrderMeasure]):
-    pass
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class OrderAggregateSort:
+    measure: OrderMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True
 
 
-@strawberry.input(description=SORT_HELP)
-class OrderLineAggregateSort(AggregateSortOf[LineMeasure]):
-    pass
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class OrderLineAggregateSort:
+    measure: LineMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 
-from gql.schema.analytics import (
-    SORT_HELP,
-    AggregateHavingOf,
-    AggregateRowOf,
-    AggregateSortOf,
-    AggregateSource,
-    money_of,
-)
+from gql.schema.analytics import AggregateKey, AggregateSource, as_float, money_of
 from gql.schema.common import Money
 from models.coupons.rules import CouponIssueCause, CouponStatus, CouponType
 from services.analytics.coupons import CouponMeasure
-from services.analytics.queries import Value
+from services.analytics.dimensions import Dimension
+from services.analytics.queries import Measured, Number
+from services.analytics.questions import Comparison
 
 
 @strawberry.type(description="A measure of a coupon aggregate.")
@@ -25,13 +22,16 @@ class CouponAggregateValue:
     money: Money | None = strawberry.field(description="Money measures: exact cents.")
 
     @classmethod
-    def of(cls, found: Value) -> CouponAggregateValue:
-        return cls(measure=CouponMeasure(found.measure), value=found.value, money=money_of(found))
+    def column(cls, measured: Measured) -> Callable[[Number], CouponAggregateValue]:
+        """The value objects of one measure's numbers."""
+        measure, kind = CouponMeasure(measured.measure), measured.kind
+        return lambda v: cls(measure=measure, value=as_float(v), money=money_of(kind, v))
 
 
 @strawberry.type(description="One group of issued coupons: its keys (in groupBy order) and measures.")
-class CouponAggregateRow(AggregateRowOf[CouponAggregateValue]):
-    pass
+class CouponAggregateRow:
+    keys: list[AggregateKey]
+    values: list[CouponAggregateValue]
 
 
 @strawberry.type(description="Issued coupons grouped and measured.")
@@ -43,13 +43,17 @@ class CouponAggregate:
 
 
 @strawberry.input(description="Keep the groups whose measure compares true with `value` (cents for money).")
-class CouponAggregateHaving(AggregateHavingOf[CouponMeasure]):
-    pass
+class CouponAggregateHaving:
+    measure: CouponMeasure
+    comparison: Comparison
+    value: float
 
 
-@strawberry.input(description=SORT_HELP)
-class CouponAggregateSort(AggregateSortOf[CouponMeasure]):
-    pass
+@strawberry.input(description="Sort groups by one measure or one groupBy dimension (exactly one).")
+class CouponAggregateSort:
+    measure: CouponMeasure | None = None
+    dimension: Dimension | None = None
+    descending: bool = True
 
 
 @strawberry.input(description="Which issued coupons to aggregate; each given part narrows (empty: any).")

@@ -30,10 +30,8 @@ CENTS_SCALAR = strawberry.scalar(
 class Money:
     cents: Cents = strawberry.field(description="Exact amount in the currency's minor unit (分).")
     currency: str = strawberry.field(description="ISO 4217 code; always CNY.")
-
-    @strawberry.field(description='Exact decimal string, e.g. "123.45" (never a float).')
-    def amount(self) -> str:
-        return format_cents(self.cents)
+    # A plain field, set once by `money` for the shared object: read like `cents`, not called per read.
+    amount: str = strawberry.field(description='Exact decimal string, e.g. "123.45" (never a float).')
 
 
 @lru_cache(maxsize=16_384)
@@ -43,7 +41,7 @@ def money(cents: int) -> Money:
     Nothing assigns to a `Money`, so equal amounts can be one object. Bounded, so a scan over
     many distinct amounts cannot grow it without limit.
     """
-    return Money(cents=Cents(cents), currency=CURRENCY)
+    return Money(cents=Cents(cents), currency=CURRENCY, amount=format_cents(cents))
 
 
 @strawberry.type(description="A problem with the input of a mutation; nothing was changed.")

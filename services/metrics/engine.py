@@ -119,7 +119,7 @@ class Engine:
     stores: frozenset[int] | None
     """Effective store scope: None = every store (and rows without one)."""
     prepare: Callable[[], Awaitable[frozenset[str]]]
-    """Makes the rollups fresh enough and returns the ready groups (`services.metrics.rollups.freshen`)."""
+    """Makes the rollups fresh enough and returns the ready groups (`services.metrics.freshness.freshen`)."""
     cache: Cache | None = None
     cache_seconds: float = 0.0
     timeout_ms: int = 0
@@ -172,12 +172,26 @@ class Engine:
                     await self._configure(session)
                 return [dict(row) for row in (await session.execute(statement)).mappings()]
             except DBAPIError as error:
-                if is_statement_timeout(error):
-                    raise DomainError(
-                        ErrorCode.QUERY_TIMEOUT,
-                        f"the query ran longer than {self.timeout_ms} ms; narrow the range or the stores",
-                    ) from None
-                raise
+                raise self._timed_out(error) from None
+
+    async def fetch(self, statement: Rows) -> Sequence[Sequence[Any]]:
+        """`execute`'s rows by position, in the statement's column order."""
+        async with self.sessions() as session:
+            try:
+                if self.dialect == "postgresql":
+                    await self._configure(session)
+                return (await session.execute(statement)).all()
+            except DBAPIError as error:
+                raise self._timed_out(error) from None
+
+    def _timed_out(self, error: DBAPIError) -> Exception:
+        """QUERY_TIMEOUT for a statement the timeout cancelled; any other error as it is."""
+        if is_statement_timeout(error):
+            return DomainError(
+                ErrorCode.QUERY_TIMEOUT,
+                f"the query ran longer than {self.timeout_ms} ms; narrow the range or the stores",
+            )
+        return error
 
     async def _configure(self, session: AsyncSession) -> None:
         """SET LOCAL the statement timeout and `local_settings`, all in one statement."""

@@ -19,7 +19,7 @@ Several processes may refresh at once: on PostgreSQL a group's refresh holds an 
 the visits group locks its tables day by day so ingestion waits a moment instead of racing it.
 On SQLite every write transaction is already exclusive. A group being built is not *ready*:
 metrics then read raw rows for it (`ready_groups`), so a figure is never computed from a
-half-built table.
+half-built table. Whether a request must refresh first is `services/metrics/freshness.py`'s call.
 """
 
 from __future__ import annotations
@@ -115,11 +115,11 @@ async def _no_timeout(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL statement_timeout = 0"))
 
 
-def _is_current(state: RollupState | None, zone: tzinfo) -> bool:
+def is_current(state: RollupState | None, zone: tzinfo) -> bool:
     return state is not None and state.version == ROLLUP_VERSION and state.zone == zone_name(zone)
 
 
-def _is_being_built(state: RollupState | None, now: datetime) -> bool:
+def is_being_built(state: RollupState | None, now: datetime) -> bool:
     return state is not None and state.version == BUILDING and state.refreshed_at > now - STALE_BUILD
 
 
@@ -208,7 +208,7 @@ async def build(sessions: SessionFactory, group: str, zone: tzinfo, now: datetim
         if not await _lock(session, group, wait=False):
             return False
         state = await session.get(RollupState, group)
-        if _is_being_built(state, now):
+        if is_being_built(state, now):
             return False
         first, last = await _span(session, group)
         seen = await _high_water(session, group)
@@ -303,7 +303,7 @@ async def catch_up(
         if not await _lock(session, group, wait=False):
             return 0
         state = await session.get(RollupState, group)
-        if not _is_current(state, zone):
+        if not is_current(state, zone):
             return None
         assert state is not None
         if group == "visits":
@@ -346,53 +346,6 @@ async def refresh_rollups(
         report.seconds,
     )
     return report
-
-
-async def freshen(
-    sessions: SessionFactory, zone: tzinfo, now: datetime, max_age: timedelta
-) -> frozenset[str]:
-    """Before serving metrics: build a missing group; fold in changes newer than the high-water
-    mark (one cheap statement when there are none); when the last refresh is older than
-    `max_age`, re-read the overlap too (the sweeper does that every run). Returns the groups whose
-    rollups are complete and may be read."""
-    states = await _states(sessions)
-    overlap = await _refresh_needed(sessions, states, zone, now, max_age)
-    if overlap is not None:
-        await refresh_rollups(sessions, zone, now, overlap)
-        states = await _states(sessions)
-    else:
-        await metrics_sets.refresh_visitor_sets(sessions, zone)
-    return frozenset(name for name, s in states.items() if _is_current(s, zone))
-
-
-async def _states(sessions: SessionFactory) -> dict[str, RollupState]:
-    async with sessions() as session:
-        return {s.name: s for s in (await session.scalars(select(RollupState))).all()}
-
-
-async def _refresh_needed(
-    sessions: SessionFactory, states: dict[str, RollupState], zone: tzinfo, now: datetime, max_age: timedelta
-) -> timedelta | None:
-    """None: nothing to do; else the overlap the refresh should re-read."""
-    for group in GROUPS:
-        state = states.get(group)
-        if not _is_current(state, zone) and not _is_being_built(state, now):
-            return CHANGE_OVERLAP
-    sources = {"orders": Order.updated_at, "refunds": AfterSale.updated_at}
-    current = {g: states[g] for g in sources if _is_current(states.get(g), zone)}
-    if any(s.refreshed_at <= now - max_age for s in current.values()):
-        return CHANGE_OVERLAP
-    if not current:
-        return None
-    async with sessions() as session:
-        newest = (
-            await session.execute(select(*(select(func.max(sources[g])).scalar_subquery() for g in current)))
-        ).one()
-    behind = any(
-        latest is not None and (state.seen_until is None or latest > state.seen_until)
-        for latest, state in zip(newest, current.values(), strict=True)
-    )
-    return timedelta(0) if behind else None
 
 
 async def sweep_rollups(sessions: SessionFactory, zone: tzinfo, now: datetime) -> int:

@@ -52,7 +52,7 @@ from services.metrics.facts import (
     VISITS,
     Fact,
 )
-from services.metrics.rollups import freshen
+from services.metrics.freshness import freshen
 from services.metrics.sql import Span, at
 
 Number = int | float | None

@@ -131,17 +131,36 @@ AGGREGATE = """query ($m: [%(measure)s!]!, $g: [AggregateDimension!], $q: String
   $r: DateRange) {
   agg: %(field)s(measures: $m, groupBy: $g, query: $q, top: 200, timeField: $t, range: $r) {
     source groupCount
-    rows { keys { dimension value } values { measure value money { cents } } }
+    rows { keys { %(keys)s } values { measure value money { cents } } }
     totals { measure value }
   }
 }"""
 VISITS = """query ($m: [VisitMeasure!]!, $g: [AggregateDimension!]) {
   agg: visitAggregate(measures: $m, groupBy: $g, top: 200) {
     source groupCount
-    rows { keys { dimension value } values { measure value } }
+    rows { keys { %(keys)s } values { measure value } }
     totals { measure value }
   }
 }"""
+KEYS = "dimension value store { id } campaign { id } product { id } sku { id } category { id }"
+"""Every expansion of a key: each must be null but the key's own entity's, whose id is its value."""
+EXPANSIONS = {
+    "STORE": "store",
+    "CAMPAIGN": "campaign",
+    "PRODUCT": "product",
+    "SKU": "sku",
+    "CATEGORY_L1": "category",
+    "CATEGORY_L2": "category",
+}
+
+
+def _check_expansions(rows: list[dict[str, Any]]) -> None:
+    """Keys expand their own entity (loaded once per type for the whole answer) and nothing else."""
+    for row in rows:
+        for key in row["keys"]:
+            own = EXPANSIONS.get(key["dimension"]) if key["value"] is not None else None
+            for name in ("store", "campaign", "product", "sku", "category"):
+                assert key[name] == ({"id": key["value"]} if name == own else None), key
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
@@ -352,7 +371,7 @@ async def test_aggregates_match_a_hand_made_group_by(
     assert store_id is not None
     viewer, principal = _viewer(api, role, store_id)
     zone = api.settings.zone
-    document = AGGREGATE % {"field": field, "measure": measure_enum}
+    document = AGGREGATE % {"field": field, "measure": measure_enum, "keys": KEYS}
     variables: dict[str, Any] = {"m": measures, "g": dimensions, "q": query, "t": time_field}
     days: tuple[date, date] | None = None
     if data.draw(st.booleans()):  # local days, both included
@@ -360,7 +379,7 @@ async def test_aggregates_match_a_hand_made_group_by(
         days = (first, first + timedelta(days=data.draw(st.integers(0, 12))))
         variables["r"] = {"from": days[0].isoformat(), "to": days[1].isoformat()}
     if fact == "visits":  # no order query: a typed filter of their own
-        document, variables, query = VISITS, {"m": measures, "g": dimensions}, ""
+        document, variables, query = VISITS % {"keys": KEYS}, {"m": measures, "g": dimensions}, ""
     r = await viewer.execute(document, **variables)
     while r.error_codes == ["THROTTLED"]:  # many examples from one principal: wait for the bucket
         await asyncio.sleep(r.errors[0]["extensions"]["retryAfterSeconds"])
@@ -368,6 +387,7 @@ async def test_aggregates_match_a_hand_made_group_by(
     assert r.errors == [], r.errors
     got = r.data["agg"]
     assert got["source"] == "RAW"
+    _check_expansions(got["rows"])
 
     facts = await (
         _visit_facts(db, principal) if fact == "visits" else _facts(db, principal, query, fact, zone)

@@ -45,7 +45,10 @@ AGGREGATE = """query ($m: [CouponMeasure!]!, $g: [AggregateDimension!], $t: Aggr
   $r: DateRange, $f: CouponFilter) {
   agg: couponAggregate(measures: $m, groupBy: $g, top: 200, timeField: $t, range: $r, filter: $f) {
     source groupCount
-    rows { keys { dimension value } values { measure value money { cents } } }
+    rows {
+      keys { dimension value couponTemplate { id } store { id } campaign { id } }
+      values { measure value money { cents } }
+    }
     totals { measure value }
   }
 }"""
@@ -272,6 +275,11 @@ async def test_coupon_aggregates_match_a_hand_made_group_by(
     assert r.errors == [], r.errors
     got = r.data["agg"]
     assert got["source"] == "RAW"
+    own = {"COUPON_TEMPLATE": "couponTemplate", "STORE": "store", "CAMPAIGN": "campaign"}
+    for key in (k for row in got["rows"] for k in row["keys"]):  # each expands its own entity only
+        mine = own.get(key["dimension"]) if key["value"] is not None else None
+        for name in own.values():
+            assert key[name] == ({"id": key["value"]} if name == mine else None), key
     groups: dict[tuple[str | None, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in facts:
         row_key: list[str | None] = []
