@@ -64,13 +64,14 @@ TABLES = sorted(
 """Every table, children before their parents; order_count_parts last, since deleting orders
 appends their −1 parts (the count triggers)."""
 
-_FILLED = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in TABLES)
+# SQLite: the tables with rows, in one query.
+_SQLITE_FILLED = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in TABLES)
 
 _NAMES = ", ".join(f"'{name}'" for name in TABLES)
 # One round trip: the rows of each table that has any, deleted in TABLES' order (order_count_parts
-# is looked at after orders), then every sequence of their columns that has been used restarted,
-# as TRUNCATE … RESTART IDENTITY would. TRUNCATE itself gives each of the ~80 tables and their
-# indexes new files, and costs a quiet machine a tenth of a second per test (seconds on a busy one).
+# is looked at after orders), then every used sequence of their columns restarted, as TRUNCATE …
+# RESTART IDENTITY would. TRUNCATE itself gives every table and index new files, however few of
+# them the test wrote.
 _POSTGRES_RESET = f"""DO $$
 DECLARE
     name text;
@@ -104,7 +105,7 @@ class Database:
             if self.dialect == "postgresql":
                 await conn.execute(text(_POSTGRES_RESET))
                 return
-            filled = set((await conn.scalars(text(_FILLED))).all())
+            filled = set((await conn.scalars(text(_SQLITE_FILLED))).all())
             if "orders" in filled:
                 filled.add("order_count_parts")
             for name in TABLES:
