@@ -19,7 +19,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import models
-from services.db import SessionFactory, create_engine, session_factory
+from services.db import WRITE_OPTION, SessionFactory, create_engine, session_factory
 from services.migrations import upgrade
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -101,16 +101,20 @@ class Database:
         """Empty every table (keeping the schema) and restart its ids, so each test starts from
         nothing. Only tables with rows are touched: a test writes a handful of the ~80 tables,
         whoever wrote them (the test, the app under test, a server process of tests/live/)."""
-        async with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                await conn.execute(text(_POSTGRES_RESET))
-                return
-            filled = set((await conn.scalars(text(_SQLITE_FILLED))).all())
-            if "orders" in filled:
-                filled.add("order_count_parts")
-            for name in TABLES:
-                if name in filled:
-                    await conn.execute(text(f"DELETE FROM {name}"))
+        # On SQLite the write lock is taken at BEGIN (IMMEDIATE): a transaction that reads first
+        # could not wait for a writer still finishing the last test's work.
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{WRITE_OPTION: True})
+            async with conn.begin():
+                if self.dialect == "postgresql":
+                    await conn.execute(text(_POSTGRES_RESET))
+                    return
+                filled = set((await conn.scalars(text(_SQLITE_FILLED))).all())
+                if "orders" in filled:
+                    filled.add("order_count_parts")
+                for name in TABLES:
+                    if name in filled:
+                        await conn.execute(text(f"DELETE FROM {name}"))
 
 
 async def _create_worker_database(url: str) -> None:
