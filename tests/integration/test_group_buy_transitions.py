@@ -49,7 +49,8 @@ async def test_team_success_sends_the_order_to_the_store(db: Database) -> None:
     )  # a second sweeper: no-op
     async with db.sessions() as s:
         stored = await s.get(Order, order.id)
-        actions = (await s.scalars(select(OrderEvent.action).where(OrderEvent.order_id == order.id))).all()
+        events = select(OrderEvent.action).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+        actions = (await s.scalars(events)).all()
     assert stored is not None
     assert stored.status is OrderStatus.PENDING_ACCEPTANCE
     assert stored.grouped_at is not None

@@ -1,18 +1,25 @@
 """A hypothesis state machine: random mixes of order transitions, refunds, exchanges (换货) and
 escalations to HQ (客服介入), invariants after every step.
 
-It drives the services (the same use cases the API runs) on a fresh SQLite database and checks,
-from the database, that refunds never exceed what was paid (per line and per order), that statuses
-agree with quantities, that money in = money out + money kept, that the gateway returned exactly
-the confirmed refunds, that exchanges never move money, that every pending escalation is the one
-of an ESCALATED after-sale, and that order lines carry their order's moments.
+It drives the services (the same use cases the API runs) on a fresh SQLite database (each example
+a copy of one migrated and seeded once) and checks, from the database, that refunds never exceed
+what was paid (per line and per order), that statuses agree with quantities, that money in = money
+out + money kept, that the gateway returned exactly the confirmed refunds, that exchanges never move
+money, that every pending escalation is the one of an ESCALATED after-sale, and that order lines
+carry their order's moments.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
+import shutil
+import sqlite3
 import tempfile
 from collections.abc import Awaitable, Callable
+from contextlib import closing
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +32,7 @@ from sqlalchemy import select
 from models.after_sales.escalation_rules import EscalationState, EscalationVerdict
 from models.after_sales.rows import AfterSale, AfterSaleEscalation
 from models.after_sales.states import AfterSaleStatus, AfterSaleType
+from models.catalog.rows import Sku
 from models.deliveries.stages import STAGE_STATUS, DeliveryStage
 from models.enums import Fulfillment, PaymentKind, PaymentMethod, PaymentStatus, Role
 from models.errors import DomainError, ErrorCode
@@ -32,6 +40,7 @@ from models.orders.rows import Order, OrderLine
 from models.orders.states import FINAL_STATUSES, PAID_NON_FINAL_STATUSES, OrderStatus
 from models.payments import PaymentTransaction
 from models.principals import SYSTEM, SYSTEM_PRINCIPAL, Principal
+from models.stores.rows import Store
 from services import shipping
 from services.after_sales import escalations, exchanges
 from services.after_sales import lifecycle as after_sales
@@ -67,6 +76,55 @@ OPEN_BEFORE_SHIPPING = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class World:
+    """A migrated SQLite database with two stores, a buyer and two SKUs listed in both."""
+
+    path: Path
+    store: Store
+    other: Store
+    customer_id: int
+    skus: list[Sku]
+
+
+@functools.cache
+def world() -> World:
+    """Made once per process: every example starts from a copy of its file, the same database a
+    fresh migration and seeding would give (the migrations cost far more than the example)."""
+    directory = tempfile.mkdtemp(prefix="money-world-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    path = Path(directory) / "world.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+
+    async def seeded() -> World:
+        engine = create_engine(url)
+        try:
+            seed = Seed(session_factory(engine))
+            store = await seed.store("SM1", supports_express=True)
+            other = await seed.store("SM2", supports_express=True)
+            customer = await seed.customer("13500001111")
+            _, skus = await seed.product("测试商品", prices=(999, 1999))
+            for shop in (store, other):
+                for sku in skus:
+                    await seed.listing(shop, sku, stock=10_000)
+        finally:
+            await engine.dispose()
+        return World(path, store, other, customer.id, skus)
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(seeded())
+    finally:
+        loop.close()
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (its write-ahead log included)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
 class MoneyMachine(RuleBasedStateMachine):
     orders = Bundle("orders")
 
@@ -74,31 +132,22 @@ class MoneyMachine(RuleBasedStateMachine):
         super().__init__()
         self.loop = asyncio.new_event_loop()
         self.dir = tempfile.TemporaryDirectory()
-        url = f"sqlite+aiosqlite:///{Path(self.dir.name) / 'm.db'}"
-        upgrade(url)
-        self.engine = create_engine(url)
+        start = world()
+        path = Path(self.dir.name) / "m.db"
+        copy_database(start.path, path)
+        self.engine = create_engine(f"sqlite+aiosqlite:///{path}")
         self.sessions = session_factory(self.engine)
         self.gateway = DevPaymentGateway()
         # A zero review SLA: the buyer may escalate any request still in review.
         self.deps = Deps(self.sessions, self.gateway, RulesConfig(after_sale_review_sla=timedelta(0)))
-        self.run(self._world())
-
-    def run(self, coro: Awaitable[Any]) -> Any:
-        return self.loop.run_until_complete(coro)
-
-    async def _world(self) -> None:
-        seed = Seed(self.sessions)
-        self.store = await seed.store("SM1", supports_express=True)
-        self.other = await seed.store("SM2", supports_express=True)
-        customer = await seed.customer("13500001111")
-        _, self.skus = await seed.product("测试商品", prices=(999, 1999))
-        for store in (self.store, self.other):
-            for sku in self.skus:
-                await seed.listing(store, sku, stock=10_000)
-        self.buyer = Principal(Role.SHOPPER, "buyer", customer_id=customer.id)
+        self.store, self.other, self.skus = start.store, start.other, start.skus
+        self.buyer = Principal(Role.SHOPPER, "buyer", customer_id=start.customer_id)
         self.staff = Principal(Role.STORE_STAFF, "staff", store_ids=frozenset({self.store.id, self.other.id}))
         self.hq = Principal(Role.HQ_ADMIN, "hq")
         self.system = SYSTEM_PRINCIPAL
+
+    def run(self, coro: Awaitable[Any]) -> Any:
+        return self.loop.run_until_complete(coro)
 
     def act(self, principal: Principal, use_case: Callable[[Work], Awaitable[Result]]) -> Result | None:
         actor = SYSTEM if principal is SYSTEM_PRINCIPAL else None

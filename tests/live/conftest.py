@@ -12,7 +12,7 @@ from tests.factories import Seed
 @pytest.fixture
 async def db(database: Database) -> Database:
     """Like the shared `db`, but the servers' sweeps keep running while we empty the tables:
-    TRUNCATE may meet one of their transactions in a deadlock, and then simply goes again."""
+    the reset's deletes may meet one of their transactions in a deadlock, and then simply go again."""
     for attempt in range(10):
         try:
             await database.reset()
