@@ -30,7 +30,8 @@ from models.principals import Principal
 from models.stores.rows import Store
 from services.db import create_engine
 from services.migrations import upgrade
-from services.orders.search import OrderCriteria, order_condition, order_sort
+from services.orders.search import OrderCriteria, order_condition
+from services.orders.sorting import order_sort
 from services.pagination import PageRequest, page_statement
 
 RESULTS = Path(__file__).resolve().parent / "results" / "explain_order_list.json"

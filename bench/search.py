@@ -108,7 +108,8 @@ async def _explain(engine: Any, criteria: OrderCriteria) -> None:
     from sqlalchemy import func, select
 
     from models.orders.rows import Order
-    from services.orders.search import order_condition, order_sort
+    from services.orders.search import order_condition
+    from services.orders.sorting import order_sort
     from services.orders.text_search import sparse_terms, two_plan_terms
     from services.pagination import page_statement
 

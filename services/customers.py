@@ -22,7 +22,7 @@ from models.errors import DomainError, ErrorCode
 from models.orders.rows import Order
 from models.principals import Principal
 from services.db import SessionFactory
-from services.orders.search import ORDERS_NEWEST_FIRST
+from services.orders.sorting import ORDERS_NEWEST_FIRST
 from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import customer_visibility, order_visibility
 

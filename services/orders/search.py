@@ -1,4 +1,4 @@
-"""The admin order list: filtering, sorting, paging and status-tab counts within the caller's scope.
+"""The admin order list: filtering, paging and status-tab counts within the caller's scope (sorts: `sorting`).
 
 `compile_filter` is the one place a filter AST (`models/orders/filters.py`, built from the typed
 `OrderFilter` or from the `query:` string) becomes SQL: one WHERE clause over `orders`, with
@@ -10,11 +10,10 @@ unpaid orders and `-store:SH001` includes orders of the HQ warehouse.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -22,7 +21,6 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    case,
     exists,
     func,
     not_,
@@ -40,14 +38,15 @@ from models.orders import filters as f
 from models.orders.counts import count_scope
 from models.orders.query_values import fail
 from models.orders.rows import Order
-from models.orders.sorting import DEFAULT_ORDER_SORT, OrderSortKey, OrderSortSpec, SortDirection
+from models.orders.sorting import OrderSortSpec
 from models.orders.states import OrderStatus
-from models.orders.tabs import STATUS_LIFECYCLE, STATUS_RANK
+from models.orders.tabs import STATUS_LIFECYCLE
 from models.orders.watches import OrderWatch
 from models.principals import Principal
 from models.stores.rows import Store
 from services.db import SessionFactory
 from services.orders import counts as order_counts
+from services.orders.sorting import order_sort
 from services.orders.text_search import (
     SPARSE_FIELDS,
     count_term,
@@ -55,7 +54,7 @@ from services.orders.text_search import (
     text_condition,
     two_plan_terms,
 )
-from services.pagination import Page, PageRequest, Sort, SortKey, paginate
+from services.pagination import Page, PageRequest, paginate
 from services.scoping import order_visibility
 
 
@@ -196,73 +195,6 @@ def order_condition(
             raise DomainError(ErrorCode.FORBIDDEN, "analysts may not search orders by phone", field)
         parts.append(compile_filter(node, phones=not analyst, watcher=principal.key, sparse=sparse))
     return and_(*parts)
-
-
-# ---- sorting --------------------------------------------------------------------------------------
-
-_UNPAID_LAST: Final = case((Order.paid_at.is_(None), 1), else_=0)
-_STATUS_RANK: Final = case(
-    {status.value: rank for status, rank in STATUS_RANK.items()},
-    value=Order.status,
-    else_=len(STATUS_RANK),
-)
-
-_Getter = Callable[[Order], Any]
-
-
-def _keys(spec: OrderSortSpec) -> list[tuple[SortKey, _Getter]]:
-    descending = spec.direction is SortDirection.DESC
-    match spec.key:
-        case OrderSortKey.CREATED_AT:
-            return [(SortKey(Order.created_at, descending, datetime), lambda o: o.created_at)]
-        case OrderSortKey.PAID_AT:
-            return [
-                (SortKey(_UNPAID_LAST, False), lambda o: int(o.paid_at is None)),
-                (SortKey(Order.paid_at, descending, datetime, nullable=True), lambda o: o.paid_at),
-            ]
-        case OrderSortKey.TOTAL:
-            return [(SortKey(Order.payable_amount, descending), lambda o: o.payable_amount)]
-        case OrderSortKey.ORDER_NO:
-            return [(SortKey(Order.order_no, descending, str), lambda o: o.order_no)]
-        case OrderSortKey.STATUS:
-            return [(SortKey(_STATUS_RANK, descending), lambda o: STATUS_RANK[o.status])]
-
-
-def order_sort(specs: Sequence[OrderSortSpec]) -> Sort:
-    """The keyset sort of a sort spec; id (in the last key's direction) breaks every tie.
-
-    The sort's name spells the whole spec, so a cursor made under one sort is refused under another.
-    One `Sort` per spec (frozen, its keys SQL expressions of the mapped columns): made once.
-    """
-    return _order_sort(tuple(specs) or DEFAULT_ORDER_SORT)
-
-
-@lru_cache(maxsize=256)
-def _order_sort(specs: tuple[OrderSortSpec, ...]) -> Sort:
-    if len({s.key for s in specs}) != len(specs):
-        raise DomainError(ErrorCode.BAD_USER_INPUT, "give each sort key at most once", "sort")
-    pairs = [pair for spec in specs for pair in _keys(spec)]
-    pairs.append((SortKey(Order.id, specs[-1].direction is SortDirection.DESC), lambda o: o.id))
-    getters = [getter for _, getter in pairs]
-    return Sort(
-        ",".join(f"{s.key.value}:{s.direction.value}" for s in specs),
-        tuple(key for key, _ in pairs),
-        lambda row: tuple(g(row) for g in getters),
-        frozenset({"id", *(_SORT_READS[s.key] for s in specs)}),
-    )
-
-
-_SORT_READS: Final = {
-    OrderSortKey.CREATED_AT: "created_at",
-    OrderSortKey.PAID_AT: "paid_at",
-    OrderSortKey.TOTAL: "payable_amount",
-    OrderSortKey.ORDER_NO: "order_no",
-    OrderSortKey.STATUS: "status",
-}
-"""The row attribute each sort key's getter (`_keys`) reads."""
-
-
-ORDERS_NEWEST_FIRST: Final = order_sort(DEFAULT_ORDER_SORT)
 
 
 async def check_store_codes(sessions: SessionFactory, criteria: OrderCriteria) -> None:

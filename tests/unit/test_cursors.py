@@ -10,7 +10,7 @@ import pytest
 
 from models.errors import DomainError, ErrorCode
 from models.orders.rows import Order
-from services.orders.search import ORDERS_NEWEST_FIRST
+from services.orders.sorting import ORDERS_NEWEST_FIRST
 from services.pagination import PageRequest, Sort, SortKey, decode_cursor, encode_cursor
 
 ROW = SimpleNamespace(created_at=datetime(2026, 11, 23, 1, 2, 3, 456, tzinfo=UTC), id=42)

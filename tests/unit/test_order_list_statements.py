@@ -12,7 +12,8 @@ from models.errors import DomainError
 from models.orders import filters as f
 from models.orders.states import OrderStatus
 from models.principals import Principal
-from services.orders.search import OrderCriteria, _listed, order_sort
+from services.orders.search import OrderCriteria, _listed
+from services.orders.sorting import order_sort
 from services.pagination import PageRequest, _page_of, encode_cursor
 
 HQ = Principal(Role.HQ_ADMIN, "hq")
