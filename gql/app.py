@@ -52,10 +52,11 @@ from services.config import RulesConfig
 from services.coupons.feed import CouponFeed
 from services.db import SessionFactory, create_engine, session_factory
 from services.event_bus import EventBus, MemoryBus, create_event_bus
-from services.orders.feed import FeedConfig, OrderFeed
+from services.orders.feed import OrderFeed
 from services.payments import DevPaymentGateway, PaymentGateway
 from services.redis_breaker import RedisBreaker
 from services.sweeps import SweepRunner
+from services.timeline_feed import FeedConfig
 
 log = logging.getLogger("mallgraph.app")
 

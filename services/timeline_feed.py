@@ -39,6 +39,27 @@ ScopeT = TypeVar("ScopeT")
 ItemT = TypeVar("ItemT")
 
 
+def notice_in_scope(
+    notice: EventNotice,
+    feed: str,
+    store_ids: frozenset[int] | None,
+    customer_id: int | None,
+    types: frozenset[Any] | None,
+) -> bool:
+    """Whether a bus notice may reach a subscriber of `feed` with this scope (None: no limit).
+
+    A notice without a customer (its row was not in the writer's session) passes the customer
+    check here; the feed's SQL scope decides it when the row is read.
+    """
+    if notice.feed != feed:
+        return False
+    if store_ids is not None and notice.store_id not in store_ids:
+        return False
+    if customer_id is not None and notice.customer_id not in (None, customer_id):
+        return False
+    return types is None or notice.type in types
+
+
 class SlowConsumer(Exception):
     """The subscriber's queue overflowed: it reads slower than events arrive."""
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm.util import identity_key
 
 from models.coupons.rows import CouponLedger, CouponLedgerAction, CustomerCoupon
 from services.event_bus import COUPON_FEED, EventNotice
-from services.timeline_feed import AnyRow, AnySelect, TimelineFeed
+from services.timeline_feed import AnyRow, AnySelect, TimelineFeed, notice_in_scope
 
 _KEY: Final = "mallgraph_coupon_ledger"
 
@@ -62,13 +62,7 @@ class CouponFeedScope:
     types: frozenset[CouponLedgerAction] | None = None
 
     def accepts(self, notice: EventNotice) -> bool:
-        if notice.feed != COUPON_FEED:
-            return False
-        if self.store_ids is not None and notice.store_id not in self.store_ids:
-            return False
-        if self.customer_id is not None and notice.customer_id not in (None, self.customer_id):
-            return False
-        return self.types is None or notice.type in self.types
+        return notice_in_scope(notice, COUPON_FEED, self.store_ids, self.customer_id, self.types)
 
     def where(self) -> ColumnElement[bool]:
         clauses: list[ColumnElement[bool]] = []

@@ -14,27 +14,7 @@ from sqlalchemy import ColumnElement, and_, select, true
 from models.orders.event_types import OrderEventType, event_type
 from models.orders.rows import Order, OrderEvent
 from services.event_bus import ORDER_FEED, EventNotice
-from services.timeline_feed import (
-    PAGE,
-    AnyRow,
-    AnySelect,
-    FeedConfig,
-    SlowConsumer,
-    TimelineFeed,
-    _Seen,
-    parse_since,
-)
-
-__all__ = [
-    "PAGE",
-    "FeedConfig",
-    "FeedEvent",
-    "FeedScope",
-    "OrderFeed",
-    "SlowConsumer",
-    "_Seen",
-    "parse_since",
-]
+from services.timeline_feed import AnyRow, AnySelect, TimelineFeed, notice_in_scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +28,7 @@ class FeedScope:
     types: frozenset[OrderEventType] | None = None
 
     def accepts(self, notice: EventNotice) -> bool:
-        if notice.feed != ORDER_FEED:
-            return False
-        if self.store_ids is not None and notice.store_id not in self.store_ids:
-            return False
-        # A notice without a customer (its order was not in the writer's session) is checked in SQL.
-        if self.customer_id is not None and notice.customer_id not in (None, self.customer_id):
-            return False
-        return self.types is None or notice.type in self.types
+        return notice_in_scope(notice, ORDER_FEED, self.store_ids, self.customer_id, self.types)
 
     def where(self) -> ColumnElement[bool]:
         clauses: list[ColumnElement[bool]] = []

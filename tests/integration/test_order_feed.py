@@ -18,7 +18,8 @@ from models.enums import ActorType
 from models.orders.rows import OrderEvent
 from models.orders.states import OrderAction, OrderStatus
 from services.event_bus import EventNotice, MemoryBus
-from services.orders.feed import FeedConfig, FeedEvent, FeedScope, OrderFeed
+from services.orders.feed import FeedEvent, FeedScope, OrderFeed
+from services.timeline_feed import FeedConfig
 from tests.conftest import Database
 from tests.factories import Seed
 

@@ -12,7 +12,8 @@ from models.errors import DomainError
 from models.orders.event_types import OrderEventType
 from services.coupons.feed import CouponFeedScope
 from services.event_bus import COUPON_FEED, RESYNC, EventNotice, MemoryBus, Resync
-from services.orders.feed import FeedScope, _Seen, parse_since
+from services.orders.feed import FeedScope
+from services.timeline_feed import _Seen, parse_since
 
 
 def notice(
