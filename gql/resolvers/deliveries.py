@@ -32,6 +32,7 @@ from models.errors import DomainError, ErrorCode
 from services.commands import Result, Work
 from services.deliveries import lifecycle as deliveries
 from services.deliveries import queues as delivery_queues
+from services.pagination import PageRequest
 
 
 def _order_id(value: strawberry.ID) -> int:
@@ -56,21 +57,22 @@ class DeliveryQueries:
         queue: DeliveryQueue,
         store_ids: list[strawberry.ID] | None = None,
         stages: list[DeliveryStage] | None = None,
-        first: int = 20,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> DeliveryQueuePage:
-        if not 1 <= first <= delivery_queues.MAX_PAGE:
-            raise DomainError(ErrorCode.BAD_USER_INPUT, f"first is 1 to {delivery_queues.MAX_PAGE}", "first")
-        total, rows = await delivery_queues.list_queue(
+        page = await delivery_queues.list_queue(
             info.context.sessions,
             info.context.principal,
             queue,
             utcnow(),
             info.context.deps.rules.no_rider_after,
+            PageRequest(first, after, last, before),
             store_ids=_store_ids(store_ids),
             stages=stages,
-            first=first,
         )
-        return DeliveryQueuePage(queue=queue, total_count=total, nodes=[Order.from_row(r) for r in rows])
+        return DeliveryQueuePage.of(page, Order.from_row, queue=queue)
 
     @strawberry.field(
         permission_classes=[Allowed], description="How many orders each delivery queue holds now."

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import strawberry
 
-from gql.schema.common import UserError
+from gql.schema.common import Connection, UserError
 from gql.schema.orders import Order
 from models.deliveries.queues import DeliveryQueue
 
 
 @strawberry.type(
-    description="One delivery queue in the caller's scope: how many orders it holds, the most urgent first."
+    description="One page of a delivery queue in the caller's scope, the most urgent first, with keyset "
+    "cursors (at most 100 a page): OVERDUE by promised time, NO_RIDER by the time picking ended."
 )
-class DeliveryQueuePage:
+class DeliveryQueuePage(Connection[Order]):
     queue: DeliveryQueue
-    total_count: int
-    nodes: list[Order] = strawberry.field(
-        description="OVERDUE by promised time, NO_RIDER by the time picking ended (oldest first)."
-    )
+
+    @strawberry.field(description="The page's orders (the nodes of `edges`).")
+    def nodes(self) -> list[Order]:
+        return [edge.node for edge in self.edges]
 
 
 @strawberry.type

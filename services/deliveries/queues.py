@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from models.deliveries.queues import NOT_AT_THE_DOOR, DeliveryQueue
@@ -27,12 +27,32 @@ from models.principals import SYSTEM, SYSTEM_PRINCIPAL, Principal
 from services.commands import Deps, Result, Work, run_command
 from services.db import SessionFactory
 from services.orders.transitions import timeline_note
+from services.pagination import Page, PageRequest, Sort, SortKey, paginate
 from services.scoping import order_visibility
 
 log = logging.getLogger("mallgraph.delivery_queues")
 
 BATCH = 200
-MAX_PAGE = 100
+
+OVERDUE_BY_PROMISE = Sort(
+    "promised_at:ASC",
+    (SortKey(Order.promised_at, False, datetime), SortKey(Order.id, False)),
+    lambda o: (o.promised_at, o.id),
+    frozenset({"id", "promised_at"}),
+)
+"""催单, most urgent first: every order in the queue has a promised time."""
+NO_RIDER_BY_PICKING = Sort(
+    "picked_at:ASC",
+    (
+        SortKey(case((Order.picked_at.is_(None), 1), else_=0), False),
+        SortKey(Order.picked_at, False, datetime, nullable=True),
+        SortKey(Order.id, False),
+    ),
+    lambda o: (int(o.picked_at is None), o.picked_at, o.id),
+    frozenset({"id", "picked_at"}),
+)
+"""配送异常, waiting longest first (an order without a picking time, from before it was kept, last)."""
+QUEUE_SORTS = {DeliveryQueue.OVERDUE: OVERDUE_BY_PROMISE, DeliveryQueue.NO_RIDER: NO_RIDER_BY_PICKING}
 
 
 def _waiting_since() -> ColumnElement[datetime]:
@@ -73,24 +93,20 @@ async def list_queue(
     queue: DeliveryQueue,
     now: datetime,
     no_rider_after: timedelta,
+    page: PageRequest,
     *,
     store_ids: Sequence[int] | None = None,
     stages: Sequence[DeliveryStage] | None = None,
-    first: int = 20,
-) -> tuple[int, list[Order]]:
-    """(how many orders the queue holds in scope, the first `first` of them, most urgent first)."""
+) -> Page[Order]:
+    """One page of the queue in scope, most urgent first (`QUEUE_SORTS`), with keyset cursors.
+
+    Membership is evaluated at `now` on every page: an order that left the queue meanwhile is not
+    on the next page, one that joined ahead of the cursor is not either (it is on a new first page).
+    """
     where = and_(_in_queue(queue, now, no_rider_after), _scope(principal, store_ids))
     if stages:
         where = and_(where, Order.delivery_stage.in_(sorted(set(stages))))
-    urgency = Order.promised_at if queue is DeliveryQueue.OVERDUE else Order.picked_at
-    async with sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(Order).where(where))
-        rows = (
-            await session.scalars(
-                select(Order).where(where).order_by(urgency, Order.id).limit(min(first, MAX_PAGE))
-            )
-        ).all()
-    return int(total or 0), list(rows)
+    return await paginate(sessions, select(Order).where(where), QUEUE_SORTS[queue], page)
 
 
 async def count_queues(

@@ -126,10 +126,67 @@ async def test_queues_list_and_count_in_scope(api: Api, seed: Seed) -> None:
         "{ deliveryQueue(queue: OVERDUE, stages: [RIDER_ASSIGNED]) { totalCount } }"
     )
     assert staged.data["deliveryQueue"]["totalCount"] == 1
-    bad = await api.as_hq().execute("{ deliveryQueue(queue: OVERDUE, first: 0) { totalCount } }")
+    bad = await api.as_hq().execute("{ deliveryQueue(queue: OVERDUE, first: -1) { totalCount } }")
     assert bad.error_codes == ["BAD_USER_INPUT"]
     shopper = await api.as_shopper(1).execute("{ deliveryQueueCounts { count } }")
     assert shopper.error_codes == ["FORBIDDEN"]
+
+
+PAGE = """
+query ($queue: DeliveryQueue!, $first: Int, $after: String, $last: Int, $before: String) {
+  deliveryQueue(queue: $queue, first: $first, after: $after, last: $last, before: $before) {
+    totalCount nodes { orderNo } edges { cursor node { orderNo } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+
+async def test_a_queue_pages_by_cursor_most_urgent_first(api: Api, seed: Seed) -> None:
+    now = utcnow()
+    store, customer = await seed.store("SQP"), await seed.customer()
+    _, skus = await seed.product(prices=(1000,))
+    promised = [-30, -5, -20, -5, -1, -12, -5]  # three share a promised time: the id breaks the tie
+    for i, minutes in enumerate(promised, start=1):
+        await seed.order(
+            store,
+            customer,
+            [(skus[0], 1)],
+            status=OrderStatus.PENDING_SHIPMENT,
+            order_no=f"20261206000001{i:02d}",
+            created_at=now - 60 * MIN,
+            accepted_at=now - 55 * MIN,
+            promised_at=now + minutes * MIN,
+            delivery_stage=DeliveryStage.PICKING,
+        )
+    expected = [
+        f"20261206000001{i:02d}" for i, _ in sorted(enumerate(promised, start=1), key=lambda p: (p[1], p[0]))
+    ]
+    hq = api.as_hq()
+    walked: list[str] = []
+    after: str | None = None
+    while True:
+        page = await hq.execute(PAGE, queue="OVERDUE", first=3, after=after)
+        assert page.errors == [], page.errors
+        body = page.data["deliveryQueue"]
+        assert body["totalCount"] == len(promised)
+        assert body["nodes"] == [e["node"] for e in body["edges"]]
+        walked += [n["orderNo"] for n in body["nodes"]]
+        if not body["pageInfo"]["hasNextPage"]:
+            break
+        after = body["pageInfo"]["endCursor"]
+    assert walked == expected
+
+    back = await hq.execute(PAGE, queue="OVERDUE", last=2, before=after)  # the two before the last page
+    assert [n["orderNo"] for n in back.data["deliveryQueue"]["nodes"]] == expected[3:5]
+    assert back.data["deliveryQueue"]["pageInfo"]["hasPreviousPage"] is True
+
+    other_queue = await hq.execute(PAGE, queue="NO_RIDER", first=3, after=after)
+    assert other_queue.error_codes == ["INVALID_CURSOR"]
+    garbage = await hq.execute(PAGE, queue="OVERDUE", first=3, after="not-a-cursor")
+    assert garbage.error_codes == ["INVALID_CURSOR"]
+    too_big = await hq.execute(PAGE, queue="OVERDUE", first=101)
+    assert too_big.error_codes == ["PAGE_SIZE_EXCEEDED"]
 
 
 async def test_alerts_are_raised_once_on_a_fixed_clock(api: Api, seed: Seed, db: Database) -> None:
