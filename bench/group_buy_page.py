@@ -5,8 +5,8 @@
 Seeds an empty database first (`--orders`, default 20,000). Picks a forming team of the generated
 group-buy campaigns and requests its page anonymously with `--concurrency` clients for `--seconds`,
 once with the normal cache and once with a cache that never hits; prints req/s, p50/p95 latency
-and SQL statements per request. (The full HTTP benchmark suite with uvicorn comes with the
-performance work; this isolates what the cache buys.)
+and SQL statements per request. It isolates what the page cache buys; `make bench` runs the same
+page against a real uvicorn worker.
 """
 
 from __future__ import annotations

@@ -2,10 +2,8 @@
 
 Every benchmark runs on the generator's data (seed 7). A table filled by COPY has no visibility
 map until autovacuum has been by, which on a live database it long has; without it counts
-(`totalCount`, the status tabs) cannot use index-only scans. On 100,000 orders the order list's
-count of 84k completed orders was a 29–46 ms sequential scan before VACUUM and an 11 ms
-index-only scan after, PostgreSQL CPU on the machine the server shares. ANALYZE gives the
-planner the statistics production would have.
+(`totalCount`, the status tabs) cannot use index-only scans and fall back to sequential scans.
+ANALYZE gives the planner the statistics production would have.
 """
 
 from __future__ import annotations

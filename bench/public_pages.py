@@ -9,7 +9,7 @@ uvicorn, one worker, uvloop and httptools, rate limiter off):
 * `computed`: PUBLIC_CACHE_SECONDS=0 and GROUP_BUY_PAGE_CACHE_SECONDS=0 — every request gated,
   executed and its page built from the database;
 * `executed, page cache`: PUBLIC_CACHE_SECONDS=0 — gated and executed, the page from the group-buy
-  page cache (what a hit of the issue's "cache" was before);
+  page cache, without the whole-response cache;
 * `cached`: the defaults — hits answered from the whole-response cache before strawberry; also
   under `--crowd` (500) keep-alive connections for p99, and with `If-None-Match` (the 304 path);
 * `ceiling`: a bare ASGI app under the same uvicorn returning the cached answer's bytes.

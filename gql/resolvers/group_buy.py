@@ -34,20 +34,17 @@ from gql.schema.group_buy import (
 )
 from gql.schema.order_mutations import CancelAwaitingGroupOrderInput, CartLineInput, OrderPayload
 from models.base import utcnow
-from models.coupons.rows import CustomerCoupon
 from models.enums import Fulfillment
-from models.errors import DomainError, ErrorCode
+from models.errors import DomainError
 from models.money import format_cents
 from models.orders.states import OrderStatus
+from services.checkout import preview as checkout_preview
 from services.checkout import quoting as checkout_quote
 from services.commands import Result, Work
-from services.coupons.redemption import held_coupons, usable_coupons
 from services.group_buy import teams as group_buy
 from services.group_buy.page import page_campaign_status, shared_page, viewer_verdict
 from services.invites import rewards as invites
 from services.orders import lifecycle as order_service
-
-PREVIEW_CONSIGNEE = checkout_quote.ConsigneeInput("预览", "13800000000", city="-", address="-")
 
 
 def _member_order(o: GroupBuyOrderInput) -> group_buy.MemberOrder:
@@ -141,34 +138,24 @@ class GroupBuyQueries:
         coupon_ids: list[strawberry.ID] | None = None,
     ) -> PricePreview:
         chosen = tuple(decode_id(c, "Coupon", f"couponIds.{i}") for i, c in enumerate(coupon_ids or ()))
-        cmd = checkout_quote.PlaceOrder(
-            store_id=decode_id(store_id, "Store", "storeId") if store_id else None,
-            fulfillment=fulfillment,
-            lines=tuple(
-                checkout_quote.CartLine(decode_id(line.sku_id, "Sku", f"lines.{i}.skuId"), line.quantity)
-                for i, line in enumerate(lines)
-            ),
-            consignee=PREVIEW_CONSIGNEE,
-        )
-        now, customer_id = utcnow(), info.context.principal.customer_id
-        best = best_row = None
+        store = decode_id(store_id, "Store", "storeId") if store_id else None
+        cart = [
+            checkout_quote.CartLine(decode_id(line.sku_id, "Sku", f"lines.{i}.skuId"), line.quantity)
+            for i, line in enumerate(lines)
+        ]
+        now = utcnow()
         async with info.context.sessions() as session:
-            coupons = []
-            if chosen:
-                if customer_id is None:
-                    raise DomainError(ErrorCode.FORBIDDEN, "sign in as a shopper to use coupons", "couponIds")
-                coupons = await usable_coupons(
-                    session, customer_id, chosen, cmd.store_id, cmd.channel.value, now, cmd.fulfillment.value
-                )
-            q = await checkout_quote.quote(
-                session, cmd, now, zone=info.context.deps.rules.zone, coupons=coupons
+            preview = await checkout_preview.preview_pricing(
+                session,
+                store_id=store,
+                fulfillment=fulfillment,
+                lines=cart,
+                coupon_ids=chosen,
+                customer_id=info.context.principal.customer_id,
+                now=now,
+                zone=info.context.deps.rules.zone,
             )
-            if customer_id is not None and q.pricing is not None:
-                held = await held_coupons(
-                    session, customer_id, cmd.store_id, cmd.channel.value, now, cmd.fulfillment.value
-                )
-                best = checkout_quote.best_coupon(q, held)
-                best_row = await session.get(CustomerCoupon, best[0].coupon_id) if best else None
+        q = preview.quote
         p = q.pricing
         return PricePreview(
             lines=[
@@ -196,8 +183,8 @@ class GroupBuyQueries:
             ],
             coupon_discount=money(p.coupon_discount() if p else 0),
             shipping_discount=money(q.shipping_discount),
-            best_coupon=Coupon.from_row(best_row, now) if best and best_row else None,
-            best_coupon_saving=money(best[1]) if best else None,
+            best_coupon=Coupon.from_row(preview.best_coupon, now) if preview.best_coupon else None,
+            best_coupon_saving=money(preview.best_saving) if preview.best_saving is not None else None,
         )
 
 

@@ -102,22 +102,7 @@ class CouponTemplate(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     def shape(self) -> TemplateShape:
-        return TemplateShape(
-            type=self.type,
-            amount_off=self.amount_off,
-            percent_off=self.percent_off,
-            cap=self.cap,
-            threshold_kind=self.threshold_kind,
-            threshold=self.threshold,
-            total_stock=self.total_stock,
-            per_customer_limit=self.per_customer_limit,
-            valid_from=self.valid_from,
-            valid_until=self.valid_until,
-            valid_days=self.valid_days,
-            store_ids=_ids(self.store_ids),
-            campaign_id=self.campaign_id,
-            restore_on_refund=self.restore_on_refund,
-        )
+        return TemplateShape.of(self)
 
 
 class CustomerCoupon(Base):

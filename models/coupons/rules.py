@@ -9,7 +9,7 @@ COUPON_NOT_APPLICABLE (store, channel or no product in scope), COUPON_BELOW_THRE
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -208,6 +208,15 @@ class TemplateShape:
     store_ids: frozenset[int] | None
     campaign_id: int | None
     restore_on_refund: CouponRestorePolicy = CouponRestorePolicy.FULL_REFUND_BEFORE_COMPLETION
+
+    @classmethod
+    def of(cls, source: object) -> TemplateShape:
+        """The shape of anything holding a template's fields under these names (a template row, a
+        draft); `store_ids` may be any iterable of ids or None."""
+        values = {f.name: getattr(source, f.name) for f in fields(cls)}
+        ids = values["store_ids"]
+        values["store_ids"] = None if ids is None else frozenset(int(i) for i in ids)
+        return cls(**values)
 
 
 def validate_template(t: TemplateShape) -> None:

@@ -80,22 +80,7 @@ class TemplateDraft:
     fulfillments: tuple[Fulfillment, ...] | None = None
 
     def shape(self) -> TemplateShape:
-        return TemplateShape(
-            type=self.type,
-            amount_off=self.amount_off,
-            percent_off=self.percent_off,
-            cap=self.cap,
-            threshold_kind=self.threshold_kind,
-            threshold=self.threshold,
-            total_stock=self.total_stock,
-            per_customer_limit=self.per_customer_limit,
-            valid_from=self.valid_from,
-            valid_until=self.valid_until,
-            valid_days=self.valid_days,
-            store_ids=None if self.store_ids is None else frozenset(self.store_ids),
-            campaign_id=self.campaign_id,
-            restore_on_refund=self.restore_on_refund,
-        )
+        return TemplateShape.of(self)
 
 
 def _check_manager(work: Work, draft_type: CouponType, store_ids: Sequence[int] | None) -> None:
