@@ -219,7 +219,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("order_day_count_parts", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_order_day_count_parts_basis_day", ["basis", "day", "status", "store_id"], unique=False
+            "ix_order_day_count_parts_basis_day",
+            ["basis", "day", "status", "store_id"],
+            unique=False,
+            postgresql_include=["n"],
         )
     postgres = op.get_bind().dialect.name == "postgresql"
     if postgres:

@@ -98,11 +98,13 @@ async def count_by_status(
     ).where(OrderDayOffset.starts_at == COVERED_FROM)
     branches: list[Any] = [  # selects of one shape: (status, n, zone)
         marker,
-        select(OrderDayCountPart.status, OrderDayCountPart.n, null()).where(
+        select(OrderDayCountPart.status, func.sum(OrderDayCountPart.n), null())
+        .where(
             OrderDayCountPart.basis == scope.basis.value,
             OrderDayCountPart.day.between(split.first, split.last),
             *parts,
-        ),
+        )
+        .group_by(OrderDayCountPart.status),
     ]
     at = _TIMES[scope.basis]
     for window in (split.before, split.after):
