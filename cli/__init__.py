@@ -168,43 +168,16 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _recount_orders(settings: Settings, args: argparse.Namespace) -> int:
-    """The operator's check of `order_count_parts` (models/orders/counts.py) and of the day count
-    parts (models/orders/day_counts.py, in the configured zone), and their repair."""
+    """The operator's check of the order count parts and the day count parts, and their repair."""
+    from cli.recount import recount
     from services.db import session_factory
-    from services.orders.counts import mismatches, rebuild_parts
-    from services.orders.day_counts import day_mismatches, rebuild_day_parts
 
     async def run() -> int:
         engine = _engine(settings.database_url, statement_timeout_ms=0)
-        sessions = session_factory(engine)
         try:
-            found = await mismatches(sessions)
-            for m in found:
-                store = "HQ warehouse" if m.store_id is None else f"store {m.store_id}"
-                print(f"{store} {m.status}: parts sum to {m.parts:,}, orders {m.orders:,}")
-            days = await day_mismatches(sessions, settings.zone)
-            if days is None:
-                print(f"day counts are not built for {settings.timezone}")
-            for d in days or ():
-                store = "HQ warehouse" if d.store_id is None else f"store {d.store_id}"
-                print(f"{d.basis} {d.day} {store} {d.status}: parts sum to {d.parts:,}, orders {d.orders:,}")
-            if not found and days == []:
-                print("order counts match the orders")
-                return 0
-            if not args.repair:
-                off = len(found) + (len(days) if days is not None else 0)
-                print(f"{off} counts differ; run with --repair to rebuild them")
-                return 1
-            written = await rebuild_parts(sessions) if found else 0
-            if days != []:
-                written += await rebuild_day_parts(sessions, settings.zone)
-            left = await mismatches(sessions)
-            days_left = await day_mismatches(sessions, settings.zone)
+            return await recount(session_factory(engine), settings.zone, repair=args.repair)
         finally:
             await engine.dispose()
-        off = len(left) + (len(days_left) if days_left is not None else 1)
-        print(f"rebuilt: {written} parts, {off} counts differ now")
-        return 0 if not off else 1
 
     return asyncio.run(run())
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 
 import cli
 from models.date_ranges import local_midnight
@@ -82,7 +82,7 @@ def _at(moment: tuple[int, int], zone: ZoneInfo) -> datetime:
 async def _raw(db: Database, basis: DayBasis, start: datetime | None, end: datetime | None) -> Counter[Any]:
     """(store, status) → count(*) of the orders in the range, straight from the orders."""
     at = Order.created_at if basis is DayBasis.CREATED else Order.paid_at
-    conditions = [at.is_not(None)]
+    conditions: list[ColumnElement[bool]] = [at.is_not(None)]
     if start is not None:
         conditions.append(at >= start)
     if end is not None:
@@ -141,7 +141,9 @@ async def _apply(
 
 
 def _ranges(zone: ZoneInfo) -> list[tuple[datetime | None, datetime | None]]:
-    day = lambda n: local_midnight(FIRST_DAY + timedelta(days=n), zone)  # noqa: E731
+    def day(n: int) -> datetime:
+        return local_midnight(FIRST_DAY + timedelta(days=n), zone)
+
     return [
         (day(2), None),  # paid:>=…
         (None, day(5)),
