@@ -9,6 +9,7 @@ Runs the service calls the GraphQL resolvers make (`list_orders` for a 20-order 
 then its `count()` — what `totalCount` runs — and `count_by_status`, what `orderStatusCounts` runs)
 in process, over one connection pool, sequentially, `--rounds` times per term after one warm-up
 round, and prints p50/p99 in ms of: the page alone, page + totalCount, the status counts.
+`--no-day-counts` counts time ranges over the orders (no zone given to the services), for comparison.
 `--write` measures what the search indexes cost an order's placement: `--rounds` transactions
 each inserting what `create_order` inserts (an order copied from the newest one with a new number,
 its lines, its first event), p50/p99 ms, the rows deleted again afterwards. Run it with migration
@@ -54,6 +55,8 @@ TERMS = [
     "王 status:COMPLETED",
     "phone:1234",
     "paid:>=2026-11-01",
+    "paid:>=2026-06-01",
+    "created:2026-11-01..2026-11-30",
     "-张",
 ]
 
@@ -63,10 +66,13 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def _measure(url: str, terms: list[str], rounds: int, explain: bool) -> list[dict[str, Any]]:
+async def _measure(
+    url: str, terms: list[str], rounds: int, explain: bool, no_day_counts: bool = False
+) -> list[dict[str, Any]]:
     engine = create_engine(url)
     sessions = session_factory(engine)
     zone = load_settings().zone
+    days = None if no_day_counts else zone  # the zone turns the day count parts on
     results = []
     try:
         for term in terms:
@@ -75,11 +81,11 @@ async def _measure(url: str, terms: list[str], rounds: int, explain: bool) -> li
             total = 0
             for n in range(rounds + 1):
                 start = time.perf_counter()
-                page = await list_orders(sessions, HQ, PageRequest(first=20), criteria)
+                page = await list_orders(sessions, HQ, PageRequest(first=20), criteria, zone=days)
                 paged = time.perf_counter()
                 total = await page.count()
                 counted = time.perf_counter()
-                await count_by_status(sessions, HQ, criteria)
+                await count_by_status(sessions, HQ, criteria, zone=days)
                 tabs = time.perf_counter()
                 if n:  # the first round warms caches and prepares the statements
                     timings["page"].append((paged - start) * 1000)
@@ -199,6 +205,9 @@ def main() -> None:
     parser.add_argument("--scan", action="store_true", help="compile text terms as scans")
     parser.add_argument("--explain", action="store_true", help="print each term's plans once")
     parser.add_argument("--write", action="store_true", help="measure the write path instead")
+    parser.add_argument(
+        "--no-day-counts", action="store_true", help="count time ranges over orders, not day parts"
+    )
     parser.add_argument("terms", nargs="*", help="query-language terms (default: a fixed list)")
     args = parser.parse_args()
     url = load_settings().database_url
@@ -210,9 +219,10 @@ def main() -> None:
     if args.scan:
         order_search.compile_filter = partial(order_search.compile_filter, indexed=False)
     print(f"{'term':24} {'matches':>9}  p50 / p99 ms")
-    results = asyncio.run(_measure(url, args.terms or TERMS, args.rounds, args.explain))
+    results = asyncio.run(_measure(url, args.terms or TERMS, args.rounds, args.explain, args.no_day_counts))
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"search-{'scan' if args.scan else 'indexed'}.json"
+    days = "-no-day-counts" if args.no_day_counts else ""
+    out = RESULTS / f"search-{'scan' if args.scan else 'indexed'}{days}.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"written to {out}")
 

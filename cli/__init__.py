@@ -149,7 +149,12 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
                 )
             now = args.now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
             report = await generate(
-                engine, orders=args.orders, seed=args.seed, now=now, progress=not args.quiet
+                engine,
+                orders=args.orders,
+                seed=args.seed,
+                now=now,
+                progress=not args.quiet,
+                zone=settings.zone,
             )
         finally:
             await engine.dispose()
@@ -163,30 +168,16 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _recount_orders(settings: Settings, args: argparse.Namespace) -> int:
-    """The operator's check of `order_count_parts` (models/orders/counts.py), and its repair."""
+    """The operator's check of the order count parts and the day count parts, and their repair."""
+    from cli.recount import recount
     from services.db import session_factory
-    from services.orders.counts import mismatches, rebuild_parts
 
     async def run() -> int:
         engine = _engine(settings.database_url, statement_timeout_ms=0)
-        sessions = session_factory(engine)
         try:
-            found = await mismatches(sessions)
-            for m in found:
-                store = "HQ warehouse" if m.store_id is None else f"store {m.store_id}"
-                print(f"{store} {m.status}: parts sum to {m.parts:,}, orders {m.orders:,}")
-            if not found:
-                print("order counts match the orders")
-                return 0
-            if not args.repair:
-                print(f"{len(found)} (store, status) counts differ; run with --repair to rebuild them")
-                return 1
-            written = await rebuild_parts(sessions)
-            left = await mismatches(sessions)
+            return await recount(session_factory(engine), settings.zone, repair=args.repair)
         finally:
             await engine.dispose()
-        print(f"rebuilt: {written} parts, {len(left)} counts differ now")
-        return 0 if not left else 1
 
     return asyncio.run(run())
 

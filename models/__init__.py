@@ -19,6 +19,7 @@ from models.deliveries import rows as deliveries_rows
 from models.metrics import rollups as metrics_rollups
 from models.metrics import sets as metrics_sets
 from models.orders import counts as order_counts
+from models.orders import day_counts as order_day_counts
 from models.orders import rows as orders_rows
 from models.orders import watches as order_watches
 from models.stores import rows as stores_rows
@@ -43,6 +44,7 @@ __all__ = [
     "metrics_rollups",
     "metrics_sets",
     "order_counts",
+    "order_day_counts",
     "order_watches",
     "orders_rows",
     "payments",

@@ -162,7 +162,7 @@ async def paginate(
     request: PageRequest,
     count_base: Select[Any] | None = None,
     columns: frozenset[str] | None = None,
-    count: Callable[[], Awaitable[int]] | None = None,
+    count: Callable[[], Awaitable[int | None]] | None = None,
     lasting_base: bool = False,
 ) -> Page[T]:
     """Fetch one page of `base` (a select of one entity, already filtered and scoped), as row
@@ -173,7 +173,8 @@ async def paginate(
     four fields). Without either it selects them all.
 
     `count_base` is the same filter for `totalCount`; it runs only if the client asks for it.
-    `count`, when given, is how the caller counts the same rows instead (services/orders/counts.py).
+    `count`, when given, is how the caller counts the same rows instead (services/orders/counts.py);
+    when it answers None the rows are counted after all.
     `lasting_base`: the caller passes the same `base` object for the same filter again (`_page_of`).
     """
     request = request.validated()
@@ -198,12 +199,16 @@ async def paginate(
         )
         return int(total or 0)
 
+    async def count_or_rows() -> int:
+        found = None if count is None else await count()
+        return found if found is not None else await count_rows()
+
     return Page(
         rows=rows,
         sort=sort,
         has_next_page=has_more if forward else request.before is not None,
         has_previous_page=has_more if not forward else request.after is not None,
-        count=count if count is not None else count_rows,
+        count=count_or_rows,
     )
 
 

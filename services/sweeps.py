@@ -41,13 +41,14 @@ from services.group_buy.teams import expire_teams
 from services.invites.rewards import grant_rewards, note_first_orders
 from services.metrics.rollups import sweep_rollups
 from services.orders.counts import merge_parts
+from services.orders.day_counts import ensure_day_parts
 from services.orders.lifecycle import apply_system_action
 from services.pre_orders import send_reminders
 from services.telemetry import SWEEP_BACKLOG, SWEEP_ITEMS, SWEEP_RUNS
 
 log = logging.getLogger("mallgraph.sweeps")
 BATCH = 200
-_ROUTINE = frozenset({"rollup_partitions", "count_parts_merged", "webhook_nonces_purged"})
+_ROUTINE = frozenset({"rollup_partitions", "count_parts_merged", "day_count_parts", "webhook_nonces_purged"})
 NONCE_MEMORY = timedelta(hours=2)
 """Longer than the largest webhook tolerance the settings allow (one hour)."""
 
@@ -67,6 +68,8 @@ class SweepReport:
     """Metric rollup partitions refreshed (services/metrics/rollups.py)."""
     count_parts_merged: int = 0
     """Order count parts merged into their pair's sum (services/orders/counts.py)."""
+    day_count_parts: int = 0
+    """Day count parts merged away, or written by a rebuild for another zone (orders/day_counts.py)."""
     coupons_expired: int = 0
     """UNUSED coupons past their end written EXPIRED (services/coupons/redemption.py)."""
     coupons_issued_by_rules: int = 0
@@ -160,6 +163,7 @@ async def run_sweeps(deps: Deps, now: datetime | None = None) -> SweepReport:
         rewards_granted=await grant_rewards(deps, now),
         rollup_partitions=await sweep_rollups(deps.sessions, deps.rules.zone, now),
         count_parts_merged=await merge_parts(deps.sessions),
+        day_count_parts=await ensure_day_parts(deps.sessions, deps.rules.zone),
         coupons_expired=await expire_coupons(deps, now),
         coupons_issued_by_rules=await issue_by_rules(deps, now),
         assists_expired=await expire_assists(deps.sessions, now),

@@ -59,10 +59,11 @@ def unavailable(what: str, why: str) -> None:
 
 TABLES = sorted(
     (t.name for t in reversed(models.Base.metadata.sorted_tables)),
-    key=lambda name: name == "order_count_parts",
+    key=lambda name: name in ("order_count_parts", "order_day_count_parts"),
 )
-"""Every table, children before their parents; order_count_parts last, since deleting orders
-appends their −1 parts (the count triggers)."""
+"""Every table, children before their parents; the count parts last, since deleting orders
+appends their −1 parts (the count triggers). Emptying `order_day_offsets` leaves the day parts
+unbuilt: a test that wants them builds them (`services.orders.day_counts.rebuild_day_parts`)."""
 
 # SQLite: the tables with rows, in one query.
 _SQLITE_FILLED = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in TABLES)
@@ -111,7 +112,7 @@ class Database:
                     return
                 filled = set((await conn.scalars(text(_SQLITE_FILLED))).all())
                 if "orders" in filled:
-                    filled.add("order_count_parts")
+                    filled.update(("order_count_parts", "order_day_count_parts"))
                 for name in TABLES:
                     if name in filled:
                         await conn.execute(text(f"DELETE FROM {name}"))

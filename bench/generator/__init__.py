@@ -26,7 +26,7 @@ import random
 import time
 from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TypeVar
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -45,8 +45,10 @@ from bench.generator.promotions import stock_rows
 from bench.generator.reference import build_reference
 from bench.generator.tables import check_columns, table
 from bench.generator.writer import Writer
+from services.config import RulesConfig
 from services.db import session_factory
 from services.orders.counts import merge_parts
+from services.orders.day_counts import ensure_day_parts
 
 __all__ = ["DatabaseNotEmptyError", "GenerationReport", "database_is_empty", "generate"]
 
@@ -123,11 +125,13 @@ async def generate(
     now: datetime | None = None,
     progress: bool = True,
     on_orders: Callable[[int], None] | None = None,
+    zone: tzinfo | None = None,
 ) -> GenerationReport:
     """Fill an empty database in one transaction; raise DatabaseNotEmptyError if it holds data.
 
     `progress` draws bars on the terminal; `on_orders(n)` hears the orders generated so far, rising,
-    every 1 % of `orders` and once at the end (from a worker thread).
+    every 1 % of `orders` and once at the end (from a worker thread). `zone`: the local days of the
+    day count parts (default: the rules' zone); they are merged, or rebuilt when built for another.
     """
     if orders < 0:
         raise ValueError("orders must be >= 0")
@@ -178,4 +182,5 @@ async def generate(
             await writer.reset_sequences()
         # The orders' triggers wrote a count part per (store, status) per COPY: one per pair now.
         await merge_parts(session_factory(engine))
+        await ensure_day_parts(session_factory(engine), zone if zone is not None else RulesConfig().zone)
     return GenerationReport(rows=dict(writer.counts), seconds=time.perf_counter() - started)

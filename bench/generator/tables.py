@@ -230,6 +230,8 @@ NOT_GENERATED: Final = frozenset(
         "idempotency_records",
         "action_logs",
         "order_count_parts",
+        "order_day_count_parts",
+        "order_day_offsets",
         "order_line_names",
         "export_jobs",
         "customer_identities",
@@ -242,7 +244,8 @@ NOT_GENERATED: Final = frozenset(
     }
 )
 """Tables the generator does not write: request bookkeeping, the back office's own history, the
-order count parts and the line-name dictionary (triggers write those), export jobs (made by their callers),
+order count parts and the line-name dictionary (triggers write those; the day parts' zone offsets are
+written by the migration or `ensure_day_parts` after the load), export jobs (made by their callers),
 watch lists (each user's own) and exchanges' other specs (the demo's exchanges send the line's own SKU)."""
 
 DERIVED_PREFIX: Final = "metrics_"

@@ -78,6 +78,7 @@ class OrderSearchQueries:
             criteria(info, filter, query),
             [OrderSortSpec(s.key, s.direction) for s in sort or ()],
             columns=selected_columns(info, paths, ("edges", "node"), ORDER_ROW_FIELDS),
+            zone=info.context.settings.zone,
         )
         await prefetch_orders(info, page.rows, paths=paths)
         return Connection[Order].of(page, Order.from_row)
@@ -91,7 +92,10 @@ class OrderSearchQueries:
         self, info: Info, filter: OrderFilter | None = None, query: QueryArgument = None
     ) -> OrderStatusCounts:
         counts = await order_search.count_by_status(
-            info.context.sessions, info.context.principal, criteria(info, filter, query)
+            info.context.sessions,
+            info.context.principal,
+            criteria(info, filter, query),
+            zone=info.context.settings.zone,
         )
         return OrderStatusCounts.of(counts)
 

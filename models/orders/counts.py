@@ -13,8 +13,9 @@ counting adds no lock that order placement or a sweep could wait on or deadlock 
 `services/orders/counts.py` merges the parts from time to time and reads them.
 
 What may be counted this way is decided here, without I/O: a filter that is an AND of statuses,
-store ids and store codes, seen by someone whose scope is "all stores" or a set of stores. Anything
-else (dates, amounts, text, a shopper's own orders, OR, NOT) is counted over `orders` as before.
+store ids and store codes, seen by someone whose scope is "all stores" or a set of stores. The same
+plus one time range is counted from the day count parts (models/orders/day_counts.py). Anything
+else (amounts, text, a shopper's own orders, OR, NOT) is counted over `orders` as before.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ unpaid orders and `-store:SH001` includes orders of the HQ warehouse.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from enum import StrEnum
 from functools import partial
 from typing import Any, Final
@@ -36,6 +37,7 @@ from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from models.orders import filters as f
 from models.orders.counts import count_scope
+from models.orders.day_counts import day_count_scope
 from models.orders.query_values import fail
 from models.orders.rows import Order
 from models.orders.sorting import OrderSortSpec
@@ -46,6 +48,7 @@ from models.principals import Principal
 from models.stores.rows import Store
 from services.db import SessionFactory
 from services.orders import counts as order_counts
+from services.orders import day_counts
 from services.orders.sorting import order_sort
 from services.orders.text_search import (
     SPARSE_FIELDS,
@@ -243,17 +246,23 @@ async def list_orders(
     criteria: OrderCriteria | None = None,
     sort: Sequence[OrderSortSpec] = (),
     columns: frozenset[str] | None = None,
+    zone: tzinfo | None = None,
 ) -> Page[Order]:
     """A page of the orders `principal` may see; `columns`: the attributes the caller reads (paginate).
 
     Its `totalCount` sums the order count parts when the filter is about statuses and stores only
-    (models/orders/counts.py), and counts the matching orders otherwise.
+    (models/orders/counts.py), the day count parts when it adds one time range (`zone`: the local
+    days they are cut in; models/orders/day_counts.py), and counts the matching orders otherwise.
     """
     criteria = criteria or OrderCriteria()
     _listed(principal, criteria)  # refuses what the list refuses, before any lookup
     await check_store_codes(sessions, criteria)
     scope = count_scope(principal, (criteria.filter, criteria.query))
-    count = None if scope is None else partial(order_counts.count_orders, sessions, scope)
+    count: Callable[[], Awaitable[int | None]] | None = None
+    if scope is not None:
+        count = partial(order_counts.count_orders, sessions, scope)
+    if count is None and zone is not None:
+        count = _day_count(sessions, principal, criteria, zone)
     if count is None and (term := _lone_term(principal, criteria)) is not None:
         phones = principal.role is not Role.ANALYST
         count = partial(count_term, sessions, term, phones=phones)
@@ -325,20 +334,42 @@ _MAX_LISTED: Final = 1_000
 
 
 async def count_by_status(
-    sessions: SessionFactory, principal: Principal, criteria: OrderCriteria | None = None
+    sessions: SessionFactory,
+    principal: Principal,
+    criteria: OrderCriteria | None = None,
+    zone: tzinfo | None = None,
 ) -> dict[OrderStatus, int]:
     """Orders per status (every status present, zeros included) in one GROUP BY statement: over the
-    order count parts when the filter is about statuses and stores only, over the orders otherwise."""
+    order count parts when the filter is about statuses and stores only, over the day count parts
+    (and the partial days' orders) when it adds one time range and `zone` is given, over the
+    orders otherwise."""
     criteria = criteria or OrderCriteria()
     _listed(principal, criteria)  # refuses what the list refuses, in any case
     await check_store_codes(sessions, criteria)
     scope = count_scope(principal, (criteria.filter, criteria.query))
+    days = None if scope is not None or zone is None else day_count_scope(principal, _nodes(criteria))
+    found: dict[OrderStatus, int] | None = None
     if scope is not None:
         found = await order_counts.count_by_status(sessions, scope)
-    else:
+    elif days is not None:
+        found = await day_counts.count_by_status(sessions, days, zone)  # type: ignore[arg-type]
+    if found is None:
         stmt = (
             _counted(principal, criteria).with_only_columns(Order.status, func.count()).group_by(Order.status)
         )
         async with sessions() as session:
             found = {status: int(n) for status, n in (await session.execute(stmt)).all()}
     return {status: found.get(status, 0) for status in STATUS_LIFECYCLE}
+
+
+def _nodes(criteria: OrderCriteria) -> tuple[f.Node | None, ...]:
+    return (criteria.filter, criteria.query)
+
+
+def _day_count(
+    sessions: SessionFactory, principal: Principal, criteria: OrderCriteria, zone: tzinfo
+) -> Callable[[], Awaitable[int | None]] | None:
+    """`totalCount` from the day count parts when the criteria are one time range and scope terms;
+    its None (parts not built for `zone`, no whole day) makes `paginate` count the orders."""
+    days = day_count_scope(principal, _nodes(criteria))
+    return None if days is None else partial(day_counts.count_orders, sessions, days, zone)

@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 
+from models.date_ranges import local_day, local_midnight
 from models.orders.counts import OrderCountPart
+from models.orders.day_counts import OrderDayCountPart
 from models.orders.states import OrderStatus as S
 from models.stores.rows import Store
 from services.db import count_statements, unit_of_work
+from services.orders.day_counts import rebuild_day_parts
 from tests.api.conftest import Api
 from tests.conftest import Database
 from tests.factories import T0, Seed
@@ -171,3 +174,36 @@ async def test_counts_by_status_and_store_come_from_the_count_parts(
     assert by_status(tabs)["COMPLETED"] == 102
     scanned_tabs = (await hq.execute(COUNTS, filter={"createdAt": early})).data["orderStatusCounts"]
     assert by_status(scanned_tabs)["COMPLETED"] == 2
+
+
+async def test_time_range_counts_come_from_the_day_count_parts(
+    api: Api, stores: Stores, db: Database
+) -> None:
+    """A time range with status and store terms is counted from `order_day_count_parts` once they
+    are built for the configured zone: tabs and totalCount, typed filter and query string, in one
+    statement. (A stray part shows which path answered.)"""
+    hq = api.as_hq()
+    zone = api.settings.zone
+    since = local_midnight(local_day(T0, zone), zone)
+    scanned = (await hq.execute(COUNTS, q="created:>=2026-11-01")).data["orderStatusCounts"]
+    await rebuild_day_parts(db.sessions, zone)
+    with count_statements() as counter:
+        tabs = (await hq.execute(COUNTS, q="created:>=2026-11-01")).data["orderStatusCounts"]
+    assert counter.count == 1
+    assert tabs == scanned
+    assert tabs["total"] == 13
+    async with unit_of_work(db.sessions) as s:
+        s.add(
+            OrderDayCountPart(
+                basis="created", day=local_day(T0, zone), store_id=stores.hz.id, status="COMPLETED", n=100
+            )
+        )
+    tabs = (await hq.execute(COUNTS, q="created:>=2026-11-01 store:HZ001")).data["orderStatusCounts"]
+    assert by_status(tabs)["COMPLETED"] == 101
+    typed = {"createdAt": {"from": since.isoformat()}, "status": ["COMPLETED"]}
+    assert (await hq.execute(TOTAL, filter=typed)).data["orders"]["totalCount"] == 102
+    staff = api.as_staff(stores.sh.id)
+    mine = (await staff.execute(COUNTS, q="created:>=2026-11-01")).data["orderStatusCounts"]
+    assert by_status(mine)["COMPLETED"] == 1  # the stray part is another store's
+    text = (await hq.execute(COUNTS, q="created:>=2026-11-01 product:车厘子")).data["orderStatusCounts"]
+    assert by_status(text)["COMPLETED"] == 2  # a text term: counted over the orders

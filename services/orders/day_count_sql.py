@@ -1,0 +1,45 @@
+"""The SQL that reads every order by local day (a rebuild's fill, the recount's check), per dialect.
+
+The local day of a stored UTC time is computed as the triggers of migration 0034 compute it: from
+the offset `order_day_offsets` holds for that instant (PostgreSQL: `order_local_day()`, a function
+of that migration; SQLite: the same lookup inline, on the time cut to whole seconds, as the migration's
+`sqlite_day` explains).
+"""
+
+from __future__ import annotations
+
+
+def _day(postgres: bool, at: str) -> str:
+    if postgres:
+        return f"order_local_day({at})"
+    return (
+        f"(SELECT date(substr({at}, 1, 19), o.offset_seconds || ' seconds') FROM order_day_offsets o "
+        f"WHERE o.starts_at <= {at} ORDER BY o.starts_at DESC LIMIT 1)"
+    )
+
+
+def _counted(postgres: bool) -> str:
+    """(basis, day, store_id, status, n): the orders per part, counted from the orders."""
+    return f"""
+    SELECT basis, day, store_id, status, count(*) AS n FROM (
+        SELECT 'created' AS basis, {_day(postgres, "created_at")} AS day, store_id, status FROM orders
+        UNION ALL
+        SELECT 'paid', {_day(postgres, "paid_at")}, store_id, status FROM orders WHERE paid_at IS NOT NULL
+    ) t WHERE day IS NOT NULL GROUP BY basis, day, store_id, status
+    """
+
+
+def fill_statement(postgres: bool) -> str:
+    """One part per (basis, day, store, status), from the orders."""
+    return f"INSERT INTO order_day_count_parts (basis, day, store_id, status, n) {_counted(postgres)}"
+
+
+def mismatch_statement(postgres: bool) -> str:
+    """(basis, day, store_id, status, parts, orders) of every part key whose parts and orders differ."""
+    return f"""
+    SELECT basis, day, store_id, status, sum(p), sum(o) FROM (
+        SELECT basis, day, store_id, status, n AS p, 0 AS o FROM order_day_count_parts
+        UNION ALL
+        SELECT basis, day, store_id, status, 0, n FROM ({_counted(postgres)}) c
+    ) b GROUP BY basis, day, store_id, status HAVING sum(p) <> sum(o)
+    """
