@@ -28,8 +28,8 @@ from models.orders.rows import Order, OrderLine
 from models.orders.states import OrderStatus
 from models.pricing.cart import Layer
 from models.principals import Principal
+from tests.api.aggregate_oracle import time_key
 from tests.api.conftest import Api
-from tests.api.test_analytics_aggregates import _time_key
 from tests.conftest import Database
 from tests.factories import T0, Seed
 
@@ -285,7 +285,7 @@ async def test_coupon_aggregates_match_a_hand_made_group_by(
         row_key: list[str | None] = []
         for d in dimensions:
             if d in ("HOUR", "DAY", "WEEK", "MONTH", "HOUR_OF_DAY", "DAY_OF_WEEK"):
-                row_key.append(_time_key(d, row[time_field.lower()], zone))
+                row_key.append(time_key(d, row[time_field.lower()], zone))
             else:
                 row_key.append(row[d.lower()])
         groups[tuple(row_key)].append(row)
