@@ -78,8 +78,14 @@ class Api:
 
 
 @pytest.fixture
-async def api(db: Database) -> AsyncIterator[Api]:
-    settings = load_settings(database_url=db.url, environment="test")
+def api_settings() -> dict[str, Any]:
+    """Settings of the app under test beyond the defaults: a module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def api(db: Database, api_settings: dict[str, Any]) -> AsyncIterator[Api]:
+    settings = load_settings(database_url=db.url, environment="test", **api_settings)
     gateway = DevPaymentGateway()
     resources = Resources(settings, db.engine, db.sessions, MemoryCache(), gateway)
     app = create_app(resources=resources)

@@ -18,82 +18,38 @@ the answers the text promises are asserted below.
 from __future__ import annotations
 
 import asyncio
-import io
-import json
 import re
-import shlex
-import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, redirect_stdout
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode, parse, print_ast, validate
+from graphql import parse, validate
 
 from adapters.strawberry import graphql_schema_of
 from bench.generator import generate
 from bench.generator.demo import DEMO_ORDERS
-from cli import main as cli_main
-from cli.cheatsheet import cheat_sheet, dev_subject, render
-from gql.app import Resources, create_app
-from gql.gate.auth import mint_token, principal_from_token
+from cli.cheatsheet import cheat_sheet, render
+from gql.gate.auth import principal_from_token
 from gql.schema import schema
-from gql.settings import PROJECT_ROOT, Settings, load_settings
+from gql.settings import PROJECT_ROOT, load_settings
 from models.enums import Role
-from services.cache import MemoryCache
 from services.db import create_engine, session_factory
 from services.migrations import upgrade
-from services.payments import DevPaymentGateway
-from services.stores.reads import store_by_code
-
-DOCS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
-DEMO_ORDER_COUNT = 3000  # the Makefile's DEMO_ORDERS
-_ANNOTATION = re.compile(r"<!--\s*example:(?P<args>.*?)-->")
-_FENCE = re.compile(r"^```(?P<lang>\w*)\s*$")
-
-
-@dataclass
-class Example:
-    path: Path
-    line: int
-    lang: str
-    body: str
-    options: dict[str, str] = field(default_factory=dict)
-    binds: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def where(self) -> str:
-        return f"{self.path.relative_to(PROJECT_ROOT)}:{self.line}"
-
-
-def examples(path: Path) -> Iterator[Example]:
-    """The fenced blocks of a Markdown file with the annotation just above each (if any)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        fence = _FENCE.match(lines[i])
-        if fence is None or not fence["lang"]:
-            i += 1
-            continue
-        end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
-        example = Example(path, i + 1, fence["lang"], "\n".join(lines[i + 1 : end]))
-        above = next((lines[k] for k in range(i - 1, -1, -1) if lines[k].strip()), "")
-        note = _ANNOTATION.search(above)
-        if note is not None:
-            for word in note["args"].split():
-                key, _, value = word.partition("=")
-                if key == "bind":
-                    var, _, source = value.partition(":")
-                    example.binds[var] = source
-                else:
-                    example.options[key] = value
-        yield example
-        i = end + 1
-
+from tests.api.docs_runner import (
+    DEMO_ORDER_COUNT,
+    DOCS,
+    Example,
+    Server,
+    dig,
+    examples,
+    operations,
+    required,
+    run_curl,
+    served_copy,
+    user_errors,
+)
 
 # -- what the text promises, by (file, operation) ------------------------------------------------
 
@@ -117,7 +73,7 @@ def _no_price_cut(data: Any) -> None:
 
 def _eq(path: str, expected: object) -> Check:
     def check(data: Any) -> None:
-        assert _dig(data, path) == expected, (path, data)
+        assert dig(data, path) == expected, (path, data)
 
     return check
 
@@ -331,29 +287,11 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
 }
 
 
-def _dig(data: Any, path: str) -> Any:
-    for key in path.split("."):
-        data = data[int(key)] if isinstance(data, list) else data[key]
-    return data
-
-
 def _nonempty(value: Any) -> None:
     assert value, value
 
 
-def _user_errors(data: Any, at: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key in ("userErrors", "rowErrors") and value:
-                yield f"{at}.{key}", value
-            else:
-                yield from _user_errors(value, f"{at}.{key}")
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _user_errors(value, f"{at}.{index}")
-
-
-# -- the demo database and a server over a copy of it --------------------------------------------
+# -- the demo database ----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -370,66 +308,6 @@ async def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@dataclass
-class Server:
-    http: httpx.AsyncClient
-    settings: Settings
-    url: str
-
-    async def token(self, example: Example) -> str | None:
-        role = example.options.get("role", "HQ_ADMIN")
-        if role == "ANONYMOUS":
-            return None
-        store_ids: list[int] | None = None
-        if "store" in example.options:
-            engine = create_engine(self.url)
-            try:
-                store = await store_by_code(session_factory(engine), example.options["store"])
-            finally:
-                await engine.dispose()
-            assert store is not None, example.where
-            store_ids = [store.id]
-        customer = int(example.options["customer"]) if "customer" in example.options else None
-        subject = dev_subject(Role(role), customer)
-        return mint_token(self.settings, Role(role), subject, store_ids=store_ids, customer_id=customer)
-
-    async def run(self, query: str, variables: dict[str, Any], token: str | None) -> dict[str, Any]:
-        headers = {"authorization": f"Bearer {token}"} if token else {}
-        r = await self.http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
-        assert r.status_code == 200, r.text
-        body: dict[str, Any] = r.json()
-        return body
-
-
-@asynccontextmanager
-async def served_copy(demo: Path, tmp: Path) -> AsyncIterator[Server]:
-    copy = tmp / "copy.db"
-    shutil.copyfile(demo, copy)
-    url = f"sqlite+aiosqlite:///{copy}"
-    settings = load_settings(database_url=url, environment="dev", sweep_interval_seconds=0)
-    engine = create_engine(url)
-    app = create_app(
-        resources=Resources(settings, engine, session_factory(engine), MemoryCache(), DevPaymentGateway())
-    )
-    try:
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
-        ):
-            yield Server(http, settings, url)
-    finally:
-        await engine.dispose()
-
-
-def _operations(document: DocumentNode) -> Iterator[tuple[str, str, OperationDefinitionNode]]:
-    """(name, text to send, node) per operation, each with the fragments of the block."""
-    fragments = [d for d in document.definitions if isinstance(d, FragmentDefinitionNode)]
-    for op in document.definitions:
-        if isinstance(op, OperationDefinitionNode):
-            name = op.name.value if op.name else ""
-            yield name, print_ast(DocumentNode(definitions=(op, *fragments))), op
-
-
 async def _run_graphql(server: Server, example: Example, answers: dict[str, Any], file: str) -> None:
     document = parse(example.body)
     problems = validate(graphql_schema_of(schema), document)
@@ -437,47 +315,27 @@ async def _run_graphql(server: Server, example: Example, answers: dict[str, Any]
     if "validate" in example.options:
         return
     token = await server.token(example)
-    for name, text, op in _operations(document):
+    for name, text, op in operations(document):
         variables: dict[str, Any] = {}
         for definition in op.variable_definitions or ():
             var = definition.variable.name.value
             if var in example.binds:
                 source, _, path = example.binds[var].partition(".")
                 assert source in answers, f"{example.where}: ${var} comes from {source}, which has not run"
-                variables[var] = _dig(answers[source], path)
+                variables[var] = dig(answers[source], path)
             else:
-                assert definition.default_value is not None or not _required(definition), (
+                assert definition.default_value is not None or not required(definition), (
                     f"{example.where}: {name or 'the operation'} needs ${var}: give it a default or a bind"
                 )
         body = await server.run(text, variables, token)
         assert not body.get("errors"), f"{example.where} {name}: {body['errors']}"
         data = body["data"]
-        bad = list(_user_errors(data))
+        bad = list(user_errors(data))
         assert not bad, f"{example.where} {name}: {bad}"
         if name:
             answers[name] = data
         for check in PROMISES.get((file, name), []):
             check(data)
-
-
-def _required(definition: Any) -> bool:
-    return type(definition.type).__name__ == "NonNullTypeNode"
-
-
-async def _run_curl(server: Server, example: Example, monkeypatch: pytest.MonkeyPatch) -> None:
-    command = re.search(r"mallgraph (token [^)]*)\)", example.body)
-    payload = re.search(r"-d '(?P<json>[^']*)'", example.body)
-    assert command is not None, f"{example.where}: no `mallgraph token` command"
-    assert payload is not None, f"{example.where}: no -d body"
-    monkeypatch.setenv("DATABASE_URL", server.url)
-    out = io.StringIO()
-    with redirect_stdout(out):
-        assert await asyncio.to_thread(cli_main, shlex.split(command[1])) == 0
-    token = out.getvalue().strip()
-    principal_from_token(server.settings, token)
-    request = json.loads(payload["json"])
-    body = await server.run(request["query"], request.get("variables") or {}, token)
-    assert not body.get("errors"), f"{example.where}: {body['errors']}"
 
 
 # -- the tests ------------------------------------------------------------------------------------
@@ -497,7 +355,7 @@ async def test_examples_run_as_written(
                 await _run_graphql(server, example, answers, file)
                 ran.update(answers)
             elif "curl" in example.options:
-                await _run_curl(server, example, monkeypatch)
+                await run_curl(server, example, monkeypatch)
     promised = {name for (doc, name) in PROMISES if doc == file}
     assert promised <= ran, f"{file}: promised operations not found: {sorted(promised - ran)}"
 

@@ -231,5 +231,7 @@ async def test_day_sets_count_what_count_distinct_counts(
     world = await setup(db, ZoneInfo(zone))
     for step in steps:
         await world.apply(step)
-    await refresh_rollups(db.sessions, world.zone, datetime.now(UTC))
+    # No overlap: the changes are committed one after another, and re-reading the earlier
+    # examples' orders (changed minutes ago) would recompute their days again and again.
+    await refresh_rollups(db.sessions, world.zone, datetime.now(UTC), overlap=timedelta(0))
     await compare_counts(world, random.Random(seed))
