@@ -4,8 +4,9 @@ Property-style on generated orders: random questions the channel days cover (STO
 whole-day buckets; paid orders, paid amount, paying customers; sorts, `having`, `top`) over spans
 that start and end mid-day or at local midnights are answered twice — from the rollups and from
 the raw rows only — and must agree in groups, values, totals and group counts. The same holds
-after orders move through the real use cases (payments, rejections, reallocations across
-stores, cancellations) and an incremental refresh.
+after orders move through the real use cases (rejections, reallocations across stores,
+cancellations with refunds), unpaid orders are paid around local midnights, and an incremental
+refresh runs.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bench.generator import generate
 from models.date_ranges import local_day, local_midnight
 from models.enums import Role
+from models.orders.rows import Order
+from models.orders.states import OrderStatus
 from models.principals import Principal
 from services.analytics import channel_source
 from services.analytics.dimensions import Dimension
@@ -111,6 +116,21 @@ async def assert_equal_answers(db: Database, rng: random.Random, now: datetime, 
         assert summed.totals == raw.totals, q
 
 
+async def pay_some(db: Database, now: datetime) -> int:
+    """Unpaid orders paid (as the gateway's confirmation leaves them), some a second before or at
+    a local midnight."""
+    async with db.sessions() as s, s.begin():
+        unpaid = select(Order).where(Order.paid_at.is_(None), Order.status == OrderStatus.PENDING_PAYMENT)
+        orders = list((await s.scalars(unpaid.order_by(Order.id).limit(8))).all())
+        midnight = local_midnight(local_day(now, ZONE), ZONE)
+        for i, order in enumerate(orders):
+            order.paid_at = midnight - timedelta(seconds=i % 2, days=i % 3)
+            order.paid_amount = order.payable_amount
+            order.status = OrderStatus.PENDING_ACCEPTANCE
+            order.updated_at = now
+    return len(orders)
+
+
 async def test_channel_answers_equal_raw_answers_before_and_after_changes(db: Database) -> None:
     await generate(db.engine, orders=400, seed=11, now=NOW, progress=False)
     await refresh_rollups(db.sessions, ZONE, NOW)
@@ -118,6 +138,7 @@ async def test_channel_answers_equal_raw_answers_before_and_after_changes(db: Da
     await assert_equal_answers(db, rng, NOW, 30)
     deps = Deps(db.sessions, DevPaymentGateway(), RulesConfig(zone=ZONE))
     assert await change_everything(db, deps, NOW + timedelta(hours=4)) >= 8
+    assert await pay_some(db, NOW + timedelta(hours=4)) > 0
     assert await catch_up(db.sessions, "orders", ZONE, datetime.now(UTC)) != 0
     await assert_equal_answers(db, rng, NOW + timedelta(hours=5), 30)
 
@@ -128,7 +149,7 @@ def test_hourly_or_other_questions_are_not_covered() -> None:
     assert not channel_source.covered("CREATED_AT", (Dimension.DAY,), paying, plain=True, principal=HQ)
     assert not channel_source.covered("PAID_AT", (Dimension.DAY,), paying, plain=False, principal=HQ)
     sums = [OrderMeasure.PAID_AMOUNT_SUM]
-    assert not channel_source.covered("PAID_AT", (Dimension.DAY,), sums, plain=True, principal=HQ)  # order days
+    assert not channel_source.covered("PAID_AT", (Dimension.DAY,), sums, plain=True, principal=HQ)
     assert channel_source.covered("PAID_AT", (Dimension.CHANNEL,), sums, plain=True, principal=HQ)
     staff = Principal(Role.STORE_STAFF, "s", store_ids=frozenset({1}))
     assert not channel_source.covered("PAID_AT", (Dimension.CHANNEL,), sums, plain=True, principal=staff)
