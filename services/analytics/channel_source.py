@@ -20,6 +20,7 @@ the statement's shape (k0.., m0.., t, groups) and equal the raw rows' answer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
@@ -27,8 +28,9 @@ from operator import itemgetter
 from typing import Any, Final
 
 from pyroaring import BitMap
-from sqlalchemy import ColumnElement, Select, case, func, null, select, union_all
+from sqlalchemy import ColumnElement, LargeBinary, Select, case, cast, func, null, select, union_all
 
+from models.base import IdType
 from models.date_ranges import Granularity, local_day
 from models.metrics.channels import ChannelDay
 from models.metrics.rollups import ALL_STORES
@@ -95,13 +97,12 @@ async def channel_rows(
         return await _grouped_here(engine, group_by, plan, whole, rest, zone)
     statement = _statement(group_by, plan, whole, rest, span, zone, engine.dialect)
     names = [c.name for c in statement.selected_columns]
-    found: Rows = [tuple(row) for row in await engine.fetch(statement)]
-    if paying:  # the totals span many sets: their union
-        at = names.index(f"m{plan.measures.index(OrderMeasure.PAYING_CUSTOMERS)}")
-        exact = await _total_payers(engine, whole, rest)
-        t = names.index("t")
-        found = [row if not row[t] else (*row[:at], exact, *row[at + 1 :]) for row in found]
-    return names, found
+    if not paying:
+        return names, [tuple(row) for row in await engine.fetch(statement)]
+    # The totals span many sets: their union, read beside the statement (on another connection).
+    rows, exact = await asyncio.gather(engine.fetch(statement), _total_payers(engine, whole, rest))
+    at, t = names.index(f"m{plan.measures.index(OrderMeasure.PAYING_CUSTOMERS)}"), names.index("t")
+    return names, [tuple(row) if not row[t] else (*row[:at], exact, *row[at + 1 :]) for row in rows]
 
 
 def _store_key(column: Any) -> ColumnElement[Any]:
@@ -162,17 +163,20 @@ def _statement(
 
 async def _total_payers(engine: Engine, whole: list[Span], rest: list[Span]) -> int:
     """Distinct paying customers of the range: the union of the all-stores day sets of the whole
-    days and the customers of the orders paid in the partial days."""
-    merged = BitMap()
-    if whole:
-        s = DaySet.__table__
-        sets = select(s.c.members).where(
-            s.c.kind == SetKind.PAYING, s.c.store_id == ALL_STORES, in_spans(s.c.day_start, whole)
-        )
-        merged = union([row[0] for row in await engine.fetch(sets)])
-    if rest:
-        customers = select(Order.customer_id).where(in_spans(Order.paid_at, rest)).distinct()
-        merged |= BitMap([int(row[0]) for row in await engine.fetch(customers)])
+    days and the customers of the orders paid in the partial days (one statement)."""
+    s = DaySet.__table__
+    sets = select(s.c.members, cast(null(), IdType).label("customer_id")).where(
+        s.c.kind == SetKind.PAYING, s.c.store_id == ALL_STORES, in_spans(s.c.day_start, whole)
+    )
+    customers = (
+        select(cast(null(), LargeBinary).label("members"), Order.customer_id)
+        .where(in_spans(Order.paid_at, rest))
+        .distinct()
+    )
+    both = union_all(sets, customers).subquery("both")
+    found = await engine.fetch(select(both.c.members, both.c.customer_id))
+    merged = union([blob for blob, _ in found if blob is not None])
+    merged |= BitMap([int(customer) for _, customer in found if customer is not None])
     return len(merged)
 
 

@@ -1,0 +1,92 @@
+"""Where one aggregate request spends its time, in process: its statements and a cProfile.
+
+    .venv/bin/python -m bench.aggregate_profile --database-url postgresql+asyncpg://…/bench_100k_copy \\
+        --only store_day_rollup --runs 20
+
+Sends a document of `bench/aggregates.py` as an ANALYST through the real app (httpx's
+ASGITransport, production settings, caches off, the start-up heap frozen) over the same 30-day
+window, once to warm up, then prints each statement of one request with its milliseconds, then
+`--runs` requests under cProfile: the functions by own time and by cumulative time. The database
+must be migrated and its rollups built (run `bench.aggregates` on it first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from bench.aggregates import DEFAULT_URL, DOCUMENTS, bench_settings, window
+from gql.app import Resources, create_app
+from gql.engine import freeze_startup_heap
+from gql.gate.auth import mint_token
+from models.enums import Role
+from services.cache import MemoryCache
+from services.db import create_engine, session_factory
+from services.payments import DevPaymentGateway
+
+
+async def profile(url: str, name: str, runs: int, top: int) -> None:
+    settings = bench_settings(url)
+    days = await window(settings)
+    doc = next(d for d in DOCUMENTS if d.name == name)
+    engine = create_engine(url, pool_size=settings.db_pool_size, statement_timeout_ms=0)
+    log: list[tuple[str, float]] = []
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        conn.info["profile_started"] = time.perf_counter()
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        log.append((" ".join(statement.split())[:110], time.perf_counter() - conn.info.pop("profile_started")))
+
+    resources = Resources(settings, engine, session_factory(engine), MemoryCache(), DevPaymentGateway())
+    app = create_app(resources=resources)
+    headers = {"authorization": f"Bearer {mint_token(settings, Role.ANALYST, 'bench-analyst')}"}
+    body = {"query": doc.query, "variables": {"range": days}}
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http,
+        ):
+            freeze_startup_heap()
+            for _ in range(3):
+                r = await http.post("/graphql", json=body, headers=headers)
+                assert r.status_code == 200 and not r.json().get("errors"), r.text[:300]
+            log.clear()
+            started = time.perf_counter()
+            await http.post("/graphql", json=body, headers=headers)
+            print(f"one request: {(time.perf_counter() - started) * 1000:.1f} ms")
+            for statement, seconds in log:
+                print(f"  {seconds * 1000:7.1f} ms  {statement}")
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(runs):
+                await http.post("/graphql", json=body, headers=headers)
+            profiler.disable()
+    finally:
+        await engine.dispose()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--only", choices=[d.name for d in DOCUMENTS], default="store_day_rollup")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--top", type=int, default=35)
+    args = parser.parse_args()
+    asyncio.run(profile(args.database_url, args.only, args.runs, args.top))
+
+
+if __name__ == "__main__":
+    main()
