@@ -5,8 +5,9 @@
 
 Sends a document of `bench/aggregates.py` as an ANALYST through the real app (httpx's
 ASGITransport, production settings, caches off, the start-up heap frozen) over the same 30-day
-window, once to warm up, then prints each statement of one request with its milliseconds, then
-`--runs` requests under cProfile: the functions by own time and by cumulative time. The database
+window, once to warm up, then prints each statement of one request with its milliseconds, the
+median request, analytics service (`answer`) and shaping (`shaped`) times of `--runs` requests,
+then `--runs` requests under cProfile: the functions by own time and by cumulative time. The database
 must be migrated and its rollups built (run `bench.aggregates` on it first).
 """
 
@@ -17,7 +18,11 @@ import asyncio
 import cProfile
 import pstats
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from statistics import median
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 from sqlalchemy import event
@@ -45,7 +50,9 @@ async def profile(url: str, name: str, runs: int, top: int) -> None:
 
     @event.listens_for(engine.sync_engine, "after_cursor_execute")
     def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-        log.append((" ".join(statement.split())[:110], time.perf_counter() - conn.info.pop("profile_started")))
+        log.append(
+            (" ".join(statement.split())[:110], time.perf_counter() - conn.info.pop("profile_started"))
+        )
 
     resources = Resources(settings, engine, session_factory(engine), MemoryCache(), DevPaymentGateway())
     app = create_app(resources=resources)
@@ -59,13 +66,24 @@ async def profile(url: str, name: str, runs: int, top: int) -> None:
             freeze_startup_heap()
             for _ in range(3):
                 r = await http.post("/graphql", json=body, headers=headers)
-                assert r.status_code == 200 and not r.json().get("errors"), r.text[:300]
+                if r.status_code != 200 or r.json().get("errors"):
+                    raise SystemExit(f"{name} failed: {r.text[:300]}")
             log.clear()
             started = time.perf_counter()
             await http.post("/graphql", json=body, headers=headers)
             print(f"one request: {(time.perf_counter() - started) * 1000:.1f} ms")
             for statement, seconds in log:
                 print(f"  {seconds * 1000:7.1f} ms  {statement}")
+            with _clocks() as clocks:
+                totals: list[float] = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    await http.post("/graphql", json=body, headers=headers)
+                    totals.append(time.perf_counter() - started)
+            print(f"median of {runs} requests (no profiler), ms:")
+            print(f"  request {median(totals) * 1000:7.1f}")
+            for name, spent in clocks.items():
+                print(f"  {name:7} {median(spent) * 1000:7.1f}")
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(runs):
@@ -76,6 +94,32 @@ async def profile(url: str, name: str, runs: int, top: int) -> None:
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(top)
+
+
+@contextmanager
+def _clocks() -> Iterator[dict[str, list[float]]]:
+    """Seconds per call of the analytics service (`answer`) and of the shaping (`shaped`)."""
+    from gql.resolvers import analytics as resolvers  # after gql.app: import cycle
+
+    clocks: dict[str, list[float]] = {"answer": [], "shaped": []}
+
+    def timed(name: str) -> Any:
+        original = vars(resolvers)[name]
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                clocks[name].append(time.perf_counter() - started)
+
+        return call
+
+    with (
+        patch.object(resolvers, "answer", timed("answer")),
+        patch.object(resolvers, "shaped", timed("shaped")),
+    ):
+        yield clocks
 
 
 def main() -> None:
