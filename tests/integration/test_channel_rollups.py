@@ -74,7 +74,7 @@ def question(rng: random.Random, now: datetime) -> Question:
             sort.append(SortTerm(None, rng.choice(group_by), rng.random() < 0.5))
         else:
             sort.append(SortTerm(rng.choice(measures), None, rng.random() < 0.5))
-    having = ()
+    having: tuple[Having, ...] = ()
     if group_by and rng.random() < 0.4:
         having = (Having(rng.choice(measures), rng.choice(list(Comparison)), rng.randint(0, 3)),)
     return Question(
