@@ -229,7 +229,8 @@ async def _grouped_here(
     rest: list[Span],
     zone: tzinfo,
 ) -> tuple[list[str], Rows]:
-    """The statement's rows, grouped here: groups spanning several sets count their union."""
+    """The statement's rows, grouped here (for a question counting paying customers): groups
+    spanning several sets count their union."""
     makers = [_key_maker(d) for d in group_by]
     groups: dict[tuple[Any, ...], _Group] = {}
 
@@ -240,36 +241,32 @@ async def _grouped_here(
             group = groups[key] = _Group()
         return group
 
-    if whole:
-        t = ChannelDay.__table__
-        columns = ("day_start", "store_id", "channel", "paid_orders", "paid_amount", "payer_count", "payers")
-        days: dict[datetime, date] = {}
-        for start, store, channel, orders, amount, count, blob in await engine.fetch(
-            select(*(t.c[c] for c in columns)).where(in_spans(t.c.day_start, whole))
-        ):
-            day = days.get(start)
-            if day is None:
-                day = days[start] = local_day(start, zone)
-            group = group_of(day, store, channel)
-            group.orders += orders
-            group.amount += amount
-            group.count += count
-            group.sets.append(blob)
-    if rest:
-        o = Order
-        raw = select(o.paid_at, o.store_id, o.channel, o.customer_id, o.paid_amount)
-        raw = raw.where(in_spans(o.paid_at, rest))
-        for moment, store, channel, customer, amount in await engine.fetch(raw):
-            group = group_of(local_day(moment, zone), store, channel)
-            group.orders += 1
-            group.amount += amount
-            group.customers.add(customer)
-
+    t, o = ChannelDay.__table__, Order
+    columns = ("day_start", "store_id", "channel", "paid_orders", "paid_amount", "payer_count", "payers")
+    summed = select(*(t.c[c] for c in columns)).where(in_spans(t.c.day_start, whole))
+    raw = select(o.paid_at, o.store_id, o.channel, o.customer_id, o.paid_amount)
+    raw = raw.where(in_spans(o.paid_at, rest))
+    summed_rows, raw_rows, payers = await asyncio.gather(  # each on its own connection
+        engine.fetch(summed), engine.fetch(raw), _total_payers(engine, whole, rest)
+    )
+    days: dict[datetime, date] = {}
+    for start, store, channel, orders, amount, count, blob in summed_rows:
+        day = days.get(start)
+        if day is None:
+            day = days[start] = local_day(start, zone)
+        group = group_of(day, store, channel)
+        group.orders += orders
+        group.amount += amount
+        group.count += count
+        group.sets.append(blob)
+    for moment, store, channel, customer, amount in raw_rows:
+        group = group_of(local_day(moment, zone), store, channel)
+        group.orders += 1
+        group.amount += amount
+        group.customers.add(customer)
     everything = _Group()
     everything.orders = sum(g.orders for g in groups.values())
     everything.amount = sum(g.amount for g in groups.values())
-    paying = OrderMeasure.PAYING_CUSTOMERS in plan.measures
-    payers = await _total_payers(engine, whole, rest) if paying else 0
     totals = tuple(
         payers if m is OrderMeasure.PAYING_CUSTOMERS else everything.value(m) for m in plan.measures
     )
