@@ -6,9 +6,10 @@
 Sends a document of `bench/aggregates.py` as an ANALYST through the real app (httpx's
 ASGITransport, production settings, caches off, the start-up heap frozen) over the same 30-day
 window, once to warm up, then prints each statement of one request with its milliseconds, the
-median request, analytics service (`answer`) and shaping (`shaped`) times of `--runs` requests,
-then `--runs` requests under cProfile: the functions by own time and by cumulative time. The database
-must be migrated and its rollups built (run `bench.aggregates` on it first).
+median request (wall and this process's CPU), analytics service (`answer`) and shaping
+(`shaped`) times of `--runs` requests, then `--runs` requests under cProfile: the functions by
+own time and by cumulative time. The database must be migrated and its rollups built (run
+`bench.aggregates` on it first).
 """
 
 from __future__ import annotations
@@ -76,12 +77,14 @@ async def profile(url: str, name: str, runs: int, top: int) -> None:
                 print(f"  {seconds * 1000:7.1f} ms  {statement}")
             with _clocks() as clocks:
                 totals: list[float] = []
+                cpu: list[float] = []
                 for _ in range(runs):
-                    started = time.perf_counter()
+                    started, used = time.perf_counter(), time.process_time()
                     await http.post("/graphql", json=body, headers=headers)
                     totals.append(time.perf_counter() - started)
+                    cpu.append(time.process_time() - used)
             print(f"median of {runs} requests (no profiler), ms:")
-            print(f"  request {median(totals) * 1000:7.1f}")
+            print(f"  request {median(totals) * 1000:7.1f}  (CPU of this process {median(cpu) * 1000:.1f})")
             for name, spent in clocks.items():
                 print(f"  {name:7} {median(spent) * 1000:7.1f}")
             profiler = cProfile.Profile()
