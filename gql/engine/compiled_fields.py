@@ -178,9 +178,11 @@ def plan_fill(
     grouped under (`grouped(object type, details)`) and those subfields' own fill and argument
     (`planned(object type, subfields)`, the request's memo of this function): the fill queues
     each object for the next level with them, so the level needs no lookup per object. When the
-    subfields are all leaves (a store's name, a price's cents) the objects are filled as soon as
-    they are got instead of queued: leaves only read attributes of the object, so when they are
-    read changes nothing, and any anomaly still raises `Fallback`.
+    subfields are all leaves (a store's name, a price's cents), or leaves and objects read off
+    attributes whose own subfields are such all the way down (an aggregate's rows, their keys and
+    values), the objects are filled as soon as they are got instead of queued: such fields only
+    read attributes, so when they are read changes nothing, and any anomaly still raises
+    `Fallback`.
     """
     entries = plan_entries(schema, parent_type, fields)
     x = list(steps)
@@ -200,8 +202,33 @@ def plan_fill(
                 inline.add(index)
                 x += [subfields, compile_fill(type_, children), steps]
             else:
+                if _reads_only(schema, children, grouped):
+                    inline.add(index)
                 x += [subfields, *planned(type_, subfields)]
     return compile_fill(parent_type, entries, frozenset(inline)), tuple(x)
+
+
+def _reads_only(
+    schema: GraphQLSchema,
+    entries: Sequence[Entry],
+    grouped: Callable[[GraphQLObjectType, FieldDetailsList], GroupedFieldSet],
+) -> bool:
+    """Whether a selection's fields, all the way down, are leaves and objects read off attributes
+    (no resolver, no relation): filling its objects at once changes nothing either."""
+    if not entries:
+        return False
+    for _, details, plan, kind in entries:
+        if kind is LEAF:
+            continue
+        if (kind is not OBJECT and kind is not OBJECTS) or plan.call is not None or plan.relation is not None:
+            return False
+        type_ = unwrapped(plan.field_def.type)
+        if kind is OBJECTS:
+            type_ = unwrapped(type_.of_type)  # type: ignore[union-attr]
+        assert isinstance(type_, GraphQLObjectType)
+        if not _reads_only(schema, plan_entries(schema, type_, grouped(type_, details)), grouped):
+            return False
+    return True
 
 
 STEPS = ("field", "call", "after_call", "list_item", "executor")

@@ -1,12 +1,12 @@
 """Answers one aggregate question: its source, its one GROUP BY, and the groups and totals read back.
 
 The rows grouped are `fact_rows.fact_rows`' (exactly those the caller's list shows), or the
-metrics rollups when they can answer (`rollup_source.covered`). Groups are bounded: `top` is at
-most MAX_GROUPS. Without an explicit `top` a question may yield at most DEFAULT_TOP groups, or it
-is refused with TOO_MANY_GROUPS (nothing is cut silently); with an explicit `top` the first `top`
-groups by the sort are returned and `group_count` says how many there were. The default order is
-the first measure descending when `top` is given, the keys ascending otherwise; ties end with the
-keys ascending, NULL last, so every answer is deterministic.
+metrics rollups when they can answer (`rollup_source.covered`, `channel_source.covered`). Groups
+are bounded: `top` is at most MAX_GROUPS. Without an explicit `top` a question may yield at most
+DEFAULT_TOP groups, or it is refused with TOO_MANY_GROUPS (nothing is cut silently); with an
+explicit `top` the first `top` groups by the sort are returned and `group_count` says how many
+there were. The default order is the first measure descending when `top` is given, the keys
+ascending otherwise; ties end with the keys ascending, NULL last, so every answer is deterministic.
 
 An answer is plain data, built once: each distinct key is decoded once and shared by the rows
 that hold it; values are numbers in the answer's measure order (`Answer.measures`).
@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, Subquery
 from models.enums import Role
 from models.errors import DomainError, ErrorCode
 from models.principals import Principal
+from services.analytics import channel_source
 from services.analytics.dimensions import Dimension, Key, decode_key
 from services.analytics.fact_rows import fact_rows
 from services.analytics.measures import Kind, MeasureSpec
@@ -160,11 +161,6 @@ async def answer(
     check(question)
     if question.criteria is not None:
         await check_store_codes(sessions, question.criteria)
-    statement = await _from_rollups(question, principal, zone, dialect, rollups)
-    source = Source.ROLLUP
-    if statement is None:
-        facts = fact_rows(question, principal, zone, dialect)
-        statement, source = _statement(question, facts, dialect), Source.RAW
     engine = Engine(
         sessions=sessions,
         zone=zone,
@@ -174,15 +170,21 @@ async def answer(
         timeout_ms=analyst_timeout_ms if principal.role is Role.ANALYST else 0,
         local_settings=ANALYTICS_SETTINGS,
     )
+    from_channels = await _from_channel_days(question, principal, engine, rollups)
+    if from_channels is not None:
+        return _read(question, *from_channels, Source.ROLLUP)
+    statement = await _from_rollups(question, principal, zone, dialect, rollups)
+    source = Source.ROLLUP
+    if statement is None:
+        facts = fact_rows(question, principal, zone, dialect)
+        statement, source = _statement(question, facts, dialect), Source.RAW
     found = await engine.fetch(statement)
-    return _read(question, statement, found, source)
+    return _read(question, [c.name for c in statement.selected_columns], found, source)
 
 
-def _read(
-    question: Question, statement: Select[Any], found: Sequence[Sequence[Any]], source: Source
-) -> Answer:
-    """The answer of the statement's rows: the totals row (`t` > 0), then the groups."""
-    names = [c.name for c in statement.selected_columns]
+def _read(question: Question, names: list[str], found: Sequence[Sequence[Any]], source: Source) -> Answer:
+    """The answer of the statement's rows (columns `names`): the totals row (`t` > 0), then the
+    groups."""
     t, groups_at = names.index("t"), names.index("groups")
     first = names.index("m0")  # k0.. come before it
     total = next(row for row in found if row[t])
@@ -244,6 +246,26 @@ async def _from_rollups(
         return None
     return await rollup_statement(
         question.time.value, question.group_by, _plan(question), question.span, zone, dialect, await rollups()
+    )
+
+
+async def _from_channel_days(
+    question: Question,
+    principal: Principal,
+    engine: Engine,
+    rollups: Callable[[], Awaitable[frozenset[str]]] | None,
+) -> tuple[list[str], Sequence[Sequence[Any]]] | None:
+    """The rows read from the channel days, when they can answer and are built."""
+    criteria = question.criteria
+    plain = question.fact is Fact.ORDERS and criteria.filter is None and criteria.query is None
+    if rollups is None or question.span is None:
+        return None
+    used = used_measures(question)
+    time = question.time.value
+    if not channel_source.covered(time, question.group_by, used, plain=plain, principal=principal):
+        return None
+    return await channel_source.channel_rows(
+        engine, question.group_by, _plan(question), question.span, engine.zone, await rollups()
     )
 
 

@@ -9,7 +9,8 @@ Three groups, each with a row in `metrics_rollup_state`:
   every store the order ever belonged to (reallocation moves orders between stores) — and
   recomputes exactly those partitions from the raw rows (DELETE + INSERT … SELECT). Recomputing
   is idempotent, so overlap and retries are harmless; the order and refund services need not
-  know that rollups exist.
+  know that rollups exist. A recompute of the orders group also rebuilds the day sets and the
+  channel days (`services/metrics/channels.py`) of its partitions.
 * **visits** (traffic hours, product views, visitor days) are *added to* by `trackEvents` in the
   ingestion transaction (`services/visits.py`): events never change, so only a full build reads
   them again.
@@ -43,6 +44,7 @@ from models.metrics.sets import DaySet
 from models.orders.rows import AllocationRecord, Order
 from models.visits import VisitEvent
 from services.db import SessionFactory, unit_of_work
+from services.metrics import channels as metrics_channels
 from services.metrics import sets as metrics_sets
 from services.metrics.facts import (
     CUSTOMER_DAYS,
@@ -61,7 +63,7 @@ from services.metrics.sql import at, by_cuts, dialect_of, in_stores, rollup_lock
 
 log = logging.getLogger("mallgraph.rollups")
 
-ROLLUP_VERSION = 2
+ROLLUP_VERSION = 3
 """Bump when a fact's definition changes: every group is then rebuilt on its next refresh."""
 BUILDING = -1
 """`version` of a state row while its group is being built."""
@@ -153,6 +155,8 @@ async def recompute(
             every_store = build_select(rollup, span, None, bucket, dialect, all_stores=True)
             await session.execute(insert(t).from_select(columns, every_store))
     await metrics_sets.rebuild(session, group, days[0], days[-1], stores)
+    if group == "orders":
+        await metrics_channels.rebuild(session, days, stores)
 
 
 def _hour_cuts(start: datetime, end: datetime) -> list[datetime]:
@@ -219,6 +223,8 @@ async def build(sessions: SessionFactory, group: str, zone: tzinfo, now: datetim
         for rollup in GROUPS[group]:
             await session.execute(delete(rollup.table))
         await session.execute(delete(DaySet).where(DaySet.kind.in_(metrics_sets.KINDS.get(group, ()))))
+        if group == "orders":
+            await metrics_channels.clear(session)
     if first is not None and last is not None:
         days = list(days_between(local_day(first, zone), local_day(last, zone)))
         for i in range(0, len(days), BUILD_DAYS):

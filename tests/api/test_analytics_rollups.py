@@ -1,7 +1,9 @@
 """Aggregates the metrics rollups can answer give exactly the raw rows' answer.
 
 hypothesis draws a covered question — orders by PAID_AT or CREATED_AT over a date range, grouped by
-the store and time buckets, measuring order counts and the paid amount — and asks it
+the store and time buckets, measuring order counts and the paid amount; or by PAID_AT grouped by
+the store, the channel and day buckets, measuring paid orders, the paid amount and paying
+customers (the channel days) — and asks it
 twice over GraphQL: as is (answered from the rollups, `source: ROLLUP`) and with the query string
 `total:>=0`, which every order matches but which no rollup can apply (`source: RAW`). Rows, totals
 and group counts must be equal, on SQLite and PostgreSQL.
@@ -35,6 +37,8 @@ ORDERS = """query ($m: [OrderMeasure!]!, $g: [AggregateDimension!], $t: Aggregat
 }"""
 SUMS = {"PAID_AT": ("COUNT", "PAID_ORDERS", "PAID_AMOUNT_SUM"), "CREATED_AT": ("COUNT",)}
 DIMENSIONS = ("STORE", "DAY", "WEEK", "MONTH", "DAY_OF_WEEK", "HOUR", "HOUR_OF_DAY")
+CHANNEL_MEASURES = ("COUNT", "PAID_ORDERS", "PAID_AMOUNT_SUM", "PAYING_CUSTOMERS")
+CHANNEL_DIMENSIONS = ("STORE", "CHANNEL", "DAY", "WEEK", "MONTH", "DAY_OF_WEEK")
 FIRST_DAY = date(2026, 10, 26)
 
 
@@ -56,11 +60,36 @@ def api_settings() -> dict[str, Any]:
 async def test_rollup_answers_equal_raw_answers(
     api: Api, db: Database, seed: Seed, data: st.DataObject, time_field: str, role: str
 ) -> None:
+    measures = data.draw(st.lists(st.sampled_from(SUMS[time_field]), min_size=1, max_size=3, unique=True))
+    dimensions = data.draw(st.lists(st.sampled_from(DIMENSIONS), max_size=2, unique=True))
+    await _compare(api, db, seed, data, time_field, role, measures, dimensions)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data(), role=st.sampled_from(("hq", "analyst")))
+async def test_channel_day_answers_equal_raw_answers(
+    api: Api, db: Database, seed: Seed, data: st.DataObject, role: str
+) -> None:
+    measures = data.draw(st.lists(st.sampled_from(CHANNEL_MEASURES), min_size=1, max_size=3, unique=True))
+    dimensions = data.draw(st.lists(st.sampled_from(CHANNEL_DIMENSIONS), max_size=3, unique=True))
+    if "CHANNEL" not in dimensions and "PAYING_CUSTOMERS" not in measures:
+        measures.append("PAYING_CUSTOMERS")
+    await _compare(api, db, seed, data, "PAID_AT", role, measures, dimensions)
+
+
+async def _compare(
+    api: Api,
+    db: Database,
+    seed: Seed,
+    data: st.DataObject,
+    time_field: str,
+    role: str,
+    measures: list[str],
+    dimensions: list[str],
+) -> None:
     async with db.sessions() as session:
         if await session.scalar(select(Order.id).limit(1)) is None:  # examples share one shop
             await shop(seed)
-    measures = data.draw(st.lists(st.sampled_from(SUMS[time_field]), min_size=1, max_size=3, unique=True))
-    dimensions = data.draw(st.lists(st.sampled_from(DIMENSIONS), max_size=2, unique=True))
     first = FIRST_DAY + timedelta(days=data.draw(st.integers(0, 20)))
     last = first + timedelta(days=data.draw(st.integers(0, 25)))
     variables: dict[str, Any] = {
@@ -98,10 +127,11 @@ async def test_uncovered_questions_and_staff_read_raw_rows(api: Api, db: Databas
     assert store_id is not None
     days = {"from": "2026-10-26", "to": "2026-11-25"}
     cases = [
-        (api.as_hq(), {"m": ["COUNT"], "g": ["CHANNEL"], "t": "PAID_AT", "r": days}),  # a dimension
+        (api.as_hq(), {"m": ["COUNT"], "g": ["PAYMENT_METHOD"], "t": "PAID_AT", "r": days}),  # a dimension
+        (api.as_hq(), {"m": ["COUNT"], "g": ["CHANNEL", "HOUR"], "t": "PAID_AT", "r": days}),  # hours
         (api.as_hq(), {"m": ["PAID_AMOUNT_AVG"], "g": ["DAY"], "t": "PAID_AT", "r": days}),  # a measure
         (api.as_hq(), {"m": ["PAID_ORDERS"], "g": [], "t": "CREATED_AT", "r": days}),  # a moment
-        (api.as_hq(), {"m": ["PAYING_CUSTOMERS"], "g": ["DAY"], "t": "PAID_AT", "r": days}),
+        (api.as_hq(), {"m": ["PAYING_CUSTOMERS"], "g": ["DAY"], "t": "CREATED_AT", "r": days}),
         (api.as_staff(store_id), {"m": ["COUNT"], "g": ["DAY"], "t": "PAID_AT", "r": days}),  # a scope
     ]
     for viewer, variables in cases:

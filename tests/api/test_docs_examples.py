@@ -192,6 +192,7 @@ PROMISES: dict[tuple[str, str], list[Check]] = {
         lambda d: _positive(float(d["metrics"]["coupons"]["sales"]["value"]["amount"])),
     ],
     ("analytics.md", "CouponsByTemplate"): [lambda d: _nonempty(d["couponAggregate"]["rows"])],
+    ("analytics.md", "PayersByStoreDayAndChannel"): [_eq("orderAggregate.source", "ROLLUP")],
     ("coupons.md", "PutOnSale"): [_eq("setCouponSalePrice.template.salePrice.amount", "5.00")],
     ("coupons.md", "Purchases"): [_every_purchase_state],
     ("coupons.md", "Buy"): [_eq("buyCoupon.purchase.status", "UNPAID")],

@@ -3,8 +3,8 @@
 Generated data is rolled up, then changed through the real use cases — stores reject orders, HQ
 reallocates them to other stores (the order's earlier store must lose it) and cancels paid ones
 (a refund), stores accept, the sweeper completes shipments — and the mini-program posts page
-views. After an incremental refresh every rollup table must hold exactly the rows a full
-rebuild computes.
+views. After an incremental refresh every rollup table (and the day sets and channel days) must
+hold exactly the rows a full rebuild computes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from bench.generator import generate
 from models.enums import PageType, Role, SourceChannel
 from models.errors import DomainError
+from models.metrics.channels import ChannelDay
 from models.metrics.rollups import RollupState
 from models.metrics.sets import DaySet, union
 from models.metrics.visits import PageView
@@ -54,6 +55,20 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         ).scalars()
         out[DaySet.__tablename__] = [
             (d.kind, d.day_start, d.store_id, list(union([d.members]))) for d in sets
+        ]
+        c = ChannelDay
+        channels = (await s.execute(select(c).order_by(c.day_start, c.store_id, c.channel))).scalars()
+        out[c.__tablename__] = [
+            (
+                d.day_start,
+                d.store_id,
+                d.channel,
+                d.paid_orders,
+                d.paid_amount,
+                d.payer_count,
+                list(union([d.payers])),
+            )
+            for d in channels
         ]
     return out
 
@@ -137,6 +152,7 @@ async def test_incremental_refresh_equals_a_rebuild(db: Database) -> None:
     rebuilt = await snapshot(db)
     for table in rebuilt:
         assert incremental[table] == rebuilt[table], table
+    assert rebuilt[ChannelDay.__tablename__]
 
 
 async def test_a_refresh_with_nothing_new_changes_nothing(db: Database) -> None:
