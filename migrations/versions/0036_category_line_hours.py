@@ -1,7 +1,9 @@
 """category line hours: order lines summed per leaf category, store and local hour
 
 Derived data (models/metrics/line_rollups.py): the tables start empty. The orders rollup group's
-state row is dropped so that the next refresh builds the whole group, this table included.
+state row is dropped so that the next refresh builds the whole group, this table included. On
+PostgreSQL a partial index holds the all-stores rows with every column, so an unscoped question
+reads its hours by an index-only scan instead of visiting the per-store rows' pages.
 
 Revision ID: 0036
 Revises: 0033
@@ -50,6 +52,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("metrics_category_line_hours", schema=None) as batch_op:
         batch_op.create_index("ix_metrics_category_line_hours_store", ["store_id", "bucket_start"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        included = ", ".join(["category_id", *(f"{m}_{n}" for m in ("placed", "paid") for n in _SUMS)])
+        op.execute(
+            "CREATE INDEX ix_metrics_category_line_hours_totals ON metrics_category_line_hours "
+            f"(bucket_start) INCLUDE ({included}) WHERE store_id = -1"
+        )
     op.create_table(
         "metrics_line_categories",
         sa.Column("product_id", _ID, nullable=False),
@@ -61,6 +69,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("metrics_line_categories")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_metrics_category_line_hours_totals")
     with op.batch_alter_table("metrics_category_line_hours", schema=None) as batch_op:
         batch_op.drop_index("ix_metrics_category_line_hours_store")
     op.drop_table("metrics_category_line_hours")
