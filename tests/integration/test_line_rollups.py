@@ -12,6 +12,7 @@ time. On SQLite and PostgreSQL.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -86,7 +87,7 @@ async def _compare(db: Database, question: Question, principal: Principal, sourc
 
 
 def _question(
-    measures: list[StrEnum], group_by: list[Dimension], time: TimeField, start: datetime, end: datetime
+    measures: Sequence[StrEnum], group_by: list[Dimension], time: TimeField, start: datetime, end: datetime
 ) -> Question:
     return Question(
         fact=Fact.ORDER_LINES,
@@ -110,8 +111,9 @@ async def _shop(db: Database) -> None:
 
 async def _staff(db: Database) -> Principal:
     async with db.sessions() as session:
-        stores = (await session.scalars(select(Order.store_id).where(Order.store_id.is_not(None)))).all()
-    return Principal(role=Role.STORE_STAFF, subject="staff", store_ids=frozenset(sorted(set(stores))[:2]))
+        found = (await session.scalars(select(Order.store_id).where(Order.store_id.is_not(None)))).all()
+    stores = sorted({s for s in found if s is not None})
+    return Principal(role=Role.STORE_STAFF, subject="staff", store_ids=frozenset(stores[:2]))
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
