@@ -192,3 +192,18 @@ async def test_line_rollups_follow_order_and_catalogue_changes(db: Database) -> 
     await refresh_rollups(db.sessions, ZONE, later + timedelta(minutes=10))
     for question in questions:
         await _compare(db, question, HQ, Source.ROLLUP)
+
+
+async def test_uncovered_line_questions_read_raw_rows(db: Database) -> None:
+    await _shop(db)
+    start, end = NOW - timedelta(days=20), NOW
+    units = [LineMeasure.UNITS]
+    cases = [
+        (_question(units, [Dimension.PRODUCT], TimeField.CREATED_AT, start, end), HQ),  # a dimension
+        (_question([LineMeasure.PAID_AMOUNT_AVG], [], TimeField.CREATED_AT, start, end), HQ),  # a measure
+        (_question([LineMeasure.SHIPPED_UNITS], [], TimeField.PAID_AT, start, end), HQ),  # not summed
+        (_question([LineMeasure.DISTINCT_ORDERS], [Dimension.DAY], TimeField.PAID_AT, start, end), HQ),
+        (_question(units, [], TimeField.CREATED_AT, start, end), Principal(role=Role.SHOPPER, customer_id=1)),
+    ]
+    for question, principal in cases:
+        assert (await _ask(db, question, principal, rolled=True)).source is Source.RAW, question
