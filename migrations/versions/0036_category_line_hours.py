@@ -1,9 +1,9 @@
-"""category line hours: order lines summed per leaf category, store and local hour
+"""category line hours: order lines of all stores summed per leaf category and local hour
 
 Derived data (models/metrics/line_rollups.py): the tables start empty. The orders rollup group's
-state row is dropped so that the next refresh builds the whole group, this table included. On
-PostgreSQL a partial index holds the all-stores rows with every column, so an unscoped question
-reads its hours by an index-only scan instead of visiting the per-store rows' pages.
+state row is dropped so that the next refresh builds the whole group, this table included. The table
+holds all-stores rows only (store_id -1); on PostgreSQL a covering index of them lets a question
+read its hours by an index-only scan.
 
 Revision ID: 0036
 Revises: 0033
@@ -50,8 +50,6 @@ def upgrade() -> None:
             "bucket_start", "store_id", "category_id", name=op.f("pk_metrics_category_line_hours")
         ),
     )
-    with op.batch_alter_table("metrics_category_line_hours", schema=None) as batch_op:
-        batch_op.create_index("ix_metrics_category_line_hours_store", ["store_id", "bucket_start"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         included = ", ".join(["category_id", *(f"{m}_{n}" for m in ("placed", "paid") for n in _SUMS)])
         op.execute(
@@ -71,6 +69,4 @@ def downgrade() -> None:
     op.drop_table("metrics_line_categories")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX ix_metrics_category_line_hours_totals")
-    with op.batch_alter_table("metrics_category_line_hours", schema=None) as batch_op:
-        batch_op.drop_index("ix_metrics_category_line_hours_store")
     op.drop_table("metrics_category_line_hours")

@@ -1,8 +1,9 @@
 """Order lines pre-summed per leaf category, store and local hour, and the category map they use.
 
-`CategoryLineHour` holds, per local hour, store and *leaf* category (the product's own category),
-the sums of the order lines counted at their order's creation (`placed_*`) and at its payment
-(`paid_*`), plus the all-stores rows (store_id ALL_STORES). A line is summed under the category
+`CategoryLineHour` holds, per local hour and *leaf* category (the product's own category), the
+sums of the order lines of all stores (store_id ALL_STORES: no per-store rows, which would be
+about as many as the lines) counted at their order's creation (`placed_*`) and at its payment
+(`paid_*`). A line is summed under the category
 its product has in `LineCategory`, never under the live `products.category_id`: the two agree
 unless a product was moved since the rollup last followed the catalogue, and readers check that
 (`services/analytics/line_rollups.py`) before they use the rows. Top-level and second-level
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, IdType, UtcDateTime
@@ -39,11 +39,10 @@ LINE_SUMS = (
 
 
 class CategoryLineHour(Base):
-    """Order lines of one store and leaf category in one local hour, by order creation and by
+    """Order lines of every store in one leaf category and local hour, by order creation and by
     payment (each counted at its own moment)."""
 
     __tablename__ = "metrics_category_line_hours"
-    __table_args__ = (Index("ix_metrics_category_line_hours_store", "store_id", "bucket_start"),)
 
     bucket_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
     store_id: Mapped[int] = mapped_column(IdType, primary_key=True)

@@ -1,9 +1,9 @@
 """Order-line aggregates answered from the category line hours, when the question allows it.
 
 A question is covered when it reads order lines by creation or payment time over a date range,
-with no filter or query string, for a caller who sees every store or a store's staff (the
-rollup's per-store rows express that scope exactly), grouped by at most CATEGORY_L1,
-CATEGORY_L2, STORE and time buckets, and measuring only sums the rollup holds (`_SUMS`).
+with no filter or query string, for a caller who sees every store, grouped by at most
+CATEGORY_L1, CATEGORY_L2 and time buckets, and measuring only sums the rollup holds (`_SUMS`).
+The rollup holds all-stores rows only, so a store's staff and STORE groupings read the lines.
 
 The rows are `services.metrics.sources.fact_source`'s: whole local hours from
 `metrics_category_line_hours`, the partial hours at the ends of the range from the lines. A row's
@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import tzinfo
 from enum import StrEnum
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, Subquery, case, exists, func, null, select
+from sqlalchemy import ColumnElement, Select, Subquery, exists, func, select
 
-from models.enums import Role
 from models.principals import Principal
 from services.analytics.dimensions import TIME_BUCKETS, CategoryTable, Dimension, key_expression, time_key
 from services.analytics.measures import LineMeasure
@@ -46,17 +45,7 @@ _SUMS: Final[Mapping[StrEnum, str]] = {
 }
 """Measure → summed column (prefixed `placed_` or `paid_` by the time field)."""
 _CATEGORIES: Final = frozenset({Dimension.CATEGORY_L1, Dimension.CATEGORY_L2})
-_DIMENSIONS: Final = _CATEGORIES | {Dimension.STORE} | TIME_BUCKETS
-
-
-def _stores(principal: Principal) -> frozenset[int] | Literal[False] | None:
-    """None: every store; a set: a store staff's stores; False: a scope the rollup cannot express
-    (a shopper's own orders, or no scope at all)."""
-    if principal.sees_all_stores():
-        return None
-    if principal.role is Role.STORE_STAFF and principal.store_ids:
-        return frozenset(principal.store_ids)
-    return False
+_DIMENSIONS: Final = _CATEGORIES | TIME_BUCKETS
 
 
 def covered_lines(
@@ -64,7 +53,7 @@ def covered_lines(
 ) -> bool:
     """Whether the rollup can answer (before knowing whether it is built and follows the
     catalogue). `plain`: order lines, a date range, no filter, no query."""
-    if not plain or time not in _FACTS or _stores(principal) is False:
+    if not plain or time not in _FACTS or not principal.sees_all_stores():
         return False
     return set(used) <= set(_SUMS) and set(group_by) <= _DIMENSIONS
 
@@ -80,7 +69,6 @@ def line_rollup_statement(
     group_by: tuple[Dimension, ...],
     plan: Plan,
     span: tuple[Any, Any],
-    principal: Principal,
     *,
     zone: tzinfo,
     dialect: str,
@@ -96,19 +84,7 @@ def line_rollup_statement(
     needed = ["category_id", *sums]
     if CATEGORY_LINE_HOURS.group not in ready or rollup_for(fact, needed, ready) is None:
         return None
-    stores = _stores(principal)
-    assert stores is not False
-    rows = fact_source(
-        fact,
-        needed,
-        [span],
-        stores,
-        zone=zone,
-        dialect=dialect,
-        ready=ready,
-        per_store=Dimension.STORE in group_by,
-        hourly=True,
-    )
+    rows = fact_source(fact, needed, [span], None, zone=zone, dialect=dialect, ready=ready, hourly=True)
     keys = [_key(d, rows, zone, dialect, span).label(f"k{i}") for i, d in enumerate(group_by)]
     statement = select(*keys, *(rows.c[c] for c in sums)).where(rows.c[presence] > 0)
     if _CATEGORIES & set(group_by):
@@ -124,8 +100,6 @@ def line_rollup_statement(
 def _key(
     dimension: Dimension, rows: Subquery, zone: tzinfo, dialect: str, span: tuple[Any, Any]
 ) -> ColumnElement[Any]:
-    if dimension is Dimension.STORE:
-        return case((rows.c.store_id == 0, null()), else_=rows.c.store_id)  # 0: no store
     if dimension in _CATEGORIES:
         return key_expression(dimension, rows.c.at, zone, dialect, span)  # type: ignore[return-value]
     return time_key(dimension, rows.c.at, zone, dialect, span)  # type: ignore[return-value]

@@ -275,7 +275,6 @@ async def _from_line_rollups(
         question.group_by,
         _plan(question),
         question.span,
-        principal,
         zone=zone,
         dialect=dialect,
         ready=ready,

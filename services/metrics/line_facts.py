@@ -3,8 +3,10 @@
 `LINES_PLACED` and `LINES_PAID` project one row per order line, counted at its order's creation
 and payment, with its store and the leaf category it is summed under: the product's entry in
 `metrics_line_categories` (`LineCategory`), else its live category. `CATEGORY_LINE_HOURS` sums
-them per local hour, store and leaf category (and for all stores); it belongs to the "orders"
-refresh group, so the group's partition recomputation and full build keep it equal to the lines.
+them per local hour and leaf category for all stores together (no per-store rows: those would be
+about as many as the lines); it belongs to the "orders" refresh group, so the group's partition
+recomputation (which recomputes a touched day's all-stores rows) and full build keep it equal to
+the lines.
 
 The category map is what makes the rollup exact across catalogue edits: every recomputation first
 records the products the map lacks (`take_new_products`), so a rollup row is always the sum of the
@@ -48,6 +50,7 @@ CATEGORY_LINE_HOURS: Final = Rollup(
     ("category_id",),
     "orders",
     totals=True,
+    per_store=False,
 )
 FOLLOW_DAYS: Final = 7
 """Days `follow_catalogue` recomputes per statement (one CASE branch per hour)."""
@@ -125,8 +128,8 @@ def moved_products() -> Select[Any]:
 
 
 async def follow_catalogue(session: AsyncSession, zone: tzinfo) -> int:
-    """Move the moved products in the map and recompute the rollup's days they sold on (every
-    store); returns how many products moved."""
+    """Move the moved products in the map and recompute the rollup's days they sold on; returns
+    how many products moved."""
     moved = list((await session.scalars(moved_products())).all())
     if not moved:
         return 0
@@ -153,7 +156,7 @@ async def follow_catalogue(session: AsyncSession, zone: tzinfo) -> int:
 
 
 async def recompute_hours(session: AsyncSession, days: list[datetime]) -> None:
-    """Replace every store's rows of the local days [days[0], days[-1]) by the lines' sums."""
+    """Replace the rows of the local days [days[0], days[-1]) by the lines' sums."""
     dialect = dialect_of(session)
     rollup = CATEGORY_LINE_HOURS
     t = rollup.table
@@ -168,6 +171,5 @@ async def recompute_hours(session: AsyncSession, days: list[datetime]) -> None:
     await session.execute(delete(t).where(t.c.bucket_start >= at(days[0]), t.c.bucket_start < at(days[-1])))
     columns = [rollup.time, "store_id", *rollup.keys, *rollup.columns]
     span = [(days[0], days[-1])]
-    for all_stores in (False, True):
-        rows = build_select(rollup, span, None, bucket, dialect, all_stores=all_stores)
-        await session.execute(insert(t).from_select(columns, rows))
+    rows = build_select(rollup, span, None, bucket, dialect, all_stores=True)
+    await session.execute(insert(t).from_select(columns, rows))

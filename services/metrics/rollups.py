@@ -149,9 +149,9 @@ async def recompute(
             return by_cuts(column, cuts, cuts[:-1])
 
         columns = [rollup.time, "store_id", *rollup.keys, *rollup.columns]
-        await session.execute(
-            insert(t).from_select(columns, build_select(rollup, span, stores, bucket, dialect))
-        )
+        if rollup.per_store:
+            rows = build_select(rollup, span, stores, bucket, dialect)
+            await session.execute(insert(t).from_select(columns, rows))
         if rollup.totals:
             every_store = build_select(rollup, span, None, bucket, dialect, all_stores=True)
             await session.execute(insert(t).from_select(columns, every_store))
