@@ -17,6 +17,7 @@ from models.coupons import sales as coupon_sales
 from models.customers import rows as customers_rows
 from models.deliveries import rows as deliveries_rows
 from models.metrics import channels as metrics_channels
+from models.metrics import line_rollups as metrics_line_rollups
 from models.metrics import rollups as metrics_rollups
 from models.metrics import sets as metrics_sets
 from models.orders import counts as order_counts
@@ -43,6 +44,7 @@ __all__ = [
     "idempotency",
     "identity",
     "metrics_channels",
+    "metrics_line_rollups",
     "metrics_rollups",
     "metrics_sets",
     "order_counts",

@@ -67,6 +67,7 @@ DIALECT_ONLY_INDEXES = frozenset(
         "ix_order_lines_order_facts",
         "ix_order_lines_created_facts",
         "ix_order_lines_paid_facts",
+        "ix_metrics_category_line_hours_totals",
     }
 )
 """Indexes a migration creates on one dialect only (operator classes, GIN, INCLUDE columns); not

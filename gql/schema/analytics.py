@@ -98,9 +98,10 @@ class AggregateSource(Enum):
     RAW = strawberry.enum_value("RAW", description="The order and line rows themselves.")
     ROLLUP = strawberry.enum_value(
         "ROLLUP",
-        description="The metrics rollups (orders per store and local hour) for the range's whole "
-        "hours, and the order rows for a partial hour at its end; the numbers are the same as "
-        "from the rows.",
+        description="Summaries kept by the metrics rollups (orders per store and local hour; paid "
+        "orders and paying customers per store, local day and channel; order lines per category "
+        "and local hour) for the range's whole hours or days, and the rows for a partial hour or "
+        "day at its end; the numbers are the same as from the rows.",
     )
 
 

@@ -28,6 +28,7 @@ from models.principals import Principal
 from services.analytics import channel_source
 from services.analytics.dimensions import Dimension, Key, decode_key
 from services.analytics.fact_rows import fact_rows
+from services.analytics.line_rollups import covered_lines, follows_catalogue, line_rollup_statement
 from services.analytics.measures import Kind, MeasureSpec
 from services.analytics.questions import (
     MAX_GROUPS,
@@ -174,6 +175,8 @@ async def answer(
     if from_channels is not None:
         return _read(question, *from_channels, Source.ROLLUP)
     statement = await _from_rollups(question, principal, zone, dialect, rollups)
+    if statement is None:
+        statement = await _from_line_rollups(question, principal, sessions, zone, dialect, rollups)
     source = Source.ROLLUP
     if statement is None:
         facts = fact_rows(question, principal, zone, dialect)
@@ -266,6 +269,37 @@ async def _from_channel_days(
         return None
     return await channel_source.channel_rows(
         engine, question.group_by, _plan(question), question.span, engine.zone, await rollups()
+    )
+
+
+async def _from_line_rollups(
+    question: Question,
+    principal: Principal,
+    sessions: SessionFactory,
+    zone: tzinfo,
+    dialect: str,
+    rollups: Callable[[], Awaitable[frozenset[str]]] | None,
+) -> Select[Any] | None:
+    """The statement over the category line hours, when they can answer, are built and follow
+    the catalogue (`line_rollups`)."""
+    criteria = question.criteria
+    plain = question.fact is Fact.ORDER_LINES and criteria.filter is None and criteria.query is None
+    if rollups is None or question.span is None:
+        return None
+    used = used_measures(question)
+    if not covered_lines(question.time.value, question.group_by, used, plain=plain, principal=principal):
+        return None
+    ready = await rollups()
+    if not await follows_catalogue(sessions):
+        return None
+    return line_rollup_statement(
+        question.time.value,
+        question.group_by,
+        _plan(question),
+        question.span,
+        zone=zone,
+        dialect=dialect,
+        ready=ready,
     )
 
 

@@ -88,6 +88,9 @@ class Rollup:
     totals: bool = False
     """The table also holds, per bucket and key, a row for all stores together (store_id
     ALL_STORES): an unscoped question reads those instead of summing every store's rows."""
+    per_store: bool = True
+    """False: the table holds the all-stores rows only (`totals` must be set); it serves unscoped
+    questions not grouped by store, and a refresh recomputes a day's all-stores rows alone."""
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -45,6 +45,7 @@ from models.orders.rows import AllocationRecord, Order
 from models.visits import VisitEvent
 from services.db import SessionFactory, unit_of_work
 from services.metrics import channels as metrics_channels
+from services.metrics import line_facts
 from services.metrics import sets as metrics_sets
 from services.metrics.facts import (
     CUSTOMER_DAYS,
@@ -75,7 +76,7 @@ STALE_BUILD = timedelta(minutes=30)
 """A build marker older than this belonged to a process that died: build again."""
 
 GROUPS: dict[str, tuple[Rollup, ...]] = {
-    "orders": (ORDER_HOURS, ORDER_DAYS, PRODUCT_SALES_DAYS, CUSTOMER_DAYS),
+    "orders": (ORDER_HOURS, ORDER_DAYS, PRODUCT_SALES_DAYS, CUSTOMER_DAYS, line_facts.CATEGORY_LINE_HOURS),
     "refunds": (REFUND_HOURS,),
     "visits": (TRAFFIC_HOURS, PRODUCT_VIEW_DAYS, VISITOR_DAYS, SOURCE_DAYS),
 }
@@ -134,6 +135,8 @@ async def recompute(
     days = day_starts(first, last, zone)
     hours = _hour_cuts(days[0], days[-1])
     span = [(days[0], days[-1])]
+    if group == "orders":
+        await line_facts.take_new_products(session)  # before any line is summed under its category
     for rollup in GROUPS[group]:
         t = rollup.table
         scope = in_stores(t.c.store_id, stores)
@@ -148,9 +151,9 @@ async def recompute(
             return by_cuts(column, cuts, cuts[:-1])
 
         columns = [rollup.time, "store_id", *rollup.keys, *rollup.columns]
-        await session.execute(
-            insert(t).from_select(columns, build_select(rollup, span, stores, bucket, dialect))
-        )
+        if rollup.per_store:
+            rows = build_select(rollup, span, stores, bucket, dialect)
+            await session.execute(insert(t).from_select(columns, rows))
         if rollup.totals:
             every_store = build_select(rollup, span, None, bucket, dialect, all_stores=True)
             await session.execute(insert(t).from_select(columns, every_store))
@@ -222,6 +225,8 @@ async def build(sessions: SessionFactory, group: str, zone: tzinfo, now: datetim
         await _lock_tables(session, group)
         for rollup in GROUPS[group]:
             await session.execute(delete(rollup.table))
+        if group == "orders":
+            await line_facts.forget_products(session)
         await session.execute(delete(DaySet).where(DaySet.kind.in_(metrics_sets.KINDS.get(group, ()))))
         if group == "orders":
             await metrics_channels.clear(session)
@@ -317,6 +322,8 @@ async def catch_up(
         since = (state.seen_until or now) - overlap
         changed = _changed_orders if group == "orders" else _changed_refunds
         partitions, seen = await changed(session, since, zone)
+        if group == "orders":
+            await line_facts.follow_catalogue(session, zone)
         for day, stores in sorted(partitions.items()):
             await recompute(session, group, day, day, frozenset(stores), zone)
         state.seen_until = max((s for s in (seen, state.seen_until) if s is not None), default=None)

@@ -112,6 +112,8 @@ def fact_source(
     for rollup in rollups_for(fact, needed, ready):
         if hourly and rollup.grain is not Granularity.HOUR:
             continue
+        if not rollup.per_store and (stores is not None or per_store):
+            continue  # it holds the all-stores rows only
         whole, raw_spans = split_spans(raw_spans, rollup.grain, zone)
         if whole:
             parts.append(_rollup_rows(fact, rollup, needed, whole, stores, per_store))
