@@ -104,6 +104,33 @@ class PageRequest:
         return DEFAULT_PAGE_SIZE if size is None else size
 
 
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """What a page reads, for a caller that reads it its own way (`paginate`'s `read`): the
+    snapshot statement of `entity` (its `snapshot_columns(entity, keep)`), made for `request` in
+    `sort`'s order; it asks for one row more than `size`. The same `stmt` object comes back for
+    the same first page (`_page_of`), so a caller may key what it builds from it on its identity."""
+
+    entity: type[Any]
+    stmt: Select[Any]
+    keep: frozenset[str] | None
+    sort: Sort
+    request: PageRequest
+
+    @property
+    def size(self) -> int:
+        return self.request.size
+
+    @property
+    def order(self) -> tuple[ColumnElement[Any], ...]:
+        """The statement's ORDER BY terms."""
+        return page_order(self.sort, self.request)
+
+
+PageRead = Callable[[PageQuery], Awaitable[list[Any]]]
+"""Reads a `PageQuery`'s rows: its snapshots in the statement's order, as `read_snapshots` would."""
+
+
 @dataclass(slots=True)
 class Page(Generic[T]):
     rows: list[T]
@@ -164,6 +191,7 @@ async def paginate(
     columns: frozenset[str] | None = None,
     count: Callable[[], Awaitable[int]] | None = None,
     lasting_base: bool = False,
+    read: PageRead | None = None,
 ) -> Page[T]:
     """Fetch one page of `base` (a select of one entity, already filtered and scoped), as row
     snapshots of that entity (services/row_snapshots.py).
@@ -175,6 +203,8 @@ async def paginate(
     `count_base` is the same filter for `totalCount`; it runs only if the client asks for it.
     `count`, when given, is how the caller counts the same rows instead (services/orders/counts.py).
     `lasting_base`: the caller passes the same `base` object for the same filter again (`_page_of`).
+    `read`, when given, reads the page's statement instead of `read_snapshots` (a caller that reads
+    the rows' relations in the same statement: loaders/joined.py `read_joined_page`).
     """
     request = request.validated()
     forward = not request.backward
@@ -184,7 +214,10 @@ async def paginate(
         entity, stmt = _page_of(base, sort, request, keep)
     else:
         entity, stmt = as_snapshots(page_statement(base, sort, request), keep)
-    rows = await read_snapshots(sessions, entity, stmt, keep=keep)
+    if read is None:
+        rows = await read_snapshots(sessions, entity, stmt, keep=keep)
+    else:
+        rows = await read(PageQuery(entity, stmt, keep, sort, request))
 
     has_more = len(rows) > request.size
     rows = rows[: request.size]
@@ -235,11 +268,15 @@ _MAX_FIRST_PAGES = 2_000
 def page_statement(base: Select[T], sort: Sort, request: PageRequest) -> Select[T]:
     """The one SELECT a page runs: `base` past the cursor, in sort order, one row more than the page
     (to learn whether there is a next page). Benchmarks EXPLAIN exactly this."""
-    forward = not request.backward
     stmt = base
     if request.after is not None:
         stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.after, "after"), True))
     if request.before is not None:
         stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.before, "before"), False))
-    order = [(k.expr.desc() if k.descending == forward else k.expr.asc()) for k in sort.keys]
-    return stmt.order_by(*order).limit(request.size + 1)
+    return stmt.order_by(*page_order(sort, request)).limit(request.size + 1)
+
+
+def page_order(sort: Sort, request: PageRequest) -> tuple[ColumnElement[Any], ...]:
+    """The ORDER BY terms of a page: the sort's, reversed for a backward page."""
+    forward = not request.backward
+    return tuple((k.expr.desc() if k.descending == forward else k.expr.asc()) for k in sort.keys)
