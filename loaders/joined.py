@@ -57,12 +57,13 @@ async def read_joined_page(sessions: SessionFactory, joins: Sequence[Join], quer
     shapes = _shapes(joins)
     ons = tuple(on for _, on in joins)
     key = (id(query.stmt), tuple(shapes), ons)
-    found = _PAGE_PLANS.get(key)
+    found = _PAGE_PLANS.get(key) if query.lasting else None
     if found is None or found[0] is not query.stmt:
         found = (query.stmt, *_page_plan(query, shapes, ons))
-        if len(_PAGE_PLANS) >= _MAX_PAGE_PLANS:
-            _PAGE_PLANS.clear()
-        _PAGE_PLANS[key] = found
+        if query.lasting:  # a page past a cursor has a statement of its own: nothing to keep
+            if len(_PAGE_PLANS) >= _MAX_PAGE_PLANS:
+                _PAGE_PLANS.clear()
+            _PAGE_PLANS[key] = found
     _, stmt, width, parts = found
     rows = await read_runs(sessions, stmt, width, snapshot_type(query.entity, query.keep))
     page = [row[0] for row in rows if row[0] is not None]
@@ -126,9 +127,7 @@ _PAGE_PLANS: dict[tuple[Any, ...], tuple[Select[Any], Select[Any], int, list[Par
 _MAX_PAGE_PLANS = 2_000
 
 
-def _joined(
-    columns: list[Any], ons: list[Any], shapes: list[Shape]
-) -> tuple[list[Any], list[Part]]:
+def _joined(columns: list[Any], ons: list[Any], shapes: list[Shape]) -> tuple[list[Any], list[Part]]:
     """`columns` followed by each join's own columns (and a list join's `on` value)."""
     columns = list(columns)
     parts: list[Part] = []

@@ -108,14 +108,16 @@ class PageRequest:
 class PageQuery:
     """What a page reads, for a caller that reads it its own way (`paginate`'s `read`): the
     snapshot statement of `entity` (its `snapshot_columns(entity, keep)`), made for `request` in
-    `sort`'s order; it asks for one row more than `size`. The same `stmt` object comes back for
-    the same first page (`_page_of`), so a caller may key what it builds from it on its identity."""
+    `sort`'s order; it asks for one row more than `size`. When `lasting`, the same `stmt` object
+    comes back for the same first page (`_page_of`), so a caller may key what it builds from it on
+    its identity; otherwise it is made for this request (a page past a cursor)."""
 
     entity: type[Any]
     stmt: Select[Any]
     keep: frozenset[str] | None
     sort: Sort
     request: PageRequest
+    lasting: bool = False
 
     @property
     def size(self) -> int:
@@ -217,7 +219,8 @@ async def paginate(
     if read is None:
         rows = await read_snapshots(sessions, entity, stmt, keep=keep)
     else:
-        rows = await read(PageQuery(entity, stmt, keep, sort, request))
+        lasting = lasting_base and request.after is None and request.before is None
+        rows = await read(PageQuery(entity, stmt, keep, sort, request, lasting))
 
     has_more = len(rows) > request.size
     rows = rows[: request.size]
