@@ -48,6 +48,28 @@ ORDER_LIST = """query OrderList($first: Int!) {
 }"""
 
 
+# bench.scenarios.ORDER_DETAIL in PostGraphile's generated names, by primary key. PostGraphile has
+# no `availableActions` (our state machine's answer per action) and no masking: those are left out,
+# amounts are its plain integer columns and the consignee its three columns.
+ORDER_DETAIL = """query OrderDetail($id: BigInt!) {
+  orderByRowId(rowId: $id) {
+    id orderNo status type fulfillment channel paymentMethod
+    goodsAmount discountAmount deliveryFee packagingFee payableAmount paidAmount refundedAmount
+    consigneeName consigneePhone consigneeAddress
+    buyerRemark createdAt paidAt acceptedAt shippedAt completedAt version pickupCode
+    storeByStoreId { code name phone }
+    customerByCustomerId { nickname phone memberLevel }
+    orderLinesByOrderId { nodes {
+      id productName spec quantity unitPrice paidAmount refundedQuantity refundedAmount isGift
+      skusBySkuId { skuCode barcode }
+    } }
+    parcelsByOrderId { nodes { carrier trackingNo } }
+    orderEventsByOrderId { nodes { action toStatus actorType createdAt } }
+    afterSalesByOrderId { nodes { id status type refundAmount } }
+  }
+}"""
+
+
 def plain_postgres_url(database_url: str) -> str:
     """postgresql+asyncpg://… (SQLAlchemy) → postgres://… (node-postgres)."""
     scheme, rest = database_url.split("://", 1)

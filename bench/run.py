@@ -44,6 +44,7 @@ from bench.server import (
 )
 from gql.app import Resources, create_app
 from gql.gate.auth import mint_token
+from gql.ids import decode_id
 from gql.settings import Settings, load_settings
 from models.enums import Role
 from services.cache import MemoryCache
@@ -193,11 +194,20 @@ def uncounted(document: str) -> str:
 
 
 async def compare_postgraphile(
-    url: str, seconds: float, concurrency: int, page_size: int, counted: bool = True
+    url: str,
+    seconds: float,
+    concurrency: int,
+    page_size: int,
+    counted: bool = True,
+    detail_ids: list[int] | None = None,
 ) -> dict[str, Any]:
-    document = postgraphile.ORDER_LIST if counted else uncounted(postgraphile.ORDER_LIST)
-    with postgraphile.running_postgraphile(url) as (host, port, pid):
+    """PostGraphile's order list (or, given `detail_ids`, its order detail of those orders, in turn)."""
+    if detail_ids:
+        requests = [graphql(postgraphile.ORDER_DETAIL, {"id": str(i)}) for i in detail_ids]
+    else:
+        document = postgraphile.ORDER_LIST if counted else uncounted(postgraphile.ORDER_LIST)
         requests = [graphql(document, {"first": page_size})]
+    with postgraphile.running_postgraphile(url) as (host, port, pid):
         return await measure(host, port, requests, pid, seconds, concurrency)
 
 
@@ -214,11 +224,17 @@ def print_table(results: dict[str, Any]) -> None:
     pgl = results.get("postgraphile")
     if pgl:
         print(
-            f"{'postgraphile order_list':26} {pgl['rps']:8.1f} {pgl['p50_ms']:8.1f} {pgl['p95_ms']:8.1f} "
+            f"{'postgraphile ' + pgl.get('document', 'order_list'):26} {pgl['rps']:8.1f} "
+            f"{pgl['p50_ms']:8.1f} {pgl['p95_ms']:8.1f} "
             f"{pgl['p99_ms']:8.1f} {pgl['cpu_ms_per_request']:8.1f} {pgl['db_cpu_ms_per_request']:8.1f} "
             f"{'-':>8} {pgl['peak_rss_mb']:8.1f}"
         )
-        print(f"\norder_list ratio mallgraph / PostGraphile: {results['postgraphile_ratio']:.2f}")
+        document = pgl.get("document", "order_list")
+        if "postgraphile_ratio" in results:
+            print(
+                f"\n{document} mallgraph / PostGraphile: req/s {results['postgraphile_ratio']:.2f}, "
+                f"server CPU per request (its ÷ ours) {results['postgraphile_cpu_ratio']:.2f}"
+            )
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
@@ -250,13 +266,18 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "scenarios": {name: {**r, "sql_per_request": sql.get(name)} for name, r in measured.items()},
     }
     if args.compare_postgraphile:
+        # The order detail when it is the only scenario (`--only order_detail`), else the list.
+        detail = [s for s in scenarios if s.name == "order_detail"] if len(scenarios) == 1 else []
+        ids = [decode_id(v["id"], "Order") for v in detail[0].variables] if detail else None
         pgl = await compare_postgraphile(
-            url, args.seconds, args.concurrency, args.page_size, counted=not args.uncounted
+            url, args.seconds, args.concurrency, args.page_size, counted=not args.uncounted, detail_ids=ids
         )
-        results["postgraphile"] = pgl
-        ours = results["scenarios"].get("order_list")
+        results["postgraphile"] = {**pgl, "document": "order_detail" if detail else "order_list"}
+        ours = results["scenarios"].get("order_detail" if detail else "order_list")
         if ours:
             results["postgraphile_ratio"] = round(ours["rps"] / pgl["rps"], 3)
+            cpu = pgl["cpu_ms_per_request"] / ours["cpu_ms_per_request"]
+            results["postgraphile_cpu_ratio"] = round(cpu, 3)
     return results
 
 

@@ -12,19 +12,26 @@ Invariants: only unscoped loaders (with a `Shape`) take part, at most one of the
 (so no row is repeated for a pair of lists); a key a loader already holds or is loading keeps
 its value; a key met without a row (a dangling reference) is left unfilled, so the loader reads
 it itself if it is ever asked, as it would have. The root's own rows are not kept.
+
+`read_joined_page(sessions, joins, query)` does the same with a list page's own statement as the root
+(services/pagination.py `PageQuery`, a subquery numbered in its order): the page's snapshots and
+its relations in one round trip. It returns the page's rows as `read_snapshots` would (the extra
+row that tells of a next page included) and fills the loaders from the page's first `size` rows
+only, the rows the list shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Label, Select, select
+from sqlalchemy import ColumnElement, Label, Select, case, func, null, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from loaders.base import RowLoader, Shape, key_condition
 from services.db import SessionFactory
-from services.row_snapshots import read_tuples, snapshot_columns, snapshot_type
+from services.pagination import PageQuery
+from services.row_snapshots import read_runs, read_tuples, snapshot_columns, snapshot_type
 
 Join = tuple[RowLoader[Any, Any], InstrumentedAttribute[Any]]
 # Per join: its columns' span in a row, the index of its own key, the index of its `on` value
@@ -39,6 +46,108 @@ async def fill_joined(
     shapes = _shapes(joins)
     stmt, parts = _plan(root, shapes, tuple(on for _, on in joins), sessions.kw["bind"].dialect.name)
     rows = await read_tuples(sessions, stmt, {"keys": list(dict.fromkeys(keys))})
+    _fill(rows, joins, shapes, parts)
+
+
+async def read_joined_page(sessions: SessionFactory, joins: Sequence[Join], query: PageQuery) -> list[Any]:
+    """The page's snapshots, each join's loader filled from the same statement (module docstring).
+
+    A join's `on` is a column of the page's entity or of an earlier join's entity."""
+    joins = tuple(joins)
+    shapes = _shapes(joins)
+    ons = tuple(on for _, on in joins)
+    key = (id(query.stmt), tuple(shapes), ons)
+    found = _PAGE_PLANS.get(key) if query.lasting else None
+    if found is None or found[0] is not query.stmt:
+        found = (query.stmt, *_page_plan(query, shapes, ons))
+        if query.lasting:  # a page past a cursor has a statement of its own: nothing to keep
+            if len(_PAGE_PLANS) >= _MAX_PAGE_PLANS:
+                _PAGE_PLANS.clear()
+            _PAGE_PLANS[key] = found
+    _, stmt, width, parts = found
+    rows = await read_runs(sessions, stmt, width, snapshot_type(query.entity, query.keep))
+    page = [row[0] for row in rows if row[0] is not None]
+    shown, size = len(rows), query.size
+    while shown and rows[shown - 1][2] > size:
+        shown -= 1
+    _fill(rows[:shown], joins, shapes, parts)
+    return page
+
+
+def _page_plan(
+    query: PageQuery, shapes: list[Shape], ons: tuple[InstrumentedAttribute[Any], ...]
+) -> tuple[Select[Any], int, list[Part]]:
+    """The joined statement over the page's, its page columns' width and each join's place in its
+    rows as `read_runs` returns them: the page's columns one item, a flag, the row's number.
+
+    With a list join a page's row spans several rows (one per item of its list): its columns and
+    those of the joins that hang on it alone (`on` one of its columns, not a list) are read from
+    the flagged row of its run and are NULL on the others, so they are decoded once per page row."""
+    root = query.entity
+    keep = query.keep
+    missing = {on.key: on for on in ons if on.class_ is root and keep is not None and on.key not in keep}
+    extra = list(missing.values())
+    numbered = query.stmt.add_columns(
+        func.row_number().over(order_by=query.order).label("j_at"),
+        *(on.label(f"j_on_{on.key}") for on in extra),
+    ).subquery("j_page")
+    width = len(query.stmt.selected_columns)
+    page_columns = list(numbered.c)[:width]
+    by_name = {c.name: c for c in page_columns} | {on.key: numbered.c[f"j_on_{on.key}"] for on in extra}
+
+    def on_column(on: InstrumentedAttribute[Any]) -> Any:
+        return by_name[on.key] if on.class_ is root else on
+
+    order_by = [term for shape in shapes if shape.many for term in shape.order_by]
+    flag: ColumnElement[Any]
+    if any(shape.many for shape in shapes):
+        first = func.row_number().over(partition_by=numbered.c.j_at, order_by=order_by or None) == 1
+        flag = first.label("j_first")
+    else:
+        first, flag = None, true().label("j_first")
+    columns, parts = _joined([None, flag, numbered.c.j_at], [on_column(on) for on in ons], shapes)
+    if first is not None:
+        alone: set[int] = set()
+        for shape, on, ((start, end), _, _) in zip(shapes, ons, parts, strict=True):
+            if on.class_ is root and not shape.many:
+                alone.update(range(start, end))
+        columns = [
+            case((first, c.element), else_=null()).label(c.name) if index in alone else c
+            for index, c in enumerate(columns)
+        ]
+        page_columns = [case((first, c), else_=null()).label(c.name) for c in page_columns]
+    stmt = select(*page_columns, *columns[1:]).select_from(numbered)
+    for shape, on in zip(shapes, ons, strict=True):
+        stmt = stmt.outerjoin(shape.entity, shape.key == on_column(on))
+    return stmt.order_by(numbered.c.j_at, *order_by), width, parts
+
+
+_PAGE_PLANS: dict[tuple[Any, ...], tuple[Select[Any], Select[Any], int, list[Part]]] = {}
+"""Per page statement object (held, so its id is not reused while the entry lives) and joins."""
+_MAX_PAGE_PLANS = 2_000
+
+
+def _joined(columns: list[Any], ons: list[Any], shapes: list[Shape]) -> tuple[list[Any], list[Part]]:
+    """`columns` followed by each join's own columns (and a list join's `on` value)."""
+    columns = list(columns)
+    parts: list[Part] = []
+    for index, (shape, on) in enumerate(zip(shapes, ons, strict=True)):
+        own = snapshot_columns(shape.entity, shape.keep)
+        at = len(columns) + [c.name for c in own].index(shape.key.key)
+        span = (len(columns), len(columns) + len(own))
+        columns += [c.element.label(f"j{index}_{c.name}") for c in own]
+        on_at = -1
+        if shape.many:
+            on_at = len(columns)
+            columns.append(on.label(f"j{index}_on"))
+        parts.append((span, at, on_at))
+    return columns, parts
+
+
+def _fill(
+    rows: list[tuple[Any, ...]], joins: tuple[Join, ...], shapes: list[Shape], parts: list[Part]
+) -> None:
+    """Each join's loader filled from its span of `rows` (module docstring)."""
     new = tuple.__new__
     for (loader, _), shape, ((start, end), at, on_at) in zip(joins, shapes, parts, strict=True):
         cls = snapshot_type(shape.entity, shape.keep)
@@ -81,18 +190,8 @@ def _plan(
     if found is not None:
         return found
     columns: list[Label[Any]] = [root.label("j_root")]
-    parts: list[Part] = []
-    for index, (shape, on) in enumerate(zip(shapes, ons, strict=True)):
-        own = snapshot_columns(shape.entity, shape.keep)
-        at = len(columns) + [c.name for c in own].index(shape.key.key)
-        span = (len(columns), len(columns) + len(own))
-        columns += [c.element.label(f"j{index}_{c.name}") for c in own]
-        on_at = -1
-        if shape.many:
-            on_at = len(columns)
-            columns.append(on.label(f"j{index}_on"))
-        parts.append((span, at, on_at))
-    stmt = select(*columns).select_from(root.class_)
+    joined, parts = _joined(columns, list(ons), shapes)
+    stmt = select(*joined).select_from(root.class_)
     for shape, on in zip(shapes, ons, strict=True):
         stmt = stmt.outerjoin(shape.entity, shape.key == on)
     order_by = [term for shape in shapes if shape.many for term in shape.order_by]

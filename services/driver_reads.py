@@ -36,7 +36,7 @@ from services.db import note_statement
 # The row conversion of each SQL text: what SQLAlchemy's result processors do to a record, made
 # into a tuple of the given class (a row snapshot's named tuple, or `tuple`).
 Convert = Callable[[Sequence[Any], type[tuple[Any, ...]]], list[Any]]
-_CONVERTERS: dict[str, Convert] = {}
+_CONVERTERS: dict[str | tuple[str, int], Convert] = {}
 _MAX_CONVERTERS = 2_000
 """SQL texts whose conversion is kept (a page's text varies with its filters; cleared when full)."""
 
@@ -46,21 +46,27 @@ async def driver_rows(
     stmt: Executable,
     params: Mapping[str, Any] | None,
     row_type: type[tuple[Any, ...]] = tuple,
+    head: int = 0,
 ) -> list[Any]:
     """The rows of `stmt` (a SELECT) as `row_type` tuples of column values, SQLAlchemy's types applied.
 
     `row_type` is a tuple class taking the values in column order (a snapshot's named tuple); the
     rows are made as `tuple.__new__(row_type, values)`, without its `_make`'s length check: the
     converter has checked once that the statement returns as many columns as it compiled.
+
+    With `head` > 0 the statement's first `head` columns belong to runs of rows (a page's row joined
+    with its list's rows) and column `head` is true on the one row of each run that carries them:
+    each row comes back as a plain tuple `(first, *columns[head:])`, `first` the `row_type` tuple of
+    the first `head` columns on that row and None on the others (whose first columns are not read).
     """
     sql, args, compiled = bound_statement(engine, stmt, params)
     note_statement()
     leased = _LEASED.get()
     if leased is not None and leased.engine is engine and leased.task is asyncio.current_task():
-        return await _fetch(leased.fairy, sql, args, compiled, engine, row_type)
+        return await _fetch(leased.fairy, sql, args, compiled, engine, row_type, head)
     fairy = await engine.raw_connection()
     try:
-        rows = await _fetch(fairy, sql, args, compiled, engine, row_type)
+        rows = await _fetch(fairy, sql, args, compiled, engine, row_type, head)
     except BaseException:
         await greenlet_spawn(fairy.invalidate)
         raise
@@ -75,19 +81,21 @@ async def _fetch(
     compiled: SQLCompiler,
     engine: AsyncEngine,
     row_type: type[tuple[Any, ...]],
+    head: int = 0,
 ) -> list[Any]:
     """Run one statement on `fairy`'s driver connection and convert its records."""
     driver = fairy.driver_connection
     assert driver is not None
-    convert = _CONVERTERS.get(sql)
+    key = (sql, head) if head else sql
+    convert = _CONVERTERS.get(key)
     if convert is None:
         # Once per SQL text: the prepared statement tells the columns' type OIDs, which pick
         # SQLAlchemy's processors (a numeric column read as float or Decimal, say).
         prepared = await driver.prepare(sql)
-        convert = _converter(compiled, [a.type.oid for a in prepared.get_attributes()], engine)
+        convert = _converter(compiled, [a.type.oid for a in prepared.get_attributes()], engine, head)
         if len(_CONVERTERS) >= _MAX_CONVERTERS:
             _CONVERTERS.clear()
-        _CONVERTERS[sql] = convert
+        _CONVERTERS[key] = convert
         records = await prepared.fetch(*args)
     else:
         records = await driver.fetch(sql, *args)
@@ -128,8 +136,9 @@ async def one_connection(engine: AsyncEngine) -> AsyncIterator[None]:
     await greenlet_spawn(fairy.close)
 
 
-def _converter(compiled: SQLCompiler, oids: list[int], engine: AsyncEngine) -> Convert:
-    """The conversion of this statement's records, generated as one list comprehension.
+def _converter(compiled: SQLCompiler, oids: list[int], engine: AsyncEngine, head: int = 0) -> Convert:
+    """The conversion of this statement's records, generated as one list comprehension (a loop
+    with `head`: `driver_rows`).
 
     The generated comprehension builds each snapshot straight from the record: `r[i]` for a column
     read as is, `p<i>(r[i])` for one with a processor. Its source holds only indices and names it
@@ -143,8 +152,23 @@ def _converter(compiled: SQLCompiler, oids: list[int], engine: AsyncEngine) -> C
         else:
             namespace[f"p{index}"] = processor
             values.append(f"p{index}(r[{index}])")
-    row = "r" if len(namespace) == 1 else f"({', '.join(values)},)"
-    source = f"def convert(records, row_type):\n    return [new(row_type, {row}) for r in records]\n"
+    if head:
+        if not 0 < head < len(values):
+            raise ValueError(f"head {head} of a statement of {len(values)} columns")
+        first, rest = ", ".join(values[:head]), ", ".join(values[head:])
+        source = (
+            "def convert(records, row_type):\n"
+            "    out = []\n"
+            "    for r in records:\n"
+            f"        if r[{head}]:\n"
+            f"            out.append((new(row_type, ({first},)), {rest}))\n"
+            "        else:\n"
+            f"            out.append((None, {rest}))\n"
+            "    return out\n"
+        )
+    else:
+        row = "r" if len(namespace) == 1 else f"({', '.join(values)},)"
+        source = f"def convert(records, row_type):\n    return [new(row_type, {row}) for r in records]\n"
     exec(compile(source, f"<driver_reads converter of {len(values)} columns>", "exec"), namespace)
     convert: Convert = namespace["convert"]
     return convert

@@ -104,6 +104,35 @@ class PageRequest:
         return DEFAULT_PAGE_SIZE if size is None else size
 
 
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """What a page reads, for a caller that reads it its own way (`paginate`'s `read`): the
+    snapshot statement of `entity` (its `snapshot_columns(entity, keep)`), made for `request` in
+    `sort`'s order; it asks for one row more than `size`. When `lasting`, the same `stmt` object
+    comes back for the same first page (`_page_of`), so a caller may key what it builds from it on
+    its identity; otherwise it is made for this request (a page past a cursor)."""
+
+    entity: type[Any]
+    stmt: Select[Any]
+    keep: frozenset[str] | None
+    sort: Sort
+    request: PageRequest
+    lasting: bool = False
+
+    @property
+    def size(self) -> int:
+        return self.request.size
+
+    @property
+    def order(self) -> tuple[ColumnElement[Any], ...]:
+        """The statement's ORDER BY terms."""
+        return page_order(self.sort, self.request)
+
+
+PageRead = Callable[[PageQuery], Awaitable[list[Any]]]
+"""Reads a `PageQuery`'s rows: its snapshots in the statement's order, as `read_snapshots` would."""
+
+
 @dataclass(slots=True)
 class Page(Generic[T]):
     rows: list[T]
@@ -164,6 +193,7 @@ async def paginate(
     columns: frozenset[str] | None = None,
     count: Callable[[], Awaitable[int | None]] | None = None,
     lasting_base: bool = False,
+    read: PageRead | None = None,
 ) -> Page[T]:
     """Fetch one page of `base` (a select of one entity, already filtered and scoped), as row
     snapshots of that entity (services/row_snapshots.py).
@@ -176,6 +206,8 @@ async def paginate(
     `count`, when given, is how the caller counts the same rows instead (services/orders/counts.py);
     when it answers None the rows are counted after all.
     `lasting_base`: the caller passes the same `base` object for the same filter again (`_page_of`).
+    `read`, when given, reads the page's statement instead of `read_snapshots` (a caller that reads
+    the rows' relations in the same statement: loaders/joined.py `read_joined_page`).
     """
     request = request.validated()
     forward = not request.backward
@@ -185,7 +217,11 @@ async def paginate(
         entity, stmt = _page_of(base, sort, request, keep)
     else:
         entity, stmt = as_snapshots(page_statement(base, sort, request), keep)
-    rows = await read_snapshots(sessions, entity, stmt, keep=keep)
+    if read is None:
+        rows = await read_snapshots(sessions, entity, stmt, keep=keep)
+    else:
+        lasting = lasting_base and request.after is None and request.before is None
+        rows = await read(PageQuery(entity, stmt, keep, sort, request, lasting))
 
     has_more = len(rows) > request.size
     rows = rows[: request.size]
@@ -240,11 +276,15 @@ _MAX_FIRST_PAGES = 2_000
 def page_statement(base: Select[T], sort: Sort, request: PageRequest) -> Select[T]:
     """The one SELECT a page runs: `base` past the cursor, in sort order, one row more than the page
     (to learn whether there is a next page). Benchmarks EXPLAIN exactly this."""
-    forward = not request.backward
     stmt = base
     if request.after is not None:
         stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.after, "after"), True))
     if request.before is not None:
         stmt = stmt.where(_beyond(sort.keys, decode_cursor(sort, request.before, "before"), False))
-    order = [(k.expr.desc() if k.descending == forward else k.expr.asc()) for k in sort.keys]
-    return stmt.order_by(*order).limit(request.size + 1)
+    return stmt.order_by(*page_order(sort, request)).limit(request.size + 1)
+
+
+def page_order(sort: Sort, request: PageRequest) -> tuple[ColumnElement[Any], ...]:
+    """The ORDER BY terms of a page: the sort's, reversed for a backward page."""
+    forward = not request.backward
+    return tuple((k.expr.desc() if k.descending == forward else k.expr.asc()) for k in sort.keys)

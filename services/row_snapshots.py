@@ -107,6 +107,25 @@ async def read_tuples(
     return await _rows(sessions, stmt, params, tuple)
 
 
+async def read_runs(
+    sessions: SessionFactory, stmt: Select[Any], head: int, row_type: type[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """The rows of `stmt` whose first `head` columns belong to runs of rows, carried by the one row
+    of each run whose column `head` is true, as `(first, *columns[head:])`: `first` a `row_type`
+    tuple of the first `head` columns on that row, None on the others (services/driver_reads.py
+    `driver_rows`)."""
+    engine: AsyncEngine = sessions.kw["bind"]
+    if engine.dialect.name == "postgresql":
+        return await driver_rows(engine, stmt, None, row_type, head)
+    out: list[tuple[Any, ...]] = []
+    for row in await read_rows(sessions, stmt):
+        if row[head]:
+            out.append((row_type._make(row[:head]), *row[head:]))  # type: ignore[attr-defined]
+        else:
+            out.append((None, *row[head:]))
+    return out
+
+
 async def read_scalar(
     sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None = None
 ) -> Any:

@@ -57,7 +57,7 @@ from services.orders.text_search import (
     text_condition,
     two_plan_terms,
 )
-from services.pagination import Page, PageRequest, paginate
+from services.pagination import Page, PageRead, PageRequest, paginate
 from services.scoping import order_visibility
 
 
@@ -247,8 +247,10 @@ async def list_orders(
     sort: Sequence[OrderSortSpec] = (),
     columns: frozenset[str] | None = None,
     zone: tzinfo | None = None,
+    read: PageRead | None = None,
 ) -> Page[Order]:
-    """A page of the orders `principal` may see; `columns`: the attributes the caller reads (paginate).
+    """A page of the orders `principal` may see; `columns`: the attributes the caller reads, `read`:
+    how it reads the page (paginate).
 
     Its `totalCount` sums the order count parts when the filter is about statuses and stores only
     (models/orders/counts.py), the day count parts when it adds one time range (`zone`: the local
@@ -275,6 +277,7 @@ async def list_orders(
         columns=columns,
         count=count,
         lasting_base=True,
+        read=read,
     )
 
 

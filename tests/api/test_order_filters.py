@@ -287,20 +287,21 @@ async def test_analysts_may_not_search_by_phone(api: Api, shop: Shop) -> None:
     assert letters(shop, await analyst.execute(LIST, q="张三")) == "AF"
 
 
-async def test_a_filtered_nested_page_still_costs_five_statements(api: Api, shop: Shop) -> None:
+async def test_a_filtered_nested_page_still_costs_four_statements(api: Api, shop: Shop) -> None:
     page = """query($q: String, $filter: OrderFilter) {
       orders(first: 10, query: $q, filter: $filter) { totalCount edges { node {
         orderNo status store { name } customer { nickname }
         lines { quantity sku { product { name } } } parcels { trackingNo }
       } } } }"""
+    q = "(product:车厘子 OR aftersale:PENDING_REVIEW) phone:1111 OR 草莓"
+    where = {"not": {"storeCodes": ["SH002"]}, "payableAmount": {"max": 20000}}
+    # once first: which plan a product term or bare word takes is remembered for a minute
+    # (services/orders/text_search.py `sparse_terms`), so the count does not depend on test order
+    await api.as_hq().execute(page, q=q, filter=where)
     with count_statements() as counter:
-        r = await api.as_hq().execute(
-            page,
-            q="(product:车厘子 OR aftersale:PENDING_REVIEW) phone:1111 OR 草莓",
-            filter={"not": {"storeCodes": ["SH002"]}, "payableAmount": {"max": 20000}},
-        )
+        r = await api.as_hq().execute(page, q=q, filter=where)
     assert r.errors == []
     assert len(r.data["orders"]["edges"]) == 4
-    # the store-code check (storeCodes names a store), page, totalCount, the joined read (stores,
-    # customers, lines, SKUs, products), parcels
-    assert counter.count == 5
+    # the store-code check (storeCodes names a store), the page joined with its stores, customers,
+    # lines, SKUs and products, totalCount, parcels
+    assert counter.count == 4

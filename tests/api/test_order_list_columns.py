@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 
+import gql.resolvers.order_prefetch
+import loaders.joined
 import services.pagination
 import services.row_snapshots
 from adapters.strawberry import graphql_schema_of
@@ -85,7 +87,14 @@ async def test_the_page_selects_only_what_the_document_and_the_sort_read(
         kept.append(kw.get("keep"))
         return await read(*args, **kw)
 
+    joined = loaders.joined.read_joined_page
+
+    async def joined_spy(sessions: Any, joins: Any, query: services.pagination.PageQuery) -> list[Any]:
+        kept.append(query.keep)
+        return await joined(sessions, joins, query)
+
     monkeypatch.setattr(services.pagination, "read_snapshots", spy)
+    monkeypatch.setattr(gql.resolvers.order_prefetch, "read_joined_page", joined_spy)
     hq = api.as_hq()
     narrow = "edges { node { orderNo status payableAmount { cents } store { name } lines { quantity } } }"
     assert (await hq.execute(f"{{ orders(first: 5) {{ {narrow} }} }}")).errors == []

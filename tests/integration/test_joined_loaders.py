@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -11,12 +12,14 @@ from sqlalchemy.exc import IntegrityError
 
 from bench.generator import generate
 from loaders import Loaders
-from loaders.joined import fill_joined
+from loaders.joined import fill_joined, read_joined_page
 from models.catalog.rows import Sku
 from models.enums import Role
 from models.orders.rows import Order, OrderLine
 from models.principals import Principal
 from services.db import count_statements
+from services.orders.sorting import ORDERS_NEWEST_FIRST
+from services.pagination import PageRequest, paginate
 from tests.conftest import Database
 
 HQ = Principal(Role.HQ_ADMIN, "hq")
@@ -101,3 +104,60 @@ async def test_scoped_and_second_list_loaders_are_refused(db: Database) -> None:
             (narrowed["lines_by_order"], Order.id),
             (Loaders(db.sessions, HQ).narrowed("lines_by_order", None), Order.id),
         )
+
+
+@pytest.mark.parametrize("columns", [None, frozenset({"order_no"})])
+@pytest.mark.parametrize("backward", [False, True])
+async def test_a_joined_page_is_the_page_and_fills_what_its_rows_need(
+    db: Database, columns: frozenset[str] | None, backward: bool
+) -> None:
+    """`read_joined_page`: the same page as a plain read (order, columns, next page), and each
+    loader filled for the page's shown rows as by its own batch; the extra row fills nothing. With
+    `columns` the page lacks the keys its relations hang on (they are read beside it)."""
+    await generate(db.engine, orders=30, seed=5, now=datetime(2026, 11, 23, 8, tzinfo=UTC), progress=False)
+    async with db.sessions() as session:
+        order_ids = list((await session.scalars(select(Order.id).order_by(Order.id))).all())
+    for order_id in order_ids[::3]:  # orders without lines
+        try:
+            async with db.engine.begin() as conn:
+                await conn.execute(delete(OrderLine).where(OrderLine.order_id == order_id))
+        except IntegrityError:
+            continue
+    request = PageRequest(last=7) if backward else PageRequest(first=7)
+    _, joined = _loaders(db)
+    _, own = _loaders(db)
+    joins = [
+        (joined["store"], Order.store_id),
+        (joined["customer"], Order.customer_id),
+        (joined["lines_by_order"], Order.id),
+        (joined["sku"], OrderLine.sku_id),
+        (joined["product"], Sku.product_id),
+    ]
+    base = select(Order)
+    with count_statements() as counter:
+        page = await paginate(
+            db.sessions, base, ORDERS_NEWEST_FIRST, request, columns=columns, lasting_base=True,
+            read=partial(read_joined_page, db.sessions, joins),
+        )  # fmt: skip
+    assert counter.count == 1
+    plain = await paginate(db.sessions, base, ORDERS_NEWEST_FIRST, request, columns=columns)
+    assert page.rows == plain.rows
+    assert [type(r) for r in page.rows] == [type(r) for r in plain.rows]
+    assert (page.has_next_page, page.has_previous_page) == (plain.has_next_page, plain.has_previous_page)
+    everything = await paginate(db.sessions, base, ORDERS_NEWEST_FIRST, PageRequest(first=30))
+    ids = [o.id for o in everything.rows]
+    shown, extra = (ids[-7:], ids[-8]) if backward else (ids[:7], ids[7])
+    assert set(joined["lines_by_order"].values) == set(shown)
+    assert extra not in joined["lines_by_order"].values
+    expected = await own["lines_by_order"].fill(shown)
+    assert joined["lines_by_order"].values == expected
+    rows = {o.id: o for o in everything.rows}
+    lines = [line for per_order in expected.values() for line in per_order]
+    for name, keys in (
+        ("store", {rows[i].store_id for i in shown}),
+        ("customer", {rows[i].customer_id for i in shown} - {None}),
+        ("sku", {line.sku_id for line in lines} - {None}),
+    ):
+        assert joined[name].values == await own[name].fill(keys), name
+    skus = own["sku"].values.values()
+    assert joined["product"].values == await own["product"].fill({s.product_id for s in skus})
