@@ -215,6 +215,7 @@ class Engine:
         *,
         per_store: bool = False,
     ) -> Subquery:
+        """`fact_source` rows; the engine groups them by span only, so week rows may serve."""
         return fact_source(
             fact,
             needed,
@@ -224,6 +225,7 @@ class Engine:
             dialect=self.dialect,
             ready=ready,
             per_store=per_store,
+            weekly=True,
         )
 
     async def by_spans(
