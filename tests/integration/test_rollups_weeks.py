@@ -82,9 +82,9 @@ async def pay_orders(db: Database, rng: random.Random, zone: ZoneInfo, count: in
             await s.scalars(select(Order.id).where(Order.status == OrderStatus.PENDING_PAYMENT).limit(count))
         ).all()
         for order_id in unpaid:
-            values: dict[str, Any] = {"paid_at": boundary(rng, zone), "updated_at": now}
-            values |= {"status": OrderStatus.PENDING_ACCEPTANCE}
-            await s.execute(update(Order).where(Order.id == order_id).values(**values))
+            paying: dict[str, Any] = {"paid_at": boundary(rng, zone), "updated_at": now}
+            paying |= {"status": OrderStatus.PENDING_ACCEPTANCE}
+            await s.execute(update(Order).where(Order.id == order_id).values(**paying))
 
 
 async def view_products(db: Database, rng: random.Random, zone: ZoneInfo, count: int) -> None:
@@ -126,14 +126,15 @@ async def raw_weeks(db: Database, zone: ZoneInfo) -> tuple[dict[Any, tuple[int, 
             .where(Order.paid_at.is_not(None))
         )
         for paid_at, product, quantity, gift, amount in lines:
+            assert paid_at is not None
             into = sales[(grain_floor(paid_at, Granularity.WEEK, zone), product)]
             into[0] += 0 if gift else quantity
             into[1] += amount
         events = await s.execute(
             select(VisitEvent.occurred_at, VisitEvent.product_id).where(VisitEvent.product_id.is_not(None))
         )
-        for occurred, product in events:
-            views[(grain_floor(occurred, Granularity.WEEK, zone), product)] += 1
+        for occurred, viewed in events:
+            views[(grain_floor(occurred, Granularity.WEEK, zone), viewed)] += 1
     return {k: (u, a) for k, (u, a) in sales.items()}, dict(views)
 
 
@@ -141,7 +142,7 @@ async def stored_weeks(db: Database) -> tuple[dict[Any, tuple[int, int]], dict[A
     async with db.sessions() as s:
         sales = (await s.execute(select(ProductSalesWeek))).scalars().all()
         views = (await s.execute(select(ProductViewWeek))).scalars().all()
-    assert {r.store_id for r in [*sales, *views]} <= {-1}
+    assert {r.store_id for r in sales} | {r.store_id for r in views} <= {-1}
     return (
         {(r.week_start, r.product_id): (r.units_sold, r.sales_amount) for r in sales},
         {(r.week_start, r.product_id): r.pv for r in views},
