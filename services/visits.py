@@ -18,16 +18,24 @@ from sqlalchemy import Table, select
 
 from models.campaigns.rows import Campaign
 from models.catalog.rows import Product
-from models.date_ranges import local_day_start, local_hour_start
+from models.date_ranges import Granularity, local_day_start, local_hour_start
 from models.enums import ActorType
 from models.errors import DomainError, ErrorCode
-from models.metrics.rollups import ALL_STORES, ProductViewDay, SourceDay, TrafficHour, VisitorDay
+from models.metrics.rollups import (
+    ALL_STORES,
+    ProductViewDay,
+    ProductViewWeek,
+    SourceDay,
+    TrafficHour,
+    VisitorDay,
+)
 from models.metrics.visits import MAX_EVENTS, EventRejectReason, PageView, Rejection, check
 from models.principals import Actor, Principal
 from models.stores.rows import Store
 from models.visits import VisitEvent
 from services.commands import Deps, Result, Work, run_command
 from services.metrics import sets as metrics_sets
+from services.metrics.sources import grain_floor
 from services.metrics.sql import dialect_of, insert_ignoring, upsert_adding
 
 _REFERENCES: tuple[tuple[str, Any, EventRejectReason], ...] = (
@@ -139,6 +147,7 @@ async def _add_to_rollups(work: Work, stored: list[Any]) -> None:
     zone = work.deps.rules.zone
     hours: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     products: dict[tuple[Any, ...], int] = defaultdict(int)
+    weeks: dict[tuple[Any, ...], int] = defaultdict(int)
     visitors: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     sources: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0])
     for row in stored:
@@ -157,6 +166,7 @@ async def _add_to_rollups(work: Work, stored: list[Any]) -> None:
         if is_product:
             products[(day, store, row.product_id)] += 1
             products[(day, ALL_STORES, row.product_id)] += 1
+            weeks[(grain_floor(row.occurred_at, Granularity.WEEK, zone), ALL_STORES, row.product_id)] += 1
     dialect = dialect_of(work.session)
     await _upsert(work, dialect, TrafficHour.__table__, ("bucket_start", "store_id"), hours)  # type: ignore[arg-type]
     await _upsert(
@@ -179,6 +189,13 @@ async def _add_to_rollups(work: Work, stored: list[Any]) -> None:
         ProductViewDay.__table__,  # type: ignore[arg-type]
         ("day_start", "store_id", "product_id"),
         {k: [v] for k, v in products.items()},
+    )
+    await _upsert(
+        work,
+        dialect,
+        ProductViewWeek.__table__,  # type: ignore[arg-type]
+        ("week_start", "store_id", "product_id"),
+        {k: [v] for k, v in weeks.items()},
     )
     await metrics_sets.mark_changed(work.session, ((day, store) for day, store, _ in visitors))
 

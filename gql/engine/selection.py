@@ -100,6 +100,13 @@ def columns_of(
     return fields.columns(wanted)
 
 
+def selected_python_fields(info: Info, cls: type[Any]) -> frozenset[str]:
+    """The Python names of the fields of the strawberry type `cls` (the current field's type, or
+    its list's) that the document selects directly below the current field."""
+    python = _python_names(info.schema.config.name_converter, cls)
+    return frozenset(python[p[0]] for p in selected_paths(info) if len(p) == 1 and p[0] in python)
+
+
 def _python_names(converter: NameConverter, cls: type[Any]) -> dict[str, str]:
     """GraphQL field name → Python name, for the strawberry type `cls` (once per process)."""
     found = _PYTHON_NAMES.get(cls)

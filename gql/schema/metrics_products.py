@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 
 from gql.context import Info
+from gql.engine.selection import selected_python_fields
 from gql.schema.catalog import Category, Product
 from gql.schema.common import Money, money
 from gql.schema.metrics_figures import (
@@ -262,10 +263,11 @@ class StoreMetrics:
     _level: strawberry.Private[RegionLevel]
 
     @strawberry.field(description="门店销售金额排行: stores with activity, by paid amount (ties by id).")
-    async def by_store(self, top: int = 20) -> list[StoreRank]:
+    async def by_store(self, info: Info, top: int = 20) -> list[StoreRank]:
         if not 1 <= top <= MAX_TOP:
             raise DomainError(ErrorCode.BAD_USER_INPUT, f"top must be between 1 and {MAX_TOP}", "top")
-        ordered = await metrics_stores.store_ranking(self._q, top)
+        fields = selected_python_fields(info, StoreRank)  # only the figures asked for are computed
+        ordered = await metrics_stores.store_ranking(self._q, top, fields)
         return [StoreRank(rank=i + 1, _id=sid, **_figures_fields(f)) for i, (sid, f) in enumerate(ordered)]
 
     @strawberry.field(description="Regions at the chosen level (regionLevel), by paid amount.")

@@ -1,16 +1,18 @@
 """Pre-aggregated metric tables (rollups) and their refresh state.
 
 Rollups are derived data: each row is the sum of raw rows (orders, after-sales, visit events) of
-one store in one local hour, or of one product (or one visitor) at one store on one local day.
+one store in one local hour, or of one product (or one visitor) at one store on one local day
+(the product tables also per local week, for all stores together only).
 `services/metrics/rollups.py` rebuilds any of them from the raw rows at any time, so they can always be
 dropped and recomputed; `services/metrics/facts.py` defines what each column sums.
 
 Every table is read by time (its primary key starts with it) and, for a store's staff, by store
 and time (a secondary index).
 
-Keys: `bucket_start` / `day_start` is the UTC instant at which the local hour / day begins in
-the business time zone (`models.date_ranges.local_hour_start` / `local_day_start`), so a range
-of local days is a plain timestamp range on both SQLite and PostgreSQL. `store_id` is 0 for rows
+Keys: `bucket_start` / `day_start` / `week_start` is the UTC instant at which the local hour /
+day / week (from Monday) begins in the business time zone (`models.date_ranges.local_hour_start`
+/ `local_day_start`), so a range of local days is a plain timestamp range on both SQLite and
+PostgreSQL. `store_id` is 0 for rows
 without a store (HQ-warehouse orders, page views outside any store) and -1 (ALL_STORES) for the
 all-stores rows of the product tables; there is no foreign key.
 """
@@ -173,6 +175,30 @@ class SourceDay(Base):
     store_id: Mapped[int] = mapped_column(IdType, primary_key=True)
     source: Mapped[SourceChannel] = mapped_column(enum_type(SourceChannel), primary_key=True)
     visitor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pv: Mapped[int] = _total()
+
+
+class ProductSalesWeek(Base):
+    """Units and amount paid for one product at every store together (store_id ALL_STORES) in one
+    local week (Monday to Sunday, by paid_at): the all-stores product-day rows of the week, summed."""
+
+    __tablename__ = "metrics_product_sales_weeks"
+
+    week_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    store_id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    product_id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    units_sold: Mapped[int] = _total()
+    sales_amount: Mapped[int] = _total()
+
+
+class ProductViewWeek(Base):
+    """Page views naming one product at every store together (ALL_STORES) in one local week."""
+
+    __tablename__ = "metrics_product_view_weeks"
+
+    week_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    store_id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    product_id: Mapped[int] = mapped_column(IdType, primary_key=True)
     pv: Mapped[int] = _total()
 
 

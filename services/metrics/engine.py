@@ -102,6 +102,8 @@ def count_by_first(moment: str, *, new: bool) -> Measure:
 
 def _plain(value: Any) -> Any:
     """Database numbers as JSON-able Python numbers (PostgreSQL sums bigints into numerics)."""
+    if type(value) is int:
+        return value
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
@@ -158,19 +160,27 @@ class Engine:
                 cached: list[Row] = orjson.loads(hit)
                 return cached
         statement = build(await self.ready())
+        keys, rows = await self._keyed(statement)
         # Column names may be str subclasses (quoted_name), which orjson refuses as keys.
-        result = [{str(k): _plain(v) for k, v in row.items()} for row in await self.execute(statement)]
+        names = [str(k) for k in keys]
+        result = [dict(zip(names, map(_plain, row), strict=True)) for row in rows]
         if self.cache is not None and self.cache_seconds > 0:
             await self.cache.set(key, orjson.dumps(result), self.cache_seconds)
         return result
 
     async def execute(self, statement: Rows) -> list[Mapping[str, Any]]:
         """Run on the read sessions, within the role's statement timeout (PostgreSQL)."""
+        keys, rows = await self._keyed(statement)
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    async def _keyed(self, statement: Rows) -> tuple[list[str], Sequence[Sequence[Any]]]:
+        """(column names, rows by position): `execute` without a mapping per row."""
         async with self.sessions() as session:
             try:
                 if self.dialect == "postgresql":
                     await self._configure(session)
-                return [dict(row) for row in (await session.execute(statement)).mappings()]
+                result = await session.execute(statement)
+                return list(result.keys()), result.all()
             except DBAPIError as error:
                 raise self._timed_out(error) from None
 
@@ -215,6 +225,7 @@ class Engine:
         *,
         per_store: bool = False,
     ) -> Subquery:
+        """`fact_source` rows; the engine groups them by span only, so week rows may serve."""
         return fact_source(
             fact,
             needed,
@@ -224,6 +235,7 @@ class Engine:
             dialect=self.dialect,
             ready=ready,
             per_store=per_store,
+            weekly=True,
         )
 
     async def by_spans(

@@ -3,7 +3,8 @@
 A *fact* is a SELECT over raw rows with labelled columns: `at` (the moment the row is counted
 at), `store_id` (0 when there is none) and values (`paid_orders` = 1, `paid_amount`, ...). A
 *rollup* table holds the same columns summed per store and local hour or day (plus its keys such
-as `product_id`); it is built from the facts that feed it (`services/metrics/rollups.py`).
+as `product_id`; the product tables also per local week, all stores together); it is built
+from the facts that feed it (`services/metrics/rollups.py`).
 
 A figure is an aggregate over a fact's columns (SUM, COUNT DISTINCT), read from a rollup where
 one can serve it and from raw rows elsewhere (`services/metrics/sources.py`); the same aggregate
@@ -42,7 +43,9 @@ from models.metrics.rollups import (
     OrderDay,
     OrderHour,
     ProductSalesDay,
+    ProductSalesWeek,
     ProductViewDay,
+    ProductViewWeek,
     RefundHour,
     SourceDay,
     TrafficHour,
@@ -91,6 +94,9 @@ class Rollup:
     per_store: bool = True
     """False: the table holds the all-stores rows only (`totals` must be set); it serves unscoped
     questions not grouped by store, and a refresh recomputes a day's all-stores rows alone."""
+    summed_from: Rollup | None = None
+    """The table holds only all-stores rows, each the sum of this finer rollup's all-stores rows
+    in its bucket (recomputed from them, not from raw rows): it serves unscoped questions only."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -126,6 +132,14 @@ PRODUCT_SALES_DAYS = Rollup(
     "orders",
     totals=True,
 )
+PRODUCT_SALES_WEEKS = Rollup(
+    ProductSalesWeek.__table__,  # type: ignore[arg-type]
+    "week_start",
+    Granularity.WEEK,
+    ("product_id",),
+    "orders",
+    summed_from=PRODUCT_SALES_DAYS,
+)
 CUSTOMER_DAYS = Rollup(
     CustomerDay.__table__,  # type: ignore[arg-type]
     "day_start",
@@ -142,6 +156,14 @@ PRODUCT_VIEW_DAYS = Rollup(
     ("product_id",),
     "visits",
     totals=True,
+)
+PRODUCT_VIEW_WEEKS = Rollup(
+    ProductViewWeek.__table__,  # type: ignore[arg-type]
+    "week_start",
+    Granularity.WEEK,
+    ("product_id",),
+    "visits",
+    summed_from=PRODUCT_VIEW_DAYS,
 )
 VISITOR_DAYS = Rollup(
     VisitorDay.__table__,  # type: ignore[arg-type]
@@ -344,10 +366,10 @@ PLACED = Fact("placed", _placed, (ORDER_DAYS, ORDER_HOURS, CUSTOMER_DAYS), prese
 PAID = Fact("paid", _paid, (ORDER_DAYS, ORDER_HOURS, CUSTOMER_DAYS), presence="paid_orders")
 ACCEPTED = Fact("accepted", _accepted, (ORDER_DAYS, ORDER_HOURS))
 REJECTED = Fact("rejected", _rejected, (ORDER_DAYS, ORDER_HOURS))
-LINE_SALES = Fact("line_sales", _line_sales, (PRODUCT_SALES_DAYS,))
+LINE_SALES = Fact("line_sales", _line_sales, (PRODUCT_SALES_DAYS, PRODUCT_SALES_WEEKS))
 REFUNDED = Fact("refunded", _refunded, (REFUND_HOURS,))
 VISITS = Fact("visits", _visits, (TRAFFIC_HOURS, VISITOR_DAYS, SOURCE_DAYS))
-PRODUCT_VIEWS = Fact("product_views", _product_views, (PRODUCT_VIEW_DAYS,))
+PRODUCT_VIEWS = Fact("product_views", _product_views, (PRODUCT_VIEW_DAYS, PRODUCT_VIEW_WEEKS))
 PAYERS = Fact("payers", _customer_orders(Order.paid_at))
 ORDERERS = Fact("orderers", _customer_orders(Order.created_at))
 REGISTERED = Fact("registered", _registered)
@@ -357,10 +379,12 @@ FEEDS: dict[str, tuple[Fact, ...]] = {
     ORDER_HOURS.table.name: (PLACED, PAID, ACCEPTED, REJECTED),
     ORDER_DAYS.table.name: (PLACED, PAID, ACCEPTED, REJECTED),
     PRODUCT_SALES_DAYS.table.name: (LINE_SALES,),
+    PRODUCT_SALES_WEEKS.table.name: (LINE_SALES,),
     CUSTOMER_DAYS.table.name: (PLACED, PAID),
     REFUND_HOURS.table.name: (REFUNDED,),
     TRAFFIC_HOURS.table.name: (VISITS,),
     PRODUCT_VIEW_DAYS.table.name: (PRODUCT_VIEWS,),
+    PRODUCT_VIEW_WEEKS.table.name: (PRODUCT_VIEWS,),
     VISITOR_DAYS.table.name: (VISITS,),
     SOURCE_DAYS.table.name: (VISITS,),
 }
@@ -370,10 +394,12 @@ ROLLUPS: tuple[Rollup, ...] = (
     ORDER_HOURS,
     ORDER_DAYS,
     PRODUCT_SALES_DAYS,
+    PRODUCT_SALES_WEEKS,
     CUSTOMER_DAYS,
     REFUND_HOURS,
     TRAFFIC_HOURS,
     PRODUCT_VIEW_DAYS,
+    PRODUCT_VIEW_WEEKS,
     VISITOR_DAYS,
     SOURCE_DAYS,
 )

@@ -8,6 +8,7 @@ shelf are not historised), so sold-out rate and the denominators below are as of
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
@@ -187,11 +188,13 @@ def _by_product(u: Subquery) -> list[Any]:
 
 async def _product_totals(query: MetricsQuery) -> tuple[list[Row], list[Row]]:
     """Sales and page views per product over the range (shared by the product and category
-    rankings: one statement each per request)."""
+    rankings: one statement each per request, run at once)."""
     span = [query.range.current.counted]
     engine = query.engine
-    sales = await engine.grouped(LINE_SALES, SALES, span, "product", _by_product, needs=["product_id"])
-    views = await engine.grouped(PRODUCT_VIEWS, VIEWS, span, "product", _by_product, needs=["product_id"])
+    sales, views = await asyncio.gather(
+        engine.grouped(LINE_SALES, SALES, span, "product", _by_product, needs=["product_id"]),
+        engine.grouped(PRODUCT_VIEWS, VIEWS, span, "product", _by_product, needs=["product_id"]),
+    )
     return sales, views
 
 
@@ -211,8 +214,10 @@ async def category_ranking(query: MetricsQuery, key: RankingKey, top: int, level
             Category, Category.id == Product.category_id
         )
 
-    sales, views = await _product_totals(query)
-    of = {row["p"]: row["k"] for row in await query.engine.rows(f"product-categories|{level}", categories)}
+    (sales, views), mapping = await asyncio.gather(
+        _product_totals(query), query.engine.rows(f"product-categories|{level}", categories)
+    )
+    of = {row["p"]: row["k"] for row in mapping}
     summed: dict[str, dict[int, dict[str, int]]] = {"sales": {}, "views": {}}
     for name, rows in (("sales", sales), ("views", views)):
         for row in rows:

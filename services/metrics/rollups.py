@@ -7,7 +7,8 @@ Three groups, each with a row in `metrics_rollup_state`:
   `CHANGE_OVERLAP`, so a transaction that committed late is still seen), derives the (local
   day, store) partitions they can affect — every day holding one of the order's moments, for
   every store the order ever belonged to (reallocation moves orders between stores) — and
-  recomputes exactly those partitions from the raw rows (DELETE + INSERT … SELECT). Recomputing
+  recomputes exactly those partitions from the raw rows (DELETE + INSERT … SELECT; the all-stores
+  week rows of the weeks holding them from the all-stores day rows just recomputed). Recomputing
   is idempotent, so overlap and retries are harmless; the order and refund services need not
   know that rollups exist. A recompute of the orders group also rebuilds the day sets and the
   channel days (`services/metrics/channels.py`) of its partitions.
@@ -38,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.after_sales.rows import AfterSale
 from models.base import utcnow
-from models.date_ranges import Granularity, day_starts, days_between, local_day, zone_name
+from models.date_ranges import Granularity, day_starts, days_between, local_day, local_midnight, zone_name
 from models.metrics.rollups import ALL_STORES, RollupState
 from models.metrics.sets import DaySet
 from models.orders.rows import AllocationRecord, Order
@@ -52,14 +53,16 @@ from services.metrics.facts import (
     ORDER_DAYS,
     ORDER_HOURS,
     PRODUCT_SALES_DAYS,
+    PRODUCT_SALES_WEEKS,
     PRODUCT_VIEW_DAYS,
+    PRODUCT_VIEW_WEEKS,
     REFUND_HOURS,
     SOURCE_DAYS,
     TRAFFIC_HOURS,
     VISITOR_DAYS,
     Rollup,
 )
-from services.metrics.sources import build_select
+from services.metrics.sources import build_select, grain_ceil, grain_floor, summed_select
 from services.metrics.sql import at, by_cuts, dialect_of, in_stores, rollup_lock_key
 
 log = logging.getLogger("mallgraph.rollups")
@@ -76,9 +79,16 @@ STALE_BUILD = timedelta(minutes=30)
 """A build marker older than this belonged to a process that died: build again."""
 
 GROUPS: dict[str, tuple[Rollup, ...]] = {
-    "orders": (ORDER_HOURS, ORDER_DAYS, PRODUCT_SALES_DAYS, CUSTOMER_DAYS, line_facts.CATEGORY_LINE_HOURS),
+    "orders": (
+        ORDER_HOURS,
+        ORDER_DAYS,
+        PRODUCT_SALES_DAYS,
+        PRODUCT_SALES_WEEKS,
+        CUSTOMER_DAYS,
+        line_facts.CATEGORY_LINE_HOURS,
+    ),
     "refunds": (REFUND_HOURS,),
-    "visits": (TRAFFIC_HOURS, PRODUCT_VIEW_DAYS, VISITOR_DAYS, SOURCE_DAYS),
+    "visits": (TRAFFIC_HOURS, PRODUCT_VIEW_DAYS, PRODUCT_VIEW_WEEKS, VISITOR_DAYS, SOURCE_DAYS),
 }
 
 Partitions = dict[date, set[int]]
@@ -127,10 +137,18 @@ def is_being_built(state: RollupState | None, now: datetime) -> bool:
 
 
 async def recompute(
-    session: AsyncSession, group: str, first: date, last: date, stores: frozenset[int] | None, zone: tzinfo
+    session: AsyncSession,
+    group: str,
+    first: date,
+    last: date,
+    stores: frozenset[int] | None,
+    zone: tzinfo,
+    *,
+    weeks: bool = True,
 ) -> None:
     """Replace the group's rollup rows of the local days first..last (and of `stores`, None = all)
-    by the sums of the raw rows: one DELETE and one INSERT … SELECT per table."""
+    by the sums of the raw rows: one DELETE and one INSERT … SELECT per table; then the week rows
+    of the weeks holding those days (`weeks=False`: the caller calls `recompute_weeks` later)."""
     dialect = dialect_of(session)
     days = day_starts(first, last, zone)
     hours = _hour_cuts(days[0], days[-1])
@@ -138,6 +156,10 @@ async def recompute(
     if group == "orders":
         await line_facts.take_new_products(session)  # before any line is summed under its category
     for rollup in GROUPS[group]:
+        if rollup.summed_from is not None:
+            if weeks:
+                await _sum_weeks(session, rollup, rollup.summed_from, days[0], days[-1], zone)
+            continue
         t = rollup.table
         scope = in_stores(t.c.store_id, stores)
         if rollup.totals and stores is not None:
@@ -160,6 +182,29 @@ async def recompute(
     await metrics_sets.rebuild(session, group, days[0], days[-1], stores)
     if group == "orders":
         await metrics_channels.rebuild(session, days, stores)
+
+
+async def recompute_weeks(session: AsyncSession, group: str, days: Iterable[date], zone: tzinfo) -> None:
+    """Recompute the group's week rows of the local weeks holding `days` (each week once)."""
+    mondays = sorted({day - timedelta(days=day.weekday()) for day in days})
+    for rollup in GROUPS[group]:
+        if rollup.summed_from is not None:
+            for monday in mondays:
+                start = local_midnight(monday, zone)
+                end = local_midnight(monday + timedelta(days=7), zone)
+                await _sum_weeks(session, rollup, rollup.summed_from, start, end, zone)
+
+
+async def _sum_weeks(
+    session: AsyncSession, weeks: Rollup, days: Rollup, start: datetime, end: datetime, zone: tzinfo
+) -> None:
+    """Replace the week rows of the local weeks meeting [start, end) by the sums of the
+    (just recomputed) all-stores day rows of those weeks."""
+    first, last = grain_floor(start, Granularity.WEEK, zone), grain_ceil(end, Granularity.WEEK, zone)
+    w = weeks.table
+    await session.execute(delete(w).where(w.c[weeks.time] >= at(first), w.c[weeks.time] < at(last)))
+    columns = [weeks.time, "store_id", *weeks.keys, *weeks.columns]
+    await session.execute(insert(w).from_select(columns, summed_select(weeks, days, first, last, zone)))
 
 
 def _hour_cuts(start: datetime, end: datetime) -> list[datetime]:
@@ -325,7 +370,8 @@ async def catch_up(
         if group == "orders":
             await line_facts.follow_catalogue(session, zone)
         for day, stores in sorted(partitions.items()):
-            await recompute(session, group, day, day, frozenset(stores), zone)
+            await recompute(session, group, day, day, frozenset(stores), zone, weeks=False)
+        await recompute_weeks(session, group, partitions, zone)
         state.seen_until = max((s for s in (seen, state.seen_until) if s is not None), default=None)
         state.refreshed_at = now
         return len(partitions)

@@ -1,8 +1,9 @@
 """Where the rows of a fact come from for a question: rollups where they can serve, raw elsewhere.
 
 `fact_source` returns rows of a fact's shape for a set of time spans: from a rollup where a span
-covers whole rollup buckets and the rollup has every column the figure needs (a day rollup for
-the whole days, then an hour rollup of the same rows for the whole hours left), from the raw rows
+covers whole rollup buckets and the rollup has every column the figure needs (the all-stores week
+rows of the product tables for whole weeks when the caller allows, a day rollup for the whole
+days, then an hour rollup of the same rows for the whole hours left), from the raw rows
 elsewhere (the ends of a range that stop mid-day, hourly buckets of a daily rollup, distinct
 customers with their first payment). The same aggregate over either gives the same number.
 `build_select` computes a rollup's rows from the raw rows (used by `services/metrics/rollups.py`).
@@ -19,11 +20,17 @@ from sqlalchemy import ColumnElement, Subquery, func, literal, select, union_all
 from models.date_ranges import Granularity, local_day, local_day_start, local_hour_start, local_midnight
 from models.metrics.rollups import ALL_STORES
 from services.metrics.facts import FEEDS, Fact, RawFilter, Rollup, Rows
-from services.metrics.sql import Span, in_spans, in_stores
+from services.metrics.sql import Span, at, by_cuts, in_spans, in_stores
 
 
 def grain_floor(moment: datetime, grain: Granularity, zone: tzinfo) -> datetime:
-    return local_hour_start(moment, zone) if grain is Granularity.HOUR else local_day_start(moment, zone)
+    """Start of the local hour, day or week (from Monday) holding `moment`."""
+    if grain is Granularity.HOUR:
+        return local_hour_start(moment, zone)
+    if grain is Granularity.WEEK:
+        day = local_day(moment, zone)
+        return local_midnight(day - timedelta(days=day.weekday()), zone)
+    return local_day_start(moment, zone)
 
 
 def grain_ceil(moment: datetime, grain: Granularity, zone: tzinfo) -> datetime:
@@ -32,7 +39,8 @@ def grain_ceil(moment: datetime, grain: Granularity, zone: tzinfo) -> datetime:
         return moment
     if grain is Granularity.HOUR:
         return floor + timedelta(hours=1)
-    return local_midnight(local_day(moment, zone) + timedelta(days=1), zone)
+    days = 7 if grain is Granularity.WEEK else 1
+    return local_midnight(local_day(floor, zone) + timedelta(days=days), zone)
 
 
 def split_spans(spans: Sequence[Span], grain: Granularity, zone: tzinfo) -> tuple[list[Span], list[Span]]:
@@ -55,15 +63,19 @@ def rollup_for(fact: Fact, needed: Sequence[str], ready: frozenset[str]) -> Roll
     return found[0] if found else None
 
 
+_COARSEST_FIRST = {Granularity.WEEK: 0, Granularity.DAY: 1, Granularity.HOUR: 2}
+
+
 def rollups_for(fact: Fact, needed: Sequence[str], ready: frozenset[str]) -> list[Rollup]:
     """The fact's rollups holding every needed column, of built groups, coarsest grain first
-    (day rows serve the whole days of a span, hour rows its whole hours, raw rows the rest)."""
+    (week rows serve the whole weeks of a span, day rows its whole days left, hour rows its
+    whole hours left, raw rows the rest)."""
     found = [r for r in fact.rollups if r.group in ready and set(needed) <= {*r.keys, *r.columns}]
     if not found:
         return []
     first = found[0]
     same = [r for r in found if r.keys == first.keys]  # one row shape: same keys, several grains
-    return sorted(same, key=lambda r: r.grain is Granularity.HOUR)
+    return sorted(same, key=lambda r: _COARSEST_FIRST[r.grain])
 
 
 def _rollup_rows(
@@ -99,13 +111,16 @@ def fact_source(
     ready: frozenset[str],
     per_store: bool = False,
     hourly: bool = False,
+    weekly: bool = False,
 ) -> Subquery:
     """Rows (at, store_id, *needed) of `fact` inside `spans` and `stores`: from a rollup where the
     spans cover whole buckets of one whose group is `ready`, from raw rows elsewhere.
 
     `ready=frozenset()` reads raw rows only (the exact computation). `per_store`: the caller groups
     by store_id, so all-stores rollup rows must not be used. `hourly`: the caller groups `at` by the
-    hour, so no row may stand for more than an hour (day rollups are skipped).
+    hour, so no row may stand for more than an hour (day rollups are skipped). `weekly`: the
+    caller groups `at` by the spans only, so an unscoped question may read the all-stores week
+    rows; without it no row stands for more than a day.
     """
     parts: list[Rows] = []
     raw_spans: Sequence[Span] = spans
@@ -114,6 +129,8 @@ def fact_source(
             continue
         if not rollup.per_store and (stores is not None or per_store):
             continue  # it holds the all-stores rows only
+        if rollup.summed_from is not None and not (weekly and stores is None and not per_store):
+            continue
         whole, raw_spans = split_spans(raw_spans, rollup.grain, zone)
         if whole:
             parts.append(_rollup_rows(fact, rollup, needed, whole, stores, per_store))
@@ -162,3 +179,25 @@ def build_select(
     ).subquery("bucketed")
     keys = [inner.c.bucket, inner.c.store_id, *(inner.c[k] for k in rollup.keys)]
     return select(*keys, *(func.sum(inner.c[c]) for c in rollup.columns)).group_by(*keys)
+
+
+def summed_select(coarse: Rollup, fine: Rollup, start: datetime, end: datetime, zone: tzinfo) -> Rows:
+    """SELECT bucket, ALL_STORES, keys, SUM(columns) of `fine`'s all-stores rows in [start, end)
+    (whole buckets of `coarse`): the new rows of `coarse`, a rollup summed from `fine`."""
+    cuts = [start]
+    while cuts[-1] < end:
+        cuts.append(grain_ceil(cuts[-1] + timedelta(hours=1), coarse.grain, zone))
+    t = fine.table
+    inner = (
+        select(
+            by_cuts(t.c[fine.time], cuts, cuts[:-1]).label("bucket"),
+            *(t.c[k] for k in coarse.keys),
+            *(t.c[c] for c in coarse.columns),
+        )
+        .where(t.c.store_id == ALL_STORES, t.c[fine.time] >= at(start), t.c[fine.time] < at(end))
+        .subquery("fine")
+    )
+    keys = [inner.c.bucket, *(inner.c[k] for k in coarse.keys)]
+    return select(
+        inner.c.bucket, literal(ALL_STORES), *keys[1:], *(func.sum(inner.c[c]) for c in coarse.columns)
+    ).group_by(*keys)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,7 +21,7 @@ from models.enums import StoreSize
 from models.metrics.rules import PICK_LIMIT_MINUTES, RegionLevel, average_cents, ratio
 from models.stores.rows import Store
 from services.metrics.engine import Engine, Measure, Row, distinct, total
-from services.metrics.facts import ACCEPTED, DELIVERY_ALERTS, PAID, REFUNDED, REJECTED, Rows
+from services.metrics.facts import ACCEPTED, DELIVERY_ALERTS, PAID, REFUNDED, REJECTED, Fact, Rows
 from services.metrics.sections import Figure, MetricsQuery
 
 FULFILMENT = {
@@ -119,39 +119,62 @@ async def _paying_rows(engine: Engine, spans: list[tuple[Any, Any]]) -> list[Row
     return await engine.grouped(PAID, measures, spans, "store", _by_store, per_store=True)
 
 
-async def _store_rows(
-    query: MetricsQuery, spans: list[tuple[Any, Any]], *, paying: bool = True
-) -> dict[int, dict[int, StoreFigures]]:
-    """span index → store id → sums, for every store with activity in the scope; without `paying`,
-    paying customers are left at 0 (a store with a paying customer has a paid order, so the same
-    stores have activity)."""
-    engine = query.engine
-    out: dict[int, dict[int, StoreFigures]] = defaultdict(lambda: defaultdict(StoreFigures))
-    parts = [
-        (PAID, {"paid_orders": total("paid_orders"), "paid_amount": total("paid_amount")}, None),
-        (REFUNDED, {"refund_amount": total("refund_amount")}, None),
-        (ACCEPTED, FULFILMENT, None),
-        (ACCEPTED, TIMEOUTS, _with_store),
-        (REJECTED, {"rejections": total("rejections")}, None),
-        (
-            DELIVERY_ALERTS,
-            {"overdue_orders": total("overdue_orders"), "no_rider_orders": total("no_rider_orders")},
-            None,
-        ),
-    ]
-    results = await asyncio.gather(
+Part = tuple[Fact, Mapping[str, Measure], Callable[[Rows, Subquery], Rows] | None]
+
+SALES: Part = (PAID, {"paid_orders": total("paid_orders"), "paid_amount": total("paid_amount")}, None)
+PARTS: tuple[Part, ...] = (
+    SALES,
+    (REFUNDED, {"refund_amount": total("refund_amount")}, None),
+    (ACCEPTED, FULFILMENT, None),
+    (ACCEPTED, TIMEOUTS, _with_store),
+    (REJECTED, {"rejections": total("rejections")}, None),
+    (
+        DELIVERY_ALERTS,
+        {"overdue_orders": total("overdue_orders"), "no_rider_orders": total("no_rider_orders")},
+        None,
+    ),
+)
+"""The grouped statements of the per-store table: each fills the `StoreFigures` sums it names."""
+
+DERIVED_NEEDS: dict[str, tuple[str, ...]] = {
+    "aov": ("paid_amount", "paying_customers"),
+    "average_accept_seconds": ("accept_seconds", "accepted_orders"),
+    "average_pick_seconds": ("pick_seconds", "picked_orders"),
+    "average_delivery_seconds": ("delivery_seconds", "delivered_orders"),
+    "reject_rate": ("rejections", "accepted_orders"),
+}
+"""The sums each derived figure of `StoreFigures` reads."""
+
+
+async def _gather_rows(
+    engine: Engine, spans: list[tuple[Any, Any]], parts: Sequence[Part], paying: bool
+) -> list[list[Row]]:
+    return await asyncio.gather(
         *(
             engine.grouped(fact, measures, spans, "store", _by_store, join=join, per_store=True)
             for fact, measures, join in parts
         ),
         *([_paying_rows(engine, spans)] if paying else []),
     )
+
+
+def _fill(out: dict[int, dict[int, StoreFigures]], results: Sequence[list[Row]]) -> None:
     for rows in results:
         for row in rows:
             figures = out[row["b"]][row["k"]]
             figures.add(row)
             if "paying_customers" in row:
                 figures.paying_customers = int(row["paying_customers"])
+
+
+async def _store_rows(
+    query: MetricsQuery, spans: list[tuple[Any, Any]], *, paying: bool = True
+) -> dict[int, dict[int, StoreFigures]]:
+    """span index → store id → sums, for every store with activity in the scope; without `paying`,
+    paying customers are left at 0 (a store with a paying customer has a paid order, so the same
+    stores have activity)."""
+    out: dict[int, dict[int, StoreFigures]] = defaultdict(lambda: defaultdict(StoreFigures))
+    _fill(out, await _gather_rows(query.engine, spans, PARTS, paying))
     for per_store in out.values():
         per_store.pop(0, None)  # HQ warehouse: not a store
         # A rollup row can sum to nothing in the range (raw facts never do): no activity, no entry.
@@ -165,21 +188,55 @@ async def by_store(query: MetricsQuery) -> dict[int, StoreFigures]:
     return dict((await _store_rows(query, [query.range.current.counted])).get(0, {}))
 
 
-async def store_ranking(query: MetricsQuery, top: int) -> list[tuple[int, StoreFigures]]:
-    """The first `top` of `by_store` by paid amount (ties by store id), with the same figures.
+async def store_ranking(
+    query: MetricsQuery, top: int, fields: Collection[str] | None = None
+) -> list[tuple[int, StoreFigures]]:
+    """The first `top` of `by_store` by paid amount (ties by store id), with the same figures —
+    at least those named in `fields` (`StoreFigures` names, derived ones included; None: all);
+    the others may be left at 0.
 
-    Paying customers (distinct people: a union of day sets per store) are counted for the ranked
-    stores only, not for every store of the scope.
+    The ranking is read from the sales statement alone when it decides it (at least `top` stores
+    with a positive paid amount, or every store of the scope has one: a store with activity but
+    no paid amount ranks after them); the other figures, paying customers (a union of day sets
+    per store) included, are then computed for the ranked stores only.
     """
     span = [query.range.current.counted]
+    wanted = _sums_needed(fields)
+    out: dict[int, dict[int, StoreFigures]] = defaultdict(lambda: defaultdict(StoreFigures))
+    _fill(out, await _gather_rows(query.engine, span, [SALES], False))
+    sales = {store: f for store, f in out.get(0, {}).items() if store != 0 and f.paid_amount > 0}
+    scope = query.engine.stores
+    if len(sales) >= top or (scope is not None and scope <= sales.keys()):
+        ranked = sorted(sales.items(), key=lambda kv: (-kv[1].paid_amount, kv[0]))[:top]
+        parts = [p for p in PARTS[1:] if wanted & set(p[1])]
+        if ranked and (parts or "paying_customers" in wanted):
+            chosen = replace(query.engine, stores=frozenset(store for store, _ in ranked))
+            rest: dict[int, dict[int, StoreFigures]] = defaultdict(lambda: defaultdict(StoreFigures))
+            _fill(rest, await _gather_rows(chosen, span, parts, "paying_customers" in wanted))
+            for store, figures in ranked:
+                extra = rest.get(0, {}).get(store)
+                if extra is not None:
+                    figures.add(vars_of(extra))  # its paid sums are 0: not computed again
+                    figures.paying_customers = extra.paying_customers
+        return ranked
     sums = (await _store_rows(query, span, paying=False)).get(0, {})
     ranked = sorted(sums.items(), key=lambda kv: (-kv[1].paid_amount, kv[0]))[:top]
-    if ranked:
+    if ranked and "paying_customers" in wanted:
         chosen = replace(query.engine, stores=frozenset(store for store, _ in ranked))
         paying = {row["k"]: int(row["paying_customers"]) for row in await _paying_rows(chosen, span)}
         for store, figures in ranked:
             figures.paying_customers = paying.get(store, 0)
     return ranked
+
+
+def _sums_needed(fields: Collection[str] | None) -> set[str]:
+    """The `StoreFigures` sums the named figures read (all of them for None)."""
+    if fields is None:
+        return set(StoreFigures.__dataclass_fields__)
+    needed: set[str] = set()
+    for name in fields:
+        needed.update(DERIVED_NEEDS.get(name, (name,)))
+    return needed & set(StoreFigures.__dataclass_fields__)
 
 
 async def by_region(query: MetricsQuery, level: RegionLevel) -> dict[tuple[str, ...], StoreFigures]:

@@ -72,6 +72,10 @@ async def figures(query: MetricsQuery, granularity: Granularity) -> dict[str, An
     assert (
         out["store_ranking"] == sorted(out["stores"].items(), key=lambda kv: (-kv[1].paid_amount, kv[0]))[:3]
     )
+    asked = await metrics_stores.store_ranking(query, 3, {"aov", "reject_rate"})  # these figures only
+    assert [(s, f.aov, f.reject_rate) for s, f in asked] == [
+        (s, f.aov, f.reject_rate) for s, f in out["store_ranking"]
+    ]
     out["regions"] = await metrics_stores.by_region(query, RegionLevel.CITY)
     out["fulfilment"] = await metrics_stores.fulfilment(query)
     out["sources"] = await metrics_customers.source_ranking(query, 10)
