@@ -18,20 +18,22 @@ from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     String,
-    and_,
+    any_,
+    bindparam,
     delete,
     func,
     insert,
     literal,
-    literal_column,
     null,
     select,
     text,
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -205,19 +207,12 @@ async def _merge(sessions: SessionFactory) -> int:
             return 0
         if postgres:
             await session.execute(text(f"SET LOCAL lock_timeout = '{_LOCK_WAIT}'"))
+            await session.execute(text("SET LOCAL jit = off"))  # compiling costs more than a few probes
             await session.execute(text("LOCK TABLE order_day_count_parts IN SHARE ROW EXCLUSIVE MODE"))
-        store = func.coalesce(p.store_id, literal_column("-1"))  # NULL: the HQ warehouse
-        new = (
-            select(p.basis, p.day, p.status, store.label("store")).where(p.id > through).distinct().subquery()
+        changed = text(day_sql.changed_statement(postgres, through)).columns(
+            p.id, p.basis, p.day, p.store_id, p.status, p.n
         )
-        found = await session.execute(
-            select(p.id, p.basis, p.day, p.store_id, p.status, p.n).join(
-                new,
-                and_(
-                    p.basis == new.c.basis, p.day == new.c.day, p.status == new.c.status, store == new.c.store
-                ),
-            )
-        )
+        found = await session.execute(changed)
         parts: dict[PartKey, list[tuple[int, int]]] = defaultdict(list)
         for part_id, basis, day, store_id, status, n in found:
             parts[basis, day, store_id, status].append((part_id, n))
@@ -227,13 +222,18 @@ async def _merge(sessions: SessionFactory) -> int:
             for (b, d, s, st), several in parts.items()
             if len(several) > 1 and (n := sum(n for _, n in several))
         ]
-        for i in range(0, len(taken), _CHUNK):
+        if postgres and taken:  # one array parameter, one statement to prepare
+            ids = bindparam("taken", taken, type_=ARRAY(BigInteger))
+            await session.execute(
+                delete(p).where(p.id == any_(ids)).execution_options(synchronize_session=False)
+            )
+        for i in range(0, 0 if postgres else len(taken), _CHUNK):  # SQLite: at most _CHUNK parameters
             chunk = taken[i : i + _CHUNK]
             await session.execute(
                 delete(p).where(p.id.in_(chunk)).execution_options(synchronize_session=False)
             )
-        if merged:
-            await session.execute(insert(p), merged)
+        if merged:  # the HQ warehouse's (NULL store) together: one INSERT per set of columns
+            await session.execute(insert(p), sorted(merged, key=lambda part: part["store_id"] is None))
         await _mark(session)
     return len(taken) - len(merged)
 
