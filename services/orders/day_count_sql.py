@@ -52,7 +52,16 @@ def changed_statement(postgres: bool, through: int) -> str:
     """(id, basis, day, store_id, status, n): every part of each key that has a part with an id above
     `through`, each key found by the index on (basis, day, status, store_id): PostgreSQL would
     rather hash-join the whole table, so a LATERAL probes it once per key (a NULL store, the HQ
-    warehouse, by IS NULL); SQLite probes it anyway, and its `IS` matches NULL with NULL."""
+    warehouse, by IS NULL); SQLite probes it anyway, and its `IS` matches NULL with NULL. When
+    `through` is 0, every key that has several parts, found by grouping the whole table."""
+    if through <= 0:  # every key (after the migration or a bulk load): those with several parts
+        return f"""
+        SELECT {_PART} FROM order_day_count_parts p JOIN (
+            SELECT basis, day, status, coalesce(store_id, -1) AS store FROM order_day_count_parts
+            GROUP BY basis, day, status, coalesce(store_id, -1) HAVING count(*) > 1
+        ) k ON p.basis = k.basis AND p.day = k.day AND p.status = k.status
+            AND coalesce(p.store_id, -1) = k.store
+        """
     keys = (
         f"SELECT DISTINCT basis, day, status, store_id FROM order_day_count_parts WHERE id > {int(through)}"
     )

@@ -103,6 +103,16 @@ async def test_a_merge_rewrites_only_the_keys_that_changed(db: Database) -> None
     assert await day_counts.count_orders(db.sessions, WHOLE, ZONE) == 31
 
 
+async def test_a_merge_without_a_mark_reads_every_part(db: Database) -> None:
+    """Mark 0 (as migration 0037 leaves it, or the parts' ids began again): every key is merged."""
+    _, ids = await _shop(db, 12)
+    async with unit_of_work(db.sessions) as s:
+        await s.execute(update(Order).where(Order.id.in_(ids[:4])).values(status=OrderStatus.CANCELLED))
+        await s.execute(update(OrderDayCountMerge).values(through_id=0))
+    assert await day_counts.merge_day_parts(db.sessions) > 0
+    await _assert_merged_and_exact(db)
+
+
 @pytest.mark.postgres_only
 async def test_a_merge_waits_for_the_order_writes_in_progress(db: Database) -> None:
     """A part written before the merge but committed after it would lie below the high-water mark
