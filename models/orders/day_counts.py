@@ -6,9 +6,10 @@ parts per (basis, local day, store, status) — basis "created" counts every ord
 of its `created_at`, basis "paid" every paid order on the local day of its `paid_at` — kept by
 triggers on `orders` (migration 0034) exactly as `order_count_parts` (models/orders/counts.py):
 appended in the writer's transaction on every insert, delete and change of status, store,
-`created_at` or `paid_at`, merged by the sweep. A count over a range sums the parts of its whole
-local days and counts the orders of the rest of the range (the partial first and last days) from
-the time indexes, in one statement.
+`created_at` or `paid_at`, merged by the sweep. Parts only ever get higher ids, so the merge reads
+only the keys of the parts added since its last run (`order_day_count_merges`). A count over a
+range sums the parts of its whole local days and counts the orders of the rest of the range (the
+partial first and last days) from the time indexes, in one statement.
 
 The local day is the configured `TIMEZONE`'s. SQLite has no time zone database, and PostgreSQL's
 may differ from Python's, so the triggers never name a zone: they read the day's offset from
@@ -75,6 +76,17 @@ class OrderDayCountPart(Base):
     store_id: Mapped[int | None] = mapped_column(IdType)
     status: Mapped[str] = mapped_column(String(32))
     n: Mapped[int] = mapped_column(Integer)
+
+
+class OrderDayCountMerge(Base):
+    """The merge's high-water mark (one row, id 1): every part with an id up to `through_id` was
+    there when a merge or rebuild last ran, so a (basis, day, store, status) can hold several parts
+    only if one of them has a higher id. No row: nothing is known (the next merge reads every part)."""
+
+    __tablename__ = "order_day_count_merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    through_id: Mapped[int] = mapped_column(IdType)
 
 
 class OrderDayOffset(Base):

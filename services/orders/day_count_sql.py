@@ -43,3 +43,41 @@ def mismatch_statement(postgres: bool) -> str:
         SELECT basis, day, store_id, status, 0, n FROM ({_counted(postgres)}) c
     ) b GROUP BY basis, day, store_id, status HAVING sum(p) <> sum(o)
     """
+
+
+_PART = "p.id, p.basis, p.day, p.store_id, p.status, p.n"
+
+
+def changed_statement(postgres: bool, through: int) -> str:
+    """(id, basis, day, store_id, status, n): every part of each key that has a part with an id above
+    `through`, each key found by the index on (basis, day, status, store_id): PostgreSQL would
+    rather hash-join the whole table, so a LATERAL probes it once per key (a NULL store, the HQ
+    warehouse, by IS NULL); SQLite probes it anyway, and its `IS` matches NULL with NULL. When
+    `through` is 0, every key that has several parts, found by grouping the whole table."""
+    if through <= 0:  # every key (after the migration or a bulk load): those with several parts
+        return f"""
+        SELECT {_PART} FROM order_day_count_parts p JOIN (
+            SELECT basis, day, status, coalesce(store_id, -1) AS store FROM order_day_count_parts
+            GROUP BY basis, day, status, coalesce(store_id, -1) HAVING count(*) > 1
+        ) k ON p.basis = k.basis AND p.day = k.day AND p.status = k.status
+            AND coalesce(p.store_id, -1) = k.store
+        """
+    keys = (
+        f"SELECT DISTINCT basis, day, status, store_id FROM order_day_count_parts WHERE id > {int(through)}"
+    )
+    if not postgres:
+        return f"""
+        SELECT {_PART} FROM ({keys}) k JOIN order_day_count_parts p
+        ON p.basis = k.basis AND p.day = k.day AND p.status = k.status AND p.store_id IS k.store_id
+        """
+    probe = (
+        f"SELECT {_PART} FROM order_day_count_parts p "
+        "WHERE p.basis = k.basis AND p.day = k.day AND p.status = k.status"
+    )
+    return f"""
+    SELECT p.* FROM ({keys}) k CROSS JOIN LATERAL (
+        {probe} AND p.store_id = k.store_id
+        UNION ALL
+        {probe} AND p.store_id IS NULL AND k.store_id IS NULL
+    ) p
+    """

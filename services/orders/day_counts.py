@@ -18,25 +18,31 @@ from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     String,
+    any_,
+    bindparam,
     delete,
     func,
     insert,
     literal,
-    literal_column,
     null,
     select,
     text,
-    tuple_,
     union_all,
+    update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.orders.counts import CountScope
 from models.orders.day_counts import (
     COVERED_FROM,
     DayBasis,
     DayCountScope,
+    OrderDayCountMerge,
     OrderDayCountPart,
     OrderDayOffset,
     irregular_days,
@@ -47,7 +53,7 @@ from models.orders.day_counts import (
 from models.orders.rows import Order
 from models.orders.states import OrderStatus
 from models.stores.rows import Store
-from services.db import SessionFactory, unit_of_work
+from services.db import SessionFactory, error_chain, unit_of_work
 from services.metrics.sql import dialect_of
 from services.orders import day_count_sql as day_sql
 
@@ -141,39 +147,94 @@ async def built_zone(sessions: SessionFactory) -> str | None:
     return None if found is None else str(found)
 
 
+_LOCK_NOT_AVAILABLE: Final = "55P03"
+_LOCK_WAIT: Final = "1s"
+"""How long a merge waits for the order writes in progress (PostgreSQL); order writes that come
+after it wait for the merge meanwhile. A merge that waits longer gives up until the next sweep."""
+_CHUNK: Final = 5_000
+PartKey = tuple[str, date, int | None, str]
+
+
+def _lock_not_available(error: BaseException) -> bool:
+    return any(
+        (getattr(c, "sqlstate", None) or getattr(c, "pgcode", None)) == _LOCK_NOT_AVAILABLE
+        for current in error_chain(error)
+        for c in (current, getattr(current, "orig", None))
+    )
+
+
+async def _mark(session: AsyncSession) -> None:
+    """Record the highest id of the parts as the high-water mark (0 when there are none)."""
+    top = int(await session.scalar(select(func.max(OrderDayCountPart.id))) or 0)
+    m = OrderDayCountMerge
+    done = await session.execute(update(m).where(m.id == 1).values(through_id=top))
+    if not getattr(done, "rowcount", 0):
+        await session.execute(insert(m).values(id=1, through_id=top))
+
+
 async def merge_day_parts(sessions: SessionFactory) -> int:
     """Replace the parts of each (basis, day, store, status) that has several by their sum; how
-    many parts it took away. The contract of `services.orders.counts.merge_parts`."""
-    async with unit_of_work(sessions) as session:
-        if dialect_of(session) == "postgresql" and not await session.scalar(
-            select(func.pg_try_advisory_xact_lock(_MERGE_LOCK))
-        ):
+    many parts it took away. The contract of `services.orders.counts.merge_parts`.
+
+    Only the keys of the parts with an id above the high-water mark (`OrderDayCountMerge`) are
+    read, so a merge after few order changes reads and rewrites few rows, and none when nothing
+    changed. The mark is exact because no part is being written while it moves: on PostgreSQL the
+    merge takes a lock on the parts that waits for the order writes in progress (and makes later
+    ones wait until it commits, so their parts get higher ids); on SQLite the IMMEDIATE
+    transaction does the same. One transaction deletes the old parts and inserts their sums.
+    """
+    try:
+        return await _merge(sessions)
+    except DBAPIError as error:
+        if _lock_not_available(error):
             return 0
-        p = OrderDayCountPart
-        store = func.coalesce(p.store_id, literal_column("-1"))  # NULL: the HQ warehouse
-        several = (
-            select(p.basis, p.day, store, p.status)
-            .group_by(p.basis, p.day, store, p.status)
-            .having(func.count() > literal_column("1"))
+        raise
+
+
+async def _merge(sessions: SessionFactory) -> int:
+    p = OrderDayCountPart
+    async with unit_of_work(sessions) as session:
+        postgres = dialect_of(session) == "postgresql"
+        if postgres and not await session.scalar(select(func.pg_try_advisory_xact_lock(_MERGE_LOCK))):
+            return 0
+        through = int(await session.scalar(select(OrderDayCountMerge.through_id)) or 0)
+        top = await session.scalar(select(func.max(p.id)))
+        if top is None:
+            return 0
+        if top < through:  # the parts were emptied and their ids began again (SQLite)
+            through = 0
+        elif top == through:
+            return 0
+        if postgres:
+            await session.execute(text(f"SET LOCAL lock_timeout = '{_LOCK_WAIT}'"))
+            await session.execute(text("SET LOCAL jit = off"))  # compiling costs more than a few probes
+            await session.execute(text("LOCK TABLE order_day_count_parts IN SHARE ROW EXCLUSIVE MODE"))
+        changed = text(day_sql.changed_statement(postgres, through)).columns(
+            p.id, p.basis, p.day, p.store_id, p.status, p.n
         )
-        taken = (
-            await session.execute(
-                delete(p)
-                .where(tuple_(p.basis, p.day, store, p.status).in_(several))
-                .returning(p.basis, p.day, p.store_id, p.status, p.n)
-                .execution_options(synchronize_session=False)
-            )
-        ).all()
-        sums: dict[tuple[str, date, int | None, str], int] = defaultdict(int)
-        for basis, day, store_id, status, n in taken:
-            sums[basis, day, store_id, status] += n
+        found = await session.execute(changed)
+        parts: dict[PartKey, list[tuple[int, int]]] = defaultdict(list)
+        for part_id, basis, day, store_id, status, n in found:
+            parts[basis, day, store_id, status].append((part_id, n))
+        taken = [part_id for several in parts.values() if len(several) > 1 for part_id, _ in several]
         merged = [
             {"basis": b, "day": d, "store_id": s, "status": st, "n": n}
-            for (b, d, s, st), n in sums.items()
-            if n
+            for (b, d, s, st), several in parts.items()
+            if len(several) > 1 and (n := sum(n for _, n in several))
         ]
-        if merged:
-            await session.execute(insert(p), merged)
+        if postgres and taken:  # one array parameter, one statement to prepare
+            ids = bindparam("taken", taken, type_=ARRAY(BigInteger))
+            await session.execute(
+                delete(p).where(p.id == any_(ids)).execution_options(synchronize_session=False)
+            )
+        for i in range(0, 0 if postgres else len(taken), _CHUNK):  # SQLite: at most _CHUNK parameters
+            chunk = taken[i : i + _CHUNK]
+            await session.execute(
+                delete(p).where(p.id.in_(chunk)).execution_options(synchronize_session=False)
+            )
+        if merged:  # the HQ warehouse's (NULL store) together: one INSERT per set of columns
+            await session.execute(insert(p), sorted(merged, key=lambda part: part["store_id"] is None))
+        await _mark(session)
     return len(taken) - len(merged)
 
 
@@ -194,6 +255,7 @@ async def rebuild_day_parts(sessions: SessionFactory, zone: tzinfo) -> int:
         )
         await session.execute(delete(OrderDayCountPart).execution_options(synchronize_session=False))
         await session.execute(text(day_sql.fill_statement(postgres)))
+        await _mark(session)
         written = await session.scalar(select(func.count()).select_from(OrderDayCountPart))
     return int(written or 0)
 
