@@ -104,7 +104,7 @@ async def test_a_merge_rewrites_only_the_keys_that_changed(db: Database) -> None
 
 
 async def test_a_merge_without_a_mark_reads_every_part(db: Database) -> None:
-    """Mark 0 (as migration 0037 leaves it, or the parts' ids began again): every key is merged."""
+    """Mark 0 (as migration 0038 leaves it, or the parts' ids began again): every key is merged."""
     _, ids = await _shop(db, 12)
     async with unit_of_work(db.sessions) as s:
         await s.execute(update(Order).where(Order.id.in_(ids[:4])).values(status=OrderStatus.CANCELLED))
