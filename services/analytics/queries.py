@@ -240,11 +240,9 @@ async def _from_rollups(
     rollups: Callable[[], Awaitable[frozenset[str]]] | None,
 ) -> Select[Any] | None:
     """The statement over the rollups, when they can answer and are built."""
-    criteria = question.criteria
-    plain = question.fact is Fact.ORDERS and criteria.filter is None and criteria.query is None
     if rollups is None or question.span is None:
         return None
-    used = used_measures(question)
+    used, plain = used_measures(question), _plain(question, Fact.ORDERS)
     if not covered(question.time.value, question.group_by, used, plain=plain, principal=principal):
         return None
     return await rollup_statement(
@@ -259,12 +257,9 @@ async def _from_channel_days(
     rollups: Callable[[], Awaitable[frozenset[str]]] | None,
 ) -> tuple[list[str], Sequence[Sequence[Any]]] | None:
     """The rows read from the channel days, when they can answer and are built."""
-    criteria = question.criteria
-    plain = question.fact is Fact.ORDERS and criteria.filter is None and criteria.query is None
     if rollups is None or question.span is None:
         return None
-    used = used_measures(question)
-    time = question.time.value
+    used, plain, time = used_measures(question), _plain(question, Fact.ORDERS), question.time.value
     if not channel_source.covered(time, question.group_by, used, plain=plain, principal=principal):
         return None
     return await channel_source.channel_rows(
@@ -282,11 +277,9 @@ async def _from_line_rollups(
 ) -> Select[Any] | None:
     """The statement over the category line hours, when they can answer, are built and follow
     the catalogue (`line_rollups`)."""
-    criteria = question.criteria
-    plain = question.fact is Fact.ORDER_LINES and criteria.filter is None and criteria.query is None
     if rollups is None or question.span is None:
         return None
-    used = used_measures(question)
+    used, plain = used_measures(question), _plain(question, Fact.ORDER_LINES)
     if not covered_lines(question.time.value, question.group_by, used, plain=plain, principal=principal):
         return None
     ready = await rollups()
@@ -301,6 +294,12 @@ async def _from_line_rollups(
         dialect=dialect,
         ready=ready,
     )
+
+
+def _plain(question: Question, fact: Fact) -> bool:
+    """A question about `fact` with neither a filter nor a query string (what summaries can answer)."""
+    criteria = question.criteria
+    return question.fact is fact and criteria.filter is None and criteria.query is None
 
 
 def _passes(having: Having, raw: Any) -> bool:
