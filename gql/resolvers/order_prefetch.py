@@ -11,6 +11,10 @@ answer synchronously (gql/engine/loaded.py).
 Invariant: only what is selected is loaded, into the loaders the fields would have read and with
 the columns they would have read, so answers and scoping are the same with or without it
 (tests/api/test_order_list_prefetch.py); statements: the page and at most two.
+
+One order (the `order` root field) reads its selected relations the same way with the order's id
+as the root (`prefetch_order`, loaders/joined.py `fill_joined`) once it has found the order
+through its scoped loader: one statement for store, customer, lines and their SKUs and products.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
-from loaders.joined import Join, read_joined_page
+from loaders.joined import Join, fill_joined, read_joined_page
 from models.catalog.rows import Sku
 from models.orders import rows
 from models.orders.rows import Order, OrderLine
@@ -81,3 +85,15 @@ async def prefetch_orders(
     async with one_connection(info.context.sessions.kw["bind"]):
         per_order = await lines.fill([o.id for o in orders])
         await products.fill(_keys(line.product_id for rows_ in per_order.values() for line in rows_))
+
+
+async def prefetch_order(info: Info, order: rows.Order) -> None:
+    """Fill the loaders of the relations the document selects below one order (a root field that
+    found `order` through its scoped loader) from one joined statement, when it selects two or
+    more of them (one alone is read as cheaply by its own loader); then what `prefetch_orders`
+    fills."""
+    paths = selected_paths(info)
+    joins = _joins(info, (), paths)
+    if len(joins) >= 2:
+        await fill_joined(info.context.sessions, Order.id, [order.id], *joins)
+    await prefetch_orders(info, [order], at=(), paths=paths)

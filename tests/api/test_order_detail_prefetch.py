@@ -1,0 +1,118 @@
+"""One order by id reads its selected relations joined (gql/resolvers/order_prefetch.py
+`prefetch_order`): the same answers as the lazy walk, fewer statements.
+
+`order(id:)` prefetches; `node(id:)` walks the same fields lazily, one loader at a time. Both must
+give identical JSON for every role (masked, scoped, hidden), with fragments and aliases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from models.enums import Role
+from services.db import count_statements
+from tests.api.conftest import Api
+from tests.api.order_flow import seed_order_page
+from tests.factories import Seed
+
+# the admin order detail (bench/scenarios.py ORDER_DETAIL) and the lines' own products
+DETAIL = """
+  id orderNo status type fulfillment channel paymentMethod
+  goodsAmount { amount } discountAmount { amount } deliveryFee { amount } packagingFee { amount }
+  payableAmount { amount } paidAmount { amount } refundedAmount { amount }
+  consignee { name phone address }
+  buyerRemark createdAt paidAt acceptedAt shippedAt completedAt version pickupCode
+  availableActions { action allowed reason }
+  store { code name phone }
+  customer { nickname phone memberLevel }
+  lines {
+    id productName spec quantity unitPrice { amount } paidAmount { amount }
+    refundedQuantity refundedAmount { amount } isGift sku { skuCode barcode product { name } }
+    product { name }
+  }
+  parcels { carrier trackingNo }
+  events { action toStatus actorType createdAt }
+  afterSales { id status type refundAmount { amount } }
+"""
+
+BY_ORDER = f"query ($id: ID!) {{ order(id: $id) {{ {DETAIL} }} }}"
+BY_NODE = f"query ($id: ID!) {{ node(id: $id) {{ ... on Order {{ {DETAIL} }} }} }}"
+FRAGMENT = f"query ($id: ID!) {{ order(id: $id) {{ ...D }} }} fragment D on Order {{ {DETAIL} }}"
+ALIASED = """query ($id: ID!) { o: order(id: $id) { id s: store { code } c: customer { nickname }
+  l: lines { quantity k: sku { skuCode } } } }"""
+
+
+@pytest.fixture
+def api_settings() -> dict[str, Any]:
+    return {"rate_limit_enabled": False}  # many requests of one viewer
+
+
+async def _ids(api: Api) -> list[str]:
+    r = await api.as_hq().execute("{ orders(first: 20) { edges { node { id } } } }")
+    assert r.errors == []
+    return [e["node"]["id"] for e in r.data["orders"]["edges"]]
+
+
+async def test_order_by_id_equals_the_lazy_walk_for_every_role(api: Api, seed: Seed) -> None:
+    store_id = await seed_order_page(seed, 6)
+    ids = await _ids(api)
+    viewers = (api.as_hq(), api.as_staff(store_id), api.as_role(Role.ANALYST), api.as_shopper(1))
+    shown = 0
+    for viewer in viewers:
+        for id_ in ids:
+            lazy = await viewer.execute(BY_NODE, id=id_)
+            for query in (BY_ORDER, FRAGMENT):
+                found = await viewer.execute(query, id=id_)
+                assert found.errors == lazy.errors == []
+                assert found.data["order"] == lazy.data["node"]
+            shown += found.data["order"] is not None
+    assert 0 < shown < len(ids) * len(viewers)  # some orders hidden from the staff and the shopper
+
+
+async def test_aliases_answer_as_the_plain_fields(api: Api, seed: Seed) -> None:
+    await seed_order_page(seed, 3)
+    hq = api.as_hq()
+    for id_ in await _ids(api):
+        plain = await hq.execute(BY_ORDER, id=id_)
+        aliased = await hq.execute(ALIASED, id=id_)
+        assert aliased.errors == []
+        o: dict[str, Any] = plain.data["order"]
+        a: dict[str, Any] = aliased.data["o"]
+        assert (a["id"], a["s"]["code"], a["c"]["nickname"]) == (
+            o["id"],
+            o["store"]["code"],
+            o["customer"]["nickname"],
+        )
+        expected = [{"quantity": x["quantity"], "k": {"skuCode": x["sku"]["skuCode"]}} for x in o["lines"]]
+        assert a["l"] == expected
+
+
+async def test_order_detail_statements(api: Api, seed: Seed) -> None:
+    await seed_order_page(seed, 3)
+    id_ = (await _ids(api))[0]
+    hq = api.as_hq()
+    await hq.execute(BY_ORDER, id=id_)  # warm
+    counts = {}
+    for name, query in (("order", BY_ORDER), ("node", BY_NODE)):
+        with count_statements() as counter:
+            r = await hq.execute(query, id=id_)
+        assert r.errors == []
+        counts[name] = counter.count
+    # order(id:): the order; its store, customer, lines, SKUs and their products joined (the lines'
+    # own products are those products: none left to read); the lines for the actions and their
+    # after-sale lines; parcels; events; after-sales. node(id:) reads store, customer, lines, SKUs
+    # and products one by one.
+    assert counts == {"order": 7, "node": 11}
+
+
+async def test_a_hidden_order_reads_nothing_more(api: Api, seed: Seed) -> None:
+    await seed_order_page(seed, 3)
+    id_ = (await _ids(api))[0]
+    stranger = api.as_staff(999_999)
+    with count_statements() as counter:
+        r = await stranger.execute(BY_ORDER, id=id_)
+    assert r.errors == []
+    assert r.data["order"] is None
+    assert counter.count == 1
