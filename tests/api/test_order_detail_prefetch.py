@@ -40,6 +40,10 @@ DETAIL = """
 BY_ORDER = f"query ($id: ID!) {{ order(id: $id) {{ {DETAIL} }} }}"
 BY_NODE = f"query ($id: ID!) {{ node(id: $id) {{ ... on Order {{ {DETAIL} }} }} }}"
 FRAGMENT = f"query ($id: ID!) {{ order(id: $id) {{ ...D }} }} fragment D on Order {{ {DETAIL} }}"
+# the refund facts (every column of the lines) beside the shown lines, or without them
+REFUNDS = """id lines { id quantity refundedQuantity } refundableLines { refundableQuantity
+  maxAmount { amount } openAfterSale } availableActions { action allowed reason }"""
+ACTIONS = "id store { code } availableActions { action allowed reason }"
 ALIASED = """query ($id: ID!) { o: order(id: $id) { id s: store { code } c: customer { nickname }
   l: lines { quantity k: sku { skuCode } } } }"""
 
@@ -71,6 +75,38 @@ async def test_order_by_id_equals_the_lazy_walk_for_every_role(api: Api, seed: S
     assert 0 < shown < len(ids) * len(viewers)  # some orders hidden from the staff and the shopper
 
 
+async def test_refund_facts_beside_the_lines_equal_the_lazy_walk(api: Api, seed: Seed) -> None:
+    store_id = await seed_order_page(seed, 4)
+    ids = await _ids(api)
+    viewers = (api.as_hq(), api.as_staff(store_id), api.as_role(Role.ANALYST), api.as_shopper(1))
+    for viewer in viewers:
+        for id_ in ids:
+            for selection in (REFUNDS, ACTIONS):
+                lazy = await viewer.execute(
+                    f"query ($id: ID!) {{ node(id: $id) {{ ... on Order {{ {selection} }} }} }}", id=id_
+                )
+                found = await viewer.execute(
+                    f"query ($id: ID!) {{ order(id: $id) {{ {selection} }} }}", id=id_
+                )
+                assert found.errors == lazy.errors == []
+                assert found.data["order"] == lazy.data["node"]
+
+
+async def test_actions_without_lines_join_the_lines_they_read(api: Api, seed: Seed) -> None:
+    await seed_order_page(seed, 3)
+    id_ = (await _ids(api))[0]
+    query = f"query ($id: ID!) {{ order(id: $id) {{ {ACTIONS} }} }}"
+    counts = {}
+    for name, viewer in (("hq", api.as_hq()), ("analyst", api.as_role(Role.ANALYST))):
+        with count_statements() as counter:
+            r = await viewer.execute(query, id=id_)
+        assert r.errors == []
+        counts[name] = counter.count
+    # hq: the order; its store and lines joined; the lines' after-sale lines. The analyst's actions
+    # read no lines: the order and its store.
+    assert counts == {"hq": 3, "analyst": 2}
+
+
 async def test_aliases_answer_as_the_plain_fields(api: Api, seed: Seed) -> None:
     await seed_order_page(seed, 3)
     hq = api.as_hq()
@@ -100,11 +136,11 @@ async def test_order_detail_statements(api: Api, seed: Seed) -> None:
             r = await hq.execute(query, id=id_)
         assert r.errors == []
         counts[name] = counter.count
-    # order(id:): the order; its store, customer, lines, SKUs and their products joined (the lines'
-    # own products are those products: none left to read); the lines for the actions and their
-    # after-sale lines; parcels; events; after-sales. node(id:) reads store, customer, lines, SKUs
-    # and products one by one.
-    assert counts == {"order": 7, "node": 11}
+    # order(id:): the order; its store, customer, lines (every column: the actions read them too),
+    # SKUs and their products joined (the lines' own products are those products: none left to
+    # read); the lines' after-sale lines; parcels; events; after-sales. node(id:) reads store,
+    # customer, the shown lines, SKUs, products and the actions' lines one by one.
+    assert counts == {"order": 6, "node": 11}
 
 
 async def test_a_hidden_order_reads_nothing_more(api: Api, seed: Seed) -> None:
