@@ -98,7 +98,8 @@ async def prefetch_order(info: Info, order: rows.Order) -> None:
     fills.
 
     When the order's refund facts are read too (`Order._refund_facts`: its lines with every
-    column), the join reads those lines and the narrowed `lines` loader is filled from them."""
+    column and their after-sale lines), the join reads those lines and their after-sale lines, and
+    the narrowed `lines` loader is filled from them."""
     paths = selected_paths(info)
     joins = _joins(info, (), paths)
     narrowed_lines: RowLoader[Any, Any] | None = None
@@ -110,6 +111,7 @@ async def prefetch_order(info: Info, order: rows.Order) -> None:
         elif joins[at][0] is not full:
             narrowed_lines = joins[at][0]
             joins[at] = (full, Order.id)
+        joins.append((info.context.loaders.after_sale_lines_by_line, OrderLine.id))
     if len(joins) >= 2:
         await fill_joined(info.context.sessions, Order.id, [order.id], *joins)
         if narrowed_lines is not None:

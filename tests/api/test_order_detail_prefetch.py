@@ -10,9 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from gql.ids import encode_id
+from models.after_sales.rows import AfterSaleLine
+from models.after_sales.states import AfterSaleStatus
 from models.enums import Role
-from services.db import count_statements
+from models.orders.rows import Order as OrderRow
+from services.db import count_statements, unit_of_work
 from tests.api.conftest import Api
 from tests.api.order_flow import seed_order_page
 from tests.factories import Seed
@@ -102,9 +107,56 @@ async def test_actions_without_lines_join_the_lines_they_read(api: Api, seed: Se
             r = await viewer.execute(query, id=id_)
         assert r.errors == []
         counts[name] = counter.count
-    # hq: the order; its store and lines joined; the lines' after-sale lines. The analyst's actions
-    # read no lines: the order and its store.
-    assert counts == {"hq": 3, "analyst": 2}
+    # hq: the order; its store, lines and their after-sale lines joined. The analyst's actions read
+    # no lines: the order and its store.
+    assert counts == {"hq": 2, "analyst": 2}
+
+
+async def test_lines_with_several_after_sales_equal_the_lazy_walk(api: Api, seed: Seed) -> None:
+    """The after-sale lines joined below the lines repeat a line per after-sale: kept once."""
+    store_id = await seed_order_page(seed, 2)
+    async with seed.sessions() as s:
+        orders = (await s.scalars(select(OrderRow).order_by(OrderRow.id))).all()
+    first, second = await seed.lines_of(orders[0]), await seed.lines_of(orders[1])
+    done = [await seed.after_sale(orders[0], AfterSaleStatus.REFUNDED) for _ in range(2)]
+    pending = await seed.after_sale(orders[0], AfterSaleStatus.PENDING_REVIEW)
+    later = await seed.after_sale(orders[1], AfterSaleStatus.REJECTED)
+    async with unit_of_work(seed.sessions) as s:
+        s.add_all(
+            [
+                AfterSaleLine(
+                    after_sale_id=done[0].id, order_line_id=first[0].id, quantity=1, amount=1, is_open=False
+                ),
+                AfterSaleLine(
+                    after_sale_id=done[1].id, order_line_id=first[0].id, quantity=1, amount=2, is_open=False
+                ),
+                AfterSaleLine(
+                    after_sale_id=pending.id, order_line_id=first[0].id, quantity=1, amount=3, is_open=True
+                ),
+                AfterSaleLine(
+                    after_sale_id=done[1].id, order_line_id=first[1].id, quantity=1, amount=4, is_open=False
+                ),
+                AfterSaleLine(
+                    after_sale_id=later.id, order_line_id=second[1].id, quantity=1, amount=5, is_open=False
+                ),
+            ]
+        )
+    ids = await _ids(api)
+    for viewer in (api.as_hq(), api.as_staff(store_id), api.as_shopper(orders[0].customer_id)):
+        for id_ in ids:
+            for selection in (DETAIL, REFUNDS):
+                lazy = await viewer.execute(
+                    f"query ($id: ID!) {{ node(id: $id) {{ ... on Order {{ {selection} }} }} }}", id=id_
+                )
+                found = await viewer.execute(
+                    f"query ($id: ID!) {{ order(id: $id) {{ {selection} }} }}", id=id_
+                )
+                assert found.errors == lazy.errors == []
+                assert found.data["order"] == lazy.data["node"]
+    r = await api.as_hq().execute(BY_ORDER, id=encode_id("Order", orders[0].id))
+    lines = r.data["order"]["lines"]
+    assert len(lines) == len(first) == 2
+    assert len({line["id"] for line in lines}) == 2
 
 
 async def test_aliases_answer_as_the_plain_fields(api: Api, seed: Seed) -> None:
@@ -136,11 +188,11 @@ async def test_order_detail_statements(api: Api, seed: Seed) -> None:
             r = await hq.execute(query, id=id_)
         assert r.errors == []
         counts[name] = counter.count
-    # order(id:): the order; its store, customer, lines (every column: the actions read them too),
-    # SKUs and their products joined (the lines' own products are those products: none left to
-    # read); the lines' after-sale lines; parcels; events; after-sales. node(id:) reads store,
+    # order(id:): the order; its store, customer, lines (every column: the actions read them too)
+    # with their after-sale lines, SKUs and their products joined (the lines' own products are
+    # those products: none left to read); parcels; events; after-sales. node(id:) reads store,
     # customer, the shown lines, SKUs, products and the actions' lines one by one.
-    assert counts == {"order": 6, "node": 11}
+    assert counts == {"order": 5, "node": 11}
 
 
 async def test_a_hidden_order_reads_nothing_more(api: Api, seed: Seed) -> None:
