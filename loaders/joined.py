@@ -9,9 +9,11 @@ without rows). A list's prefetch (gql/resolvers/order_prefetch.py) then reads it
 relations, and theirs, in one round trip instead of one statement per loader.
 
 Invariants: only unscoped loaders (with a `Shape`) take part, at most one of them a list loader
-(so no row is repeated for a pair of lists); a key a loader already holds or is loading keeps
-its value; a key met without a row (a dangling reference) is left unfilled, so the loader reads
-it itself if it is ever asked, as it would have. The root's own rows are not kept.
+hanging on the root's rows (so no row is repeated for a pair of lists) and at most one list below
+that list's rows (each of its rows then repeats, in a run, and is kept once); a key a loader
+already holds or is loading keeps its value; a key met without a row (a dangling reference) is
+left unfilled, so the loader reads it itself if it is ever asked, as it would have. The root's own
+rows are not kept.
 
 `read_joined_page(sessions, joins, query)` does the same with a list page's own statement as the root
 (services/pagination.py `PageQuery`, a subquery numbered in its order): the page's snapshots and
@@ -154,10 +156,17 @@ def _fill(
         values, futures = loader.values, loader.futures
         if shape.many:
             grouped: dict[Any, list[Any]] = {}
+            below = next((p[2] for s, p in zip(shapes, parts, strict=True) if s.many and p[2] > on_at), -1)
+            last: Any = None
             for row in rows:
                 items = grouped.setdefault(row[on_at], [])
-                if row[at] is not None:
-                    items.append(new(cls, row[start:end]))
+                if row[at] is None:
+                    continue
+                if below >= 0:  # a list below repeats each item in a run: its `on` tells the item
+                    if items and row[below] == last:
+                        continue
+                    last = row[below]
+                items.append(new(cls, row[start:end]))
             for parent, items in grouped.items():
                 if parent is not None and parent not in values and parent not in futures:
                     values[parent] = items
@@ -172,8 +181,9 @@ def _shapes(joins: tuple[Join, ...]) -> list[Shape]:
     shapes = [loader.shape for loader, _ in joins if loader.shape is not None]
     if len(shapes) < len(joins):
         raise ValueError("fill_joined fills unscoped loaders only (a RowLoader with a shape)")
-    if len([shape for shape in shapes if shape.many]) > 1:
-        raise ValueError("fill_joined joins at most one list loader")
+    lists = [(shape, on) for shape, (_, on) in zip(shapes, joins, strict=True) if shape.many]
+    if len(lists) > 2 or (len(lists) == 2 and lists[1][1].class_ is not lists[0][0].entity):
+        raise ValueError("fill_joined joins one list loader, and at most one list below its rows")
     return shapes
 
 

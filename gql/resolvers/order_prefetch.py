@@ -11,12 +11,17 @@ answer synchronously (gql/engine/loaded.py).
 Invariant: only what is selected is loaded, into the loaders the fields would have read and with
 the columns they would have read, so answers and scoping are the same with or without it
 (tests/api/test_order_list_prefetch.py); statements: the page and at most two.
+
+One order (the `order` root field) reads its selected relations the same way with the order's id
+as the root (`prefetch_order`, loaders/joined.py `fill_joined`) once it has found the order
+through its scoped loader: one statement for store, customer, lines and their SKUs and products.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import partial
+from typing import Any
 
 from gql.context import Info
 from gql.engine import Path, narrowed_loader, selected_paths
@@ -24,12 +29,15 @@ from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.stores import STORE_FIELDS
-from loaders.joined import Join, read_joined_page
+from loaders.base import RowLoader
+from loaders.joined import Join, fill_joined, read_joined_page
 from models.catalog.rows import Sku
+from models.enums import Role
 from models.orders import rows
 from models.orders.rows import Order, OrderLine
 from services.driver_reads import one_connection
 from services.pagination import PageRead
+from services.row_snapshots import snapshot_type
 
 
 def _keys(values: Iterable[int | None]) -> list[int]:
@@ -81,3 +89,53 @@ async def prefetch_orders(
     async with one_connection(info.context.sessions.kw["bind"]):
         per_order = await lines.fill([o.id for o in orders])
         await products.fill(_keys(line.product_id for rows_ in per_order.values() for line in rows_))
+
+
+async def prefetch_order(info: Info, order: rows.Order) -> None:
+    """Fill the loaders of the relations the document selects below one order (a root field that
+    found `order` through its scoped loader) from one joined statement, when it selects two or
+    more of them (one alone is read as cheaply by its own loader); then what `prefetch_orders`
+    fills.
+
+    When the order's refund facts are read too (`Order._refund_facts`: its lines with every
+    column and their after-sale lines), the join reads those lines and their after-sale lines, and
+    the narrowed `lines` loader is filled from them."""
+    paths = selected_paths(info)
+    joins = _joins(info, (), paths)
+    narrowed_lines: RowLoader[Any, Any] | None = None
+    if _reads_refund_facts(info, paths):
+        full = info.context.loaders.lines_by_order
+        at = next((i for i, (loader, _) in enumerate(joins) if loader.shape and loader.shape.many), None)
+        if at is None:
+            joins.append((full, Order.id))
+        elif joins[at][0] is not full:
+            narrowed_lines = joins[at][0]
+            joins[at] = (full, Order.id)
+        joins.append((info.context.loaders.after_sale_lines_by_line, OrderLine.id))
+    if len(joins) >= 2:
+        await fill_joined(info.context.sessions, Order.id, [order.id], *joins)
+        if narrowed_lines is not None:
+            _project(info.context.loaders.lines_by_order, narrowed_lines, order.id)
+    await prefetch_orders(info, [order], at=(), paths=paths)
+
+
+def _reads_refund_facts(info: Info, paths: frozenset[Path]) -> bool:
+    """Whether the order's fields read `Order._refund_facts` (as `availableActions` and
+    `refundableLines` decide); a wrong answer costs a statement, never a different result."""
+    if ("refundableLines",) in paths:
+        return True
+    role = info.context.principal.role
+    return ("availableActions",) in paths and role is not None and role is not Role.ANALYST
+
+
+def _project(full: RowLoader[Any, Any], narrowed: RowLoader[Any, Any], key: Any) -> None:
+    """`narrowed` (the same rows, fewer columns) given `full`'s list for `key` cut to its columns."""
+    shape = narrowed.shape
+    if shape is None or key not in full.values or key in narrowed.values or key in narrowed.futures:
+        return
+    cls = snapshot_type(shape.entity, shape.keep)
+    every: tuple[str, ...] = snapshot_type(shape.entity, None)._fields  # type: ignore[attr-defined]
+    kept: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+    at = [every.index(name) for name in kept]
+    new = tuple.__new__
+    narrowed.values[key] = [new(cls, [item[i] for i in at]) for item in full.values[key]]

@@ -8,6 +8,7 @@ from gql.context import Info
 from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import order_mutation, run, user_error, visible_order
+from gql.resolvers.order_prefetch import prefetch_order
 from gql.schema.order_mutations import (
     AcceptOrderInput,
     AddParcelTraceInput,
@@ -51,7 +52,10 @@ class OrderQueries:
             row = await order_service.find_order_by_no(
                 info.context.sessions, info.context.principal, order_no
             )
-        return Order.from_row(row) if row else None
+        if row is None:
+            return None
+        await prefetch_order(info, row)
+        return Order.from_row(row)
 
 
 def _order_id(value: strawberry.ID) -> int:
