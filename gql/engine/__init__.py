@@ -6,8 +6,9 @@
   the failures answered at once instead of being run again).
 - Schema types declare how they are built from row snapshots with `RowFields` (and `computed`),
   and their relation fields as `strawberry.field(resolver=Relation(...).resolve_by(attribute))`.
-- List resolvers ask what a document selects with `selected_paths` / `selected_columns`, and fill
-  the request's narrowed loaders ahead of the walk with `narrowed_loader(...).fill(keys)`.
+- List resolvers ask what a document selects with `selected_paths` / `selected_columns` (or which
+  fields of a type, `selected_python_fields`), and fill the request's narrowed loaders ahead of
+  the walk with `narrowed_loader(...).fill(keys)`.
 
 Nothing outside gql/engine/ imports its modules (tests/unit/test_engine_seam.py), except the
 engine's own tests under tests/*/engine/.
@@ -18,7 +19,7 @@ from gql.engine.heap import YOUNG_THRESHOLD, freeze_startup_heap
 from gql.engine.loaded import Relation
 from gql.engine.narrowed import narrowed_loader
 from gql.engine.row_views import Computed, RowFields, computed
-from gql.engine.selection import Path, selected_columns, selected_paths
+from gql.engine.selection import Path, selected_columns, selected_paths, selected_python_fields
 
 __all__ = [
     "YOUNG_THRESHOLD",
@@ -33,4 +34,5 @@ __all__ = [
     "narrowed_loader",
     "selected_columns",
     "selected_paths",
+    "selected_python_fields",
 ]

@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 
 from gql.context import Info
-from gql.engine.selection import selected_python_fields
+from gql.engine import selected_python_fields
 from gql.schema.catalog import Category, Product
 from gql.schema.common import Money, money
 from gql.schema.metrics_figures import (

@@ -80,6 +80,7 @@ async def _seed(seed: Seed) -> tuple[int, int]:
             fulfillment=Fulfillment.STORE_DELIVERY if i % 3 else Fulfillment.SELF_PICKUP,
             created_at=T0 + timedelta(hours=i),
             parcels=1 if status is OrderStatus.SHIPPED else 0,
+            completed_at=T0 + timedelta(hours=i + 1) if status is OrderStatus.COMPLETED else None,
         )
         if status is OrderStatus.COMPLETED:
             await seed.after_sale(order, AfterSaleStatus.PENDING_REVIEW)
