@@ -5,6 +5,11 @@ loopback with the Amber preset over the same PostgreSQL schema, and gives the qu
 for the same order-list shape as `bench.scenarios.ORDER_LIST`: 50 completed orders, newest first,
 four scalars, store, customer, and each line's SKU and product. PostGraphile 5 wants Node 22's
 `Promise.withResolvers`; on Node 20 a three-line `--require` polyfill supplies it.
+
+With `workers` > 1 a small launcher forks that many PostGraphile processes with Node's `cluster`
+module: they share one port, the primary hands each new connection to the next worker in turn
+(round-robin, the Linux default), as uvicorn's workers share ours. The primary does no per-request
+work, so there is no proxy hop to pay for; its CPU is reported apart.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.server import free_port
+from bench.server import Server, free_port, wait_for_workers
 
 VERSION = "5"
 
@@ -30,6 +35,30 @@ POLYFILL = """if (typeof Promise.withResolvers !== "function") {
     return { promise, resolve, reject };
   };
 
+}
+"""
+
+# Started instead of the CLI for several workers: the primary forks PGL_WORKERS copies of the CLI,
+# which share the port. A worker that dies ends the run rather than leaving fewer workers measured.
+CLUSTER = """const cluster = require("node:cluster");
+const path = require("node:path");
+const workers = Number(process.env.PGL_WORKERS || "1");
+if (cluster.isPrimary && workers > 1) {
+  let stopping = false;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (!stopping) {
+      console.error(`worker ${worker.process.pid} exited (${code ?? signal})`);
+      process.exit(1);
+    }
+  });
+  process.on("SIGTERM", () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers)) worker.process.kill("SIGTERM");
+    setTimeout(() => process.exit(0), 200);
+  });
+} else {
+  require(path.join(__dirname, "node_modules", "postgraphile", "dist", "cli-run.js"));
 }
 """
 
@@ -84,6 +113,7 @@ def install(directory: Path) -> Path:
         raise SystemExit("--compare-postgraphile needs node and npm on PATH")
     (directory / "package.json").write_text('{"name": "pgl-bench", "private": true}\n')
     (directory / "polyfill.cjs").write_text(POLYFILL)
+    (directory / "cluster.cjs").write_text(CLUSTER)
     print(f"installing postgraphile@{VERSION} from npm into {directory} …", flush=True)
     subprocess.run(
         ["npm", "install", "--silent", "--no-audit", "--no-fund", f"postgraphile@{VERSION}"],
@@ -94,14 +124,15 @@ def install(directory: Path) -> Path:
 
 
 @contextlib.contextmanager
-def running_postgraphile(database_url: str, timeout: float = 120.0) -> Iterator[tuple[str, int, int]]:
-    """(host, port, pid) of a PostGraphile process serving /graphql; removed with its directory after."""
+def running_postgraphile(database_url: str, timeout: float = 120.0, workers: int = 1) -> Iterator[Server]:
+    """PostGraphile serving /graphql with `workers` processes; removed with its directory after."""
     with tempfile.TemporaryDirectory(prefix="pgl-bench-") as tmp:
         directory = Path(tmp)
         cli = install(directory)
+        launcher = cli if workers == 1 else directory / "cluster.cjs"
         port = free_port()
         cmd = [
-            "node", "--require", str(directory / "polyfill.cjs"), str(cli),
+            "node", "--require", str(directory / "polyfill.cjs"), str(launcher),
             "-P", "postgraphile/presets/amber", "-c", plain_postgres_url(database_url),
             "-s", "public", "-p", str(port), "-n", "127.0.0.1",
         ]  # fmt: skip
@@ -109,13 +140,19 @@ def running_postgraphile(database_url: str, timeout: float = 120.0) -> Iterator[
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "NODE_ENV": "production",
             "HOME": str(directory),
+            "PGL_WORKERS": str(workers),
         }
         process = subprocess.Popen(
             cmd, cwd=directory, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         try:
+            deadline = time.monotonic() + timeout
             _wait_ready(port, process, timeout)
-            yield "127.0.0.1", port, process.pid
+            if workers == 1:
+                yield Server("127.0.0.1", port, process.pid)
+            else:
+                pids = wait_for_workers(process.pid, workers, deadline)
+                yield Server("127.0.0.1", port, process.pid, pids)
         finally:
             process.terminate()
             try:

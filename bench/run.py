@@ -12,6 +12,12 @@ server's peak RSS. `--compare-postgraphile` also installs PostGraphile v5 into a
 the same order-list shape against it and prints the ratio. Everything goes to
 `bench/results/<timestamp>.json` as well, so runs can be compared.
 
+`--workers N` runs both servers at machine saturation: uvicorn `--workers N`, and N PostGraphile
+processes sharing one port through Node's cluster module (`bench/postgraphile.py`). CPU and RSS
+are summed over the workers; the supervisor's (cluster primary's) CPU is reported apart, `front`,
+so it can be added or not. Concurrency defaults to 8 per worker; the load generator's own CPU
+(share of one core) is reported too: near 1.0 it, not the servers, is the limit.
+
 The load generator shares the machine: on 2 cores it takes one, the server and PostgreSQL the
 other. Numbers compare runs on the same machine kind, not absolute capacity.
 """
@@ -23,6 +29,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -37,6 +44,7 @@ from bench.prepare import seed_and_vacuum
 from bench.scenarios import Scenario, build_scenarios
 from bench.server import (
     BENCH_SECRET,
+    Server,
     database_cpu_seconds,
     process_cpu_seconds,
     process_rss_mb,
@@ -113,52 +121,71 @@ async def statements_per_request(url: str, scenarios: list[Scenario]) -> dict[st
     return counts
 
 
+def own_cpu_seconds() -> float:
+    """User + system CPU of this process (the load generator) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def measure(
-    host: str,
-    port: int,
-    requests: list[Request],
-    pid: int,
-    seconds: float,
-    concurrency: int,
+    server: Server, requests: list[Request], seconds: float, concurrency: int
 ) -> dict[str, Any]:
     """Warm up, then load for `seconds` while sampling the server's RSS; the figures of one scenario.
 
-    CPU per request (the server process's user + system time over the measured requests) is the
-    figure that stays comparable when other work shares the machine; req/s is what a client sees.
-    DB CPU per request is PostgreSQL's share (all its processes on this machine).
+    CPU per request (the serving processes' user + system time over the measured requests, summed
+    over the workers) is the figure that stays comparable when other work shares the machine;
+    req/s is what a client sees. DB CPU per request is PostgreSQL's share (all its processes on
+    this machine); `front` is the supervisor's or cluster primary's, with several workers.
     """
+    host, port, pids = server.host, server.port, server.serving_pids
     warm = await run_load(host, port, requests, concurrency=concurrency, seconds=max(1.0, seconds / 5))
     if warm.errors:
         raise SystemExit(f"{warm.errors} failed requests while warming up; first: {warm.first_error}")
 
-    peak = process_rss_mb(pid)
-    cpu_before = process_cpu_seconds(pid)
+    def rss() -> float:
+        return sum(process_rss_mb(pid) for pid in pids)
+
+    def cpu_now() -> float:
+        return sum(process_cpu_seconds(pid) for pid in pids)
+
+    front = server.front_pid
+    peak = rss()
+    cpu_before = cpu_now()
+    front_before = process_cpu_seconds(front) if front else 0.0
+    own_before = own_cpu_seconds()
     db_before = database_cpu_seconds()
     stop = asyncio.Event()
 
     async def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, process_rss_mb(pid))
+            peak = max(peak, rss())
             await asyncio.sleep(0.25)
 
     sampler = asyncio.create_task(sample())
     result: LoadResult = await run_load(host, port, requests, concurrency=concurrency, seconds=seconds)
-    cpu = process_cpu_seconds(pid) - cpu_before
+    cpu = cpu_now() - cpu_before
+    front_cpu = process_cpu_seconds(front) - front_before if front else 0.0
+    own_cpu = own_cpu_seconds() - own_before
     db_cpu = database_cpu_seconds() - db_before
     stop.set()
     await sampler
     if result.errors:
         raise SystemExit(f"{result.errors} failed requests; first: {result.first_error}")
+    per_request = 1000 / max(1, result.requests)
     return {
         "requests": result.requests,
         "rps": round(result.rps, 1),
         "p50_ms": round(result.percentile(50) * 1000, 1),
         "p95_ms": round(result.percentile(95) * 1000, 1),
         "p99_ms": round(result.percentile(99) * 1000, 1),
-        "cpu_ms_per_request": round(cpu * 1000 / max(1, result.requests), 2),
-        "db_cpu_ms_per_request": round(db_cpu * 1000 / max(1, result.requests), 2),
+        "cpu_ms_per_request": round(cpu * per_request, 2),
+        "db_cpu_ms_per_request": round(db_cpu * per_request, 2),
         "peak_rss_mb": round(peak, 1),
+        "workers": len(pids),
+        "front_cpu_ms_per_request": round(front_cpu * per_request, 3),
+        "server_cores_busy": round(cpu / result.seconds, 2),
+        "loadgen_core_share": round(own_cpu / result.seconds, 2),
     }
 
 
@@ -168,7 +195,7 @@ def requests_of(s: Scenario, settings: Settings) -> list[Request]:
 
 
 async def run_scenarios(
-    url: str, scenarios: list[Scenario], seconds: float, concurrency: int
+    url: str, scenarios: list[Scenario], seconds: float, concurrency: int, workers: int = 1
 ) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for server, extra in SERVER_ENV.items():
@@ -176,13 +203,12 @@ async def run_scenarios(
         if not chosen:
             continue
         settings = bench_settings(url, server)
-        with running_server(url, extra) as srv:
+        with running_server(url, extra, workers=workers) as srv:
             for s in chosen:
                 print(f"  {s.name} …", flush=True)
                 out[s.name] = await measure(
-                    srv.host, srv.port, requests_of(s, settings), srv.pid,
-                    seconds * s.seconds_factor, concurrency,
-                )  # fmt: skip
+                    srv, requests_of(s, settings), seconds * s.seconds_factor, concurrency
+                )
     return out
 
 
@@ -200,6 +226,7 @@ async def compare_postgraphile(
     page_size: int,
     counted: bool = True,
     detail_ids: list[int] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """PostGraphile's order list (or, given `detail_ids`, its order detail of those orders, in turn)."""
     if detail_ids:
@@ -207,8 +234,8 @@ async def compare_postgraphile(
     else:
         document = postgraphile.ORDER_LIST if counted else uncounted(postgraphile.ORDER_LIST)
         requests = [graphql(document, {"first": page_size})]
-    with postgraphile.running_postgraphile(url) as (host, port, pid):
-        return await measure(host, port, requests, pid, seconds, concurrency)
+    with postgraphile.running_postgraphile(url, workers=workers) as server:
+        return await measure(server, requests, seconds, concurrency)
 
 
 def print_table(results: dict[str, Any]) -> None:
@@ -235,6 +262,33 @@ def print_table(results: dict[str, Any]) -> None:
                 f"\n{document} mallgraph / PostGraphile: req/s {results['postgraphile_ratio']:.2f}, "
                 f"server CPU per request (its ÷ ours) {results['postgraphile_cpu_ratio']:.2f}"
             )
+    if results.get("workers", 1) > 1:
+        print_saturation(results)
+
+
+def print_saturation(results: dict[str, Any]) -> None:
+    """With several workers: how busy the workers were, the front process and the load generator."""
+    heads = ("workers", "cores", "front ms", "loadgen")
+    print(f"\n{'saturation':26} " + " ".join(f"{h:>8}" for h in heads))
+    rows = dict(results["scenarios"])
+    if results.get("postgraphile"):
+        rows["postgraphile " + results["postgraphile"].get("document", "order_list")] = results[
+            "postgraphile"
+        ]
+    for name, r in rows.items():
+        print(
+            f"{name:26} {r['workers']:8d} {r['server_cores_busy']:8.2f} "
+            f"{r['front_cpu_ms_per_request']:8.3f} {r['loadgen_core_share']:8.2f}"
+        )
+    if "postgraphile_cpu_ratio_with_front" in results:
+        print(
+            "server CPU per request with the front process (its ÷ ours) "
+            f"{results['postgraphile_cpu_ratio_with_front']:.2f}"
+        )
+    print(
+        "cores: worker CPU seconds per second; front: supervisor / cluster primary CPU per request; "
+        "loadgen: the load generator's share of one core (near 1.00 it is the limit)"
+    )
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
@@ -254,12 +308,17 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         scenarios = [replace(s, query=uncounted(s.query)) if s.name == "order_list" else s for s in scenarios]
     print("counting SQL statements per request …", flush=True)
     sql = await statements_per_request(url, scenarios)
-    print(f"load: {args.concurrency} connections, {args.seconds:g} s per scenario", flush=True)
-    measured = await run_scenarios(url, scenarios, args.seconds, args.concurrency)
+    workers: int = args.workers
+    concurrency: int = args.concurrency or 8 * workers
+    print(
+        f"load: {concurrency} connections, {args.seconds:g} s per scenario, {workers} worker(s)", flush=True
+    )
+    measured = await run_scenarios(url, scenarios, args.seconds, concurrency, workers)
     results: dict[str, Any] = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "concurrency": args.concurrency,
+        "concurrency": concurrency,
+        "workers": workers,
         "seconds": args.seconds,
         "page_size": args.page_size,
         "uncounted": args.uncounted,
@@ -270,7 +329,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         detail = [s for s in scenarios if s.name == "order_detail"] if len(scenarios) == 1 else []
         ids = [decode_id(v["id"], "Order") for v in detail[0].variables] if detail else None
         pgl = await compare_postgraphile(
-            url, args.seconds, args.concurrency, args.page_size, counted=not args.uncounted, detail_ids=ids
+            url, args.seconds, concurrency, args.page_size, not args.uncounted, ids, workers
         )
         results["postgraphile"] = {**pgl, "document": "order_detail" if detail else "order_list"}
         ours = results["scenarios"].get("order_detail" if detail else "order_list")
@@ -278,6 +337,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             results["postgraphile_ratio"] = round(ours["rps"] / pgl["rps"], 3)
             cpu = pgl["cpu_ms_per_request"] / ours["cpu_ms_per_request"]
             results["postgraphile_cpu_ratio"] = round(cpu, 3)
+            if workers > 1:  # the same ratio with each side's supervisor / cluster primary added
+                theirs = pgl["cpu_ms_per_request"] + pgl["front_cpu_ms_per_request"]
+                mine = ours["cpu_ms_per_request"] + ours["front_cpu_ms_per_request"]
+                results["postgraphile_cpu_ratio_with_front"] = round(theirs / mine, 3)
     return results
 
 
@@ -288,7 +351,13 @@ def main(argv: list[str] | None = None) -> None:
         "--orders", type=int, default=100_000, help="orders to generate into an empty database"
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per scenario")
-    parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections")
+    parser.add_argument("--concurrency", type=int, help="keep-alive connections (default 8 per worker)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes: uvicorn --workers N, and N PostGraphile processes (cluster)",
+    )
     parser.add_argument("--page-size", type=int, default=50, help="orders per page of the order list")
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--compare-postgraphile", action="store_true", help="also run PostGraphile v5")
@@ -298,6 +367,8 @@ def main(argv: list[str] | None = None) -> None:
         help="leave totalCount out of both order-list documents (execution without counting)",
     )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     results = asyncio.run(main_async(args))
     print_table(results)
     RESULTS.mkdir(exist_ok=True)

@@ -1,4 +1,9 @@
-"""Start the real server for a benchmark: uvicorn, one worker, production settings, on loopback."""
+"""Start the real server for a benchmark: uvicorn, production settings, on loopback.
+
+One worker by default (the server process serves requests itself). With `workers` > 1, uvicorn's
+supervisor forks that many worker processes sharing one listening socket; `Server.workers` lists
+their pids so CPU and memory can be summed over them, the supervisor reported apart.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,17 @@ class Server:
     host: str
     port: int
     pid: int
+    workers: tuple[int, ...] = ()  # worker pids when `pid` is a supervisor; empty: `pid` serves
+
+    @property
+    def serving_pids(self) -> tuple[int, ...]:
+        """The processes that serve requests: the workers, or the server process itself."""
+        return self.workers or (self.pid,)
+
+    @property
+    def front_pid(self) -> int | None:
+        """The supervisor (or cluster primary) in front of the workers; None with one process."""
+        return self.pid if self.workers else None
 
     def cpu_seconds(self) -> float:
         """User + system CPU the server process has used so far, from /proc (Linux)."""
@@ -68,6 +84,38 @@ def database_cpu_seconds() -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def child_pids(pid: int) -> tuple[int, ...]:
+    """Direct children of a process, from /proc (Linux), in pid order."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            rest = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(rest[1]) == pid:
+            children.append(int(stat.parent.name))
+    return tuple(sorted(children))
+
+
+def _is_helper(pid: int) -> bool:
+    """multiprocessing's resource tracker, which uvicorn's supervisor also starts: not a worker."""
+    try:
+        return b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+
+
+def wait_for_workers(pid: int, workers: int, deadline: float) -> tuple[int, ...]:
+    """The pids of `workers` worker children of `pid` once they all exist (RuntimeError at `deadline`)."""
+    while True:
+        children = tuple(c for c in child_pids(pid) if not _is_helper(c))
+        if len(children) >= workers:
+            return children
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{len(children)} of {workers} worker processes started")
+        time.sleep(0.2)
+
+
 def process_rss_mb(pid: int) -> float:
     """Resident memory of a process, from /proc (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -95,9 +143,16 @@ def server_env(database_url: str, extra: dict[str, str] | None = None) -> dict[s
 
 @contextlib.contextmanager
 def running_server(
-    database_url: str, extra_env: dict[str, str] | None = None, timeout: float = 60.0
+    database_url: str,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+    workers: int = 1,
 ) -> Iterator[Server]:
-    """uvicorn gql.app:create_app with 1 worker; stopped (SIGTERM, then SIGKILL) on exit."""
+    """uvicorn gql.app:create_app with `workers` processes; stopped (SIGTERM, then SIGKILL) on exit.
+
+    With several workers this yields once /readyz answered and all of them exist; a worker still
+    starting leaves its connections to the others, so callers warm up before they measure.
+    """
     port = free_port()
     cmd = [
         sys.executable,
@@ -110,7 +165,7 @@ def running_server(
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--no-access-log",
         "--loop",
         "uvloop",
@@ -132,7 +187,10 @@ def running_server(
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start (exit code {process.poll()})")
             time.sleep(0.2)
-        yield Server("127.0.0.1", port, process.pid)
+        if workers == 1:
+            yield Server("127.0.0.1", port, process.pid)
+        else:
+            yield Server("127.0.0.1", port, process.pid, wait_for_workers(process.pid, workers, deadline))
     finally:
         process.send_signal(signal.SIGTERM)
         try:
