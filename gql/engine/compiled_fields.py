@@ -250,11 +250,14 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
         "NA": NEVER_AWAITABLE,
         "VIEWS": VIEW_CLASSES,
         "MISSING": MISSING,
+        "_new": object.__new__,
     }
     lines = [
         "def fill(source, path, target, next_work, pending, x):",
         f"    {', '.join(STEPS)} = x[:{len(STEPS)}]",
     ]
+    if any(plan.relation is not None for _, _, plan, _ in entries):
+        lines.append("    nl = executor.narrowed_loaders")  # for the relations' `now_lines`
     taken = len(STEPS) - 1
     for index, (key, _, plan, kind) in enumerate(entries):
         if not key.isidentifier():

@@ -82,10 +82,10 @@ def object_lines(
     if plan.relation is not None:
         # The relation's value without an Info when its row is loaded; else the resolver, as below.
         namespace[f"c{index}"] = plan.call
-        namespace[f"rel{index}"], attribute = plan.relation
+        relation, attribute = plan.relation
         lines += [
             "    info = None",
-            f"    r = rel{index}.now(executor, {read_expr(namespace, index, attribute)})",
+            *relation.now_lines(namespace, index, read_expr(namespace, index, attribute), "    "),
             "    if r is MISSING:",
             f"        info = {make_info}",
             f"        r = c{index}(source, info)",
