@@ -19,6 +19,7 @@ identifiers) and attribute names checked to be identifiers; values are passed in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -252,10 +253,7 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
         "MISSING": MISSING,
         "_new": object.__new__,
     }
-    lines = [
-        "def fill(source, path, target, next_work, pending, x):",
-        f"    {', '.join(STEPS)} = x[:{len(STEPS)}]",
-    ]
+    lines = []
     if any(plan.relation is not None for _, _, plan, _ in entries):
         lines.append("    nl = executor.narrowed_loaders")  # for the relations' `now_lines`
     taken = len(STEPS) - 1
@@ -305,7 +303,10 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
                 "            raise Fallback",
                 f"        target[{key!r}] = c",
             ]
-    source = "\n".join(lines) + "\n"
+    body = "\n".join(lines)
+    # Only the steps the body names are read from `x` (a fill of leaves reads none).
+    steps = [f"    {name} = x[{n}]" for n, name in enumerate(STEPS) if re.search(rf"\b{name}\b", body)]
+    source = "\n".join(["def fill(source, path, target, next_work, pending, x):", *steps, body]) + "\n"
     exec(compile(source, f"<fill of {parent_type.name}>", "exec"), namespace)
     fill: Fill = namespace["fill"]
     return fill
