@@ -109,16 +109,20 @@ def enum_names(type_: GraphQLEnumType) -> tuple[type[Any], dict[Any, Any]] | Non
 
 
 def compile_fill(
-    parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: frozenset[int] = frozenset()
+    parent_type: GraphQLObjectType,
+    entries: Sequence[Entry],
+    inline: frozenset[int] = frozenset(),
+    leaves: frozenset[int] = frozenset(),
 ) -> Fill:
     """The generated fill of `entries` on `parent_type`, made once per process per shape; `inline`:
-    the indices of OBJECT and OBJECTS entries whose objects are filled at once (`plan_fill`)."""
-    shape = (parent_type, tuple((key, id(plan), kind) for key, _, plan, kind in entries), inline)
+    the indices of OBJECT and OBJECTS entries whose objects are filled at once (`plan_fill`);
+    `leaves`: those of them whose objects' selection is all leaves (their fill reads no path)."""
+    shape = (parent_type, tuple((key, id(plan), kind) for key, _, plan, kind in entries), inline, leaves)
     found = _FILLS.get(shape)
     if found is None:
         if len(_FILLS) >= _MAX_FILLS:
             _FILLS.clear()
-        found = _FILLS[shape] = _generate(parent_type, entries, inline)
+        found = _FILLS[shape] = _generate(parent_type, entries, inline, leaves)
     return found
 
 
@@ -187,7 +191,7 @@ def plan_fill(
     """
     entries = plan_entries(schema, parent_type, fields)
     x = list(steps)
-    inline = set()
+    inline, leaves = set(), set()
     for index, (_, details, plan, kind) in enumerate(entries):
         if kind is LEAF:
             continue
@@ -201,12 +205,13 @@ def plan_fill(
             children = plan_entries(schema, type_, subfields)
             if children and all(child[3] is LEAF for child in children):
                 inline.add(index)
+                leaves.add(index)
                 x += [subfields, compile_fill(type_, children), steps]
             else:
                 if _reads_only(schema, children, grouped):
                     inline.add(index)
                 x += [subfields, *planned(type_, subfields)]
-    return compile_fill(parent_type, entries, frozenset(inline)), tuple(x)
+    return compile_fill(parent_type, entries, frozenset(inline), frozenset(leaves)), tuple(x)
 
 
 def _reads_only(
@@ -240,7 +245,9 @@ value, target, key, next_work, pending)`), the completion of one list item
 executor (for `LazyInfo`)."""
 
 
-def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: frozenset[int]) -> Fill:
+def _generate(
+    parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: frozenset[int], leaves: frozenset[int]
+) -> Fill:
     namespace: dict[str, Any] = {
         "leaf": leaf,
         "T": parent_type,
@@ -262,7 +269,9 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
             raise ValueError(f"not a GraphQL name: {key!r}")
         namespace[f"p{index}"] = plan
         if kind is OBJECT or kind is OBJECTS:
-            lines += object_lines(namespace, index, key, plan, kind, taken + 1, index in inline)
+            lines += object_lines(
+                namespace, index, key, plan, kind, taken + 1, index in inline, index in leaves
+            )
             taken += 4
             continue
         if kind is not LEAF:
