@@ -19,6 +19,7 @@ identifiers) and attribute names checked to be identifiers; values are passed in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -108,16 +109,20 @@ def enum_names(type_: GraphQLEnumType) -> tuple[type[Any], dict[Any, Any]] | Non
 
 
 def compile_fill(
-    parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: frozenset[int] = frozenset()
+    parent_type: GraphQLObjectType,
+    entries: Sequence[Entry],
+    inline: frozenset[int] = frozenset(),
+    leaves: frozenset[int] = frozenset(),
 ) -> Fill:
     """The generated fill of `entries` on `parent_type`, made once per process per shape; `inline`:
-    the indices of OBJECT and OBJECTS entries whose objects are filled at once (`plan_fill`)."""
-    shape = (parent_type, tuple((key, id(plan), kind) for key, _, plan, kind in entries), inline)
+    the indices of OBJECT and OBJECTS entries whose objects are filled at once (`plan_fill`);
+    `leaves`: those of them whose objects' selection is all leaves (their fill reads no path)."""
+    shape = (parent_type, tuple((key, id(plan), kind) for key, _, plan, kind in entries), inline, leaves)
     found = _FILLS.get(shape)
     if found is None:
         if len(_FILLS) >= _MAX_FILLS:
             _FILLS.clear()
-        found = _FILLS[shape] = _generate(parent_type, entries, inline)
+        found = _FILLS[shape] = _generate(parent_type, entries, inline, leaves)
     return found
 
 
@@ -186,7 +191,7 @@ def plan_fill(
     """
     entries = plan_entries(schema, parent_type, fields)
     x = list(steps)
-    inline = set()
+    inline, leaves = set(), set()
     for index, (_, details, plan, kind) in enumerate(entries):
         if kind is LEAF:
             continue
@@ -200,12 +205,13 @@ def plan_fill(
             children = plan_entries(schema, type_, subfields)
             if children and all(child[3] is LEAF for child in children):
                 inline.add(index)
+                leaves.add(index)
                 x += [subfields, compile_fill(type_, children), steps]
             else:
                 if _reads_only(schema, children, grouped):
                     inline.add(index)
                 x += [subfields, *planned(type_, subfields)]
-    return compile_fill(parent_type, entries, frozenset(inline)), tuple(x)
+    return compile_fill(parent_type, entries, frozenset(inline), frozenset(leaves)), tuple(x)
 
 
 def _reads_only(
@@ -239,7 +245,9 @@ value, target, key, next_work, pending)`), the completion of one list item
 executor (for `LazyInfo`)."""
 
 
-def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: frozenset[int]) -> Fill:
+def _generate(
+    parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: frozenset[int], leaves: frozenset[int]
+) -> Fill:
     namespace: dict[str, Any] = {
         "leaf": leaf,
         "T": parent_type,
@@ -250,18 +258,20 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
         "NA": NEVER_AWAITABLE,
         "VIEWS": VIEW_CLASSES,
         "MISSING": MISSING,
+        "_new": object.__new__,
     }
-    lines = [
-        "def fill(source, path, target, next_work, pending, x):",
-        f"    {', '.join(STEPS)} = x[:{len(STEPS)}]",
-    ]
+    lines = []
+    if any(plan.relation is not None for _, _, plan, _ in entries):
+        lines.append("    nl = executor.narrowed_loaders")  # for the relations' `now_lines`
     taken = len(STEPS) - 1
     for index, (key, _, plan, kind) in enumerate(entries):
         if not key.isidentifier():
             raise ValueError(f"not a GraphQL name: {key!r}")
         namespace[f"p{index}"] = plan
         if kind is OBJECT or kind is OBJECTS:
-            lines += object_lines(namespace, index, key, plan, kind, taken + 1, index in inline)
+            lines += object_lines(
+                namespace, index, key, plan, kind, taken + 1, index in inline, index in leaves
+            )
             taken += 4
             continue
         if kind is not LEAF:
@@ -302,7 +312,10 @@ def _generate(parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: 
                 "            raise Fallback",
                 f"        target[{key!r}] = c",
             ]
-    source = "\n".join(lines) + "\n"
+    body = "\n".join(lines)
+    # Only the steps the body names are read from `x` (a fill of leaves reads none).
+    steps = [f"    {name} = x[{n}]" for n, name in enumerate(STEPS) if re.search(rf"\b{name}\b", body)]
+    source = "\n".join(["def fill(source, path, target, next_work, pending, x):", *steps, body]) + "\n"
     exec(compile(source, f"<fill of {parent_type.name}>", "exec"), namespace)
     fill: Fill = namespace["fill"]
     return fill

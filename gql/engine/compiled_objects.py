@@ -57,35 +57,48 @@ def read_expr(namespace: dict[str, Any], index: int, attribute: str) -> str:
 
 
 def object_lines(
-    namespace: dict[str, Any], index: int, key: str, plan: FieldPlan, kind: str, at: int, inline: bool
+    namespace: dict[str, Any],
+    index: int,
+    key: str,
+    plan: FieldPlan,
+    kind: str,
+    at: int,
+    inline: bool,
+    leaves: bool = False,
 ) -> list[str]:
     """An OBJECT or OBJECTS field: its value got as the walk's `_call` or `_field` gets it, then each
     object of a known class checked and queued as the walk's `_object` does (`x[at]` its details,
     `x[at + 1]` its grouped subfields, `x[at + 2]` and `x[at + 3]` their fill and its argument),
     or with `inline` filled at once; a null of a nullable OBJECT field set at once, as the completion
-    would; anything else handed to the walk's completion."""
+    would; anything else handed to the walk's completion. With `leaves` (an OBJECT filled at once
+    whose selection is all leaves, so its fill reads no path) the field's path is made only where
+    something else reads it."""
     field_type = plan.field_def.type
     object_type = object_type_of(field_type if kind is OBJECT else unwrapped(field_type).of_type)  # type: ignore[union-attr]
     assert object_type is not None
     namespace[f"i{index}"] = object_type.is_type_of
+    pk = f"_path((path, {key!r}, {parent_type_name(namespace)!r}))"
+    pathless = leaves and kind is OBJECT
     lines = [
         f"    d = x[{at}]",
-        f"    pk = _path((path, {key!r}, {parent_type_name(namespace)!r}))",
+        *([] if pathless else [f"    pk = {pk}"]),
         f"    cf, cx = x[{at + 2}], x[{at + 3}]",
     ]
+    if not pathless:
+        pk = "pk"
     then = (
         "cf({value}, {path}, a, next_work, pending, cx)"
         if inline
         else "next_work.append((cf, cx, {value}, {path}, a))"
     )
-    make_info = f"LazyInfo(executor, p{index}, d, T, pk)"
+    make_info = f"LazyInfo(executor, p{index}, d, T, {pk})"
     if plan.relation is not None:
         # The relation's value without an Info when its row is loaded; else the resolver, as below.
         namespace[f"c{index}"] = plan.call
-        namespace[f"rel{index}"], attribute = plan.relation
+        relation, attribute = plan.relation
         lines += [
             "    info = None",
-            f"    r = rel{index}.now(executor, {read_expr(namespace, index, attribute)})",
+            *relation.now_lines(namespace, index, read_expr(namespace, index, attribute), "    "),
             "    if r is MISSING:",
             f"        info = {make_info}",
             f"        r = c{index}(source, info)",
@@ -106,7 +119,9 @@ def object_lines(
     if checked:
         namespace[f"k{index}"] = TRUSTED.setdefault(object_type, set())
     if kind is OBJECT:
-        lines += _checked(index, "r", f"target[{key!r}] = a", "pk", "    ", checked, then)
+        lines += _checked(
+            index, "r", f"target[{key!r}] = a", "None" if pathless else "pk", "    ", checked, then
+        )
     else:
         namespace[f"t{index}"] = unwrapped(field_type).of_type  # type: ignore[union-attr]
         lines += [
@@ -126,7 +141,7 @@ def object_lines(
     lines += ["    else:", f"        target[{key!r}] = None"]
     if plan.relation is not None or (plan.call is None and kind is OBJECT):
         lines += [late_info]
-    lines += [f"        after_call(T, d, p{index}, info, pk, r, target, {key!r}, next_work, pending)"]
+    lines += [f"        after_call(T, d, p{index}, info, {pk}, r, target, {key!r}, next_work, pending)"]
     return lines
 
 

@@ -24,18 +24,24 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from typing import Any, cast
+from weakref import ref
 
 from asyncpg import InterfaceError as DriverInterfaceError  # type: ignore[import-untyped]
 from asyncpg import PostgresError
 from graphql import (
+    BREAK,
     ExecutionResult,
     GraphQLObjectType,
+    OperationDefinitionNode,
     OperationType,
+    Visitor,
     located_error,
+    visit,
 )
+from graphql.execution.collect_fields import FragmentDetails
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.graphql_core import CYCLIC_ATTRIBUTES, collect_root_fields
+from adapters.graphql_core import CYCLIC_ATTRIBUTES, GroupedFieldSet, collect_root_fields
 from gql.engine.compiled_fields import Fallback as _Fallback
 from gql.engine.walk_steps import ObjectShape, Pending, WalkSteps, Work
 from services.db import error_chain
@@ -58,6 +64,36 @@ def is_fault(error: BaseException) -> bool:
     database's cancellation) is a fault too: running it again would wait as long again.
     """
     return any(isinstance(current, FAULTS) for current in error_chain(error))
+
+
+def static_selections(operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]) -> bool:
+    """Whether the operation and its fragments have no directive: then the fields collected for a
+    type from its nodes are the same whatever the variables (only `@skip`/`@include` read them,
+    and `@defer` leaves the level-first path), so they are kept across requests."""
+    found = _STATIC.get(id(operation))
+    if found is not None and found[0]() is operation:
+        return found[1]
+    static = True
+
+    class Directives(Visitor):
+        def enter_directive(self, *_: Any) -> Any:
+            nonlocal static
+            static = False
+            return BREAK
+
+    for node in (operation, *(fragment.definition for fragment in fragments.values())):
+        visit(node, Directives())
+    if len(_STATIC) >= _MAX_KEPT:
+        _STATIC.clear()
+    _STATIC[id(operation)] = (ref(operation), static)
+    return static
+
+
+_STATIC: dict[int, tuple[ref[OperationDefinitionNode], bool]] = {}
+_ROOT_FIELDS: dict[tuple[int, GraphQLObjectType], tuple[OperationDefinitionNode, GroupedFieldSet]] = {}
+_MAX_KEPT = 5_000
+"""Operations whose answers are kept (cleared when full); a weak reference, or the node itself,
+tells an answer for a node since freed and its id reused."""
 
 
 class _Fault(Exception):
@@ -113,12 +149,21 @@ class LevelFirstExecutor(WalkSteps):
         root_type = self.schema.get_root_type(OperationType.QUERY)
         if root_type is None:
             raise _Fallback
-        try:
-            grouped, defers = collect_root_fields(self, root_type)
-        except Exception:
-            raise _Fallback from None
-        if defers:
-            raise _Fallback
+        self._static = static_selections(self.operation, self.fragments)
+        kept = _ROOT_FIELDS.get((id(self.operation), root_type)) if self._static else None
+        if kept is not None and kept[0] is self.operation:
+            grouped = kept[1]
+        else:
+            try:
+                grouped, defers = collect_root_fields(self, root_type)
+            except Exception:
+                raise _Fallback from None
+            if defers:
+                raise _Fallback
+            if self._static:
+                if len(_ROOT_FIELDS) >= _MAX_KEPT:
+                    _ROOT_FIELDS.clear()
+                _ROOT_FIELDS[(id(self.operation), root_type)] = (self.operation, grouped)
         data: dict[str, Any] = {}
         self.narrowed_loaders: dict[str, Any] = {}  # gql/engine/narrowed.py, per operation
         self._objects: dict[tuple[GraphQLObjectType, int], ObjectShape] = {}

@@ -60,7 +60,7 @@ class FieldPlan:
     info_class: type[Info] | None = None
     relation: tuple[Any, str] | None = None
     """Set with `call` when the resolver is a `Relation`'s (gql/engine/loaded.py): the relation and the
-    attribute holding its key, so the fills can ask `relation.now(executor, key)` first."""
+    attribute holding its key, so the fills can do what `relation.now(executor, key)` does first."""
 
 
 UNPLANNED: Any = object()

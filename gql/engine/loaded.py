@@ -54,8 +54,9 @@ class Relation(Generic[T]):
     hold), otherwise it is null; a null key is no row.
 
     A field declared with `strawberry.field(resolver=relation.resolve_by(attribute))` is marked as
-    this relation's, and the level-first walk's fills ask `now(executor, key)` first: with the row
-    loaded (the list prefetched it), the field costs no `Info` and no resolver call at all.
+    this relation's, and the level-first walk's fills do what `now(executor, key)` does first
+    (written out in them, `now_lines`): with the row loaded (the list prefetched it), the field
+    costs no `Info` and no resolver call at all.
     """
 
     __slots__ = ("_fields", "_many", "_name", "_required", "_set_row", "_view_class")
@@ -91,6 +92,34 @@ class Relation(Generic[T]):
             self._set_row(view, found)
             return view
         return self.convert(found)
+
+    def now_lines(self, namespace: dict[str, Any], index: int, key: str, indent: str) -> list[str]:
+        """Generated code doing what `r = rel<index>.now(executor, <key>)` does, written out in a
+        fill (gql/engine/compiled_objects.py) to spare a call per object: it reads `nl`, the
+        executor's `narrowed_loaders`, and sets `r`. Its names go into `namespace`."""
+        namespace[f"rel{index}"] = self
+        namespace[f"rn{index}"] = self._name
+        lines = [
+            f"{indent}k = {key}",
+            f"{indent}if k is None:",
+            f"{indent}    r = rel{index}.convert(None)",
+            f"{indent}else:",
+            f"{indent}    r = nl.get(rn{index})",
+            f"{indent}    r = MISSING if r is None else r.values.get(k, MISSING)",
+            f"{indent}    if r is not MISSING:",
+        ]
+        if self._many:
+            return [*lines, f"{indent}        r = rel{index}.convert(r)"]
+        namespace[f"vc{index}"], namespace[f"sr{index}"] = self._view_class, self._set_row
+        return [
+            *lines,
+            f"{indent}        if isinstance(r, tuple):",
+            f"{indent}            v = _new(vc{index})",
+            f"{indent}            sr{index}(v, r)",
+            f"{indent}            r = v",
+            f"{indent}        else:",
+            f"{indent}            r = rel{index}.convert(r)",
+        ]
 
     def resolve_by(self, attribute: str) -> Callable[[Any, Info], T]:
         """The resolver of a relation field whose key is the object's `attribute`, for

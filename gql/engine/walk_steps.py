@@ -50,13 +50,57 @@ class WalkSteps(ExecutorBase):
     _selections: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Fill, tuple[Any, ...]]]
     _steps: tuple[Any, ...]
 
+    _static: bool
+    """Whether the operation's selections are the same for any variables (`static_selections`):
+    then its collected fields, and the plans made of them, are kept for the next requests."""
+
     def _planned(self, type_: GraphQLObjectType, fields: GroupedFieldSet) -> tuple[Fill, tuple[Any, ...]]:
-        """The fill of `fields` on `type_` and its argument, planned once per request."""
-        known = self._selections.get((type_, id(fields)))
+        """The fill of `fields` on `type_` and its argument, planned once per request, and once
+        per process for a static operation's selections (the argument made again per request
+        from the kept template: it holds the request's steps)."""
+        key = (type_, id(fields))
+        known = self._selections.get(key)
         if known is None or known[0] is not fields:
-            fill, x = plan_fill(self.schema, type_, fields, self._steps, self._grouped, self._planned)
-            known = self._selections[(type_, id(fields))] = (fields, fill, x)
+            shared = _SHARED_PLANS.get(key)
+            if shared is not None and shared[0] is fields:
+                fill, x = shared[1], self._from_template(shared[2])
+            elif self._static:
+                children: dict[int, tuple[GraphQLObjectType, GroupedFieldSet]] = {}
+
+                def planned(child_type: GraphQLObjectType, subfields: GroupedFieldSet) -> Any:
+                    found = self._planned(child_type, subfields)
+                    children[id(found[1])] = (child_type, subfields)
+                    return found
+
+                fill, x = plan_fill(self.schema, type_, fields, self._steps, self._grouped, planned)
+                template = tuple(
+                    _STEPS
+                    if item is self._steps
+                    else _Child(*children[id(item)])
+                    if id(item) in children
+                    else item
+                    for item in x[len(self._steps) :]
+                )
+                if len(_SHARED_PLANS) >= _MAX_SHARED:
+                    _SHARED_PLANS.clear()
+                _SHARED_PLANS[key] = (fields, fill, template)
+            else:
+                fill, x = plan_fill(self.schema, type_, fields, self._steps, self._grouped, self._planned)
+            known = self._selections[key] = (fields, fill, x)
         return known[1], known[2]
+
+    def _from_template(self, template: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A kept plan's fill argument for this request: its steps, then the template's items with
+        this request's steps and children's arguments in place of the markers."""
+        x = list(self._steps)
+        for item in template:
+            if item.__class__ is _Child:
+                x.append(self._planned(item.type_, item.fields)[1])
+            elif item is _STEPS:
+                x.append(self._steps)
+            else:
+                x.append(item)
+        return tuple(x)
 
     def _awaitable(self, value: Any) -> bool:
         """`is_awaitable`, skipped for instances of strawberry object types once their class is known.
@@ -268,23 +312,47 @@ class WalkSteps(ExecutorBase):
         """Per (type, selection): its subfields and its is_type_of, and whether that is strawberry's
         own (an isinstance check that never reads its info and returns a bool). A level holds many
         objects of one type under one selection (50 orders, 150 lines)."""
-        known = self._objects.get((type_, id(details)))
+        key = (type_, id(details))
+        known = self._objects.get(key)
         if known is None or known[0] is not details:
-            grouped, defers = collect_subfields(self, type_, details)
-            if defers:
-                raise _Fallback
-            is_type_of = type_.is_type_of
-            known = self._objects[(type_, id(details))] = (
-                details,
-                grouped,
-                is_type_of,
-                is_type_of is not None and ignores_info(is_type_of),
-            )
+            known = _SHARED_SHAPES.get(key)
+            if known is None or known[0] is not details:
+                grouped, defers = collect_subfields(self, type_, details)
+                if defers:
+                    raise _Fallback
+                is_type_of = type_.is_type_of
+                known = (details, grouped, is_type_of, is_type_of is not None and ignores_info(is_type_of))
+                if self._static:
+                    if len(_SHARED_SHAPES) >= _MAX_SHARED:
+                        _SHARED_SHAPES.clear()
+                    _SHARED_SHAPES[key] = known
+            self._objects[key] = known
         return known
 
     def _grouped(self, type_: GraphQLObjectType, details: FieldDetailsList) -> GroupedFieldSet:
         """The subfields objects of `type_` selected by `details` are filled with."""
         return self._known(type_, details)[1]
+
+
+class _Child:
+    """In a kept plan's template: the argument of the fill of `fields` on `type_` goes here."""
+
+    __slots__ = ("fields", "type_")
+
+    def __init__(self, type_: GraphQLObjectType, fields: GroupedFieldSet) -> None:
+        self.type_, self.fields = type_, fields
+
+
+_STEPS: Any = object()
+"""In a kept plan's template: the request's steps (an all-leaf child's argument) go here."""
+
+# Static operations' collected subfields and plans, kept across requests. Keyed by the identity of
+# field details and grouped fields that only static operations' kept collections hand out, and
+# each entry holds what its key's id is of, so an id is never taken for another object's.
+_SHARED_SHAPES: dict[tuple[GraphQLObjectType, int], ObjectShape] = {}
+_SHARED_PLANS: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Fill, tuple[Any, ...]]] = {}
+_MAX_SHARED = 5_000
+"""Entries kept (cleared when full)."""
 
 
 # What `_complete` dispatches on, per output type: (non-null, kind, the type inside NonNull).

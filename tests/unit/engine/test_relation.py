@@ -71,6 +71,35 @@ async def test_a_required_relation_refuses_a_missing_row_and_many_makes_lists() 
     assert many.now(_executor({8: []}), 8) == []
 
 
+def _written_out(relation: Relation[Any]) -> Any:
+    """`relation.now` as a fill writes it out (`now_lines`), as a function of (executor, key)."""
+    namespace: dict[str, Any] = {"MISSING": MISSING, "_new": object.__new__}
+    lines = relation.now_lines(namespace, 0, "key", "    ")
+    source = (
+        "def now(executor, key):\n    nl = executor.narrowed_loaders\n"
+        + "\n".join(lines)
+        + "\n    return r\n"
+    )
+    exec(compile(source, "<now>", "exec"), namespace)
+    return namespace["now"]
+
+
+async def test_the_written_out_now_answers_as_now() -> None:
+    one: Relation[_Shop | None] = Relation("shop", SHOPS)
+    executor = _executor({1: _ShopRow(1, "north"), 2: None})
+    for key in (1, 2, None, 3):
+        written, called = _written_out(one)(executor, key), one.now(executor, key)
+        assert type(written) is type(called)
+        assert written is called or written.name == called.name
+    assert _written_out(one)(_executor(None), 1) is MISSING
+    with pytest.raises(LookupError):
+        _written_out(Relation("shop", SHOPS, required=True))(_executor({2: None}), 2)
+    many: Relation[list[_Shop]] = Relation("shop", SHOPS, many=True)
+    shops = _written_out(many)(_executor({7: [_ShopRow(1, "a"), _ShopRow(2, "b")], 8: []}), 7)
+    assert [(type(s), s.name) for s in shops] == [(SHOPS.view_class, "a"), (SHOPS.view_class, "b")]
+    assert _written_out(many)(_executor({8: []}), 8) == []
+
+
 def test_resolve_by_makes_a_marked_resolver_typed_by_the_field() -> None:
     one: Relation[_Shop | None] = Relation("shop", SHOPS)
     resolver = one.resolve_by("_shop_id")
