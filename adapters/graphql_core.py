@@ -8,7 +8,9 @@ This module is the one place that names them:
   (`GroupedFieldSet`: key → `FieldDetailsList`, each detail with its `node`), and whether it defers;
 - `EXECUTOR_METHODS`: the executor methods the engine's subclass calls or overrides, with their
   parameters; `CYCLIC_ATTRIBUTES`: the executor's attributes holding bound methods of itself;
-- `new_path`: a `Path` built as the named tuple it is, without its Python-level `__new__`.
+- `new_path`: a `Path` built as the named tuple it is, without its Python-level `__new__`;
+- `FragmentDetails` (the values of the executor's `fragments`) and `fragment_definitions`: the
+  operation's fragment definition nodes by name, as the AST walks of the engine need them.
 
 tests/unit/adapters/test_graphql_core.py pins all of it against `TESTED_VERSION`.
 """
@@ -18,8 +20,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from graphql import GraphQLObjectType
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, collect_fields
+from graphql import FragmentDefinitionNode, GraphQLObjectType
+from graphql.execution.collect_fields import (
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+    collect_fields,
+)
 from graphql.pyutils import Path
 
 __all__ = [
@@ -27,9 +34,11 @@ __all__ = [
     "EXECUTOR_METHODS",
     "TESTED_VERSION",
     "FieldDetailsList",
+    "FragmentDetails",
     "GroupedFieldSet",
     "collect_root_fields",
     "collect_subfields",
+    "fragment_definitions",
     "new_path",
 ]
 
@@ -54,6 +63,13 @@ EXECUTOR_METHODS: dict[str, tuple[str, ...]] = {
 
 CYCLIC_ATTRIBUTES = ("async_helpers",)
 """Executor attributes holding bound methods of the executor: dropped once an operation has run."""
+
+
+def fragment_definitions(executor: Any) -> dict[str, FragmentDefinitionNode]:
+    """The operation's fragment definitions by name (`executor.fragments` holds `FragmentDetails`)."""
+    definitions: dict[str, FragmentDefinitionNode] = executor.fragment_definitions
+    return definitions
+
 
 new_path = partial(tuple.__new__, Path)
 """`Path(prev, key, typename)` from a 3-tuple: the same immutable value graphql-core builds."""

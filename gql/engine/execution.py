@@ -38,10 +38,9 @@ from graphql import (
     located_error,
     visit,
 )
-from graphql.execution.collect_fields import FragmentDetails
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.graphql_core import CYCLIC_ATTRIBUTES, GroupedFieldSet, collect_root_fields
+from adapters.graphql_core import CYCLIC_ATTRIBUTES, FragmentDetails, GroupedFieldSet, collect_root_fields
 from gql.engine.compiled_fields import Fallback as _Fallback
 from gql.engine.walk_steps import ObjectShape, Pending, WalkSteps, Work
 from services.db import error_chain

@@ -30,6 +30,7 @@ from graphql import (
     visit,
 )
 
+from adapters.graphql_core import fragment_definitions
 from adapters.strawberry import raw_info_of, strawberry_schema_of
 from gql.engine.field_plans import LazyInfo
 from gql.engine.row_views import RowFields
@@ -47,7 +48,8 @@ def narrowed_loader(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[A
         found = memo.get(name)
         if found is None:
             executor = info.executor
-            columns = readable_columns(executor.schema, executor.operation, executor.fragments, fields)
+            fragments = fragment_definitions(executor)
+            columns = readable_columns(executor.schema, executor.operation, fragments, fields)
             found = memo[name] = info.context.loaders.narrowed(name, columns)
         return found
     raw = raw_info_of(info)

@@ -10,8 +10,8 @@ per request.
 from __future__ import annotations
 
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
-from graphql.execution.collect_fields import FragmentDetails
 
+from adapters.graphql_core import FragmentDetails
 from gql.engine import walk_steps
 from gql.engine.execution import static_selections
 from tests.api.conftest import Api

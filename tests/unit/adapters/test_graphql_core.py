@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from importlib.metadata import version
 
-from graphql import FieldNode, GraphQLObjectType, build_schema, parse
+from graphql import FieldNode, FragmentDefinitionNode, GraphQLObjectType, build_schema, parse
 from graphql.execution import Executor
 from graphql.pyutils import Path
 
@@ -13,8 +13,10 @@ from adapters.graphql_core import (
     CYCLIC_ATTRIBUTES,
     EXECUTOR_METHODS,
     TESTED_VERSION,
+    FragmentDetails,
     collect_root_fields,
     collect_subfields,
+    fragment_definitions,
     new_path,
 )
 from adapters.strawberry import ExecutorBase
@@ -79,3 +81,13 @@ def test_a_path_is_a_named_tuple_of_prev_key_typename() -> None:
     path = new_path((root, 0, None))
     assert path == Path(Path(None, "shop", "Query"), 0, None), UPGRADED
     assert path.as_list() == ["shop", 0], UPGRADED
+
+
+def test_the_fragment_definitions_are_kept_beside_their_details() -> None:
+    executor = _executor()
+    definitions = fragment_definitions(executor)
+    assert list(definitions) == ["F"], UPGRADED
+    assert isinstance(definitions["F"], FragmentDefinitionNode), UPGRADED
+    details = executor.fragments["F"]
+    assert isinstance(details, FragmentDetails), UPGRADED
+    assert details.definition is definitions["F"], UPGRADED
