@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.after_sales.rows import AfterSale
 from models.base import utcnow
-from models.date_ranges import Granularity, day_starts, days_between, local_day, local_midnight, zone_name
+from models.date_ranges import Granularity, day_starts, days_between, local_day, zone_name
 from models.metrics.rollups import ALL_STORES, RollupState
 from models.metrics.sets import DaySet
 from models.orders.rows import AllocationRecord, Order
@@ -62,8 +62,9 @@ from services.metrics.facts import (
     VISITOR_DAYS,
     Rollup,
 )
-from services.metrics.sources import build_select, grain_ceil, grain_floor, summed_select
+from services.metrics.sources import build_select
 from services.metrics.sql import at, by_cuts, dialect_of, in_stores, rollup_lock_key
+from services.metrics.weeks import recompute_weeks, sum_weeks
 
 log = logging.getLogger("mallgraph.rollups")
 
@@ -158,7 +159,7 @@ async def recompute(
     for rollup in GROUPS[group]:
         if rollup.summed_from is not None:
             if weeks:
-                await _sum_weeks(session, rollup, rollup.summed_from, days[0], days[-1], zone)
+                await sum_weeks(session, rollup, days[0], days[-1], zone)
             continue
         t = rollup.table
         scope = in_stores(t.c.store_id, stores)
@@ -182,29 +183,6 @@ async def recompute(
     await metrics_sets.rebuild(session, group, days[0], days[-1], stores)
     if group == "orders":
         await metrics_channels.rebuild(session, days, stores)
-
-
-async def recompute_weeks(session: AsyncSession, group: str, days: Iterable[date], zone: tzinfo) -> None:
-    """Recompute the group's week rows of the local weeks holding `days` (each week once)."""
-    mondays = sorted({day - timedelta(days=day.weekday()) for day in days})
-    for rollup in GROUPS[group]:
-        if rollup.summed_from is not None:
-            for monday in mondays:
-                start = local_midnight(monday, zone)
-                end = local_midnight(monday + timedelta(days=7), zone)
-                await _sum_weeks(session, rollup, rollup.summed_from, start, end, zone)
-
-
-async def _sum_weeks(
-    session: AsyncSession, weeks: Rollup, days: Rollup, start: datetime, end: datetime, zone: tzinfo
-) -> None:
-    """Replace the week rows of the local weeks meeting [start, end) by the sums of the
-    (just recomputed) all-stores day rows of those weeks."""
-    first, last = grain_floor(start, Granularity.WEEK, zone), grain_ceil(end, Granularity.WEEK, zone)
-    w = weeks.table
-    await session.execute(delete(w).where(w.c[weeks.time] >= at(first), w.c[weeks.time] < at(last)))
-    columns = [weeks.time, "store_id", *weeks.keys, *weeks.columns]
-    await session.execute(insert(w).from_select(columns, summed_select(weeks, days, first, last, zone)))
 
 
 def _hour_cuts(start: datetime, end: datetime) -> list[datetime]:
@@ -371,7 +349,7 @@ async def catch_up(
             await line_facts.follow_catalogue(session, zone)
         for day, stores in sorted(partitions.items()):
             await recompute(session, group, day, day, frozenset(stores), zone, weeks=False)
-        await recompute_weeks(session, group, partitions, zone)
+        await recompute_weeks(session, GROUPS[group], partitions, zone)
         state.seen_until = max((s for s in (seen, state.seen_until) if s is not None), default=None)
         state.refreshed_at = now
         return len(partitions)
