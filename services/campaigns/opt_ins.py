@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import case, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import UtcDateTime
 from models.campaigns.rows import Campaign, CampaignStore
 from models.campaigns.scope import OPT_IN_TYPES, CampaignOptIn, check_can_opt
 from models.errors import DomainError, ErrorCode
@@ -69,8 +70,13 @@ async def opt_in(work: Work, campaign_id: int, store_id: int) -> Result:
 
 
 async def opt_out(work: Work, campaign_id: int, store_id: int) -> Result:
-    """Stops the campaign applying at the store to orders placed from now on (none if not in)."""
+    """Stops the campaign applying at the store to orders placed from now on (none if not in).
+
+    Requests take their clock when they start, so an opt-in that started later may commit first;
+    the opt-out time is then its opt-in time, never before it.
+    """
     await _open_campaign(work, campaign_id, store_id)
+    now = literal(work.now, UtcDateTime())
     await work.session.execute(
         update(CampaignOptIn)
         .where(
@@ -78,7 +84,10 @@ async def opt_out(work: Work, campaign_id: int, store_id: int) -> Result:
             CampaignOptIn.store_id == store_id,
             CampaignOptIn.opted_out_at.is_(None),
         )
-        .values(opted_out_at=work.now, changed_by=work.actor.id)
+        .values(
+            opted_out_at=case((CampaignOptIn.opted_in_at > now, CampaignOptIn.opted_in_at), else_=now),
+            changed_by=work.actor.id,
+        )
     )
     return {"campaignId": campaign_id, "storeId": store_id}
 

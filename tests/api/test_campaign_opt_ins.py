@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from gql.ids import encode_id
 from models.base import utcnow
@@ -93,6 +94,23 @@ async def test_an_opt_in_price_applies_only_where_the_store_opted_in(api: Api, s
     back = await _ok(staff_a, OPT_IN, campaign, shop.a.id)
     assert back["optedIn"] is True
     assert back["optedOutAt"] is None
+
+
+async def test_an_opt_out_never_precedes_the_opt_in_it_ends(api: Api, seed: Seed, db: Database) -> None:
+    """An opt-in that started after the opt-out may commit first; the row still reads in, then out."""
+    shop = await open_shop(seed, stock=50)
+    campaign = await _opt_in_cut(api, shop)
+    staff_a = api.as_staff(shop.a.id)
+    await _ok(staff_a, OPT_IN, campaign, shop.a.id)
+    later = utcnow() + timedelta(seconds=5)  # the opt-in's clock ran ahead of the opt-out's
+    async with db.sessions() as s, s.begin():
+        await s.execute(update(CampaignOptIn).values(opted_in_at=later))
+    left = await _ok(staff_a, OPT_OUT, campaign, shop.a.id)
+    assert left["optedIn"] is False
+    assert left["optedOutAt"] == left["optedInAt"]
+    async with db.sessions() as s:
+        row = (await s.scalars(select(CampaignOptIn))).one()
+    assert row.opted_out_at == row.opted_in_at == later
 
 
 @pytest.mark.parametrize(
