@@ -22,8 +22,8 @@ from models.metrics.rules import ratio
 from models.orders.rows import Order
 from models.pricing.cart import COUPON_LAYERS
 from services.coupons.costs import net_coupon_cost
-from services.metrics.engine import total
 from services.metrics.facts import Fact, RawFilter, Rows
+from services.metrics.measures import total
 from services.metrics.sections import Section
 from services.metrics.sql import in_spans
 

@@ -19,8 +19,8 @@ from models.customers.rows import Customer
 from models.enums import SourceChannel
 from models.metrics.rules import ratio
 from models.orders.rows import Order
-from services.metrics.engine import distinct, total
 from services.metrics.facts import VISITS, Rows
+from services.metrics.measures import distinct, total
 from services.metrics.sections import MetricsQuery
 from services.metrics.sql import at, in_stores
 

@@ -22,7 +22,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     SQLColumnExpression,
-    Table,
     and_,
     case,
     exists,
@@ -34,27 +33,27 @@ from sqlalchemy import (
 from models.after_sales.rows import AfterSale
 from models.after_sales.states import AfterSaleStatus
 from models.customers.rows import Customer
-from models.date_ranges import Granularity
 from models.deliveries.queues import DeliveryQueue
 from models.deliveries.rows import DeliveryAlert
 from models.enums import Fulfillment
-from models.metrics.rollups import (
-    CustomerDay,
-    OrderDay,
-    OrderHour,
-    ProductSalesDay,
-    ProductSalesWeek,
-    ProductViewDay,
-    ProductViewWeek,
-    RefundHour,
-    SourceDay,
-    TrafficHour,
-    VisitorDay,
-)
 from models.metrics.rules import PICK_LIMIT_MINUTES
 from models.orders.rows import AllocationRecord, Order, OrderLine
 from models.orders.states import OrderStatus
 from models.visits import VisitEvent
+from services.metrics.rollup_tables import (
+    CUSTOMER_DAYS,
+    ORDER_DAYS,
+    ORDER_HOURS,
+    PRODUCT_SALES_DAYS,
+    PRODUCT_SALES_WEEKS,
+    PRODUCT_VIEW_DAYS,
+    PRODUCT_VIEW_WEEKS,
+    REFUND_HOURS,
+    SOURCE_DAYS,
+    TRAFFIC_HOURS,
+    VISITOR_DAYS,
+    Rollup,
+)
 from services.metrics.sql import Span, in_spans, in_stores, seconds_between
 
 assert sorted(set(PICK_LIMIT_MINUTES.values())) == [15, 30], "rollup columns picks_over_15m/30m"
@@ -80,31 +79,6 @@ Projection = Callable[[RawFilter, str], Rows]
 
 
 @dataclass(frozen=True, slots=True)
-class Rollup:
-    table: Table
-    time: str
-    grain: Granularity
-    keys: tuple[str, ...]
-    group: str
-    """Refresh group: "orders" and "refunds" are recomputed from changed rows, "visits" are
-    added to as events are ingested."""
-    totals: bool = False
-    """The table also holds, per bucket and key, a row for all stores together (store_id
-    ALL_STORES): an unscoped question reads those instead of summing every store's rows."""
-    per_store: bool = True
-    """False: the table holds the all-stores rows only (`totals` must be set); it serves unscoped
-    questions not grouped by store, and a refresh recomputes a day's all-stores rows alone."""
-    summed_from: Rollup | None = None
-    """The table holds only all-stores rows, each the sum of this finer rollup's all-stores rows
-    in its bucket (recomputed from them, not from raw rows): it serves unscoped questions only."""
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        skip = {self.time, "store_id", *self.keys}
-        return tuple(c.name for c in self.table.columns if c.name not in skip)
-
-
-@dataclass(frozen=True, slots=True)
 class Fact:
     name: str
     project: Projection
@@ -120,65 +94,6 @@ def _store(column: SQLColumnExpression[Any]) -> ColumnElement[int]:
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
-
-
-ORDER_HOURS = Rollup(OrderHour.__table__, "bucket_start", Granularity.HOUR, (), "orders")  # type: ignore[arg-type]
-ORDER_DAYS = Rollup(OrderDay.__table__, "day_start", Granularity.DAY, (), "orders", totals=True)  # type: ignore[arg-type]
-PRODUCT_SALES_DAYS = Rollup(
-    ProductSalesDay.__table__,  # type: ignore[arg-type]
-    "day_start",
-    Granularity.DAY,
-    ("product_id",),
-    "orders",
-    totals=True,
-)
-PRODUCT_SALES_WEEKS = Rollup(
-    ProductSalesWeek.__table__,  # type: ignore[arg-type]
-    "week_start",
-    Granularity.WEEK,
-    ("product_id",),
-    "orders",
-    summed_from=PRODUCT_SALES_DAYS,
-)
-CUSTOMER_DAYS = Rollup(
-    CustomerDay.__table__,  # type: ignore[arg-type]
-    "day_start",
-    Granularity.DAY,
-    ("customer_id",),
-    "orders",
-)
-REFUND_HOURS = Rollup(RefundHour.__table__, "bucket_start", Granularity.HOUR, (), "refunds")  # type: ignore[arg-type]
-TRAFFIC_HOURS = Rollup(TrafficHour.__table__, "bucket_start", Granularity.HOUR, (), "visits")  # type: ignore[arg-type]
-PRODUCT_VIEW_DAYS = Rollup(
-    ProductViewDay.__table__,  # type: ignore[arg-type]
-    "day_start",
-    Granularity.DAY,
-    ("product_id",),
-    "visits",
-    totals=True,
-)
-PRODUCT_VIEW_WEEKS = Rollup(
-    ProductViewWeek.__table__,  # type: ignore[arg-type]
-    "week_start",
-    Granularity.WEEK,
-    ("product_id",),
-    "visits",
-    summed_from=PRODUCT_VIEW_DAYS,
-)
-VISITOR_DAYS = Rollup(
-    VisitorDay.__table__,  # type: ignore[arg-type]
-    "day_start",
-    Granularity.DAY,
-    ("visitor_id",),
-    "visits",
-)
-SOURCE_DAYS = Rollup(
-    SourceDay.__table__,  # type: ignore[arg-type]
-    "day_start",
-    Granularity.DAY,
-    ("source", "visitor_id"),
-    "visits",
-)
 
 
 def turnover() -> ColumnElement[int]:

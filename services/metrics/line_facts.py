@@ -39,7 +39,8 @@ from models.catalog.rows import Product
 from models.date_ranges import Granularity, day_starts, local_day
 from models.metrics.line_rollups import LINE_SUMS, CategoryLineHour, LineCategory
 from models.orders.rows import Order, OrderLine
-from services.metrics.facts import FEEDS, Fact, RawFilter, Rollup, Rows
+from services.metrics.facts import FEEDS, Fact, RawFilter, Rows
+from services.metrics.rollup_tables import Rollup
 from services.metrics.sources import build_select
 from services.metrics.sql import at, by_cuts, dialect_of
 

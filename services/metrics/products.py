@@ -20,8 +20,9 @@ from models.catalog.rows import Category, Product, Sku, StoreSku
 from models.date_ranges import Period, local_day, local_midnight, trailing_days
 from models.enums import ProductStatus
 from models.metrics.rules import EXPOSURE_WINDOW_DAYS, RankingKey, ratio
-from services.metrics.engine import Engine, Row, total
+from services.metrics.engine import Engine, Row
 from services.metrics.facts import LINE_SALES, PRODUCT_VIEWS, Rows
+from services.metrics.measures import total
 from services.metrics.sections import Figure, MetricsQuery
 from services.metrics.sql import Span, bucket_ids, by_cuts, in_stores
 

@@ -48,7 +48,7 @@ from services.db import SessionFactory, unit_of_work
 from services.metrics import channels as metrics_channels
 from services.metrics import line_facts
 from services.metrics import sets as metrics_sets
-from services.metrics.facts import (
+from services.metrics.rollup_tables import (
     CUSTOMER_DAYS,
     ORDER_DAYS,
     ORDER_HOURS,

@@ -30,16 +30,7 @@ from models.stores.rows import Store
 from models.visits import VisitEvent
 from services.cache import Cache
 from services.db import SessionFactory
-from services.metrics.engine import (
-    Engine,
-    Measure,
-    Values,
-    count_by_first,
-    distinct,
-    distinct_by_first,
-    sum_by_first,
-    total,
-)
+from services.metrics.engine import Engine, Values
 from services.metrics.facts import (
     LINE_SALES,
     ORDERERS,
@@ -53,6 +44,14 @@ from services.metrics.facts import (
     Fact,
 )
 from services.metrics.freshness import freshen
+from services.metrics.measures import (
+    Measure,
+    count_by_first,
+    distinct,
+    distinct_by_first,
+    sum_by_first,
+    total,
+)
 from services.metrics.sql import Span, at
 
 Number = int | float | None

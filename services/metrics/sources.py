@@ -19,7 +19,8 @@ from sqlalchemy import ColumnElement, Subquery, func, literal, select, union_all
 
 from models.date_ranges import Granularity, local_day, local_day_start, local_hour_start, local_midnight
 from models.metrics.rollups import ALL_STORES
-from services.metrics.facts import FEEDS, Fact, RawFilter, Rollup, Rows
+from services.metrics.facts import FEEDS, Fact, RawFilter, Rows
+from services.metrics.rollup_tables import Rollup
 from services.metrics.sql import Span, at, by_cuts, in_spans, in_stores
 
 

@@ -20,8 +20,9 @@ from sqlalchemy import Subquery, case, func, select
 from models.enums import StoreSize
 from models.metrics.rules import PICK_LIMIT_MINUTES, RegionLevel, average_cents, ratio
 from models.stores.rows import Store
-from services.metrics.engine import Engine, Measure, Row, distinct, total
+from services.metrics.engine import Engine, Row
 from services.metrics.facts import ACCEPTED, DELIVERY_ALERTS, PAID, REFUNDED, REJECTED, Fact, Rows
+from services.metrics.measures import Measure, distinct, total
 from services.metrics.sections import Figure, MetricsQuery
 
 FULFILMENT = {

@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.date_ranges import Granularity, local_midnight
-from services.metrics.facts import Rollup
+from services.metrics.rollup_tables import Rollup
 from services.metrics.sources import grain_ceil, grain_floor, summed_select
 from services.metrics.sql import at
 

@@ -35,8 +35,9 @@ from models.principals import Principal
 from models.stores.rows import Store
 from services.commands import Deps, run_command
 from services.config import RulesConfig
-from services.metrics.engine import Engine, distinct
+from services.metrics.engine import Engine
 from services.metrics.facts import PAID, PLACED, VISITS
+from services.metrics.measures import distinct
 from services.metrics.rollups import GROUPS, refresh_rollups
 from services.metrics.sql import Span
 from services.orders import lifecycle as orders
