@@ -283,7 +283,8 @@ class Emitter:
                     dt(at),
                 )
                 batch.add("after_sale_events", row)
-            if a.status == _REFUNDED and a.refunded is not None:
+            # As the services: a refund of nothing moves no money, so it has no transaction.
+            if a.status == _REFUNDED and a.refunded is not None and a.refund_amount > 0:
                 done = min(self.now, a.refunded + between(self.rng, 2, 30))
                 batch.add(
                     "payment_transactions",
