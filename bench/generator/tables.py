@@ -234,6 +234,7 @@ NOT_GENERATED: Final = frozenset(
         "order_day_count_merges",
         "order_day_offsets",
         "order_line_names",
+        "order_consignee_names",
         "export_jobs",
         "customer_identities",
         "shopper_sessions",
@@ -245,10 +246,10 @@ NOT_GENERATED: Final = frozenset(
     }
 )
 """Tables the generator does not write: request bookkeeping, the back office's own history, the
-order count parts and the line-name dictionary (triggers write those; the day parts' zone offsets and
-merge mark are written by the migration or `ensure_day_parts` after the load), export jobs (made by
-their callers), watch lists (each user's own) and exchanges' other specs (the demo's exchanges send
-the line's own SKU)."""
+order count parts and the line-name and consignee-name dictionaries (triggers write those; the day
+parts' zone offsets and merge mark are written by the migration or `ensure_day_parts` after the
+load), export jobs (made by their callers), watch lists (each user's own) and exchanges' other specs
+(the demo's exchanges send the line's own SKU)."""
 
 DERIVED_PREFIX: Final = "metrics_"
 """Rollups are derived from the generated rows by the metrics refresh, never written here."""

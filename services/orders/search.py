@@ -48,7 +48,7 @@ from models.principals import Principal
 from models.stores.rows import Store
 from services.db import SessionFactory
 from services.orders import counts as order_counts
-from services.orders import day_counts
+from services.orders import day_counts, term_counts
 from services.orders.sorting import order_sort
 from services.orders.text_search import (
     SPARSE_FIELDS,
@@ -268,6 +268,8 @@ async def list_orders(
     if count is None and (term := _lone_term(principal, criteria)) is not None:
         phones = principal.role is not Role.ANALYST
         count = partial(count_term, sessions, term, phones=phones)
+    if count is None and (counts := _term_counts(principal, criteria)) is not None:
+        count = partial(term_counts.count_total, sessions, counts)
     return await paginate(
         sessions,
         _listed(principal, criteria, await _sparse(sessions, principal, criteria)),
@@ -356,6 +358,8 @@ async def count_by_status(
         found = await order_counts.count_by_status(sessions, scope)
     elif days is not None:
         found = await day_counts.count_by_status(sessions, days, zone)  # type: ignore[arg-type]
+    if found is None and (counts := _term_counts(principal, criteria)) is not None:
+        found = await term_counts.count_by_status(sessions, counts)
     if found is None:
         stmt = (
             _counted(principal, criteria).with_only_columns(Order.status, func.count()).group_by(Order.status)
@@ -363,6 +367,13 @@ async def count_by_status(
         async with sessions() as session:
             found = {status: int(n) for status, n in (await session.execute(stmt)).all()}
     return {status: found.get(status, 0) for status in STATUS_LIFECYCLE}
+
+
+def _term_counts(principal: Principal, criteria: OrderCriteria) -> Select[Any, Any] | None:
+    """The criteria's counts per status from indexes and count parts, if they have that shape
+    (services/orders/term_counts.py)."""
+    counted = lambda p, node: _counted(p, OrderCriteria(query=node))  # noqa: E731
+    return term_counts.status_count_statement(principal, _nodes(criteria), counted)
 
 
 def _nodes(criteria: OrderCriteria) -> tuple[f.Node | None, ...]:

@@ -17,6 +17,10 @@ Each term has two compilations that select exactly the same orders:
   matches, whose page walks the newest orders) or all in one UNION (`sparse`: few matches, fetched
   and sorted; and every count); `sparse_terms` tells which a term is.
 
+A count per status reads neither orders nor lines: `status_pairs` takes a term's (order id, status)
+pairs from indexes alone, through the lines' copy of their order's status and the dictionary of
+consignee names (migration 0039).
+
 The two agree by construction and by test (a hypothesis property over random terms, CJK and Latin,
 on SQLite and PostgreSQL); the scanning one is the reference.
 """
@@ -50,7 +54,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from models.catalog.rows import Sku
 from models.customers.rows import Customer
 from models.orders import filters as f
-from models.orders.rows import Order, OrderLine, OrderLineName
+from models.orders.rows import Order, OrderConsigneeName, OrderLine, OrderLineName
 from models.payments import PaymentTransaction
 from models.stores.rows import Store
 from services.db import SessionFactory
@@ -207,6 +211,41 @@ async def count_term(sessions: SessionFactory, term: f.TextMatch, *, phones: boo
     found = union(*_id_selects(term, phones)).subquery()
     async with sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(found)) or 0)
+
+
+STATUS_PAIR_FIELDS: Final = SPARSE_FIELDS | {f.TextField.CONSIGNEE}
+"""The terms whose matches `status_pairs` reads as (order id, status) pairs from indexes alone."""
+
+
+def status_pairs(term: f.TextMatch, *, phones: bool) -> Any:
+    """The distinct (order id, status) pairs of the orders a product term, bare word or consignee
+    term matches (`STATUS_PAIR_FIELDS`): `_id_selects` with each order's status beside its id.
+
+    The lines carry their order's status (`OrderLine.order_status`, migration 0039), and consignee
+    names are matched in their dictionary, then their orders found by exact name: on PostgreSQL
+    each lookup is then an index-only scan. A line's status is its order's in every snapshot (the
+    triggers write both in one transaction), so an order's pairs from its lines and from itself
+    are the same pair, and the UNION holds each order once.
+    """
+    text = term.text
+    lines = select(OrderLine.order_id.label("order_id"), OrderLine.order_status.label("status"))
+    orders = select(Order.id.label("order_id"), Order.status.label("status"))
+    named = lines.where(OrderLine.product_name.in_(_names(text)))
+    if term.field is f.TextField.PRODUCT:
+        return union(
+            named, lines.where(OrderLine.sku_id.in_(select(Sku.id).where(_contains(Sku.sku_code, text))))
+        )
+    consignees = select(OrderConsigneeName.consignee_name).where(
+        grams_cover(OrderConsigneeName.consignee_name, _inline(text)),
+        _contains(OrderConsigneeName.consignee_name, text),
+    )
+    by_name = orders.where(Order.consignee_name.in_(consignees))
+    if term.field is f.TextField.CONSIGNEE:
+        return by_name
+    phone = f.normalize_phone(text) if phones else None
+    phoned = [orders.where(Order.id.in_(_phone_ids(phone)))] if phone else []
+    numbered = orders.where(Order.order_no.startswith(text, autoescape=True))
+    return union(numbered, by_name, *phoned, named)
 
 
 SPARSE_LIMIT: Final = 2_000
