@@ -92,7 +92,7 @@ def _pairs_count(principal: Principal, terms: list[f.Node]) -> Select[Any, Any] 
     if scope is None or scope.store_ids is not None or scope.store_codes is not None:
         return None
     pairs = status_pairs(texts[0], phones=principal.role is not Role.ANALYST).subquery()
-    stmt = select(pairs.c.status, func.count().label("n"))
+    stmt = select(pairs.c.status, func.count(func.distinct(pairs.c.order_id)).label("n"))
     if scope.statuses is not None:
         stmt = stmt.where(pairs.c.status.in_(sorted(s.value for s in scope.statuses)))
     return stmt.group_by(pairs.c.status)
