@@ -84,7 +84,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "order_lines": _cols(
         "id order_id sku_id product_id product_name spec image_url unit_price original_price "
         "quantity discount_share paid_amount is_gift shipped_quantity refunded_quantity "
-        "refunded_amount order_created_at order_paid_at"
+        "refunded_amount order_created_at order_paid_at order_status"
     ),
     "order_events": _cols(
         "id order_id store_id action from_status to_status actor_type actor_id payload created_at"
