@@ -254,7 +254,9 @@ async def list_orders(
 
     Its `totalCount` sums the order count parts when the filter is about statuses and stores only
     (models/orders/counts.py), the day count parts when it adds one time range (`zone`: the local
-    days they are cut in; models/orders/day_counts.py), and counts the matching orders otherwise.
+    days they are cut in; models/orders/day_counts.py), a lone text term's lookups (`count_term`),
+    index entries or a subtraction of count parts when the criteria have that shape
+    (services/orders/term_counts.py), and counts the matching orders otherwise.
     """
     criteria = criteria or OrderCriteria()
     _listed(principal, criteria)  # refuses what the list refuses, before any lookup
@@ -346,8 +348,9 @@ async def count_by_status(
 ) -> dict[OrderStatus, int]:
     """Orders per status (every status present, zeros included) in one GROUP BY statement: over the
     order count parts when the filter is about statuses and stores only, over the day count parts
-    (and the partial days' orders) when it adds one time range and `zone` is given, over the
-    orders otherwise."""
+    (and the partial days' orders) when it adds one time range and `zone` is given, over a text
+    term's index entries or count parts minus a negated term's orders when the criteria have that
+    shape (services/orders/term_counts.py), over the orders otherwise."""
     criteria = criteria or OrderCriteria()
     _listed(principal, criteria)  # refuses what the list refuses, in any case
     await check_store_codes(sessions, criteria)
