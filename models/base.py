@@ -68,6 +68,9 @@ DIALECT_ONLY_INDEXES = frozenset(
         "ix_order_lines_created_facts",
         "ix_order_lines_paid_facts",
         "ix_metrics_category_line_hours_totals",
+        "ix_order_consignee_names_grams",
+        "ix_orders_consignee_status",
+        "ix_order_lines_name_status",
     }
 )
 """Indexes a migration creates on one dialect only (operator classes, GIN, INCLUDE columns); not

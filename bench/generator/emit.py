@@ -161,8 +161,9 @@ class Emitter:
                     line.shipped,
                     line.refunded_qty,
                     line.refunded_amount,
-                    dt(sim.created),  # the triggers of migration 0029 copy the order's anyway
+                    dt(sim.created),  # the triggers of migrations 0029 and 0039 copy the order's anyway
                     dt_opt(sim.paid),
+                    sim.status.value,
                 ),
             )
         emit_pricing(sim, ids, batch)

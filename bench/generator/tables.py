@@ -84,7 +84,7 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "order_lines": _cols(
         "id order_id sku_id product_id product_name spec image_url unit_price original_price "
         "quantity discount_share paid_amount is_gift shipped_quantity refunded_quantity "
-        "refunded_amount order_created_at order_paid_at"
+        "refunded_amount order_created_at order_paid_at order_status"
     ),
     "order_events": _cols(
         "id order_id store_id action from_status to_status actor_type actor_id payload created_at"
@@ -234,6 +234,7 @@ NOT_GENERATED: Final = frozenset(
         "order_day_count_merges",
         "order_day_offsets",
         "order_line_names",
+        "order_consignee_names",
         "export_jobs",
         "customer_identities",
         "shopper_sessions",
@@ -245,10 +246,10 @@ NOT_GENERATED: Final = frozenset(
     }
 )
 """Tables the generator does not write: request bookkeeping, the back office's own history, the
-order count parts and the line-name dictionary (triggers write those; the day parts' zone offsets and
-merge mark are written by the migration or `ensure_day_parts` after the load), export jobs (made by
-their callers), watch lists (each user's own) and exchanges' other specs (the demo's exchanges send
-the line's own SKU)."""
+order count parts and the line-name and consignee-name dictionaries (triggers write those; the day
+parts' zone offsets and merge mark are written by the migration or `ensure_day_parts` after the
+load), export jobs (made by their callers), watch lists (each user's own) and exchanges' other specs
+(the demo's exchanges send the line's own SKU)."""
 
 DERIVED_PREFIX: Final = "metrics_"
 """Rollups are derived from the generated rows by the metrics refresh, never written here."""

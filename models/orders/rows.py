@@ -217,6 +217,9 @@ class OrderLine(Base):
     without their orders. The database writes it (whatever the application sends); read it in SQL."""
     order_paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), deferred=True)
     """The order's paid_at (null while unpaid), kept equal to it by the same triggers."""
+    order_status: Mapped[str | None] = mapped_column(String(32), deferred=True)
+    """The order's status (its value), kept equal to it by the same triggers (migration 0039), so
+    that a count of lines per status reads an index of lines only. Read it in SQL."""
 
 
 class OrderLineName(Base):
@@ -230,6 +233,17 @@ class OrderLineName(Base):
     product_name: Mapped[str] = mapped_column(String(120), primary_key=True)
     sku_id: Mapped[int] = mapped_column(IdType, primary_key=True)
     """The SKU the lines of that name are of (no foreign key: a superset, never cleaned)."""
+
+
+class OrderConsigneeName(Base):
+    """Every consignee name some order holds (or held): a count of a consignee search matches
+    these names first (their grams' GIN index on PostgreSQL), then takes the (order, status) pairs
+    of those exact names from an index of orders. Triggers on `orders` (migration 0039) add names;
+    none is ever removed, so the table is a superset of the orders' names."""
+
+    __tablename__ = "order_consignee_names"
+
+    consignee_name: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class Parcel(Base):

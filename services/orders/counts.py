@@ -103,6 +103,17 @@ async def count_by_status(sessions: SessionFactory, scope: CountScope) -> dict[O
     return {OrderStatus(status): int(n) for status, n in rows if n}
 
 
+def by_status_select(scope: CountScope) -> Select[Any, Any] | None:
+    """`count_by_status`'s statement, its parameters bound, to be part of another statement: rows
+    (status, n) of the statuses of `scope`; None when no order can match."""
+    found = _where(scope)
+    if found is None:
+        return None
+    conditions, params = found
+    counted = select(OrderCountPart.status.label("status"), func.sum(OrderCountPart.n).label("n"))
+    return counted.where(*conditions).group_by(OrderCountPart.status).params(params)
+
+
 async def merge_parts(sessions: SessionFactory) -> int:
     """Replace the parts of each pair that has several by one part holding their sum; how many
     parts it took away.

@@ -48,7 +48,7 @@ from models.principals import Principal
 from models.stores.rows import Store
 from services.db import SessionFactory
 from services.orders import counts as order_counts
-from services.orders import day_counts
+from services.orders import day_counts, term_counts
 from services.orders.sorting import order_sort
 from services.orders.text_search import (
     SPARSE_FIELDS,
@@ -254,7 +254,9 @@ async def list_orders(
 
     Its `totalCount` sums the order count parts when the filter is about statuses and stores only
     (models/orders/counts.py), the day count parts when it adds one time range (`zone`: the local
-    days they are cut in; models/orders/day_counts.py), and counts the matching orders otherwise.
+    days they are cut in; models/orders/day_counts.py), a lone text term's lookups (`count_term`),
+    index entries or a subtraction of count parts when the criteria have that shape
+    (services/orders/term_counts.py), and counts the matching orders otherwise.
     """
     criteria = criteria or OrderCriteria()
     _listed(principal, criteria)  # refuses what the list refuses, before any lookup
@@ -268,6 +270,8 @@ async def list_orders(
     if count is None and (term := _lone_term(principal, criteria)) is not None:
         phones = principal.role is not Role.ANALYST
         count = partial(count_term, sessions, term, phones=phones)
+    if count is None and (counts := _term_counts(principal, criteria)) is not None:
+        count = partial(term_counts.count_total, sessions, counts)
     return await paginate(
         sessions,
         _listed(principal, criteria, await _sparse(sessions, principal, criteria)),
@@ -344,8 +348,9 @@ async def count_by_status(
 ) -> dict[OrderStatus, int]:
     """Orders per status (every status present, zeros included) in one GROUP BY statement: over the
     order count parts when the filter is about statuses and stores only, over the day count parts
-    (and the partial days' orders) when it adds one time range and `zone` is given, over the
-    orders otherwise."""
+    (and the partial days' orders) when it adds one time range and `zone` is given, over a text
+    term's index entries or count parts minus a negated term's orders when the criteria have that
+    shape (services/orders/term_counts.py), over the orders otherwise."""
     criteria = criteria or OrderCriteria()
     _listed(principal, criteria)  # refuses what the list refuses, in any case
     await check_store_codes(sessions, criteria)
@@ -356,6 +361,8 @@ async def count_by_status(
         found = await order_counts.count_by_status(sessions, scope)
     elif days is not None:
         found = await day_counts.count_by_status(sessions, days, zone)  # type: ignore[arg-type]
+    if found is None and (counts := _term_counts(principal, criteria)) is not None:
+        found = await term_counts.count_by_status(sessions, counts)
     if found is None:
         stmt = (
             _counted(principal, criteria).with_only_columns(Order.status, func.count()).group_by(Order.status)
@@ -363,6 +370,13 @@ async def count_by_status(
         async with sessions() as session:
             found = {status: int(n) for status, n in (await session.execute(stmt)).all()}
     return {status: found.get(status, 0) for status in STATUS_LIFECYCLE}
+
+
+def _term_counts(principal: Principal, criteria: OrderCriteria) -> Select[Any, Any] | None:
+    """The criteria's counts per status from indexes and count parts, if they have that shape
+    (services/orders/term_counts.py)."""
+    counted = lambda p, node: _counted(p, OrderCriteria(query=node))  # noqa: E731
+    return term_counts.status_count_statement(principal, _nodes(criteria), counted)
 
 
 def _nodes(criteria: OrderCriteria) -> tuple[f.Node | None, ...]:

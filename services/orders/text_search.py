@@ -12,10 +12,16 @@ Each term has two compilations that select exactly the same orders:
   thousand distinct names of the lines: the names that contain the text, then the lines of those
   exact names from the `(product_name, order_id)` index. SKU codes go through the small `skus`
   table, then the lines of those SKUs. A bare word's order-number, consignee and phone parts are
-  one `id IN (… UNION …)`, so each is its own index lookup rather than one OR no index serves.
+  one `id IN (… UNION …)`, so each is its own index lookup rather than one OR no index serves; its
+  consignee part takes the names that contain the text from their dictionary
+  (`order_consignee_names`, migration 0039), then those names' orders from an index of orders.
   Product terms and bare words have two such compilations: their lookups ORed (a term with many
   matches, whose page walks the newest orders) or all in one UNION (`sparse`: few matches, fetched
   and sorted; and every count); `sparse_terms` tells which a term is.
+
+A count per status reads indexes only: `status_pairs` takes a term's (order id, status)
+pairs from indexes alone, through the lines' copy of their order's status and the dictionary of
+consignee names (migration 0039).
 
 The two agree by construction and by test (a hypothesis property over random terms, CJK and Latin,
 on SQLite and PostgreSQL); the scanning one is the reference.
@@ -50,7 +56,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from models.catalog.rows import Sku
 from models.customers.rows import Customer
 from models.orders import filters as f
-from models.orders.rows import Order, OrderLine, OrderLineName
+from models.orders.rows import Order, OrderConsigneeName, OrderLine, OrderLineName
 from models.payments import PaymentTransaction
 from models.stores.rows import Store
 from services.db import SessionFactory
@@ -149,7 +155,7 @@ def _word_selects(text: str, phone: str | None) -> list[Select[Any]]:
     """A bare word's lookups but the product names': order number prefix, consignee, phones."""
     return [
         select(Order.id).where(Order.order_no.startswith(text, autoescape=True)),
-        select(Order.id).where(_consignee(text, indexed=True)),
+        select(Order.id).where(Order.consignee_name.in_(_consignee_names(text))),
         *(_phone_selects(phone) if phone else []),
     ]
 
@@ -209,6 +215,37 @@ async def count_term(sessions: SessionFactory, term: f.TextMatch, *, phones: boo
         return int(await session.scalar(select(func.count()).select_from(found)) or 0)
 
 
+STATUS_PAIR_FIELDS: Final = SPARSE_FIELDS | {f.TextField.CONSIGNEE}
+"""The terms whose matches `status_pairs` reads as (order id, status) pairs from indexes alone."""
+
+
+def status_pairs(term: f.TextMatch, *, phones: bool) -> Any:
+    """The (order id, status) pairs of the orders a product term, bare word or consignee term
+    matches (`STATUS_PAIR_FIELDS`), with repeats: `_id_selects` with each order's status beside
+    its id, in one UNION ALL.
+
+    The lines carry their order's status (`OrderLine.order_status`, migration 0039), and consignee
+    names are matched in their dictionary, then their orders found by exact name: on PostgreSQL
+    each lookup is then an index-only scan. A line's status is its order's in every snapshot (the
+    triggers write both in one transaction), so all pairs of an order hold the same status, and
+    the distinct ids per status count each order once.
+    """
+    text = term.text
+    lines = select(OrderLine.order_id.label("order_id"), OrderLine.order_status.label("status"))
+    orders = select(Order.id.label("order_id"), Order.status.label("status"))
+    named = lines.where(OrderLine.product_name.in_(_names(text)))
+    if term.field is f.TextField.PRODUCT:
+        coded = lines.where(OrderLine.sku_id.in_(select(Sku.id).where(_contains(Sku.sku_code, text))))
+        return union_all(named, coded)
+    by_name = orders.where(Order.consignee_name.in_(_consignee_names(text)))
+    if term.field is f.TextField.CONSIGNEE:
+        return by_name
+    phone = f.normalize_phone(text) if phones else None
+    phoned = [orders.where(Order.id.in_(_phone_ids(phone)))] if phone else []
+    numbered = orders.where(Order.order_no.startswith(text, autoescape=True))
+    return union_all(numbered, by_name, *phoned, named)
+
+
 SPARSE_LIMIT: Final = 2_000
 """Below this many matching lines, names, numbers and phones a term's matches are fetched and sorted;
 from it on the page walks the newest orders until it is full (bench/README.md, "Order search")."""
@@ -221,6 +258,15 @@ def _consignee(text: str, indexed: bool) -> ColumnElement[bool]:
     if not indexed:
         return Order.consignee_name.icontains(text, autoescape=True)
     return and_(grams_cover(Order.consignee_name, _inline(text)), _contains(Order.consignee_name, text))
+
+
+def _consignee_names(text: str) -> Select[Any]:
+    """The dictionary's consignee names that contain the text (from their grams' GIN index on
+    PostgreSQL): their orders are then found by exact name, from an index of orders."""
+    return select(OrderConsigneeName.consignee_name).where(
+        grams_cover(OrderConsigneeName.consignee_name, _inline(text)),
+        _contains(OrderConsigneeName.consignee_name, text),
+    )
 
 
 def _inline(value: str) -> BindParameter[str]:

@@ -13,13 +13,18 @@ from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, select, update
 
+from models.enums import Role
 from models.orders import filters as f
 from models.orders.rows import Order, OrderLine, OrderLineName
+from models.orders.states import OrderStatus
+from models.principals import Principal
 from services.db import unit_of_work
-from services.orders import text_search
-from services.orders.search import compile_filter
+from services.orders import search, text_search
+from services.orders.search import OrderCriteria, compile_filter
+from services.pagination import PageRequest
+from services.scoping import order_visibility
 from tests.conftest import Database
 from tests.factories import Seed
 
@@ -31,6 +36,7 @@ TEXT_FIELDS = [
     f.TextField.ANY,
     f.TextField.ORDER_NO_PREFIX,
 ]
+STATUSES = [OrderStatus.PENDING_ACCEPTANCE, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED]
 
 
 def _word(rng: random.Random, low: int, high: int) -> str:
@@ -51,6 +57,7 @@ async def _shop(seed: Seed) -> None:
             store if n % 5 else None,
             rng.choice(customers),
             lines,
+            status=rng.choice(STATUSES),
             order_no=f"{rng.choice(['2026', 'AB', '王1'])}{n:06d}",
             consignee_name=_word(rng, 1, 4),
             consignee_phone=f"1370000{rng.choice(['1234', '4321', '9999'])}",
@@ -61,6 +68,8 @@ async def _shop(seed: Seed) -> None:
         await session.execute(
             update(OrderLine).where(OrderLine.id == first).values(product_name="新车厘子Kb")
         )
+        # orders that moved on after their lines were written (their lines follow: migration 0039)
+        await session.execute(update(Order).where(Order.id % 7 == 3).values(status=OrderStatus.CLOSED))
 
 
 def _terms() -> st.SearchStrategy[f.Node]:
@@ -118,3 +127,68 @@ async def test_every_line_name_is_in_the_dictionary(db: Database) -> None:
         lines = set((await session.scalars(select(OrderLine.product_name).distinct())).all())
     assert "新车厘子Kb" in lines
     assert lines <= names
+
+
+def _counted_criteria() -> st.SearchStrategy[OrderCriteria]:
+    """Criteria of the shapes the counts answer from indexes and count parts (a term, a negated
+    term, beside statuses and stores) and any other filter of text terms, in either half."""
+    text = st.text(alphabet=ALPHABET, min_size=1, max_size=3).filter(lambda t: t.strip() != "")
+    leaf = st.builds(f.text_match, st.sampled_from(TEXT_FIELDS), text)
+    terms = st.one_of(leaf, leaf.map(f.negate), _terms())
+    statuses = st.sets(st.sampled_from(STATUSES), min_size=1).map(lambda s: f.enum_in(f.EnumField.STATUS, s))
+    stores = st.sampled_from([f.flag_is(f.FlagField.HQ_WAREHOUSE, False), f.id_in(f.IdField.STORE, [1])])
+    narrowing: st.SearchStrategy[f.Node] = st.one_of(statuses, stores)
+    scope = st.lists(narrowing, max_size=2).map(lambda n: f.all_of(*n) if n else None)
+    return st.builds(
+        lambda term, other, swap: OrderCriteria(other, term) if swap else OrderCriteria(term, other),
+        terms,
+        scope,
+        st.booleans(),
+    )
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(criteria=_counted_criteria(), role=st.sampled_from([Role.HQ_ADMIN, Role.ANALYST, Role.STORE_STAFF]))
+async def test_counts_of_text_terms_are_the_scans_counts(
+    db: Database, criteria: OrderCriteria, role: Role
+) -> None:
+    """The status tabs and `totalCount` of text-term criteria (term_counts.py's pairs and
+    subtractions, or the orders) equal the scanning compilation's counts, for every caller."""
+    async with db.sessions() as session:
+        if await session.scalar(select(Order.id).limit(1)) is None:
+            await _shop(Seed(db.sessions))
+    principal = Principal(role, "t", store_ids=frozenset({1}) if role is Role.STORE_STAFF else frozenset())
+    phones = role is not Role.ANALYST
+    scanned = [
+        compile_filter(node, phones=phones, watcher=principal.key, indexed=False)
+        for node in (criteria.filter, criteria.query)
+        if node is not None
+    ]
+    stmt = (
+        select(Order.status, func.count())
+        .where(and_(order_visibility(principal), *scanned))
+        .group_by(Order.status)
+    )
+    async with db.sessions() as session:
+        expected = {status: int(n) for status, n in (await session.execute(stmt)).all()}
+    tabs = await search.count_by_status(db.sessions, principal, criteria)
+    assert {s: n for s, n in tabs.items() if n} == expected, criteria
+    page = await search.list_orders(db.sessions, principal, PageRequest(first=1), criteria)
+    assert await page.count() == sum(expected.values()), criteria
+
+
+async def test_text_term_counts_take_the_index_paths(db: Database) -> None:
+    """A term (with statuses), or a negated term beside what the parts count, has a statement."""
+    hq, staff = Principal(Role.HQ_ADMIN, "hq"), Principal(Role.STORE_STAFF, "s", store_ids=frozenset({1}))
+    word, product = f.text_match(f.TextField.ANY, "王"), f.text_match(f.TextField.PRODUCT, "车厘子")
+    consignee = f.text_match(f.TextField.CONSIGNEE, "王")
+    shipped = f.enum_in(f.EnumField.STATUS, [OrderStatus.SHIPPED])
+    for principal, criteria in [
+        (hq, OrderCriteria(query=word)),
+        (hq, OrderCriteria(filter=shipped, query=consignee)),
+        (hq, OrderCriteria(query=f.all_of(f.negate(product), shipped))),
+        (staff, OrderCriteria(query=f.negate(word))),
+    ]:
+        assert search._term_counts(principal, criteria) is not None, criteria
+    assert search._term_counts(staff, OrderCriteria(query=word)) is None
+    assert search._term_counts(hq, OrderCriteria(query=f.all_of(f.negate(word), f.negate(product)))) is None

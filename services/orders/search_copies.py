@@ -1,0 +1,62 @@
+"""The copies the status tabs of text terms read (migration 0039), checked and repaired.
+
+Triggers keep every line's `order_status` equal to its order's status and every order's consignee
+name in `order_consignee_names`. These are the operator's check after something may have bypassed
+them (a data-only restore with triggers disabled): they read every line and order, so they are
+maintenance commands, not request paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ScalarSelect, func, insert, or_, select, update
+
+from models.orders.rows import Order, OrderConsigneeName, OrderLine
+from services.db import SessionFactory, unit_of_work
+
+
+@dataclass(frozen=True, slots=True)
+class CopyDrift:
+    """How many lines hold a status other than their order's, and how many consignee names of
+    orders the dictionary lacks."""
+
+    lines: int
+    names: int
+
+    def __bool__(self) -> bool:
+        return bool(self.lines or self.names)
+
+
+def _order_status() -> ScalarSelect[Any]:
+    """The status of the line's order, for a statement over lines."""
+    return select(Order.status).where(Order.id == OrderLine.order_id).scalar_subquery()
+
+
+async def copy_drift(sessions: SessionFactory) -> CopyDrift:
+    """What differs now (one snapshot per count)."""
+    stale = or_(OrderLine.order_status.is_(None), OrderLine.order_status != _order_status())
+    missing = Order.consignee_name.not_in(select(OrderConsigneeName.consignee_name))
+    async with sessions() as session:
+        lines = await session.scalar(select(func.count()).select_from(OrderLine).where(stale))
+        names = await session.scalar(select(func.count(func.distinct(Order.consignee_name))).where(missing))
+    return CopyDrift(int(lines or 0), int(names or 0))
+
+
+async def repair_copies(sessions: SessionFactory) -> None:
+    """Copy every order's status to its lines where they differ and add the missing names."""
+    stale = or_(OrderLine.order_status.is_(None), OrderLine.order_status != _order_status())
+    missing = (
+        select(Order.consignee_name)
+        .distinct()
+        .where(Order.consignee_name.not_in(select(OrderConsigneeName.consignee_name)))
+    )
+    async with unit_of_work(sessions) as session:
+        await session.execute(
+            update(OrderLine)
+            .where(stale)
+            .values(order_status=_order_status())
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(insert(OrderConsigneeName).from_select(["consignee_name"], missing))
