@@ -136,6 +136,7 @@ async def _explain(engine: Any, criteria: OrderCriteria) -> None:
 
 async def _write(url: str, rounds: int) -> dict[str, Any]:
     from sqlalchemy import delete, select
+    from sqlalchemy.orm import undefer
 
     from models.orders.rows import Order, OrderEvent, OrderLine
     from services.db import unit_of_work
@@ -147,11 +148,17 @@ async def _write(url: str, rounds: int) -> dict[str, Any]:
     timings: list[float] = []
     try:
         async with sessions() as session:
-            template = await session.scalar(select(Order).order_by(Order.id.desc()).limit(1))
+            template = await session.scalar(
+                select(Order).options(undefer("*")).order_by(Order.id.desc()).limit(1)
+            )
             assert template is not None, "the database holds no orders"
-            lines = (await session.scalars(select(OrderLine).where(OrderLine.order_id == template.id))).all()
+            lines = (
+                await session.scalars(
+                    select(OrderLine).options(undefer("*")).where(OrderLine.order_id == template.id)
+                )
+            ).all()
             event = await session.scalar(
-                select(OrderEvent).where(OrderEvent.order_id == template.id).limit(1)
+                select(OrderEvent).options(undefer("*")).where(OrderEvent.order_id == template.id).limit(1)
             )
         order_fields = {
             c.key: getattr(template, c.key) for c in Order.__mapper__.column_attrs if c.key not in skip
