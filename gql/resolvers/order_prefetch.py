@@ -14,7 +14,8 @@ the columns they would have read, so answers and scoping are the same with or wi
 
 One order (the `order` root field) reads its selected relations the same way with the order's id
 as the root (`prefetch_order`, loaders/joined.py `fill_joined`) once it has found the order
-through its scoped loader: one statement for store, customer, lines and their SKUs and products.
+through its scoped loader: one statement for store, customer, lines and their SKUs and products,
+and, beside them (`UNION ALL`), its parcels, timeline and after-sales.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ async def prefetch_order(info: Info, order: rows.Order) -> None:
     """Fill the loaders of the relations the document selects below one order (a root field that
     found `order` through its scoped loader) from one joined statement, when it selects two or
     more of them (one alone is read as cheaply by its own loader); then what `prefetch_orders`
-    fills.
+    fills. The order's own lists (parcels, events, after-sales) are read in the same statement,
+    beside the joined rows (`_beside`).
 
     When the order's refund facts are read too (`Order._refund_facts`: its lines with every
     column and their after-sale lines), the join reads those lines and their after-sale lines, and
@@ -112,11 +114,24 @@ async def prefetch_order(info: Info, order: rows.Order) -> None:
             narrowed_lines = joins[at][0]
             joins[at] = (full, Order.id)
         joins.append((info.context.loaders.after_sale_lines_by_line, OrderLine.id))
-    if len(joins) >= 2:
-        await fill_joined(info.context.sessions, Order.id, [order.id], *joins)
+    beside = _beside(info, paths)
+    if len(joins) + len(beside) >= 2:
+        await fill_joined(info.context.sessions, Order.id, [order.id], *joins, beside=beside)
         if narrowed_lines is not None:
             _project(info.context.loaders.lines_by_order, narrowed_lines, order.id)
     await prefetch_orders(info, [order], at=(), paths=paths)
+
+
+def _beside(info: Info, paths: frozenset[Path]) -> list[RowLoader[Any, Any]]:
+    """The loaders of the order's own lists the document selects (parcels, timeline, after-sales),
+    those its fields read: read beside the joined rows in the same statement."""
+    loaders = info.context.loaders
+    wanted = (
+        (("parcels",), "parcels_by_order"),
+        (("events",), "events_by_order"),
+        (("afterSales",), "after_sales_by_order"),
+    )
+    return [getattr(loaders, name) for path, name in wanted if path in paths]
 
 
 def _reads_refund_facts(info: Info, paths: frozenset[Path]) -> bool:
