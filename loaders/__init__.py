@@ -71,6 +71,15 @@ _NARROWABLE: dict[str, Callable[[SessionFactory, frozenset[str] | None], RowLoad
     ),
     "sku": lambda sessions, keep: one_per_key(sessions, Sku, Sku.id, keep=keep),
     "product": lambda sessions, keep: one_per_key(sessions, Product, Product.id, keep=keep),
+    "parcels_by_order": lambda sessions, keep: many_per_key(
+        sessions, Parcel, Parcel.order_id, Parcel.shipped_at, Parcel.id, keep=keep
+    ),
+    "events_by_order": lambda sessions, keep: many_per_key(
+        sessions, OrderEvent, OrderEvent.order_id, OrderEvent.id, keep=keep
+    ),
+    "after_sales_by_order": lambda sessions, keep: many_per_key(
+        sessions, AfterSale, AfterSale.order_id, AfterSale.id, keep=keep
+    ),
 }
 """The relation loaders that can read fewer columns, by name: given None they make the loader of
 that name (every column); given columns, the same statement selecting only those (and the key)."""
@@ -143,7 +152,7 @@ class Loaders:
 
     @cached_property
     def parcels_by_order(self) -> RowLoader[int, list[Parcel]]:
-        return many_per_key(self._sessions, Parcel, Parcel.order_id, Parcel.shipped_at, Parcel.id)
+        return _NARROWABLE["parcels_by_order"](self._sessions, None)
 
     @cached_property
     def payments_by_order(self) -> RowLoader[int, list[PaymentTransaction]]:
@@ -175,7 +184,7 @@ class Loaders:
 
     @cached_property
     def events_by_order(self) -> RowLoader[int, list[OrderEvent]]:
-        return many_per_key(self._sessions, OrderEvent, OrderEvent.order_id, OrderEvent.id)
+        return _NARROWABLE["events_by_order"](self._sessions, None)
 
     @cached_property
     def allocations_by_order(self) -> RowLoader[int, list[AllocationRecord]]:
@@ -187,7 +196,7 @@ class Loaders:
 
     @cached_property
     def after_sales_by_order(self) -> RowLoader[int, list[AfterSale]]:
-        return many_per_key(self._sessions, AfterSale, AfterSale.order_id, AfterSale.id)
+        return _NARROWABLE["after_sales_by_order"](self._sessions, None)
 
     @cached_property
     def after_sale_lines(self) -> RowLoader[int, list[AfterSaleLine]]:

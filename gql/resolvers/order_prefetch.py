@@ -25,10 +25,12 @@ from functools import partial
 from typing import Any
 
 from gql.context import Info
-from gql.engine import Path, narrowed_loader, selected_paths
+from gql.engine import Path, RowFields, narrowed_loader, selected_paths
+from gql.schema.after_sales import AFTER_SALE_FIELDS
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
+from gql.schema.order_records import ORDER_EVENT_FIELDS, PARCEL_FIELDS
 from gql.schema.stores import STORE_FIELDS
 from loaders.base import RowLoader
 from loaders.joined import Join, fill_joined, read_joined_page
@@ -123,15 +125,14 @@ async def prefetch_order(info: Info, order: rows.Order) -> None:
 
 
 def _beside(info: Info, paths: frozenset[Path]) -> list[RowLoader[Any, Any]]:
-    """The loaders of the order's own lists the document selects (parcels, timeline, after-sales),
-    those its fields read: read beside the joined rows in the same statement."""
-    loaders = info.context.loaders
-    wanted = (
-        (("parcels",), "parcels_by_order"),
-        (("events",), "events_by_order"),
-        (("afterSales",), "after_sales_by_order"),
+    """The narrowed loaders of the order's own lists the document selects (parcels, timeline,
+    after-sales), those its fields read: read beside the joined rows in the same statement."""
+    wanted: tuple[tuple[str, str, RowFields[Any]], ...] = (
+        ("parcels", "parcels_by_order", PARCEL_FIELDS),
+        ("events", "events_by_order", ORDER_EVENT_FIELDS),
+        ("afterSales", "after_sales_by_order", AFTER_SALE_FIELDS),
     )
-    return [getattr(loaders, name) for path, name in wanted if path in paths]
+    return [narrowed_loader(info, name, fields) for field, name, fields in wanted if (field,) in paths]
 
 
 def _reads_refund_facts(info: Info, paths: frozenset[Path]) -> bool:

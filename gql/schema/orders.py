@@ -18,7 +18,7 @@ from gql.schema.customers import CUSTOMER_FIELDS, Customer
 from gql.schema.deliveries import Delivery
 from gql.schema.order_lines import ORDER_LINE_FIELDS, OrderLine
 from gql.schema.order_payments import OrderPayment
-from gql.schema.order_records import AllocationRecord, OrderEvent, Parcel
+from gql.schema.order_records import ORDER_EVENT_FIELDS, PARCEL_FIELDS, AllocationRecord, OrderEvent, Parcel
 from gql.schema.stores import STORE_FIELDS, Store
 from models.after_sales.refund_policy import LineState, refund_entry
 from models.after_sales.states import AfterSaleInitiator
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 _STORE: Relation[Store | None] = Relation("store", STORE_FIELDS)
 _CUSTOMER: Relation[Customer] = Relation("customer", CUSTOMER_FIELDS, required=True)
 _LINES: Relation[list[OrderLine]] = Relation("lines_by_order", ORDER_LINE_FIELDS, many=True)
+_PARCELS: Relation[list[Parcel]] = Relation("parcels_by_order", PARCEL_FIELDS, many=True)
+_EVENTS: Relation[list[OrderEvent]] = Relation("events_by_order", ORDER_EVENT_FIELDS, many=True)
 
 
 @strawberry.type(
@@ -192,8 +194,9 @@ class Order(relay.Node):
         return Delivery.of(row, self._store_id) if row else None
 
     @strawberry.field(description="Parcels in shipping order.")
-    async def parcels(self, info: Info) -> list[Parcel]:
-        return [Parcel.from_row(r) for r in await info.context.loaders.parcels_by_order.load(self.id)]
+    @_PARCELS.marks("id")
+    def parcels(self, info: Info) -> list[Parcel]:
+        return _PARCELS(info, self.id)
 
     @strawberry.field(description="Payments and refunds at the gateway, oldest first.")
     async def payments(self, info: Info) -> list[OrderPayment]:
@@ -213,16 +216,17 @@ class Order(relay.Node):
         return paid[-1] if paid else None
 
     @strawberry.field(description="Every transition, oldest first.")
-    async def events(self, info: Info) -> list[OrderEvent]:
-        return [OrderEvent.from_row(r) for r in await info.context.loaders.events_by_order.load(self.id)]
+    @_EVENTS.marks("id")
+    def events(self, info: Info) -> list[OrderEvent]:
+        return _EVENTS(info, self.id)
 
     @strawberry.field(description="After-sales of this order, oldest first.")
-    async def after_sales(
+    def after_sales(
         self, info: Info
     ) -> list[Annotated[AfterSale, strawberry.lazy("gql.schema.after_sales")]]:
-        from gql.schema.after_sales import AfterSale
+        from gql.schema.after_sales import AFTER_SALES_BY_ORDER
 
-        return [AfterSale.from_row(r) for r in await info.context.loaders.after_sales_by_order.load(self.id)]
+        return AFTER_SALES_BY_ORDER(info, self.id)
 
     @strawberry.field(
         description="What the viewer's side may still refund, line by line (units, most money, open "

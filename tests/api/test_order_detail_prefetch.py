@@ -215,6 +215,15 @@ LISTS = (
     "toStatus actorType actorId payload createdAt } afterSales { id afterSaleNo status type "
     "refundAmount { amount } createdAt }"
 )
+# every field of the lists' rows the narrowed loaders may leave out, and the resolvers reading them
+WHOLE = (
+    "id parcels { id carrier trackingNo shippedAt latestState traces { description } } events { id "
+    "action fromStatus toStatus actorType actorId payload createdAt } afterSales { id afterSaleNo type "
+    "initiator status reason evidenceUrls refundAmount { amount } rejectReason returnCarrier "
+    "returnTrackingNo replacementCarrier replacementTrackingNo createdAt reviewedAt returnShippedAt "
+    "replacementShippedAt refundedAt closedAt version order { id } store { code } lines { quantity } "
+    "timeline { action } availableActions { action allowed reason } }"
+)
 
 
 async def _orders_with_lists(seed: Seed) -> tuple[list[OrderRow], int, int]:
@@ -267,7 +276,7 @@ async def test_parcels_events_and_after_sales_equal_the_lazy_walk(api: Api, seed
     for viewer in viewers:
         for order in orders:
             id_ = encode_id("Order", order.id)
-            for selection in (DETAIL, LISTS, f"{DETAIL} {LISTS}"):
+            for selection in (DETAIL, LISTS, f"{DETAIL} {LISTS}", WHOLE):
                 lazy = await viewer.execute(
                     f"query ($id: ID!) {{ node(id: $id) {{ ... on Order {{ {selection} }} }} }}", id=id_
                 )
