@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from gql.engine import Relation
 from gql.ids import encode_id
+from gql.schema.after_sales import AFTER_SALES_BY_ORDER
 from models.after_sales.rows import AfterSaleLine
 from models.after_sales.states import AfterSaleStatus
 from models.enums import ActorType, Role, TraceState
@@ -303,3 +305,26 @@ async def test_the_lists_alone_take_one_statement_beside_the_order(api: Api, see
             r = await hq.execute(selection, id=encode_id("Order", orders[0].id))
         assert r.errors == []
         assert counter.count == 2  # the order; its lists (or its one list, by its own loader)
+
+
+async def test_the_walk_reads_the_prefetched_rows_without_resolvers(
+    api: Api, seed: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loaders the order's prefetch filled (through strawberry's own `Info`: the root field
+    takes arguments) are the level-first walk's too, so it answers their relations in its fills:
+    no relation resolver runs in the walk but afterSales' (a plain resolver calling its relation)."""
+    orders, _, _ = await _orders_with_lists(seed)
+    called: list[Relation[Any]] = []
+    call = Relation.__call__
+
+    def counted(self: Relation[Any], info: Any, key: Any) -> Any:
+        if hasattr(info, "executor"):  # the level-first walk's info (graphql-core's run compares)
+            called.append(self)
+        return call(self, info, key)
+
+    monkeypatch.setattr(Relation, "__call__", counted)
+    r = await api.as_hq().execute(BY_ORDER, id=encode_id("Order", orders[1].id))
+    assert r.errors == []
+    assert r.data["order"]["parcels"]
+    assert r.data["order"]["lines"]
+    assert called == [AFTER_SALES_BY_ORDER]
