@@ -94,6 +94,16 @@ async def prefetch_orders(
         await products.fill(_keys(line.product_id for rows_ in per_order.values() for line in rows_))
 
 
+async def visible_order_prefetched(info: Info, order_id: int) -> rows.Order | None:
+    """The order `order_id` when the viewer may see it (its scoped loader `visible_order`), its
+    selected relations prefetched (`prefetch_order`); both statements on one pooled connection."""
+    async with one_connection(info.context.sessions.kw["bind"]):
+        row = (await info.context.loaders.visible_order.fill([order_id]))[order_id]
+        if row is not None:
+            await prefetch_order(info, row)
+    return row
+
+
 async def prefetch_order(info: Info, order: rows.Order) -> None:
     """Fill the loaders of the relations the document selects below one order (a root field that
     found `order` through its scoped loader) from one joined statement, when it selects two or

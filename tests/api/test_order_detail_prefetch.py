@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from gql.engine import Relation
 from gql.ids import encode_id
@@ -328,3 +328,31 @@ async def test_the_walk_reads_the_prefetched_rows_without_resolvers(
     assert r.data["order"]["parcels"]
     assert r.data["order"]["lines"]
     assert called == [AFTER_SALES_BY_ORDER]
+
+
+async def test_the_order_and_its_relations_take_one_connection(api: Api, seed: Seed) -> None:
+    """On PostgreSQL the order's statement and its relations' share one pooled connection: the
+    detail checks out as many connections as an order hidden from the viewer (one statement)."""
+    orders, _, _ = await _orders_with_lists(seed)
+    engine = seed.sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads keep their sessions")
+    checkouts = {}
+    for name, viewer in (("hidden", api.as_staff(999_999)), ("shown", api.as_hq())):
+        await viewer.execute(BY_ORDER, id=encode_id("Order", orders[1].id))  # warm
+        found: list[object] = []
+
+        def checked_out(*_: object, found: list[object] = found) -> None:
+            found.append(None)
+
+        event.listen(engine.sync_engine.pool, "checkout", checked_out)
+        try:
+            with count_statements() as counter:
+                r = await viewer.execute(BY_ORDER, id=encode_id("Order", orders[1].id))
+        finally:
+            event.remove(engine.sync_engine.pool, "checkout", checked_out)
+        assert r.errors == []
+        assert (r.data["order"] is None) == (name == "hidden")
+        checkouts[name] = (counter.count, len(found))
+    assert checkouts["hidden"][0] == 1
+    assert checkouts["shown"] == (2, checkouts["hidden"][1])
