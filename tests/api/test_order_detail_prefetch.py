@@ -16,6 +16,7 @@ from sqlalchemy import event, select
 from gql.engine import Relation
 from gql.ids import encode_id
 from gql.schema.after_sales import AFTER_SALES_BY_ORDER
+from gql.schema.orders import Order
 from models.after_sales.rows import AfterSaleLine
 from models.after_sales.states import AfterSaleStatus
 from models.enums import ActorType, Role, TraceState
@@ -356,3 +357,27 @@ async def test_the_order_and_its_relations_take_one_connection(api: Api, seed: S
         checkouts[name] = (counter.count, len(found))
     assert checkouts["hidden"][0] == 1
     assert checkouts["shown"] == (2, checkouts["hidden"][1])
+
+
+async def test_actions_are_answered_at_once_from_the_prefetched_facts(
+    api: Api, seed: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """availableActions reads the refund facts the prefetch loaded without awaiting anything; walked
+    lazily (node(id:)) it awaits their loads, with the same answer."""
+    orders, _, _ = await _orders_with_lists(seed)
+    later = Order._actions_later
+    awaited: list[int] = []
+
+    async def counted(self: Order, info: Any) -> Any:
+        awaited.append(self.id)
+        return await later(self, info)
+
+    monkeypatch.setattr(Order, "_actions_later", counted)
+    hq = api.as_hq()
+    id_ = encode_id("Order", orders[1].id)
+    found = await hq.execute(BY_ORDER, id=id_)
+    assert found.errors == []
+    assert awaited == []
+    lazy = await hq.execute(BY_NODE, id=id_)
+    assert awaited
+    assert found.data["order"] == lazy.data["node"]
