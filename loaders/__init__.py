@@ -131,7 +131,10 @@ class Loaders:
     # Scoped roots: reached by id (node lookups), so the principal's visibility applies.
     @cached_property
     def visible_order(self) -> RowLoader[int, Order | None]:
-        return one_per_key(self._sessions, Order, Order.id, order_visibility(self._principal))
+        principal = self._principal
+        return one_per_key(
+            self._sessions, Order, Order.id, order_visibility(principal), scope=(order_visibility, principal)
+        )
 
     @cached_property
     def visible_customer(self) -> RowLoader[int, Customer | None]:
