@@ -12,6 +12,8 @@ from functools import cached_property
 from typing import Any
 
 from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import InstrumentedAttribute
 
 from loaders.base import RowLoader, many_per_key, one_per_key
 from loaders.customers import customer_trading
@@ -63,14 +65,23 @@ from services.reviews import RatingSummary, review_visibility
 from services.scoping import after_sale_visibility, customer_visibility, order_visibility
 from services.staff import staff_visibility
 
-_NARROWABLE: dict[str, Callable[[SessionFactory, frozenset[str] | None], RowLoader[Any, Any]]] = {
+Scope = ColumnElement[bool]
+Narrowable = Callable[[SessionFactory, frozenset[str] | None], RowLoader[Any, Any]]
+
+
+def _many(entity: type[Any], key: InstrumentedAttribute[Any], *order_by: Any) -> Narrowable:
+    return lambda sessions, keep: many_per_key(sessions, entity, key, *order_by, keep=keep)
+
+
+_NARROWABLE: dict[str, Narrowable] = {
     "store": lambda sessions, keep: one_per_key(sessions, Store, Store.id, keep=keep),
     "customer": lambda sessions, keep: one_per_key(sessions, Customer, Customer.id, keep=keep),
-    "lines_by_order": lambda sessions, keep: many_per_key(
-        sessions, OrderLine, OrderLine.order_id, OrderLine.id, keep=keep
-    ),
+    "lines_by_order": _many(OrderLine, OrderLine.order_id, OrderLine.id),
     "sku": lambda sessions, keep: one_per_key(sessions, Sku, Sku.id, keep=keep),
     "product": lambda sessions, keep: one_per_key(sessions, Product, Product.id, keep=keep),
+    "parcels_by_order": _many(Parcel, Parcel.order_id, Parcel.shipped_at, Parcel.id),
+    "events_by_order": _many(OrderEvent, OrderEvent.order_id, OrderEvent.id),
+    "after_sales_by_order": _many(AfterSale, AfterSale.order_id, AfterSale.id),
 }
 """The relation loaders that can read fewer columns, by name: given None they make the loader of
 that name (every column); given columns, the same statement selecting only those (and the key)."""
@@ -93,6 +104,13 @@ class Loaders:
         if found is None:
             found = self._narrowed[(name, columns)] = _NARROWABLE[name](self._sessions, columns)
         return found
+
+    def _visible(
+        self, entity: type[Any], key: InstrumentedAttribute[int], visibility: Callable[[Principal], Scope]
+    ) -> RowLoader[int, Any]:
+        """The rows `visibility(principal)`, a pure function of it, lets the principal see, by key."""
+        principal = self._principal
+        return one_per_key(self._sessions, entity, key, visibility(principal), scope=(visibility, principal))
 
     # Public catalogue and stores: visible to everyone who may browse.
     @cached_property
@@ -122,11 +140,11 @@ class Loaders:
     # Scoped roots: reached by id (node lookups), so the principal's visibility applies.
     @cached_property
     def visible_order(self) -> RowLoader[int, Order | None]:
-        return one_per_key(self._sessions, Order, Order.id, order_visibility(self._principal))
+        return self._visible(Order, Order.id, order_visibility)
 
     @cached_property
     def visible_customer(self) -> RowLoader[int, Customer | None]:
-        return one_per_key(self._sessions, Customer, Customer.id, customer_visibility(self._principal))
+        return self._visible(Customer, Customer.id, customer_visibility)
 
     # Relations below an already-visible order: the parent was scoped, so these are not.
     @cached_property
@@ -143,7 +161,7 @@ class Loaders:
 
     @cached_property
     def parcels_by_order(self) -> RowLoader[int, list[Parcel]]:
-        return many_per_key(self._sessions, Parcel, Parcel.order_id, Parcel.shipped_at, Parcel.id)
+        return _NARROWABLE["parcels_by_order"](self._sessions, None)
 
     @cached_property
     def payments_by_order(self) -> RowLoader[int, list[PaymentTransaction]]:
@@ -175,7 +193,7 @@ class Loaders:
 
     @cached_property
     def events_by_order(self) -> RowLoader[int, list[OrderEvent]]:
-        return many_per_key(self._sessions, OrderEvent, OrderEvent.order_id, OrderEvent.id)
+        return _NARROWABLE["events_by_order"](self._sessions, None)
 
     @cached_property
     def allocations_by_order(self) -> RowLoader[int, list[AllocationRecord]]:
@@ -183,11 +201,11 @@ class Loaders:
 
     @cached_property
     def visible_after_sale(self) -> RowLoader[int, AfterSale | None]:
-        return one_per_key(self._sessions, AfterSale, AfterSale.id, after_sale_visibility(self._principal))
+        return self._visible(AfterSale, AfterSale.id, after_sale_visibility)
 
     @cached_property
     def after_sales_by_order(self) -> RowLoader[int, list[AfterSale]]:
-        return many_per_key(self._sessions, AfterSale, AfterSale.order_id, AfterSale.id)
+        return _NARROWABLE["after_sales_by_order"](self._sessions, None)
 
     @cached_property
     def after_sale_lines(self) -> RowLoader[int, list[AfterSaleLine]]:
@@ -361,7 +379,7 @@ class Loaders:
 
     @cached_property
     def visible_staff_account(self) -> RowLoader[int, StaffAccount | None]:
-        return one_per_key(self._sessions, StaffAccount, StaffAccount.id, staff_visibility(self._principal))
+        return self._visible(StaffAccount, StaffAccount.id, staff_visibility)
 
     @cached_property
     def staff_stores(self) -> RowLoader[int, list[StaffStore]]:
@@ -369,7 +387,7 @@ class Loaders:
 
     @cached_property
     def visible_review(self) -> RowLoader[int, Review | None]:
-        return one_per_key(self._sessions, Review, Review.id, review_visibility(self._principal))
+        return self._visible(Review, Review.id, review_visibility)
 
     @cached_property
     def product_rating(self) -> DataLoader[int, RatingSummary]:
@@ -381,4 +399,4 @@ class Loaders:
 
     @cached_property
     def visible_action_log(self) -> RowLoader[int, ActionLog | None]:
-        return one_per_key(self._sessions, ActionLog, ActionLog.id, log_visibility(self._principal))
+        return self._visible(ActionLog, ActionLog.id, log_visibility)

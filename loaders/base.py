@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from asyncio import Future
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -132,6 +132,7 @@ def _by_keys(
     where: ColumnElement[bool] | None = None,
     order_by: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]] = (),
     keep: frozenset[str] | None = None,
+    scope: Hashable | None = None,
 ) -> Select[Any]:
     """The batch's SELECT of snapshots whose `key` is one of the `keys` parameter.
 
@@ -140,19 +141,31 @@ def _by_keys(
     anew for each batch paid the walk every time. Scoped loaders (`where` depends on the
     principal) build theirs once per request. The `order_by` terms are the mapped classes'
     attributes, which live as long as the process: they are told apart by identity (their `str`
-    compiles them, and the loaders of a request are made anew each time).
+    compiles them, and the loaders of a request are made anew each time). A scoped loader given a
+    `scope` (what its `where` is made from, such as the principal: equal scopes make equal
+    conditions) keeps its statement too, per scope.
     """
     cache_key = (entity, key.key, dialect, tuple(id(o) for o in order_by), keep)
     if where is None and (found := _STATEMENTS.get(cache_key)) is not None:
         return found
+    if where is not None and scope is not None and (found := _SCOPED.get((cache_key, scope))) is not None:
+        return found
     stmt = select(*snapshot_columns(entity, keep)).where(key_condition(key, dialect))
     if where is not None:
-        return stmt.where(where).order_by(*order_by)
+        stmt = stmt.where(where).order_by(*order_by)
+        if scope is not None:
+            if len(_SCOPED) >= _MAX_SCOPED:
+                _SCOPED.clear()
+            _SCOPED[(cache_key, scope)] = stmt
+        return stmt
     stmt = _STATEMENTS[cache_key] = stmt.order_by(*order_by)
     return stmt
 
 
 _STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+_SCOPED: dict[tuple[Any, ...], Select[Any]] = {}
+_MAX_SCOPED = 1_000
+"""Scoped statements kept, by shape and scope (cleared when full)."""
 
 
 def key_condition(key: InstrumentedAttribute[Any], dialect: str) -> ColumnElement[bool]:
@@ -188,13 +201,15 @@ def one_per_key(
     key: InstrumentedAttribute[Any],
     where: ColumnElement[bool] | None = None,
     keep: frozenset[str] | None = None,
+    scope: Hashable | None = None,
 ) -> RowLoader[Any, T | None]:
     """`load(k)` → the row whose `key` equals k (None if absent or filtered out by `where`).
 
     `keep`: read only these columns, and the key (a narrowed loader: `Loaders.narrowed`).
+    `scope`: what `where` is a function of alone (the principal), so the statement is kept per scope.
     """
     keep = keep if keep is None else keep | {key.key}
-    stmt = _by_keys(entity, key, sessions.kw["bind"].dialect.name, where, keep=keep)
+    stmt = _by_keys(entity, key, sessions.kw["bind"].dialect.name, where, keep=keep, scope=scope)
     name = key.key
 
     async def batch(keys: Sequence[Any]) -> list[T | None]:

@@ -15,6 +15,12 @@ already holds or is loading keeps its value; a key met without a row (a dangling
 left unfilled, so the loader reads it itself if it is ever asked, as it would have. The root's own
 rows are not kept.
 
+`beside` loaders hang on the root's key itself (an order's parcels, its timeline): each is read by
+a SELECT of its own rows, put after the joined one with `UNION ALL` (every other column NULL, a
+branch number and each branch's own order as the last two columns), so several lists cost one
+statement without multiplying each other's rows. Each is filled for every root key met, a list
+loader with an empty list for a root without rows, as its own batch would have.
+
 `read_joined_page(sessions, joins, query)` does the same with a list page's own statement as the root
 (services/pagination.py `PageQuery`, a subquery numbered in its order): the page's snapshots and
 its relations in one round trip. It returns the page's rows as `read_snapshots` would (the extra
@@ -27,7 +33,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Label, Select, case, func, null, select, true
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Label,
+    Select,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from loaders.base import RowLoader, Shape, key_condition
@@ -42,13 +62,29 @@ Part = tuple[tuple[int, int], int, int]
 
 
 async def fill_joined(
-    sessions: SessionFactory, root: InstrumentedAttribute[Any], keys: Iterable[Any], *joins: Join
+    sessions: SessionFactory,
+    root: InstrumentedAttribute[Any],
+    keys: Iterable[Any],
+    *joins: Join,
+    beside: Sequence[RowLoader[Any, Any]] = (),
 ) -> None:
-    """Fill each join's loader from one statement over the root rows of `keys` (module docstring)."""
+    """Fill each join's loader, and each `beside` loader, from one statement over the root rows
+    of `keys` (module docstring)."""
     shapes = _shapes(joins)
-    stmt, parts = _plan(root, shapes, tuple(on for _, on in joins), sessions.kw["bind"].dialect.name)
+    aside = _beside_shapes(beside)
+    dialect = sessions.kw["bind"].dialect.name
+    stmt, parts = _plan(root, shapes, tuple(on for _, on in joins), dialect, aside)
     rows = await read_tuples(sessions, stmt, {"keys": list(dict.fromkeys(keys))})
-    _fill(rows, joins, shapes, parts)
+    if not aside:
+        _fill(rows, joins, shapes, parts)
+        return
+    branches: list[list[tuple[Any, ...]]] = [[] for _ in range(len(aside) + 1)]
+    for row in rows:
+        branches[row[-2]].append(row)
+    _fill(branches[0], joins, shapes, parts[: len(joins)])
+    met = [row[0] for row in branches[0]]
+    for loader, shape, part, own in zip(beside, aside, parts[len(joins) :], branches[1:], strict=True):
+        _fill_beside(own, met, loader, shape, part)
 
 
 async def read_joined_page(sessions: SessionFactory, joins: Sequence[Join], query: PageQuery) -> list[Any]:
@@ -177,6 +213,32 @@ def _fill(
                 values[key] = new(cls, row[start:end])
 
 
+def _fill_beside(
+    rows: list[tuple[Any, ...]], met: list[Any], loader: RowLoader[Any, Any], shape: Shape, part: Part
+) -> None:
+    """A `beside` loader filled for the root keys `met` from its branch's `rows`."""
+    (start, end), at, _ = part
+    cls, new = snapshot_type(shape.entity, shape.keep), tuple.__new__
+    values, futures = loader.values, loader.futures
+    found: dict[Any, Any] = {key: [] for key in met} if shape.many else dict.fromkeys(met)
+    for row in rows:
+        item = new(cls, row[start:end])
+        if shape.many:
+            found[row[at]].append(item)
+        else:
+            found[row[at]] = item
+    for key, value in found.items():
+        if key not in values and key not in futures:
+            values[key] = value
+
+
+def _beside_shapes(beside: Sequence[RowLoader[Any, Any]]) -> list[Shape]:
+    shapes = [loader.shape for loader in beside if loader.shape is not None]
+    if len(shapes) < len(beside):
+        raise ValueError("fill_joined fills unscoped loaders only (a RowLoader with a shape)")
+    return shapes
+
+
 def _shapes(joins: tuple[Join, ...]) -> list[Shape]:
     shapes = [loader.shape for loader, _ in joins if loader.shape is not None]
     if len(shapes) < len(joins):
@@ -192,10 +254,11 @@ def _plan(
     shapes: list[Shape],
     ons: tuple[InstrumentedAttribute[Any], ...],
     dialect: str,
-) -> tuple[Select[Any], list[Part]]:
-    """The statement and each join's place in its rows, made once per shape (SQLAlchemy memoizes
-    a statement's cache key on the statement object)."""
-    cache_key = (root, tuple(shapes), ons, dialect)
+    beside: list[Shape],
+) -> tuple[Select[Any] | CompoundSelect[Any], list[Part]]:
+    """The statement and each join's (then each `beside` loader's) place in its rows, made once
+    per shape (SQLAlchemy memoizes a statement's cache key on the statement object)."""
+    cache_key = (root, tuple(shapes), ons, dialect, tuple(beside))
     found = _PLANS.get(cache_key)
     if found is not None:
         return found
@@ -205,9 +268,45 @@ def _plan(
     for shape, on in zip(shapes, ons, strict=True):
         stmt = stmt.outerjoin(shape.entity, shape.key == on)
     order_by = [term for shape in shapes if shape.many for term in shape.order_by]
-    stmt = stmt.where(key_condition(root, dialect)).order_by(*order_by)
-    found = _PLANS[cache_key] = (stmt, parts)
+    stmt = stmt.where(key_condition(root, dialect))
+    if not beside:
+        found = _PLANS[cache_key] = (stmt.order_by(*order_by), parts)
+        return found
+    spans: list[list[Label[Any]]] = []
+    start = len(joined)
+    for shape in beside:
+        columns = list(snapshot_columns(shape.entity, shape.keep))
+        at = start + [c.name for c in columns].index(shape.key.key)
+        parts.append(((start, start + len(columns)), at, at))
+        spans.append([c.element.label(f"b{len(spans)}_{c.name}") for c in columns])
+        start += len(columns)
+    branches = [_numbered(stmt.add_columns(*_nulls(_after(spans, 0))), 0, order_by)]
+    for index, (shape, own) in enumerate(zip(beside, spans, strict=True), start=1):
+        before = _nulls([*joined[1:], *_after(spans[: index - 1], 0)])
+        branch = select(shape.key.label("j_root"), *before, *own, *_nulls(_after(spans, index)))
+        branches.append(_numbered(branch.where(key_condition(shape.key, dialect)), index, shape.order_by))
+    union = union_all(*branches)
+    last = union.selected_columns
+    found = _PLANS[cache_key] = (union.order_by(last.j_k, last.j_n), parts)
     return found
 
 
-_PLANS: dict[tuple[Any, ...], tuple[Select[Any], list[Part]]] = {}
+def _after(spans: list[list[Label[Any]]], index: int) -> list[Label[Any]]:
+    """The columns of the spans from `index` on."""
+    return [c for span in spans[index:] for c in span]
+
+
+def _nulls(columns: Sequence[Label[Any]]) -> list[Label[Any]]:
+    """A NULL of each column's type, under its name (a branch's place for another's columns): cast,
+    for PostgreSQL resolves a union's column types pair by pair, and NULL with NULL makes text."""
+    return [cast(null(), c.type).label(c.name) for c in columns]
+
+
+def _numbered(stmt: Select[Any], index: int, order_by: Sequence[Any]) -> Select[Any]:
+    """`stmt` with its branch number and its rows' place in its order: the union's last columns."""
+    number = literal_column(str(index), Integer).label("j_k")
+    place = func.row_number().over(order_by=list(order_by)) if order_by else literal_column("0", Integer)
+    return stmt.add_columns(number, place.label("j_n"))
+
+
+_PLANS: dict[tuple[Any, ...], tuple[Select[Any] | CompoundSelect[Any], list[Part]]] = {}

@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Label, Select, Text, cast, inspect
+from sqlalchemy import JSON, CompoundSelect, Label, Select, Text, cast, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import ColumnProperty
 
@@ -101,7 +101,7 @@ async def read_snapshots(
 
 
 async def read_tuples(
-    sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None = None
+    sessions: SessionFactory, stmt: Select[Any] | CompoundSelect[Any], params: dict[str, Any] | None = None
 ) -> list[tuple[Any, ...]]:
     """The rows of `stmt` as plain tuples, the column types applied as for snapshots."""
     return await _rows(sessions, stmt, params, tuple)
@@ -136,7 +136,7 @@ async def read_scalar(
 
 async def _rows(
     sessions: SessionFactory,
-    stmt: Select[Any],
+    stmt: Select[Any] | CompoundSelect[Any],
     params: dict[str, Any] | None,
     row_type: type[tuple[Any, ...]],
 ) -> list[Any]:
@@ -150,7 +150,7 @@ async def _rows(
 
 
 async def read_rows(
-    sessions: SessionFactory, stmt: Select[Any], params: dict[str, Any] | None = None
+    sessions: SessionFactory, stmt: Select[Any] | CompoundSelect[Any], params: dict[str, Any] | None = None
 ) -> Sequence[Any]:
     """All rows of `stmt` through SQLAlchemy's own execution, on a connection of their own (SQLite's
     read path, and what tests/integration/test_driver_reads.py compares the driver path with)."""

@@ -5,7 +5,8 @@
   give the same JSON as graphql-core's own executor; anything else is graphql-core's (`is_fault`:
   the failures answered at once instead of being run again).
 - Schema types declare how they are built from row snapshots with `RowFields` (and `computed`),
-  and their relation fields as `strawberry.field(resolver=Relation(...).resolve_by(attribute))`.
+  and their relation fields as `strawberry.field(resolver=Relation(...).resolve_by(attribute))`
+  (or as a method marked `@relation.marks(attribute)` that returns `relation(info, key)`).
 - List resolvers ask what a document selects with `selected_paths` / `selected_columns` (or which
   fields of a type, `selected_python_fields`), and fill the request's narrowed loaders ahead of
   the walk with `narrowed_loader(...).fill(keys)`.

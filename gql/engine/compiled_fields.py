@@ -43,6 +43,7 @@ from gql.engine.compiled_objects import (
     NEVER_AWAITABLE,
     OBJECT,
     OBJECTS,
+    Inlined,
     object_lines,
     object_type_of,
     read_expr,
@@ -112,18 +113,29 @@ def compile_fill(
     parent_type: GraphQLObjectType,
     entries: Sequence[Entry],
     inline: frozenset[int] = frozenset(),
-    leaves: frozenset[int] = frozenset(),
+    leaves: dict[int, Sequence[Entry]] | None = None,
 ) -> Fill:
     """The generated fill of `entries` on `parent_type`, made once per process per shape; `inline`:
     the indices of OBJECT and OBJECTS entries whose objects are filled at once (`plan_fill`);
-    `leaves`: those of them whose objects' selection is all leaves (their fill reads no path)."""
-    shape = (parent_type, tuple((key, id(plan), kind) for key, _, plan, kind in entries), inline, leaves)
+    `leaves`: those of them whose objects' selection is all leaves (their fill reads no path), with
+    those leaves' entries, written out in this fill instead of calling theirs."""
+    children = {index: tuple(found) for index, found in (leaves or {}).items()}
+    shape = (
+        parent_type,
+        _shape(entries),
+        inline,
+        tuple((index, _shape(found)) for index, found in sorted(children.items())),
+    )
     found = _FILLS.get(shape)
     if found is None:
         if len(_FILLS) >= _MAX_FILLS:
             _FILLS.clear()
-        found = _FILLS[shape] = _generate(parent_type, entries, inline, leaves)
+        found = _FILLS[shape] = _generate(parent_type, entries, inline, frozenset(children), children)
     return found
+
+
+def _shape(entries: Sequence[Entry]) -> tuple[tuple[str, int, str], ...]:
+    return tuple((key, id(plan), kind) for key, _, plan, kind in entries)
 
 
 # Keyed by the plans' ids: plans live as long as the process (`PLANS` keeps them), so an id is
@@ -191,7 +203,8 @@ def plan_fill(
     """
     entries = plan_entries(schema, parent_type, fields)
     x = list(steps)
-    inline, leaves = set(), set()
+    inline: set[int] = set()
+    leaves: dict[int, Sequence[Entry]] = {}
     for index, (_, details, plan, kind) in enumerate(entries):
         if kind is LEAF:
             continue
@@ -205,13 +218,13 @@ def plan_fill(
             children = plan_entries(schema, type_, subfields)
             if children and all(child[3] is LEAF for child in children):
                 inline.add(index)
-                leaves.add(index)
+                leaves[index] = children
                 x += [subfields, compile_fill(type_, children), steps]
             else:
                 if _reads_only(schema, children, grouped):
                     inline.add(index)
                 x += [subfields, *planned(type_, subfields)]
-    return compile_fill(parent_type, entries, frozenset(inline), frozenset(leaves)), tuple(x)
+    return compile_fill(parent_type, entries, frozenset(inline), leaves), tuple(x)
 
 
 def _reads_only(
@@ -245,8 +258,71 @@ value, target, key, next_work, pending)`), the completion of one list item
 executor (for `LazyInfo`)."""
 
 
+def _inlined(namespace: dict[str, Any], index: int, children: Sequence[Entry]) -> Inlined:
+    """The fill of `children` (leaves) written out: from the object named, into `a`."""
+
+    def lines(value: str, indent: str) -> list[str]:
+        found = []
+        for n, (key, _, plan, _) in enumerate(children):
+            if not key.isidentifier():
+                raise ValueError(f"not a GraphQL name: {key!r}")
+            found += leaf_lines(namespace, f"{index}_{n}", key, plan, value, "a", indent)
+        return found
+
+    return lines
+
+
+def leaf_lines(
+    namespace: dict[str, Any],
+    tag: int | str,
+    key: str,
+    plan: FieldPlan,
+    source: str,
+    target: str,
+    indent: str,
+) -> list[str]:
+    """A LEAF field read off the variable `source`, coerced and set in the dict `target` (its names
+    in `namespace` end with `tag`)."""
+    assert plan.attribute is not None, "leaf fields are attribute reads"
+    assert plan.leaf is not None, "leaf fields have a coercion"
+    lines = [f"v = {read_expr(namespace, tag, plan.attribute, source)}"]
+    namespace[f"c{tag}"] = plan.leaf
+    slow = f"leaf(v, c{tag}, {plan.non_null})"
+    named = plan.field_def.type
+    if isinstance(named, GraphQLNonNull):
+        named = named.of_type
+    assert isinstance(named, GraphQLLeafType)
+    fast = FAST_LEAVES.get(named)
+    members = enum_names(named) if isinstance(named, GraphQLEnumType) else None
+    if fast is not None:
+        lines += [f"{target}[{key!r}] = v if {fast} else {slow}"]
+    elif members is not None:
+        namespace[f"w{tag}"], namespace[f"n{tag}"] = members
+        lines += [
+            f"c = n{tag}.get(v) if v.__class__ is w{tag} else None",
+            f"{target}[{key!r}] = c if c is not None else {slow}",
+        ]
+    else:
+        # No shortcut (a date-time, a custom scalar): the field's coercion and `leaf`'s checks,
+        # written out here to spare a call per value.
+        lines += [
+            "if v is None or v is Undefined:",
+            "    raise Fallback" if plan.non_null else f"    {target}[{key!r}] = None",
+            "else:",
+            f"    c = c{tag}(v)",
+            "    if c is None or c is Undefined:",
+            "        raise Fallback",
+            f"    {target}[{key!r}] = c",
+        ]
+    return [indent + line for line in lines]
+
+
 def _generate(
-    parent_type: GraphQLObjectType, entries: Sequence[Entry], inline: frozenset[int], leaves: frozenset[int]
+    parent_type: GraphQLObjectType,
+    entries: Sequence[Entry],
+    inline: frozenset[int],
+    leaves: frozenset[int],
+    children: dict[int, tuple[Entry, ...]],
 ) -> Fill:
     namespace: dict[str, Any] = {
         "leaf": leaf,
@@ -269,8 +345,9 @@ def _generate(
             raise ValueError(f"not a GraphQL name: {key!r}")
         namespace[f"p{index}"] = plan
         if kind is OBJECT or kind is OBJECTS:
+            inlined = _inlined(namespace, index, children[index]) if index in children else None
             lines += object_lines(
-                namespace, index, key, plan, kind, taken + 1, index in inline, index in leaves
+                namespace, index, key, plan, kind, taken + 1, index in inline, index in leaves, inlined
             )
             taken += 4
             continue
@@ -281,37 +358,7 @@ def _generate(
                 f"    {step}(T, source, x[{taken}], p{index}, path, target, {key!r}, next_work, pending)"
             )
             continue
-        assert plan.attribute is not None, "leaf fields are attribute reads"
-        assert plan.leaf is not None, "leaf fields have a coercion"
-        lines.append(f"    v = {read_expr(namespace, index, plan.attribute)}")
-        namespace[f"c{index}"] = plan.leaf
-        slow = f"leaf(v, c{index}, {plan.non_null})"
-        named = plan.field_def.type
-        if isinstance(named, GraphQLNonNull):
-            named = named.of_type
-        assert isinstance(named, GraphQLLeafType)
-        fast = FAST_LEAVES.get(named)
-        members = enum_names(named) if isinstance(named, GraphQLEnumType) else None
-        if fast is not None:
-            lines += [f"    target[{key!r}] = v if {fast} else {slow}"]
-        elif members is not None:
-            namespace[f"w{index}"], namespace[f"n{index}"] = members
-            lines += [
-                f"    c = n{index}.get(v) if v.__class__ is w{index} else None",
-                f"    target[{key!r}] = c if c is not None else {slow}",
-            ]
-        else:
-            # No shortcut (a date-time, a custom scalar): the field's coercion and `leaf`'s checks,
-            # written out here to spare a call per value.
-            lines += [
-                "    if v is None or v is Undefined:",
-                "        raise Fallback" if plan.non_null else f"        target[{key!r}] = None",
-                "    else:",
-                f"        c = c{index}(v)",
-                "        if c is None or c is Undefined:",
-                "            raise Fallback",
-                f"        target[{key!r}] = c",
-            ]
+        lines += leaf_lines(namespace, index, key, plan, "source", "target", "    ")
     body = "\n".join(lines)
     # Only the steps the body names are read from `x` (a fill of leaves reads none).
     steps = [f"    {name} = x[{n}]" for n, name in enumerate(STEPS) if re.search(rf"\b{name}\b", body)]

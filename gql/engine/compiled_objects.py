@@ -10,6 +10,7 @@ treat otherwise (null, awaitable, a class not seen yet, a failed check) is hande
 from __future__ import annotations
 
 import keyword
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
@@ -48,12 +49,17 @@ def parent_type_name(namespace: dict[str, Any]) -> str:
     return name
 
 
-def read_expr(namespace: dict[str, Any], index: int, attribute: str) -> str:
-    """The expression reading `attribute` off `source`."""
+def read_expr(namespace: dict[str, Any], index: int | str, attribute: str, source: str = "source") -> str:
+    """The expression reading `attribute` off `source` (a variable of the generated code)."""
     if attribute.isidentifier() and not keyword.iskeyword(attribute):
-        return f"source.{attribute}"
+        return f"{source}.{attribute}"
     namespace[f"a{index}"] = attribute
-    return f"getattr(source, a{index})"
+    return f"getattr({source}, a{index})"
+
+
+# Lines filling the answer dict `a` from an object (the variable named), at an indentation: the
+# fill of a selection of leaves written out in its parent's (compiled_fields.py `leaf_lines`).
+Inlined = Callable[[str, str], list[str]]
 
 
 def object_lines(
@@ -65,6 +71,7 @@ def object_lines(
     at: int,
     inline: bool,
     leaves: bool = False,
+    inlined: Inlined | None = None,
 ) -> list[str]:
     """An OBJECT or OBJECTS field: its value got as the walk's `_call` or `_field` gets it, then each
     object of a known class checked and queued as the walk's `_object` does (`x[at]` its details,
@@ -72,7 +79,8 @@ def object_lines(
     or with `inline` filled at once; a null of a nullable OBJECT field set at once, as the completion
     would; anything else handed to the walk's completion. With `leaves` (an OBJECT filled at once
     whose selection is all leaves, so its fill reads no path) the field's path is made only where
-    something else reads it."""
+    something else reads it; with `inlined` too, the objects' fill is written out here instead of
+    called (the same lines as its own body)."""
     field_type = plan.field_def.type
     object_type = object_type_of(field_type if kind is OBJECT else unwrapped(field_type).of_type)  # type: ignore[union-attr]
     assert object_type is not None
@@ -82,15 +90,18 @@ def object_lines(
     lines = [
         f"    d = x[{at}]",
         *([] if pathless else [f"    pk = {pk}"]),
-        f"    cf, cx = x[{at + 2}], x[{at + 3}]",
+        *([] if inlined is not None else [f"    cf, cx = x[{at + 2}], x[{at + 3}]"]),
     ]
     if not pathless:
         pk = "pk"
-    then = (
-        "cf({value}, {path}, a, next_work, pending, cx)"
-        if inline
-        else "next_work.append((cf, cx, {value}, {path}, a))"
-    )
+
+    def then(value: str, path: str, indent: str) -> list[str]:
+        if inlined is not None:
+            return inlined(value, indent)
+        if inline:
+            return [f"{indent}cf({value}, {path}, a, next_work, pending, cx)"]
+        return [f"{indent}next_work.append((cf, cx, {value}, {path}, a))"]
+
     make_info = f"LazyInfo(executor, p{index}, d, T, {pk})"
     if plan.relation is not None:
         # The relation's value without an Info when its row is loaded; else the resolver, as below.
@@ -146,7 +157,13 @@ def object_lines(
 
 
 def _checked(
-    index: int, value: str, place: str, path: str, indent: str, has_check: bool, then: str
+    index: int,
+    value: str,
+    place: str,
+    path: str,
+    indent: str,
+    has_check: bool,
+    then: Callable[[str, str, str], list[str]],
 ) -> list[str]:
     """The branches that check `value` and put its answer dict `a` in place (`place`), as the walk's
     `_object` does, then queue or fill it (`then`); the caller writes the `else` for anything else.
@@ -157,11 +174,7 @@ def _checked(
     none can carry a `strawberry.cast` mark, and without one strawberry's `is_type_of` is an
     `isinstance` of the class, the same answer for every instance of it.
     """
-    queue = [
-        f"{indent}    a = {{}}",
-        f"{indent}    {place}",
-        f"{indent}    " + then.format(value=value, path=path),
-    ]
+    queue = [f"{indent}    a = {{}}", f"{indent}    {place}", *then(value, path, f"{indent}    ")]
     if not has_check:
         return [f"{indent}if {value}.__class__ in NA:", *queue]
     return [

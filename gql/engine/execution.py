@@ -42,6 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.graphql_core import CYCLIC_ATTRIBUTES, FragmentDetails, GroupedFieldSet, collect_root_fields
 from gql.engine.compiled_fields import Fallback as _Fallback
+from gql.engine.narrowed import RUNNING
 from gql.engine.walk_steps import ObjectShape, Pending, WalkSteps, Work
 from services.db import error_chain
 
@@ -133,6 +134,8 @@ class LevelFirstExecutor(WalkSteps):
                 self.__dict__.pop(cyclic, None)
 
     async def _execute_level_first(self) -> ExecutionResult:
+        self.narrowed_loaders: dict[str, Any] = {}  # gql/engine/narrowed.py, per operation
+        running = RUNNING.set((self.operation, self.narrowed_loaders))
         try:
             data = await self._run()
         except _Fallback:
@@ -142,6 +145,8 @@ class LevelFirstExecutor(WalkSteps):
             _, _, details, _, path, _, _ = fault.entry
             error = located_error(fault.error, [d.node for d in details], path.as_list())
             return ExecutionResult(None, [error])
+        finally:
+            RUNNING.reset(running)
         return self.finish(self.build_response(data))  # type: ignore[return-value]
 
     async def _run(self) -> dict[str, Any]:
@@ -164,7 +169,6 @@ class LevelFirstExecutor(WalkSteps):
                     _ROOT_FIELDS.clear()
                 _ROOT_FIELDS[(id(self.operation), root_type)] = (self.operation, grouped)
         data: dict[str, Any] = {}
-        self.narrowed_loaders: dict[str, Any] = {}  # gql/engine/narrowed.py, per operation
         self._objects: dict[tuple[GraphQLObjectType, int], ObjectShape] = {}
         # The fill and its argument of each (type, selection), planned once per request: a level
         # holds many objects of one type under one selection (50 orders), and each queued object

@@ -20,6 +20,7 @@ from loaders.base import RowLoader
 
 R = TypeVar("R")
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 MISSING: Any = object()
 """What `Relation.now` returns when the row is not loaded yet."""
@@ -139,6 +140,17 @@ class Relation(Generic[T]):
         resolver.__name__ = resolver.__qualname__ = f"relation_{self._name}_by_{attribute}"
         resolver.__relation__ = (relation, attribute)  # type: ignore[attr-defined]
         return resolver
+
+    def marks(self, attribute: str) -> Callable[[F], F]:
+        """Mark a resolver method as this relation's by `attribute`, as `resolve_by` marks its own:
+        for a field declared as a method (it keeps its place among the type's methods), which must
+        return `relation(info, self.<attribute>)` and do nothing else."""
+
+        def mark(resolver: F) -> F:
+            resolver.__relation__ = (self, attribute)  # type: ignore[attr-defined]
+            return resolver
+
+        return mark
 
     def convert(self, found: Any) -> T:
         """The object(s) of what the loader holds for a key."""

@@ -9,12 +9,16 @@ every column. Only relations whose rows become objects of one type this way use 
 loader; every other use of a loader (services, checks reading a row) keeps whole rows.
 
 The narrowed loader is `Loaders.narrowed(name, columns)`: one per (loader, column set) in the
-request, so a list's prefetch and the relation fields share its cache and its one statement.
+request, so a list's prefetch and the relation fields share its cache and its one statement. The
+level-first executor keeps the operation's by name (`narrowed_loaders`, where its fills look them
+up): a resolver given strawberry's own `Info` (a root field with arguments prefetching what is
+below it) puts the loader it gets there too (`RUNNING`), so the fills find the rows it filled.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from contextvars import ContextVar
 from typing import Any
 from weakref import ref
 
@@ -39,6 +43,11 @@ from loaders.base import RowLoader
 
 Names = dict[str, frozenset[str]]
 
+RUNNING: ContextVar[tuple[OperationDefinitionNode, dict[str, RowLoader[Any, Any]]] | None] = ContextVar(
+    "narrowed_loaders_running", default=None
+)
+"""The operation the level-first executor is running, and its narrowed loaders by name."""
+
 
 def narrowed_loader(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[Any, Any]:
     """The request's loader `name`, reading the columns the operation can read of its rows,
@@ -55,6 +64,9 @@ def narrowed_loader(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[A
     raw = raw_info_of(info)
     columns = readable_columns(raw.schema, raw.operation, raw.fragments, fields)
     loader: RowLoader[Any, Any] = info.context.loaders.narrowed(name, columns)
+    running = RUNNING.get()
+    if running is not None and running[0] is raw.operation:
+        running[1].setdefault(name, loader)  # the same loader: same operation, same columns
     return loader
 
 

@@ -14,7 +14,8 @@ the columns they would have read, so answers and scoping are the same with or wi
 
 One order (the `order` root field) reads its selected relations the same way with the order's id
 as the root (`prefetch_order`, loaders/joined.py `fill_joined`) once it has found the order
-through its scoped loader: one statement for store, customer, lines and their SKUs and products.
+through its scoped loader: one statement for store, customer, lines and their SKUs and products,
+and, beside them (`UNION ALL`), its parcels, timeline and after-sales.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from functools import partial
 from typing import Any
 
 from gql.context import Info
-from gql.engine import Path, narrowed_loader, selected_paths
+from gql.engine import Path, RowFields, narrowed_loader, selected_paths
+from gql.schema.after_sales import AFTER_SALE_FIELDS
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
+from gql.schema.order_records import ORDER_EVENT_FIELDS, PARCEL_FIELDS
 from gql.schema.stores import STORE_FIELDS
 from loaders.base import RowLoader
 from loaders.joined import Join, fill_joined, read_joined_page
@@ -91,11 +94,22 @@ async def prefetch_orders(
         await products.fill(_keys(line.product_id for rows_ in per_order.values() for line in rows_))
 
 
+async def visible_order_prefetched(info: Info, order_id: int) -> rows.Order | None:
+    """The order `order_id` when the viewer may see it (its scoped loader `visible_order`), its
+    selected relations prefetched (`prefetch_order`); both statements on one pooled connection."""
+    async with one_connection(info.context.sessions.kw["bind"]):
+        row = (await info.context.loaders.visible_order.fill([order_id]))[order_id]
+        if row is not None:
+            await prefetch_order(info, row)
+    return row
+
+
 async def prefetch_order(info: Info, order: rows.Order) -> None:
     """Fill the loaders of the relations the document selects below one order (a root field that
     found `order` through its scoped loader) from one joined statement, when it selects two or
     more of them (one alone is read as cheaply by its own loader); then what `prefetch_orders`
-    fills.
+    fills. The order's own lists (parcels, events, after-sales) are read in the same statement,
+    beside the joined rows (`_beside`).
 
     When the order's refund facts are read too (`Order._refund_facts`: its lines with every
     column and their after-sale lines), the join reads those lines and their after-sale lines, and
@@ -112,11 +126,23 @@ async def prefetch_order(info: Info, order: rows.Order) -> None:
             narrowed_lines = joins[at][0]
             joins[at] = (full, Order.id)
         joins.append((info.context.loaders.after_sale_lines_by_line, OrderLine.id))
-    if len(joins) >= 2:
-        await fill_joined(info.context.sessions, Order.id, [order.id], *joins)
+    beside = _beside(info, paths)
+    if len(joins) + len(beside) >= 2:
+        await fill_joined(info.context.sessions, Order.id, [order.id], *joins, beside=beside)
         if narrowed_lines is not None:
             _project(info.context.loaders.lines_by_order, narrowed_lines, order.id)
     await prefetch_orders(info, [order], at=(), paths=paths)
+
+
+def _beside(info: Info, paths: frozenset[Path]) -> list[RowLoader[Any, Any]]:
+    """The narrowed loaders of the order's own lists the document selects (parcels, timeline,
+    after-sales), those its fields read: read beside the joined rows in the same statement."""
+    wanted: tuple[tuple[str, str, RowFields[Any]], ...] = (
+        ("parcels", "parcels_by_order", PARCEL_FIELDS),
+        ("events", "events_by_order", ORDER_EVENT_FIELDS),
+        ("afterSales", "after_sales_by_order", AFTER_SALE_FIELDS),
+    )
+    return [narrowed_loader(info, name, fields) for field, name, fields in wanted if (field,) in paths]
 
 
 def _reads_refund_facts(info: Info, paths: frozenset[Path]) -> bool:

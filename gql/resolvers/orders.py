@@ -8,7 +8,7 @@ from gql.context import Info
 from gql.gate.permissions import Allowed
 from gql.ids import decode_id
 from gql.mutations import order_mutation, run, user_error, visible_order
-from gql.resolvers.order_prefetch import prefetch_order
+from gql.resolvers.order_prefetch import prefetch_order, visible_order_prefetched
 from gql.schema.order_mutations import (
     AcceptOrderInput,
     AddParcelTraceInput,
@@ -46,12 +46,10 @@ class OrderQueries:
         if (id is None) == (order_no is None):
             raise DomainError(ErrorCode.BAD_USER_INPUT, "give exactly one of id and orderNo", "id")
         if id is not None:
-            row = await info.context.loaders.visible_order.load(decode_id(id, "Order"))
-        else:
-            assert order_no is not None
-            row = await order_service.find_order_by_no(
-                info.context.sessions, info.context.principal, order_no
-            )
+            row = await visible_order_prefetched(info, decode_id(id, "Order"))
+            return None if row is None else Order.from_row(row)
+        assert order_no is not None
+        row = await order_service.find_order_by_no(info.context.sessions, info.context.principal, order_no)
         if row is None:
             return None
         await prefetch_order(info, row)

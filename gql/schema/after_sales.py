@@ -9,6 +9,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from gql.context import Info
+from gql.engine import Relation, RowFields, computed
 from gql.schema.catalog import Sku
 from gql.schema.common import Money, UserError, money
 from gql.schema.escalations import AfterSaleEscalation
@@ -221,30 +222,38 @@ class AfterSale(relay.Node):
 
     @classmethod
     def from_row(cls, row: AfterSaleRow) -> AfterSale:
-        return cls(
-            id=row.id,
-            after_sale_no=row.after_sale_no,
-            type=row.type,
-            initiator=row.initiator,
-            status=row.status,
-            reason=row.reason,
-            evidence_urls=list(row.evidence_urls),
-            refund_amount=money(row.refund_amount),
-            reject_reason=row.reject_reason,
-            return_carrier=row.return_carrier,
-            return_tracking_no=row.return_tracking_no,
-            replacement_carrier=row.replacement_carrier,
-            replacement_tracking_no=row.replacement_tracking_no,
-            created_at=row.created_at,
-            reviewed_at=row.reviewed_at,
-            return_shipped_at=row.return_shipped_at,
-            replacement_shipped_at=row.replacement_shipped_at,
-            refunded_at=row.refunded_at,
-            closed_at=row.closed_at,
-            version=row.version,
-            _order_id=row.order_id,
-            _store_id=row.store_id,
-        )
+        return AFTER_SALE_FIELDS(row)
+
+
+AFTER_SALE_FIELDS = RowFields(
+    AfterSale,
+    {
+        "evidence_urls": computed(list, "evidence_urls"),
+        "refund_amount": computed(money, "refund_amount"),
+        "_order_id": "order_id",
+        "_store_id": "store_id",
+    },
+    reads={
+        "_id": ("id",),
+        "order": ("order_id",),
+        "store": ("store_id",),
+        **dict.fromkeys(("lines", "replacements", "escalation", "refund_layers", "timeline"), ("id",)),
+        "available_actions": (
+            "status",
+            "type",
+            "return_shipped_at",
+            "created_at",
+            "reviewed_at",
+            "closed_at",
+        ),
+    },
+    entity=AfterSaleRow,
+)
+AFTER_SALES_BY_ORDER: Relation[list[AfterSale]] = Relation(
+    "after_sales_by_order", AFTER_SALE_FIELDS, many=True
+)
+"""An order's after-sales (`Order.afterSales`, gql/schema/orders.py, which cannot import this module
+when it is made)."""
 
 
 @strawberry.type(description="What of an order line may still be refunded.")

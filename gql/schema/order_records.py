@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from gql.context import Info
-from gql.engine import Relation
+from gql.engine import Relation, RowFields, computed
 from gql.schema.order_lines import OrderLine
 from gql.schema.stores import STORE_FIELDS, Store
 from models.enums import ActorType, TraceState
@@ -65,13 +65,7 @@ class Parcel(relay.Node):
 
     @classmethod
     def from_row(cls, row: rows.Parcel) -> Parcel:
-        return cls(
-            id=row.id,
-            carrier=row.carrier,
-            tracking_no=row.tracking_no,
-            shipped_at=row.shipped_at,
-            latest_state=row.latest_state,
-        )
+        return PARCEL_FIELDS(row)
 
 
 @strawberry.type(description="One entry of the order timeline (操作记录).")
@@ -92,16 +86,21 @@ class OrderEvent:
 
     @classmethod
     def from_row(cls, row: rows.OrderEvent) -> OrderEvent:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            action=row.action,
-            from_status=row.from_status,
-            to_status=row.to_status,
-            actor_type=row.actor_type,
-            actor_id=row.actor_id,
-            payload=JSON(row.payload),
-            created_at=row.created_at,
-        )
+        return ORDER_EVENT_FIELDS(row)
+
+
+def _event_id(value: int) -> strawberry.ID:
+    return strawberry.ID(str(value))
+
+
+PARCEL_FIELDS = RowFields(
+    Parcel, {}, reads={"_id": ("id",), "lines": ("id",), "traces": ("id",)}, entity=rows.Parcel
+)
+ORDER_EVENT_FIELDS = RowFields(
+    OrderEvent,
+    {"id": computed(_event_id, "id"), "payload": computed(JSON, "payload")},
+    entity=rows.OrderEvent,
+)
 
 
 @strawberry.type(description="A store rejecting the order (toStore null) or HQ reallocating it (重新分配).")

@@ -4,7 +4,7 @@ records: gql/schema/order_records.py)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -18,9 +18,10 @@ from gql.schema.customers import CUSTOMER_FIELDS, Customer
 from gql.schema.deliveries import Delivery
 from gql.schema.order_lines import ORDER_LINE_FIELDS, OrderLine
 from gql.schema.order_payments import OrderPayment
-from gql.schema.order_records import AllocationRecord, OrderEvent, Parcel
+from gql.schema.order_records import ORDER_EVENT_FIELDS, PARCEL_FIELDS, AllocationRecord, OrderEvent, Parcel
 from gql.schema.stores import STORE_FIELDS, Store
 from models.after_sales.refund_policy import LineState, refund_entry
+from models.after_sales.rows import AfterSaleLine
 from models.after_sales.states import AfterSaleInitiator
 from models.base import utcnow
 from models.deliveries.stages import DeliveryStage
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 _STORE: Relation[Store | None] = Relation("store", STORE_FIELDS)
 _CUSTOMER: Relation[Customer] = Relation("customer", CUSTOMER_FIELDS, required=True)
 _LINES: Relation[list[OrderLine]] = Relation("lines_by_order", ORDER_LINE_FIELDS, many=True)
+_PARCELS: Relation[list[Parcel]] = Relation("parcels_by_order", PARCEL_FIELDS, many=True)
+_EVENTS: Relation[list[OrderEvent]] = Relation("events_by_order", ORDER_EVENT_FIELDS, many=True)
 
 
 @strawberry.type(
@@ -119,20 +122,23 @@ class Order(relay.Node):
 
     async def _refund_facts(self, info: Info) -> tuple[list[rows.OrderLine], RefundFacts]:
         """The order's lines and what the refund policy needs of them (two batched loads)."""
-        loaders, rules = info.context.loaders, info.context.deps.rules
+        loaders = info.context.loaders
         lines = await loaders.lines_by_order.load(self.id)
         claims = await loaders.after_sale_lines_by_line.load_many([line.id for line in lines])
-        facts = RefundFacts(
-            utcnow(),
-            rules.refund_window.days,
-            rules.zone,
-            tuple(
-                LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
-                for line in lines
-            ),
-            tuple(any(c.is_open for c in claimed) for claimed in claims),
-        )
-        return lines, facts
+        return lines, _facts(info, lines, claims)
+
+    def _refund_facts_now(self, info: Info) -> tuple[list[rows.OrderLine], RefundFacts] | None:
+        """What `_refund_facts` gives, when the request's loaders already hold all it reads (the
+        order's prefetch filled them); None when they do not."""
+        loaders = info.context.loaders
+        lines: list[rows.OrderLine] | None = loaders.lines_by_order.values.get(self.id)
+        if lines is None:
+            return None
+        held = loaders.after_sale_lines_by_line.values
+        claims = [held.get(line.id) for line in lines]
+        if None in claims:
+            return None
+        return lines, _facts(info, lines, cast(list[list[AfterSaleLine]], claims))
 
     @strawberry.field(
         description="The actions the viewer's client offers, each allowed or not with a reason. "
@@ -140,11 +146,23 @@ class Order(relay.Node):
         "(state, window, units left, after-sales in progress). Store-delivery orders add the "
         "delivery steps (FINISH_PICKING … FOLLOW_UP_DELIVERY) as the status and stage tables allow them."
     )
-    async def available_actions(self, info: Info) -> list[ActionAvailability]:
+    def available_actions(self, info: Info) -> list[ActionAvailability]:
+        # Answered now when the refund facts are loaded (or not read), else an awaitable of it,
+        # which graphql-core and the level-first walk await as any resolver's.
         principal = info.context.principal
-        refund = None
-        if principal.role is not None and principal.role is not Role.ANALYST:
-            _, refund = await self._refund_facts(info)
+        if principal.role is None or principal.role is Role.ANALYST:
+            return self._actions(info, None)
+        found = self._refund_facts_now(info)
+        if found is not None:
+            return self._actions(info, found[1])
+        return cast(list[ActionAvailability], self._actions_later(info))
+
+    async def _actions_later(self, info: Info) -> list[ActionAvailability]:
+        _, refund = await self._refund_facts(info)
+        return self._actions(info, refund)
+
+    def _actions(self, info: Info, refund: RefundFacts | None) -> list[ActionAvailability]:
+        principal = info.context.principal
         found = available_actions(
             self.status,
             self.fulfillment,
@@ -192,8 +210,9 @@ class Order(relay.Node):
         return Delivery.of(row, self._store_id) if row else None
 
     @strawberry.field(description="Parcels in shipping order.")
-    async def parcels(self, info: Info) -> list[Parcel]:
-        return [Parcel.from_row(r) for r in await info.context.loaders.parcels_by_order.load(self.id)]
+    @_PARCELS.marks("id")
+    def parcels(self, info: Info) -> list[Parcel]:
+        return _PARCELS(info, self.id)
 
     @strawberry.field(description="Payments and refunds at the gateway, oldest first.")
     async def payments(self, info: Info) -> list[OrderPayment]:
@@ -213,16 +232,17 @@ class Order(relay.Node):
         return paid[-1] if paid else None
 
     @strawberry.field(description="Every transition, oldest first.")
-    async def events(self, info: Info) -> list[OrderEvent]:
-        return [OrderEvent.from_row(r) for r in await info.context.loaders.events_by_order.load(self.id)]
+    @_EVENTS.marks("id")
+    def events(self, info: Info) -> list[OrderEvent]:
+        return _EVENTS(info, self.id)
 
     @strawberry.field(description="After-sales of this order, oldest first.")
-    async def after_sales(
+    def after_sales(
         self, info: Info
     ) -> list[Annotated[AfterSale, strawberry.lazy("gql.schema.after_sales")]]:
-        from gql.schema.after_sales import AfterSale
+        from gql.schema.after_sales import AFTER_SALES_BY_ORDER
 
-        return [AfterSale.from_row(r) for r in await info.context.loaders.after_sales_by_order.load(self.id)]
+        return AFTER_SALES_BY_ORDER(info, self.id)
 
     @strawberry.field(
         description="What the viewer's side may still refund, line by line (units, most money, open "
@@ -277,6 +297,21 @@ class Order(relay.Node):
     @classmethod
     def from_row(cls, row: rows.Order) -> Order:
         return ORDER_ROW_FIELDS(row)
+
+
+def _facts(info: Info, lines: list[rows.OrderLine], claims: list[list[AfterSaleLine]]) -> RefundFacts:
+    """What the refund policy needs of an order's lines and their after-sale lines."""
+    rules = info.context.deps.rules
+    return RefundFacts(
+        utcnow(),
+        rules.refund_window.days,
+        rules.zone,
+        tuple(
+            LineState(line.quantity, line.paid_amount, line.refunded_quantity, line.refunded_amount)
+            for line in lines
+        ),
+        tuple(any(c.is_open for c in claimed) for claimed in claims),
+    )
 
 
 _BY_ORDER_ID = (

@@ -7,16 +7,22 @@ give identical JSON for every role (masked, scoped, hidden), with fragments and 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from gql.engine import Relation
 from gql.ids import encode_id
+from gql.schema.after_sales import AFTER_SALES_BY_ORDER
+from gql.schema.orders import Order
 from models.after_sales.rows import AfterSaleLine
 from models.after_sales.states import AfterSaleStatus
-from models.enums import Role
+from models.enums import ActorType, Role, TraceState
 from models.orders.rows import Order as OrderRow
+from models.orders.rows import OrderEvent, Parcel
+from models.orders.states import OrderAction, OrderStatus
 from services.db import count_statements, unit_of_work
 from tests.api.conftest import Api
 from tests.api.order_flow import seed_order_page
@@ -190,9 +196,10 @@ async def test_order_detail_statements(api: Api, seed: Seed) -> None:
         counts[name] = counter.count
     # order(id:): the order; its store, customer, lines (every column: the actions read them too)
     # with their after-sale lines, SKUs and their products joined (the lines' own products are
-    # those products: none left to read); parcels; events; after-sales. node(id:) reads store,
-    # customer, the shown lines, SKUs, products and the actions' lines one by one.
-    assert counts == {"order": 5, "node": 11}
+    # those products: none left to read), and its parcels, events and after-sales beside them in
+    # the same statement. node(id:) reads store, customer, the shown lines, SKUs, products, the
+    # actions' lines, parcels, events and after-sales one by one.
+    assert counts == {"order": 2, "node": 11}
 
 
 async def test_a_hidden_order_reads_nothing_more(api: Api, seed: Seed) -> None:
@@ -204,3 +211,173 @@ async def test_a_hidden_order_reads_nothing_more(api: Api, seed: Seed) -> None:
     assert r.errors == []
     assert r.data["order"] is None
     assert counter.count == 1
+
+
+LISTS = (
+    "id parcels { id carrier trackingNo shippedAt latestState } events { id action fromStatus "
+    "toStatus actorType actorId payload createdAt } afterSales { id afterSaleNo status type "
+    "refundAmount { amount } createdAt }"
+)
+# every field of the lists' rows the narrowed loaders may leave out, and the resolvers reading them
+WHOLE = (
+    "id parcels { id carrier trackingNo shippedAt latestState traces { description } } events { id "
+    "action fromStatus toStatus actorType actorId payload createdAt } afterSales { id afterSaleNo type "
+    "initiator status reason evidenceUrls refundAmount { amount } rejectReason returnCarrier "
+    "returnTrackingNo replacementCarrier replacementTrackingNo createdAt reviewedAt returnShippedAt "
+    "replacementShippedAt refundedAt closedAt version order { id } store { code } lines { quantity } "
+    "timeline { action } availableActions { action allowed reason } }"
+)
+
+
+async def _orders_with_lists(seed: Seed) -> tuple[list[OrderRow], int, int]:
+    """Orders of two stores with parcels (two shipped at the same time, one earlier), events and
+    after-sales, beside orders without any; the two stores' ids."""
+    store_id = await seed_order_page(seed, 4)
+    async with seed.sessions() as s:
+        orders = list((await s.scalars(select(OrderRow).order_by(OrderRow.id))).all())
+    north = next(o for o in orders if o.store_id == store_id)
+    south = next(o for o in orders if o.store_id != store_id)
+    assert south.store_id is not None
+    async with unit_of_work(seed.sessions) as s:
+        for order, n in ((north, 0), (south, 1)):
+            shipped = order.created_at + timedelta(hours=2)
+            s.add_all(
+                Parcel(
+                    order_id=order.id,
+                    carrier="顺丰速运",
+                    tracking_no=f"SF{order.id}{p}",
+                    shipped_at=shipped - timedelta(hours=1) if p == 2 else shipped,
+                    latest_state=TraceState.IN_TRANSIT if p else None,
+                )
+                for p in range(3 - n)
+            )
+            s.add_all(
+                OrderEvent(
+                    order_id=order.id,
+                    store_id=order.store_id,
+                    action=OrderAction.SHIP,
+                    from_status=OrderStatus.PENDING_SHIPMENT,
+                    to_status=OrderStatus.SHIPPED,
+                    actor_type=ActorType.STAFF,
+                    actor_id=str(e),
+                    payload={"parcel": e, "note": "拆单"},
+                    created_at=order.created_at + timedelta(minutes=e),
+                )
+                for e in range(2 + n)
+            )
+    for order in (north, north, south):
+        await seed.after_sale(order, AfterSaleStatus.PENDING_REVIEW)
+    return orders, store_id, south.store_id
+
+
+async def test_parcels_events_and_after_sales_equal_the_lazy_walk(api: Api, seed: Seed) -> None:
+    """The order's own lists, read beside its joined relations, answer as their own loaders do,
+    for HQ, the staff of its store and of another store (who sees nothing of it)."""
+    orders, north, south = await _orders_with_lists(seed)
+    viewers = (api.as_hq(), api.as_staff(north), api.as_staff(south), api.as_shopper(orders[0].customer_id))
+    seen = []
+    for viewer in viewers:
+        for order in orders:
+            id_ = encode_id("Order", order.id)
+            for selection in (DETAIL, LISTS, f"{DETAIL} {LISTS}", WHOLE):
+                lazy = await viewer.execute(
+                    f"query ($id: ID!) {{ node(id: $id) {{ ... on Order {{ {selection} }} }} }}", id=id_
+                )
+                found = await viewer.execute(
+                    f"query ($id: ID!) {{ order(id: $id) {{ {selection} }} }}", id=id_
+                )
+                assert found.errors == lazy.errors == []
+                assert found.data["order"] == lazy.data["node"]
+            seen.append(found.data["order"])
+    shown = [o for o in seen if o is not None]
+    assert 0 < len(shown) < len(seen)  # the staff of one store do not see the other's orders
+    assert {len(o["parcels"]) for o in shown} == {0, 2, 3}
+    assert {len(o["events"]) for o in shown} == {1, 3, 4}
+    assert {len(o["afterSales"]) for o in shown} == {0, 1, 2}
+
+
+async def test_the_lists_alone_take_one_statement_beside_the_order(api: Api, seed: Seed) -> None:
+    orders, _, _ = await _orders_with_lists(seed)
+    hq = api.as_hq()
+    query = f"query ($id: ID!) {{ order(id: $id) {{ {LISTS} }} }}"
+    for selection in (query, "query ($id: ID!) { order(id: $id) { id parcels { carrier } } }"):
+        await hq.execute(selection, id=encode_id("Order", orders[0].id))  # warm
+        with count_statements() as counter:
+            r = await hq.execute(selection, id=encode_id("Order", orders[0].id))
+        assert r.errors == []
+        assert counter.count == 2  # the order; its lists (or its one list, by its own loader)
+
+
+async def test_the_walk_reads_the_prefetched_rows_without_resolvers(
+    api: Api, seed: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loaders the order's prefetch filled (through strawberry's own `Info`: the root field
+    takes arguments) are the level-first walk's too, so it answers their relations in its fills:
+    no relation resolver runs in the walk but afterSales' (a plain resolver calling its relation)."""
+    orders, _, _ = await _orders_with_lists(seed)
+    called: list[Relation[Any]] = []
+    call = Relation.__call__
+
+    def counted(self: Relation[Any], info: Any, key: Any) -> Any:
+        if hasattr(info, "executor"):  # the level-first walk's info (graphql-core's run compares)
+            called.append(self)
+        return call(self, info, key)
+
+    monkeypatch.setattr(Relation, "__call__", counted)
+    r = await api.as_hq().execute(BY_ORDER, id=encode_id("Order", orders[1].id))
+    assert r.errors == []
+    assert r.data["order"]["parcels"]
+    assert r.data["order"]["lines"]
+    assert called == [AFTER_SALES_BY_ORDER]
+
+
+async def test_the_order_and_its_relations_take_one_connection(api: Api, seed: Seed) -> None:
+    """On PostgreSQL the order's statement and its relations' share one pooled connection: the
+    detail checks out as many connections as an order hidden from the viewer (one statement)."""
+    orders, _, _ = await _orders_with_lists(seed)
+    engine = seed.sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads keep their sessions")
+    checkouts = {}
+    for name, viewer in (("hidden", api.as_staff(999_999)), ("shown", api.as_hq())):
+        await viewer.execute(BY_ORDER, id=encode_id("Order", orders[1].id))  # warm
+        found: list[object] = []
+
+        def checked_out(*_: object, found: list[object] = found) -> None:
+            found.append(None)
+
+        event.listen(engine.sync_engine.pool, "checkout", checked_out)
+        try:
+            with count_statements() as counter:
+                r = await viewer.execute(BY_ORDER, id=encode_id("Order", orders[1].id))
+        finally:
+            event.remove(engine.sync_engine.pool, "checkout", checked_out)
+        assert r.errors == []
+        assert (r.data["order"] is None) == (name == "hidden")
+        checkouts[name] = (counter.count, len(found))
+    assert checkouts["hidden"][0] == 1
+    assert checkouts["shown"] == (2, checkouts["hidden"][1])
+
+
+async def test_actions_are_answered_at_once_from_the_prefetched_facts(
+    api: Api, seed: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """availableActions reads the refund facts the prefetch loaded without awaiting anything; walked
+    lazily (node(id:)) it awaits their loads, with the same answer."""
+    orders, _, _ = await _orders_with_lists(seed)
+    later = Order._actions_later
+    awaited: list[int] = []
+
+    async def counted(self: Order, info: Any) -> Any:
+        awaited.append(self.id)
+        return await later(self, info)
+
+    monkeypatch.setattr(Order, "_actions_later", counted)
+    hq = api.as_hq()
+    id_ = encode_id("Order", orders[1].id)
+    found = await hq.execute(BY_ORDER, id=id_)
+    assert found.errors == []
+    assert awaited == []
+    lazy = await hq.execute(BY_NODE, id=id_)
+    assert awaited
+    assert found.data["order"] == lazy.data["node"]

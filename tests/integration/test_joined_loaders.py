@@ -161,3 +161,40 @@ async def test_a_joined_page_is_the_page_and_fills_what_its_rows_need(
         assert joined[name].values == await own[name].fill(keys), name
     skus = own["sku"].values.values()
     assert joined["product"].values == await own["product"].fill({s.product_id for s in skus})
+
+
+async def test_beside_loaders_hold_what_their_own_batches_load(db: Database) -> None:
+    """`beside`: the root's own lists read in the same statement (one `UNION ALL` branch each), each
+    filled for the roots met as its own batch fills it (empty lists included); a root key without a
+    row fills nothing and a held key keeps its value. With joins or without any."""
+    await generate(db.engine, orders=30, seed=3, now=datetime(2026, 11, 23, 8, tzinfo=UTC), progress=False)
+    async with db.sessions() as session:
+        order_ids = list((await session.scalars(select(Order.id).order_by(Order.id))).all())
+    names = ("parcels_by_order", "events_by_order", "after_sales_by_order")
+    for with_joins in (True, False):
+        loaders, joined = _loaders(db)
+        own = Loaders(db.sessions, HQ)
+        beside = [getattr(loaders, name) for name in names]
+        held: list[Any] = []
+        beside[1].values[order_ids[0]] = held
+        joins = (
+            [(joined["store"], Order.store_id), (joined["lines_by_order"], Order.id)] if with_joins else []
+        )
+        with count_statements() as counter:
+            await fill_joined(db.sessions, Order.id, [*order_ids, 10**9], *joins, beside=beside)
+        assert counter.count == 1
+        assert beside[1].values.pop(order_ids[0]) is held
+        for name, loader in zip(names, beside, strict=True):
+            assert 10**9 not in loader.values, name
+            expected = await getattr(own, name).fill(order_ids)
+            if name == "events_by_order":
+                del expected[order_ids[0]]
+            assert loader.values == expected, name
+            for key, rows in loader.values.items():
+                assert [type(r) for r in rows] == [type(r) for r in expected[key]], name
+        assert any(loader.values[key] == [] for loader in beside for key in order_ids)
+        assert all(any(loader.values.values()) for loader in beside)
+        if with_joins:
+            assert joined["lines_by_order"].values == await own.narrowed(
+                "lines_by_order", NARROW["lines_by_order"]
+            ).fill(order_ids)

@@ -17,16 +17,21 @@ from sqlalchemy import inspect, select
 import gql.schema  # noqa: F401  (defines every type, so every RowFields exists)
 from bench.generator import generate
 from gql.engine.row_views import EVERY_ROW_FIELDS, RowFields
+from gql.schema.after_sales import AfterSale
 from gql.schema.catalog import Product, Sku
 from gql.schema.customers import Customer
 from gql.schema.order_lines import OrderLine
+from gql.schema.order_records import OrderEvent, Parcel
 from gql.schema.orders import Order
 from gql.schema.stores import Store
+from models.after_sales.rows import AfterSale as AfterSaleRow
 from models.catalog.rows import Product as ProductRow
 from models.catalog.rows import Sku as SkuRow
 from models.customers.rows import Customer as CustomerRow
 from models.orders.rows import Order as OrderRow
+from models.orders.rows import OrderEvent as OrderEventRow
 from models.orders.rows import OrderLine as OrderLineRow
+from models.orders.rows import Parcel as ParcelRow
 from models.stores.rows import Store as StoreRow
 from services.row_snapshots import read_snapshots, snapshot_columns
 from tests.conftest import Database
@@ -38,6 +43,9 @@ ENTITY_OF: dict[type[Any], type[Any]] = {
     OrderLine: OrderLineRow,
     Sku: SkuRow,
     Product: ProductRow,
+    Parcel: ParcelRow,
+    OrderEvent: OrderEventRow,
+    AfterSale: AfterSaleRow,
 }
 ROWS = 25
 
