@@ -331,13 +331,12 @@ async def test_the_walk_reads_the_prefetched_rows_without_resolvers(
     assert called == [AFTER_SALES_BY_ORDER]
 
 
+@pytest.mark.postgres_only
 async def test_the_order_and_its_relations_take_one_connection(api: Api, seed: Seed) -> None:
     """On PostgreSQL the order's statement and its relations' share one pooled connection: the
     detail checks out as many connections as an order hidden from the viewer (one statement)."""
     orders, _, _ = await _orders_with_lists(seed)
     engine = seed.sessions.kw["bind"]
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite reads keep their sessions")
     checkouts = {}
     for name, viewer in (("hidden", api.as_staff(999_999)), ("shown", api.as_hq())):
         await viewer.execute(BY_ORDER, id=encode_id("Order", orders[1].id))  # warm
