@@ -70,6 +70,17 @@ async def _ids(api: Api) -> list[str]:
     return [e["node"]["id"] for e in r.data["orders"]["edges"]]
 
 
+async def _as_node(viewer: Any, selection: str, id_: str) -> Any:
+    """`order(id:)` with `selection`, checked equal to `node(id:)` with it; the order's JSON."""
+    lazy = await viewer.execute(
+        f"query ($id: ID!) {{ node(id: $id) {{ ... on Order {{ {selection} }} }} }}", id=id_
+    )
+    found = await viewer.execute(f"query ($id: ID!) {{ order(id: $id) {{ {selection} }} }}", id=id_)
+    assert found.errors == lazy.errors == []
+    assert found.data["order"] == lazy.data["node"]
+    return found.data["order"]
+
+
 async def test_order_by_id_equals_the_lazy_walk_for_every_role(api: Api, seed: Seed) -> None:
     store_id = await seed_order_page(seed, 6)
     ids = await _ids(api)
@@ -93,14 +104,7 @@ async def test_refund_facts_beside_the_lines_equal_the_lazy_walk(api: Api, seed:
     for viewer in viewers:
         for id_ in ids:
             for selection in (REFUNDS, ACTIONS):
-                lazy = await viewer.execute(
-                    f"query ($id: ID!) {{ node(id: $id) {{ ... on Order {{ {selection} }} }} }}", id=id_
-                )
-                found = await viewer.execute(
-                    f"query ($id: ID!) {{ order(id: $id) {{ {selection} }} }}", id=id_
-                )
-                assert found.errors == lazy.errors == []
-                assert found.data["order"] == lazy.data["node"]
+                await _as_node(viewer, selection, id_)
 
 
 async def test_actions_without_lines_join_the_lines_they_read(api: Api, seed: Seed) -> None:
@@ -280,15 +284,8 @@ async def test_parcels_events_and_after_sales_equal_the_lazy_walk(api: Api, seed
         for order in orders:
             id_ = encode_id("Order", order.id)
             for selection in (DETAIL, LISTS, f"{DETAIL} {LISTS}", WHOLE):
-                lazy = await viewer.execute(
-                    f"query ($id: ID!) {{ node(id: $id) {{ ... on Order {{ {selection} }} }} }}", id=id_
-                )
-                found = await viewer.execute(
-                    f"query ($id: ID!) {{ order(id: $id) {{ {selection} }} }}", id=id_
-                )
-                assert found.errors == lazy.errors == []
-                assert found.data["order"] == lazy.data["node"]
-            seen.append(found.data["order"])
+                order_json = await _as_node(viewer, selection, id_)
+            seen.append(order_json)
     shown = [o for o in seen if o is not None]
     assert 0 < len(shown) < len(seen)  # the staff of one store do not see the other's orders
     assert {len(o["parcels"]) for o in shown} == {0, 2, 3}
