@@ -171,10 +171,13 @@ SQLITE_NAMES_DOWN = [
     "DROP TRIGGER orders_consignee_names_added",
 ]
 
-FILL_POSTGRES = "UPDATE order_lines l SET order_status = o.status FROM orders o WHERE o.id = l.order_id"
 FILL_SQLITE = (
     "UPDATE order_lines SET order_status = (SELECT status FROM orders WHERE orders.id = order_lines.order_id)"
 )
+FILL_POSTGRES = FILL_SQLITE
+"""A subquery per line, not a join: the lines are rewritten in their physical order, so they stay
+laid out by order id (a join's hash order would scatter them, and the facts' nested loops over
+`order_lines (order_id)` would turn into scans of the whole table)."""
 FILL_NAMES = "INSERT INTO order_consignee_names (consignee_name) SELECT DISTINCT consignee_name FROM orders"
 
 
