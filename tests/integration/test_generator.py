@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +23,6 @@ from models.after_sales.states import (
 from models.enums import ActorType
 from models.orders.states import TRANSITIONS, OrderAction, OrderStatus
 from tests.integration import generated_shop as shop
-
-
-@pytest.fixture(scope="module")
-async def generated(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[tuple[AsyncEngine, GenerationReport]]:
-    engine, report = await shop.shared_shop(tmp_path_factory)
-    yield engine, report
-    await engine.dispose()
 
 
 async def _digest(engine: AsyncEngine) -> str:

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -34,15 +32,6 @@ from services.coupons.templates import figures_of
 from services.db import session_factory
 from services.deliveries.queues import count_queues
 from tests.integration import generated_shop as shop
-
-
-@pytest.fixture(scope="module")
-async def generated(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[tuple[AsyncEngine, GenerationReport]]:
-    engine, report = await shop.shared_shop(tmp_path_factory)
-    yield engine, report
-    await engine.dispose()
 
 
 async def test_after_sales_are_consistent(generated: tuple[AsyncEngine, GenerationReport]) -> None:
