@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, insert, or_, select, update
 
 from models.orders.rows import Order, OrderConsigneeName, OrderLine
 from services.db import SessionFactory, unit_of_work
@@ -34,28 +34,33 @@ def _order_status() -> ScalarSelect[Any]:
     return select(Order.status).where(Order.id == OrderLine.order_id).scalar_subquery()
 
 
+def _stale() -> ColumnElement[bool]:
+    """The line's status copy differs from its order's status."""
+    return or_(OrderLine.order_status.is_(None), OrderLine.order_status != _order_status())
+
+
+def _missing_name() -> ColumnElement[bool]:
+    """The order's consignee name is not in the dictionary."""
+    return Order.consignee_name.not_in(select(OrderConsigneeName.consignee_name))
+
+
 async def copy_drift(sessions: SessionFactory) -> CopyDrift:
     """What differs now (one snapshot per count)."""
-    stale = or_(OrderLine.order_status.is_(None), OrderLine.order_status != _order_status())
-    missing = Order.consignee_name.not_in(select(OrderConsigneeName.consignee_name))
     async with sessions() as session:
-        lines = await session.scalar(select(func.count()).select_from(OrderLine).where(stale))
-        names = await session.scalar(select(func.count(func.distinct(Order.consignee_name))).where(missing))
+        lines = await session.scalar(select(func.count()).select_from(OrderLine).where(_stale()))
+        names = await session.scalar(
+            select(func.count(func.distinct(Order.consignee_name))).where(_missing_name())
+        )
     return CopyDrift(int(lines or 0), int(names or 0))
 
 
 async def repair_copies(sessions: SessionFactory) -> None:
     """Copy every order's status to its lines where they differ and add the missing names."""
-    stale = or_(OrderLine.order_status.is_(None), OrderLine.order_status != _order_status())
-    missing = (
-        select(Order.consignee_name)
-        .distinct()
-        .where(Order.consignee_name.not_in(select(OrderConsigneeName.consignee_name)))
-    )
+    missing = select(Order.consignee_name).distinct().where(_missing_name())
     async with unit_of_work(sessions) as session:
         await session.execute(
             update(OrderLine)
-            .where(stale)
+            .where(_stale())
             .values(order_status=_order_status())
             .execution_options(synchronize_session=False)
         )
