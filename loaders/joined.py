@@ -31,7 +31,7 @@ only, the rows the list shows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -87,17 +87,32 @@ async def fill_joined(
         _fill_beside(own, met, loader, shape, part)
 
 
-async def read_joined_page(sessions: SessionFactory, joins: Sequence[Join], query: PageQuery) -> list[Any]:
-    """The page's snapshots, each join's loader filled from the same statement (module docstring).
+class Rendered(Protocol):
+    """A value the database renders per page row (gql/engine/rendered.py): from the row's `key`
+    column, `column(that column)` is its SQL; `keep` takes what it gave, by key."""
+
+    @property
+    def key(self) -> str: ...
+
+    def column(self, key: ColumnElement[Any]) -> ColumnElement[Any]: ...
+
+    def keep(self, texts: dict[Any, Any]) -> None: ...
+
+
+async def read_joined_page(
+    sessions: SessionFactory, joins: Sequence[Join], query: PageQuery, rendered: Sequence[Rendered] = ()
+) -> list[Any]:
+    """The page's snapshots, each join's loader filled from the same statement (module docstring),
+    and each `rendered` value of the shown rows read in it and handed to its `keep`.
 
     A join's `on` is a column of the page's entity or of an earlier join's entity."""
     joins = tuple(joins)
     shapes = _shapes(joins)
     ons = tuple(on for _, on in joins)
-    key = (id(query.stmt), tuple(shapes), ons)
+    key = (id(query.stmt), tuple(shapes), ons, tuple(map(id, rendered)))
     found = _PAGE_PLANS.get(key) if query.lasting else None
     if found is None or found[0] is not query.stmt:
-        found = (query.stmt, *_page_plan(query, shapes, ons))
+        found = (query.stmt, *_page_plan(query, shapes, ons, rendered))
         if query.lasting:  # a page past a cursor has a statement of its own: nothing to keep
             if len(_PAGE_PLANS) >= _MAX_PAGE_PLANS:
                 _PAGE_PLANS.clear()
@@ -109,11 +124,17 @@ async def read_joined_page(sessions: SessionFactory, joins: Sequence[Join], quer
     while shown and rows[shown - 1][2] > size:
         shown -= 1
     _fill(rows[:shown], joins, shapes, parts)
+    for index, value in enumerate(rendered):
+        at = 2 * (index - len(rendered))  # each rendered value's key, then its value, end the row
+        value.keep({row[at]: row[at + 1] for row in rows[:shown] if row[0] is not None})
     return page
 
 
 def _page_plan(
-    query: PageQuery, shapes: list[Shape], ons: tuple[InstrumentedAttribute[Any], ...]
+    query: PageQuery,
+    shapes: list[Shape],
+    ons: tuple[InstrumentedAttribute[Any], ...],
+    rendered: Sequence[Rendered] = (),
 ) -> tuple[Select[Any], int, list[Part]]:
     """The joined statement over the page's, its page columns' width and each join's place in its
     rows as `read_runs` returns them: the page's columns one item, a flag, the row's number.
@@ -123,7 +144,10 @@ def _page_plan(
     the flagged row of its run and are NULL on the others, so they are decoded once per page row."""
     root = query.entity
     keep = query.keep
-    missing = {on.key: on for on in ons if on.class_ is root and keep is not None and on.key not in keep}
+    keys = [getattr(root, value.key) for value in rendered]
+    missing = {
+        on.key: on for on in (*ons, *keys) if on.class_ is root and keep is not None and on.key not in keep
+    }
     extra = list(missing.values())
     numbered = query.stmt.add_columns(
         func.row_number().over(order_by=query.order).label("j_at"),
@@ -144,11 +168,14 @@ def _page_plan(
     else:
         first, flag = None, true().label("j_first")
     columns, parts = _joined([None, flag, numbered.c.j_at], [on_column(on) for on in ons], shapes)
+    for index, (value, on) in enumerate(zip(rendered, keys, strict=True)):
+        columns += [on_column(on).label(f"r{index}_key"), value.column(on_column(on)).label(f"r{index}")]
     if first is not None:
         alone: set[int] = set()
         for shape, on, ((start, end), _, _) in zip(shapes, ons, parts, strict=True):
             if on.class_ is root and not shape.many:
                 alone.update(range(start, end))
+        alone.update(range(len(columns) - 2 * len(rendered), len(columns)))
         columns = [
             case((first, c.element), else_=null()).label(c.name) if index in alone else c
             for index, c in enumerate(columns)

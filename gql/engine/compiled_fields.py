@@ -339,6 +339,7 @@ def _generate(
     lines = []
     if any(plan.relation is not None for _, _, plan, _ in entries):
         lines.append("    nl = executor.narrowed_loaders")  # for the relations' `now_lines`
+        lines.append("    rd = executor.rendered")  # answers the database rendered (rendered.py)
     taken = len(STEPS) - 1
     for index, (key, _, plan, kind) in enumerate(entries):
         if not key.isidentifier():

@@ -92,6 +92,7 @@ def object_lines(
         *([] if pathless else [f"    pk = {pk}"]),
         *([] if inlined is not None else [f"    cf, cx = x[{at + 2}], x[{at + 3}]"]),
     ]
+    head = len(lines)
     if not pathless:
         pk = "pk"
 
@@ -153,7 +154,19 @@ def object_lines(
     if plan.relation is not None or (plan.call is None and kind is OBJECT):
         lines += [late_info]
     lines += [f"        after_call(T, d, p{index}, info, {pk}, r, target, {key!r}, next_work, pending)"]
-    return lines
+    if plan.relation is None:
+        return lines
+    # An answer the database rendered for the field's node (rendered.py) is the field's answer.
+    attribute = read_expr(namespace, index, plan.relation[1])
+    return [
+        *lines[:head],
+        f"    k = {attribute}",
+        "    rv = rd.get(id(d[0].node)) if rd and len(d) == 1 else None",
+        "    if rv is not None and k in rv:",
+        f"        target[{key!r}] = rv[k]",
+        "    else:",
+        *("    " + line for line in lines[head:]),
+    ]
 
 
 def _checked(

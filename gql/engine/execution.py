@@ -135,7 +135,8 @@ class LevelFirstExecutor(WalkSteps):
 
     async def _execute_level_first(self) -> ExecutionResult:
         self.narrowed_loaders: dict[str, Any] = {}  # gql/engine/narrowed.py, per operation
-        running = RUNNING.set((self.operation, self.narrowed_loaders))
+        self.rendered: dict[int, dict[Any, Any]] = {}  # gql/engine/rendered.py, per operation
+        running = RUNNING.set((self.operation, self.narrowed_loaders, self.rendered))
         try:
             data = await self._run()
         except _Fallback:

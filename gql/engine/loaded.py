@@ -70,6 +70,23 @@ class Relation(Generic[T]):
         self._view_class: type[T] = fields.view_class  # when `many`, the class of the list's items
         self._set_row = fields.set_row
 
+    @property
+    def name(self) -> str:
+        """The name of the request's loader the rows come from."""
+        return self._name
+
+    @property
+    def fields(self) -> RowFields[Any]:
+        return self._fields
+
+    @property
+    def many(self) -> bool:
+        return self._many
+
+    @property
+    def required(self) -> bool:
+        return self._required
+
     def __call__(self, info: Any, key: Any) -> T:
         if key is None:
             return self.convert(None)

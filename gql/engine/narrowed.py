@@ -43,10 +43,11 @@ from loaders.base import RowLoader
 
 Names = dict[str, frozenset[str]]
 
-RUNNING: ContextVar[tuple[OperationDefinitionNode, dict[str, RowLoader[Any, Any]]] | None] = ContextVar(
-    "narrowed_loaders_running", default=None
-)
-"""The operation the level-first executor is running, and its narrowed loaders by name."""
+RUNNING: ContextVar[
+    tuple[OperationDefinitionNode, dict[str, RowLoader[Any, Any]], dict[int, dict[Any, Any]]] | None
+] = ContextVar("narrowed_loaders_running", default=None)
+"""The operation the level-first executor is running, its narrowed loaders by name, and the
+relation answers the database rendered, by the relation field's node (rendered.py)."""
 
 
 def narrowed_loader(info: Any, name: str, fields: RowFields[Any]) -> RowLoader[Any, Any]:

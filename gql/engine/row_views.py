@@ -96,6 +96,10 @@ class RowFields(Generic[T]):
                 f"sources without a field {sorted(set(sources) - wanted)}"
             )
         self.cls = cls
+        self.entity = entity
+        """The mapped class the rows are of, when given."""
+        self._copied = {name: source for name, source in sources.items() if isinstance(source, str)}
+        self._computed = {name: source for name, source in sources.items() if isinstance(source, Computed)}
         self._reads: dict[str, frozenset[str]] = {
             name: frozenset((source,) if isinstance(source, str) else source.columns)
             for name, source in sources.items()
@@ -140,6 +144,15 @@ class RowFields(Generic[T]):
                 return None
             needed |= found
         return frozenset(needed)
+
+    def column_of(self, name: str) -> str | None:
+        """The row attribute the field or private attribute `name` copies as it is; None when it
+        is computed (or `name` is not one of the type's)."""
+        return self._copied.get(name)
+
+    def computed_of(self, name: str) -> Computed | None:
+        """The computation of the field `name` when it is declared with `computed`."""
+        return self._computed.get(name)
 
     def eager(self, row: Any) -> T:
         """The dataclass with every field computed now."""

@@ -25,12 +25,13 @@ from functools import partial
 from typing import Any
 
 from gql.context import Info
-from gql.engine import Path, RowFields, narrowed_loader, selected_paths
+from gql.engine import Path, RowFields, narrowed_loader, rendered_relations, selected_paths
 from gql.schema.after_sales import AFTER_SALE_FIELDS
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.order_records import ORDER_EVENT_FIELDS, PARCEL_FIELDS
+from gql.schema.orders import ORDER_ROW_FIELDS
 from gql.schema.stores import STORE_FIELDS
 from loaders.base import RowLoader
 from loaders.joined import Join, fill_joined, read_joined_page
@@ -49,15 +50,20 @@ def _keys(values: Iterable[int | None]) -> list[int]:
 
 def order_page_read(info: Info, paths: frozenset[Path], at: Path = ("edges", "node")) -> PageRead | None:
     """How the list reads its page when the document selects relations of its orders under `at`:
-    the page's statement joined with them (loaders/joined.py `read_joined_page`); None when it
-    selects none of them."""
-    joins = _joins(info, at, paths)
-    return partial(read_joined_page, info.context.sessions, joins) if joins else None
+    the page's statement with the relations the database renders (gql/engine/rendered.py) and
+    joined with the others (loaders/joined.py `read_joined_page`); None when it selects none."""
+    rendered = rendered_relations(info, at, ORDER_ROW_FIELDS)
+    joins = _joins(info, at, paths, frozenset(r.node.name.value for r in rendered))
+    if not joins and not rendered:
+        return None
+    return partial(read_joined_page, info.context.sessions, joins, rendered=rendered)
 
 
-def _joins(info: Info, at: Path, paths: frozenset[Path]) -> list[Join]:
+def _joins(
+    info: Info, at: Path, paths: frozenset[Path], rendered: frozenset[str] = frozenset()
+) -> list[Join]:
     def wants(*path: str) -> bool:
-        return (*at, *path) in paths
+        return (*at, *path) in paths and path[0] not in rendered
 
     joins: list[Join] = []
     if wants("store"):
@@ -87,6 +93,8 @@ async def prefetch_orders(
         paths = selected_paths(info)
     if (*at, "lines", "product") not in paths:
         return
+    if at and any(r.node.name.value == "lines" for r in rendered_relations(info, at, ORDER_ROW_FIELDS)):
+        return  # the page's statement rendered the lines with their products
     products = narrowed_loader(info, "product", PRODUCT_FIELDS)
     lines = narrowed_loader(info, "lines_by_order", ORDER_LINE_FIELDS)
     async with one_connection(info.context.sessions.kw["bind"]):

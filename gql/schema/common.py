@@ -7,9 +7,11 @@ from functools import lru_cache
 from typing import Any, Generic, NewType, Self, TypeVar
 
 import strawberry
+from sqlalchemy import ColumnElement, Text, case, cast, func, literal_column
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from gql.engine import render_computed
 from gql.schema import enums as _registered_enums  # noqa: F401  (GraphQL enums first)
 from models.errors import ErrorCode
 from models.money import CURRENCY, format_cents
@@ -42,6 +44,31 @@ def money(cents: int) -> Money:
     many distinct amounts cannot grow it without limit.
     """
     return Money(cents=Cents(cents), currency=CURRENCY, amount=format_cents(cents))
+
+
+def amount_sql(cents: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`format_cents` in SQL: the sign, the whole units (integer division), a point and two digits."""
+    units = func.abs(cents)
+    sign = case((cents < 0, literal_column("'-'")), else_=literal_column("''"))
+    digits = func.lpad(cast(units % 100, Text), 2, literal_column("'0'"))
+    text: ColumnElement[Any] = (
+        sign.op("||")(cast(units.op("/")(literal_column("100")), Text))
+        .op("||")(literal_column("'.'"))
+        .op("||")(digits)
+    )
+    return text
+
+
+if not CURRENCY.isalpha():
+    raise ValueError(f"currency code {CURRENCY!r}: written into SQL as a literal, it must be letters")
+render_computed(
+    money,
+    {
+        "cents": lambda cents: cents,
+        "currency": lambda _: literal_column(f"'{CURRENCY}'"),
+        "amount": amount_sql,
+    },
+)
 
 
 @strawberry.type(description="A problem with the input of a mutation; nothing was changed.")

@@ -287,7 +287,7 @@ async def test_analysts_may_not_search_by_phone(api: Api, shop: Shop) -> None:
     assert letters(shop, await analyst.execute(LIST, q="张三")) == "AF"
 
 
-async def test_a_filtered_nested_page_still_costs_four_statements(api: Api, shop: Shop) -> None:
+async def test_a_filtered_nested_page_costs_four_statements_or_three(api: Api, shop: Shop) -> None:
     page = """query($q: String, $filter: OrderFilter) {
       orders(first: 10, query: $q, filter: $filter) { totalCount edges { node {
         orderNo status store { name } customer { nickname }
@@ -303,5 +303,6 @@ async def test_a_filtered_nested_page_still_costs_four_statements(api: Api, shop
     assert r.errors == []
     assert len(r.data["orders"]["edges"]) == 4
     # the store-code check (storeCodes names a store), the page joined with its stores, customers,
-    # lines, SKUs and products, totalCount, parcels
-    assert counter.count == 4
+    # lines, SKUs and products, totalCount, parcels; on PostgreSQL the page's statement renders
+    # the relations, parcels included (gql/engine/rendered.py)
+    assert counter.count == (4 if "sqlite" in api.settings.database_url else 3)

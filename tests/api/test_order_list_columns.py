@@ -89,9 +89,11 @@ async def test_the_page_selects_only_what_the_document_and_the_sort_read(
 
     joined = loaders.joined.read_joined_page
 
-    async def joined_spy(sessions: Any, joins: Any, query: services.pagination.PageQuery) -> list[Any]:
+    async def joined_spy(
+        sessions: Any, joins: Any, query: services.pagination.PageQuery, **kw: Any
+    ) -> list[Any]:
         kept.append(query.keep)
-        return await joined(sessions, joins, query)
+        return await joined(sessions, joins, query, **kw)
 
     monkeypatch.setattr(services.pagination, "read_snapshots", spy)
     monkeypatch.setattr(gql.resolvers.order_prefetch, "read_joined_page", joined_spy)

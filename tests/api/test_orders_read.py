@@ -65,7 +65,7 @@ query ($first: Int) { orders(first: $first) { totalCount edges { node {
 """
 
 
-async def test_issue_query_uses_three_statements_at_any_page_size(api: Api, seed: Seed) -> None:
+async def test_issue_query_uses_three_statements_or_two_at_any_page_size(api: Api, seed: Seed) -> None:
     await _orders(seed, 50)
     counts = {}
     for size in (10, 50):
@@ -74,8 +74,10 @@ async def test_issue_query_uses_three_statements_at_any_page_size(api: Api, seed
         assert r.errors == []
         assert len(r.data["orders"]["edges"]) == size
         counts[size] = counter.count
-    # the page joined with its stores, customers, lines, SKUs and products; totalCount; parcels
-    assert counts == {10: 3, 50: 3}
+    # the page joined with its stores, customers, lines, SKUs and products; totalCount; parcels.
+    # On PostgreSQL the page's statement renders them all, parcels included (gql/engine/rendered.py).
+    expected = 3 if "sqlite" in api.settings.database_url else 2
+    assert counts == {10: expected, 50: expected}
 
 
 async def test_statement_count_does_not_grow_with_page_size(api: Api, seed: Seed) -> None:
