@@ -30,7 +30,7 @@ only, the rows the list shows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -88,13 +88,17 @@ async def fill_joined(
 
 
 class Rendered(Protocol):
-    """A value the database renders per page row (gql/engine/rendered.py): from the row's `key`
-    column, `column(that column)` is its SQL; `keep` takes what it gave, by key."""
+    """A value the database renders per page row (gql/engine/rendered.py): `column(column_of)` is
+    its SQL over the row's columns (`reads` names them), and `keep` takes what it gave, by the
+    row's `key` column."""
 
     @property
     def key(self) -> str: ...
 
-    def column(self, key: ColumnElement[Any]) -> ColumnElement[Any]: ...
+    @property
+    def reads(self) -> frozenset[str]: ...
+
+    def column(self, column_of: Callable[[str], ColumnElement[Any]]) -> ColumnElement[Any]: ...
 
     def keep(self, texts: dict[Any, Any]) -> None: ...
 
@@ -144,9 +148,9 @@ def _page_plan(
     the flagged row of its run and are NULL on the others, so they are decoded once per page row."""
     root = query.entity
     keep = query.keep
-    keys = [getattr(root, value.key) for value in rendered]
+    reads = [getattr(root, name) for value in rendered for name in sorted(value.reads | {value.key})]
     missing = {
-        on.key: on for on in (*ons, *keys) if on.class_ is root and keep is not None and on.key not in keep
+        on.key: on for on in (*ons, *reads) if on.class_ is root and keep is not None and on.key not in keep
     }
     extra = list(missing.values())
     numbered = query.stmt.add_columns(
@@ -168,8 +172,9 @@ def _page_plan(
     else:
         first, flag = None, true().label("j_first")
     columns, parts = _joined([None, flag, numbered.c.j_at], [on_column(on) for on in ons], shapes)
-    for index, (value, on) in enumerate(zip(rendered, keys, strict=True)):
-        columns += [on_column(on).label(f"r{index}_key"), value.column(on_column(on)).label(f"r{index}")]
+    for index, value in enumerate(rendered):
+        key = by_name[value.key]
+        columns += [key.label(f"r{index}_key"), value.column(by_name.__getitem__).label(f"r{index}")]
     if first is not None:
         alone: set[int] = set()
         for shape, on, ((start, end), _, _) in zip(shapes, ons, parts, strict=True):

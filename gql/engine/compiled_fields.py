@@ -51,6 +51,7 @@ from gql.engine.compiled_objects import (
 )
 from gql.engine.field_plans import PLANS, UNPLANNED, FieldPlan, LazyInfo, plan_field
 from gql.engine.loaded import MISSING
+from gql.engine.rendered import RenderedAnswer
 from gql.engine.row_views import VIEW_CLASSES
 
 
@@ -335,6 +336,7 @@ def _generate(
         "VIEWS": VIEW_CLASSES,
         "MISSING": MISSING,
         "_new": object.__new__,
+        "RA": RenderedAnswer,
     }
     lines = []
     if any(plan.relation is not None for _, _, plan, _ in entries):

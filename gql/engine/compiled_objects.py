@@ -155,7 +155,17 @@ def object_lines(
         lines += [late_info]
     lines += [f"        after_call(T, d, p{index}, info, {pk}, r, target, {key!r}, next_work, pending)"]
     if plan.relation is None:
-        return lines
+        if kind is not OBJECT or plan.call is not None:
+            return lines
+        # An object the database rendered whole (rendered.py) is its own answer.
+        at = next(n for n, line in enumerate(lines) if line.startswith("    r = "))
+        return [
+            *lines[: at + 1],
+            "    if r.__class__ is RA:",
+            f"        target[{key!r}] = r.value",
+            "    else:",
+            *("    " + line for line in lines[at + 1 :]),
+        ]
     # An answer the database rendered for the field's node (rendered.py) is the field's answer.
     attribute = read_expr(namespace, index, plan.relation[1])
     return [

@@ -140,6 +140,7 @@ class LevelFirstExecutor(WalkSteps):
         try:
             data = await self._run()
         except _Fallback:
+            RUNNING.set(None)  # graphql-core's run renders nothing (rendered.py)
             result = super().execute_operation()
             return cast(ExecutionResult, await result if self.is_awaitable(result) else result)
         except _Fault as fault:

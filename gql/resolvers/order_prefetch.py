@@ -20,18 +20,28 @@ and, beside them (`UNION ALL`), its parcels, timeline and after-sales.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
 from gql.context import Info
-from gql.engine import Path, RowFields, narrowed_loader, rendered_relations, selected_paths
+from gql.engine import (
+    Path,
+    Rendering,
+    RowFields,
+    answer_of,
+    narrowed_loader,
+    rendered_objects,
+    rendered_relations,
+    selected_paths,
+)
 from gql.schema.after_sales import AFTER_SALE_FIELDS
 from gql.schema.catalog import PRODUCT_FIELDS, SKU_FIELDS
 from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.order_records import ORDER_EVENT_FIELDS, PARCEL_FIELDS
 from gql.schema.orders import ORDER_ROW_FIELDS
+from gql.schema.orders import Order as GqlOrder
 from gql.schema.stores import STORE_FIELDS
 from loaders.base import RowLoader
 from loaders.joined import Join, fill_joined, read_joined_page
@@ -52,11 +62,26 @@ def order_page_read(info: Info, paths: frozenset[Path], at: Path = ("edges", "no
     """How the list reads its page when the document selects relations of its orders under `at`:
     the page's statement with the relations the database renders (gql/engine/rendered.py) and
     joined with the others (loaders/joined.py `read_joined_page`); None when it selects none."""
+    whole = whole_orders(info, at)
+    if whole is not None:
+        return partial(read_joined_page, info.context.sessions, (), rendered=(whole,))
     rendered = rendered_relations(info, at, ORDER_ROW_FIELDS)
     joins = _joins(info, at, paths, frozenset(r.node.name.value for r in rendered))
     if not joins and not rendered:
         return None
     return partial(read_joined_page, info.context.sessions, joins, rendered=rendered)
+
+
+def whole_orders(info: Info, at: Path = ("edges", "node")) -> Rendering | None:
+    """How the page's statement renders the list's orders whole, when it can
+    (gql/engine/rendered.py)."""
+    return rendered_objects(info, at, ORDER_ROW_FIELDS)
+
+
+def order_node(info: Info, at: Path = ("edges", "node")) -> Callable[[rows.Order], Any]:
+    """The list's node of a page row: its `Order`, or the order rendered whole by the page's
+    statement (`order_page_read`)."""
+    return answer_of(whole_orders(info, at), GqlOrder.from_row)
 
 
 def _joins(
@@ -93,7 +118,10 @@ async def prefetch_orders(
         paths = selected_paths(info)
     if (*at, "lines", "product") not in paths:
         return
-    if at and any(r.node.name.value == "lines" for r in rendered_relations(info, at, ORDER_ROW_FIELDS)):
+    if at and (
+        whole_orders(info, at) is not None
+        or any(r.node.name.value == "lines" for r in rendered_relations(info, at, ORDER_ROW_FIELDS))
+    ):
         return  # the page's statement rendered the lines with their products
     products = narrowed_loader(info, "product", PRODUCT_FIELDS)
     lines = narrowed_loader(info, "lines_by_order", ORDER_LINE_FIELDS)

@@ -17,7 +17,7 @@ from gql.context import Info
 from gql.engine import selected_columns, selected_paths
 from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.resolvers.order_prefetch import order_page_read, prefetch_orders
+from gql.resolvers.order_prefetch import order_node, order_page_read, prefetch_orders, whole_orders
 from gql.schema.common import Connection
 from gql.schema.order_search import (
     QUERY_DESCRIPTION,
@@ -77,12 +77,15 @@ class OrderSearchQueries:
             PageRequest(first, after, last, before),
             criteria(info, filter, query),
             [OrderSortSpec(s.key, s.direction) for s in sort or ()],
-            columns=selected_columns(info, paths, ("edges", "node"), ORDER_ROW_FIELDS),
+            # an order rendered whole reads its columns in SQL: the page keeps its cursor's only
+            columns=frozenset()
+            if whole_orders(info)
+            else selected_columns(info, paths, ("edges", "node"), ORDER_ROW_FIELDS),
             zone=info.context.settings.zone,
             read=order_page_read(info, paths),
         )
         await prefetch_orders(info, page.rows, paths=paths)
-        return Connection[Order].of(page, Order.from_row)
+        return Connection[Order].of(page, order_node(info))
 
     @strawberry.field(
         permission_classes=[Allowed],
