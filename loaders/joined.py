@@ -25,7 +25,8 @@ loader with an empty list for a root without rows, as its own batch would have.
 (services/pagination.py `PageQuery`, a subquery numbered in its order): the page's snapshots and
 its relations in one round trip. It returns the page's rows as `read_snapshots` would (the extra
 row that tells of a next page included) and fills the loaders from the page's first `size` rows
-only, the rows the list shows.
+only, the rows the list shows. Values the database renders per page row (`rendered`:
+gql/engine/rendered.py) are further columns of the same statement, handed to their `keep` by key.
 """
 
 from __future__ import annotations
@@ -113,15 +114,16 @@ async def read_joined_page(
     joins = tuple(joins)
     shapes = _shapes(joins)
     ons = tuple(on for _, on in joins)
+    rendered = tuple(rendered)
     key = (id(query.stmt), tuple(shapes), ons, tuple(map(id, rendered)))
     found = _PAGE_PLANS.get(key) if query.lasting else None
     if found is None or found[0] is not query.stmt:
-        found = (query.stmt, *_page_plan(query, shapes, ons, rendered))
+        found = (query.stmt, rendered, *_page_plan(query, shapes, ons, rendered))
         if query.lasting:  # a page past a cursor has a statement of its own: nothing to keep
             if len(_PAGE_PLANS) >= _MAX_PAGE_PLANS:
                 _PAGE_PLANS.clear()
             _PAGE_PLANS[key] = found
-    _, stmt, width, parts = found
+    _, _, stmt, width, parts = found
     rows = await read_runs(sessions, stmt, width, snapshot_type(query.entity, query.keep))
     page = [row[0] for row in rows if row[0] is not None]
     shown, size = len(rows), query.size
@@ -192,8 +194,13 @@ def _page_plan(
     return stmt.order_by(numbered.c.j_at, *order_by), width, parts
 
 
-_PAGE_PLANS: dict[tuple[Any, ...], tuple[Select[Any], Select[Any], int, list[Part]]] = {}
-"""Per page statement object (held, so its id is not reused while the entry lives) and joins."""
+_PAGE_PLANS: dict[
+    tuple[Any, ...], tuple[Select[Any], tuple[Rendered, ...], Select[Any], int, list[Part]]
+] = {}
+"""Per page statement object, joins and rendered values (the objects held, so their ids are not
+reused while the entry lives)."""
+
+
 _MAX_PAGE_PLANS = 2_000
 
 
