@@ -93,8 +93,27 @@ def selection_sql(
 ) -> tuple[Builder, frozenset[str]]:
     """The JSON object of what `nodes` select on `type_`, over a row of `fields`' entity, and the
     row's columns it reads."""
-    pairs: list[tuple[str, Builder]] = []
     reads: set[str] = set()
+
+    def value(plan: FieldPlan, found: list[FieldNode]) -> Builder:
+        builder, columns = _value(context, plan, found, fields)
+        reads.update(columns)
+        return builder
+
+    pairs = _each_field(context, type_, nodes, value)
+    return (lambda column_of: _json_object(pairs, column_of)), frozenset(reads)
+
+
+def _each_field(
+    context: Context,
+    type_: GraphQLObjectType,
+    nodes: Sequence[FieldNode],
+    value: Callable[[FieldPlan, list[FieldNode]], Callable[..., ColumnElement[Any]]],
+) -> list[tuple[str, Callable[..., ColumnElement[Any]]]]:
+    """Each response key the nodes select on `type_`, with `value(its plan, its nodes)` (`__typename`
+    the type's name); `NotRendered` for an argument, or for no or more than 50 fields
+    (`json_build_object` takes at most 100 arguments)."""
+    pairs: list[tuple[str, Callable[..., ColumnElement[Any]]]] = []
     for response_key, found in collect(context.schema, type_, nodes, context.fragments).items():
         name = found[0].name.value
         if name == "__typename":
@@ -105,19 +124,20 @@ def selection_sql(
             continue  # unknown fields are left out of the answer, as graphql-core leaves them
         if any(node.arguments for node in found):
             raise NotRendered
-        builder, columns = _value(context, plan, found, fields)
-        pairs.append((response_key, builder))
-        reads |= columns
+        pairs.append((response_key, value(plan, found)))
     if not pairs or len(pairs) > 50 or not all(key.isidentifier() for key, _ in pairs):
-        raise NotRendered  # json_build_object takes at most 100 arguments; keys go into the text
+        raise NotRendered  # the keys are written into the SQL text
+    return pairs
 
-    def build(column_of: ColumnOf) -> ColumnElement[Any]:
-        built: ColumnElement[Any] = func.json_build_object(
-            *(x for key, value in pairs for x in (literal_column(f"'{key}'"), value(column_of)))
-        )
-        return built
 
-    return build, frozenset(reads)
+def _json_object(
+    pairs: Sequence[tuple[str, Callable[..., ColumnElement[Any]]]], *args: Any
+) -> ColumnElement[Any]:
+    """`json_build_object` of each key and its value's SQL over `args`."""
+    built: ColumnElement[Any] = func.json_build_object(
+        *(x for key, value in pairs for x in (literal_column(f"'{key}'"), value(*args)))
+    )
+    return built
 
 
 def relation_sql(context: Context, plan: FieldPlan, nodes: Sequence[FieldNode], key_column: Any) -> Subquery:
@@ -200,32 +220,15 @@ def _computed(
     if any(column(fields.entity, name).nullable for name in source.columns):
         raise NotRendered
     type_ = object_type(plan.field_def.type)
-    values: list[tuple[str, Callable[..., ColumnElement[Any]]]] = []
-    for response_key, found in collect(context.schema, type_, nodes, context.fragments).items():
-        name = found[0].name.value
-        if name == "__typename":
-            values.append((response_key, _fixed(type_.name)))
-            continue
-        child = field_plan(context.schema, type_, name)
-        if child is None:
-            continue
+
+    def value(child: FieldPlan, _: list[FieldNode]) -> Callable[..., ColumnElement[Any]]:
         if child.leaf is None or child.attribute is None or child.attribute not in declared:
             raise NotRendered
-        if any(node.arguments for node in found):
-            raise NotRendered
-        values.append((response_key, declared[child.attribute]))
-    if not values or len(values) > 50 or not all(key.isidentifier() for key, _ in values):
-        raise NotRendered
+        return declared[child.attribute]
+
+    pairs = _each_field(context, type_, nodes, value)
     names = source.columns
-
-    def build(column_of: ColumnOf) -> ColumnElement[Any]:
-        exprs = [column_of(name) for name in names]
-        built: ColumnElement[Any] = func.json_build_object(
-            *(x for key, value in values for x in (literal_column(f"'{key}'"), value(*exprs)))
-        )
-        return built
-
-    return build, frozenset(names)
+    return (lambda column_of: _json_object(pairs, *(column_of(name) for name in names))), frozenset(names)
 
 
 def _leaf(named: Any, sql_type: Any) -> Callable[[Any], ColumnElement[Any]]:
