@@ -348,12 +348,14 @@ class Engine:
         join: Callable[[Rows, Subquery], Rows] | None = None,
         where: Callable[[Subquery], ColumnElement[bool]] | None = None,
         per_store: bool = False,
+        then: Callable[[Subquery], Rows] | None = None,
     ) -> list[Row]:
         """measures of `fact` per span (column `b`) and per group (`keys`, labelled), e.g. per store.
 
         `by` names the grouping in the cache key; `needs` are extra fact columns `keys`/`where`
         read; `join` may join other tables (stores, products) to the bucketed rows; `per_store`
-        says the grouping needs each store's own rows (by store, by region).
+        says the grouping needs each store's own rows (by store, by region); `then` selects from
+        the grouped rows (e.g. joins each group's attributes once its rows are summed).
         """
         live = [s for s in spans if s[0] < s[1]]
         if not live:
@@ -376,9 +378,8 @@ class Engine:
                 stmt = join(stmt, inner)
             if where is not None:
                 stmt = stmt.where(where(inner))
-            if lone is not None:
-                return _count_distinct_rows(stmt, inner, *lone)
-            return stmt.group_by(*group)
+            done = stmt.group_by(*group) if lone is None else _count_distinct_rows(stmt, inner, *lone)
+            return done if then is None else then(done.subquery("grouped"))
 
         rows = await self.rows(f"grouped|{fact.name}|{by}|{sorted(measures)}|{spans_key}", statement)
         return [row for row in rows if row["b"] >= 0]

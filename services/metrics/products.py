@@ -184,17 +184,16 @@ def _ranked(sales: list[Row], views: list[Row], key: RankingKey, top: int) -> li
 
 
 def _by_product(u: Subquery) -> list[Any]:
-    """The product, its top-level category (c1) and its own category (c2; both NULL without one)."""
-    return [
-        u.c.product_id.label("k"),
-        func.coalesce(Category.parent_id, Category.id).label("c1"),
-        Category.id.label("c2"),
-    ]
+    return [u.c.product_id.label("k")]
 
 
-def _with_category(stmt: Rows, u: Subquery) -> Rows:
-    return stmt.select_from(
-        u.outerjoin(Product, Product.id == u.c.product_id).outerjoin(
+def _with_categories(totals: Subquery) -> Rows:
+    """Each product's totals with its top-level category (c1) and its own category (c2), both
+    NULL for a product without one."""
+    return select(
+        totals, func.coalesce(Category.parent_id, Category.id).label("c1"), Category.id.label("c2")
+    ).select_from(
+        totals.outerjoin(Product, Product.id == totals.c.k).outerjoin(
             Category, Category.id == Product.category_id
         )
     )
@@ -214,7 +213,7 @@ async def _product_totals(query: MetricsQuery) -> tuple[list[Row], list[Row]]:
                 "product-category",
                 _by_product,
                 needs=["product_id"],
-                join=_with_category,
+                then=_with_categories,
             )
             for fact, measures in ((LINE_SALES, SALES), (PRODUCT_VIEWS, VIEWS))
         )
