@@ -189,12 +189,16 @@ def _by_product(u: Subquery) -> list[Any]:
 
 def _with_categories(totals: Subquery) -> Rows:
     """Each product's totals with its top-level category (c1) and its own category (c2), both
-    NULL for a product without one."""
+    NULL for a product without one. Table columns, not ORM attributes: a Core statement's rows
+    skip the ORM's row processing."""
+    products, categories = Product.__table__, Category.__table__
     return select(
-        totals, func.coalesce(Category.parent_id, Category.id).label("c1"), Category.id.label("c2")
+        totals,
+        func.coalesce(categories.c.parent_id, categories.c.id).label("c1"),
+        categories.c.id.label("c2"),
     ).select_from(
-        totals.outerjoin(Product, Product.id == totals.c.k).outerjoin(
-            Category, Category.id == Product.category_id
+        totals.outerjoin(products, products.c.id == totals.c.k).outerjoin(
+            categories, categories.c.id == products.c.category_id
         )
     )
 
