@@ -19,18 +19,26 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Subquery, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.date_ranges import zone_name
 from models.errors import DomainError, ErrorCode
+from models.metrics.sets import SetKind
 from services.cache import Cache
 from services.db import SessionFactory, is_statement_timeout
 from services.metrics.facts import Fact, Rows
 from services.metrics.measures import Measure
 from services.metrics.rollups import GROUPS, ROLLUP_VERSION
-from services.metrics.sets import distinct_counts, distinct_counts_by_store, set_for
+from services.metrics.sets import (
+    SetRow,
+    day_set_rows,
+    distinct_counts,
+    distinct_counts_by_store,
+    set_for,
+)
 from services.metrics.sources import fact_source, rollup_for
 from services.metrics.sql import Span, bucket_ids, by_cuts
 
@@ -73,6 +81,8 @@ class Engine:
     the analytics statements' `work_mem`."""
     _ready: asyncio.Task[frozenset[str]] | None = None
     _inflight: dict[str, asyncio.Task[list[Row]]] = field(default_factory=dict)
+    _counting: dict[str, asyncio.Task[list[int] | None]] = field(default_factory=dict)
+    _day_sets: DataLoader[tuple[SetKind, tuple[Span, ...]], list[SetRow]] | None = None
 
     async def ready(self) -> frozenset[str]:
         if self._ready is None:
@@ -192,8 +202,10 @@ class Engine:
         live_spans = [s for _, s in live]
         spans_key = [(s.isoformat(), e.isoformat()) for s, e in live_spans]
         measures = dict(measures)
-        for name, measure in list(measures.items()):
-            counts = await self._from_sets(fact, measure, live_spans, spans_key)
+        counted = await asyncio.gather(
+            *(self._from_sets(fact, measure, live_spans, spans_key) for measure in measures.values())
+        )
+        for name, counts in zip(list(measures), counted, strict=True):
             if counts is not None:
                 del measures[name]
                 for (index, _), count in zip(live, counts, strict=True):
@@ -204,12 +216,17 @@ class Engine:
         for name, measure in measures.items():
             rollup = rollup_for(fact, measure.needs, ALL_GROUPS)
             groups.setdefault(rollup.table.name if rollup else "raw", {})[name] = measure
-        for group in groups.values():
 
-            def statement(ready: frozenset[str], group: Mapping[str, Measure] = group) -> Rows:
-                return self._span_statement(fact, group, live_spans, ready)
+        def statement(group: Mapping[str, Measure]) -> Callable[[frozenset[str]], Rows]:
+            return lambda ready: self._span_statement(fact, group, live_spans, ready)
 
-            rows = await self.rows(f"spans|{fact.name}|{sorted(group)}|{spans_key}", statement)
+        answers = await asyncio.gather(
+            *(
+                self.rows(f"spans|{fact.name}|{sorted(group)}|{spans_key}", statement(group))
+                for group in groups.values()
+            )
+        )
+        for group, rows in zip(groups.values(), answers, strict=True):
             for row in rows:
                 if row["b"] < 0:
                     continue
@@ -221,12 +238,28 @@ class Engine:
         self, fact: Fact, measure: Measure, spans: Sequence[Span], spans_key: list[tuple[str, str]]
     ) -> list[int] | None:
         """A plain COUNT(DISTINCT) per span from the day sets, when a set answers it and its rollup
-        group is ready; None otherwise (the caller counts rows)."""
+        group is ready; None otherwise (the caller counts rows). Resolvers of one request asking
+        the same count share one computation."""
         found = set_for(fact, measure.distinct_of)
         if found is None or measure.distinct_of is None:
             return None
-        kind, group = found
-        key = self._key(f"sets|{fact.name}|{kind}|{spans_key}")
+        key = self._key(f"sets|{fact.name}|{found[0]}|{spans_key}")
+        task = self._counting.get(key)
+        if task is None:
+            count = self._count_from_sets(key, fact, *found, *measure.distinct_of, spans)
+            task = self._counting[key] = asyncio.ensure_future(count)
+        return await task
+
+    async def _count_from_sets(
+        self,
+        key: str,
+        fact: Fact,
+        kind: SetKind,
+        group: str,
+        column: str,
+        when: str | None,
+        spans: Sequence[Span],
+    ) -> list[int] | None:
         if self.cache is not None and self.cache_seconds > 0:
             hit = await self.cache.get(key)
             if hit is not None:
@@ -234,13 +267,33 @@ class Engine:
                 return cached
         if group not in await self.ready():
             return None
-        column, when = measure.distinct_of
         counts = await distinct_counts(
-            self.execute, fact, kind, column, when, spans, self.stores, self.zone, self.dialect
+            self.execute,
+            fact,
+            kind,
+            column,
+            when,
+            spans,
+            self.stores,
+            self.zone,
+            self.dialect,
+            read=self._read_day_sets,
         )
         if self.cache is not None and self.cache_seconds > 0:
             await self.cache.set(key, orjson.dumps(counts), self.cache_seconds)
         return counts
+
+    async def _read_day_sets(self, kind: SetKind, spans: tuple[Span, ...]) -> list[SetRow]:
+        """`ReadSets` for this engine's stores: the reads of one resolver round go in one statement."""
+        if self._day_sets is None:
+
+            async def batch(questions: list[tuple[SetKind, tuple[Span, ...]]]) -> list[list[SetRow]]:
+                stmt, split = day_set_rows(questions, self.stores)
+                return split(await self.fetch(stmt))
+
+            self._day_sets = DataLoader(batch)
+        rows: list[SetRow] = await self._day_sets.load((kind, spans))
+        return rows
 
     async def distinct_by_store(
         self, fact: Fact, name: str, measure: Measure, spans: Sequence[Span]
@@ -295,12 +348,14 @@ class Engine:
         join: Callable[[Rows, Subquery], Rows] | None = None,
         where: Callable[[Subquery], ColumnElement[bool]] | None = None,
         per_store: bool = False,
+        then: Callable[[Subquery], Rows] | None = None,
     ) -> list[Row]:
         """measures of `fact` per span (column `b`) and per group (`keys`, labelled), e.g. per store.
 
         `by` names the grouping in the cache key; `needs` are extra fact columns `keys`/`where`
         read; `join` may join other tables (stores, products) to the bucketed rows; `per_store`
-        says the grouping needs each store's own rows (by store, by region).
+        says the grouping needs each store's own rows (by store, by region); `then` selects from
+        the grouped rows (e.g. joins each group's attributes once its rows are summed).
         """
         live = [s for s in spans if s[0] < s[1]]
         if not live:
@@ -323,9 +378,8 @@ class Engine:
                 stmt = join(stmt, inner)
             if where is not None:
                 stmt = stmt.where(where(inner))
-            if lone is not None:
-                return _count_distinct_rows(stmt, inner, *lone)
-            return stmt.group_by(*group)
+            done = stmt.group_by(*group) if lone is None else _count_distinct_rows(stmt, inner, *lone)
+            return done if then is None else then(done.subquery("grouped"))
 
         rows = await self.rows(f"grouped|{fact.name}|{by}|{sorted(measures)}|{spans_key}", statement)
         return [row for row in rows if row["b"] >= 0]

@@ -187,14 +187,40 @@ def _by_product(u: Subquery) -> list[Any]:
     return [u.c.product_id.label("k")]
 
 
+def _with_categories(totals: Subquery) -> Rows:
+    """Each product's totals with its top-level category (c1) and its own category (c2), both
+    NULL for a product without one. Table columns, not ORM attributes: a Core statement's rows
+    skip the ORM's row processing."""
+    products, categories = Product.__table__, Category.__table__
+    return select(
+        totals,
+        func.coalesce(categories.c.parent_id, categories.c.id).label("c1"),
+        categories.c.id.label("c2"),
+    ).select_from(
+        totals.outerjoin(products, products.c.id == totals.c.k).outerjoin(
+            categories, categories.c.id == products.c.category_id
+        )
+    )
+
+
 async def _product_totals(query: MetricsQuery) -> tuple[list[Row], list[Row]]:
-    """Sales and page views per product over the range (shared by the product and category
-    rankings: one statement each per request, run at once)."""
+    """Sales and page views per product over the range, with the product's categories (shared by
+    the product and category rankings: one statement each per request, run at once)."""
     span = [query.range.current.counted]
     engine = query.engine
     sales, views = await asyncio.gather(
-        engine.grouped(LINE_SALES, SALES, span, "product", _by_product, needs=["product_id"]),
-        engine.grouped(PRODUCT_VIEWS, VIEWS, span, "product", _by_product, needs=["product_id"]),
+        *(
+            engine.grouped(
+                fact,
+                measures,
+                span,
+                "product-category",
+                _by_product,
+                needs=["product_id"],
+                then=_with_categories,
+            )
+            for fact, measures in ((LINE_SALES, SALES), (PRODUCT_VIEWS, VIEWS))
+        )
     )
     return sales, views
 
@@ -208,21 +234,12 @@ async def product_ranking(query: MetricsQuery, key: RankingKey, top: int) -> lis
 async def category_ranking(query: MetricsQuery, key: RankingKey, top: int, level: int) -> list[Ranked]:
     """Top categories (level 1: top-level 一级类目, level 2: the product's own category): the
     per-product totals summed per category of the product (products without one are left out)."""
-    column = func.coalesce(Category.parent_id, Category.id) if level == 1 else Category.id
-
-    def categories(_: frozenset[str]) -> Rows:
-        return select(Product.id.label("p"), column.label("k")).join(
-            Category, Category.id == Product.category_id
-        )
-
-    (sales, views), mapping = await asyncio.gather(
-        _product_totals(query), query.engine.rows(f"product-categories|{level}", categories)
-    )
-    of = {row["p"]: row["k"] for row in mapping}
+    sales, views = await _product_totals(query)
+    column = "c1" if level == 1 else "c2"
     summed: dict[str, dict[int, dict[str, int]]] = {"sales": {}, "views": {}}
     for name, rows in (("sales", sales), ("views", views)):
         for row in rows:
-            category = of.get(row["k"])
+            category = row[column]
             if category is None:
                 continue
             into = summed[name].setdefault(category, {"k": category})

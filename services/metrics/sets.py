@@ -21,7 +21,7 @@ import logging
 import time
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -35,7 +35,7 @@ from models.date_ranges import Granularity, local_day, local_midnight
 from models.metrics.rollups import ALL_STORES, CustomerDay, VisitorDay
 from models.metrics.sets import DaySet, DaySetChange, SetKind, VisitorNumber, encode, union
 from services.db import SessionFactory, unit_of_work
-from services.metrics.facts import PAID, PLACED, VISITS, Fact, RawFilter
+from services.metrics.facts import PAID, PLACED, VISITS, Fact, RawFilter, Rows
 from services.metrics.sources import split_spans
 from services.metrics.sql import Span, at, dialect_of, in_spans, in_stores, rollup_lock_key
 
@@ -203,6 +203,49 @@ Execute = Any
 """`Engine.execute`: runs a statement on the read sessions within the role's time limit."""
 
 
+SetRow = tuple[datetime, bytes, int]
+"""(day_start, members, size) of one day set."""
+ReadSets = Callable[[SetKind, tuple[Span, ...]], Awaitable[list[SetRow]]]
+"""The day sets of one kind whose day starts inside one of the spans, within the caller's stores."""
+
+
+def day_set_rows(
+    questions: Sequence[tuple[SetKind, tuple[Span, ...]]], stores: frozenset[int] | None
+) -> tuple[Rows, Callable[[Sequence[Sequence[Any]]], list[list[SetRow]]]]:
+    """One statement reading the day sets several `ReadSets` questions ask for (the all-stores rows
+    when `stores` is None, else those stores' rows), and the function that splits its rows into
+    each question's answer, in order."""
+    t = DaySet.__table__
+    scope = t.c.store_id == ALL_STORES if stores is None else in_stores(t.c.store_id, stores)
+    kinds = sorted({kind for kind, _ in questions})
+    stmt = select(t.c.kind, t.c.day_start, t.c.members, t.c.size).where(
+        t.c.kind.in_(kinds) if len(kinds) > 1 else t.c.kind == kinds[0],
+        in_spans(t.c.day_start, [s for _, spans in questions for s in spans]),
+        scope,
+    )
+
+    def split(rows: Sequence[Sequence[Any]]) -> list[list[SetRow]]:
+        return [
+            [
+                (day, members, size)
+                for kind, day, members, size in rows
+                if kind == wanted and any(start <= day < end for start, end in spans)
+            ]
+            for wanted, spans in questions
+        ]
+
+    return stmt, split
+
+
+def _reader(execute: Execute, stores: frozenset[int] | None) -> ReadSets:
+    async def read(kind: SetKind, spans: tuple[Span, ...]) -> list[SetRow]:
+        stmt, split = day_set_rows([(kind, spans)], stores)
+        rows = await execute(stmt)
+        return split([(r["kind"], r["day_start"], r["members"], r["size"]) for r in rows])[0]
+
+    return read
+
+
 async def distinct_counts(
     execute: Execute,
     fact: Fact,
@@ -213,9 +256,14 @@ async def distinct_counts(
     stores: frozenset[int] | None,
     zone: tzinfo,
     dialect: str,
+    read: ReadSets | None = None,
 ) -> list[int]:
     """COUNT(DISTINCT column) of `fact` in each span (sorted, disjoint, non-empty): the union of the
-    day sets of the whole local days in it, plus the raw rows of its partial days."""
+    day sets of the whole local days in it, plus the raw rows of its partial days.
+
+    `read` fetches the day sets of whole days (`day_set_rows`' contract); by default one
+    statement per call through `execute`.
+    """
     whole: list[tuple[Span, int]] = []
     rest: list[tuple[Span, int]] = []
     for i, span in enumerate(spans):
@@ -225,16 +273,13 @@ async def distinct_counts(
     blobs: list[list[bytes]] = [[] for _ in spans]
     sizes: list[int] = [0] * len(spans)
     if whole:
-        t = DaySet.__table__
-        scope = t.c.store_id == ALL_STORES if stores is None else in_stores(t.c.store_id, stores)
-        stmt = select(t.c.day_start, t.c.members, t.c.size).where(
-            t.c.kind == kind, in_spans(t.c.day_start, [s for s, _ in whole]), scope
-        )
+        parts = tuple(s for s, _ in whole)
+        found = await (read or _reader(execute, stores))(kind, parts)
         owner = _owner(whole)
-        for row in await execute(stmt):
-            i = owner(row["day_start"])
-            blobs[i].append(row["members"])
-            sizes[i] += row["size"]
+        for day_start, members, size in found:
+            i = owner(day_start)
+            blobs[i].append(members)
+            sizes[i] += size
     numbered: list[set[int]] = [set() for _ in spans]
     unnumbered: list[set[str]] = [set() for _ in spans]
     if rest:
