@@ -71,6 +71,8 @@ DIALECT_ONLY_INDEXES = frozenset(
         "ix_order_consignee_names_grams",
         "ix_orders_consignee_status",
         "ix_order_lines_name_status",
+        "ix_metrics_product_sales_days_store_covering",
+        "ix_metrics_product_view_days_store_covering",
     }
 )
 """Indexes a migration creates on one dialect only (operator classes, GIN, INCLUDE columns); not

@@ -75,7 +75,7 @@ async def test_order_number_prefix_search_has_its_index_on_postgresql(db: Databa
 
 def test_the_history_has_one_head() -> None:
     """Branches written side by side are merged, so a new migration has exactly one parent."""
-    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0039"]
+    assert ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://")).get_heads() == ["0040"]
 
 
 async def test_coupons_migration_keeps_invite_coupons(tmp_path: Path) -> None:
