@@ -199,8 +199,6 @@ _PAGE_PLANS: dict[
 ] = {}
 """Per page statement object, joins and rendered values (the objects held, so their ids are not
 reused while the entry lives)."""
-
-
 _MAX_PAGE_PLANS = 2_000
 
 

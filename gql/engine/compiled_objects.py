@@ -170,9 +170,8 @@ def object_lines(
     attribute = read_expr(namespace, index, plan.relation[1])
     return [
         *lines[:head],
-        f"    k = {attribute}",
         "    rv = rd.get(id(d[0].node)) if rd and len(d) == 1 else None",
-        "    if rv is not None and k in rv:",
+        f"    if rv is not None and (k := {attribute}) in rv:",
         f"        target[{key!r}] = rv[k]",
         "    else:",
         *("    " + line for line in lines[head:]),

@@ -20,7 +20,7 @@ and, beside them (`UNION ALL`), its parcels, timeline and after-sales.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -29,7 +29,6 @@ from gql.engine import (
     Path,
     Rendering,
     RowFields,
-    answer_of,
     narrowed_loader,
     rendered_objects,
     rendered_relations,
@@ -41,7 +40,6 @@ from gql.schema.customers import CUSTOMER_FIELDS
 from gql.schema.order_lines import ORDER_LINE_FIELDS
 from gql.schema.order_records import ORDER_EVENT_FIELDS, PARCEL_FIELDS
 from gql.schema.orders import ORDER_ROW_FIELDS
-from gql.schema.orders import Order as GqlOrder
 from gql.schema.stores import STORE_FIELDS
 from loaders.base import RowLoader
 from loaders.joined import Join, fill_joined, read_joined_page
@@ -58,11 +56,13 @@ def _keys(values: Iterable[int | None]) -> list[int]:
     return sorted({v for v in values if v is not None})
 
 
-def order_page_read(info: Info, paths: frozenset[Path], at: Path = ("edges", "node")) -> PageRead | None:
+def order_page_read(
+    info: Info, paths: frozenset[Path], whole: Rendering | None, at: Path = ("edges", "node")
+) -> PageRead | None:
     """How the list reads its page when the document selects relations of its orders under `at`:
-    the page's statement with the relations the database renders (gql/engine/rendered.py) and
-    joined with the others (loaders/joined.py `read_joined_page`); None when it selects none."""
-    whole = whole_orders(info, at)
+    the page's statement rendering the orders `whole` (`whole_orders`), else with the relations
+    the database renders (gql/engine/rendered.py) and joined with the others
+    (loaders/joined.py `read_joined_page`); None when it selects none."""
     if whole is not None:
         return partial(read_joined_page, info.context.sessions, (), rendered=(whole,))
     rendered = rendered_relations(info, at, ORDER_ROW_FIELDS)
@@ -74,14 +74,8 @@ def order_page_read(info: Info, paths: frozenset[Path], at: Path = ("edges", "no
 
 def whole_orders(info: Info, at: Path = ("edges", "node")) -> Rendering | None:
     """How the page's statement renders the list's orders whole, when it can
-    (gql/engine/rendered.py)."""
+    (gql/engine/rendered.py): then the list's nodes are `answer_of` its page rows."""
     return rendered_objects(info, at, ORDER_ROW_FIELDS)
-
-
-def order_node(info: Info, at: Path = ("edges", "node")) -> Callable[[rows.Order], Any]:
-    """The list's node of a page row: its `Order`, or the order rendered whole by the page's
-    statement (`order_page_read`)."""
-    return answer_of(whole_orders(info, at), GqlOrder.from_row)
 
 
 def _joins(

@@ -14,10 +14,10 @@ from typing import Annotated, Any, Final
 import strawberry
 
 from gql.context import Info
-from gql.engine import selected_columns, selected_paths
+from gql.engine import answer_of, selected_columns, selected_paths
 from gql.gate.permissions import Allowed
 from gql.ids import decode_id
-from gql.resolvers.order_prefetch import order_node, order_page_read, prefetch_orders, whole_orders
+from gql.resolvers.order_prefetch import order_page_read, prefetch_orders, whole_orders
 from gql.schema.common import Connection
 from gql.schema.order_search import (
     QUERY_DESCRIPTION,
@@ -71,6 +71,7 @@ class OrderSearchQueries:
         before: str | None = None,
     ) -> Connection[Order]:
         paths = selected_paths(info)
+        whole = whole_orders(info)
         page = await order_search.list_orders(
             info.context.sessions,
             info.context.principal,
@@ -79,13 +80,13 @@ class OrderSearchQueries:
             [OrderSortSpec(s.key, s.direction) for s in sort or ()],
             # an order rendered whole reads its columns in SQL: the page keeps its cursor's only
             columns=frozenset()
-            if whole_orders(info)
+            if whole is not None
             else selected_columns(info, paths, ("edges", "node"), ORDER_ROW_FIELDS),
             zone=info.context.settings.zone,
-            read=order_page_read(info, paths),
+            read=order_page_read(info, paths, whole),
         )
         await prefetch_orders(info, page.rows, paths=paths)
-        return Connection[Order].of(page, order_node(info))
+        return Connection[Order].of(page, answer_of(whole, Order.from_row))
 
     @strawberry.field(
         permission_classes=[Allowed],
