@@ -6,7 +6,9 @@ page's orders with their stores, customers and lines, the lines with their SKUs 
 products, each only when selected, filling the request's narrowed loaders. The lines' own products
 (`lines.product`) take a second statement and a third for their lines if they were not joined, on
 one pooled connection (`prefetch_orders`). The relation fields then find their rows loaded and
-answer synchronously (gql/engine/loaded.py).
+answer synchronously (gql/engine/loaded.py). On PostgreSQL the page's statement renders as JSON
+the orders whole (`whole_orders`), or else the relations it can, instead of joining them
+(gql/engine/rendered.py).
 
 Invariant: only what is selected is loaded, into the loaders the fields would have read and with
 the columns they would have read, so answers and scoping are the same with or without it
