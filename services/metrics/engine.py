@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Subquery, func, select, text
+from sqlalchemy import ColumnElement, Subquery, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +40,7 @@ from services.metrics.sets import (
     set_for,
 )
 from services.metrics.sources import fact_source, rollup_for
-from services.metrics.sql import Span, bucket_ids, by_cuts
+from services.metrics.sql import Span, bucket_ids, by_cuts, count_distinct_rows
 
 ALL_GROUPS = frozenset(GROUPS)
 
@@ -331,7 +331,7 @@ class Engine:
         inner = select(by_cuts(u.c.at, cuts, ids).label("b"), *(u.c[c] for c in needed)).subquery("bucketed")
         lone = _lone_distinct(measures)
         if lone is not None:
-            return _count_distinct_rows(select(inner.c.b), inner, *lone)
+            return count_distinct_rows(select(inner.c.b), inner, *lone)
         return select(
             inner.c.b, *(m.build(inner, spans).label(name) for name, m in measures.items())
         ).group_by(inner.c.b)
@@ -378,7 +378,7 @@ class Engine:
                 stmt = join(stmt, inner)
             if where is not None:
                 stmt = stmt.where(where(inner))
-            done = stmt.group_by(*group) if lone is None else _count_distinct_rows(stmt, inner, *lone)
+            done = stmt.group_by(*group) if lone is None else count_distinct_rows(stmt, inner, *lone)
             return done if then is None else then(done.subquery("grouped"))
 
         rows = await self.rows(f"grouped|{fact.name}|{by}|{sorted(measures)}|{spans_key}", statement)
@@ -393,13 +393,3 @@ def _lone_distinct(measures: Mapping[str, Measure]) -> tuple[str, str, str | Non
     if measure.distinct_of is None:
         return None
     return name, *measure.distinct_of
-
-
-def _count_distinct_rows(groups: Rows, rows: Subquery, name: str, column: str, when: str | None) -> Rows:
-    """SELECT groups, COUNT(*) FROM (SELECT DISTINCT groups, column ...): COUNT(DISTINCT) per group."""
-    pairs = groups.add_columns(rows.c[column].label("_v")).where(rows.c[column].is_not(None))
-    if when is not None:
-        pairs = pairs.where(rows.c[when] > 0)
-    d = pairs.distinct().subquery("pairs")
-    keys = [c for c in d.c if c.name != "_v"]
-    return select(*keys, func.count().label(name)).group_by(*keys)

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     SQLColumnExpression,
+    Subquery,
     Table,
     and_,
     case,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     func,
     literal,
     or_,
+    select,
     true,
 )
 from sqlalchemy import Integer as SqlInteger
@@ -146,3 +149,15 @@ def insert_ignoring(dialect: str, table: Table, rows: Sequence[Mapping[str, Any]
     """INSERT rows; rows that hit a unique constraint are skipped (ON CONFLICT DO NOTHING)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(table).values(list(rows)).on_conflict_do_nothing()
+
+
+def count_distinct_rows(
+    groups: Select[Any], rows: Subquery, name: str, column: str, when: str | None
+) -> Select[Any]:
+    """SELECT groups, COUNT(*) FROM (SELECT DISTINCT groups, column ...): COUNT(DISTINCT) per group."""
+    pairs = groups.add_columns(rows.c[column].label("_v")).where(rows.c[column].is_not(None))
+    if when is not None:
+        pairs = pairs.where(rows.c[when] > 0)
+    d = pairs.distinct().subquery("pairs")
+    keys = [c for c in d.c if c.name != "_v"]
+    return select(*keys, func.count().label(name)).group_by(*keys)
