@@ -7,6 +7,7 @@ to anonymous. No token at all means anonymous.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from typing import Any
@@ -36,9 +37,17 @@ def mint_token(
     session_id: int | None = None,
 ) -> str:
     """A signed token. `session_id` (claim `sid`) names the sign-in session a shopper's access token
-    belongs to (services/identity/sessions.py); tokens without it (the dev CLI's) are accepted alike."""
-    now = int(time.time())
-    claims: dict[str, Any] = {"sub": subject, "role": role.value, "iat": now, "exp": now + ttl_seconds}
+    belongs to (services/identity/sessions.py); tokens without it (the dev CLI's) are accepted alike.
+
+    Claims hold whole seconds: `exp` is rounded up, so the token lives at least `ttl_seconds` (an
+    expiry the caller computes as now + ttl is never later than the token's own)."""
+    now = time.time()
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": role.value,
+        "iat": int(now),
+        "exp": math.ceil(now) + ttl_seconds,
+    }
     claims["iss"] = settings.jwt_issuer
     if settings.jwt_audience:
         claims["aud"] = settings.jwt_audience

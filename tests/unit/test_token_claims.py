@@ -92,3 +92,17 @@ class _FrozenDatetime:
         from datetime import UTC, datetime
 
         return datetime.fromtimestamp(self.at, UTC)
+
+
+def test_a_minted_token_lives_at_least_its_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Claims are whole seconds; `exp` is rounded up, never down, so an expiry computed as now +
+    ttl (the session's `accessTokenExpiresAt`) is never later than the token's own."""
+    for now in (1_800_000_000.0, 1_800_000_000.25, 1_800_000_000.999):
+        monkeypatch.setattr(time, "time", lambda now=now: now)
+        claims = jwt.decode(
+            mint_token(WITH_AUDIENCE, Role.SHOPPER, "customer:1", customer_id=1, ttl_seconds=1),
+            options={"verify_signature": False},
+        )
+        assert claims["exp"] >= now + 1
+        assert claims["exp"] < now + 2
+        assert claims["iat"] <= now
